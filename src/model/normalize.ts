@@ -1,0 +1,242 @@
+// Request → Instance: apply SPEC defaults, derive gains from positions, and check the
+// cross-field rules a JSON schema cannot express. Throws InputError naming the field.
+
+import { DEFAULTS, MAX_TIME_LIMIT_MS, dbmPerHzToWPerHz, gainFromDistanceM } from './defaults.js';
+import type { AllocateRequest, DeviceSpec, ModelSpec, ServerSpec } from './request.js';
+import type { Device, Instance, Server, SolveOptions, TrainingMode } from './types.js';
+import { layerTrainingFlops, activationBytesPerLayer } from './cost.js';
+
+export class InputError extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = 'InputError';
+  }
+}
+
+function check(cond: boolean, field: string, reason: string): asserts cond {
+  if (!cond) throw new InputError(field, reason);
+}
+
+function finite(value: number, field: string): number {
+  check(typeof value === 'number' && Number.isFinite(value), field, 'must be a finite number');
+  return value;
+}
+
+function positive(value: number, field: string): number {
+  finite(value, field);
+  check(value > 0, field, 'must be > 0');
+  return value;
+}
+
+function nonNegative(value: number, field: string): number {
+  finite(value, field);
+  check(value >= 0, field, 'must be >= 0');
+  return value;
+}
+
+function integerIn(value: number, lo: number, hi: number, field: string): number {
+  finite(value, field);
+  check(Number.isInteger(value), field, 'must be an integer');
+  check(value >= lo && value <= hi, field, `must be between ${lo} and ${hi}`);
+  return value;
+}
+
+interface ModelParams {
+  layers: number;
+  hiddenSize: number;
+  batchSize: number;
+  bytesPerActivation: number;
+  weightBytesPerLayer: number;
+  adapterParamsPerLayer: number;
+  zerothOrderStepMultiplier: number;
+}
+
+function normalizeModel(m: ModelSpec): ModelParams {
+  const layers = integerIn(m.layers, 2, 100_000, 'model.layers');
+  const hiddenSize = integerIn(m.hiddenSize, 1, 1e9, 'model.hiddenSize');
+  const batchSize = integerIn(m.batchSize, 1, 1e9, 'model.batchSize');
+  const bytesPerActivation = positive(m.bytesPerActivation ?? DEFAULTS.bytesPerActivation, 'model.bytesPerActivation');
+  const rank = positive(m.adapterRank ?? DEFAULTS.adapterRank, 'model.adapterRank');
+  return {
+    layers,
+    hiddenSize,
+    batchSize,
+    bytesPerActivation,
+    weightBytesPerLayer: positive(
+      m.weightBytesPerLayer ?? 12 * hiddenSize * hiddenSize * bytesPerActivation,
+      'model.weightBytesPerLayer',
+    ),
+    adapterParamsPerLayer: positive(m.adapterParamsPerLayer ?? 2 * rank * hiddenSize, 'model.adapterParamsPerLayer'),
+    zerothOrderStepMultiplier: positive(
+      m.zerothOrderStepMultiplier ?? DEFAULTS.zerothOrderStepMultiplier,
+      'model.zerothOrderStepMultiplier',
+    ),
+  };
+}
+
+/** Every (q, P) the device may use in zeroth-order: q | B from {1,2,4,8,16}, P | 2q. */
+function zerothOrderModes(d: DeviceSpec, batchSize: number, path: string): TrainingMode[] {
+  const queries =
+    d.queries !== undefined
+      ? [integerIn(d.queries, 1, batchSize, `${path}.queries`)]
+      : DEFAULTS.zerothOrderQueries.filter((q) => batchSize % q === 0);
+  if (d.queries !== undefined) check(batchSize % d.queries === 0, `${path}.queries`, `must divide model.batchSize (${batchSize})`);
+  const modes: TrainingMode[] = [];
+  for (const q of queries) {
+    const ps =
+      d.parallelism !== undefined ? [d.parallelism] : Array.from({ length: 2 * q }, (_, i) => i + 1).filter((p) => (2 * q) % p === 0);
+    for (const p of ps) {
+      integerIn(p, 1, 2 * q, `${path}.parallelism`);
+      check((2 * q) % p === 0, `${path}.parallelism`, `must divide 2·queries (${2 * q})`);
+      modes.push({ kind: 'zeroth-order', queries: q, parallelism: p });
+    }
+  }
+  return modes;
+}
+
+function normalizeDevice(
+  d: DeviceSpec,
+  i: number,
+  model: ModelParams,
+  serverSpecs: ServerSpec[],
+  serverIndex: Map<string, number>,
+): Device {
+  const path = `devices[${i}]`;
+  const minFrequencyHz = nonNegative(d.minFrequencyHz ?? 0, `${path}.minFrequencyHz`);
+  const maxFrequencyHz = positive(d.maxFrequencyHz, `${path}.maxFrequencyHz`);
+  check(minFrequencyHz <= maxFrequencyHz, `${path}.minFrequencyHz`, 'must not exceed maxFrequencyHz');
+  const minPowerW = nonNegative(d.minPowerW ?? 0, `${path}.minPowerW`);
+  const maxPowerW = positive(d.maxPowerW, `${path}.maxPowerW`);
+  check(minPowerW <= maxPowerW, `${path}.minPowerW`, 'must not exceed maxPowerW');
+  const tokens = integerIn(d.tokens, 1, 1e9, `${path}.tokens`);
+  const samples = positive(d.samples, `${path}.samples`);
+  const minSplitLayer = integerIn(d.minSplitLayer ?? 1, 1, model.layers - 1, `${path}.minSplitLayer`);
+  const maxSplitLayer = integerIn(d.maxSplitLayer ?? model.layers - 1, 1, model.layers - 1, `${path}.maxSplitLayer`);
+  check(minSplitLayer <= maxSplitLayer, `${path}.minSplitLayer`, 'must not exceed maxSplitLayer');
+
+  const gains = new Array<number>(serverSpecs.length).fill(0);
+  if (d.channelGains !== undefined) {
+    for (const [serverId, gain] of Object.entries(d.channelGains)) {
+      const m = serverIndex.get(serverId);
+      check(m !== undefined, `${path}.channelGains.${serverId}`, 'unknown server id');
+      gains[m] = nonNegative(gain, `${path}.channelGains.${serverId}`);
+    }
+  } else {
+    check(d.position !== undefined, path, 'needs channelGains or position');
+    const pos = d.position;
+    serverSpecs.forEach((s, m) => {
+      check(s.position !== undefined, `servers[${m}].position`, `required because ${path} gives a position instead of channelGains`);
+      const dist = Math.hypot(finite(pos.xM, `${path}.position.xM`) - s.position.xM, finite(pos.yM, `${path}.position.yM`) - s.position.yM);
+      gains[m] = gainFromDistanceM(dist);
+    });
+  }
+  check(gains.some((g) => g > 0), `${path}.channelGains`, 'at least one server must have a positive gain');
+
+  const uplinkBits = positive(
+    d.uplinkBits ?? model.batchSize * tokens * model.hiddenSize * 8 * model.bytesPerActivation,
+    `${path}.uplinkBits`,
+  );
+  const memoryBytes = d.memoryBytes === undefined ? null : positive(d.memoryBytes, `${path}.memoryBytes`);
+  const deadlineS = d.deadlineS === undefined ? null : positive(d.deadlineS, `${path}.deadlineS`);
+  const choice = d.trainingMode ?? 'auto';
+  const inferenceOnly = d.inferenceOnly ?? false;
+  check(!(inferenceOnly && choice === 'backprop'), `${path}.trainingMode`, 'an inferenceOnly device cannot use backprop');
+  const zo = choice === 'backprop' ? [] : zerothOrderModes(d, model.batchSize, path);
+  const modes: TrainingMode[] = [];
+  if (choice !== 'zeroth-order' && !inferenceOnly) modes.push({ kind: 'backprop' });
+  modes.push(...zo);
+  const usesZerothOrderAtReference = inferenceOnly || choice === 'zeroth-order';
+  const referenceMode: TrainingMode = usesZerothOrderAtReference
+    ? (zo.find((m) => m.kind === 'zeroth-order' && m.queries === 1 && m.parallelism === 2) ?? zo[0])
+    : { kind: 'backprop' };
+
+  const layerFlops = layerTrainingFlops(model.batchSize, tokens, model.hiddenSize);
+  return {
+    id: d.id,
+    cores: positive(d.gpuCores, `${path}.gpuCores`),
+    flopsPerCycle: positive(d.flopsPerCycle, `${path}.flopsPerCycle`),
+    minFrequencyHz,
+    maxFrequencyHz,
+    minPowerW,
+    maxPowerW,
+    kappa: positive(d.kappa, `${path}.kappa`),
+    tokens,
+    samples,
+    gains,
+    uplinkBits,
+    minSplitLayer,
+    maxSplitLayer,
+    deadlineS,
+    memoryBytes,
+    layerFlops,
+    activationBytesPerLayer: positive(
+      d.activationBytesPerLayer ?? activationBytesPerLayer(model.batchSize, tokens, model.hiddenSize),
+      `${path}.activationBytesPerLayer`,
+    ),
+    modes,
+    referenceMode,
+    callOverheadS: nonNegative(d.callOverheadS ?? DEFAULTS.callOverheadS, `${path}.callOverheadS`),
+  };
+}
+
+function normalizeServer(s: ServerSpec, m: number): Server {
+  const path = `servers[${m}]`;
+  return {
+    id: s.id,
+    cores: positive(s.gpuCores, `${path}.gpuCores`),
+    flopsPerCycle: positive(s.flopsPerCycle, `${path}.flopsPerCycle`),
+    frequencyHz: positive(s.frequencyHz, `${path}.frequencyHz`),
+    bandwidthHz: positive(s.bandwidthHz, `${path}.bandwidthHz`),
+    kappa: nonNegative(s.kappa, `${path}.kappa`),
+    maxDevices: s.maxDevices === undefined ? null : integerIn(s.maxDevices, 1, 1e9, `${path}.maxDevices`),
+  };
+}
+
+function uniqueIds(items: { id: string }[], path: string): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    check(typeof item.id === 'string' && item.id.length > 0, `${path}[${i}].id`, 'must be a non-empty string');
+    check(!seen.has(item.id), `${path}[${i}].id`, `duplicate id "${item.id}"`);
+    seen.add(item.id);
+  });
+}
+
+export function normalize(req: AllocateRequest): { instance: Instance; options: SolveOptions } {
+  check(Array.isArray(req.devices) && req.devices.length > 0, 'devices', 'must contain at least one device');
+  check(Array.isArray(req.servers) && req.servers.length > 0, 'servers', 'must contain at least one server');
+  uniqueIds(req.devices, 'devices');
+  uniqueIds(req.servers, 'servers');
+  const model = normalizeModel(req.model);
+  const serverIndex = new Map(req.servers.map((s, m) => [s.id, m]));
+  const servers = req.servers.map(normalizeServer);
+  const devices = req.devices.map((d, i) => normalizeDevice(d, i, model, req.servers, serverIndex));
+
+  const w = req.objective?.weights ?? {};
+  const weights = {
+    delay: nonNegative(w.delay ?? DEFAULTS.weights.delay, 'objective.weights.delay'),
+    energy: nonNegative(w.energy ?? DEFAULTS.weights.energy, 'objective.weights.energy'),
+    stability: nonNegative(w.stability ?? DEFAULTS.weights.stability, 'objective.weights.stability'),
+  };
+  check(weights.delay + weights.energy + weights.stability > 0, 'objective.weights', 'at least one weight must be > 0');
+  const o = req.options ?? {};
+  const instance: Instance = {
+    ...model,
+    noiseWPerHz: dbmPerHzToWPerHz(finite(req.channel?.noiseDbmPerHz ?? DEFAULTS.noiseDbmPerHz, 'channel.noiseDbmPerHz')),
+    weights,
+    normalize: req.objective?.normalize ?? DEFAULTS.normalize,
+    lipschitz: positive(req.objective?.lipschitz ?? DEFAULTS.lipschitz, 'objective.lipschitz'),
+    includeUplinkDelay: req.objective?.includeUplinkDelay ?? DEFAULTS.includeUplinkDelay,
+    devices,
+    servers,
+  };
+  const options: SolveOptions = {
+    timeLimitMs: integerIn(o.timeLimitMs ?? DEFAULTS.timeLimitMs, 1, MAX_TIME_LIMIT_MS, 'options.timeLimitMs'),
+    baselines: o.baselines ?? DEFAULTS.baselines,
+    algorithm: o.algorithm ?? DEFAULTS.algorithm,
+    seed: integerIn(o.seed ?? DEFAULTS.seed, 0, 2 ** 31 - 1, 'options.seed'),
+  };
+  return { instance, options };
+}

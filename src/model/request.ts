@@ -1,0 +1,85 @@
+// Plain-data shape of a POST /allocate body (SPEC §1, §3). The TypeBox schema in src/schemas
+// validates against this shape; the model layer depends only on these types, never on HTTP.
+
+export interface PositionM {
+  xM: number;
+  yM: number;
+}
+
+export type TrainingModeChoice = 'backprop' | 'zeroth-order' | 'auto';
+
+export interface ModelSpec {
+  layers: number;
+  hiddenSize: number;
+  batchSize: number;
+  bytesPerActivation?: number; // default 2
+  /** §3 memory model overrides */
+  weightBytesPerLayer?: number; // default 12·h²·s
+  adapterRank?: number; // default 16
+  adapterParamsPerLayer?: number; // default 2·r·h
+  /** zeroth-order step multiplier ζ, default 20 */
+  zerothOrderStepMultiplier?: number;
+}
+
+export interface DeviceSpec {
+  id: string;
+  gpuCores: number;
+  flopsPerCycle: number;
+  maxFrequencyHz: number;
+  minFrequencyHz?: number; // default 0
+  maxPowerW: number;
+  minPowerW?: number; // default 0
+  kappa: number;
+  tokens: number;
+  samples: number;
+  channelGains?: Record<string, number>;
+  position?: PositionM;
+  uplinkBits?: number;
+  minSplitLayer?: number;
+  maxSplitLayer?: number;
+  deadlineS?: number;
+  /** §3 */
+  memoryBytes?: number;
+  inferenceOnly?: boolean;
+  trainingMode?: TrainingModeChoice;
+  queries?: number;
+  parallelism?: number;
+  callOverheadS?: number;
+  activationBytesPerLayer?: number;
+}
+
+export interface ServerSpec {
+  id: string;
+  gpuCores: number;
+  flopsPerCycle: number;
+  frequencyHz: number;
+  bandwidthHz: number;
+  kappa: number;
+  maxDevices?: number;
+  position?: PositionM;
+}
+
+export interface ObjectiveSpec {
+  weights?: { delay?: number; energy?: number; stability?: number };
+  normalize?: boolean;
+  lipschitz?: number;
+  includeUplinkDelay?: boolean;
+}
+
+export type AlgorithmChoice = 'auto' | 'paper';
+
+export interface OptionsSpec {
+  timeLimitMs?: number;
+  baselines?: boolean;
+  algorithm?: AlgorithmChoice;
+  seed?: number;
+}
+
+export interface AllocateRequest {
+  model: ModelSpec;
+  devices: DeviceSpec[];
+  servers: ServerSpec[];
+  channel?: { noiseDbmPerHz?: number };
+  objective?: ObjectiveSpec;
+  options?: OptionsSpec;
+}

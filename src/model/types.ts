@@ -1,0 +1,169 @@
+// Normalised problem (defaults applied, everything SI, servers referenced by index) and the
+// shapes of decisions and answers. Pure data: shared by normalise, evaluate, solvers and tests.
+
+export type TrainingMode =
+  | { kind: 'backprop' }
+  | { kind: 'zeroth-order'; queries: number; parallelism: number };
+
+export interface Device {
+  id: string;
+  cores: number;
+  flopsPerCycle: number;
+  minFrequencyHz: number;
+  maxFrequencyHz: number;
+  minPowerW: number;
+  maxPowerW: number;
+  kappa: number;
+  tokens: number;
+  samples: number;
+  /** linear channel gain to each server, indexed like Instance.servers */
+  gains: number[];
+  uplinkBits: number;
+  minSplitLayer: number;
+  maxSplitLayer: number;
+  deadlineS: number | null;
+  memoryBytes: number | null;
+  /** training FLOPs of one layer for one iteration, ψ_n = 72·B·d·h² + 12·B·d²·h */
+  layerFlops: number;
+  /** stored activation bytes of one layer (backprop), a_n */
+  activationBytesPerLayer: number;
+  /** allowed training modes, already filtered by inferenceOnly / trainingMode / fixed q, P */
+  modes: TrainingMode[];
+  /** mode used at the normalisation reference point (SPEC §3) */
+  referenceMode: TrainingMode;
+  callOverheadS: number;
+}
+
+export interface Server {
+  id: string;
+  cores: number;
+  flopsPerCycle: number;
+  frequencyHz: number;
+  bandwidthHz: number;
+  kappa: number;
+  maxDevices: number | null;
+}
+
+export interface Weights {
+  delay: number;
+  energy: number;
+  stability: number;
+}
+
+export interface Instance {
+  layers: number;
+  hiddenSize: number;
+  batchSize: number;
+  bytesPerActivation: number;
+  weightBytesPerLayer: number;
+  adapterParamsPerLayer: number;
+  zerothOrderStepMultiplier: number;
+  noiseWPerHz: number;
+  weights: Weights;
+  normalize: boolean;
+  lipschitz: number;
+  includeUplinkDelay: boolean;
+  devices: Device[];
+  servers: Server[];
+}
+
+export interface SolveOptions {
+  timeLimitMs: number;
+  baselines: boolean;
+  algorithm: 'auto' | 'paper';
+  seed: number;
+}
+
+/** One device's decisions. */
+export interface DeviceDecision {
+  server: number;
+  splitLayer: number;
+  mode: TrainingMode;
+  cpuFrequencyHz: number;
+  transmitPowerW: number;
+  bandwidthHz: number;
+  serverFrequencyHz: number;
+}
+
+export interface Breakdown {
+  local: number;
+  uplink: number;
+  edge: number;
+  total: number;
+}
+
+export interface DeviceEvaluation {
+  delayS: Breakdown;
+  energyJ: Breakdown;
+  stabilityBound: number;
+  peakMemoryBytes: number;
+  /** physical delay local + uplink + edge, the quantity deadlines bound */
+  physicalDelayS: number;
+}
+
+export interface Totals {
+  delayS: number;
+  energyJ: number;
+  stability: number;
+}
+
+export interface Violation {
+  constraint: string;
+  deviceId?: string;
+  serverId?: string;
+  detail: string;
+}
+
+export interface Evaluation {
+  devices: DeviceEvaluation[];
+  totals: Totals;
+  objective: number;
+  violations: Violation[];
+}
+
+export type SolveStatus = 'OPTIMAL' | 'FEASIBLE' | 'INFEASIBLE' | 'NO_SOLUTION_FOUND' | 'ERROR';
+
+export interface AllocationOut {
+  deviceId: string;
+  serverId: string;
+  splitLayer: number;
+  trainingMode: 'backprop' | 'zeroth-order';
+  queries?: number;
+  parallelism?: number;
+  peakMemoryBytes: number;
+  cpuFrequencyHz: number;
+  transmitPowerW: number;
+  bandwidthHz: number;
+  bandwidthShare: number;
+  serverFrequencyHz: number;
+  delayS: Breakdown;
+  energyJ: Breakdown;
+  stabilityBound: number;
+}
+
+export interface BaselineOut {
+  name: string;
+  objective: number;
+  totals: Totals;
+}
+
+export interface InfeasibilityOut {
+  constraint: string;
+  deviceIds: string[];
+  detail: string;
+}
+
+/** What a solve produces (pure); the HTTP layer adds cache and requestHash. */
+export interface AllocateResult {
+  status: SolveStatus;
+  limit?: 'TIME';
+  objective?: number;
+  bound?: number;
+  gap?: number;
+  allocations: AllocationOut[];
+  totals?: Totals;
+  reference: Totals;
+  baselines: BaselineOut[];
+  infeasibilities?: InfeasibilityOut[];
+  solver: { algorithm: string; version: string; solveTimeMs: number };
+}
