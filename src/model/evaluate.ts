@@ -14,7 +14,7 @@ import type {
 /** Relative slack allowed on budget sums (floating point), never more. */
 export const BUDGET_TOLERANCE = 1e-9;
 
-function deviceTerms(instance: Instance, n: number, dec: DeviceDecision): DeviceEvaluation {
+export function deviceTerms(instance: Instance, n: number, dec: DeviceDecision): DeviceEvaluation {
   const device = instance.devices[n];
   const server = instance.servers[dec.server];
   const work = modeWorkload(instance, device, dec.mode);

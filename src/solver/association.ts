@@ -1,0 +1,198 @@
+// Device-to-server association. Small instances: every association is enumerated over memoised
+// per-server plans (exact). Larger ones: start from a feasible association, reassign devices by
+// their priced cost on each server (a transportation problem when servers have capacities),
+// then move/swap devices with exact re-planning of the two servers involved.
+
+import type { PlanContext, ServerPlan } from './server-plan.js';
+import { planServer, pricedDeviceCost } from './server-plan.js';
+import { solveTransportation } from './transportation.js';
+
+export interface Solution {
+  assignment: number[];
+  plans: ServerPlan[];
+  cost: number;
+  exact: boolean;
+}
+
+export function capacities(ctx: PlanContext): number[] {
+  const N = ctx.models.length;
+  return ctx.instance.servers.map((s) => Math.min(N, s.maxDevices ?? N));
+}
+
+export function planAll(ctx: PlanContext, assignment: number[], deadlineAt = Infinity): Solution {
+  const members: number[][] = ctx.instance.servers.map(() => []);
+  assignment.forEach((m, n) => members[m].push(n));
+  const plans = members.map((devs, m) => planServer(ctx, m, devs, deadlineAt));
+  return { assignment, plans, cost: plans.reduce((s, p) => s + p.cost, 0), exact: plans.every((p) => p.exact) };
+}
+
+/** Each device on its strongest-gain server with room left (devices with fewest options first). */
+export function greedyAssociation(ctx: PlanContext): number[] | null {
+  const cap = capacities(ctx);
+  const order = ctx.models.map((_, n) => n).sort((a, b) => ctx.models[a].servers.length - ctx.models[b].servers.length);
+  const out = new Array<number>(ctx.models.length).fill(-1);
+  for (const n of order) {
+    const g = ctx.models[n].device.gains;
+    const choices = ctx.models[n].servers.filter((m) => cap[m] > 0).sort((a, b) => g[b] - g[a]);
+    if (choices.length === 0) return null;
+    out[n] = choices[0];
+    cap[choices[0]] -= 1;
+  }
+  return out;
+}
+
+/** Seeded random association respecting capacities (a baseline). */
+export function randomAssociation(ctx: PlanContext, rand: () => number): number[] | null {
+  const cap = capacities(ctx);
+  const out = new Array<number>(ctx.models.length).fill(-1);
+  for (let n = 0; n < ctx.models.length; n++) {
+    const choices = ctx.models[n].servers.filter((m) => cap[m] > 0);
+    if (choices.length === 0) return greedyAssociation(ctx);
+    out[n] = choices[Math.floor(rand() * choices.length)];
+    cap[out[n]] -= 1;
+  }
+  return out;
+}
+
+function* allAssociations(ctx: PlanContext): Generator<number[]> {
+  const N = ctx.models.length;
+  const cap = capacities(ctx);
+  const cur = new Array<number>(N).fill(-1);
+  function* rec(n: number): Generator<number[]> {
+    if (n === N) {
+      yield cur.slice();
+      return;
+    }
+    for (const m of ctx.models[n].servers) {
+      if (cap[m] === 0) continue;
+      cap[m] -= 1;
+      cur[n] = m;
+      yield* rec(n + 1);
+      cap[m] += 1;
+    }
+  }
+  yield* rec(0);
+}
+
+export function associationCount(ctx: PlanContext): number {
+  return ctx.models.reduce((p, dm) => p * Math.max(1, dm.servers.length), 1);
+}
+
+/** Exhaustive association search over memoised server plans. */
+export function enumerateAssociations(ctx: PlanContext): Solution | null {
+  const memo = new Map<string, ServerPlan>();
+  let best: Solution | null = null;
+  for (const assignment of allAssociations(ctx)) {
+    const members: number[][] = ctx.instance.servers.map(() => []);
+    assignment.forEach((m, n) => members[m].push(n));
+    let cost = 0;
+    const plans = members.map((devs, m) => {
+      const key = `${m}:${devs.join(',')}`;
+      let p = memo.get(key);
+      if (!p) {
+        p = planServer(ctx, m, devs);
+        memo.set(key, p);
+      }
+      cost += p.cost;
+      return p;
+    });
+    if (best === null || cost < best.cost) best = { assignment, plans, cost, exact: plans.every((p) => p.exact) };
+  }
+  return best;
+}
+
+/** priced[n][m]: Lagrangian cost of device n on server m at the servers' current prices. */
+export function pricedCosts(ctx: PlanContext, plans: ServerPlan[]): number[][] {
+  const priced = ctx.models.map(() => new Array<number>(ctx.instance.servers.length).fill(Infinity));
+  for (let m = 0; m < plans.length; m++) updatePricedColumn(ctx, plans[m], priced);
+  return priced;
+}
+
+function updatePricedColumn(ctx: PlanContext, plan: ServerPlan, priced: number[][]): void {
+  const m = plan.server;
+  ctx.models.forEach((dm, n) => {
+    priced[n][m] = dm.servers.includes(m) ? pricedDeviceCost(ctx, m, n, plan.bandwidthPrice, plan.frequencyPrice) : Infinity;
+  });
+}
+
+/** Re-plan only the servers whose members changed. */
+function replan(ctx: PlanContext, sol: Solution, assignment: number[], deadlineAt: number): Solution {
+  const changed = new Set<number>();
+  assignment.forEach((m, n) => {
+    if (m !== sol.assignment[n]) {
+      changed.add(m);
+      changed.add(sol.assignment[n]);
+    }
+  });
+  const plans = sol.plans.slice();
+  for (const m of changed) {
+    const devs = assignment.flatMap((mm, n) => (mm === m ? [n] : []));
+    plans[m] = planServer(ctx, m, devs, deadlineAt);
+  }
+  return { assignment, plans, cost: plans.reduce((s, p) => s + p.cost, 0), exact: false };
+}
+
+/** Price-guided reassignment followed by move/swap local search, all within the deadline. */
+export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt: number): Solution {
+  let best = start;
+  const cap = capacities(ctx);
+  // Reassignment by priced costs (a transportation problem under capacities).
+  for (let round = 0; round < 8 && Date.now() < deadlineAt; round++) {
+    const priced = pricedCosts(ctx, best.plans);
+    const next = solveTransportation(priced, cap);
+    if (!next || next.every((m, n) => m === best.assignment[n])) break;
+    const cand = replan(ctx, best, next, deadlineAt);
+    if (cand.cost < best.cost * (1 - 1e-12)) best = cand;
+    else break;
+  }
+  // Local search: move a device to a server where its priced cost is lower, or swap. Prices
+  // change only on the two servers a move touches, so only their columns are re-priced.
+  const priced = pricedCosts(ctx, best.plans);
+  let improved = true;
+  while (improved && Date.now() < deadlineAt) {
+    improved = false;
+    const load = new Array<number>(cap.length).fill(0);
+    best.assignment.forEach((m) => load[m]++);
+    const moves: { n: number; m: number; gain: number }[] = [];
+    priced.forEach((row, n) => {
+      const cur = best.assignment[n];
+      row.forEach((c, m) => {
+        if (m !== cur && Number.isFinite(c)) moves.push({ n, m, gain: row[cur] - c });
+      });
+    });
+    moves.sort((a, b) => b.gain - a.gain);
+    for (const mv of moves.slice(0, Math.max(20, ctx.models.length))) {
+      if (Date.now() >= deadlineAt) break;
+      const assignment = best.assignment.slice();
+      const from = assignment[mv.n];
+      if (load[mv.m] < cap[mv.m]) {
+        assignment[mv.n] = mv.m;
+      } else {
+        // Swap with the device on the target server that gains most (or loses least) by moving back.
+        let partner = -1;
+        let partnerGain = -Infinity;
+        assignment.forEach((m, j) => {
+          if (m === mv.m && ctx.models[j].servers.includes(from)) {
+            const g = priced[j][mv.m] - priced[j][from];
+            if (g > partnerGain) {
+              partnerGain = g;
+              partner = j;
+            }
+          }
+        });
+        if (partner < 0) continue;
+        assignment[mv.n] = mv.m;
+        assignment[partner] = from;
+      }
+      const cand = replan(ctx, best, assignment, deadlineAt);
+      if (cand.cost < best.cost * (1 - 1e-12)) {
+        best = cand;
+        updatePricedColumn(ctx, best.plans[from], priced);
+        updatePricedColumn(ctx, best.plans[mv.m], priced);
+        improved = true;
+        break;
+      }
+    }
+  }
+  return best;
+}

@@ -1,0 +1,160 @@
+// The default algorithm: exact enumeration where the instance is small, price-guided
+// association search with exactly re-solved servers where it is not; baselines join the
+// portfolio (auto is never worse than any of them); deadlines are enforced with per-device
+// multipliers on delay; the Lagrangian dual bound certifies the gap.
+
+import { effectiveWeights, objectiveScales, referenceTotals } from '../model/evaluate.js';
+import type { AllocateResult, DeviceDecision, Evaluation, Instance, SolveOptions } from '../model/types.js';
+import {
+  associationCount,
+  enumerateAssociations,
+  greedyAssociation,
+  improveAssociation,
+  planAll,
+  type Solution,
+} from './association.js';
+import { computeBaselines, decisionsOf } from './baselines.js';
+import { lagrangianBound } from './bound.js';
+import { buildDeviceModels } from './device-model.js';
+import { provenInfeasibilities } from './feasibility.js';
+import { allocationsOf, scored } from './result.js';
+import type { PlanContext } from './server-plan.js';
+
+/** Per-server (mode, split) combinations enumerated exhaustively. */
+const EXACT_LIMIT = 5000;
+/** Associations enumerated exhaustively (each over memoised server plans). */
+const ASSOCIATION_LIMIT = 256;
+/** Share of the time limit the search may use; the rest is for the bound and the answer. */
+const SEARCH_SHARE = 0.7;
+
+export interface Versions {
+  algorithm: string;
+  version: string;
+}
+
+interface Candidate {
+  decisions: DeviceDecision[];
+  ev: Evaluation;
+}
+
+function better(a: Candidate | null, b: Candidate): Candidate {
+  if (b.ev.violations.length > 0) return a ?? b;
+  if (a === null || a.ev.violations.length > 0 || b.ev.objective < a.ev.objective) return b;
+  return a;
+}
+
+function search(ctx: PlanContext, warm: number[] | null, deadlineAt: number): { sol: Solution; enumerated: boolean } | null {
+  if (associationCount(ctx) <= ASSOCIATION_LIMIT) {
+    const sol = enumerateAssociations(ctx);
+    return sol ? { sol, enumerated: true } : null;
+  }
+  const start = warm ?? greedyAssociation(ctx);
+  if (!start) return null;
+  return { sol: improveAssociation(ctx, planAll(ctx, start, deadlineAt), deadlineAt), enumerated: false };
+}
+
+export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions): AllocateResult {
+  const t0 = Date.now();
+  const searchDeadline = t0 + options.timeLimitMs * SEARCH_SHARE;
+  const hardDeadline = t0 + options.timeLimitMs * 0.9;
+  const reference = referenceTotals(instance);
+  const scales = objectiveScales(instance, reference);
+  const models = buildDeviceModels(instance);
+  const solver = () => ({ ...versions, solveTimeMs: Date.now() - t0 });
+
+  const infeasibilities = provenInfeasibilities(instance, models);
+  if (infeasibilities.length > 0) {
+    return { status: 'INFEASIBLE', allocations: [], reference, baselines: [], infeasibilities, solver: solver() };
+  }
+  const ctx: PlanContext = {
+    instance,
+    weights: effectiveWeights(instance, scales),
+    models,
+    deadlineMultipliers: models.map(() => 0),
+    exactLimit: EXACT_LIMIT,
+    memberCache: new Map(),
+  };
+
+  const baselineSolutions = computeBaselines(instance, ctx, scales, options.seed, searchDeadline);
+  const baselines = baselineSolutions.map((b) => ({ name: b.name, ...scored(instance, b.decisions, scales) }));
+
+  const found = search(ctx, null, searchDeadline);
+  if (!found) {
+    return {
+      status: 'INFEASIBLE',
+      allocations: [],
+      reference,
+      baselines: [],
+      infeasibilities: [{ constraint: 'maxDevices', deviceIds: [], detail: 'no association gives every device a reachable server with room' }],
+      solver: solver(),
+    };
+  }
+  let best: Candidate | null = better(null, scored(instance, decisionsOf(ctx, found.sol), scales));
+  let exact = found.enumerated && found.sol.exact && best.ev.violations.length === 0;
+  for (const b of baselines) best = better(best, b);
+
+  // Deadlines: raise the delay weight of each late device until it meets its deadline.
+  if (best!.ev.violations.length > 0 || instance.devices.some((d) => d.deadlineS !== null)) {
+    let current = found.sol;
+    let ev = scored(instance, decisionsOf(ctx, current), scales).ev;
+    for (let round = 0; round < 40 && Date.now() < searchDeadline; round++) {
+      const late = instance.devices.map((d, n) => d.deadlineS !== null && ev.devices[n].physicalDelayS > d.deadlineS);
+      if (!late.some(Boolean) && ctx.deadlineMultipliers.every((v) => v === 0)) break;
+      const deviceCost = new Map<number, number>();
+      for (const p of current.plans) for (const d of p.devices) deviceCost.set(d.device, d.cost);
+      ctx.deadlineMultipliers = ctx.deadlineMultipliers.map((v, n) => {
+        const d = instance.devices[n];
+        if (d.deadlineS === null) return 0;
+        if (late[n]) return v > 0 ? v * 2 : (deviceCost.get(n) ?? 1) / d.deadlineS;
+        // Slack deadline: relax its multiplier so the objective is not over-served.
+        return ev.devices[n].physicalDelayS < d.deadlineS * 0.999 ? v * 0.8 : v;
+      });
+      const next = search(ctx, current.assignment, searchDeadline);
+      if (!next) break;
+      current = next.sol;
+      const cand = scored(instance, decisionsOf(ctx, current), scales);
+      ev = cand.ev;
+      best = better(best, cand);
+    }
+    exact = exact && ctx.deadlineMultipliers.every((v) => v === 0);
+  }
+
+  const timedOut = Date.now() >= searchDeadline;
+  const baselineOut = options.baselines ? baselines.map((b) => ({ name: b.name, objective: b.ev.objective, totals: b.ev.totals })) : [];
+  if (best!.ev.violations.length > 0) {
+    const late = instance.devices.filter((d, n) => d.deadlineS !== null && best!.ev.devices[n].physicalDelayS > d.deadlineS);
+    return {
+      status: 'NO_SOLUTION_FOUND',
+      ...(timedOut ? { limit: 'TIME' as const } : {}),
+      allocations: [],
+      reference,
+      baselines: baselineOut,
+      infeasibilities: [{ constraint: 'deadlineS', deviceIds: late.map((d) => d.id), detail: 'no allocation meeting these deadlines together was found' }],
+      solver: solver(),
+    };
+  }
+
+  const objective = best!.ev.objective;
+  let bound: number;
+  if (exact) bound = objective;
+  else {
+    const boundCtx: PlanContext = { ...ctx, deadlineMultipliers: models.map(() => 0) };
+    const prices = {
+      bandwidth: found.sol.plans.map((p) => p.bandwidthPrice),
+      frequency: found.sol.plans.map((p) => p.frequencyPrice),
+    };
+    bound = Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline));
+  }
+  const gap = objective > 0 ? Math.max(0, (objective - bound) / objective) : 0;
+  return {
+    status: exact || gap <= 1e-9 ? 'OPTIMAL' : 'FEASIBLE',
+    ...(timedOut && !exact ? { limit: 'TIME' as const } : {}),
+    objective,
+    ...(Number.isFinite(bound) ? { bound, gap } : {}),
+    allocations: allocationsOf(instance, best!.decisions, best!.ev),
+    totals: best!.ev.totals,
+    reference,
+    baselines: baselineOut,
+    solver: solver(),
+  };
+}

@@ -1,0 +1,95 @@
+// The publication's comparison points (SPEC §1.4), each a full feasible allocation scored by the
+// same evaluate(): fixed splits with optimised resources, equal resources with optimised
+// splits, and greedy / random association with everything else optimised.
+
+import { deviceTerms, effectiveWeights, referenceDecisions } from '../model/evaluate.js';
+import type { DeviceDecision, Instance, Totals } from '../model/types.js';
+import { greedyAssociation, planAll, randomAssociation, type Solution } from './association.js';
+import type { DeviceModel } from './device-model.js';
+import { mulberry32 } from './numeric.js';
+import type { PlanContext } from './server-plan.js';
+
+export interface BaselineSolution {
+  name: string;
+  decisions: DeviceDecision[];
+}
+
+export function decisionsOf(ctx: PlanContext, sol: Solution): DeviceDecision[] {
+  const out = new Array<DeviceDecision>(ctx.models.length);
+  for (const plan of sol.plans) {
+    for (const d of plan.devices) {
+      out[d.device] = {
+        server: plan.server,
+        splitLayer: d.choice.split,
+        mode: ctx.models[d.device].options[d.choice.option].mode,
+        cpuFrequencyHz: d.cpuFrequencyHz,
+        transmitPowerW: d.transmitPowerW,
+        bandwidthHz: d.bandwidthHz,
+        serverFrequencyHz: d.serverFrequencyHz,
+      };
+    }
+  }
+  return out;
+}
+
+function withSplits(ctx: PlanContext, pick: (splits: number[], dm: DeviceModel) => number): PlanContext {
+  const models = ctx.models.map((dm) => ({ ...dm, options: dm.options.map((o) => ({ ...o, splits: [pick(o.splits, dm)] })) }));
+  return { ...ctx, models, memberCache: new Map() };
+}
+
+function fixedSplitBaseline(ctx: PlanContext, name: string, pick: (splits: number[], dm: DeviceModel) => number, deadlineAt: number): BaselineSolution | null {
+  const c = withSplits(ctx, pick);
+  const assignment = greedyAssociation(c);
+  return assignment ? { name, decisions: decisionsOf(c, planAll(c, assignment, deadlineAt)) } : null;
+}
+
+/** Equal shares, f = f^max, p = p^max (the reference resources); each device's split and mode optimised. */
+function splitOnly(instance: Instance, ctx: PlanContext, scales: Totals): BaselineSolution | null {
+  const assignment = greedyAssociation(ctx);
+  if (!assignment) return null;
+  const ref = referenceDecisions(instance);
+  const count = new Array<number>(instance.servers.length).fill(0);
+  assignment.forEach((m) => count[m]++);
+  const w = effectiveWeights(instance, scales);
+  const decisions = ctx.models.map((dm, n) => {
+    const m = assignment[n];
+    let best: DeviceDecision | null = null;
+    let bestCost = Infinity;
+    for (const opt of dm.options) {
+      for (const split of opt.splits) {
+        const dec: DeviceDecision = {
+          ...ref[n],
+          server: m,
+          splitLayer: split,
+          mode: opt.mode,
+          bandwidthHz: instance.servers[m].bandwidthHz / count[m],
+          serverFrequencyHz: instance.servers[m].frequencyHz / count[m],
+        };
+        const e = deviceTerms(instance, n, dec);
+        const cost = w.delay * e.delayS.total + w.energy * e.energyJ.total + w.stability * e.stabilityBound;
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = dec;
+        }
+      }
+    }
+    return best!;
+  });
+  return { name: 'split-only', decisions };
+}
+
+export function computeBaselines(instance: Instance, ctx: PlanContext, scales: Totals, seed: number, deadlineAt: number): BaselineSolution[] {
+  const half = Math.ceil(instance.layers / 2);
+  const nearest = (splits: number[]) => splits.reduce((b, s) => (Math.abs(s - half) < Math.abs(b - half) ? s : b), splits[0]);
+  const out: (BaselineSolution | null)[] = [
+    fixedSplitBaseline(ctx, 'edge-heavy', (s) => s[0], deadlineAt),
+    fixedSplitBaseline(ctx, 'local-heavy', (s) => s[s.length - 1], deadlineAt),
+    splitOnly(instance, ctx, scales),
+    fixedSplitBaseline(ctx, 'resources-only', nearest, deadlineAt),
+  ];
+  const greedy = greedyAssociation(ctx);
+  if (greedy) out.push({ name: 'greedy-association', decisions: decisionsOf(ctx, planAll(ctx, greedy, deadlineAt)) });
+  const random = randomAssociation(ctx, mulberry32(seed));
+  if (random) out.push({ name: 'random-association', decisions: decisionsOf(ctx, planAll(ctx, random, deadlineAt)) });
+  return out.filter((b): b is BaselineSolution => b !== null);
+}

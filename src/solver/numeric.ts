@@ -1,0 +1,98 @@
+// Small, dependable 1-D root finders. Every continuous sub-problem of the model reduces to a
+// monotone scalar equation, so these are all the numerics the solver needs. Hot paths call them
+// thousands of times per solve: they use a bracketing secant (Illinois), not plain bisection.
+
+/**
+ * Root of a decreasing function on [lo, hi] (both > 0), searched in log space with the Illinois
+ * variant of regula falsi (bracketing, superlinear). Returns lo if fn(lo) <= 0, hi if fn(hi) >= 0.
+ */
+export function rootDecreasingLog(fn: (x: number) => number, lo: number, hi: number, relTol = 1e-13): number {
+  let fa = fn(lo);
+  if (fa <= 0) return lo;
+  let fb = fn(hi);
+  if (fb >= 0) return hi;
+  let a = Math.log(lo);
+  let b = Math.log(hi);
+  let side = 0;
+  for (let i = 0; i < 200 && b - a > relTol; i++) {
+    // Secant step, Illinois-damped; bisect when the step lands too close to an end.
+    let c = (a * fb - b * fa) / (fb - fa);
+    const w = b - a;
+    if (!(c > a + 1e-3 * w && c < b - 1e-3 * w)) c = 0.5 * (a + b);
+    const fc = fn(Math.exp(c));
+    if (fc === 0) return Math.exp(c);
+    if (fc > 0) {
+      a = c;
+      fa = fc;
+      if (side === 1) fb *= 0.5;
+      side = 1;
+    } else {
+      b = c;
+      fb = fc;
+      if (side === -1) fa *= 0.5;
+      side = -1;
+    }
+  }
+  return Math.exp(0.5 * (a + b));
+}
+
+/**
+ * Root of an increasing function with derivative, safeguarded Newton inside a bracket.
+ * Needs fn(lo) <= 0 <= fn(hi).
+ */
+export function rootIncreasingNewton(
+  fn: (x: number) => number,
+  dfn: (x: number) => number,
+  lo: number,
+  hi: number,
+  relTol = 1e-14,
+): number {
+  let x = 0.5 * (lo + hi);
+  for (let i = 0; i < 200; i++) {
+    const y = fn(x);
+    if (y === 0) return x;
+    if (y < 0) lo = x;
+    else hi = x;
+    const d = dfn(x);
+    let next = d > 0 ? x - y / d : NaN;
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    if (Math.abs(next - x) <= relTol * Math.max(Math.abs(x), 1e-300)) return next;
+    x = next;
+  }
+  return x;
+}
+
+/**
+ * Inverse of Φ(x) = (1+x)·ln(1+x) − x on x ≥ 0 (Φ is increasing and convex, Φ' = ln(1+x)).
+ * It gives the energy-optimal SNR of an uplink (see uplink.ts). Newton from the left of the
+ * root never overshoots on a convex increasing function after its first step.
+ */
+export function inversePhi(y: number): number {
+  if (!(y > 0)) return 0;
+  // Initial guess: Φ(x) ≈ x²/2 for small x, ≈ (1+x)(ln(1+x) − 1) for large x.
+  let x = y < 1 ? Math.sqrt(2 * y) : y / Math.max(1, Math.log(y) - Math.log(Math.log(y + 1) + 1));
+  for (let i = 0; i < 100; i++) {
+    const l = Math.log1p(x);
+    const f = (1 + x) * l - x - y;
+    if (l <= 0) {
+      x = Math.sqrt(2 * y);
+      continue;
+    }
+    const next = Math.max(x - f / l, x * 1e-3);
+    if (Math.abs(next - x) <= 1e-15 * x) return next;
+    x = next;
+  }
+  return x;
+}
+
+/** Deterministic PRNG (mulberry32): reproducible random baselines and multistarts. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
