@@ -1,0 +1,48 @@
+// The application as a value: buildApp(config) wires plugins and routes explicitly, opens no port,
+// so tests drive it with app.inject() and server.ts only listens.
+import Fastify from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppConfig } from './config.js';
+import { registerErrorHandling } from './http/errors.js';
+import { registerJsonBodyParser } from './http/json-body.js';
+import { registerSwagger } from './plugins/swagger.js';
+import { SHARED_SCHEMAS } from './schemas/common.js';
+import { allocateRoutes } from './routes/allocate.js';
+import { healthRoutes } from './routes/health.js';
+import { createSolveService } from './services/solve-service.js';
+import type { SolveService } from './services/types.js';
+
+export interface AppDeps {
+  /** Injected in tests; otherwise the real worker-pool service is created from config. */
+  service?: SolveService;
+}
+
+export function buildApp(config: AppConfig, deps: AppDeps = {}) {
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    ajv: {
+      // Fastify's defaults strip unknown properties and coerce "5" to 5; a typo in a field name must
+      // be a 400, not a silently ignored field. allErrors off: the first error names the field.
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const service = deps.service ?? createSolveService(config);
+  // The app owns the service it answers with: closing the app drains and stops the workers.
+  app.addHook('onClose', async () => {
+    await service.close();
+  });
+
+  registerJsonBodyParser(app);
+  registerErrorHandling(app);
+  registerSwagger(app);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  void app.register(healthRoutes, { service });
+  void app.register(allocateRoutes, { service });
+  return app;
+}
+
+export type App = ReturnType<typeof buildApp>;

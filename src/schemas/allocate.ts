@@ -1,0 +1,295 @@
+// POST /allocate: request body (mirrors src/model/request.ts field for field) and responses
+// (mirror AllocateResult in src/model/types.ts). Compile-time checks at the bottom keep the schemas
+// and the model types from drifting apart: a field added to one and not the other fails `tsc`.
+import Type, { type Static } from 'typebox';
+import type { AllocateRequest } from '../model/request.js';
+import type { AllocateResult } from '../model/types.js';
+import type { CacheOutcome } from '../services/types.js';
+import { DelayBreakdownSchema, EnergyBreakdownSchema, PositionSchema, TotalsSchema, refTo } from './common.js';
+
+const MAX_DEVICES = 5000;
+const MAX_SERVERS = 500;
+
+const Id = (what: string) => Type.String({ minLength: 1, maxLength: 128, description: `${what} identifier, unique in the request` });
+const Positive = (description: string) => Type.Number({ exclusiveMinimum: 0, description });
+const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
+const PositiveInteger = (description: string) => Type.Integer({ minimum: 1, description });
+
+// ---------------------------------------------------------------------------------------------
+// Request
+
+export const ModelSpecSchema = Type.Object(
+  {
+    layers: Type.Integer({ minimum: 2, maximum: 100_000, description: 'transformer layers Υ' }),
+    hiddenSize: PositiveInteger('hidden size h'),
+    batchSize: PositiveInteger('batch size B, samples per iteration'),
+    bytesPerActivation: Type.Optional(Positive('bytes per parameter / activation value s; default 2 (16-bit)')),
+    weightBytesPerLayer: Type.Optional(Positive('frozen weight bytes per layer w; default 12·h²·s')),
+    adapterRank: Type.Optional(PositiveInteger('LoRA rank r; default 16')),
+    adapterParamsPerLayer: Type.Optional(Positive('trainable adapter parameters per layer A; default 2·r·h')),
+    zerothOrderStepMultiplier: Type.Optional(Positive('ζ: how many more steps zeroth-order training needs; default 20')),
+  },
+  { $id: 'ModelSpec', additionalProperties: false, description: 'The transformer being fine-tuned (SPEC §1.1, §3)' },
+);
+
+export const DeviceSpecSchema = Type.Object(
+  {
+    id: Id('device'),
+    gpuCores: Positive('GPU cores C_n'),
+    flopsPerCycle: Positive('FLOPs per cycle per core D_n'),
+    maxFrequencyHz: Positive('maximum GPU frequency f_max, hertz'),
+    minFrequencyHz: Type.Optional(NonNegative('minimum GPU frequency f_min, hertz; default 0')),
+    maxPowerW: Positive('maximum transmit power p_max, watts'),
+    minPowerW: Type.Optional(NonNegative('minimum transmit power p_min, watts; default 0')),
+    kappa: Positive('power coefficient κ_n, watts per (cycle/s)³'),
+    tokens: PositiveInteger('token (sequence) length d_n, tokens'),
+    samples: PositiveInteger('local training samples k_n'),
+    channelGains: Type.Optional(
+      Type.Record(Type.String(), NonNegative('linear channel gain (dimensionless)'), {
+        maxProperties: MAX_SERVERS,
+        description: 'linear channel gain to each server, keyed by server id; alternative to position',
+      }),
+    ),
+    position: Type.Optional(refTo(PositionSchema)), // gains then derived by SPEC path loss
+    uplinkBits: Type.Optional(Positive('cut-layer payload per iteration, bits; default B·d·h·8·bytesPerActivation')),
+    minSplitLayer: Type.Optional(PositiveInteger('smallest allowed split layer α_min (layers trained locally); default 1')),
+    maxSplitLayer: Type.Optional(PositiveInteger('largest allowed split layer α_max; default layers − 1')),
+    deadlineS: Type.Optional(Positive('deadline on the per-iteration delay, seconds')),
+    memoryBytes: Type.Optional(Positive('device memory available for training, bytes (SPEC §3)')),
+    inferenceOnly: Type.Optional(Type.Boolean({ description: 'device cannot back-propagate: forces zeroth-order; default false' })),
+    trainingMode: Type.Optional(
+      Type.Enum(['backprop', 'zeroth-order', 'auto'], { description: 'on-device training mode; default auto (solver chooses)' }),
+    ),
+    queries: Type.Optional(PositiveInteger('zeroth-order queries q (must divide batchSize); default: solver chooses')),
+    parallelism: Type.Optional(PositiveInteger('zeroth-order evaluations per forward call P (must divide 2q); default: solver chooses')),
+    callOverheadS: Type.Optional(NonNegative('zeroth-order per-forward-call overhead τ, seconds; default 0.01')),
+    activationBytesPerLayer: Type.Optional(Positive('stored activation bytes per layer a_n (backprop); default B·d·(34·h + 5·H·d)')),
+  },
+  { $id: 'DeviceSpec', additionalProperties: false, description: 'A mobile device taking part in fine-tuning' },
+);
+
+export const ServerSpecSchema = Type.Object(
+  {
+    id: Id('server'),
+    gpuCores: Positive('GPU cores C_m'),
+    flopsPerCycle: Positive('FLOPs per cycle per core D_m'),
+    frequencyHz: Positive('total GPU frequency F_m shared among its devices, hertz'),
+    bandwidthHz: Positive('total uplink bandwidth W_m shared among its devices, hertz'),
+    kappa: NonNegative('power coefficient κ_m, watts per (cycle/s)³'),
+    maxDevices: Type.Optional(PositiveInteger('most devices this server may serve; default unlimited')),
+    position: Type.Optional(refTo(PositionSchema)),
+  },
+  { $id: 'ServerSpec', additionalProperties: false, description: 'An edge server' },
+);
+
+export const ChannelSpecSchema = Type.Object(
+  {
+    noiseDbmPerHz: Type.Optional(Type.Number({ description: 'noise power spectral density N_0, dBm/Hz; default −174' })),
+  },
+  { $id: 'ChannelSpec', additionalProperties: false, description: 'Radio channel' },
+);
+
+export const ObjectiveSpecSchema = Type.Object(
+  {
+    weights: Type.Optional(
+      Type.Object(
+        {
+          delay: Type.Optional(NonNegative('ω_t, weight of total delay; default 1')),
+          energy: Type.Optional(NonNegative('ω_e, weight of total energy; default 1')),
+          stability: Type.Optional(NonNegative('ω_s, weight of total stability bound; default 1')),
+        },
+        { additionalProperties: false, description: 'objective weights (dimensionless when normalize is true)' },
+      ),
+    ),
+    normalize: Type.Optional(Type.Boolean({ description: 'divide each sum by its value at the reference point; default true' })),
+    lipschitz: Type.Optional(Positive('Lipschitz constant L of the stability bound; default 1')),
+    includeUplinkDelay: Type.Optional(
+      Type.Boolean({ description: 'count uplink delay in device delay; default true (false reproduces the publication)' }),
+    ),
+  },
+  { $id: 'ObjectiveSpec', additionalProperties: false, description: 'What to minimise (SPEC §1.2)' },
+);
+
+export const OptionsSpecSchema = Type.Object(
+  {
+    timeLimitMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: 'solve time limit, milliseconds; default 2000' })),
+    baselines: Type.Optional(Type.Boolean({ description: 'also evaluate the baselines; default true' })),
+    algorithm: Type.Optional(Type.Enum(['auto', 'paper'], { description: "solver: 'auto' (optimum) or 'paper' (publication's method); default auto" })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'seed for randomised parts; default 1' })),
+  },
+  { $id: 'OptionsSpec', additionalProperties: false, description: 'Solver options' },
+);
+
+/** A small instance that solves quickly: the Swagger UI "Try it out" body and a test fixture. */
+export const ALLOCATE_REQUEST_EXAMPLE = {
+  model: { layers: 32, hiddenSize: 1024, batchSize: 512, bytesPerActivation: 2 },
+  devices: [
+    {
+      id: 'ue-1',
+      gpuCores: 5,
+      flopsPerCycle: 1,
+      maxFrequencyHz: 1e9,
+      maxPowerW: 2,
+      kappa: 3e-27,
+      tokens: 768,
+      samples: 2000,
+      channelGains: { 'es-1': 1.2e-9, 'es-2': 3e-11 },
+    },
+    {
+      id: 'ue-2',
+      gpuCores: 4,
+      flopsPerCycle: 1,
+      maxFrequencyHz: 8e8,
+      maxPowerW: 1.5,
+      kappa: 3e-27,
+      tokens: 512,
+      samples: 1500,
+      channelGains: { 'es-1': 4e-11, 'es-2': 9e-10 },
+    },
+    {
+      id: 'ue-3',
+      gpuCores: 6,
+      flopsPerCycle: 1,
+      maxFrequencyHz: 1e9,
+      maxPowerW: 1,
+      kappa: 3e-27,
+      tokens: 1024,
+      samples: 2500,
+      channelGains: { 'es-1': 2e-10, 'es-2': 2.5e-10 },
+    },
+  ],
+  servers: [
+    { id: 'es-1', gpuCores: 2560, flopsPerCycle: 2, frequencyHz: 2e9, bandwidthHz: 2e7, kappa: 1e-26 },
+    { id: 'es-2', gpuCores: 5120, flopsPerCycle: 1, frequencyHz: 3e9, bandwidthHz: 2e7, kappa: 1e-26 },
+  ],
+  channel: { noiseDbmPerHz: -174 },
+  objective: { weights: { delay: 1, energy: 1, stability: 1 }, normalize: true },
+  options: { timeLimitMs: 2000, baselines: true },
+} satisfies AllocateRequest;
+
+export const AllocateRequestSchema = Type.Object(
+  {
+    model: ModelSpecSchema,
+    devices: Type.Array(DeviceSpecSchema, { minItems: 1, maxItems: MAX_DEVICES, description: 'devices to allocate' }),
+    servers: Type.Array(ServerSpecSchema, { minItems: 1, maxItems: MAX_SERVERS, description: 'edge servers' }),
+    channel: Type.Optional(ChannelSpecSchema),
+    objective: Type.Optional(ObjectiveSpecSchema),
+    options: Type.Optional(OptionsSpecSchema),
+  },
+  {
+    $id: 'AllocateRequest',
+    additionalProperties: false,
+    description: 'Network snapshot for split fine-tuning allocation (SPEC §1, §3). Defaults as in SPEC.md.',
+    examples: [ALLOCATE_REQUEST_EXAMPLE],
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+export const AllocationSchema = Type.Object(
+  {
+    deviceId: Type.String({ description: 'device id from the request' }),
+    serverId: Type.String({ description: 'server the device is associated with' }),
+    splitLayer: Type.Integer({ description: 'α: layers trained on the device' }),
+    trainingMode: Type.Enum(['backprop', 'zeroth-order'], { description: 'on-device training mode chosen' }),
+    queries: Type.Optional(Type.Integer({ description: 'zeroth-order queries q (zeroth-order only)' })),
+    parallelism: Type.Optional(Type.Integer({ description: 'zeroth-order evaluations per forward call P (zeroth-order only)' })),
+    peakMemoryBytes: Type.Number({ description: 'memory the local layers need, bytes (SPEC §3)' }),
+    cpuFrequencyHz: Type.Number({ description: 'device GPU frequency f_n, hertz' }),
+    transmitPowerW: Type.Number({ description: 'transmit power p_n, watts' }),
+    bandwidthHz: Type.Number({ description: 'uplink bandwidth b_n, hertz' }),
+    bandwidthShare: Type.Number({ description: "b_n as a fraction of the server's bandwidth" }),
+    serverFrequencyHz: Type.Number({ description: 'server GPU frequency f_{n,m} given to this device, hertz' }),
+    delayS: DelayBreakdownSchema,
+    energyJ: EnergyBreakdownSchema,
+    stabilityBound: Type.Number({ description: 'average-replace-one stability bound AS_n (dimensionless)' }),
+  },
+  { $id: 'Allocation', additionalProperties: false, description: "One device's decisions and costs" },
+);
+
+export const BaselineSchema = Type.Object(
+  {
+    name: Type.String({ description: 'baseline name, e.g. local-heavy' }),
+    objective: Type.Number({ description: 'objective of the baseline on the same instance' }),
+    totals: refTo(TotalsSchema),
+  },
+  { $id: 'Baseline', additionalProperties: false, description: 'A comparison method evaluated on the same instance' },
+);
+
+export const InfeasibilitySchema = Type.Object(
+  {
+    constraint: Type.String({ description: 'constraint that cannot be met, e.g. deadline or memory' }),
+    deviceIds: Type.Array(Type.String(), { description: 'devices at fault' }),
+    detail: Type.String({ description: 'human-readable explanation' }),
+  },
+  { $id: 'Infeasibility', additionalProperties: false, description: 'Why the instance cannot be satisfied' },
+);
+
+export const SolverInfoSchema = Type.Object(
+  {
+    algorithm: Type.String({ description: 'algorithm that produced the answer' }),
+    version: Type.String({ description: 'solver and model version (part of the cache key)' }),
+    solveTimeMs: Type.Number({ description: 'wall-clock solve time, milliseconds' }),
+  },
+  { $id: 'SolverInfo', additionalProperties: false, description: 'Solver provenance' },
+);
+
+const SolveStatus = (description: string) =>
+  Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], { description });
+
+/** Fields shared by the 200 and 422 bodies: every field of AllocateResult plus cache and hash. */
+const resultProperties = {
+  status: SolveStatus('OPTIMAL: proven optimal within tolerance; FEASIBLE: best found; INFEASIBLE: see infeasibilities'),
+  limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
+  objective: Type.Optional(Type.Number({ description: 'SPEC §1.2 objective of the returned allocation (normalised when requested)' })),
+  bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimum, when known' })),
+  gap: Type.Optional(Type.Number({ description: '(objective − bound) / |objective|, when known' })),
+  allocations: Type.Array(AllocationSchema, { description: 'one entry per device, in request order' }),
+  totals: Type.Optional(refTo(TotalsSchema)),
+  reference: refTo(TotalsSchema), // sums at the normalisation reference point (SPEC §1.2)
+  baselines: Type.Array(BaselineSchema, { description: 'baselines evaluated on the same instance (empty when disabled)' }),
+  infeasibilities: Type.Optional(Type.Array(InfeasibilitySchema, { description: 'why the instance is infeasible' })),
+  solver: SolverInfoSchema,
+  cache: Type.Enum(['hit', 'miss'], { description: 'whether the answer came from the cache' }),
+  requestHash: Type.String({ description: 'sha256 of the canonical normalised request and solver version' }),
+};
+
+export const AllocateResponseSchema = Type.Object(resultProperties, {
+  $id: 'AllocateResponse',
+  additionalProperties: false,
+  description: 'Allocation for every device, totals, baselines and solver provenance',
+});
+
+export const AllocateInfeasibleResponseSchema = Type.Object(
+  {
+    ...resultProperties,
+    status: Type.Enum(['INFEASIBLE'], { description: 'always INFEASIBLE' }),
+    infeasibilities: Type.Array(InfeasibilitySchema, { description: 'devices and constraints at fault' }),
+  },
+  {
+    $id: 'AllocateInfeasibleResponse',
+    additionalProperties: false,
+    description: 'The instance cannot be satisfied; infeasibilities name the devices and constraints at fault',
+  },
+);
+
+export type AllocateResponse = Static<typeof AllocateResponseSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Compile-time drift checks: each alias fails to compile when the two types differ.
+
+/** True only when A and B are mutually assignable, recursively (optional fields included). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? DeepKeys<A> extends DeepKeys<B> ? (DeepKeys<B> extends DeepKeys<A> ? true : false) : false : false) : false;
+/** Every property path of T ("devices.position.xM"), so an optional field missing on one side shows up. */
+type DeepKeys<T> = T extends readonly (infer E)[]
+  ? DeepKeys<E>
+  : T extends object
+    ? { [K in keyof T & string]-?: K | `${K}.${DeepKeys<NonNullable<T[K]>>}` }[keyof T & string]
+    : never;
+type Expect<T extends true> = T;
+
+export type RequestSchemaMatchesModel = Expect<Same<Static<typeof AllocateRequestSchema>, AllocateRequest>>;
+export type ResponseSchemaMatchesResult = Expect<
+  Same<AllocateResponse, AllocateResult & { cache: CacheOutcome; requestHash: string }>
+>;

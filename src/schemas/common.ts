@@ -1,0 +1,75 @@
+// Shared schema atoms: positions, breakdowns, totals and the error envelope. Each carries an $id;
+// @fastify/swagger turns every $id into a named component.
+//
+// Most schemas are embedded by value. An $id may appear only once inside one compiled schema (Ajv
+// 8.20 throws "reference resolves to more than one schema" otherwise), so the atoms a single body
+// uses twice (Position: device and server; Totals: totals, reference, baselines; ErrorResponse:
+// several status codes) are registered
+// once with app.addSchema (SHARED_SCHEMAS) and referenced through refTo, which keeps the static
+// type that Type.Ref would lose.
+import Type, { type Static, type TSchema } from 'typebox';
+
+/** `{ $ref: id }` to a schema in SHARED_SCHEMAS, typed like the schema itself. */
+export function refTo<T extends TSchema>(schema: T) {
+  const id = (schema as { $id?: unknown }).$id;
+  if (typeof id !== 'string') throw new Error('refTo: the target schema needs an $id');
+  return Type.Unsafe<Static<T>>({ $ref: id });
+}
+
+export const PositionSchema = Type.Object(
+  {
+    xM: Type.Number({ description: 'x coordinate, metres' }),
+    yM: Type.Number({ description: 'y coordinate, metres' }),
+  },
+  { $id: 'Position', additionalProperties: false, description: 'Planar position in metres' },
+);
+
+export const DelayBreakdownSchema = Type.Object(
+  {
+    local: Type.Number({ description: 'on-device part, seconds' }),
+    uplink: Type.Number({ description: 'activation upload, seconds' }),
+    edge: Type.Number({ description: 'edge-server part, seconds' }),
+    total: Type.Number({ description: 'local + uplink + edge, seconds' }),
+  },
+  { $id: 'DelayBreakdown', additionalProperties: false, description: 'Per-iteration delay of one device, seconds' },
+);
+
+export const EnergyBreakdownSchema = Type.Object(
+  {
+    local: Type.Number({ description: 'on-device computation, joules' }),
+    uplink: Type.Number({ description: 'transmission, joules' }),
+    edge: Type.Number({ description: 'edge-server computation, joules' }),
+    total: Type.Number({ description: 'local + uplink + edge, joules' }),
+  },
+  { $id: 'EnergyBreakdown', additionalProperties: false, description: 'Per-iteration energy of one device, joules' },
+);
+
+export const TotalsSchema = Type.Object(
+  {
+    delayS: Type.Number({ description: 'sum of device delays, seconds' }),
+    energyJ: Type.Number({ description: 'sum of device energies, joules' }),
+    stability: Type.Number({ description: 'sum of stability bounds (dimensionless)' }),
+  },
+  { $id: 'Totals', additionalProperties: false, description: 'Sums over all devices (SPEC §1.2)' },
+);
+
+/** Every 4xx/5xx body. 400s always name the field (JSON path like devices[0].kappa) and reason. */
+export const ErrorResponseSchema = Type.Object(
+  {
+    statusCode: Type.Integer({ description: 'HTTP status code' }),
+    error: Type.String({ description: 'HTTP status text, e.g. "Bad Request"' }),
+    code: Type.String({ description: 'stable machine-readable error code, e.g. INVALID_BODY' }),
+    message: Type.String({ description: 'human-readable summary' }),
+    field: Type.Optional(Type.String({ description: 'offending field as a JSON path, e.g. devices[0].kappa' })),
+    reason: Type.Optional(Type.String({ description: 'what is wrong with the field, e.g. "must be number"' })),
+    retryAfterS: Type.Optional(Type.Integer({ description: 'on 503: seconds to wait before retrying' })),
+  },
+  { $id: 'ErrorResponse', additionalProperties: false, description: 'Error envelope' },
+);
+export type ErrorResponse = Static<typeof ErrorResponseSchema>;
+
+/** Registered with app.addSchema before any route, so refTo targets resolve. */
+export const SHARED_SCHEMAS = [PositionSchema, TotalsSchema, ErrorResponseSchema] as const;
+
+/** An error response documented under its own description, sharing the one ErrorResponse component. */
+export const errorResponse = (description: string) => Type.Unsafe<ErrorResponse>({ ...refTo(ErrorResponseSchema), description });

@@ -1,0 +1,36 @@
+// Process entry: read config, build the app, listen, and shut down gracefully on SIGTERM/SIGINT
+// (stop accepting, let in-flight solves finish, close workers and Redis). Runs as
+// `tsx src/server.ts` in development and `node dist/src/server.js` in production.
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+
+/** Longer than the default solve time limit, shorter than a typical orchestrator kill grace (30 s). */
+const SHUTDOWN_GRACE_MS = 25_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG: the environment is wrong, restarting will not help
+    }
+    throw err;
+  }
+
+  const app = buildApp(config);
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: app.log }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an unexpected error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+// loadConfig: defaults, parsing, and start-up failures that name the variable.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      logLevel: 'info',
+      redisUrl: undefined,
+      solverThreads: 2,
+      solverMaxQueue: 64,
+      bodyLimitBytes: 5 * 1024 * 1024,
+      cacheTtlS: 3600,
+      cacheMaxEntries: 1000,
+      requestTimeoutMs: 90_000,
+      keepAliveTimeoutMs: 72_000,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'debug',
+      REDIS_URL: 'redis://127.0.0.1:6379/1',
+      SOLVER_THREADS: '4',
+      SOLVER_MAX_QUEUE: '10',
+      BODY_LIMIT_BYTES: '2048',
+      CACHE_TTL_S: '60',
+      CACHE_MAX_ENTRIES: '5',
+      REQUEST_TIMEOUT_MS: '30000',
+      KEEP_ALIVE_TIMEOUT_MS: '5000',
+    });
+    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', logLevel: 'debug', redisUrl: 'redis://127.0.0.1:6379/1', solverThreads: 4 });
+    expect(config).toMatchObject({ solverMaxQueue: 10, bodyLimitBytes: 2048, cacheTtlS: 60, cacheMaxEntries: 5, requestTimeoutMs: 30_000 });
+  });
+
+  it('treats an empty REDIS_URL as unset (in-memory cache)', () => {
+    expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT: expected an integer/],
+    ['PORT', '70000', /PORT: must be between 0 and 65535/],
+    ['SOLVER_THREADS', '0', /SOLVER_THREADS/],
+    ['SOLVER_THREADS', '1.5', /SOLVER_THREADS: expected an integer/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL: expected one of/],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL/],
+    ['REDIS_URL', 'http://x', /REDIS_URL: expected a redis:\/\//],
+  ])('rejects %s=%s naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+});
