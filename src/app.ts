@@ -30,7 +30,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const service = deps.service ?? createSolveService(config);
+  const service = deps.service ?? createSolveService(config, { logger: app.log });
   // The app owns the service it answers with: closing the app drains and stops the workers.
   app.addHook('onClose', async () => {
     await service.close();

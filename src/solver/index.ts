@@ -4,9 +4,9 @@ import type { AllocateResult, Instance, SolveOptions } from '../model/types.js';
 import { solveAuto } from './auto.js';
 import { initGlpk } from './glpk.js';
 
-/** Bumped whenever answers may change: part of every cache key. */
-export const SOLVER_VERSION = '0.2.0';
-export const MODEL_VERSION = 'spec-1.2+3';
+import { MODEL_VERSION, SOLVER_VERSION } from './version.js';
+
+export { MODEL_VERSION, SOLVER_VERSION };
 
 export async function solveAllocate(instance: Instance, options: SolveOptions): Promise<AllocateResult> {
   await initGlpk();

@@ -1,0 +1,123 @@
+// The solve service: normalise → canonical hash → cache → single flight → worker pool → cache.
+// Routes call it; it knows nothing about HTTP. Redis, when configured, only ever speeds things up.
+import type { AppConfig } from '../config.js';
+import type { Cache, LockProvider } from '../cache/cache.js';
+import { cacheKey, requestHash } from '../cache/key.js';
+import { MemoryCache } from '../cache/memory-cache.js';
+import { RedisCache, type CacheLogger } from '../cache/redis-cache.js';
+import { SingleFlight, computeOnceAcrossPeers } from '../cache/single-flight.js';
+import type { AllocateRequest } from '../model/request.js';
+import { normalize } from '../model/normalize.js';
+import type { AllocateResult } from '../model/types.js';
+import { createSolverPool, type SolverPool } from '../pool/solver-pool.js';
+import { MODEL_VERSION, SOLVER_VERSION } from '../solver/version.js';
+import type { SolveTask } from '../worker/solve-worker.js';
+import type { Readiness, SolveService, Solved } from './types.js';
+
+export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries'>;
+
+/** Pieces a caller may supply instead of the ones built from config (tests, embedding). */
+export interface SolveServiceDeps {
+  /** Not destroyed by close(): whoever made it owns it. */
+  pool?: SolverPool;
+  /** Not closed by close(). */
+  cache?: Cache;
+  /** Cross-instance lock; defaults to the cache when it can lock (Redis). */
+  lock?: LockProvider;
+  /** Redis key namespace (default edge-allocator:v1:); tests use one per run. */
+  keyPrefix?: string;
+  logger?: CacheLogger;
+}
+
+/** What the service must know about one problem kind to cache it correctly. */
+interface ProblemKindSpec<R> {
+  kind: SolveTask['kind'];
+  solverVersion: string;
+  /** Whether an answer may be served to later callers. */
+  cacheable(result: R): boolean;
+}
+
+const ALLOCATE: ProblemKindSpec<AllocateResult> = {
+  kind: 'allocate',
+  solverVersion: `${SOLVER_VERSION}/${MODEL_VERSION}`,
+  // A time-limited answer depends on machine load, so a later solve may do better: not cached.
+  // INFEASIBLE is a property of the instance and is cached; ERROR is a fault and is not.
+  cacheable: (result) => result.limit !== 'TIME' && result.status !== 'ERROR',
+};
+
+/** Slack beyond a solve's own time limit for queueing, thread hand-off and the cache write. */
+const HOLD_MARGIN_MS = 5000;
+
+function canLock(cache: Cache): cache is Cache & LockProvider {
+  return typeof (cache as Partial<LockProvider>).tryLock === 'function';
+}
+
+export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps = {}): SolveService {
+  const ownedPool = deps.pool === undefined ? createSolverPool({ threads: config.solverThreads, maxQueue: config.solverMaxQueue }) : undefined;
+  const pool = deps.pool ?? ownedPool!;
+  const ownedCache =
+    deps.cache !== undefined
+      ? undefined
+      : config.redisUrl
+        ? new RedisCache({ url: config.redisUrl, keyPrefix: deps.keyPrefix, logger: deps.logger })
+        : new MemoryCache({ maxEntries: config.cacheMaxEntries, defaultTtlS: config.cacheTtlS });
+  const cache = deps.cache ?? ownedCache!;
+  const lock = deps.lock ?? (canLock(cache) ? cache : undefined);
+  const flights = new SingleFlight();
+
+  async function cached<R>(key: string): Promise<R | null> {
+    const raw = await cache.get(key);
+    if (raw === null) return null;
+    try {
+      return JSON.parse(raw) as R;
+    } catch {
+      return null; // a corrupt entry is a miss; the next solve overwrites it
+    }
+  }
+
+  /** The path every problem kind shares once its input is normalised. */
+  async function solve<R>(spec: ProblemKindSpec<R>, task: SolveTask, timeLimitMs: number): Promise<Solved<R>> {
+    const hash = requestHash({ kind: spec.kind, solverVersion: spec.solverVersion, input: task.input });
+    const key = cacheKey(spec.kind, hash);
+
+    const hit = await cached<R>(key);
+    if (hit !== null) return { result: hit, cache: 'hit', requestHash: hash };
+
+    // Concurrent identical requests in this process share one flight (and so one result object:
+    // callers must treat results as read-only).
+    const { value, fromStore } = await flights.run(key, () =>
+      computeOnceAcrossPeers<R>(lock, {
+        key,
+        holdMs: timeLimitMs + HOLD_MARGIN_MS,
+        lookup: () => cached<R>(key),
+        compute: async () => {
+          const result = (await pool.run(task)) as R;
+          if (spec.cacheable(result)) await cache.set(key, JSON.stringify(result), config.cacheTtlS);
+          return result;
+        },
+      }),
+    );
+    return { result: value, cache: fromStore ? 'hit' : 'miss', requestHash: hash };
+  }
+
+  return {
+    async allocate(body: AllocateRequest): Promise<Solved<AllocateResult>> {
+      const input = normalize(body); // InputError propagates: a 400, before any cache or pool work
+      return solve(ALLOCATE, { kind: 'allocate', input }, input.options.timeLimitMs);
+    },
+
+    async readiness(): Promise<Readiness> {
+      const { threads, queued, maxQueue } = pool.stats();
+      return {
+        // A down Redis only costs speed, so it never makes the service unready.
+        ready: pool.isReady(),
+        workers: { threads, queued, maxQueue },
+        redis: cache.backend === 'redis' ? cache.state() : 'disabled',
+      };
+    },
+
+    async close(): Promise<void> {
+      await Promise.allSettled([ownedPool?.destroy(), ownedCache?.close()]);
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// Runs inside a piscina worker thread: the only place solvers (and GLPK's synchronous WebAssembly)
+// execute, so the event loop keeps answering while they work. Main-thread code imports types only.
+import { threadId } from 'node:worker_threads';
+import type { Instance, SolveOptions } from '../model/types.js';
+import { initGlpk, isGlpkReady } from '../solver/glpk.js';
+import { solveAllocate } from '../solver/index.js';
+
+// One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
+// request does not pay for it; tasks wait for this module (and so for GLPK) to finish loading.
+await initGlpk();
+
+export interface AllocateInput {
+  instance: Instance;
+  options: SolveOptions;
+}
+
+// One entry per problem kind; a new kind is one line here plus its service method.
+const solvers = {
+  allocate: (input: AllocateInput) => solveAllocate(input.instance, input.options),
+  /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
+  ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady() }),
+};
+
+export type ProblemKind = keyof typeof solvers;
+export type SolverInput<K extends ProblemKind> = Parameters<(typeof solvers)[K]>[0];
+
+/** What crosses the thread boundary: a discriminated union over the kinds above. */
+export type SolveTask = { [K in ProblemKind]: { kind: K; input: SolverInput<K> } }[ProblemKind];
+
+export default function solve(task: SolveTask): unknown {
+  if (!Object.hasOwn(solvers, task.kind)) throw new Error(`unknown problem kind "${String(task.kind)}"`);
+  const solver = solvers[task.kind] as (input: unknown) => unknown;
+  return solver(task.input);
+}

@@ -1,0 +1,64 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { cacheKey, requestHash } from '../src/cache/key.js';
+import { normalize } from '../src/model/normalize.js';
+import type { AllocateRequest } from '../src/model/request.js';
+import { smallRequest, smallRequestWithExplicitDefaults } from './fixtures/allocate-requests.js';
+
+const VERSION = '1.0.0';
+const hashOf = (req: AllocateRequest, kind = 'allocate', solverVersion = VERSION) =>
+  requestHash({ kind, solverVersion, input: normalize(req) });
+
+/** Deep copy whose object keys are inserted in the order `order` picks (arrays keep their order). */
+function reorderKeys(value: unknown, order: (keys: string[]) => string[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => reorderKeys(v, order));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const k of order(Object.keys(value))) out[k] = reorderKeys((value as Record<string, unknown>)[k], order);
+  return out;
+}
+
+describe('requestHash', () => {
+  it('is a sha256 hex digest', () => {
+    expect(hashOf(smallRequest())).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('ignores key order at every depth (any permutation)', () => {
+    const reference = hashOf(smallRequest());
+    fc.assert(
+      fc.property(fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })), (randoms) => {
+        const shuffle = (keys: string[]) =>
+          keys.map((k) => [randoms.next().value, k] as const).sort((a, b) => a[0] - b[0]).map(([, k]) => k);
+        const shuffled = reorderKeys(smallRequest(), shuffle) as AllocateRequest;
+        expect(hashOf(shuffled)).toBe(reference);
+      }),
+      { numRuns: 50 },
+    );
+    expect(hashOf(reorderKeys(smallRequest(), (keys) => [...keys].reverse()) as AllocateRequest)).toBe(reference);
+  });
+
+  it('treats spelled-out defaults as the defaults (hash of the normalised problem)', () => {
+    expect(hashOf(smallRequestWithExplicitDefaults())).toBe(hashOf(smallRequest()));
+  });
+
+  it('changes with the problem, the kind and the solver version', () => {
+    const reference = hashOf(smallRequest());
+    const otherGain = smallRequest();
+    otherGain.devices[0].channelGains = { 'es-1': 1.3e-9, 'es-2': 3e-11 };
+    const otherLimit = smallRequest();
+    otherLimit.options = { ...otherLimit.options, timeLimitMs: 1000 };
+    const hashes = [
+      reference,
+      hashOf(otherGain),
+      hashOf(otherLimit),
+      hashOf(smallRequest(), 'pareto'),
+      hashOf(smallRequest(), 'allocate', '1.0.1'),
+    ];
+    expect(new Set(hashes).size).toBe(hashes.length);
+  });
+
+  it('keeps problem kinds apart in store keys', () => {
+    expect(cacheKey('allocate', 'abc')).toBe('allocate:abc');
+    expect(cacheKey('blocks', 'abc')).not.toBe(cacheKey('allocate', 'abc'));
+  });
+});
