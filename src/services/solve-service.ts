@@ -10,7 +10,7 @@ import type { AllocateRequest } from '../model/request.js';
 import { normalize } from '../model/normalize.js';
 import type { AllocateResult } from '../model/types.js';
 import { createSolverPool, type SolverPool } from '../pool/solver-pool.js';
-import { MODEL_VERSION, SOLVER_VERSION } from '../solver/version.js';
+import { SOLVER_VERSION } from '../solver/version.js';
 import type { SolveTask } from '../worker/solve-worker.js';
 import type { Readiness, SolveService, Solved } from './types.js';
 
@@ -39,7 +39,7 @@ interface ProblemKindSpec<R> {
 
 const ALLOCATE: ProblemKindSpec<AllocateResult> = {
   kind: 'allocate',
-  solverVersion: `${SOLVER_VERSION}/${MODEL_VERSION}`,
+  solverVersion: SOLVER_VERSION,
   // A time-limited answer depends on machine load, so a later solve may do better: not cached.
   // INFEASIBLE is a property of the instance and is cached; ERROR is a fault and is not.
   cacheable: (result) => result.limit !== 'TIME' && result.status !== 'ERROR',
