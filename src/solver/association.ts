@@ -79,10 +79,15 @@ export function associationCount(ctx: PlanContext): number {
 }
 
 /** Exhaustive association search over memoised server plans. */
-export function enumerateAssociations(ctx: PlanContext): Solution | null {
+export function enumerateAssociations(ctx: PlanContext, deadlineAt = Infinity): Solution | null {
   const memo = new Map<string, ServerPlan>();
   let best: Solution | null = null;
+  let complete = true;
   for (const assignment of allAssociations(ctx)) {
+    if (best !== null && Date.now() >= deadlineAt) {
+      complete = false;
+      break;
+    }
     const members: number[][] = ctx.instance.servers.map(() => []);
     assignment.forEach((m, n) => members[m].push(n));
     let cost = 0;
@@ -90,7 +95,7 @@ export function enumerateAssociations(ctx: PlanContext): Solution | null {
       const key = `${m}:${devs.join(',')}`;
       let p = memo.get(key);
       if (!p) {
-        p = planServer(ctx, m, devs);
+        p = planServer(ctx, m, devs, deadlineAt);
         memo.set(key, p);
       }
       cost += p.cost;
@@ -98,7 +103,7 @@ export function enumerateAssociations(ctx: PlanContext): Solution | null {
     });
     if (best === null || cost < best.cost) best = { assignment, plans, cost, exact: plans.every((p) => p.exact) };
   }
-  return best;
+  return best && { ...best, exact: best.exact && complete };
 }
 
 /** priced[n][m]: Lagrangian cost of device n on server m at the servers' current prices. */

@@ -45,7 +45,7 @@ function better(a: Candidate | null, b: Candidate): Candidate {
 
 function search(ctx: PlanContext, warm: number[] | null, deadlineAt: number): { sol: Solution; enumerated: boolean } | null {
   if (associationCount(ctx) <= ASSOCIATION_LIMIT) {
-    const sol = enumerateAssociations(ctx);
+    const sol = enumerateAssociations(ctx, deadlineAt);
     return sol ? { sol, enumerated: true } : null;
   }
   const start = warm ?? greedyAssociation(ctx);

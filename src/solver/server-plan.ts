@@ -151,18 +151,46 @@ function assemble(ctx: PlanContext, server: number, members: Member[], choices: 
   return { server, devices, cost: total, bandwidthPrice: bw.price, frequencyPrice: fr.price, exact: false };
 }
 
-function enumerate(ctx: PlanContext, server: number, members: Member[]): ServerPlan {
-  const cache = new Map<string, ReturnType<typeof shareBandwidth>>();
+/** Every (mode, split) vector; costs only, the winner is assembled once at the end. */
+function enumerate(ctx: PlanContext, server: number, members: Member[], deadlineAt: number): ServerPlan {
+  const s = ctx.instance.servers[server];
+  const eKappa = ctx.weights.energy * s.kappa;
+  const fixed = members.map((m) => m.candidates.map((c) => fixedCost(ctx, m, c)));
+  const loads = members.map((m) => m.candidates.map((c) => edgeLoad(ctx, server, m, c)));
+  const kinds = members.map((m) => m.candidates.map((c) => m.model.options[c.option].uplinkKind));
+  const uplinkCosts = new Map<string, number[]>();
   const idx = members.map(() => 0);
-  let best: ServerPlan | null = null;
-  for (;;) {
-    const plan = assemble(ctx, server, members, members.map((m, i) => m.candidates[idx[i]]), cache);
-    if (best === null || plan.cost < best.cost) best = plan;
+  let bestIdx = idx.slice();
+  let bestCost = Infinity;
+  let complete = true;
+  for (let iter = 0; ; iter++) {
+    if ((iter & 255) === 255 && Date.now() >= deadlineAt) {
+      complete = false;
+      break;
+    }
+    const kindVector = idx.map((j, i) => kinds[i][j]);
+    const key = kindVector.join(',');
+    let up = uplinkCosts.get(key);
+    if (!up) {
+      const ups = members.map((m, i) => m.uplink.get(kindVector[i])!);
+      const bw = shareBandwidth(ups, s.bandwidthHz);
+      up = ups.map((u, i) => uplinkCost(u, bw.shares[i]).cost);
+      uplinkCosts.set(key, up);
+    }
+    const chosenLoads = idx.map((j, i) => loads[i][j]);
+    const fr = shareServerFrequency(chosenLoads, eKappa, s.frequencyHz);
+    let cost = 0;
+    for (let i = 0; i < members.length; i++) cost += fixed[i][idx[i]] + up[i] + edgeCost(chosenLoads[i], eKappa, fr.shares[i]);
+    if (cost < bestCost) {
+      bestCost = cost;
+      bestIdx = idx.slice();
+    }
     let i = 0;
     while (i < members.length && ++idx[i] === members[i].candidates.length) idx[i++] = 0;
     if (i === members.length) break;
   }
-  return { ...best!, exact: true };
+  const plan = assemble(ctx, server, members, members.map((m, i) => m.candidates[bestIdx[i]]), new Map());
+  return { ...plan, exact: complete };
 }
 
 /** Best candidate of each device at given prices: the Lagrangian best response. */
@@ -286,7 +314,7 @@ export function planServer(ctx: PlanContext, server: number, deviceIndices: numb
   if (quick) return quick;
   let combos = 1;
   for (const m of members) combos *= m.candidates.length;
-  if (combos <= ctx.exactLimit) return enumerate(ctx, server, members);
+  if (combos <= ctx.exactLimit) return enumerate(ctx, server, members, deadlineAt);
   return priceGuided(ctx, server, members, deadlineAt);
 }
 

@@ -1,7 +1,7 @@
 // A server's two shared budgets. Both are separable convex resource-allocation problems with
 // one coupling row, solved exactly by bisection on that row's multiplier (the price).
 
-import { rootDecreasingLog, rootIncreasingNewton } from './numeric.js';
+import { rootDecreasingLog } from './numeric.js';
 import { MIN_SHARE, bandwidthForPrice, uplinkSlope, type UplinkParams } from './uplink.js';
 
 export interface Split {
@@ -49,14 +49,24 @@ export interface EdgeLoad {
 export function frequencyForPrice(l: EdgeLoad, energyKappa: number, price: number, capHz: number): number {
   const lo = capHz * MIN_SHARE;
   if (l.load <= 0 || l.delayWeight <= 0) return price > 0 ? lo : Math.min(capHz, unconstrainedFrequency(l, energyKappa));
-  // q(f) = price + 2·load·eκ·f − load·wt/f² is increasing in f; its root is the optimum.
-  const q = (f: number) => price + 2 * l.load * energyKappa * f - (l.load * l.delayWeight) / (f * f);
-  const dq = (f: number) => 2 * l.load * energyKappa + (2 * l.load * l.delayWeight) / (f * f * f);
+  // q(f) = price + 2·load·eκ·f − load·wt/f² is increasing and concave in f; its root is the
+  // optimum. Newton's first step from the right lands left of the root, and from there it
+  // converges monotonically.
+  const a = l.load * l.delayWeight;
+  const c = 2 * l.load * energyKappa;
   let hi = Math.min(capHz, unconstrainedFrequency(l, energyKappa));
-  if (price > 0) hi = Math.min(hi, Math.sqrt((l.load * l.delayWeight) / price));
-  if (q(hi) <= 0) return hi;
-  if (q(lo) >= 0) return lo;
-  return rootIncreasingNewton(q, dq, lo, hi, 1e-15);
+  if (price > 0) hi = Math.min(hi, Math.sqrt(a / price));
+  if (price + c * hi - a / (hi * hi) <= 0) return hi;
+  if (price + c * lo - a / (lo * lo) >= 0) return lo;
+  let f = hi;
+  for (let i = 0; i < 100; i++) {
+    const q = price + c * f - a / (f * f);
+    const dq = c + (2 * a) / (f * f * f);
+    const next = Math.max(lo, f - q / dq);
+    if (Math.abs(next - f) <= 1e-15 * f) return next;
+    f = next;
+  }
+  return f;
 }
 
 /** f* = (wt / (2·e·κ))^(1/3): where a device stops wanting more frequency. */
