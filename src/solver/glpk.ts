@@ -196,7 +196,7 @@ function toGlpk(g: GlpkInstance, lp: LinearProgram, relax: boolean): { model: LP
   return { model, columns, isMip };
 }
 
-function mapStatus(g: GlpkInstance, code: number, isMip: boolean): LpStatus {
+function mapStatus(g: GlpkInstance, code: number): LpStatus {
   switch (code) {
     case g.GLP_OPT:
       return 'optimal';
@@ -209,7 +209,6 @@ function mapStatus(g: GlpkInstance, code: number, isMip: boolean): LpStatus {
     case g.GLP_INFEAS: // LP stopped (time limit) at a basis that is not primal feasible
     case g.GLP_UNDEF:
     default:
-      void isMip;
       return 'undefined';
   }
 }
@@ -233,13 +232,13 @@ export function solveLinearProgram(lp: LinearProgram, opts: SolveLinearProgramOp
   const start = performance.now();
   const res = g.solve(model, options);
   let timeMs = performance.now() - start;
-  let status = mapStatus(g, res.result.status, isMip);
+  let status = mapStatus(g, res.result.status);
   const timeLimitReached = opts.timeLimitMs !== undefined && timeMs >= opts.timeLimitMs * 0.98 && status !== 'optimal';
 
   // With presolve, glp_intopt reports an unbounded relaxation as UNDEF: tell the two apart.
   if (isMip && status === 'undefined' && !timeLimitReached) {
     const relaxed = g.solve(toGlpk(g, lp, true).model, { msglev: g.GLP_MSG_OFF, presol: false });
-    const r = mapStatus(g, relaxed.result.status, false);
+    const r = mapStatus(g, relaxed.result.status);
     if (r === 'unbounded' || r === 'infeasible') status = r;
     timeMs = performance.now() - start;
   }
