@@ -1,0 +1,56 @@
+// Plain-data shape of a POST /allocate/blocks body (SPEC §2), JSON names exactly as in the SPEC.
+// The HTTP schema validates against this shape; the block model depends only on these types.
+
+/** One trainable block, explicit form (index 0 = depth 1, nearest the input). */
+export interface BlockSpec {
+  /** forward FLOPs of the layer, φ_i */
+  forwardFlops: number;
+  /** backward FLOPs of the layer, β_i */
+  backwardFlops: number;
+  /** stored activation bytes of the layer, a_i */
+  activationBytes: number;
+  /** bits uploaded when the block is updated, σ_i */
+  bits: number;
+}
+
+export interface ExplicitBlocksModel {
+  blocks: BlockSpec[];
+  /** memory of the model weights, M_weights (bytes) */
+  weightBytes: number;
+}
+
+/** Transformer description: one block per layer, quantities derived as in SPEC §2. */
+export interface TransformerBlocksModel {
+  layers: number;
+  hiddenSize: number;
+  tokens: number;
+  batchSize: number;
+  bytesPerActivation?: number; // default 2
+  adapterRank?: number; // default 16
+}
+
+export type BlocksModelSpec = ExplicitBlocksModel | TransformerBlocksModel;
+
+export interface BlocksDeviceSpec {
+  id: string;
+  flopsPerSecond: number;
+  memoryBytes: number;
+  powerW: number;
+  /** linear channel gain to the edge server */
+  channelGain: number;
+}
+
+export interface BlocksOptionsSpec {
+  timeLimitMs?: number;
+  baselines?: boolean;
+  /** absent = no limit; 1 = the publication's one-to-one matching */
+  maxBlocksPerDevice?: number;
+}
+
+export interface BlocksRequest {
+  model: BlocksModelSpec;
+  devices: BlocksDeviceSpec[];
+  bandwidthHz: number;
+  channel?: { noiseDbmPerHz?: number };
+  options?: BlocksOptionsSpec;
+}
