@@ -4,7 +4,7 @@
 // then move/swap devices with exact re-planning of the two servers involved.
 
 import type { PlanContext, ServerPlan } from './server-plan.js';
-import { planServer, pricedDeviceCost } from './server-plan.js';
+import { planServer, pricedDeviceCost, pricedRow } from './server-plan.js';
 import { solveTransportation } from './transportation.js';
 
 export interface Solution {
@@ -108,9 +108,9 @@ export function enumerateAssociations(ctx: PlanContext, deadlineAt = Infinity): 
 
 /** priced[n][m]: Lagrangian cost of device n on server m at the servers' current prices. */
 export function pricedCosts(ctx: PlanContext, plans: ServerPlan[]): number[][] {
-  const priced = ctx.models.map(() => new Array<number>(ctx.instance.servers.length).fill(Infinity));
-  for (let m = 0; m < plans.length; m++) updatePricedColumn(ctx, plans[m], priced);
-  return priced;
+  const bandwidth = plans.map((p) => p.bandwidthPrice);
+  const frequency = plans.map((p) => p.frequencyPrice);
+  return ctx.models.map((_, n) => pricedRow(ctx, n, bandwidth, frequency));
 }
 
 function updatePricedColumn(ctx: PlanContext, plan: ServerPlan, priced: number[][]): void {
@@ -141,14 +141,32 @@ function replan(ctx: PlanContext, sol: Solution, assignment: number[], deadlineA
 export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt: number): Solution {
   let best = start;
   const cap = capacities(ctx);
-  // Reassignment by priced costs (a transportation problem under capacities).
-  for (let round = 0; round < 8 && Date.now() < deadlineAt; round++) {
+  // Reassignment by priced costs (a transportation problem under capacities). Moving every
+  // device that wants to move at once overshoots (prices were set by the old loads), so move the
+  // largest priced gains first and halve the batch whenever a round does not improve.
+  let batch = Infinity;
+  for (let round = 0; round < 16 && batch >= 1 && Date.now() < deadlineAt; round++) {
     const priced = pricedCosts(ctx, best.plans);
-    const next = solveTransportation(priced, cap);
-    if (!next || next.every((m, n) => m === best.assignment[n])) break;
-    const cand = replan(ctx, best, next, deadlineAt);
+    const target = solveTransportation(priced, cap);
+    if (!target) break;
+    const movers = target
+      .map((m, n) => ({ n, m, gain: priced[n][best.assignment[n]] - priced[n][m] }))
+      .filter((mv) => mv.m !== best.assignment[mv.n])
+      .sort((a, b) => b.gain - a.gain);
+    if (movers.length === 0) break;
+    batch = Math.min(batch, movers.length);
+    const assignment = best.assignment.slice();
+    const load = new Array<number>(cap.length).fill(0);
+    assignment.forEach((m) => load[m]++);
+    for (const mv of movers.slice(0, batch)) {
+      if (load[mv.m] >= cap[mv.m]) continue;
+      load[assignment[mv.n]]--;
+      load[mv.m]++;
+      assignment[mv.n] = mv.m;
+    }
+    const cand = replan(ctx, best, assignment, deadlineAt);
     if (cand.cost < best.cost * (1 - 1e-12)) best = cand;
-    else break;
+    else batch = Math.floor(batch / 2);
   }
   // Local search: move a device to a server where its priced cost is lower, or swap. Prices
   // change only on the two servers a move touches, so only their columns are re-priced.

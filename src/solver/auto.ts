@@ -43,14 +43,15 @@ function better(a: Candidate | null, b: Candidate): Candidate {
   return a;
 }
 
-function search(ctx: PlanContext, warm: number[] | null, deadlineAt: number): { sol: Solution; enumerated: boolean } | null {
+function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: number): { sol: Solution; enumerated: boolean } | null {
   if (associationCount(ctx) <= ASSOCIATION_LIMIT) {
     const sol = enumerateAssociations(ctx, deadlineAt);
     return sol ? { sol, enumerated: true } : null;
   }
-  const start = warm ?? greedyAssociation(ctx);
+  const startAssignment = Array.isArray(warm) ? warm : warm ? null : greedyAssociation(ctx);
+  const start = Array.isArray(warm) || warm === null ? (startAssignment ? planAll(ctx, startAssignment, deadlineAt) : null) : warm;
   if (!start) return null;
-  return { sol: improveAssociation(ctx, planAll(ctx, start, deadlineAt), deadlineAt), enumerated: false };
+  return { sol: improveAssociation(ctx, start, deadlineAt), enumerated: false };
 }
 
 export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions): AllocateResult {
@@ -75,10 +76,16 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     memberCache: new Map(),
   };
 
-  const baselineSolutions = computeBaselines(instance, ctx, scales, options.seed, searchDeadline);
+  const phase = (name: string) => process.env.SOLVER_TRACE && console.error(`[auto] ${name} at ${Date.now() - t0} ms`);
+  phase('prepared');
+  const greedy = greedyAssociation(ctx);
+  const greedyPlan = greedy ? planAll(ctx, greedy, searchDeadline) : null;
+  const baselineSolutions = computeBaselines(instance, ctx, scales, options.seed, searchDeadline, greedyPlan);
   const baselines = baselineSolutions.map((b) => ({ name: b.name, ...scored(instance, b.decisions, scales) }));
 
-  const found = search(ctx, null, searchDeadline);
+  phase('baselines');
+  const found = search(ctx, greedyPlan, searchDeadline);
+  phase('search');
   if (!found) {
     return {
       status: 'INFEASIBLE',
@@ -134,6 +141,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     };
   }
 
+  phase('deadlines');
   const objective = best!.ev.objective;
   let bound: number;
   if (exact) bound = objective;
@@ -145,6 +153,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     };
     bound = Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline));
   }
+  phase('bound');
   const gap = objective > 0 ? Math.max(0, (objective - bound) / objective) : 0;
   return {
     status: exact || gap <= 1e-9 ? 'OPTIMAL' : 'FEASIBLE',

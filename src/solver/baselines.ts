@@ -78,7 +78,15 @@ function splitOnly(instance: Instance, ctx: PlanContext, scales: Totals): Baseli
   return { name: 'split-only', decisions };
 }
 
-export function computeBaselines(instance: Instance, ctx: PlanContext, scales: Totals, seed: number, deadlineAt: number): BaselineSolution[] {
+/** `greedyPlan`: the greedy association already planned (the search starts from it too). */
+export function computeBaselines(
+  instance: Instance,
+  ctx: PlanContext,
+  scales: Totals,
+  seed: number,
+  deadlineAt: number,
+  greedyPlan: Solution | null,
+): BaselineSolution[] {
   const half = Math.ceil(instance.layers / 2);
   const nearest = (splits: number[]) => splits.reduce((b, s) => (Math.abs(s - half) < Math.abs(b - half) ? s : b), splits[0]);
   const out: (BaselineSolution | null)[] = [
@@ -87,8 +95,7 @@ export function computeBaselines(instance: Instance, ctx: PlanContext, scales: T
     splitOnly(instance, ctx, scales),
     fixedSplitBaseline(ctx, 'resources-only', nearest, deadlineAt),
   ];
-  const greedy = greedyAssociation(ctx);
-  if (greedy) out.push({ name: 'greedy-association', decisions: decisionsOf(ctx, planAll(ctx, greedy, deadlineAt)) });
+  if (greedyPlan) out.push({ name: 'greedy-association', decisions: decisionsOf(ctx, greedyPlan) });
   const random = randomAssociation(ctx, mulberry32(seed));
   if (random) out.push({ name: 'random-association', decisions: decisionsOf(ctx, planAll(ctx, random, deadlineAt)) });
   return out.filter((b): b is BaselineSolution => b !== null);

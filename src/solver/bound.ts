@@ -1,9 +1,9 @@
 // Lagrangian dual bound: price every server's bandwidth and frequency budget; each device then
 // picks its best server, mode, split and continuous decisions independently. For any
 // non-negative prices, Σ_n min_m φ_nm − Σ_m (λ_m·W_m + μ_m·F_m) ≤ optimum (weak duality), provided
-// φ is minimised exactly — which pricedDeviceCost does. Deadlines are dropped (a relaxation).
+// φ is minimised exactly (or bounded below: see pricedDeviceCost). Deadlines are dropped (a relaxation).
 
-import { pricedDeviceCost, type PlanContext } from './server-plan.js';
+import { pricedRow, type PlanContext } from './server-plan.js';
 import { capacities } from './association.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from './transportation.js';
 
@@ -13,12 +13,7 @@ export interface Prices {
 }
 
 export function dualValue(ctx: PlanContext, prices: Prices): number {
-  const M = ctx.instance.servers.length;
-  const priced = ctx.models.map((dm, n) => {
-    const row = new Array<number>(M).fill(Infinity);
-    for (const m of dm.servers) row[m] = pricedDeviceCost(ctx, m, n, prices.bandwidth[m], prices.frequency[m]);
-    return row;
-  });
+  const priced = ctx.models.map((_, n) => pricedRow(ctx, n, prices.bandwidth, prices.frequency));
   const cap = capacities(ctx);
   const N = ctx.models.length;
   let assignmentCost = 0;

@@ -28,6 +28,8 @@ export interface DeviceModel {
   options: ModeOption[];
   /** servers with a usable channel */
   servers: number[];
+  /** the same, strongest gain first */
+  serversByGain: number[];
 }
 
 /** Lowest frequency and power the solver will choose: the model's optimum may sit at 0, which is not a valid rate. */
@@ -46,7 +48,8 @@ export function buildDeviceModels(instance: Instance): DeviceModel[] {
       }
     }
     const servers = device.gains.flatMap((g, m) => (g > 0 ? [m] : []));
-    return { index, device, options, servers };
+    const serversByGain = servers.slice().sort((a, b) => device.gains[b] - device.gains[a]);
+    return { index, device, options, servers, serversByGain };
   });
 }
 

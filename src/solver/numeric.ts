@@ -1,10 +1,11 @@
 // Small, dependable 1-D root finders. Every continuous sub-problem of the model reduces to a
 // monotone scalar equation, so these are all the numerics the solver needs. Hot paths call them
-// thousands of times per solve: they use a bracketing secant (Illinois), not plain bisection.
+// thousands of times per solve: they use Brent's method, not plain bisection.
 
 /**
- * Root of a decreasing function on [lo, hi] (both > 0), searched in log space with the Illinois
- * variant of regula falsi (bracketing, superlinear). Returns lo if fn(lo) <= 0, hi if fn(hi) >= 0.
+ * Root of a decreasing function on [lo, hi] (both > 0), searched in log space with Brent's
+ * method (bracketing; inverse quadratic interpolation, secant, bisection as fallback).
+ * Returns lo if fn(lo) <= 0, hi if fn(hi) >= 0.
  */
 export function rootDecreasingLog(fn: (x: number) => number, lo: number, hi: number, relTol = 1e-13): number {
   let fa = fn(lo);
@@ -13,27 +14,60 @@ export function rootDecreasingLog(fn: (x: number) => number, lo: number, hi: num
   if (fb >= 0) return hi;
   let a = Math.log(lo);
   let b = Math.log(hi);
-  let side = 0;
-  for (let i = 0; i < 200 && b - a > relTol; i++) {
-    // Secant step, Illinois-damped; bisect when the step lands too close to an end.
-    let c = (a * fb - b * fa) / (fb - fa);
-    const w = b - a;
-    if (!(c > a + 1e-3 * w && c < b - 1e-3 * w)) c = 0.5 * (a + b);
-    const fc = fn(Math.exp(c));
-    if (fc === 0) return Math.exp(c);
-    if (fc > 0) {
-      a = c;
-      fa = fc;
-      if (side === 1) fb *= 0.5;
-      side = 1;
-    } else {
-      b = c;
-      fb = fc;
-      if (side === -1) fa *= 0.5;
-      side = -1;
+  let c = a;
+  let fc = fa;
+  let d = b - a;
+  let e = d;
+  for (let i = 0; i < 200; i++) {
+    if ((fb > 0 && fc > 0) || (fb < 0 && fc < 0)) {
+      c = a;
+      fc = fa;
+      d = b - a;
+      e = d;
     }
+    if (Math.abs(fc) < Math.abs(fb)) {
+      a = b;
+      b = c;
+      c = a;
+      fa = fb;
+      fb = fc;
+      fc = fa;
+    }
+    const tol = 0.5 * relTol;
+    const m = 0.5 * (c - b);
+    if (Math.abs(m) <= tol || fb === 0) return Math.exp(b);
+    if (Math.abs(e) >= tol && Math.abs(fa) > Math.abs(fb)) {
+      let p: number;
+      let q: number;
+      const s = fb / fa;
+      if (a === c) {
+        p = 2 * m * s;
+        q = 1 - s;
+      } else {
+        const qq = fa / fc;
+        const r = fb / fc;
+        p = s * (2 * m * qq * (qq - r) - (b - a) * (r - 1));
+        q = (qq - 1) * (r - 1) * (s - 1);
+      }
+      if (p > 0) q = -q;
+      else p = -p;
+      if (2 * p < Math.min(3 * m * q - Math.abs(tol * q), Math.abs(e * q))) {
+        e = d;
+        d = p / q;
+      } else {
+        d = m;
+        e = m;
+      }
+    } else {
+      d = m;
+      e = m;
+    }
+    a = b;
+    fa = fb;
+    b += Math.abs(d) > tol ? d : m > 0 ? tol : -tol;
+    fb = fn(Math.exp(b));
   }
-  return Math.exp(0.5 * (a + b));
+  return Math.exp(b);
 }
 
 /**

@@ -61,6 +61,8 @@ export interface Member {
   candidates: Choice[];
   uplink: Map<'bp' | 'zo', UplinkParams>;
   computeDelayWeight: number;
+  /** smallest local + stability cost over the candidates, filled on first use */
+  minFixedCost?: number;
 }
 
 function memberOf(ctx: PlanContext, server: number, deviceIndex: number): Member {
@@ -322,17 +324,25 @@ export function planServer(ctx: PlanContext, server: number, deviceIndices: numb
  * Lagrangian cost of one device on one server at given prices: min over its choices and
  * continuous decisions of its cost + prices × the budget it consumes. Exact (every inner
  * problem is solved to global optimality), so Σ over devices minus prices × budgets is a valid
- * lower bound on the optimum.
+ * lower bound on the optimum. When a cheap lower bound (uplink + the smallest local/stability
+ * cost, edge cost ≥ 0) already reaches `cutoff`, that lower bound is returned instead: callers
+ * take minima over servers, which stay valid lower bounds.
  */
-export function pricedDeviceCost(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number): number {
+export function pricedDeviceCost(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number, cutoff = Infinity): number {
   const mem = memberOf(ctx, server, device);
   const s = ctx.instance.servers[server];
   const eKappa = ctx.weights.energy * s.kappa;
   const uplinkAtPrice = new Map<'bp' | 'zo', number>();
+  let cheapest = Infinity;
   for (const [kind, u] of mem.uplink) {
     const b = bandwidthForPrice(u, bandwidthPrice, s.bandwidthHz);
-    uplinkAtPrice.set(kind, uplinkCost(u, b).cost + bandwidthPrice * b);
+    const v = uplinkCost(u, b).cost + bandwidthPrice * b;
+    uplinkAtPrice.set(kind, v);
+    cheapest = Math.min(cheapest, v);
   }
+  if (mem.minFixedCost === undefined) mem.minFixedCost = Math.min(...mem.candidates.map((c) => fixedCost(ctx, mem, c)));
+  const lowerBound = cheapest + mem.minFixedCost;
+  if (lowerBound >= cutoff) return lowerBound;
   let best = Infinity;
   for (const c of mem.candidates) {
     const l = edgeLoad(ctx, server, mem, c);
@@ -340,4 +350,16 @@ export function pricedDeviceCost(ctx: PlanContext, server: number, device: numbe
     best = Math.min(best, fixedCost(ctx, mem, c) + uplinkAtPrice.get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + frequencyPrice * f);
   }
   return best;
+}
+
+/** Priced costs of one device on every server, nearest (strongest gain) first so pruning bites. */
+export function pricedRow(ctx: PlanContext, device: number, bandwidthPrices: number[], frequencyPrices: number[]): number[] {
+  const dm = ctx.models[device];
+  const row = new Array<number>(ctx.instance.servers.length).fill(Infinity);
+  let best = Infinity;
+  for (const m of dm.serversByGain) {
+    row[m] = pricedDeviceCost(ctx, m, device, bandwidthPrices[m], frequencyPrices[m], best);
+    best = Math.min(best, row[m]);
+  }
+  return row;
 }
