@@ -74,6 +74,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     deadlineMultipliers: models.map(() => 0),
     exactLimit: EXACT_LIMIT,
     memberCache: new Map(),
+    bandwidthCache: new Map(),
   };
 
   const phase = (name: string) => process.env.SOLVER_TRACE && console.error(`[auto] ${name} at ${Date.now() - t0} ms`);

@@ -11,11 +11,12 @@ import {
   localFrequencyHz,
   stabilityCost,
   uplinkParams,
+  type DelayWeights,
   type DeviceModel,
   type ModeOption,
   type Weights,
 } from './device-model.js';
-import { frequencyForPrice, shareBandwidth, shareServerFrequency, unconstrainedFrequency, type EdgeLoad } from './shares.js';
+import { frequencyForPrice, shareBandwidth, shareServerFrequency, unconstrainedFrequency, type EdgeLoad, type Split } from './shares.js';
 import { bandwidthForPrice, uplinkCost, type UplinkParams } from './uplink.js';
 
 export interface PlanContext {
@@ -26,8 +27,10 @@ export interface PlanContext {
   deadlineMultipliers: number[];
   /** max (mode, split) combinations per server to enumerate exhaustively */
   exactLimit: number;
-  /** memo of per-(server, device, multiplier) pieces; create with new Map() */
+  /** memo of per-device and per-(server, device) pieces, keyed with the multiplier; new Map() */
   memberCache: Map<string, Member>;
+  /** memo of bandwidth splits by server, members (with multipliers) and uplink kinds; new Map() */
+  bandwidthCache: Map<string, Split>;
 }
 
 export interface Choice {
@@ -54,28 +57,51 @@ export interface ServerPlan {
   exact: boolean;
 }
 
-export interface Member {
+/** What a device brings to any server: its candidates and their server-independent costs. */
+interface DeviceChoices {
   model: DeviceModel;
   cpuFrequencyHz: number;
   /** candidate (option, split) pairs; zeroth-order options that another option dominates are dropped */
   candidates: Choice[];
-  uplink: Map<'bp' | 'zo', UplinkParams>;
+  /** local + stability cost of each candidate */
+  fixedCosts: number[];
+  minFixedCost: number;
   computeDelayWeight: number;
-  /** smallest local + stability cost over the candidates, filled on first use */
-  minFixedCost?: number;
+  delayWeights: DelayWeights;
+}
+
+/** A device as seen by one server: its choices plus its uplink to that server. */
+export interface Member extends DeviceChoices {
+  uplink: Map<'bp' | 'zo', UplinkParams>;
 }
 
 function memberOf(ctx: PlanContext, server: number, deviceIndex: number): Member {
   const key = `${server}:${deviceIndex}:${ctx.deadlineMultipliers[deviceIndex]}`;
   let mem = ctx.memberCache.get(key);
   if (!mem) {
-    mem = buildMember(ctx, server, deviceIndex);
+    const choices = choicesOf(ctx, deviceIndex);
+    const uplink = new Map<'bp' | 'zo', UplinkParams>();
+    for (const c of choices.candidates) {
+      const opt = choices.model.options[c.option];
+      if (!uplink.has(opt.uplinkKind)) uplink.set(opt.uplinkKind, uplinkParams(ctx.instance, choices.model, opt, server, ctx.weights, choices.delayWeights));
+    }
+    mem = { ...choices, uplink };
     ctx.memberCache.set(key, mem);
   }
   return mem;
 }
 
-function buildMember(ctx: PlanContext, server: number, deviceIndex: number): Member {
+function choicesOf(ctx: PlanContext, deviceIndex: number): DeviceChoices {
+  const key = `device:${deviceIndex}:${ctx.deadlineMultipliers[deviceIndex]}`;
+  let choices: DeviceChoices | undefined = ctx.memberCache.get(key);
+  if (!choices) {
+    choices = buildChoices(ctx, deviceIndex);
+    ctx.memberCache.set(key, { ...choices, uplink: new Map() });
+  }
+  return choices;
+}
+
+function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
   const model = ctx.models[deviceIndex];
   const dw = delayWeights(ctx.instance, ctx.weights, ctx.deadlineMultipliers[deviceIndex]);
   const f = localFrequencyHz(model, ctx.weights, dw);
@@ -98,18 +124,15 @@ function buildMember(ctx: PlanContext, server: number, deviceIndex: number): Mem
   const backpropSplits = new Set(candidates.map((c) => c.split));
   const dominated = ctx.instance.zerothOrderStepMultiplier >= 1.5;
   for (const [split, option] of bestZeroOrder) if (!(dominated && backpropSplits.has(split))) candidates.push({ option, split });
-  const uplink = new Map<'bp' | 'zo', UplinkParams>();
-  for (const c of candidates) {
-    const opt = model.options[c.option];
-    if (!uplink.has(opt.uplinkKind)) uplink.set(opt.uplinkKind, uplinkParams(ctx.instance, model, opt, server, ctx.weights, dw));
-  }
-  return { model, cpuFrequencyHz: f, candidates, uplink, computeDelayWeight: dw.compute };
+  const localWeights = { compute: dw.compute, uplink: 0 };
+  const fixedCosts = candidates.map(
+    (c) => localCost(model, model.options[c.option], c.split, ctx.weights, localWeights, f) + stabilityCost(ctx.instance, model, c.split, ctx.weights),
+  );
+  return { model, cpuFrequencyHz: f, candidates, fixedCosts, minFixedCost: Math.min(...fixedCosts), computeDelayWeight: dw.compute, delayWeights: dw };
 }
 
-function fixedCost(ctx: PlanContext, mem: Member, c: Choice): number {
-  const opt = mem.model.options[c.option];
-  const dw = { compute: mem.computeDelayWeight, uplink: 0 };
-  return localCost(mem.model, opt, c.split, ctx.weights, dw, mem.cpuFrequencyHz) + stabilityCost(ctx.instance, mem.model, c.split, ctx.weights);
+function fixedCost(mem: Member, c: Choice): number {
+  return mem.fixedCosts[mem.candidates.indexOf(c)];
 }
 
 function edgeLoad(ctx: PlanContext, server: number, mem: Member, c: Choice): EdgeLoad {
@@ -122,23 +145,29 @@ function edgeCost(l: EdgeLoad, energyKappa: number, f: number): number {
 }
 
 /** Exact cost of a full choice vector: splits of both budgets solved to optimality. */
-function assemble(ctx: PlanContext, server: number, members: Member[], choices: Choice[], bandwidthCache: Map<string, ReturnType<typeof shareBandwidth>>): ServerPlan {
+function bandwidthSplit(ctx: PlanContext, server: number, members: Member[], kinds: ('bp' | 'zo')[]): { split: Split; uplinks: UplinkParams[] } {
+  const uplinks = members.map((m, i) => m.uplink.get(kinds[i])!);
+  const key = `${server}|${members.map((m, i) => `${m.model.index}:${ctx.deadlineMultipliers[m.model.index]}:${kinds[i]}`).join(',')}`;
+  let split = ctx.bandwidthCache.get(key);
+  if (!split) {
+    split = shareBandwidth(uplinks, ctx.instance.servers[server].bandwidthHz);
+    ctx.bandwidthCache.set(key, split);
+  }
+  return { split, uplinks };
+}
+
+/** Exact cost of a full choice vector: splits of both budgets solved to optimality. */
+function assemble(ctx: PlanContext, server: number, members: Member[], choices: Choice[]): ServerPlan {
   const s = ctx.instance.servers[server];
   const eKappa = ctx.weights.energy * s.kappa;
   const kinds = choices.map((c, i) => members[i].model.options[c.option].uplinkKind);
-  const kindKey = kinds.join(',');
-  let bw = bandwidthCache.get(kindKey);
-  const ups = members.map((m, i) => m.uplink.get(kinds[i])!);
-  if (!bw) {
-    bw = shareBandwidth(ups, s.bandwidthHz);
-    bandwidthCache.set(kindKey, bw);
-  }
+  const { split: bw, uplinks: ups } = bandwidthSplit(ctx, server, members, kinds);
   const loads = choices.map((c, i) => edgeLoad(ctx, server, members[i], c));
   const fr = shareServerFrequency(loads, eKappa, s.frequencyHz);
   let total = 0;
   const devices: DevicePlan[] = members.map((mem, i) => {
     const up = uplinkCost(ups[i], bw.shares[i]);
-    const cost = fixedCost(ctx, mem, choices[i]) + up.cost + edgeCost(loads[i], eKappa, fr.shares[i]);
+    const cost = fixedCost(mem, choices[i]) + up.cost + edgeCost(loads[i], eKappa, fr.shares[i]);
     total += cost;
     return {
       device: mem.model.index,
@@ -157,7 +186,7 @@ function assemble(ctx: PlanContext, server: number, members: Member[], choices: 
 function enumerate(ctx: PlanContext, server: number, members: Member[], deadlineAt: number): ServerPlan {
   const s = ctx.instance.servers[server];
   const eKappa = ctx.weights.energy * s.kappa;
-  const fixed = members.map((m) => m.candidates.map((c) => fixedCost(ctx, m, c)));
+  const fixed = members.map((m) => m.fixedCosts);
   const loads = members.map((m) => m.candidates.map((c) => edgeLoad(ctx, server, m, c)));
   const kinds = members.map((m) => m.candidates.map((c) => m.model.options[c.option].uplinkKind));
   const uplinkCosts = new Map<string, number[]>();
@@ -174,9 +203,8 @@ function enumerate(ctx: PlanContext, server: number, members: Member[], deadline
     const key = kindVector.join(',');
     let up = uplinkCosts.get(key);
     if (!up) {
-      const ups = members.map((m, i) => m.uplink.get(kindVector[i])!);
-      const bw = shareBandwidth(ups, s.bandwidthHz);
-      up = ups.map((u, i) => uplinkCost(u, bw.shares[i]).cost);
+      const { split: bw, uplinks } = bandwidthSplit(ctx, server, members, kindVector);
+      up = uplinks.map((u, i) => uplinkCost(u, bw.shares[i]).cost);
       uplinkCosts.set(key, up);
     }
     const chosenLoads = idx.map((j, i) => loads[i][j]);
@@ -191,7 +219,7 @@ function enumerate(ctx: PlanContext, server: number, members: Member[], deadline
     while (i < members.length && ++idx[i] === members[i].candidates.length) idx[i++] = 0;
     if (i === members.length) break;
   }
-  const plan = assemble(ctx, server, members, members.map((m, i) => m.candidates[bestIdx[i]]), new Map());
+  const plan = assemble(ctx, server, members, members.map((m, i) => m.candidates[bestIdx[i]]));
   return { ...plan, exact: complete };
 }
 
@@ -206,10 +234,11 @@ function bestResponse(ctx: PlanContext, server: number, mem: Member, bandwidthPr
   }
   let best = mem.candidates[0];
   let bestCost = Infinity;
-  for (const c of mem.candidates) {
+  for (let j = 0; j < mem.candidates.length; j++) {
+    const c = mem.candidates[j];
     const l = edgeLoad(ctx, server, mem, c);
     const f = frequencyForPrice(l, eKappa, frequencyPrice, s.frequencyHz);
-    const cost = fixedCost(ctx, mem, c) + uplinkAtPrice.get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + frequencyPrice * f;
+    const cost = mem.fixedCosts[j] + uplinkAtPrice.get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + frequencyPrice * f;
     if (cost < bestCost) {
       bestCost = cost;
       best = c;
@@ -219,20 +248,19 @@ function bestResponse(ctx: PlanContext, server: number, mem: Member, bandwidthPr
 }
 
 function priceGuided(ctx: PlanContext, server: number, members: Member[], deadlineAt: number): ServerPlan {
-  const cache = new Map<string, ReturnType<typeof shareBandwidth>>();
   const s = ctx.instance.servers[server];
   const k = members.length;
   // Start from each device's best response to the prices of an equal split.
-  let plan = assemble(ctx, server, members, members.map((m) => m.candidates[0]), cache);
+  let plan = assemble(ctx, server, members, members.map((m) => m.candidates[0]));
   let choices = members.map((m) => bestResponse(ctx, server, m, plan.bandwidthPrice, plan.frequencyPrice));
-  let best = assemble(ctx, server, members, choices, cache);
+  let best = assemble(ctx, server, members, choices);
   const seen = new Set<string>();
   for (let round = 0; round < 30; round++) {
     const next = members.map((m) => bestResponse(ctx, server, m, best.bandwidthPrice, best.frequencyPrice));
     const key = next.map((c) => `${c.option}:${c.split}`).join('|');
     if (seen.has(key)) break;
     seen.add(key);
-    plan = assemble(ctx, server, members, next, cache);
+    plan = assemble(ctx, server, members, next);
     if (plan.cost < best.cost) best = plan;
     choices = next;
   }
@@ -252,7 +280,7 @@ function priceGuided(ctx: PlanContext, server: number, members: Member[], deadli
       for (const t of trials) {
         const trial = choices.slice();
         trial[i] = t;
-        const p = assemble(ctx, server, members, trial, cache);
+        const p = assemble(ctx, server, members, trial);
         if (p.cost < best.cost * (1 - 1e-12)) {
           best = p;
           choices = trial;
@@ -283,11 +311,12 @@ function separable(ctx: PlanContext, server: number, members: Member[]): ServerP
   const bestWithin = members.map((mem) => {
     const best = new Map<'bp' | 'zo', Choice>();
     const bestCost = new Map<'bp' | 'zo', number>();
-    for (const c of mem.candidates) {
+    for (let j = 0; j < mem.candidates.length; j++) {
+      const c = mem.candidates[j];
       const kind = mem.model.options[c.option].uplinkKind;
       const l = edgeLoad(ctx, server, mem, c);
       const f = frequencyForPrice(l, eKappa, 0, s.frequencyHz);
-      const cost = fixedCost(ctx, mem, c) + edgeCost(l, eKappa, f);
+      const cost = mem.fixedCosts[j] + edgeCost(l, eKappa, f);
       if (cost < (bestCost.get(kind) ?? Infinity)) {
         bestCost.set(kind, cost);
         best.set(kind, c);
@@ -295,12 +324,11 @@ function separable(ctx: PlanContext, server: number, members: Member[]): ServerP
     }
     return best;
   });
-  const cache = new Map<string, ReturnType<typeof shareBandwidth>>();
   let best: ServerPlan | null = null;
   const idx = members.map(() => 0);
   for (;;) {
     const choices = members.map((_, i) => bestWithin[i].get(kindsOf[i][idx[i]])!);
-    const plan = assemble(ctx, server, members, choices, cache);
+    const plan = assemble(ctx, server, members, choices);
     if (best === null || plan.cost < best.cost) best = plan;
     let i = 0;
     while (i < members.length && ++idx[i] === kindsOf[i].length) idx[i++] = 0;
@@ -332,22 +360,23 @@ export function pricedDeviceCost(ctx: PlanContext, server: number, device: numbe
   const mem = memberOf(ctx, server, device);
   const s = ctx.instance.servers[server];
   const eKappa = ctx.weights.energy * s.kappa;
+  // U(b) is decreasing, so U(W) + 0 bounds min_b U(b) + λ·b from below without solving for b.
+  if (cutoff < Infinity) {
+    let cheapest = Infinity;
+    for (const u of mem.uplink.values()) cheapest = Math.min(cheapest, uplinkCost(u, s.bandwidthHz).cost);
+    if (cheapest + mem.minFixedCost >= cutoff) return cheapest + mem.minFixedCost;
+  }
   const uplinkAtPrice = new Map<'bp' | 'zo', number>();
-  let cheapest = Infinity;
   for (const [kind, u] of mem.uplink) {
     const b = bandwidthForPrice(u, bandwidthPrice, s.bandwidthHz);
-    const v = uplinkCost(u, b).cost + bandwidthPrice * b;
-    uplinkAtPrice.set(kind, v);
-    cheapest = Math.min(cheapest, v);
+    uplinkAtPrice.set(kind, uplinkCost(u, b).cost + bandwidthPrice * b);
   }
-  if (mem.minFixedCost === undefined) mem.minFixedCost = Math.min(...mem.candidates.map((c) => fixedCost(ctx, mem, c)));
-  const lowerBound = cheapest + mem.minFixedCost;
-  if (lowerBound >= cutoff) return lowerBound;
   let best = Infinity;
-  for (const c of mem.candidates) {
+  for (let j = 0; j < mem.candidates.length; j++) {
+    const c = mem.candidates[j];
     const l = edgeLoad(ctx, server, mem, c);
     const f = frequencyForPrice(l, eKappa, frequencyPrice, s.frequencyHz);
-    best = Math.min(best, fixedCost(ctx, mem, c) + uplinkAtPrice.get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + frequencyPrice * f);
+    best = Math.min(best, mem.fixedCosts[j] + uplinkAtPrice.get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + frequencyPrice * f);
   }
   return best;
 }
