@@ -8,6 +8,7 @@ import { registerJsonBodyParser } from './http/json-body.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { SHARED_SCHEMAS } from './schemas/common.js';
 import { allocateRoutes } from './routes/allocate.js';
+import { blocksRoutes } from './routes/blocks.js';
 import { healthRoutes } from './routes/health.js';
 import { createSolveService } from './services/solve-service.js';
 import type { SolveService } from './services/types.js';
@@ -42,6 +43,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   void app.register(healthRoutes, { service });
   void app.register(allocateRoutes, { service });
+  void app.register(blocksRoutes, { service });
   return app;
 }
 

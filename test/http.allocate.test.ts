@@ -56,6 +56,9 @@ class FakeService implements SolveService {
     this.received.push(body);
     return this.answer(body);
   }
+  allocateBlocks(): Promise<never> {
+    return Promise.reject(new Error('not used'));
+  }
   async readiness(): Promise<Readiness> {
     return { ready: true, workers: { threads: 2, queued: 0, maxQueue: 64 }, redis: 'disabled' };
   }

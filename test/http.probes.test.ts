@@ -9,6 +9,9 @@ function fakeService(readiness: Readiness): SolveService {
     allocate: async () => {
       throw new Error('not used');
     },
+    allocateBlocks: async () => {
+      throw new Error('not used');
+    },
     readiness: async () => readiness,
     close: async () => {},
   };

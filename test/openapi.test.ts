@@ -5,12 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
+import { BLOCKS_REQUEST_EXAMPLE } from '../src/schemas/blocks.js';
 import type { SolveService } from '../src/services/types.js';
 
 const committedPath = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url));
 
 const stubService: SolveService = {
   allocate: () => Promise.reject(new Error('not used')),
+  allocateBlocks: () => Promise.reject(new Error('not used')),
   readiness: () => Promise.resolve({ ready: true, workers: { threads: 1, queued: 0, maxQueue: 1 }, redis: 'disabled' }),
   close: () => Promise.resolve(),
 };
@@ -41,6 +43,17 @@ describe('OpenAPI document', () => {
     expect(post.tags).toEqual(['allocation']);
     expect(post.requestBody.content['application/json'].example).toEqual(ALLOCATE_REQUEST_EXAMPLE);
     expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '400', '422', '503']));
+  });
+
+  it('documents POST /allocate/blocks with its example and the 422 INFEASIBLE answer', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const post = doc.paths['/allocate/blocks'].post;
+    expect(post.tags).toEqual(['allocation']);
+    expect(post.requestBody.content['application/json'].example).toEqual(BLOCKS_REQUEST_EXAMPLE);
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '400', '422', '503']));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['BlockAssignment', 'BlocksBaseline', 'BlocksInfeasibility', 'ExplicitBlocksModel', 'TransformerBlocksModel']),
+    );
   });
 
 });

@@ -10,13 +10,13 @@ import { exhaustiveBlocks } from './exhaustive.js';
 import { placement } from './feasibility.js';
 import { optimalSplitSettings, searchBlocks } from './search.js';
 import type { BlockAssignment, BlockAssignmentOut, BlocksBaselineOut, BlocksInput, BlocksResult } from './types.js';
+import { BLOCKS_ALGORITHM, BLOCKS_SOLVER_VERSION } from './version.js';
 
 export { normalizeBlocksRequest } from './normalize.js';
 export type { BlocksRequest } from './request.js';
 export type * from './types.js';
 
-export const BLOCKS_SOLVER_VERSION = '0.1.0';
-export const BLOCKS_ALGORITHM = 'nested-bisection';
+export { BLOCKS_ALGORITHM, BLOCKS_SOLVER_VERSION } from './version.js';
 
 /** Relative tolerance under which the bound "meets" the objective (status OPTIMAL). */
 export const OPTIMALITY_TOLERANCE = 1e-6;

@@ -5,7 +5,7 @@ import Type, { type Static } from 'typebox';
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult } from '../model/types.js';
 import type { CacheOutcome } from '../services/types.js';
-import { DelayBreakdownSchema, EnergyBreakdownSchema, PositionSchema, TotalsSchema, refTo } from './common.js';
+import { DelayBreakdownSchema, EnergyBreakdownSchema, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
 const MAX_DEVICES = 5000;
 const MAX_SERVERS = 500;
@@ -278,16 +278,6 @@ export type AllocateResponse = Static<typeof AllocateResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Compile-time drift checks: each alias fails to compile when the two types differ.
-
-/** True only when A and B are mutually assignable, recursively (optional fields included). */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? DeepKeys<A> extends DeepKeys<B> ? (DeepKeys<B> extends DeepKeys<A> ? true : false) : false : false) : false;
-/** Every property path of T ("devices.position.xM"), so an optional field missing on one side shows up. */
-type DeepKeys<T> = T extends readonly (infer E)[]
-  ? DeepKeys<E>
-  : T extends object
-    ? { [K in keyof T & string]-?: K | `${K}.${DeepKeys<NonNullable<T[K]>>}` }[keyof T & string]
-    : never;
-type Expect<T extends true> = T;
 
 export type RequestSchemaMatchesModel = Expect<Same<Static<typeof AllocateRequestSchema>, AllocateRequest>>;
 export type ResponseSchemaMatchesResult = Expect<

@@ -73,3 +73,17 @@ export const SHARED_SCHEMAS = [PositionSchema, TotalsSchema, ErrorResponseSchema
 
 /** An error response documented under its own description, sharing the one ErrorResponse component. */
 export const errorResponse = (description: string) => Type.Unsafe<ErrorResponse>({ ...refTo(ErrorResponseSchema), description });
+
+// ---------------------------------------------------------------------------------------------
+// Compile-time drift checks between a schema's static type and the plain-data type it mirrors.
+
+/** True only when A and B are mutually assignable, recursively (optional fields included). */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? DeepKeys<A> extends DeepKeys<B> ? (DeepKeys<B> extends DeepKeys<A> ? true : false) : false : false) : false;
+/** Every property path of T ("devices.position.xM"), so an optional field missing on one side shows up. */
+export type DeepKeys<T> = T extends readonly (infer E)[]
+  ? DeepKeys<E>
+  : T extends object
+    ? { [K in keyof T & string]-?: K | `${K}.${DeepKeys<NonNullable<T[K]>>}` }[keyof T & string]
+    : never;
+/** Fails to compile unless T is true. */
+export type Expect<T extends true> = T;

@@ -6,6 +6,10 @@ import { cacheKey, requestHash } from '../cache/key.js';
 import { MemoryCache } from '../cache/memory-cache.js';
 import { RedisCache, type CacheLogger } from '../cache/redis-cache.js';
 import { SingleFlight, computeOnceAcrossPeers } from '../cache/single-flight.js';
+import { normalizeBlocksRequest } from '../blocks/normalize.js';
+import type { BlocksRequest } from '../blocks/request.js';
+import type { BlocksResult } from '../blocks/types.js';
+import { BLOCKS_SOLVER_VERSION } from '../blocks/version.js';
 import type { AllocateRequest } from '../model/request.js';
 import { normalize } from '../model/normalize.js';
 import type { AllocateResult } from '../model/types.js';
@@ -42,6 +46,13 @@ const ALLOCATE: ProblemKindSpec<AllocateResult> = {
   solverVersion: SOLVER_VERSION,
   // A time-limited answer depends on machine load, so a later solve may do better: not cached.
   // INFEASIBLE is a property of the instance and is cached; ERROR is a fault and is not.
+  cacheable: (result) => result.limit !== 'TIME' && result.status !== 'ERROR',
+};
+
+const BLOCKS: ProblemKindSpec<BlocksResult> = {
+  kind: 'blocks',
+  solverVersion: BLOCKS_SOLVER_VERSION,
+  // Same policy as allocate: time-limited answers and faults are not cached, INFEASIBLE is.
   cacheable: (result) => result.limit !== 'TIME' && result.status !== 'ERROR',
 };
 
@@ -104,6 +115,11 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     async allocate(body: AllocateRequest): Promise<Solved<AllocateResult>> {
       const input = normalize(body); // InputError propagates: a 400, before any cache or pool work
       return solve(ALLOCATE, { kind: 'allocate', input }, input.options.timeLimitMs);
+    },
+
+    async allocateBlocks(body: BlocksRequest): Promise<Solved<BlocksResult>> {
+      const input = normalizeBlocksRequest(body); // InputError → 400, before any cache or pool work
+      return solve(BLOCKS, { kind: 'blocks', input }, input.options.timeLimitMs);
     },
 
     async readiness(): Promise<Readiness> {

@@ -1,5 +1,7 @@
 // The seam between HTTP and solving: routes call a SolveService; it normalises, hashes, consults
 // the cache, coalesces identical in-flight requests and runs the pure solver in a worker pool.
+import type { BlocksRequest } from '../blocks/request.js';
+import type { BlocksResult } from '../blocks/types.js';
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult } from '../model/types.js';
 
@@ -20,6 +22,8 @@ export interface Readiness {
 export interface SolveService {
   /** Throws InputError (→ 400) or OverloadedError (→ 503); infeasibility is a result status. */
   allocate(body: AllocateRequest): Promise<Solved<AllocateResult>>;
+  /** Cooperative block allocation (SPEC §2); same errors and caching as allocate. */
+  allocateBlocks(body: BlocksRequest): Promise<Solved<BlocksResult>>;
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }

@@ -1,6 +1,8 @@
 // Runs inside a piscina worker thread: the only place solvers (and GLPK's synchronous WebAssembly)
 // execute, so the event loop keeps answering while they work. Main-thread code imports types only.
 import { threadId } from 'node:worker_threads';
+import { solveBlocks } from '../blocks/index.js';
+import type { BlocksInput } from '../blocks/types.js';
 import type { Instance, SolveOptions } from '../model/types.js';
 import { initGlpk, isGlpkReady } from '../solver/glpk.js';
 import { solveAllocate } from '../solver/index.js';
@@ -17,6 +19,12 @@ export interface AllocateInput {
 // One entry per problem kind; a new kind is one line here plus its service method.
 const solvers = {
   allocate: (input: AllocateInput) => solveAllocate(input.instance, input.options),
+  // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
+  // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
+  blocks: async (input: BlocksInput) => {
+    await initGlpk();
+    return solveBlocks(input);
+  },
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
   ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady() }),
 };

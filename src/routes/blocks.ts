@@ -1,0 +1,45 @@
+// POST /allocate/blocks: a thin handler, like POST /allocate. Validation happened in the schema,
+// everything else (normalise, cache, worker pool, block solver) lives behind SolveService.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSchema } from '../schemas/blocks.js';
+import { errorResponse } from '../schemas/common.js';
+import type { SolveService } from '../services/types.js';
+
+export interface BlocksRoutesOptions {
+  service: SolveService;
+}
+
+export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = async (app, { service }) => {
+  app.post(
+    '/allocate/blocks',
+    {
+      schema: {
+        tags: ['allocation'],
+        summary: 'Allocate trainable blocks across cooperating devices',
+        description:
+          'Assigns every trainable block (one per layer, depths 1..J) to exactly one device and splits the uplink ' +
+          'bandwidth so as to minimise the round latency max_k (compute_k + upload_k) of SPEC §2, under hard memory ' +
+          'caps: a device back-propagates down to its shallowest block. Identical requests are answered from the ' +
+          'cache (see `cache` and `requestHash`).',
+        body: BlocksRequestSchema,
+        response: {
+          200: BlocksResponseSchema,
+          400: errorResponse('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why'),
+          413: errorResponse('Request body larger than BODY_LIMIT_BYTES'),
+          422: BlocksInfeasibleResponseSchema,
+          500: errorResponse('Unexpected server error (details are logged, not returned)'),
+          503: errorResponse('Solver queue full: retry after the Retry-After header (seconds)'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const out = await service.allocateBlocks(request.body);
+      const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
+      // No assignment fits the memory caps: a well-formed request the instance cannot satisfy.
+      if (body.status === 'INFEASIBLE') {
+        return reply.code(422).send({ ...body, status: 'INFEASIBLE', infeasibilities: body.infeasibilities ?? [] });
+      }
+      return reply.code(200).send(body);
+    },
+  );
+};

@@ -1,0 +1,212 @@
+// POST /allocate/blocks: request body (mirrors src/blocks/request.ts field for field) and responses
+// (mirror BlocksResult in src/blocks/types.ts). Compile-time checks at the bottom keep the schemas
+// and the block-model types from drifting apart, as in allocate.ts.
+import Type, { type Static } from 'typebox';
+import { MAX_BLOCKS, MAX_DEVICES } from '../blocks/normalize.js';
+import type { BlocksRequest } from '../blocks/request.js';
+import type { BlocksResult } from '../blocks/types.js';
+import { MAX_TIME_LIMIT_MS } from '../model/defaults.js';
+import type { CacheOutcome } from '../services/types.js';
+import { ChannelSpecSchema, SolverInfoSchema } from './allocate.js';
+import type { Expect, Same } from './common.js';
+
+const Positive = (description: string) => Type.Number({ exclusiveMinimum: 0, description });
+const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
+
+// ---------------------------------------------------------------------------------------------
+// Request
+
+export const BlockSpecSchema = Type.Object(
+  {
+    forwardFlops: NonNegative('forward FLOPs of the layer φ_i, FLOPs per round'),
+    backwardFlops: NonNegative('backward FLOPs of the layer β_i, FLOPs per round'),
+    activationBytes: NonNegative('activation memory the layer stores for back-propagation a_i, bytes'),
+    bits: NonNegative('size of the updated block uploaded to the server σ_i, bits'),
+  },
+  { $id: 'BlockSpec', additionalProperties: false, description: 'One trainable block (one layer), explicit form' },
+);
+
+export const ExplicitBlocksModelSchema = Type.Object(
+  {
+    blocks: Type.Array(BlockSpecSchema, {
+      minItems: 1,
+      maxItems: MAX_BLOCKS,
+      description: 'blocks by depth: index 0 is depth 1, nearest the input',
+    }),
+    weightBytes: NonNegative('memory of the model weights M_weights, bytes'),
+  },
+  { $id: 'ExplicitBlocksModel', additionalProperties: false, description: 'Per-layer quantities given explicitly' },
+);
+
+export const TransformerBlocksModelSchema = Type.Object(
+  {
+    layers: Type.Integer({ minimum: 1, maximum: MAX_BLOCKS, description: 'transformer layers Υ: one block per layer, depths 1..Υ' }),
+    hiddenSize: Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'hidden size h' }),
+    tokens: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'sequence length d, tokens' }),
+    batchSize: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'batch size B, samples per round' }),
+    bytesPerActivation: Type.Optional(Positive('bytes per parameter / activation value s; default 2 (16-bit)')),
+    adapterRank: Type.Optional(Type.Integer({ minimum: 1, description: 'LoRA rank r on the query and value projections; default 16' })),
+  },
+  {
+    $id: 'TransformerBlocksModel',
+    additionalProperties: false,
+    description:
+      'Transformer description; per layer φ = 24·B·d·h² + 4·B·d²·h FLOPs, β = 2·φ, a = B·d·(34·h + 5·H·d) bytes ' +
+      'with H = max(1, h/64), σ = 4·r·h·8·s bits, and M_weights = Υ·12·h²·s bytes (SPEC §2)',
+  },
+);
+
+// Explicit or transformer form, told apart by the presence of `blocks`. if/then/else rather than
+// anyOf: Ajv then reports the first error of the intended form ("model.hiddenSise: unknown
+// property"), where anyOf would report the other form's "model.blocks is required" first.
+export const BlocksModelSpecSchema = Type.Unsafe<Static<typeof ExplicitBlocksModelSchema> | Static<typeof TransformerBlocksModelSchema>>({
+  description: 'The model being fine-tuned: explicit blocks (when `blocks` is present) or a transformer description',
+  type: 'object',
+  if: { type: 'object', required: ['blocks'] },
+  then: ExplicitBlocksModelSchema,
+  else: TransformerBlocksModelSchema,
+});
+
+export const BlocksDeviceSpecSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 128, description: 'device identifier, unique in the request' }),
+    flopsPerSecond: Positive('compute speed v_k, FLOP/s'),
+    memoryBytes: NonNegative('memory available for training M_k, bytes (weights + stored activations)'),
+    powerW: Positive('transmit power p_k, watts'),
+    channelGain: Positive('linear channel gain g_k to the edge server (dimensionless)'),
+  },
+  { $id: 'BlocksDeviceSpec', additionalProperties: false, description: 'A device that trains some of the blocks' },
+);
+
+export const BlocksOptionsSpecSchema = Type.Object(
+  {
+    timeLimitMs: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_TIME_LIMIT_MS, description: 'solve time limit, milliseconds; default 2000' }),
+    ),
+    baselines: Type.Optional(Type.Boolean({ description: 'also evaluate the baselines; default true' })),
+    maxBlocksPerDevice: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_BLOCKS,
+        description: "most blocks one device may hold; absent = no limit; 1 = the publication's one-to-one matching",
+      }),
+    ),
+  },
+  { $id: 'BlocksOptionsSpec', additionalProperties: false, description: 'Solver options' },
+);
+
+/**
+ * A small instance that solves quickly: the Swagger UI "Try it out" body and a test fixture.
+ * RoBERTa-base-like (12 layers, h = 768), 128 tokens, batch 16: about 170 MB of weights and 69 MB
+ * of activations per layer, so back-propagating to depth 1 needs about 1.0 GB; the two phones can
+ * only take the deeper blocks (depth ≥ 7 and ≥ 10). Every device gets at least one block.
+ */
+export const BLOCKS_REQUEST_EXAMPLE = {
+  model: { layers: 12, hiddenSize: 768, tokens: 128, batchSize: 16, bytesPerActivation: 2, adapterRank: 16 },
+  devices: [
+    { id: 'jetson-orin', flopsPerSecond: 2.5e12, memoryBytes: 8e9, powerW: 1, channelGain: 2e-11 },
+    { id: 'laptop', flopsPerSecond: 2e12, memoryBytes: 4e9, powerW: 0.5, channelGain: 1e-10 },
+    { id: 'phone-1', flopsPerSecond: 1.5e12, memoryBytes: 6e8, powerW: 0.2, channelGain: 5e-11 },
+    { id: 'phone-2', flopsPerSecond: 1.5e12, memoryBytes: 4e8, powerW: 0.2, channelGain: 3e-12 },
+  ],
+  bandwidthHz: 2e7,
+  channel: { noiseDbmPerHz: -174 },
+  options: { timeLimitMs: 2000, baselines: true },
+} satisfies BlocksRequest;
+
+export const BlocksRequestSchema = Type.Object(
+  {
+    model: BlocksModelSpecSchema,
+    devices: Type.Array(BlocksDeviceSpecSchema, { minItems: 1, maxItems: MAX_DEVICES, description: 'cooperating devices' }),
+    bandwidthHz: Positive('total uplink bandwidth W shared by the devices, hertz'),
+    channel: Type.Optional(ChannelSpecSchema),
+    options: Type.Optional(BlocksOptionsSpecSchema),
+  },
+  {
+    $id: 'BlocksRequest',
+    additionalProperties: false,
+    description: 'Cooperative block allocation instance (SPEC §2). Defaults as in SPEC.md.',
+    examples: [BLOCKS_REQUEST_EXAMPLE],
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+const Depths = (description: string) => Type.Array(Type.Integer({ minimum: 1 }), { description });
+
+export const BlockAssignmentSchema = Type.Object(
+  {
+    deviceId: Type.String({ description: 'device id from the request' }),
+    blocks: Depths('depths (1-based, ascending) of the blocks this device trains; empty when none'),
+    bandwidthHz: Type.Number({ description: 'uplink bandwidth b_k, hertz (0 when the device has no block)' }),
+    computeS: Type.Number({ description: 'forward + back-propagation time c(S_k)/v_k, seconds' }),
+    uploadS: Type.Number({ description: 'upload time σ(S_k)/r_k(b_k), seconds' }),
+    latencyS: Type.Number({ description: 'computeS + uploadS, seconds' }),
+    memoryBytes: Type.Number({ description: 'memory m(S_k) the device needs, bytes (0 when it has no block)' }),
+  },
+  { $id: 'BlockAssignment', additionalProperties: false, description: "One device's blocks, bandwidth and latency" },
+);
+
+export const BlocksBaselineSchema = Type.Object(
+  {
+    name: Type.Enum(['publication', 'equal-bandwidth', 'round-robin', 'single-device'], { description: 'baseline name' }),
+    roundLatencyS: Type.Union([Type.Number(), Type.Null()], {
+      description: 'round latency of the baseline, seconds; null when it finds no assignment that fits',
+    }),
+  },
+  { $id: 'BlocksBaseline', additionalProperties: false, description: 'A comparison method evaluated on the same instance' },
+);
+
+export const BlocksInfeasibilitySchema = Type.Object(
+  {
+    constraint: Type.Enum(['memory', 'maxBlocksPerDevice'], { description: 'constraint that cannot be met' }),
+    blocks: Depths('depths (1-based) of the blocks that cannot be placed'),
+    detail: Type.String({ description: 'human-readable explanation' }),
+  },
+  { $id: 'BlocksInfeasibility', additionalProperties: false, description: 'Blocks that no device can take, and why' },
+);
+
+/** Fields shared by the 200 and 422 bodies: every field of BlocksResult plus cache and hash. */
+const resultProperties = {
+  status: Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], {
+    description: 'OPTIMAL: proven optimal within tolerance; FEASIBLE: best found; INFEASIBLE: see infeasibilities',
+  }),
+  limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
+  roundLatencyS: Type.Optional(Type.Number({ description: 'round latency max_k T_k of the returned assignment, seconds' })),
+  bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimal round latency, seconds' })),
+  gap: Type.Optional(Type.Number({ description: '(roundLatencyS − bound) / roundLatencyS' })),
+  assignments: Type.Array(BlockAssignmentSchema, { description: 'one entry per device, in request order' }),
+  baselines: Type.Array(BlocksBaselineSchema, { description: 'baselines evaluated on the same instance (empty when disabled)' }),
+  infeasibilities: Type.Optional(Type.Array(BlocksInfeasibilitySchema, { description: 'why the instance is infeasible' })),
+  solver: SolverInfoSchema,
+  cache: Type.Enum(['hit', 'miss'], { description: 'whether the answer came from the cache' }),
+  requestHash: Type.String({ description: 'sha256 of the canonical normalised request and solver version' }),
+};
+
+export const BlocksResponseSchema = Type.Object(resultProperties, {
+  $id: 'BlocksResponse',
+  additionalProperties: false,
+  description: 'Blocks, bandwidth and latency for every device, the round latency, its bound, baselines and solver provenance',
+});
+
+export const BlocksInfeasibleResponseSchema = Type.Object(
+  {
+    ...resultProperties,
+    status: Type.Enum(['INFEASIBLE'], { description: 'always INFEASIBLE' }),
+    infeasibilities: Type.Array(BlocksInfeasibilitySchema, { description: 'the blocks that cannot be placed and why' }),
+  },
+  {
+    $id: 'BlocksInfeasibleResponse',
+    additionalProperties: false,
+    description: 'No assignment fits the memory caps (or maxBlocksPerDevice); infeasibilities name the blocks that cannot be placed',
+  },
+);
+
+export type BlocksResponse = Static<typeof BlocksResponseSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Compile-time drift checks: each alias fails to compile when the two types differ.
+
+export type BlocksRequestSchemaMatchesModel = Expect<Same<Static<typeof BlocksRequestSchema>, BlocksRequest>>;
+export type BlocksResponseSchemaMatchesResult = Expect<Same<BlocksResponse, BlocksResult & { cache: CacheOutcome; requestHash: string }>>;
