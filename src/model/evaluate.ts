@@ -14,9 +14,15 @@ import type {
 /** Relative slack allowed on budget sums (floating point), never more. */
 export const BUDGET_TOLERANCE = 1e-9;
 
+const NOT_APPLICABLE = { local: NaN, uplink: NaN, edge: NaN, total: NaN };
+
 export function deviceTerms(instance: Instance, n: number, dec: DeviceDecision): DeviceEvaluation {
   const device = instance.devices[n];
   const server = instance.servers[dec.server];
+  // No such server: nothing to score; findViolations reports the association.
+  if (server === undefined) {
+    return { delayS: NOT_APPLICABLE, energyJ: NOT_APPLICABLE, stabilityBound: NaN, peakMemoryBytes: NaN, physicalDelayS: NaN };
+  }
   const work = modeWorkload(instance, device, dec.mode);
   const zeta = work.stepMultiplier;
   const alpha = dec.splitLayer;

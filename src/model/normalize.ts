@@ -79,21 +79,24 @@ function normalizeModel(m: ModelSpec): ModelParams {
 
 /** Every (q, P) the device may use in zeroth-order: q | B from {1,2,4,8,16}, P | 2q. */
 function zerothOrderModes(d: DeviceSpec, batchSize: number, path: string): TrainingMode[] {
-  const queries =
-    d.queries !== undefined
-      ? [integerIn(d.queries, 1, batchSize, `${path}.queries`)]
-      : DEFAULTS.zerothOrderQueries.filter((q) => batchSize % q === 0);
-  if (d.queries !== undefined) check(batchSize % d.queries === 0, `${path}.queries`, `must divide model.batchSize (${batchSize})`);
+  if (d.queries !== undefined) {
+    integerIn(d.queries, 1, batchSize, `${path}.queries`);
+    check(batchSize % d.queries === 0, `${path}.queries`, `must divide model.batchSize (${batchSize})`);
+  }
+  if (d.parallelism !== undefined) integerIn(d.parallelism, 1, 2 * Math.max(batchSize, 16), `${path}.parallelism`);
+  const queries = d.queries !== undefined ? [d.queries] : DEFAULTS.zerothOrderQueries.filter((q) => batchSize % q === 0);
   const modes: TrainingMode[] = [];
   for (const q of queries) {
-    const ps =
-      d.parallelism !== undefined ? [d.parallelism] : Array.from({ length: 2 * q }, (_, i) => i + 1).filter((p) => (2 * q) % p === 0);
-    for (const p of ps) {
-      integerIn(p, 1, 2 * q, `${path}.parallelism`);
-      check((2 * q) % p === 0, `${path}.parallelism`, `must divide 2·queries (${2 * q})`);
-      modes.push({ kind: 'zeroth-order', queries: q, parallelism: p });
-    }
+    const divisors = Array.from({ length: 2 * q }, (_, i) => i + 1).filter((p) => (2 * q) % p === 0);
+    // A fixed P keeps only the query counts it divides (2q); the rest are simply not options.
+    const ps = d.parallelism !== undefined ? divisors.filter((p) => p === d.parallelism) : divisors;
+    for (const p of ps) modes.push({ kind: 'zeroth-order', queries: q, parallelism: p });
   }
+  check(
+    modes.length > 0,
+    `${path}.parallelism`,
+    d.queries !== undefined ? `must divide 2·queries (${2 * d.queries})` : 'must divide 2·q for some allowed query count q',
+  );
   return modes;
 }
 
