@@ -16,7 +16,7 @@ import {
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { lagrangianBound } from './bound.js';
 import { buildDeviceModels } from './device-model.js';
-import { provenInfeasibilities } from './feasibility.js';
+import { deadlineCertificate, provenInfeasibilities } from './feasibility.js';
 import { allocationsOf, scored } from './result.js';
 import type { PlanContext } from './server-plan.js';
 
@@ -85,7 +85,10 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const baselines = baselineSolutions.map((b) => ({ name: b.name, ...scored(instance, b.decisions, scales) }));
 
   phase('baselines');
-  const found = search(ctx, greedyPlan, searchDeadline);
+  // With deadlines the multiplier rounds need time of their own.
+  const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
+  const firstSearchDeadline = hasDeadlines ? t0 + options.timeLimitMs * 0.3 : searchDeadline;
+  const found = search(ctx, greedyPlan, firstSearchDeadline);
   phase('search');
   if (!found) {
     return {
@@ -101,11 +104,13 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   let exact = found.enumerated && found.sol.exact && best.ev.violations.length === 0;
   for (const b of baselines) best = better(best, b);
 
-  // Deadlines: raise the delay weight of each late device until it meets its deadline.
-  if (best!.ev.violations.length > 0 || instance.devices.some((d) => d.deadlineS !== null)) {
+  // Deadlines: raise the delay weight of each late device until it meets its deadline. Each
+  // round re-plans the current association (cheap); every few rounds the association is
+  // searched again under the new weights.
+  if (hasDeadlines) {
     let current = found.sol;
     let ev = scored(instance, decisionsOf(ctx, current), scales).ev;
-    for (let round = 0; round < 40 && Date.now() < searchDeadline; round++) {
+    for (let round = 0; round < 60 && Date.now() < searchDeadline; round++) {
       const late = instance.devices.map((d, n) => d.deadlineS !== null && ev.devices[n].physicalDelayS > d.deadlineS);
       if (!late.some(Boolean) && ctx.deadlineMultipliers.every((v) => v === 0)) break;
       const deviceCost = new Map<number, number>();
@@ -113,11 +118,11 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
       ctx.deadlineMultipliers = ctx.deadlineMultipliers.map((v, n) => {
         const d = instance.devices[n];
         if (d.deadlineS === null) return 0;
-        if (late[n]) return v > 0 ? v * 2 : (deviceCost.get(n) ?? 1) / d.deadlineS;
+        if (late[n]) return v > 0 ? v * 3 : Math.max(deviceCost.get(n) ?? 0, ctx.weights.delay * d.deadlineS, 1e-12) / d.deadlineS;
         // Slack deadline: relax its multiplier so the objective is not over-served.
-        return ev.devices[n].physicalDelayS < d.deadlineS * 0.999 ? v * 0.8 : v;
+        return ev.devices[n].physicalDelayS < d.deadlineS * 0.999 ? v * 0.7 : v;
       });
-      const next = search(ctx, current.assignment, searchDeadline);
+      const next = round % 4 === 3 ? search(ctx, current, searchDeadline) : { sol: planAll(ctx, current.assignment, searchDeadline) };
       if (!next) break;
       current = next.sol;
       const cand = scored(instance, decisionsOf(ctx, current), scales);
@@ -130,6 +135,10 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const timedOut = Date.now() >= searchDeadline;
   const baselineOut = options.baselines ? baselines.map((b) => ({ name: b.name, objective: b.ev.objective, totals: b.ev.totals })) : [];
   if (best!.ev.violations.length > 0) {
+    const certificate = deadlineCertificate(instance, models, t0 + options.timeLimitMs * 0.95);
+    if (certificate) {
+      return { status: 'INFEASIBLE', allocations: [], reference, baselines: baselineOut, infeasibilities: [certificate], solver: solver() };
+    }
     const late = instance.devices.filter((d, n) => d.deadlineS !== null && best!.ev.devices[n].physicalDelayS > d.deadlineS);
     return {
       status: 'NO_SOLUTION_FOUND',

@@ -45,3 +45,82 @@ export function provenInfeasibilities(instance: Instance, models: DeviceModel[])
   }
   return out;
 }
+
+/**
+ * Joint deadline certificate. Give each server's bandwidth and frequency fractions prices
+ * (πb, πf). Any allocation meeting every deadline gives each device some fractions (β, γ) on its
+ * server, and Σ over a server's devices of β, γ ≤ 1. So if Σ_n min over (server, mode, split,
+ * β, γ meeting the deadline) of πb·β + πf·γ exceeds Σ_m (πb + πf), no allocation exists.
+ * For a fixed split the deadline reads t_local + up(β) + e/γ ≤ D with up convex decreasing,
+ * so the cheapest γ is e/(D − t_local − up(β)) and πb·β + πf·γ is convex in β.
+ */
+export function deadlineCertificate(instance: Instance, models: DeviceModel[], deadlineAt: number): InfeasibilityOut | null {
+  const withDeadline = models.filter((dm) => dm.device.deadlineS !== null && dm.options.length > 0);
+  if (withDeadline.length === 0) return null;
+  for (const [pb, pf] of [
+    [1, 1],
+    [1, 1e-3],
+    [1e-3, 1],
+  ]) {
+    let need = 0;
+    for (const dm of withDeadline) {
+      if (Date.now() >= deadlineAt) return null;
+      need += cheapestNeed(instance, dm, pb, pf);
+      if (!Number.isFinite(need)) break;
+    }
+    const capacity = instance.servers.length * (pb + pf);
+    if (need > capacity * (1 + 1e-9)) {
+      return {
+        constraint: 'deadlineS',
+        deviceIds: withDeadline.map((dm) => dm.device.id),
+        detail: `these deadlines cannot all be met: at the fastest settings the devices need ${need.toPrecision(4)} priced units of server bandwidth and frequency, the servers have ${capacity.toPrecision(4)}`,
+      };
+    }
+  }
+  return null;
+}
+
+function cheapestNeed(instance: Instance, dm: DeviceModel, pb: number, pf: number): number {
+  const d = dm.device;
+  const deadline = d.deadlineS!;
+  let best = Infinity;
+  for (const m of dm.servers) {
+    const s = instance.servers[m];
+    for (const opt of dm.options) {
+      const w = modeWorkload(instance, d, opt.mode);
+      const z = w.stepMultiplier;
+      const upAt = (beta: number) => {
+        const b = beta * s.bandwidthHz;
+        return (z * w.uplinkBits) / (b * Math.log2(1 + (d.gains[m] * d.maxPowerW) / (instance.noiseWPerHz * b)));
+      };
+      for (const a of opt.splits) {
+        const local = z * ((a * w.localFlopsPerLayer) / (d.maxFrequencyHz * d.cores * d.flopsPerCycle) + w.overheadS);
+        const edge = (z * (instance.layers - a) * w.edgeFlopsPerLayer) / (s.frequencyHz * s.cores * s.flopsPerCycle);
+        // γ = edge/slack(β) must be ≤ 1: the smallest feasible β solves slack(β) = edge.
+        const slack = (beta: number) => deadline - local - upAt(beta);
+        if (slack(1) < edge) continue;
+        let lo = 1e-15;
+        let hi = 1;
+        for (let i = 0; i < 200 && hi - lo > 1e-15; i++) {
+          const mid = 0.5 * (lo + hi);
+          if (slack(mid) >= edge) hi = mid;
+          else lo = mid;
+        }
+        const cost = (beta: number) => pb * beta + (pf * edge) / slack(beta);
+        // Golden section on [hi, 1]: the cost is convex there.
+        let x0 = hi;
+        let x1 = 1;
+        const g = (Math.sqrt(5) - 1) / 2;
+        for (let i = 0; i < 80; i++) {
+          const c = x1 - g * (x1 - x0);
+          const e = x0 + g * (x1 - x0);
+          if (cost(c) <= cost(e)) x1 = e;
+          else x0 = c;
+        }
+        // Evaluate at the bracket's feasible end as well: the minimum may sit on the boundary.
+        best = Math.min(best, cost(hi), cost(0.5 * (x0 + x1)), cost(1));
+      }
+    }
+  }
+  return best;
+}
