@@ -12,6 +12,8 @@ export interface Solution {
   plans: ServerPlan[];
   cost: number;
   exact: boolean;
+  /** priced costs (device × server) at exactly these plans' prices, when the search has them */
+  priced?: number[][];
 }
 
 export function capacities(ctx: PlanContext): number[] {
@@ -144,9 +146,19 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
   // Reassignment by priced costs (a transportation problem under capacities). Moving every
   // device that wants to move at once overshoots (prices were set by the old loads), so move the
   // largest priced gains first and halve the batch whenever a round does not improve.
+  // Rounds start only if a pricing pass and a re-plan, as long as they last took, still fit.
+  let pricingMs = 0;
+  let replanMs = 0;
+  const timed = <T>(f: () => T): [T, number] => {
+    const t = Date.now();
+    const v = f();
+    return [v, Date.now() - t];
+  };
   let batch = Infinity;
-  for (let round = 0; round < 16 && batch >= 1 && Date.now() < deadlineAt; round++) {
-    const priced = pricedCosts(ctx, best.plans);
+  for (let round = 0; round < 16 && batch >= 1 && Date.now() + pricingMs + replanMs < deadlineAt; round++) {
+    let priced: number[][];
+    [priced, pricingMs] = timed(() => pricedCosts(ctx, best.plans));
+    best = { ...best, priced };
     const target = solveTransportation(priced, cap);
     if (!target) break;
     const movers = target
@@ -164,13 +176,16 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
       load[mv.m]++;
       assignment[mv.n] = mv.m;
     }
-    const cand = replan(ctx, best, assignment, deadlineAt);
+    let cand: Solution;
+    [cand, replanMs] = timed(() => replan(ctx, best, assignment, deadlineAt));
     if (cand.cost < best.cost * (1 - 1e-12)) best = cand;
     else batch = Math.floor(batch / 2);
   }
+  if (Date.now() + pricingMs >= deadlineAt) return best;
   // Local search: move a device to a server where its priced cost is lower, or swap. Prices
   // change only on the two servers a move touches, so only their columns are re-priced.
-  const priced = pricedCosts(ctx, best.plans);
+  const priced = best.priced ?? pricedCosts(ctx, best.plans);
+  best = { ...best, priced };
   let improved = true;
   while (improved && Date.now() < deadlineAt) {
     improved = false;
@@ -209,9 +224,9 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
       }
       const cand = replan(ctx, best, assignment, deadlineAt);
       if (cand.cost < best.cost * (1 - 1e-12)) {
-        best = cand;
-        updatePricedColumn(ctx, best.plans[from], priced);
-        updatePricedColumn(ctx, best.plans[mv.m], priced);
+        updatePricedColumn(ctx, cand.plans[from], priced);
+        updatePricedColumn(ctx, cand.plans[mv.m], priced);
+        best = { ...cand, priced };
         improved = true;
         break;
       }

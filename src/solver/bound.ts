@@ -12,8 +12,8 @@ export interface Prices {
   frequency: number[];
 }
 
-export function dualValue(ctx: PlanContext, prices: Prices): number {
-  const priced = ctx.models.map((_, n) => pricedRow(ctx, n, prices.bandwidth, prices.frequency));
+export function dualValue(ctx: PlanContext, prices: Prices, pricedAtPrices?: number[][]): number {
+  const priced = pricedAtPrices ?? ctx.models.map((_, n) => pricedRow(ctx, n, prices.bandwidth, prices.frequency));
   const cap = capacities(ctx);
   const N = ctx.models.length;
   let assignmentCost = 0;
@@ -33,9 +33,12 @@ export function dualValue(ctx: PlanContext, prices: Prices): number {
   return assignmentCost - budgetValue;
 }
 
-/** Start from the primal's prices and try scaling them while time allows. */
-export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: number): number {
-  let best = dualValue(ctx, start);
+/**
+ * Start from the primal's prices (and its priced matrix at those prices when the search has it)
+ * and try scaling them while time allows.
+ */
+export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: number, pricedAtStart?: number[][]): number {
+  let best = dualValue(ctx, start, pricedAtStart);
   let cur = start;
   const factors = [0.5, 2, 0.8, 1.25, 0.95, 1.05];
   for (let round = 0; round < 3; round++) {

@@ -223,73 +223,86 @@ function enumerate(ctx: PlanContext, server: number, members: Member[], deadline
   return { ...plan, exact: complete };
 }
 
-/** Best candidate of each device at given prices: the Lagrangian best response. */
-function bestResponse(ctx: PlanContext, server: number, mem: Member, bandwidthPrice: number, frequencyPrice: number): Choice {
+/** Uplink cost plus bandwidth payment at a price, per uplink kind. */
+function uplinkAtPrice(mem: Member, bandwidthPrice: number, capHz: number): Map<'bp' | 'zo', number> {
+  const out = new Map<'bp' | 'zo', number>();
+  for (const [kind, u] of mem.uplink) {
+    const b = bandwidthForPrice(u, bandwidthPrice, capHz);
+    out.set(kind, uplinkCost(u, b).cost + bandwidthPrice * b);
+  }
+  return out;
+}
+
+/** Priced cost of every candidate of a device: its Lagrangian cost at the server's prices. */
+function pricedCandidates(ctx: PlanContext, server: number, mem: Member, uplink: Map<'bp' | 'zo', number>, frequencyPrice: number): number[] {
   const s = ctx.instance.servers[server];
   const eKappa = ctx.weights.energy * s.kappa;
-  const uplinkAtPrice = new Map<'bp' | 'zo', number>();
-  for (const [kind, u] of mem.uplink) {
-    const b = bandwidthForPrice(u, bandwidthPrice, s.bandwidthHz);
-    uplinkAtPrice.set(kind, uplinkCost(u, b).cost + bandwidthPrice * b);
-  }
-  let best = mem.candidates[0];
-  let bestCost = Infinity;
-  for (let j = 0; j < mem.candidates.length; j++) {
-    const c = mem.candidates[j];
+  return mem.candidates.map((c, j) => {
     const l = edgeLoad(ctx, server, mem, c);
     const f = frequencyForPrice(l, eKappa, frequencyPrice, s.frequencyHz);
-    const cost = mem.fixedCosts[j] + uplinkAtPrice.get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + frequencyPrice * f;
-    if (cost < bestCost) {
-      bestCost = cost;
-      best = c;
-    }
-  }
-  return best;
+    return mem.fixedCosts[j] + uplink.get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + frequencyPrice * f;
+  });
 }
 
 function priceGuided(ctx: PlanContext, server: number, members: Member[], deadlineAt: number): ServerPlan {
-  const s = ctx.instance.servers[server];
-  const k = members.length;
-  // Start from each device's best response to the prices of an equal split.
-  let plan = assemble(ctx, server, members, members.map((m) => m.candidates[0]));
-  let choices = members.map((m) => bestResponse(ctx, server, m, plan.bandwidthPrice, plan.frequencyPrice));
-  let best = assemble(ctx, server, members, choices);
+  const capHz = ctx.instance.servers[server].bandwidthHz;
+  // The bandwidth price only moves when uplink kinds change: memoise the uplink responses.
+  const uplinkMemo = new Map<Member, { price: number; value: Map<'bp' | 'zo', number> }>();
+  const uplinkOf = (mem: Member, price: number) => {
+    const m = uplinkMemo.get(mem);
+    if (m && m.price === price) return m.value;
+    const value = uplinkAtPrice(mem, price, capHz);
+    uplinkMemo.set(mem, { price, value });
+    return value;
+  };
+  const bestResponse = (mem: Member, plan: ServerPlan): Choice => {
+    const costs = pricedCandidates(ctx, server, mem, uplinkOf(mem, plan.bandwidthPrice), plan.frequencyPrice);
+    let j = 0;
+    for (let i = 1; i < costs.length; i++) if (costs[i] < costs[j]) j = i;
+    return mem.candidates[j];
+  };
+  // Start from each device's best response to the prices of its smallest splits.
+  let best = assemble(ctx, server, members, members.map((m) => m.candidates[0]));
   const seen = new Set<string>();
   for (let round = 0; round < 30; round++) {
-    const next = members.map((m) => bestResponse(ctx, server, m, best.bandwidthPrice, best.frequencyPrice));
+    const next = members.map((m) => bestResponse(m, best));
     const key = next.map((c) => `${c.option}:${c.split}`).join('|');
     if (seen.has(key)) break;
     seen.add(key);
-    plan = assemble(ctx, server, members, next);
+    const plan = assemble(ctx, server, members, next);
     if (plan.cost < best.cost) best = plan;
-    choices = next;
   }
-  // Coordinate descent with exact re-splits: each device tries its neighbouring splits and the
-  // other uplink kind; accept strict improvements.
-  choices = best.devices.map((d) => d.choice);
+  // Coordinate descent with exact re-splits. For fixed choices both budget splits are convex,
+  // so by weak duality a device's change in priced cost at the current optimal prices bounds
+  // the change of the server's optimum from below: moves priced ≥ 0 cannot improve and are
+  // skipped without re-splitting.
+  let choices = best.devices.map((d) => d.choice);
   let improved = true;
   while (improved && Date.now() < deadlineAt) {
     improved = false;
-    for (let i = 0; i < k; i++) {
+    for (let i = 0; i < members.length; i++) {
       const mem = members[i];
       const cur = choices[i];
-      const trials = mem.candidates.filter(
-        (c) => (c.option === cur.option && Math.abs(c.split - cur.split) <= 2 && c.split !== cur.split) ||
-          (mem.model.options[c.option].uplinkKind !== mem.model.options[cur.option].uplinkKind && Math.abs(c.split - cur.split) <= 1),
-      );
-      for (const t of trials) {
+      const priced = pricedCandidates(ctx, server, mem, uplinkOf(mem, best.bandwidthPrice), best.frequencyPrice);
+      const curCost = priced[mem.candidates.indexOf(cur)];
+      const trials = mem.candidates
+        .map((c, j) => ({ c, delta: priced[j] - curCost }))
+        .filter((t) => t.c !== cur && t.delta < 0)
+        .sort((x, y) => x.delta - y.delta)
+        .slice(0, 4);
+      for (const { c } of trials) {
         const trial = choices.slice();
-        trial[i] = t;
+        trial[i] = c;
         const p = assemble(ctx, server, members, trial);
         if (p.cost < best.cost * (1 - 1e-12)) {
           best = p;
           choices = trial;
           improved = true;
+          break;
         }
       }
     }
   }
-  void s;
   return best;
 }
 
@@ -359,26 +372,13 @@ export function planServer(ctx: PlanContext, server: number, deviceIndices: numb
 export function pricedDeviceCost(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number, cutoff = Infinity): number {
   const mem = memberOf(ctx, server, device);
   const s = ctx.instance.servers[server];
-  const eKappa = ctx.weights.energy * s.kappa;
   // U(b) is decreasing, so U(W) + 0 bounds min_b U(b) + λ·b from below without solving for b.
   if (cutoff < Infinity) {
     let cheapest = Infinity;
     for (const u of mem.uplink.values()) cheapest = Math.min(cheapest, uplinkCost(u, s.bandwidthHz).cost);
     if (cheapest + mem.minFixedCost >= cutoff) return cheapest + mem.minFixedCost;
   }
-  const uplinkAtPrice = new Map<'bp' | 'zo', number>();
-  for (const [kind, u] of mem.uplink) {
-    const b = bandwidthForPrice(u, bandwidthPrice, s.bandwidthHz);
-    uplinkAtPrice.set(kind, uplinkCost(u, b).cost + bandwidthPrice * b);
-  }
-  let best = Infinity;
-  for (let j = 0; j < mem.candidates.length; j++) {
-    const c = mem.candidates[j];
-    const l = edgeLoad(ctx, server, mem, c);
-    const f = frequencyForPrice(l, eKappa, frequencyPrice, s.frequencyHz);
-    best = Math.min(best, mem.fixedCosts[j] + uplinkAtPrice.get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + frequencyPrice * f);
-  }
-  return best;
+  return Math.min(...pricedCandidates(ctx, server, mem, uplinkAtPrice(mem, bandwidthPrice, s.bandwidthHz), frequencyPrice));
 }
 
 /** Priced costs of one device on every server, nearest (strongest gain) first so pruning bites. */
