@@ -163,7 +163,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     };
     // The search priced every pair at these prices already, unless deadline multipliers changed the weights.
     const reusable = ctx.deadlineMultipliers.every((v) => v === 0) ? found.sol.priced : undefined;
-    bound = Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, reusable));
+    bound = Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, objective, reusable));
   }
   phase('bound');
   const gap = objective > 0 ? Math.max(0, (objective - bound) / objective) : 0;

@@ -3,7 +3,7 @@
 // non-negative prices, Σ_n min_m φ_nm − Σ_m (λ_m·W_m + μ_m·F_m) ≤ optimum (weak duality), provided
 // φ is minimised exactly (or bounded below: see pricedDeviceCost). Deadlines are dropped (a relaxation).
 
-import { pricedRow, type PlanContext } from './server-plan.js';
+import { pricedDeviceCost, pricedLowerBound, pricedRow, type PlanContext } from './server-plan.js';
 import { capacities } from './association.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from './transportation.js';
 
@@ -34,28 +34,94 @@ export function dualValue(ctx: PlanContext, prices: Prices, pricedAtPrices?: num
 }
 
 /**
- * Start from the primal's prices (and its priced matrix at those prices when the search has it)
- * and try scaling them while time allows.
+ * Coordinate ascent on the dual, one server at a time. With the other servers' prices fixed,
+ * the dual as a function of one server's bandwidth (or frequency) price is concave: a sum of
+ * minima of affine functions minus a linear term. So golden section on the log of the price
+ * finds its maximum. Only devices whose price-free lower bound on this server beats their best
+ * other server can change the value, so only they are re-priced.
  */
-export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: number, pricedAtStart?: number[][]): number {
-  let best = dualValue(ctx, start, pricedAtStart);
-  let cur = start;
-  const factors = [0.5, 2, 0.8, 1.25, 0.95, 1.05];
-  for (let round = 0; round < 3; round++) {
-    let improved = false;
-    for (const which of ['bandwidth', 'frequency'] as const) {
-      for (const f of factors) {
-        if (Date.now() >= deadlineAt) return best;
-        const trial: Prices = { ...cur, [which]: cur[which].map((p) => p * f) };
-        const v = dualValue(ctx, trial);
-        if (v > best) {
-          best = v;
-          cur = trial;
-          improved = true;
-        }
+function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], deadlineAt: number, closeEnough: () => boolean): void {
+  const N = ctx.models.length;
+  const M = ctx.instance.servers.length;
+  for (let round = 0; round < 2 && !closeEnough(); round++) {
+    for (let m = 0; m < M && Date.now() < deadlineAt; m++) {
+      const s = ctx.instance.servers[m];
+      const others = priced.map((row) => {
+        let best = Infinity;
+        for (let j = 0; j < M; j++) if (j !== m && row[j] < best) best = row[j];
+        return best;
+      });
+      const movable: number[] = [];
+      for (let n = 0; n < N; n++) {
+        if (ctx.models[n].servers.includes(m) && pricedLowerBound(ctx, m, n) < others[n]) movable.push(n);
       }
+      if (movable.length === 0) continue;
+      const value = (bandwidthPrice: number, frequencyPrice: number) => {
+        let v = -bandwidthPrice * s.bandwidthHz - frequencyPrice * s.frequencyHz;
+        for (const n of movable) v += Math.min(others[n], pricedDeviceCost(ctx, m, n, bandwidthPrice, frequencyPrice, others[n]));
+        return v;
+      };
+      for (const which of ['bandwidth', 'frequency'] as const) {
+        const p0 = prices[which][m];
+        if (!(p0 > 0)) continue;
+        const at = (t: number) => (which === 'bandwidth' ? value(p0 * Math.exp(t), prices.frequency[m]) : value(prices.bandwidth[m], p0 * Math.exp(t)));
+        let lo = -3;
+        let hi = 3;
+        const g = (Math.sqrt(5) - 1) / 2;
+        let c = hi - g * (hi - lo);
+        let d = lo + g * (hi - lo);
+        let fc = at(c);
+        let fd = at(d);
+        for (let i = 0; i < 14 && Date.now() < deadlineAt; i++) {
+          if (fc >= fd) {
+            hi = d;
+            d = c;
+            fd = fc;
+            c = hi - g * (hi - lo);
+            fc = at(c);
+          } else {
+            lo = c;
+            c = d;
+            fc = fd;
+            d = lo + g * (hi - lo);
+            fd = at(d);
+          }
+        }
+        const t = fc >= fd ? c : d;
+        if (Math.max(fc, fd) > at(0)) prices[which][m] = p0 * Math.exp(t);
+      }
+      for (const n of movable) priced[n][m] = pricedDeviceCost(ctx, m, n, prices.bandwidth[m], prices.frequency[m], others[n]);
     }
-    if (!improved) break;
+  }
+}
+
+/**
+ * Start from the primal's prices (and its priced matrix at those prices when the search has it),
+ * then raise the dual by per-server coordinate ascent while time allows. Every evaluated point is
+ * a valid bound; the best is returned.
+ */
+export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: number, objective: number, pricedAtStart?: number[][]): number {
+  const prices: Prices = { bandwidth: start.bandwidth.slice(), frequency: start.frequency.slice() };
+  const priced = pricedAtStart?.map((row) => row.slice()) ?? pricedWithin(ctx, prices, deadlineAt);
+  let best = dualValue(ctx, prices, priced);
+  const N = ctx.models.length;
+  // With binding capacities the inner problem is a transportation LP; ascent there is not worth its cost.
+  if (capacities(ctx).every((c) => c >= N) && objective - best > 1e-6 * Math.abs(objective)) {
+    serverAscent(ctx, prices, priced, deadlineAt, () => objective - dualValue(ctx, prices, priced) <= 1e-6 * Math.abs(objective));
+    best = Math.max(best, dualValue(ctx, prices, priced));
   }
   return best;
+}
+
+/**
+ * Every device's priced row, or, for the rows the deadline leaves no time for, the price-free
+ * lower bound (whole bandwidth, no edge cost, no payments): weaker, still valid.
+ */
+function pricedWithin(ctx: PlanContext, prices: Prices, deadlineAt: number): number[][] {
+  return ctx.models.map((dm, n) => {
+    if (Date.now() < deadlineAt) return pricedRow(ctx, n, prices.bandwidth, prices.frequency);
+    const row = new Array<number>(ctx.instance.servers.length).fill(Infinity);
+    for (const m of dm.servers) row[m] = pricedLowerBound(ctx, m, n);
+    return row;
+  });
 }

@@ -381,6 +381,14 @@ export function pricedDeviceCost(ctx: PlanContext, server: number, device: numbe
   return Math.min(...pricedCandidates(ctx, server, mem, uplinkAtPrice(mem, bandwidthPrice, s.bandwidthHz), frequencyPrice));
 }
 
+/** A price-free lower bound of pricedDeviceCost: uplink at the whole bandwidth, no edge cost. */
+export function pricedLowerBound(ctx: PlanContext, server: number, device: number): number {
+  const mem = memberOf(ctx, server, device);
+  let cheapest = Infinity;
+  for (const u of mem.uplink.values()) cheapest = Math.min(cheapest, uplinkCost(u, ctx.instance.servers[server].bandwidthHz).cost);
+  return cheapest + mem.minFixedCost;
+}
+
 /** Priced costs of one device on every server, nearest (strongest gain) first so pruning bites. */
 export function pricedRow(ctx: PlanContext, device: number, bandwidthPrices: number[], frequencyPrices: number[]): number[] {
   const dm = ctx.models[device];

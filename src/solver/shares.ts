@@ -48,7 +48,8 @@ export interface EdgeLoad {
 /** Per-device optimum of load·(wt/f + e·κ·f²) + price·f. */
 export function frequencyForPrice(l: EdgeLoad, energyKappa: number, price: number, capHz: number): number {
   const lo = capHz * MIN_SHARE;
-  if (l.load <= 0 || l.delayWeight <= 0) return price > 0 ? lo : Math.min(capHz, unconstrainedFrequency(l, energyKappa));
+  // Without delay weight the optimum is an infimum at f → 0 (energy only falls); stay on the floor.
+  if (l.load <= 0 || l.delayWeight <= 0) return price > 0 ? lo : Math.max(lo, Math.min(capHz, unconstrainedFrequency(l, energyKappa)));
   // q(f) = price + 2·load·eκ·f − load·wt/f² is increasing and concave in f; its root is the
   // optimum. Newton's first step from the right lands left of the root, and from there it
   // converges monotonically.
