@@ -10,6 +10,7 @@ import { SHARED_SCHEMAS } from './schemas/common.js';
 import { allocateRoutes } from './routes/allocate.js';
 import { blocksRoutes } from './routes/blocks.js';
 import { healthRoutes } from './routes/health.js';
+import { paretoRoutes } from './routes/pareto.js';
 import { createSolveService } from './services/solve-service.js';
 import type { SolveService } from './services/types.js';
 
@@ -44,6 +45,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   void app.register(healthRoutes, { service });
   void app.register(allocateRoutes, { service });
   void app.register(blocksRoutes, { service });
+  void app.register(paretoRoutes, { service });
   return app;
 }
 

@@ -6,6 +6,7 @@ import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 import { BLOCKS_REQUEST_EXAMPLE } from '../src/schemas/blocks.js';
+import { PARETO_REQUEST_EXAMPLE } from '../src/schemas/pareto.js';
 import type { SolveService } from '../src/services/types.js';
 
 const committedPath = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url));
@@ -13,6 +14,7 @@ const committedPath = fileURLToPath(new URL('../openapi/openapi.json', import.me
 const stubService: SolveService = {
   allocate: () => Promise.reject(new Error('not used')),
   allocateBlocks: () => Promise.reject(new Error('not used')),
+  allocatePareto: () => Promise.reject(new Error('not used')),
   readiness: () => Promise.resolve({ ready: true, workers: { threads: 1, queued: 0, maxQueue: 1 }, redis: 'disabled' }),
   close: () => Promise.resolve(),
 };
@@ -54,6 +56,20 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(['BlockAssignment', 'BlocksBaseline', 'BlocksInfeasibility', 'ExplicitBlocksModel', 'TransformerBlocksModel']),
     );
+  });
+
+  it('documents POST /allocate/pareto with its example (grid k = 2) and the 422 INFEASIBLE answer', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const post = doc.paths['/allocate/pareto'].post;
+    expect(post.tags).toEqual(['allocation']);
+    expect(post.requestBody.content['application/json'].example).toEqual(PARETO_REQUEST_EXAMPLE);
+    expect(PARETO_REQUEST_EXAMPLE.pareto).toEqual({ grid: { steps: 2 } });
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '400', '422', '503']));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['ParetoWeights', 'ParetoWeightList', 'ParetoGrid', 'ParetoObjectiveSpec', 'ParetoPoint']),
+    );
+    // The objective of a Pareto request takes no weights: they come from `pareto`.
+    expect(Object.keys(doc.components.schemas.ParetoObjectiveSpec.properties)).not.toContain('weights');
   });
 
 });

@@ -1,5 +1,7 @@
 // The solve service: normalise → canonical hash → cache → single flight → worker pool → cache.
 // Routes call it; it knows nothing about HTTP. Redis, when configured, only ever speeds things up.
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { AppConfig } from '../config.js';
 import type { Cache, LockProvider } from '../cache/cache.js';
 import { cacheKey, requestHash } from '../cache/key.js';
@@ -16,7 +18,8 @@ import type { AllocateResult } from '../model/types.js';
 import { createSolverPool, type SolverPool } from '../pool/solver-pool.js';
 import { SOLVER_VERSION } from '../solver/version.js';
 import type { SolveTask } from '../worker/solve-worker.js';
-import type { Readiness, SolveService, Solved } from './types.js';
+import { solvePareto } from './pareto.js';
+import type { ParetoRequest, ParetoResult, Readiness, SolveService, Solved } from './types.js';
 
 export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries'>;
 
@@ -111,15 +114,43 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     return { result: value, cache: fromStore ? 'hit' : 'miss', requestHash: hash };
   }
 
+  // Normalising and canonically hashing a large body costs milliseconds; a repeated body (the
+  // common cache hit) is recognised by a hash of its bytes as parsed, mapped to its request hash.
+  const knownBodies = new LRUCache<string, string>({ max: Math.max(16, config.cacheMaxEntries) });
+  const bodyFingerprint = (kind: string, body: unknown) => createHash('sha256').update(kind).update('\0').update(JSON.stringify(body)).digest('hex');
+
+  async function remembered<R>(kind: string, body: unknown): Promise<{ fingerprint: string; hit: Solved<R> | null }> {
+    const fingerprint = bodyFingerprint(kind, body);
+    const hash = knownBodies.get(fingerprint);
+    const hit = hash === undefined ? null : await cached<R>(cacheKey(kind as SolveTask['kind'], hash));
+    return { fingerprint, hit: hit === null ? null : { result: hit, cache: 'hit', requestHash: hash! } };
+  }
+
+  async function allocate(body: AllocateRequest): Promise<Solved<AllocateResult>> {
+    const { fingerprint, hit } = await remembered<AllocateResult>('allocate', body);
+    if (hit) return hit;
+    const input = normalize(body); // InputError propagates: a 400, before any cache or pool work
+    const out = await solve(ALLOCATE, { kind: 'allocate', input }, input.options.timeLimitMs);
+    knownBodies.set(fingerprint, out.requestHash);
+    return out;
+  }
+
   return {
-    async allocate(body: AllocateRequest): Promise<Solved<AllocateResult>> {
-      const input = normalize(body); // InputError propagates: a 400, before any cache or pool work
-      return solve(ALLOCATE, { kind: 'allocate', input }, input.options.timeLimitMs);
+    allocate,
+
+    async allocatePareto(body: ParetoRequest): Promise<ParetoResult> {
+      // Each point is an ordinary allocate(): its own cache entry (shared with POST /allocate for
+      // the same weights), single flight and pool slot, so the points solve in parallel.
+      return solvePareto(allocate, body);
     },
 
     async allocateBlocks(body: BlocksRequest): Promise<Solved<BlocksResult>> {
+      const { fingerprint, hit } = await remembered<BlocksResult>('blocks', body);
+      if (hit) return hit;
       const input = normalizeBlocksRequest(body); // InputError → 400, before any cache or pool work
-      return solve(BLOCKS, { kind: 'blocks', input }, input.options.timeLimitMs);
+      const out = await solve(BLOCKS, { kind: 'blocks', input }, input.options.timeLimitMs);
+      knownBodies.set(fingerprint, out.requestHash);
+      return out;
     },
 
     async readiness(): Promise<Readiness> {

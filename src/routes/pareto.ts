@@ -1,0 +1,47 @@
+// POST /allocate/pareto: a thin handler, like POST /allocate. Validation happened in the schema;
+// fanning out one solve per weight vector, the cache, the pool and the front live behind SolveService.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorResponse } from '../schemas/common.js';
+import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSchema } from '../schemas/pareto.js';
+import type { SolveService } from '../services/types.js';
+
+export interface ParetoRoutesOptions {
+  service: SolveService;
+}
+
+export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = async (app, { service }) => {
+  app.post(
+    '/allocate/pareto',
+    {
+      schema: {
+        tags: ['allocation'],
+        summary: 'Pareto front of delay, energy and stability over weight vectors',
+        description:
+          'Solves the POST /allocate snapshot once per weight vector (an explicit list, or the simplex grid with ' +
+          'denominator k) and returns every point with its totals and allocations, marking the dominated ones; `front` ' +
+          'lists the non-dominated points. Each point is an ordinary /allocate solve: points run in parallel on the ' +
+          'solver threads, identical points are solved once, and each is cached under its own `requestHash` (shared ' +
+          'with POST /allocate for the same weights). A grid of k steps takes (k+1)(k+2)/2 solver-queue slots; when ' +
+          'the queue is full the answer is 503, and points already accepted finish into the cache.',
+        body: ParetoRequestSchema,
+        response: {
+          200: ParetoResponseSchema,
+          400: errorResponse('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why'),
+          413: errorResponse('Request body larger than BODY_LIMIT_BYTES'),
+          422: ParetoInfeasibleResponseSchema,
+          500: errorResponse('Unexpected server error (details are logged, not returned)'),
+          503: errorResponse('Solver queue full: retry after the Retry-After header (seconds)'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await service.allocatePareto(request.body);
+      // Feasibility does not depend on the weights: when no point is feasible, the instance is not (422).
+      if (result.points.length > 0 && result.points.every((p) => p.status === 'INFEASIBLE')) {
+        const infeasibilities = result.points[0].infeasibilities ?? [];
+        return reply.code(422).send({ status: 'INFEASIBLE', infeasibilities, ...result });
+      }
+      return reply.code(200).send(result);
+    },
+  );
+};

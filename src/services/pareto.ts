@@ -1,0 +1,115 @@
+// POST /allocate/pareto behind the service seam: one /allocate solve per weight vector, run
+// concurrently through allocate() (so every point uses the cache, single flight and the worker
+// pool), then the Pareto front of their (delay, energy, stability) totals. Pure apart from the
+// allocate function it is given; knows nothing about HTTP.
+import type { AllocateRequest } from '../model/request.js';
+import type { AllocateResult, Totals, Weights } from '../model/types.js';
+import { InputError } from '../model/normalize.js';
+import type { ParetoPoint, ParetoRequest, ParetoResult, ParetoSpec, Solved } from './types.js';
+
+/** Most weight vectors an explicit list may hold. */
+export const MAX_PARETO_WEIGHTS = 64;
+/** Largest grid denominator: k = 10 gives (k+1)(k+2)/2 = 66 points. */
+export const MAX_PARETO_GRID_STEPS = 10;
+
+/**
+ * Every weight vector (i/k, j/k, (k−i−j)/k) of the simplex with denominator k, delay weight
+ * descending, then energy weight descending: k = 2 gives (1,0,0), (½,½,0), (½,0,½), (0,1,0), (0,½,½), (0,0,1).
+ */
+export function simplexGrid(steps: number): Weights[] {
+  const out: Weights[] = [];
+  for (let i = steps; i >= 0; i--) {
+    for (let j = steps - i; j >= 0; j--) {
+      out.push({ delay: i / steps, energy: j / steps, stability: (steps - i - j) / steps });
+    }
+  }
+  return out;
+}
+
+/** The weight vectors a Pareto spec asks for, checked (the HTTP schema checks most of this already). */
+export function paretoWeights(spec: ParetoSpec): Weights[] {
+  if (typeof spec !== 'object' || spec === null) throw new InputError('pareto', 'is required');
+  if ('grid' in spec && 'weights' in spec) throw new InputError('pareto.grid', "unknown property 'grid'");
+  if ('grid' in spec) {
+    const k = spec.grid?.steps;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_PARETO_GRID_STEPS) {
+      throw new InputError('pareto.grid.steps', `must be an integer from 1 to ${MAX_PARETO_GRID_STEPS}`);
+    }
+    return simplexGrid(k);
+  }
+  const list = (spec as { weights?: unknown }).weights;
+  if (!Array.isArray(list) || list.length < 1 || list.length > MAX_PARETO_WEIGHTS) {
+    throw new InputError('pareto.weights', `must list 1 to ${MAX_PARETO_WEIGHTS} weight vectors`);
+  }
+  return list.map((w: Weights, i) => {
+    for (const name of ['delay', 'energy', 'stability'] as const) {
+      const v = w?.[name];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`pareto.weights[${i}].${name}`, 'must be a finite number');
+      if (v < 0) throw new InputError(`pareto.weights[${i}].${name}`, 'must be >= 0');
+    }
+    if (w.delay + w.energy + w.stability <= 0) throw new InputError(`pareto.weights[${i}]`, 'at least one weight must be > 0');
+    return { delay: w.delay, energy: w.energy, stability: w.stability };
+  });
+}
+
+/** The /allocate body of one point: the snapshot as given, objective.weights replaced. */
+export function pointRequest(body: ParetoRequest, weights: Weights): AllocateRequest {
+  const { pareto: _pareto, objective, ...snapshot } = body;
+  return { ...snapshot, objective: { ...objective, weights: { ...weights } } };
+}
+
+/** a dominates b: a is ≤ b in every sum and < in at least one. */
+export function dominates(a: Totals, b: Totals): boolean {
+  const le = a.delayS <= b.delayS && a.energyJ <= b.energyJ && a.stability <= b.stability;
+  const lt = a.delayS < b.delayS || a.energyJ < b.energyJ || a.stability < b.stability;
+  return le && lt;
+}
+
+/** For each entry, whether another entry dominates it (entries without totals never are). */
+export function dominatedFlags(totals: (Totals | undefined)[]): boolean[] {
+  return totals.map((t, i) => t !== undefined && totals.some((o, j) => j !== i && o !== undefined && dominates(o, t)));
+}
+
+function toPoint(weights: Weights, solved: Solved<AllocateResult>): Omit<ParetoPoint, 'dominated'> {
+  const r = solved.result;
+  return {
+    weights,
+    status: r.status,
+    ...(r.limit !== undefined ? { limit: r.limit } : {}),
+    ...(r.objective !== undefined ? { objective: r.objective } : {}),
+    ...(r.bound !== undefined ? { bound: r.bound } : {}),
+    ...(r.gap !== undefined ? { gap: r.gap } : {}),
+    ...(r.totals !== undefined ? { totals: r.totals } : {}),
+    allocations: r.allocations,
+    ...(r.infeasibilities !== undefined ? { infeasibilities: r.infeasibilities } : {}),
+    solver: r.solver,
+    cache: solved.cache,
+    requestHash: solved.requestHash,
+  };
+}
+
+/**
+ * Solves every point through `allocate` at once: the pool runs as many in parallel as it has
+ * threads and queues the rest; identical points share one flight. Fails fast with the first
+ * error (InputError, OverloadedError); points already accepted finish in the background and are
+ * cached, so a retry after a 503 is cheaper.
+ */
+export async function solvePareto(
+  allocate: (body: AllocateRequest) => Promise<Solved<AllocateResult>>,
+  body: ParetoRequest,
+): Promise<ParetoResult> {
+  const t0 = performance.now();
+  if ((body.objective as { weights?: unknown } | undefined)?.weights !== undefined) {
+    throw new InputError('objective.weights', 'not allowed here: the weights come from pareto');
+  }
+  const vectors = paretoWeights(body.pareto);
+  const solved = await Promise.all(vectors.map((w) => allocate(pointRequest(body, w))));
+  const points = solved.map((s, i) => toPoint(vectors[i], s));
+  const dominated = dominatedFlags(points.map((p) => p.totals));
+  const front = points.flatMap((p, i) => (p.totals !== undefined && !dominated[i] ? [i] : []));
+  return {
+    points: points.map((p, i) => ({ ...p, dominated: dominated[i] })),
+    front,
+    solveTimeMs: performance.now() - t0,
+  };
+}
