@@ -109,10 +109,18 @@ export function enumerateAssociations(ctx: PlanContext, deadlineAt = Infinity): 
 }
 
 /** priced[n][m]: Lagrangian cost of device n on server m at the servers' current prices. */
-export function pricedCosts(ctx: PlanContext, plans: ServerPlan[]): number[][] {
+export function pricedCosts(ctx: PlanContext, plans: ServerPlan[]): number[][];
+export function pricedCosts(ctx: PlanContext, plans: ServerPlan[], deadlineAt: number): number[][] | null;
+/** With a deadline, gives up (null) once it passes: a partial matrix is of no use to the search. */
+export function pricedCosts(ctx: PlanContext, plans: ServerPlan[], deadlineAt = Infinity): number[][] | null {
   const bandwidth = plans.map((p) => p.bandwidthPrice);
   const frequency = plans.map((p) => p.frequencyPrice);
-  return ctx.models.map((_, n) => pricedRow(ctx, n, bandwidth, frequency));
+  const rows: number[][] = [];
+  for (let n = 0; n < ctx.models.length; n++) {
+    if ((n & 31) === 31 && Date.now() >= deadlineAt) return null;
+    rows.push(pricedRow(ctx, n, bandwidth, frequency));
+  }
+  return rows;
 }
 
 function updatePricedColumn(ctx: PlanContext, plan: ServerPlan, priced: number[][]): void {
@@ -156,8 +164,10 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
   };
   let batch = Infinity;
   for (let round = 0; round < 16 && batch >= 1 && Date.now() + pricingMs + replanMs < deadlineAt; round++) {
-    let priced: number[][];
-    [priced, pricingMs] = timed(() => pricedCosts(ctx, best.plans));
+    let pricedOrNull: number[][] | null;
+    [pricedOrNull, pricingMs] = timed(() => pricedCosts(ctx, best.plans, deadlineAt));
+    if (!pricedOrNull) return best;
+    const priced = pricedOrNull;
     best = { ...best, priced };
     const target = solveTransportation(priced, cap);
     if (!target) break;
@@ -184,7 +194,8 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
   if (Date.now() + pricingMs >= deadlineAt) return best;
   // Local search: move a device to a server where its priced cost is lower, or swap. Prices
   // change only on the two servers a move touches, so only their columns are re-priced.
-  const priced = best.priced ?? pricedCosts(ctx, best.plans);
+  const priced = best.priced ?? pricedCosts(ctx, best.plans, deadlineAt);
+  if (!priced) return best;
   best = { ...best, priced };
   let improved = true;
   while (improved && Date.now() < deadlineAt) {

@@ -264,7 +264,7 @@ function priceGuided(ctx: PlanContext, server: number, members: Member[], deadli
   // Start from each device's best response to the prices of its smallest splits.
   let best = assemble(ctx, server, members, members.map((m) => m.candidates[0]));
   const seen = new Set<string>();
-  for (let round = 0; round < 30; round++) {
+  for (let round = 0; round < 30 && (round === 0 || Date.now() < deadlineAt); round++) {
     const next = members.map((m) => bestResponse(m, best));
     const key = next.map((c) => `${c.option}:${c.split}`).join('|');
     if (seen.has(key)) break;
