@@ -118,12 +118,15 @@ function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
       }
     }
   });
-  // At the same split, backprop costs no more than zeroth-order in every term and for any
-  // resources when ζ·2φ ≥ ψ (ζ ≥ 1.5): local FLOPs ψ vs ζ·2ψ/3, uplink bits s vs ζ·2s, edge FLOPs ψ vs
-  // ζ·2ψ, same stability. Zeroth-order then only matters where backprop does not fit in memory.
-  const backpropSplits = new Set(candidates.map((c) => c.split));
-  const dominated = ctx.instance.zerothOrderStepMultiplier >= 1.5;
-  for (const [split, option] of bestZeroOrder) if (!(dominated && backpropSplits.has(split))) candidates.push({ option, split });
+  // Backprop at split α costs no more than zeroth-order at split α' in every term and for any
+  // resources when α ≤ α' (stability), α·ψ ≤ ζ·α'·2ψ/3 (local FLOPs), (Υ−α)·ψ ≤ ζ·(Υ−α')·2ψ (edge
+  // FLOPs); uplink bits s ≤ ζ·2s and the call overhead only add to zeroth-order. Such α' drop out.
+  const backpropSplits = candidates.map((c) => c.split);
+  const zeta = ctx.instance.zerothOrderStepMultiplier;
+  const layers = ctx.instance.layers;
+  const dominatedAt = (zoSplit: number) =>
+    backpropSplits.some((a) => a <= zoSplit && a <= (2 * zeta * zoSplit) / 3 && layers - a <= 2 * zeta * (layers - zoSplit));
+  for (const [split, option] of bestZeroOrder) if (!dominatedAt(split)) candidates.push({ option, split });
   const localWeights = { compute: dw.compute, uplink: 0 };
   const fixedCosts = candidates.map(
     (c) => localCost(model, model.options[c.option], c.split, ctx.weights, localWeights, f) + stabilityCost(ctx.instance, model, c.split, ctx.weights),
