@@ -1,0 +1,80 @@
+// Quality and speed of `auto` against the publication's method and every baseline, side by side
+// in one run, on seeded instances from SPEC's simulation defaults.
+//
+//   npx tsx bench/quality.ts            (sizes 10, 50, 200, 1000; 3 seeds; paper capped at 30 s)
+//   npx tsx bench/quality.ts --quick    (sizes 10, 50; 2 seeds; paper capped at 10 s)
+//
+// Prints, per instance: objective of auto, paper and each baseline as a ratio to auto, auto's gap
+// to its certified lower bound, and the wall time of auto and paper. Then the issue-3 targets.
+import os from 'node:os';
+import { normalize } from '../src/model/normalize.js';
+import { evaluate } from '../src/model/evaluate.js';
+import { generateRequest } from '../src/model/generator.js';
+import { solveAllocate } from '../src/solver/index.js';
+import { solvePaper } from '../src/solver/paper/index.js';
+import { initGlpk } from '../src/solver/glpk.js';
+
+const quick = process.argv.includes('--quick');
+const sizes: [number, number][] = quick ? [[10, 2], [50, 10]] : [[10, 2], [50, 10], [200, 20], [1000, 50]];
+const seeds = quick ? [1, 2] : [1, 2, 3];
+const paperCapMs = quick ? 10_000 : 30_000;
+
+await initGlpk();
+console.log('# bench/quality');
+console.log(`node ${process.version} · ${os.cpus().length} CPUs · load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} · ${new Date().toISOString()}`);
+console.log(`auto: default time limit 2000 ms · paper: capped at ${paperCapMs} ms · baselines: as reported by auto\n`);
+
+const header = ['devices×servers', 'seed', 'auto obj', 'gap', 'auto ms', 'paper/auto', 'paper ms', 'paper iters', 'speed-up', 'edge-heavy', 'local-heavy', 'split-only', 'resources-only', 'greedy', 'random'];
+console.log(`| ${header.join(' | ')} |`);
+console.log(`|${header.map(() => '---').join('|')}|`);
+
+interface Row {
+  size: string;
+  autoObjective: number;
+  paperObjective: number;
+  gap: number;
+  autoMs: number;
+  paperMs: number;
+  paperStopped: boolean;
+}
+const rows: Row[] = [];
+for (const [devices, servers] of sizes) {
+  for (const seed of seeds) {
+    const { instance, options } = normalize(generateRequest(seed, { devices, servers }));
+    let t = performance.now();
+    const auto = await solveAllocate(instance, options);
+    const autoMs = performance.now() - t;
+    t = performance.now();
+    const paper = solvePaper(instance, options, Date.now() + paperCapMs);
+    const paperMs = performance.now() - t;
+    const paperObjective = evaluate(instance, paper.decisions).objective;
+    const ratio = (name: string) => {
+      const b = auto.baselines.find((x) => x.name === name);
+      return b ? (b.objective / auto.objective!).toFixed(4) : '—';
+    };
+    const row: Row = {
+      size: `${devices}×${servers}`,
+      autoObjective: auto.objective!,
+      paperObjective,
+      gap: auto.gap ?? NaN,
+      autoMs,
+      paperMs,
+      paperStopped: paper.stoppedByTime,
+    };
+    rows.push(row);
+    console.log(
+      `| ${row.size} | ${seed} | ${auto.objective!.toFixed(6)}${auto.limit ? ' (TIME)' : ''} | ${(row.gap * 100).toFixed(3)}% | ${autoMs.toFixed(0)} | ${(paperObjective / auto.objective!).toFixed(4)} | ${paperMs.toFixed(0)}${paper.stoppedByTime ? ' (cap)' : ''} | ${paper.iterations} | ${(paperMs / autoMs).toFixed(1)}× | ${['edge-heavy', 'local-heavy', 'split-only', 'resources-only', 'greedy-association', 'random-association'].map(ratio).join(' | ')} |`,
+    );
+  }
+}
+
+const notWorse = rows.filter((r) => r.autoObjective <= r.paperObjective * (1 + 1e-9)).length;
+console.log(`\nauto ≤ paper objective on ${notWorse}/${rows.length} instances (${((100 * notWorse) / rows.length).toFixed(0)}%; target ≥ 95%)`);
+for (const size of new Set(rows.map((r) => r.size))) {
+  const rs = rows.filter((r) => r.size === size);
+  const speed = rs.map((r) => r.paperMs / r.autoMs).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
+  const gap = Math.max(...rs.map((r) => r.gap));
+  const capped = rs.filter((r) => r.paperStopped).length;
+  console.log(`${size}: median paper/auto time ${speed.toFixed(1)}× (paper capped on ${capped}/${rs.length}) · worst auto gap ${(gap * 100).toFixed(3)}%`);
+}
+console.log('targets: ≥ 20× faster than paper at 50 devices; gap ≤ 1% at 1000 devices');
