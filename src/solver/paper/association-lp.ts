@@ -12,9 +12,11 @@
 // current server this is its cost at its current shares plus the priced resources it holds; for
 // another server it is the first-order cost of joining it (its own cost plus the marginal loss it
 // inflicts on the members, λ·b + φ·F). ϱ grows geometrically until χ is binary and stationary.
-// Three starting points: the current χ, a greedy one (largest priced gain first) and the uniform
-// point 1/|servers|, plus the current χ with larger first penalties (see below). Each resulting binary χ is re-split exactly and scored with evaluate(); the
-// best one is kept.
+// (The constraint matrix is totally unimodular, so GLPK's simplex vertices are binary from the
+// first LP on; the continuation then confirms that the point is stationary.)
+// Starting points: the current χ, a greedy one (largest priced gain first) and the uniform point
+// 1/|servers|, plus the current χ with larger first penalties (see below). Each resulting binary
+// χ is re-split exactly and scored with evaluate(); the best one is kept.
 
 import { isGlpkReady, solveLinearProgram, type LinearProgram, type LinearTerm } from '../glpk.js';
 import { edgeLoadPerLayer } from '../device-model.js';
@@ -27,6 +29,12 @@ const RHO_START = 0.05;
 const RHO_GROWTH = 4;
 const MAX_CCP_ITERATIONS = 30;
 const BINARY_TOL = 1e-6;
+/**
+ * Estimated time to load an LP into glpk.js, per variable, in milliseconds (measured ≈ 10 µs):
+ * GLPK's own time limit does not cover it, so it is deducted from the limit handed to GLPK, and
+ * an LP is not started with less than twice this estimate left before the deadline.
+ */
+const LP_MS_PER_VARIABLE = 0.015;
 
 export interface Block2Result {
   best: Scored;
@@ -135,21 +143,29 @@ function ccp(
   let rho = rho0;
   let binary = false;
   for (let it = 0; it < MAX_CCP_ITERATIONS; it++) {
-    const remaining = deadlineAt - Date.now();
-    if (remaining <= 0) {
+    if (Date.now() >= deadlineAt) {
       counter.stoppedByTime = true;
       break;
     }
-    const sol = solveLinearProgram(buildLp(ctx, c, chi, rho, scale), { timeLimitMs: remaining });
+    const lp = buildLp(ctx, c, chi, rho, scale);
+    const remaining = deadlineAt - Date.now();
+    const loading = LP_MS_PER_VARIABLE * lp.objective.length;
+    if (remaining <= 2 * loading) {
+      counter.stoppedByTime = true;
+      break;
+    }
+    const sol = solveLinearProgram(lp, { timeLimitMs: remaining - loading });
     counter.lps += 1;
     if (sol.timeLimitReached) counter.stoppedByTime = true;
-    if (sol.status !== 'optimal') break;
+    // A time-limited LP may stop at a feasible vertex: still binary (the constraint matrix is
+    // totally unimodular), so it is kept as this start's answer.
+    if (sol.status !== 'optimal' && sol.status !== 'feasible') break;
     const next = c.map((row, n) => Array.from({ length: M }, (_, m) => (Number.isFinite(row[m]) ? (sol.values.get(varName(n, m)) ?? 0) : 0)));
     let change = 0;
     next.forEach((row, n) => row.forEach((x, m) => (change = Math.max(change, Math.abs(x - chi[n][m])))));
     chi = next;
     binary = isBinary(chi);
-    if (binary && change <= BINARY_TOL) break;
+    if ((binary && change <= BINARY_TOL) || sol.status !== 'optimal') break;
     rho *= RHO_GROWTH;
   }
   return binary ? toAssignment(chi) : null;
@@ -160,6 +176,7 @@ export function improveAssociationLp(ctx: PaperContext, current: Scored, deadlin
   if (!isGlpkReady()) throw new Error('paper: GLPK is not initialised in this thread (await initGlpk() first)');
   const counter = { lps: 0, stoppedByTime: false };
   const c = pricedCosts(ctx, current);
+  if (Date.now() >= deadlineAt) return { best: current, lps: 0, stoppedByTime: true };
   let scale = 0;
   for (const row of c) scale += Math.min(...row);
   scale = scale / c.length;
@@ -167,15 +184,18 @@ export function improveAssociationLp(ctx: PaperContext, current: Scored, deadlin
   const rho0 = RHO_START * scale;
 
   // Starting points (χ⁰, ϱ⁰). From the current χ the linearised penalty is a proximal term: a
-  // device leaves its server only if its priced gain exceeds 2ϱ⁰, so a ladder of ϱ⁰ (letting the
-  // 1, 2, 4, … largest predicted gains through) guards against every device chasing the same
+  // device leaves its server only if its priced gain exceeds 2ϱ⁰, so a ladder of larger ϱ⁰
+  // (letting only the largest predicted gains through: the largest alone, the top 1/16 and the
+  // top 1/4 of the devices that want to move) guards against every device chasing the same
   // cheap server on prices that its own move will change.
   const starts: { chi: number[][]; rho0: number }[] = [{ chi: oneHot(ctx, current.server), rho0 }];
   const gains = c
     .map((row, n) => row[current.server[n]] - Math.min(...row))
     .filter((g) => g > 0)
     .sort((a, b) => b - a);
-  for (let k = 1; k < gains.length; k *= 2) {
+  const rungs = [1, Math.ceil(gains.length / 16), Math.ceil(gains.length / 4)];
+  for (const k of [...new Set(rungs)]) {
+    if (k >= gains.length) continue;
     const threshold = (gains[k - 1] + gains[k]) / 2;
     if (threshold > 2 * rho0) starts.push({ chi: oneHot(ctx, current.server), rho0: threshold / 2 });
   }

@@ -20,6 +20,7 @@ import {
   type ModeOption,
   type Weights,
 } from '../device-model.js';
+import { provenInfeasibilities } from '../feasibility.js';
 import { shareBandwidth, shareServerFrequency } from '../shares.js';
 import { rateBps, uplinkCost, type UplinkParams } from '../uplink.js';
 
@@ -64,7 +65,10 @@ function chooseOption(dm: DeviceModel): ModeOption | null {
 export function buildPaperContext(instance: Instance): PaperContext {
   const scales = objectiveScales(instance);
   const weights = effectiveWeights(instance, scales);
-  const devices = buildDeviceModels(instance).map((dm, index) => {
+  const models = buildDeviceModels(instance);
+  // Proven infeasibility (memory, deadline shorter than the fastest possible step, capacity).
+  if (provenInfeasibilities(instance, models).length > 0) throw new Error('paper: no feasible allocation');
+  const devices = models.map((dm, index) => {
     const option = chooseOption(dm);
     if (!option || dm.servers.length === 0) throw new Error('paper: no feasible allocation');
     const splits = option.splits;

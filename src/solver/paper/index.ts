@@ -81,7 +81,7 @@ function alternate(ctx: PaperContext, server: number[], alpha: number[], deadlin
       stoppedByTime = true;
       break;
     }
-    if (improvedBy <= OBJECTIVE_TOL * Math.abs(previous)) break;
+    if (Number.isFinite(previous) && improvedBy <= OBJECTIVE_TOL * Math.abs(previous)) break;
     previous = cur.internal;
     server = cur.server;
     alpha = cur.alpha;
