@@ -4,7 +4,8 @@
 // multipliers on delay; the Lagrangian dual bound certifies the gap.
 
 import { effectiveWeights, objectiveScales, referenceTotals } from '../model/evaluate.js';
-import type { AllocateResult, DeviceDecision, Evaluation, Instance, SolveOptions } from '../model/types.js';
+import type { AllocateResult, DeviceDecision, Evaluation, Instance, SolveOptions, Totals } from '../model/types.js';
+import { solvePaper, type PaperResult } from './paper/index.js';
 import {
   associationCount,
   enumerateAssociations,
@@ -26,6 +27,53 @@ const EXACT_LIMIT = 5000;
 const ASSOCIATION_LIMIT = 256;
 /** Share of the time limit the search may use; the rest is for the bound and the answer. */
 const SEARCH_SHARE = 0.7;
+/** The publication's method runs as a baseline up to this many reachable (device, server) pairs... */
+const PAPER_BASELINE_PAIRS = 100;
+/** ...with this share of the time limit. */
+const PAPER_BASELINE_SHARE = 0.2;
+
+function runPaper(instance: Instance, options: SolveOptions, deadlineAt: number): PaperResult | null {
+  try {
+    return solvePaper(instance, options, deadlineAt);
+  } catch {
+    return null; // it found no feasible allocation: no baseline, and the answer says so
+  }
+}
+
+/** `algorithm: "paper"`: the publication's answer as it is, scored and reported like any other. */
+function answerWithPaper(
+  instance: Instance,
+  options: SolveOptions,
+  reference: Totals,
+  scales: Totals,
+  baselines: { name: string; ev: Evaluation }[],
+  t0: number,
+  solver: () => AllocateResult['solver'],
+): AllocateResult {
+  const paper = runPaper(instance, options, t0 + options.timeLimitMs * 0.9);
+  const baselineOut = options.baselines ? baselines.map((b) => ({ name: b.name, objective: b.ev.objective, totals: b.ev.totals })) : [];
+  if (!paper) {
+    return {
+      status: 'NO_SOLUTION_FOUND',
+      allocations: [],
+      reference,
+      baselines: baselineOut,
+      infeasibilities: [{ constraint: 'deadlineS', deviceIds: [], detail: "the publication's method found no feasible allocation" }],
+      solver: solver(),
+    };
+  }
+  const { decisions, ev } = scored(instance, paper.decisions, scales);
+  return {
+    status: 'FEASIBLE',
+    ...(paper.stoppedByTime ? { limit: 'TIME' as const } : {}),
+    objective: ev.objective,
+    allocations: allocationsOf(instance, decisions, ev),
+    totals: ev.totals,
+    reference,
+    baselines: baselineOut,
+    solver: solver(),
+  };
+}
 
 export interface Versions {
   algorithm: string;
@@ -85,6 +133,14 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const baselines = baselineSolutions.map((b) => ({ name: b.name, ...scored(instance, b.decisions, scales) }));
 
   phase('baselines');
+  if (options.algorithm === 'paper') return answerWithPaper(instance, options, reference, scales, baselines, t0, solver);
+  // The publication's method joins the baselines (and the portfolio) where it is affordable:
+  // its association LPs grow with devices × servers.
+  const pairs = models.reduce((s, dm) => s + dm.servers.length, 0);
+  if (options.baselines && pairs <= PAPER_BASELINE_PAIRS) {
+    const paper = runPaper(instance, options, Date.now() + options.timeLimitMs * PAPER_BASELINE_SHARE);
+    if (paper) baselines.push({ name: 'paper', ...scored(instance, paper.decisions, scales) });
+  }
   // With deadlines the multiplier rounds need time of their own.
   const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
   const firstSearchDeadline = hasDeadlines ? t0 + options.timeLimitMs * 0.3 : searchDeadline;
