@@ -3,19 +3,11 @@
 
 import { gainFromDistanceM } from '../src/model/defaults.js';
 import { initGlpk } from '../src/solver/glpk.js';
+import { mulberry32 } from '../src/model/random.js';
 import { normalizeBlocksRequest, solveBlocks } from '../src/blocks/index.js';
 import type { BlocksRequest, TransformerBlocksModel } from '../src/blocks/request.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+const rng = mulberry32;
 
 const profiles: { name: string; model: TransformerBlocksModel; memoryGB: [number, number]; tflops: [number, number] }[] = [
   { name: 'roberta-base', model: { layers: 12, hiddenSize: 768, tokens: 128, batchSize: 16 }, memoryGB: [1, 6], tflops: [0.5, 4] },

@@ -17,39 +17,21 @@
 
 import { type LinearProgram, type LinearRow, solveLinearProgram } from '../solver/glpk.js';
 import type { BlocksModel } from './cost.js';
+import { goldenSectionMin } from '../solver/numeric.js';
 
 const SLOPES = 4;
 
 /** min over s ∈ [0, sMax] of need(s) − a·s (convex), by golden-section search. */
 function conjugateIntercept(need: (s: number) => number, a: number, sMax: number): number {
-  let lo = 0;
-  let hi = sMax;
+  const lo = 0;
+  const hi = sMax;
   const f = (s: number) => {
     const v = need(s);
     return v === Infinity ? Infinity : v - a * s;
   };
-  const r = (Math.sqrt(5) - 1) / 2;
-  let x1 = hi - r * (hi - lo);
-  let x2 = lo + r * (hi - lo);
-  let f1 = f(x1);
-  let f2 = f(x2);
-  for (let it = 0; it < 60; it++) {
-    if (f1 <= f2) {
-      hi = x2;
-      x2 = x1;
-      f2 = f1;
-      x1 = hi - r * (hi - lo);
-      f1 = f(x1);
-    } else {
-      lo = x1;
-      x1 = x2;
-      f1 = f2;
-      x2 = lo + r * (hi - lo);
-      f2 = f(x2);
-    }
-  }
+  const search = goldenSectionMin(f, lo, hi, 60);
   // the minimum over the search, never above 0 (s = 0) and safely below: a valid intercept
-  const best = Math.min(0, f1, f2, f(lo), f(hi));
+  const best = Math.min(0, search.value, f(search.lo), f(search.hi));
   return best - 1e-7 * Math.abs(best);
 }
 

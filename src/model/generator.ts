@@ -19,17 +19,9 @@
 import { gainFromDistanceM } from './defaults.js';
 import type { AllocateRequest, DeviceSpec, ObjectiveSpec, OptionsSpec, ServerSpec, TrainingModeChoice } from './request.js';
 
-/** mulberry32: 32-bit state, period 2^32, good enough for instance generation. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './random.js';
+
+export { mulberry32 };
 
 export class Rng {
   private readonly next: () => number;

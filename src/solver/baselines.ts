@@ -6,7 +6,7 @@ import { deviceTerms, effectiveWeights, referenceDecisions } from '../model/eval
 import type { DeviceDecision, Instance, Totals } from '../model/types.js';
 import { greedyAssociation, planAll, randomAssociation, type Solution } from './association.js';
 import type { DeviceModel } from './device-model.js';
-import { mulberry32 } from './numeric.js';
+import { mulberry32 } from '../model/random.js';
 import type { PlanContext } from './server-plan.js';
 
 export interface BaselineSolution {

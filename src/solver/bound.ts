@@ -5,6 +5,7 @@
 
 import { pricedDeviceCost, pricedLowerBound, pricedRow, type PlanContext } from './server-plan.js';
 import { capacities } from './association.js';
+import { goldenSectionMin } from './numeric.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from './transportation.js';
 
 export interface Prices {
@@ -65,30 +66,8 @@ function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], dead
         const p0 = prices[which][m];
         if (!(p0 > 0)) continue;
         const at = (t: number) => (which === 'bandwidth' ? value(p0 * Math.exp(t), prices.frequency[m]) : value(prices.bandwidth[m], p0 * Math.exp(t)));
-        let lo = -3;
-        let hi = 3;
-        const g = (Math.sqrt(5) - 1) / 2;
-        let c = hi - g * (hi - lo);
-        let d = lo + g * (hi - lo);
-        let fc = at(c);
-        let fd = at(d);
-        for (let i = 0; i < 14 && Date.now() < deadlineAt; i++) {
-          if (fc >= fd) {
-            hi = d;
-            d = c;
-            fd = fc;
-            c = hi - g * (hi - lo);
-            fc = at(c);
-          } else {
-            lo = c;
-            c = d;
-            fc = fd;
-            d = lo + g * (hi - lo);
-            fd = at(d);
-          }
-        }
-        const t = fc >= fd ? c : d;
-        if (Math.max(fc, fd) > at(0)) prices[which][m] = p0 * Math.exp(t);
+        const search = goldenSectionMin((t) => -at(t), -3, 3, 14);
+        if (-search.value > at(0)) prices[which][m] = p0 * Math.exp(search.x);
       }
       for (const n of movable) priced[n][m] = pricedDeviceCost(ctx, m, n, prices.bandwidth[m], prices.frequency[m], others[n]);
     }

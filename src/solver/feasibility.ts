@@ -5,6 +5,7 @@
 import { modeWorkload } from '../model/cost.js';
 import type { InfeasibilityOut, Instance } from '../model/types.js';
 import type { DeviceModel } from './device-model.js';
+import { goldenSectionMin } from './numeric.js';
 
 /** Fastest possible step of a device: max frequency and power, a whole server to itself. */
 export function minimumDelayS(instance: Instance, dm: DeviceModel): number {
@@ -107,18 +108,9 @@ function cheapestNeed(instance: Instance, dm: DeviceModel, pb: number, pf: numbe
           else lo = mid;
         }
         const cost = (beta: number) => pb * beta + (pf * edge) / slack(beta);
-        // Golden section on [hi, 1]: the cost is convex there.
-        let x0 = hi;
-        let x1 = 1;
-        const g = (Math.sqrt(5) - 1) / 2;
-        for (let i = 0; i < 80; i++) {
-          const c = x1 - g * (x1 - x0);
-          const e = x0 + g * (x1 - x0);
-          if (cost(c) <= cost(e)) x1 = e;
-          else x0 = c;
-        }
-        // Evaluate at the bracket's feasible end as well: the minimum may sit on the boundary.
-        best = Math.min(best, cost(hi), cost(0.5 * (x0 + x1)), cost(1));
+        // The cost is convex on [hi, 1]; the minimum may also sit on either end.
+        const search = goldenSectionMin(cost, hi, 1, 80);
+        best = Math.min(best, cost(hi), search.value, cost(1));
       }
     }
   }

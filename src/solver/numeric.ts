@@ -119,14 +119,30 @@ export function inversePhi(y: number): number {
   return x;
 }
 
-/** Deterministic PRNG (mulberry32): reproducible random baselines and multistarts. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/**
+ * Golden-section search for the minimum of a unimodal function on [lo, hi]. Returns the best
+ * interior point seen and the final bracket (callers that need a safe side evaluate its ends).
+ */
+export function goldenSectionMin(fn: (x: number) => number, lo: number, hi: number, iterations: number): { x: number; value: number; lo: number; hi: number } {
+  const g = (Math.sqrt(5) - 1) / 2;
+  let c = hi - g * (hi - lo);
+  let d = lo + g * (hi - lo);
+  let fc = fn(c);
+  let fd = fn(d);
+  for (let i = 0; i < iterations; i++) {
+    if (fc <= fd) {
+      hi = d;
+      d = c;
+      fd = fc;
+      c = hi - g * (hi - lo);
+      fc = fn(c);
+    } else {
+      lo = c;
+      c = d;
+      fc = fd;
+      d = lo + g * (hi - lo);
+      fd = fn(d);
+    }
+  }
+  return fc <= fd ? { x: c, value: fc, lo, hi } : { x: d, value: fd, lo, hi };
 }
