@@ -125,14 +125,11 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     bandwidthCache: new Map(),
   };
 
-  const phase = (name: string) => process.env.SOLVER_TRACE && console.error(`[auto] ${name} at ${Date.now() - t0} ms`);
-  phase('prepared');
   const greedy = greedyAssociation(ctx);
   const greedyPlan = greedy ? planAll(ctx, greedy, searchDeadline) : null;
   const baselineSolutions = computeBaselines(instance, ctx, scales, options.seed, searchDeadline, greedyPlan);
   const baselines = baselineSolutions.map((b) => ({ name: b.name, ...scored(instance, b.decisions, scales) }));
 
-  phase('baselines');
   if (options.algorithm === 'paper') return answerWithPaper(instance, options, reference, scales, baselines, t0, solver);
   // The publication's method joins the baselines (and the portfolio) where it is affordable:
   // its association LPs grow with devices × servers.
@@ -145,7 +142,6 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
   const firstSearchDeadline = hasDeadlines ? t0 + options.timeLimitMs * 0.3 : searchDeadline;
   const found = search(ctx, greedyPlan, firstSearchDeadline);
-  phase('search');
   if (!found) {
     return {
       status: 'INFEASIBLE',
@@ -207,7 +203,6 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     };
   }
 
-  phase('deadlines');
   const objective = best!.ev.objective;
   let bound: number;
   if (exact) bound = objective;
@@ -221,7 +216,6 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     const reusable = ctx.deadlineMultipliers.every((v) => v === 0) ? found.sol.priced : undefined;
     bound = Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, objective, reusable));
   }
-  phase('bound');
   const gap = objective > 0 ? Math.max(0, (objective - bound) / objective) : 0;
   return {
     status: exact || gap <= 1e-9 ? 'OPTIMAL' : 'FEASIBLE',
