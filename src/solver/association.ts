@@ -153,7 +153,8 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
   const cap = capacities(ctx);
   // Reassignment by priced costs (a transportation problem under capacities). Moving every
   // device that wants to move at once overshoots (prices were set by the old loads), so move the
-  // largest priced gains first and halve the batch whenever a round does not improve.
+  // largest priced gains first, in a batch that doubles after a round that improves and halves
+  // after one that does not.
   // Rounds start only if a pricing pass and a re-plan, as long as they last took, still fit.
   let pricingMs = 0;
   let replanMs = 0;
@@ -176,7 +177,7 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
       .filter((mv) => mv.m !== best.assignment[mv.n])
       .sort((a, b) => b.gain - a.gain);
     if (movers.length === 0) break;
-    batch = Math.min(batch, movers.length);
+    batch = Math.min(batch === Infinity ? Math.ceil(movers.length / 8) : batch, movers.length);
     const assignment = best.assignment.slice();
     const load = new Array<number>(cap.length).fill(0);
     assignment.forEach((m) => load[m]++);
@@ -188,8 +189,10 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
     }
     let cand: Solution;
     [cand, replanMs] = timed(() => replan(ctx, best, assignment, deadlineAt));
-    if (cand.cost < best.cost * (1 - 1e-12)) best = cand;
-    else batch = Math.floor(batch / 2);
+    if (cand.cost < best.cost * (1 - 1e-12)) {
+      best = cand;
+      batch *= 2;
+    } else batch = Math.floor(batch / 2);
   }
   if (Date.now() + pricingMs >= deadlineAt) return best;
   // Local search: move a device to a server where its priced cost is lower, or swap. Prices

@@ -247,6 +247,55 @@ function pricedCandidates(ctx: PlanContext, server: number, mem: Member, uplink:
   });
 }
 
+/**
+ * Choices that clear the server's frequency market. At a price μ each device takes its best
+ * (mode, split) with its best frequency; the total demand falls as μ rises (a higher price never
+ * makes a device want more), so bisection on log μ brackets the budget. Returns the choices just
+ * above and just below the crossing; the budget's exact split is made by assemble().
+ */
+function clearingChoices(ctx: PlanContext, server: number, members: Member[], uplinkOf: (m: Member) => Map<'bp' | 'zo', number>): Choice[][] {
+  const s = ctx.instance.servers[server];
+  const eKappa = ctx.weights.energy * s.kappa;
+  const uplinks = members.map(uplinkOf);
+  const respond = (price: number): { choices: Choice[]; demand: number } => {
+    let demand = 0;
+    const choices = members.map((mem, i) => {
+      let bestCost = Infinity;
+      let bestJ = 0;
+      let bestF = 0;
+      for (let j = 0; j < mem.candidates.length; j++) {
+        const c = mem.candidates[j];
+        const l = edgeLoad(ctx, server, mem, c);
+        const f = frequencyForPrice(l, eKappa, price, s.frequencyHz);
+        const cost = mem.fixedCosts[j] + uplinks[i].get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + price * f;
+        if (cost < bestCost) {
+          bestCost = cost;
+          bestJ = j;
+          bestF = f;
+        }
+      }
+      demand += bestF;
+      return mem.candidates[bestJ];
+    });
+    return { choices, demand };
+  };
+  const atZero = respond(0);
+  if (atZero.demand <= s.frequencyHz) return [atZero.choices];
+  let lo = 1e-300;
+  let hi = 1;
+  while (respond(hi).demand > s.frequencyHz && hi < 1e300) hi *= 1e3;
+  let a = Math.log(lo);
+  let b = Math.log(hi);
+  for (let i = 0; i < 60 && b - a > 1e-9; i++) {
+    const mid = 0.5 * (a + b);
+    if (respond(Math.exp(mid)).demand > s.frequencyHz) a = mid;
+    else b = mid;
+  }
+  lo = Math.exp(a);
+  hi = Math.exp(b);
+  return [respond(hi).choices, respond(lo).choices];
+}
+
 function priceGuided(ctx: PlanContext, server: number, members: Member[], deadlineAt: number): ServerPlan {
   const capHz = ctx.instance.servers[server].bandwidthHz;
   // The bandwidth price only moves when uplink kinds change: memoise the uplink responses.
@@ -264,8 +313,14 @@ function priceGuided(ctx: PlanContext, server: number, members: Member[], deadli
     for (let i = 1; i < costs.length; i++) if (costs[i] < costs[j]) j = i;
     return mem.candidates[j];
   };
-  // Start from each device's best response to the prices of its smallest splits.
-  let best = assemble(ctx, server, members, members.map((m) => m.candidates[0]));
+  // Start from the market-clearing choices at the bandwidth price of the smallest splits' kinds,
+  // then let best responses to the exact splits' prices settle what clearing left ambiguous.
+  const first = assemble(ctx, server, members, members.map((m) => m.candidates[0]));
+  let best = first;
+  for (const choices of clearingChoices(ctx, server, members, (m) => uplinkOf(m, first.bandwidthPrice))) {
+    const plan = assemble(ctx, server, members, choices);
+    if (plan.cost < best.cost) best = plan;
+  }
   const seen = new Set<string>();
   for (let round = 0; round < 30 && (round === 0 || Date.now() < deadlineAt); round++) {
     const next = members.map((m) => bestResponse(m, best));
