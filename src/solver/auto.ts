@@ -127,7 +127,9 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
 
   const greedy = greedyAssociation(ctx);
   const greedyPlan = greedy ? planAll(ctx, greedy, searchDeadline) : null;
-  const baselineSolutions = computeBaselines(instance, ctx, scales, options.seed, searchDeadline, greedyPlan);
+  // Baselines plan within a quarter of the limit: past it, planning stops polishing (one
+  // best-response round per server), which leaves the search its time on large instances.
+  const baselineSolutions = computeBaselines(instance, ctx, scales, options.seed, t0 + options.timeLimitMs * 0.25, greedyPlan);
   const baselines = baselineSolutions.map((b) => ({ name: b.name, ...scored(instance, b.decisions, scales) }));
 
   if (options.algorithm === 'paper') return answerWithPaper(instance, options, reference, scales, baselines, t0, solver);
