@@ -23,17 +23,18 @@ export function solveTransportation(cost: number[][], cap: number[]): number[] |
 
 function transportationLp(cost: number[][], cap: number[]): number[] | null {
   const v = (n: number, m: number) => `x_${n}_${m}`;
-  // Costs are shifted per device (constant per row) to keep GLPK's numbers well scaled.
+  // Each device is assigned exactly once, so subtracting a per-device constant leaves the optimum
+  // unchanged; one global scale (never per device) keeps GLPK's numbers near 1.
   const lp: LinearProgram = { direction: 'min', objective: [], rows: [], bounds: [] };
   const serverRows = cap.map((c, m) => ({ name: `cap_${m}`, terms: [] as { name: string; coef: number }[], upper: c }));
+  const rowMin = cost.map((row) => Math.min(...row.filter(Number.isFinite)));
+  let scale = 1e-300;
+  cost.forEach((row, n) => row.forEach((c) => Number.isFinite(c) && (scale = Math.max(scale, c - rowMin[n]))));
   cost.forEach((row, n) => {
-    const finite = row.filter(Number.isFinite);
-    const lo = Math.min(...finite);
-    const scale = Math.max(...finite.map((c) => Math.abs(c - lo)), 1e-300);
     const terms: { name: string; coef: number }[] = [];
     row.forEach((c, m) => {
       if (!Number.isFinite(c)) return;
-      lp.objective.push({ name: v(n, m), coef: (c - lo) / scale });
+      lp.objective.push({ name: v(n, m), coef: (c - rowMin[n]) / scale });
       terms.push({ name: v(n, m), coef: 1 });
       serverRows[m].terms.push({ name: v(n, m), coef: 1 });
       lp.bounds!.push({ name: v(n, m), lower: 0, upper: 1 });
