@@ -187,12 +187,16 @@ export function evaluateOptimalSplit(model: BlocksModel, assignment: BlockAssign
     if (sumNeed(mid) <= W) hi = mid;
     else lo = mid;
   }
-  const bandwidthHz = loads.map((_, k) => (used[k] ? need(k, hi) : 0));
+  return breakdown(model, loads, loads.map((_, k) => (used[k] ? need(k, hi) : 0)));
+}
+
+/** Per-device compute, upload and total latency at given bandwidths; devices without blocks are 0. */
+function breakdown(model: BlocksModel, loads: ReturnType<typeof loadsOf>, bandwidthHz: number[]): SplitEvaluation {
   const computeS: number[] = [];
   const uploadS: number[] = [];
   const latencyS: number[] = [];
-  for (let k = 0; k < K; k++) {
-    if (!used[k]) {
+  for (let k = 0; k < loads.length; k++) {
+    if (loads[k].shallowest === 0) {
       computeS.push(0);
       uploadS.push(0);
       latencyS.push(0);
@@ -209,23 +213,7 @@ export function evaluateOptimalSplit(model: BlocksModel, assignment: BlockAssign
 /** Round latency of an assignment with a fixed bandwidth per device (equal-bandwidth baseline). */
 export function evaluateFixedSplit(model: BlocksModel, assignment: BlockAssignment, bandwidthHz: number[]): SplitEvaluation {
   const loads = loadsOf(model, assignment);
-  const computeS: number[] = [];
-  const uploadS: number[] = [];
-  const latencyS: number[] = [];
-  const bw = loads.map((l, k) => (l.shallowest > 0 ? bandwidthHz[k] : 0));
-  for (let k = 0; k < loads.length; k++) {
-    if (loads[k].shallowest === 0) {
-      computeS.push(0);
-      uploadS.push(0);
-      latencyS.push(0);
-      continue;
-    }
-    const t = model.latencyS(k, loads[k].shallowest, loads[k].bits, bw[k]);
-    computeS.push(t.computeS);
-    uploadS.push(t.uploadS);
-    latencyS.push(t.computeS + t.uploadS);
-  }
-  return { roundLatencyS: Math.max(0, ...latencyS), bandwidthHz: bw, computeS, uploadS, latencyS };
+  return breakdown(model, loads, loads.map((l, k) => (l.shallowest > 0 ? bandwidthHz[k] : 0)));
 }
 
 /** Constraint violations of an assignment: coverage, memory caps, maxBlocksPerDevice. */
