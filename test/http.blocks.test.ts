@@ -7,16 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { BLOCKS_REQUEST_EXAMPLE } from '../src/schemas/blocks.js';
 import { createSolveService } from '../src/services/solve-service.js';
 import type { SolveService } from '../src/services/types.js';
-
-interface AssignmentBody {
-  deviceId: string;
-  blocks: number[];
-  bandwidthHz: number;
-  computeS: number;
-  uploadS: number;
-  latencyS: number;
-  memoryBytes: number;
-}
+import type { BlockAssignmentOut } from '../src/blocks/types.js';
 
 const config = { ...loadConfig({}), logLevel: 'silent' as const, solverThreads: 1 };
 let service: SolveService;
@@ -53,7 +44,7 @@ describe('POST /allocate/blocks: the Swagger example, solved for real', () => {
     expect(body.cache).toBe('miss');
     expect(body.requestHash).toMatch(/^[0-9a-f]{64}$/);
 
-    const assignments = body.assignments as AssignmentBody[];
+    const assignments = body.assignments as BlockAssignmentOut[];
     expect(assignments.map((a) => a.deviceId)).toEqual(BLOCKS_REQUEST_EXAMPLE.devices.map((d) => d.id));
 
     const J = BLOCKS_REQUEST_EXAMPLE.model.layers;
@@ -111,7 +102,7 @@ describe('POST /allocate/blocks: the Swagger example, solved for real', () => {
       options: { maxBlocksPerDevice: 2 },
     });
     expect(res.statusCode, res.body).toBe(200);
-    const assignments = res.json().assignments as AssignmentBody[];
+    const assignments = res.json().assignments as BlockAssignmentOut[];
     expect(assignments.flatMap((a) => a.blocks).sort()).toEqual([1, 2, 3]);
     for (const a of assignments) expect(a.blocks.length).toBeLessThanOrEqual(2);
   });

@@ -10,37 +10,14 @@ import { PARETO_REQUEST_EXAMPLE } from '../src/schemas/pareto.js';
 import { dominates, simplexGrid } from '../src/services/pareto.js';
 import { createSolveService } from '../src/services/solve-service.js';
 import { OverloadedError, type ParetoRequest, type SolveService } from '../src/services/types.js';
+import type { AllocationOut, Totals } from '../src/model/types.js';
 
-interface Totals {
-  delayS: number;
-  energyJ: number;
-  stability: number;
-}
-interface Breakdown {
-  local: number;
-  uplink: number;
-  edge: number;
-  total: number;
-}
-interface AllocationBody {
-  deviceId: string;
-  serverId: string;
-  splitLayer: number;
-  cpuFrequencyHz: number;
-  transmitPowerW: number;
-  bandwidthHz: number;
-  bandwidthShare: number;
-  serverFrequencyHz: number;
-  delayS: Breakdown;
-  energyJ: Breakdown;
-  stabilityBound: number;
-}
 interface PointBody {
   weights: { delay: number; energy: number; stability: number };
   status: string;
   objective?: number;
   totals?: Totals;
-  allocations: AllocationBody[];
+  allocations: AllocationOut[];
   infeasibilities?: unknown[];
   cache: 'hit' | 'miss';
   requestHash: string;
@@ -94,7 +71,7 @@ function post(payload: string | object, a: App = app) {
 const relLe = (a: number, b: number) => a <= b + 1e-9 * Math.max(Math.abs(a), Math.abs(b));
 
 /** Every budget of the example re-checked from the response alone. */
-function expectFeasible(allocations: AllocationBody[]) {
+function expectFeasible(allocations: AllocationOut[]) {
   const req = ALLOCATE_REQUEST_EXAMPLE;
   expect(allocations.map((a) => a.deviceId)).toEqual(req.devices.map((d) => d.id));
   req.devices.forEach((d, n) => {
