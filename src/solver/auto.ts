@@ -154,7 +154,8 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
       solver: solver(),
     };
   }
-  let best: Candidate | null = better(null, scored(instance, decisionsOf(ctx, found.sol), scales));
+  const searched = scored(instance, decisionsOf(ctx, found.sol), scales);
+  let best: Candidate | null = better(null, searched);
   let exact = found.enumerated && found.sol.exact && best.ev.violations.length === 0;
   for (const b of baselines) best = better(best, b);
 
@@ -163,7 +164,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   // searched again under the new weights.
   if (hasDeadlines) {
     let current = found.sol;
-    let ev = scored(instance, decisionsOf(ctx, current), scales).ev;
+    let ev = searched.ev;
     for (let round = 0; round < 60 && Date.now() < searchDeadline; round++) {
       const late = instance.devices.map((d, n) => d.deadlineS !== null && ev.devices[n].physicalDelayS > d.deadlineS);
       if (!late.some(Boolean) && ctx.deadlineMultipliers.every((v) => v === 0)) break;
