@@ -10,7 +10,7 @@ import { greedyAssociation, planAll } from '../src/solver/association.js';
 import { dualValue, lagrangianBound } from '../src/solver/bound.js';
 import { initGlpk } from '../src/solver/glpk.js';
 import { mulberry32 } from '../src/model/random.js';
-import type { PlanContext } from '../src/solver/server-plan.js';
+import { createPlanContext, type PlanContext } from '../src/solver/member.js';
 import { exhaustiveReference } from './reference/exhaustive.js';
 
 beforeAll(async () => {
@@ -30,15 +30,7 @@ function context(seed: number): { ctx: PlanContext; optimum: number } {
   });
   const { instance } = normalize(body);
   const scales = objectiveScales(instance);
-  const ctx: PlanContext = {
-    instance,
-    weights: effectiveWeights(instance, scales),
-    models: buildDeviceModels(instance),
-    deadlineMultipliers: instance.devices.map(() => 0),
-    exactLimit: 5000,
-    memberCache: new Map(),
-    bandwidthCache: new Map(),
-  };
+  const ctx: PlanContext = createPlanContext(instance, effectiveWeights(instance, scales), buildDeviceModels(instance), 5000);
   const ref = exhaustiveReference(instance);
   expect(ref.feasible).toBe(true);
   return { ctx, optimum: ref.objective };

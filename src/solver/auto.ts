@@ -19,7 +19,7 @@ import { lagrangianBound } from './bound.js';
 import { buildDeviceModels } from './device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './feasibility.js';
 import { allocationsOf, scored } from './result.js';
-import type { PlanContext } from './server-plan.js';
+import { createPlanContext, type PlanContext } from './member.js';
 
 /** Per-server (mode, split) combinations enumerated exhaustively. */
 const EXACT_LIMIT = 5000;
@@ -115,15 +115,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   if (infeasibilities.length > 0) {
     return { status: 'INFEASIBLE', allocations: [], reference, baselines: [], infeasibilities, solver: solver() };
   }
-  const ctx: PlanContext = {
-    instance,
-    weights: effectiveWeights(instance, scales),
-    models,
-    deadlineMultipliers: models.map(() => 0),
-    exactLimit: EXACT_LIMIT,
-    memberCache: new Map(),
-    bandwidthCache: new Map(),
-  };
+  const ctx = createPlanContext(instance, effectiveWeights(instance, scales), models, EXACT_LIMIT);
 
   const greedy = greedyAssociation(ctx);
   const greedyPlan = greedy ? planAll(ctx, greedy, searchDeadline) : null;

@@ -7,7 +7,7 @@ import type { DeviceDecision, Instance, Totals } from '../model/types.js';
 import { greedyAssociation, planAll, randomAssociation, type Solution } from './association.js';
 import type { DeviceModel } from './device-model.js';
 import { mulberry32 } from '../model/random.js';
-import type { PlanContext } from './server-plan.js';
+import { newMemberCache, type PlanContext } from './member.js';
 
 export interface BaselineSolution {
   name: string;
@@ -34,7 +34,7 @@ export function decisionsOf(ctx: PlanContext, sol: Solution): DeviceDecision[] {
 
 function withSplits(ctx: PlanContext, pick: (splits: number[], dm: DeviceModel) => number): PlanContext {
   const models = ctx.models.map((dm) => ({ ...dm, options: dm.options.map((o) => ({ ...o, splits: [pick(o.splits, dm)] })) }));
-  return { ...ctx, models, memberCache: new Map() };
+  return { ...ctx, models, members: newMemberCache() };
 }
 
 function fixedSplitBaseline(ctx: PlanContext, name: string, pick: (splits: number[], dm: DeviceModel) => number, deadlineAt: number): BaselineSolution | null {

@@ -3,40 +3,14 @@
 // (mode, split) combinations are few; otherwise price-guided choices polished by coordinate
 // descent with exact re-splits.
 
-import type { Instance } from '../model/types.js';
-import {
-  delayWeights,
-  edgeLoadPerLayer,
-  localCost,
-  localFrequencyHz,
-  stabilityCost,
-  uplinkParams,
-  type DelayWeights,
-  type DeviceModel,
-  type ModeOption,
-  type Weights,
-} from './device-model.js';
+import { edgeLoadPerLayer, type ModeOption } from './device-model.js';
+import { kindsOf, memberOf, uplinkOf, type Choice, type Member, type PlanContext } from './member.js';
+import { bestCandidate, newBest } from './pricing.js';
 import { frequencyForPrice, shareBandwidth, shareServerFrequency, unconstrainedFrequency, type EdgeLoad, type Split } from './shares.js';
 import { bandwidthForPrice, uplinkCost, type UplinkParams } from './uplink.js';
 
-export interface PlanContext {
-  instance: Instance;
-  weights: Weights;
-  models: DeviceModel[];
-  /** per-device deadline multipliers (0 when no deadline binds) */
-  deadlineMultipliers: number[];
-  /** max (mode, split) combinations per server to enumerate exhaustively */
-  exactLimit: number;
-  /** memo of per-device and per-(server, device) pieces, keyed with the multiplier; new Map() */
-  memberCache: Map<string, Member>;
-  /** memo of bandwidth splits by server, members (with multipliers) and uplink kinds; new Map() */
-  bandwidthCache: Map<string, Split>;
-}
-
-export interface Choice {
-  option: number;
-  split: number;
-}
+export type { Choice, Member, PlanContext };
+export { pricedDeviceCost, pricedLowerBound, pricedRow } from './pricing.js';
 
 export interface DevicePlan {
   device: number;
@@ -57,83 +31,6 @@ export interface ServerPlan {
   exact: boolean;
 }
 
-/** What a device brings to any server: its candidates and their server-independent costs. */
-interface DeviceChoices {
-  model: DeviceModel;
-  cpuFrequencyHz: number;
-  /** candidate (option, split) pairs; zeroth-order options that another option dominates are dropped */
-  candidates: Choice[];
-  /** local + stability cost of each candidate */
-  fixedCosts: number[];
-  minFixedCost: number;
-  computeDelayWeight: number;
-  delayWeights: DelayWeights;
-}
-
-/** A device as seen by one server: its choices plus its uplink to that server. */
-export interface Member extends DeviceChoices {
-  uplink: Map<'bp' | 'zo', UplinkParams>;
-}
-
-function memberOf(ctx: PlanContext, server: number, deviceIndex: number): Member {
-  const key = `${server}:${deviceIndex}:${ctx.deadlineMultipliers[deviceIndex]}`;
-  let mem = ctx.memberCache.get(key);
-  if (!mem) {
-    const choices = choicesOf(ctx, deviceIndex);
-    const uplink = new Map<'bp' | 'zo', UplinkParams>();
-    for (const c of choices.candidates) {
-      const opt = choices.model.options[c.option];
-      if (!uplink.has(opt.uplinkKind)) uplink.set(opt.uplinkKind, uplinkParams(ctx.instance, choices.model, opt, server, ctx.weights, choices.delayWeights));
-    }
-    mem = { ...choices, uplink };
-    ctx.memberCache.set(key, mem);
-  }
-  return mem;
-}
-
-function choicesOf(ctx: PlanContext, deviceIndex: number): DeviceChoices {
-  const key = `device:${deviceIndex}:${ctx.deadlineMultipliers[deviceIndex]}`;
-  let choices: DeviceChoices | undefined = ctx.memberCache.get(key);
-  if (!choices) {
-    choices = buildChoices(ctx, deviceIndex);
-    ctx.memberCache.set(key, { ...choices, uplink: new Map() });
-  }
-  return choices;
-}
-
-function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
-  const model = ctx.models[deviceIndex];
-  const dw = delayWeights(ctx.instance, ctx.weights, ctx.deadlineMultipliers[deviceIndex]);
-  const f = localFrequencyHz(model, ctx.weights, dw);
-  // Zeroth-order (q, P) variants differ only in call overhead and memory: for each split keep
-  // the cheapest variant that fits.
-  const bestZeroOrder = new Map<number, number>();
-  const candidates: Choice[] = [];
-  model.options.forEach((opt, i) => {
-    for (const split of opt.splits) {
-      if (opt.uplinkKind === 'bp') candidates.push({ option: i, split });
-      else {
-        const prev = bestZeroOrder.get(split);
-        if (prev === undefined || opt.work.overheadS < model.options[prev].work.overheadS) bestZeroOrder.set(split, i);
-      }
-    }
-  });
-  // Backprop at split α costs no more than zeroth-order at split α' in every term and for any
-  // resources when α ≤ α' (stability), α·ψ ≤ ζ·α'·2ψ/3 (local FLOPs), (Υ−α)·ψ ≤ ζ·(Υ−α')·2ψ (edge
-  // FLOPs); uplink bits s ≤ ζ·2s and the call overhead only add to zeroth-order. Such α' drop out.
-  const backpropSplits = candidates.map((c) => c.split);
-  const zeta = ctx.instance.zerothOrderStepMultiplier;
-  const layers = ctx.instance.layers;
-  const dominatedAt = (zoSplit: number) =>
-    backpropSplits.some((a) => a <= zoSplit && a <= (2 * zeta * zoSplit) / 3 && layers - a <= 2 * zeta * (layers - zoSplit));
-  for (const [split, option] of bestZeroOrder) if (!dominatedAt(split)) candidates.push({ option, split });
-  const localWeights = { compute: dw.compute, uplink: 0 };
-  const fixedCosts = candidates.map(
-    (c) => localCost(model, model.options[c.option], c.split, ctx.weights, localWeights, f) + stabilityCost(ctx.instance, model, c.split, ctx.weights),
-  );
-  return { model, cpuFrequencyHz: f, candidates, fixedCosts, minFixedCost: Math.min(...fixedCosts), computeDelayWeight: dw.compute, delayWeights: dw };
-}
-
 function fixedCost(mem: Member, c: Choice): number {
   return mem.fixedCosts[mem.candidates.indexOf(c)];
 }
@@ -149,7 +46,7 @@ function edgeCost(l: EdgeLoad, energyKappa: number, f: number): number {
 
 /** Exact cost of a full choice vector: splits of both budgets solved to optimality. */
 function bandwidthSplit(ctx: PlanContext, server: number, members: Member[], kinds: ('bp' | 'zo')[]): { split: Split; uplinks: UplinkParams[] } {
-  const uplinks = members.map((m, i) => m.uplink.get(kinds[i])!);
+  const uplinks = members.map((m, i) => uplinkOf(m, kinds[i]));
   const key = `${server}|${members.map((m, i) => `${m.model.index}:${ctx.deadlineMultipliers[m.model.index]}:${kinds[i]}`).join(',')}`;
   let split = ctx.bandwidthCache.get(key);
   if (!split) {
@@ -229,7 +126,8 @@ function enumerate(ctx: PlanContext, server: number, members: Member[], deadline
 /** Uplink cost plus bandwidth payment at a price, per uplink kind. */
 function uplinkAtPrice(mem: Member, bandwidthPrice: number, capHz: number): Map<'bp' | 'zo', number> {
   const out = new Map<'bp' | 'zo', number>();
-  for (const [kind, u] of mem.uplink) {
+  for (const kind of kindsOf(mem)) {
+    const u = uplinkOf(mem, kind);
     const b = bandwidthForPrice(u, bandwidthPrice, capHz);
     out.set(kind, uplinkCost(u, b).cost + bandwidthPrice * b);
   }
@@ -257,25 +155,13 @@ function clearingChoices(ctx: PlanContext, server: number, members: Member[], up
   const s = ctx.instance.servers[server];
   const eKappa = ctx.weights.energy * s.kappa;
   const uplinks = members.map(uplinkOf);
+  const best = newBest();
   const respond = (price: number): { choices: Choice[]; demand: number } => {
     let demand = 0;
     const choices = members.map((mem, i) => {
-      let bestCost = Infinity;
-      let bestJ = 0;
-      let bestF = 0;
-      for (let j = 0; j < mem.candidates.length; j++) {
-        const c = mem.candidates[j];
-        const l = edgeLoad(ctx, server, mem, c);
-        const f = frequencyForPrice(l, eKappa, price, s.frequencyHz);
-        const cost = mem.fixedCosts[j] + uplinks[i].get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + price * f;
-        if (cost < bestCost) {
-          bestCost = cost;
-          bestJ = j;
-          bestF = f;
-        }
-      }
-      demand += bestF;
-      return mem.candidates[bestJ];
+      bestCandidate(mem, mem.computeDelayWeight, eKappa, price, s.frequencyHz, uplinks[i].get('bp') ?? Infinity, uplinks[i].get('zo') ?? Infinity, Infinity, best);
+      demand += best.frequencyHz;
+      return mem.candidates[best.candidate];
     });
     return { choices, demand };
   };
@@ -375,34 +261,25 @@ function separable(ctx: PlanContext, server: number, members: Member[]): ServerP
   let demand = 0;
   for (const m of members) demand += Math.min(s.frequencyHz, unconstrainedFrequency({ load: 1, delayWeight: m.computeDelayWeight }, eKappa));
   if (!(demand <= s.frequencyHz)) return null;
-  const kindsOf = members.map((m) => [...m.uplink.keys()]);
-  const mixed = kindsOf.filter((k) => k.length > 1).length;
+  const kinds = members.map(kindsOf);
+  const mixed = kinds.filter((k) => k.length > 1).length;
   if (mixed > 6) return null;
   // Best candidate of each device within each uplink kind, at its unconstrained frequency.
-  const bestWithin = members.map((mem) => {
-    const best = new Map<'bp' | 'zo', Choice>();
-    const bestCost = new Map<'bp' | 'zo', number>();
-    for (let j = 0; j < mem.candidates.length; j++) {
-      const c = mem.candidates[j];
-      const kind = mem.model.options[c.option].uplinkKind;
-      const l = edgeLoad(ctx, server, mem, c);
-      const f = frequencyForPrice(l, eKappa, 0, s.frequencyHz);
-      const cost = mem.fixedCosts[j] + edgeCost(l, eKappa, f);
-      if (cost < (bestCost.get(kind) ?? Infinity)) {
-        bestCost.set(kind, cost);
-        best.set(kind, c);
-      }
-    }
-    return best;
-  });
+  const found = newBest();
+  const bestWithin = members.map((mem) =>
+    kinds[members.indexOf(mem)].map((kind) => {
+      bestCandidate(mem, mem.computeDelayWeight, eKappa, 0, s.frequencyHz, kind === 'bp' ? 0 : Infinity, kind === 'zo' ? 0 : Infinity, Infinity, found);
+      return mem.candidates[found.candidate];
+    }),
+  );
   let best: ServerPlan | null = null;
   const idx = members.map(() => 0);
   for (;;) {
-    const choices = members.map((_, i) => bestWithin[i].get(kindsOf[i][idx[i]])!);
+    const choices = members.map((_, i) => bestWithin[i][idx[i]]);
     const plan = assemble(ctx, server, members, choices);
     if (best === null || plan.cost < best.cost) best = plan;
     let i = 0;
-    while (i < members.length && ++idx[i] === kindsOf[i].length) idx[i++] = 0;
+    while (i < members.length && ++idx[i] === kinds[i].length) idx[i++] = 0;
     if (i === members.length) break;
   }
   return { ...best!, exact: true };
@@ -417,44 +294,4 @@ export function planServer(ctx: PlanContext, server: number, deviceIndices: numb
   for (const m of members) combos *= m.candidates.length;
   if (combos <= ctx.exactLimit) return enumerate(ctx, server, members, deadlineAt);
   return priceGuided(ctx, server, members, deadlineAt);
-}
-
-/**
- * Lagrangian cost of one device on one server at given prices: min over its choices and
- * continuous decisions of its cost + prices × the budget it consumes. Exact (every inner
- * problem is solved to global optimality), so Σ over devices minus prices × budgets is a valid
- * lower bound on the optimum. When a cheap lower bound (uplink + the smallest local/stability
- * cost, edge cost ≥ 0) already reaches `cutoff`, that lower bound is returned instead: callers
- * take minima over servers, which stay valid lower bounds.
- */
-export function pricedDeviceCost(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number, cutoff = Infinity): number {
-  const mem = memberOf(ctx, server, device);
-  const s = ctx.instance.servers[server];
-  // U(b) is decreasing, so U(W) + 0 bounds min_b U(b) + λ·b from below without solving for b.
-  if (cutoff < Infinity) {
-    let cheapest = Infinity;
-    for (const u of mem.uplink.values()) cheapest = Math.min(cheapest, uplinkCost(u, s.bandwidthHz).cost);
-    if (cheapest + mem.minFixedCost >= cutoff) return cheapest + mem.minFixedCost;
-  }
-  return Math.min(...pricedCandidates(ctx, server, mem, uplinkAtPrice(mem, bandwidthPrice, s.bandwidthHz), frequencyPrice));
-}
-
-/** A price-free lower bound of pricedDeviceCost: uplink at the whole bandwidth, no edge cost. */
-export function pricedLowerBound(ctx: PlanContext, server: number, device: number): number {
-  const mem = memberOf(ctx, server, device);
-  let cheapest = Infinity;
-  for (const u of mem.uplink.values()) cheapest = Math.min(cheapest, uplinkCost(u, ctx.instance.servers[server].bandwidthHz).cost);
-  return cheapest + mem.minFixedCost;
-}
-
-/** Priced costs of one device on every server, nearest (strongest gain) first so pruning bites. */
-export function pricedRow(ctx: PlanContext, device: number, bandwidthPrices: number[], frequencyPrices: number[]): number[] {
-  const dm = ctx.models[device];
-  const row = new Array<number>(ctx.instance.servers.length).fill(Infinity);
-  let best = Infinity;
-  for (const m of dm.serversByGain) {
-    row[m] = pricedDeviceCost(ctx, m, device, bandwidthPrices[m], frequencyPrices[m], best);
-    best = Math.min(best, row[m]);
-  }
-  return row;
 }

@@ -1,0 +1,223 @@
+// A device as the solver sees it: its candidate (mode, split) pairs with their server-independent
+// costs, and, per server, its uplink and its edge load. Built once per (server, device, deadline
+// multiplier) and memoised in the plan context: everything hot in the solver reads these.
+
+import type { Instance } from '../model/types.js';
+import {
+  delayWeights,
+  localCost,
+  localFrequencyHz,
+  stabilityCost,
+  uplinkParams,
+  type DelayWeights,
+  type DeviceModel,
+  type Weights,
+} from './device-model.js';
+import type { Split } from './shares.js';
+import { uplinkCost, type UplinkParams } from './uplink.js';
+
+export interface PlanContext {
+  instance: Instance;
+  weights: Weights;
+  models: DeviceModel[];
+  /** per-device deadline multipliers (0 when no deadline binds) */
+  deadlineMultipliers: number[];
+  /** max (mode, split) combinations per server to enumerate exhaustively */
+  exactLimit: number;
+  /** memo of devices (by index) and (server, device) pairs (by device·servers + server) */
+  members: MemberCache;
+  /** memo of bandwidth splits by server, members (with multipliers) and uplink kinds; new Map() */
+  bandwidthCache: Map<string, Split>;
+}
+
+export interface MemberCache {
+  devices: (DeviceChoices | undefined)[];
+  pairs: (Member | undefined)[];
+}
+
+export function newMemberCache(): MemberCache {
+  return { devices: [], pairs: [] };
+}
+
+export function createPlanContext(instance: Instance, weights: Weights, models: DeviceModel[], exactLimit: number): PlanContext {
+  return { instance, weights, models, deadlineMultipliers: models.map(() => 0), exactLimit, members: newMemberCache(), bandwidthCache: new Map() };
+}
+
+export interface Choice {
+  option: number;
+  split: number;
+}
+
+export type UplinkKind = 'bp' | 'zo';
+
+/** What a device brings to any server: its candidates and their server-independent costs. */
+export interface DeviceChoices {
+  model: DeviceModel;
+  /** the deadline multiplier these were built with */
+  multiplier: number;
+  cpuFrequencyHz: number;
+  /** candidate (option, split) pairs; zeroth-order options that another option dominates are dropped */
+  candidates: Choice[];
+  /** local + stability cost of each candidate */
+  fixedCosts: number[];
+  minFixedCost: number;
+  computeDelayWeight: number;
+  delayWeights: DelayWeights;
+  groups: EdgeGroup[];
+}
+
+/**
+ * Candidates that share an uplink kind and an edge workload per server-side layer, in
+ * increasing split order: along a group the edge work falls and the fixed cost (local +
+ * stability) rises, which is what lets pricing bound whole runs of splits at once (pricing.ts).
+ */
+export interface EdgeGroup {
+  kind: UplinkKind;
+  /** indices into DeviceChoices.candidates, split ascending */
+  candidates: number[];
+  /** edge FLOPs of each candidate, (Υ − split)·step multiplier·FLOPs per layer (falls along the group) */
+  work: Float64Array;
+  fixed: Float64Array;
+  /** suffix minima of `fixed`: a lower bound of the fixed cost of any later candidate */
+  fixedFloor: Float64Array;
+}
+
+/**
+ * A device as seen by one server: its choices plus its uplink to that server. A flat object of
+ * one shape (no maps): tens of thousands are built on large instances and read in hot loops.
+ */
+export interface Member extends DeviceChoices {
+  server: number;
+  /** uplink parameters per kind, null when no candidate uses that kind */
+  uplinkBp: UplinkParams | null;
+  uplinkZo: UplinkParams | null;
+  /** cost of each uplink kind with the whole bandwidth: a price-free lower bound of its priced cost (Infinity when absent) */
+  floorBp: number;
+  floorZo: number;
+  /** edge load = work × loadScale on this server, 1/(cores·FLOPs per cycle) */
+  loadScale: number;
+}
+
+export function uplinkOf(mem: Member, kind: UplinkKind): UplinkParams {
+  return (kind === 'bp' ? mem.uplinkBp : mem.uplinkZo)!;
+}
+
+/** The uplink kinds a member's candidates use. */
+export function kindsOf(mem: Member): UplinkKind[] {
+  const out: UplinkKind[] = [];
+  if (mem.uplinkBp) out.push('bp');
+  if (mem.uplinkZo) out.push('zo');
+  return out;
+}
+
+export function memberOf(ctx: PlanContext, server: number, deviceIndex: number): Member {
+  const key = deviceIndex * ctx.instance.servers.length + server;
+  let mem = ctx.members.pairs[key];
+  if (!mem || mem.multiplier !== ctx.deadlineMultipliers[deviceIndex]) {
+    const c = choicesOf(ctx, deviceIndex);
+    const s = ctx.instance.servers[server];
+    const uplinkFor = (kind: UplinkKind): UplinkParams | null => {
+      const g = c.groups.find((x) => x.kind === kind);
+      return g ? uplinkParams(ctx.instance, c.model, c.model.options[c.candidates[g.candidates[0]].option], server, ctx.weights, c.delayWeights) : null;
+    };
+    const uplinkBp = uplinkFor('bp');
+    const uplinkZo = uplinkFor('zo');
+    mem = {
+      model: c.model,
+      multiplier: c.multiplier,
+      cpuFrequencyHz: c.cpuFrequencyHz,
+      candidates: c.candidates,
+      fixedCosts: c.fixedCosts,
+      minFixedCost: c.minFixedCost,
+      computeDelayWeight: c.computeDelayWeight,
+      delayWeights: c.delayWeights,
+      groups: c.groups,
+      server,
+      uplinkBp,
+      uplinkZo,
+      floorBp: uplinkBp ? uplinkCost(uplinkBp, s.bandwidthHz).cost : Infinity,
+      floorZo: uplinkZo ? uplinkCost(uplinkZo, s.bandwidthHz).cost : Infinity,
+      loadScale: 1 / (s.cores * s.flopsPerCycle),
+    };
+    ctx.members.pairs[key] = mem;
+  }
+  return mem;
+}
+
+function edgeGroups(instance: Instance, model: DeviceModel, candidates: Choice[], fixedCosts: number[]): EdgeGroup[] {
+  const byKey = new Map<string, number[]>();
+  candidates.forEach((c, j) => {
+    const opt = model.options[c.option];
+    const key = `${opt.uplinkKind}:${opt.work.stepMultiplier * opt.work.edgeFlopsPerLayer}`;
+    const list = byKey.get(key);
+    if (list) list.push(j);
+    else byKey.set(key, [j]);
+  });
+  return [...byKey.values()].map((list) => {
+    list.sort((a, b) => candidates[a].split - candidates[b].split);
+    const fixed = Float64Array.from(list, (j) => fixedCosts[j]);
+    const fixedFloor = new Float64Array(fixed.length);
+    let floor = Infinity;
+    for (let i = fixed.length - 1; i >= 0; i--) fixedFloor[i] = floor = Math.min(floor, fixed[i]);
+    const opt = model.options[candidates[list[0]].option];
+    return {
+      kind: opt.uplinkKind,
+      candidates: list,
+      work: Float64Array.from(list, (j) => (instance.layers - candidates[j].split) * opt.work.stepMultiplier * opt.work.edgeFlopsPerLayer),
+      fixed,
+      fixedFloor,
+    };
+  });
+}
+
+export function choicesOf(ctx: PlanContext, deviceIndex: number): DeviceChoices {
+  let choices = ctx.members.devices[deviceIndex];
+  if (!choices || choices.multiplier !== ctx.deadlineMultipliers[deviceIndex]) {
+    choices = buildChoices(ctx, deviceIndex);
+    ctx.members.devices[deviceIndex] = choices;
+  }
+  return choices;
+}
+
+function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
+  const model = ctx.models[deviceIndex];
+  const dw = delayWeights(ctx.instance, ctx.weights, ctx.deadlineMultipliers[deviceIndex]);
+  const f = localFrequencyHz(model, ctx.weights, dw);
+  // Zeroth-order (q, P) variants differ only in call overhead and memory: for each split keep
+  // the cheapest variant that fits.
+  const bestZeroOrder = new Map<number, number>();
+  const candidates: Choice[] = [];
+  model.options.forEach((opt, i) => {
+    for (const split of opt.splits) {
+      if (opt.uplinkKind === 'bp') candidates.push({ option: i, split });
+      else {
+        const prev = bestZeroOrder.get(split);
+        if (prev === undefined || opt.work.overheadS < model.options[prev].work.overheadS) bestZeroOrder.set(split, i);
+      }
+    }
+  });
+  // Backprop at split α costs no more than zeroth-order at split α' in every term and for any
+  // resources when α ≤ α' (stability), α·ψ ≤ ζ·α'·2ψ/3 (local FLOPs), (Υ−α)·ψ ≤ ζ·(Υ−α')·2ψ (edge
+  // FLOPs); uplink bits s ≤ ζ·2s and the call overhead only add to zeroth-order. Such α' drop out.
+  const backpropSplits = candidates.map((c) => c.split);
+  const zeta = ctx.instance.zerothOrderStepMultiplier;
+  const layers = ctx.instance.layers;
+  const dominatedAt = (zoSplit: number) =>
+    backpropSplits.some((a) => a <= zoSplit && a <= (2 * zeta * zoSplit) / 3 && layers - a <= 2 * zeta * (layers - zoSplit));
+  for (const [split, option] of bestZeroOrder) if (!dominatedAt(split)) candidates.push({ option, split });
+  const localWeights = { compute: dw.compute, uplink: 0 };
+  const fixedCosts = candidates.map(
+    (c) => localCost(model, model.options[c.option], c.split, ctx.weights, localWeights, f) + stabilityCost(ctx.instance, model, c.split, ctx.weights),
+  );
+  return {
+    model,
+    multiplier: ctx.deadlineMultipliers[deviceIndex],
+    cpuFrequencyHz: f,
+    candidates,
+    fixedCosts,
+    minFixedCost: Math.min(...fixedCosts),
+    computeDelayWeight: dw.compute,
+    delayWeights: dw,
+    groups: edgeGroups(ctx.instance, model, candidates, fixedCosts),
+  };
+}

@@ -1,0 +1,175 @@
+// The pricing kernel: a device's Lagrangian cost on one server at the server's prices,
+//   min over (mode, split), power, bandwidth b and server frequency f of
+//   fixed(mode, split) + uplink(b) + λ·b + edge(load, f) + μ·f.
+// Everything hot in the solver (market clearing, best responses, the dual bound, reassignment)
+// goes through here, so it avoids allocation and skips work it can bound:
+// - along an edge group (see member.ts) the fixed cost rises and the edge load falls with the
+//   split, so fixed(first of a run) + edge(load of last of the run) bounds the whole run: runs
+//   are split in halves only while their bound beats the best candidate so far;
+// - the uplink with the whole bandwidth bounds the priced uplink from below (λ·b ≥ 0, the cost
+//   falls with b), so a device whose bound already reaches a caller's cutoff costs no root solve.
+
+import { MIN_SHARE, bandwidthForPrice, uplinkCost } from './uplink.js';
+import { memberOf, uplinkOf, type Member, type PlanContext, type UplinkKind } from './member.js';
+
+/** Frequency chosen by the last edgePriced() call (a side channel: no allocation per call). */
+let lastFrequencyHz = 0;
+
+/**
+ * min over f ∈ [cap·MIN_SHARE, cap] of load·(wt/f + eκ·f²) + μ·f; the minimiser is left in
+ * lastFrequencyHz. q(f) = μ + 2·load·eκ·f − load·wt/f² is increasing and concave in f: Newton
+ * from the right of its root lands left of it, then converges monotonically.
+ */
+export function edgePriced(load: number, delayWeight: number, energyKappa: number, price: number, capHz: number): number {
+  const lo = capHz * MIN_SHARE;
+  let f: number;
+  if (load <= 0 || delayWeight <= 0) {
+    // No delay weight: energy only falls with f, the optimum is the floor (an infimum).
+    f = price > 0 || delayWeight <= 0 ? lo : Math.min(capHz, energyKappa > 0 ? Math.cbrt(delayWeight / (2 * energyKappa)) : capHz);
+  } else {
+    const a = load * delayWeight;
+    const c = 2 * load * energyKappa;
+    let hi = Math.min(capHz, energyKappa > 0 ? Math.cbrt(delayWeight / (2 * energyKappa)) : Infinity);
+    if (price > 0) hi = Math.min(hi, Math.sqrt(a / price));
+    if (price + c * hi - a / (hi * hi) <= 0) f = hi;
+    else if (price + c * lo - a / (lo * lo) >= 0) f = lo;
+    else {
+      f = hi;
+      for (let i = 0; i < 100; i++) {
+        const q = price + c * f - a / (f * f);
+        const next = Math.max(lo, f - q / (c + (2 * a) / (f * f * f)));
+        if (Math.abs(next - f) <= 1e-15 * f) {
+          f = next;
+          break;
+        }
+        f = next;
+      }
+    }
+  }
+  lastFrequencyHz = f;
+  return load * (delayWeight / f + energyKappa * f * f) + price * f;
+}
+
+/** Result of a best-candidate search; reused by callers to avoid allocation. */
+export interface Best {
+  cost: number;
+  /** index into Member.candidates, −1 when every candidate was bounded away */
+  candidate: number;
+  frequencyHz: number;
+}
+
+export function newBest(): Best {
+  return { cost: Infinity, candidate: -1, frequencyHz: 0 };
+}
+
+const stackLo = new Int32Array(64);
+const stackHi = new Int32Array(64);
+
+/**
+ * Best candidate of a member at frequency price μ, given each uplink kind's (priced) uplink cost.
+ * Exact when out.candidate ≥ 0; candidates whose bound reaches `cutoff` are skipped, so when
+ * every candidate is, out.cost is a lower bound ≥ cutoff and out.candidate is −1.
+ */
+export function bestCandidate(mem: Member, delayWeight: number, energyKappa: number, price: number, capHz: number, uplinkBp: number, uplinkZo: number, cutoff: number, out: Best): Best {
+  let best = cutoff;
+  let bestJ = -1;
+  let bestF = 0;
+  let floor = Infinity; // lower bound of everything skipped
+  const scale = mem.loadScale;
+  for (const g of mem.groups) {
+    const up = g.kind === 'bp' ? uplinkBp : uplinkZo;
+    const n = g.work.length;
+    // First candidate evaluated outright (the smallest split is the usual winner), then runs.
+    const h0 = up + g.fixed[0] + edgePriced(g.work[0] * scale, delayWeight, energyKappa, price, capHz);
+    if (h0 < best) {
+      best = h0;
+      bestJ = g.candidates[0];
+      bestF = lastFrequencyHz;
+    } else floor = Math.min(floor, h0);
+    if (n === 1) continue;
+    let top = 0;
+    stackLo[0] = 1;
+    stackHi[0] = n - 1;
+    top = 1;
+    while (top > 0) {
+      top--;
+      const i = stackLo[top];
+      const j = stackHi[top];
+      const bound = up + g.fixedFloor[i] + edgePriced(g.work[j] * scale, delayWeight, energyKappa, price, capHz);
+      if (i === j) {
+        // The bound is the candidate's exact cost when the floor is its own fixed cost.
+        const exact = g.fixedFloor[i] === g.fixed[i] ? bound : up + g.fixed[i] + edgePriced(g.work[i] * scale, delayWeight, energyKappa, price, capHz);
+        if (exact < best) {
+          best = exact;
+          bestJ = g.candidates[i];
+          bestF = lastFrequencyHz;
+        } else floor = Math.min(floor, exact);
+        continue;
+      }
+      if (bound >= best) {
+        floor = Math.min(floor, bound);
+        continue;
+      }
+      const mid = (i + j) >> 1;
+      // Right half below, left half on top: smaller splits are explored first.
+      stackLo[top] = mid + 1;
+      stackHi[top] = j;
+      top++;
+      stackLo[top] = i;
+      stackHi[top] = mid;
+      top++;
+    }
+  }
+  out.candidate = bestJ;
+  out.cost = bestJ >= 0 ? best : floor;
+  out.frequencyHz = bestF;
+  return out;
+}
+
+/** Priced uplink of one kind: min over b of uplink(b) + λ·b, and the b chosen. */
+export function pricedUplink(mem: Member, kind: UplinkKind, price: number, capHz: number): { cost: number; bandwidthHz: number } {
+  const u = uplinkOf(mem, kind);
+  const b = bandwidthForPrice(u, price, capHz);
+  return { cost: uplinkCost(u, b).cost + price * b, bandwidthHz: b };
+}
+
+const scratch = newBest();
+
+/**
+ * Lagrangian cost of one device on one server at given prices: min over its choices and
+ * continuous decisions of its cost + prices × the budget it consumes. Exact (every inner
+ * problem is solved to global optimality), so Σ over devices minus prices × budgets is a valid
+ * lower bound on the optimum. When a cheaper lower bound (uplink with the whole bandwidth)
+ * already reaches `cutoff`, that lower bound is returned instead: callers take minima over
+ * servers, which stay valid lower bounds.
+ */
+export function pricedDeviceCost(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number, cutoff = Infinity): number {
+  const mem = memberOf(ctx, server, device);
+  const s = ctx.instance.servers[server];
+  const eKappa = ctx.weights.energy * s.kappa;
+  if (cutoff < Infinity) {
+    bestCandidate(mem, mem.computeDelayWeight, eKappa, frequencyPrice, s.frequencyHz, mem.floorBp, mem.floorZo, cutoff, scratch);
+    if (scratch.candidate < 0) return scratch.cost;
+  }
+  const bp = mem.uplinkBp ? pricedUplink(mem, 'bp', bandwidthPrice, s.bandwidthHz).cost : Infinity;
+  const zo = mem.uplinkZo ? pricedUplink(mem, 'zo', bandwidthPrice, s.bandwidthHz).cost : Infinity;
+  return bestCandidate(mem, mem.computeDelayWeight, eKappa, frequencyPrice, s.frequencyHz, bp, zo, Infinity, scratch).cost;
+}
+
+/** A price-free lower bound of pricedDeviceCost: uplink with the whole bandwidth, no edge cost. */
+export function pricedLowerBound(ctx: PlanContext, server: number, device: number): number {
+  const mem = memberOf(ctx, server, device);
+  return Math.min(mem.floorBp, mem.floorZo) + mem.minFixedCost;
+}
+
+/** Priced costs of one device on every server, strongest gain first so that pruning bites. */
+export function pricedRow(ctx: PlanContext, device: number, bandwidthPrices: number[], frequencyPrices: number[]): number[] {
+  const dm = ctx.models[device];
+  const row = new Array<number>(ctx.instance.servers.length).fill(Infinity);
+  let best = Infinity;
+  for (const m of dm.serversByGain) {
+    row[m] = pricedDeviceCost(ctx, m, device, bandwidthPrices[m], frequencyPrices[m], best);
+    best = Math.min(best, row[m]);
+  }
+  return row;
+}
