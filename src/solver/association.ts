@@ -34,11 +34,10 @@ export function greedyAssociation(ctx: PlanContext): number[] | null {
   const order = ctx.models.map((_, n) => n).sort((a, b) => ctx.models[a].servers.length - ctx.models[b].servers.length);
   const out = new Array<number>(ctx.models.length).fill(-1);
   for (const n of order) {
-    const g = ctx.models[n].device.gains;
-    const choices = ctx.models[n].servers.filter((m) => cap[m] > 0).sort((a, b) => g[b] - g[a]);
-    if (choices.length === 0) return null;
-    out[n] = choices[0];
-    cap[choices[0]] -= 1;
+    const m = ctx.models[n].serversByGain.find((s) => cap[s] > 0);
+    if (m === undefined) return null;
+    out[n] = m;
+    cap[m] -= 1;
   }
   return out;
 }

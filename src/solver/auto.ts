@@ -14,6 +14,7 @@ import {
   planAll,
   type Solution,
 } from './association.js';
+import { balanceAssociation } from './balance.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { lagrangianBound } from './bound.js';
 import { buildDeviceModels } from './device-model.js';
@@ -99,7 +100,10 @@ function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: 
   const startAssignment = Array.isArray(warm) ? warm : warm ? null : greedyAssociation(ctx);
   const start = Array.isArray(warm) || warm === null ? (startAssignment ? planAll(ctx, startAssignment, deadlineAt) : null) : warm;
   if (!start) return null;
-  return { sol: improveAssociation(ctx, start, deadlineAt), enumerated: false };
+  // Estimated single moves first (cheap, converge fast), then priced reassignment and exact
+  // move/swap search (which also handles full servers) for the time that is left.
+  const balanced = balanceAssociation(ctx, start, deadlineAt);
+  return { sol: improveAssociation(ctx, balanced, deadlineAt), enumerated: false };
 }
 
 export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions): AllocateResult {

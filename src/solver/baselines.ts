@@ -7,7 +7,7 @@ import type { DeviceDecision, Instance, Totals } from '../model/types.js';
 import { greedyAssociation, planAll, randomAssociation, type Solution } from './association.js';
 import type { DeviceModel } from './device-model.js';
 import { mulberry32 } from '../model/random.js';
-import { newMemberCache, type PlanContext } from './member.js';
+import { choicesOf, newMemberCache, type PlanContext } from './member.js';
 
 export interface BaselineSolution {
   name: string;
@@ -55,22 +55,21 @@ function splitOnly(instance: Instance, ctx: PlanContext, scales: Totals): Baseli
     const m = assignment[n];
     let best: DeviceDecision | null = null;
     let bestCost = Infinity;
-    for (const opt of dm.options) {
-      for (const split of opt.splits) {
-        const dec: DeviceDecision = {
-          ...ref[n],
-          server: m,
-          splitLayer: split,
-          mode: opt.mode,
-          bandwidthHz: instance.servers[m].bandwidthHz / count[m],
-          serverFrequencyHz: instance.servers[m].frequencyHz / count[m],
-        };
-        const e = deviceTerms(instance, n, dec);
-        const cost = w.delay * e.delayS.total + w.energy * e.energyJ.total + w.stability * e.stabilityBound;
-        if (cost < bestCost) {
-          bestCost = cost;
-          best = dec;
-        }
+    // Zeroth-order variants dominated by backprop for any resources (member.ts) cannot win here either.
+    for (const { option, split } of choicesOf(ctx, n).candidates) {
+      const dec: DeviceDecision = {
+        ...ref[n],
+        server: m,
+        splitLayer: split,
+        mode: dm.options[option].mode,
+        bandwidthHz: instance.servers[m].bandwidthHz / count[m],
+        serverFrequencyHz: instance.servers[m].frequencyHz / count[m],
+      };
+      const e = deviceTerms(instance, n, dec);
+      const cost = w.delay * e.delayS.total + w.energy * e.energyJ.total + w.stability * e.stabilityBound;
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = dec;
       }
     }
     return best!;

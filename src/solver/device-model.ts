@@ -96,6 +96,7 @@ export function uplinkParams(instance: Instance, dm: DeviceModel, opt: ModeOptio
     powerHiW: d.maxPowerW,
     delayWeight: dw.uplink,
     energyWeight: w.energy,
+    regime: undefined,
   };
 }
 

@@ -95,6 +95,11 @@ export function bestCandidate(mem: Member, delayWeight: number, energyKappa: num
       top--;
       const i = stackLo[top];
       const j = stackHi[top];
+      // Edge cost ≥ 0: the fixed costs alone often settle a run without any edge evaluation.
+      if (up + g.fixedFloor[i] >= best) {
+        floor = Math.min(floor, up + g.fixedFloor[i]);
+        continue;
+      }
       const bound = up + g.fixedFloor[i] + edgePriced(g.work[j] * scale, delayWeight, energyKappa, price, capHz);
       if (i === j) {
         // The bound is the candidate's exact cost when the floor is its own fixed cost.
@@ -172,4 +177,47 @@ export function pricedRow(ctx: PlanContext, device: number, bandwidthPrices: num
     best = Math.min(best, row[m]);
   }
   return row;
+}
+
+/** A priced (server, device) pair: its Lagrangian cost and the budgets its best choice uses. */
+export interface PairPrice {
+  cost: number;
+  /** false when the pair was bounded away by the cutoff: cost is then only a lower bound ≥ cutoff */
+  exact: boolean;
+  candidate: number;
+  bandwidthHz: number;
+  frequencyHz: number;
+}
+
+export function newPairPrice(): PairPrice {
+  return { cost: Infinity, exact: false, candidate: -1, bandwidthHz: 0, frequencyHz: 0 };
+}
+
+const pairScratch = newBest();
+
+/** pricedDeviceCost with the argmin: which candidate, and how much bandwidth and frequency it takes. */
+export function pricePair(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number, cutoff: number, out: PairPrice): PairPrice {
+  const mem = memberOf(ctx, server, device);
+  const s = ctx.instance.servers[server];
+  const eKappa = ctx.weights.energy * s.kappa;
+  out.exact = false;
+  out.candidate = -1;
+  if (cutoff < Infinity) {
+    bestCandidate(mem, mem.computeDelayWeight, eKappa, frequencyPrice, s.frequencyHz, mem.floorBp, mem.floorZo, cutoff, pairScratch);
+    if (pairScratch.candidate < 0) {
+      out.cost = pairScratch.cost;
+      return out;
+    }
+  }
+  const bp = mem.uplinkBp ? pricedUplink(mem, 'bp', bandwidthPrice, s.bandwidthHz) : null;
+  const zo = mem.uplinkZo ? pricedUplink(mem, 'zo', bandwidthPrice, s.bandwidthHz) : null;
+  bestCandidate(mem, mem.computeDelayWeight, eKappa, frequencyPrice, s.frequencyHz, bp?.cost ?? Infinity, zo?.cost ?? Infinity, cutoff, pairScratch);
+  out.cost = pairScratch.cost;
+  if (pairScratch.candidate < 0) return out;
+  const c = mem.candidates[pairScratch.candidate];
+  out.exact = true;
+  out.candidate = pairScratch.candidate;
+  out.bandwidthHz = mem.model.options[c.option].uplinkKind === 'bp' ? bp!.bandwidthHz : zo!.bandwidthHz;
+  out.frequencyHz = pairScratch.frequencyHz;
+  return out;
 }

@@ -285,6 +285,17 @@ function separable(ctx: PlanContext, server: number, members: Member[]): ServerP
   return { ...best!, exact: true };
 }
 
+/** A server's exact cost with every device's (mode, split) held: only the two budgets are re-split. */
+export function assembleServer(ctx: PlanContext, server: number, devices: { device: number; choice: Choice }[]): ServerPlan {
+  if (devices.length === 0) return { server, devices: [], cost: 0, bandwidthPrice: 0, frequencyPrice: 0, exact: true };
+  return assemble(
+    ctx,
+    server,
+    devices.map((d) => memberOf(ctx, server, d.device)),
+    devices.map((d) => d.choice),
+  );
+}
+
 export function planServer(ctx: PlanContext, server: number, deviceIndices: number[], deadlineAt = Infinity): ServerPlan {
   if (deviceIndices.length === 0) return { server, devices: [], cost: 0, bandwidthPrice: 0, frequencyPrice: 0, exact: true };
   const members = deviceIndices.map((n) => memberOf(ctx, server, n));

@@ -17,7 +17,7 @@ function clearMarket(demand: (price: number) => number[], budget: number, priceL
     for (const x of demand(price)) total += x;
     return total / budget - 1;
   };
-  const price = rootDecreasingLog(excess, priceLo, priceHi, 1e-12);
+  const price = rootDecreasingLog(excess, priceLo, priceHi, 1e-9);
   const shares = demand(price);
   let total = 0;
   for (const x of shares) total += x;

@@ -1,0 +1,243 @@
+// Association search by estimated moves. Moving device n from server A to B changes A's and B's
+// optimal costs; at the servers' current prices the priced cost φ (pricing.ts) is the first-order
+// change of either, and it is biased: by weak duality φ_nB understates B's increase and φ_nA
+// overstates A's saving. The second-order term is the cost of moving a server's price to clear its
+// budget again: ½·x²/|D′| for a demand x and the slope D′ of the members' demand in the price
+// (both budgets). For sqrt-like edge costs this is exact; in general its error is third order.
+//
+// So every device's best move is estimated in O(1) from a priced matrix over its nearest servers.
+// Batches of the best moves on disjoint server pairs are then verified exactly (both budgets
+// re-split with every device's mode and split held) and kept only when the true cost falls. The
+// priced matrix is refreshed on the servers a batch changed. Servers whose members changed are
+// re-planned in full at the end (modes and splits free again), as time allows.
+
+import type { Solution } from './association.js';
+import { capacities } from './association.js';
+import { edgeLoadPerLayer } from './device-model.js';
+import { memberOf, reachOf, uplinkOf, type Choice, type PlanContext } from './member.js';
+import { newPairPrice, pricePair } from './pricing.js';
+import { assembleServer, planServer, type ServerPlan } from './server-plan.js';
+import { uplinkSlope, type UplinkParams } from './uplink.js';
+
+/** Servers priced per device: its cheapest ones at the start. */
+const CANDIDATE_SERVERS = 8;
+/** Moves a server takes part in per batch. */
+const TOUCHES_PER_BATCH = 3;
+/** Every this many batches all quotes are priced exactly again. */
+const EXACT_EVERY = 4;
+
+interface Slopes {
+  /** |d demand / d price| of the members, per budget (0 when the price is 0: the budget is slack) */
+  bandwidth: number;
+  frequency: number;
+}
+
+/** |db/dλ| = 1/U″(b) for an uplink at bandwidth b (U″ by a central difference of the exact slope). */
+function bandwidthSlope(u: UplinkParams, b: number): number {
+  const h = 1e-4 * b;
+  const curvature = (uplinkSlope(u, b + h) - uplinkSlope(u, b - h)) / (2 * h);
+  return curvature > 0 ? 1 / curvature : 0;
+}
+
+/** |df/dμ| from μ + 2·L·eκ·f − L·w/f² = 0. */
+function frequencySlope(load: number, delayWeight: number, energyKappa: number, f: number): number {
+  const d = 2 * load * energyKappa + (2 * load * delayWeight) / (f * f * f);
+  return d > 0 ? 1 / d : 0;
+}
+
+function serverSlopes(ctx: PlanContext, plan: ServerPlan): Slopes {
+  const s = ctx.instance.servers[plan.server];
+  const eKappa = ctx.weights.energy * s.kappa;
+  let bandwidth = 0;
+  let frequency = 0;
+  for (const d of plan.devices) {
+    const mem = memberOf(ctx, plan.server, d.device);
+    const opt = mem.model.options[d.choice.option];
+    if (plan.bandwidthPrice > 0) bandwidth += bandwidthSlope(uplinkOf(mem, opt.uplinkKind), d.bandwidthHz);
+    if (plan.frequencyPrice > 0) {
+      const load = (ctx.instance.layers - d.choice.split) * edgeLoadPerLayer(ctx.instance, opt, plan.server);
+      frequency += frequencySlope(load, mem.computeDelayWeight, eKappa, d.serverFrequencyHz);
+    }
+  }
+  return { bandwidth, frequency };
+}
+
+/** A priced pair with what the move estimate needs. */
+interface Quote {
+  server: number;
+  cost: number;
+  candidate: number;
+  bandwidthHz: number;
+  frequencyHz: number;
+  /** the device's own demand slopes at this server */
+  slopeB: number;
+  slopeF: number;
+}
+
+function quote(ctx: PlanContext, plan: ServerPlan, device: number): Quote | null {
+  const m = plan.server;
+  const pair = pricePair(ctx, m, device, plan.bandwidthPrice, plan.frequencyPrice, Infinity, newPairPrice());
+  if (!pair.exact) return null;
+  const mem = memberOf(ctx, m, device);
+  const c = mem.candidates[pair.candidate];
+  const opt = mem.model.options[c.option];
+  const s = ctx.instance.servers[m];
+  const load = (ctx.instance.layers - c.split) * edgeLoadPerLayer(ctx.instance, opt, m);
+  return {
+    server: m,
+    cost: pair.cost,
+    candidate: pair.candidate,
+    bandwidthHz: pair.bandwidthHz,
+    frequencyHz: pair.frequencyHz,
+    slopeB: plan.bandwidthPrice > 0 ? bandwidthSlope(uplinkOf(mem, opt.uplinkKind), pair.bandwidthHz) : 0,
+    slopeF: plan.frequencyPrice > 0 ? frequencySlope(load, mem.computeDelayWeight, ctx.weights.energy * s.kappa, pair.frequencyHz) : 0,
+  };
+}
+
+/** Second-order cost of absorbing demand x into a market whose demand slope is `slope`. */
+function secondOrder(x: number, slope: number): number {
+  return slope > 0 ? (0.5 * x * x) / slope : 0;
+}
+
+export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt: number): Solution {
+  const N = ctx.models.length;
+  const M = ctx.instance.servers.length;
+  const cap = capacities(ctx);
+  const assignment = start.assignment.slice();
+  const plans = start.plans.slice();
+  const slopes = plans.map((p) => serverSlopes(ctx, p));
+  const load = new Array<number>(M).fill(0);
+  assignment.forEach((m) => load[m]++);
+  // Each device's candidate servers: its own plus its cheapest others by the price-free floor.
+  const candidates: number[][] = ctx.models.map((_, n) => {
+    const reach = reachOf(ctx, n);
+    const list = Array.from(reach.servers.slice(0, CANDIDATE_SERVERS));
+    if (!list.includes(assignment[n])) list.push(assignment[n]);
+    return list;
+  });
+  const quotes: (Quote | null)[][] = candidates.map((list, n) => list.map((m) => quote(ctx, plans[m], n)));
+  /** the plan (prices) each server's quotes were made or moved to */
+  const quotedAt = plans.slice();
+  const dirty = new Set<number>();
+  const tabu = new Set<number>();
+  let touchLimit = TOUCHES_PER_BATCH;
+
+  for (let batch = 0; batch < 200 && Date.now() < deadlineAt; batch++) {
+    // Best estimated move of every device.
+    const moves: { n: number; to: number; gain: number }[] = [];
+    for (let n = 0; n < N; n++) {
+      const from = assignment[n];
+      const here = quotes[n][candidates[n].indexOf(from)];
+      if (!here) continue;
+      const fromPlan = plans[from];
+      const saving =
+        fromPlan.devices.length === 1
+          ? fromPlan.cost
+          : here.cost -
+            secondOrder(here.bandwidthHz, slopes[from].bandwidth - here.slopeB) -
+            secondOrder(here.frequencyHz, slopes[from].frequency - here.slopeF);
+      let bestGain = 0;
+      let bestTo = -1;
+      candidates[n].forEach((m, k) => {
+        const q = quotes[n][k];
+        if (m === from || !q || load[m] >= cap[m] || tabu.has(n * M + m)) return;
+        const insertion = q.cost + secondOrder(q.bandwidthHz, slopes[m].bandwidth + q.slopeB) + secondOrder(q.frequencyHz, slopes[m].frequency + q.slopeF);
+        const gain = saving - insertion;
+        if (gain > bestGain) {
+          bestGain = gain;
+          bestTo = m;
+        }
+      });
+      if (bestTo >= 0) moves.push({ n, to: bestTo, gain: bestGain });
+    }
+    if (moves.length === 0) break;
+    moves.sort((a, b) => b.gain - a.gain);
+    // The batch's moves are applied together and each server they touch is re-split once; the
+    // batch stands if the touched servers' true total fell, otherwise it is undone and the next
+    // batch keeps to disjoint server pairs (whose estimates are sharpest).
+    const touches = new Map<number, number>();
+    const movers: { n: number; from: number; to: number }[] = [];
+    const added = new Map<number, { device: number; choice: Choice }[]>();
+    const removed = new Map<number, Set<number>>();
+    for (const mv of moves) {
+      const from = assignment[mv.n];
+      if ((touches.get(from) ?? 0) >= touchLimit || (touches.get(mv.to) ?? 0) >= touchLimit || load[mv.to] >= cap[mv.to]) continue;
+      touches.set(from, (touches.get(from) ?? 0) + 1);
+      touches.set(mv.to, (touches.get(mv.to) ?? 0) + 1);
+      const target = plans[mv.to];
+      const pair = pricePair(ctx, mv.to, mv.n, target.bandwidthPrice, target.frequencyPrice, Infinity, newPairPrice());
+      const choice = memberOf(ctx, mv.to, mv.n).candidates[pair.candidate];
+      movers.push({ n: mv.n, from, to: mv.to });
+      load[from]--;
+      load[mv.to]++;
+      if (!added.has(mv.to)) added.set(mv.to, []);
+      added.get(mv.to)!.push({ device: mv.n, choice });
+      if (!removed.has(from)) removed.set(from, new Set());
+      removed.get(from)!.add(mv.n);
+    }
+    const touched = [...touches.keys()];
+    let before = 0;
+    let after = 0;
+    const next = new Map<number, ServerPlan>();
+    for (const m of touched) {
+      const out = removed.get(m);
+      const devices = plans[m].devices.filter((d) => !out?.has(d.device));
+      const plan = assembleServer(ctx, m, [...devices, ...(added.get(m) ?? [])]);
+      next.set(m, plan);
+      before += plans[m].cost;
+      after += plan.cost;
+    }
+    const changed: number[] = [];
+    if (after < before * (1 - 1e-12)) {
+      for (const mv of movers) assignment[mv.n] = mv.to;
+      for (const [m, plan] of next) {
+        plans[m] = plan;
+        changed.push(m);
+        dirty.add(m);
+      }
+      touchLimit = Math.min(TOUCHES_PER_BATCH, touchLimit + 1);
+    } else {
+      for (const mv of movers) {
+        load[mv.from]++;
+        load[mv.to]--;
+        if (touchLimit === 1) tabu.add(mv.n * M + mv.to);
+      }
+      touchLimit = 1;
+    }
+    if (changed.length === 0) continue;
+    // Quotes on changed servers move to first order (envelope theorem: dφ/dλ = b, dφ/dμ = f);
+    // every few batches, and for a device's own server, they are priced again exactly.
+    const changedSet = new Set(changed);
+    const previous = new Map<number, { bandwidthPrice: number; frequencyPrice: number }>();
+    for (const m of changedSet) {
+      previous.set(m, { bandwidthPrice: quotedAt[m].bandwidthPrice, frequencyPrice: quotedAt[m].frequencyPrice });
+      slopes[m] = serverSlopes(ctx, plans[m]);
+    }
+    const exactRound = batch % EXACT_EVERY === EXACT_EVERY - 1;
+    for (let n = 0; n < N; n++) {
+      const list = candidates[n];
+      for (let k = 0; k < list.length; k++) {
+        const m = list[k];
+        if (!changedSet.has(m) && !(exactRound && quotedAt[m] !== plans[m])) continue;
+        tabu.delete(n * M + m);
+        const q = quotes[n][k];
+        if (exactRound || m === assignment[n] || !q) quotes[n][k] = quote(ctx, plans[m], n);
+        else {
+          const was = previous.get(m)!;
+          q.cost += q.bandwidthHz * (plans[m].bandwidthPrice - was.bandwidthPrice) + q.frequencyHz * (plans[m].frequencyPrice - was.frequencyPrice);
+        }
+      }
+    }
+    for (const m of changedSet) quotedAt[m] = plans[m];
+    if (exactRound) for (let m = 0; m < M; m++) quotedAt[m] = plans[m];
+  }
+  // Full re-plans (modes and splits free) of the servers whose members changed.
+  for (const m of dirty) {
+    if (Date.now() >= deadlineAt) break;
+    const full = planServer(ctx, m, plans[m].devices.map((d) => d.device), deadlineAt);
+    if (full.cost < plans[m].cost) plans[m] = full;
+  }
+  const cost = plans.reduce((s, p) => s + p.cost, 0);
+  if (!(cost < start.cost)) return start;
+  return { assignment, plans, cost, exact: false };
+}
