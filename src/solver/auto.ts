@@ -27,7 +27,7 @@ const EXACT_LIMIT = 5000;
 /** Associations enumerated exhaustively (each over memoised server plans). */
 const ASSOCIATION_LIMIT = 256;
 /** Share of the time limit the search may use; the rest is for the bound and the answer. */
-const SEARCH_SHARE = 0.7;
+const SEARCH_SHARE = 0.55;
 /** The publication's method runs as a baseline up to this many reachable (device, server) pairs... */
 const PAPER_BASELINE_PAIRS = 100;
 /** ...with this share of the time limit. */

@@ -20,7 +20,7 @@ import { assembleServer, planServer, type ServerPlan } from './server-plan.js';
 import { uplinkSlope, type UplinkParams } from './uplink.js';
 
 /** Servers priced per device: its cheapest ones at the start. */
-const CANDIDATE_SERVERS = 8;
+const CANDIDATE_SERVERS = 12;
 /** Moves a server takes part in per batch. */
 const TOUCHES_PER_BATCH = 3;
 /** Every this many batches all quotes are priced exactly again. */
@@ -122,6 +122,80 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
   const tabu = new Set<number>();
   let touchLimit = TOUCHES_PER_BATCH;
 
+  const quoteOf = (n: number, m: number): Quote | null => {
+    const k = candidates[n].indexOf(m);
+    return k < 0 ? null : quotes[n][k];
+  };
+  // Second-order change of server m's cost when device `out` leaves and `inn` joins (quotes at m).
+  const exchange = (m: number, out: Quote, inn: Quote): number =>
+    inn.cost - out.cost + secondOrder(inn.bandwidthHz - out.bandwidthHz, slopes[m].bandwidth) + secondOrder(inn.frequencyHz - out.frequencyHz, slopes[m].frequency);
+  const refresh = (changedSet: Set<number>) => {
+    for (const m of changedSet) slopes[m] = serverSlopes(ctx, plans[m]);
+    for (let n = 0; n < N; n++) {
+      candidates[n].forEach((m, k) => {
+        if (!changedSet.has(m)) return;
+        quotes[n][k] = quote(ctx, plans[m], n);
+        tabu.delete(n * M + m);
+        quotedAt[m] = plans[m];
+      });
+    }
+  };
+  /** The best estimated swap of each device, verified exactly one by one; true if one stood. */
+  const swapRound = (): boolean => {
+    const members: number[][] = plans.map(() => []);
+    assignment.forEach((m, n) => members[m].push(n));
+    const swaps: { n: number; j: number; gain: number }[] = [];
+    for (let n = 0; n < N; n++) {
+      const a = assignment[n];
+      const nA = quoteOf(n, a);
+      if (!nA) continue;
+      let best = { j: -1, gain: 0 };
+      for (const b of candidates[n]) {
+        if (b === a) continue;
+        const nB = quoteOf(n, b);
+        if (!nB) continue;
+        for (const j of members[b]) {
+          const jA = quoteOf(j, a);
+          const jB = quoteOf(j, b);
+          if (!jA || !jB || tabu.has(n * M + b) || tabu.has(j * M + a)) continue;
+          const gain = -(exchange(a, nA, jA) + exchange(b, jB, nB));
+          if (gain > best.gain) best = { j, gain };
+        }
+      }
+      if (best.j >= 0) swaps.push({ n, j: best.j, gain: best.gain });
+    }
+    swaps.sort((x, y) => y.gain - x.gain);
+    const changedSet = new Set<number>();
+    for (const sw of swaps) {
+      if (Date.now() >= deadlineAt) break;
+      const a = assignment[sw.n];
+      const b = assignment[sw.j];
+      if (a === b || changedSet.has(a) || changedSet.has(b)) continue;
+      const choiceAt = (n: number, m: number) => {
+        const pair = pricePair(ctx, m, n, plans[m].bandwidthPrice, plans[m].frequencyPrice, Infinity, newPairPrice());
+        return memberOf(ctx, m, n).candidates[pair.candidate];
+      };
+      const newA = assembleServer(ctx, a, [...plans[a].devices.filter((d) => d.device !== sw.n), { device: sw.j, choice: choiceAt(sw.j, a) }]);
+      const newB = assembleServer(ctx, b, [...plans[b].devices.filter((d) => d.device !== sw.j), { device: sw.n, choice: choiceAt(sw.n, b) }]);
+      if (newA.cost + newB.cost < (plans[a].cost + plans[b].cost) * (1 - 1e-12)) {
+        plans[a] = newA;
+        plans[b] = newB;
+        assignment[sw.n] = b;
+        assignment[sw.j] = a;
+        changedSet.add(a);
+        changedSet.add(b);
+        dirty.add(a);
+        dirty.add(b);
+      } else {
+        tabu.add(sw.n * M + b);
+        tabu.add(sw.j * M + a);
+      }
+    }
+    if (changedSet.size === 0) return false;
+    refresh(changedSet);
+    return true;
+  };
+
   for (let batch = 0; batch < 200 && Date.now() < deadlineAt; batch++) {
     // Best estimated move of every device.
     const moves: { n: number; to: number; gain: number }[] = [];
@@ -150,7 +224,11 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
       });
       if (bestTo >= 0) moves.push({ n, to: bestTo, gain: bestGain });
     }
-    if (moves.length === 0) break;
+    if (moves.length === 0) {
+      // No single move pays: try swaps, whose net demand changes are small.
+      if (swapRound()) continue;
+      break;
+    }
     moves.sort((a, b) => b.gain - a.gain);
     // The batch's moves are applied together and each server they touch is re-split once; the
     // batch stands if the touched servers' true total fell, otherwise it is undone and the next

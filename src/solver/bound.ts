@@ -5,6 +5,7 @@
 
 import { pricedDeviceCost, pricedLowerBound, pricedRow, type PlanContext } from './server-plan.js';
 import { capacities } from './association.js';
+import { ascendDual } from './dual.js';
 import { goldenSectionMin } from './numeric.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from './transportation.js';
 
@@ -84,9 +85,21 @@ export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: num
   const priced = pricedAtStart?.map((row) => row.slice()) ?? pricedWithin(ctx, prices, deadlineAt);
   let best = dualValue(ctx, prices, priced);
   const N = ctx.models.length;
+  const cap = capacities(ctx);
+  const closeEnough = (v: number) => objective - v <= 1e-6 * Math.abs(objective);
   // With binding capacities the inner problem is a transportation LP; ascent there is not worth its cost.
-  if (capacities(ctx).every((c) => c >= N) && objective - best > 1e-6 * Math.abs(objective)) {
-    serverAscent(ctx, prices, priced, deadlineAt, () => objective - dualValue(ctx, prices, priced) <= 1e-6 * Math.abs(objective));
+  if (cap.every((c) => c >= N) && !closeEnough(best)) {
+    // Multiplicative ascent first (it moves every price at once), then per-server coordinate
+    // ascent from its best prices with whatever time is left.
+    const ascended = ascendDual(ctx, prices, cap, deadlineAt, objective, closeEnough);
+    if (ascended.value > best) {
+      best = ascended.value;
+      prices.bandwidth = Array.from(ascended.prices.bandwidth);
+      prices.frequency = Array.from(ascended.prices.frequency);
+      if (Date.now() >= deadlineAt || closeEnough(best)) return best;
+      priced.splice(0, priced.length, ...pricedWithin(ctx, prices, deadlineAt));
+    }
+    serverAscent(ctx, prices, priced, deadlineAt, () => closeEnough(dualValue(ctx, prices, priced)));
     best = Math.max(best, dualValue(ctx, prices, priced));
   }
   return best;

@@ -33,7 +33,7 @@ export interface DualPoint {
 
 const MARGIN_TAUS = 25;
 
-export function evaluateDual(ctx: PlanContext, prices: DualPrices, capacity: number[], tau: number): DualPoint {
+export function evaluateDual(ctx: PlanContext, prices: DualPrices, capacity: number[], tau: number, hint?: Int32Array): DualPoint {
   const { instance } = ctx;
   const M = instance.servers.length;
   const N = ctx.models.length;
@@ -54,11 +54,14 @@ export function evaluateDual(ctx: PlanContext, prices: DualPrices, capacity: num
     let best = Infinity;
     let bestExact = Infinity;
     const reach = reachOf(ctx, n);
-    for (let k = 0; k < reach.servers.length; k++) {
-      const m = reach.servers[k];
+    // The hinted server (the device's choice at nearby prices) first: its cost is a tight cutoff.
+    const first = hint ? hint[n] : -1;
+    for (let k = first >= 0 ? -1 : 0; k < reach.servers.length; k++) {
+      const m = k < 0 ? first : reach.servers[k];
+      if (k >= 0 && m === first) continue;
       const seat = prices.seat[m];
       // Servers come in increasing order of a price-free lower bound (seat prices only add).
-      if (reach.floors[k] >= best + margin) {
+      if (k >= 0 && reach.floors[k] >= best + margin) {
         best = Math.min(best, reach.floors[k]);
         break;
       }
@@ -101,3 +104,57 @@ export function evaluateDual(ctx: PlanContext, prices: DualPrices, capacity: num
   }
   return { value: value - payments, smooth: smooth - payments, excessBandwidth: demandB, excessFrequency: demandF, excessSeat: demandS, choice };
 }
+
+/**
+ * Multiplicative ascent on the dual from the primal's prices: each budget's price moves by
+ * exp(η_k·clip(demand/supply − 1)), η_k = η/√(k+1). On this problem the dual is degenerate (many
+ * devices nearly indifferent between servers), so a device's whole demand flips between servers
+ * from one step to the next; clipped relative steps that shrink are robust to that, where
+ * coordinate ascent stalls. Prices that start at 0 (empty or slack servers) start at the
+ * smallest positive price of their budget instead. Stops at the deadline, when `closeEnough`, or
+ * when progress towards `target` (the primal objective) stalls. Returns the best exact dual value seen.
+ */
+export function ascendDual(
+  ctx: PlanContext,
+  start: { bandwidth: number[]; frequency: number[] },
+  capacity: number[],
+  deadlineAt: number,
+  target: number,
+  closeEnough: (value: number) => boolean,
+): { value: number; prices: DualPrices } {
+  const M = ctx.instance.servers.length;
+  const lift = (xs: number[]) => {
+    const positive = xs.filter((x) => x > 0);
+    const floor = positive.length > 0 ? Math.min(...positive) : 0;
+    return Float64Array.from(xs, (x) => (x > 0 ? x : floor));
+  };
+  const prices: DualPrices = { bandwidth: lift(start.bandwidth), frequency: lift(start.frequency), seat: new Float64Array(M) };
+  let best = { value: -Infinity, prices: { bandwidth: prices.bandwidth.slice(), frequency: prices.frequency.slice(), seat: prices.seat.slice() } };
+  let hint: Int32Array | undefined;
+  let lastProgress = 0;
+  // An evaluation costs about as much as the last one: start another only if it fits.
+  let lastMs = 0;
+  for (let k = 0; k < 200 && Date.now() + lastMs < deadlineAt; k++) {
+    const t = Date.now();
+    const point = evaluateDual(ctx, prices, capacity, 0, hint);
+    lastMs = Date.now() - t;
+    hint = point.choice;
+    if (point.value > best.value) {
+      // Progress counts when it closes a noticeable part of what is left to the primal.
+      if (point.value - best.value > STALL_SHARE * (target - best.value)) lastProgress = k;
+      best = { value: point.value, prices: { bandwidth: prices.bandwidth.slice(), frequency: prices.frequency.slice(), seat: prices.seat.slice() } };
+    }
+    if (closeEnough(best.value) || k - lastProgress >= STALL_ITERATIONS) break;
+    const eta = ASCENT_STEP / Math.sqrt(k + 1);
+    for (let m = 0; m < M; m++) {
+      prices.bandwidth[m] *= Math.exp(eta * Math.max(-1, Math.min(1, point.excessBandwidth[m])));
+      prices.frequency[m] *= Math.exp(eta * Math.max(-1, Math.min(1, point.excessFrequency[m])));
+    }
+  }
+  return best;
+}
+
+const ASCENT_STEP = 0.1;
+/** The ascent stops after this many evaluations without closing STALL_SHARE of the remaining gap. */
+const STALL_ITERATIONS = 6;
+const STALL_SHARE = 0.02;
