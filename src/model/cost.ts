@@ -19,7 +19,8 @@ export function activationBytesPerLayer(batchSize: number, tokens: number, hidde
 /** Shannon rate of an FDMA uplink, bits/s. */
 export function uplinkRateBps(bandwidthHz: number, gain: number, powerW: number, noiseWPerHz: number): number {
   if (bandwidthHz <= 0) return 0;
-  return bandwidthHz * Math.log2(1 + (gain * powerW) / (noiseWPerHz * bandwidthHz));
+  // log1p: at low SNR, 1 + x would drop the digits of x that the rate is made of.
+  return (bandwidthHz * Math.log1p((gain * powerW) / (noiseWPerHz * bandwidthHz))) / Math.LN2;
 }
 
 /** What one training step of a device costs in a mode, before frequencies and shares are set. */

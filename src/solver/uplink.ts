@@ -31,7 +31,7 @@ export function optimalPowerW(u: UplinkParams, bandwidthHz: number): number {
 }
 
 export function rateBps(u: UplinkParams, bandwidthHz: number, powerW: number): number {
-  return bandwidthHz * Math.log2(1 + (u.gain * powerW) / (u.noiseWPerHz * bandwidthHz));
+  return (bandwidthHz * Math.log1p((u.gain * powerW) / (u.noiseWPerHz * bandwidthHz))) / Math.LN2;
 }
 
 export function uplinkCost(u: UplinkParams, bandwidthHz: number): { cost: number; powerW: number } {
@@ -44,9 +44,7 @@ export function uplinkCost(u: UplinkParams, bandwidthHz: number): { cost: number
 export function uplinkSlope(u: UplinkParams, bandwidthHz: number): number {
   const p = optimalPowerW(u, bandwidthHz);
   const x = (u.gain * p) / (u.noiseWPerHz * bandwidthHz);
-  const r = bandwidthHz * Math.log2(1 + x);
-  const dRate = Math.log2(1 + x) - x / ((1 + x) * Math.LN2);
-  return (-u.bits * (u.delayWeight + u.energyWeight * p) * dRate) / (r * r);
+  return -negSlopeAt(u, bandwidthHz, p);
 }
 
 /** Φ(x) = (1+x)·ln(1+x) − x, with its series where the closed form cancels. */
@@ -56,10 +54,10 @@ function phi(x: number): number {
 
 /** −d cost/d b at a fixed power. */
 function negSlopeAt(u: UplinkParams, b: number, p: number): number {
+  // dr/db = ψ(x)/ln2 with ψ(x) = ln(1+x) − x/(1+x) (series at low SNR, where it cancels).
   const x = (u.gain * p) / (u.noiseWPerHz * b);
-  const l = Math.log2(1 + x);
-  const r = b * l;
-  return (u.bits * (u.delayWeight + u.energyWeight * p) * (l - x / ((1 + x) * Math.LN2))) / (r * r);
+  const r = (b * Math.log1p(x)) / Math.LN2;
+  return (u.bits * (u.delayWeight + u.energyWeight * p) * (psi(x) / Math.LN2)) / (r * r);
 }
 
 /**
@@ -170,21 +168,84 @@ function regimeRoot(u: UplinkParams, regime: Regime, price: number, lo: number, 
  */
 const BANDWIDTH_TOL = 1e-10;
 
+/**
+ * Interior power: with x the SNR, −dU/db = C·Φ(x)²/ln(1+x), C = bits·a·ln2/k², k = a·g/(e·N0)
+ * (substitute b = k/Φ(x), p = (a/e)·x/Φ(x) into the slope). Its log is smooth, increasing and
+ * nearly linear in ln x (slope 3 for small x, 2 for large), so Newton in ln x converges in a few
+ * steps from the asymptotic guess. NaN if it does not (the caller then brackets).
+ */
+function interiorSnr(u: UplinkParams, price: number): number {
+  const k = (u.delayWeight * u.gain) / (u.energyWeight * u.noiseWPerHz);
+  const target = Math.log(price) - Math.log((u.bits * u.delayWeight * Math.LN2) / (k * k));
+  let t = target < 0 ? (target + Math.log(4)) / 3 : target / 2;
+  for (let i = 0; i < 40; i++) {
+    const x = Math.exp(t);
+    const l = Math.log1p(x);
+    const f = phi(x);
+    const h = 2 * Math.log(f) - Math.log(l) - target;
+    const dh = x * ((2 * l) / f - 1 / ((1 + x) * l));
+    if (!(dh > 0) || !Number.isFinite(h)) return NaN;
+    const step = h / dh;
+    t -= Math.max(-5, Math.min(5, step));
+    if (Math.abs(step) <= NEWTON_TOL) return Math.exp(t);
+  }
+  return NaN;
+}
+
+/** ψ(z) = ln(1+z) − z/(1+z), with its series where the difference cancels. */
+function psi(z: number): number {
+  return z < 1e-3 ? z * z * (0.5 - (2 / 3) * z + 0.75 * z * z - 0.8 * z * z * z) : Math.log1p(z) - z / (1 + z);
+}
+
+/**
+ * Power pinned at p: with z = g·p/(N0·b), −dU/db = K·z²·ψ(z)/ln²(1+z), K = bits·(a + e·p)·ln2/(g·p/N0)².
+ * Its log has slope 2 + zψ′/ψ − 2z/((1+z)·ln(1+z)) ≈ 2 in ln z: Newton again. Returns b, or NaN.
+ */
+function pinnedBandwidth(u: UplinkParams, powerW: number, price: number): number {
+  const s = (u.gain * powerW) / u.noiseWPerHz;
+  const target = Math.log(price) - Math.log((u.bits * (u.delayWeight + u.energyWeight * powerW) * Math.LN2) / (s * s));
+  let t = target / 2;
+  for (let i = 0; i < 40; i++) {
+    const z = Math.exp(t);
+    const l = Math.log1p(z);
+    const q = psi(z);
+    const h = 2 * t + Math.log(q) - 2 * Math.log(l) - target;
+    const dh = 2 + (z * z) / ((1 + z) * (1 + z) * q) - (2 * z) / ((1 + z) * l);
+    if (!(dh > 0) || !Number.isFinite(h)) return NaN;
+    const step = h / dh;
+    t -= Math.max(-5, Math.min(5, step));
+    if (Math.abs(step) <= NEWTON_TOL) return s / Math.exp(t);
+  }
+  return NaN;
+}
+
+const NEWTON_TOL = 1e-11;
+
+/** A pinned-power root by Newton, kept inside [lo, hi]; Brent when Newton does not settle. */
+function pinnedRoot(u: UplinkParams, regime: 0 | 1, price: number, lo: number, hi: number): number {
+  const b = pinnedBandwidth(u, regime === 0 ? u.powerLoW : u.powerHiW, price);
+  if (Number.isFinite(b)) return Math.max(lo, Math.min(hi, b));
+  return regimeRoot(u, regime, price, lo, hi, BANDWIDTH_TOL);
+}
+
 /** argmin over b ∈ [MIN_SHARE·cap, cap] of cost(b) + price·b. */
 export function bandwidthForPrice(u: UplinkParams, price: number, capHz: number): number {
   const lo = capHz * MIN_SHARE;
   if (u.delayWeight <= 0 && u.energyWeight <= 0) return price > 0 ? lo : capHz;
-  if (u.energyWeight <= 0) return regimeRoot(u, 1, price, lo, capHz, BANDWIDTH_TOL);
-  if (u.delayWeight <= 0) return regimeRoot(u, 0, price, lo, capHz, BANDWIDTH_TOL);
+  // U falls with b: without a price the whole budget is best.
+  if (!(price > 0)) return capHz;
+  if (u.energyWeight <= 0) return pinnedRoot(u, 1, price, lo, capHz);
+  if (u.delayWeight <= 0) return pinnedRoot(u, 0, price, lo, capHz);
   const { bLo, bHi } = powerRegime(u);
   const a = Math.max(lo, Math.min(capHz, bLo));
   const b = Math.max(lo, Math.min(capHz, bHi));
   // Power pinned at one bound below bLo / above bHi: −slope is explicit in b there.
-  if (a > lo && negSlopeAt(u, a, u.powerLoW) <= price) return regimeRoot(u, 0, price, lo, a, BANDWIDTH_TOL);
-  if (b < capHz && negSlopeAt(u, b, u.powerHiW) >= price) return regimeRoot(u, 1, price, b, capHz, BANDWIDTH_TOL);
+  if (a > lo && negSlopeAt(u, a, u.powerLoW) <= price) return pinnedRoot(u, 0, price, lo, a);
+  if (b < capHz && negSlopeAt(u, b, u.powerHiW) >= price) return pinnedRoot(u, 1, price, b, capHz);
   if (!(b > a)) return a;
-  // Interior power: walk the SNR; b(x) decreases and −slope increases with x.
+  // Interior power: the SNR by Newton (bracketed Brent as the fallback); b(x) = k/Φ(x).
   const k = (u.delayWeight * u.gain) / (u.energyWeight * u.noiseWPerHz);
-  const x = regimeRoot(u, 2, price, inversePhi(k / b), inversePhi(k / a), BANDWIDTH_TOL);
+  let x = interiorSnr(u, price);
+  if (!Number.isFinite(x)) x = regimeRoot(u, 2, price, inversePhi(k / b), inversePhi(k / a), BANDWIDTH_TOL);
   return Math.max(a, Math.min(b, k / phi(x)));
 }
