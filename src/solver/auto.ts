@@ -125,7 +125,12 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const greedyPlan = greedy ? planAll(ctx, greedy, searchDeadline) : null;
   // Baselines plan within a quarter of the limit: past it, planning stops polishing (one
   // best-response round per server), which leaves the search its time on large instances.
-  const baselineSolutions = computeBaselines(instance, ctx, scales, options.seed, t0 + options.timeLimitMs * 0.25, greedyPlan);
+  // Not asked for, they are not computed: the search starts from the greedy plan regardless.
+  const baselineSolutions = options.baselines
+    ? computeBaselines(instance, ctx, scales, options.seed, t0 + options.timeLimitMs * 0.25, greedyPlan)
+    : greedyPlan
+      ? [{ name: 'greedy-association', decisions: decisionsOf(ctx, greedyPlan) }]
+      : [];
   const baselines = baselineSolutions.map((b) => ({ name: b.name, ...scored(instance, b.decisions, scales) }));
 
   if (options.algorithm === 'paper') return answerWithPaper(instance, options, reference, scales, baselines, t0, solver);

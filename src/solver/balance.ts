@@ -14,7 +14,7 @@
 import type { Solution } from './association.js';
 import { capacities } from './association.js';
 import { edgeLoadPerLayer } from './device-model.js';
-import { memberOf, reachOf, uplinkOf, type Choice, type PlanContext } from './member.js';
+import { memberOf, uplinkOf, type Choice, type PlanContext } from './member.js';
 import { newPairPrice, pricePair } from './pricing.js';
 import { assembleServer, planServer, type ServerPlan } from './server-plan.js';
 import { uplinkSlope, type UplinkParams } from './uplink.js';
@@ -74,9 +74,11 @@ interface Quote {
   slopeF: number;
 }
 
+const pairScratch = newPairPrice();
+
 function quote(ctx: PlanContext, plan: ServerPlan, device: number): Quote | null {
   const m = plan.server;
-  const pair = pricePair(ctx, m, device, plan.bandwidthPrice, plan.frequencyPrice, Infinity, newPairPrice());
+  const pair = pricePair(ctx, m, device, plan.bandwidthPrice, plan.frequencyPrice, Infinity, pairScratch);
   if (!pair.exact) return null;
   const mem = memberOf(ctx, m, device);
   const c = mem.candidates[pair.candidate];
@@ -108,10 +110,9 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
   const slopes = plans.map((p) => serverSlopes(ctx, p));
   const load = new Array<number>(M).fill(0);
   assignment.forEach((m) => load[m]++);
-  // Each device's candidate servers: its own plus its cheapest others by the price-free floor.
-  const candidates: number[][] = ctx.models.map((_, n) => {
-    const reach = reachOf(ctx, n);
-    const list = Array.from(reach.servers.slice(0, CANDIDATE_SERVERS));
+  // Each device's candidate servers: its own plus its strongest-gain others.
+  const candidates: number[][] = ctx.models.map((dm, n) => {
+    const list = dm.serversByGain.slice(0, CANDIDATE_SERVERS);
     if (!list.includes(assignment[n])) list.push(assignment[n]);
     return list;
   });
@@ -120,7 +121,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
   const quotedAt = plans.slice();
   const dirty = new Set<number>();
   const tabu = new Set<number>();
-  let touchLimit = TOUCHES_PER_BATCH;
+  let touchLimit = 1; // grows after batches that stand
 
   const quoteOf = (n: number, m: number): Quote | null => {
     const k = candidates[n].indexOf(m);

@@ -55,7 +55,7 @@ export function reachOf(ctx: PlanContext, deviceIndex: number): Reach {
   let r = ctx.members.reach[deviceIndex];
   if (!r || r.multiplier !== ctx.deadlineMultipliers[deviceIndex]) {
     const list = ctx.models[deviceIndex].servers.map((m) => {
-      const mem = memberOf(ctx, m, deviceIndex);
+      const mem = floorsOf(memberOf(ctx, m, deviceIndex), ctx.instance.servers[m].bandwidthHz);
       return { m, floor: Math.min(mem.floorBp, mem.floorZo) + mem.minFixedCost };
     });
     list.sort((a, b) => a.floor - b.floor);
@@ -117,11 +117,18 @@ export interface Member extends DeviceChoices {
   /** uplink parameters per kind, null when no candidate uses that kind */
   uplinkBp: UplinkParams | null;
   uplinkZo: UplinkParams | null;
-  /** cost of each uplink kind with the whole bandwidth: a price-free lower bound of its priced cost (Infinity when absent) */
+  /** cost of each uplink kind with the whole bandwidth: a price-free lower bound of its priced cost (Infinity when absent; NaN until floorsOf) */
   floorBp: number;
   floorZo: number;
   /** edge load = work × loadScale on this server, 1/(cores·FLOPs per cycle) */
   loadScale: number;
+}
+
+/** The member with its uplink floors computed (they cost a power optimisation each, so only on demand). */
+export function floorsOf(mem: Member, bandwidthHz: number): Member {
+  if (Number.isNaN(mem.floorBp)) mem.floorBp = uplinkCost(mem.uplinkBp!, bandwidthHz).cost;
+  if (Number.isNaN(mem.floorZo)) mem.floorZo = uplinkCost(mem.uplinkZo!, bandwidthHz).cost;
+  return mem;
 }
 
 export function uplinkOf(mem: Member, kind: UplinkKind): UplinkParams {
@@ -161,8 +168,8 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
       server,
       uplinkBp,
       uplinkZo,
-      floorBp: uplinkBp ? uplinkCost(uplinkBp, s.bandwidthHz).cost : Infinity,
-      floorZo: uplinkZo ? uplinkCost(uplinkZo, s.bandwidthHz).cost : Infinity,
+      floorBp: uplinkBp ? NaN : Infinity,
+      floorZo: uplinkZo ? NaN : Infinity,
       loadScale: 1 / (s.cores * s.flopsPerCycle),
     };
     ctx.members.pairs[key] = mem;
@@ -171,29 +178,36 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
 }
 
 function edgeGroups(instance: Instance, model: DeviceModel, candidates: Choice[], fixedCosts: number[]): EdgeGroup[] {
-  const byKey = new Map<string, number[]>();
-  candidates.forEach((c, j) => {
-    const opt = model.options[c.option];
+  // Group key per option (a few), not per candidate (many).
+  const optionGroup = new Int32Array(model.options.length);
+  const keys: string[] = [];
+  model.options.forEach((opt, i) => {
     const key = `${opt.uplinkKind}:${opt.work.stepMultiplier * opt.work.edgeFlopsPerLayer}`;
-    const list = byKey.get(key);
-    if (list) list.push(j);
-    else byKey.set(key, [j]);
+    let g = keys.indexOf(key);
+    if (g < 0) g = keys.push(key) - 1;
+    optionGroup[i] = g;
   });
-  return [...byKey.values()].map((list) => {
+  const lists: number[][] = keys.map(() => []);
+  for (let j = 0; j < candidates.length; j++) lists[optionGroup[candidates[j].option]].push(j);
+  const groups: EdgeGroup[] = [];
+  for (const list of lists) {
+    if (list.length === 0) continue;
     list.sort((a, b) => candidates[a].split - candidates[b].split);
-    const fixed = Float64Array.from(list, (j) => fixedCosts[j]);
-    const fixedFloor = new Float64Array(fixed.length);
-    let floor = Infinity;
-    for (let i = fixed.length - 1; i >= 0; i--) fixedFloor[i] = floor = Math.min(floor, fixed[i]);
+    const n = list.length;
     const opt = model.options[candidates[list[0]].option];
-    return {
-      kind: opt.uplinkKind,
-      candidates: list,
-      work: Float64Array.from(list, (j) => (instance.layers - candidates[j].split) * opt.work.stepMultiplier * opt.work.edgeFlopsPerLayer),
-      fixed,
-      fixedFloor,
-    };
-  });
+    const perLayer = opt.work.stepMultiplier * opt.work.edgeFlopsPerLayer;
+    const fixed = new Float64Array(n);
+    const work = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      fixed[i] = fixedCosts[list[i]];
+      work[i] = (instance.layers - candidates[list[i]].split) * perLayer;
+    }
+    const fixedFloor = new Float64Array(n);
+    let floor = Infinity;
+    for (let i = n - 1; i >= 0; i--) fixedFloor[i] = floor = Math.min(floor, fixed[i]);
+    groups.push({ kind: opt.uplinkKind, candidates: list, work, fixed, fixedFloor });
+  }
+  return groups;
 }
 
 export function choicesOf(ctx: PlanContext, deviceIndex: number): DeviceChoices {
@@ -211,26 +225,37 @@ function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
   const f = localFrequencyHz(model, ctx.weights, dw);
   // Zeroth-order (q, P) variants differ only in call overhead and memory: for each split keep
   // the cheapest variant that fits.
-  const bestZeroOrder = new Map<number, number>();
+  const layers = ctx.instance.layers;
+  const bestZeroOrder = new Int32Array(layers + 1).fill(-1);
   const candidates: Choice[] = [];
+  // bpBelow[x]: backprop splits ≤ x (a prefix count, for the dominance test below).
+  const bpBelow = new Int32Array(layers + 1);
   model.options.forEach((opt, i) => {
     for (const split of opt.splits) {
-      if (opt.uplinkKind === 'bp') candidates.push({ option: i, split });
-      else {
-        const prev = bestZeroOrder.get(split);
-        if (prev === undefined || opt.work.overheadS < model.options[prev].work.overheadS) bestZeroOrder.set(split, i);
+      if (opt.uplinkKind === 'bp') {
+        candidates.push({ option: i, split });
+        bpBelow[split] += 1;
+      } else {
+        const prev = bestZeroOrder[split];
+        if (prev < 0 || opt.work.overheadS < model.options[prev].work.overheadS) bestZeroOrder[split] = i;
       }
     }
   });
+  for (let x = 1; x <= layers; x++) bpBelow[x] += bpBelow[x - 1];
   // Backprop at split α costs no more than zeroth-order at split α' in every term and for any
   // resources when α ≤ α' (stability), α·ψ ≤ ζ·α'·2ψ/3 (local FLOPs), (Υ−α)·ψ ≤ ζ·(Υ−α')·2ψ (edge
-  // FLOPs); uplink bits s ≤ ζ·2s and the call overhead only add to zeroth-order. Such α' drop out.
-  const backpropSplits = candidates.map((c) => c.split);
+  // FLOPs); uplink bits s ≤ ζ·2s and the call overhead only add to zeroth-order. Such α' drop out:
+  // they are those with a backprop split in [Υ − 2ζ(Υ−α'), min(α', 2ζα'/3)].
   const zeta = ctx.instance.zerothOrderStepMultiplier;
-  const layers = ctx.instance.layers;
-  const dominatedAt = (zoSplit: number) =>
-    backpropSplits.some((a) => a <= zoSplit && a <= (2 * zeta * zoSplit) / 3 && layers - a <= 2 * zeta * (layers - zoSplit));
-  for (const [split, option] of bestZeroOrder) if (!dominatedAt(split)) candidates.push({ option, split });
+  const dominatedAt = (zoSplit: number) => {
+    const hi = Math.min(zoSplit, Math.floor((2 * zeta * zoSplit) / 3), layers);
+    const lo = Math.max(1, Math.ceil(layers - 2 * zeta * (layers - zoSplit)));
+    return hi >= lo && bpBelow[hi] - bpBelow[lo - 1] > 0;
+  };
+  for (let split = 0; split <= layers; split++) {
+    const option = bestZeroOrder[split];
+    if (option >= 0 && !dominatedAt(split)) candidates.push({ option, split });
+  }
   const localWeights = { compute: dw.compute, uplink: 0 };
   const fixedCosts = candidates.map(
     (c) => localCost(model, model.options[c.option], c.split, ctx.weights, localWeights, f) + stabilityCost(ctx.instance, model, c.split, ctx.weights),

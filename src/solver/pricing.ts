@@ -10,7 +10,7 @@
 //   falls with b), so a device whose bound already reaches a caller's cutoff costs no root solve.
 
 import { MIN_SHARE, bandwidthForPrice, uplinkCost } from './uplink.js';
-import { memberOf, uplinkOf, type Member, type PlanContext, type UplinkKind } from './member.js';
+import { floorsOf, memberOf, uplinkOf, type Member, type PlanContext, type UplinkKind } from './member.js';
 
 /** Frequency chosen by the last edgePriced() call (a side channel: no allocation per call). */
 let lastFrequencyHz = 0;
@@ -153,6 +153,7 @@ export function pricedDeviceCost(ctx: PlanContext, server: number, device: numbe
   const s = ctx.instance.servers[server];
   const eKappa = ctx.weights.energy * s.kappa;
   if (cutoff < Infinity) {
+    floorsOf(mem, s.bandwidthHz);
     bestCandidate(mem, mem.computeDelayWeight, eKappa, frequencyPrice, s.frequencyHz, mem.floorBp, mem.floorZo, cutoff, scratch);
     if (scratch.candidate < 0) return scratch.cost;
   }
@@ -164,6 +165,7 @@ export function pricedDeviceCost(ctx: PlanContext, server: number, device: numbe
 /** A price-free lower bound of pricedDeviceCost: uplink with the whole bandwidth, no edge cost. */
 export function pricedLowerBound(ctx: PlanContext, server: number, device: number): number {
   const mem = memberOf(ctx, server, device);
+  floorsOf(mem, ctx.instance.servers[server].bandwidthHz);
   return Math.min(mem.floorBp, mem.floorZo) + mem.minFixedCost;
 }
 
@@ -203,6 +205,7 @@ export function pricePair(ctx: PlanContext, server: number, device: number, band
   out.exact = false;
   out.candidate = -1;
   if (cutoff < Infinity) {
+    floorsOf(mem, s.bandwidthHz);
     bestCandidate(mem, mem.computeDelayWeight, eKappa, frequencyPrice, s.frequencyHz, mem.floorBp, mem.floorZo, cutoff, pairScratch);
     if (pairScratch.candidate < 0) {
       out.cost = pairScratch.cost;

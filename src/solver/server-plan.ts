@@ -203,14 +203,20 @@ function priceGuided(ctx: PlanContext, server: number, members: Member[], deadli
   // then let best responses to the exact splits' prices settle what clearing left ambiguous.
   const first = assemble(ctx, server, members, members.map((m) => m.candidates[0]));
   let best = first;
+  const keyOf = (choices: Choice[]) => choices.map((c) => `${c.option}:${c.split}`).join('|');
+  const seen = new Set<string>([keyOf(members.map((m) => m.candidates[0]))]);
   for (const choices of clearingChoices(ctx, server, members, (m) => uplinkOf(m, first.bandwidthPrice))) {
+    const key = keyOf(choices);
+    if (seen.has(key)) continue; // already assembled: re-splitting the same choices gives the same plan
+    seen.add(key);
     const plan = assemble(ctx, server, members, choices);
     if (plan.cost < best.cost) best = plan;
   }
-  const seen = new Set<string>();
+  seen.clear();
+  seen.add(keyOf(best.devices.map((d) => d.choice)));
   for (let round = 0; round < 30 && (round === 0 || Date.now() < deadlineAt); round++) {
     const next = members.map((m) => bestResponse(m, best));
-    const key = next.map((c) => `${c.option}:${c.split}`).join('|');
+    const key = keyOf(next);
     if (seen.has(key)) break;
     seen.add(key);
     const plan = assemble(ctx, server, members, next);
