@@ -19,7 +19,7 @@
 //     in [cutoff, exact value]; pricePair's `exact` flag says which;
 //  3. pricePair's (candidate, bandwidthHz, frequencyHz) re-scored (solver formulas and deviceTerms)
 //     reproduce pair.cost (relative 1e-9) and lie within the budgets;
-//  4. evaluateDual(…, tau = 0).value equals Σ_n min_m (B + ν_m) − payments and (on the instances
+//  4. evaluateDual(…).value equals Σ_n min_m (B + ν_m) − payments and (on the instances
 //     small enough for test/reference/exhaustive.ts) never exceeds the exhaustive optimum, at zero,
 //     primal and random prices, with random seat prices on servers that have maxDevices.
 // Two larger instances (24 and 32 layers) give the branch and bound long runs of splits; they are
@@ -628,7 +628,7 @@ describe('pricing kernel against brute force', () => {
         }
         for (const seat of seatSets) {
           const prices: DualPrices = { bandwidth: Float64Array.from(p.bandwidth), frequency: Float64Array.from(p.frequency), seat: Float64Array.from(seat) };
-          const g = evaluateDual(ctx, prices, cap, 0).value;
+          const g = evaluateDual(ctx, prices, cap).value;
           // independent dual function from reference B
           let sum = 0;
           let magnitude = 0;

@@ -28,6 +28,9 @@ const EXACT_LIMIT = 5000;
 const ASSOCIATION_LIMIT = 256;
 /** Share of the time limit the search may use; the rest is for the bound and the answer. */
 const SEARCH_SHARE = 0.55;
+/** Under this limit the allocation matters more than its certificate: the search gets SHORT_SEARCH_SHARE. */
+const SHORT_LIMIT_MS = 200;
+const SHORT_SEARCH_SHARE = 0.8;
 /** The publication's method runs as a baseline up to this many reachable (device, server) pairs... */
 const PAPER_BASELINE_PAIRS = 100;
 /** ...with this share of the time limit. */
@@ -108,7 +111,7 @@ function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: 
 
 export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions): AllocateResult {
   const t0 = Date.now();
-  const searchDeadline = t0 + options.timeLimitMs * SEARCH_SHARE;
+  const searchDeadline = t0 + options.timeLimitMs * (options.timeLimitMs < SHORT_LIMIT_MS ? SHORT_SEARCH_SHARE : SEARCH_SHARE);
   const hardDeadline = t0 + options.timeLimitMs * 0.9;
   const reference = referenceTotals(instance);
   const scales = objectiveScales(instance, reference);

@@ -5,12 +5,11 @@
 // is a lower bound on the optimum (weak duality; every φ is minimised exactly, or bounded below
 // where a pair is pruned). g is concave; its supergradient is demand − supply per budget.
 //
-// Maximised by ascent on a softmin-smoothed g (smooth, so that a device torn between servers
-// splits its demand between them instead of flipping), with per-budget steps scaled by supply;
-// every evaluation also yields the exact g, and the best of those is the bound.
+// Maximised by multiplicative ascent from the primal's prices (ascendDual); every evaluation is
+// an exact g, and the best of those is the bound.
 
 import { newPairPrice, pricePair, type PairPrice } from './pricing.js';
-import { reachOf, type PlanContext } from './member.js';
+import type { PlanContext } from './member.js';
 
 export interface DualPrices {
   bandwidth: Float64Array;
@@ -21,9 +20,7 @@ export interface DualPrices {
 export interface DualPoint {
   /** exact dual value g: a valid lower bound */
   value: number;
-  /** softmin-smoothed value at temperature tau */
-  smooth: number;
-  /** demand / supply − 1 per budget, under the smoothed choice */
+  /** demand / supply − 1 per budget, under the devices' cheapest choices */
   excessBandwidth: Float64Array;
   excessFrequency: Float64Array;
   excessSeat: Float64Array;
@@ -31,9 +28,8 @@ export interface DualPoint {
   choice: Int32Array;
 }
 
-const MARGIN_TAUS = 25;
-
-export function evaluateDual(ctx: PlanContext, prices: DualPrices, capacity: number[], tau: number, hint?: Int32Array): DualPoint {
+/** g at these prices. `hint`: per device, a server to price first (its choice at nearby prices). */
+export function evaluateDual(ctx: PlanContext, prices: DualPrices, capacity: number[], hint?: Int32Array): DualPoint {
   const { instance } = ctx;
   const M = instance.servers.length;
   const N = ctx.models.length;
@@ -42,56 +38,32 @@ export function evaluateDual(ctx: PlanContext, prices: DualPrices, capacity: num
   const demandS = new Float64Array(M);
   const choice = new Int32Array(N).fill(-1);
   const pair: PairPrice = newPairPrice();
-  const listM: number[] = [];
-  const listC: number[] = [];
-  const listB: number[] = [];
-  const listF: number[] = [];
   let value = 0;
-  let smooth = 0;
-  const margin = tau * MARGIN_TAUS;
   for (let n = 0; n < N; n++) {
-    listM.length = listC.length = listB.length = listF.length = 0;
     let best = Infinity;
-    let bestExact = Infinity;
-    const reach = reachOf(ctx, n);
-    // The hinted server (the device's choice at nearby prices) first: its cost is a tight cutoff.
+    let bestB = 0;
+    let bestF = 0;
+    // The hinted server first (its cost is a tight cutoff for all the others), then by gain.
+    const order = ctx.models[n].serversByGain;
     const first = hint ? hint[n] : -1;
-    for (let k = first >= 0 ? -1 : 0; k < reach.servers.length; k++) {
-      const m = k < 0 ? first : reach.servers[k];
+    for (let k = first >= 0 ? -1 : 0; k < order.length; k++) {
+      const m = k < 0 ? first : order[k];
       if (k >= 0 && m === first) continue;
       const seat = prices.seat[m];
-      // Servers come in increasing order of a price-free lower bound (seat prices only add).
-      if (k >= 0 && reach.floors[k] >= best + margin) {
-        best = Math.min(best, reach.floors[k]);
-        break;
-      }
-      pricePair(ctx, m, n, prices.bandwidth[m], prices.frequency[m], best + margin - seat, pair);
-      const c = pair.cost + seat;
-      if (c < best) best = c;
-      if (pair.exact) {
-        listM.push(m);
-        listC.push(c);
-        listB.push(pair.bandwidthHz);
-        listF.push(pair.frequencyHz);
-        if (c < bestExact) {
-          bestExact = c;
-          choice[n] = m;
-        }
+      pricePair(ctx, m, n, prices.bandwidth[m], prices.frequency[m], best - seat, pair);
+      // A pruned pair's cost is a lower bound ≥ the cutoff: it never becomes the minimum.
+      if (pair.exact && pair.cost + seat < best) {
+        best = pair.cost + seat;
+        bestB = pair.bandwidthHz;
+        bestF = pair.frequencyHz;
+        choice[n] = m;
       }
     }
     value += best;
-    if (listM.length === 0) continue;
-    // Softmin weights over the servers within the margin of the cheapest.
-    let z = 0;
-    for (let i = 0; i < listM.length; i++) z += tau > 0 ? Math.exp(-(listC[i] - bestExact) / tau) : listC[i] === bestExact ? 1 : 0;
-    smooth += tau > 0 ? bestExact - tau * Math.log(z) : bestExact;
-    for (let i = 0; i < listM.length; i++) {
-      const w = (tau > 0 ? Math.exp(-(listC[i] - bestExact) / tau) : listC[i] === bestExact ? 1 : 0) / z;
-      if (w === 0) continue;
-      const m = listM[i];
-      demandB[m] += w * listB[i];
-      demandF[m] += w * listF[i];
-      demandS[m] += w;
+    if (choice[n] >= 0) {
+      demandB[choice[n]] += bestB;
+      demandF[choice[n]] += bestF;
+      demandS[choice[n]] += 1;
     }
   }
   let payments = 0;
@@ -102,7 +74,7 @@ export function evaluateDual(ctx: PlanContext, prices: DualPrices, capacity: num
     demandF[m] = demandF[m] / s.frequencyHz - 1;
     demandS[m] = demandS[m] / capacity[m] - 1;
   }
-  return { value: value - payments, smooth: smooth - payments, excessBandwidth: demandB, excessFrequency: demandF, excessSeat: demandS, choice };
+  return { value: value - payments, excessBandwidth: demandB, excessFrequency: demandF, excessSeat: demandS, choice };
 }
 
 /**
@@ -136,7 +108,7 @@ export function ascendDual(
   let lastMs = 0;
   for (let k = 0; k < 200 && Date.now() + lastMs < deadlineAt; k++) {
     const t = Date.now();
-    const point = evaluateDual(ctx, prices, capacity, 0, hint);
+    const point = evaluateDual(ctx, prices, capacity, hint);
     lastMs = Date.now() - t;
     hint = point.choice;
     if (point.value > best.value) {

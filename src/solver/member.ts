@@ -33,36 +33,10 @@ export interface PlanContext {
 export interface MemberCache {
   devices: (DeviceChoices | undefined)[];
   pairs: (Member | undefined)[];
-  reach: (Reach | undefined)[];
 }
 
 export function newMemberCache(): MemberCache {
-  return { devices: [], pairs: [], reach: [] };
-}
-
-/**
- * A device's servers in increasing order of a price-free lower bound on its priced cost there
- * (uplink with the whole bandwidth + cheapest fixed cost; edge cost and payments ≥ 0). Scans for
- * a device's cheapest server stop at the first server whose bound reaches the best found.
- */
-export interface Reach {
-  multiplier: number;
-  servers: Int32Array;
-  floors: Float64Array;
-}
-
-export function reachOf(ctx: PlanContext, deviceIndex: number): Reach {
-  let r = ctx.members.reach[deviceIndex];
-  if (!r || r.multiplier !== ctx.deadlineMultipliers[deviceIndex]) {
-    const list = ctx.models[deviceIndex].servers.map((m) => {
-      const mem = floorsOf(memberOf(ctx, m, deviceIndex), ctx.instance.servers[m].bandwidthHz);
-      return { m, floor: Math.min(mem.floorBp, mem.floorZo) + mem.minFixedCost };
-    });
-    list.sort((a, b) => a.floor - b.floor);
-    r = { multiplier: ctx.deadlineMultipliers[deviceIndex], servers: Int32Array.from(list, (x) => x.m), floors: Float64Array.from(list, (x) => x.floor) };
-    ctx.members.reach[deviceIndex] = r;
-  }
-  return r;
+  return { devices: [], pairs: [] };
 }
 
 export function createPlanContext(instance: Instance, weights: Weights, models: DeviceModel[], exactLimit: number): PlanContext {

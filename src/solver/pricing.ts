@@ -10,7 +10,7 @@
 //   falls with b), so a device whose bound already reaches a caller's cutoff costs no root solve.
 
 import { MIN_SHARE, bandwidthForPrice, uplinkCost } from './uplink.js';
-import { floorsOf, memberOf, uplinkOf, type Member, type PlanContext, type UplinkKind } from './member.js';
+import { choicesOf, floorsOf, memberOf, uplinkOf, type EdgeGroup, type Member, type PlanContext, type UplinkKind } from './member.js';
 
 /** Frequency chosen by the last edgePriced() call (a side channel: no allocation per call). */
 let lastFrequencyHz = 0;
@@ -66,17 +66,18 @@ const stackLo = new Int32Array(64);
 const stackHi = new Int32Array(64);
 
 /**
- * Best candidate of a member at frequency price μ, given each uplink kind's (priced) uplink cost.
+ * Best candidate of a device's edge groups on a server (edge load = work × loadScale) at frequency
+ * price μ, given each uplink kind's (priced) uplink cost.
  * Exact when out.candidate ≥ 0; candidates whose bound reaches `cutoff` are skipped, so when
  * every candidate is, out.cost is a lower bound ≥ cutoff and out.candidate is −1.
  */
-export function bestCandidate(mem: Member, delayWeight: number, energyKappa: number, price: number, capHz: number, uplinkBp: number, uplinkZo: number, cutoff: number, out: Best): Best {
+export function bestCandidate(groups: EdgeGroup[], loadScale: number, delayWeight: number, energyKappa: number, price: number, capHz: number, uplinkBp: number, uplinkZo: number, cutoff: number, out: Best): Best {
   let best = cutoff;
   let bestJ = -1;
   let bestF = 0;
   let floor = Infinity; // lower bound of everything skipped
-  const scale = mem.loadScale;
-  for (const g of mem.groups) {
+  const scale = loadScale;
+  for (const g of groups) {
     const up = g.kind === 'bp' ? uplinkBp : uplinkZo;
     const n = g.work.length;
     // First candidate evaluated outright (the smallest split is the usual winner), then runs.
@@ -149,17 +150,24 @@ const scratch = newBest();
  * servers, which stay valid lower bounds.
  */
 export function pricedDeviceCost(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number, cutoff = Infinity): number {
+  if (cutoff < Infinity && prunedBelow(ctx, server, device, frequencyPrice, cutoff, scratch)) return scratch.cost;
   const mem = memberOf(ctx, server, device);
   const s = ctx.instance.servers[server];
-  const eKappa = ctx.weights.energy * s.kappa;
-  if (cutoff < Infinity) {
-    floorsOf(mem, s.bandwidthHz);
-    bestCandidate(mem, mem.computeDelayWeight, eKappa, frequencyPrice, s.frequencyHz, mem.floorBp, mem.floorZo, cutoff, scratch);
-    if (scratch.candidate < 0) return scratch.cost;
-  }
   const bp = mem.uplinkBp ? pricedUplink(mem, 'bp', bandwidthPrice, s.bandwidthHz).cost : Infinity;
   const zo = mem.uplinkZo ? pricedUplink(mem, 'zo', bandwidthPrice, s.bandwidthHz).cost : Infinity;
-  return bestCandidate(mem, mem.computeDelayWeight, eKappa, frequencyPrice, s.frequencyHz, bp, zo, Infinity, scratch).cost;
+  return bestCandidate(mem.groups, mem.loadScale, mem.computeDelayWeight, ctx.weights.energy * s.kappa, frequencyPrice, s.frequencyHz, bp, zo, Infinity, scratch).cost;
+}
+
+/**
+ * Whether a pair's priced cost certainly reaches `cutoff`, judged from the device's own data
+ * (no per-pair member is built: on large instances most pairs never need one). The uplink is
+ * bounded below by 0. When true, out.cost is a lower bound ≥ cutoff.
+ */
+function prunedBelow(ctx: PlanContext, server: number, device: number, frequencyPrice: number, cutoff: number, out: Best): boolean {
+  const c = choicesOf(ctx, device);
+  const s = ctx.instance.servers[server];
+  bestCandidate(c.groups, 1 / (s.cores * s.flopsPerCycle), c.computeDelayWeight, ctx.weights.energy * s.kappa, frequencyPrice, s.frequencyHz, 0, 0, cutoff, out);
+  return out.candidate < 0;
 }
 
 /** A price-free lower bound of pricedDeviceCost: uplink with the whole bandwidth, no edge cost. */
@@ -199,22 +207,17 @@ const pairScratch = newBest();
 
 /** pricedDeviceCost with the argmin: which candidate, and how much bandwidth and frequency it takes. */
 export function pricePair(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number, cutoff: number, out: PairPrice): PairPrice {
-  const mem = memberOf(ctx, server, device);
-  const s = ctx.instance.servers[server];
-  const eKappa = ctx.weights.energy * s.kappa;
   out.exact = false;
   out.candidate = -1;
-  if (cutoff < Infinity) {
-    floorsOf(mem, s.bandwidthHz);
-    bestCandidate(mem, mem.computeDelayWeight, eKappa, frequencyPrice, s.frequencyHz, mem.floorBp, mem.floorZo, cutoff, pairScratch);
-    if (pairScratch.candidate < 0) {
-      out.cost = pairScratch.cost;
-      return out;
-    }
+  if (cutoff < Infinity && prunedBelow(ctx, server, device, frequencyPrice, cutoff, pairScratch)) {
+    out.cost = pairScratch.cost;
+    return out;
   }
+  const mem = memberOf(ctx, server, device);
+  const s = ctx.instance.servers[server];
   const bp = mem.uplinkBp ? pricedUplink(mem, 'bp', bandwidthPrice, s.bandwidthHz) : null;
   const zo = mem.uplinkZo ? pricedUplink(mem, 'zo', bandwidthPrice, s.bandwidthHz) : null;
-  bestCandidate(mem, mem.computeDelayWeight, eKappa, frequencyPrice, s.frequencyHz, bp?.cost ?? Infinity, zo?.cost ?? Infinity, cutoff, pairScratch);
+  bestCandidate(mem.groups, mem.loadScale, mem.computeDelayWeight, ctx.weights.energy * s.kappa, frequencyPrice, s.frequencyHz, bp?.cost ?? Infinity, zo?.cost ?? Infinity, cutoff, pairScratch);
   out.cost = pairScratch.cost;
   if (pairScratch.candidate < 0) return out;
   const c = mem.candidates[pairScratch.candidate];

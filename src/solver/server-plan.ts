@@ -159,7 +159,7 @@ function clearingChoices(ctx: PlanContext, server: number, members: Member[], up
   const respond = (price: number): { choices: Choice[]; demand: number } => {
     let demand = 0;
     const choices = members.map((mem, i) => {
-      bestCandidate(mem, mem.computeDelayWeight, eKappa, price, s.frequencyHz, uplinks[i].get('bp') ?? Infinity, uplinks[i].get('zo') ?? Infinity, Infinity, best);
+      bestCandidate(mem.groups, mem.loadScale, mem.computeDelayWeight, eKappa, price, s.frequencyHz, uplinks[i].get('bp') ?? Infinity, uplinks[i].get('zo') ?? Infinity, Infinity, best);
       demand += best.frequencyHz;
       return mem.candidates[best.candidate];
     });
@@ -274,7 +274,7 @@ function separable(ctx: PlanContext, server: number, members: Member[]): ServerP
   const found = newBest();
   const bestWithin = members.map((mem) =>
     kinds[members.indexOf(mem)].map((kind) => {
-      bestCandidate(mem, mem.computeDelayWeight, eKappa, 0, s.frequencyHz, kind === 'bp' ? 0 : Infinity, kind === 'zo' ? 0 : Infinity, Infinity, found);
+      bestCandidate(mem.groups, mem.loadScale, mem.computeDelayWeight, eKappa, 0, s.frequencyHz, kind === 'bp' ? 0 : Infinity, kind === 'zo' ? 0 : Infinity, Infinity, found);
       return mem.candidates[found.candidate];
     }),
   );
