@@ -10,19 +10,24 @@ export interface Split {
   price: number;
 }
 
-/** Find the price at which the demanded total meets the budget, then rescale onto it exactly. */
-function clearMarket(demand: (price: number) => number[], budget: number, priceLo: number, priceHi: number): Split {
+/**
+ * Find the price at which the demanded total meets the budget, then rescale onto it exactly.
+ * `demand(i, price)` is member i's demand; the total is summed in place (this runs for every
+ * budget split the search makes, so it allocates nothing per price tried).
+ */
+function clearMarket(count: number, demand: (i: number, price: number) => number, budget: number, priceLo: number, priceHi: number): Split {
   const excess = (price: number) => {
     let total = 0;
-    for (const x of demand(price)) total += x;
+    for (let i = 0; i < count; i++) total += demand(i, price);
     return total / budget - 1;
   };
   const price = rootDecreasingLog(excess, priceLo, priceHi, 1e-9);
-  const shares = demand(price);
+  const shares = new Array<number>(count);
   let total = 0;
-  for (const x of shares) total += x;
+  for (let i = 0; i < count; i++) total += shares[i] = demand(i, price);
   // The budget binds at the optimum (more of it always helps); land on it exactly.
-  return { shares: shares.map((x) => (x * budget) / total), price };
+  for (let i = 0; i < count; i++) shares[i] = (shares[i] * budget) / total;
+  return { shares, price };
 }
 
 /** min Σ U_n(b_n) s.t. Σ b_n ≤ W, U_n = optimal-power uplink cost (convex, decreasing). */
@@ -30,13 +35,16 @@ export function shareBandwidth(uplinks: UplinkParams[], bandwidthHz: number): Sp
   const k = uplinks.length;
   if (k === 0) return { shares: [], price: 0 };
   if (k === 1) return { shares: [bandwidthHz], price: Math.max(0, -uplinkSlope(uplinks[0], bandwidthHz)) };
-  const active = uplinks.map((u) => u.delayWeight > 0 || u.energyWeight > 0);
-  if (!active.some(Boolean)) return { shares: uplinks.map(() => bandwidthHz / k), price: 0 };
-  const marginal = (b: number) => uplinks.filter((_, i) => active[i]).map((u) => -uplinkSlope(u, b));
-  const lo = Math.max(Math.min(...marginal(bandwidthHz)), 1e-300);
-  const hi = Math.max(...marginal((bandwidthHz / k) * (1 - 1e-9)), lo * 2);
-  const cap = bandwidthHz;
-  return clearMarket((price) => uplinks.map((u) => bandwidthForPrice(u, price, cap)), bandwidthHz, lo, hi);
+  let lo = Infinity;
+  let hi = 0;
+  for (const u of uplinks) {
+    if (!(u.delayWeight > 0 || u.energyWeight > 0)) continue;
+    lo = Math.min(lo, -uplinkSlope(u, bandwidthHz));
+    hi = Math.max(hi, -uplinkSlope(u, (bandwidthHz / k) * (1 - 1e-9)));
+  }
+  if (hi === 0) return { shares: uplinks.map(() => bandwidthHz / k), price: 0 };
+  lo = Math.max(lo, 1e-300);
+  return clearMarket(k, (i, price) => bandwidthForPrice(uplinks[i], price, bandwidthHz), bandwidthHz, lo, Math.max(hi, lo * 2));
 }
 
 export interface EdgeLoad {
@@ -82,10 +90,17 @@ export function shareServerFrequency(loads: EdgeLoad[], energyKappa: number, fre
   const k = loads.length;
   if (k === 0) return { shares: [], price: 0 };
   const floor = frequencyHz * MIN_SHARE;
-  const free = loads.map((l) => Math.max(floor, Math.min(frequencyHz, unconstrainedFrequency(l, energyKappa))));
-  if (free.reduce((s, x) => s + x, 0) <= frequencyHz) return { shares: free, price: 0 };
+  const free = new Array<number>(k);
+  let demand = 0;
+  for (let i = 0; i < k; i++) demand += free[i] = Math.max(floor, Math.min(frequencyHz, unconstrainedFrequency(loads[i], energyKappa)));
+  if (demand <= frequencyHz) return { shares: free, price: 0 };
   const marginal = (l: EdgeLoad, f: number) => l.load * (l.delayWeight / (f * f) - 2 * energyKappa * f);
-  const lo = Math.max(Math.min(...loads.map((l) => marginal(l, frequencyHz))), 1e-300);
-  const hi = Math.max(...loads.map((l) => marginal(l, frequencyHz / k)), lo * 2);
-  return clearMarket((price) => loads.map((l) => frequencyForPrice(l, energyKappa, price, frequencyHz)), frequencyHz, lo, hi);
+  let lo = Infinity;
+  let hi = 0;
+  for (const l of loads) {
+    lo = Math.min(lo, marginal(l, frequencyHz));
+    hi = Math.max(hi, marginal(l, frequencyHz / k));
+  }
+  lo = Math.max(lo, 1e-300);
+  return clearMarket(k, (i, price) => frequencyForPrice(loads[i], energyKappa, price, frequencyHz), frequencyHz, lo, Math.max(hi, lo * 2));
 }
