@@ -31,7 +31,7 @@ console.log(`node ${process.version} · ${os.cpus().length} CPUs · load ${os.lo
 console.log(`auto: default time limit 2000 ms · paper: capped at ${paperCapMs} ms · baselines: as reported by auto\n`);
 
 const header = ['devices×servers', 'seed', 'auto obj', 'gap', 'auto ms', 'paper/auto', 'paper ms', 'paper iters', 'speed-up', 'auto ms to match paper', 'speed-up to match', 'edge-heavy', 'local-heavy', 'split-only', 'resources-only', 'greedy', 'random'];
-const LADDER_MS = [5, 10, 15, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 1000, 2000];
+const LADDER_MS = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 23, 26, 30, 35, 40, 50, 60, 70, 80, 100, 120, 160, 200, 240, 320, 400, 480, 640, 800, 1000, 1500, 2000];
 
 /** Smallest ladder limit at which auto (no baselines) is at least as good as `target`, with its wall time. */
 async function timeToMatch(instance: Instance, options: SolveOptions, target: number): Promise<{ limitMs: number; wallMs: number } | null> {

@@ -38,11 +38,11 @@ const FLOOR = 1e-9;
 export function buildDeviceModels(instance: Instance): DeviceModel[] {
   return instance.devices.map((device, index) => {
     const options: ModeOption[] = [];
+    // Without a memory limit every mode allows the whole range: one shared (read-only) array.
+    const range: number[] = [];
+    for (let a = device.minSplitLayer; a <= device.maxSplitLayer; a++) range.push(a);
     for (const mode of device.modes) {
-      const splits: number[] = [];
-      for (let a = device.minSplitLayer; a <= device.maxSplitLayer; a++) {
-        if (device.memoryBytes === null || peakMemoryBytes(instance, device, a, mode) <= device.memoryBytes) splits.push(a);
-      }
+      const splits = device.memoryBytes === null ? range : range.filter((a) => peakMemoryBytes(instance, device, a, mode) <= device.memoryBytes!);
       if (splits.length > 0) {
         options.push({ mode, key: modeKey(mode), uplinkKind: mode.kind === 'backprop' ? 'bp' : 'zo', work: modeWorkload(instance, device, mode), splits });
       }

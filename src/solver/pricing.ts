@@ -12,12 +12,12 @@
 import { MIN_SHARE, bandwidthForPrice, uplinkCost } from './uplink.js';
 import { choicesOf, floorsOf, memberOf, uplinkOf, type EdgeGroup, type Member, type PlanContext, type UplinkKind } from './member.js';
 
-/** Frequency chosen by the last edgePriced() call (a side channel: no allocation per call). */
-let lastFrequencyHz = 0;
+/** Frequency chosen by the last edgePriced() call (a side channel; a typed slot, so writing it allocates nothing). */
+const last = new Float64Array(1);
 
 /**
  * min over f ∈ [cap·MIN_SHARE, cap] of load·(wt/f + eκ·f²) + μ·f; the minimiser is left in
- * lastFrequencyHz. q(f) = μ + 2·load·eκ·f − load·wt/f² is increasing and concave in f: Newton
+ * last[0]. q(f) = μ + 2·load·eκ·f − load·wt/f² is increasing and concave in f: Newton
  * from the right of its root lands left of it, then converges monotonically.
  */
 export function edgePriced(load: number, delayWeight: number, energyKappa: number, price: number, capHz: number): number {
@@ -46,7 +46,7 @@ export function edgePriced(load: number, delayWeight: number, energyKappa: numbe
       }
     }
   }
-  lastFrequencyHz = f;
+  last[0] = f;
   return load * (delayWeight / f + energyKappa * f * f) + price * f;
 }
 
@@ -85,7 +85,7 @@ export function bestCandidate(groups: EdgeGroup[], loadScale: number, delayWeigh
     if (h0 < best) {
       best = h0;
       bestJ = g.candidates[0];
-      bestF = lastFrequencyHz;
+      bestF = last[0];
     } else floor = Math.min(floor, h0);
     if (n === 1) continue;
     let top = 0;
@@ -108,7 +108,7 @@ export function bestCandidate(groups: EdgeGroup[], loadScale: number, delayWeigh
         if (exact < best) {
           best = exact;
           bestJ = g.candidates[i];
-          bestF = lastFrequencyHz;
+          bestF = last[0];
         } else floor = Math.min(floor, exact);
         continue;
       }

@@ -75,11 +75,31 @@ function powerRegime(u: UplinkParams): PowerRegime {
   let r = u.regime;
   if (r) return r;
   const ratio = u.delayWeight / u.energyWeight;
-  const snrForPower = (pW: number) => rootDecreasingLog((x) => (ratio * x) / phi(x) - pW, 1e-150, 1e150, 1e-14);
-  const bandwidthAtSnr = (x: number) => (u.delayWeight * u.gain) / (u.energyWeight * u.noiseWPerHz * phi(x));
-  r = { bLo: bandwidthAtSnr(snrForPower(u.powerLoW)), bHi: bandwidthAtSnr(snrForPower(u.powerHiW)) };
+  const k = (u.delayWeight * u.gain) / (u.energyWeight * u.noiseWPerHz);
+  r = { bLo: k / phi(snrForPower(ratio, u.powerLoW)), bHi: k / phi(snrForPower(ratio, u.powerHiW)) };
   u.regime = r;
   return r;
+}
+
+/**
+ * The SNR x at which the interior optimal power (a/e)·x/Φ(x) equals pW. ln(x/Φ(x)) falls with
+ * ln x with slope in [−1, 0) (−1 at low SNR, −1/ln x at high): Newton in ln x from the low-SNR
+ * asymptote x ≈ 2·(a/e)/p, Brent when it does not settle.
+ */
+function snrForPower(ratio: number, powerW: number): number {
+  const target = Math.log(powerW / ratio);
+  let t = Math.log(2 / Math.max(powerW / ratio, 1e-300));
+  for (let i = 0; i < 60; i++) {
+    const x = Math.exp(t);
+    const f = phi(x);
+    const h = t - Math.log(f) - target;
+    const dh = 1 - (x * Math.log1p(x)) / f;
+    if (!(dh < 0) || !Number.isFinite(h)) break;
+    const step = h / dh;
+    t -= Math.max(-5, Math.min(5, step));
+    if (Math.abs(step) <= 1e-12) return Math.exp(t);
+  }
+  return rootDecreasingLog((x) => (ratio * x) / phi(x) - powerW, 1e-150, 1e150, 1e-14);
 }
 
 /** Price equation of one power regime: 0 = power at its minimum, 1 = at its maximum (both in b), 2 = interior (in the SNR x). */
