@@ -115,71 +115,9 @@ function excess(u: UplinkParams, regime: Regime, v: number, price: number): numb
   return price - negSlopeAt(u, k / f, ((u.delayWeight / u.energyWeight) * v) / f);
 }
 
-/**
- * Root of the decreasing excess(v) on [lo, hi] in log space: Brent's method, written out here
- * without closures because it runs for every device at every price of every budget split.
- */
+/** Root of the decreasing excess(v) on [lo, hi]: the bracketing fallback when Newton does not settle. */
 function regimeRoot(u: UplinkParams, regime: Regime, price: number, lo: number, hi: number, relTol: number): number {
-  let fa = excess(u, regime, lo, price);
-  if (fa <= 0) return lo;
-  let fb = excess(u, regime, hi, price);
-  if (fb >= 0) return hi;
-  let a = Math.log(lo);
-  let b = Math.log(hi);
-  let c = a;
-  let fc = fa;
-  let d = b - a;
-  let e = d;
-  for (let i = 0; i < 200; i++) {
-    if ((fb > 0 && fc > 0) || (fb < 0 && fc < 0)) {
-      c = a;
-      fc = fa;
-      d = b - a;
-      e = d;
-    }
-    if (Math.abs(fc) < Math.abs(fb)) {
-      a = b;
-      b = c;
-      c = a;
-      fa = fb;
-      fb = fc;
-      fc = fa;
-    }
-    const tol = 0.5 * relTol;
-    const m = 0.5 * (c - b);
-    if (Math.abs(m) <= tol || fb === 0) return Math.exp(b);
-    if (Math.abs(e) >= tol && Math.abs(fa) > Math.abs(fb)) {
-      let p: number;
-      let q: number;
-      const sr = fb / fa;
-      if (a === c) {
-        p = 2 * m * sr;
-        q = 1 - sr;
-      } else {
-        const qq = fa / fc;
-        const r = fb / fc;
-        p = sr * (2 * m * qq * (qq - r) - (b - a) * (r - 1));
-        q = (qq - 1) * (r - 1) * (sr - 1);
-      }
-      if (p > 0) q = -q;
-      else p = -p;
-      if (2 * p < Math.min(3 * m * q - Math.abs(tol * q), Math.abs(e * q))) {
-        e = d;
-        d = p / q;
-      } else {
-        d = m;
-        e = m;
-      }
-    } else {
-      d = m;
-      e = m;
-    }
-    a = b;
-    fa = fb;
-    b += Math.abs(d) > tol ? d : m > 0 ? tol : -tol;
-    fb = excess(u, regime, Math.exp(b), price);
-  }
-  return Math.exp(b);
+  return rootDecreasingLog((v) => excess(u, regime, v, price), lo, hi, relTol);
 }
 
 /**
