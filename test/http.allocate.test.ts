@@ -41,7 +41,7 @@ function fullResult(overrides: Partial<AllocateResult> = {}): AllocateResult {
     ],
     totals,
     reference: { delayS: 20, energyJ: 5, stability: 0.002 },
-    baselines: [{ name: 'local-heavy', objective: 3.5, totals }],
+    baselines: [{ name: 'local-heavy', objective: 3.5, totals, feasible: true }],
     infeasibilities: [],
     solver: { algorithm: 'test', version: '0.0.0', solveTimeMs: 12 },
     ...overrides,

@@ -145,6 +145,8 @@ export interface BaselineOut {
   name: string;
   objective: number;
   totals: Totals;
+  /** false when it misses a constraint (baselines ignore deadlines): its objective is then not comparable */
+  feasible: boolean;
 }
 
 export interface InfeasibilityOut {

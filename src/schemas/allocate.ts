@@ -213,6 +213,9 @@ export const BaselineSchema = Type.Object(
     name: Type.String({ description: 'baseline name, e.g. local-heavy' }),
     objective: Type.Number({ description: 'objective of the baseline on the same instance' }),
     totals: refTo(TotalsSchema),
+    feasible: Type.Boolean({
+      description: 'false when the baseline misses a constraint (baselines ignore deadlines): its objective is then not comparable with the answer',
+    }),
   },
   { $id: 'Baseline', additionalProperties: false, description: 'A comparison method evaluated on the same instance' },
 );

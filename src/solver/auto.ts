@@ -4,7 +4,7 @@
 // multipliers on delay; the Lagrangian dual bound certifies the gap.
 
 import { effectiveWeights, objectiveScales, referenceTotals } from '../model/evaluate.js';
-import type { AllocateResult, DeviceDecision, Evaluation, Instance, SolveOptions, Totals } from '../model/types.js';
+import type { AllocateResult, BaselineOut, DeviceDecision, Evaluation, Instance, SolveOptions, Totals } from '../model/types.js';
 import { solvePaper, type PaperResult } from './paper/index.js';
 import {
   associationCount,
@@ -44,6 +44,12 @@ function runPaper(instance: Instance, options: SolveOptions, deadlineAt: number)
   }
 }
 
+/** The baselines as answered: each with its objective, totals and whether it meets every constraint. */
+function baselinesOut(options: SolveOptions, baselines: { name: string; ev: Evaluation }[]): BaselineOut[] {
+  if (!options.baselines) return [];
+  return baselines.map((b) => ({ name: b.name, objective: b.ev.objective, totals: b.ev.totals, feasible: b.ev.violations.length === 0 }));
+}
+
 /** `algorithm: "paper"`: the publication's answer as it is, scored and reported like any other. */
 function answerWithPaper(
   instance: Instance,
@@ -55,7 +61,7 @@ function answerWithPaper(
   solver: () => AllocateResult['solver'],
 ): AllocateResult {
   const paper = runPaper(instance, options, t0 + options.timeLimitMs * 0.9);
-  const baselineOut = options.baselines ? baselines.map((b) => ({ name: b.name, objective: b.ev.objective, totals: b.ev.totals })) : [];
+  const baselineOut = baselinesOut(options, baselines);
   if (!paper) {
     return {
       status: 'NO_SOLUTION_FOUND',
@@ -192,7 +198,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   }
 
   const timedOut = Date.now() >= searchDeadline;
-  const baselineOut = options.baselines ? baselines.map((b) => ({ name: b.name, objective: b.ev.objective, totals: b.ev.totals })) : [];
+  const baselineOut = baselinesOut(options, baselines);
   if (best!.ev.violations.length > 0) {
     const certificate = deadlineCertificate(instance, models, t0 + options.timeLimitMs * 0.95);
     if (certificate) {
