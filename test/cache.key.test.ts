@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cacheKey, requestHash } from '../src/cache/key.js';
+import canonicalizeModule from 'canonicalize';
+import { cacheKey, canonicalJson, requestHash } from '../src/cache/key.js';
+import { generateRequest } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
 import type { AllocateRequest } from '../src/model/request.js';
 import { smallRequest, smallRequestWithExplicitDefaults } from './fixtures/allocate-requests.js';
@@ -17,6 +19,33 @@ function reorderKeys(value: unknown, order: (keys: string[]) => string[]): unkno
   for (const k of order(Object.keys(value))) out[k] = reorderKeys((value as Record<string, unknown>)[k], order);
   return out;
 }
+
+// The reference implementation of RFC 8785 (CommonJS; its default import is the function).
+const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
+
+describe('canonicalJson', () => {
+  it('equals the canonicalize package on arbitrary JSON, integer-like keys included', () => {
+    const keys = fc.oneof(fc.string(), fc.constantFrom('0', '1', '2', '10', '01', 'a', 'B', 'é', '\ud83d\ude00'));
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.string(), tie('array'), tie('object')),
+      array: fc.array(tie('value'), { maxLength: 5 }),
+      object: fc.dictionary(keys, tie('value'), { maxKeys: 6 }),
+    })).value;
+    fc.assert(
+      fc.property(json, (v) => {
+        expect(canonicalJson(v)).toBe(canonicalize(v));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('equals it on a normalised 200-device instance and rejects non-finite numbers', () => {
+    const input = normalize(generateRequest(3, { devices: 200, servers: 20 }));
+    expect(canonicalJson(input)).toBe(canonicalize(input));
+    expect(() => canonicalJson({ a: [1, Infinity] })).toThrow(TypeError);
+    expect(() => canonicalJson({ a: { b: NaN } })).toThrow(TypeError);
+  });
+});
 
 describe('requestHash', () => {
   it('is a sha256 hex digest', () => {
