@@ -112,7 +112,7 @@ export const ObjectiveSpecSchema = Type.Object(
 
 export const OptionsSpecSchema = Type.Object(
   {
-    timeLimitMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: 'solve time limit, milliseconds; default 2000' })),
+    timeLimitMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: 'time limit, milliseconds, counted from the arrival of the request; default 2000' })),
     baselines: Type.Optional(Type.Boolean({ description: 'also evaluate the baselines; default true' })),
     algorithm: Type.Optional(Type.Enum(['auto', 'paper'], { description: "solver: 'auto' (optimum) or 'paper' (publication's method); default auto" })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'seed for randomised parts; default 1' })),

@@ -81,7 +81,7 @@ export const BlocksDeviceSpecSchema = Type.Object(
 export const BlocksOptionsSpecSchema = Type.Object(
   {
     timeLimitMs: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: MAX_TIME_LIMIT_MS, description: 'solve time limit, milliseconds; default 2000' }),
+      Type.Integer({ minimum: 1, maximum: MAX_TIME_LIMIT_MS, description: 'time limit, milliseconds, counted from the arrival of the request; default 2000' }),
     ),
     baselines: Type.Optional(Type.Boolean({ description: 'also evaluate the baselines; default true' })),
     maxBlocksPerDevice: Type.Optional(

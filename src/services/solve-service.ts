@@ -127,10 +127,11 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
   }
 
   async function allocate(body: AllocateRequest): Promise<Solved<AllocateResult>> {
+    const receivedAt = Date.now(); // the time limit counts from here (see remainingLimitMs)
     const { fingerprint, hit } = await remembered<AllocateResult>('allocate', body);
     if (hit) return hit;
     const input = normalize(body); // InputError propagates: a 400, before any cache or pool work
-    const out = await solve(ALLOCATE, { kind: 'allocate', input }, input.options.timeLimitMs);
+    const out = await solve(ALLOCATE, { kind: 'allocate', input, receivedAt }, input.options.timeLimitMs);
     knownBodies.set(fingerprint, out.requestHash);
     return out;
   }
@@ -145,10 +146,11 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     },
 
     async allocateBlocks(body: BlocksRequest): Promise<Solved<BlocksResult>> {
+      const receivedAt = Date.now();
       const { fingerprint, hit } = await remembered<BlocksResult>('blocks', body);
       if (hit) return hit;
       const input = normalizeBlocksRequest(body); // InputError → 400, before any cache or pool work
-      const out = await solve(BLOCKS, { kind: 'blocks', input }, input.options.timeLimitMs);
+      const out = await solve(BLOCKS, { kind: 'blocks', input, receivedAt }, input.options.timeLimitMs);
       knownBodies.set(fingerprint, out.requestHash);
       return out;
     },

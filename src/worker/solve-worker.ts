@@ -6,6 +6,7 @@ import type { BlocksInput } from '../blocks/types.js';
 import type { Instance, SolveOptions } from '../model/types.js';
 import { initGlpk, isGlpkReady } from '../solver/glpk.js';
 import { solveAllocate } from '../solver/index.js';
+import { remainingLimitMs } from './time-budget.js';
 
 // One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
 // request does not pay for it; tasks wait for this module (and so for GLPK) to finish loading.
@@ -18,12 +19,13 @@ export interface AllocateInput {
 
 // One entry per problem kind; a new kind is one line here plus its service method.
 const solvers = {
-  allocate: (input: AllocateInput) => solveAllocate(input.instance, input.options),
+  allocate: (input: AllocateInput, receivedAt?: number) =>
+    solveAllocate(input.instance, { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt) }),
   // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
   // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
-  blocks: async (input: BlocksInput) => {
+  blocks: async (input: BlocksInput, receivedAt?: number) => {
     await initGlpk();
-    return solveBlocks(input);
+    return solveBlocks({ ...input, options: { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt) } });
   },
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
   ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady() }),
@@ -32,11 +34,14 @@ const solvers = {
 export type ProblemKind = keyof typeof solvers;
 export type SolverInput<K extends ProblemKind> = Parameters<(typeof solvers)[K]>[0];
 
-/** What crosses the thread boundary: a discriminated union over the kinds above. */
-export type SolveTask = { [K in ProblemKind]: { kind: K; input: SolverInput<K> } }[ProblemKind];
+/**
+ * What crosses the thread boundary: a discriminated union over the kinds above. `receivedAt`
+ * (epoch ms) is when the service received the request; it is not part of the problem (not hashed).
+ */
+export type SolveTask = { [K in ProblemKind]: { kind: K; input: SolverInput<K>; receivedAt?: number } }[ProblemKind];
 
 export default function solve(task: SolveTask): unknown {
   if (!Object.hasOwn(solvers, task.kind)) throw new Error(`unknown problem kind "${String(task.kind)}"`);
-  const solver = solvers[task.kind] as (input: unknown) => unknown;
-  return solver(task.input);
+  const solver = solvers[task.kind] as (input: unknown, receivedAt?: number) => unknown;
+  return solver(task.input, task.receivedAt);
 }
