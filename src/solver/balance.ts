@@ -6,10 +6,12 @@
 // (both budgets). For sqrt-like edge costs this is exact; in general its error is third order.
 //
 // So every device's best move is estimated in O(1) from a priced matrix over its nearest servers.
-// Batches of the best moves on disjoint server pairs are then verified exactly (both budgets
-// re-split with every device's mode and split held) and kept only when the true cost falls. The
-// priced matrix is refreshed on the servers a batch changed. Servers whose members changed are
-// re-planned in full at the end (modes and splits free again), as time allows.
+// Batches of the best moves are applied together, each touched server re-split exactly once (every
+// device's mode and split held), and the batch stands only when the true total falls; a server
+// takes part in one move per batch at first, up to three after batches that stand. When no move
+// pays, swaps (whose net demand changes are small) are estimated the same way and verified one by
+// one. Quotes on changed servers move to first order and are priced exactly every few batches.
+// Servers whose members changed are re-planned in full at the end (modes and splits free again).
 
 import type { Solution } from './association.js';
 import { capacities } from './association.js';
@@ -19,7 +21,7 @@ import { newPairPrice, pricePair } from './pricing.js';
 import { assembleServer, planServer, type ServerPlan } from './server-plan.js';
 import { uplinkSlope, type UplinkParams } from './uplink.js';
 
-/** Servers priced per device: its cheapest ones at the start. */
+/** Servers quoted per device: its strongest-gain ones (plus its own). */
 const CANDIDATE_SERVERS = 12;
 /** Moves a server takes part in per batch. */
 const TOUCHES_PER_BATCH = 3;
