@@ -132,16 +132,36 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
   // Second-order change of server m's cost when device `out` leaves and `inn` joins (quotes at m).
   const exchange = (m: number, out: Quote, inn: Quote): number =>
     inn.cost - out.cost + secondOrder(inn.bandwidthHz - out.bandwidthHz, slopes[m].bandwidth) + secondOrder(inn.frequencyHz - out.frequencyHz, slopes[m].frequency);
-  const refresh = (changedSet: Set<number>) => {
-    for (const m of changedSet) slopes[m] = serverSlopes(ctx, plans[m]);
+  /** Servers whose quotes were last moved to first order rather than priced. */
+  const drifted = new Set<number>();
+  /**
+   * Bring the quotes on `servers` to their current plans: priced exactly when `exact` (and always
+   * for a device's own server), otherwise moved to first order (envelope theorem: dφ/dλ = b,
+   * dφ/dμ = f). A server whose plan changed lifts its tabus and has its slopes recomputed.
+   */
+  const requote = (servers: Set<number>, exact: boolean) => {
+    for (const m of servers) if (quotedAt[m] !== plans[m]) slopes[m] = serverSlopes(ctx, plans[m]);
     for (let n = 0; n < N; n++) {
-      candidates[n].forEach((m, k) => {
-        if (!changedSet.has(m)) return;
-        quotes[n][k] = quote(ctx, plans[m], n);
-        tabu.delete(n * M + m);
-        quotedAt[m] = plans[m];
-      });
+      const list = candidates[n];
+      for (let k = 0; k < list.length; k++) {
+        const m = list[k];
+        if (!servers.has(m)) continue;
+        if (quotedAt[m] !== plans[m]) tabu.delete(n * M + m);
+        const q = quotes[n][k];
+        if (exact || m === assignment[n] || !q) quotes[n][k] = quote(ctx, plans[m], n);
+        else q.cost += q.bandwidthHz * (plans[m].bandwidthPrice - quotedAt[m].bandwidthPrice) + q.frequencyHz * (plans[m].frequencyPrice - quotedAt[m].frequencyPrice);
+      }
     }
+    for (const m of servers) {
+      quotedAt[m] = plans[m];
+      if (exact) drifted.delete(m);
+      else drifted.add(m);
+    }
+  };
+  /** The candidate a device would take on server m at its current prices. */
+  const choiceAt = (n: number, m: number): Choice => {
+    const pair = pricePair(ctx, m, n, plans[m].bandwidthPrice, plans[m].frequencyPrice, Infinity, pairScratch);
+    return memberOf(ctx, m, n).candidates[pair.candidate];
   };
   /** The best estimated swap of each device, verified exactly one by one; true if one stood. */
   const swapRound = (): boolean => {
@@ -174,10 +194,6 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
       const a = assignment[sw.n];
       const b = assignment[sw.j];
       if (a === b || changedSet.has(a) || changedSet.has(b)) continue;
-      const choiceAt = (n: number, m: number) => {
-        const pair = pricePair(ctx, m, n, plans[m].bandwidthPrice, plans[m].frequencyPrice, Infinity, newPairPrice());
-        return memberOf(ctx, m, n).candidates[pair.candidate];
-      };
       const newA = assembleServer(ctx, a, [...plans[a].devices.filter((d) => d.device !== sw.n), { device: sw.j, choice: choiceAt(sw.j, a) }]);
       const newB = assembleServer(ctx, b, [...plans[b].devices.filter((d) => d.device !== sw.j), { device: sw.n, choice: choiceAt(sw.n, b) }]);
       if (newA.cost + newB.cost < (plans[a].cost + plans[b].cost) * (1 - 1e-12)) {
@@ -195,7 +211,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
       }
     }
     if (changedSet.size === 0) return false;
-    refresh(changedSet);
+    requote(changedSet, true);
     return true;
   };
 
@@ -245,9 +261,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
       if ((touches.get(from) ?? 0) >= touchLimit || (touches.get(mv.to) ?? 0) >= touchLimit || load[mv.to] >= cap[mv.to]) continue;
       touches.set(from, (touches.get(from) ?? 0) + 1);
       touches.set(mv.to, (touches.get(mv.to) ?? 0) + 1);
-      const target = plans[mv.to];
-      const pair = pricePair(ctx, mv.to, mv.n, target.bandwidthPrice, target.frequencyPrice, Infinity, newPairPrice());
-      const choice = memberOf(ctx, mv.to, mv.n).candidates[pair.candidate];
+      const choice = choiceAt(mv.n, mv.to);
       movers.push({ n: mv.n, from, to: mv.to });
       load[from]--;
       load[mv.to]++;
@@ -286,31 +300,10 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
       touchLimit = 1;
     }
     if (changed.length === 0) continue;
-    // Quotes on changed servers move to first order (envelope theorem: dφ/dλ = b, dφ/dμ = f);
-    // every few batches, and for a device's own server, they are priced again exactly.
-    const changedSet = new Set(changed);
-    const previous = new Map<number, { bandwidthPrice: number; frequencyPrice: number }>();
-    for (const m of changedSet) {
-      previous.set(m, { bandwidthPrice: quotedAt[m].bandwidthPrice, frequencyPrice: quotedAt[m].frequencyPrice });
-      slopes[m] = serverSlopes(ctx, plans[m]);
-    }
-    const exactRound = batch % EXACT_EVERY === EXACT_EVERY - 1;
-    for (let n = 0; n < N; n++) {
-      const list = candidates[n];
-      for (let k = 0; k < list.length; k++) {
-        const m = list[k];
-        if (!changedSet.has(m) && !(exactRound && quotedAt[m] !== plans[m])) continue;
-        tabu.delete(n * M + m);
-        const q = quotes[n][k];
-        if (exactRound || m === assignment[n] || !q) quotes[n][k] = quote(ctx, plans[m], n);
-        else {
-          const was = previous.get(m)!;
-          q.cost += q.bandwidthHz * (plans[m].bandwidthPrice - was.bandwidthPrice) + q.frequencyHz * (plans[m].frequencyPrice - was.frequencyPrice);
-        }
-      }
-    }
-    for (const m of changedSet) quotedAt[m] = plans[m];
-    if (exactRound) for (let m = 0; m < M; m++) quotedAt[m] = plans[m];
+    // Quotes on changed servers move to first order; every few batches those and all that drifted
+    // before are priced exactly again.
+    if (batch % EXACT_EVERY === EXACT_EVERY - 1) requote(new Set([...changed, ...drifted]), true);
+    else requote(new Set(changed), false);
   }
   // Full re-plans (modes and splits free) of the servers whose members changed.
   for (const m of dirty) {
