@@ -139,23 +139,17 @@ export function pricedUplink(mem: Member, kind: UplinkKind, price: number, capHz
   return { cost: uplinkCost(u, b).cost + price * b, bandwidthHz: b };
 }
 
-const scratch = newBest();
+const costScratch = newPairPrice();
 
 /**
  * Lagrangian cost of one device on one server at given prices: min over its choices and
  * continuous decisions of its cost + prices × the budget it consumes. Exact (every inner
  * problem is solved to global optimality), so Σ over devices minus prices × budgets is a valid
- * lower bound on the optimum. When a cheaper lower bound (uplink with the whole bandwidth)
- * already reaches `cutoff`, that lower bound is returned instead: callers take minima over
- * servers, which stay valid lower bounds.
+ * lower bound on the optimum. When a lower bound already reaches `cutoff` (see prunedBelow), that
+ * bound is returned instead: callers take minima over servers, which stay valid lower bounds.
  */
 export function pricedDeviceCost(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number, cutoff = Infinity): number {
-  if (cutoff < Infinity && prunedBelow(ctx, server, device, frequencyPrice, cutoff, scratch)) return scratch.cost;
-  const mem = memberOf(ctx, server, device);
-  const s = ctx.instance.servers[server];
-  const bp = mem.uplinkBp ? pricedUplink(mem, 'bp', bandwidthPrice, s.bandwidthHz).cost : Infinity;
-  const zo = mem.uplinkZo ? pricedUplink(mem, 'zo', bandwidthPrice, s.bandwidthHz).cost : Infinity;
-  return bestCandidate(mem.groups, mem.loadScale, mem.computeDelayWeight, ctx.weights.energy * s.kappa, frequencyPrice, s.frequencyHz, bp, zo, Infinity, scratch).cost;
+  return pricePair(ctx, server, device, bandwidthPrice, frequencyPrice, cutoff, costScratch).cost;
 }
 
 /**
