@@ -5,8 +5,9 @@
 // is a lower bound on the optimum (weak duality; every φ is minimised exactly, or bounded below
 // where a pair is pruned). g is concave; its supergradient is demand − supply per budget.
 //
-// Maximised by multiplicative ascent from the primal's prices (ascendDual); every evaluation is
-// an exact g, and the best of those is the bound.
+// Maximised over λ and μ by multiplicative ascent from the primal's prices (ascendDual; seat
+// prices stay at 0 there, which only relaxes capacities); every evaluation is an exact g, and the
+// best of those is the bound.
 
 import { newPairPrice, pricePair, type PairPrice } from './pricing.js';
 import type { PlanContext } from './member.js';
@@ -23,7 +24,6 @@ export interface DualPoint {
   /** demand / supply − 1 per budget, under the devices' cheapest choices */
   excessBandwidth: Float64Array;
   excessFrequency: Float64Array;
-  excessSeat: Float64Array;
   /** per device, its cheapest server at these prices (−1 when none was priced exactly) */
   choice: Int32Array;
 }
@@ -35,7 +35,6 @@ export function evaluateDual(ctx: PlanContext, prices: DualPrices, capacity: num
   const N = ctx.models.length;
   const demandB = new Float64Array(M);
   const demandF = new Float64Array(M);
-  const demandS = new Float64Array(M);
   const choice = new Int32Array(N).fill(-1);
   const pair: PairPrice = newPairPrice();
   let value = 0;
@@ -63,7 +62,6 @@ export function evaluateDual(ctx: PlanContext, prices: DualPrices, capacity: num
     if (choice[n] >= 0) {
       demandB[choice[n]] += bestB;
       demandF[choice[n]] += bestF;
-      demandS[choice[n]] += 1;
     }
   }
   let payments = 0;
@@ -72,9 +70,8 @@ export function evaluateDual(ctx: PlanContext, prices: DualPrices, capacity: num
     payments += prices.bandwidth[m] * s.bandwidthHz + prices.frequency[m] * s.frequencyHz + prices.seat[m] * capacity[m];
     demandB[m] = demandB[m] / s.bandwidthHz - 1;
     demandF[m] = demandF[m] / s.frequencyHz - 1;
-    demandS[m] = demandS[m] / capacity[m] - 1;
   }
-  return { value: value - payments, excessBandwidth: demandB, excessFrequency: demandF, excessSeat: demandS, choice };
+  return { value: value - payments, excessBandwidth: demandB, excessFrequency: demandF, choice };
 }
 
 /**
