@@ -5,9 +5,9 @@
 
 import { edgeLoadPerLayer, type ModeOption } from './device-model.js';
 import { kindsOf, memberOf, uplinkOf, type Choice, type Member, type PlanContext } from './member.js';
-import { bestCandidate, newBest } from './pricing.js';
+import { bestCandidate, newBest, pricedUplink } from './pricing.js';
 import { frequencyForPrice, shareBandwidth, shareServerFrequency, unconstrainedFrequency, type EdgeLoad, type Split } from './shares.js';
-import { bandwidthForPrice, uplinkCost, type UplinkParams } from './uplink.js';
+import { uplinkCost, type UplinkParams } from './uplink.js';
 
 export type { Choice, Member, PlanContext };
 export { pricedDeviceCost, pricedLowerBound, pricedRow } from './pricing.js';
@@ -126,11 +126,7 @@ function enumerate(ctx: PlanContext, server: number, members: Member[], deadline
 /** Uplink cost plus bandwidth payment at a price, per uplink kind. */
 function uplinkAtPrice(mem: Member, bandwidthPrice: number, capHz: number): Map<'bp' | 'zo', number> {
   const out = new Map<'bp' | 'zo', number>();
-  for (const kind of kindsOf(mem)) {
-    const u = uplinkOf(mem, kind);
-    const b = bandwidthForPrice(u, bandwidthPrice, capHz);
-    out.set(kind, uplinkCost(u, b).cost + bandwidthPrice * b);
-  }
+  for (const kind of kindsOf(mem)) out.set(kind, pricedUplink(mem, kind, bandwidthPrice, capHz).cost);
   return out;
 }
 
