@@ -2,7 +2,7 @@
 // Run: npx tsx bench/blocks.ts   (seeded, deterministic instances; bounded runtime)
 
 import { gainFromDistanceM } from '../src/model/defaults.js';
-import { initGlpk } from '../src/solver/glpk.js';
+import { initGlpk } from '../src/solver/math/glpk.js';
 import { mulberry32 } from '../src/model/random.js';
 import { normalizeBlocksRequest, solveBlocks } from '../src/blocks/index.js';
 import type { BlocksRequest, TransformerBlocksModel } from '../src/blocks/request.js';

@@ -17,7 +17,7 @@ import { evaluate } from '../src/model/evaluate.js';
 import { generateRequest } from '../src/model/generator.js';
 import { solveAllocate } from '../src/solver/index.js';
 import { solvePaper } from '../src/solver/paper/index.js';
-import { initGlpk } from '../src/solver/glpk.js';
+import { initGlpk } from '../src/solver/math/glpk.js';
 import type { Instance, SolveOptions } from '../src/model/types.js';
 
 const quick = process.argv.includes('--quick');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initGlpk, solveLinearProgram } from '../src/solver/glpk.js';
+import { initGlpk, solveLinearProgram } from '../src/solver/math/glpk.js';
 import { normalizeBlocksRequest, solveBlocks } from '../src/blocks/index.js';
 import type { BlocksRequest } from '../src/blocks/request.js';
 import type { BlocksInput, BlocksResult } from '../src/blocks/types.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initGlpk, isGlpkReady, solveLinearProgram, type LinearProgram } from '../src/solver/glpk.js';
+import { initGlpk, isGlpkReady, solveLinearProgram, type LinearProgram } from '../src/solver/math/glpk.js';
 
 beforeAll(async () => {
   await initGlpk();

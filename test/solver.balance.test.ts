@@ -5,13 +5,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateRequest, TINY_PRESET } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
 import { effectiveWeights, evaluate, objectiveScales } from '../src/model/evaluate.js';
-import { buildDeviceModels } from '../src/solver/device-model.js';
-import { capacities, greedyAssociation, planAll, randomAssociation } from '../src/solver/association.js';
-import { balanceAssociation } from '../src/solver/balance.js';
+import { buildDeviceModels } from '../src/solver/pricing/device-model.js';
+import { capacities, greedyAssociation, planAll, randomAssociation } from '../src/solver/association/association.js';
+import { balanceAssociation } from '../src/solver/association/balance.js';
 import { decisionsOf } from '../src/solver/baselines.js';
-import { initGlpk } from '../src/solver/glpk.js';
+import { initGlpk } from '../src/solver/math/glpk.js';
 import { mulberry32 } from '../src/model/random.js';
-import { createPlanContext } from '../src/solver/member.js';
+import { createPlanContext } from '../src/solver/pricing/member.js';
 import { exhaustiveReference } from './reference/exhaustive.js';
 
 beforeAll(async () => {

@@ -5,12 +5,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateRequest, TINY_PRESET } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
 import { effectiveWeights, objectiveScales } from '../src/model/evaluate.js';
-import { buildDeviceModels } from '../src/solver/device-model.js';
-import { greedyAssociation, planAll } from '../src/solver/association.js';
-import { dualValue, lagrangianBound } from '../src/solver/bound.js';
-import { initGlpk } from '../src/solver/glpk.js';
+import { buildDeviceModels } from '../src/solver/pricing/device-model.js';
+import { greedyAssociation, planAll } from '../src/solver/association/association.js';
+import { dualValue, lagrangianBound } from '../src/solver/bound/bound.js';
+import { initGlpk } from '../src/solver/math/glpk.js';
 import { mulberry32 } from '../src/model/random.js';
-import { createPlanContext, type PlanContext } from '../src/solver/member.js';
+import { createPlanContext, type PlanContext } from '../src/solver/pricing/member.js';
 import { exhaustiveReference } from './reference/exhaustive.js';
 
 beforeAll(async () => {

@@ -14,7 +14,7 @@ import { peakMemoryBytes } from '../src/model/cost.js';
 import { evaluate, referenceDecisions } from '../src/model/evaluate.js';
 import type { AllocateRequest } from '../src/model/request.js';
 import type { Instance, SolveOptions } from '../src/model/types.js';
-import { initGlpk } from '../src/solver/glpk.js';
+import { initGlpk } from '../src/solver/math/glpk.js';
 import { solvePaper } from '../src/solver/paper/index.js';
 import { exhaustiveReference } from './reference/exhaustive.js';
 

@@ -32,13 +32,13 @@ import { peakMemoryBytes } from '../src/model/cost.js';
 import { mulberry32 } from '../src/model/random.js';
 import type { AllocateRequest } from '../src/model/request.js';
 import type { DeviceDecision, Instance, TrainingMode } from '../src/model/types.js';
-import { buildDeviceModels, edgeLoadPerLayer } from '../src/solver/device-model.js';
-import { capacities, greedyAssociation, planAll } from '../src/solver/association.js';
-import { initGlpk } from '../src/solver/glpk.js';
-import { createPlanContext, kindsOf, memberOf, uplinkOf, type PlanContext, type UplinkKind } from '../src/solver/member.js';
-import { newPairPrice, pricedDeviceCost, pricedLowerBound, pricePair } from '../src/solver/pricing.js';
-import { uplinkCost } from '../src/solver/uplink.js';
-import { evaluateDual, type DualPrices } from '../src/solver/dual.js';
+import { buildDeviceModels, edgeLoadPerLayer } from '../src/solver/pricing/device-model.js';
+import { capacities, greedyAssociation, planAll } from '../src/solver/association/association.js';
+import { initGlpk } from '../src/solver/math/glpk.js';
+import { createPlanContext, kindsOf, memberOf, uplinkOf, type PlanContext, type UplinkKind } from '../src/solver/pricing/member.js';
+import { newPairPrice, pricedDeviceCost, pricedLowerBound, pricePair } from '../src/solver/pricing/kernel.js';
+import { uplinkCost } from '../src/solver/resources/uplink.js';
+import { evaluateDual, type DualPrices } from '../src/solver/bound/dual.js';
 import { exhaustiveReference, goldenMinLog } from './reference/exhaustive.js';
 
 const AGREE = 1e-7; // kernel vs brute force, relative

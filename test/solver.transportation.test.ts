@@ -1,8 +1,8 @@
 // The capacitated device-to-server assignment: GLPK's LP (integral by total unimodularity)
 // against brute-force enumeration, and the large-instance fallback for feasibility.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initGlpk } from '../src/solver/glpk.js';
-import { GLPK_TRANSPORT_LIMIT, solveTransportation } from '../src/solver/transportation.js';
+import { initGlpk } from '../src/solver/math/glpk.js';
+import { GLPK_TRANSPORT_LIMIT, solveTransportation } from '../src/solver/association/transportation.js';
 import { mulberry32 } from '../src/model/random.js';
 
 beforeAll(async () => {

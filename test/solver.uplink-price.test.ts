@@ -2,8 +2,8 @@
 // search of cost(b) + price·b over log b, on random parameters spanning every power regime:
 // pinned at the minimum, interior, pinned at the maximum, and zero delay or energy weights.
 import { describe, expect, it } from 'vitest';
-import { bandwidthForPrice, uplinkCost, type UplinkParams } from '../src/solver/uplink.js';
-import { goldenSectionMin } from '../src/solver/numeric.js';
+import { bandwidthForPrice, uplinkCost, type UplinkParams } from '../src/solver/resources/uplink.js';
+import { goldenSectionMin } from '../src/solver/math/numeric.js';
 import { mulberry32 } from '../src/model/random.js';
 
 describe('bandwidthForPrice', () => {

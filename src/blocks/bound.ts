@@ -15,9 +15,9 @@
 // with round latency ≤ T satisfies these rows, so LP infeasibility at T proves T < optimum, and
 // bisection on T over LP feasibility gives a valid bound.
 
-import { type LinearProgram, type LinearRow, solveLinearProgram } from '../solver/glpk.js';
+import { type LinearProgram, type LinearRow, solveLinearProgram } from '../solver/math/glpk.js';
 import type { BlocksModel } from './cost.js';
-import { goldenSectionMin } from '../solver/numeric.js';
+import { goldenSectionMin } from '../solver/math/numeric.js';
 
 const SLOPES = 4;
 

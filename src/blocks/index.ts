@@ -2,7 +2,7 @@
 // GLPK (for the reported LP bound) must have been initialised in the calling thread with
 // `await initGlpk()`; without it the bound falls back to the combinatorial one.
 
-import { isGlpkReady } from '../solver/glpk.js';
+import { isGlpkReady } from '../solver/math/glpk.js';
 import { equalBandwidth, publication, roundRobin, singleDevice, type BaselineOutcome } from './baselines.js';
 import { lpBound } from './bound.js';
 import { BlocksModel, evaluateOptimalSplit } from './cost.js';

@@ -13,14 +13,14 @@ import {
   improveAssociation,
   planAll,
   type Solution,
-} from './association.js';
-import { balanceAssociation } from './balance.js';
+} from './association/association.js';
+import { balanceAssociation } from './association/balance.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
-import { lagrangianBound } from './bound.js';
-import { buildDeviceModels } from './device-model.js';
-import { deadlineCertificate, provenInfeasibilities } from './feasibility.js';
+import { lagrangianBound } from './bound/bound.js';
+import { buildDeviceModels } from './pricing/device-model.js';
+import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.js';
 import { allocationsOf, scored } from './result.js';
-import { createPlanContext, type PlanContext } from './member.js';
+import { createPlanContext, type PlanContext } from './pricing/member.js';
 
 /** Per-server (mode, split) combinations enumerated exhaustively. */
 const EXACT_LIMIT = 5000;

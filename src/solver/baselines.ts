@@ -4,10 +4,10 @@
 
 import { deviceTerms, effectiveWeights, referenceDecisions } from '../model/evaluate.js';
 import type { DeviceDecision, Instance, Totals } from '../model/types.js';
-import { greedyAssociation, planAll, randomAssociation, type Solution } from './association.js';
-import type { DeviceModel } from './device-model.js';
+import { greedyAssociation, planAll, randomAssociation, type Solution } from './association/association.js';
+import type { DeviceModel } from './pricing/device-model.js';
 import { mulberry32 } from '../model/random.js';
-import { choicesOf, newMemberCache, type PlanContext } from './member.js';
+import { choicesOf, newMemberCache, type PlanContext } from './pricing/member.js';
 
 export interface BaselineSolution {
   name: string;

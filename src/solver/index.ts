@@ -2,7 +2,7 @@
 // GLPK is loaded once per thread (it is WebAssembly); call this from a worker thread.
 import type { AllocateResult, Instance, SolveOptions } from '../model/types.js';
 import { solveAuto } from './auto.js';
-import { initGlpk } from './glpk.js';
+import { initGlpk } from './math/glpk.js';
 
 import { MODEL_VERSION, SOLVER_VERSION } from './version.js';
 

@@ -4,7 +4,7 @@ import { threadId } from 'node:worker_threads';
 import { solveBlocks } from '../blocks/index.js';
 import type { BlocksInput } from '../blocks/types.js';
 import type { Instance, SolveOptions } from '../model/types.js';
-import { initGlpk, isGlpkReady } from '../solver/glpk.js';
+import { initGlpk, isGlpkReady } from '../solver/math/glpk.js';
 import { solveAllocate } from '../solver/index.js';
 import { remainingLimitMs } from './time-budget.js';
 

@@ -18,10 +18,10 @@
 // 1/|servers|, plus the current χ with larger first penalties (see below). Each resulting binary
 // χ is re-split exactly and scored with evaluate(); the best one is kept.
 
-import { isGlpkReady, solveLinearProgram, type LinearProgram, type LinearTerm } from '../glpk.js';
-import { edgeLoadPerLayer } from '../device-model.js';
-import { frequencyForPrice } from '../shares.js';
-import { bandwidthForPrice, uplinkCost } from '../uplink.js';
+import { isGlpkReady, solveLinearProgram, type LinearProgram, type LinearTerm } from '../math/glpk.js';
+import { edgeLoadPerLayer } from '../pricing/device-model.js';
+import { frequencyForPrice } from '../resources/shares.js';
+import { bandwidthForPrice, uplinkCost } from '../resources/uplink.js';
 import { exactResources, score, uplinkOf, weightsOf, type PaperContext, type Scored } from './context.js';
 
 /** First penalty weight, relative to the mean priced cost of a device. */

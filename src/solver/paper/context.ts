@@ -19,10 +19,10 @@ import {
   type DeviceModel,
   type ModeOption,
   type Weights,
-} from '../device-model.js';
-import { provenInfeasibilities } from '../feasibility.js';
-import { shareBandwidth, shareServerFrequency } from '../shares.js';
-import { rateBps, uplinkCost, type UplinkParams } from '../uplink.js';
+} from '../pricing/device-model.js';
+import { provenInfeasibilities } from '../bound/feasibility.js';
+import { shareBandwidth, shareServerFrequency } from '../resources/shares.js';
+import { rateBps, uplinkCost, type UplinkParams } from '../resources/uplink.js';
 
 /** One device as the publication's method sees it: one training mode, a contiguous split range. */
 export interface PaperDevice {

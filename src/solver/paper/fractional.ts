@@ -21,8 +21,8 @@
 
 import { deviceTerms } from '../../model/evaluate.js';
 import type { DeviceDecision } from '../../model/types.js';
-import { stabilityCost } from '../device-model.js';
-import { rootIncreasingNewton } from '../numeric.js';
+import { stabilityCost } from '../pricing/device-model.js';
+import { rootIncreasingNewton } from '../math/numeric.js';
 import {
   bandwidthSplits,
   edgePerLayer,

@@ -1,7 +1,7 @@
 // A server's two shared budgets. Both are separable convex resource-allocation problems with
 // one coupling row, solved exactly by bisection on that row's multiplier (the price).
 
-import { rootDecreasingLog } from './numeric.js';
+import { rootDecreasingLog } from '../math/numeric.js';
 import { MIN_SHARE, bandwidthForPrice, uplinkSlope, type UplinkParams } from './uplink.js';
 
 export interface Split {

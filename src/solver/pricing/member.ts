@@ -2,7 +2,7 @@
 // costs, and, per server, its uplink and its edge load. Built once per (server, device, deadline
 // multiplier) and memoised in the plan context: everything hot in the solver reads these.
 
-import type { Instance } from '../model/types.js';
+import type { Instance } from '../../model/types.js';
 import {
   delayWeights,
   localCost,
@@ -13,8 +13,8 @@ import {
   type DeviceModel,
   type Weights,
 } from './device-model.js';
-import type { Split } from './shares.js';
-import { uplinkCost, type UplinkParams } from './uplink.js';
+import type { Split } from '../resources/shares.js';
+import { uplinkCost, type UplinkParams } from '../resources/uplink.js';
 
 export interface PlanContext {
   instance: Instance;

@@ -2,9 +2,9 @@
 // layer at the optimal local frequency, per-server uplink parameters, per-server edge loads,
 // stability, and the (mode, split) options memory allows.
 
-import { modeKey, modeWorkload, peakMemoryBytes, stabilityBound, type ModeWorkload } from '../model/cost.js';
-import type { Device, Instance, TrainingMode } from '../model/types.js';
-import type { UplinkParams } from './uplink.js';
+import { modeKey, modeWorkload, peakMemoryBytes, stabilityBound, type ModeWorkload } from '../../model/cost.js';
+import type { Device, Instance, TrainingMode } from '../../model/types.js';
+import type { UplinkParams } from '../resources/uplink.js';
 
 export interface Weights {
   delay: number;

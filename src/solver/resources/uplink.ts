@@ -3,7 +3,7 @@
 // as a function of bandwidth (power re-optimised) it is convex and decreasing, which is what
 // lets one multiplier per server price the bandwidth budget exactly.
 
-import { inversePhi, rootDecreasingLog } from './numeric.js';
+import { inversePhi, rootDecreasingLog } from '../math/numeric.js';
 
 export interface UplinkParams {
   /** bits per step times the step multiplier */

@@ -9,8 +9,8 @@
 // prices stay at 0 there, which only relaxes capacities); every evaluation is an exact g, and the
 // best of those is the bound.
 
-import { newPairPrice, pricePair, type PairPrice } from './pricing.js';
-import type { PlanContext } from './member.js';
+import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
+import type { PlanContext } from '../pricing/member.js';
 
 export interface DualPrices {
   bandwidth: Float64Array;

@@ -3,11 +3,11 @@
 // non-negative prices, Σ_n min_m φ_nm − Σ_m (λ_m·W_m + μ_m·F_m) ≤ optimum (weak duality), provided
 // φ is minimised exactly (or bounded below: see pricedDeviceCost). Deadlines are dropped (a relaxation).
 
-import { pricedDeviceCost, pricedLowerBound, pricedRow, type PlanContext } from './server-plan.js';
-import { capacities } from './association.js';
+import { pricedDeviceCost, pricedLowerBound, pricedRow, type PlanContext } from '../resources/server-plan.js';
+import { capacities } from '../association/association.js';
 import { ascendDual } from './dual.js';
-import { goldenSectionMin } from './numeric.js';
-import { GLPK_TRANSPORT_LIMIT, solveTransportation } from './transportation.js';
+import { goldenSectionMin } from '../math/numeric.js';
+import { GLPK_TRANSPORT_LIMIT, solveTransportation } from '../association/transportation.js';
 
 export interface Prices {
   bandwidth: number[];

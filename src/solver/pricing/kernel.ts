@@ -9,7 +9,7 @@
 // - the uplink with the whole bandwidth bounds the priced uplink from below (λ·b ≥ 0, the cost
 //   falls with b), so a device whose bound already reaches a caller's cutoff costs no root solve.
 
-import { MIN_SHARE, bandwidthForPrice, uplinkCost } from './uplink.js';
+import { MIN_SHARE, bandwidthForPrice, uplinkCost } from '../resources/uplink.js';
 import { choicesOf, floorsOf, memberOf, uplinkOf, type EdgeGroup, type Member, type PlanContext, type UplinkKind } from './member.js';
 
 /** Frequency chosen by the last edgePriced() call (a side channel; a typed slot, so writing it allocates nothing). */

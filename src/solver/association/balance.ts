@@ -15,11 +15,11 @@
 
 import type { Solution } from './association.js';
 import { capacities } from './association.js';
-import { edgeLoadPerLayer } from './device-model.js';
-import { memberOf, uplinkOf, type Choice, type PlanContext } from './member.js';
-import { newPairPrice, pricePair } from './pricing.js';
-import { assembleServer, planServer, type ServerPlan } from './server-plan.js';
-import { uplinkSlope, type UplinkParams } from './uplink.js';
+import { edgeLoadPerLayer } from '../pricing/device-model.js';
+import { memberOf, uplinkOf, type Choice, type PlanContext } from '../pricing/member.js';
+import { newPairPrice, pricePair } from '../pricing/kernel.js';
+import { assembleServer, planServer, type ServerPlan } from '../resources/server-plan.js';
+import { uplinkSlope, type UplinkParams } from '../resources/uplink.js';
 
 /** Servers quoted per device: its strongest-gain ones (plus its own). */
 const CANDIDATE_SERVERS = 12;

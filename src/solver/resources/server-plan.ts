@@ -3,14 +3,14 @@
 // (mode, split) combinations are few; otherwise price-guided choices polished by coordinate
 // descent with exact re-splits.
 
-import { edgeLoadPerLayer, type ModeOption } from './device-model.js';
-import { kindsOf, memberOf, uplinkOf, type Choice, type Member, type PlanContext } from './member.js';
-import { bestCandidate, newBest, pricedUplink } from './pricing.js';
+import { edgeLoadPerLayer, type ModeOption } from '../pricing/device-model.js';
+import { kindsOf, memberOf, uplinkOf, type Choice, type Member, type PlanContext } from '../pricing/member.js';
+import { bestCandidate, newBest, pricedUplink } from '../pricing/kernel.js';
 import { frequencyForPrice, shareBandwidth, shareServerFrequency, unconstrainedFrequency, type EdgeLoad, type Split } from './shares.js';
 import { uplinkCost, type UplinkParams } from './uplink.js';
 
 export type { Choice, Member, PlanContext };
-export { pricedDeviceCost, pricedLowerBound, pricedRow } from './pricing.js';
+export { pricedDeviceCost, pricedLowerBound, pricedRow } from '../pricing/kernel.js';
 
 export interface DevicePlan {
   device: number;

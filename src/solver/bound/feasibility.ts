@@ -2,10 +2,10 @@
 // mode, a device that misses its deadline even alone on its best server with every budget, or
 // more devices than the servers they can reach can take.
 
-import { modeWorkload } from '../model/cost.js';
-import type { InfeasibilityOut, Instance } from '../model/types.js';
-import type { DeviceModel } from './device-model.js';
-import { goldenSectionMin } from './numeric.js';
+import { modeWorkload } from '../../model/cost.js';
+import type { InfeasibilityOut, Instance } from '../../model/types.js';
+import type { DeviceModel } from '../pricing/device-model.js';
+import { goldenSectionMin } from '../math/numeric.js';
 
 /** Fastest possible step of a device: max frequency and power, a whole server to itself. */
 export function minimumDelayS(instance: Instance, dm: DeviceModel): number {

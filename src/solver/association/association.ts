@@ -3,8 +3,8 @@
 // their priced cost on each server (a transportation problem when servers have capacities),
 // then move/swap devices with exact re-planning of the two servers involved.
 
-import type { PlanContext, ServerPlan } from './server-plan.js';
-import { planServer, pricedDeviceCost, pricedRow } from './server-plan.js';
+import type { PlanContext, ServerPlan } from '../resources/server-plan.js';
+import { planServer, pricedDeviceCost, pricedRow } from '../resources/server-plan.js';
 import { solveTransportation } from './transportation.js';
 
 export interface Solution {

@@ -3,7 +3,7 @@
 // integral optimum. Large instances use a regret-greedy plus exchange pass instead: GLPK is slow
 // on big assignment LPs and the caller always holds a feasible answer anyway.
 
-import { solveLinearProgram, type LinearProgram } from './glpk.js';
+import { solveLinearProgram, type LinearProgram } from '../math/glpk.js';
 
 /** Largest number of finite (device, server) pairs handed to GLPK. */
 export const GLPK_TRANSPORT_LIMIT = 6000;
