@@ -31,6 +31,16 @@ function nonNegative(value: unknown, field: string): number {
   return v;
 }
 
+/**
+ * A count of FLOPs, bytes or bits: 0, or at least 1. A fraction of a bit is no physical size, and
+ * denormal sizes underflow the rate arithmetic (5e-324 bits made a zero rate and an infinite upload).
+ */
+function countOrZero(value: unknown, field: string): number {
+  const v = nonNegative(value, field);
+  check(v === 0 || v >= 1, field, 'must be 0 or at least 1');
+  return v;
+}
+
 function integerIn(value: unknown, lo: number, hi: number, field: string): number {
   const v = finite(value, field);
   check(Number.isInteger(v), field, 'must be an integer');
@@ -67,20 +77,20 @@ function normalizeModel(model: unknown): { blocks: Block[]; weightBytes: number 
       const path = `model.blocks[${i}]`;
       check(isObject(b), path, 'must be an object');
       return {
-        forwardFlops: nonNegative(b.forwardFlops, `${path}.forwardFlops`),
-        backwardFlops: nonNegative(b.backwardFlops, `${path}.backwardFlops`),
-        activationBytes: nonNegative(b.activationBytes, `${path}.activationBytes`),
-        bits: nonNegative(b.bits, `${path}.bits`),
+        forwardFlops: countOrZero(b.forwardFlops, `${path}.forwardFlops`),
+        backwardFlops: countOrZero(b.backwardFlops, `${path}.backwardFlops`),
+        activationBytes: countOrZero(b.activationBytes, `${path}.activationBytes`),
+        bits: countOrZero(b.bits, `${path}.bits`),
       };
     });
-    return { blocks, weightBytes: nonNegative(model.weightBytes, 'model.weightBytes') };
+    return { blocks, weightBytes: countOrZero(model.weightBytes, 'model.weightBytes') };
   }
   const m = model as Partial<TransformerBlocksModel>;
   return transformerBlocks({
     layers: integerIn(m.layers, 1, MAX_BLOCKS, 'model.layers'),
-    hiddenSize: integerIn(m.hiddenSize, 1, 1e7, 'model.hiddenSize'),
-    tokens: integerIn(m.tokens, 1, 1e8, 'model.tokens'),
-    batchSize: integerIn(m.batchSize, 1, 1e8, 'model.batchSize'),
+    hiddenSize: integerIn(m.hiddenSize, 1, 1e6, 'model.hiddenSize'),
+    tokens: integerIn(m.tokens, 1, 1e7, 'model.tokens'),
+    batchSize: integerIn(m.batchSize, 1, 1e6, 'model.batchSize'),
     bytesPerActivation: positive(m.bytesPerActivation ?? DEFAULTS.bytesPerActivation, 'model.bytesPerActivation'),
     adapterRank: positive(m.adapterRank ?? DEFAULTS.adapterRank, 'model.adapterRank'),
   });
@@ -99,7 +109,7 @@ function normalizeDevices(devices: unknown): BlocksDevice[] {
     return {
       id: d.id,
       flopsPerSecond: positive(d.flopsPerSecond, `${path}.flopsPerSecond`),
-      memoryBytes: nonNegative(d.memoryBytes, `${path}.memoryBytes`),
+      memoryBytes: countOrZero(d.memoryBytes, `${path}.memoryBytes`),
       powerW: positive(d.powerW, `${path}.powerW`),
       channelGain: positive(d.channelGain, `${path}.channelGain`),
     };

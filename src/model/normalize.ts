@@ -16,6 +16,9 @@ export class InputError extends Error {
   }
 }
 
+/** Smallest positive linear channel gain accepted (the schema allows 0 and [this, 1]). */
+export const MIN_POSITIVE_GAIN = 1e-30;
+
 function check(cond: boolean, field: string, reason: string): asserts cond {
   if (!cond) throw new InputError(field, reason);
 }
@@ -126,6 +129,8 @@ function normalizeDevice(
       const m = serverIndex.get(serverId);
       check(m !== undefined, `${path}.channelGains.${serverId}`, 'unknown server id');
       gains[m] = nonNegative(gain, `${path}.channelGains.${serverId}`);
+      // Below 1e-30 (300 dB of path loss) rates underflow against the noise floor: 0 says "no link".
+      check(gains[m] === 0 || gains[m] >= MIN_POSITIVE_GAIN, `${path}.channelGains.${serverId}`, `must be 0 (no link) or at least ${MIN_POSITIVE_GAIN}`);
     }
   } else {
     check(d.position !== undefined, path, 'needs channelGains or position');

@@ -11,9 +11,10 @@ const MAX_DEVICES = 5000;
 const MAX_SERVERS = 500;
 
 const Id = (what: string) => Type.String({ minLength: 1, maxLength: 128, description: `${what} identifier, unique in the request` });
-const Positive = (description: string) => Type.Number({ exclusiveMinimum: 0, description });
-const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
-const PositiveInteger = (description: string) => Type.Integer({ minimum: 1, description });
+// Physically meaningful ranges, generous around reality: absurd values are a 400 naming the field,
+// and every product the cost model forms from accepted values stays finite (test/fuzz.http.test.ts).
+const Between = (minimum: number, maximum: number, description: string) => Type.Number({ minimum, maximum, description });
+const IntegerBetween = (minimum: number, maximum: number, description: string) => Type.Integer({ minimum, maximum, description });
 
 // ---------------------------------------------------------------------------------------------
 // Request
@@ -21,13 +22,13 @@ const PositiveInteger = (description: string) => Type.Integer({ minimum: 1, desc
 export const ModelSpecSchema = Type.Object(
   {
     layers: Type.Integer({ minimum: 2, maximum: 100_000, description: 'transformer layers Υ' }),
-    hiddenSize: PositiveInteger('hidden size h'),
-    batchSize: PositiveInteger('batch size B, samples per iteration'),
-    bytesPerActivation: Type.Optional(Positive('bytes per parameter / activation value s; default 2 (16-bit)')),
-    weightBytesPerLayer: Type.Optional(Positive('frozen weight bytes per layer w; default 12·h²·s')),
-    adapterRank: Type.Optional(PositiveInteger('LoRA rank r; default 16')),
-    adapterParamsPerLayer: Type.Optional(Positive('trainable adapter parameters per layer A; default 2·r·h')),
-    zerothOrderStepMultiplier: Type.Optional(Positive('ζ: how many more steps zeroth-order training needs; default 20')),
+    hiddenSize: IntegerBetween(1, 1e6, 'hidden size h'),
+    batchSize: IntegerBetween(1, 1e6, 'batch size B, samples per iteration'),
+    bytesPerActivation: Type.Optional(Between(0.125, 16, 'bytes per parameter / activation value s (0.125 = 1 bit); default 2 (16-bit)')),
+    weightBytesPerLayer: Type.Optional(Between(1, 1e15, 'frozen weight bytes per layer w, bytes; default 12·h²·s')),
+    adapterRank: Type.Optional(IntegerBetween(1, 1e6, 'LoRA rank r; default 16')),
+    adapterParamsPerLayer: Type.Optional(Between(1, 1e12, 'trainable adapter parameters per layer A, parameters; default 2·r·h')),
+    zerothOrderStepMultiplier: Type.Optional(Between(0.01, 1e6, 'ζ: how many more steps zeroth-order training needs (dimensionless); default 20')),
   },
   { $id: 'ModelSpec', additionalProperties: false, description: 'The transformer being fine-tuned (SPEC §1.1, §3)' },
 );
@@ -35,35 +36,35 @@ export const ModelSpecSchema = Type.Object(
 export const DeviceSpecSchema = Type.Object(
   {
     id: Id('device'),
-    gpuCores: Positive('GPU cores C_n'),
-    flopsPerCycle: Positive('FLOPs per cycle per core D_n'),
-    maxFrequencyHz: Positive('maximum GPU frequency f_max, hertz'),
-    minFrequencyHz: Type.Optional(NonNegative('minimum GPU frequency f_min, hertz; default 0')),
-    maxPowerW: Positive('maximum transmit power p_max, watts'),
-    minPowerW: Type.Optional(NonNegative('minimum transmit power p_min, watts; default 0')),
-    kappa: Positive('power coefficient κ_n, watts per (cycle/s)³'),
-    tokens: PositiveInteger('token (sequence) length d_n, tokens'),
-    samples: PositiveInteger('local training samples k_n'),
+    gpuCores: Between(1, 1e6, 'GPU cores C_n, cores'),
+    flopsPerCycle: Between(1e-3, 1e5, 'FLOPs per cycle per core D_n, FLOPs/cycle'),
+    maxFrequencyHz: Between(1e6, 1e11, 'maximum GPU frequency f_max, hertz'),
+    minFrequencyHz: Type.Optional(Between(0, 1e11, 'minimum GPU frequency f_min, hertz; default 0')),
+    maxPowerW: Between(1e-6, 1e3, 'maximum transmit power p_max, watts'),
+    minPowerW: Type.Optional(Between(0, 1e3, 'minimum transmit power p_min, watts; default 0')),
+    kappa: Between(1e-40, 1e-20, 'power coefficient κ_n, watts per (cycle/s)³'),
+    tokens: IntegerBetween(1, 1e7, 'token (sequence) length d_n, tokens'),
+    samples: IntegerBetween(1, 1e12, 'local training samples k_n'),
     channelGains: Type.Optional(
-      Type.Record(Type.String(), NonNegative('linear channel gain (dimensionless)'), {
+      Type.Record(Type.String(), Between(0, 1, 'linear channel gain (dimensionless): 0 = no link, otherwise at least 1e-30'), {
         maxProperties: MAX_SERVERS,
         description: 'linear channel gain to each server, keyed by server id; alternative to position',
       }),
     ),
     position: Type.Optional(refTo(PositionSchema)), // gains then derived by SPEC path loss
-    uplinkBits: Type.Optional(Positive('cut-layer payload per iteration, bits; default B·d·h·8·bytesPerActivation')),
-    minSplitLayer: Type.Optional(PositiveInteger('smallest allowed split layer α_min (layers trained locally); default 1')),
-    maxSplitLayer: Type.Optional(PositiveInteger('largest allowed split layer α_max; default layers − 1')),
-    deadlineS: Type.Optional(Positive('deadline on the per-iteration delay, seconds')),
-    memoryBytes: Type.Optional(Positive('device memory available for training, bytes (SPEC §3)')),
+    uplinkBits: Type.Optional(Between(1, 1e18, 'cut-layer payload per iteration, bits; default B·d·h·8·bytesPerActivation')),
+    minSplitLayer: Type.Optional(IntegerBetween(1, 100_000, 'smallest allowed split layer α_min (layers trained locally); default 1')),
+    maxSplitLayer: Type.Optional(IntegerBetween(1, 100_000, 'largest allowed split layer α_max; default layers − 1')),
+    deadlineS: Type.Optional(Between(1e-6, 1e9, 'deadline on the per-iteration delay, seconds')),
+    memoryBytes: Type.Optional(Between(1, 1e15, 'device memory available for training, bytes (SPEC §3)')),
     inferenceOnly: Type.Optional(Type.Boolean({ description: 'device cannot back-propagate: forces zeroth-order; default false' })),
     trainingMode: Type.Optional(
       Type.Enum(['backprop', 'zeroth-order', 'auto'], { description: 'on-device training mode; default auto (solver chooses)' }),
     ),
-    queries: Type.Optional(PositiveInteger('zeroth-order queries q (must divide batchSize); default: solver chooses')),
-    parallelism: Type.Optional(PositiveInteger('zeroth-order evaluations per forward call P (must divide 2q); default: solver chooses')),
-    callOverheadS: Type.Optional(NonNegative('zeroth-order per-forward-call overhead τ, seconds; default 0.01')),
-    activationBytesPerLayer: Type.Optional(Positive('stored activation bytes per layer a_n (backprop); default B·d·(34·h + 5·H·d)')),
+    queries: Type.Optional(IntegerBetween(1, 1e6, 'zeroth-order queries q (must divide batchSize); default: solver chooses')),
+    parallelism: Type.Optional(IntegerBetween(1, 2e6, 'zeroth-order evaluations per forward call P (must divide 2q); default: solver chooses')),
+    callOverheadS: Type.Optional(Between(0, 1e3, 'zeroth-order per-forward-call overhead τ, seconds; default 0.01')),
+    activationBytesPerLayer: Type.Optional(Between(1, 1e15, 'stored activation bytes per layer a_n (backprop), bytes; default B·d·(34·h + 5·H·d)')),
   },
   { $id: 'DeviceSpec', additionalProperties: false, description: 'A mobile device taking part in fine-tuning' },
 );
@@ -71,12 +72,12 @@ export const DeviceSpecSchema = Type.Object(
 export const ServerSpecSchema = Type.Object(
   {
     id: Id('server'),
-    gpuCores: Positive('GPU cores C_m'),
-    flopsPerCycle: Positive('FLOPs per cycle per core D_m'),
-    frequencyHz: Positive('total GPU frequency F_m shared among its devices, hertz'),
-    bandwidthHz: Positive('total uplink bandwidth W_m shared among its devices, hertz'),
-    kappa: NonNegative('power coefficient κ_m, watts per (cycle/s)³'),
-    maxDevices: Type.Optional(PositiveInteger('most devices this server may serve; default unlimited')),
+    gpuCores: Between(1, 1e7, 'GPU cores C_m, cores'),
+    flopsPerCycle: Between(1e-3, 1e5, 'FLOPs per cycle per core D_m, FLOPs/cycle'),
+    frequencyHz: Between(1e6, 1e11, 'total GPU frequency F_m shared among its devices, hertz'),
+    bandwidthHz: Between(1e3, 1e11, 'total uplink bandwidth W_m shared among its devices, hertz'),
+    kappa: Between(0, 1e-20, 'power coefficient κ_m, watts per (cycle/s)³'),
+    maxDevices: Type.Optional(IntegerBetween(1, 1e9, 'most devices this server may serve; default unlimited')),
     position: Type.Optional(refTo(PositionSchema)),
   },
   { $id: 'ServerSpec', additionalProperties: false, description: 'An edge server' },
@@ -84,7 +85,7 @@ export const ServerSpecSchema = Type.Object(
 
 export const ChannelSpecSchema = Type.Object(
   {
-    noiseDbmPerHz: Type.Optional(Type.Number({ description: 'noise power spectral density N_0, dBm/Hz; default −174' })),
+    noiseDbmPerHz: Type.Optional(Type.Number({ minimum: -250, maximum: -50, description: 'noise power spectral density N_0, dBm/Hz; default −174' })),
   },
   { $id: 'ChannelSpec', additionalProperties: false, description: 'Radio channel' },
 );
@@ -94,15 +95,15 @@ export const ObjectiveSpecSchema = Type.Object(
     weights: Type.Optional(
       Type.Object(
         {
-          delay: Type.Optional(NonNegative('ω_t, weight of total delay; default 1')),
-          energy: Type.Optional(NonNegative('ω_e, weight of total energy; default 1')),
-          stability: Type.Optional(NonNegative('ω_s, weight of total stability bound; default 1')),
+          delay: Type.Optional(Between(0, 1e9, 'ω_t, weight of total delay; default 1')),
+          energy: Type.Optional(Between(0, 1e9, 'ω_e, weight of total energy; default 1')),
+          stability: Type.Optional(Between(0, 1e9, 'ω_s, weight of total stability bound; default 1')),
         },
         { additionalProperties: false, description: 'objective weights (dimensionless when normalize is true)' },
       ),
     ),
     normalize: Type.Optional(Type.Boolean({ description: 'divide each sum by its value at the reference point; default true' })),
-    lipschitz: Type.Optional(Positive('Lipschitz constant L of the stability bound; default 1')),
+    lipschitz: Type.Optional(Between(1e-6, 1e6, 'Lipschitz constant L of the stability bound (dimensionless); default 1')),
     includeUplinkDelay: Type.Optional(
       Type.Boolean({ description: 'count uplink delay in device delay; default true (false reproduces the publication)' }),
     ),

@@ -10,18 +10,18 @@ import type { CacheOutcome } from '../services/types.js';
 import { ChannelSpecSchema, SolverInfoSchema } from './allocate.js';
 import type { Expect, Same } from './common.js';
 
-const Positive = (description: string) => Type.Number({ exclusiveMinimum: 0, description });
-const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
+// Physically meaningful ranges, generous around reality (see allocate.ts).
+const Between = (minimum: number, maximum: number, description: string) => Type.Number({ minimum, maximum, description });
 
 // ---------------------------------------------------------------------------------------------
 // Request
 
 export const BlockSpecSchema = Type.Object(
   {
-    forwardFlops: NonNegative('forward FLOPs of the layer φ_i, FLOPs per round'),
-    backwardFlops: NonNegative('backward FLOPs of the layer β_i, FLOPs per round'),
-    activationBytes: NonNegative('activation memory the layer stores for back-propagation a_i, bytes'),
-    bits: NonNegative('size of the updated block uploaded to the server σ_i, bits'),
+    forwardFlops: Between(0, 1e27, 'forward FLOPs of the layer φ_i, FLOPs per round: 0 or at least 1'),
+    backwardFlops: Between(0, 1e27, 'backward FLOPs of the layer β_i, FLOPs per round: 0 or at least 1'),
+    activationBytes: Between(0, 1e15, 'activation memory the layer stores for back-propagation a_i, bytes: 0 or at least 1'),
+    bits: Between(0, 1e18, 'size of the updated block uploaded to the server σ_i, bits: 0 or at least 1'),
   },
   { $id: 'BlockSpec', additionalProperties: false, description: 'One trainable block (one layer), explicit form' },
 );
@@ -33,7 +33,7 @@ export const ExplicitBlocksModelSchema = Type.Object(
       maxItems: MAX_BLOCKS,
       description: 'blocks by depth: index 0 is depth 1, nearest the input',
     }),
-    weightBytes: NonNegative('memory of the model weights M_weights, bytes'),
+    weightBytes: Between(0, 1e15, 'memory of the model weights M_weights, bytes: 0 or at least 1'),
   },
   { $id: 'ExplicitBlocksModel', additionalProperties: false, description: 'Per-layer quantities given explicitly' },
 );
@@ -41,11 +41,11 @@ export const ExplicitBlocksModelSchema = Type.Object(
 export const TransformerBlocksModelSchema = Type.Object(
   {
     layers: Type.Integer({ minimum: 1, maximum: MAX_BLOCKS, description: 'transformer layers Υ: one block per layer, depths 1..Υ' }),
-    hiddenSize: Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'hidden size h' }),
-    tokens: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'sequence length d, tokens' }),
-    batchSize: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'batch size B, samples per round' }),
-    bytesPerActivation: Type.Optional(Positive('bytes per parameter / activation value s; default 2 (16-bit)')),
-    adapterRank: Type.Optional(Type.Integer({ minimum: 1, description: 'LoRA rank r on the query and value projections; default 16' })),
+    hiddenSize: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'hidden size h' }),
+    tokens: Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'sequence length d, tokens' }),
+    batchSize: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'batch size B, samples per round' }),
+    bytesPerActivation: Type.Optional(Between(0.125, 16, 'bytes per parameter / activation value s (0.125 = 1 bit); default 2 (16-bit)')),
+    adapterRank: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'LoRA rank r on the query and value projections; default 16' })),
   },
   {
     $id: 'TransformerBlocksModel',
@@ -70,10 +70,10 @@ export const BlocksModelSpecSchema = Type.Unsafe<Static<typeof ExplicitBlocksMod
 export const BlocksDeviceSpecSchema = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 128, description: 'device identifier, unique in the request' }),
-    flopsPerSecond: Positive('compute speed v_k, FLOP/s'),
-    memoryBytes: NonNegative('memory available for training M_k, bytes (weights + stored activations)'),
-    powerW: Positive('transmit power p_k, watts'),
-    channelGain: Positive('linear channel gain g_k to the edge server (dimensionless)'),
+    flopsPerSecond: Between(1e3, 1e18, 'compute speed v_k, FLOP/s'),
+    memoryBytes: Between(0, 1e15, 'memory available for training M_k, bytes (weights + stored activations): 0 or at least 1'),
+    powerW: Between(1e-6, 1e3, 'transmit power p_k, watts'),
+    channelGain: Between(1e-30, 1, 'linear channel gain g_k to the edge server (dimensionless)'),
   },
   { $id: 'BlocksDeviceSpec', additionalProperties: false, description: 'A device that trains some of the blocks' },
 );
@@ -118,7 +118,7 @@ export const BlocksRequestSchema = Type.Object(
   {
     model: BlocksModelSpecSchema,
     devices: Type.Array(BlocksDeviceSpecSchema, { minItems: 1, maxItems: MAX_DEVICES, description: 'cooperating devices' }),
-    bandwidthHz: Positive('total uplink bandwidth W shared by the devices, hertz'),
+    bandwidthHz: Between(1e3, 1e11, 'total uplink bandwidth W shared by the devices, hertz'),
     channel: Type.Optional(ChannelSpecSchema),
     options: Type.Optional(BlocksOptionsSpecSchema),
   },

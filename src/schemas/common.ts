@@ -18,8 +18,8 @@ export function refTo<T extends TSchema>(schema: T) {
 
 export const PositionSchema = Type.Object(
   {
-    xM: Type.Number({ description: 'x coordinate, metres' }),
-    yM: Type.Number({ description: 'y coordinate, metres' }),
+    xM: Type.Number({ minimum: -1e6, maximum: 1e6, description: 'x coordinate, metres' }),
+    yM: Type.Number({ minimum: -1e6, maximum: 1e6, description: 'y coordinate, metres' }),
   },
   { $id: 'Position', additionalProperties: false, description: 'Planar position in metres' },
 );

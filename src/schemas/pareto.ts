@@ -15,16 +15,17 @@ import {
 } from './allocate.js';
 import { TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
-const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
+// As ObjectiveSpec's weights: 0 to 1e9 (dimensionless when normalised).
+const Weight = (description: string) => Type.Number({ minimum: 0, maximum: 1e9, description });
 
 // ---------------------------------------------------------------------------------------------
 // Request
 
 export const ParetoWeightsSchema = Type.Object(
   {
-    delay: NonNegative('ω_t, weight of total delay'),
-    energy: NonNegative('ω_e, weight of total energy'),
-    stability: NonNegative('ω_s, weight of total stability bound'),
+    delay: Weight('ω_t, weight of total delay'),
+    energy: Weight('ω_e, weight of total energy'),
+    stability: Weight('ω_s, weight of total stability bound'),
   },
   {
     $id: 'ParetoWeights',
