@@ -5,8 +5,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { STATUS_CODES } from 'node:http';
 import { InputError } from '../model/normalize.js';
 import type { ErrorResponse } from '../schemas/common.js';
-import { OverloadedError } from '../services/types.js';
-import { BodyError, formatPath } from './json-body.js';
+import { NonFiniteResultError, OverloadedError } from '../services/types.js';
+import { BODY_FIELD, BodyError, formatPath } from './json-body.js';
 
 /** Ajv's error object, as far as we read it. */
 interface SchemaError {
@@ -71,10 +71,18 @@ function isOverloaded(e: unknown): e is Pick<OverloadedError, 'retryAfterS' | 'm
   return o?.name === 'OverloadedError' && typeof o.retryAfterS === 'number';
 }
 
+function isNonFiniteResult(e: unknown): e is Pick<NonFiniteResultError, 'path' | 'message'> {
+  if (e instanceof NonFiniteResultError) return true;
+  const o = e as { name?: unknown; path?: unknown } | null;
+  return o?.name === 'NonFiniteResultError' && typeof o.path === 'string';
+}
+
 /** Classify an error; anything unrecognised is a 500. */
 export function toProblem(error: unknown): Problem {
   if (error instanceof BodyError) return badRequest(error.code, error.field, error.reason);
   if (isInputError(error)) return badRequest('INVALID_INPUT', error.field, error.reason);
+  // Valid values whose combination overflows: the caller can change the instance, so a 4xx naming the cause.
+  if (isNonFiniteResult(error)) return badRequest('NUMERIC_RANGE', BODY_FIELD, error.message);
   if (isOverloaded(error)) {
     const retryAfterS = Math.max(1, Math.ceil(error.retryAfterS));
     return { statusCode: 503, code: 'OVERLOADED', message: `${error.message}; retry after ${retryAfterS} s`, retryAfterS };

@@ -19,7 +19,8 @@ import { createSolverPool, type SolverPool } from '../pool/solver-pool.js';
 import { SOLVER_VERSION } from '../solver/version.js';
 import type { SolveTask } from '../worker/solve-worker.js';
 import { solvePareto } from './pareto.js';
-import type { ParetoRequest, ParetoResult, Readiness, SolveService, Solved } from './types.js';
+import { firstNonFinite } from './finite.js';
+import { NonFiniteResultError, type ParetoRequest, type ParetoResult, type Readiness, type SolveService, type Solved } from './types.js';
 
 export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries'>;
 
@@ -106,6 +107,9 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
         lookup: () => cached<R>(key),
         compute: async () => {
           const result = (await pool.run(task)) as R;
+          // Before the cache: JSON would store NaN as null, and the serialiser would refuse it.
+          const bad = firstNonFinite(result);
+          if (bad !== null) throw new NonFiniteResultError(spec.kind, bad.path, bad.value);
           if (spec.cacheable(result)) await cache.set(key, JSON.stringify(result), config.cacheTtlS);
           return result;
         },

@@ -79,3 +79,19 @@ export class OverloadedError extends Error {
     this.name = 'OverloadedError';
   }
 }
+
+/**
+ * The solver's answer holds a number that is not finite: the instance's values, each within its
+ * range, combine beyond what double precision can represent. Answered as a 400 (NUMERIC_RANGE) naming
+ * the number; the ranges and normalisation checks exist so that this never happens.
+ */
+export class NonFiniteResultError extends Error {
+  constructor(
+    readonly kind: string,
+    readonly path: string,
+    readonly value: number,
+  ) {
+    super(`the ${kind} answer's ${path} is ${value}: the instance's values combine beyond double precision`);
+    this.name = 'NonFiniteResultError';
+  }
+}
