@@ -3,7 +3,7 @@
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from './config.js';
-import { registerErrorHandling } from './http/errors.js';
+import { clientErrorHandler, registerErrorHandling } from './http/errors.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { SHARED_SCHEMAS } from './schemas/common.js';
@@ -25,6 +25,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
+    clientErrorHandler, // 431 and other pre-routing errors in the ErrorResponse envelope
     ajv: {
       // Fastify's defaults strip unknown properties and coerce "5" to 5; a typo in a field name must
       // be a 400, not a silently ignored field. allErrors off: the first error names the field.

@@ -2,6 +2,7 @@
 // (field + reason, in the same path style as InputError: devices[0].kappa); 5xx answers hide
 // internals and are logged with the request id so an operator can find them.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { InputError } from '../model/normalize.js';
 import type { ErrorResponse } from '../schemas/common.js';
@@ -129,4 +130,28 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send(envelope({ statusCode: 404, code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}` })),
   );
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (headers above maxHeaderSize,
+ * malformed HTTP, a request that timed out) answered in the ErrorResponse envelope; Fastify's
+ * default writes a body without `code`. Passed to Fastify as `clientErrorHandler`.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [statusCode, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADER_TOO_LARGE', 'request headers exceed the server limit (16 KiB in total)']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request was not received in time']
+        : [400, 'BAD_REQUEST', 'malformed HTTP request'];
+  const body = JSON.stringify(envelope({ statusCode, code, message }));
+  this.log.debug({ code: err.code }, message);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

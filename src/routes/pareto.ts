@@ -28,6 +28,8 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
           200: ParetoResponseSchema,
           400: errorResponse('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why'),
           413: errorResponse('Request body larger than BODY_LIMIT_BYTES'),
+          415: errorResponse('Content-Type is not application/json'),
+          431: errorResponse('Request headers larger than the server accepts (16 KiB in total)'),
           422: ParetoInfeasibleResponseSchema,
           500: errorResponse('Unexpected server error (details are logged, not returned)'),
           503: errorResponse('Solver queue full: retry after the Retry-After header (seconds)'),
