@@ -23,6 +23,9 @@ let cacheChecked = 0;
 const failures = new Map<string, { count: number; example: string }>();
 for (const [i, ep] of ENDPOINTS.entries()) {
   const counts = new Map<string, number>();
+  // Wall time beyond the case's own time limit (default 2000 ms), for answers that reached a solver.
+  let worst = { overMs: -Infinity, elapsedMs: 0, limitMs: 0, what: '' };
+  const elapsed: number[] = [];
   const cases = fc.sample(caseArb(ep), { seed: seed + i, numRuns: runs });
   for (const c of cases) {
     total++;
@@ -30,6 +33,11 @@ for (const [i, ep] of ENDPOINTS.entries()) {
     try {
       const out = await runCase(app, check, c);
       if (out.cacheChecked) cacheChecked++;
+      if (out.status === 200 || out.status === 422) {
+        const limitMs = ((c.body as { options?: { timeLimitMs?: number } }).options?.timeLimitMs ?? 2000);
+        elapsed.push(out.elapsedMs);
+        if (out.elapsedMs - limitMs > worst.overMs) worst = { overMs: out.elapsedMs - limitMs, elapsedMs: out.elapsedMs, limitMs, what: `${c.kind}: ${c.what}` };
+      }
       label = `${c.kind} ${out.status}${out.code ? ` ${out.code}` : ''}`;
     } catch (err) {
       const message = (err as Error).message;
@@ -43,6 +51,9 @@ for (const [i, ep] of ENDPOINTS.entries()) {
     counts.set(label, (counts.get(label) ?? 0) + 1);
   }
   console.log(`POST ${ep.url}: ${[...counts].sort().map(([k, n]) => `${k}: ${n}`).join(', ')}`);
+  elapsed.sort((a, b) => a - b);
+  const q = (p: number) => (elapsed.length ? elapsed[Math.min(elapsed.length - 1, Math.floor(p * elapsed.length))].toFixed(1) : '-');
+  console.log(`  solved answers: wall time p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms; worst over its limit: ${worst.elapsedMs.toFixed(1)} ms at ${worst.limitMs} ms (${worst.what.slice(0, 300)})`);
 }
 const seconds = (performance.now() - t0) / 1000;
 console.log(`${total} cases in ${seconds.toFixed(1)} s, ${cacheChecked} cached answers compared byte for byte, ${[...failures.values()].reduce((s, f) => s + f.count, 0)} failures in ${failures.size} groups`);
