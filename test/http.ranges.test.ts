@@ -63,6 +63,17 @@ describe('absurd values are a 400 naming the field', () => {
     expect(none.json().allocations[0].serverId).toBe('es-1');
   });
 
+  it('a positive objective weight below 1e-12 is refused, on /allocate and per Pareto point (5e-324 made a TypeError in server-plan)', async () => {
+    const allocate = await post('/allocate', setAt(ALLOCATE_REQUEST_EXAMPLE, ['objective', 'weights', 'energy'], 1e-13));
+    expect(allocate.statusCode).toBe(400);
+    expect(allocate.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'objective.weights.energy', reason: 'must be 0 or at least 1e-12' });
+    const pareto = await post('/allocate/pareto', { ...PARETO_REQUEST_EXAMPLE, pareto: { weights: [{ delay: 0, energy: 5e-324, stability: 5e-324 }] } });
+    expect(pareto.statusCode).toBe(400);
+    expect(pareto.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'pareto.weights[0].energy', reason: 'must be 0 or at least 1e-12' });
+    const smallest = await post('/allocate/pareto', { ...PARETO_REQUEST_EXAMPLE, pareto: { weights: [{ delay: 0, energy: 1e-12, stability: 1e9 }] } });
+    expect(smallest.statusCode, smallest.body).toBe(200);
+  });
+
   it('a block size below one bit is refused (5e-324 bits made an infinite upload and a 500)', async () => {
     const body = { ...structuredClone(BLOCKS_REQUEST_EXAMPLE), model: { blocks: [{ forwardFlops: 0, backwardFlops: 1, activationBytes: 1e15, bits: 5e-324 }], weightBytes: 1 } };
     const res = await post('/allocate/blocks', body);

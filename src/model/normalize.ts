@@ -18,6 +18,18 @@ export class InputError extends Error {
 
 /** Smallest positive linear channel gain accepted (the schema allows 0 and [this, 1]). */
 export const MIN_POSITIVE_GAIN = 1e-30;
+/**
+ * Smallest positive objective weight (the schema allows 0 and up to 1e9): weighted costs of a
+ * subnormal weight (5e-324, found by the fuzz test) underflow to 0 and leave the solver no choice.
+ */
+export const MIN_POSITIVE_WEIGHT = 1e-12;
+
+/** An objective weight: 0 (term ignored) or at least MIN_POSITIVE_WEIGHT. */
+export function weightAt(value: number, field: string): number {
+  nonNegative(value, field);
+  check(value === 0 || value >= MIN_POSITIVE_WEIGHT, field, `must be 0 or at least ${MIN_POSITIVE_WEIGHT.toExponential()}`);
+  return value;
+}
 
 function check(cond: boolean, field: string, reason: string): asserts cond {
   if (!cond) throw new InputError(field, reason);
@@ -224,9 +236,9 @@ export function normalize(req: AllocateRequest): { instance: Instance; options: 
 
   const w = req.objective?.weights ?? {};
   const weights = {
-    delay: nonNegative(w.delay ?? DEFAULTS.weights.delay, 'objective.weights.delay'),
-    energy: nonNegative(w.energy ?? DEFAULTS.weights.energy, 'objective.weights.energy'),
-    stability: nonNegative(w.stability ?? DEFAULTS.weights.stability, 'objective.weights.stability'),
+    delay: weightAt(w.delay ?? DEFAULTS.weights.delay, 'objective.weights.delay'),
+    energy: weightAt(w.energy ?? DEFAULTS.weights.energy, 'objective.weights.energy'),
+    stability: weightAt(w.stability ?? DEFAULTS.weights.stability, 'objective.weights.stability'),
   };
   check(weights.delay + weights.energy + weights.stability > 0, 'objective.weights', 'at least one weight must be > 0');
   const o = req.options ?? {};

@@ -103,7 +103,7 @@ export const ObjectiveSpecSchema = Type.Object(
           energy: Type.Optional(Between(0, 1e9, 'ω_e, weight of total energy; default 1')),
           stability: Type.Optional(Between(0, 1e9, 'ω_s, weight of total stability bound; default 1')),
         },
-        { additionalProperties: false, description: 'objective weights (dimensionless when normalize is true)' },
+        { additionalProperties: false, description: 'objective weights (dimensionless when normalize is true): each 0 or from 1e-12 to 1e9' },
       ),
     ),
     normalize: Type.Optional(Type.Boolean({ description: 'divide each sum by its value at the reference point; default true' })),

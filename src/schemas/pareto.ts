@@ -32,7 +32,7 @@ export const ParetoWeightsSchema = Type.Object(
   {
     $id: 'ParetoWeights',
     additionalProperties: false,
-    description: 'One weight vector (dimensionless when objective.normalize is true); not all three zero',
+    description: 'One weight vector (dimensionless when objective.normalize is true): each 0 or from 1e-12 to 1e9, not all three zero',
   },
 );
 

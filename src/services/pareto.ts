@@ -4,7 +4,7 @@
 // allocate function it is given; knows nothing about HTTP.
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult, Totals, Weights } from '../model/types.js';
-import { InputError } from '../model/normalize.js';
+import { InputError, weightAt } from '../model/normalize.js';
 import type { ParetoPoint, ParetoRequest, ParetoResult, ParetoSpec, Solved } from './types.js';
 
 /** Most weight vectors an explicit list may hold. */
@@ -45,7 +45,7 @@ export function paretoWeights(spec: ParetoSpec): Weights[] {
     for (const name of ['delay', 'energy', 'stability'] as const) {
       const v = w?.[name];
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`pareto.weights[${i}].${name}`, 'must be a finite number');
-      if (v < 0) throw new InputError(`pareto.weights[${i}].${name}`, 'must be >= 0');
+      weightAt(v, `pareto.weights[${i}].${name}`);
     }
     if (w.delay + w.energy + w.stability <= 0) throw new InputError(`pareto.weights[${i}]`, 'at least one weight must be > 0');
     return { delay: w.delay, energy: w.energy, stability: w.stability };
