@@ -1,7 +1,10 @@
 // The fuzz test's cases (test/fixtures/http-fuzz.ts) run longer, collecting every failure instead of
 // stopping at the first: statuses per endpoint and case kind, failures grouped by their first line.
-//   npx tsx bench/fuzz.ts [--runs 5000] [--seed 1]      (runs per endpoint)
+//   npx tsx bench/fuzz.ts [--runs 5000] [--seed 1] [--dump dir]   (runs per endpoint; --dump writes
+//   each failing case's url and body to dir/failure-N.json)
 import fc from 'fast-check';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { ENDPOINTS, caseArb, responseChecker, runCase } from '../test/fixtures/http-fuzz.js';
@@ -13,6 +16,10 @@ function arg(name: string, fallback: number): number {
 
 const runs = arg('runs', 5000);
 const seed = arg('seed', 1);
+const dumpAt = process.argv.indexOf('--dump');
+const dumpDir = dumpAt >= 0 ? process.argv[dumpAt + 1] : undefined;
+if (dumpDir) mkdirSync(dumpDir, { recursive: true });
+let dumped = 0;
 const app = buildApp({ ...loadConfig({}), logLevel: 'silent', solverThreads: 2 });
 await app.ready();
 const check = await responseChecker(app);
@@ -41,6 +48,7 @@ for (const [i, ep] of ENDPOINTS.entries()) {
       label = `${c.kind} ${out.status}${out.code ? ` ${out.code}` : ''}`;
     } catch (err) {
       const message = (err as Error).message;
+      if (dumpDir) writeFileSync(join(dumpDir, `failure-${++dumped}.json`), JSON.stringify({ url: c.url, kind: c.kind, what: c.what, body: c.body }));
       const head = message.split('\n')[0].replace(/\(.*?\)/, '(…)');
       const key = `${head} | ${message.split('\n')[1]?.slice(0, 160)}`;
       const f = failures.get(key) ?? { count: 0, example: message };
