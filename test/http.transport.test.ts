@@ -93,27 +93,23 @@ describe('415 and 431: documented, and answered in the ErrorResponse envelope', 
   });
 
   it('headers above 16 KiB are a 431 with a JSON ErrorResponse (a real socket: Node raises it before Fastify)', async () => {
-    const server = buildApp(config, { service: undefined });
-    await server.listen({ host: '127.0.0.1', port: 0 });
-    try {
-      const { port } = server.server.address() as { port: number };
-      const raw = await new Promise<string>((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1');
-        let data = '';
-        socket.setTimeout(5000, () => reject(new Error('no answer within 5 s')));
-        socket.on('data', (chunk) => (data += chunk.toString('utf8')));
-        socket.on('error', (err) => (data ? resolve(data) : reject(err)));
-        socket.on('close', () => resolve(data));
-        socket.write(`POST /allocate HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
-      });
-      const [head, body] = raw.split('\r\n\r\n');
-      expect(head).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large/);
-      expect(head).toMatch(/content-type: application\/json/i);
-      const json = JSON.parse(body);
-      expect(json).toMatchObject({ statusCode: 431, error: 'Request Header Fields Too Large', code: 'HEADER_TOO_LARGE' });
-      expect(check('/allocate', 431, json)).toBeNull();
-    } finally {
-      await server.close();
-    }
+    // The same app, now also on a socket (closed with it in afterAll).
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let data = '';
+      socket.setTimeout(5000, () => reject(new Error('no answer within 5 s')));
+      socket.on('data', (chunk) => (data += chunk.toString('utf8')));
+      socket.on('error', (err) => (data ? resolve(data) : reject(err)));
+      socket.on('close', () => resolve(data));
+      socket.write(`POST /allocate HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    });
+    const [head, body] = raw.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large/);
+    expect(head).toMatch(/content-type: application\/json/i);
+    const json = JSON.parse(body);
+    expect(json).toMatchObject({ statusCode: 431, error: 'Request Header Fields Too Large', code: 'HEADER_TOO_LARGE' });
+    expect(check('/allocate', 431, json)).toBeNull();
   });
 });
