@@ -117,6 +117,32 @@ export function kindsOf(mem: Member): UplinkKind[] {
   return out;
 }
 
+/**
+ * Weighted cost of device n changing server to `server` since `previous`: the same weights (and
+ * normalisation) as its delay and energy. 0 where it stays, for new devices and without previous.
+ */
+export function migrationCost(ctx: PlanContext, server: number, deviceIndex: number): number {
+  const prev = ctx.instance.previous;
+  const before = prev?.server[deviceIndex] ?? null;
+  if (before === null || before === server) return 0;
+  return ctx.weights.delay * prev!.migration.delayS + ctx.weights.energy * prev!.migration.energyJ;
+}
+
+/**
+ * A migration is a constant per (server, device) pair, so it joins the pair's fixed costs: every
+ * cost the solver computes for the pair (plans, pricing, bounds) then includes it, and it never
+ * changes a server's internal choices. The device-level costs (choicesOf) leave it out, which
+ * keeps them lower bounds of every pair.
+ */
+function withMigration(c: DeviceChoices, cost: number): Pick<DeviceChoices, 'fixedCosts' | 'minFixedCost' | 'groups'> {
+  if (cost === 0) return c;
+  return {
+    fixedCosts: c.fixedCosts.map((x) => x + cost),
+    minFixedCost: c.minFixedCost + cost,
+    groups: c.groups.map((g) => ({ ...g, fixed: g.fixed.map((x) => x + cost), fixedFloor: g.fixedFloor.map((x) => x + cost) })),
+  };
+}
+
 export function memberOf(ctx: PlanContext, server: number, deviceIndex: number): Member {
   const key = deviceIndex * ctx.instance.servers.length + server;
   let mem = ctx.members.pairs[key];
@@ -129,16 +155,17 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
     };
     const uplinkBp = uplinkFor('bp');
     const uplinkZo = uplinkFor('zo');
+    const fixed = withMigration(c, migrationCost(ctx, server, deviceIndex));
     mem = {
       model: c.model,
       multiplier: c.multiplier,
       cpuFrequencyHz: c.cpuFrequencyHz,
       candidates: c.candidates,
-      fixedCosts: c.fixedCosts,
-      minFixedCost: c.minFixedCost,
+      fixedCosts: fixed.fixedCosts,
+      minFixedCost: fixed.minFixedCost,
       computeDelayWeight: c.computeDelayWeight,
       delayWeights: c.delayWeights,
-      groups: c.groups,
+      groups: fixed.groups,
       server,
       uplinkBp,
       uplinkZo,
