@@ -15,7 +15,7 @@ import {
   type Solution,
 } from './association/association.js';
 import { balanceAssociation } from './association/balance.js';
-import { warmAssociation } from './association/warm.js';
+import { warmAssociation, warmPlans } from './association/warm.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { lagrangianBound } from './bound/bound.js';
 import { buildDeviceModels } from './pricing/device-model.js';
@@ -133,7 +133,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
 
   // The search starts from the previous association when there is one (warm), else greedily.
   const warm = warmAssociation(ctx);
-  const warmPlan = warm ? planAll(ctx, warm, searchDeadline) : null;
+  const warmPlan = warm ? warmPlans(ctx, warm, searchDeadline) : null;
   const greedy = warmPlan && !options.baselines ? null : greedyAssociation(ctx);
   const greedyPlan = greedy ? planAll(ctx, greedy, searchDeadline) : null;
   const startPlan = warmPlan ?? greedyPlan;
@@ -233,6 +233,8 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const objective = best!.ev.objective;
   let bound: number;
   if (exact) bound = objective;
+  // Out of time already (large instances at short limits): no bound rather than a late answer.
+  else if (Date.now() >= hardDeadline) bound = NaN;
   else {
     const boundCtx: PlanContext = { ...ctx, deadlineMultipliers: models.map(() => 0) };
     const prices = {

@@ -3,8 +3,10 @@
 // moves and swaps) then starts from an association that is almost right instead of the greedy
 // one, and on small instances enumeration is exact whatever the start.
 
-import type { PlanContext } from '../pricing/member.js';
-import { capacities, greedyAssociation } from './association.js';
+import { newPairPrice, pricePair } from '../pricing/kernel.js';
+import { memberOf, type Choice, type PlanContext } from '../pricing/member.js';
+import { assembleServer, planServer } from '../resources/server-plan.js';
+import { capacities, greedyAssociation, type Solution } from './association.js';
 
 /**
  * Every device on its previous server when it still reaches it and the server has room (pinned
@@ -33,4 +35,44 @@ export function warmAssociation(ctx: PlanContext): number[] | null {
     cap[m] -= 1;
   }
   return out;
+}
+
+/** The (mode, split) candidate device n used before, on `server`, when it is still one. */
+export function previousChoice(ctx: PlanContext, server: number, n: number): Choice | null {
+  const prev = ctx.instance.previous;
+  const split = prev?.splitLayer[n] ?? null;
+  if (split === null) return null;
+  const mode = prev!.trainingMode[n];
+  const mem = memberOf(ctx, server, n);
+  return mem.candidates.find((c) => c.split === split && (mode === null || mem.model.options[c.option].mode.kind === mode)) ?? null;
+}
+
+/**
+ * Plans of the warm association that reuse the previous (mode, split) choices: a server whose
+ * devices all kept a usable choice is only re-split (its choices were optimal for nearly the same
+ * network); the devices new to a server take their best choice at the prices of the others. The
+ * search re-plans in full every server whose members it changes.
+ */
+export function warmPlans(ctx: PlanContext, assignment: number[], deadlineAt: number): Solution {
+  const members: number[][] = ctx.instance.servers.map(() => []);
+  assignment.forEach((m, n) => members[m].push(n));
+  const scratch = newPairPrice();
+  const plans = members.map((devs, m) => {
+    const kept: { device: number; choice: Choice }[] = [];
+    const fresh: number[] = [];
+    for (const n of devs) {
+      const c = previousChoice(ctx, m, n);
+      if (c) kept.push({ device: n, choice: c });
+      else fresh.push(n);
+    }
+    if (kept.length === 0) return planServer(ctx, m, devs, deadlineAt);
+    const base = assembleServer(ctx, m, kept);
+    if (fresh.length === 0) return base;
+    for (const n of fresh) {
+      const pair = pricePair(ctx, m, n, base.bandwidthPrice, base.frequencyPrice, Infinity, scratch);
+      kept.push({ device: n, choice: memberOf(ctx, m, n).candidates[pair.candidate] });
+    }
+    return assembleServer(ctx, m, kept);
+  });
+  return { assignment, plans, cost: plans.reduce((s, p) => s + p.cost, 0), exact: false };
 }
