@@ -110,6 +110,8 @@ function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: 
   const startAssignment = Array.isArray(warm) ? warm : warm ? null : greedyAssociation(ctx);
   const start = Array.isArray(warm) || warm === null ? (startAssignment ? planAll(ctx, startAssignment, deadlineAt) : null) : warm;
   if (!start) return null;
+  // No time left (large instances at short limits): the start is the answer, not a late one.
+  if (Date.now() >= deadlineAt) return { sol: start, enumerated: false };
   // Estimated single moves first (cheap, converge fast), then priced reassignment and exact
   // move/swap search (which also handles full servers) for the time that is left.
   const balanced = balanceAssociation(ctx, start, deadlineAt);
