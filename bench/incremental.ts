@@ -4,6 +4,7 @@
 //
 //   npx tsx bench/incremental.ts            (target check on 1000×50, 3 seeds; traces 200×20 and 1000×50, 20 snapshots)
 //   npx tsx bench/incremental.ts --quick    (target check on 1 seed; trace 200×20, 6 snapshots)
+//   --no-trace: the target check only
 //   --migration-share x: a migration costs x of a device's mean delay and energy at the reference point (default 0.0005)
 //
 // 1. Target: a 1000×50 instance is solved cold (the previous answer), then 5% of its devices move
@@ -157,7 +158,8 @@ const SNAPSHOTS = quick ? 6 : 20;
 const STEP_S = 3;
 const shareArg = process.argv.indexOf('--migration-share');
 const MIGRATION_SHARE = shareArg > 0 ? Number(process.argv[shareArg + 1]) : 0.0005;
-for (const [N, M] of quick ? [[200, 20]] : [[200, 20], [1000, 50]]) {
+const traces = process.argv.includes('--no-trace') ? [] : quick ? [[200, 20]] : [[200, 20], [1000, 50]];
+for (const [N, M] of traces) {
   const rand = mulberry32(N + M);
   const base = generateRequest(7, { devices: N, servers: M });
   const ws = walkers(base, rand);

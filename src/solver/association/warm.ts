@@ -8,19 +8,27 @@ import { memberOf, type Choice, type PlanContext } from '../pricing/member.js';
 import { assembleServer, planServer } from '../resources/server-plan.js';
 import { capacities, greedyAssociation, type Solution } from './association.js';
 
+/** A device's previous server still counts as near when it is among this many strongest (the servers balance quotes). */
+const NEAR_SERVERS = 12;
+
 /**
  * Every device on its previous server when it still reaches it and the server has room (pinned
  * devices first, they have no other choice); new and displaced devices on their strongest-gain
- * server with room. Null when `previous` is absent or some device finds no room.
+ * server with room. Without a migration cost, a device that has moved so far that its previous
+ * server is no longer among its nearest is displaced too: it starts where a fresh start would
+ * put it (with a cost, staying may pay, and the search can still move it). Null when `previous`
+ * is absent or some device finds no room.
  */
 export function warmAssociation(ctx: PlanContext): number[] | null {
   const prev = ctx.instance.previous;
   if (!prev) return null;
   const cap = capacities(ctx);
   const out = new Array<number>(ctx.models.length).fill(-1);
+  const free = prev.migration.delayS === 0 && prev.migration.energyJ === 0;
   const keep = (n: number) => {
     const m = prev.server[n];
     if (m === null || out[n] >= 0 || cap[m] <= 0 || !ctx.models[n].servers.includes(m)) return;
+    if (free && !prev.pinned[n] && !ctx.models[n].serversByGain.slice(0, NEAR_SERVERS).includes(m)) return;
     out[n] = m;
     cap[m] -= 1;
   };

@@ -96,6 +96,13 @@ export interface Member extends DeviceChoices {
   floorZo: number;
   /** edge load = work × loadScale on this server, 1/(cores·FLOPs per cycle) */
   loadScale: number;
+  /**
+   * Weighted cost of the device changing to this server since `previous` (0 where it stays).
+   * A constant of the pair: every cost of the pair includes it (plans, pricing, bounds), no choice
+   * within a server depends on it, and device-level costs (choicesOf) leave it out, which keeps
+   * them lower bounds of every pair.
+   */
+  migrationCost: number;
 }
 
 /** The member with its uplink floors computed (they cost a power optimisation each, so only on demand). */
@@ -128,21 +135,6 @@ export function migrationCost(ctx: PlanContext, server: number, deviceIndex: num
   return ctx.weights.delay * prev!.migration.delayS + ctx.weights.energy * prev!.migration.energyJ;
 }
 
-/**
- * A migration is a constant per (server, device) pair, so it joins the pair's fixed costs: every
- * cost the solver computes for the pair (plans, pricing, bounds) then includes it, and it never
- * changes a server's internal choices. The device-level costs (choicesOf) leave it out, which
- * keeps them lower bounds of every pair.
- */
-function withMigration(c: DeviceChoices, cost: number): Pick<DeviceChoices, 'fixedCosts' | 'minFixedCost' | 'groups'> {
-  if (cost === 0) return c;
-  return {
-    fixedCosts: c.fixedCosts.map((x) => x + cost),
-    minFixedCost: c.minFixedCost + cost,
-    groups: c.groups.map((g) => ({ ...g, fixed: g.fixed.map((x) => x + cost), fixedFloor: g.fixedFloor.map((x) => x + cost) })),
-  };
-}
-
 export function memberOf(ctx: PlanContext, server: number, deviceIndex: number): Member {
   const key = deviceIndex * ctx.instance.servers.length + server;
   let mem = ctx.members.pairs[key];
@@ -155,23 +147,23 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
     };
     const uplinkBp = uplinkFor('bp');
     const uplinkZo = uplinkFor('zo');
-    const fixed = withMigration(c, migrationCost(ctx, server, deviceIndex));
     mem = {
       model: c.model,
       multiplier: c.multiplier,
       cpuFrequencyHz: c.cpuFrequencyHz,
       candidates: c.candidates,
-      fixedCosts: fixed.fixedCosts,
-      minFixedCost: fixed.minFixedCost,
+      fixedCosts: c.fixedCosts,
+      minFixedCost: c.minFixedCost,
       computeDelayWeight: c.computeDelayWeight,
       delayWeights: c.delayWeights,
-      groups: fixed.groups,
+      groups: c.groups,
       server,
       uplinkBp,
       uplinkZo,
       floorBp: uplinkBp ? NaN : Infinity,
       floorZo: uplinkZo ? NaN : Infinity,
       loadScale: 1 / (s.cores * s.flopsPerCycle),
+      migrationCost: migrationCost(ctx, server, deviceIndex),
     };
     ctx.members.pairs[key] = mem;
   }
