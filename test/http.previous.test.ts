@@ -114,6 +114,16 @@ describe('POST /allocate after an earlier answer', () => {
     expect(await hash(noisy)).toBe(hashes[1]);
   });
 
+  it('the Pareto endpoint takes previous too: every point says what moved', async () => {
+    const body = { ...example(), objective: { normalize: true }, previous: { allocations: swapped() }, pareto: { weights: [{ delay: 1, energy: 1, stability: 1 }, { delay: 1, energy: 0, stability: 0 }] } };
+    body.options.migration = { delayS: 0.001 };
+    const res = await app.inject({ method: 'POST', url: '/allocate/pareto', payload: body as object });
+    expect(res.statusCode, res.body).toBe(200);
+    const points = res.json().points as { totals: { migrations: number }; allocations: Allocation[] }[];
+    for (const point of points) expect(point.totals.migrations).toBe(point.allocations.filter((a) => a.migrated).length);
+    expect(points.some((p) => p.totals.migrations > 0)).toBe(true);
+  });
+
   const bad: [string, (b: Body) => void, string, RegExp][] = [
     ['an unknown server id', (b) => (b.previous = { allocations: [swapped()[0], { deviceId: 'ue-2', serverId: 'es-7' }] }), 'previous.allocations[1].serverId', /unknown server id/],
     ['a device listed twice', (b) => (b.previous = { allocations: [swapped()[0], swapped()[0]] }), 'previous.allocations[1].deviceId', /duplicate/],

@@ -125,6 +125,16 @@ describe('re-allocation with migration costs agrees with exhaustive search on ti
   });
 });
 
+describe('the normalisation ignores previous', () => {
+  it('the reference point and the scales are those of the same snapshot without previous', () => {
+    const body = generateRequest(4100, { ...TINY_PRESET, devices: 4, servers: 2 });
+    const warm: AllocateRequest = { ...structuredClone(body), previous: rotated(body, 1), options: { migration: { delayS: 5, energyJ: 7 } } };
+    const I = normalize(warm).instance;
+    expect(I.previous!.server.every((m) => m !== null)).toBe(true);
+    expect(referenceTotals(I)).toEqual(referenceTotals(normalize(body).instance));
+  });
+});
+
 describe('re-allocation on medium instances (warm-started search)', () => {
   // 60 devices × 6 servers: far past enumeration, so the association search runs from previous.
   const base = generateRequest(4242, { devices: 60, servers: 6 });
