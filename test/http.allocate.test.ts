@@ -9,11 +9,11 @@ import { InputError } from '../src/model/normalize.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 import { OverloadedError, type Readiness, type SolveService, type Solved } from '../src/services/types.js';
 
-const totals = { delayS: 12.5, energyJ: 3.25, stability: 0.0015 };
+const totals = { delayS: 12.5, energyJ: 3.25, stability: 0.0015, migrations: 1, migrationDelayS: 0.5, migrationEnergyJ: 0.25 };
 
 /** A result with every optional field present, so a field the response schema forgets is caught. */
 function fullResult(overrides: Partial<AllocateResult> = {}): AllocateResult {
-  const breakdown = { local: 1, uplink: 2, edge: 3, total: 6 };
+  const breakdown = { local: 1, uplink: 2, edge: 3, migration: 0, total: 6 };
   return {
     status: 'FEASIBLE',
     limit: 'TIME',
@@ -37,6 +37,7 @@ function fullResult(overrides: Partial<AllocateResult> = {}): AllocateResult {
         delayS: breakdown,
         energyJ: { ...breakdown, total: 6.5, edge: 3.5 },
         stabilityBound: 0.001,
+        migrated: true,
       },
     ],
     totals,

@@ -14,14 +14,20 @@ import type {
 /** Relative slack allowed on budget sums (floating point), never more. */
 export const BUDGET_TOLERANCE = 1e-9;
 
-const NOT_APPLICABLE = { local: NaN, uplink: NaN, edge: NaN, total: NaN };
+const NOT_APPLICABLE = { local: NaN, uplink: NaN, edge: NaN, migration: NaN, total: NaN };
+
+/** Whether device n on `server` has changed server since `previous` (new devices never have). */
+export function migrates(instance: Instance, n: number, server: number): boolean {
+  const before = instance.previous?.server[n] ?? null;
+  return before !== null && before !== server;
+}
 
 export function deviceTerms(instance: Instance, n: number, dec: DeviceDecision): DeviceEvaluation {
   const device = instance.devices[n];
   const server = instance.servers[dec.server];
   // No such server: nothing to score; findViolations reports the association.
   if (server === undefined) {
-    return { delayS: NOT_APPLICABLE, energyJ: NOT_APPLICABLE, stabilityBound: NaN, peakMemoryBytes: NaN, physicalDelayS: NaN };
+    return { delayS: NOT_APPLICABLE, energyJ: NOT_APPLICABLE, stabilityBound: NaN, peakMemoryBytes: NaN, physicalDelayS: NaN, migrated: false };
   }
   const work = modeWorkload(instance, device, dec.mode);
   const zeta = work.stepMultiplier;
@@ -40,20 +46,26 @@ export function deviceTerms(instance: Instance, n: number, dec: DeviceDecision):
   const edgeDelay = (edgeLayers * work.edgeFlopsPerLayer) / serverFlopsPerSecond;
   const edgeEnergy = (edgeLayers * server.kappa * dec.serverFrequencyHz ** 2 * work.edgeFlopsPerLayer) / (server.cores * server.flopsPerCycle);
 
+  // A migration is a one-off cost of the handover, not part of a training step: no ζ, no deadline.
+  const migrated = migrates(instance, n, dec.server);
+  const migrationDelayS = migrated ? instance.previous!.migration.delayS : 0;
+  const migrationEnergyJ = migrated ? instance.previous!.migration.energyJ : 0;
   const delayS = {
     local: zeta * localDelay,
     uplink: zeta * uplinkDelay,
     edge: zeta * edgeDelay,
+    migration: migrationDelayS,
     total: 0,
   };
   const physicalDelayS = delayS.local + delayS.uplink + delayS.edge;
   // includeUplinkDelay: false reproduces the publication, whose delay omits the uplink.
-  delayS.total = instance.includeUplinkDelay ? physicalDelayS : delayS.local + delayS.edge;
+  delayS.total = (instance.includeUplinkDelay ? physicalDelayS : delayS.local + delayS.edge) + migrationDelayS;
   const energyJ = {
     local: zeta * localEnergy,
     uplink: zeta * uplinkEnergy,
     edge: zeta * edgeEnergy,
-    total: zeta * (localEnergy + uplinkEnergy + edgeEnergy),
+    migration: migrationEnergyJ,
+    total: zeta * (localEnergy + uplinkEnergy + edgeEnergy) + migrationEnergyJ,
   };
   return {
     delayS,
@@ -61,6 +73,7 @@ export function deviceTerms(instance: Instance, n: number, dec: DeviceDecision):
     stabilityBound: stabilityBound(instance, device, alpha),
     peakMemoryBytes: peakMemoryBytes(instance, device, alpha, dec.mode),
     physicalDelayS,
+    migrated,
   };
 }
 
@@ -92,6 +105,7 @@ function findViolations(instance: Instance, decisions: DeviceDecision[], perDevi
       v('memoryBytes', `needs ${e.peakMemoryBytes} bytes, has ${d.memoryBytes}`);
     if (d.deadlineS !== null && !(e.physicalDelayS <= d.deadlineS * (1 + BUDGET_TOLERANCE)))
       v('deadlineS', `delay ${e.physicalDelayS} s exceeds deadline ${d.deadlineS} s`);
+    if (instance.previous?.pinned[n] && e.migrated) v('pinned', `pinned to server ${instance.servers[instance.previous.server[n]!].id}`);
     bandwidthUsed[dec.server] += dec.bandwidthHz;
     frequencyUsed[dec.server] += dec.serverFrequencyHz;
     count[dec.server] += 1;
@@ -109,12 +123,18 @@ export function sumTotals(perDevice: DeviceEvaluation[]): Totals {
   let delayS = 0;
   let energyJ = 0;
   let stability = 0;
+  let migrations = 0;
+  let migrationDelayS = 0;
+  let migrationEnergyJ = 0;
   for (const e of perDevice) {
     delayS += e.delayS.total;
     energyJ += e.energyJ.total;
     stability += e.stabilityBound;
+    if (e.migrated) migrations += 1;
+    migrationDelayS += e.delayS.migration;
+    migrationEnergyJ += e.energyJ.migration;
   }
-  return { delayS, energyJ, stability };
+  return { delayS, energyJ, stability, migrations, migrationDelayS, migrationEnergyJ };
 }
 
 /**
@@ -140,9 +160,12 @@ export function referenceDecisions(instance: Instance): DeviceDecision[] {
   });
 }
 
+/** The reference point's sums. Migrations are left out: they must not move the normalisation. */
 export function referenceTotals(instance: Instance): Totals {
-  const decisions = referenceDecisions(instance);
-  return sumTotals(decisions.map((dec, n) => deviceTerms(instance, n, dec)));
+  const fresh: Instance = instance.previous ? { ...instance, previous: undefined } : instance;
+  const decisions = referenceDecisions(fresh);
+  const { delayS, energyJ, stability } = sumTotals(decisions.map((dec, n) => deviceTerms(fresh, n, dec)));
+  return { delayS, energyJ, stability };
 }
 
 /** Divisors that make the three sums dimensionless (1 when normalisation is off). */

@@ -3,7 +3,7 @@
 
 import { DEFAULTS, MAX_TIME_LIMIT_MS, dbmPerHzToWPerHz, gainFromDistanceM } from './defaults.js';
 import type { AllocateRequest, DeviceSpec, ModelSpec, ServerSpec } from './request.js';
-import type { Device, Instance, Server, SolveOptions, TrainingMode } from './types.js';
+import type { Device, Instance, PreviousState, Server, SolveOptions, TrainingMode } from './types.js';
 import { layerTrainingFlops, activationBytesPerLayer } from './cost.js';
 
 export class InputError extends Error {
@@ -224,6 +224,51 @@ function uniqueIds(items: { id: string }[], path: string): void {
   });
 }
 
+/**
+ * `previous` and the options that refer to it. Devices gone since then are ignored, new ones have
+ * no previous server; a split or mode no longer allowed is dropped (it only seeds the search).
+ */
+function normalizePrevious(req: AllocateRequest, devices: Device[], serverIndex: Map<string, number>): PreviousState | undefined {
+  const o = req.options ?? {};
+  const migration = {
+    delayS: nonNegative(o.migration?.delayS ?? 0, 'options.migration.delayS'),
+    energyJ: nonNegative(o.migration?.energyJ ?? 0, 'options.migration.energyJ'),
+  };
+  const pinnedIds = o.pinned ?? [];
+  if (req.previous === undefined) {
+    check(pinnedIds.length === 0, 'options.pinned[0]', 'a pinned device keeps its server in previous.allocations, and no previous was given');
+    return undefined; // without a previous allocation nothing can migrate
+  }
+  const deviceIndex = new Map(devices.map((d, n) => [d.id, n]));
+  const server: (number | null)[] = devices.map(() => null);
+  const splitLayer: (number | null)[] = devices.map(() => null);
+  const trainingMode: ('backprop' | 'zeroth-order' | null)[] = devices.map(() => null);
+  const seen = new Set<string>();
+  req.previous.allocations.forEach((a, i) => {
+    const path = `previous.allocations[${i}]`;
+    check(typeof a.deviceId === 'string' && !seen.has(a.deviceId), `${path}.deviceId`, `duplicate device id "${a.deviceId}"`);
+    seen.add(a.deviceId);
+    const m = serverIndex.get(a.serverId);
+    check(m !== undefined, `${path}.serverId`, `unknown server id "${a.serverId}"`);
+    const n = deviceIndex.get(a.deviceId);
+    if (n === undefined) return;
+    server[n] = m;
+    const d = devices[n];
+    if (a.splitLayer !== undefined && Number.isInteger(a.splitLayer) && a.splitLayer >= d.minSplitLayer && a.splitLayer <= d.maxSplitLayer) {
+      splitLayer[n] = a.splitLayer;
+    }
+    if (a.trainingMode !== undefined && d.modes.some((mode) => mode.kind === a.trainingMode)) trainingMode[n] = a.trainingMode;
+  });
+  const pinned = devices.map(() => false);
+  pinnedIds.forEach((id, i) => {
+    const n = deviceIndex.get(id);
+    check(n !== undefined, `options.pinned[${i}]`, `unknown device id "${id}"`);
+    check(server[n] !== null, `options.pinned[${i}]`, `device "${id}" has no server in previous.allocations to keep`);
+    pinned[n] = true;
+  });
+  return { server, splitLayer, trainingMode, pinned, migration };
+}
+
 export function normalize(req: AllocateRequest): { instance: Instance; options: SolveOptions } {
   check(Array.isArray(req.devices) && req.devices.length > 0, 'devices', 'must contain at least one device');
   check(Array.isArray(req.servers) && req.servers.length > 0, 'servers', 'must contain at least one server');
@@ -252,6 +297,8 @@ export function normalize(req: AllocateRequest): { instance: Instance; options: 
     devices,
     servers,
   };
+  const previous = normalizePrevious(req, devices, serverIndex);
+  if (previous) instance.previous = previous;
   const options: SolveOptions = {
     timeLimitMs: integerIn(o.timeLimitMs ?? DEFAULTS.timeLimitMs, 1, MAX_TIME_LIMIT_MS, 'options.timeLimitMs'),
     baselines: o.baselines ?? DEFAULTS.baselines,

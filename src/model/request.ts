@@ -68,11 +68,32 @@ export interface ObjectiveSpec {
 
 export type AlgorithmChoice = 'auto' | 'paper';
 
+export interface MigrationSpec {
+  delayS?: number; // default 0
+  energyJ?: number; // default 0
+}
+
 export interface OptionsSpec {
   timeLimitMs?: number;
   baselines?: boolean;
   algorithm?: AlgorithmChoice;
   seed?: number;
+  /** cost of one device changing server since `previous` */
+  migration?: MigrationSpec;
+  /** device ids that keep their server in `previous` */
+  pinned?: string[];
+}
+
+/** One item of an earlier answer's allocations; its other fields are accepted and ignored. */
+export interface PreviousAllocationSpec {
+  deviceId: string;
+  serverId: string;
+  splitLayer?: number;
+  trainingMode?: 'backprop' | 'zeroth-order';
+}
+
+export interface PreviousSpec {
+  allocations: PreviousAllocationSpec[];
 }
 
 export interface AllocateRequest {
@@ -82,4 +103,6 @@ export interface AllocateRequest {
   channel?: { noiseDbmPerHz?: number };
   objective?: ObjectiveSpec;
   options?: OptionsSpec;
+  /** the allocation this one follows: warm start, migration costs, pins */
+  previous?: PreviousSpec;
 }

@@ -65,6 +65,24 @@ export interface Instance {
   includeUplinkDelay: boolean;
   devices: Device[];
   servers: Server[];
+  /** the allocation this one follows (request `previous`), when given */
+  previous?: PreviousState;
+}
+
+/**
+ * Where each device was in the allocation this one follows, indexed like Instance.devices.
+ * Server, split and mode seed the search (warm start); the server also prices migrations.
+ */
+export interface PreviousState {
+  /** server index, null for a device that is new since then */
+  server: (number | null)[];
+  /** split layer it used, when given and still allowed (a hint, never a constraint) */
+  splitLayer: (number | null)[];
+  trainingMode: ('backprop' | 'zeroth-order' | null)[];
+  /** devices that must stay on their previous server */
+  pinned: boolean[];
+  /** cost of one device changing server, added to its delay and energy */
+  migration: { delayS: number; energyJ: number };
 }
 
 export interface SolveOptions {
@@ -89,6 +107,8 @@ export interface Breakdown {
   local: number;
   uplink: number;
   edge: number;
+  /** one change of server (0 when the device stays or is new) */
+  migration: number;
   total: number;
 }
 
@@ -97,14 +117,21 @@ export interface DeviceEvaluation {
   energyJ: Breakdown;
   stabilityBound: number;
   peakMemoryBytes: number;
-  /** physical delay local + uplink + edge, the quantity deadlines bound */
+  /** physical delay local + uplink + edge, the quantity deadlines bound (a one-off migration is not part of a step) */
   physicalDelayS: number;
+  /** its server differs from its previous one */
+  migrated: boolean;
 }
 
 export interface Totals {
   delayS: number;
   energyJ: number;
   stability: number;
+  /** devices whose server changed since `previous` (sums of evaluations only, not scales) */
+  migrations?: number;
+  /** the migrations' share of delayS and energyJ */
+  migrationDelayS?: number;
+  migrationEnergyJ?: number;
 }
 
 export interface Violation {
@@ -139,6 +166,8 @@ export interface AllocationOut {
   delayS: Breakdown;
   energyJ: Breakdown;
   stabilityBound: number;
+  /** true when its server differs from the one in `previous` */
+  migrated: boolean;
 }
 
 export interface BaselineOut {

@@ -121,8 +121,52 @@ export const OptionsSpecSchema = Type.Object(
     baselines: Type.Optional(Type.Boolean({ description: 'also evaluate the baselines; default true' })),
     algorithm: Type.Optional(Type.Enum(['auto', 'paper'], { description: "solver: 'auto' (optimum) or 'paper' (publication's method); default auto" })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'seed for randomised parts; default 1' })),
+    migration: Type.Optional(
+      Type.Object(
+        {
+          delayS: Type.Optional(Between(0, 3600, 'delay of one handover, seconds, added to the delay of a device whose server changed; default 0')),
+          energyJ: Type.Optional(Between(0, 1e6, 'energy of one handover, joules, added to the energy of a device whose server changed; default 0')),
+        },
+        {
+          additionalProperties: false,
+          description: 'cost of a device changing server since `previous`; enters the objective through the same weights and normalisation',
+        },
+      ),
+    ),
+    pinned: Type.Optional(
+      Type.Array(Id('device'), {
+        maxItems: MAX_DEVICES,
+        description: 'devices that keep their server in `previous` (each needs one there)',
+      }),
+    ),
   },
   { $id: 'OptionsSpec', additionalProperties: false, description: 'Solver options' },
+);
+
+export const PreviousAllocationSchema = Type.Object(
+  {
+    deviceId: Type.String({ minLength: 1, maxLength: 128, description: 'device id; devices no longer in `devices` are ignored' }),
+    serverId: Type.String({ minLength: 1, maxLength: 128, description: 'server it was on; must be in `servers`' }),
+    splitLayer: Type.Optional(IntegerBetween(0, 100_000, 'split layer it used (a starting point for the search)')),
+    trainingMode: Type.Optional(Type.Enum(['backprop', 'zeroth-order'], { description: 'training mode it used (a starting point for the search)' })),
+  },
+  {
+    $id: 'PreviousAllocation',
+    // An earlier answer's allocation items are sent back as they came: their other fields are ignored.
+    additionalProperties: true,
+    description: "One device's earlier allocation: an item of an earlier answer's `allocations` (other fields ignored)",
+  },
+);
+
+export const PreviousSpecSchema = Type.Object(
+  {
+    allocations: Type.Array(PreviousAllocationSchema, { maxItems: MAX_DEVICES, description: 'one item per device, at most one per device id' }),
+  },
+  {
+    $id: 'PreviousSpec',
+    additionalProperties: false,
+    description: 'The allocation this one follows: the search starts from it, and changes of server are priced by options.migration',
+  },
 );
 
 /** A small instance that solves quickly: the Swagger UI "Try it out" body and a test fixture. */
@@ -180,6 +224,7 @@ export const AllocateRequestSchema = Type.Object(
     channel: Type.Optional(ChannelSpecSchema),
     objective: Type.Optional(ObjectiveSpecSchema),
     options: Type.Optional(OptionsSpecSchema),
+    previous: Type.Optional(PreviousSpecSchema),
   },
   {
     $id: 'AllocateRequest',
@@ -209,6 +254,7 @@ export const AllocationSchema = Type.Object(
     delayS: DelayBreakdownSchema,
     energyJ: EnergyBreakdownSchema,
     stabilityBound: Type.Number({ description: 'average-replace-one stability bound AS_n (dimensionless)' }),
+    migrated: Type.Boolean({ description: 'its server differs from the one in `previous` (false for devices new since then)' }),
   },
   { $id: 'Allocation', additionalProperties: false, description: "One device's decisions and costs" },
 );

@@ -29,7 +29,8 @@ export const DelayBreakdownSchema = Type.Object(
     local: Type.Number({ description: 'on-device part, seconds' }),
     uplink: Type.Number({ description: 'activation upload, seconds' }),
     edge: Type.Number({ description: 'edge-server part, seconds' }),
-    total: Type.Number({ description: 'local + uplink + edge, seconds' }),
+    migration: Type.Number({ description: 'one change of server since `previous` (options.migration.delayS), else 0, seconds' }),
+    total: Type.Number({ description: 'local + uplink + edge + migration, seconds (uplink left out when objective.includeUplinkDelay is false)' }),
   },
   { $id: 'DelayBreakdown', additionalProperties: false, description: 'Per-iteration delay of one device, seconds' },
 );
@@ -39,7 +40,8 @@ export const EnergyBreakdownSchema = Type.Object(
     local: Type.Number({ description: 'on-device computation, joules' }),
     uplink: Type.Number({ description: 'transmission, joules' }),
     edge: Type.Number({ description: 'edge-server computation, joules' }),
-    total: Type.Number({ description: 'local + uplink + edge, joules' }),
+    migration: Type.Number({ description: 'one change of server since `previous` (options.migration.energyJ), else 0, joules' }),
+    total: Type.Number({ description: 'local + uplink + edge + migration, joules' }),
   },
   { $id: 'EnergyBreakdown', additionalProperties: false, description: 'Per-iteration energy of one device, joules' },
 );
@@ -49,6 +51,9 @@ export const TotalsSchema = Type.Object(
     delayS: Type.Number({ description: 'sum of device delays, seconds' }),
     energyJ: Type.Number({ description: 'sum of device energies, joules' }),
     stability: Type.Number({ description: 'sum of stability bounds (dimensionless)' }),
+    migrations: Type.Optional(Type.Integer({ minimum: 0, description: 'devices whose server changed since `previous`' })),
+    migrationDelayS: Type.Optional(Type.Number({ description: "the migrations' part of delayS, seconds" })),
+    migrationEnergyJ: Type.Optional(Type.Number({ description: "the migrations' part of energyJ, joules" })),
   },
   { $id: 'Totals', additionalProperties: false, description: 'Sums over all devices (SPEC §1.2)' },
 );

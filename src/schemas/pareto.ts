@@ -104,6 +104,7 @@ export const ParetoRequestSchema = Type.Object(
     channel: snapshot.channel,
     objective: Type.Optional(ParetoObjectiveSpecSchema),
     options: snapshot.options,
+    previous: snapshot.previous,
     pareto: ParetoSpecSchema,
   },
   {

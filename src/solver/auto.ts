@@ -15,6 +15,7 @@ import {
   type Solution,
 } from './association/association.js';
 import { balanceAssociation } from './association/balance.js';
+import { warmAssociation, warmPlans } from './association/warm.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { lagrangianBound } from './bound/bound.js';
 import { buildDeviceModels } from './pricing/device-model.js';
@@ -109,6 +110,8 @@ function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: 
   const startAssignment = Array.isArray(warm) ? warm : warm ? null : greedyAssociation(ctx);
   const start = Array.isArray(warm) || warm === null ? (startAssignment ? planAll(ctx, startAssignment, deadlineAt) : null) : warm;
   if (!start) return null;
+  // No time left (large instances at short limits): the start is the answer, not a late one.
+  if (Date.now() >= deadlineAt) return { sol: start, enumerated: false };
   // Estimated single moves first (cheap, converge fast), then priced reassignment and exact
   // move/swap search (which also handles full servers) for the time that is left.
   const balanced = balanceAssociation(ctx, start, deadlineAt);
@@ -130,16 +133,21 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   }
   const ctx = createPlanContext(instance, effectiveWeights(instance, scales), models, EXACT_LIMIT);
 
-  const greedy = greedyAssociation(ctx);
+  // The search starts from the previous association when there is one (warm), else greedily.
+  const warm = warmAssociation(ctx);
+  const warmPlan = warm ? warmPlans(ctx, warm, searchDeadline) : null;
+  const greedy = warmPlan && !options.baselines ? null : greedyAssociation(ctx);
   const greedyPlan = greedy ? planAll(ctx, greedy, searchDeadline) : null;
+  const startPlan = warmPlan ?? greedyPlan;
   // Baselines plan within a quarter of the limit: past it, planning stops polishing (one
   // best-response round per server), which leaves the search its time on large instances.
-  // Not asked for, they are not computed: the search starts from the greedy plan regardless.
+  // Not asked for, they are not computed: the start plan joins the portfolio regardless.
   const baselineSolutions = options.baselines
     ? computeBaselines(instance, ctx, scales, options.seed, t0 + options.timeLimitMs * 0.25, greedyPlan)
-    : greedyPlan
-      ? [{ name: 'greedy-association', decisions: decisionsOf(ctx, greedyPlan) }]
+    : startPlan
+      ? [{ name: warmPlan ? 'previous-association' : 'greedy-association', decisions: decisionsOf(ctx, startPlan) }]
       : [];
+  if (options.baselines && warmPlan) baselineSolutions.push({ name: 'previous-association', decisions: decisionsOf(ctx, warmPlan) });
   const baselines = baselineSolutions.map((b) => ({ name: b.name, ...scored(instance, b.decisions, scales) }));
 
   if (options.algorithm === 'paper') return answerWithPaper(instance, options, reference, scales, baselines, t0, solver);
@@ -153,14 +161,22 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   // With deadlines the multiplier rounds need time of their own.
   const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
   const firstSearchDeadline = hasDeadlines ? t0 + options.timeLimitMs * 0.3 : searchDeadline;
-  const found = search(ctx, greedyPlan, firstSearchDeadline);
+  const found = search(ctx, startPlan, firstSearchDeadline);
   if (!found) {
     return {
       status: 'INFEASIBLE',
       allocations: [],
       reference,
       baselines: [],
-      infeasibilities: [{ constraint: 'maxDevices', deviceIds: [], detail: 'no association gives every device a reachable server with room' }],
+      infeasibilities: [
+        {
+          constraint: 'maxDevices',
+          deviceIds: [],
+          detail:
+            'no association gives every device a reachable server with room' +
+            (instance.previous?.pinned.some(Boolean) ? ' (pinned devices only on their previous server)' : ''),
+        },
+      ],
       solver: solver(),
     };
   }
@@ -219,6 +235,8 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const objective = best!.ev.objective;
   let bound: number;
   if (exact) bound = objective;
+  // Out of time already (large instances at short limits): no bound rather than a late answer.
+  else if (Date.now() >= hardDeadline) bound = NaN;
   else {
     const boundCtx: PlanContext = { ...ctx, deadlineMultipliers: models.map(() => 0) };
     const prices = {

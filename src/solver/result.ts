@@ -21,6 +21,7 @@ export function allocationsOf(instance: Instance, decisions: DeviceDecision[], e
       delayS: e.delayS,
       energyJ: e.energyJ,
       stabilityBound: e.stabilityBound,
+      migrated: e.migrated,
     };
     if (dec.mode.kind === 'zeroth-order') {
       out.queries = dec.mode.queries;

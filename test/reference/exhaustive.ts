@@ -7,7 +7,8 @@
 // (b) scoring the final, complete candidate — which doubles as a cross-check of evaluate().
 //
 // What is enumerated: every association (each device to each server with a positive gain,
-// respecting maxDevices) × every split vector (α_n in its allowed range) × every allowed
+// respecting maxDevices and pins; a device off its previous server pays the migration) × every
+// split vector (α_n in its allowed range) × every allowed
 // training mode (backprop, and zeroth-order with every allowed (q, P)) per device, with SPEC §3's
 // memory as a hard constraint. Deadlines are ignored (use deadline instances for feasibility).
 //
@@ -354,12 +355,23 @@ export function exhaustiveReference(inst: Instance): ReferenceResult {
     subsetBest.push(row);
   }
 
-  // Every association: assign[n] = server.
+  // Every association: assign[n] = server. With `previous`, a device off its previous server pays
+  // one migration, weighted like any delay and energy; a pinned device never leaves it.
+  const prev = inst.previous;
+  const migrationCost = prev ? w.t * prev.migration.delayS + w.e * prev.migration.energyJ : 0;
   let bestAssign: number[] | null = null;
   let bestCost = Infinity;
   const assign = new Array<number>(N).fill(0);
   for (;;) {
     let cost = 0;
+    if (prev) {
+      for (let n = 0; n < N; n++) {
+        const before = prev.server[n];
+        if (before === null || assign[n] === before) continue;
+        if (prev.pinned[n]) cost = Infinity;
+        else cost += migrationCost;
+      }
+    }
     for (let m = 0; m < M && cost < Infinity; m++) {
       let mask = 0;
       for (let n = 0; n < N; n++) if (assign[n] === m) mask |= 1 << n;

@@ -37,13 +37,32 @@ export function provenInfeasibilities(instance: Instance, models: DeviceModel[])
     out.push({
       constraint: 'deadlineS',
       deviceIds: late.map((dm) => dm.device.id),
-      detail: 'deadline is shorter than the fastest possible step (maximum frequency and power, a whole server alone)',
+      detail:
+        'deadline is shorter than the fastest possible step (maximum frequency and power, a whole server alone' +
+        (late.some((dm) => instance.previous?.pinned[dm.index]) ? '; a pinned device only on its previous server)' : ')'),
     });
   }
+  out.push(...pinInfeasibilities(instance, models));
   const capacity = instance.servers.reduce((s, sv) => s + (sv.maxDevices ?? instance.devices.length), 0);
   if (capacity < instance.devices.length) {
     out.push({ constraint: 'maxDevices', deviceIds: [], detail: `servers take at most ${capacity} devices in total, ${instance.devices.length} were given` });
   }
+  return out;
+}
+
+/** Pins that cannot hold: a pinned device without a channel to its previous server, more pins than a server takes. */
+function pinInfeasibilities(instance: Instance, models: DeviceModel[]): InfeasibilityOut[] {
+  const prev = instance.previous;
+  if (!prev) return [];
+  const out: InfeasibilityOut[] = [];
+  const cut = models.filter((dm) => prev.pinned[dm.index] && dm.servers.length === 0).map((dm) => dm.device.id);
+  if (cut.length > 0) out.push({ constraint: 'pinned', deviceIds: cut, detail: 'pinned to a previous server it has no channel to (gain 0)' });
+  instance.servers.forEach((s, m) => {
+    const pinnedHere = instance.devices.filter((_, n) => prev.pinned[n] && prev.server[n] === m).map((d) => d.id);
+    if (s.maxDevices !== null && pinnedHere.length > s.maxDevices) {
+      out.push({ constraint: 'pinned', deviceIds: pinnedHere, detail: `${pinnedHere.length} devices pinned to server ${s.id}, which takes at most ${s.maxDevices}` });
+    }
+  });
   return out;
 }
 

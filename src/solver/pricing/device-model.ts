@@ -26,7 +26,7 @@ export interface DeviceModel {
   index: number;
   device: Device;
   options: ModeOption[];
-  /** servers with a usable channel */
+  /** servers with a usable channel (only its previous server when pinned) */
   servers: number[];
   /** the same, strongest gain first */
   serversByGain: number[];
@@ -47,7 +47,9 @@ export function buildDeviceModels(instance: Instance): DeviceModel[] {
         options.push({ mode, key: modeKey(mode), uplinkKind: mode.kind === 'backprop' ? 'bp' : 'zo', work: modeWorkload(instance, device, mode), splits });
       }
     }
-    const servers = device.gains.flatMap((g, m) => (g > 0 ? [m] : []));
+    // A pinned device has one server to choose from: its previous one (if it still reaches it).
+    const pinnedTo = instance.previous?.pinned[index] ? instance.previous.server[index] : null;
+    const servers = device.gains.flatMap((g, m) => (g > 0 && (pinnedTo === null || m === pinnedTo) ? [m] : []));
     const serversByGain = servers.slice().sort((a, b) => device.gains[b] - device.gains[a]);
     return { index, device, options, servers, serversByGain };
   });

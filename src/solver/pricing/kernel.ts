@@ -168,7 +168,7 @@ function prunedBelow(ctx: PlanContext, server: number, device: number, frequency
 export function pricedLowerBound(ctx: PlanContext, server: number, device: number): number {
   const mem = memberOf(ctx, server, device);
   floorsOf(mem, ctx.instance.servers[server].bandwidthHz);
-  return Math.min(mem.floorBp, mem.floorZo) + mem.minFixedCost;
+  return Math.min(mem.floorBp, mem.floorZo) + mem.minFixedCost + mem.migrationCost;
 }
 
 /** Priced costs of one device on every server, strongest gain first so that pruning bites. */
@@ -211,7 +211,9 @@ export function pricePair(ctx: PlanContext, server: number, device: number, band
   const s = ctx.instance.servers[server];
   const bp = mem.uplinkBp ? pricedUplink(mem, 'bp', bandwidthPrice, s.bandwidthHz) : null;
   const zo = mem.uplinkZo ? pricedUplink(mem, 'zo', bandwidthPrice, s.bandwidthHz) : null;
-  bestCandidate(mem.groups, mem.loadScale, mem.computeDelayWeight, ctx.weights.energy * s.kappa, frequencyPrice, s.frequencyHz, bp?.cost ?? Infinity, zo?.cost ?? Infinity, cutoff, pairScratch);
+  // The migration is a constant of the pair: carried with the uplink, which every candidate pays.
+  const up = mem.migrationCost;
+  bestCandidate(mem.groups, mem.loadScale, mem.computeDelayWeight, ctx.weights.energy * s.kappa, frequencyPrice, s.frequencyHz, (bp?.cost ?? Infinity) + up, (zo?.cost ?? Infinity) + up, cutoff, pairScratch);
   out.cost = pairScratch.cost;
   if (pairScratch.candidate < 0) return out;
   const c = mem.candidates[pairScratch.candidate];

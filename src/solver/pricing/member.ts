@@ -96,6 +96,13 @@ export interface Member extends DeviceChoices {
   floorZo: number;
   /** edge load = work × loadScale on this server, 1/(cores·FLOPs per cycle) */
   loadScale: number;
+  /**
+   * Weighted cost of the device changing to this server since `previous` (0 where it stays).
+   * A constant of the pair: every cost of the pair includes it (plans, pricing, bounds), no choice
+   * within a server depends on it, and device-level costs (choicesOf) leave it out, which keeps
+   * them lower bounds of every pair.
+   */
+  migrationCost: number;
 }
 
 /** The member with its uplink floors computed (they cost a power optimisation each, so only on demand). */
@@ -115,6 +122,17 @@ export function kindsOf(mem: Member): UplinkKind[] {
   if (mem.uplinkBp) out.push('bp');
   if (mem.uplinkZo) out.push('zo');
   return out;
+}
+
+/**
+ * Weighted cost of device n changing server to `server` since `previous`: the same weights (and
+ * normalisation) as its delay and energy. 0 where it stays, for new devices and without previous.
+ */
+export function migrationCost(ctx: PlanContext, server: number, deviceIndex: number): number {
+  const prev = ctx.instance.previous;
+  const before = prev?.server[deviceIndex] ?? null;
+  if (before === null || before === server) return 0;
+  return ctx.weights.delay * prev!.migration.delayS + ctx.weights.energy * prev!.migration.energyJ;
 }
 
 export function memberOf(ctx: PlanContext, server: number, deviceIndex: number): Member {
@@ -145,6 +163,7 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
       floorBp: uplinkBp ? NaN : Infinity,
       floorZo: uplinkZo ? NaN : Infinity,
       loadScale: 1 / (s.cores * s.flopsPerCycle),
+      migrationCost: migrationCost(ctx, server, deviceIndex),
     };
     ctx.members.pairs[key] = mem;
   }

@@ -31,8 +31,9 @@ export interface ServerPlan {
   exact: boolean;
 }
 
+/** Local, stability and migration cost of a choice: everything but the server's two budgets. */
 function fixedCost(mem: Member, c: Choice): number {
-  return mem.fixedCosts[mem.candidates.indexOf(c)];
+  return mem.fixedCosts[mem.candidates.indexOf(c)] + mem.migrationCost;
 }
 
 function edgeLoad(ctx: PlanContext, server: number, mem: Member, c: Choice): EdgeLoad {
@@ -137,7 +138,7 @@ function pricedCandidates(ctx: PlanContext, server: number, mem: Member, uplink:
   return mem.candidates.map((c, j) => {
     const l = edgeLoad(ctx, server, mem, c);
     const f = frequencyForPrice(l, eKappa, frequencyPrice, s.frequencyHz);
-    return mem.fixedCosts[j] + uplink.get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + frequencyPrice * f;
+    return mem.fixedCosts[j] + mem.migrationCost + uplink.get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + frequencyPrice * f;
   });
 }
 
