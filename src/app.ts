@@ -5,6 +5,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from './config.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerJsonBodyParser } from './http/json-body.js';
+import fp from 'fastify-plugin';
+import { registerRequestIdEcho, requestIdFrom } from './http/request-id.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { registerAuth } from './plugins/auth.js';
+import { registerHardening } from './plugins/hardening.js';
+import { registerMetrics } from './plugins/metrics.js';
+import { publicPathMatcher } from './plugins/public-paths.js';
+import { registerRateLimit } from './plugins/rate-limit.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { SHARED_SCHEMAS } from './schemas/common.js';
 import { allocateRoutes } from './routes/allocate.js';
@@ -17,11 +25,19 @@ import type { SolveService } from './services/types.js';
 export interface AppDeps {
   /** Injected in tests; otherwise the real worker-pool service is created from config. */
   service?: SolveService;
+  /** Injected in tests (to read what a service reported); otherwise created when metrics are enabled. */
+  metrics?: Metrics;
+  /** More paths served without an API key or rate limit (static pages that send the key themselves). */
+  publicPaths?: readonly string[];
+  /** Redis key namespace of the rate-limit counters (tests use one per run). */
+  rateLimitKeyPrefix?: string;
 }
 
 export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Belt and braces: the default serializers log no headers, but a key must never reach a log.
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    genReqId: requestIdFrom,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
@@ -32,14 +48,37 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const service = deps.service ?? createSolveService(config, { logger: app.log });
+  const metrics = deps.metrics ?? (config.metricsEnabled ? createMetrics() : undefined);
+  const service = deps.service ?? createSolveService(config, { logger: app.log, observer: metrics });
+  if (metrics !== undefined) metrics.setWorkloadSource(() => service.workload?.());
+  const isPublic = publicPathMatcher({ metricsPublic: config.metricsPublic, extra: deps.publicPaths });
   // The app owns the service it answers with: closing the app drains and stops the workers.
   app.addHook('onClose', async () => {
     await service.close();
   });
 
+  registerRequestIdEcho(app);
   registerJsonBodyParser(app);
   registerErrorHandling(app);
+  if (metrics !== undefined) registerMetrics(app, metrics);
+  registerHardening(app, { ...config, isPublic });
+  // Hooks on the root instance, queued after the plugins above so that their headers (helmet,
+  // CORS) are set before a 401 or 429 is thrown; they cover every route registered later.
+  void app.register(
+    fp(async (root) => {
+      registerAuth(root, { keyDigests: config.apiKeyDigests, isPublic });
+      if (config.rateLimitMax !== undefined) {
+        registerRateLimit(root, {
+          max: config.rateLimitMax,
+          windowMs: config.rateLimitWindowMs,
+          coldSolveCost: config.rateLimitColdSolveCost,
+          redisUrl: config.redisUrl,
+          keyPrefix: deps.rateLimitKeyPrefix,
+          isPublic,
+        });
+      }
+    }),
+  );
   registerSwagger(app);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   void app.register(healthRoutes, { service });

@@ -8,6 +8,24 @@ import type { ErrorResponse } from '../schemas/common.js';
 import { OverloadedError } from '../services/types.js';
 import { BodyError, formatPath } from './json-body.js';
 
+/**
+ * An answer decided outside a route (authentication, rate limit, overload): thrown or returned by
+ * hooks and plugins so it leaves through the same envelope, request id included.
+ */
+export class HttpProblem extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterS?: number,
+    /** Extra response headers (WWW-Authenticate on 401). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpProblem';
+  }
+}
+
 /** Ajv's error object, as far as we read it. */
 interface SchemaError {
   instancePath: string;
@@ -73,6 +91,10 @@ function isOverloaded(e: unknown): e is Pick<OverloadedError, 'retryAfterS' | 'm
 
 /** Classify an error; anything unrecognised is a 500. */
 export function toProblem(error: unknown): Problem {
+  if (error instanceof HttpProblem) {
+    const { statusCode, code, message, retryAfterS } = error;
+    return { statusCode, code, message, ...(retryAfterS !== undefined ? { retryAfterS } : {}) };
+  }
   if (error instanceof BodyError) return badRequest(error.code, error.field, error.reason);
   if (isInputError(error)) return badRequest('INVALID_INPUT', error.field, error.reason);
   if (isOverloaded(error)) {
@@ -98,9 +120,9 @@ export function toProblem(error: unknown): Problem {
   return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'internal error' };
 }
 
-function envelope(problem: Problem): ErrorResponse {
+function envelope(problem: Problem, requestId: string): ErrorResponse {
   const { statusCode, ...rest } = problem;
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', ...rest };
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', ...rest, requestId };
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -115,10 +137,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
       request.log.info({ code: problem.code, field: problem.field }, problem.message);
     }
     if (problem.retryAfterS !== undefined) void reply.header('Retry-After', String(problem.retryAfterS));
-    return reply.code(problem.statusCode).send(envelope(problem));
+    if (error instanceof HttpProblem) void reply.headers(error.headers);
+    return reply.code(problem.statusCode).send(envelope(problem, request.id));
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(envelope({ statusCode: 404, code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}` })),
+    reply
+      .code(404)
+      .send(envelope({ statusCode: 404, code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}` }, request.id)),
   );
 }

@@ -7,6 +7,7 @@ import {
   AllocateResponseSchema,
 } from '../schemas/allocate.js';
 import { errorResponse } from '../schemas/common.js';
+import { reportSolve } from '../http/solve-report.js';
 import type { SolveService } from '../services/types.js';
 
 export interface AllocateRoutesOptions {
@@ -37,6 +38,7 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
     },
     async (request, reply) => {
       const out = await service.allocate(request.body);
+      reportSolve(request, { kind: 'allocate', ...out });
       const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
       // An instance that cannot be satisfied is the caller's problem, but a well-formed one: 422.
       if (body.status === 'INFEASIBLE') {

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSchema } from '../schemas/blocks.js';
 import { errorResponse } from '../schemas/common.js';
+import { reportSolve } from '../http/solve-report.js';
 import type { SolveService } from '../services/types.js';
 
 export interface BlocksRoutesOptions {
@@ -34,6 +35,7 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
     },
     async (request, reply) => {
       const out = await service.allocateBlocks(request.body);
+      reportSolve(request, { kind: 'blocks', ...out });
       const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
       // No assignment fits the memory caps: a well-formed request the instance cannot satisfy.
       if (body.status === 'INFEASIBLE') {

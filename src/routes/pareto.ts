@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponse } from '../schemas/common.js';
 import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSchema } from '../schemas/pareto.js';
+import { reportSolve } from '../http/solve-report.js';
 import type { SolveService } from '../services/types.js';
 
 export interface ParetoRoutesOptions {
@@ -36,6 +37,7 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
     },
     async (request, reply) => {
       const result = await service.allocatePareto(request.body);
+      result.points.forEach((p, point) => reportSolve(request, { kind: 'allocate', point, result: p, cache: p.cache, requestHash: p.requestHash }));
       // Feasibility does not depend on the weights: when no point is feasible, the instance is not (422).
       if (result.points.length > 0 && result.points.every((p) => p.status === 'INFEASIBLE')) {
         const infeasibilities = result.points[0].infeasibilities ?? [];
