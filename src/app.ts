@@ -29,6 +29,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** More paths served without an API key or rate limit (static pages that send the key themselves). */
   publicPaths?: readonly string[];
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: { write(line: string): void };
   /** Redis key namespace of the rate-limit counters (tests use one per run). */
   rateLimitKeyPrefix?: string;
 }
@@ -36,7 +38,10 @@ export interface AppDeps {
 export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   const app = Fastify({
     // Belt and braces: the default serializers log no headers, but a key must never reach a log.
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'], ...(deps.logStream ? { stream: deps.logStream } : {}) },
     genReqId: requestIdFrom,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,

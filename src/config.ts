@@ -39,7 +39,10 @@ export interface AppConfig {
   rateLimitColdSolveCost: number;
   /** Origins allowed by CORS; empty = no cross-origin access. */
   corsOrigins: string[];
-  /** Event-loop delay above which new requests get 503 + Retry-After; 0 = unchecked. */
+  /**
+   * Event-loop delay above which new requests get 503 + Retry-After; 0 = unchecked (the default:
+   * solves run in worker threads, so a lagging loop means the process itself is swamped).
+   */
   maxEventLoopDelayMs: number;
   /** Heap use above which new requests get 503 + Retry-After; 0 = unchecked. */
   maxHeapUsedBytes: number;
@@ -178,7 +181,7 @@ export function loadConfig(env: Env = process.env, readText = (path: string) => 
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 24 * 3_600_000),
     rateLimitColdSolveCost: integer(env, 'RATE_LIMIT_COLD_SOLVE_COST', 10, 1, 1_000_000),
     corsOrigins: origins(env),
-    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 3_600_000),
+    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 0, 0, 3_600_000),
     maxHeapUsedBytes: integer(env, 'MAX_HEAP_USED_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
   };
 }
