@@ -6,6 +6,7 @@ import type { AppConfig } from './config.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import fp from 'fastify-plugin';
+import { clientErrorHandler } from './http/client-errors.js';
 import { registerRequestIdEcho, requestIdFrom } from './http/request-id.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { registerAuth } from './plugins/auth.js';
@@ -43,6 +44,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
         ? false
         : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'], ...(deps.logStream ? { stream: deps.logStream } : {}) },
     genReqId: requestIdFrom,
+    clientErrorHandler,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,

@@ -1,5 +1,7 @@
 // Request ids, API keys, rate limits, CORS, security headers, compression and load shedding, on
 // the real service (in-memory cache) with a counting stand-in for the solver pool.
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -209,5 +211,31 @@ describe('CORS, security headers, compression, load shedding', () => {
     expect(res.headers['retry-after']).toBe('5');
     expect(res.json()).toMatchObject({ code: 'UNDER_PRESSURE', retryAfterS: 5 });
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+  });
+});
+
+describe('errors before a route runs', () => {
+  it('415 in the envelope for a body that is not JSON', async () => {
+    const { app } = await start({});
+    const res = await app.inject({ method: 'POST', url: '/allocate', payload: '<allocate/>', headers: { 'content-type': 'application/xml' } });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', requestId: res.headers['x-request-id'] });
+  });
+
+  it('431 in the envelope for oversized headers (answered by the HTTP parser, over a real socket)', async () => {
+    const { app } = await start({});
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/health', headers: { 'x-padding': 'a'.repeat(20_000) } }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer.status).toBe(431);
+    expect(JSON.parse(answer.body)).toEqual({ statusCode: 431, error: 'Request Header Fields Too Large', code: 'HEADERS_TOO_LARGE', message: 'request headers are too large' });
   });
 });

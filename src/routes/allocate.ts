@@ -6,7 +6,7 @@ import {
   AllocateRequestSchema,
   AllocateResponseSchema,
 } from '../schemas/allocate.js';
-import { errorResponse } from '../schemas/common.js';
+import { errorResponses } from '../schemas/errors.js';
 import { reportSolve } from '../http/solve-report.js';
 import type { SolveService } from '../services/types.js';
 
@@ -19,6 +19,7 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
     '/allocate',
     {
       schema: {
+        operationId: 'allocate',
         tags: ['allocation'],
         summary: 'Allocate split fine-tuning resources',
         description:
@@ -28,11 +29,8 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
         body: AllocateRequestSchema,
         response: {
           200: AllocateResponseSchema,
-          400: errorResponse('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why'),
-          413: errorResponse('Request body larger than BODY_LIMIT_BYTES'),
+          ...errorResponses(),
           422: AllocateInfeasibleResponseSchema,
-          500: errorResponse('Unexpected server error (details are logged, not returned)'),
-          503: errorResponse('Solver queue full: retry after the Retry-After header (seconds)'),
         },
       },
     },

@@ -2,7 +2,7 @@
 // everything else (normalise, cache, worker pool, block solver) lives behind SolveService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSchema } from '../schemas/blocks.js';
-import { errorResponse } from '../schemas/common.js';
+import { errorResponses } from '../schemas/errors.js';
 import { reportSolve } from '../http/solve-report.js';
 import type { SolveService } from '../services/types.js';
 
@@ -15,6 +15,7 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
     '/allocate/blocks',
     {
       schema: {
+        operationId: 'allocateBlocks',
         tags: ['allocation'],
         summary: 'Allocate trainable blocks across cooperating devices',
         description:
@@ -25,11 +26,8 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
         body: BlocksRequestSchema,
         response: {
           200: BlocksResponseSchema,
-          400: errorResponse('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why'),
-          413: errorResponse('Request body larger than BODY_LIMIT_BYTES'),
+          ...errorResponses(),
           422: BlocksInfeasibleResponseSchema,
-          500: errorResponse('Unexpected server error (details are logged, not returned)'),
-          503: errorResponse('Solver queue full: retry after the Retry-After header (seconds)'),
         },
       },
     },

@@ -1,7 +1,7 @@
 // POST /allocate/pareto: a thin handler, like POST /allocate. Validation happened in the schema;
 // fanning out one solve per weight vector, the cache, the pool and the front live behind SolveService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponse } from '../schemas/common.js';
+import { errorResponses } from '../schemas/errors.js';
 import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSchema } from '../schemas/pareto.js';
 import { reportSolve } from '../http/solve-report.js';
 import type { SolveService } from '../services/types.js';
@@ -15,6 +15,7 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
     '/allocate/pareto',
     {
       schema: {
+        operationId: 'allocatePareto',
         tags: ['allocation'],
         summary: 'Pareto front of delay, energy and stability over weight vectors',
         description:
@@ -27,11 +28,8 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
         body: ParetoRequestSchema,
         response: {
           200: ParetoResponseSchema,
-          400: errorResponse('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why'),
-          413: errorResponse('Request body larger than BODY_LIMIT_BYTES'),
+          ...errorResponses(),
           422: ParetoInfeasibleResponseSchema,
-          500: errorResponse('Unexpected server error (details are logged, not returned)'),
-          503: errorResponse('Solver queue full: retry after the Retry-After header (seconds)'),
         },
       },
     },
