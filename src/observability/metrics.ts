@@ -68,6 +68,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
 
+  // Children per label set, so the hot path (every request) skips prom-client's label hashing.
+  const requestSeries = new Map<string, { observe(seconds: number): void }>();
+
   let workload: () => Workload | undefined = () => undefined;
   const workloadGauge = (name: string, help: string, pick: (w: Workload) => number) =>
     new Gauge({
@@ -87,7 +90,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registry,
     contentType: registry.contentType,
     recordRequest(method, route, statusCode, seconds) {
-      requestDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+      const key = `${method} ${statusCode} ${route}`;
+      let series = requestSeries.get(key);
+      if (series === undefined) {
+        series = requestDuration.labels({ method, route, status_code: String(statusCode) });
+        requestSeries.set(key, series);
+      }
+      series.observe(seconds);
     },
     solved(kind, status, limit, seconds, gapRatio) {
       const labels = { kind, status, limit: limit ?? 'none' };
