@@ -24,7 +24,7 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
         summary: 'Allocate split fine-tuning resources',
         description:
           'Chooses, for every device, its edge server, split layer, GPU frequency, transmit power, uplink bandwidth and ' +
-          "server frequency so as to minimise SPEC §1.2's weighted delay, energy and stability objective. " +
+          'server frequency so as to minimise the weighted delay, energy and stability objective of docs/model.md §1.3. ' +
           'Identical requests are answered from the cache (see `cache` and `requestHash`).',
         body: AllocateRequestSchema,
         response: {

@@ -20,7 +20,7 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
         summary: 'Allocate trainable blocks across cooperating devices',
         description:
           'Assigns every trainable block (one per layer, depths 1..J) to exactly one device and splits the uplink ' +
-          'bandwidth so as to minimise the round latency max_k (compute_k + upload_k) of SPEC §2, under hard memory ' +
+          'bandwidth so as to minimise the round latency max_k (compute_k + upload_k) of docs/model.md §2, under hard memory ' +
           'caps: a device back-propagates down to its shallowest block. Identical requests are answered from the ' +
           'cache (see `cache` and `requestHash`).',
         body: BlocksRequestSchema,

@@ -50,7 +50,7 @@ export const TotalsSchema = Type.Object(
     energyJ: Type.Number({ description: 'sum of device energies, joules' }),
     stability: Type.Number({ description: 'sum of stability bounds (dimensionless)' }),
   },
-  { $id: 'Totals', additionalProperties: false, description: 'Sums over all devices (SPEC §1.2)' },
+  { $id: 'Totals', additionalProperties: false, description: 'Sums over all devices (docs/model.md §1.3)' },
 );
 
 /** Every 4xx/5xx body. 400s always name the field (JSON path like devices[0].kappa) and reason. */
