@@ -172,6 +172,9 @@ describe('CORS, security headers, compression, load shedding', () => {
     const closed = await start({});
     const denied = await closed.app.inject({ method: 'POST', url: '/allocate', payload: smallRequest(), headers: { origin: 'https://evil.example' } });
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+    const unlisted = await closed.app.inject({ method: 'OPTIONS', url: '/allocate', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(unlisted.statusCode).toBe(204);
+    expect(unlisted.headers['access-control-allow-origin']).toBeUndefined();
 
     const { app } = await start({ CORS_ORIGINS: 'https://console.example', API_KEYS: KEY });
     const preflight = await app.inject({

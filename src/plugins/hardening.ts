@@ -38,10 +38,11 @@ export function registerHardening(app: FastifyInstance, options: HardeningOption
     },
   });
 
-  // No origin listed: no CORS headers at all, so browsers keep other sites out. Preflights for
-  // listed origins are answered here, before authentication (they carry no credentials).
+  // Only listed origins get CORS headers (none by default), so browsers keep other sites out.
+  // Every preflight is answered here (204, before authentication: preflights carry no
+  // credentials); one from an unlisted origin gets no Access-Control-Allow-Origin.
   void app.register(cors, {
-    origin: options.corsOrigins.length === 0 ? false : [...options.corsOrigins],
+    origin: [...options.corsOrigins],
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['content-type', 'authorization', 'x-api-key', REQUEST_ID_HEADER],
     exposedHeaders: [REQUEST_ID_HEADER, 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
