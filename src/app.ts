@@ -9,7 +9,7 @@ import fp from 'fastify-plugin';
 import { clientErrorHandler } from './http/client-errors.js';
 import { registerRequestIdEcho, requestIdFrom } from './http/request-id.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { registerAuth } from './plugins/auth.js';
+import { authHooks } from './plugins/auth.js';
 import { registerHardening } from './plugins/hardening.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { publicPathMatcher } from './plugins/public-paths.js';
@@ -70,12 +70,14 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   if (metrics !== undefined) registerMetrics(app, metrics);
   registerHardening(app, { ...config, isPublic });
   // Hooks on the root instance, queued after the plugins above so that their headers (helmet,
-  // CORS) are set before a 401 or 429 is thrown; they cover every route registered later.
+  // CORS) are set before a 401 or 429 is thrown; they cover every route. Order: recognise the key,
+  // count the request (by key, or by address without a valid one), then refuse a missing key.
   void app.register(
     fp(async (root) => {
-      registerAuth(root, { keyDigests: config.apiKeyDigests, isPublic });
+      const auth = authHooks({ keyDigests: config.apiKeyDigests, isPublic });
+      root.addHook('onRequest', auth.identify);
       if (config.rateLimitMax !== undefined) {
-        registerRateLimit(root, {
+        await registerRateLimit(root, {
           max: config.rateLimitMax,
           windowMs: config.rateLimitWindowMs,
           coldSolveCost: config.rateLimitColdSolveCost,
@@ -84,6 +86,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
           isPublic,
         });
       }
+      root.addHook('onRequest', auth.enforce);
     }),
   );
   registerSwagger(app);

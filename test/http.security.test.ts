@@ -139,6 +139,17 @@ describe('rate limits', () => {
     expect((await allocate(app, { 'x-api-key': OTHER_KEY })).statusCode).toBe(200);
   });
 
+  it('counts failed key attempts against the address, so guessing keys is limited too', async () => {
+    const { app } = await start({ API_KEYS: KEY, RATE_LIMIT_MAX: '3', RATE_LIMIT_COLD_SOLVE_COST: '1' });
+    const codes = [];
+    for (let i = 0; i < 5; i++) codes.push((await allocate(app, { 'x-api-key': `guess-${i}-0123456789abcdef` })).statusCode);
+    expect(codes).toEqual([401, 401, 401, 429, 429]);
+    // The holder of a valid key has its own budget.
+    expect((await allocate(app, { 'x-api-key': KEY })).statusCode).toBe(200);
+    // Unknown routes count too.
+    expect((await app.inject({ method: 'GET', url: '/nope', headers: { 'x-api-key': KEY } })).statusCode).toBe(404);
+  });
+
   it('charges cold solves more than cache hits: a repeating client outlasts one sending fresh instances', async () => {
     const env = { RATE_LIMIT_MAX: '12', RATE_LIMIT_COLD_SOLVE_COST: '4' };
     const repeating = await start(env);

@@ -4,7 +4,7 @@
 // so neither the comparison nor the number of keys tried leaks through timing; the key itself is
 // never stored or logged (the logger redacts both headers).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from '../http/errors.js';
 
 declare module 'fastify' {
@@ -43,17 +43,32 @@ export function matchKey(key: string, digests: readonly Buffer[]): number {
 
 const unauthorized = (message: string) => new HttpProblem(401, 'UNAUTHORIZED', message, undefined, { 'WWW-Authenticate': 'Bearer' });
 
-export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
-  if (options.keyDigests.length === 0) return;
+/**
+ * Authentication in two hooks, so that something can run between them (the rate limit, which must
+ * count failed attempts too, against the caller's address): `identify` recognises a valid key
+ * (request.apiKeyId) and notes why a request has none; `enforce` then refuses it with a 401.
+ */
+export function authHooks(options: AuthOptions) {
+  const enabled = options.keyDigests.length > 0;
   // Identity for rate limiting and logs: a prefix of the key's digest, not the key.
   const ids = options.keyDigests.map((d) => `key-${d.subarray(0, 6).toString('hex')}`);
-  app.addHook('onRequest', async (request) => {
-    // CORS preflights carry no credentials by design; @fastify/cors answers them.
-    if (request.method === 'OPTIONS' || options.isPublic(request.url)) return;
-    const key = presentedKey(request);
-    if (key === undefined) throw unauthorized('an API key is required: Authorization: Bearer <key> or x-api-key: <key>');
-    const index = matchKey(key, options.keyDigests);
-    if (index === -1) throw unauthorized('the API key is not valid');
-    request.apiKeyId = ids[index];
-  });
+  const refusals = new WeakMap<FastifyRequest, string>();
+  return {
+    identify: async (request: FastifyRequest) => {
+      // CORS preflights carry no credentials by design; @fastify/cors answers them.
+      if (!enabled || request.method === 'OPTIONS' || options.isPublic(request.url)) return;
+      const key = presentedKey(request);
+      if (key === undefined) {
+        refusals.set(request, 'an API key is required: Authorization: Bearer <key> or x-api-key: <key>');
+        return;
+      }
+      const index = matchKey(key, options.keyDigests);
+      if (index === -1) refusals.set(request, 'the API key is not valid');
+      else request.apiKeyId = ids[index];
+    },
+    enforce: async (request: FastifyRequest) => {
+      const refusal = refusals.get(request);
+      if (refusal !== undefined) throw unauthorized(refusal);
+    },
+  };
 }

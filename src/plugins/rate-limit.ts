@@ -87,7 +87,12 @@ export function redisStore(url: string, keyPrefix: string): WeightedStore {
 /** Caller identity: the API key's id when authenticated, else the client IP. */
 const callerOf = (request: FastifyRequest) => request.apiKeyId ?? `ip-${request.ip}`;
 
-export function registerRateLimit(app: FastifyInstance, options: RateLimitOptions): void {
+/**
+ * Registers the limiter as an onRequest hook of `app` itself (not per route), so it covers every
+ * route, those registered earlier and 404s included, and runs where the caller puts it: after the
+ * key is identified, before a request without one is refused (failed attempts count too).
+ */
+export async function registerRateLimit(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
   const store = options.redisUrl ? redisStore(options.redisUrl, options.keyPrefix ?? 'edge-allocator:ratelimit:') : memoryStore();
   app.addHook('onClose', async () => store.close());
 
@@ -103,7 +108,8 @@ export function registerRateLimit(app: FastifyInstance, options: RateLimitOption
     };
   }
 
-  void app.register(rateLimit, {
+  await app.register(rateLimit, {
+    global: false, // no per-route hooks: the one hook below covers everything
     max: options.max,
     timeWindow: options.windowMs,
     store: PluginStore as never,
@@ -117,6 +123,8 @@ export function registerRateLimit(app: FastifyInstance, options: RateLimitOption
       return new HttpProblem(429, 'RATE_LIMITED', `rate limit of ${context.max} requests per ${options.windowMs / 1000} s reached; retry after ${retryAfterS} s`, retryAfterS);
     },
   });
+
+  app.addHook('onRequest', app.rateLimit());
 
   const extra = options.coldSolveCost - 1;
   if (extra > 0) {
