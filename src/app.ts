@@ -36,6 +36,8 @@ export interface AppDeps {
   rateLimitKeyPrefix?: string;
 }
 
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   const app = Fastify({
     // Belt and braces: the default serializers log no headers, but a key must never reach a log.
@@ -44,6 +46,8 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
         ? false
         : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'], ...(deps.logStream ? { stream: deps.logStream } : {}) },
     genReqId: requestIdFrom,
+    // A hop count trusts that many proxies nearest the server (Fastify's types take it as a function).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     clientErrorHandler,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,

@@ -37,6 +37,11 @@ export interface AppConfig {
   rateLimitWindowMs: number;
   /** What a cold solve (a cache miss) costs against the rate limit, in requests. */
   rateLimitColdSolveCost: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (rate limits per IP, logs):
+   * false (none, the default), true (any), a hop count, or addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string[];
   /** Origins allowed by CORS; empty = no cross-origin access. */
   corsOrigins: string[];
   /**
@@ -144,6 +149,18 @@ function apiKeyDigests(env: Env, readText: (path: string) => string): Buffer[] {
   return digests;
 }
 
+function trustProxy(env: Env): boolean | number | string[] {
+  const value = raw(env, 'TRUST_PROXY');
+  if (value === undefined) return false;
+  if (/^\d+$/.test(value)) return integer(env, 'TRUST_PROXY', 0, 1, 100);
+  if (/^(true|false|yes|no|on|off|0|1)$/i.test(value)) return bool(env, 'TRUST_PROXY', false);
+  const entries = list(env, 'TRUST_PROXY');
+  for (const entry of entries) {
+    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry)) throw new ConfigError('TRUST_PROXY', `expected true, false, a hop count or IP addresses/CIDRs, got "${entry}"`);
+  }
+  return entries;
+}
+
 function origins(env: Env): string[] {
   const values = list(env, 'CORS_ORIGINS');
   for (const origin of values) {
@@ -180,6 +197,7 @@ export function loadConfig(env: Env = process.env, readText = (path: string) => 
     rateLimitMax,
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 24 * 3_600_000),
     rateLimitColdSolveCost: integer(env, 'RATE_LIMIT_COLD_SOLVE_COST', 10, 1, 1_000_000),
+    trustProxy: trustProxy(env),
     corsOrigins: origins(env),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 0, 0, 3_600_000),
     maxHeapUsedBytes: integer(env, 'MAX_HEAP_USED_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       rateLimitMax: undefined,
       rateLimitWindowMs: 60_000,
       rateLimitColdSolveCost: 10,
+      trustProxy: false,
       corsOrigins: [],
       maxEventLoopDelayMs: 0,
       maxHeapUsedBytes: 0,
@@ -66,6 +67,8 @@ describe('loadConfig', () => {
       createHash('sha256').update('second-key-0123456789').digest('hex'),
     ]);
     expect(JSON.stringify(config)).not.toContain('first-key');
+    expect([loadConfig({ TRUST_PROXY: 'true' }).trustProxy, loadConfig({ TRUST_PROXY: '2' }).trustProxy]).toEqual([true, 2]);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
   });
 
   it('treats an empty REDIS_URL as unset (in-memory cache)', () => {
@@ -84,6 +87,7 @@ describe('loadConfig', () => {
     ['API_KEYS_FILE', '/nonexistent/keys', /API_KEYS_FILE: cannot read/],
     ['RATE_LIMIT_MAX', '0', /RATE_LIMIT_MAX/],
     ['METRICS_PUBLIC', 'maybe', /METRICS_PUBLIC: expected true or false/],
+    ['TRUST_PROXY', 'proxy.example', /TRUST_PROXY: expected true, false, a hop count or IP addresses/],
     ['CORS_ORIGINS', 'https://a.example/path', /CORS_ORIGINS: "https:\/\/a.example\/path" is not an origin/],
   ])('rejects %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);

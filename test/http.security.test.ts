@@ -139,6 +139,18 @@ describe('rate limits', () => {
     expect((await allocate(app, { 'x-api-key': OTHER_KEY })).statusCode).toBe(200);
   });
 
+  it('counts per client address behind a trusted proxy (TRUST_PROXY), per proxy otherwise', async () => {
+    const env = { RATE_LIMIT_MAX: '1', RATE_LIMIT_COLD_SOLVE_COST: '1' };
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    const trusting = await start({ ...env, TRUST_PROXY: '127.0.0.1' });
+    expect((await allocate(trusting.app, from('203.0.113.1'))).statusCode).toBe(200);
+    expect((await allocate(trusting.app, from('203.0.113.2'))).statusCode).toBe(200);
+    expect((await allocate(trusting.app, from('203.0.113.1'))).statusCode).toBe(429);
+    const plain = await start(env);
+    expect((await allocate(plain.app, from('203.0.113.1'))).statusCode).toBe(200);
+    expect((await allocate(plain.app, from('203.0.113.2'))).statusCode).toBe(429);
+  });
+
   it('counts failed key attempts against the address, so guessing keys is limited too', async () => {
     const { app } = await start({ API_KEYS: KEY, RATE_LIMIT_MAX: '3', RATE_LIMIT_COLD_SOLVE_COST: '1' });
     const codes = [];
