@@ -3,17 +3,15 @@
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from './config.js';
+import { clientErrorHandler } from './http/client-errors.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerJsonBodyParser } from './http/json-body.js';
-import fp from 'fastify-plugin';
-import { clientErrorHandler } from './http/client-errors.js';
 import { registerRequestIdEcho, requestIdFrom } from './http/request-id.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import { authHooks } from './plugins/auth.js';
+import { registerAccessControl } from './plugins/access.js';
 import { registerHardening } from './plugins/hardening.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { publicPathMatcher } from './plugins/public-paths.js';
-import { registerRateLimit } from './plugins/rate-limit.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { SHARED_SCHEMAS } from './schemas/common.js';
 import { allocateRoutes } from './routes/allocate.js';
@@ -73,26 +71,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   registerErrorHandling(app);
   if (metrics !== undefined) registerMetrics(app, metrics);
   registerHardening(app, { ...config, isPublic });
-  // Hooks on the root instance, queued after the plugins above so that their headers (helmet,
-  // CORS) are set before a 401 or 429 is thrown; they cover every route. Order: recognise the key,
-  // count the request (by key, or by address without a valid one), then refuse a missing key.
-  void app.register(
-    fp(async (root) => {
-      const auth = authHooks({ keyDigests: config.apiKeyDigests, isPublic });
-      root.addHook('onRequest', auth.identify);
-      if (config.rateLimitMax !== undefined) {
-        await registerRateLimit(root, {
-          max: config.rateLimitMax,
-          windowMs: config.rateLimitWindowMs,
-          coldSolveCost: config.rateLimitColdSolveCost,
-          redisUrl: config.redisUrl,
-          keyPrefix: deps.rateLimitKeyPrefix,
-          isPublic,
-        });
-      }
-      root.addHook('onRequest', auth.enforce);
-    }),
-  );
+  registerAccessControl(app, { config, isPublic, rateLimitKeyPrefix: deps.rateLimitKeyPrefix });
   registerSwagger(app);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   void app.register(healthRoutes, { service });
