@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Worker pools and Redis are shared resources on a 2-core machine: keep files sequential.
     fileParallelism: false,
+    // Uses REDIS_URL (default 127.0.0.1:6379), or starts a throwaway redis-server when none answers.
+    globalSetup: ['test/setup/redis.ts'],
   },
 });

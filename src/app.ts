@@ -3,8 +3,15 @@
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from './config.js';
-import { clientErrorHandler, registerErrorHandling } from './http/errors.js';
+import { clientErrorHandler } from './http/client-errors.js';
+import { registerErrorHandling } from './http/errors.js';
 import { registerJsonBodyParser } from './http/json-body.js';
+import { registerRequestIdEcho, requestIdFrom } from './http/request-id.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { registerAccessControl } from './plugins/access.js';
+import { registerHardening } from './plugins/hardening.js';
+import { registerMetrics } from './plugins/metrics.js';
+import { publicPathMatcher } from './plugins/public-paths.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { SHARED_SCHEMAS } from './schemas/common.js';
 import { allocateRoutes } from './routes/allocate.js';
@@ -17,15 +24,32 @@ import type { SolveService } from './services/types.js';
 export interface AppDeps {
   /** Injected in tests; otherwise the real worker-pool service is created from config. */
   service?: SolveService;
+  /** Injected in tests (to read what a service reported); otherwise created when metrics are enabled. */
+  metrics?: Metrics;
+  /** More paths served without an API key or rate limit (static pages that send the key themselves). */
+  publicPaths?: readonly string[];
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: { write(line: string): void };
+  /** Redis key namespace of the rate-limit counters (tests use one per run). */
+  rateLimitKeyPrefix?: string;
 }
+
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Belt and braces: the default serializers log no headers, but a key must never reach a log.
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'], ...(deps.logStream ? { stream: deps.logStream } : {}) },
+    genReqId: requestIdFrom,
+    // A hop count trusts that many proxies nearest the server (Fastify's types take it as a function).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    clientErrorHandler,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
-    clientErrorHandler, // 431 and other pre-routing errors in the ErrorResponse envelope
     ajv: {
       // Fastify's defaults strip unknown properties and coerce "5" to 5; a typo in a field name must
       // be a 400, not a silently ignored field. allErrors off: the first error names the field.
@@ -33,14 +57,21 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const service = deps.service ?? createSolveService(config, { logger: app.log });
+  const metrics = deps.metrics ?? (config.metricsEnabled ? createMetrics() : undefined);
+  const service = deps.service ?? createSolveService(config, { logger: app.log, observer: metrics });
+  if (metrics !== undefined) metrics.setWorkloadSource(() => service.workload?.());
+  const isPublic = publicPathMatcher({ metricsPublic: config.metricsPublic, extra: deps.publicPaths });
   // The app owns the service it answers with: closing the app drains and stops the workers.
   app.addHook('onClose', async () => {
     await service.close();
   });
 
+  registerRequestIdEcho(app);
   registerJsonBodyParser(app);
   registerErrorHandling(app);
+  if (metrics !== undefined) registerMetrics(app, metrics);
+  registerHardening(app, { ...config, isPublic });
+  registerAccessControl(app, { config, isPublic, rateLimitKeyPrefix: deps.rateLimitKeyPrefix });
   registerSwagger(app);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   void app.register(healthRoutes, { service });

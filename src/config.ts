@@ -1,6 +1,9 @@
 // Typed service configuration, read from the environment once at start-up. A bad value stops the
 // process with a message naming the variable, rather than surfacing later as odd behaviour.
 
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -21,6 +24,33 @@ export interface AppConfig {
   requestTimeoutMs: number;
   /** Idle keep-alive sockets are closed after this; above typical load-balancer idle timeouts. */
   keepAliveTimeoutMs: number;
+
+  // Operations: metrics, authentication, rate limits, browser access, overload.
+  /** GET /metrics served (Prometheus text). */
+  metricsEnabled: boolean;
+  /** /metrics answers without an API key (scrapers on a private network). */
+  metricsPublic: boolean;
+  /** sha256 digests of the accepted API keys; empty = authentication off. Keys themselves are not kept. */
+  apiKeyDigests: Buffer[];
+  /** Requests per window and key (per IP without keys); undefined = rate limiting off. */
+  rateLimitMax: number | undefined;
+  rateLimitWindowMs: number;
+  /** What a cold solve (a cache miss) costs against the rate limit, in requests. */
+  rateLimitColdSolveCost: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (rate limits per IP, logs):
+   * false (none, the default), true (any), a hop count, or addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string[];
+  /** Origins allowed by CORS; empty = no cross-origin access. */
+  corsOrigins: string[];
+  /**
+   * Event-loop delay above which new requests get 503 + Retry-After; 0 = unchecked (the default:
+   * solves run in worker threads, so a lagging loop means the process itself is swamped).
+   */
+  maxEventLoopDelayMs: number;
+  /** Heap use above which new requests get 503 + Retry-After; 0 = unchecked. */
+  maxHeapUsedBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -73,9 +103,82 @@ function redisUrl(env: Env): string | undefined {
   return value;
 }
 
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(name, `expected true or false, got "${value}"`);
+}
+
+function list(env: Env, name: string): string[] {
+  return (raw(env, name) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * API_KEYS: the keys, comma-separated. API_KEYS_FILE: a file of sha256 hex digests of keys, one a
+ * line (# comments allowed), so the keys need not sit in the environment. Both may be given.
+ */
+function apiKeyDigests(env: Env, readText: (path: string) => string): Buffer[] {
+  const keys = list(env, 'API_KEYS');
+  for (const key of keys) {
+    if (key.length < 16) throw new ConfigError('API_KEYS', 'every key must have at least 16 characters');
+  }
+  const digests = keys.map(sha256);
+  const file = raw(env, 'API_KEYS_FILE');
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readText(file);
+    } catch (err) {
+      throw new ConfigError('API_KEYS_FILE', `cannot read "${file}": ${(err as Error).message}`);
+    }
+    text.split('\n').forEach((line, i) => {
+      const entry = line.replace(/#.*/, '').trim().toLowerCase().replace(/^sha256:/, '');
+      if (entry === '') return;
+      if (!/^[0-9a-f]{64}$/.test(entry)) throw new ConfigError('API_KEYS_FILE', `line ${i + 1}: expected a sha256 hex digest`);
+      digests.push(Buffer.from(entry, 'hex'));
+    });
+    if (digests.length === keys.length) throw new ConfigError('API_KEYS_FILE', `"${file}" lists no key digest`);
+  }
+  return digests;
+}
+
+function trustProxy(env: Env): boolean | number | string[] {
+  const value = raw(env, 'TRUST_PROXY');
+  if (value === undefined) return false;
+  if (/^\d+$/.test(value)) return integer(env, 'TRUST_PROXY', 0, 1, 100);
+  if (/^(true|false|yes|no|on|off|0|1)$/i.test(value)) return bool(env, 'TRUST_PROXY', false);
+  const entries = list(env, 'TRUST_PROXY');
+  for (const entry of entries) {
+    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry)) throw new ConfigError('TRUST_PROXY', `expected true, false, a hop count or IP addresses/CIDRs, got "${entry}"`);
+  }
+  return entries;
+}
+
+function origins(env: Env): string[] {
+  const values = list(env, 'CORS_ORIGINS');
+  for (const origin of values) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError('CORS_ORIGINS', `not an origin: "${origin}"`);
+    }
+    if (url.origin !== origin) throw new ConfigError('CORS_ORIGINS', `"${origin}" is not an origin (expected e.g. ${url.origin})`);
+  }
+  return values;
+}
+
 const MIB = 1024 * 1024;
 
-export function loadConfig(env: Env = process.env): AppConfig {
+export function loadConfig(env: Env = process.env, readText = (path: string) => readFileSync(path, 'utf8')): AppConfig {
+  const rateLimitMax = raw(env, 'RATE_LIMIT_MAX') === undefined ? undefined : integer(env, 'RATE_LIMIT_MAX', 0, 1, 1_000_000_000);
   return {
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: raw(env, 'HOST') ?? '127.0.0.1',
@@ -88,5 +191,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     cacheMaxEntries: integer(env, 'CACHE_MAX_ENTRIES', 1000, 1, 10_000_000),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 90_000, 1000, 3_600_000),
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 3_600_000),
+    metricsEnabled: bool(env, 'METRICS_ENABLED', true),
+    metricsPublic: bool(env, 'METRICS_PUBLIC', true),
+    apiKeyDigests: apiKeyDigests(env, readText),
+    rateLimitMax,
+    rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 24 * 3_600_000),
+    rateLimitColdSolveCost: integer(env, 'RATE_LIMIT_COLD_SOLVE_COST', 10, 1, 1_000_000),
+    trustProxy: trustProxy(env),
+    corsOrigins: origins(env),
+    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 0, 0, 3_600_000),
+    maxHeapUsedBytes: integer(env, 'MAX_HEAP_USED_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
   };
 }

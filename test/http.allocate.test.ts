@@ -261,6 +261,7 @@ describe('POST /allocate: 400s name the field and the reason', () => {
       message: 'devices[0].channelGains.es-9: unknown server id',
       field: 'devices[0].channelGains.es-9',
       reason: 'unknown server id',
+      requestId: res.headers['x-request-id'],
     });
   });
 });

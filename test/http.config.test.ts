@@ -1,4 +1,5 @@
 // loadConfig: defaults, parsing, and start-up failures that name the variable.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
@@ -16,6 +17,16 @@ describe('loadConfig', () => {
       cacheMaxEntries: 1000,
       requestTimeoutMs: 90_000,
       keepAliveTimeoutMs: 72_000,
+      metricsEnabled: true,
+      metricsPublic: true,
+      apiKeyDigests: [],
+      rateLimitMax: undefined,
+      rateLimitWindowMs: 60_000,
+      rateLimitColdSolveCost: 10,
+      trustProxy: false,
+      corsOrigins: [],
+      maxEventLoopDelayMs: 0,
+      maxHeapUsedBytes: 0,
     });
   });
 
@@ -37,6 +48,29 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ solverMaxQueue: 10, bodyLimitBytes: 2048, cacheTtlS: 60, cacheMaxEntries: 5, requestTimeoutMs: 30_000 });
   });
 
+  it('reads the operations variables; API keys are kept as sha256 digests only', () => {
+    const config = loadConfig({
+      METRICS_ENABLED: 'false',
+      METRICS_PUBLIC: '0',
+      API_KEYS: 'first-key-0123456789, second-key-0123456789',
+      RATE_LIMIT_MAX: '100',
+      RATE_LIMIT_WINDOW_MS: '1000',
+      RATE_LIMIT_COLD_SOLVE_COST: '5',
+      CORS_ORIGINS: 'https://a.example, http://127.0.0.1:5173',
+      MAX_EVENT_LOOP_DELAY_MS: '500',
+      MAX_HEAP_USED_BYTES: '1000000',
+    });
+    expect(config).toMatchObject({ metricsEnabled: false, metricsPublic: false, rateLimitMax: 100, rateLimitWindowMs: 1000, rateLimitColdSolveCost: 5 });
+    expect(config).toMatchObject({ corsOrigins: ['https://a.example', 'http://127.0.0.1:5173'], maxEventLoopDelayMs: 500, maxHeapUsedBytes: 1e6 });
+    expect(config.apiKeyDigests.map((d) => d.toString('hex'))).toEqual([
+      createHash('sha256').update('first-key-0123456789').digest('hex'),
+      createHash('sha256').update('second-key-0123456789').digest('hex'),
+    ]);
+    expect(JSON.stringify(config)).not.toContain('first-key');
+    expect([loadConfig({ TRUST_PROXY: 'true' }).trustProxy, loadConfig({ TRUST_PROXY: '2' }).trustProxy]).toEqual([true, 2]);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+  });
+
   it('treats an empty REDIS_URL as unset (in-memory cache)', () => {
     expect(loadConfig({ REDIS_URL: '' }).redisUrl).toBeUndefined();
   });
@@ -49,6 +83,12 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: expected one of/],
     ['REDIS_URL', 'localhost:6379', /REDIS_URL/],
     ['REDIS_URL', 'http://x', /REDIS_URL: expected a redis:\/\//],
+    ['API_KEYS', 'short', /API_KEYS: every key must have at least 16 characters/],
+    ['API_KEYS_FILE', '/nonexistent/keys', /API_KEYS_FILE: cannot read/],
+    ['RATE_LIMIT_MAX', '0', /RATE_LIMIT_MAX/],
+    ['METRICS_PUBLIC', 'maybe', /METRICS_PUBLIC: expected true or false/],
+    ['TRUST_PROXY', 'proxy.example', /TRUST_PROXY: expected true, false, a hop count or IP addresses/],
+    ['CORS_ORIGINS', 'https://a.example/path', /CORS_ORIGINS: "https:\/\/a.example\/path" is not an origin/],
   ])('rejects %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

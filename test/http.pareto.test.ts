@@ -362,7 +362,7 @@ describe('POST /allocate/pareto: a full solver queue', () => {
   it('503 with Retry-After: the OverloadedError of a point propagates', async () => {
     const fullPool: SolverPool = {
       run: () => Promise.reject(new OverloadedError(3)),
-      stats: () => ({ threads: 1, queued: 1, maxQueue: 1 }),
+      stats: () => ({ threads: 1, queued: 1, maxQueue: 1, busy: 1 }),
       isReady: () => true,
       destroy: async () => {},
     };

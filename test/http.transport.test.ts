@@ -109,7 +109,7 @@ describe('415 and 431: documented, and answered in the ErrorResponse envelope', 
     expect(head).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large/);
     expect(head).toMatch(/content-type: application\/json/i);
     const json = JSON.parse(body);
-    expect(json).toMatchObject({ statusCode: 431, error: 'Request Header Fields Too Large', code: 'HEADER_TOO_LARGE' });
+    expect(json).toMatchObject({ statusCode: 431, error: 'Request Header Fields Too Large', code: 'HEADERS_TOO_LARGE' });
     expect(check('/allocate', 431, json)).toBeNull();
   });
 });

@@ -33,7 +33,7 @@ describe('solver pool with a full queue', () => {
     await pool.run({ ms: 600 });
 
     const accepted = [pool.run({ ms: 600 }), pool.run({ ms: 600 }), pool.run({ ms: 600 })];
-    expect(pool.stats()).toEqual({ threads: 1, queued: 2, maxQueue: 2 });
+    expect(pool.stats()).toEqual({ threads: 1, queued: 2, maxQueue: 2, busy: 1 });
 
     const overflow = pool.run({ ms: 600 });
     await expect(overflow).rejects.toBeInstanceOf(OverloadedError);

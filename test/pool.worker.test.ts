@@ -26,7 +26,7 @@ describe('real solve worker', () => {
     const where = (await pool.run({ kind: 'ping', input: undefined })) as { threadId: number; glpkReady: boolean };
     expect(where.threadId).not.toBe(mainThreadId);
     expect(where.glpkReady).toBe(true);
-    expect(pool.stats()).toEqual({ threads: 1, queued: 0, maxQueue: 4 });
+    expect(pool.stats()).toEqual({ threads: 1, queued: 0, maxQueue: 4, busy: 0 });
   });
 
   it('rejects an unknown problem kind by name', async () => {

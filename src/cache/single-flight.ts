@@ -20,6 +20,11 @@ export class SingleFlight {
     return flight;
   }
 
+  /** Whether a call with this key is in flight (a run() now would join it). */
+  has(key: string): boolean {
+    return this.inFlight.has(key);
+  }
+
   /** Number of distinct keys being worked on right now. */
   get size(): number {
     return this.inFlight.size;

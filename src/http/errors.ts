@@ -9,6 +9,24 @@ import type { ErrorResponse } from '../schemas/common.js';
 import { NonFiniteResultError, OverloadedError } from '../services/types.js';
 import { BODY_FIELD, BodyError, formatPath } from './json-body.js';
 
+/**
+ * An answer decided outside a route (authentication, rate limit, overload): thrown or returned by
+ * hooks and plugins so it leaves through the same envelope, request id included.
+ */
+export class HttpProblem extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterS?: number,
+    /** Extra response headers (WWW-Authenticate on 401). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpProblem';
+  }
+}
+
 /** Ajv's error object, as far as we read it. */
 interface SchemaError {
   instancePath: string;
@@ -80,6 +98,10 @@ function isNonFiniteResult(e: unknown): e is Pick<NonFiniteResultError, 'path' |
 
 /** Classify an error; anything unrecognised is a 500. */
 export function toProblem(error: unknown): Problem {
+  if (error instanceof HttpProblem) {
+    const { statusCode, code, message, retryAfterS } = error;
+    return { statusCode, code, message, ...(retryAfterS !== undefined ? { retryAfterS } : {}) };
+  }
   if (error instanceof BodyError) return badRequest(error.code, error.field, error.reason);
   if (isInputError(error)) return badRequest('INVALID_INPUT', error.field, error.reason);
   // Valid values whose combination overflows: the caller can change the instance, so a 4xx naming the cause.
@@ -107,9 +129,9 @@ export function toProblem(error: unknown): Problem {
   return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'internal error' };
 }
 
-function envelope(problem: Problem): ErrorResponse {
+function envelope(problem: Problem, requestId: string): ErrorResponse {
   const { statusCode, ...rest } = problem;
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', ...rest };
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', ...rest, requestId };
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -124,34 +146,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
       request.log.info({ code: problem.code, field: problem.field }, problem.message);
     }
     if (problem.retryAfterS !== undefined) void reply.header('Retry-After', String(problem.retryAfterS));
-    return reply.code(problem.statusCode).send(envelope(problem));
+    if (error instanceof HttpProblem) void reply.headers(error.headers);
+    return reply.code(problem.statusCode).send(envelope(problem, request.id));
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(envelope({ statusCode: 404, code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}` })),
+    reply
+      .code(404)
+      .send(envelope({ statusCode: 404, code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}` }, request.id)),
   );
-}
-
-/**
- * Errors Node's HTTP parser raises before Fastify sees a request (headers above maxHeaderSize,
- * malformed HTTP, a request that timed out) answered in the ErrorResponse envelope; Fastify's
- * default writes a body without `code`. Passed to Fastify as `clientErrorHandler`.
- */
-export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [statusCode, code, message] =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'HEADER_TOO_LARGE', 'request headers exceed the server limit (16 KiB in total)']
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'REQUEST_TIMEOUT', 'the request was not received in time']
-        : [400, 'BAD_REQUEST', 'malformed HTTP request'];
-  const body = JSON.stringify(envelope({ statusCode, code, message }));
-  this.log.debug({ code: err.code }, message);
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy();
 }

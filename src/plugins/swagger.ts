@@ -3,10 +3,48 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { withDocumentedDefaults } from '../schemas/defaults.js';
+import { ERROR_EXAMPLES } from '../schemas/errors.js';
 
 /** Version of the HTTP contract (not of the solver, which answers carry in solver.version). */
 export const API_VERSION = '1.0.0';
 export const DOCS_PREFIX = '/docs';
+
+type Json = Record<string, unknown>;
+
+/**
+ * Requests are validated with if/then/else where a body has two forms told apart by one key (a
+ * Pareto list or grid, an explicit or transformer block model): Ajv then names a field of the
+ * intended form in a 400. Client generators do not understand if/then/else, so the document
+ * states the same set as oneOf [then, else]: the forms are disjoint (the key is required by one
+ * and not allowed by the other), so exactly one matches whenever the if/then/else accepts.
+ */
+export function ifThenElseToOneOf<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(ifThenElseToOneOf) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node as Json)) out[key] = ifThenElseToOneOf(value);
+  if ('if' in out && 'then' in out && 'else' in out) {
+    const { if: _if, then, else: otherwise, ...rest } = out;
+    return { ...rest, oneOf: [then, otherwise] } as T;
+  }
+  return out as T;
+}
+
+/** Every ErrorResponse answer gets the example of its status code (see ERROR_EXAMPLES). */
+export function withErrorExamples(document: Json): Json {
+  const paths = (document.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, Json> }>>;
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const media = (response.content as Record<string, Json> | undefined)?.['application/json'];
+        const ref = (media?.schema as { $ref?: string } | undefined)?.$ref;
+        if (media && ref === '#/components/schemas/ErrorResponse' && ERROR_EXAMPLES[status]) media.example = ERROR_EXAMPLES[status];
+      }
+    }
+  }
+  return document;
+}
 
 /**
  * Called on the root instance, not wrapped in a plugin: @fastify/swagger must live in the context
@@ -21,17 +59,32 @@ export function registerSwagger(app: FastifyInstance): void {
         version: API_VERSION,
         description:
           'Resource allocation for split LLM fine-tuning at the mobile edge: device-to-server association, ' +
-          'split layers, frequencies, transmit powers and bandwidth, solved to optimality (see SPEC.md).',
+          'split layers, frequencies, transmit powers and bandwidth, solved with a certified bound and gap. ' +
+          'The model (inputs, units, defaults, cost model, constraints, bound and gap) is documented in ' +
+          '`docs/model.md` of the source repository. Authentication applies only when the service is ' +
+          'configured with API keys; rate limits only when RATE_LIMIT_MAX is set.',
+        license: { name: 'GPL-3.0-or-later', identifier: 'GPL-3.0-or-later' },
       },
+      // Relative: the document describes whichever host serves it (Swagger UI calls that host).
+      servers: [{ url: '/', description: 'the service that serves this document' }],
       tags: [
         { name: 'allocation', description: 'Optimisation endpoints' },
         { name: 'health', description: 'Liveness and readiness probes' },
       ],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key as a bearer token: `Authorization: Bearer <key>`' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'API key in the `x-api-key` header' },
+        },
+      },
+      // Either scheme; operations that need none (probes) say `security: []`.
+      security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
     },
     // Name components after each schema's $id (Allocation, DeviceSpec, …) rather than def-0, def-1.
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
+    transformObject: (documentObject) => withDocumentedDefaults(withErrorExamples(ifThenElseToOneOf((documentObject as { openapiObject: Json }).openapiObject))) as never,
   });
-  void app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+  void app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { persistAuthorization: false } });
 }

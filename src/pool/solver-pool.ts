@@ -8,6 +8,8 @@ export interface PoolStats {
   threads: number;
   queued: number;
   maxQueue: number;
+  /** Tasks running on a thread now (accepted, not queued, not finished). */
+  busy: number;
 }
 
 export interface TaskPool<Task, Result> {
@@ -148,7 +150,12 @@ export function createSolverPool<Task, Result>(options: SolverPoolOptions<Task>)
       }
     },
     stats() {
-      return { threads: piscina.threads.length, queued: piscina.queueSize, maxQueue: options.maxQueue };
+      return {
+        threads: piscina.threads.length,
+        queued: piscina.queueSize,
+        maxQueue: options.maxQueue,
+        busy: Math.max(0, pending.size - piscina.queueSize),
+      };
     },
     isReady() {
       return workerAnswered && piscina.threads.length > 0;

@@ -6,7 +6,8 @@ import {
   AllocateRequestSchema,
   AllocateResponseSchema,
 } from '../schemas/allocate.js';
-import { errorResponse } from '../schemas/common.js';
+import { errorResponses } from '../schemas/errors.js';
+import { reportSolve } from '../http/solve-report.js';
 import type { SolveService } from '../services/types.js';
 
 export interface AllocateRoutesOptions {
@@ -18,27 +19,24 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
     '/allocate',
     {
       schema: {
+        operationId: 'allocate',
         tags: ['allocation'],
         summary: 'Allocate split fine-tuning resources',
         description:
           'Chooses, for every device, its edge server, split layer, GPU frequency, transmit power, uplink bandwidth and ' +
-          "server frequency so as to minimise SPEC §1.2's weighted delay, energy and stability objective. " +
+          'server frequency so as to minimise the weighted delay, energy and stability objective of docs/model.md §1.3. ' +
           'Identical requests are answered from the cache (see `cache` and `requestHash`).',
         body: AllocateRequestSchema,
         response: {
           200: AllocateResponseSchema,
-          400: errorResponse('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why'),
-          413: errorResponse('Request body larger than BODY_LIMIT_BYTES'),
-          415: errorResponse('Content-Type is not application/json'),
-          431: errorResponse('Request headers larger than the server accepts (16 KiB in total)'),
+          ...errorResponses(),
           422: AllocateInfeasibleResponseSchema,
-          500: errorResponse('Unexpected server error (details are logged, not returned)'),
-          503: errorResponse('Solver queue full: retry after the Retry-After header (seconds)'),
         },
       },
     },
     async (request, reply) => {
       const out = await service.allocate(request.body);
+      reportSolve(request, { kind: 'allocate', ...out });
       const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
       // An instance that cannot be satisfied is the caller's problem, but a well-formed one: 422.
       if (body.status === 'INFEASIBLE') {

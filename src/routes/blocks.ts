@@ -2,7 +2,8 @@
 // everything else (normalise, cache, worker pool, block solver) lives behind SolveService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSchema } from '../schemas/blocks.js';
-import { errorResponse } from '../schemas/common.js';
+import { errorResponses } from '../schemas/errors.js';
+import { reportSolve } from '../http/solve-report.js';
 import type { SolveService } from '../services/types.js';
 
 export interface BlocksRoutesOptions {
@@ -14,28 +15,25 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
     '/allocate/blocks',
     {
       schema: {
+        operationId: 'allocateBlocks',
         tags: ['allocation'],
         summary: 'Allocate trainable blocks across cooperating devices',
         description:
           'Assigns every trainable block (one per layer, depths 1..J) to exactly one device and splits the uplink ' +
-          'bandwidth so as to minimise the round latency max_k (compute_k + upload_k) of SPEC §2, under hard memory ' +
+          'bandwidth so as to minimise the round latency max_k (compute_k + upload_k) of docs/model.md §2, under hard memory ' +
           'caps: a device back-propagates down to its shallowest block. Identical requests are answered from the ' +
           'cache (see `cache` and `requestHash`).',
         body: BlocksRequestSchema,
         response: {
           200: BlocksResponseSchema,
-          400: errorResponse('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why'),
-          413: errorResponse('Request body larger than BODY_LIMIT_BYTES'),
-          415: errorResponse('Content-Type is not application/json'),
-          431: errorResponse('Request headers larger than the server accepts (16 KiB in total)'),
+          ...errorResponses(),
           422: BlocksInfeasibleResponseSchema,
-          500: errorResponse('Unexpected server error (details are logged, not returned)'),
-          503: errorResponse('Solver queue full: retry after the Retry-After header (seconds)'),
         },
       },
     },
     async (request, reply) => {
       const out = await service.allocateBlocks(request.body);
+      reportSolve(request, { kind: 'blocks', ...out });
       const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
       // No assignment fits the memory caps: a well-formed request the instance cannot satisfy.
       if (body.status === 'INFEASIBLE') {

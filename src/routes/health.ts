@@ -38,7 +38,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/health',
     {
       logLevel: 'warn', // probes hit every few seconds; keep them out of info logs
-      schema: { tags: ['health'], summary: 'Liveness probe', response: { 200: HealthResponseSchema } },
+      schema: { operationId: 'getHealth', tags: ['health'], summary: 'Liveness probe', security: [], response: { 200: HealthResponseSchema } },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -48,8 +48,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     {
       logLevel: 'warn',
       schema: {
+        operationId: 'getReadiness',
         tags: ['health'],
         summary: 'Readiness probe: worker pool and Redis state',
+        security: [],
         response: { 200: ReadinessResponseSchema, 503: ReadinessResponseSchema },
       },
     },

@@ -1,8 +1,9 @@
 // POST /allocate/pareto: a thin handler, like POST /allocate. Validation happened in the schema;
 // fanning out one solve per weight vector, the cache, the pool and the front live behind SolveService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { errorResponse } from '../schemas/common.js';
+import { errorResponses } from '../schemas/errors.js';
 import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSchema } from '../schemas/pareto.js';
+import { reportSolve } from '../http/solve-report.js';
 import type { SolveService } from '../services/types.js';
 
 export interface ParetoRoutesOptions {
@@ -14,6 +15,7 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
     '/allocate/pareto',
     {
       schema: {
+        operationId: 'allocatePareto',
         tags: ['allocation'],
         summary: 'Pareto front of delay, energy and stability over weight vectors',
         description:
@@ -26,18 +28,14 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
         body: ParetoRequestSchema,
         response: {
           200: ParetoResponseSchema,
-          400: errorResponse('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why'),
-          413: errorResponse('Request body larger than BODY_LIMIT_BYTES'),
-          415: errorResponse('Content-Type is not application/json'),
-          431: errorResponse('Request headers larger than the server accepts (16 KiB in total)'),
+          ...errorResponses(),
           422: ParetoInfeasibleResponseSchema,
-          500: errorResponse('Unexpected server error (details are logged, not returned)'),
-          503: errorResponse('Solver queue full: retry after the Retry-After header (seconds)'),
         },
       },
     },
     async (request, reply) => {
       const result = await service.allocatePareto(request.body);
+      result.points.forEach((p, point) => reportSolve(request, { kind: 'allocate', point, result: p, cache: p.cache, requestHash: p.requestHash }));
       // Feasibility does not depend on the weights: when no point is feasible, the instance is not (422).
       if (result.points.length > 0 && result.points.every((p) => p.status === 'INFEASIBLE')) {
         const infeasibilities = result.points[0].infeasibilities ?? [];

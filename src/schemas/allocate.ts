@@ -34,7 +34,7 @@ export const ModelSpecSchema = Type.Object(
     adapterParamsPerLayer: Type.Optional(Between(1, 1e12, 'trainable adapter parameters per layer A, parameters; default 2·r·h')),
     zerothOrderStepMultiplier: Type.Optional(Between(0.01, 1e6, 'ζ: how many more steps zeroth-order training needs (dimensionless); default 20')),
   },
-  { $id: 'ModelSpec', additionalProperties: false, description: 'The transformer being fine-tuned (SPEC §1.1, §3)' },
+  { $id: 'ModelSpec', additionalProperties: false, description: 'The transformer being fine-tuned (docs/model.md §1.1, §1.5)' },
 );
 
 export const DeviceSpecSchema = Type.Object(
@@ -60,7 +60,7 @@ export const DeviceSpecSchema = Type.Object(
     minSplitLayer: Type.Optional(IntegerBetween(1, 100_000, 'smallest allowed split layer α_min (layers trained locally); default 1')),
     maxSplitLayer: Type.Optional(IntegerBetween(1, 100_000, 'largest allowed split layer α_max; default layers − 1')),
     deadlineS: Type.Optional(Between(1e-6, 1e9, 'deadline on the per-iteration delay, seconds')),
-    memoryBytes: Type.Optional(Between(1, 1e15, 'device memory available for training, bytes (SPEC §3)')),
+    memoryBytes: Type.Optional(Between(1, 1e15, 'device memory available for training, bytes (docs/model.md §1.5)')),
     inferenceOnly: Type.Optional(Type.Boolean({ description: 'device cannot back-propagate: forces zeroth-order; default false' })),
     trainingMode: Type.Optional(
       Type.Enum(['backprop', 'zeroth-order', 'auto'], { description: 'on-device training mode; default auto (solver chooses)' }),
@@ -112,7 +112,7 @@ export const ObjectiveSpecSchema = Type.Object(
       Type.Boolean({ description: 'count uplink delay in device delay; default true (false reproduces the publication)' }),
     ),
   },
-  { $id: 'ObjectiveSpec', additionalProperties: false, description: 'What to minimise (SPEC §1.2)' },
+  { $id: 'ObjectiveSpec', additionalProperties: false, description: 'What to minimise (docs/model.md §1.3)' },
 );
 
 export const OptionsSpecSchema = Type.Object(
@@ -229,7 +229,7 @@ export const AllocateRequestSchema = Type.Object(
   {
     $id: 'AllocateRequest',
     additionalProperties: false,
-    description: 'Network snapshot for split fine-tuning allocation (SPEC §1, §3). Defaults as in SPEC.md.',
+    description: 'Network snapshot for split fine-tuning allocation (docs/model.md §1). Defaults as documented per field.',
     examples: [ALLOCATE_REQUEST_EXAMPLE],
   },
 );
@@ -245,7 +245,7 @@ export const AllocationSchema = Type.Object(
     trainingMode: Type.Enum(['backprop', 'zeroth-order'], { description: 'on-device training mode chosen' }),
     queries: Type.Optional(Type.Integer({ description: 'zeroth-order queries q (zeroth-order only)' })),
     parallelism: Type.Optional(Type.Integer({ description: 'zeroth-order evaluations per forward call P (zeroth-order only)' })),
-    peakMemoryBytes: Type.Number({ description: 'memory the local layers need, bytes (SPEC §3)' }),
+    peakMemoryBytes: Type.Number({ description: 'memory the local layers need, bytes (docs/model.md §1.5)' }),
     cpuFrequencyHz: Type.Number({ description: 'device GPU frequency f_n, hertz' }),
     transmitPowerW: Type.Number({ description: 'transmit power p_n, watts' }),
     bandwidthHz: Type.Number({ description: 'uplink bandwidth b_n, hertz' }),
@@ -296,7 +296,7 @@ const SolveStatus = (description: string) =>
 const resultProperties = {
   status: SolveStatus('OPTIMAL: proven optimal within tolerance; FEASIBLE: best found; INFEASIBLE: see infeasibilities'),
   limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
-  objective: Type.Optional(Type.Number({ description: 'SPEC §1.2 objective of the returned allocation (normalised when requested)' })),
+  objective: Type.Optional(Type.Number({ description: 'objective (docs/model.md §1.3) of the returned allocation (normalised when requested)' })),
   bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimum, when known' })),
   gap: Type.Optional(Type.Number({ description: '(objective − bound) / |objective|, when known' })),
   allocations: Type.Array(AllocationSchema, { description: 'one entry per device, in request order' }),

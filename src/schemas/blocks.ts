@@ -55,7 +55,7 @@ export const TransformerBlocksModelSchema = Type.Object(
     additionalProperties: false,
     description:
       'Transformer description; per layer φ = 24·B·d·h² + 4·B·d²·h FLOPs, β = 2·φ, a = B·d·(34·h + 5·H·d) bytes ' +
-      'with H = max(1, h/64), σ = 4·r·h·8·s bits, and M_weights = Υ·12·h²·s bytes (SPEC §2)',
+      'with H = max(1, h/64), σ = 4·r·h·8·s bits, and M_weights = Υ·12·h²·s bytes (docs/model.md §2)',
   },
 );
 
@@ -128,7 +128,7 @@ export const BlocksRequestSchema = Type.Object(
   {
     $id: 'BlocksRequest',
     additionalProperties: false,
-    description: 'Cooperative block allocation instance (SPEC §2). Defaults as in SPEC.md.',
+    description: 'Cooperative block allocation instance (docs/model.md §2). Defaults as documented per field.',
     examples: [BLOCKS_REQUEST_EXAMPLE],
   },
 );

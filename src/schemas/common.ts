@@ -55,7 +55,7 @@ export const TotalsSchema = Type.Object(
     migrationDelayS: Type.Optional(Type.Number({ description: "the migrations' part of delayS, seconds" })),
     migrationEnergyJ: Type.Optional(Type.Number({ description: "the migrations' part of energyJ, joules" })),
   },
-  { $id: 'Totals', additionalProperties: false, description: 'Sums over all devices (SPEC §1.2)' },
+  { $id: 'Totals', additionalProperties: false, description: 'Sums over all devices (docs/model.md §1.3)' },
 );
 
 /** Every 4xx/5xx body. 400s always name the field (JSON path like devices[0].kappa) and reason. */
@@ -67,7 +67,8 @@ export const ErrorResponseSchema = Type.Object(
     message: Type.String({ description: 'human-readable summary' }),
     field: Type.Optional(Type.String({ description: 'offending field as a JSON path, e.g. devices[0].kappa' })),
     reason: Type.Optional(Type.String({ description: 'what is wrong with the field, e.g. "must be number"' })),
-    retryAfterS: Type.Optional(Type.Integer({ description: 'on 503: seconds to wait before retrying' })),
+    retryAfterS: Type.Optional(Type.Integer({ description: 'on 503 and 429: seconds to wait before retrying (also the Retry-After header)' })),
+    requestId: Type.Optional(Type.String({ description: 'id of the request (the x-request-id header): quote it when reporting a problem' })),
   },
   { $id: 'ErrorResponse', additionalProperties: false, description: 'Error envelope' },
 );

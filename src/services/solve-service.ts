@@ -20,7 +20,7 @@ import { SOLVER_VERSION } from '../solver/version.js';
 import type { SolveTask } from '../worker/solve-worker.js';
 import { solvePareto } from './pareto.js';
 import { firstNonFinite } from './finite.js';
-import { NonFiniteResultError, type ParetoRequest, type ParetoResult, type Readiness, type SolveService, type Solved } from './types.js';
+import { NonFiniteResultError, OverloadedError, type ParetoRequest, type ParetoResult, type Readiness, type SolveObserver, type SolveService, type Solved } from './types.js';
 
 export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries'>;
 
@@ -35,6 +35,8 @@ export interface SolveServiceDeps {
   /** Redis key namespace (default edge-allocator:v1:); tests use one per run. */
   keyPrefix?: string;
   logger?: CacheLogger;
+  /** Told about cache outcomes, solves and single-flight joins (metrics); none by default. */
+  observer?: SolveObserver;
 }
 
 /** What the service must know about one problem kind to cache it correctly. */
@@ -43,6 +45,8 @@ interface ProblemKindSpec<R> {
   solverVersion: string;
   /** Whether an answer may be served to later callers. */
   cacheable(result: R): boolean;
+  /** What the observer is told about a finished solve. */
+  outcome(result: R): { status: string; limit: 'TIME' | undefined; gap: number | undefined };
 }
 
 const ALLOCATE: ProblemKindSpec<AllocateResult> = {
@@ -51,6 +55,7 @@ const ALLOCATE: ProblemKindSpec<AllocateResult> = {
   // A time-limited answer depends on machine load, so a later solve may do better: not cached.
   // INFEASIBLE is a property of the instance and is cached; ERROR is a fault and is not.
   cacheable: (result) => result.limit !== 'TIME' && result.status !== 'ERROR',
+  outcome: (result) => ({ status: result.status, limit: result.limit, gap: result.gap }),
 };
 
 const BLOCKS: ProblemKindSpec<BlocksResult> = {
@@ -58,6 +63,7 @@ const BLOCKS: ProblemKindSpec<BlocksResult> = {
   solverVersion: BLOCKS_SOLVER_VERSION,
   // Same policy as allocate: time-limited answers and faults are not cached, INFEASIBLE is.
   cacheable: (result) => result.limit !== 'TIME' && result.status !== 'ERROR',
+  outcome: (result) => ({ status: result.status, limit: result.limit, gap: result.gap }),
 };
 
 /** Slack beyond a solve's own time limit for queueing, thread hand-off and the cache write. */
@@ -79,6 +85,22 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
   const cache = deps.cache ?? ownedCache!;
   const lock = deps.lock ?? (canLock(cache) ? cache : undefined);
   const flights = new SingleFlight();
+  const observer = deps.observer;
+
+  /** pool.run, timed and reported to the observer. */
+  async function runObserved<R>(spec: ProblemKindSpec<R>, task: SolveTask): Promise<R> {
+    const t0 = performance.now();
+    let result: R;
+    try {
+      result = (await pool.run(task)) as R;
+    } catch (err) {
+      observer?.solved(spec.kind, err instanceof OverloadedError ? 'OVERLOADED' : 'FAILED', undefined, undefined, undefined);
+      throw err;
+    }
+    const { status, limit, gap } = spec.outcome(result);
+    observer?.solved(spec.kind, status, limit, (performance.now() - t0) / 1000, gap);
+    return result;
+  }
 
   async function cached<R>(key: string): Promise<R | null> {
     const raw = await cache.get(key);
@@ -97,6 +119,7 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
 
     const hit = await cached<R>(key);
     if (hit !== null) return { result: hit, cache: 'hit', requestHash: hash };
+    if (flights.has(key)) observer?.joined(spec.kind);
 
     // Concurrent identical requests in this process share one flight (and so one result object:
     // callers must treat results as read-only).
@@ -106,7 +129,7 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
         holdMs: timeLimitMs + HOLD_MARGIN_MS,
         lookup: () => cached<R>(key),
         compute: async () => {
-          const result = (await pool.run(task)) as R;
+          const result = await runObserved(spec, task);
           // Before the cache: JSON would store NaN as null, and the serialiser would refuse it.
           const bad = firstNonFinite(result);
           if (bad !== null) throw new NonFiniteResultError(spec.kind, bad.path, bad.value);
@@ -133,10 +156,14 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
   async function allocate(body: AllocateRequest): Promise<Solved<AllocateResult>> {
     const receivedAt = Date.now(); // the time limit counts from here (see remainingLimitMs)
     const { fingerprint, hit } = await remembered<AllocateResult>('allocate', body);
-    if (hit) return hit;
+    if (hit) {
+      observer?.cache('allocate', 'hit');
+      return hit;
+    }
     const input = normalize(body); // InputError propagates: a 400, before any cache or pool work
     const out = await solve(ALLOCATE, { kind: 'allocate', input, receivedAt }, input.options.timeLimitMs);
     knownBodies.set(fingerprint, out.requestHash);
+    observer?.cache('allocate', out.cache);
     return out;
   }
 
@@ -152,10 +179,14 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     async allocateBlocks(body: BlocksRequest): Promise<Solved<BlocksResult>> {
       const receivedAt = Date.now();
       const { fingerprint, hit } = await remembered<BlocksResult>('blocks', body);
-      if (hit) return hit;
+      if (hit) {
+        observer?.cache('blocks', 'hit');
+        return hit;
+      }
       const input = normalizeBlocksRequest(body); // InputError → 400, before any cache or pool work
       const out = await solve(BLOCKS, { kind: 'blocks', input, receivedAt }, input.options.timeLimitMs);
       knownBodies.set(fingerprint, out.requestHash);
+      observer?.cache('blocks', out.cache);
       return out;
     },
 
@@ -167,6 +198,11 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
         workers: { threads, queued, maxQueue },
         redis: cache.backend === 'redis' ? cache.state() : 'disabled',
       };
+    },
+
+    workload() {
+      const { threads, queued, busy } = pool.stats();
+      return { threads, queued, busy };
     },
 
     async close(): Promise<void> {

@@ -58,6 +58,28 @@ export interface Readiness {
   redis: 'up' | 'down' | 'disabled';
 }
 
+/** Solver capacity right now: read by the metrics gauges when scraped. */
+export interface Workload {
+  threads: number;
+  /** Solves accepted and waiting for a worker. */
+  queued: number;
+  /** Workers solving right now. */
+  busy: number;
+}
+
+/**
+ * What a service reports as it works (metrics). `kind` is the problem kind (allocate, blocks);
+ * `status` a SolveStatus, or OVERLOADED / FAILED when no answer came back.
+ */
+export interface SolveObserver {
+  /** A solve that ran (seconds includes the queue wait) or was refused (seconds undefined). */
+  solved(kind: string, status: string, limit: 'TIME' | undefined, seconds: number | undefined, gap: number | undefined): void;
+  /** One answer per request: served from the cache (or a peer's flight) or computed. */
+  cache(kind: string, outcome: CacheOutcome): void;
+  /** A request joined an identical solve in flight in this process. */
+  joined(kind: string): void;
+}
+
 export interface SolveService {
   /** Throws InputError (→ 400) or OverloadedError (→ 503); infeasibility is a result status. */
   allocate(body: AllocateRequest): Promise<Solved<AllocateResult>>;
@@ -69,6 +91,8 @@ export interface SolveService {
    */
   allocatePareto(body: ParetoRequest): Promise<ParetoResult>;
   readiness(): Promise<Readiness>;
+  /** Capacity for the metrics gauges; optional so test doubles need not provide it. */
+  workload?(): Workload;
   close(): Promise<void>;
 }
 
