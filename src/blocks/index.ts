@@ -5,11 +5,13 @@
 import { isGlpkReady } from '../solver/glpk.js';
 import { equalBandwidth, publication, roundRobin, singleDevice, type BaselineOutcome } from './baselines.js';
 import { lpBound } from './bound.js';
+import { certifyBlocks, computeLowerS } from './certify.js';
 import { BlocksModel, evaluateOptimalSplit } from './cost.js';
 import { exhaustiveBlocks } from './exhaustive.js';
 import { placement } from './feasibility.js';
+import { RunCosts } from './runs.js';
 import { optimalSplitSettings, searchBlocks } from './search.js';
-import type { BlockAssignment, BlockAssignmentOut, BlocksBaselineOut, BlocksInput, BlocksResult } from './types.js';
+import type { BlockAssignment, BlockAssignmentOut, BlocksBaselineOut, BlocksCertificate, BlocksInput, BlocksResult } from './types.js';
 import { BLOCKS_ALGORITHM, BLOCKS_SOLVER_VERSION } from './version.js';
 
 export { normalizeBlocksRequest } from './normalize.js';
@@ -20,12 +22,18 @@ export { BLOCKS_ALGORITHM, BLOCKS_SOLVER_VERSION } from './version.js';
 
 /** Relative tolerance under which the bound "meets" the objective (status OPTIMAL). */
 export const OPTIMALITY_TOLERANCE = 1e-6;
+/** Gap the fixed-latency certificate closes to (below the tolerance, so a closed gap is OPTIMAL). */
+const CERTIFY_TOLERANCE = 1e-7;
+/** Largest run-cost table (entries, K·Σ_l min(cap, J−l+1)) the certificate builds per latency. */
+export const CERTIFY_TABLE_ENTRIES = 1_500_000;
 
 export interface BlocksTuning {
   /** enumerate every assignment when K^J is at most this (default 4096; 0 disables) */
   exhaustiveLimit?: number;
   /** compute the GLPK LP bound (default true when GLPK is initialised) */
   lpBound?: boolean;
+  /** run the fixed-latency certificate when it applies (default true) */
+  certify?: boolean;
 }
 
 function describe(model: BlocksModel, assignment: BlockAssignment): BlockAssignmentOut[] {
@@ -82,19 +90,41 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
   let best: BlockAssignment;
   let objective: number;
   let bound = 0;
+  let certificate: BlocksCertificate;
   const exhaustiveLimit = tuning.exhaustiveLimit ?? 4096;
+  const uniformBits = instance.blocks.every((b) => b.bits === instance.blocks[0].bits);
+  const certifiable = uniformBits && RunCosts.entries(model.J, model.K, cap) <= CERTIFY_TABLE_ENTRIES && isGlpkReady() && (tuning.certify ?? true);
   if (model.K ** model.J <= exhaustiveLimit) {
     const ex = exhaustiveBlocks(model, cap, at(0.9));
     if (ex.complete && ex.assignment) {
       best = ex.assignment;
       objective = ex.roundLatencyS;
       bound = objective;
+      certificate = { level: 'optimal', method: 'enumeration' };
     } else {
       timedOut = !ex.complete;
       const out = searchBlocks(optimalSplitSettings(model, cap, at(0.9)), ex.assignment ? [ex.assignment, ...seeds] : seeds, 0);
       best = out.assignment!;
       objective = out.roundLatencyS;
+      certificate = { level: 'bound', method: 'relaxation', stoppedBy: 'time' };
     }
+  } else if (certifiable) {
+    const out = certifyBlocks(model, cap, seeds, computeLowerS(model), at(0.85), CERTIFY_TOLERANCE);
+    best = out.assignment;
+    objective = out.roundLatencyS;
+    bound = out.lowerS;
+    if (!out.complete) {
+      // the certificate ran out of time: spend what is left on the heuristic search
+      const more = searchBlocks(optimalSplitSettings(model, cap, at(0.9)), [best], bound);
+      if (more.roundLatencyS < objective) {
+        best = more.assignment!;
+        objective = more.roundLatencyS;
+      }
+      bound = Math.max(bound, more.provenLowerS);
+      timedOut = true;
+    }
+    certificate = { level: out.complete ? 'optimal' : 'bound', method: 'fixed-latency', checks: out.checks, integerPrograms: out.integerPrograms };
+    if (!out.complete) certificate.stoppedBy = 'time';
   } else {
     const out = searchBlocks(optimalSplitSettings(model, cap, at(0.75)), seeds, 0);
     timedOut = out.timedOut;
@@ -105,6 +135,7 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
       const lp = lpBound(model, options.maxBlocksPerDevice, bound, objective, at(1));
       bound = Math.max(bound, lp.boundS);
     }
+    certificate = { level: 'bound', method: 'relaxation', stoppedBy: uniformBits ? 'size' : 'unequal-bits' };
   }
   // report the evaluated latency of the chosen assignment (identical to objective up to rounding)
   const assignments = describe(model, best);
@@ -112,6 +143,10 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
   bound = Math.min(bound, objective);
   const gap = objective > 0 ? (objective - bound) / objective : 0;
   const optimal = gap <= OPTIMALITY_TOLERANCE;
+  if (optimal) {
+    certificate.level = 'optimal';
+    delete certificate.stoppedBy;
+  } else certificate.level = 'bound';
   const result: BlocksResult = {
     status: optimal ? 'OPTIMAL' : 'FEASIBLE',
     roundLatencyS: objective,
@@ -119,6 +154,7 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
     gap,
     assignments,
     baselines: baselineRuns.map((b) => ({ name: b.name, roundLatencyS: b.out.roundLatencyS })),
+    certificate,
     solver: solver(),
   };
   if (timedOut && !optimal) result.limit = 'TIME';

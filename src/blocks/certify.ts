@@ -1,0 +1,69 @@
+// The optimum and a bound that meets it (uniform block bits): bisection on the round latency T
+// with the fixed-latency oracle. Every "no" is a proof, so the largest T answered "no" is a valid
+// lower bound at any moment; every "yes" comes with an assignment whose own optimal split is
+// evaluated exactly and can only be faster than T (often much faster: the bisection then jumps).
+
+import { type BlocksModel, evaluateOptimalSplit } from './cost.js';
+import { fixedLatencyOracle } from './oracle.js';
+import type { BlockAssignment } from './types.js';
+
+export interface CertifyOutcome {
+  assignment: BlockAssignment;
+  roundLatencyS: number;
+  /** largest latency proven unreachable (a valid lower bound) */
+  lowerS: number;
+  /** the gap closed to the tolerance */
+  complete: boolean;
+  /** fixed-latency checks run, and how many needed the integer program */
+  checks: number;
+  integerPrograms: number;
+}
+
+/** A lower bound without search: whoever holds depth 1 back-propagates through the whole model. */
+export function computeLowerS(model: BlocksModel): number {
+  let lo = Infinity;
+  for (let k = 0; k < model.K; k++) if (model.minDepth[k] <= 1) lo = Math.min(lo, model.computeS(k, 1));
+  return Number.isFinite(lo) ? lo : 0;
+}
+
+export function certifyBlocks(model: BlocksModel, cap: number, seeds: BlockAssignment[], lowerS: number, deadline: number, tolerance: number): CertifyOutcome {
+  let incumbent: BlockAssignment | null = null;
+  let hi = Infinity;
+  const offer = (a: BlockAssignment) => {
+    const v = evaluateOptimalSplit(model, a).roundLatencyS;
+    if (v < hi) {
+      hi = v;
+      incumbent = a;
+    }
+  };
+  for (const s of seeds) offer(s);
+  if (incumbent === null) throw new Error('certifyBlocks needs a seed assignment');
+  let lo = Math.min(lowerS, hi);
+  const lambda = new Float64Array(model.K);
+  let checks = 0;
+  let integerPrograms = 0;
+  const open = () => hi - lo > tolerance * hi;
+  const oracle = (T: number) => {
+    checks++;
+    const t0 = performance.now();
+    const st: any = {};
+    const v = fixedLatencyOracle(model, cap, T, { uniformBits: true, integerProgram: true, deadline, lambda }, st);
+    if (st.mipMs !== undefined) integerPrograms++;
+    if (process.env.CERT_DEBUG) console.log('check', T.toFixed(7), v.kind, (v as any).by ?? '', st.iterations, (st.lagrangianBoundHz / model.instance.bandwidthHz).toFixed(7), st.keptArcs, st.mipMs?.toFixed(0), (performance.now() - t0).toFixed(0));
+    if (v.kind === 'feasible') offer(v.assignment);
+    else if (v.kind === 'infeasible') lo = Math.max(lo, T);
+    return v.kind;
+  };
+
+  let probe = false;
+  while (open() && performance.now() < deadline) {
+    // after the integer program improved the incumbent, ask first whether it is the optimum: its
+    // minimum-bandwidth assignment near the optimum usually is, and one "no" then closes the gap
+    const T = probe ? hi * (1 - tolerance / 2) : 0.5 * (lo + hi);
+    const before = integerPrograms;
+    const verdict = oracle(T);
+    if (verdict === 'unknown') break;
+    probe = verdict === 'feasible' && integerPrograms > before;
+  }
+  return { assignment: incumbent, roundLatencyS: hi, lowerS: lo, complete: !open(), checks, integerPrograms };
+}
