@@ -4,7 +4,7 @@
 // evaluated exactly and can only be faster than T (often much faster: the bisection then jumps).
 
 import { type BlocksModel, evaluateOptimalSplit } from './cost.js';
-import { fixedLatencyOracle } from './oracle.js';
+import { fixedLatencyOracle, type OracleStats } from './oracle.js';
 import type { BlockAssignment } from './types.js';
 
 export interface CertifyOutcome {
@@ -45,11 +45,9 @@ export function certifyBlocks(model: BlocksModel, cap: number, seeds: BlockAssig
   const open = () => hi - lo > tolerance * hi;
   const oracle = (T: number) => {
     checks++;
-    const t0 = performance.now();
-    const st: any = {};
-    const v = fixedLatencyOracle(model, cap, T, { uniformBits: true, integerProgram: true, deadline, lambda }, st);
-    if (st.mipMs !== undefined) integerPrograms++;
-    if (process.env.CERT_DEBUG) console.log('check', T.toFixed(7), v.kind, (v as any).by ?? '', st.iterations, (st.lagrangianBoundHz / model.instance.bandwidthHz).toFixed(7), st.keptArcs, st.mipMs?.toFixed(0), (performance.now() - t0).toFixed(0));
+    const stats: OracleStats = { lagrangianBoundHz: -Infinity, iterations: 0, arcs: 0, keptArcs: 0 };
+    const v = fixedLatencyOracle(model, cap, T, { uniformBits: true, integerProgram: true, deadline, lambda }, stats);
+    if (stats.mipMs !== undefined) integerPrograms++;
     if (v.kind === 'feasible') offer(v.assignment);
     else if (v.kind === 'infeasible') lo = Math.max(lo, T);
     return v.kind;
