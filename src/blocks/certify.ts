@@ -43,25 +43,42 @@ export function certifyBlocks(model: BlocksModel, cap: number, seeds: BlockAssig
   let checks = 0;
   let integerPrograms = 0;
   const open = () => hi - lo > tolerance * hi;
+  let lastCheckMs = 0;
   const oracle = (T: number) => {
     checks++;
     const stats: OracleStats = { lagrangianBoundHz: -Infinity, iterations: 0, arcs: 0, keptArcs: 0 };
+    const t0 = performance.now();
     const v = fixedLatencyOracle(model, cap, T, { uniformBits: true, integerProgram: true, deadline, lambda }, stats);
     if (stats.mipMs !== undefined) integerPrograms++;
+    lastCheckMs = performance.now() - t0;
     if (v.kind === 'feasible') offer(v.assignment);
-    else if (v.kind === 'infeasible') lo = Math.max(lo, T);
+    else if (v.kind === 'infeasible') {
+      lo = Math.max(lo, T);
+      if (v.candidate) offer(v.candidate);
+    }
     return v.kind;
   };
 
-  let probe = false;
-  while (open() && performance.now() < deadline) {
-    // after the integer program improved the incumbent, ask first whether it is the optimum: its
-    // minimum-bandwidth assignment near the optimum usually is, and one "no" then closes the gap
-    const T = probe ? hi * (1 - tolerance / 2) : 0.5 * (lo + hi);
+  // Once the prices alone no longer settle latencies (the integer program ran), ask once per
+  // incumbent whether it is the optimum, just below its latency: near the optimum it usually is,
+  // and one "no" closes the gap where bisection would need a check per halving.
+  let probedAt = NaN;
+  let lastUsedIp = false;
+  // the smallest latency left unsettled: below it the prices still have a chance to prove "no"
+  let unsettled = Infinity;
+  // a check that cannot finish in the time left would only overrun it
+  while (open() && performance.now() + lastCheckMs / 2 < deadline) {
+    let top = Math.min(hi, unsettled);
+    // nothing left below it: try the unsettled range again (the prices start warmer each time)
+    if (top - lo <= tolerance * hi) top = unsettled = hi;
+    const probe = lastUsedIp && probedAt !== hi;
+    if (probe) probedAt = hi;
+    const T = probe ? hi * (1 - tolerance / 2) : 0.5 * (lo + top);
     const before = integerPrograms;
     const verdict = oracle(T);
-    if (verdict === 'unknown') break;
-    probe = verdict === 'feasible' && integerPrograms > before;
+    if (verdict === 'unknown') unsettled = Math.min(unsettled, T);
+    else if (verdict === 'feasible' && hi <= unsettled) unsettled = Infinity;
+    lastUsedIp = integerPrograms > before;
   }
   return { assignment: incumbent, roundLatencyS: hi, lowerS: lo, complete: !open(), checks, integerPrograms };
 }

@@ -114,14 +114,16 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
     objective = out.roundLatencyS;
     bound = out.lowerS;
     if (!out.complete) {
-      // the certificate ran out of time: spend what is left on the heuristic search
-      const more = searchBlocks(optimalSplitSettings(model, cap, at(0.9)), [best], bound);
-      if (more.roundLatencyS < objective) {
-        best = more.assignment!;
-        objective = more.roundLatencyS;
-      }
-      bound = Math.max(bound, more.provenLowerS);
       timedOut = true;
+      // an integer program stopped the certificate early: spend what is left on the heuristic search
+      if (performance.now() < at(0.7)) {
+        const more = searchBlocks(optimalSplitSettings(model, cap, at(0.9)), [best], bound);
+        if (more.roundLatencyS < objective) {
+          best = more.assignment!;
+          objective = more.roundLatencyS;
+        }
+        bound = Math.max(bound, more.provenLowerS);
+      }
     }
     certificate = { level: out.complete ? 'optimal' : 'bound', method: 'fixed-latency', checks: out.checks, integerPrograms: out.integerPrograms };
     if (!out.complete) certificate.stoppedBy = 'time';

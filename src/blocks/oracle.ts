@@ -6,12 +6,13 @@
 
 import { solveLinearProgram, type LinearRow } from '../solver/glpk.js';
 import type { BlocksModel } from './cost.js';
-import { assignmentNeedHz, pathAssignment, repairPath, RunCosts } from './runs.js';
+import { improveRuns, repairRuns } from './run-repair.js';
+import { assignmentNeedHz, pathAssignment, RunCosts } from './runs.js';
 import type { BlockAssignment } from './types.js';
 
 export type OracleVerdict =
   | { kind: 'feasible'; assignment: BlockAssignment; needHz: number }
-  | { kind: 'infeasible'; by: 'lagrangian' | 'integer-program' }
+  | { kind: 'infeasible'; by: 'lagrangian' | 'integer-program'; candidate?: BlockAssignment }
   | { kind: 'unknown'; reason: 'time' | 'inexact' };
 
 export interface OracleOptions {
@@ -34,13 +35,23 @@ export interface OracleStats {
   keptArcs: number;
 }
 
+/** the integer program runs only when at most this many run arcs survive reduced-cost fixing */
+const IP_MAX_ARCS = 20_000;
+
+/** share of W above the budget up to which the integer program keeps arcs */
+const IP_SLACK = 0.01;
+
 /** proofs of "no" need Σ need above W by more than rounding */
 const PROOF_MARGIN = 1e-9;
 
 export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, opts: OracleOptions, stats?: OracleStats): OracleVerdict {
   const W = model.instance.bandwidthHz;
   const K = model.K;
-  const rc = new RunCosts(model, cap, T);
+  const rc = new RunCosts(model, cap, T, opts.deadline);
+  if (!rc.complete) return { kind: 'unknown', reason: 'time' };
+  if (!rc.coverable()) return { kind: 'infeasible', by: 'lagrangian' };
+  // the prices get a slice of the time left, so that one latency cannot eat a whole bisection
+  const pricesUntil = performance.now() + Math.max(5, (opts.deadline - performance.now()) / 4);
   const lambda = opts.lambda ?? new Float64Array(K);
   if (!opts.uniformBits) lambda.fill(0); // device prices are valid only for uniform bits
   const bestLambda = Float64Array.from(lambda);
@@ -80,10 +91,15 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
     if (L > W * (1 + PROOF_MARGIN)) return done({ kind: 'infeasible', by: 'lagrangian' });
     const uses = new Int32Array(K);
     for (const r of path.runs) uses[r.device]++;
-    const distinct = uses.every((u) => u <= 1);
-    const yes = feasible(distinct ? pathAssignment(K, path.runs) : repairPath(rc, path.runs));
-    if (yes) return done(yes);
-    if (!opts.uniformBits || performance.now() > opts.deadline || theta < 1e-5) break;
+    const repaired = repairRuns(rc, path.runs);
+    if (repaired) {
+      // the local search costs more than a price step: run it on iterations 0, 1, 3, 7, 15, …
+      const polish = (it & (it + 1)) === 0;
+      const runs = polish ? improveRuns(rc, repaired, W, pricesUntil).runs : repaired;
+      const yes = feasible(pathAssignment(K, runs));
+      if (yes) return done(yes);
+    }
+    if (!opts.uniformBits || performance.now() > pricesUntil || theta < 1e-5) break;
     let norm = 0;
     const g = new Float64Array(K);
     for (let k = 0; k < K; k++) {
@@ -92,7 +108,9 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
       norm += g[k] * g[k];
     }
     if (norm === 0) break; // the path is the optimum of the restricted problem and it exceeds W
-    const target = Number.isFinite(upper) ? upper : Math.max(W, L) * 1.1;
+    // Polyak step towards just above W: proving "no" needs no more, and a far upper bound (a poor
+    // repair) would only make the steps overshoot
+    const target = Math.min(upper, Math.max(W, L) * 1.02);
     const step = (theta * Math.max(target - L, 1e-9 * W)) / norm;
     // a device reused step after step needs a price on another scale (a device that alone can
     // hold the shallow depths): grow its step geometrically while the streak lasts
@@ -116,14 +134,16 @@ function integerProgram(rc: RunCosts, lambda: Float64Array, lower: number, deadl
   const B = rc.backward(lambda);
   let priced = 0;
   for (let k = 0; k < K; k++) priced += lambda[k];
-  const limit = W * (1 + PROOF_MARGIN) + priced;
+  // keep arcs up to 1% over W: when T is out of reach the program's optimum (> W) still names the
+  // least-bandwidth assignment, whose latency is then a close incumbent
+  const limit = W * (1 + IP_SLACK) + priced;
   const arcs: { k: number; l: number; n: number; cost: number }[] = [];
   let total = 0;
   for (let k = 0; k < K; k++) {
     for (let l = 1; l <= J; l++) {
       const len = rc.length[k * (J + 1) + l];
       total += len;
-      if (F[l] === Infinity) continue;
+      if (F[l] === Infinity || arcs.length > IP_MAX_ARCS) continue;
       for (let n = 1; n <= len; n++) {
         const cost = rc.cost(k, l, n);
         if (F[l] + cost + lambda[k] + B[l + n] <= limit) arcs.push({ k, l, n, cost });
@@ -131,6 +151,8 @@ function integerProgram(rc: RunCosts, lambda: Float64Array, lower: number, deadl
     }
   }
   if (stats) Object.assign(stats, { arcs: total, keptArcs: arcs.length, lagrangianBoundHz: lower });
+  // too many survivors: the prices are far from proving anything, and GLPK would take long
+  if (arcs.length > IP_MAX_ARCS) return { kind: 'unknown', reason: 'time' };
   // flow of one unit from depth 1 to depth J+1; node J+1's row is implied
   const node: LinearRow[] = Array.from({ length: J }, (_, i) => ({ name: `n${i + 1}`, terms: [], lower: i === 0 ? 1 : 0, upper: i === 0 ? 1 : 0 }));
   const device: LinearRow[] = Array.from({ length: K }, (_, k) => ({ name: `d${k}`, terms: [], upper: 1 }));
@@ -153,14 +175,14 @@ function integerProgram(rc: RunCosts, lambda: Float64Array, lower: number, deadl
   );
   if (stats) stats.mipMs = performance.now() - t0;
   if (sol.status === 'infeasible') return { kind: 'infeasible', by: 'integer-program' };
-  if (sol.status === 'optimal' && sol.objective > 1 + PROOF_MARGIN) return { kind: 'infeasible', by: 'integer-program' };
   if (sol.status === 'optimal' || sol.status === 'feasible') {
     const runs = arcs.filter((_, i) => (sol.values.get(`z${i}`) ?? 0) > 0.5).map((a) => ({ device: a.k, from: a.l, n: a.n }));
     const assignment = pathAssignment(K, runs);
     const need = assignmentNeedHz(model, rc.cap, rc.T, assignment);
     // within rounding of W the caller's exact evaluation decides how close to T the answer is
     if (need <= W * (1 + PROOF_MARGIN)) return { kind: 'feasible', assignment, needHz: need };
-    if (sol.status === 'optimal') return { kind: 'infeasible', by: 'integer-program' };
+    // the least-bandwidth assignment just misses T: its own latency is a good incumbent
+    if (sol.status === 'optimal') return { kind: 'infeasible', by: 'integer-program', candidate: assignment };
   }
   return { kind: 'unknown', reason: 'time' };
 }

@@ -15,6 +15,8 @@
 import type { BlocksModel } from './cost.js';
 import type { BlockAssignment } from './types.js';
 
+export type Run = RunPath['runs'][number];
+
 export interface RunPath {
   /** Σ (cost + λ_k) of the path */
   value: number;
@@ -28,11 +30,14 @@ export class RunCosts {
   readonly offset: Int32Array;
   readonly length: Int32Array;
   readonly data: Float64Array;
+  /** false when the deadline cut the build short (the tables are then unusable) */
+  readonly complete: boolean = true;
 
   constructor(
     readonly model: BlocksModel,
     readonly cap: number,
     readonly T: number,
+    deadline = Infinity,
   ) {
     const { J, K } = model;
     this.J = J;
@@ -42,8 +47,9 @@ export class RunCosts {
     this.length = new Int32Array(K * (J + 1));
     const rows: Float64Array[] = [];
     let size = 0;
-    for (let k = 0; k < K; k++) {
+    for (let k = 0; k < K && this.complete; k++) {
       for (let l = 1; l <= J; l++) {
+        if ((l & 15) === 0 && performance.now() > deadline) this.complete = false;
         const max = Math.min(cap, J - l + 1);
         const row = new Float64Array(max);
         let n = 0;
@@ -73,6 +79,33 @@ export class RunCosts {
     let perDevice = 0;
     for (let l = 1; l <= J; l++) perDevice += Math.min(cap, J - l + 1);
     return perDevice * K;
+  }
+
+  /**
+   * Can distinct devices cover every depth at all (bandwidth aside)? Device k can start no
+   * shallower than the first depth where it has a run, and hold at most its longest run. These
+   * are nested sets with capacities, so placing depths shallow-first on the least flexible
+   * eligible device with room is a maximum matching: a depth left over proves T unreachable
+   * (the case where the prices alone would climb forever).
+   */
+  coverable(): boolean {
+    const { J, K } = this;
+    const first = new Int32Array(K).fill(J + 1);
+    const room = new Int32Array(K);
+    for (let k = 0; k < K; k++) {
+      for (let l = J; l >= 1; l--) {
+        const len = this.length[k * (J + 1) + l];
+        if (len > 0) first[k] = l;
+        if (len > room[k]) room[k] = len;
+      }
+    }
+    const order = Array.from({ length: K }, (_, k) => k).sort((a, b) => first[b] - first[a]);
+    for (let j = 1; j <= J; j++) {
+      const k = order.find((d) => first[d] <= j && room[d] > 0);
+      if (k === undefined) return false;
+      room[k]--;
+    }
+    return true;
   }
 
   cost(k: number, l: number, n: number): number {
@@ -162,41 +195,4 @@ export function assignmentNeedHz(model: BlocksModel, cap: number, T: number, ass
     sum += model.needHz(k, l, model.bits(S), T);
   }
   return sum;
-}
-
-/**
- * A run path made an assignment with distinct devices: runs are handed out costliest first; a run
- * whose device is taken goes to the free device that needs least for it, or else merges into the
- * device whose total need grows least. Null when some run finds no device.
- */
-export function repairPath(rc: RunCosts, runs: RunPath['runs']): BlockAssignment | null {
-  const { model, cap, T } = rc;
-  const K = model.K;
-  const sets: BlockAssignment = Array.from({ length: K }, () => []);
-  const order = [...runs].sort((a, b) => rc.cost(b.device, b.from, b.n) - rc.cost(a.device, a.from, a.n));
-  const needOf = (k: number, S: number[]) => (S.length === 0 ? 0 : model.needHz(k, Math.min(...S), model.bits(S), T));
-  for (const r of order) {
-    const blocks = Array.from({ length: r.n }, (_, i) => r.from + i);
-    let pick = -1;
-    let pickCost = Infinity;
-    if (sets[r.device].length === 0) pick = r.device;
-    else {
-      for (let k = 0; k < K; k++) {
-        let c: number;
-        if (sets[k].length === 0) c = rc.cost(k, r.from, r.n);
-        else {
-          if (sets[k].length + r.n > cap) continue;
-          c = needOf(k, [...sets[k], ...blocks]) - needOf(k, sets[k]);
-        }
-        if (c < pickCost) {
-          pickCost = c;
-          pick = k;
-        }
-      }
-    }
-    if (pick < 0) return null;
-    sets[pick].push(...blocks);
-  }
-  for (const S of sets) S.sort((a, b) => a - b);
-  return sets;
 }
