@@ -12,7 +12,7 @@ import type { BlockAssignment } from './types.js';
 
 export type OracleVerdict =
   | { kind: 'feasible'; assignment: BlockAssignment; needHz: number }
-  | { kind: 'infeasible'; by: 'lagrangian' | 'integer-program'; candidate?: BlockAssignment }
+  | { kind: 'infeasible'; by: 'matching' | 'lagrangian' | 'integer-program'; candidate?: BlockAssignment }
   | { kind: 'unknown'; reason: 'time' | 'inexact' };
 
 export interface OracleOptions {
@@ -41,6 +41,12 @@ const IP_MAX_ARCS = 20_000;
 /** share of W above the budget up to which the integer program keeps arcs */
 const IP_SLACK = 0.01;
 
+/** the prices stop after this many iterations without raising the bound by STALL_GAIN·W */
+const STALL_ITERATIONS = 15;
+const STALL_GAIN = 1e-4;
+/** surviving arcs up to which the integer program is quick (a few hundred ms at worst here) */
+const IP_QUICK_ARCS = 3000;
+
 /** proofs of "no" need Σ need above W by more than rounding */
 const PROOF_MARGIN = 1e-9;
 
@@ -49,7 +55,7 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
   const K = model.K;
   const rc = new RunCosts(model, cap, T, opts.deadline);
   if (!rc.complete) return { kind: 'unknown', reason: 'time' };
-  if (!rc.coverable()) return { kind: 'infeasible', by: 'lagrangian' };
+  if (!rc.coverable()) return { kind: 'infeasible', by: 'matching' };
   // the prices get a slice of the time left, so that one latency cannot eat a whole bisection
   const pricesUntil = performance.now() + Math.max(5, (opts.deadline - performance.now()) / 4);
   const lambda = opts.lambda ?? new Float64Array(K);
@@ -59,6 +65,7 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
   let upper = Infinity;
   let theta = 1;
   let sinceImproved = 0;
+  let lastGain = 0;
   const streak = new Int32Array(K);
   const maxIt = opts.uniformBits ? (opts.maxIterations ?? 200) : 1;
   let it = 0;
@@ -80,6 +87,7 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
     let priced = 0;
     for (let k = 0; k < K; k++) priced += lambda[k];
     const L = path.value - priced;
+    if (L > lower + STALL_GAIN * W) lastGain = it;
     if (L > lower) {
       lower = L;
       bestLambda.set(lambda);
@@ -100,6 +108,11 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
       if (yes) return done(yes);
     }
     if (!opts.uniformBits || performance.now() > pricesUntil || theta < 1e-5) break;
+    // prices that stopped gaining leave the rest to the integer program, once it would be small
+    if (it - lastGain >= STALL_ITERATIONS) {
+      if (opts.integerProgram && keptArcs(rc, bestLambda, IP_QUICK_ARCS) <= IP_QUICK_ARCS) break;
+      lastGain = it;
+    }
     let norm = 0;
     const g = new Float64Array(K);
     for (let k = 0; k < K; k++) {
@@ -108,9 +121,9 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
       norm += g[k] * g[k];
     }
     if (norm === 0) break; // the path is the optimum of the restricted problem and it exceeds W
-    // Polyak step towards just above W: proving "no" needs no more, and a far upper bound (a poor
-    // repair) would only make the steps overshoot
-    const target = Math.min(upper, Math.max(W, L) * 1.02);
+    // Polyak step towards a level 10% above W (or the best repaired total, if lower): proving
+    // "no" needs no more, and a far upper bound (a poor repair) would make the steps overshoot
+    const target = Math.min(upper, Math.max(W, L) * 1.1);
     const step = (theta * Math.max(target - L, 1e-9 * W)) / norm;
     // a device reused step after step needs a price on another scale (a device that alone can
     // hold the shallow depths): grow its step geometrically while the streak lasts
@@ -126,8 +139,8 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
   return done(v);
 }
 
-/** min Σ need over run paths with distinct devices, on the arcs that reduced costs cannot rule out. */
-function integerProgram(rc: RunCosts, lambda: Float64Array, lower: number, deadline: number, stats?: OracleStats): OracleVerdict {
+/** Arcs (k, l, n) whose best path under prices λ stays within W·(1 + IP_SLACK). */
+function survivors(rc: RunCosts, lambda: Float64Array, visit?: (k: number, l: number, n: number, cost: number) => boolean): number {
   const { model, J, K } = rc;
   const W = model.instance.bandwidthHz;
   const F = rc.forward(lambda);
@@ -137,19 +150,40 @@ function integerProgram(rc: RunCosts, lambda: Float64Array, lower: number, deadl
   // keep arcs up to 1% over W: when T is out of reach the program's optimum (> W) still names the
   // least-bandwidth assignment, whose latency is then a close incumbent
   const limit = W * (1 + IP_SLACK) + priced;
-  const arcs: { k: number; l: number; n: number; cost: number }[] = [];
-  let total = 0;
+  let count = 0;
   for (let k = 0; k < K; k++) {
     for (let l = 1; l <= J; l++) {
+      if (F[l] === Infinity) continue;
       const len = rc.length[k * (J + 1) + l];
-      total += len;
-      if (F[l] === Infinity || arcs.length > IP_MAX_ARCS) continue;
       for (let n = 1; n <= len; n++) {
         const cost = rc.cost(k, l, n);
-        if (F[l] + cost + lambda[k] + B[l + n] <= limit) arcs.push({ k, l, n, cost });
+        if (F[l] + cost + lambda[k] + B[l + n] <= limit) {
+          count++;
+          if (visit && !visit(k, l, n, cost)) return count;
+        }
       }
     }
   }
+  return count;
+}
+
+/** surviving arcs, counted up to just past `upTo` */
+function keptArcs(rc: RunCosts, lambda: Float64Array, upTo: number): number {
+  let count = 0;
+  survivors(rc, lambda, () => ++count <= upTo);
+  return count;
+}
+
+/** min Σ need over run paths with distinct devices, on the arcs that reduced costs cannot rule out. */
+function integerProgram(rc: RunCosts, lambda: Float64Array, lower: number, deadline: number, stats?: OracleStats): OracleVerdict {
+  const { model, J, K } = rc;
+  const W = model.instance.bandwidthHz;
+  const arcs: { k: number; l: number; n: number; cost: number }[] = [];
+  survivors(rc, lambda, (k, l, n, cost) => {
+    arcs.push({ k, l, n, cost });
+    return arcs.length <= IP_MAX_ARCS;
+  });
+  const total = rc.data.length;
   if (stats) Object.assign(stats, { arcs: total, keptArcs: arcs.length, lagrangianBoundHz: lower });
   // too many survivors: the prices are far from proving anything, and GLPK would take long
   if (arcs.length > IP_MAX_ARCS) return { kind: 'unknown', reason: 'time' };
