@@ -93,7 +93,8 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
   let certificate: BlocksCertificate;
   const exhaustiveLimit = tuning.exhaustiveLimit ?? 4096;
   const uniformBits = instance.blocks.every((b) => b.bits === instance.blocks[0].bits);
-  const certifiable = uniformBits && RunCosts.entries(model.J, model.K, cap) <= CERTIFY_TABLE_ENTRIES && isGlpkReady() && (tuning.certify ?? true);
+  const tooLarge = RunCosts.entries(model.J, model.K, cap) > CERTIFY_TABLE_ENTRIES;
+  const certifiable = uniformBits && !tooLarge && isGlpkReady() && (tuning.certify ?? true);
   if (model.K ** model.J <= exhaustiveLimit) {
     const ex = exhaustiveBlocks(model, cap, at(0.9));
     if (ex.complete && ex.assignment) {
@@ -106,6 +107,7 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
       const out = searchBlocks(optimalSplitSettings(model, cap, at(0.9)), ex.assignment ? [ex.assignment, ...seeds] : seeds, 0);
       best = out.assignment!;
       objective = out.roundLatencyS;
+      bound = Math.max(out.provenLowerS, computeLowerS(model));
       certificate = { level: 'bound', method: 'relaxation', stoppedBy: 'time' };
     }
   } else if (certifiable) {
@@ -132,12 +134,14 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
     timedOut = out.timedOut;
     best = out.assignment!;
     objective = out.roundLatencyS;
-    bound = out.provenLowerS;
+    bound = Math.max(out.provenLowerS, computeLowerS(model));
     if ((tuning.lpBound ?? true) && isGlpkReady() && objective - bound > OPTIMALITY_TOLERANCE * objective) {
       const lp = lpBound(model, options.maxBlocksPerDevice, bound, objective, at(1));
       bound = Math.max(bound, lp.boundS);
     }
-    certificate = { level: 'bound', method: 'relaxation', stoppedBy: uniformBits ? 'size' : 'unequal-bits' };
+    certificate = { level: 'bound', method: 'relaxation' };
+    if (!uniformBits) certificate.stoppedBy = 'unequal-bits';
+    else if (tooLarge) certificate.stoppedBy = 'size';
   }
   // report the evaluated latency of the chosen assignment (identical to objective up to rounding)
   const assignments = describe(model, best);
