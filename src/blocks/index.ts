@@ -6,6 +6,7 @@ import { isGlpkReady } from '../solver/glpk.js';
 import { equalBandwidth, publication, roundRobin, singleDevice, type BaselineOutcome } from './baselines.js';
 import { lpBound } from './bound.js';
 import { certifyBlocks, computeLowerS } from './certify.js';
+import { coarseSeed } from './coarse.js';
 import { BlocksModel, evaluateOptimalSplit } from './cost.js';
 import { exhaustiveBlocks } from './exhaustive.js';
 import { placement } from './feasibility.js';
@@ -26,6 +27,8 @@ export const OPTIMALITY_TOLERANCE = 1e-6;
 const CERTIFY_TOLERANCE = 1e-7;
 /** Largest run-cost table (entries, K·Σ_l min(cap, J−l+1)) the certificate builds per latency. */
 export const CERTIFY_TABLE_ENTRIES = 1_500_000;
+/** Largest K·J for which the GLPK LP bound is attempted. */
+const LP_BOUND_CELLS = 20_000;
 
 export interface BlocksTuning {
   /** enumerate every assignment when K^J is at most this (default 4096; 0 disables) */
@@ -79,9 +82,20 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
   const seeds: BlockAssignment[] = [placed.assignment];
   if (rr.assignment) seeds.push(rr.assignment);
   if (single.assignment) seeds.push(single.assignment);
+  const uniformBits = instance.blocks.every((b) => b.bits === instance.blocks[0].bits);
+  const tooLarge = RunCosts.entries(model.J, model.K, cap) > CERTIFY_TABLE_ENTRIES;
+  const canCertify = uniformBits && isGlpkReady() && (tuning.certify ?? true);
+  // too large for the certificate: certify a coarser instance (groups of blocks) for a seed, first,
+  // so that it also seeds the equal-bandwidth baseline
+  let shift = 0;
+  if (canCertify && tooLarge) {
+    shift = 0.15;
+    const coarse = coarseSeed(model, cap, at(shift));
+    if (coarse) seeds.push(coarse);
+  }
   if (options.baselines) {
-    const pub = publication(model, cap, at(0.15));
-    const eq = equalBandwidth(model, cap, at(0.3), seeds);
+    const pub = publication(model, cap, at(0.15 + shift));
+    const eq = equalBandwidth(model, cap, at(0.3 + shift), seeds);
     baselineRuns.push({ name: 'publication', out: pub }, { name: 'equal-bandwidth', out: eq }, { name: 'round-robin', out: rr }, { name: 'single-device', out: single });
     for (const b of [pub, eq]) if (b.assignment) seeds.push(b.assignment);
   }
@@ -92,9 +106,7 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
   let bound = 0;
   let certificate: BlocksCertificate;
   const exhaustiveLimit = tuning.exhaustiveLimit ?? 4096;
-  const uniformBits = instance.blocks.every((b) => b.bits === instance.blocks[0].bits);
-  const tooLarge = RunCosts.entries(model.J, model.K, cap) > CERTIFY_TABLE_ENTRIES;
-  const certifiable = uniformBits && !tooLarge && isGlpkReady() && (tuning.certify ?? true);
+  const certifiable = canCertify && !tooLarge;
   if (model.K ** model.J <= exhaustiveLimit) {
     const ex = exhaustiveBlocks(model, cap, at(0.9));
     if (ex.complete && ex.assignment) {
@@ -135,7 +147,8 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
     best = out.assignment!;
     objective = out.roundLatencyS;
     bound = Math.max(out.provenLowerS, computeLowerS(model));
-    if ((tuning.lpBound ?? true) && isGlpkReady() && objective - bound > OPTIMALITY_TOLERANCE * objective) {
+    // the LP has 2·K·J columns: past LP_BOUND_CELLS GLPK could not finish (nor fit in memory)
+    if ((tuning.lpBound ?? true) && isGlpkReady() && model.K * model.J <= LP_BOUND_CELLS && objective - bound > OPTIMALITY_TOLERANCE * objective) {
       const lp = lpBound(model, options.maxBlocksPerDevice, bound, objective, at(1));
       bound = Math.max(bound, lp.boundS);
     }
