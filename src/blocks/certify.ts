@@ -48,7 +48,7 @@ export function certifyBlocks(model: BlocksModel, cap: number, seeds: BlockAssig
     checks++;
     const stats: OracleStats = { lagrangianBoundHz: -Infinity, iterations: 0, arcs: 0, keptArcs: 0 };
     const t0 = performance.now();
-    const v = fixedLatencyOracle(model, cap, T, { uniformBits: true, integerProgram: true, deadline, lambda }, stats);
+    const v = fixedLatencyOracle(model, cap, T, { integerProgram: true, deadline, lambda }, stats);
     if (stats.mipMs !== undefined) integerPrograms++;
     lastCheckMs = performance.now() - t0;
     if (v.kind === 'feasible') offer(v.assignment);

@@ -3,6 +3,8 @@
 // to the group's first block, exactly as it would holding those blocks), certify the smaller
 // instance, and hand every device the blocks of its groups. The coarse optimum is a real
 // assignment of the full instance with the same latency, though not its optimum: only a seed.
+// (When J is not a multiple of g the last group carries fewer bits and the coarse "proofs" are
+// not exact; that costs nothing here, since only the assignment is used, never the bound.)
 
 import { certifyBlocks, computeLowerS } from './certify.js';
 import { BlocksModel } from './cost.js';

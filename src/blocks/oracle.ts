@@ -13,11 +13,10 @@ import type { BlockAssignment } from './types.js';
 export type OracleVerdict =
   | { kind: 'feasible'; assignment: BlockAssignment; needHz: number }
   | { kind: 'infeasible'; by: 'matching' | 'lagrangian' | 'integer-program'; candidate?: BlockAssignment }
-  | { kind: 'unknown'; reason: 'time' | 'inexact' };
+  | { kind: 'unknown'; reason: 'time' };
 
+/** Exact for blocks of equal bits only (the caller checks): then run paths are exact. */
 export interface OracleOptions {
-  /** every block has the same bits: run paths with distinct devices are exact */
-  uniformBits: boolean;
   /** run the integer program when the Lagrangian does not settle T */
   integerProgram: boolean;
   deadline: number;
@@ -59,7 +58,6 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
   // the prices get a slice of the time left, so that one latency cannot eat a whole bisection
   const pricesUntil = performance.now() + Math.max(5, (opts.deadline - performance.now()) / 4);
   const lambda = opts.lambda ?? new Float64Array(K);
-  if (!opts.uniformBits) lambda.fill(0); // device prices are valid only for uniform bits
   const bestLambda = Float64Array.from(lambda);
   let lower = -Infinity;
   let upper = Infinity;
@@ -67,7 +65,7 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
   let sinceImproved = 0;
   let lastGain = 0;
   const streak = new Int32Array(K);
-  const maxIt = opts.uniformBits ? (opts.maxIterations ?? 200) : 1;
+  const maxIt = opts.maxIterations ?? 200;
   let it = 0;
   const feasible = (a: BlockAssignment | null): OracleVerdict | null => {
     if (!a) return null;
@@ -107,7 +105,7 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
       const yes = feasible(pathAssignment(K, runs));
       if (yes) return done(yes);
     }
-    if (!opts.uniformBits || performance.now() > pricesUntil || theta < 1e-5) break;
+    if (performance.now() > pricesUntil || theta < 1e-5) break;
     // prices that stopped gaining leave the rest to the integer program, once it would be small
     if (it - lastGain >= STALL_ITERATIONS) {
       if (opts.integerProgram && keptArcs(rc, bestLambda, IP_QUICK_ARCS) <= IP_QUICK_ARCS) break;
@@ -133,7 +131,6 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
       lambda[k] = Math.max(0, lambda[k] + boost * step * g[k]);
     }
   }
-  if (!opts.uniformBits) return done({ kind: 'unknown', reason: 'inexact' });
   if (!opts.integerProgram || performance.now() > opts.deadline) return done({ kind: 'unknown', reason: 'time' });
   const v = integerProgram(rc, bestLambda, lower, opts.deadline, stats);
   return done(v);
