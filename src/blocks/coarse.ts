@@ -12,8 +12,8 @@ import { placement } from './feasibility.js';
 import { RunCosts } from './runs.js';
 import type { Block, BlockAssignment } from './types.js';
 
-/** the largest run table the coarse certificate builds */
-const COARSE_TABLE_ENTRIES = 200_000;
+/** the largest run table the coarse certificate builds (above it, a full table is slow to search) */
+export const COARSE_TABLE_ENTRIES = 200_000;
 
 function grouped(model: BlocksModel, g: number): BlocksModel {
   const { blocks } = model.instance;

@@ -6,7 +6,7 @@ import { isGlpkReady } from '../solver/glpk.js';
 import { equalBandwidth, publication, roundRobin, singleDevice, type BaselineOutcome } from './baselines.js';
 import { lpBound } from './bound.js';
 import { certifyBlocks, computeLowerS } from './certify.js';
-import { coarseSeed } from './coarse.js';
+import { COARSE_TABLE_ENTRIES, coarseSeed } from './coarse.js';
 import { BlocksModel, evaluateOptimalSplit } from './cost.js';
 import { exhaustiveBlocks } from './exhaustive.js';
 import { placement } from './feasibility.js';
@@ -123,6 +123,11 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
       certificate = { level: 'bound', method: 'relaxation', stoppedBy: 'time' };
     }
   } else if (certifiable) {
+    // a large table makes every check slow: a coarse instance finds a close incumbent sooner
+    if (RunCosts.entries(model.J, model.K, cap) > COARSE_TABLE_ENTRIES) {
+      const coarse = coarseSeed(model, cap, at(0.5));
+      if (coarse) seeds.push(coarse);
+    }
     const out = certifyBlocks(model, cap, seeds, computeLowerS(model), at(0.85), CERTIFY_TOLERANCE);
     best = out.assignment;
     objective = out.roundLatencyS;
