@@ -1,5 +1,7 @@
-// Cooperative block allocation (SPEC §2): round latency of ours vs each baseline, and solve time.
-// Run: npx tsx bench/blocks.ts   (seeded, deterministic instances; bounded runtime)
+// Cooperative block allocation (SPEC §2): our round latency, its bound, gap and certificate, and
+// solve time, against the publication's method and the other baselines, per profile.
+// Run: npx tsx bench/blocks.ts [--large]   (seeded, deterministic instances; bounded runtime)
+//   default time limit (2 s) unless BLOCKS_TIME_LIMIT_MS is set; --large adds 64–1024 devices.
 
 import { gainFromDistanceM } from '../src/model/defaults.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
@@ -9,14 +11,31 @@ import type { BlocksRequest, TransformerBlocksModel } from '../src/blocks/reques
 
 const rng = mulberry32;
 
-const profiles: { name: string; model: TransformerBlocksModel; memoryGB: [number, number]; tflops: [number, number] }[] = [
-  { name: 'roberta-base', model: { layers: 12, hiddenSize: 768, tokens: 128, batchSize: 16 }, memoryGB: [1, 6], tflops: [0.5, 4] },
-  { name: '7b-like', model: { layers: 32, hiddenSize: 4096, tokens: 512, batchSize: 4 }, memoryGB: [16, 48], tflops: [5, 40] },
+interface Profile {
+  name: string;
+  model: TransformerBlocksModel;
+  memoryGB: [number, number];
+  tflops: [number, number];
+  devices: number[];
+  maxBlocksPerDevice?: number;
+}
+
+const profiles: Profile[] = [
+  { name: 'roberta-base', model: { layers: 12, hiddenSize: 768, tokens: 128, batchSize: 16 }, memoryGB: [1, 6], tflops: [0.5, 4], devices: [4, 8, 16, 32, 64] },
+  { name: '7b-like', model: { layers: 32, hiddenSize: 4096, tokens: 512, batchSize: 4 }, memoryGB: [16, 48], tflops: [5, 40], devices: [4, 8, 16, 32, 64] },
+  { name: '7b-like, ≤ 2 blocks/device', model: { layers: 32, hiddenSize: 4096, tokens: 512, batchSize: 4 }, memoryGB: [16, 48], tflops: [5, 40], devices: [16, 32], maxBlocksPerDevice: 2 },
+  { name: '7b-like, 64 layers', model: { layers: 64, hiddenSize: 4096, tokens: 512, batchSize: 4 }, memoryGB: [16, 64], tflops: [5, 40], devices: [8, 16, 32] },
+];
+const large: Profile[] = [
+  { name: '7b-like, 128 layers', model: { layers: 128, hiddenSize: 4096, tokens: 512, batchSize: 4 }, memoryGB: [64, 192], tflops: [5, 40], devices: [64, 128] },
+  { name: '7b-like, 512 layers', model: { layers: 512, hiddenSize: 4096, tokens: 512, batchSize: 4 }, memoryGB: [256, 768], tflops: [5, 40], devices: [256, 1024] },
 ];
 
-function request(profile: (typeof profiles)[number], devices: number, seed: number): BlocksRequest {
+function request(profile: Profile, devices: number, seed: number): BlocksRequest {
   const r = rng(seed);
   const u = (lo: number, hi: number) => lo + (hi - lo) * r();
+  const limit = process.env.BLOCKS_TIME_LIMIT_MS ? { timeLimitMs: Number(process.env.BLOCKS_TIME_LIMIT_MS) } : {};
+  const cap = profile.maxBlocksPerDevice !== undefined ? { maxBlocksPerDevice: profile.maxBlocksPerDevice } : {};
   return {
     model: profile.model,
     devices: Array.from({ length: devices }, (_, i) => ({
@@ -27,19 +46,19 @@ function request(profile: (typeof profiles)[number], devices: number, seed: numb
       channelGain: gainFromDistanceM(u(50, 500)),
     })),
     bandwidthHz: 20e6,
-    options: { timeLimitMs: 5000 },
+    options: { ...limit, ...cap },
   };
 }
 
 await initGlpk();
 const names = ['publication', 'equal-bandwidth', 'round-robin', 'single-device'] as const;
 const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? '—' : x.toFixed(d));
-const header = ['profile', 'K', 'status', 'ours (s)', 'bound (s)', 'gap', ...names.map((n) => `${n} ×`), 'solve ms'];
+const header = ['profile', 'K', 'status', 'ours (s)', 'bound (s)', 'gap', 'certified', ...names.map((n) => `${n} ×`), 'solve ms'];
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 const t0 = performance.now();
-for (const profile of profiles) {
-  for (const K of [4, 8, 16, 32, 64]) {
+for (const profile of [...profiles, ...(process.argv.includes('--large') ? large : [])]) {
+  for (const K of profile.devices) {
     const input = normalizeBlocksRequest(request(profile, K, 1000 + K));
     const res = solveBlocks(input);
     const ours = res.roundLatencyS;
@@ -47,8 +66,10 @@ for (const profile of profiles) {
       const b = res.baselines.find((x) => x.name === n)?.roundLatencyS;
       return b === null || b === undefined || ours === undefined ? '—' : (b / ours).toFixed(3);
     });
+    const c = res.certificate;
+    const certified = !c ? '—' : c.level === 'optimal' ? `yes (${c.method})` : `no: ${c.stoppedBy ?? '?'} (${c.method})`;
     console.log(
-      `| ${profile.name} | ${K} | ${res.status}${res.limit ? `/${res.limit}` : ''} | ${fmt(ours)} | ${fmt(res.bound)} | ${res.gap === undefined ? '—' : (100 * res.gap).toFixed(2) + '%'} | ${ratios.join(' | ')} | ${res.solver.solveTimeMs.toFixed(0)} |`,
+      `| ${profile.name} | ${K} | ${res.status}${res.limit ? `/${res.limit}` : ''} | ${fmt(ours, 6)} | ${fmt(res.bound, 6)} | ${res.gap === undefined ? '—' : (100 * res.gap).toFixed(4) + '%'} | ${certified} | ${ratios.join(' | ')} | ${res.solver.solveTimeMs.toFixed(0)} |`,
     );
   }
 }

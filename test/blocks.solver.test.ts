@@ -1,135 +1,14 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initGlpk, solveLinearProgram } from '../src/solver/math/glpk.js';
+import { initGlpk } from '../src/solver/math/glpk.js';
 import { normalizeBlocksRequest, solveBlocks } from '../src/blocks/index.js';
 import type { BlocksRequest } from '../src/blocks/request.js';
 import type { BlocksInput, BlocksResult } from '../src/blocks/types.js';
+import { enumerate, fromInput, latencyRef, load, mipOptimum, sum } from './reference/blocks.js';
 
 beforeAll(async () => {
   await initGlpk();
 });
-
-// ---- independent reference: rate inverted by plain bisection on b, split by bisection on T ----
-
-const N0 = 10 ** ((-174 - 30) / 10);
-interface Dev { v: number; mem: number; snr: number }
-interface Inst { phi: number[]; beta: number[]; act: number[]; bits: number[]; weight: number; devs: Dev[]; W: number; cap: number }
-
-function fromInput(input: BlocksInput): Inst {
-  const { instance, options } = input;
-  return {
-    phi: instance.blocks.map((b) => b.forwardFlops),
-    beta: instance.blocks.map((b) => b.backwardFlops),
-    act: instance.blocks.map((b) => b.activationBytes),
-    bits: instance.blocks.map((b) => b.bits),
-    weight: instance.weightBytes,
-    devs: instance.devices.map((d) => ({ v: d.flopsPerSecond, mem: d.memoryBytes, snr: (d.channelGain * d.powerW) / instance.noiseWPerHz })),
-    W: instance.bandwidthHz,
-    cap: options.maxBlocksPerDevice ?? instance.blocks.length,
-  };
-}
-
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-
-/** compute s, memory, bits of device k holding depths S (1-based) */
-function load(inst: Inst, k: number, S: number[]) {
-  const l = Math.min(...S);
-  const compute = (sum(inst.phi) + sum(inst.beta.slice(l - 1))) / inst.devs[k].v;
-  // deepest-first, like the model: a device sized exactly to a memory level must agree bit for bit
-  const memory = inst.weight + sum(inst.act.slice(l - 1).reverse());
-  const bits = sum(S.map((j) => inst.bits[j - 1]));
-  return { compute, memory, bits };
-}
-
-function needRef(snr: number, bits: number, slack: number): number {
-  if (bits === 0) return slack >= 0 ? 0 : Infinity;
-  if (slack <= 0) return Infinity;
-  const rate = bits / slack;
-  const r = (b: number) => b * Math.log2(1 + snr / b);
-  if (rate >= snr / Math.LN2) return Infinity;
-  let lo = 0;
-  let hi = 1;
-  while (r(hi) < rate) hi *= 2;
-  for (let i = 0; i < 90; i++) {
-    const mid = (lo + hi) / 2;
-    if (r(mid) >= rate) hi = mid;
-    else lo = mid;
-  }
-  return hi;
-}
-
-function latencyRef(inst: Inst, sets: number[][], prune = Infinity): number {
-  const loads = sets.map((S, k) => (S.length ? { k, ...load(inst, k, S) } : null)).filter((x) => x !== null);
-  const total = (T: number) => sum(loads.map((x) => needRef(inst.devs[x.k].snr, x.bits, T - x.compute)));
-  let lo = Math.max(...loads.map((x) => x.compute));
-  if (lo >= prune) return Infinity;
-  if (prune < Infinity && !(total(prune) <= inst.W)) return Infinity; // cannot beat the incumbent
-  let hi = lo + 1e-3;
-  while (!(total(hi) <= inst.W)) hi = lo + 2 * (hi - lo);
-  for (let i = 0; i < 80; i++) {
-    const mid = (lo + hi) / 2;
-    if (total(mid) <= inst.W) hi = mid;
-    else lo = mid;
-  }
-  return hi;
-}
-
-function enumerate(inst: Inst): number {
-  const J = inst.phi.length;
-  const K = inst.devs.length;
-  let best = Infinity;
-  for (let code = 0; code < K ** J; code++) {
-    const sets: number[][] = Array.from({ length: K }, () => []);
-    let c = code;
-    for (let j = 1; j <= J; j++) {
-      sets[c % K].push(j);
-      c = Math.floor(c / K);
-    }
-    if (sets.some((S, k) => S.length > inst.cap || (S.length > 0 && load(inst, k, S).memory > inst.devs[k].mem))) continue;
-    best = Math.min(best, latencyRef(inst, sets, best));
-  }
-  return best;
-}
-
-/** GLPK MIP of the integer program at fixed T (one subset per device, each block once), bisected on T. */
-function mipOptimum(inst: Inst): number {
-  const J = inst.phi.length;
-  const K = inst.devs.length;
-  const subsets: number[][] = [];
-  for (let mask = 1; mask < 2 ** J; mask++) subsets.push(Array.from({ length: J }, (_, i) => i + 1).filter((j) => mask & (1 << (j - 1))));
-  const feasibleAt = (T: number): boolean => {
-    const objective: { name: string; coef: number }[] = [];
-    const cover = Array.from({ length: J }, (_, i) => ({ name: `c${i + 1}`, terms: [] as { name: string; coef: number }[], lower: 1, upper: 1 }));
-    const one = Array.from({ length: K }, (_, k) => ({ name: `d${k}`, terms: [] as { name: string; coef: number }[], upper: 1 }));
-    const binaries: string[] = [];
-    for (let k = 0; k < K; k++) {
-      subsets.forEach((S, s) => {
-        if (S.length > inst.cap) return;
-        const L = load(inst, k, S);
-        if (L.memory > inst.devs[k].mem) return;
-        const need = needRef(inst.devs[k].snr, L.bits, T - L.compute);
-        if (!Number.isFinite(need)) return;
-        const z = `z_${k}_${s}`;
-        binaries.push(z);
-        objective.push({ name: z, coef: need / inst.W });
-        one[k].terms.push({ name: z, coef: 1 });
-        for (const j of S) cover[j - 1].terms.push({ name: z, coef: 1 });
-      });
-    }
-    if (cover.some((c) => c.terms.length === 0)) return false;
-    const sol = solveLinearProgram({ direction: 'min', objective, rows: [...cover, ...one.filter((o) => o.terms.length)], binaries });
-    return sol.status === 'optimal' && sol.objective <= 1 + 1e-12;
-  };
-  let lo = 0;
-  let hi = 1e-3;
-  while (!feasibleAt(hi)) hi *= 2;
-  for (let i = 0; i < 45; i++) {
-    const mid = (lo + hi) / 2;
-    if (feasibleAt(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi;
-}
 
 // ---- instances ----
 

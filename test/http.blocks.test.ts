@@ -41,6 +41,7 @@ describe('POST /allocate/blocks: the Swagger example, solved for real', () => {
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(['OPTIMAL', 'FEASIBLE']).toContain(body.status);
+    expect(body.certificate).toMatchObject({ level: body.status === 'OPTIMAL' ? 'optimal' : 'bound' });
     expect(body.cache).toBe('miss');
     expect(body.requestHash).toMatch(/^[0-9a-f]{64}$/);
 

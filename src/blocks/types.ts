@@ -66,6 +66,23 @@ export interface BlocksInfeasibility {
   detail: string;
 }
 
+/** How far the proof of the reported bound got. */
+export interface BlocksCertificate {
+  /** optimal: the bound meets the answer within the tolerance; bound: a valid lower bound only */
+  level: 'optimal' | 'bound';
+  /**
+   * enumeration: every assignment scored; fixed-latency: bisection on the round latency, each
+   * latency settled exactly (device-priced run paths, then an integer program); relaxation: the
+   * run relaxation and the LP relaxation (a bound, no optimality proof)
+   */
+  method: 'enumeration' | 'fixed-latency' | 'relaxation';
+  /** why the proof stopped short (level 'bound' only) */
+  stoppedBy?: 'time' | 'size' | 'unequal-bits';
+  /** fixed-latency checks run, and how many of them needed the integer program */
+  checks?: number;
+  integerPrograms?: number;
+}
+
 export interface BlocksResult {
   status: SolveStatus;
   limit?: 'TIME';
@@ -75,5 +92,6 @@ export interface BlocksResult {
   assignments: BlockAssignmentOut[];
   baselines: BlocksBaselineOut[];
   infeasibilities?: BlocksInfeasibility[];
+  certificate?: BlocksCertificate;
   solver: { algorithm: string; version: string; solveTimeMs: number };
 }

@@ -170,6 +170,24 @@ export const BlocksInfeasibilitySchema = Type.Object(
   { $id: 'BlocksInfeasibility', additionalProperties: false, description: 'Blocks that no device can take, and why' },
 );
 
+export const BlocksCertificateSchema = Type.Object(
+  {
+    level: Type.Enum(['optimal', 'bound'], { description: 'optimal: the bound meets the answer within the tolerance; bound: a valid lower bound only' }),
+    method: Type.Enum(['enumeration', 'fixed-latency', 'relaxation'], {
+      description:
+        'what proved the bound. enumeration: every assignment scored; fixed-latency: bisection on the round latency with every latency settled exactly; relaxation: run and LP relaxations (bound only)',
+    }),
+    stoppedBy: Type.Optional(
+      Type.Enum(['time', 'size', 'unequal-bits'], {
+        description: 'why the proof stopped short of optimality: the time limit, an instance too large for the exact checks, or blocks with unequal bits',
+      }),
+    ),
+    checks: Type.Optional(Type.Integer({ minimum: 0, description: 'fixed-latency checks run' })),
+    integerPrograms: Type.Optional(Type.Integer({ minimum: 0, description: 'how many of those checks needed the integer program' })),
+  },
+  { $id: 'BlocksCertificate', additionalProperties: false, description: 'How far the proof of the reported bound got' },
+);
+
 /** Fields shared by the 200 and 422 bodies: every field of BlocksResult plus cache and hash. */
 const resultProperties = {
   status: Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], {
@@ -182,6 +200,7 @@ const resultProperties = {
   assignments: Type.Array(BlockAssignmentSchema, { description: 'one entry per device, in request order' }),
   baselines: Type.Array(BlocksBaselineSchema, { description: 'baselines evaluated on the same instance (empty when disabled)' }),
   infeasibilities: Type.Optional(Type.Array(BlocksInfeasibilitySchema, { description: 'why the instance is infeasible' })),
+  certificate: Type.Optional(BlocksCertificateSchema),
   solver: SolverInfoSchema,
   cache: Type.Enum(['hit', 'miss'], { description: 'whether the answer came from the cache' }),
   requestHash: Type.String({ description: 'sha256 of the canonical normalised request and solver version' }),
