@@ -1,0 +1,84 @@
+// Small helpers shared by the charts: mounting, legends, colours, and the render transform that
+// tags each SVG element of a mark with a data attribute (data-device-id, data-point-index).
+import type { RenderFunction } from '@observablehq/plot';
+
+/** One colour per server (ordinal, repeats after ten). */
+export const SERVER_SCHEME = 'observable10' as const;
+export const PART_COLOURS = { local: '#4e79a7', uplink: '#f28e2b', edge: '#59a14f' } as const;
+export const MODE_COLOURS = { backprop: '#4e79a7', 'zeroth-order': '#e15759' } as const;
+
+export function clear(el: HTMLElement): void {
+  el.replaceChildren();
+}
+
+export function empty(el: HTMLElement, text: string): void {
+  const p = document.createElement('p');
+  p.className = 'empty';
+  p.textContent = text;
+  el.replaceChildren(p);
+}
+
+/** Width available inside a chart container (it may be hidden while rendering: fall back). */
+export function widthOf(el: HTMLElement, fallback = 560): number {
+  return Math.max(240, Math.floor(el.clientWidth || fallback));
+}
+
+export function legend(items: [label: string, colour: string][]): HTMLElement {
+  const div = document.createElement('div');
+  div.className = 'legend';
+  for (const [label, colour] of items) {
+    const span = document.createElement('span');
+    const i = document.createElement('i');
+    i.style.background = colour;
+    span.append(i, label);
+    div.append(span);
+  }
+  return div;
+}
+
+export function subplot(title: string, node: Element): HTMLElement {
+  const div = document.createElement('div');
+  div.className = 'subplot';
+  const h = document.createElement('h3');
+  h.textContent = title;
+  div.append(h, node);
+  return div;
+}
+
+export function subplots(...nodes: HTMLElement[]): HTMLElement {
+  const div = document.createElement('div');
+  div.className = 'subplots';
+  div.append(...nodes);
+  return div;
+}
+
+/**
+ * A render transform setting `attribute` on each element the mark draws, from its datum; `onClick`
+ * (optional) makes each element clickable. Plot draws one element per index entry, in index order.
+ */
+export function tagElements<T>(
+  data: readonly T[],
+  attribute: string,
+  valueOf: (d: T, i: number) => string,
+  onClick?: (d: T, i: number) => void,
+): RenderFunction {
+  return (index, scales, values, dimensions, context, next) => {
+    const g = next!(index, scales, values, dimensions, context);
+    if (g === null) return g;
+    const elements = Array.from(g.children).filter((c) => c.tagName !== 'title');
+    elements.forEach((el, k) => {
+      const i = index[k];
+      if (i === undefined) return;
+      el.setAttribute(attribute, valueOf(data[i], i));
+      if (onClick) {
+        el.setAttribute('role', 'button');
+        el.setAttribute('tabindex', '0');
+        el.addEventListener('click', () => onClick(data[i], i));
+        el.addEventListener('keydown', (e) => {
+          if ((e as KeyboardEvent).key === 'Enter') onClick(data[i], i);
+        });
+      }
+    });
+    return g;
+  };
+}
