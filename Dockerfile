@@ -8,6 +8,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The operator console (/console): its sources, the build script and the examples it offers.
+COPY console ./console
+COPY scripts ./scripts
+COPY examples ./examples
 RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime

@@ -2,7 +2,7 @@
 // line; each point carries data-point-index and is clickable (the console then fetches its allocation).
 import * as Plot from '@observablehq/plot';
 import { num } from './format.js';
-import { empty, tagElements, widthOf } from './plot-kit.js';
+import { autoScale, empty, tagElements, widthOf } from './plot-kit.js';
 import type { ParetoResult } from './types.js';
 
 type Point = ParetoResult['points'][number] & { index: number };
@@ -17,12 +17,12 @@ export function renderPareto(el: HTMLElement, result: ParetoResult, selected: nu
     Plot.plot({
       width: Math.min(widthOf(el), 900),
       height: 340,
-      marginLeft: 60,
+      marginLeft: 70,
       marginRight: 20,
       inset: 12,
       style: { fontSize: '11px' },
-      x: { label: 'total energy (J)', grid: true },
-      y: { label: 'total delay (s)', grid: true },
+      x: { label: 'total energy (J)', grid: true, ...autoScale(points.map((p) => p.totals!.energyJ)) },
+      y: { label: 'total delay (s)', grid: true, ...autoScale(points.map((p) => p.totals!.delayS)) },
       color: { type: 'linear', scheme: 'viridis', label: 'total stability bound', legend: true },
       marks: [
         Plot.line(front, { x: (p: Point) => p.totals!.energyJ, y: (p: Point) => p.totals!.delayS, stroke: '#8a94a3', strokeDasharray: '4,3' }),

@@ -1,7 +1,7 @@
 // Views of one POST /allocate answer: map, servers, split layers, per device, baselines.
 import * as Plot from '@observablehq/plot';
 import { num } from './format.js';
-import { MODE_COLOURS, PART_COLOURS, SERVER_SCHEME, empty, legend, subplot, subplots, tagElements, widthOf } from './plot-kit.js';
+import { MODE_COLOURS, PART_COLOURS, SERVER_SCHEME, empty, legend, subplot, subplots, tagElements, tick, widthOf } from './plot-kit.js';
 import type { AllocateAnswer, AllocateRequest } from './types.js';
 
 type Allocation = AllocateAnswer['allocations'][number];
@@ -66,9 +66,12 @@ export function renderServers(el: HTMLElement, request: AllocateRequest, answer:
     const mine = answer.allocations.filter((a) => a.serverId === s.id);
     return { id: s.id, devices: mine.length, capacity: s.maxDevices ?? null };
   });
+  const seen = new Map<string, number>();
   const shares = answer.allocations.map((a) => ({
     deviceId: a.deviceId,
     serverId: a.serverId,
+    // Neighbouring segments of one server alternate in shade, so each device's share reads apart.
+    shade: (seen.set(a.serverId, (seen.get(a.serverId) ?? 0) + 1).get(a.serverId)! % 2 === 0 ? 0.62 : 1),
     bandwidth: a.bandwidthShare,
     frequency: a.serverFrequencyHz / frequencyHz.get(a.serverId)!,
   }));
@@ -99,15 +102,16 @@ export function renderServers(el: HTMLElement, request: AllocateRequest, answer:
       marginLeft: 56,
       style: { fontSize: '11px' },
       y,
-      x: { label, domain: [0, 1], percent: true, grid: true },
+      x: { label, domain: [0, 100], percent: true, grid: true },
       color,
       marks: [
         Plot.barX(shares, {
           x: key,
           y: 'serverId',
           fill: 'serverId',
+          fillOpacity: (d: (typeof shares)[number]) => d.shade,
           stroke: 'white',
-          strokeWidth: 0.75,
+          strokeWidth: 1,
           title: (d: (typeof shares)[number]) => `${d.deviceId} on ${d.serverId}: ${num(d[key] * 100, 3)}%`,
         }),
         Plot.ruleX([0]),
@@ -115,7 +119,7 @@ export function renderServers(el: HTMLElement, request: AllocateRequest, answer:
     });
   el.replaceChildren(
     subplots(
-      subplot('devices (tick: maxDevices)', load),
+      subplot('devices (black tick: maxDevices)', load),
       subplot('bandwidth share, one segment per device', stacked('bandwidth', 'bandwidth (%)')),
       subplot('server frequency share, per device', stacked('frequency', 'frequency (%)')),
     ),
@@ -127,8 +131,9 @@ export function renderSplits(el: HTMLElement, request: AllocateRequest, answer: 
   if (answer.allocations.length === 0) return empty(el, 'No allocation in this answer.');
   const layers = request.model.layers;
   const splits = answer.allocations.map((a) => a.splitLayer);
-  const lo = Math.max(1, Math.min(...splits) - 2);
-  const hi = Math.min(layers, Math.max(...splits) + 2);
+  // The whole range of split layers when it is readable, so "all at layer 1" looks like it.
+  const lo = layers <= 64 ? 1 : Math.max(1, Math.min(...splits) - 2);
+  const hi = layers <= 64 ? Math.max(layers - 1, ...splits) : Math.min(layers, Math.max(...splits) + 2);
   const domain = Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
   const modes = [...new Set(answer.allocations.map((a) => a.trainingMode))];
   el.replaceChildren(
@@ -170,7 +175,7 @@ export function renderDevices(el: HTMLElement, _request: AllocateRequest, answer
       marginLeft: labels ? 60 : 20,
       style: { fontSize: '10px' },
       y: { domain: ids, label: null, axis: labels ? 'left' : null },
-      x: { label, grid: true },
+      x: { label, grid: true, tickFormat: tick, ticks: Math.max(3, Math.floor(half / 90)) },
       color: { domain: [...PARTS], range: PARTS.map((p) => PART_COLOURS[p]) },
       marks: [
         Plot.barX(parts(key), {

@@ -54,6 +54,8 @@ const state: {
   kind: Kind;
   /** the user moved a slider since the snapshot was loaded: the sliders then override objective.weights */
   weightsTouched: boolean;
+  /** objective.weights of the snapshot as last read (JSON), to tell a new snapshot from an edit */
+  snapshotWeights?: string;
   shown?: Shown;
   pareto?: { result: ParetoResult; snapshot: AllocateRequest; selected?: number };
   busy: boolean;
@@ -88,10 +90,14 @@ function syncFromSnapshot(): void {
     return;
   }
   state.kind = kindOf(parsed.body);
-  state.weightsTouched = false;
   const body = parsed.body as { devices?: unknown[]; servers?: unknown[]; model?: { layers?: number }; objective?: { weights?: Partial<Weights> } };
   const weights = body.objective?.weights ?? {};
-  for (const w of WEIGHTS) setSlider(w, typeof weights[w] === 'number' ? weights[w] : 1);
+  // Editing other fields keeps the sliders; new weights in the text (or a new snapshot) reset them.
+  if (JSON.stringify(weights) !== state.snapshotWeights) {
+    state.snapshotWeights = JSON.stringify(weights);
+    state.weightsTouched = false;
+    for (const w of WEIGHTS) setSlider(w, typeof weights[w] === 'number' ? weights[w] : 1);
+  }
   const devices = Array.isArray(body.devices) ? body.devices.length : 0;
   const servers = Array.isArray(body.servers) ? body.servers.length : 0;
   ui.snapshotInfo.textContent =
@@ -106,6 +112,16 @@ function syncFromSnapshot(): void {
 
 function setSnapshot(body: unknown): void {
   ui.snapshot.value = JSON.stringify(body, null, 2);
+  state.snapshotWeights = undefined;
+  syncFromSnapshot();
+}
+
+let syncTimer: number | undefined;
+/** Reads the text now if an edit is still waiting for its debounce (a click on Run right after typing). */
+function flushSnapshot(): void {
+  if (syncTimer === undefined) return;
+  window.clearTimeout(syncTimer);
+  syncTimer = undefined;
   syncFromSnapshot();
 }
 
@@ -196,6 +212,7 @@ function showFieldError(field: string, reason: string): void {
 
 function showFailure(f: FailureInfo, retry: () => void): void {
   clearError();
+  markStale(true);
   const head = document.createElement('strong');
   const statusText = f.status === 0 ? 'Unreachable' : `${f.status}${f.code ? ` ${f.code}` : ''}`;
   head.textContent = statusText;
@@ -273,7 +290,21 @@ async function busy<T>(label: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The answer on screen no longer matches the last request (it failed): dim it and say so. */
+function markStale(stale: boolean): void {
+  $('output').classList.toggle('stale', stale && (state.shown !== undefined || state.pareto !== undefined));
+  $('stale-note')?.remove();
+  if (stale && state.shown) {
+    const note = document.createElement('span');
+    note.id = 'stale-note';
+    note.className = 'stale-note';
+    note.textContent = '(from an earlier run)';
+    ui.summaryTitle.append(note);
+  }
+}
+
 async function solve(): Promise<void> {
+  flushSnapshot();
   clearError();
   const kind = state.kind;
   const text = kind === 'allocate' ? allocateBodyText() : ui.snapshot.value;
@@ -307,6 +338,7 @@ function snapshotWithoutWeights(): AllocateRequest | undefined {
 }
 
 async function sweep(): Promise<void> {
+  flushSnapshot();
   clearError();
   const snapshot = snapshotWithoutWeights();
   const steps = Number(ui.steps.value);
@@ -317,6 +349,7 @@ async function sweep(): Promise<void> {
     await busy(`Sweeping ${points} weight vectors…`, async () => {
       const { body } = await runPareto(text);
       state.pareto = { result: body, snapshot: snapshot! };
+      markStale(false);
       ui.paretoCard.hidden = false;
       drawPareto();
       clearAnswer(`Pareto sweep: ${body.points.length} points, ${body.front.length} on the front, in ${secondsText(body.solveTimeMs / 1000)}`);
@@ -394,6 +427,7 @@ function showInfeasible(list: { constraint: string; deviceIds?: string[]; blocks
 
 function show(shown: Shown): void {
   state.shown = shown;
+  markStale(false);
   const a = shown.answer;
   ui.summaryTitle.textContent = shown.title;
   const status = $('kpi-status');
@@ -510,6 +544,7 @@ function setDownloads(shown: Shown | undefined): void {
 
 async function init(): Promise<void> {
   ui.key.value = apiKey();
+  $('key-form').addEventListener('submit', (e) => e.preventDefault());
   ui.key.addEventListener('input', () => {
     setApiKey(ui.key.value.trim());
     ui.keyError.hidden = true;
@@ -520,16 +555,19 @@ async function init(): Promise<void> {
       $(`w-${w}-out`).textContent = Number(slider(w).value).toFixed(2);
     });
   }
-  let debounce: number | undefined;
   ui.snapshot.addEventListener('input', () => {
-    window.clearTimeout(debounce);
-    debounce = window.setTimeout(syncFromSnapshot, 250);
+    window.clearTimeout(syncTimer);
+    syncTimer = window.setTimeout(() => {
+      syncTimer = undefined;
+      syncFromSnapshot();
+    }, 250);
   });
   ui.upload.addEventListener('change', async () => {
     const file = ui.upload.files?.[0];
     if (!file) return;
     ui.snapshot.value = await file.text();
     ui.example.value = '';
+    state.snapshotWeights = undefined;
     syncFromSnapshot();
   });
   $('generate').addEventListener('click', () => {

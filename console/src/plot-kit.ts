@@ -1,11 +1,25 @@
 // Small helpers shared by the charts: mounting, legends, colours, and the render transform that
 // tags each SVG element of a mark with a data attribute (data-device-id, data-point-index).
 import type { RenderFunction } from '@observablehq/plot';
+import { num } from './format.js';
 
 /** One colour per server (ordinal, repeats after ten). */
 export const SERVER_SCHEME = 'observable10' as const;
 export const PART_COLOURS = { local: '#4e79a7', uplink: '#f28e2b', edge: '#59a14f' } as const;
 export const MODE_COLOURS = { backprop: '#4e79a7', 'zeroth-order': '#e15759' } as const;
+
+/** Axis labels for physical quantities: four significant digits, exponent form when large or small. */
+export const tick = (v: number) => num(v, 3);
+/** On a log axis, label the powers of ten only (the minor ticks stay as grid lines). */
+export const logTick = (v: number) => (Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? num(v, 3) : '');
+
+/** A linear axis, or a log one when the values span more than `spread` (delays can span 10^12 when a weight is 0). */
+export function autoScale(values: number[], spread = 100): { type: 'linear' | 'log'; tickFormat: (v: number) => string } {
+  const positive = values.filter((v) => v > 0);
+  const lo = Math.min(...positive);
+  const hi = Math.max(...positive);
+  return positive.length === values.length && positive.length > 1 && hi / lo > spread ? { type: 'log', tickFormat: logTick } : { type: 'linear', tickFormat: tick };
+}
 
 export function clear(el: HTMLElement): void {
   el.replaceChildren();
