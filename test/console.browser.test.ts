@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatedSnapshot } from '../console/src/generate.js';
 import { buildConsole } from '../scripts/build-console.js';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -215,6 +216,34 @@ describe('operator console in chromium', () => {
     await page.fill('[data-testid=api-key]', '');
   });
 
+});
+
+describe('operator console: other ways in', () => {
+  it('generates a snapshot with the service\'s seeded generator and solves it', async () => {
+    await page.click('#generate-box summary');
+    await page.fill('#gen-devices', '8');
+    await page.fill('#gen-servers', '3');
+    await page.fill('#gen-seed', '5');
+    await page.click('#generate');
+    const generated = JSON.parse(await page.inputValue('[data-testid=snapshot]'));
+    expect(generated).toEqual(generatedSnapshot(8, 3, 5));
+    await page.waitForSelector('[data-testid=run]:not([disabled])', { timeout: 30_000 });
+    await runAndWait();
+    expect(await page.locator('[data-testid=chart-devices] [data-device-id]').count()).toBe(8);
+    const api200 = await api('/allocate', generated);
+    expect(Number(await value('objective'))).toBe(api200.body.objective);
+  });
+
+  it('uploads a snapshot file', async () => {
+    await page.setInputFiles('#upload', { name: 'small.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(small)) });
+    await page.waitForFunction(() => (document.querySelector('[data-testid=snapshot]') as HTMLTextAreaElement).value.includes('"ue-6"'));
+    expect(JSON.parse(await page.inputValue('[data-testid=snapshot]'))).toEqual(small);
+    await runAndWait();
+    expect(await page.locator('[data-testid=chart-devices] [data-device-id]').count()).toBe(6);
+  });
+});
+
+describe('operator console: overload', () => {
   it('a full solver queue: 503 shown with the time to retry, the buttons held until then', async () => {
     await pickExample('paper');
     await page.selectOption('#pareto-steps', '10'); // 66 points > 2 threads + a queue of 12

@@ -1,11 +1,11 @@
 // The console's wiring: snapshot input (examples, upload, generator, paste), weights, runs,
 // errors next to the fields they name, the answer's views, the Pareto sweep and the exports.
 // Plain DOM; each view lives in its own module.
-import { generateRequest } from '../../src/model/generator.js';
 import { ApiFailure, apiKey, loadExamples, runAllocate, runBlocks, runPareto, setApiKey, type FailureInfo } from './api.js';
 import { renderBaselines, renderDevices, renderMap, renderServers, renderSplits } from './charts-allocate.js';
 import { renderBlockBaselines, renderBlockDevices, renderBlockMap } from './charts-blocks.js';
 import { renderPareto } from './chart-pareto.js';
+import { generatedSnapshot } from './generate.js';
 import { deviceTable, gapText, num, objectiveText, secondsText, toCsv } from './format.js';
 import { lineOf, locateField, syntaxErrorOffset } from './json-locate.js';
 import { empty } from './plot-kit.js';
@@ -235,8 +235,10 @@ function showFailure(f: FailureInfo, retry: () => void): void {
     ui.error.className = 'error retry';
     let left = Math.max(1, Math.ceil(f.retryAfterS));
     const what = f.status === 429 ? 'Too many requests' : 'The service is busy';
+    // The countdown says when; the service's own "retry after N s" would only repeat it.
+    const reasonOnly = f.message.replace(/;?\s*retry after \d+ ?s\b/i, '');
     const tick = () => {
-      body.textContent = left > 0 ? `${what} (${f.message}). Retry in ${left} s.` : `${what}: you can retry now.`;
+      body.textContent = left > 0 ? `${what}: ${reasonOnly}. Retry in ${left} s.` : `${what}: you can retry now.`;
       setRetryWait(left > 0);
       if (left <= 0) {
         window.clearInterval(state.retryTimer);
@@ -471,6 +473,8 @@ function renderViews(shown: Shown): void {
       ? { map: 'Map: devices, servers and associations', servers: 'Servers: load against capacity', splits: 'Split layers and training modes', devices: 'Per device: delay and energy (local / uplink / edge)', baselines: 'Against the baselines' }
       : { map: 'Blocks: which device trains which block', servers: 'Servers', splits: 'Split layers', devices: "Per device: latency against the round's", baselines: 'Against the baselines (round latency)' };
   for (const [k, t] of Object.entries(titles)) $(`title-${k}`).textContent = t;
+  // Block allocation has no servers or split layers to show: those cards step aside.
+  document.querySelector('.charts')!.classList.toggle('blocks', shown.kind === 'blocks');
   // One failing view must not take the others (or the summary) down with it.
   const guard = (el: HTMLElement, draw: () => void) => {
     try {
@@ -574,15 +578,21 @@ async function init(): Promise<void> {
     const devices = Number($<HTMLInputElement>('gen-devices').value);
     const servers = Number($<HTMLInputElement>('gen-servers').value);
     const seed = Number($<HTMLInputElement>('gen-seed').value);
-    const body = generateRequest(seed, {
-      devices,
-      servers,
-      layers: 32,
-      objective: { weights: { delay: 1, energy: 1, stability: 1 }, normalize: true },
-      options: { timeLimitMs: 2000, baselines: true },
-    });
+    clearFieldErrors();
+    const bad = (
+      [
+        ['devices', devices, 1, 1000],
+        ['servers', servers, 1, 100],
+        ['seed', seed, 0, 2 ** 32 - 1],
+      ] as const
+    ).find(([, v, lo, hi]) => !Number.isInteger(v) || v < lo || v > hi);
+    if (bad) {
+      ui.snapshotError.replaceChildren(...fieldMessage(`generate.${bad[0]}`, `must be an integer from ${bad[2]} to ${bad[3]}`));
+      ui.snapshotError.hidden = false;
+      return;
+    }
     ui.example.value = '';
-    setSnapshot(body);
+    setSnapshot(generatedSnapshot(devices, servers, seed));
   });
   ui.run.addEventListener('click', () => void solve());
   ui.runPareto.addEventListener('click', () => void sweep());
