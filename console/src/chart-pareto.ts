@@ -2,7 +2,7 @@
 // line; each point carries data-point-index and is clickable (the console then fetches its allocation).
 import * as Plot from '@observablehq/plot';
 import { num } from './format.js';
-import { autoScale, empty, tagElements, widthOf } from './plot-kit.js';
+import { autoScale, empty, pickNearest, tagElements, widthOf } from './plot-kit.js';
 import type { ParetoResult } from './types.js';
 
 type Point = ParetoResult['points'][number] & { index: number };
@@ -13,8 +13,7 @@ export function renderPareto(el: HTMLElement, result: ParetoResult, selected: nu
   const front = result.front.map((i) => ({ ...result.points[i], index: i })).sort((a, b) => a.totals!.energyJ - b.totals!.energyJ);
   const chosen = points.filter((p) => p.index === selected);
   const w = (p: Point) => `(${num(p.weights.delay, 3)}, ${num(p.weights.energy, 3)}, ${num(p.weights.stability, 3)})`;
-  el.replaceChildren(
-    Plot.plot({
+  const plot = Plot.plot({
       width: Math.min(widthOf(el), 900),
       height: 340,
       marginLeft: 70,
@@ -43,6 +42,8 @@ export function renderPareto(el: HTMLElement, result: ParetoResult, selected: nu
           });
         }),
       ],
-    }),
-  );
+    });
+  const svg = plot.tagName.toLowerCase() === 'svg' ? plot : plot.querySelector(':scope > svg:last-of-type');
+  if (svg) pickNearest(svg, 'data-point-index', (v) => onPick(Number(v)));
+  el.replaceChildren(plot);
 }

@@ -85,14 +85,34 @@ export function tagElements<T>(
       if (i === undefined) return;
       el.setAttribute(attribute, valueOf(data[i], i));
       if (onClick) {
+        // Mouse clicks are handled by pickNearest; the keyboard reaches every mark, overlapped or not.
         el.setAttribute('role', 'button');
         el.setAttribute('tabindex', '0');
-        el.addEventListener('click', () => onClick(data[i], i));
         el.addEventListener('keydown', (e) => {
-          if ((e as KeyboardEvent).key === 'Enter') onClick(data[i], i);
+          if ((e as KeyboardEvent).key === 'Enter' || (e as KeyboardEvent).key === ' ') onClick(data[i], i);
         });
       }
     });
     return g;
   };
+}
+
+/**
+ * A click on a mark picks it; a click beside the marks picks the circle (carrying `attribute`) whose
+ * centre is nearest, within `radiusPx`, so small or faded points need no pixel-exact aim.
+ */
+export function pickNearest(svg: Element, attribute: string, onPick: (value: string) => void, radiusPx = 24): void {
+  svg.addEventListener('click', (e) => {
+    // Client coordinates on both sides: right whatever the SVG's scaling or the marks' transforms.
+    const hit = (e.target as Element).closest?.(`[${attribute}]`);
+    if (hit) return onPick(hit.getAttribute(attribute)!); // a direct hit: the mark on top
+    const { clientX, clientY } = e as MouseEvent;
+    let best: { d: number; value: string } | undefined;
+    for (const c of svg.querySelectorAll(`circle[${attribute}]`)) {
+      const r = c.getBoundingClientRect();
+      const d = Math.hypot(r.left + r.width / 2 - clientX, r.top + r.height / 2 - clientY);
+      if (d <= radiusPx && (best === undefined || d < best.d)) best = { d, value: c.getAttribute(attribute)! };
+    }
+    if (best) onPick(best.value);
+  });
 }
