@@ -29,8 +29,9 @@ async function post(body: string) {
   const text = await res.text();
   const ms = performance.now() - t0;
   const t1 = performance.now();
-  const parsed = JSON.parse(text) as { points: unknown[] };
-  return { status: res.status, bytes: Buffer.byteLength(text), ms, parseMs: performance.now() - t1, points: parsed.points.length };
+  const parsed = JSON.parse(text) as { points: { cache: string }[] };
+  const hits = parsed.points.filter((p) => p.cache === 'hit').length;
+  return { status: res.status, bytes: Buffer.byteLength(text), ms, parseMs: performance.now() - t1, points: parsed.points.length, hits };
 }
 
 const executablePath = process.env.CHROMIUM_PATH ?? execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
@@ -40,8 +41,9 @@ try {
   console.log(`cold sweep (66 solves, 2 threads), totals only: HTTP ${cold.status}, ${(cold.ms / 1000).toFixed(1)} s`);
   const full = await post(sweepBody(true));
   const lean = await post(sweepBody(false));
-  console.log(`cache-warm, with allocations:    ${(full.bytes / 1024).toFixed(0)} KiB, ${full.ms.toFixed(0)} ms, JSON.parse ${full.parseMs.toFixed(1)} ms`);
-  console.log(`cache-warm, includeAllocations false: ${(lean.bytes / 1024).toFixed(0)} KiB, ${lean.ms.toFixed(0)} ms, JSON.parse ${lean.parseMs.toFixed(1)} ms`);
+  // Points the time limit cut are not cached (they depend on load) and are solved again.
+  console.log(`again, with allocations:             ${(full.bytes / 1024).toFixed(0)} KiB, ${full.ms.toFixed(0)} ms (${full.hits}/66 cache hits), JSON.parse ${full.parseMs.toFixed(1)} ms`);
+  console.log(`again, includeAllocations false:     ${(lean.bytes / 1024).toFixed(0)} KiB, ${lean.ms.toFixed(0)} ms (${lean.hits}/66 cache hits), JSON.parse ${lean.parseMs.toFixed(1)} ms`);
   console.log(`size ratio with/without allocations: ${(full.bytes / lean.bytes).toFixed(0)}×`);
 
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
@@ -52,7 +54,7 @@ try {
   let t0 = performance.now();
   await page.click('[data-testid=run-pareto]');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=chart-pareto] [data-point-index]').length === 66, null, { timeout: 120_000 });
-  console.log(`chromium: Sweep click → 66 points plotted (cache-warm): ${(performance.now() - t0).toFixed(0)} ms`);
+  console.log(`chromium: Sweep click → 66 points plotted (third time): ${(performance.now() - t0).toFixed(0)} ms`);
   t0 = performance.now();
   // Points overlap in a dense sweep: reach this one with the keyboard (focus, Enter).
   await page.focus('[data-testid=chart-pareto] [data-point-index="30"]');
