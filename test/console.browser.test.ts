@@ -224,6 +224,14 @@ describe('operator console in chromium', () => {
     expect(await page.locator('[data-testid=chart-devices] [data-device-id]').count()).toBe(small.devices.length);
     expect(unexpectedProblems()).toEqual([]);
     await shot('console-pareto-point');
+
+    // Hiding the points with a zero delay or energy weight (their totals run to extremes) and back.
+    const interior = points.flatMap((p, i) => ((p.weights as { delay: number; energy: number }).delay > 0 && (p.weights as { energy: number }).energy > 0 ? [i] : []));
+    await page.check('#hide-extremes');
+    const kept = await page.$$eval('[data-testid=chart-pareto] [data-point-index]', (els) => els.map((e) => Number(e.getAttribute('data-point-index'))).sort((a, b) => a - b));
+    expect(kept).toEqual(interior);
+    await page.uncheck('#hide-extremes');
+    expect(await page.locator('[data-testid=chart-pareto] [data-point-index]').count()).toBe(6);
   });
 
   it('the block allocation example shows the block map and each device against the round latency', async () => {

@@ -7,10 +7,23 @@ import type { ParetoResult } from './types.js';
 
 type Point = ParetoResult['points'][number] & { index: number };
 
-export function renderPareto(el: HTMLElement, result: ParetoResult, selected: number | undefined, onPick: (index: number) => void): void {
-  const points: Point[] = result.points.map((p, index) => ({ ...p, index })).filter((p) => p.totals !== undefined);
-  if (points.length === 0) return empty(el, 'No point of the sweep has an allocation.');
-  const front = result.front.map((i) => ({ ...result.points[i], index: i })).sort((a, b) => a.totals!.energyJ - b.totals!.energyJ);
+/** A zero delay or energy weight drives frequencies or powers to their floor: totals run to extremes. */
+const extreme = (p: ParetoResult['points'][number]) => p.weights.delay === 0 || p.weights.energy === 0;
+
+export function renderPareto(
+  el: HTMLElement,
+  result: ParetoResult,
+  selected: number | undefined,
+  onPick: (index: number) => void,
+  hideExtremes = false,
+): void {
+  const shown = (p: ParetoResult['points'][number]) => p.totals !== undefined && !(hideExtremes && extreme(p));
+  const points: Point[] = result.points.map((p, index) => ({ ...p, index })).filter(shown);
+  if (points.length === 0) return empty(el, 'No point of the sweep to plot (with these filters).');
+  const front = result.front
+    .map((i) => ({ ...result.points[i], index: i }))
+    .filter(shown)
+    .sort((a, b) => a.totals!.energyJ - b.totals!.energyJ);
   const chosen = points.filter((p) => p.index === selected);
   const w = (p: Point) => `(${num(p.weights.delay, 3)}, ${num(p.weights.energy, 3)}, ${num(p.weights.stability, 3)})`;
   const plot = Plot.plot({

@@ -174,7 +174,8 @@ export function renderDevices(el: HTMLElement, _request: AllocateRequest, answer
       height,
       marginLeft: labels ? 60 : 20,
       style: { fontSize: '10px' },
-      y: { domain: ids, label: null, axis: labels ? 'left' : null },
+      // Past ~120 rows a gap between bars would be wider than the bars.
+      y: { domain: ids, label: null, axis: labels ? 'left' : null, padding: labels ? 0.1 : 0 },
       x: { label, grid: true, tickFormat: tick, ticks: Math.max(3, Math.floor(half / 90)) },
       color: { domain: [...PARTS], range: PARTS.map((p) => PART_COLOURS[p]) },
       marks: [

@@ -366,7 +366,7 @@ async function sweep(): Promise<void> {
 
 function drawPareto(): void {
   const p = state.pareto;
-  if (p) renderPareto(ui.chartPareto, p.result, p.selected, (i) => void pickPoint(i));
+  if (p) renderPareto(ui.chartPareto, p.result, p.selected, (i) => void pickPoint(i), $<HTMLInputElement>('hide-extremes').checked);
 }
 
 /** One point's allocation: POST /allocate with its weights, the same request the sweep solved (so a cache hit). */
@@ -594,6 +594,7 @@ async function init(): Promise<void> {
     ui.example.value = '';
     setSnapshot(generatedSnapshot(devices, servers, seed));
   });
+  $('hide-extremes').addEventListener('change', drawPareto);
   ui.run.addEventListener('click', () => void solve());
   ui.runPareto.addEventListener('click', () => void sweep());
 
