@@ -5,6 +5,7 @@ import { ApiFailure, apiKey, loadExamples, runAllocate, runBlocks, runPareto, se
 import { renderBaselines, renderDevices, renderMap, renderServers, renderSplits } from './charts-allocate.js';
 import { renderBlockBaselines, renderBlockDevices, renderBlockMap } from './charts-blocks.js';
 import { renderPareto } from './chart-pareto.js';
+import { DEFAULTS } from '../../src/model/defaults.js';
 import { generatedSnapshot } from './generate.js';
 import { deviceTable, gapText, num, objectiveText, secondsText, toCsv } from './format.js';
 import { lineOf, locateField, syntaxErrorOffset } from './json-locate.js';
@@ -46,6 +47,8 @@ const charts = {
   baselines: $('chart-baselines'),
 };
 const WEIGHTS = ['delay', 'energy', 'stability'] as const;
+/** The service's default options.timeLimitMs (src/model/defaults.ts). */
+const DEFAULT_TIME_LIMIT_MS = DEFAULTS.timeLimitMs;
 const slider = (w: (typeof WEIGHTS)[number]) => $<HTMLInputElement>(`w-${w}`);
 
 type Kind = 'allocate' | 'blocks';
@@ -273,13 +276,23 @@ function updateButtons(): void {
 // ---------------------------------------------------------------------------------------------
 // Runs
 
-async function busy<T>(label: string, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with the buttons held and the progress bar shown. With `limitMs` (the solve's time
+ * limit, which the service keeps) the bar fills against it; without, it is indeterminate.
+ */
+async function busy<T>(label: string, work: () => Promise<T>, limitMs?: number): Promise<T> {
   state.busy = true;
   updateButtons();
   ui.progress.hidden = false;
   const labelEl = ui.progress.querySelector('.label')!;
+  const bar = ui.progress.querySelector<HTMLElement>('.bar')!;
+  ui.progress.classList.toggle('determinate', limitMs !== undefined);
   const t0 = performance.now();
-  const tick = () => (labelEl.textContent = `${label} ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const tick = () => {
+    const s = (performance.now() - t0) / 1000;
+    labelEl.textContent = `${label} ${s.toFixed(1)} s${limitMs !== undefined ? ` (time limit ${num(limitMs / 1000, 3)} s)` : ''}`;
+    if (limitMs !== undefined) bar.style.width = `${Math.min(100, (100 * s * 1000) / limitMs)}%`;
+  };
   tick();
   const timer = window.setInterval(tick, 100);
   try {
@@ -287,6 +300,7 @@ async function busy<T>(label: string, work: () => Promise<T>): Promise<T> {
   } finally {
     window.clearInterval(timer);
     ui.progress.hidden = true;
+    bar.style.width = '';
     state.busy = false;
     updateButtons();
   }
@@ -305,6 +319,14 @@ function markStale(stale: boolean): void {
   }
 }
 
+/** The snapshot's time limit (the service's default when absent): what a solve takes at most. */
+function timeLimitMs(): number | undefined {
+  const parsed = parseSnapshot();
+  if (!parsed.ok) return undefined;
+  const limit = (parsed.body.options as { timeLimitMs?: unknown } | undefined)?.timeLimitMs;
+  return typeof limit === 'number' && limit > 0 ? limit : DEFAULT_TIME_LIMIT_MS;
+}
+
 async function solve(): Promise<void> {
   flushSnapshot();
   clearError();
@@ -319,7 +341,7 @@ async function solve(): Promise<void> {
         const { body } = await runAllocate(text);
         show({ kind: 'allocate', request: JSON.parse(text) as AllocateRequest, answer: body, title: 'Allocation' });
       }
-    });
+    }, timeLimitMs());
     hideParetoIfStale();
   } catch (err) {
     if (err instanceof ApiFailure) showFailure(err.info, () => void solve());
