@@ -1,55 +1,18 @@
-// The console's wiring: snapshot input (examples, upload, generator, paste), weights, runs,
-// errors next to the fields they name, the answer's views, the Pareto sweep and the exports.
-// Plain DOM; each view lives in its own module.
-import { ApiFailure, apiKey, loadExamples, runAllocate, runBlocks, runPareto, setApiKey, type FailureInfo } from './api.js';
-import { renderBaselines, renderDevices, renderMap, renderServers, renderSplits } from './charts-allocate.js';
-import { renderBlockBaselines, renderBlockDevices, renderBlockMap } from './charts-blocks.js';
-import { renderPareto } from './chart-pareto.js';
+// The console's wiring: snapshot input (examples, upload, generator, paste), weights, runs and
+// the Pareto sweep. What is drawn lives in answer-view.ts and the chart modules; errors in
+// errors-view.ts; the elements in dom.ts.
 import { DEFAULTS } from '../../src/model/defaults.js';
+import { ApiFailure, apiKey, loadExamples, runAllocate, runBlocks, runPareto, setApiKey, type FailureInfo } from './api.js';
+import { clearAnswer, markStale, show } from './answer-view.js';
+import { renderPareto } from './chart-pareto.js';
+import { $, WEIGHTS, slider, ui, type WeightName } from './dom.js';
+import { clearError, clearFieldErrors, fieldMessage, showFailure, showInfeasible } from './errors-view.js';
+import { num, secondsText } from './format.js';
 import { generatedSnapshot } from './generate.js';
-import { deviceTable, gapText, num, objectiveText, secondsText, toCsv } from './format.js';
-import { lineOf, locateField, syntaxErrorOffset } from './json-locate.js';
-import { empty } from './plot-kit.js';
-import type { AllocateAnswer, AllocateRequest, BlocksAnswer, BlocksRequest, Example, ParetoResult, Shown, Weights } from './types.js';
+import type { AllocateRequest, BlocksRequest, Example, ParetoResult, Weights } from './types.js';
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-
-const ui = {
-  key: $<HTMLInputElement>('api-key'),
-  keyError: $('key-error'),
-  example: $<HTMLSelectElement>('example'),
-  upload: $<HTMLInputElement>('upload'),
-  snapshot: $<HTMLTextAreaElement>('snapshot'),
-  snapshotInfo: $('snapshot-info'),
-  snapshotError: $('snapshot-error'),
-  weightsCard: $('weights-card'),
-  weightsError: $('weights-error'),
-  run: $<HTMLButtonElement>('run'),
-  runEndpoint: $('run-endpoint'),
-  runPareto: $<HTMLButtonElement>('run-pareto'),
-  steps: $<HTMLSelectElement>('pareto-steps'),
-  stepsError: $('steps-error'),
-  progress: $('progress'),
-  error: $('error'),
-  summaryTitle: $('summary-title'),
-  summaryExtra: $('summary-extra'),
-  downloadJson: $<HTMLAnchorElement>('download-json'),
-  downloadCsv: $<HTMLAnchorElement>('download-csv'),
-  paretoCard: $('pareto-card'),
-  chartPareto: $('chart-pareto'),
-  table: $('device-table'),
-};
-const charts = {
-  map: $('chart-map'),
-  servers: $('chart-servers'),
-  splits: $('chart-splits'),
-  devices: $('chart-devices'),
-  baselines: $('chart-baselines'),
-};
-const WEIGHTS = ['delay', 'energy', 'stability'] as const;
 /** The service's default options.timeLimitMs (src/model/defaults.ts). */
 const DEFAULT_TIME_LIMIT_MS = DEFAULTS.timeLimitMs;
-const slider = (w: (typeof WEIGHTS)[number]) => $<HTMLInputElement>(`w-${w}`);
 
 type Kind = 'allocate' | 'blocks';
 
@@ -59,12 +22,9 @@ const state: {
   weightsTouched: boolean;
   /** objective.weights of the snapshot as last read (JSON), to tell a new snapshot from an edit */
   snapshotWeights?: string;
-  shown?: Shown;
   pareto?: { result: ParetoResult; snapshot: AllocateRequest; selected?: number };
   busy: boolean;
-  retryTimer?: number;
-  urls: string[];
-} = { kind: 'allocate', weightsTouched: false, busy: false, urls: [] };
+} = { kind: 'allocate', weightsTouched: false, busy: false };
 
 // ---------------------------------------------------------------------------------------------
 // Snapshot input
@@ -109,7 +69,7 @@ function syncFromSnapshot(): void {
       : `${devices} devices, ${servers} servers${body.model?.layers ? `, ${body.model.layers} layers` : ''}.`;
   ui.runEndpoint.textContent = state.kind === 'blocks' ? 'POST /allocate/blocks' : 'POST /allocate';
   ui.weightsCard.hidden = state.kind === 'blocks';
-  ui.runPareto.disabled = state.busy || state.kind === 'blocks';
+  updateButtons();
   ui.runPareto.title = state.kind === 'blocks' ? 'The Pareto sweep is for /allocate snapshots' : '';
 }
 
@@ -128,7 +88,7 @@ function flushSnapshot(): void {
   syncFromSnapshot();
 }
 
-function setSlider(w: (typeof WEIGHTS)[number], value: number): void {
+function setSlider(w: WeightName, value: number): void {
   slider(w).value = String(value);
   $(`w-${w}-out`).textContent = value.toFixed(2);
 }
@@ -147,119 +107,13 @@ function allocateBodyText(): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors: the box at the top, and the same message next to the field it names
+// Buttons: held while a request runs, and while a 429/503 asks to wait
 
-function clearFieldErrors(): void {
-  for (const el of [ui.snapshotError, ui.weightsError, ui.stepsError, ui.keyError]) {
-    el.hidden = true;
-    el.replaceChildren();
-  }
-  ui.snapshot.removeAttribute('aria-invalid');
-  for (const w of WEIGHTS) slider(w).removeAttribute('aria-invalid');
-}
-
-function clearError(): void {
-  window.clearInterval(state.retryTimer);
-  ui.error.hidden = true;
-  ui.error.className = 'error';
-  ui.error.replaceChildren();
-  clearFieldErrors();
-}
-
-function fieldMessage(field: string, reason: string, where?: string): HTMLElement[] {
-  const code = document.createElement('code');
-  code.textContent = field;
-  const out: HTMLElement[] = [code];
-  const span = document.createElement('span');
-  span.textContent = `: ${reason}${where ? ` (${where})` : ''}`;
-  out.push(span);
-  return out;
-}
-
-/** Shows a 400's field and reason beside the control it names: a slider, the grid steps, or the snapshot text. */
-function showFieldError(field: string, reason: string): void {
-  if (field.startsWith('objective.weights')) {
-    const w = WEIGHTS.find((name) => field.endsWith(`.${name}`));
-    if (w) slider(w).setAttribute('aria-invalid', 'true');
-    ui.weightsError.replaceChildren(...fieldMessage(field, reason));
-    ui.weightsError.hidden = false;
-    return;
-  }
-  if (field.startsWith('pareto')) {
-    ui.stepsError.replaceChildren(...fieldMessage(field, reason));
-    ui.stepsError.hidden = false;
-    return;
-  }
-  const text = ui.snapshot.value;
-  let start: number | undefined;
-  let end: number | undefined;
-  const offset = field === 'body' ? syntaxErrorOffset(reason) : undefined;
-  if (offset !== undefined) {
-    start = offset;
-    end = Math.min(text.length, offset + 1);
-  } else if (field !== 'body') {
-    const span = locateField(text, field);
-    if (span) ({ start, end } = span);
-  }
-  ui.snapshot.setAttribute('aria-invalid', 'true');
-  ui.snapshotError.replaceChildren(...fieldMessage(field, reason, start !== undefined ? `line ${lineOf(text, start)}` : undefined));
-  ui.snapshotError.hidden = false;
-  if (start !== undefined && end !== undefined) {
-    ui.snapshot.focus({ preventScroll: true });
-    ui.snapshot.setSelectionRange(start, end);
-    // Scroll the textarea so the selection is in view (about 17 px a line at 12 px / 1.4).
-    const lineHeight = parseFloat(getComputedStyle(ui.snapshot).lineHeight) || 17;
-    ui.snapshot.scrollTop = Math.max(0, (lineOf(text, start) - 4) * lineHeight);
-  }
-}
-
-function showFailure(f: FailureInfo, retry: () => void): void {
-  clearError();
-  markStale(true);
-  const head = document.createElement('strong');
-  const statusText = f.status === 0 ? 'Unreachable' : `${f.status}${f.code ? ` ${f.code}` : ''}`;
-  head.textContent = statusText;
-  const body = document.createElement('span');
-  ui.error.hidden = false;
-  if (f.field !== undefined && f.reason !== undefined) {
-    body.append(...fieldMessage(f.field, f.reason));
-    ui.error.append(head, body);
-    showFieldError(f.field, f.reason);
-    return;
-  }
-  if (f.status === 401 || f.status === 403) {
-    body.textContent = `${f.message}. Set the API key at the top right.`;
-    ui.keyError.textContent = f.status === 401 ? 'key required' : 'key refused';
-    ui.keyError.hidden = false;
-    ui.error.append(head, body);
-    return;
-  }
-  if ((f.status === 429 || f.status === 503) && f.retryAfterS !== undefined) {
-    ui.error.className = 'error retry';
-    let left = Math.max(1, Math.ceil(f.retryAfterS));
-    const what = f.status === 429 ? 'Too many requests' : 'The service is busy';
-    // The countdown says when; the service's own "retry after N s" would only repeat it.
-    const reasonOnly = f.message.replace(/;?\s*retry after \d+ ?s\b/i, '');
-    const tick = () => {
-      body.textContent = left > 0 ? `${what}: ${reasonOnly}. Retry in ${left} s.` : `${what}: you can retry now.`;
-      setRetryWait(left > 0);
-      if (left <= 0) {
-        window.clearInterval(state.retryTimer);
-        const again = document.createElement('button');
-        again.type = 'button';
-        again.textContent = 'Retry';
-        again.addEventListener('click', retry);
-        body.append(' ', again);
-      }
-      left--;
-    };
-    ui.error.append(head, body);
-    tick();
-    state.retryTimer = window.setInterval(tick, 1000);
-    return;
-  }
-  body.textContent = f.status === 413 ? 'The snapshot is larger than the service accepts (BODY_LIMIT_BYTES).' : f.message;
-  ui.error.append(head, body);
+/** A run failed: show why (beside the field it names), and dim what is still on screen. */
+function failed(err: unknown, retry: () => void): void {
+  const info: FailureInfo = err instanceof ApiFailure ? err.info : { status: 0, message: String(err) };
+  showFailure(info, { retry, holdButtons: setRetryWait });
+  markStale(true, state.pareto !== undefined);
 }
 
 let retryWait = false;
@@ -306,19 +160,6 @@ async function busy<T>(label: string, work: () => Promise<T>, limitMs?: number):
   }
 }
 
-/** The answer on screen no longer matches the last request (it failed): dim it and say so. */
-function markStale(stale: boolean): void {
-  $('output').classList.toggle('stale', stale && (state.shown !== undefined || state.pareto !== undefined));
-  $('stale-note')?.remove();
-  if (stale && state.shown) {
-    const note = document.createElement('span');
-    note.id = 'stale-note';
-    note.className = 'stale-note';
-    note.textContent = '(from an earlier run)';
-    ui.summaryTitle.append(note);
-  }
-}
-
 /** The snapshot's time limit (the service's default when absent): what a solve takes at most. */
 function timeLimitMs(): number | undefined {
   const parsed = parseSnapshot();
@@ -344,8 +185,7 @@ async function solve(): Promise<void> {
     }, timeLimitMs());
     hideParetoIfStale();
   } catch (err) {
-    if (err instanceof ApiFailure) showFailure(err.info, () => void solve());
-    else showFailure({ status: 0, message: String(err) }, () => void solve());
+    failed(err, () => void solve());
   }
 }
 
@@ -373,7 +213,7 @@ async function sweep(): Promise<void> {
     await busy(`Sweeping ${points} weight vectors…`, async () => {
       const { body } = await runPareto(text);
       state.pareto = { result: body, snapshot: snapshot! };
-      markStale(false);
+      markStale(false, true);
       ui.paretoCard.hidden = false;
       drawPareto();
       clearAnswer(`Pareto sweep: ${body.points.length} points, ${body.front.length} on the front, in ${secondsText(body.solveTimeMs / 1000)}`);
@@ -381,8 +221,7 @@ async function sweep(): Promise<void> {
       if (body.points.every((p) => p.status === 'INFEASIBLE')) showInfeasible(body.points[0]?.infeasibilities ?? []);
     });
   } catch (err) {
-    if (err instanceof ApiFailure) showFailure(err.info, () => void sweep());
-    else showFailure({ status: 0, message: String(err) }, () => void sweep());
+    failed(err, () => void sweep());
   }
 }
 
@@ -408,160 +247,7 @@ async function pickPoint(index: number): Promise<void> {
       show({ kind: 'allocate', request, answer: body, title: `Pareto point ${index}: weights (delay ${num(w.delay, 3)}, energy ${num(w.energy, 3)}, stability ${num(w.stability, 3)})` });
     });
   } catch (err) {
-    if (err instanceof ApiFailure) showFailure(err.info, () => void pickPoint(index));
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The answer's views
-
-function setKpi(id: string, text: string, raw?: number | string): void {
-  const el = $(id);
-  el.textContent = text;
-  el.title = raw === undefined ? '' : String(raw);
-  if (raw === undefined) delete el.dataset.value;
-  else el.dataset.value = String(raw);
-}
-
-function clearAnswer(title: string): void {
-  state.shown = undefined;
-  ui.summaryTitle.textContent = title;
-  ui.summaryExtra.textContent = '';
-  for (const id of ['kpi-status', 'kpi-objective', 'kpi-bound', 'kpi-gap', 'kpi-time', 'kpi-cache', 'kpi-hash']) setKpi(id, '–');
-  $('kpi-status').className = '';
-  for (const el of Object.values(charts)) empty(el, 'Click a point of the Pareto front to see its allocation.');
-  ui.table.replaceChildren();
-  setDownloads(undefined);
-}
-
-function showInfeasible(list: { constraint: string; deviceIds?: string[]; blocks?: number[]; detail: string }[]): void {
-  ui.error.hidden = false;
-  ui.error.className = 'error';
-  const head = document.createElement('strong');
-  head.textContent = '422 INFEASIBLE';
-  const ul = document.createElement('ul');
-  for (const i of list) {
-    const li = document.createElement('li');
-    const who = i.deviceIds ? ` devices ${i.deviceIds.join(', ')}` : i.blocks ? ` blocks ${i.blocks.join(', ')}` : '';
-    li.textContent = `${i.constraint}${who}: ${i.detail}`;
-    ul.append(li);
-  }
-  ui.error.append(head, document.createTextNode('No allocation satisfies every constraint.'), ul);
-}
-
-function show(shown: Shown): void {
-  state.shown = shown;
-  markStale(false);
-  const a = shown.answer;
-  ui.summaryTitle.textContent = shown.title;
-  const status = $('kpi-status');
-  setKpi('kpi-status', a.status + (a.limit ? ` (${a.limit} limit)` : ''), a.status);
-  status.className = `status-${a.status}`;
-  if (shown.kind === 'allocate') {
-    $('kpi-objective-label').textContent = 'objective';
-    setKpi('kpi-objective', objectiveText(shown.answer.objective), shown.answer.objective);
-    setKpi('kpi-bound', objectiveText(a.bound), a.bound);
-  } else {
-    $('kpi-objective-label').textContent = 'round latency';
-    setKpi('kpi-objective', secondsText(shown.answer.roundLatencyS), shown.answer.roundLatencyS);
-    setKpi('kpi-bound', secondsText(a.bound), a.bound);
-  }
-  setKpi('kpi-gap', gapText(a.gap), a.gap);
-  setKpi('kpi-time', secondsText(a.solver.solveTimeMs / 1000), a.solver.solveTimeMs);
-  setKpi('kpi-cache', a.cache, a.cache);
-  setKpi('kpi-hash', a.requestHash.slice(0, 16) + '…', a.requestHash);
-  ui.summaryExtra.textContent = extraLine(shown);
-  if (a.status === 'INFEASIBLE') showInfeasible(a.infeasibilities ?? []);
-  renderViews(shown);
-  renderTable(shown);
-  setDownloads(shown);
-}
-
-function extraLine(shown: Shown): string {
-  const solver = `solver ${shown.answer.solver.algorithm} ${shown.answer.solver.version}`;
-  if (shown.kind === 'blocks') {
-    const used = shown.answer.assignments.filter((x) => x.blocks.length > 0).length;
-    return `${shown.answer.assignments.length} devices, ${used} hold blocks · ${solver}`;
-  }
-  const t = shown.answer.totals;
-  const servers = new Set(shown.answer.allocations.map((x) => x.serverId)).size;
-  const totals = t ? `total delay ${num(t.delayS)} s · energy ${num(t.energyJ)} J · stability ${num(t.stability)} · ` : '';
-  return `${totals}${shown.answer.allocations.length} devices on ${servers} of ${shown.request.servers.length} servers · ${solver}`;
-}
-
-function renderViews(shown: Shown): void {
-  const titles: Record<string, string> =
-    shown.kind === 'allocate'
-      ? { map: 'Map: devices, servers and associations', servers: 'Servers: load against capacity', splits: 'Split layers and training modes', devices: 'Per device: delay and energy (local / uplink / edge)', baselines: 'Against the baselines' }
-      : { map: 'Blocks: which device trains which block', servers: 'Servers', splits: 'Split layers', devices: "Per device: latency against the round's", baselines: 'Against the baselines (round latency)' };
-  for (const [k, t] of Object.entries(titles)) $(`title-${k}`).textContent = t;
-  // Block allocation has no servers or split layers to show: those cards step aside.
-  document.querySelector('.charts')!.classList.toggle('blocks', shown.kind === 'blocks');
-  // One failing view must not take the others (or the summary) down with it.
-  const guard = (el: HTMLElement, draw: () => void) => {
-    try {
-      draw();
-    } catch (err) {
-      console.warn('chart failed', err);
-      empty(el, `This view could not be drawn: ${(err as Error).message}`);
-    }
-  };
-  if (shown.kind === 'allocate') {
-    const { request: r, answer: a } = shown;
-    guard(charts.map, () => renderMap(charts.map, r, a));
-    guard(charts.servers, () => renderServers(charts.servers, r, a));
-    guard(charts.splits, () => renderSplits(charts.splits, r, a));
-    guard(charts.devices, () => renderDevices(charts.devices, r, a));
-    guard(charts.baselines, () => renderBaselines(charts.baselines, r, a));
-  } else {
-    const a = shown.answer;
-    guard(charts.map, () => renderBlockMap(charts.map, a));
-    empty(charts.servers, 'Block allocation has one edge server: see the per-device view.');
-    empty(charts.splits, 'Block allocation has no split layers: see the block map.');
-    guard(charts.devices, () => renderBlockDevices(charts.devices, a));
-    guard(charts.baselines, () => renderBlockBaselines(charts.baselines, a));
-  }
-}
-
-function renderTable(shown: Shown): void {
-  const t = deviceTable(shown);
-  const table = document.createElement('table');
-  const head = table.createTHead().insertRow();
-  for (const c of t.columns) {
-    const th = document.createElement('th');
-    th.textContent = c;
-    head.append(th);
-  }
-  const body = table.createTBody();
-  for (const row of t.rows) {
-    const tr = body.insertRow();
-    for (const v of row) tr.insertCell().textContent = typeof v === 'number' ? num(v) : v;
-  }
-  ui.table.replaceChildren(table);
-}
-
-function setDownloads(shown: Shown | undefined): void {
-  for (const url of state.urls) URL.revokeObjectURL(url);
-  state.urls = [];
-  const links: [HTMLAnchorElement, string, string, string][] = shown
-    ? [
-        [ui.downloadJson, JSON.stringify(shown.answer, null, 2), 'application/json', 'json'],
-        [ui.downloadCsv, toCsv(deviceTable(shown)), 'text/csv', 'csv'],
-      ]
-    : [];
-  for (const a of [ui.downloadJson, ui.downloadCsv]) {
-    a.removeAttribute('href');
-    a.removeAttribute('download');
-    a.classList.add('disabled');
-    a.setAttribute('aria-disabled', 'true');
-  }
-  for (const [a, content, type, ext] of links) {
-    const url = URL.createObjectURL(new Blob([content], { type }));
-    state.urls.push(url);
-    a.href = url;
-    a.download = `${shown!.kind}-${shown!.answer.requestHash.slice(0, 12)}.${ext}`;
-    a.classList.remove('disabled');
-    a.removeAttribute('aria-disabled');
+    failed(err, () => void pickPoint(index));
   }
 }
 
