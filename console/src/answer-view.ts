@@ -65,7 +65,7 @@ export function show(shown: Shown): void {
   setKpi('kpi-cache', a.cache, a.cache);
   setKpi('kpi-hash', a.requestHash.slice(0, 16) + '…', a.requestHash);
   ui.summaryExtra.textContent = extraLine(shown);
-  if (a.status === 'INFEASIBLE') showInfeasible(a.infeasibilities ?? []);
+  if (a.status === 'INFEASIBLE' || a.status === 'NO_SOLUTION_FOUND') showInfeasible(a.infeasibilities ?? [], a.status);
   renderViews(shown);
   renderTable(shown);
   setDownloads(shown);

@@ -125,11 +125,18 @@ export function showFailure(f: FailureInfo, hooks: FailureHooks): void {
   ui.error.append(head, body);
 }
 
-export function showInfeasible(list: { constraint: string; deviceIds?: string[]; blocks?: number[]; detail: string }[]): void {
+/**
+ * Why there is no allocation: INFEASIBLE (a 422, proven) or NO_SOLUTION_FOUND (a 200 naming the
+ * devices whose deadlines were missed).
+ */
+export function showInfeasible(
+  list: { constraint: string; deviceIds?: string[]; blocks?: number[]; detail: string }[],
+  status: 'INFEASIBLE' | 'NO_SOLUTION_FOUND' = 'INFEASIBLE',
+): void {
   ui.error.hidden = false;
   ui.error.className = 'error';
   const head = document.createElement('strong');
-  head.textContent = '422 INFEASIBLE';
+  head.textContent = status === 'INFEASIBLE' ? '422 INFEASIBLE' : 'NO_SOLUTION_FOUND';
   const ul = document.createElement('ul');
   for (const i of list) {
     const li = document.createElement('li');
@@ -137,5 +144,6 @@ export function showInfeasible(list: { constraint: string; deviceIds?: string[];
     li.textContent = `${i.constraint}${who}: ${i.detail}`;
     ul.append(li);
   }
-  ui.error.append(head, document.createTextNode('No allocation satisfies every constraint.'), ul);
+  const summary = status === 'INFEASIBLE' ? 'No allocation satisfies every constraint.' : 'No allocation meeting every constraint was found in the time limit.';
+  ui.error.append(head, document.createTextNode(summary), ul);
 }
