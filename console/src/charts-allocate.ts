@@ -142,7 +142,7 @@ export function renderSplits(el: HTMLElement, request: AllocateRequest, answer: 
       width: widthOf(el),
       height: 230,
       style: { fontSize: '11px' },
-      x: { type: 'band', domain, label: `split layer (of ${layers})`, tickFormat: (v: number) => (domain.length > 24 && v % 2 ? '' : String(v)) },
+      x: { type: 'band', domain, label: `split layer (of ${layers})`, tickFormat: (v: number) => (domain.length > 24 && v % 2 && v !== domain[0] ? '' : String(v)) },
       y: { label: 'devices', grid: true, tickFormat: (v: number) => (Number.isInteger(v) ? String(v) : '') },
       color: { domain: Object.keys(MODE_COLOURS), range: Object.values(MODE_COLOURS) },
       marks: [
