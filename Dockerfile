@@ -28,6 +28,10 @@ FROM npm-base AS build
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The operator console (/console): its sources, the build script and the examples it offers.
+COPY console ./console
+COPY scripts ./scripts
+COPY examples ./examples
 RUN npm run build
 
 FROM npm-base AS production-deps

@@ -16,6 +16,7 @@ import { registerSwagger } from './plugins/swagger.js';
 import { SHARED_SCHEMAS } from './schemas/common.js';
 import { allocateRoutes } from './routes/allocate.js';
 import { blocksRoutes } from './routes/blocks.js';
+import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { paretoRoutes } from './routes/pareto.js';
 import { createSolveService } from './services/solve-service.js';
@@ -78,6 +79,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   void app.register(allocateRoutes, { service });
   void app.register(blocksRoutes, { service });
   void app.register(paretoRoutes, { service });
+  void app.register(consoleRoutes);
   return app;
 }
 

@@ -273,6 +273,20 @@ describe('POST /allocate/pareto: an explicit weight list (delay weight > 0), sol
     const res = await post(withWeights(weights));
     expect(res.json()).toEqual({ ...JSON.parse(JSON.stringify(direct)), solveTimeMs: expect.any(Number) });
   });
+
+  it('pareto.includeAllocations false: the same points and front with empty allocations, a smaller body', async () => {
+    const body = withWeights(weights);
+    const res = await post({ ...body, pareto: { ...body.pareto, includeAllocations: false } });
+    expect(res.statusCode, res.body).toBe(200);
+    const lean = res.json() as ParetoBody;
+    expect(lean.points).toEqual(first.points.map((p) => ({ ...p, cache: 'hit', allocations: [] })));
+    expect(lean.front).toEqual(first.front);
+    expect(res.body.length).toBeLessThan(JSON.stringify(first).length / 2);
+    // The grid form takes the option too; true is the default (allocations included).
+    const grid = await post({ ...example(), pareto: { grid: { steps: 1 }, includeAllocations: true } });
+    expect(grid.statusCode, grid.body).toBe(200);
+    for (const p of (grid.json() as ParetoBody).points) expect(p.allocations).toHaveLength(ALLOCATE_REQUEST_EXAMPLE.devices.length);
+  });
 });
 
 describe('POST /allocate/pareto: infeasible instances', () => {
@@ -345,6 +359,10 @@ describe('POST /allocate/pareto: 400s name the field and the reason', () => {
 
   it('objective.weights (the weights come from pareto)', async () => {
     await expect400({ ...example(), objective: { weights: w } }, 'objective.weights', "unknown property 'weights'");
+  });
+
+  it('includeAllocations that is not a boolean', async () => {
+    await expect400({ ...example(), pareto: { grid: { steps: 2 }, includeAllocations: 'no' } }, 'pareto.includeAllocations', 'must be boolean');
   });
 
   it('an unknown top-level field', async () => {

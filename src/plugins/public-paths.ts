@@ -9,7 +9,8 @@ export interface PublicPathOptions {
   extra?: readonly string[];
 }
 
-export const ALWAYS_PUBLIC_PREFIXES = ['/health', '/ready', '/docs'] as const;
+// '/' only redirects to the console; the console's page and assets send the key on their own API calls.
+export const ALWAYS_PUBLIC_PREFIXES = ['/health', '/ready', '/docs', '/console', '/'] as const;
 export const METRICS_PATH = '/metrics';
 
 /** A matcher over the URL's path: a prefix matches itself and anything below it, not '/docsX'. */

@@ -20,6 +20,15 @@ const NonNegative = (description: string) => Type.Number({ minimum: 0, descripti
 // As ObjectiveSpec's weights: 0 to 1e9 (dimensionless when normalised).
 const Weight = (description: string) => Type.Number({ minimum: 0, maximum: 1e9, description });
 
+// In both forms of `pareto` (each is closed with additionalProperties: false).
+const includeAllocations = Type.Optional(
+  Type.Boolean({
+    description:
+      'false: every point\'s `allocations` is empty (totals, objective and requestHash only), which keeps large sweeps ' +
+      'small; one point\'s allocation is then POST /allocate with its weights, answered from the cache. Default true',
+  }),
+);
+
 // ---------------------------------------------------------------------------------------------
 // Request
 
@@ -43,6 +52,7 @@ export const ParetoWeightListSchema = Type.Object(
       maxItems: MAX_PARETO_WEIGHTS,
       description: 'weight vectors to solve, one point each, answered in this order',
     }),
+    includeAllocations,
   },
   { $id: 'ParetoWeightList', additionalProperties: false, description: 'An explicit list of weight vectors' },
 );
@@ -61,6 +71,7 @@ export const ParetoGridSchema = Type.Object(
       },
       { additionalProperties: false, description: 'the simplex grid of weight vectors' },
     ),
+    includeAllocations,
   },
   { $id: 'ParetoGrid', additionalProperties: false, description: 'Every weight vector of the simplex with denominator k' },
 );
@@ -131,7 +142,9 @@ export const ParetoPointSchema = Type.Object(
     bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimum for these weights, when known' })),
     gap: Type.Optional(Type.Number({ description: '(objective − bound) / |objective|, when known' })),
     totals: Type.Optional(refTo(TotalsSchema)),
-    allocations: Type.Array(AllocationSchema, { description: 'one entry per device, in request order (empty when none was found)' }),
+    allocations: Type.Array(AllocationSchema, {
+      description: 'one entry per device, in request order (empty when none was found, or when pareto.includeAllocations is false)',
+    }),
     infeasibilities: Type.Optional(Type.Array(InfeasibilitySchema, { description: 'why no allocation was returned' })),
     solver: SolverInfoSchema,
     cache: Type.Enum(['hit', 'miss'], { description: 'whether this point came from the cache' }),

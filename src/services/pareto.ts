@@ -70,7 +70,7 @@ export function dominatedFlags(totals: (Totals | undefined)[]): boolean[] {
   return totals.map((t, i) => t !== undefined && totals.some((o, j) => j !== i && o !== undefined && dominates(o, t)));
 }
 
-function toPoint(weights: Weights, solved: Solved<AllocateResult>): Omit<ParetoPoint, 'dominated'> {
+function toPoint(weights: Weights, solved: Solved<AllocateResult>, includeAllocations: boolean): Omit<ParetoPoint, 'dominated'> {
   const r = solved.result;
   return {
     weights,
@@ -80,7 +80,7 @@ function toPoint(weights: Weights, solved: Solved<AllocateResult>): Omit<ParetoP
     ...(r.bound !== undefined ? { bound: r.bound } : {}),
     ...(r.gap !== undefined ? { gap: r.gap } : {}),
     ...(r.totals !== undefined ? { totals: r.totals } : {}),
-    allocations: r.allocations,
+    allocations: includeAllocations ? r.allocations : [],
     ...(r.infeasibilities !== undefined ? { infeasibilities: r.infeasibilities } : {}),
     solver: r.solver,
     cache: solved.cache,
@@ -104,7 +104,8 @@ export async function solvePareto(
   }
   const vectors = paretoWeights(body.pareto);
   const solved = await Promise.all(vectors.map((w) => allocate(pointRequest(body, w))));
-  const points = solved.map((s, i) => toPoint(vectors[i], s));
+  const includeAllocations = body.pareto.includeAllocations !== false;
+  const points = solved.map((s, i) => toPoint(vectors[i], s, includeAllocations));
   const dominated = dominatedFlags(points.map((p) => p.totals));
   const front = points.flatMap((p, i) => (p.totals !== undefined && !dominated[i] ? [i] : []));
   return {

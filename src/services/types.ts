@@ -13,8 +13,14 @@ export interface Solved<R> {
   requestHash: string;
 }
 
-/** Weight vectors of a Pareto request: an explicit list, or every vector of the simplex grid with denominator k. */
-export type ParetoSpec = { weights: Weights[] } | { grid: { steps: number } };
+/**
+ * Weight vectors of a Pareto request: an explicit list, or every vector of the simplex grid with
+ * denominator k. includeAllocations false leaves each point's allocations out (totals only), so a
+ * large sweep stays small; one point's allocation is then POST /allocate with its weights (a cache hit).
+ */
+export type ParetoSpec =
+  | { weights: Weights[]; includeAllocations?: boolean }
+  | { grid: { steps: number }; includeAllocations?: boolean };
 
 /**
  * POST /allocate/pareto body: an /allocate body whose objective has no weights (they come from

@@ -1,0 +1,298 @@
+// The operator console in a real browser: Debian's chromium driven by playwright-core against the
+// real app (real worker pool, in-memory cache) on a free loopback port. The console is built first
+// (scripts/build-console.ts, about a second). Screenshots go to test-artifacts/ (git-ignored).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatedSnapshot } from '../console/src/generate.js';
+import { buildConsole } from '../scripts/build-console.js';
+import { buildApp, type App } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { packageRoot } from '../src/routes/console.js';
+
+const root = packageRoot();
+const artifacts = join(root, 'test-artifacts');
+const paperScale = JSON.parse(readFileSync(join(root, 'examples', 'paper-scale.json'), 'utf8'));
+const small = JSON.parse(readFileSync(join(root, 'examples', 'small.json'), 'utf8'));
+
+function chromiumPath(): string {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('chromium not found: install Debian\'s `chromium` package (.ci/run does) or set CHROMIUM_PATH');
+  }
+}
+
+// A small queue: the 66-point sweep at the end overflows it for a real 503 (6-point sweeps fit).
+const config = { ...loadConfig({}), logLevel: 'silent' as const, solverThreads: 2, solverMaxQueue: 12 };
+let app: App;
+let base: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  await buildConsole();
+  app = buildApp(config);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  base = `http://127.0.0.1:${address.port}`;
+  browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+async function api(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+}
+
+// Chromium logs every 4xx/5xx response as a console error; the 400, 422 and 503 these tests provoke are expected.
+const unexpectedProblems = () => problems.filter((p) => !/Failed to load resource: the server responded with a status of (400|422|503)/.test(p));
+
+const value = (testId: string) => page.getAttribute(`[data-testid=${testId}]`, 'data-value');
+const text = (testId: string) => page.textContent(`[data-testid=${testId}]`);
+const shot = (name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+
+async function pickExample(labelPart: string): Promise<void> {
+  const option = page.locator('[data-testid=example] option', { hasText: labelPart });
+  await page.selectOption('[data-testid=example]', (await option.getAttribute('value'))!);
+}
+
+/** Clicks Run and waits for the answer to be on screen (status text set). */
+async function runAndWait(): Promise<void> {
+  await page.evaluate(() => (document.querySelector('[data-testid=status]')!.textContent = ''));
+  await page.click('[data-testid=run]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]')!.textContent !== '' || !document.querySelector('[data-testid=error]')!.hasAttribute('hidden'), null, { timeout: 30_000 });
+}
+
+describe('operator console in chromium', () => {
+  it('GET / redirects to /console; the page loads its assets with no console errors', async () => {
+    const redirect = await fetch(base + '/', { redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toBe('/console/');
+    const response = await page.goto(base + '/console');
+    expect(response?.status()).toBe(200);
+    await page.waitForSelector('body[data-ready=true]');
+    for (const id of ['snapshot', 'example', 'run', 'run-pareto', 'status', 'objective', 'gap', 'error', 'chart-map', 'chart-servers', 'chart-splits', 'chart-devices', 'chart-baselines', 'chart-pareto', 'download-json', 'download-csv']) {
+      expect(await page.locator(`[data-testid=${id}]`).count(), id).toBe(1);
+    }
+    expect(await page.locator('[data-testid=example] option', { hasText: 'paper' }).count()).toBe(1);
+    expect(await page.evaluate(() => document.querySelector('[data-testid=example]')!.tagName)).toBe('SELECT');
+    expect(problems).toEqual([]);
+  });
+
+  it('the paper-scale example shows the objective and gap the API answers for the same body, and every chart', async () => {
+    await pickExample('paper');
+    const answered = page.waitForResponse((r) => r.url().endsWith('/allocate'), { timeout: 30_000 });
+    await runAndWait();
+    const response = await answered;
+    expect(await text('error')).toBe('');
+    // The page sent the example as it is, and shows exactly what the API answered.
+    expect(response.request().postDataJSON()).toEqual(paperScale);
+    const answer = await response.json();
+    expect(response.status()).toBe(200);
+    expect(Number(await value('objective'))).toBe(answer.objective);
+    expect(Number(await value('gap'))).toBe(answer.gap);
+    expect(await value('status')).toBe(answer.status);
+    expect(await page.getAttribute('#kpi-hash', 'data-value')).toBe(answer.requestHash);
+    // What an operator reads: six significant digits of the objective, the gap in percent.
+    expect(await text('objective')).toBe(String(Number(answer.objective.toPrecision(6))));
+    expect(await text('gap')).toBe(`${Number((answer.gap * 100).toPrecision(3))}%`);
+    // Asked again outside the browser: the same request hash, and (unless the solve was cut by the
+    // time limit, which is not cached because it depends on load) the same answer from the cache.
+    const again = await api('/allocate', paperScale);
+    expect(again.status).toBe(200);
+    expect(again.body.requestHash).toBe(answer.requestHash);
+    if (answer.limit === undefined) expect(again.body).toMatchObject({ cache: 'hit', objective: answer.objective, gap: answer.gap });
+    for (const id of ['chart-map', 'chart-servers', 'chart-splits', 'chart-devices', 'chart-baselines']) {
+      expect(await page.locator(`[data-testid=${id}] svg`).count(), id).toBeGreaterThan(0);
+    }
+    // One mark per device in the per-device chart, in request order.
+    const ids = await page.$$eval('[data-testid=chart-devices] [data-device-id]', (els) => els.map((e) => e.getAttribute('data-device-id')));
+    expect(ids).toEqual(paperScale.devices.map((d: { id: string }) => d.id));
+    // The map draws one association line per device and one square per server.
+    expect(await page.locator('[data-testid=chart-map] svg [aria-label=link] path').count()).toBe(50);
+    // The baselines chart labels every baseline the answer carries.
+    const baselineText = await page.textContent('[data-testid=chart-baselines]');
+    for (const b of answer.baselines) expect(baselineText).toContain(b.name);
+    expect(problems).toEqual([]);
+    await shot('console-paper-scale');
+  });
+
+  it('exports the answer as JSON and the per-device table as CSV', async () => {
+    const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-json]')]);
+    const answer = JSON.parse(readFileSync((await jsonDownload.path())!, 'utf8'));
+    expect(answer.requestHash).toBe(await page.getAttribute('#kpi-hash', 'data-value'));
+    expect(answer.allocations).toHaveLength(50);
+    const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+    const lines = readFileSync((await csvDownload.path())!, 'utf8').trim().split(/\r\n/);
+    expect(lines).toHaveLength(51);
+    const header = lines[0].split(',');
+    const first = lines[1].split(',');
+    expect(first[header.indexOf('deviceId')]).toBe(answer.allocations[0].deviceId);
+    expect(Number(first[header.indexOf('delayTotalS')])).toBe(answer.allocations[0].delayS.total);
+    expect(Number(first[header.indexOf('bandwidthHz')])).toBe(answer.allocations[0].bandwidthHz);
+  });
+
+  it('an invalid paste shows the 400\'s field and reason, in the error box and beside the snapshot', async () => {
+    const bad = structuredClone(small);
+    bad.devices[2].kappa = 'fast';
+    await page.fill('[data-testid=snapshot]', JSON.stringify(bad, null, 2));
+    const expected = await api('/allocate', bad);
+    expect(expected.status).toBe(400);
+    expect(expected.body).toMatchObject({ field: 'devices[2].kappa', reason: 'must be number' });
+    await page.click('[data-testid=run]');
+    await page.waitForSelector('[data-testid=error]:not([hidden])');
+    const box = await text('error');
+    expect(box).toContain('400');
+    expect(box).toContain('devices[2].kappa');
+    expect(box).toContain('must be number');
+    const beside = await page.textContent('#snapshot-error');
+    expect(beside).toContain('devices[2].kappa');
+    expect(beside).toMatch(/line \d+/);
+    // The offending property is selected in the text.
+    const selected = await page.$eval('[data-testid=snapshot]', (t) => (t as HTMLTextAreaElement).value.slice((t as HTMLTextAreaElement).selectionStart, (t as HTMLTextAreaElement).selectionEnd));
+    expect(selected).toBe('"kappa": "fast"');
+    await shot('console-invalid-paste');
+
+    // Not JSON at all: the service's INVALID_JSON reason, shown as it is.
+    await page.fill('[data-testid=snapshot]', '{"model": {"layers": 8,}');
+    await page.click('[data-testid=run]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=error]')!.textContent!.includes('invalid JSON'));
+    expect(await text('error')).toContain('body');
+    expect(unexpectedProblems()).toEqual([]);
+  });
+
+  it('an infeasible snapshot (422) shows INFEASIBLE and the infeasibilities the service names', async () => {
+    const tight = structuredClone(small);
+    tight.devices = tight.devices.map((d: object) => ({ ...d, memoryBytes: 1 }));
+    await page.fill('[data-testid=snapshot]', JSON.stringify(tight, null, 2));
+    await runAndWait();
+    const expected = await api('/allocate', tight);
+    expect(expected.status).toBe(422);
+    expect(await value('status')).toBe('INFEASIBLE');
+    const box = await text('error');
+    expect(box).toContain('422 INFEASIBLE');
+    for (const i of expected.body.infeasibilities) {
+      expect(box).toContain(i.constraint);
+      for (const id of i.deviceIds) expect(box).toContain(id);
+    }
+  });
+
+  it('a Pareto sweep plots its points (totals only) and a click shows that point\'s allocation', async () => {
+    await pickExample('small');
+    await page.selectOption('#pareto-steps', '2');
+    await page.click('[data-testid=run-pareto]');
+    await page.waitForSelector('[data-testid=chart-pareto] [data-point-index]', { timeout: 30_000 });
+    // The same sweep through the API: all cache hits now, the same points.
+    const { weights: _w, ...objective } = small.objective;
+    const sweep = await api('/allocate/pareto', { ...small, objective, pareto: { grid: { steps: 2 }, includeAllocations: false } });
+    expect(sweep.status).toBe(200);
+    const points = sweep.body.points as { requestHash: string; objective: number; totals?: unknown; weights: unknown }[];
+    const plotted = await page.$$eval('[data-testid=chart-pareto] [data-point-index]', (els) => els.map((e) => Number(e.getAttribute('data-point-index'))).sort((a, b) => a - b));
+    expect(plotted).toEqual(points.flatMap((p, i) => (p.totals ? [i] : [])));
+    expect(plotted).toHaveLength(6);
+    await shot('console-pareto-sweep');
+
+    await page.click('[data-testid=chart-pareto] [data-point-index="4"]');
+    await page.waitForFunction(() => document.querySelector('#summary-title')!.textContent!.startsWith('Pareto point 4'), null, { timeout: 30_000 });
+    expect(await page.getAttribute('#kpi-hash', 'data-value')).toBe(points[4].requestHash);
+    // The sweep cached the point (unless the time limit cut it, which depends on load): a cache hit.
+    if ((points[4] as { limit?: string }).limit === undefined) {
+      expect(Number(await value('objective'))).toBe(points[4].objective);
+      expect(await page.getAttribute('#kpi-cache', 'data-value')).toBe('hit');
+    }
+    expect(await page.locator('[data-testid=chart-devices] [data-device-id]').count()).toBe(small.devices.length);
+    expect(unexpectedProblems()).toEqual([]);
+    await shot('console-pareto-point');
+
+    // Hiding the points with a zero delay or energy weight (their totals run to extremes) and back.
+    const interior = points.flatMap((p, i) => ((p.weights as { delay: number; energy: number }).delay > 0 && (p.weights as { energy: number }).energy > 0 ? [i] : []));
+    await page.check('#hide-extremes');
+    const kept = await page.$$eval('[data-testid=chart-pareto] [data-point-index]', (els) => els.map((e) => Number(e.getAttribute('data-point-index'))).sort((a, b) => a - b));
+    expect(kept).toEqual(interior);
+    await page.uncheck('#hide-extremes');
+    expect(await page.locator('[data-testid=chart-pareto] [data-point-index]').count()).toBe(6);
+  });
+
+  it('the block allocation example shows the block map and each device against the round latency', async () => {
+    await pickExample('block');
+    await runAndWait();
+    expect(await text('error')).toBe('');
+    const ids = await page.$$eval('[data-testid=chart-devices] [data-device-id]', (els) => els.map((e) => e.getAttribute('data-device-id')));
+    expect(ids).toEqual(['jetson-orin', 'laptop', 'phone-1', 'phone-2']);
+    expect(await page.locator('[data-testid=chart-map] svg rect').count()).toBeGreaterThanOrEqual(12);
+    expect(await value('status')).toMatch(/OPTIMAL|FEASIBLE/);
+    await shot('console-blocks');
+  });
+
+  it('sends the API key as Authorization: Bearer once set, and keeps it in sessionStorage only', async () => {
+    await page.fill('[data-testid=api-key]', 'k-123');
+    await pickExample('small');
+    const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/allocate')), page.click('[data-testid=run]')]);
+    expect(request.headers().authorization).toBe('Bearer k-123');
+    expect(await page.evaluate(() => [sessionStorage.getItem('edge-allocator.apiKey'), localStorage.length])).toEqual(['k-123', 0]);
+    await page.fill('[data-testid=api-key]', '');
+  });
+
+});
+
+describe('operator console: other ways in', () => {
+  it('generates a snapshot with the service\'s seeded generator and solves it', async () => {
+    await page.click('#generate-box summary');
+    await page.fill('#gen-devices', '8');
+    await page.fill('#gen-servers', '3');
+    await page.fill('#gen-seed', '5');
+    await page.click('#generate');
+    const generated = JSON.parse(await page.inputValue('[data-testid=snapshot]'));
+    expect(generated).toEqual(generatedSnapshot(8, 3, 5));
+    await page.waitForSelector('[data-testid=run]:not([disabled])', { timeout: 30_000 });
+    const answered = page.waitForResponse((r) => r.url().endsWith('/allocate'), { timeout: 30_000 });
+    await runAndWait();
+    const response = await answered;
+    expect(response.request().postDataJSON()).toEqual(generated);
+    expect(await page.locator('[data-testid=chart-devices] [data-device-id]').count()).toBe(8);
+    expect(Number(await value('objective'))).toBe((await response.json()).objective);
+  });
+
+  it('uploads a snapshot file', async () => {
+    await page.setInputFiles('#upload', { name: 'small.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(small)) });
+    await page.waitForFunction(() => (document.querySelector('[data-testid=snapshot]') as HTMLTextAreaElement).value.includes('"ue-6"'));
+    expect(JSON.parse(await page.inputValue('[data-testid=snapshot]'))).toEqual(small);
+    await runAndWait();
+    expect(await page.locator('[data-testid=chart-devices] [data-device-id]').count()).toBe(6);
+  });
+});
+
+describe('operator console: overload', () => {
+  it('a full solver queue: 503 shown with the time to retry, the buttons held until then', async () => {
+    await pickExample('paper');
+    await page.selectOption('#pareto-steps', '10'); // 66 points > 2 threads + a queue of 12
+    await page.click('[data-testid=run-pareto]');
+    await page.waitForSelector('[data-testid=error].retry:not([hidden])', { timeout: 30_000 });
+    expect(await text('error')).toMatch(/503.*Retry in \d+ s/);
+    expect(await page.isDisabled('[data-testid=run]')).toBe(true);
+    await shot('console-overloaded');
+    // Nothing in the whole session logged an error beyond the responses the tests provoked.
+    expect(unexpectedProblems()).toEqual([]);
+  });
+});
