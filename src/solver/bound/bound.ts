@@ -8,6 +8,7 @@ import { capacities } from '../association/association.js';
 import { ascendDual } from './dual.js';
 import { goldenSectionMin } from '../math/numeric.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from '../association/transportation.js';
+import { expired } from '../clock.js';
 
 export interface Prices {
   bandwidth: number[];
@@ -46,7 +47,7 @@ function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], dead
   const N = ctx.models.length;
   const M = ctx.instance.servers.length;
   for (let round = 0; round < 2 && !closeEnough(); round++) {
-    for (let m = 0; m < M && Date.now() < deadlineAt; m++) {
+    for (let m = 0; m < M && !expired(deadlineAt); m++) {
       const s = ctx.instance.servers[m];
       const others = priced.map((row) => {
         let best = Infinity;
@@ -96,7 +97,7 @@ export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: num
       best = ascended.value;
       prices.bandwidth = Array.from(ascended.prices.bandwidth);
       prices.frequency = Array.from(ascended.prices.frequency);
-      if (Date.now() >= deadlineAt || closeEnough(best)) return best;
+      if (expired(deadlineAt) || closeEnough(best)) return best;
       priced.splice(0, priced.length, ...pricedWithin(ctx, prices, deadlineAt));
     }
     serverAscent(ctx, prices, priced, deadlineAt, () => closeEnough(dualValue(ctx, prices, priced)));
@@ -111,7 +112,7 @@ export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: num
  */
 function pricedWithin(ctx: PlanContext, prices: Prices, deadlineAt: number): number[][] {
   return ctx.models.map((dm, n) => {
-    if (Date.now() < deadlineAt) return pricedRow(ctx, n, prices.bandwidth, prices.frequency);
+    if (!expired(deadlineAt)) return pricedRow(ctx, n, prices.bandwidth, prices.frequency);
     const row = new Array<number>(ctx.instance.servers.length).fill(Infinity);
     for (const m of dm.servers) row[m] = pricedLowerBound(ctx, m, n);
     return row;
