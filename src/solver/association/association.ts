@@ -29,6 +29,21 @@ export function planAll(ctx: PlanContext, assignment: number[], deadlineAt = Inf
   return { assignment, plans, cost: plans.reduce((s, p) => s + p.cost, 0), exact: plans.every((p) => p.exact) };
 }
 
+/**
+ * planAll, given up (null) when `abortAt` passes between two servers: the caller has no answer
+ * to wait for and must say so rather than answer late.
+ */
+export function planAllBefore(ctx: PlanContext, assignment: number[], deadlineAt: number, abortAt: number): Solution | null {
+  const members: number[][] = ctx.instance.servers.map(() => []);
+  assignment.forEach((m, n) => members[m].push(n));
+  const plans: ServerPlan[] = [];
+  for (let m = 0; m < members.length; m++) {
+    if (expired(abortAt)) return null;
+    plans.push(planServer(ctx, m, members[m], deadlineAt));
+  }
+  return { assignment, plans, cost: plans.reduce((s, p) => s + p.cost, 0), exact: plans.every((p) => p.exact) };
+}
+
 /** Each device on its strongest-gain server with room left (devices with fewest options first). */
 export function greedyAssociation(ctx: PlanContext): number[] | null {
   const cap = capacities(ctx);

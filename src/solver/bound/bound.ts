@@ -8,7 +8,7 @@ import { capacities } from '../association/association.js';
 import { ascendDual } from './dual.js';
 import { goldenSectionMin } from '../math/numeric.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from '../association/transportation.js';
-import { expired } from '../clock.js';
+import { expired, now } from '../clock.js';
 
 export interface Prices {
   bandwidth: number[];
@@ -83,7 +83,10 @@ function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], dead
  */
 export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: number, objective: number, pricedAtStart?: number[][]): number {
   const prices: Prices = { bandwidth: start.bandwidth.slice(), frequency: start.frequency.slice() };
+  const t0 = now();
   const priced = pricedAtStart?.map((row) => row.slice()) ?? pricedWithin(ctx, prices, deadlineAt);
+  if (!priced) return -Infinity; // no time for one full pricing pass: no bound
+  const passMs = pricedAtStart ? 0 : now() - t0;
   let best = dualValue(ctx, prices, priced);
   const N = ctx.models.length;
   const cap = capacities(ctx);
@@ -92,13 +95,15 @@ export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: num
   if (cap.every((c) => c >= N) && !closeEnough(best)) {
     // Multiplicative ascent first (it moves every price at once), then per-server coordinate
     // ascent from its best prices with whatever time is left.
-    const ascended = ascendDual(ctx, prices, cap, deadlineAt, objective, closeEnough);
+    const ascended = ascendDual(ctx, prices, cap, deadlineAt, objective, closeEnough, passMs);
     if (ascended.value > best) {
       best = ascended.value;
       prices.bandwidth = Array.from(ascended.prices.bandwidth);
       prices.frequency = Array.from(ascended.prices.frequency);
       if (expired(deadlineAt) || closeEnough(best)) return best;
-      priced.splice(0, priced.length, ...pricedWithin(ctx, prices, deadlineAt));
+      const repriced = pricedWithin(ctx, prices, deadlineAt);
+      if (!repriced) return best;
+      priced.splice(0, priced.length, ...repriced);
     }
     serverAscent(ctx, prices, priced, deadlineAt, () => closeEnough(dualValue(ctx, prices, priced)));
     best = Math.max(best, dualValue(ctx, prices, priced));
@@ -107,14 +112,15 @@ export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: num
 }
 
 /**
- * Every device's priced row, or, for the rows the deadline leaves no time for, the price-free
- * lower bound (whole bandwidth, no edge cost, no payments): weaker, still valid.
+ * Every device's priced row, or null when the deadline comes first: a bound needs every row,
+ * and the price-free fallback per row costs a power optimisation per pair, too much to finish
+ * late on large instances.
  */
-function pricedWithin(ctx: PlanContext, prices: Prices, deadlineAt: number): number[][] {
-  return ctx.models.map((dm, n) => {
-    if (!expired(deadlineAt)) return pricedRow(ctx, n, prices.bandwidth, prices.frequency);
-    const row = new Array<number>(ctx.instance.servers.length).fill(Infinity);
-    for (const m of dm.servers) row[m] = pricedLowerBound(ctx, m, n);
-    return row;
-  });
+function pricedWithin(ctx: PlanContext, prices: Prices, deadlineAt: number): number[][] | null {
+  const rows: number[][] = [];
+  for (let n = 0; n < ctx.models.length; n++) {
+    if ((n & 15) === 0 && expired(deadlineAt)) return null;
+    rows.push(pricedRow(ctx, n, prices.bandwidth, prices.frequency));
+  }
+  return rows;
 }

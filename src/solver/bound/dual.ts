@@ -91,6 +91,8 @@ export function ascendDual(
   deadlineAt: number,
   target: number,
   closeEnough: (value: number) => boolean,
+  /** how long one pass over every pair took last time (ms): a pass starts only if it fits */
+  passMs = 0,
 ): { value: number; prices: DualPrices } {
   const M = ctx.instance.servers.length;
   const lift = (xs: number[]) => {
@@ -103,7 +105,7 @@ export function ascendDual(
   let hint: Int32Array | undefined;
   let lastProgress = 0;
   // An evaluation costs about as much as the last one: start another only if it fits.
-  let lastMs = 0;
+  let lastMs = passMs;
   for (let k = 0; k < 200 && now() + lastMs < deadlineAt; k++) {
     const t = now();
     const point = evaluateDual(ctx, prices, capacity, hint);

@@ -200,6 +200,11 @@ function priceGuided(ctx: PlanContext, server: number, members: Member[], deadli
   // then let best responses to the exact splits' prices settle what clearing left ambiguous.
   const first = assemble(ctx, server, members, members.map((m) => m.candidates[0]));
   let best = first;
+  if (expired(deadlineAt)) {
+    // Out of time (a fallback plan): one best response to the first split's prices, no market clearing.
+    const next = assemble(ctx, server, members, members.map((m) => bestResponse(m, first)));
+    return next.cost < first.cost ? next : first;
+  }
   const keyOf = (choices: Choice[]) => choices.map((c) => `${c.option}:${c.split}`).join('|');
   const seen = new Set<string>([keyOf(members.map((m) => m.candidates[0]))]);
   for (const choices of clearingChoices(ctx, server, members, (m) => uplinkOf(m, first.bandwidthPrice))) {
