@@ -3,6 +3,7 @@
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from './config.js';
+import { registerArrivalClock } from './http/arrival.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { registerSwagger } from './plugins/swagger.js';
@@ -38,6 +39,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
     await service.close();
   });
 
+  registerArrivalClock(app);
   registerJsonBodyParser(app);
   registerErrorHandling(app);
   registerSwagger(app);

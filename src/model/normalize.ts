@@ -2,6 +2,7 @@
 // cross-field rules a JSON schema cannot express. Throws InputError naming the field.
 
 import { DEFAULTS, MAX_TIME_LIMIT_MS, dbmPerHzToWPerHz, gainFromDistanceM } from './defaults.js';
+import { minTimeLimitMs } from './time-floor.js';
 import type { AllocateRequest, DeviceSpec, ModelSpec, ServerSpec } from './request.js';
 import type { Device, Instance, Server, SolveOptions, TrainingMode } from './types.js';
 import { layerTrainingFlops, activationBytesPerLayer } from './cost.js';
@@ -241,5 +242,11 @@ export function normalize(req: AllocateRequest): { instance: Instance; options: 
     algorithm: o.algorithm ?? DEFAULTS.algorithm,
     seed: integerIn(o.seed ?? DEFAULTS.seed, 0, 2 ** 31 - 1, 'options.seed'),
   };
+  const floorMs = minTimeLimitMs({ devices: devices.length, servers: servers.length, layers: model.layers });
+  check(
+    options.timeLimitMs >= floorMs,
+    'options.timeLimitMs',
+    `must be at least ${floorMs} ms for ${devices.length} devices × ${servers.length} servers × ${model.layers} layers (docs/time-limits.md)`,
+  );
   return { instance, options };
 }

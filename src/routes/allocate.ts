@@ -6,6 +6,7 @@ import {
   AllocateRequestSchema,
   AllocateResponseSchema,
 } from '../schemas/allocate.js';
+import { arrivedAt } from '../http/arrival.js';
 import { errorResponse } from '../schemas/common.js';
 import type { SolveService } from '../services/types.js';
 
@@ -36,7 +37,7 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const out = await service.allocate(request.body);
+      const out = await service.allocate(request.body, { receivedAt: arrivedAt(request) });
       const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
       // An instance that cannot be satisfied is the caller's problem, but a well-formed one: 422.
       if (body.status === 'INFEASIBLE') {

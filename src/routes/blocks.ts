@@ -2,6 +2,7 @@
 // everything else (normalise, cache, worker pool, block solver) lives behind SolveService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSchema } from '../schemas/blocks.js';
+import { arrivedAt } from '../http/arrival.js';
 import { errorResponse } from '../schemas/common.js';
 import type { SolveService } from '../services/types.js';
 
@@ -33,7 +34,7 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const out = await service.allocateBlocks(request.body);
+      const out = await service.allocateBlocks(request.body, { receivedAt: arrivedAt(request) });
       const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
       // No assignment fits the memory caps: a well-formed request the instance cannot satisfy.
       if (body.status === 'INFEASIBLE') {

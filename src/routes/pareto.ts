@@ -1,6 +1,7 @@
 // POST /allocate/pareto: a thin handler, like POST /allocate. Validation happened in the schema;
 // fanning out one solve per weight vector, the cache, the pool and the front live behind SolveService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { arrivedAt } from '../http/arrival.js';
 import { errorResponse } from '../schemas/common.js';
 import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSchema } from '../schemas/pareto.js';
 import type { SolveService } from '../services/types.js';
@@ -35,7 +36,7 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const result = await service.allocatePareto(request.body);
+      const result = await service.allocatePareto(request.body, { receivedAt: arrivedAt(request) });
       // Feasibility does not depend on the weights: when no point is feasible, the instance is not (422).
       if (result.points.length > 0 && result.points.every((p) => p.status === 'INFEASIBLE')) {
         const infeasibilities = result.points[0].infeasibilities ?? [];

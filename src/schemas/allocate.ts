@@ -7,7 +7,7 @@ import type { AllocateResult } from '../model/types.js';
 import type { CacheOutcome } from '../services/types.js';
 import { DelayBreakdownSchema, EnergyBreakdownSchema, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
-const MAX_DEVICES = 5000;
+const MAX_DEVICES = 10_000;
 const MAX_SERVERS = 500;
 
 const Id = (what: string) => Type.String({ minLength: 1, maxLength: 128, description: `${what} identifier, unique in the request` });

@@ -19,7 +19,7 @@ import { createSolverPool, type SolverPool } from '../pool/solver-pool.js';
 import { SOLVER_VERSION } from '../solver/version.js';
 import type { SolveTask } from '../worker/solve-worker.js';
 import { solvePareto } from './pareto.js';
-import type { ParetoRequest, ParetoResult, Readiness, SolveService, Solved } from './types.js';
+import type { CallTiming, ParetoRequest, ParetoResult, Readiness, SolveService, Solved } from './types.js';
 
 export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries'>;
 
@@ -126,8 +126,8 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     return { fingerprint, hit: hit === null ? null : { result: hit, cache: 'hit', requestHash: hash! } };
   }
 
-  async function allocate(body: AllocateRequest): Promise<Solved<AllocateResult>> {
-    const receivedAt = Date.now(); // the time limit counts from here (see remainingLimitMs)
+  async function allocate(body: AllocateRequest, { receivedAt = Date.now() }: CallTiming = {}): Promise<Solved<AllocateResult>> {
+    // The time limit counts from receivedAt (see remainingLimitMs).
     const { fingerprint, hit } = await remembered<AllocateResult>('allocate', body);
     if (hit) return hit;
     const input = normalize(body); // InputError propagates: a 400, before any cache or pool work
@@ -145,8 +145,7 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
       return solvePareto(allocate, body);
     },
 
-    async allocateBlocks(body: BlocksRequest): Promise<Solved<BlocksResult>> {
-      const receivedAt = Date.now();
+    async allocateBlocks(body: BlocksRequest, { receivedAt = Date.now() }: CallTiming = {}): Promise<Solved<BlocksResult>> {
       const { fingerprint, hit } = await remembered<BlocksResult>('blocks', body);
       if (hit) return hit;
       const input = normalizeBlocksRequest(body); // InputError → 400, before any cache or pool work

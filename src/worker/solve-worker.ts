@@ -6,7 +6,7 @@ import type { BlocksInput } from '../blocks/types.js';
 import type { Instance, SolveOptions } from '../model/types.js';
 import { initGlpk, isGlpkReady } from '../solver/math/glpk.js';
 import { solveAllocate } from '../solver/index.js';
-import { remainingLimitMs } from './time-budget.js';
+import { answerReserveMs, remainingLimitMs } from './time-budget.js';
 
 // One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
 // request does not pay for it; tasks wait for this module (and so for GLPK) to finish loading.
@@ -20,12 +20,15 @@ export interface AllocateInput {
 // One entry per problem kind; a new kind is one line here plus its service method.
 const solvers = {
   allocate: (input: AllocateInput, receivedAt?: number) =>
-    solveAllocate(input.instance, { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt) }),
+    solveAllocate(input.instance, {
+      ...input.options,
+      timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt, Date.now(), answerReserveMs(input.instance.devices.length)),
+    }),
   // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
   // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
   blocks: async (input: BlocksInput, receivedAt?: number) => {
     await initGlpk();
-    return solveBlocks({ ...input, options: { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt) } });
+    return solveBlocks({ ...input, options: { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt, Date.now(), answerReserveMs(input.instance.devices.length)) } });
   },
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
   ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady() }),

@@ -1,0 +1,27 @@
+// The smallest time limit an instance can be answered within. Some work comes before any answer
+// and grows with the instance whatever the limit: reading and checking the body, deriving a gain
+// per (device, server) pair, hashing, building every device's (mode, split) candidates, planning
+// the first feasible association and writing the answer. A limit below that cannot be kept even in
+// principle, so it is refused (400 naming options.timeLimitMs) instead of being broken.
+// The constants are per-unit costs measured on the 2-core development machine with 2× margin
+// (bench/limits.ts prints this floor next to the measured wall times).
+
+/** per (device, server) pair: gains, pricing structures */
+const MS_PER_PAIR = 0.0005;
+/** per (device, layer): candidate splits and their costs */
+const MS_PER_DEVICE_LAYER = 0.00005;
+/** per device: parsing, normalising, the first plan, scoring and writing its allocation */
+const MS_PER_DEVICE = 0.02;
+/** below this the limit is never refused: the contract's 50 ms slack absorbs fixed costs */
+const FREE_MS = 0;
+
+export interface InstanceSize {
+  devices: number;
+  servers: number;
+  layers: number;
+}
+
+export function minTimeLimitMs({ devices, servers, layers }: InstanceSize): number {
+  const ms = devices * servers * MS_PER_PAIR + devices * layers * MS_PER_DEVICE_LAYER + devices * MS_PER_DEVICE;
+  return Math.max(1, Math.ceil(ms - FREE_MS));
+}
