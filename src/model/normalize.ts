@@ -130,12 +130,16 @@ function normalizeDevice(
     }
   } else {
     check(d.position !== undefined, path, 'needs channelGains or position');
-    const pos = d.position;
-    serverSpecs.forEach((s, m) => {
-      check(s.position !== undefined, `servers[${m}].position`, `required because ${path} gives a position instead of channelGains`);
-      const dist = Math.hypot(finite(pos.xM, `${path}.position.xM`) - s.position.xM, finite(pos.yM, `${path}.position.yM`) - s.position.yM);
-      gains[m] = gainFromDistanceM(dist);
-    });
+    const xM = finite(d.position.xM, `${path}.position.xM`);
+    const yM = finite(d.position.yM, `${path}.position.yM`);
+    // One gain per (device, server) pair: up to millions, so no strings or closures per pair.
+    for (let m = 0; m < serverSpecs.length; m++) {
+      const at = serverSpecs[m].position;
+      if (at === undefined) check(false, `servers[${m}].position`, `required because ${path} gives a position instead of channelGains`);
+      const dx = xM - at.xM;
+      const dy = yM - at.yM;
+      gains[m] = gainFromDistanceM(Math.sqrt(dx * dx + dy * dy));
+    }
   }
   check(gains.some((g) => g > 0), `${path}.channelGains`, 'at least one server must have a positive gain');
 
@@ -214,6 +218,14 @@ export function normalize(req: AllocateRequest): { instance: Instance; options: 
   uniqueIds(req.devices, 'devices');
   uniqueIds(req.servers, 'servers');
   const model = normalizeModel(req.model);
+  // Before the per-device work: a limit that cannot be kept at this size is refused at once.
+  const timeLimitMs = integerIn(req.options?.timeLimitMs ?? DEFAULTS.timeLimitMs, 1, MAX_TIME_LIMIT_MS, 'options.timeLimitMs');
+  const floorMs = minTimeLimitMs({ devices: req.devices.length, servers: req.servers.length, layers: model.layers });
+  check(
+    timeLimitMs >= floorMs,
+    'options.timeLimitMs',
+    `must be at least ${floorMs} ms for ${req.devices.length} devices × ${req.servers.length} servers × ${model.layers} layers (docs/time-limits.md)`,
+  );
   const serverIndex = new Map(req.servers.map((s, m) => [s.id, m]));
   const servers = req.servers.map(normalizeServer);
   const devices = req.devices.map((d, i) => normalizeDevice(d, i, model, req.servers, serverIndex));
@@ -237,16 +249,10 @@ export function normalize(req: AllocateRequest): { instance: Instance; options: 
     servers,
   };
   const options: SolveOptions = {
-    timeLimitMs: integerIn(o.timeLimitMs ?? DEFAULTS.timeLimitMs, 1, MAX_TIME_LIMIT_MS, 'options.timeLimitMs'),
+    timeLimitMs,
     baselines: o.baselines ?? DEFAULTS.baselines,
     algorithm: o.algorithm ?? DEFAULTS.algorithm,
     seed: integerIn(o.seed ?? DEFAULTS.seed, 0, 2 ** 31 - 1, 'options.seed'),
   };
-  const floorMs = minTimeLimitMs({ devices: devices.length, servers: servers.length, layers: model.layers });
-  check(
-    options.timeLimitMs >= floorMs,
-    'options.timeLimitMs',
-    `must be at least ${floorMs} ms for ${devices.length} devices × ${servers.length} servers × ${model.layers} layers (docs/time-limits.md)`,
-  );
   return { instance, options };
 }

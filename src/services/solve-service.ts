@@ -18,6 +18,7 @@ import type { AllocateResult } from '../model/types.js';
 import { createSolverPool, type SolverPool } from '../pool/solver-pool.js';
 import { SOLVER_VERSION } from '../solver/version.js';
 import type { SolveTask } from '../worker/solve-worker.js';
+import { packInstance } from '../worker/transfer.js';
 import { solvePareto } from './pareto.js';
 import type { CallTiming, ParetoRequest, ParetoResult, Readiness, SolveService, Solved } from './types.js';
 
@@ -90,8 +91,9 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
   }
 
   /** The path every problem kind shares once its input is normalised. */
-  async function solve<R>(spec: ProblemKindSpec<R>, task: SolveTask, timeLimitMs: number): Promise<Solved<R>> {
-    const hash = requestHash({ kind: spec.kind, solverVersion: spec.solverVersion, input: task.input });
+  /** `problem`: what identifies the answer (the normalised input), when the task carries it in another form. */
+  async function solve<R>(spec: ProblemKindSpec<R>, task: SolveTask, timeLimitMs: number, problem: unknown = task.input): Promise<Solved<R>> {
+    const hash = requestHash({ kind: spec.kind, solverVersion: spec.solverVersion, input: problem });
     const key = cacheKey(spec.kind, hash);
 
     const hit = await cached<R>(key);
@@ -131,7 +133,8 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     const { fingerprint, hit } = await remembered<AllocateResult>('allocate', body);
     if (hit) return hit;
     const input = normalize(body); // InputError propagates: a 400, before any cache or pool work
-    const out = await solve(ALLOCATE, { kind: 'allocate', input, receivedAt }, input.options.timeLimitMs);
+    const task: SolveTask = { kind: 'allocate', input: { packed: packInstance(input.instance), options: input.options }, receivedAt };
+    const out = await solve(ALLOCATE, task, input.options.timeLimitMs, input);
     knownBodies.set(fingerprint, out.requestHash);
     return out;
   }

@@ -3,26 +3,28 @@
 import { threadId } from 'node:worker_threads';
 import { solveBlocks } from '../blocks/index.js';
 import type { BlocksInput } from '../blocks/types.js';
-import type { Instance, SolveOptions } from '../model/types.js';
+import type { SolveOptions } from '../model/types.js';
 import { initGlpk, isGlpkReady } from '../solver/math/glpk.js';
 import { solveAllocate } from '../solver/index.js';
 import { answerReserveMs, remainingLimitMs } from './time-budget.js';
+import { unpackInstance, type PackedInstance } from './transfer.js';
 
 // One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
 // request does not pay for it; tasks wait for this module (and so for GLPK) to finish loading.
 await initGlpk();
 
+/** The instance crosses packed (see transfer.ts); the service hashes it unpacked. */
 export interface AllocateInput {
-  instance: Instance;
+  packed: PackedInstance;
   options: SolveOptions;
 }
 
 // One entry per problem kind; a new kind is one line here plus its service method.
 const solvers = {
   allocate: (input: AllocateInput, receivedAt?: number) =>
-    solveAllocate(input.instance, {
+    solveAllocate(unpackInstance(input.packed), {
       ...input.options,
-      timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt, Date.now(), answerReserveMs(input.instance.devices.length)),
+      timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt, Date.now(), answerReserveMs(input.packed.instance.devices.length)),
     }),
   // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
   // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
