@@ -128,3 +128,21 @@ export function requestHash(parts: KeyParts): string {
 export function cacheKey(kind: string, hash: string): string {
   return `${kind}:${hash}`;
 }
+
+/**
+ * An allocate request's hash in two steps, so that a Pareto sweep hashes its snapshot once: the
+ * digest of the instance without its objective weights, then that digest with weights and options.
+ */
+export function snapshotDigest(solverVersion: string, instance: { weights: unknown }): string {
+  const { weights: _weights, ...snapshot } = instance;
+  return requestHash({ kind: 'allocate', solverVersion, input: snapshot });
+}
+
+export function allocateHash(digest: string, weights: unknown, options: unknown): string {
+  return createHash('sha256').update(digest).update('\0').update(canonicalJson({ weights, options })).digest('hex');
+}
+
+/** The hash of a normalised allocate input (instance + options). */
+export function allocateRequestHash(solverVersion: string, input: { instance: { weights: unknown }; options: unknown }): string {
+  return allocateHash(snapshotDigest(solverVersion, input.instance), input.instance.weights, input.options);
+}

@@ -94,16 +94,21 @@ function toPoint(weights: Weights, solved: Solved<AllocateResult>): Omit<ParetoP
  * error (InputError, OverloadedError); points already accepted finish in the background and are
  * cached, so a retry after a 503 is cheaper.
  */
-export async function solvePareto(
-  allocate: (body: AllocateRequest) => Promise<Solved<AllocateResult>>,
-  body: ParetoRequest,
-): Promise<ParetoResult> {
-  const t0 = performance.now();
+/** The weight vectors of a Pareto request, checked (InputError → 400). */
+export function paretoSweep(body: ParetoRequest): { weights: Weights[] } {
   if ((body.objective as { weights?: unknown } | undefined)?.weights !== undefined) {
     throw new InputError('objective.weights', 'not allowed here: the weights come from pareto');
   }
-  const vectors = paretoWeights(body.pareto);
-  const solved = await Promise.all(vectors.map((w) => allocate(pointRequest(body, w))));
+  return { weights: paretoWeights(body.pareto) };
+}
+
+export async function solvePareto(
+  sweep: { weights: Weights[] },
+  solvePoint: (weights: Weights, index: number) => Promise<Solved<AllocateResult>>,
+): Promise<ParetoResult> {
+  const t0 = performance.now();
+  const vectors = sweep.weights;
+  const solved = await Promise.all(vectors.map((w, i) => solvePoint(w, i)));
   const points = solved.map((s, i) => toPoint(vectors[i], s));
   const dominated = dominatedFlags(points.map((p) => p.totals));
   const front = points.flatMap((p, i) => (p.totals !== undefined && !dominated[i] ? [i] : []));

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { AppConfig } from '../config.js';
 import type { Cache, LockProvider } from '../cache/cache.js';
-import { cacheKey, requestHash } from '../cache/key.js';
+import { allocateHash, allocateRequestHash, cacheKey, requestHash, snapshotDigest } from '../cache/key.js';
 import { MemoryCache } from '../cache/memory-cache.js';
 import { RedisCache, type CacheLogger } from '../cache/redis-cache.js';
 import { SingleFlight, computeOnceAcrossPeers } from '../cache/single-flight.js';
@@ -19,7 +19,8 @@ import { createSolverPool, type SolverPool } from '../pool/solver-pool.js';
 import { SOLVER_VERSION } from '../solver/version.js';
 import type { SolveTask } from '../worker/solve-worker.js';
 import { packInstance } from '../worker/transfer.js';
-import { solvePareto } from './pareto.js';
+import { paretoSweep, pointRequest, solvePareto } from './pareto.js';
+import { answerReserveMs } from '../worker/time-budget.js';
 import type { CallTiming, ParetoRequest, ParetoResult, Readiness, SolveService, Solved } from './types.js';
 
 export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries'>;
@@ -90,10 +91,8 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     }
   }
 
-  /** The path every problem kind shares once its input is normalised. */
-  /** `problem`: what identifies the answer (the normalised input), when the task carries it in another form. */
-  async function solve<R>(spec: ProblemKindSpec<R>, task: SolveTask, timeLimitMs: number, problem: unknown = task.input): Promise<Solved<R>> {
-    const hash = requestHash({ kind: spec.kind, solverVersion: spec.solverVersion, input: problem });
+  /** The path every problem kind shares once its input is normalised and hashed. */
+  async function solve<R>(spec: ProblemKindSpec<R>, task: SolveTask, timeLimitMs: number, hash: string): Promise<Solved<R>> {
     const key = cacheKey(spec.kind, hash);
 
     const hit = await cached<R>(key);
@@ -134,25 +133,51 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     if (hit) return hit;
     const input = normalize(body); // InputError propagates: a 400, before any cache or pool work
     const task: SolveTask = { kind: 'allocate', input: { packed: packInstance(input.instance), options: input.options }, receivedAt };
-    const out = await solve(ALLOCATE, task, input.options.timeLimitMs, input);
+    const out = await solve(ALLOCATE, task, input.options.timeLimitMs, allocateRequestHash(SOLVER_VERSION, input));
     knownBodies.set(fingerprint, out.requestHash);
     return out;
+  }
+
+  /**
+   * The sweep's time limit is for the whole request: the snapshot is normalised, hashed and packed
+   * once, and the points, which run `threads` at a time, share what is left of the limit in equal
+   * slots, each point's deadline the end of its slot (a point that starts late gets less).
+   */
+  async function allocatePareto(body: ParetoRequest, { receivedAt = Date.now() }: CallTiming = {}): Promise<ParetoResult> {
+    const sweep = paretoSweep(body); // InputError → 400
+    const base = normalize(pointRequest(body, sweep.weights[0]));
+    const digest = snapshotDigest(SOLVER_VERSION, base.instance);
+    const packed = packInstance(base.instance);
+    const P = sweep.weights.length;
+    const threads = Math.max(1, pool.stats().threads);
+    const rounds = Math.ceil(P / threads);
+    const reserveMs = answerReserveMs(P * base.instance.devices.length);
+    // A point is keyed like POST /allocate with the sweep's limit (so they share cache entries) but
+    // must answer by the end of its slot; an answer cut short there is marked limit TIME and, like
+    // every time-limited answer, not cached.
+    const options = base.options;
+    const startAt = Date.now();
+    const slotMs = Math.max(0, receivedAt + base.options.timeLimitMs - reserveMs - startAt) / rounds;
+    return solvePareto(sweep, (weights, i) => {
+      const deadlineAt = Math.floor(startAt + slotMs * (Math.floor(i / threads) + 1));
+      const task: SolveTask = { kind: 'allocate', input: { packed: { ...packed, instance: { ...packed.instance, weights } }, options }, receivedAt, deadlineAt };
+      return solve(ALLOCATE, task, options.timeLimitMs, allocateHash(digest, weights, options));
+    });
   }
 
   return {
     allocate,
 
-    async allocatePareto(body: ParetoRequest): Promise<ParetoResult> {
-      // Each point is an ordinary allocate(): its own cache entry (shared with POST /allocate for
-      // the same weights), single flight and pool slot, so the points solve in parallel.
-      return solvePareto(allocate, body);
-    },
+    // Each point is an ordinary allocate solve: its own cache entry (shared with POST /allocate for
+    // the same weights and limit), single flight and pool slot, so the points solve in parallel.
+    allocatePareto,
 
     async allocateBlocks(body: BlocksRequest, { receivedAt = Date.now() }: CallTiming = {}): Promise<Solved<BlocksResult>> {
       const { fingerprint, hit } = await remembered<BlocksResult>('blocks', body);
       if (hit) return hit;
       const input = normalizeBlocksRequest(body); // InputError → 400, before any cache or pool work
-      const out = await solve(BLOCKS, { kind: 'blocks', input, receivedAt }, input.options.timeLimitMs);
+      const hash = requestHash({ kind: 'blocks', solverVersion: BLOCKS_SOLVER_VERSION, input });
+      const out = await solve(BLOCKS, { kind: 'blocks', input, receivedAt }, input.options.timeLimitMs, hash);
       knownBodies.set(fingerprint, out.requestHash);
       return out;
     },

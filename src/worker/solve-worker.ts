@@ -21,10 +21,13 @@ export interface AllocateInput {
 
 // One entry per problem kind; a new kind is one line here plus its service method.
 const solvers = {
-  allocate: (input: AllocateInput, receivedAt?: number) =>
+  allocate: (input: AllocateInput, receivedAt?: number, deadlineAt?: number) =>
     solveAllocate(unpackInstance(input.packed), {
       ...input.options,
-      timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt, Date.now(), answerReserveMs(input.packed.instance.devices.length)),
+      timeLimitMs:
+        deadlineAt === undefined
+          ? remainingLimitMs(input.options.timeLimitMs, receivedAt, Date.now(), answerReserveMs(input.packed.instance.devices.length))
+          : Math.max(0, Math.floor(deadlineAt - Date.now())),
     }),
   // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
   // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
@@ -41,12 +44,13 @@ export type SolverInput<K extends ProblemKind> = Parameters<(typeof solvers)[K]>
 
 /**
  * What crosses the thread boundary: a discriminated union over the kinds above. `receivedAt`
- * (epoch ms) is when the service received the request; it is not part of the problem (not hashed).
+ * (epoch ms) is when the service received the request; `deadlineAt` (epoch ms), when given, is
+ * when this task's answer is due (a Pareto point's slot). Neither is part of the problem (not hashed).
  */
-export type SolveTask = { [K in ProblemKind]: { kind: K; input: SolverInput<K>; receivedAt?: number } }[ProblemKind];
+export type SolveTask = { [K in ProblemKind]: { kind: K; input: SolverInput<K>; receivedAt?: number; deadlineAt?: number } }[ProblemKind];
 
 export default function solve(task: SolveTask): unknown {
   if (!Object.hasOwn(solvers, task.kind)) throw new Error(`unknown problem kind "${String(task.kind)}"`);
-  const solver = solvers[task.kind] as (input: unknown, receivedAt?: number) => unknown;
-  return solver(task.input, task.receivedAt);
+  const solver = solvers[task.kind] as (input: unknown, receivedAt?: number, deadlineAt?: number) => unknown;
+  return solver(task.input, task.receivedAt, task.deadlineAt);
 }

@@ -30,16 +30,19 @@ export function planAll(ctx: PlanContext, assignment: number[], deadlineAt = Inf
 }
 
 /**
- * planAll, given up (null) when `abortAt` passes between two servers: the caller has no answer
- * to wait for and must say so rather than answer late.
+ * planAll with the time shared fairly: each server may polish its plan for an equal part of what
+ * is left (the first would otherwise take it all), and the whole is given up (null) when
+ * `abortAt` passes between two servers: the caller then says so rather than answer late.
  */
 export function planAllBefore(ctx: PlanContext, assignment: number[], deadlineAt: number, abortAt: number): Solution | null {
   const members: number[][] = ctx.instance.servers.map(() => []);
   assignment.forEach((m, n) => members[m].push(n));
   const plans: ServerPlan[] = [];
-  for (let m = 0; m < members.length; m++) {
+  const M = members.length;
+  for (let m = 0; m < M; m++) {
     if (expired(abortAt)) return null;
-    plans.push(planServer(ctx, m, members[m], deadlineAt));
+    const share = Math.max(0, deadlineAt - now()) / (M - m);
+    plans.push(planServer(ctx, m, members[m], Math.min(deadlineAt, now() + share)));
   }
   return { assignment, plans, cost: plans.reduce((s, p) => s + p.cost, 0), exact: plans.every((p) => p.exact) };
 }
