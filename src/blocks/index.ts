@@ -102,7 +102,7 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
     objective = out.roundLatencyS;
     bound = out.provenLowerS;
     if ((tuning.lpBound ?? true) && isGlpkReady() && objective - bound > OPTIMALITY_TOLERANCE * objective) {
-      const lp = lpBound(model, options.maxBlocksPerDevice, bound, objective, at(1));
+      const lp = lpBound(model, options.maxBlocksPerDevice, bound, objective, at(0.9));
       bound = Math.max(bound, lp.boundS);
     }
   }
