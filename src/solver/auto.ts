@@ -130,9 +130,21 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const searchDeadline = clock.at(options.timeLimitMs < SHORT_LIMIT_MS ? SHORT_SEARCH_SHARE : SEARCH_SHARE);
   const hardDeadline = clock.at(0.9);
   const reference = referenceTotals(instance);
+  const solver = () => ({ ...versions, solveTimeMs: clock.elapsedMs() });
+  const giveUpAt = clock.endAt + FALLBACK_GRACE_MS;
+  const outOfTime = (): AllocateResult => ({
+    status: 'NO_SOLUTION_FOUND',
+    limit: 'TIME',
+    allocations: [],
+    reference,
+    baselines: [],
+    infeasibilities: [{ constraint: 'timeLimitMs', deviceIds: [], detail: 'no allocation was complete within the time limit' }],
+    solver: solver(),
+  });
+  // Arrived with nothing left of the limit (a long queue, a loaded machine): say so at once.
+  if (expired(giveUpAt)) return outOfTime();
   const scales = objectiveScales(instance, reference);
   const models = buildDeviceModels(instance);
-  const solver = () => ({ ...versions, solveTimeMs: clock.elapsedMs() });
 
   const infeasibilities = provenInfeasibilities(instance, models);
   if (infeasibilities.length > 0) {
@@ -145,19 +157,9 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   // within the limit, the answer says so now rather than late.
   const greedy = greedyAssociation(ctx);
   const planStart = now();
-  const greedyPlan = greedy ? planAllBefore(ctx, greedy, searchDeadline, clock.endAt + FALLBACK_GRACE_MS) : null;
+  const greedyPlan = greedy ? planAllBefore(ctx, greedy, searchDeadline, giveUpAt) : null;
   const planMs = now() - planStart;
-  if (greedy && !greedyPlan) {
-    return {
-      status: 'NO_SOLUTION_FOUND',
-      limit: 'TIME',
-      allocations: [],
-      reference,
-      baselines: [],
-      infeasibilities: [{ constraint: 'timeLimitMs', deviceIds: [], detail: 'no allocation was complete within the time limit' }],
-      solver: solver(),
-    };
-  }
+  if (greedy && !greedyPlan) return outOfTime();
   // Baselines plan within a quarter of the limit: past it, planning stops polishing (one
   // best-response round per server), which leaves the search its time on large instances.
   // Not asked for, they are not computed: the search starts from the greedy plan regardless.
