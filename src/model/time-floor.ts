@@ -4,7 +4,7 @@
 // the first feasible association and writing the answer. A limit below that cannot be kept even in
 // principle, so it is refused (400 naming options.timeLimitMs) instead of being broken.
 // The constants are CPU costs per unit measured on the 2-core development machine (about 0.25 µs
-// a pair, 15 µs a device, 0.2 µs a device-layer) with 2–3× margin for a loaded machine; bench/limits.ts prints this floor
+// a pair, 15 µs a device, 0.4 µs a device-layer) with 2–3× margin for a loaded machine; bench/limits.ts prints this floor
 // next to the measured wall times. docs/time-limits.md explains the contract.
 
 /** per (device, server) pair: a gain, its share of the hash, the server order, the crossing to a worker */

@@ -13,7 +13,8 @@ import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import { BLOCKS_SOLVER_VERSION } from '../blocks/version.js';
 import type { AllocateRequest } from '../model/request.js';
-import { normalize } from '../model/normalize.js';
+import { InputError, normalize } from '../model/normalize.js';
+import { minTimeLimitMs } from '../model/time-floor.js';
 import type { AllocateResult } from '../model/types.js';
 import { createSolverPool, type SolverPool } from '../pool/solver-pool.js';
 import { SOLVER_VERSION } from '../solver/version.js';
@@ -151,6 +152,14 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     const P = sweep.weights.length;
     const threads = Math.max(1, pool.stats().threads);
     const rounds = Math.ceil(P / threads);
+    // Every round needs at least one allocate floor of its own (the first plan of each point).
+    const floorMs = rounds * minTimeLimitMs({ devices: base.instance.devices.length, servers: base.instance.servers.length, layers: base.instance.layers });
+    if (base.options.timeLimitMs < floorMs) {
+      throw new InputError(
+        'options.timeLimitMs',
+        `must be at least ${floorMs} ms for ${P} points in ${rounds} rounds of ${threads} solver threads at this size (docs/time-limits.md)`,
+      );
+    }
     const reserveMs = answerReserveMs(P * base.instance.devices.length);
     // A point is keyed like POST /allocate with the sweep's limit (so they share cache entries) but
     // must answer by the end of its slot; an answer cut short there is marked limit TIME and, like
