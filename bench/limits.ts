@@ -24,7 +24,7 @@ function generateBlocksRequest(seed: number, devices: number, blocks: number, ti
   const r = mulberry32(seed);
   const u = (lo: number, hi: number) => lo + (hi - lo) * r();
   return {
-    model: { layers: blocks, hiddenSize: 4096, tokens: 512, batchSize: 4 },
+    model: { layers: blocks, hiddenSize: 1024, tokens: 128, batchSize: 4 },
     devices: Array.from({ length: devices }, (_, i) => ({
       id: `d${i}`,
       flopsPerSecond: u(5, 40) * 1e12,
@@ -131,14 +131,15 @@ function printRow(cell: Cell, kb: number, floorMs: number | null): boolean {
   const walls = cell.replies.map((r) => r.wallMs);
   const max = Math.max(...walls);
   const kept = max <= allowedMs(cell.limitMs);
-  const statuses = cell.replies.map((r) =>
+  // A Pareto reply counts each of its points.
+  const statuses = cell.replies.flatMap((r) =>
     r.code === 200 || r.code === 422
       ? r.json.points
-        ? tally(r.json.points.map((p) => p.status))
-        : (r.json.status ?? String(r.code))
-      : `${r.code} ${r.json.field ?? r.json.code ?? ''}`.trim(),
+        ? r.json.points.map((p) => p.status)
+        : [r.json.status ?? String(r.code)]
+      : [`${r.code} ${r.json.field ?? r.json.code ?? ''}`.trim()],
   );
-  const limits = cell.replies.map((r) => (r.json.points ? tally(r.json.points.map((p) => p.limit ?? '—')) : (r.json.limit ?? '—')));
+  const limits = cell.replies.flatMap((r) => (r.json.points ? r.json.points.map((p) => p.limit ?? '—') : [r.json.limit ?? '—']));
   const gaps = cell.replies.flatMap((r) => (r.json.points ? r.json.points.map((p) => p.gap) : [r.json.gap])).filter((g): g is number => g !== undefined);
   const row = [
     cell.size,

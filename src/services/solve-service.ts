@@ -152,8 +152,9 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     const P = sweep.weights.length;
     const threads = Math.max(1, pool.stats().threads);
     const rounds = Math.ceil(P / threads);
-    // Every round needs at least one allocate floor of its own (the first plan of each point).
-    const floorMs = rounds * minTimeLimitMs({ devices: base.instance.devices.length, servers: base.instance.servers.length, layers: base.instance.layers });
+    // Every round needs an allocate floor of its own (each point's first plan), and the sweep one
+    // more for what it does once (the snapshot's normalising and hashing, the answer).
+    const floorMs = (rounds + 1) * minTimeLimitMs({ devices: base.instance.devices.length, servers: base.instance.servers.length, layers: base.instance.layers });
     if (base.options.timeLimitMs < floorMs) {
       throw new InputError(
         'options.timeLimitMs',
