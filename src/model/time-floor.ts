@@ -14,6 +14,13 @@ const MS_PER_DEVICE_LAYER = 0.0005;
 /** per device: parsing, normalising, the first plan, scoring and writing its allocation */
 const MS_PER_DEVICE = 0.05;
 
+/** per (device, block) of POST /allocate/blocks: placements, the baselines' seeds, scoring */
+const MS_PER_DEVICE_BLOCK = 0.0002;
+
+export function minBlocksTimeLimitMs(devices: number, blocks: number): number {
+  return Math.max(1, Math.ceil(devices * blocks * MS_PER_DEVICE_BLOCK));
+}
+
 export interface InstanceSize {
   devices: number;
   servers: number;

@@ -15,6 +15,7 @@ import { BLOCKS_SOLVER_VERSION } from '../blocks/version.js';
 import type { AllocateRequest } from '../model/request.js';
 import { InputError, normalize } from '../model/normalize.js';
 import { minTimeLimitMs } from '../model/time-floor.js';
+import { DEFAULTS } from '../model/defaults.js';
 import type { AllocateResult } from '../model/types.js';
 import { createSolverPool, type SolverPool } from '../pool/solver-pool.js';
 import { SOLVER_VERSION } from '../solver/version.js';
@@ -146,21 +147,24 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
    */
   async function allocatePareto(body: ParetoRequest, { receivedAt = Date.now() }: CallTiming = {}): Promise<ParetoResult> {
     const sweep = paretoSweep(body); // InputError → 400
-    const base = normalize(pointRequest(body, sweep.weights[0]));
-    const digest = snapshotDigest(SOLVER_VERSION, base.instance);
-    const packed = packInstance(base.instance);
     const P = sweep.weights.length;
     const threads = Math.max(1, pool.stats().threads);
     const rounds = Math.ceil(P / threads);
     // Every round needs an allocate floor of its own (each point's first plan), and the sweep one
-    // more for what it does once (the snapshot's normalising and hashing, the answer).
-    const floorMs = (rounds + 1) * minTimeLimitMs({ devices: base.instance.devices.length, servers: base.instance.servers.length, layers: base.instance.layers });
-    if (base.options.timeLimitMs < floorMs) {
+    // more for what it does once (the snapshot's normalising and hashing, the answer). Checked
+    // before normalising: refusing must not cost what it refuses.
+    const limitMs = body.options?.timeLimitMs ?? DEFAULTS.timeLimitMs;
+    const size = { devices: body.devices?.length ?? 0, servers: body.servers?.length ?? 0, layers: body.model?.layers ?? 0 };
+    const floorMs = (rounds + 1) * minTimeLimitMs(size);
+    if (limitMs < floorMs) {
       throw new InputError(
         'options.timeLimitMs',
         `must be at least ${floorMs} ms for ${P} points in ${rounds} rounds of ${threads} solver threads at this size (docs/time-limits.md)`,
       );
     }
+    const base = normalize(pointRequest(body, sweep.weights[0]));
+    const digest = snapshotDigest(SOLVER_VERSION, base.instance);
+    const packed = packInstance(base.instance);
     const reserveMs = answerReserveMs(P * base.instance.devices.length);
     // A point is keyed like POST /allocate with the sweep's limit (so they share cache entries) but
     // must answer by the end of its slot; an answer cut short there is marked limit TIME and, like
