@@ -2,7 +2,7 @@
 // 10×2 … 10,000×500 and limits 10 ms … 10 s: wall time (request sent → response read) against the
 // promised bound timeLimitMs × 1.1 + 50 ms, with the status, `limit` and gap of the answers.
 // Run: npx tsx bench/limits.ts [--quick] [--seeds N] [--sizes 10x2,1000x50] [--limits 10,100,1000]
-//      [--pareto] [--blocks]
+//      [--layers 32] [--pareto] [--blocks]
 //
 // The app runs in-process exactly as server.ts builds it (buildApp(loadConfig(env))), logs off, no
 // REDIS_URL, ephemeral port on 127.0.0.1. One request at a time, every body distinct (a cache
@@ -48,6 +48,7 @@ const SEEDS = Number(value('--seeds') ?? (quick ? 1 : 3));
 const SIZES = (value('--sizes') ?? (quick ? '10x2,200x20,5000x100' : '10x2,50x10,200x20,1000x50,5000x100,10000x500'))
   .split(',')
   .map((s) => s.split('x').map(Number) as [number, number]);
+const LAYERS = Number(value('--layers') ?? 32);
 const LIMITS = (value('--limits') ?? (quick ? '10,100,1000' : '10,100,1000,10000')).split(',').map(Number);
 const BLOCK_SIZES: [number, number][] = [
   [16, 32],
@@ -167,17 +168,17 @@ const printHeader = (title: string) => {
 };
 
 let broken = 0;
-printHeader('POST /allocate');
+printHeader(`POST /allocate, ${LAYERS} layers`);
 for (const [devices, servers] of SIZES) {
   for (const limitMs of LIMITS) {
     const cell: Cell = { size: `${devices}×${servers}`, limitMs, replies: [] };
     let kb = 0;
     for (let s = 0; s < SEEDS; s++) {
-      const body = JSON.stringify(generateRequest(7919 * devices + 31 * limitMs + s, { devices, servers, options: { timeLimitMs: limitMs } }));
+      const body = JSON.stringify(generateRequest(7919 * devices + 31 * limitMs + s, { devices, servers, layers: LAYERS, options: { timeLimitMs: limitMs } }));
       kb = body.length / 1024;
       cell.replies.push(await post('/allocate', body, limitMs));
     }
-    if (!printRow(cell, kb, minTimeLimitMs({ devices, servers, layers: 32 }))) broken++;
+    if (!printRow(cell, kb, minTimeLimitMs({ devices, servers, layers: LAYERS }))) broken++;
   }
 }
 
@@ -188,7 +189,7 @@ if (flag('--pareto')) {
       const cell: Cell = { size: `${devices}×${servers}`, limitMs, replies: [] };
       let kb = 0;
       for (let s = 0; s < SEEDS; s++) {
-        const { objective, ...snapshot } = generateRequest(7919 * devices + 31 * limitMs + s + 17, { devices, servers, options: { timeLimitMs: limitMs } });
+        const { objective, ...snapshot } = generateRequest(7919 * devices + 31 * limitMs + s + 17, { devices, servers, layers: LAYERS, options: { timeLimitMs: limitMs } });
         const { weights: _w, ...rest } = objective ?? {};
         const body = JSON.stringify({ ...snapshot, objective: rest, pareto: { grid: { steps: 2 } } });
         kb = body.length / 1024;

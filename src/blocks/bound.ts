@@ -114,9 +114,12 @@ export function lpBound(model: BlocksModel, cap: number | null, lowerS: number, 
   let hi = upperS;
   let complete = true;
   if (lpTerms(model) > LP_MAX_TERMS) return { boundS: lo, complete: false };
+  // Building and loading an LP costs about as much each time: another starts only if the last fits.
+  let lastMs = 0;
   for (let it = 0; it < maxSolves && hi - lo > 1e-7 * hi; it++) {
-    const left = deadline - performance.now();
-    if (left <= 5) {
+    const started = performance.now();
+    const left = deadline - started;
+    if (left <= 5 || left <= lastMs) {
       complete = false;
       break;
     }
@@ -130,7 +133,9 @@ export function lpBound(model: BlocksModel, cap: number | null, lowerS: number, 
       lo = T;
       continue;
     }
-    const sol = solveLinearProgram(lp, { timeLimitMs: left });
+    // GLPK's own limit covers the simplex only; loading the problem comes on top of it.
+    const sol = solveLinearProgram(lp, { timeLimitMs: Math.max(1, deadline - performance.now()) / 2 });
+    lastMs = performance.now() - started;
     if (sol.status === 'infeasible') lo = T;
     else if (sol.status === 'optimal' || sol.status === 'feasible') hi = T;
     else {

@@ -150,17 +150,15 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     const P = sweep.weights.length;
     const threads = Math.max(1, pool.stats().threads);
     const rounds = Math.ceil(P / threads);
-    // Every round needs an allocate floor of its own (each point's first plan), and the sweep one
-    // more for what it does once (the snapshot's normalising and hashing, the answer). Checked
-    // before normalising: refusing must not cost what it refuses.
+    // Every point needs an allocate floor of its own (its first plan; the threads share the
+    // machine's cores with everything else, so no credit is taken for running in parallel), and
+    // the sweep one more for what it does once (normalising and hashing the snapshot, the answer).
+    // Checked before normalising: refusing must not cost what it refuses.
     const limitMs = body.options?.timeLimitMs ?? DEFAULTS.timeLimitMs;
     const size = { devices: body.devices?.length ?? 0, servers: body.servers?.length ?? 0, layers: body.model?.layers ?? 0 };
-    const floorMs = (rounds + 1) * minTimeLimitMs(size);
+    const floorMs = (P + 1) * minTimeLimitMs(size);
     if (limitMs < floorMs) {
-      throw new InputError(
-        'options.timeLimitMs',
-        `must be at least ${floorMs} ms for ${P} points in ${rounds} rounds of ${threads} solver threads at this size (docs/time-limits.md)`,
-      );
+      throw new InputError('options.timeLimitMs', `must be at least ${floorMs} ms for ${P} points at this size (docs/time-limits.md)`);
     }
     const base = normalize(pointRequest(body, sweep.weights[0]));
     const digest = snapshotDigest(SOLVER_VERSION, base.instance);

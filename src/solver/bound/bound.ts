@@ -8,7 +8,7 @@ import { capacities } from '../association/association.js';
 import { ascendDual } from './dual.js';
 import { goldenSectionMin } from '../math/numeric.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from '../association/transportation.js';
-import { expired, now } from '../clock.js';
+import { expired, now, remainingMs } from '../clock.js';
 
 export interface Prices {
   bandwidth: number[];
@@ -46,8 +46,11 @@ export function dualValue(ctx: PlanContext, prices: Prices, pricedAtPrices?: num
 function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], deadlineAt: number, closeEnough: () => boolean): void {
   const N = ctx.models.length;
   const M = ctx.instance.servers.length;
+  // A server's step costs a pass over every device's row: the next starts only if the last fits.
+  let stepMs = 0;
   for (let round = 0; round < 2 && !closeEnough(); round++) {
-    for (let m = 0; m < M && !expired(deadlineAt); m++) {
+    for (let m = 0; m < M && remainingMs(deadlineAt) > stepMs; m++) {
+      const stepStart = now();
       const s = ctx.instance.servers[m];
       const others = priced.map((row) => {
         let best = Infinity;
@@ -72,6 +75,7 @@ function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], dead
         if (-search.value > at(0)) prices[which][m] = p0 * Math.exp(search.x);
       }
       for (const n of movable) priced[n][m] = pricedDeviceCost(ctx, m, n, prices.bandwidth[m], prices.frequency[m], others[n]);
+      stepMs = now() - stepStart;
     }
   }
 }
