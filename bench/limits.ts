@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { generateRequest } from '../src/model/generator.js';
 import { gainFromDistanceM } from '../src/model/defaults.js';
 import { mulberry32 } from '../src/model/random.js';
-import { minTimeLimitMs } from '../src/model/time-floor.js';
+import { minBlocksTimeLimitMs, minTimeLimitMs } from '../src/model/time-floor.js';
 import type { BlocksRequest } from '../src/blocks/request.js';
 
 /** A 7B-like model cut into `blocks` layers, shared by `devices` phones and laptops (as bench/blocks.ts). */
@@ -195,7 +195,8 @@ if (flag('--pareto')) {
         kb = body.length / 1024;
         cell.replies.push(await post('/allocate/pareto', body, limitMs));
       }
-      if (!printRow(cell, kb, null)) broken++;
+      // The sweep's floor: one allocate floor per point and one more (docs/time-limits.md).
+      if (!printRow(cell, kb, 7 * minTimeLimitMs({ devices, servers, layers: LAYERS }))) broken++;
     }
   }
 }
@@ -211,7 +212,7 @@ if (flag('--blocks')) {
         kb = body.length / 1024;
         cell.replies.push(await post('/allocate/blocks', body, limitMs));
       }
-      if (!printRow(cell, kb, null)) broken++;
+      if (!printRow(cell, kb, minBlocksTimeLimitMs(devices, blocks))) broken++;
     }
   }
 }
