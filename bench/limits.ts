@@ -196,7 +196,7 @@ if (flag('--pareto')) {
         cell.replies.push(await post('/allocate/pareto', body, limitMs));
       }
       // The sweep's floor: one allocate floor per point and one more (docs/time-limits.md).
-      if (!printRow(cell, kb, 7 * minTimeLimitMs({ devices, servers, layers: LAYERS }))) broken++;
+      if (!printRow(cell, kb, 7 * Math.max(5, minTimeLimitMs({ devices, servers, layers: LAYERS })))) broken++;
     }
   }
 }

@@ -63,6 +63,9 @@ const BLOCKS: ProblemKindSpec<BlocksResult> = {
   cacheable: (result) => result.limit !== 'TIME' && result.status !== 'ERROR',
 };
 
+/** Least time a Pareto point costs whatever its size: a round trip through the pool and the cache. */
+const PARETO_POINT_MIN_MS = 5;
+
 /** Slack beyond a solve's own time limit for queueing, thread hand-off and the cache write. */
 const HOLD_MARGIN_MS = 5000;
 
@@ -156,7 +159,7 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     // Checked before normalising: refusing must not cost what it refuses.
     const limitMs = body.options?.timeLimitMs ?? DEFAULTS.timeLimitMs;
     const size = { devices: body.devices?.length ?? 0, servers: body.servers?.length ?? 0, layers: body.model?.layers ?? 0 };
-    const floorMs = (P + 1) * minTimeLimitMs(size);
+    const floorMs = (P + 1) * Math.max(PARETO_POINT_MIN_MS, minTimeLimitMs(size));
     if (limitMs < floorMs) {
       throw new InputError('options.timeLimitMs', `must be at least ${floorMs} ms for ${P} points at this size (docs/time-limits.md)`);
     }
