@@ -4,6 +4,7 @@ import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from './config.js';
 import { clientErrorHandler } from './http/client-errors.js';
+import { registerArrivalClock } from './http/arrival.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { registerRequestIdEcho, requestIdFrom } from './http/request-id.js';
@@ -67,6 +68,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
     await service.close();
   });
 
+  registerArrivalClock(app);
   registerRequestIdEcho(app);
   registerJsonBodyParser(app);
   registerErrorHandling(app);

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InputError } from '../src/model/normalize.js';
+import { InputError, normalize } from '../src/model/normalize.js';
 import type { AllocateResult } from '../src/model/types.js';
 import { createSolveService, type ServiceConfig } from '../src/services/solve-service.js';
 import { OverloadedError, type SolveService } from '../src/services/types.js';
 import { smallRequest, smallRequestWithExplicitDefaults } from './fixtures/allocate-requests.js';
 import { CountingPool, cannedResult } from './fixtures/counting-pool.js';
+import { unpackInstance, type PackedInstance } from '../src/worker/transfer.js';
 
 const config: ServiceConfig = { redisUrl: undefined, solverThreads: 1, solverMaxQueue: 4, cacheTtlS: 60, cacheMaxEntries: 100 };
 const services: SolveService[] = [];
@@ -33,12 +34,13 @@ describe('solve service with the in-memory cache', () => {
     expect(pool.runs).toBe(1);
   });
 
-  it('hands the worker the normalised problem (instance + options)', async () => {
+  it('hands the worker the normalised problem (instance packed for the crossing + options)', async () => {
     let seen: unknown;
     const pool = new CountingPool(0, (task) => ((seen = task), cannedResult()));
     await serviceWith(pool).allocate(smallRequest());
     expect(seen).toMatchObject({ kind: 'allocate', input: { options: { timeLimitMs: 2000, seed: 1 } } });
-    expect((seen as { input: { instance: { devices: unknown[] } } }).input.instance.devices).toHaveLength(2);
+    const instance = unpackInstance((seen as { input: { packed: PackedInstance } }).input.packed);
+    expect(instance).toEqual(normalize(smallRequest()).instance);
   });
 
   it('does not cache answers cut short by the time limit', async () => {

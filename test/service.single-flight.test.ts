@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cacheKey, requestHash } from '../src/cache/key.js';
+import { allocateRequestHash, cacheKey } from '../src/cache/key.js';
 import { RedisCache } from '../src/cache/redis-cache.js';
 import { normalize } from '../src/model/normalize.js';
 import { SOLVER_VERSION } from '../src/solver/index.js';
@@ -77,7 +77,7 @@ describe('single flight across instances sharing Redis', () => {
       const pool = new CountingPool(0);
       const service = await instance(pool);
       const req = freshRequest();
-      const key = cacheKey('allocate', requestHash({ kind: 'allocate', solverVersion: SOLVER_VERSION, input: normalize(req) }));
+      const key = cacheKey('allocate', allocateRequestHash(SOLVER_VERSION, normalize(req)));
       expect((await crashed.tryLock(key, 400)).outcome).toBe('acquired'); // and never released
       const started = Date.now();
       const answer = await service.allocate(req);

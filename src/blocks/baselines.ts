@@ -81,13 +81,25 @@ export function publication(model: BlocksModel, cap: number, deadline: number): 
   if (G > model.K) return none;
   const groups = Array.from({ length: G }, (_, g) => ({ from: g * q + 1, to: Math.min((g + 1) * q, model.J) }));
 
+  // One matching costs up to K × G bandwidth inversions (half a million at 1024 × 512): the
+  // deadline is checked inside it, and a late one gives up the whole baseline.
+  let late = false;
   const matchAt = (T: number, ceiling: number): { sets: BlockAssignment; total: number } | 'check-failed' => {
     const need = (k: number, g: number) => model.needHz(k, groups[g].from, model.rangeBits(groups[g].from, groups[g].to), T);
     // cutting
-    const start = Array.from({ length: model.K }, (_, k) => {
-      for (let g = 0; g < G; g++) if (need(k, g) <= ceiling) return g;
-      return G;
-    });
+    const start = new Array<number>(model.K).fill(G);
+    for (let k = 0; k < model.K; k++) {
+      if ((k & 15) === 15 && performance.now() > deadline) {
+        late = true;
+        return 'check-failed';
+      }
+      for (let g = 0; g < G; g++) {
+        if (need(k, g) <= ceiling) {
+          start[k] = g;
+          break;
+        }
+      }
+    }
     // recounting + checking
     for (let t = 0; t < G; t++) {
       const c = start.filter((s) => s <= t).length;
@@ -114,9 +126,10 @@ export function publication(model: BlocksModel, cap: number, deadline: number): 
     let lo = 0;
     let hi = W;
     let found: BlockAssignment | null = null;
-    for (let it = 0; it < 40; it++) {
+    for (let it = 0; it < 40 && !late; it++) {
       const ceiling = 0.5 * (lo + hi);
       const m = matchAt(T, it === 0 ? W : ceiling);
+      if (late) return null;
       if (m === 'check-failed') {
         if (it === 0) return null;
         lo = ceiling; // price too high: raise the ceiling
@@ -134,12 +147,13 @@ export function publication(model: BlocksModel, cap: number, deadline: number): 
   for (let it = 0; it < 200 && !(best = feasibleAt(hi)); it++) {
     lo = hi;
     hi *= 2;
-    if (performance.now() > deadline) return none;
+    if (late || performance.now() > deadline) return none;
   }
-  if (!best) return none;
+  if (!best || late) return none;
   for (let it = 0; it < 50 && hi - lo > 1e-7 * hi && performance.now() < deadline; it++) {
     const mid = 0.5 * (lo + hi);
     const m = feasibleAt(mid);
+    if (late) break;
     if (m) {
       best = m;
       hi = mid;

@@ -35,7 +35,18 @@ function conjugateIntercept(need: (s: number) => number, a: number, sMax: number
   return best - 1e-7 * Math.abs(best);
 }
 
-export function buildBoundLp(model: BlocksModel, cap: number | null, T: number): LinearProgram | 'infeasible' {
+/**
+ * Most nonzeros the LP may have: its link rows alone hold about K·J²/2 of them (134 million at 1024
+ * devices × 512 blocks, more memory than a worker has). Past this there is no LP bound.
+ */
+const LP_MAX_TERMS = 2_000_000;
+
+export function lpTerms(model: { K: number; J: number }): number {
+  return (model.K * model.J * (model.J + 1)) / 2;
+}
+
+/** 'late': the deadline came while building (a row per (device, depth) and golden sections per slope). */
+export function buildBoundLp(model: BlocksModel, cap: number | null, T: number, deadline = Infinity): LinearProgram | 'infeasible' | 'late' {
   const { J, K } = model;
   const W = model.instance.bandwidthHz;
   const sigma = (j: number) => model.instance.blocks[j - 1].bits;
@@ -44,6 +55,7 @@ export function buildBoundLp(model: BlocksModel, cap: number | null, T: number):
   const budget: LinearRow = { name: 'bandwidth', terms: [], upper: 1 };
   const cover: LinearRow[] = Array.from({ length: J }, (_, i) => ({ name: `cover_${i + 1}`, terms: [], lower: 1, upper: 1 }));
   for (let k = 0; k < K; k++) {
+    if (performance.now() > deadline) return 'late';
     const okL: number[] = [];
     for (let l = 1; l <= J; l++) if (model.needHz(k, l, sigma(l), T) < Infinity) okL.push(l);
     if (okL.length === 0) continue;
@@ -101,19 +113,29 @@ export function lpBound(model: BlocksModel, cap: number | null, lowerS: number, 
   let lo = lowerS;
   let hi = upperS;
   let complete = true;
+  if (lpTerms(model) > LP_MAX_TERMS) return { boundS: lo, complete: false };
+  // Building and loading an LP costs about as much each time: another starts only if the last fits.
+  let lastMs = 0;
   for (let it = 0; it < maxSolves && hi - lo > 1e-7 * hi; it++) {
-    const left = deadline - performance.now();
-    if (left <= 5) {
+    const started = performance.now();
+    const left = deadline - started;
+    if (left <= 5 || left <= lastMs) {
       complete = false;
       break;
     }
     const T = 0.5 * (lo + hi);
-    const lp = buildBoundLp(model, cap, T);
+    const lp = buildBoundLp(model, cap, T, deadline);
+    if (lp === 'late') {
+      complete = false;
+      break;
+    }
     if (lp === 'infeasible') {
       lo = T;
       continue;
     }
-    const sol = solveLinearProgram(lp, { timeLimitMs: left });
+    // GLPK's own limit covers the simplex only; loading the problem comes on top of it.
+    const sol = solveLinearProgram(lp, { timeLimitMs: Math.max(1, deadline - performance.now()) / 2 });
+    lastMs = performance.now() - started;
     if (sol.status === 'infeasible') lo = T;
     else if (sol.status === 'optimal' || sol.status === 'feasible') hi = T;
     else {

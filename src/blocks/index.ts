@@ -154,7 +154,7 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
     bound = Math.max(out.provenLowerS, computeLowerS(model));
     // the LP has 2·K·J columns: past LP_BOUND_CELLS GLPK could not finish (nor fit in memory)
     if ((tuning.lpBound ?? true) && isGlpkReady() && model.K * model.J <= LP_BOUND_CELLS && objective - bound > OPTIMALITY_TOLERANCE * objective) {
-      const lp = lpBound(model, options.maxBlocksPerDevice, bound, objective, at(1));
+      const lp = lpBound(model, options.maxBlocksPerDevice, bound, objective, at(0.9));
       bound = Math.max(bound, lp.boundS);
     }
     certificate = { level: 'bound', method: 'relaxation' };

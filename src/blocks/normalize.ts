@@ -2,6 +2,7 @@
 // transformer description, and check what a JSON schema cannot. Throws InputError naming the field.
 
 import { DEFAULTS, MAX_TIME_LIMIT_MS, dbmPerHzToWPerHz } from '../model/defaults.js';
+import { minBlocksTimeLimitMs } from '../model/time-floor.js';
 import { InputError } from '../model/normalize.js';
 import type { BlockSpec, BlocksRequest, TransformerBlocksModel } from './request.js';
 import type { Block, BlocksDevice, BlocksInput, BlocksOptions } from './types.js';
@@ -136,5 +137,11 @@ export function normalizeBlocksRequest(body: BlocksRequest): BlocksInput {
     maxBlocksPerDevice:
       o.maxBlocksPerDevice === undefined ? null : integerIn(o.maxBlocksPerDevice, 1, MAX_BLOCKS, 'options.maxBlocksPerDevice'),
   };
+  const floorMs = minBlocksTimeLimitMs(devices.length, blocks.length);
+  check(
+    options.timeLimitMs >= floorMs,
+    'options.timeLimitMs',
+    `must be at least ${floorMs} ms for ${devices.length} devices × ${blocks.length} blocks (docs/time-limits.md)`,
+  );
   return { instance: { blocks, weightBytes, devices, bandwidthHz, noiseWPerHz }, options };
 }

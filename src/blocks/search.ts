@@ -42,16 +42,36 @@ interface Run {
   to: number;
 }
 
+/**
+ * Most entries a need table may hold (128 MiB of float64): it has K × Σ_l min(cap, J − l + 1)
+ * of them, about K·J²/2 without a cap, which is a gigabyte at 1024 devices × 512 blocks. Past
+ * this the search is not run and the answer is the best of its seeds (baselines, placements).
+ */
+const NEED_TABLE_MAX_ENTRIES = 2 ** 24;
+
+export function needTableEntries(model: { K: number; J: number }, cap: number): number {
+  let perDevice = 0;
+  for (let l = 1; l <= model.J; l++) perDevice += Math.min(cap, model.J - l + 1) + 1;
+  return model.K * perDevice;
+}
+
 /** need table at a fixed T: table[k][l][n] for a run of n blocks starting at depth l. */
 class NeedTable {
   readonly table: Float64Array[][];
+  /** the deadline came while building: the table is partial and must not be used */
+  readonly late: boolean = false;
   constructor(
     readonly s: SearchSettings,
     readonly T: number,
   ) {
     const { model, cap } = s;
     this.table = [];
+    // K × J × cap entries: at 1024 devices × 512 blocks, seconds to build, so the deadline is checked per device.
     for (let k = 0; k < model.K; k++) {
+      if (performance.now() > s.deadline) {
+        this.late = true;
+        return;
+      }
       const rows: Float64Array[] = [new Float64Array(0)];
       for (let l = 1; l <= model.J; l++) {
         const len = Math.min(cap, model.J - l + 1);
@@ -276,11 +296,14 @@ interface OracleResult {
   cost: number;
   /** the run relaxation proves T infeasible */
   provenInfeasible: boolean;
+  /** the deadline stopped it before it could say anything about T */
+  late?: boolean;
 }
 
 function oracle(s: SearchSettings, T: number, seeds: BlockAssignment[]): OracleResult {
   const W = s.model.instance.bandwidthHz;
   const nt = new NeedTable(s, T);
+  if (nt.late || performance.now() > s.deadline) return { assignment: null, cost: Infinity, provenInfeasible: false, late: true };
   const K = s.model.K;
   const lambda = new Float64Array(K);
   const first = runDp(nt, lambda);
@@ -345,6 +368,7 @@ export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS
   let proven = lowerS;
   let timedOut = false;
   if (incumbent === null || !Number.isFinite(hi)) return { assignment: null, roundLatencyS: Infinity, provenLowerS: proven, timedOut };
+  if (needTableEntries(s.model, s.cap) > NEED_TABLE_MAX_ENTRIES) return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut: true };
   for (let it = 0; it < 60 && hi - lo > 1e-9 * hi; it++) {
     if (performance.now() > s.deadline) {
       timedOut = true;
@@ -352,6 +376,10 @@ export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS
     }
     const T = it < 50 ? 0.5 * (lo + hi) : hi * (1 - 1e-9);
     const r = oracle(s, T, incumbent ? [incumbent] : []);
+    if (r.late) {
+      timedOut = true;
+      break;
+    }
     if (r.assignment) {
       const v = s.evaluate(r.assignment).roundLatencyS;
       if (v < hi) {

@@ -15,8 +15,12 @@ import { createHash } from 'node:crypto';
  * insertion order: a value holding such keys is written piece by piece instead (slower, rare).
  */
 export function canonicalJson(value: unknown): string {
+  return canonical(value, false);
+}
+
+function canonical(value: unknown, compact: boolean): string {
   try {
-    return JSON.stringify(sortedCopy(value));
+    return JSON.stringify(sortedCopy(value, compact));
   } catch (e) {
     if (!(e instanceof IndexLikeKeys)) throw e;
     const out: string[] = [];
@@ -34,24 +38,42 @@ function finite(x: number): number {
   return x;
 }
 
-function sortedCopy(v: unknown): unknown {
+/** Numeric arrays at least this long are hashed as their float64 bytes when compacting. */
+const COMPACT_NUMBERS = 64;
+
+/**
+ * A long array of numbers (a device's gain to every server) as one string naming the digest of
+ * its IEEE 754 bytes: writing millions of numbers as decimal text is most of a large request's
+ * hashing time, and equal arrays still give equal strings.
+ */
+function compactNumbers(v: number[]): string {
+  const bytes = Float64Array.from(v);
+  return `float64[${v.length}]:${createHash('sha256').update(new Uint8Array(bytes.buffer)).digest('base64')}`;
+}
+
+function sortedCopy(v: unknown, compact: boolean): unknown {
   if (typeof v === 'number') return finite(v);
   if (v === null || typeof v !== 'object') return v;
-  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return sortedCopy((v as { toJSON: () => unknown }).toJSON());
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return sortedCopy((v as { toJSON: () => unknown }).toJSON(), compact);
   if (Array.isArray(v)) {
     let flat = true;
+    let numeric = true;
     for (const item of v) {
       if (typeof item === 'number') finite(item);
-      else if (item !== null && typeof item === 'object') flat = false;
+      else {
+        numeric = false;
+        if (item !== null && typeof item === 'object') flat = false;
+      }
     }
-    return flat ? v : v.map(sortedCopy);
+    if (compact && numeric && v.length >= COMPACT_NUMBERS) return compactNumbers(v as number[]);
+    return flat ? v : v.map((item) => sortedCopy(item, compact));
   }
   const obj = v as Record<string, unknown>;
   const keys = Object.keys(obj).sort();
   const out: Record<string, unknown> = {};
   for (const k of keys) {
     if (INDEX_LIKE.test(k)) throw new IndexLikeKeys();
-    out[k] = sortedCopy(obj[k]);
+    out[k] = sortedCopy(obj[k], compact);
   }
   return out;
 }
@@ -93,13 +115,34 @@ export interface KeyParts {
   input: unknown;
 }
 
-/** sha256 (hex) of the canonical JSON of { kind, solverVersion, input }. */
+/**
+ * sha256 (hex) of the canonical JSON of { kind, solverVersion, input }, long numeric arrays
+ * written as the digest of their bytes (see compactNumbers).
+ */
 export function requestHash(parts: KeyParts): string {
-  const canonical = canonicalJson({ kind: parts.kind, solverVersion: parts.solverVersion, input: parts.input });
-  return createHash('sha256').update(canonical).digest('hex');
+  const text = canonical({ kind: parts.kind, solverVersion: parts.solverVersion, input: parts.input }, true);
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** The store key of one answer; the kind up front keeps families apart when scanning a store. */
 export function cacheKey(kind: string, hash: string): string {
   return `${kind}:${hash}`;
+}
+
+/**
+ * An allocate request's hash in two steps, so that a Pareto sweep hashes its snapshot once: the
+ * digest of the instance without its objective weights, then that digest with weights and options.
+ */
+export function snapshotDigest(solverVersion: string, instance: { weights: unknown }): string {
+  const { weights: _weights, ...snapshot } = instance;
+  return requestHash({ kind: 'allocate', solverVersion, input: snapshot });
+}
+
+export function allocateHash(digest: string, weights: unknown, options: unknown): string {
+  return createHash('sha256').update(digest).update('\0').update(canonicalJson({ weights, options })).digest('hex');
+}
+
+/** The hash of a normalised allocate input (instance + options). */
+export function allocateRequestHash(solverVersion: string, input: { instance: { weights: unknown }; options: unknown }): string {
+  return allocateHash(snapshotDigest(solverVersion, input.instance), input.instance.weights, input.options);
 }

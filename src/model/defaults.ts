@@ -21,11 +21,13 @@ export const DEFAULTS = {
 /** Largest time limit a caller may ask for: solves hold a worker thread. */
 export const MAX_TIME_LIMIT_MS = 60_000;
 
+const GAIN_AT_1_KM = 10 ** (-128.1 / 10);
+
 /** Path loss of SPEC §1.1: PL(dB) = 128.1 + 37.6·log10(d km); gain = 10^(−PL/10). */
 export function gainFromDistanceM(distanceM: number): number {
   const km = Math.max(distanceM, 1) / 1000; // 1 m floor: the model is not meant for the near field
-  const pathLossDb = 128.1 + 37.6 * Math.log10(km);
-  return 10 ** (-pathLossDb / 10);
+  // 10^(−(128.1 + 37.6·log10 km)/10), as one power: it runs once per (device, server) pair.
+  return GAIN_AT_1_KM * km ** -3.76;
 }
 
 export function dbmPerHzToWPerHz(dbm: number): number {

@@ -2,6 +2,7 @@
 // cross-field rules a JSON schema cannot express. Throws InputError naming the field.
 
 import { DEFAULTS, MAX_TIME_LIMIT_MS, dbmPerHzToWPerHz, gainFromDistanceM } from './defaults.js';
+import { minTimeLimitMs } from './time-floor.js';
 import type { AllocateRequest, DeviceSpec, ModelSpec, ServerSpec } from './request.js';
 import type { Device, Instance, PreviousState, Server, SolveOptions, TrainingMode } from './types.js';
 import { layerTrainingFlops, activationBytesPerLayer } from './cost.js';
@@ -146,12 +147,16 @@ function normalizeDevice(
     }
   } else {
     check(d.position !== undefined, path, 'needs channelGains or position');
-    const pos = d.position;
-    serverSpecs.forEach((s, m) => {
-      check(s.position !== undefined, `servers[${m}].position`, `required because ${path} gives a position instead of channelGains`);
-      const dist = Math.hypot(finite(pos.xM, `${path}.position.xM`) - s.position.xM, finite(pos.yM, `${path}.position.yM`) - s.position.yM);
-      gains[m] = gainFromDistanceM(dist);
-    });
+    const xM = finite(d.position.xM, `${path}.position.xM`);
+    const yM = finite(d.position.yM, `${path}.position.yM`);
+    // One gain per (device, server) pair: up to millions, so no strings or closures per pair.
+    for (let m = 0; m < serverSpecs.length; m++) {
+      const at = serverSpecs[m].position;
+      if (at === undefined) check(false, `servers[${m}].position`, `required because ${path} gives a position instead of channelGains`);
+      const dx = xM - at.xM;
+      const dy = yM - at.yM;
+      gains[m] = gainFromDistanceM(Math.sqrt(dx * dx + dy * dy));
+    }
   }
   check(gains.some((g) => g > 0), `${path}.channelGains`, 'at least one server must have a positive gain');
 
@@ -275,6 +280,14 @@ export function normalize(req: AllocateRequest): { instance: Instance; options: 
   uniqueIds(req.devices, 'devices');
   uniqueIds(req.servers, 'servers');
   const model = normalizeModel(req.model);
+  // Before the per-device work: a limit that cannot be kept at this size is refused at once.
+  const timeLimitMs = integerIn(req.options?.timeLimitMs ?? DEFAULTS.timeLimitMs, 1, MAX_TIME_LIMIT_MS, 'options.timeLimitMs');
+  const floorMs = minTimeLimitMs({ devices: req.devices.length, servers: req.servers.length, layers: model.layers });
+  check(
+    timeLimitMs >= floorMs,
+    'options.timeLimitMs',
+    `must be at least ${floorMs} ms for ${req.devices.length} devices × ${req.servers.length} servers × ${model.layers} layers (docs/time-limits.md)`,
+  );
   const serverIndex = new Map(req.servers.map((s, m) => [s.id, m]));
   const servers = req.servers.map(normalizeServer);
   const devices = req.devices.map((d, i) => normalizeDevice(d, i, model, req.servers, serverIndex));
@@ -300,7 +313,7 @@ export function normalize(req: AllocateRequest): { instance: Instance; options: 
   const previous = normalizePrevious(req, devices, serverIndex);
   if (previous) instance.previous = previous;
   const options: SolveOptions = {
-    timeLimitMs: integerIn(o.timeLimitMs ?? DEFAULTS.timeLimitMs, 1, MAX_TIME_LIMIT_MS, 'options.timeLimitMs'),
+    timeLimitMs,
     baselines: o.baselines ?? DEFAULTS.baselines,
     algorithm: o.algorithm ?? DEFAULTS.algorithm,
     seed: integerIn(o.seed ?? DEFAULTS.seed, 0, 2 ** 31 - 1, 'options.seed'),

@@ -8,6 +8,7 @@ import {
 } from '../schemas/allocate.js';
 import { errorResponses } from '../schemas/errors.js';
 import { reportSolve } from '../http/solve-report.js';
+import { arrivedAt } from '../http/arrival.js';
 import type { SolveService } from '../services/types.js';
 
 export interface AllocateRoutesOptions {
@@ -35,7 +36,7 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const out = await service.allocate(request.body);
+      const out = await service.allocate(request.body, { receivedAt: arrivedAt(request) });
       reportSolve(request, { kind: 'allocate', ...out });
       const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
       // An instance that cannot be satisfied is the caller's problem, but a well-formed one: 422.

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSchema } from '../schemas/blocks.js';
 import { errorResponses } from '../schemas/errors.js';
 import { reportSolve } from '../http/solve-report.js';
+import { arrivedAt } from '../http/arrival.js';
 import type { SolveService } from '../services/types.js';
 
 export interface BlocksRoutesOptions {
@@ -32,7 +33,7 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const out = await service.allocateBlocks(request.body);
+      const out = await service.allocateBlocks(request.body, { receivedAt: arrivedAt(request) });
       reportSolve(request, { kind: 'blocks', ...out });
       const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
       // No assignment fits the memory caps: a well-formed request the instance cannot satisfy.

@@ -2,6 +2,7 @@
 // fanning out one solve per weight vector, the cache, the pool and the front live behind SolveService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../schemas/errors.js';
+import { arrivedAt } from '../http/arrival.js';
 import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSchema } from '../schemas/pareto.js';
 import { reportSolve } from '../http/solve-report.js';
 import type { SolveService } from '../services/types.js';
@@ -34,7 +35,7 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const result = await service.allocatePareto(request.body);
+      const result = await service.allocatePareto(request.body, { receivedAt: arrivedAt(request) });
       result.points.forEach((p, point) => reportSolve(request, { kind: 'allocate', point, result: p, cache: p.cache, requestHash: p.requestHash }));
       // Feasibility does not depend on the weights: when no point is feasible, the instance is not (422).
       if (result.points.length > 0 && result.points.every((p) => p.status === 'INFEASIBLE')) {

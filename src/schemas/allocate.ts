@@ -7,7 +7,7 @@ import type { AllocateResult } from '../model/types.js';
 import type { CacheOutcome } from '../services/types.js';
 import { DelayBreakdownSchema, EnergyBreakdownSchema, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
-const MAX_DEVICES = 5000;
+const MAX_DEVICES = 10_000;
 const MAX_SERVERS = 500;
 
 const Id = (what: string) => Type.String({ minLength: 1, maxLength: 128, description: `${what} identifier, unique in the request` });
@@ -117,7 +117,15 @@ export const ObjectiveSpecSchema = Type.Object(
 
 export const OptionsSpecSchema = Type.Object(
   {
-    timeLimitMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: 'time limit, milliseconds, counted from the arrival of the request; default 2000' })),
+    timeLimitMs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 60_000,
+        description:
+          'time limit, milliseconds, counted from the arrival of the request (for /allocate/pareto, of the whole sweep); default 2000. ' +
+          'At least a floor that grows with devices × servers, devices × layers and devices (400 below it; docs/time-limits.md)',
+      }),
+    ),
     baselines: Type.Optional(Type.Boolean({ description: 'also evaluate the baselines; default true' })),
     algorithm: Type.Optional(Type.Enum(['auto', 'paper'], { description: "solver: 'auto' (optimum) or 'paper' (publication's method); default auto" })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'seed for randomised parts; default 1' })),

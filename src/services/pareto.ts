@@ -88,24 +88,34 @@ function toPoint(weights: Weights, solved: Solved<AllocateResult>, includeAlloca
   };
 }
 
+/** What a Pareto request sweeps: its weight vectors, and whether points carry their allocations. */
+export interface ParetoSweep {
+  weights: Weights[];
+  includeAllocations: boolean;
+}
+
+/** The weight vectors of a Pareto request, checked (InputError → 400). */
+export function paretoSweep(body: ParetoRequest): ParetoSweep {
+  if ((body.objective as { weights?: unknown } | undefined)?.weights !== undefined) {
+    throw new InputError('objective.weights', 'not allowed here: the weights come from pareto');
+  }
+  return { weights: paretoWeights(body.pareto), includeAllocations: body.pareto.includeAllocations !== false };
+}
+
 /**
- * Solves every point through `allocate` at once: the pool runs as many in parallel as it has
+ * Solves every point through `solvePoint` at once: the pool runs as many in parallel as it has
  * threads and queues the rest; identical points share one flight. Fails fast with the first
  * error (InputError, OverloadedError); points already accepted finish in the background and are
  * cached, so a retry after a 503 is cheaper.
  */
 export async function solvePareto(
-  allocate: (body: AllocateRequest) => Promise<Solved<AllocateResult>>,
-  body: ParetoRequest,
+  sweep: ParetoSweep,
+  solvePoint: (weights: Weights, index: number) => Promise<Solved<AllocateResult>>,
 ): Promise<ParetoResult> {
   const t0 = performance.now();
-  if ((body.objective as { weights?: unknown } | undefined)?.weights !== undefined) {
-    throw new InputError('objective.weights', 'not allowed here: the weights come from pareto');
-  }
-  const vectors = paretoWeights(body.pareto);
-  const solved = await Promise.all(vectors.map((w) => allocate(pointRequest(body, w))));
-  const includeAllocations = body.pareto.includeAllocations !== false;
-  const points = solved.map((s, i) => toPoint(vectors[i], s, includeAllocations));
+  const vectors = sweep.weights;
+  const solved = await Promise.all(vectors.map((w, i) => solvePoint(w, i)));
+  const points = solved.map((s, i) => toPoint(vectors[i], s, sweep.includeAllocations));
   const dominated = dominatedFlags(points.map((p) => p.totals));
   const front = points.flatMap((p, i) => (p.totals !== undefined && !dominated[i] ? [i] : []));
   return {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { AppConfig } from '../config.js';
 import type { Cache, LockProvider } from '../cache/cache.js';
-import { cacheKey, requestHash } from '../cache/key.js';
+import { allocateHash, allocateRequestHash, cacheKey, requestHash, snapshotDigest } from '../cache/key.js';
 import { MemoryCache } from '../cache/memory-cache.js';
 import { RedisCache, type CacheLogger } from '../cache/redis-cache.js';
 import { SingleFlight, computeOnceAcrossPeers } from '../cache/single-flight.js';
@@ -13,14 +13,18 @@ import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import { BLOCKS_SOLVER_VERSION } from '../blocks/version.js';
 import type { AllocateRequest } from '../model/request.js';
-import { normalize } from '../model/normalize.js';
+import { InputError, normalize } from '../model/normalize.js';
+import { minTimeLimitMs } from '../model/time-floor.js';
+import { DEFAULTS } from '../model/defaults.js';
 import type { AllocateResult } from '../model/types.js';
 import { createSolverPool, type SolverPool } from '../pool/solver-pool.js';
 import { SOLVER_VERSION } from '../solver/version.js';
 import type { SolveTask } from '../worker/solve-worker.js';
-import { solvePareto } from './pareto.js';
 import { firstNonFinite } from './finite.js';
-import { NonFiniteResultError, OverloadedError, type ParetoRequest, type ParetoResult, type Readiness, type SolveObserver, type SolveService, type Solved } from './types.js';
+import { packInstance } from '../worker/transfer.js';
+import { paretoSweep, pointRequest, solvePareto } from './pareto.js';
+import { answerReserveMs } from '../worker/time-budget.js';
+import { NonFiniteResultError, OverloadedError, type CallTiming, type ParetoRequest, type ParetoResult, type Readiness, type SolveObserver, type SolveService, type Solved } from './types.js';
 
 export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries'>;
 
@@ -65,6 +69,9 @@ const BLOCKS: ProblemKindSpec<BlocksResult> = {
   cacheable: (result) => result.limit !== 'TIME' && result.status !== 'ERROR',
   outcome: (result) => ({ status: result.status, limit: result.limit, gap: result.gap }),
 };
+
+/** Least time a Pareto point costs whatever its size: a round trip through the pool and the cache. */
+const PARETO_POINT_MIN_MS = 5;
 
 /** Slack beyond a solve's own time limit for queueing, thread hand-off and the cache write. */
 const HOLD_MARGIN_MS = 5000;
@@ -112,9 +119,8 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     }
   }
 
-  /** The path every problem kind shares once its input is normalised. */
-  async function solve<R>(spec: ProblemKindSpec<R>, task: SolveTask, timeLimitMs: number): Promise<Solved<R>> {
-    const hash = requestHash({ kind: spec.kind, solverVersion: spec.solverVersion, input: task.input });
+  /** The path every problem kind shares once its input is normalised and hashed. */
+  async function solve<R>(spec: ProblemKindSpec<R>, task: SolveTask, timeLimitMs: number, hash: string): Promise<Solved<R>> {
     const key = cacheKey(spec.kind, hash);
 
     const hit = await cached<R>(key);
@@ -153,38 +159,77 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     return { fingerprint, hit: hit === null ? null : { result: hit, cache: 'hit', requestHash: hash! } };
   }
 
-  async function allocate(body: AllocateRequest): Promise<Solved<AllocateResult>> {
-    const receivedAt = Date.now(); // the time limit counts from here (see remainingLimitMs)
+  async function allocate(body: AllocateRequest, { receivedAt = Date.now() }: CallTiming = {}): Promise<Solved<AllocateResult>> {
+    // The time limit counts from receivedAt (see remainingLimitMs).
     const { fingerprint, hit } = await remembered<AllocateResult>('allocate', body);
     if (hit) {
       observer?.cache('allocate', 'hit');
       return hit;
     }
     const input = normalize(body); // InputError propagates: a 400, before any cache or pool work
-    const out = await solve(ALLOCATE, { kind: 'allocate', input, receivedAt }, input.options.timeLimitMs);
+    const task: SolveTask = { kind: 'allocate', input: { packed: packInstance(input.instance), options: input.options }, receivedAt };
+    const out = await solve(ALLOCATE, task, input.options.timeLimitMs, allocateRequestHash(SOLVER_VERSION, input));
     knownBodies.set(fingerprint, out.requestHash);
     observer?.cache('allocate', out.cache);
     return out;
   }
 
+  /**
+   * The sweep's time limit is for the whole request: the snapshot is normalised, hashed and packed
+   * once, and the points, which run `threads` at a time, share what is left of the limit in equal
+   * slots, each point's deadline the end of its slot (a point that starts late gets less).
+   */
+  async function allocatePareto(body: ParetoRequest, { receivedAt = Date.now() }: CallTiming = {}): Promise<ParetoResult> {
+    const sweep = paretoSweep(body); // InputError → 400
+    const P = sweep.weights.length;
+    const threads = Math.max(1, pool.stats().threads);
+    const rounds = Math.ceil(P / threads);
+    // Every point needs an allocate floor of its own (its first plan; the threads share the
+    // machine's cores with everything else, so no credit is taken for running in parallel), and
+    // the sweep one more for what it does once (normalising and hashing the snapshot, the answer).
+    // Checked before normalising: refusing must not cost what it refuses.
+    const limitMs = body.options?.timeLimitMs ?? DEFAULTS.timeLimitMs;
+    const size = { devices: body.devices?.length ?? 0, servers: body.servers?.length ?? 0, layers: body.model?.layers ?? 0 };
+    const floorMs = (P + 1) * Math.max(PARETO_POINT_MIN_MS, minTimeLimitMs(size));
+    if (limitMs < floorMs) {
+      throw new InputError('options.timeLimitMs', `must be at least ${floorMs} ms for ${P} points at this size (docs/time-limits.md)`);
+    }
+    const base = normalize(pointRequest(body, sweep.weights[0]));
+    const digest = snapshotDigest(SOLVER_VERSION, base.instance);
+    const packed = packInstance(base.instance);
+    const reserveMs = answerReserveMs(P * base.instance.devices.length);
+    // A point is keyed like POST /allocate with the sweep's limit (so they share cache entries) but
+    // must answer by the end of its slot; an answer cut short there is marked limit TIME and, like
+    // every time-limited answer, not cached.
+    const options = base.options;
+    const startAt = Date.now();
+    const slotMs = Math.max(0, receivedAt + base.options.timeLimitMs - reserveMs - startAt) / rounds;
+    return solvePareto(sweep, (weights, i) => {
+      const deadlineAt = Math.floor(startAt + slotMs * (Math.floor(i / threads) + 1));
+      const task: SolveTask = { kind: 'allocate', input: { packed: { ...packed, instance: { ...packed.instance, weights } }, options }, receivedAt, deadlineAt };
+      return solve(ALLOCATE, task, options.timeLimitMs, allocateHash(digest, weights, options)).then((out) => {
+        observer?.cache('allocate', out.cache);
+        return out;
+      });
+    });
+  }
+
   return {
     allocate,
 
-    async allocatePareto(body: ParetoRequest): Promise<ParetoResult> {
-      // Each point is an ordinary allocate(): its own cache entry (shared with POST /allocate for
-      // the same weights), single flight and pool slot, so the points solve in parallel.
-      return solvePareto(allocate, body);
-    },
+    // Each point is an ordinary allocate solve: its own cache entry (shared with POST /allocate for
+    // the same weights and limit), single flight and pool slot, so the points solve in parallel.
+    allocatePareto,
 
-    async allocateBlocks(body: BlocksRequest): Promise<Solved<BlocksResult>> {
-      const receivedAt = Date.now();
+    async allocateBlocks(body: BlocksRequest, { receivedAt = Date.now() }: CallTiming = {}): Promise<Solved<BlocksResult>> {
       const { fingerprint, hit } = await remembered<BlocksResult>('blocks', body);
       if (hit) {
         observer?.cache('blocks', 'hit');
         return hit;
       }
       const input = normalizeBlocksRequest(body); // InputError → 400, before any cache or pool work
-      const out = await solve(BLOCKS, { kind: 'blocks', input, receivedAt }, input.options.timeLimitMs);
+      const hash = requestHash({ kind: 'blocks', solverVersion: BLOCKS_SOLVER_VERSION, input });
+      const out = await solve(BLOCKS, { kind: 'blocks', input, receivedAt }, input.options.timeLimitMs, hash);
       knownBodies.set(fingerprint, out.requestHash);
       observer?.cache('blocks', out.cache);
       return out;

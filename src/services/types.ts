@@ -86,16 +86,21 @@ export interface SolveObserver {
   joined(kind: string): void;
 }
 
+/** How a call is timed: its time limit counts from `receivedAt` (epoch ms; default: the call). */
+export interface CallTiming {
+  receivedAt?: number;
+}
+
 export interface SolveService {
   /** Throws InputError (→ 400) or OverloadedError (→ 503); infeasibility is a result status. */
-  allocate(body: AllocateRequest): Promise<Solved<AllocateResult>>;
+  allocate(body: AllocateRequest, timing?: CallTiming): Promise<Solved<AllocateResult>>;
   /** Cooperative block allocation (SPEC §2); same errors and caching as allocate. */
-  allocateBlocks(body: BlocksRequest): Promise<Solved<BlocksResult>>;
+  allocateBlocks(body: BlocksRequest, timing?: CallTiming): Promise<Solved<BlocksResult>>;
   /**
    * One allocate() per weight vector, run concurrently (cache, single flight, worker pool), and the
    * Pareto front of their totals. Throws InputError (→ 400) or the first OverloadedError (→ 503).
    */
-  allocatePareto(body: ParetoRequest): Promise<ParetoResult>;
+  allocatePareto(body: ParetoRequest, timing?: CallTiming): Promise<ParetoResult>;
   readiness(): Promise<Readiness>;
   /** Capacity for the metrics gauges; optional so test doubles need not provide it. */
   workload?(): Workload;

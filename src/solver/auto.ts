@@ -12,6 +12,7 @@ import {
   greedyAssociation,
   improveAssociation,
   planAll,
+  planAllBefore,
   type Solution,
 } from './association/association.js';
 import { balanceAssociation } from './association/balance.js';
@@ -22,9 +23,15 @@ import { buildDeviceModels } from './pricing/device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.js';
 import { allocationsOf, scored } from './result.js';
 import { createPlanContext, type PlanContext } from './pricing/member.js';
+import { expired, now, remainingMs, SolveClock } from './clock.js';
 
 /** Per-server (mode, split) combinations enumerated exhaustively. */
 const EXACT_LIMIT = 5000;
+/**
+ * How far past the limit planning the fallback (the greedy association) may run before the solve
+ * gives up on it: the contract leaves 10% + 50 ms beyond the limit for the whole answer.
+ */
+const FALLBACK_GRACE_MS = 25;
 /** Associations enumerated exhaustively (each over memoised server plans). */
 const ASSOCIATION_LIMIT = 256;
 /** Share of the time limit the search may use; the rest is for the bound and the answer. */
@@ -103,6 +110,8 @@ function better(a: Candidate | null, b: Candidate): Candidate {
 }
 
 function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: number): { sol: Solution; enumerated: boolean } | null {
+  // Out of time with a plan at hand: that plan is the answer (every step below starts with a full pass).
+  if (warm !== null && !Array.isArray(warm) && expired(deadlineAt)) return { sol: warm, enumerated: false };
   if (associationCount(ctx) <= ASSOCIATION_LIMIT) {
     const sol = enumerateAssociations(ctx, deadlineAt);
     return sol ? { sol, enumerated: true } : null;
@@ -111,7 +120,7 @@ function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: 
   const start = Array.isArray(warm) || warm === null ? (startAssignment ? planAll(ctx, startAssignment, deadlineAt) : null) : warm;
   if (!start) return null;
   // No time left (large instances at short limits): the start is the answer, not a late one.
-  if (Date.now() >= deadlineAt) return { sol: start, enumerated: false };
+  if (expired(deadlineAt)) return { sol: start, enumerated: false };
   // Estimated single moves first (cheap, converge fast), then priced reassignment and exact
   // move/swap search (which also handles full servers) for the time that is left.
   const balanced = balanceAssociation(ctx, start, deadlineAt);
@@ -119,13 +128,26 @@ function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: 
 }
 
 export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions): AllocateResult {
-  const t0 = Date.now();
-  const searchDeadline = t0 + options.timeLimitMs * (options.timeLimitMs < SHORT_LIMIT_MS ? SHORT_SEARCH_SHARE : SEARCH_SHARE);
-  const hardDeadline = t0 + options.timeLimitMs * 0.9;
+  const clock = new SolveClock(options.timeLimitMs);
+  const t0 = clock.startedAt;
+  const searchDeadline = clock.at(options.timeLimitMs < SHORT_LIMIT_MS ? SHORT_SEARCH_SHARE : SEARCH_SHARE);
+  const hardDeadline = clock.at(0.9);
   const reference = referenceTotals(instance);
+  const solver = () => ({ ...versions, solveTimeMs: clock.elapsedMs() });
+  const giveUpAt = clock.endAt + FALLBACK_GRACE_MS;
+  const outOfTime = (): AllocateResult => ({
+    status: 'NO_SOLUTION_FOUND',
+    limit: 'TIME',
+    allocations: [],
+    reference,
+    baselines: [],
+    infeasibilities: [{ constraint: 'timeLimitMs', deviceIds: [], detail: 'no allocation was complete within the time limit' }],
+    solver: solver(),
+  });
+  // Arrived with nothing left of the limit (a long queue, a loaded machine): say so at once.
+  if (expired(giveUpAt)) return outOfTime();
   const scales = objectiveScales(instance, reference);
   const models = buildDeviceModels(instance);
-  const solver = () => ({ ...versions, solveTimeMs: Date.now() - t0 });
 
   const infeasibilities = provenInfeasibilities(instance, models);
   if (infeasibilities.length > 0) {
@@ -133,17 +155,23 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   }
   const ctx = createPlanContext(instance, effectiveWeights(instance, scales), models, EXACT_LIMIT);
 
-  // The search starts from the previous association when there is one (warm), else greedily.
+  // The search starts from the previous association when there is one (warm), else greedily. That
+  // start, planned, is the fallback answer, ready before anything else runs: every later phase only
+  // improves on it and stops at its own deadline. If even this cannot be done within the limit, the
+  // answer says so now rather than late.
+  const planStart = now();
   const warm = warmAssociation(ctx);
   const warmPlan = warm ? warmPlans(ctx, warm, searchDeadline) : null;
   const greedy = warmPlan && !options.baselines ? null : greedyAssociation(ctx);
-  const greedyPlan = greedy ? planAll(ctx, greedy, searchDeadline) : null;
+  const greedyPlan = greedy ? planAllBefore(ctx, greedy, searchDeadline, giveUpAt) : null;
+  const planMs = now() - planStart;
   const startPlan = warmPlan ?? greedyPlan;
+  if (greedy && !startPlan) return outOfTime();
   // Baselines plan within a quarter of the limit: past it, planning stops polishing (one
   // best-response round per server), which leaves the search its time on large instances.
   // Not asked for, they are not computed: the start plan joins the portfolio regardless.
   const baselineSolutions = options.baselines
-    ? computeBaselines(instance, ctx, scales, options.seed, t0 + options.timeLimitMs * 0.25, greedyPlan)
+    ? computeBaselines(instance, ctx, scales, options.seed, clock.at(0.25), greedyPlan, planMs)
     : startPlan
       ? [{ name: warmPlan ? 'previous-association' : 'greedy-association', decisions: decisionsOf(ctx, startPlan) }]
       : [];
@@ -154,13 +182,13 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   // The publication's method joins the baselines (and the portfolio) where it is affordable:
   // its association LPs grow with devices × servers.
   const pairs = models.reduce((s, dm) => s + dm.servers.length, 0);
-  if (options.baselines && pairs <= PAPER_BASELINE_PAIRS) {
-    const paper = runPaper(instance, options, Date.now() + options.timeLimitMs * PAPER_BASELINE_SHARE);
+  if (options.baselines && pairs <= PAPER_BASELINE_PAIRS && !clock.expired(0.25)) {
+    const paper = runPaper(instance, options, Math.min(now() + options.timeLimitMs * PAPER_BASELINE_SHARE, searchDeadline));
     if (paper) baselines.push({ name: 'paper', ...scored(instance, paper.decisions, scales) });
   }
   // With deadlines the multiplier rounds need time of their own.
   const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
-  const firstSearchDeadline = hasDeadlines ? t0 + options.timeLimitMs * 0.3 : searchDeadline;
+  const firstSearchDeadline = hasDeadlines ? clock.at(0.3) : searchDeadline;
   const found = search(ctx, startPlan, firstSearchDeadline);
   if (!found) {
     return {
@@ -191,7 +219,10 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   if (hasDeadlines) {
     let current = found.sol;
     let ev = searched.ev;
-    for (let round = 0; round < 60 && Date.now() < searchDeadline; round++) {
+    // A round re-plans every server: it starts only if one, as long as the last took, still fits.
+    let roundMs = planMs;
+    for (let round = 0; round < 60 && remainingMs(searchDeadline) > roundMs; round++) {
+      const roundStart = now();
       const late = instance.devices.map((d, n) => d.deadlineS !== null && ev.devices[n].physicalDelayS > d.deadlineS);
       if (!late.some(Boolean) && ctx.deadlineMultipliers.every((v) => v === 0)) break;
       const deviceCost = new Map<number, number>();
@@ -209,14 +240,15 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
       const cand = scored(instance, decisionsOf(ctx, current), scales);
       ev = cand.ev;
       best = better(best, cand);
+      roundMs = now() - roundStart;
     }
     exact = exact && ctx.deadlineMultipliers.every((v) => v === 0);
   }
 
-  const timedOut = Date.now() >= searchDeadline;
+  const timedOut = expired(searchDeadline);
   const baselineOut = baselinesOut(options, baselines);
   if (best!.ev.violations.length > 0) {
-    const certificate = deadlineCertificate(instance, models, t0 + options.timeLimitMs * 0.95);
+    const certificate = deadlineCertificate(instance, models, clock.at(0.95));
     if (certificate) {
       return { status: 'INFEASIBLE', allocations: [], reference, baselines: baselineOut, infeasibilities: [certificate], solver: solver() };
     }
@@ -235,8 +267,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const objective = best!.ev.objective;
   let bound: number;
   if (exact) bound = objective;
-  // Out of time already (large instances at short limits): no bound rather than a late answer.
-  else if (Date.now() >= hardDeadline) bound = NaN;
+  else if (expired(hardDeadline)) bound = -Infinity; // no time left for a certificate: no bound, no gap
   else {
     const boundCtx: PlanContext = { ...ctx, deadlineMultipliers: models.map(() => 0) };
     const prices = {

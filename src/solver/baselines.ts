@@ -8,6 +8,7 @@ import { greedyAssociation, planAll, randomAssociation, type Solution } from './
 import type { DeviceModel } from './pricing/device-model.js';
 import { mulberry32 } from '../model/random.js';
 import { choicesOf, newMemberCache, type PlanContext } from './pricing/member.js';
+import { expired, remainingMs } from './clock.js';
 
 export interface BaselineSolution {
   name: string;
@@ -37,21 +38,26 @@ function withSplits(ctx: PlanContext, pick: (splits: number[], dm: DeviceModel) 
   return { ...ctx, models, members: newMemberCache() };
 }
 
-function fixedSplitBaseline(ctx: PlanContext, name: string, pick: (splits: number[], dm: DeviceModel) => number, deadlineAt: number): BaselineSolution | null {
+function fixedSplitBaseline(ctx: PlanContext, name: string, pick: (splits: number[], dm: DeviceModel) => number, deadlineAt: number, planMs: number): BaselineSolution | null {
+  if (remainingMs(deadlineAt) < planMs) return null; // planning all servers would not fit
   const c = withSplits(ctx, pick);
   const assignment = greedyAssociation(c);
   return assignment ? { name, decisions: decisionsOf(c, planAll(c, assignment, deadlineAt)) } : null;
 }
 
 /** Equal shares, f = f^max, p = p^max (the reference resources); each device's split and mode optimised. */
-function splitOnly(instance: Instance, ctx: PlanContext, scales: Totals): BaselineSolution | null {
-  const assignment = greedyAssociation(ctx);
+function splitOnly(instance: Instance, ctx: PlanContext, scales: Totals, deadlineAt: number): BaselineSolution | null {
+  const assignment = expired(deadlineAt) ? null : greedyAssociation(ctx);
   if (!assignment) return null;
   const ref = referenceDecisions(instance);
   const count = new Array<number>(instance.servers.length).fill(0);
   assignment.forEach((m) => count[m]++);
   const w = effectiveWeights(instance, scales);
-  const decisions = ctx.models.map((dm, n) => {
+  const decisions: DeviceDecision[] = [];
+  for (let n = 0; n < ctx.models.length; n++) {
+    // Every candidate of every device is evaluated: with many layers that is long, so it is timed.
+    if ((n & 63) === 63 && expired(deadlineAt)) return null;
+    const dm = ctx.models[n];
     const m = assignment[n];
     let best: DeviceDecision | null = null;
     let bestCost = Infinity;
@@ -72,12 +78,16 @@ function splitOnly(instance: Instance, ctx: PlanContext, scales: Totals): Baseli
         best = dec;
       }
     }
-    return best!;
-  });
+    decisions.push(best!);
+  }
   return { name: 'split-only', decisions };
 }
 
-/** `greedyPlan`: the greedy association already planned (the search starts from it too). */
+/**
+ * `greedyPlan`: the greedy association already planned (the search starts from it too).
+ * `planMs`: what planning every server took for it, the estimate of what each baseline's planning
+ * takes; a baseline that would not finish by `deadlineAt` is left out.
+ */
 export function computeBaselines(
   instance: Instance,
   ctx: PlanContext,
@@ -85,17 +95,18 @@ export function computeBaselines(
   seed: number,
   deadlineAt: number,
   greedyPlan: Solution | null,
+  planMs = 0,
 ): BaselineSolution[] {
   const half = Math.ceil(instance.layers / 2);
   const nearest = (splits: number[]) => splits.reduce((b, s) => (Math.abs(s - half) < Math.abs(b - half) ? s : b), splits[0]);
   const out: (BaselineSolution | null)[] = [
-    fixedSplitBaseline(ctx, 'edge-heavy', (s) => s[0], deadlineAt),
-    fixedSplitBaseline(ctx, 'local-heavy', (s) => s[s.length - 1], deadlineAt),
-    splitOnly(instance, ctx, scales),
-    fixedSplitBaseline(ctx, 'resources-only', nearest, deadlineAt),
+    fixedSplitBaseline(ctx, 'edge-heavy', (s) => s[0], deadlineAt, planMs),
+    fixedSplitBaseline(ctx, 'local-heavy', (s) => s[s.length - 1], deadlineAt, planMs),
+    splitOnly(instance, ctx, scales, deadlineAt),
+    fixedSplitBaseline(ctx, 'resources-only', nearest, deadlineAt, planMs),
   ];
   if (greedyPlan) out.push({ name: 'greedy-association', decisions: decisionsOf(ctx, greedyPlan) });
-  const random = randomAssociation(ctx, mulberry32(seed));
+  const random = remainingMs(deadlineAt) < planMs ? null : randomAssociation(ctx, mulberry32(seed));
   if (random) out.push({ name: 'random-association', decisions: decisionsOf(ctx, planAll(ctx, random, deadlineAt)) });
   return out.filter((b): b is BaselineSolution => b !== null);
 }

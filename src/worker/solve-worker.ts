@@ -3,29 +3,37 @@
 import { threadId } from 'node:worker_threads';
 import { solveBlocks } from '../blocks/index.js';
 import type { BlocksInput } from '../blocks/types.js';
-import type { Instance, SolveOptions } from '../model/types.js';
+import type { SolveOptions } from '../model/types.js';
 import { initGlpk, isGlpkReady } from '../solver/math/glpk.js';
 import { solveAllocate } from '../solver/index.js';
-import { remainingLimitMs } from './time-budget.js';
+import { answerReserveMs, remainingLimitMs } from './time-budget.js';
+import { unpackInstance, type PackedInstance } from './transfer.js';
 
 // One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
 // request does not pay for it; tasks wait for this module (and so for GLPK) to finish loading.
 await initGlpk();
 
+/** The instance crosses packed (see transfer.ts); the service hashes it unpacked. */
 export interface AllocateInput {
-  instance: Instance;
+  packed: PackedInstance;
   options: SolveOptions;
 }
 
 // One entry per problem kind; a new kind is one line here plus its service method.
 const solvers = {
-  allocate: (input: AllocateInput, receivedAt?: number) =>
-    solveAllocate(input.instance, { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt) }),
+  allocate: (input: AllocateInput, receivedAt?: number, deadlineAt?: number) =>
+    solveAllocate(unpackInstance(input.packed), {
+      ...input.options,
+      timeLimitMs:
+        deadlineAt === undefined
+          ? remainingLimitMs(input.options.timeLimitMs, receivedAt, Date.now(), answerReserveMs(input.packed.instance.devices.length))
+          : Math.max(0, Math.floor(deadlineAt - Date.now())),
+    }),
   // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
   // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
   blocks: async (input: BlocksInput, receivedAt?: number) => {
     await initGlpk();
-    return solveBlocks({ ...input, options: { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt) } });
+    return solveBlocks({ ...input, options: { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt, Date.now(), answerReserveMs(input.instance.devices.length)) } });
   },
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
   ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady() }),
@@ -36,12 +44,13 @@ export type SolverInput<K extends ProblemKind> = Parameters<(typeof solvers)[K]>
 
 /**
  * What crosses the thread boundary: a discriminated union over the kinds above. `receivedAt`
- * (epoch ms) is when the service received the request; it is not part of the problem (not hashed).
+ * (epoch ms) is when the service received the request; `deadlineAt` (epoch ms), when given, is
+ * when this task's answer is due (a Pareto point's slot). Neither is part of the problem (not hashed).
  */
-export type SolveTask = { [K in ProblemKind]: { kind: K; input: SolverInput<K>; receivedAt?: number } }[ProblemKind];
+export type SolveTask = { [K in ProblemKind]: { kind: K; input: SolverInput<K>; receivedAt?: number; deadlineAt?: number } }[ProblemKind];
 
 export default function solve(task: SolveTask): unknown {
   if (!Object.hasOwn(solvers, task.kind)) throw new Error(`unknown problem kind "${String(task.kind)}"`);
-  const solver = solvers[task.kind] as (input: unknown, receivedAt?: number) => unknown;
-  return solver(task.input, task.receivedAt);
+  const solver = solvers[task.kind] as (input: unknown, receivedAt?: number, deadlineAt?: number) => unknown;
+  return solver(task.input, task.receivedAt, task.deadlineAt);
 }

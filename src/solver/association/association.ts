@@ -6,6 +6,7 @@
 import type { PlanContext, ServerPlan } from '../resources/server-plan.js';
 import { planServer, pricedDeviceCost, pricedRow } from '../resources/server-plan.js';
 import { solveTransportation } from './transportation.js';
+import { expired, now } from '../clock.js';
 
 export interface Solution {
   assignment: number[];
@@ -25,6 +26,24 @@ export function planAll(ctx: PlanContext, assignment: number[], deadlineAt = Inf
   const members: number[][] = ctx.instance.servers.map(() => []);
   assignment.forEach((m, n) => members[m].push(n));
   const plans = members.map((devs, m) => planServer(ctx, m, devs, deadlineAt));
+  return { assignment, plans, cost: plans.reduce((s, p) => s + p.cost, 0), exact: plans.every((p) => p.exact) };
+}
+
+/**
+ * planAll with the time shared fairly: each server may polish its plan for an equal part of what
+ * is left (the first would otherwise take it all), and the whole is given up (null) when
+ * `abortAt` passes between two servers: the caller then says so rather than answer late.
+ */
+export function planAllBefore(ctx: PlanContext, assignment: number[], deadlineAt: number, abortAt: number): Solution | null {
+  const members: number[][] = ctx.instance.servers.map(() => []);
+  assignment.forEach((m, n) => members[m].push(n));
+  const plans: ServerPlan[] = [];
+  const M = members.length;
+  for (let m = 0; m < M; m++) {
+    if (expired(abortAt)) return null;
+    const share = Math.max(0, deadlineAt - now()) / (M - m);
+    plans.push(planServer(ctx, m, members[m], Math.min(deadlineAt, now() + share)));
+  }
   return { assignment, plans, cost: plans.reduce((s, p) => s + p.cost, 0), exact: plans.every((p) => p.exact) };
 }
 
@@ -85,7 +104,7 @@ export function enumerateAssociations(ctx: PlanContext, deadlineAt = Infinity): 
   let best: Solution | null = null;
   let complete = true;
   for (const assignment of allAssociations(ctx)) {
-    if (best !== null && Date.now() >= deadlineAt) {
+    if (best !== null && expired(deadlineAt)) {
       complete = false;
       break;
     }
@@ -116,7 +135,7 @@ export function pricedCosts(ctx: PlanContext, plans: ServerPlan[], deadlineAt = 
   const frequency = plans.map((p) => p.frequencyPrice);
   const rows: number[][] = [];
   for (let n = 0; n < ctx.models.length; n++) {
-    if ((n & 31) === 31 && Date.now() >= deadlineAt) return null;
+    if ((n & 31) === 31 && expired(deadlineAt)) return null;
     rows.push(pricedRow(ctx, n, bandwidth, frequency));
   }
   return rows;
@@ -158,12 +177,12 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
   let pricingMs = 0;
   let replanMs = 0;
   const timed = <T>(f: () => T): [T, number] => {
-    const t = Date.now();
+    const t = now();
     const v = f();
-    return [v, Date.now() - t];
+    return [v, now() - t];
   };
   let batch = Infinity;
-  for (let round = 0; round < 16 && batch >= 1 && Date.now() + pricingMs + replanMs < deadlineAt; round++) {
+  for (let round = 0; round < 16 && batch >= 1 && now() + pricingMs + replanMs < deadlineAt; round++) {
     let pricedOrNull: number[][] | null;
     [pricedOrNull, pricingMs] = timed(() => pricedCosts(ctx, best.plans, deadlineAt));
     if (!pricedOrNull) return best;
@@ -193,14 +212,14 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
       batch *= 2;
     } else batch = Math.floor(batch / 2);
   }
-  if (Date.now() + pricingMs >= deadlineAt) return best;
+  if (now() + pricingMs >= deadlineAt) return best;
   // Local search: move a device to a server where its priced cost is lower, or swap. Prices
   // change only on the two servers a move touches, so only their columns are re-priced.
   const priced = best.priced ?? pricedCosts(ctx, best.plans, deadlineAt);
   if (!priced) return best;
   best = { ...best, priced };
   let improved = true;
-  while (improved && Date.now() < deadlineAt) {
+  while (improved && !expired(deadlineAt)) {
     improved = false;
     const load = new Array<number>(cap.length).fill(0);
     best.assignment.forEach((m) => load[m]++);
@@ -213,7 +232,7 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
     });
     moves.sort((a, b) => b.gain - a.gain);
     for (const mv of moves.slice(0, Math.max(20, ctx.models.length))) {
-      if (Date.now() >= deadlineAt) break;
+      if (expired(deadlineAt)) break;
       const assignment = best.assignment.slice();
       const from = assignment[mv.n];
       if (load[mv.m] < cap[mv.m]) {

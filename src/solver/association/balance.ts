@@ -20,6 +20,7 @@ import { memberOf, uplinkOf, type Choice, type PlanContext } from '../pricing/me
 import { newPairPrice, pricePair } from '../pricing/kernel.js';
 import { assembleServer, planServer, type ServerPlan } from '../resources/server-plan.js';
 import { uplinkSlope, type UplinkParams } from '../resources/uplink.js';
+import { expired } from '../clock.js';
 
 /** Servers quoted per device: its strongest-gain ones (plus its own). */
 const CANDIDATE_SERVERS = 12;
@@ -118,7 +119,12 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
     if (!list.includes(assignment[n])) list.push(assignment[n]);
     return list;
   });
-  const quotes: (Quote | null)[][] = candidates.map((list, n) => list.map((m) => quote(ctx, plans[m], n)));
+  const quotes: (Quote | null)[][] = [];
+  for (let n = 0; n < N; n++) {
+    // Quoting every device is a pass over N × CANDIDATE_SERVERS pairs: without time for it, no balancing.
+    if ((n & 63) === 0 && expired(deadlineAt)) return start;
+    quotes.push(candidates[n].map((m) => quote(ctx, plans[m], n)));
+  }
   /** the plan (prices) each server's quotes were made or moved to */
   const quotedAt = plans.slice();
   const dirty = new Set<number>();
@@ -190,7 +196,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
     swaps.sort((x, y) => y.gain - x.gain);
     const changedSet = new Set<number>();
     for (const sw of swaps) {
-      if (Date.now() >= deadlineAt) break;
+      if (expired(deadlineAt)) break;
       const a = assignment[sw.n];
       const b = assignment[sw.j];
       if (a === b || changedSet.has(a) || changedSet.has(b)) continue;
@@ -215,7 +221,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
     return true;
   };
 
-  for (let batch = 0; batch < 200 && Date.now() < deadlineAt; batch++) {
+  for (let batch = 0; batch < 200 && !expired(deadlineAt); batch++) {
     // Best estimated move of every device.
     const moves: { n: number; to: number; gain: number }[] = [];
     for (let n = 0; n < N; n++) {
@@ -307,7 +313,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
   }
   // Full re-plans (modes and splits free) of the servers whose members changed.
   for (const m of dirty) {
-    if (Date.now() >= deadlineAt) break;
+    if (expired(deadlineAt)) break;
     const full = planServer(ctx, m, plans[m].devices.map((d) => d.device), deadlineAt);
     if (full.cost < plans[m].cost) plans[m] = full;
   }

@@ -8,6 +8,7 @@ import { capacities } from '../association/association.js';
 import { ascendDual } from './dual.js';
 import { goldenSectionMin } from '../math/numeric.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from '../association/transportation.js';
+import { expired, now, remainingMs } from '../clock.js';
 
 export interface Prices {
   bandwidth: number[];
@@ -45,8 +46,11 @@ export function dualValue(ctx: PlanContext, prices: Prices, pricedAtPrices?: num
 function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], deadlineAt: number, closeEnough: () => boolean): void {
   const N = ctx.models.length;
   const M = ctx.instance.servers.length;
+  // A server's step costs a pass over every device's row: the next starts only if the last fits.
+  let stepMs = 0;
   for (let round = 0; round < 2 && !closeEnough(); round++) {
-    for (let m = 0; m < M && Date.now() < deadlineAt; m++) {
+    for (let m = 0; m < M && remainingMs(deadlineAt) > stepMs; m++) {
+      const stepStart = now();
       const s = ctx.instance.servers[m];
       const others = priced.map((row) => {
         let best = Infinity;
@@ -71,6 +75,7 @@ function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], dead
         if (-search.value > at(0)) prices[which][m] = p0 * Math.exp(search.x);
       }
       for (const n of movable) priced[n][m] = pricedDeviceCost(ctx, m, n, prices.bandwidth[m], prices.frequency[m], others[n]);
+      stepMs = now() - stepStart;
     }
   }
 }
@@ -82,7 +87,10 @@ function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], dead
  */
 export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: number, objective: number, pricedAtStart?: number[][]): number {
   const prices: Prices = { bandwidth: start.bandwidth.slice(), frequency: start.frequency.slice() };
+  const t0 = now();
   const priced = pricedAtStart?.map((row) => row.slice()) ?? pricedWithin(ctx, prices, deadlineAt);
+  if (!priced) return -Infinity; // no time for one full pricing pass: no bound
+  const passMs = pricedAtStart ? 0 : now() - t0;
   let best = dualValue(ctx, prices, priced);
   const N = ctx.models.length;
   const cap = capacities(ctx);
@@ -91,13 +99,15 @@ export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: num
   if (cap.every((c) => c >= N) && !closeEnough(best)) {
     // Multiplicative ascent first (it moves every price at once), then per-server coordinate
     // ascent from its best prices with whatever time is left.
-    const ascended = ascendDual(ctx, prices, cap, deadlineAt, objective, closeEnough);
+    const ascended = ascendDual(ctx, prices, cap, deadlineAt, objective, closeEnough, passMs);
     if (ascended.value > best) {
       best = ascended.value;
       prices.bandwidth = Array.from(ascended.prices.bandwidth);
       prices.frequency = Array.from(ascended.prices.frequency);
-      if (Date.now() >= deadlineAt || closeEnough(best)) return best;
-      priced.splice(0, priced.length, ...pricedWithin(ctx, prices, deadlineAt));
+      if (expired(deadlineAt) || closeEnough(best)) return best;
+      const repriced = pricedWithin(ctx, prices, deadlineAt);
+      if (!repriced) return best;
+      priced.splice(0, priced.length, ...repriced);
     }
     serverAscent(ctx, prices, priced, deadlineAt, () => closeEnough(dualValue(ctx, prices, priced)));
     best = Math.max(best, dualValue(ctx, prices, priced));
@@ -106,14 +116,15 @@ export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: num
 }
 
 /**
- * Every device's priced row, or, for the rows the deadline leaves no time for, the price-free
- * lower bound (whole bandwidth, no edge cost, no payments): weaker, still valid.
+ * Every device's priced row, or null when the deadline comes first: a bound needs every row,
+ * and the price-free fallback per row costs a power optimisation per pair, too much to finish
+ * late on large instances.
  */
-function pricedWithin(ctx: PlanContext, prices: Prices, deadlineAt: number): number[][] {
-  return ctx.models.map((dm, n) => {
-    if (Date.now() < deadlineAt) return pricedRow(ctx, n, prices.bandwidth, prices.frequency);
-    const row = new Array<number>(ctx.instance.servers.length).fill(Infinity);
-    for (const m of dm.servers) row[m] = pricedLowerBound(ctx, m, n);
-    return row;
-  });
+function pricedWithin(ctx: PlanContext, prices: Prices, deadlineAt: number): number[][] | null {
+  const rows: number[][] = [];
+  for (let n = 0; n < ctx.models.length; n++) {
+    if ((n & 15) === 0 && expired(deadlineAt)) return null;
+    rows.push(pricedRow(ctx, n, prices.bandwidth, prices.frequency));
+  }
+  return rows;
 }

@@ -11,6 +11,7 @@
 
 import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
 import type { PlanContext } from '../pricing/member.js';
+import { now } from '../clock.js';
 
 export interface DualPrices {
   bandwidth: Float64Array;
@@ -90,6 +91,8 @@ export function ascendDual(
   deadlineAt: number,
   target: number,
   closeEnough: (value: number) => boolean,
+  /** how long one pass over every pair took last time (ms): a pass starts only if it fits */
+  passMs = 0,
 ): { value: number; prices: DualPrices } {
   const M = ctx.instance.servers.length;
   const lift = (xs: number[]) => {
@@ -102,11 +105,11 @@ export function ascendDual(
   let hint: Int32Array | undefined;
   let lastProgress = 0;
   // An evaluation costs about as much as the last one: start another only if it fits.
-  let lastMs = 0;
-  for (let k = 0; k < 200 && Date.now() + lastMs < deadlineAt; k++) {
-    const t = Date.now();
+  let lastMs = passMs;
+  for (let k = 0; k < 200 && now() + lastMs < deadlineAt; k++) {
+    const t = now();
     const point = evaluateDual(ctx, prices, capacity, hint);
-    lastMs = Date.now() - t;
+    lastMs = now() - t;
     hint = point.choice;
     if (point.value > best.value) {
       // Progress counts when it closes a noticeable part of what is left to the primal.

@@ -6,6 +6,7 @@ import { modeWorkload } from '../../model/cost.js';
 import type { InfeasibilityOut, Instance } from '../../model/types.js';
 import type { DeviceModel } from '../pricing/device-model.js';
 import { goldenSectionMin } from '../math/numeric.js';
+import { expired } from '../clock.js';
 
 /** Fastest possible step of a device: max frequency and power, a whole server to itself. */
 export function minimumDelayS(instance: Instance, dm: DeviceModel): number {
@@ -84,7 +85,7 @@ export function deadlineCertificate(instance: Instance, models: DeviceModel[], d
   ]) {
     let need = 0;
     for (const dm of withDeadline) {
-      if (Date.now() >= deadlineAt) return null;
+      if (expired(deadlineAt)) return null;
       need += cheapestNeed(instance, dm, pb, pf);
       if (!Number.isFinite(need)) break;
     }

@@ -23,6 +23,7 @@ import { deviceTerms } from '../../model/evaluate.js';
 import type { DeviceDecision } from '../../model/types.js';
 import { stabilityCost } from '../pricing/device-model.js';
 import { rootIncreasingNewton } from '../math/numeric.js';
+import { expired } from '../clock.js';
 import {
   bandwidthSplits,
   edgePerLayer,
@@ -113,7 +114,7 @@ export function optimiseSplits(ctx: PaperContext, server: number[], start: numbe
   let cost = internalCost(ctx, server, alpha, res);
   let stoppedByTime = false;
   for (let outer = 0; outer < MAX_OUTER; outer++) {
-    if (Date.now() >= deadlineAt) {
+    if (expired(deadlineAt)) {
       stoppedByTime = true;
       break;
     }
@@ -159,7 +160,7 @@ export function optimiseSplits(ctx: PaperContext, server: number[], start: numbe
   for (let n = 0; n < alpha.length; n++) {
     const options = neighbours(ctx.devices[n].splits, alpha[n]);
     if (options.length < 2) continue;
-    if (Date.now() >= deadlineAt) {
+    if (expired(deadlineAt)) {
       stoppedByTime = true;
       break;
     }

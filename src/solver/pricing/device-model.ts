@@ -35,6 +35,40 @@ export interface DeviceModel {
 /** Lowest frequency and power the solver will choose: the model's optimum may sit at 0, which is not a valid rate. */
 const FLOOR = 1e-9;
 
+/** Past this many servers only the strongest STRONGEST_SORTED are put in order (see byGainDescending). */
+const FULL_SORT_SERVERS = 64;
+const STRONGEST_SORTED = 32;
+
+/**
+ * `servers` strongest gain first. This runs for every device over every server, so on large
+ * instances only the strongest STRONGEST_SORTED are sorted (one pass with insertion into a short
+ * list) and the rest follow in index order: every user of this order (pricing cutoffs, balance's
+ * candidate servers, the greedy association's first choice) reads its head.
+ */
+function byGainDescending(gains: number[], servers: number[]): number[] {
+  if (servers.length <= FULL_SORT_SERVERS) return servers.slice().sort((a, b) => gains[b] - gains[a]);
+  const top: number[] = [];
+  for (const m of servers) {
+    const g = gains[m];
+    if (top.length === STRONGEST_SORTED && g <= gains[top[STRONGEST_SORTED - 1]]) continue;
+    let i = top.length < STRONGEST_SORTED ? top.length : STRONGEST_SORTED - 1;
+    while (i > 0 && gains[top[i - 1]] < g) {
+      if (i < STRONGEST_SORTED) top[i] = top[i - 1];
+      i--;
+    }
+    top[i] = m;
+  }
+  const head = top.length;
+  const last = top[head - 1];
+  const cut = gains[last];
+  // The rest: weaker than the head's last, or tied with it and not in the head (a short scan).
+  for (const m of servers) {
+    const g = gains[m];
+    if (g < cut || (g === cut && top.lastIndexOf(m, head - 1) < 0)) top.push(m);
+  }
+  return top;
+}
+
 export function buildDeviceModels(instance: Instance): DeviceModel[] {
   return instance.devices.map((device, index) => {
     const options: ModeOption[] = [];
@@ -49,8 +83,11 @@ export function buildDeviceModels(instance: Instance): DeviceModel[] {
     }
     // A pinned device has one server to choose from: its previous one (if it still reaches it).
     const pinnedTo = instance.previous?.pinned[index] ? instance.previous.server[index] : null;
-    const servers = device.gains.flatMap((g, m) => (g > 0 && (pinnedTo === null || m === pinnedTo) ? [m] : []));
-    const serversByGain = servers.slice().sort((a, b) => device.gains[b] - device.gains[a]);
+    // Once per (device, server) pair: a plain loop, no array per pair.
+    const gains = device.gains;
+    const servers: number[] = [];
+    for (let m = 0; m < gains.length; m++) if (gains[m] > 0 && (pinnedTo === null || m === pinnedTo)) servers.push(m);
+    const serversByGain = byGainDescending(gains, servers);
     return { index, device, options, servers, serversByGain };
   });
 }

@@ -8,6 +8,7 @@ import { kindsOf, memberOf, uplinkOf, type Choice, type Member, type PlanContext
 import { bestCandidate, newBest, pricedUplink } from '../pricing/kernel.js';
 import { frequencyForPrice, shareBandwidth, shareServerFrequency, unconstrainedFrequency, type EdgeLoad, type Split } from './shares.js';
 import { uplinkCost, type UplinkParams } from './uplink.js';
+import { expired } from '../clock.js';
 
 export type { Choice, Member, PlanContext };
 export { pricedDeviceCost, pricedLowerBound, pricedRow } from '../pricing/kernel.js';
@@ -96,7 +97,7 @@ function enumerate(ctx: PlanContext, server: number, members: Member[], deadline
   let bestCost = Infinity;
   let complete = true;
   for (let iter = 0; ; iter++) {
-    if ((iter & 255) === 255 && Date.now() >= deadlineAt) {
+    if ((iter & 255) === 255 && expired(deadlineAt)) {
       complete = false;
       break;
     }
@@ -200,6 +201,11 @@ function priceGuided(ctx: PlanContext, server: number, members: Member[], deadli
   // then let best responses to the exact splits' prices settle what clearing left ambiguous.
   const first = assemble(ctx, server, members, members.map((m) => m.candidates[0]));
   let best = first;
+  if (expired(deadlineAt)) {
+    // Out of time (a fallback plan): one best response to the first split's prices, no market clearing.
+    const next = assemble(ctx, server, members, members.map((m) => bestResponse(m, first)));
+    return next.cost < first.cost ? next : first;
+  }
   const keyOf = (choices: Choice[]) => choices.map((c) => `${c.option}:${c.split}`).join('|');
   const seen = new Set<string>([keyOf(members.map((m) => m.candidates[0]))]);
   for (const choices of clearingChoices(ctx, server, members, (m) => uplinkOf(m, first.bandwidthPrice))) {
@@ -211,7 +217,7 @@ function priceGuided(ctx: PlanContext, server: number, members: Member[], deadli
   }
   seen.clear();
   seen.add(keyOf(best.devices.map((d) => d.choice)));
-  for (let round = 0; round < 30 && (round === 0 || Date.now() < deadlineAt); round++) {
+  for (let round = 0; round < 30 && (round === 0 || !expired(deadlineAt)); round++) {
     const next = members.map((m) => bestResponse(m, best));
     const key = keyOf(next);
     if (seen.has(key)) break;
@@ -225,7 +231,7 @@ function priceGuided(ctx: PlanContext, server: number, members: Member[], deadli
   // skipped without re-splitting.
   let choices = best.devices.map((d) => d.choice);
   let improved = true;
-  while (improved && Date.now() < deadlineAt) {
+  while (improved && !expired(deadlineAt)) {
     improved = false;
     for (let i = 0; i < members.length; i++) {
       const mem = members[i];

@@ -1,0 +1,33 @@
+// The smallest time limit an instance can be answered within. Some work comes before any answer
+// and grows with the instance whatever the limit: reading and checking the body, deriving a gain
+// per (device, server) pair, hashing, building every device's (mode, split) candidates, planning
+// the first feasible association and writing the answer. A limit below that cannot be kept even in
+// principle, so it is refused (400 naming options.timeLimitMs) instead of being broken.
+// The constants are CPU costs per unit measured on the 2-core development machine (about 0.25 µs
+// a pair, 15 µs a device, 0.4 µs a device-layer) with 2–3× margin for a loaded machine; bench/limits.ts prints this floor
+// next to the measured wall times. docs/time-limits.md explains the contract.
+
+/** per (device, server) pair: a gain, its share of the hash, the server order, the crossing to a worker */
+const MS_PER_PAIR = 0.00075;
+/** per (device, layer): candidate splits and their costs */
+const MS_PER_DEVICE_LAYER = 0.0005;
+/** per device: parsing, normalising, the first plan, scoring and writing its allocation */
+const MS_PER_DEVICE = 0.05;
+
+/** per (device, block) of POST /allocate/blocks: placements, the baselines' seeds, scoring */
+const MS_PER_DEVICE_BLOCK = 0.0002;
+
+export function minBlocksTimeLimitMs(devices: number, blocks: number): number {
+  return Math.max(1, Math.ceil(devices * blocks * MS_PER_DEVICE_BLOCK));
+}
+
+export interface InstanceSize {
+  devices: number;
+  servers: number;
+  layers: number;
+}
+
+export function minTimeLimitMs({ devices, servers, layers }: InstanceSize): number {
+  const ms = devices * servers * MS_PER_PAIR + devices * layers * MS_PER_DEVICE_LAYER + devices * MS_PER_DEVICE;
+  return Math.max(1, Math.ceil(ms));
+}
