@@ -65,7 +65,7 @@ function syncFromSnapshot(): void {
   const servers = Array.isArray(body.servers) ? body.servers.length : 0;
   ui.snapshotInfo.textContent =
     state.kind === 'blocks'
-      ? `Block allocation (SPEC §2): ${devices} devices${body.model?.layers ? `, ${body.model.layers} layers` : ''}.`
+      ? `Block allocation (docs/model.md §2): ${devices} devices${body.model?.layers ? `, ${body.model.layers} layers` : ''}.`
       : `${devices} devices, ${servers} servers${body.model?.layers ? `, ${body.model.layers} layers` : ''}.`;
   ui.runEndpoint.textContent = state.kind === 'blocks' ? 'POST /allocate/blocks' : 'POST /allocate';
   ui.weightsCard.hidden = state.kind === 'blocks';
