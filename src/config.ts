@@ -21,6 +21,16 @@ export interface AppConfig {
   requestTimeoutMs: number;
   /** Idle keep-alive sockets are closed after this; above typical load-balancer idle timeouts. */
   keepAliveTimeoutMs: number;
+  /** 'threads': solve in this process; 'bullmq': enqueue every solve for `npm run worker` processes. */
+  solverQueue: 'threads' | 'bullmq';
+  /** BullMQ queue name (all API instances and workers of one deployment share it). */
+  queueName: string;
+  /** Finished jobs are kept this long, then GET /jobs/{id} answers 404. */
+  jobTtlS: number;
+  /** Solves one Pareto request may have queued or running at once, so a sweep never starves other callers. */
+  paretoMaxParallel: number;
+  /** Queue workers: a job whose worker stops renewing its lock for this long is handed to another worker. */
+  workerLockMs: number;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +85,19 @@ function redisUrl(env: Env): string | undefined {
 
 const MIB = 1024 * 1024;
 
+function solverQueue(env: Env, redis: string | undefined): AppConfig['solverQueue'] {
+  const value = raw(env, 'SOLVER_QUEUE') ?? 'threads';
+  if (value !== 'threads' && value !== 'bullmq') throw new ConfigError('SOLVER_QUEUE', `expected threads or bullmq, got "${value}"`);
+  if (value === 'bullmq' && redis === undefined) throw new ConfigError('SOLVER_QUEUE', 'bullmq needs REDIS_URL');
+  return value;
+}
+
+function queueName(env: Env): string {
+  const value = raw(env, 'QUEUE_NAME') ?? 'edge-allocator-solve';
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(value)) throw new ConfigError('QUEUE_NAME', `letters, digits, _ . - only, got "${value}"`);
+  return value;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   return {
     port: integer(env, 'PORT', 3000, 0, 65_535),
@@ -88,5 +111,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     cacheMaxEntries: integer(env, 'CACHE_MAX_ENTRIES', 1000, 1, 10_000_000),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 90_000, 1000, 3_600_000),
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 3_600_000),
+    solverQueue: solverQueue(env, redisUrl(env)),
+    queueName: queueName(env),
+    jobTtlS: integer(env, 'JOB_TTL_S', 3600, 1, 30 * 24 * 3600),
+    paretoMaxParallel: integer(env, 'PARETO_MAX_PARALLEL', 2, 1, 256),
+    workerLockMs: integer(env, 'WORKER_LOCK_MS', 30_000, 500, 600_000),
   };
 }

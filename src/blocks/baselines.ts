@@ -4,6 +4,7 @@
 import { type BlocksModel, evaluateFixedSplit, evaluateOptimalSplit, uplinkRateBps } from './cost.js';
 import { searchBlocks } from './search.js';
 import type { BlockAssignment } from './types.js';
+import { solverPerformanceNow } from '../solver/control.js';
 
 export interface BaselineOutcome {
   assignment: BlockAssignment | null;
@@ -134,10 +135,10 @@ export function publication(model: BlocksModel, cap: number, deadline: number): 
   for (let it = 0; it < 200 && !(best = feasibleAt(hi)); it++) {
     lo = hi;
     hi *= 2;
-    if (performance.now() > deadline) return none;
+    if (solverPerformanceNow() > deadline) return none;
   }
   if (!best) return none;
-  for (let it = 0; it < 50 && hi - lo > 1e-7 * hi && performance.now() < deadline; it++) {
+  for (let it = 0; it < 50 && hi - lo > 1e-7 * hi && solverPerformanceNow() < deadline; it++) {
     const mid = 0.5 * (lo + hi);
     const m = feasibleAt(mid);
     if (m) {

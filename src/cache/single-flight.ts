@@ -2,22 +2,71 @@
 // across processes sharing Redis, one lock holder solves and the others wait for its cached answer.
 import type { LockProvider } from './cache.js';
 
-/** Coalesces concurrent calls with the same key into one execution of `work`. */
-export class SingleFlight {
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+interface Flight {
+  promise: Promise<unknown>;
+  /** callers still waiting for this flight */
+  callers: number;
+  /** aborted when the last caller leaves before the work is done */
+  stop: AbortController;
+}
 
-  run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const existing = this.inFlight.get(key);
-    if (existing !== undefined) return existing as Promise<T>;
-    const flight = (async () => {
-      try {
-        return await work();
-      } finally {
-        this.inFlight.delete(key);
-      }
-    })();
-    this.inFlight.set(key, flight);
-    return flight;
+/** The error a caller gets when its own signal aborts (its client went away): nobody reads it. */
+export class CallerGoneError extends Error {
+  constructor() {
+    super('caller went away');
+    this.name = 'CallerGoneError';
+  }
+}
+
+/**
+ * Coalesces concurrent calls with the same key into one execution of `work`. A caller may pass a
+ * signal (its client disconnected): it leaves the flight, and when the last caller has left, the
+ * work's own signal aborts so the solve can stop. A shared solve goes on while anyone waits for it.
+ */
+export class SingleFlight {
+  private readonly inFlight = new Map<string, Flight>();
+
+  run<T>(key: string, work: (stop: AbortSignal) => Promise<T>, caller?: AbortSignal): Promise<T> {
+    let flight = this.inFlight.get(key);
+    if (flight === undefined) {
+      const stop = new AbortController();
+      const created: Flight = { promise: Promise.resolve(), callers: 0, stop };
+      created.promise = (async () => {
+        try {
+          return await work(stop.signal);
+        } finally {
+          if (this.inFlight.get(key) === created) this.inFlight.delete(key);
+        }
+      })();
+      this.inFlight.set(key, created);
+      flight = created;
+    }
+    const joined = flight;
+    joined.callers += 1;
+    if (caller === undefined) return joined.promise as Promise<T>;
+    return new Promise<T>((resolve, reject) => {
+      const leave = () => {
+        joined.callers -= 1;
+        if (joined.callers === 0) {
+          joined.stop.abort();
+          // A stopping flight answers early: later callers start a fresh one.
+          if (this.inFlight.get(key) === joined) this.inFlight.delete(key);
+        }
+        reject(new CallerGoneError());
+      };
+      if (caller.aborted) return leave();
+      caller.addEventListener('abort', leave, { once: true });
+      (joined.promise as Promise<T>).then(
+        (v) => {
+          caller.removeEventListener('abort', leave);
+          resolve(v);
+        },
+        (e: unknown) => {
+          caller.removeEventListener('abort', leave);
+          reject(e);
+        },
+      );
+    });
   }
 
   /** Number of distinct keys being worked on right now. */

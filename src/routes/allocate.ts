@@ -7,6 +7,7 @@ import {
   AllocateResponseSchema,
 } from '../schemas/allocate.js';
 import { errorResponse } from '../schemas/common.js';
+import { clientGone, sendAnswer, solvedAnswer } from '../http/answer.js';
 import type { SolveService } from '../services/types.js';
 
 export interface AllocateRoutesOptions {
@@ -36,13 +37,9 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const out = await service.allocate(request.body);
-      const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
-      // An instance that cannot be satisfied is the caller's problem, but a well-formed one: 422.
-      if (body.status === 'INFEASIBLE') {
-        return reply.code(422).send({ ...body, status: 'INFEASIBLE', infeasibilities: body.infeasibilities ?? [] });
-      }
-      return reply.code(200).send(body);
+      // A client that disconnects stops its solve, unless another caller shares it.
+      const out = await service.allocate(request.body, { signal: clientGone(request, reply) });
+      return sendAnswer(reply, solvedAnswer(out));
     },
   );
 };

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSchema } from '../schemas/blocks.js';
 import { errorResponse } from '../schemas/common.js';
+import { clientGone, sendAnswer, solvedAnswer } from '../http/answer.js';
 import type { SolveService } from '../services/types.js';
 
 export interface BlocksRoutesOptions {
@@ -33,13 +34,9 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const out = await service.allocateBlocks(request.body);
-      const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
-      // No assignment fits the memory caps: a well-formed request the instance cannot satisfy.
-      if (body.status === 'INFEASIBLE') {
-        return reply.code(422).send({ ...body, status: 'INFEASIBLE', infeasibilities: body.infeasibilities ?? [] });
-      }
-      return reply.code(200).send(body);
+      // No assignment fits the memory caps: 422 (solvedAnswer). A client that leaves stops its solve.
+      const out = await service.allocateBlocks(request.body, { signal: clientGone(request, reply) });
+      return sendAnswer(reply, solvedAnswer(out));
     },
   );
 };

@@ -23,8 +23,13 @@ export const ReadinessResponseSchema = Type.Object(
       { additionalProperties: false, description: 'solver worker pool' },
     ),
     redis: Type.Enum(['up', 'down', 'disabled'], {
-      description: 'cache backend: disabled when REDIS_URL is unset; down degrades to no cache, not to unready',
+      description: 'cache backend: disabled when REDIS_URL is unset; down degrades to no cache, not to unready (unless solves go through the queue)',
     }),
+    queue: Type.Optional(
+      Type.Enum(['in-process', 'bullmq'], {
+        description: "where solves run: this process's threads, or worker processes behind a BullMQ queue (SOLVER_QUEUE=bullmq; then a down Redis makes the API not ready)",
+      }),
+    ),
   },
   { $id: 'ReadinessResponse', additionalProperties: false, description: 'Readiness and dependency state' },
 );
@@ -54,8 +59,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
       },
     },
     async (_request, reply) => {
-      const { ready, workers, redis } = await service.readiness();
-      const body = { status: ready ? ('ready' as const) : ('not ready' as const), workers, redis };
+      const { ready, workers, redis, queue } = await service.readiness();
+      const body = { status: ready ? ('ready' as const) : ('not ready' as const), workers, redis, ...(queue !== undefined ? { queue } : {}) };
       return reply.code(ready ? 200 : 503).send(body);
     },
   );

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponse } from '../schemas/common.js';
 import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSchema } from '../schemas/pareto.js';
+import { clientGone, paretoAnswer, sendAnswer } from '../http/answer.js';
 import type { SolveService } from '../services/types.js';
 
 export interface ParetoRoutesOptions {
@@ -35,13 +36,8 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const result = await service.allocatePareto(request.body);
-      // Feasibility does not depend on the weights: when no point is feasible, the instance is not (422).
-      if (result.points.length > 0 && result.points.every((p) => p.status === 'INFEASIBLE')) {
-        const infeasibilities = result.points[0].infeasibilities ?? [];
-        return reply.code(422).send({ status: 'INFEASIBLE', infeasibilities, ...result });
-      }
-      return reply.code(200).send(result);
+      const result = await service.allocatePareto(request.body, { signal: clientGone(request, reply) });
+      return sendAnswer(reply, paretoAnswer(result));
     },
   );
 };

@@ -5,7 +5,7 @@
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult, Totals, Weights } from '../model/types.js';
 import { InputError } from '../model/normalize.js';
-import type { ParetoPoint, ParetoRequest, ParetoResult, ParetoSpec, Solved } from './types.js';
+import type { CallOptions, ParetoPoint, ParetoRequest, ParetoResult, ParetoSpec, Solved } from './types.js';
 
 /** Most weight vectors an explicit list may hold. */
 export const MAX_PARETO_WEIGHTS = 64;
@@ -88,22 +88,55 @@ function toPoint(weights: Weights, solved: Solved<AllocateResult>): Omit<ParetoP
   };
 }
 
+/** Runs `work` over items with at most `limit` at once; the first rejection stops new starts and is thrown. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await work(items[i], i);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  return out;
+}
+
+export interface ParetoCall extends CallOptions {
+  /** Points solved at once: a sweep's share of the solvers, so it never starves other callers. */
+  maxParallel: number;
+}
+
 /**
- * Solves every point through `allocate` at once: the pool runs as many in parallel as it has
- * threads and queues the rest; identical points share one flight. Fails fast with the first
- * error (InputError, OverloadedError); points already accepted finish in the background and are
- * cached, so a retry after a 503 is cheaper.
+ * Solves the points through `allocate`, at most `maxParallel` at a time (a per-request budget:
+ * a 66-point grid takes that many solver slots, not 66); identical points share one flight.
+ * Fails with the first error (InputError, OverloadedError); points already solved are cached,
+ * so a retry is cheaper. Progress reports the points done so far.
  */
 export async function solvePareto(
-  allocate: (body: AllocateRequest) => Promise<Solved<AllocateResult>>,
+  allocate: (body: AllocateRequest, call?: CallOptions) => Promise<Solved<AllocateResult>>,
   body: ParetoRequest,
+  call: ParetoCall = { maxParallel: 2 },
 ): Promise<ParetoResult> {
   const t0 = performance.now();
   if ((body.objective as { weights?: unknown } | undefined)?.weights !== undefined) {
     throw new InputError('objective.weights', 'not allowed here: the weights come from pareto');
   }
   const vectors = paretoWeights(body.pareto);
-  const solved = await Promise.all(vectors.map((w) => allocate(pointRequest(body, w))));
+  const { maxParallel, onProgress, ...pointCall } = call;
+  let done = 0;
+  const solved = await mapLimited(vectors, maxParallel, async (w) => {
+    const point = await allocate(pointRequest(body, w), pointCall);
+    done += 1;
+    onProgress?.({ phase: done === vectors.length ? 'done' : 'search', elapsedMs: performance.now() - t0, pointsDone: done, points: vectors.length });
+    return point;
+  });
   const points = solved.map((s, i) => toPoint(vectors[i], s));
   const dominated = dominatedFlags(points.map((p) => p.totals));
   const front = points.flatMap((p, i) => (p.totals !== undefined && !dominated[i] ? [i] : []));

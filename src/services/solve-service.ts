@@ -1,5 +1,6 @@
-// The solve service: normalise → canonical hash → cache → single flight → worker pool → cache.
-// Routes call it; it knows nothing about HTTP. Redis, when configured, only ever speeds things up.
+// The solve service: normalise → canonical hash → cache → single flight → solver backend → cache.
+// Routes and the job runner call it; it knows nothing about HTTP. The backend runs solves in this
+// process's threads or on queue workers (BullMQ); Redis, when configured, shares the cache.
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { AppConfig } from '../config.js';
@@ -8,6 +9,7 @@ import { cacheKey, requestHash } from '../cache/key.js';
 import { MemoryCache } from '../cache/memory-cache.js';
 import { RedisCache, type CacheLogger } from '../cache/redis-cache.js';
 import { SingleFlight, computeOnceAcrossPeers } from '../cache/single-flight.js';
+import { DEFAULT_GAP_TOLERANCE, answerMeta, betterAnswer, decodeAnswer, encodeAnswer, servesRequest, storable, type StoredAnswer } from '../cache/stored-answer.js';
 import { normalizeBlocksRequest } from '../blocks/normalize.js';
 import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
@@ -16,17 +18,21 @@ import type { AllocateRequest } from '../model/request.js';
 import { normalize } from '../model/normalize.js';
 import type { AllocateResult } from '../model/types.js';
 import { createSolverPool, type SolverPool } from '../pool/solver-pool.js';
+import type { BackendTask, RunOutcome, SolverBackend } from '../queue/backend.js';
+import { createInProcessBackend } from '../queue/in-process.js';
 import { SOLVER_VERSION } from '../solver/version.js';
-import type { SolveTask } from '../worker/solve-worker.js';
 import { solvePareto } from './pareto.js';
-import type { ParetoRequest, ParetoResult, Readiness, SolveService, Solved } from './types.js';
+import type { CallOptions, ParetoRequest, ParetoResult, Readiness, SolveService, Solved } from './types.js';
 
-export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries'>;
+export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries'> &
+  Partial<Pick<AppConfig, 'paretoMaxParallel'>>;
 
 /** Pieces a caller may supply instead of the ones built from config (tests, embedding). */
 export interface SolveServiceDeps {
   /** Not destroyed by close(): whoever made it owns it. */
   pool?: SolverPool;
+  /** Where solves run (default: this process's threads over `pool`). Closed by close(). */
+  backend?: SolverBackend;
   /** Not closed by close(). */
   cache?: Cache;
   /** Cross-instance lock; defaults to the cache when it can lock (Redis). */
@@ -36,39 +42,43 @@ export interface SolveServiceDeps {
   logger?: CacheLogger;
 }
 
-/** What the service must know about one problem kind to cache it correctly. */
-interface ProblemKindSpec<R> {
-  kind: SolveTask['kind'];
-  solverVersion: string;
-  /** Whether an answer may be served to later callers. */
-  cacheable(result: R): boolean;
-}
-
-const ALLOCATE: ProblemKindSpec<AllocateResult> = {
-  kind: 'allocate',
-  solverVersion: SOLVER_VERSION,
-  // A time-limited answer depends on machine load, so a later solve may do better: not cached.
-  // INFEASIBLE is a property of the instance and is cached; ERROR is a fault and is not.
-  cacheable: (result) => result.limit !== 'TIME' && result.status !== 'ERROR',
-};
-
-const BLOCKS: ProblemKindSpec<BlocksResult> = {
-  kind: 'blocks',
-  solverVersion: BLOCKS_SOLVER_VERSION,
-  // Same policy as allocate: time-limited answers and faults are not cached, INFEASIBLE is.
-  cacheable: (result) => result.limit !== 'TIME' && result.status !== 'ERROR',
-};
+type Kind = BackendTask['kind'];
 
 /** Slack beyond a solve's own time limit for queueing, thread hand-off and the cache write. */
 const HOLD_MARGIN_MS = 5000;
+
+const SOLVER_VERSIONS: Record<Kind, string> = { allocate: SOLVER_VERSION, blocks: BLOCKS_SOLVER_VERSION };
 
 function canLock(cache: Cache): cache is Cache & LockProvider {
   return typeof (cache as Partial<LockProvider>).tryLock === 'function';
 }
 
+/** A Solved served from stored bytes: the result is parsed only if someone reads it (Pareto points do). */
+function fromStore<R>(stored: StoredAnswer, hash: string): Solved<R> {
+  let parsed: R | undefined;
+  return {
+    get result(): R {
+      parsed ??= JSON.parse(stored.bytes) as R;
+      return parsed;
+    },
+    cache: 'hit',
+    requestHash: hash,
+    stored: { bytes: stored.bytes, status: stored.meta.status },
+  };
+}
+
+function gapToleranceOf(body: unknown): number {
+  const t = (body as { options?: { gapTolerance?: unknown } } | null)?.options?.gapTolerance;
+  return typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : DEFAULT_GAP_TOLERANCE;
+}
+
+/** Answer of one flight: from the store (bytes) or fresh from the backend. */
+type Flown = { stored: StoredAnswer } | { outcome: RunOutcome };
+
 export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps = {}): SolveService {
-  const ownedPool = deps.pool === undefined ? createSolverPool({ threads: config.solverThreads, maxQueue: config.solverMaxQueue }) : undefined;
-  const pool = deps.pool ?? ownedPool!;
+  const ownedPool =
+    deps.pool === undefined && deps.backend === undefined ? createSolverPool({ threads: config.solverThreads, maxQueue: config.solverMaxQueue }) : undefined;
+  const backend = deps.backend ?? createInProcessBackend(deps.pool ?? ownedPool!);
   const ownedCache =
     deps.cache !== undefined
       ? undefined
@@ -76,62 +86,98 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
         ? new RedisCache({ url: config.redisUrl, keyPrefix: deps.keyPrefix, logger: deps.logger })
         : new MemoryCache({ maxEntries: config.cacheMaxEntries, defaultTtlS: config.cacheTtlS });
   const cache = deps.cache ?? ownedCache!;
-  const lock = deps.lock ?? (canLock(cache) ? cache : undefined);
+  // Queue workers share solves by job id already; the lock is for instances that solve themselves.
+  const lock = backend.mode === 'bullmq' ? undefined : (deps.lock ?? (canLock(cache) ? cache : undefined));
   const flights = new SingleFlight();
 
-  async function cached<R>(key: string): Promise<R | null> {
+  async function lookup(key: string, gapTolerance: number): Promise<StoredAnswer | null> {
     const raw = await cache.get(key);
-    if (raw === null) return null;
-    try {
-      return JSON.parse(raw) as R;
-    } catch {
-      return null; // a corrupt entry is a miss; the next solve overwrites it
-    }
+    const stored = raw === null ? null : decodeAnswer(raw);
+    return stored !== null && servesRequest(stored.meta, gapTolerance) ? stored : null;
+  }
+
+  /** Stores an answer unless the cache holds a better one (final beats time-limited, then the smaller gap). */
+  async function store(key: string, result: { status: string; limit?: string; gap?: number }): Promise<void> {
+    const meta = answerMeta(result);
+    if (!storable(meta)) return;
+    const raw = await cache.get(key);
+    const current = raw === null ? null : decodeAnswer(raw);
+    if (!betterAnswer(meta, current?.meta ?? null)) return;
+    await cache.set(key, encodeAnswer(result), config.cacheTtlS);
   }
 
   /** The path every problem kind shares once its input is normalised. */
-  async function solve<R>(spec: ProblemKindSpec<R>, task: SolveTask, timeLimitMs: number): Promise<Solved<R>> {
-    const hash = requestHash({ kind: spec.kind, solverVersion: spec.solverVersion, input: task.input });
-    const key = cacheKey(spec.kind, hash);
+  async function solve<R>(kind: Kind, body: unknown, input: BackendTask['input'], timeLimitMs: number, call: CallOptions): Promise<Solved<R>> {
+    const hashedInput = call.timeLimitMs === undefined ? input : { ...(input as object), options: { ...(input as { options: object }).options, timeLimitMs } };
+    const hash = requestHash({ kind, solverVersion: SOLVER_VERSIONS[kind], input: hashedInput });
+    const key = cacheKey(kind, hash);
+    const tolerance = gapToleranceOf(body);
 
-    const hit = await cached<R>(key);
-    if (hit !== null) return { result: hit, cache: 'hit', requestHash: hash };
+    const hit = await lookup(key, tolerance);
+    if (hit !== null) return fromStore<R>(hit, hash);
 
+    const task: BackendTask = {
+      kind,
+      requestHash: hash,
+      input,
+      body,
+      ...(call.timeLimitMs !== undefined ? { timeLimitMs: call.timeLimitMs } : {}),
+      receivedAt: call.receivedAt ?? Date.now(),
+    };
     // Concurrent identical requests in this process share one flight (and so one result object:
-    // callers must treat results as read-only).
-    const { value, fromStore } = await flights.run(key, () =>
-      computeOnceAcrossPeers<R>(lock, {
-        key,
-        holdMs: timeLimitMs + HOLD_MARGIN_MS,
-        lookup: () => cached<R>(key),
-        compute: async () => {
-          const result = (await pool.run(task)) as R;
-          if (spec.cacheable(result)) await cache.set(key, JSON.stringify(result), config.cacheTtlS);
-          return result;
-        },
-      }),
+    // callers must treat results as read-only). The flight stops when every caller has left.
+    const flown = await flights.run<{ value: Flown; fromStore: boolean }>(
+      `${key}|${tolerance}`,
+      (stop) =>
+        computeOnceAcrossPeers<Flown>(lock, {
+          key,
+          holdMs: timeLimitMs + HOLD_MARGIN_MS,
+          lookup: async () => {
+            const stored = await lookup(key, tolerance);
+            return stored === null ? null : { stored };
+          },
+          compute: async () => {
+            const outcome = await backend.run(task, { signal: stop, onProgress: call.onProgress });
+            if (outcome.result !== null && !backend.cachesAnswers) await store(key, outcome.result as { status: string });
+            return { outcome };
+          },
+        }),
+      call.signal,
     );
-    return { result: value, cache: fromStore ? 'hit' : 'miss', requestHash: hash };
+    const value = flown.value;
+    if ('stored' in value) return fromStore<R>(value.stored, hash);
+    const { outcome } = value;
+    if (outcome.result === null) throw new StoppedBeforeStartError();
+    return {
+      result: outcome.result as R,
+      cache: flown.fromStore || outcome.shared === true ? 'hit' : 'miss',
+      requestHash: hash,
+      ...(outcome.stopped ? { stopped: true } : {}),
+    };
   }
 
   // Normalising and canonically hashing a large body costs milliseconds; a repeated body (the
   // common cache hit) is recognised by a hash of its bytes as parsed, mapped to its request hash.
   const knownBodies = new LRUCache<string, string>({ max: Math.max(16, config.cacheMaxEntries) });
-  const bodyFingerprint = (kind: string, body: unknown) => createHash('sha256').update(kind).update('\0').update(JSON.stringify(body)).digest('hex');
+  const bodyFingerprint = (kind: string, body: unknown, call: CallOptions) =>
+    createHash('sha256')
+      .update(`${kind}\0${call.timeLimitMs ?? ''}\0`)
+      .update(JSON.stringify(body))
+      .digest('hex');
 
-  async function remembered<R>(kind: string, body: unknown): Promise<{ fingerprint: string; hit: Solved<R> | null }> {
-    const fingerprint = bodyFingerprint(kind, body);
+  async function remembered<R>(kind: Kind, body: unknown, call: CallOptions): Promise<{ fingerprint: string; hit: Solved<R> | null }> {
+    const fingerprint = bodyFingerprint(kind, body, call);
     const hash = knownBodies.get(fingerprint);
-    const hit = hash === undefined ? null : await cached<R>(cacheKey(kind as SolveTask['kind'], hash));
-    return { fingerprint, hit: hit === null ? null : { result: hit, cache: 'hit', requestHash: hash! } };
+    const stored = hash === undefined ? null : await lookup(cacheKey(kind, hash), gapToleranceOf(body));
+    return { fingerprint, hit: stored === null ? null : fromStore<R>(stored, hash!) };
   }
 
-  async function allocate(body: AllocateRequest): Promise<Solved<AllocateResult>> {
-    const receivedAt = Date.now(); // the time limit counts from here (see remainingLimitMs)
-    const { fingerprint, hit } = await remembered<AllocateResult>('allocate', body);
+  async function allocate(body: AllocateRequest, call: CallOptions = {}): Promise<Solved<AllocateResult>> {
+    call = { ...call, receivedAt: call.receivedAt ?? Date.now() }; // the time limit counts from here (see remainingLimitMs)
+    const { fingerprint, hit } = await remembered<AllocateResult>('allocate', body, call);
     if (hit) return hit;
     const input = normalize(body); // InputError propagates: a 400, before any cache or pool work
-    const out = await solve(ALLOCATE, { kind: 'allocate', input, receivedAt }, input.options.timeLimitMs);
+    const out = await solve<AllocateResult>('allocate', body, input, call.timeLimitMs ?? input.options.timeLimitMs, call);
     knownBodies.set(fingerprint, out.requestHash);
     return out;
   }
@@ -139,34 +185,43 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
   return {
     allocate,
 
-    async allocatePareto(body: ParetoRequest): Promise<ParetoResult> {
+    async allocatePareto(body: ParetoRequest, call: CallOptions = {}): Promise<ParetoResult> {
       // Each point is an ordinary allocate(): its own cache entry (shared with POST /allocate for
-      // the same weights), single flight and pool slot, so the points solve in parallel.
-      return solvePareto(allocate, body);
+      // the same weights) and single flight; at most paretoMaxParallel of them at once.
+      return solvePareto(allocate, body, { ...call, maxParallel: config.paretoMaxParallel ?? 2 });
     },
 
-    async allocateBlocks(body: BlocksRequest): Promise<Solved<BlocksResult>> {
-      const receivedAt = Date.now();
-      const { fingerprint, hit } = await remembered<BlocksResult>('blocks', body);
+    async allocateBlocks(body: BlocksRequest, call: CallOptions = {}): Promise<Solved<BlocksResult>> {
+      call = { ...call, receivedAt: call.receivedAt ?? Date.now() };
+      const { fingerprint, hit } = await remembered<BlocksResult>('blocks', body, call);
       if (hit) return hit;
       const input = normalizeBlocksRequest(body); // InputError → 400, before any cache or pool work
-      const out = await solve(BLOCKS, { kind: 'blocks', input, receivedAt }, input.options.timeLimitMs);
+      const out = await solve<BlocksResult>('blocks', body, input, call.timeLimitMs ?? input.options.timeLimitMs, call);
       knownBodies.set(fingerprint, out.requestHash);
       return out;
     },
 
     async readiness(): Promise<Readiness> {
-      const { threads, queued, maxQueue } = pool.stats();
+      const { threads, queued, maxQueue, mode } = await backend.stats();
       return {
-        // A down Redis only costs speed, so it never makes the service unready.
-        ready: pool.isReady(),
+        // A down Redis only costs speed in-process; with a queue it stops solving (not ready).
+        ready: backend.isReady(),
         workers: { threads, queued, maxQueue },
         redis: cache.backend === 'redis' ? cache.state() : 'disabled',
+        queue: mode,
       };
     },
 
     async close(): Promise<void> {
-      await Promise.allSettled([ownedPool?.destroy(), ownedCache?.close()]);
+      await Promise.allSettled([deps.backend === undefined && ownedPool === undefined ? undefined : backend.close(), ownedCache?.close()]);
     },
   };
+}
+
+/** A solve stopped before it started: its caller cancelled it (jobs report `cancelled`). */
+export class StoppedBeforeStartError extends Error {
+  constructor() {
+    super('the solve was stopped before it started');
+    this.name = 'StoppedBeforeStartError';
+  }
 }

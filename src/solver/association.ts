@@ -6,6 +6,7 @@
 import type { PlanContext, ServerPlan } from './server-plan.js';
 import { planServer, pricedDeviceCost, pricedRow } from './server-plan.js';
 import { solveTransportation } from './transportation.js';
+import { reportProgress, solverNow } from './control.js';
 
 export interface Solution {
   assignment: number[];
@@ -85,7 +86,7 @@ export function enumerateAssociations(ctx: PlanContext, deadlineAt = Infinity): 
   let best: Solution | null = null;
   let complete = true;
   for (const assignment of allAssociations(ctx)) {
-    if (best !== null && Date.now() >= deadlineAt) {
+    if (best !== null && solverNow() >= deadlineAt) {
       complete = false;
       break;
     }
@@ -116,7 +117,7 @@ export function pricedCosts(ctx: PlanContext, plans: ServerPlan[], deadlineAt = 
   const frequency = plans.map((p) => p.frequencyPrice);
   const rows: number[][] = [];
   for (let n = 0; n < ctx.models.length; n++) {
-    if ((n & 31) === 31 && Date.now() >= deadlineAt) return null;
+    if ((n & 31) === 31 && solverNow() >= deadlineAt) return null;
     rows.push(pricedRow(ctx, n, bandwidth, frequency));
   }
   return rows;
@@ -163,7 +164,7 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
     return [v, Date.now() - t];
   };
   let batch = Infinity;
-  for (let round = 0; round < 16 && batch >= 1 && Date.now() + pricingMs + replanMs < deadlineAt; round++) {
+  for (let round = 0; round < 16 && batch >= 1 && solverNow() + pricingMs + replanMs < deadlineAt; round++) {
     let pricedOrNull: number[][] | null;
     [pricedOrNull, pricingMs] = timed(() => pricedCosts(ctx, best.plans, deadlineAt));
     if (!pricedOrNull) return best;
@@ -193,14 +194,15 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
       batch *= 2;
     } else batch = Math.floor(batch / 2);
   }
-  if (Date.now() + pricingMs >= deadlineAt) return best;
+  if (solverNow() + pricingMs >= deadlineAt) return best;
   // Local search: move a device to a server where its priced cost is lower, or swap. Prices
   // change only on the two servers a move touches, so only their columns are re-priced.
   const priced = best.priced ?? pricedCosts(ctx, best.plans, deadlineAt);
   if (!priced) return best;
   best = { ...best, priced };
   let improved = true;
-  while (improved && Date.now() < deadlineAt) {
+  while (improved && solverNow() < deadlineAt) {
+    reportProgress({ phase: 'search', objective: best.cost });
     improved = false;
     const load = new Array<number>(cap.length).fill(0);
     best.assignment.forEach((m) => load[m]++);
@@ -213,7 +215,7 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
     });
     moves.sort((a, b) => b.gain - a.gain);
     for (const mv of moves.slice(0, Math.max(20, ctx.models.length))) {
-      if (Date.now() >= deadlineAt) break;
+      if (solverNow() >= deadlineAt) break;
       const assignment = best.assignment.slice();
       const from = assignment[mv.n];
       if (load[mv.m] < cap[mv.m]) {

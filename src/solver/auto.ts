@@ -21,6 +21,7 @@ import { buildDeviceModels } from './device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './feasibility.js';
 import { allocationsOf, scored } from './result.js';
 import { createPlanContext, type PlanContext } from './member.js';
+import { reportProgress, solverNow } from './control.js';
 
 /** Per-server (mode, split) combinations enumerated exhaustively. */
 const EXACT_LIMIT = 5000;
@@ -132,6 +133,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
 
   const greedy = greedyAssociation(ctx);
   const greedyPlan = greedy ? planAll(ctx, greedy, searchDeadline) : null;
+  reportProgress({ phase: 'search', ...(greedyPlan ? { objective: greedyPlan.cost } : {}) }, true);
   // Baselines plan within a quarter of the limit: past it, planning stops polishing (one
   // best-response round per server), which leaves the search its time on large instances.
   // Not asked for, they are not computed: the search starts from the greedy plan regardless.
@@ -175,7 +177,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   if (hasDeadlines) {
     let current = found.sol;
     let ev = searched.ev;
-    for (let round = 0; round < 60 && Date.now() < searchDeadline; round++) {
+    for (let round = 0; round < 60 && solverNow() < searchDeadline; round++) {
       const late = instance.devices.map((d, n) => d.deadlineS !== null && ev.devices[n].physicalDelayS > d.deadlineS);
       if (!late.some(Boolean) && ctx.deadlineMultipliers.every((v) => v === 0)) break;
       const deviceCost = new Map<number, number>();
@@ -197,7 +199,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     exact = exact && ctx.deadlineMultipliers.every((v) => v === 0);
   }
 
-  const timedOut = Date.now() >= searchDeadline;
+  const timedOut = solverNow() >= searchDeadline;
   const baselineOut = baselinesOut(options, baselines);
   if (best!.ev.violations.length > 0) {
     const certificate = deadlineCertificate(instance, models, t0 + options.timeLimitMs * 0.95);
@@ -217,6 +219,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   }
 
   const objective = best!.ev.objective;
+  reportProgress({ phase: 'bound', objective }, true);
   let bound: number;
   if (exact) bound = objective;
   else {
@@ -230,6 +233,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     bound = Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, objective, reusable));
   }
   const gap = objective > 0 ? Math.max(0, (objective - bound) / objective) : 0;
+  reportProgress({ phase: 'done', objective, ...(Number.isFinite(bound) ? { bound } : {}) }, true);
   return {
     status: exact || gap <= 1e-9 ? 'OPTIMAL' : 'FEASIBLE',
     ...(timedOut && !exact ? { limit: 'TIME' as const } : {}),

@@ -20,6 +20,7 @@ import { memberOf, uplinkOf, type Choice, type PlanContext } from './member.js';
 import { newPairPrice, pricePair } from './pricing.js';
 import { assembleServer, planServer, type ServerPlan } from './server-plan.js';
 import { uplinkSlope, type UplinkParams } from './uplink.js';
+import { reportProgress, solverNow } from './control.js';
 
 /** Servers quoted per device: its strongest-gain ones (plus its own). */
 const CANDIDATE_SERVERS = 12;
@@ -190,7 +191,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
     swaps.sort((x, y) => y.gain - x.gain);
     const changedSet = new Set<number>();
     for (const sw of swaps) {
-      if (Date.now() >= deadlineAt) break;
+      if (solverNow() >= deadlineAt) break;
       const a = assignment[sw.n];
       const b = assignment[sw.j];
       if (a === b || changedSet.has(a) || changedSet.has(b)) continue;
@@ -215,7 +216,8 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
     return true;
   };
 
-  for (let batch = 0; batch < 200 && Date.now() < deadlineAt; batch++) {
+  for (let batch = 0; batch < 200 && solverNow() < deadlineAt; batch++) {
+    reportProgress({ phase: 'search', objective: plans.reduce((s, p) => s + p.cost, 0) });
     // Best estimated move of every device.
     const moves: { n: number; to: number; gain: number }[] = [];
     for (let n = 0; n < N; n++) {
@@ -307,7 +309,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
   }
   // Full re-plans (modes and splits free) of the servers whose members changed.
   for (const m of dirty) {
-    if (Date.now() >= deadlineAt) break;
+    if (solverNow() >= deadlineAt) break;
     const full = planServer(ctx, m, plans[m].devices.map((d) => d.device), deadlineAt);
     if (full.cost < plans[m].cost) plans[m] = full;
   }

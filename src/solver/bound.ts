@@ -8,6 +8,7 @@ import { capacities } from './association.js';
 import { ascendDual } from './dual.js';
 import { goldenSectionMin } from './numeric.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from './transportation.js';
+import { reportProgress, solverNow } from './control.js';
 
 export interface Prices {
   bandwidth: number[];
@@ -46,7 +47,7 @@ function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], dead
   const N = ctx.models.length;
   const M = ctx.instance.servers.length;
   for (let round = 0; round < 2 && !closeEnough(); round++) {
-    for (let m = 0; m < M && Date.now() < deadlineAt; m++) {
+    for (let m = 0; m < M && solverNow() < deadlineAt; m++) {
       const s = ctx.instance.servers[m];
       const others = priced.map((row) => {
         let best = Infinity;
@@ -96,12 +97,13 @@ export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: num
       best = ascended.value;
       prices.bandwidth = Array.from(ascended.prices.bandwidth);
       prices.frequency = Array.from(ascended.prices.frequency);
-      if (Date.now() >= deadlineAt || closeEnough(best)) return best;
+      if (solverNow() >= deadlineAt || closeEnough(best)) return best;
       priced.splice(0, priced.length, ...pricedWithin(ctx, prices, deadlineAt));
     }
     serverAscent(ctx, prices, priced, deadlineAt, () => closeEnough(dualValue(ctx, prices, priced)));
     best = Math.max(best, dualValue(ctx, prices, priced));
   }
+  reportProgress({ phase: 'bound', bound: best });
   return best;
 }
 
@@ -111,7 +113,7 @@ export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: num
  */
 function pricedWithin(ctx: PlanContext, prices: Prices, deadlineAt: number): number[][] {
   return ctx.models.map((dm, n) => {
-    if (Date.now() < deadlineAt) return pricedRow(ctx, n, prices.bandwidth, prices.frequency);
+    if (solverNow() < deadlineAt) return pricedRow(ctx, n, prices.bandwidth, prices.frequency);
     const row = new Array<number>(ctx.instance.servers.length).fill(Infinity);
     for (const m of dm.servers) row[m] = pricedLowerBound(ctx, m, n);
     return row;

@@ -11,6 +11,7 @@
 
 import { newPairPrice, pricePair, type PairPrice } from './pricing.js';
 import type { PlanContext } from './member.js';
+import { reportProgress, solverNow } from './control.js';
 
 export interface DualPrices {
   bandwidth: Float64Array;
@@ -103,7 +104,7 @@ export function ascendDual(
   let lastProgress = 0;
   // An evaluation costs about as much as the last one: start another only if it fits.
   let lastMs = 0;
-  for (let k = 0; k < 200 && Date.now() + lastMs < deadlineAt; k++) {
+  for (let k = 0; k < 200 && solverNow() + lastMs < deadlineAt; k++) {
     const t = Date.now();
     const point = evaluateDual(ctx, prices, capacity, hint);
     lastMs = Date.now() - t;
@@ -112,6 +113,7 @@ export function ascendDual(
       // Progress counts when it closes a noticeable part of what is left to the primal.
       if (point.value - best.value > STALL_SHARE * (target - best.value)) lastProgress = k;
       best = { value: point.value, prices: { bandwidth: prices.bandwidth.slice(), frequency: prices.frequency.slice(), seat: prices.seat.slice() } };
+      reportProgress({ phase: 'bound', bound: best.value });
     }
     if (closeEnough(best.value) || k - lastProgress >= STALL_ITERATIONS) break;
     const eta = ASCENT_STEP / Math.sqrt(k + 1);

@@ -6,6 +6,7 @@ import { modeWorkload } from '../model/cost.js';
 import type { InfeasibilityOut, Instance } from '../model/types.js';
 import type { DeviceModel } from './device-model.js';
 import { goldenSectionMin } from './numeric.js';
+import { solverNow } from './control.js';
 
 /** Fastest possible step of a device: max frequency and power, a whole server to itself. */
 export function minimumDelayS(instance: Instance, dm: DeviceModel): number {
@@ -65,7 +66,7 @@ export function deadlineCertificate(instance: Instance, models: DeviceModel[], d
   ]) {
     let need = 0;
     for (const dm of withDeadline) {
-      if (Date.now() >= deadlineAt) return null;
+      if (solverNow() >= deadlineAt) return null;
       need += cheapestNeed(instance, dm, pb, pf);
       if (!Number.isFinite(need)) break;
     }

@@ -8,6 +8,7 @@ import { kindsOf, memberOf, uplinkOf, type Choice, type Member, type PlanContext
 import { bestCandidate, newBest, pricedUplink } from './pricing.js';
 import { frequencyForPrice, shareBandwidth, shareServerFrequency, unconstrainedFrequency, type EdgeLoad, type Split } from './shares.js';
 import { uplinkCost, type UplinkParams } from './uplink.js';
+import { solverNow } from './control.js';
 
 export type { Choice, Member, PlanContext };
 export { pricedDeviceCost, pricedLowerBound, pricedRow } from './pricing.js';
@@ -95,7 +96,7 @@ function enumerate(ctx: PlanContext, server: number, members: Member[], deadline
   let bestCost = Infinity;
   let complete = true;
   for (let iter = 0; ; iter++) {
-    if ((iter & 255) === 255 && Date.now() >= deadlineAt) {
+    if ((iter & 255) === 255 && solverNow() >= deadlineAt) {
       complete = false;
       break;
     }
@@ -210,7 +211,7 @@ function priceGuided(ctx: PlanContext, server: number, members: Member[], deadli
   }
   seen.clear();
   seen.add(keyOf(best.devices.map((d) => d.choice)));
-  for (let round = 0; round < 30 && (round === 0 || Date.now() < deadlineAt); round++) {
+  for (let round = 0; round < 30 && (round === 0 || solverNow() < deadlineAt); round++) {
     const next = members.map((m) => bestResponse(m, best));
     const key = keyOf(next);
     if (seen.has(key)) break;
@@ -224,7 +225,7 @@ function priceGuided(ctx: PlanContext, server: number, members: Member[], deadli
   // skipped without re-splitting.
   let choices = best.devices.map((d) => d.choice);
   let improved = true;
-  while (improved && Date.now() < deadlineAt) {
+  while (improved && solverNow() < deadlineAt) {
     improved = false;
     for (let i = 0; i < members.length; i++) {
       const mem = members[i];

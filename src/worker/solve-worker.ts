@@ -4,8 +4,10 @@ import { threadId } from 'node:worker_threads';
 import { solveBlocks } from '../blocks/index.js';
 import type { BlocksInput } from '../blocks/types.js';
 import type { Instance, SolveOptions } from '../model/types.js';
+import { runWithControl, type SolveControl } from '../solver/control.js';
 import { initGlpk, isGlpkReady } from '../solver/glpk.js';
 import { solveAllocate } from '../solver/index.js';
+import { markStarted, stopWasRequested, writeProgress } from './control-buffer.js';
 import { remainingLimitMs } from './time-budget.js';
 
 // One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
@@ -19,13 +21,14 @@ export interface AllocateInput {
 
 // One entry per problem kind; a new kind is one line here plus its service method.
 const solvers = {
-  allocate: (input: AllocateInput, receivedAt?: number) =>
-    solveAllocate(input.instance, { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt) }),
+  allocate: (input: AllocateInput, receivedAt?: number, control?: SolveControl) =>
+    solveAllocate(input.instance, { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt) }, control),
   // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
   // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
-  blocks: async (input: BlocksInput, receivedAt?: number) => {
+  blocks: async (input: BlocksInput, receivedAt?: number, control?: SolveControl) => {
     await initGlpk();
-    return solveBlocks({ ...input, options: { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt) } });
+    const options = { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, receivedAt) };
+    return runWithControl(control, () => solveBlocks({ ...input, options }));
   },
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
   ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady() }),
@@ -37,11 +40,24 @@ export type SolverInput<K extends ProblemKind> = Parameters<(typeof solvers)[K]>
 /**
  * What crosses the thread boundary: a discriminated union over the kinds above. `receivedAt`
  * (epoch ms) is when the service received the request; it is not part of the problem (not hashed).
+ * `control` is the shared stop/progress buffer of control-buffer.ts.
  */
-export type SolveTask = { [K in ProblemKind]: { kind: K; input: SolverInput<K>; receivedAt?: number } }[ProblemKind];
+export type SolveTask = {
+  [K in ProblemKind]: { kind: K; input: SolverInput<K>; receivedAt?: number; control?: SharedArrayBuffer };
+}[ProblemKind];
+
+/** Answered instead of a result when the task was cancelled before a thread took it up. */
+export const NOT_STARTED = { notStarted: true } as const;
 
 export default function solve(task: SolveTask): unknown {
   if (!Object.hasOwn(solvers, task.kind)) throw new Error(`unknown problem kind "${String(task.kind)}"`);
-  const solver = solvers[task.kind] as (input: unknown, receivedAt?: number) => unknown;
-  return solver(task.input, task.receivedAt);
+  const solver = solvers[task.kind] as (input: unknown, receivedAt?: number, control?: SolveControl) => unknown;
+  const buffer = task.control;
+  if (buffer === undefined) return solver(task.input, task.receivedAt);
+  if (stopWasRequested(buffer)) return NOT_STARTED;
+  markStarted(buffer);
+  return solver(task.input, task.receivedAt, {
+    shouldStop: () => stopWasRequested(buffer),
+    onProgress: (progress) => writeProgress(buffer, progress),
+  });
 }

@@ -23,6 +23,7 @@ import { edgeLoadPerLayer } from '../device-model.js';
 import { frequencyForPrice } from '../shares.js';
 import { bandwidthForPrice, uplinkCost } from '../uplink.js';
 import { exactResources, score, uplinkOf, weightsOf, type PaperContext, type Scored } from './context.js';
+import { solverNow } from '../control.js';
 
 /** First penalty weight, relative to the mean priced cost of a device. */
 const RHO_START = 0.05;
@@ -143,12 +144,12 @@ function ccp(
   let rho = rho0;
   let binary = false;
   for (let it = 0; it < MAX_CCP_ITERATIONS; it++) {
-    if (Date.now() >= deadlineAt) {
+    if (solverNow() >= deadlineAt) {
       counter.stoppedByTime = true;
       break;
     }
     const lp = buildLp(ctx, c, chi, rho, scale);
-    const remaining = deadlineAt - Date.now();
+    const remaining = deadlineAt - solverNow();
     const loading = LP_MS_PER_VARIABLE * lp.objective.length;
     if (remaining <= 2 * loading) {
       counter.stoppedByTime = true;
@@ -176,7 +177,7 @@ export function improveAssociationLp(ctx: PaperContext, current: Scored, deadlin
   if (!isGlpkReady()) throw new Error('paper: GLPK is not initialised in this thread (await initGlpk() first)');
   const counter = { lps: 0, stoppedByTime: false };
   const c = pricedCosts(ctx, current);
-  if (Date.now() >= deadlineAt) return { best: current, lps: 0, stoppedByTime: true };
+  if (solverNow() >= deadlineAt) return { best: current, lps: 0, stoppedByTime: true };
   let scale = 0;
   for (const row of c) scale += Math.min(...row);
   scale = scale / c.length;
@@ -229,7 +230,7 @@ export function anyAssociation(ctx: PaperContext, deadlineAt: number): number[] 
   if (!isGlpkReady()) throw new Error('paper: GLPK is not initialised in this thread (await initGlpk() first)');
   const c = ctx.devices.map((d) => ctx.instance.servers.map((_, m) => (d.model.device.gains[m] > 0 ? -d.model.device.gains[m] / Math.max(...d.model.device.gains) : Infinity)));
   const zero = c.map((row) => row.map(() => 0));
-  const remaining = Math.max(1, deadlineAt - Date.now());
+  const remaining = Math.max(1, deadlineAt - solverNow());
   const sol = solveLinearProgram(buildLp(ctx, c, zero, 0, 1), { timeLimitMs: Math.max(remaining, 1000) });
   if (sol.status !== 'optimal') return null;
   const M = ctx.instance.servers.length;

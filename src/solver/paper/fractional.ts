@@ -36,6 +36,7 @@ import {
   type Resources,
   type Scored,
 } from './context.js';
+import { solverNow } from '../control.js';
 
 /** Relative change of the continuous objective below which block 1 has converged. */
 const CONTINUOUS_TOL = 1e-9;
@@ -113,7 +114,7 @@ export function optimiseSplits(ctx: PaperContext, server: number[], start: numbe
   let cost = internalCost(ctx, server, alpha, res);
   let stoppedByTime = false;
   for (let outer = 0; outer < MAX_OUTER; outer++) {
-    if (Date.now() >= deadlineAt) {
+    if (solverNow() >= deadlineAt) {
       stoppedByTime = true;
       break;
     }
@@ -159,7 +160,7 @@ export function optimiseSplits(ctx: PaperContext, server: number[], start: numbe
   for (let n = 0; n < alpha.length; n++) {
     const options = neighbours(ctx.devices[n].splits, alpha[n]);
     if (options.length < 2) continue;
-    if (Date.now() >= deadlineAt) {
+    if (solverNow() >= deadlineAt) {
       stoppedByTime = true;
       break;
     }

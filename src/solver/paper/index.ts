@@ -18,6 +18,7 @@ import type { DeviceDecision, Instance, SolveOptions } from '../../model/types.j
 import { anyAssociation, improveAssociationLp } from './association-lp.js';
 import { buildPaperContext, setMultipliers, type PaperContext, type Scored } from './context.js';
 import { optimiseSplits } from './fractional.js';
+import { solverNow } from '../control.js';
 
 /** Relative improvement of one alternation below which the method has converged. */
 const OBJECTIVE_TOL = 1e-6;
@@ -59,7 +60,7 @@ function alternate(ctx: PaperContext, server: number[], alpha: number[], deadlin
   let stoppedByTime = false;
   let previous = Infinity;
   for (let it = 0; it < MAX_ALTERNATIONS; it++) {
-    if (it > 0 && Date.now() >= deadlineAt) {
+    if (it > 0 && solverNow() >= deadlineAt) {
       stoppedByTime = true;
       break;
     }
@@ -105,7 +106,7 @@ export function solvePaper(instance: Instance, options: SolveOptions, deadlineAt
   let iterations = 0;
   let stoppedByTime = false;
   for (let round = 0; round < (hasDeadlines ? MAX_DEADLINE_ROUNDS : 1); round++) {
-    if (round > 0 && Date.now() >= deadlineAt) {
+    if (round > 0 && solverNow() >= deadlineAt) {
       stoppedByTime = true;
       break;
     }

@@ -1,0 +1,55 @@
+// Shaping a solve's answer for HTTP, shared by the sync routes and the jobs API (a job's result is
+// exactly what the sync endpoint answers), and noticing a client that left before its answer.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ParetoResult, Solved } from '../services/types.js';
+
+/** Aborts when the client disconnects before the reply is sent, so its solve can stop. */
+export function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const gone = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) gone.abort();
+  };
+  reply.raw.once('close', onClose);
+  void request; // the request stream's own 'close' also fires after a normal body read: not a signal
+  return gone.signal;
+}
+
+export interface Answer {
+  statusCode: 200 | 422;
+  /** the response body: an object to serialise, or stored JSON to send as it is */
+  body: Record<string, unknown> | string;
+}
+
+/** /allocate and /allocate/blocks: the result with `cache` and `requestHash`; 422 when INFEASIBLE. */
+export function solvedAnswer(out: Solved<{ status: string; infeasibilities?: unknown[] }>): Answer {
+  if (out.stored !== undefined) {
+    // Stored bytes are the result's JSON object: prepend the two per-request fields, no re-serialising.
+    const head = `{"cache":"hit","requestHash":${JSON.stringify(out.requestHash)}`;
+    const rest = out.stored.bytes.slice(1);
+    return { statusCode: out.stored.status === 'INFEASIBLE' ? 422 : 200, body: rest.startsWith('}') ? `${head}}` : `${head},${rest}` };
+  }
+  const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
+  // An instance that cannot be satisfied is the caller's problem, but a well-formed one: 422.
+  if (body.status === 'INFEASIBLE') return { statusCode: 422, body: { ...body, infeasibilities: body.infeasibilities ?? [] } };
+  return { statusCode: 200, body };
+}
+
+/** Sends an Answer; stored JSON goes out byte for byte. */
+export function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
+  if (typeof answer.body === 'string') return reply.code(answer.statusCode).type('application/json; charset=utf-8').send(answer.body);
+  return reply.code(answer.statusCode).send(answer.body);
+}
+
+/** The object form of an Answer's body (jobs store results as JSON values). */
+export function answerObject(answer: Answer): Record<string, unknown> {
+  return typeof answer.body === 'string' ? (JSON.parse(answer.body) as Record<string, unknown>) : answer.body;
+}
+
+/** /allocate/pareto: feasibility does not depend on the weights, so when no point is feasible the instance is not (422). */
+export function paretoAnswer(result: ParetoResult): Answer {
+  if (result.points.length > 0 && result.points.every((p) => p.status === 'INFEASIBLE')) {
+    const infeasibilities = result.points[0].infeasibilities ?? [];
+    return { statusCode: 422, body: { status: 'INFEASIBLE', infeasibilities, ...result } };
+  }
+  return { statusCode: 200, body: { ...result } };
+}
