@@ -11,12 +11,16 @@ import { allocateRoutes } from './routes/allocate.js';
 import { blocksRoutes } from './routes/blocks.js';
 import { healthRoutes } from './routes/health.js';
 import { paretoRoutes } from './routes/pareto.js';
-import { createSolveService } from './services/solve-service.js';
+import { jobsRoutes } from './routes/jobs.js';
+import { createJobService, createSolverService } from './queue/wiring.js';
+import type { JobService } from './jobs/types.js';
 import type { SolveService } from './services/types.js';
 
 export interface AppDeps {
-  /** Injected in tests; otherwise the real worker-pool service is created from config. */
+  /** Injected in tests; otherwise the real service is created from config (threads or queue). */
   service?: SolveService;
+  /** Injected in tests; otherwise in memory, or BullMQ jobs when SOLVER_QUEUE=bullmq. */
+  jobs?: JobService;
 }
 
 export function buildApp(config: AppConfig, deps: AppDeps = {}) {
@@ -32,9 +36,11 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const service = deps.service ?? createSolveService(config, { logger: app.log });
-  // The app owns the service it answers with: closing the app drains and stops the workers.
+  const service = deps.service ?? createSolverService(config, app.log);
+  const jobs = deps.jobs ?? createJobService(config, service, app.log);
+  // The app owns the services it answers with: closing the app drains and stops the workers.
   app.addHook('onClose', async () => {
+    await jobs.close();
     await service.close();
   });
 
@@ -46,6 +52,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   void app.register(allocateRoutes, { service });
   void app.register(blocksRoutes, { service });
   void app.register(paretoRoutes, { service });
+  void app.register(jobsRoutes, { jobs });
   return app;
 }
 

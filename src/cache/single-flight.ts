@@ -20,8 +20,9 @@ export class CallerGoneError extends Error {
 
 /**
  * Coalesces concurrent calls with the same key into one execution of `work`. A caller may pass a
- * signal (its client disconnected): it leaves the flight, and when the last caller has left, the
- * work's own signal aborts so the solve can stop. A shared solve goes on while anyone waits for it.
+ * signal (client gone, job cancelled): it leaves the flight with a CallerGoneError while others
+ * still wait (the shared solve goes on for them); the last caller to leave aborts the work's own
+ * signal, so the solve stops, and receives the work's early answer.
  */
 export class SingleFlight {
   private readonly inFlight = new Map<string, Flight>();
@@ -47,12 +48,11 @@ export class SingleFlight {
     return new Promise<T>((resolve, reject) => {
       const leave = () => {
         joined.callers -= 1;
-        if (joined.callers === 0) {
-          joined.stop.abort();
-          // A stopping flight answers early: later callers start a fresh one.
-          if (this.inFlight.get(key) === joined) this.inFlight.delete(key);
-        }
-        reject(new CallerGoneError());
+        if (joined.callers > 0) return reject(new CallerGoneError()); // the others keep the solve going
+        // The last caller stops the work and still gets its early answer (a cancelled job keeps
+        // its best allocation). A stopping flight answers early: later callers start a fresh one.
+        joined.stop.abort();
+        if (this.inFlight.get(key) === joined) this.inFlight.delete(key);
       };
       if (caller.aborted) return leave();
       caller.addEventListener('abort', leave, { once: true });

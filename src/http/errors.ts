@@ -65,7 +65,7 @@ function isInputError(e: unknown): e is Pick<InputError, 'field' | 'reason'> {
   return o?.name === 'InputError' && typeof o.field === 'string' && typeof o.reason === 'string';
 }
 
-function isOverloaded(e: unknown): e is Pick<OverloadedError, 'retryAfterS' | 'message'> {
+function isOverloaded(e: unknown): e is Pick<OverloadedError, 'retryAfterS' | 'message'> & { code?: string } {
   if (e instanceof OverloadedError) return true;
   const o = e as { name?: unknown; retryAfterS?: unknown } | null;
   return o?.name === 'OverloadedError' && typeof o.retryAfterS === 'number';
@@ -81,7 +81,8 @@ export function toProblem(error: unknown): Problem {
   }
   if (isOverloaded(error)) {
     const retryAfterS = Math.max(1, Math.ceil(error.retryAfterS));
-    return { statusCode: 503, code: 'OVERLOADED', message: `${error.message}; retry after ${retryAfterS} s`, retryAfterS };
+    const code = error.code === 'QUEUE_UNAVAILABLE' ? error.code : 'OVERLOADED';
+    return { statusCode: 503, code, message: `${error.message}; retry after ${retryAfterS} s`, retryAfterS };
   }
   const fe = error as Partial<FastifyError>;
   if (Array.isArray(fe.validation) && fe.validation.length > 0) {

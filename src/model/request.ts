@@ -73,6 +73,8 @@ export interface OptionsSpec {
   baselines?: boolean;
   algorithm?: AlgorithmChoice;
   seed?: number;
+  /** serve a cached time-limited answer whose gap is at most this (not part of the problem: not hashed) */
+  gapTolerance?: number;
 }
 
 export interface AllocateRequest {

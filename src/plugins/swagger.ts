@@ -25,6 +25,7 @@ export function registerSwagger(app: FastifyInstance): void {
       },
       tags: [
         { name: 'allocation', description: 'Optimisation endpoints' },
+        { name: 'jobs', description: 'Async solves: submit, poll progress, fetch the result, cancel' },
         { name: 'health', description: 'Liveness and readiness probes' },
       ],
     },

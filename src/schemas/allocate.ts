@@ -116,6 +116,14 @@ export const OptionsSpecSchema = Type.Object(
     baselines: Type.Optional(Type.Boolean({ description: 'also evaluate the baselines; default true' })),
     algorithm: Type.Optional(Type.Enum(['auto', 'paper'], { description: "solver: 'auto' (optimum) or 'paper' (publication's method); default auto" })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'seed for randomised parts; default 1' })),
+    gapTolerance: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description:
+          'a cached answer that hit its time limit is served when its gap is at most this (default 0.001); a finished answer always is. Not part of the problem (requestHash ignores it)',
+      }),
+    ),
   },
   { $id: 'OptionsSpec', additionalProperties: false, description: 'Solver options' },
 );

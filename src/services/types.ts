@@ -92,10 +92,14 @@ export interface SolveService {
   close(): Promise<void>;
 }
 
-/** The worker queue is full: answer 503 with Retry-After. */
+/** The worker queue is full (or, in queue mode, unreachable): answer 503 with Retry-After. */
 export class OverloadedError extends Error {
-  constructor(readonly retryAfterS: number) {
-    super('solver queue is full');
+  constructor(
+    readonly retryAfterS: number,
+    message = 'solver queue is full',
+    readonly code: 'OVERLOADED' | 'QUEUE_UNAVAILABLE' = 'OVERLOADED',
+  ) {
+    super(message);
     this.name = 'OverloadedError';
   }
 }

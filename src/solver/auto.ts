@@ -21,7 +21,7 @@ import { buildDeviceModels } from './device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './feasibility.js';
 import { allocationsOf, scored } from './result.js';
 import { createPlanContext, type PlanContext } from './member.js';
-import { reportProgress, solverNow } from './control.js';
+import { reportProgress, solverNow, stopRequested } from './control.js';
 
 /** Per-server (mode, split) combinations enumerated exhaustively. */
 const EXACT_LIMIT = 5000;
@@ -230,7 +230,8 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     };
     // The search priced every pair at these prices already, unless deadline multipliers changed the weights.
     const reusable = ctx.deadlineMultipliers.every((v) => v === 0) ? found.sol.priced : undefined;
-    bound = Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, objective, reusable));
+    // Stopped (cancel): pricing every pair afresh would delay the answer by a whole pass; skip the bound.
+    bound = stopRequested() && reusable === undefined ? -Infinity : Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, objective, reusable));
   }
   const gap = objective > 0 ? Math.max(0, (objective - bound) / objective) : 0;
   reportProgress({ phase: 'done', objective, ...(Number.isFinite(bound) ? { bound } : {}) }, true);

@@ -119,7 +119,12 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
     if (!list.includes(assignment[n])) list.push(assignment[n]);
     return list;
   });
-  const quotes: (Quote | null)[][] = candidates.map((list, n) => list.map((m) => quote(ctx, plans[m], n)));
+  // Quoting every candidate is a whole pass over the devices: not started, nor finished, past the deadline.
+  const quotes: (Quote | null)[][] = [];
+  for (let n = 0; n < N; n++) {
+    if ((n & 63) === 0 && solverNow() >= deadlineAt) return start;
+    quotes.push(candidates[n].map((m) => quote(ctx, plans[m], n)));
+  }
   /** the plan (prices) each server's quotes were made or moved to */
   const quotedAt = plans.slice();
   const dirty = new Set<number>();
