@@ -25,12 +25,12 @@ export function queueNames(queueName: string): QueueNames {
 }
 
 /**
- * A connection for producers (API side): commands fail at once while Redis is down (no offline
- * queue) so a request gets its 503 immediately; it reconnects by itself.
+ * A connection for producers (API side). Callers check `status === 'ready'` before every use and
+ * answer 503 at once otherwise; a command caught by an outage fails after one retry. (The offline
+ * queue stays on: BullMQ sends its first commands before the connection is up.)
  */
 export function producerConnection(url: string): Redis {
   const client = new Redis(url, {
-    enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),

@@ -32,6 +32,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log('info', { signal }, 'worker shutting down');
+    // Closing needs Redis; with Redis gone it could wait forever. Unfinished jobs are handed back
+    // by the stalled check either way.
+    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS + 2000).unref();
     worker.close(SHUTDOWN_GRACE_MS).then(
       () => process.exit(0),
       () => process.exit(1),

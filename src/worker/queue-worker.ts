@@ -81,9 +81,14 @@ export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger
       stalledInterval: Math.max(250, Math.floor(config.workerLockMs / 2)),
       maxStalledCount: 2,
       autorun: true,
+      // Recorded on each job as processedBy: which process ran it (operators, fault tests).
+      name: `worker-${process.pid}`,
     },
   );
   worker.on('error', (err) => logger?.error({ err: err.message }, 'queue worker error'));
+  worker.on('completed', (job, value: SyncJobResult | AsyncJobResult) =>
+    logger?.info({ jobId: job.id, purpose: job.data.purpose, cache: (value as SyncJobResult).cache, outcome: (value as AsyncJobResult).outcome }, 'job finished'),
+  );
 
   subscriber.on('message', (_channel: string, jobId: string) => {
     worker.cancelJob(jobId, 'cancelled');
@@ -100,9 +105,9 @@ export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger
       // leave: the stalled check gives the unfinished jobs to another worker.
       const closing = worker.close();
       const graceful = await Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref())]);
-      if (!graceful) await worker.close(true).catch(() => undefined);
-      await Promise.allSettled([subscriber.quit(), markers.quit(), service.close()]);
-      connection.disconnect();
+      if (!graceful) await Promise.race([worker.close(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      await service.close();
+      for (const client of [subscriber, markers, connection]) client.disconnect();
     },
   };
 }
