@@ -16,17 +16,32 @@ export function clientGone(request: FastifyRequest, reply: FastifyReply): AbortS
 
 export interface Answer {
   statusCode: 200 | 422;
-  /** the response body: an object to serialise, or stored JSON to send as it is */
-  body: Record<string, unknown> | string;
+  /** the response body: an object to serialise, or stored JSON to send as it is (text or UTF-8 bytes) */
+  body: Record<string, unknown> | string | Buffer;
+}
+
+// The UTF-8 bytes of recent cache hits, keyed by request hash and checked against the stored text:
+// a hot answer is encoded once, not on every hit. Bounded by entries (answers are tens of KB).
+const HOT_ANSWERS = 256;
+const hotAnswers = new Map<string, { stored: string; bytes: Buffer }>();
+
+function hitBytes(requestHash: string, stored: string): Buffer {
+  const hot = hotAnswers.get(requestHash);
+  if (hot !== undefined && hot.stored === stored) return hot.bytes;
+  // Stored text is the result's JSON object: prepend the two per-request fields, no re-serialising.
+  const head = `{"cache":"hit","requestHash":${JSON.stringify(requestHash)}`;
+  const rest = stored.slice(1);
+  const bytes = Buffer.from(rest.startsWith('}') ? `${head}}` : `${head},${rest}`, 'utf8');
+  hotAnswers.delete(requestHash);
+  hotAnswers.set(requestHash, { stored, bytes });
+  if (hotAnswers.size > HOT_ANSWERS) hotAnswers.delete(hotAnswers.keys().next().value!);
+  return bytes;
 }
 
 /** /allocate and /allocate/blocks: the result with `cache` and `requestHash`; 422 when INFEASIBLE. */
 export function solvedAnswer(out: Solved<{ status: string; infeasibilities?: unknown[] }>): Answer {
   if (out.stored !== undefined) {
-    // Stored bytes are the result's JSON object: prepend the two per-request fields, no re-serialising.
-    const head = `{"cache":"hit","requestHash":${JSON.stringify(out.requestHash)}`;
-    const rest = out.stored.bytes.slice(1);
-    return { statusCode: out.stored.status === 'INFEASIBLE' ? 422 : 200, body: rest.startsWith('}') ? `${head}}` : `${head},${rest}` };
+    return { statusCode: out.stored.status === 'INFEASIBLE' ? 422 : 200, body: hitBytes(out.requestHash, out.stored.bytes) };
   }
   const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
   // An instance that cannot be satisfied is the caller's problem, but a well-formed one: 422.
@@ -36,13 +51,16 @@ export function solvedAnswer(out: Solved<{ status: string; infeasibilities?: unk
 
 /** Sends an Answer; stored JSON goes out byte for byte. */
 export function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
-  if (typeof answer.body === 'string') return reply.code(answer.statusCode).type('application/json; charset=utf-8').send(answer.body);
+  if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) {
+    return reply.code(answer.statusCode).type('application/json; charset=utf-8').send(answer.body);
+  }
   return reply.code(answer.statusCode).send(answer.body);
 }
 
 /** The object form of an Answer's body (jobs store results as JSON values). */
 export function answerObject(answer: Answer): Record<string, unknown> {
-  return typeof answer.body === 'string' ? (JSON.parse(answer.body) as Record<string, unknown>) : answer.body;
+  if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) return JSON.parse(answer.body.toString()) as Record<string, unknown>;
+  return answer.body;
 }
 
 /** /allocate/pareto: feasibility does not depend on the weights, so when no point is feasible the instance is not (422). */

@@ -3,7 +3,15 @@
 //   rejected here, naming the field;
 // - the default parser hides where the syntax error is; callers deserve the position.
 // Prototype-poisoning keys are refused too, which the default parser (secure-json-parse) also did.
-import type { FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+const bodyDigests = new WeakMap<FastifyRequest, string>();
+
+/** sha256 of the request's JSON body as received (undefined when it had none). */
+export function bodyDigest(request: FastifyRequest): string | undefined {
+  return bodyDigests.get(request);
+}
 
 /** A 400 raised while reading the body, before schema validation. */
 export class BodyError extends Error {
@@ -87,9 +95,12 @@ export function parseJsonBody(text: string): unknown {
 /** Install the strict parser in place of Fastify's default application/json parser. */
 export function registerJsonBodyParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      const value = parseJsonBody(body as string);
+      // The bytes' digest lets a repeated body find its cached answer without re-serialising it.
+      bodyDigests.set(request, createHash('sha256').update(body as string).digest('base64'));
+      done(null, value);
     } catch (err) {
       done(err as Error, undefined);
     }

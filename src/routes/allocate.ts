@@ -8,6 +8,7 @@ import {
 } from '../schemas/allocate.js';
 import { errorResponse } from '../schemas/common.js';
 import { clientGone, sendAnswer, solvedAnswer } from '../http/answer.js';
+import { bodyDigest } from '../http/json-body.js';
 import type { SolveService } from '../services/types.js';
 
 export interface AllocateRoutesOptions {
@@ -38,7 +39,7 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
     },
     async (request, reply) => {
       // A client that disconnects stops its solve, unless another caller shares it.
-      const out = await service.allocate(request.body, { signal: clientGone(request, reply) });
+      const out = await service.allocate(request.body, { signal: clientGone(request, reply), bodyDigest: bodyDigest(request) });
       return sendAnswer(reply, solvedAnswer(out));
     },
   );

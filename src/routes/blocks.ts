@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSchema } from '../schemas/blocks.js';
 import { errorResponse } from '../schemas/common.js';
 import { clientGone, sendAnswer, solvedAnswer } from '../http/answer.js';
+import { bodyDigest } from '../http/json-body.js';
 import type { SolveService } from '../services/types.js';
 
 export interface BlocksRoutesOptions {
@@ -35,7 +36,7 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
     },
     async (request, reply) => {
       // No assignment fits the memory caps: 422 (solvedAnswer). A client that leaves stops its solve.
-      const out = await service.allocateBlocks(request.body, { signal: clientGone(request, reply) });
+      const out = await service.allocateBlocks(request.body, { signal: clientGone(request, reply), bodyDigest: bodyDigest(request) });
       return sendAnswer(reply, solvedAnswer(out));
     },
   );

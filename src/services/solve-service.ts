@@ -160,10 +160,9 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
   // common cache hit) is recognised by a hash of its bytes as parsed, mapped to its request hash.
   const knownBodies = new LRUCache<string, string>({ max: Math.max(16, config.cacheMaxEntries) });
   const bodyFingerprint = (kind: string, body: unknown, call: CallOptions) =>
-    createHash('sha256')
-      .update(`${kind}\0${call.timeLimitMs ?? ''}\0`)
-      .update(JSON.stringify(body))
-      .digest('hex');
+    call.bodyDigest !== undefined
+      ? `${kind}|${call.timeLimitMs ?? ''}|raw:${call.bodyDigest}`
+      : `${kind}|${call.timeLimitMs ?? ''}|${createHash('sha256').update(JSON.stringify(body)).digest('base64')}`;
 
   async function remembered<R>(kind: Kind, body: unknown, call: CallOptions): Promise<{ fingerprint: string; hit: Solved<R> | null }> {
     const fingerprint = bodyFingerprint(kind, body, call);

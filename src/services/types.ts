@@ -29,6 +29,8 @@ export interface CallOptions {
   timeLimitMs?: number;
   /** Epoch ms the request arrived; the time limit counts from here. Default: now. */
   receivedAt?: number;
+  /** A digest of the body's bytes as received: recognises a repeated body without re-serialising it. */
+  bodyDigest?: string;
 }
 
 /** Weight vectors of a Pareto request: an explicit list, or every vector of the simplex grid with denominator k. */
