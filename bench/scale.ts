@@ -91,7 +91,7 @@ const pct = (xs: number[], p: number) => {
 };
 
 const redisUrl = await startRedis();
-const queueEnv = (queue: string) => ({ REDIS_URL: redisUrl, QUEUE_NAME: queue, LOG_LEVEL: 'silent' });
+const queueEnv = (queue: string) => ({ REDIS_URL: redisUrl, QUEUE_NAME: queue });
 console.log(`# bench/scale.ts (${quick ? 'quick' : 'full'}), ${new Date().toISOString()}, Redis ${redisUrl}`);
 
 // ---- 1. queue overhead -------------------------------------------------------------------------
@@ -190,7 +190,10 @@ if (want(4)) {
   const LOAD_S = quick ? 3 : 5;
   const app = buildApp({ ...loadConfig({}), logLevel: 'silent' });
   const base = await listen(app);
-  const paperBody = readFileSync(new URL('../examples/paper-scale.json', import.meta.url), 'utf8');
+  // On a loaded machine the paper-scale solve may stop at its time limit with a gap above the
+  // default tolerance (0.001), and then is not served from the cache: accept up to 5% here.
+  const paperJson = JSON.parse(readFileSync(new URL('../examples/paper-scale.json', import.meta.url), 'utf8')) as { options?: object };
+  const paperBody = JSON.stringify({ ...paperJson, options: { ...paperJson.options, gapTolerance: 0.05 } });
   const rejected = (() => {
     const b = JSON.parse(paperBody) as { devices: Record<string, unknown>[] };
     b.devices[b.devices.length - 1].bogusField = 1;

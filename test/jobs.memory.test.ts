@@ -84,6 +84,8 @@ describe('jobs in memory', () => {
     expect((await getJob('no-such-job')).statusCode).toBe(404);
     expect((await getJob('bad%20id!')).statusCode).toBe(400);
     expect((await app.inject({ method: 'DELETE', url: '/jobs/no-such-job' })).statusCode).toBe(404);
+    const oversize = await submit({ kind: 'allocate', input: { padding: 'x'.repeat(6 * 1024 * 1024) } });
+    expect(oversize.statusCode).toBe(413);
   });
 
   it('reports progress while running; DELETE stops the solve at once with its best allocation', async () => {

@@ -47,6 +47,9 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
   const events = new QueueEvents(options.queueName, { connection: eventsClient, prefix: BULL_PREFIX });
   events.on('error', () => undefined);
   queue.on('error', () => undefined);
+  // Every waiting caller listens on both (waitUntilFinished): as many listeners as callers in flight.
+  queue.setMaxListeners(0);
+  events.setMaxListeners(0);
   const up = () => client.status === 'ready';
 
   const progressListeners = new Map<string, Set<(p: ProgressUpdate) => void>>();

@@ -16,7 +16,7 @@ export const ReadinessResponseSchema = Type.Object(
     status: Type.Enum(['ready', 'not ready'], { description: 'ready when the solver workers can take work' }),
     workers: Type.Object(
       {
-        threads: Type.Integer({ description: 'solver worker threads' }),
+        threads: Type.Integer({ description: 'solver worker threads (queue mode: worker processes connected to the queue)' }),
         queued: Type.Integer({ description: 'solves waiting for a worker' }),
         maxQueue: Type.Integer({ description: 'queue bound; beyond it POST /allocate answers 503' }),
       },
