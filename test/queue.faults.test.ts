@@ -24,7 +24,8 @@ async function api(): Promise<App> {
   await app.ready();
   apps.push(app);
   const deadline = Date.now() + 5000;
-  while ((await app.inject({ method: 'GET', url: '/ready' })).statusCode !== 200) {
+  // Ready (queue connection up) and the cache's own connection up too.
+  while ((await app.inject({ method: 'GET', url: '/ready' })).json().redis !== 'up' || (await app.inject({ method: 'GET', url: '/ready' })).statusCode !== 200) {
     if (Date.now() > deadline) throw new Error('API never ready');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -37,14 +38,14 @@ async function worker(): Promise<WorkerProcess> {
   return w;
 }
 
-/** The job a worker holds right now (polls). */
+/** The sync solve a worker holds right now (polls). */
 async function activeJob(timeoutMs = 10_000): Promise<{ id: string; processedBy?: string }> {
   const client = new Redis(redis.url, { maxRetriesPerRequest: null });
   const queue = new Queue(QUEUE, { connection: client, prefix: 'bull' });
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const [job] = await queue.getActive();
+      const job = (await queue.getActive()).find((j) => (j.data as { purpose?: string }).purpose === 'sync');
       if (job?.processedBy) return { id: job.id!, processedBy: job.processedBy };
       if (Date.now() > deadline) throw new Error('no active job');
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -124,7 +125,7 @@ describe('queue mode with real workers', () => {
     console.log(`queue mode: cancel of a running 1000x50 job answered cancelled after ${stopMs.toFixed(0)} ms`);
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.result.allocations).toHaveLength(1000);
-    await app.inject({ method: 'DELETE', url: `/jobs/${ids[1]}` });
+    expect((await app.inject({ method: 'DELETE', url: `/jobs/${ids[1]}` })).json().status).toBe('cancelled');
     // The queued one never reached a worker.
     expect(workers.flatMap((w) => finished(w, ids[2]))).toHaveLength(0);
     expect((await get(ids[2])).status).toBe('cancelled');

@@ -6,6 +6,7 @@ import { randomUUID, createHash } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ProgressUpdate } from '../queue/backend.js';
+import { JOB_PRIORITY } from '../queue/bullmq.js';
 import { queueNames } from '../queue/connection.js';
 import { OverloadedError } from '../services/types.js';
 import { prefixedInputError } from './input-error.js';
@@ -70,7 +71,9 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
     if (job.finishedOn && Date.now() > job.finishedOn + ttlMs) return null; // expired, not yet evicted
     const state = await job.getState();
     let status: JobStatus;
-    if (state === 'completed') status = job.returnvalue?.outcome === 'cancelled' ? 'cancelled' : 'completed';
+    // A job read while it finishes can show its state before its return value: still running then.
+    if (state === 'completed' && (job.returnvalue === null || job.returnvalue === undefined)) status = 'running';
+    else if (state === 'completed') status = job.returnvalue.outcome === 'cancelled' ? 'cancelled' : 'completed';
     else if (state === 'failed') status = 'failed';
     else if (state === 'active') status = 'running';
     else if (state === 'unknown') return null;
@@ -129,7 +132,7 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
             if (view !== null) return { job: view, created: false };
           }
         }
-        const waiting = await queue.getWaitingCount();
+        const waiting = await queue.getJobCountByTypes('waiting', 'prioritized');
         if (options.maxQueue > 0 && waiting >= options.maxQueue) throw new OverloadedError(5, 'job queue is full');
         const nonce = randomUUID();
         const data: AsyncJobData = {
@@ -141,7 +144,7 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
           digest,
           nonce,
         };
-        await queue.add(submission.kind, data, { jobId: id, removeOnComplete: { age: options.ttlS }, removeOnFail: { age: options.ttlS }, attempts: 1 });
+        await queue.add(submission.kind, data, { jobId: id, priority: JOB_PRIORITY, removeOnComplete: { age: options.ttlS }, removeOnFail: { age: options.ttlS }, attempts: 1 });
         // Added or found: read it back. Same key, concurrent submit with another body: the loser gets 409.
         const job = (await queue.getJob(id)) as Job<AsyncJobData, AsyncJobResult> | undefined;
         if (!job) throw unavailable();

@@ -34,6 +34,9 @@ export interface BullmqBackendOptions {
 }
 
 const RETRY_AFTER_S = 2;
+/** BullMQ priorities (lower runs first): a waiting sync request goes before waiting async jobs. */
+export const SYNC_PRIORITY = 1;
+export const JOB_PRIORITY = 10;
 const unavailable = () => new OverloadedError(RETRY_AFTER_S, 'solver queue unavailable (Redis down)', 'QUEUE_UNAVAILABLE');
 
 /** Job ids may not contain ':' (BullMQ's key separator). */
@@ -99,7 +102,7 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
 
     async run(task: BackendTask, control: RunControl = {}): Promise<RunOutcome> {
       if (!up()) throw unavailable();
-      const waiting = await queue.getWaitingCount().catch(() => {
+      const waiting = await queue.getJobCountByTypes('waiting', 'prioritized').catch(() => {
         throw unavailable();
       });
       if (options.maxQueue > 0 && waiting >= options.maxQueue) throw new OverloadedError(Math.max(RETRY_AFTER_S, Math.ceil(waiting / 4)));
@@ -118,7 +121,7 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
         // A finished job is removed at once (its answer is in the cache); one that vanished between
         // our add and our wait is added again, and its worker finds the answer in the cache.
         for (let attempt = 0; ; attempt++) {
-          const job = await queue.add(task.kind, data, { jobId, removeOnComplete: true, removeOnFail: true, attempts: 1 }).catch(() => {
+          const job = await queue.add(task.kind, data, { jobId, priority: SYNC_PRIORITY, removeOnComplete: true, removeOnFail: true, attempts: 1 }).catch(() => {
             throw unavailable();
           });
           if (!joined) {
@@ -135,8 +138,11 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
             return { result: value.result, stopped: value.stopped, shared: value.cache === 'hit' };
           } catch (err) {
             if (control.signal?.aborted) return { result: null, stopped: true };
-            const missing = /missing|not exist|undefined/i.test((err as Error).message ?? '');
-            if (!missing || attempt >= 1) throw err;
+            if (err instanceof OverloadedError) throw err;
+            const message = (err as Error).message ?? String(err);
+            const missing = /missing|not exist|undefined/i.test(message);
+            // A job that failed (its workers died more often than maxStalledCount) or never came back: retryable.
+            if (!missing || attempt >= 1) throw new OverloadedError(RETRY_AFTER_S, `the solve did not finish on a worker (${message})`, 'SOLVE_FAILED');
           }
         }
       } finally {
@@ -150,7 +156,7 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
 
     async stats() {
       const [queued, workers] = await Promise.all([
-        up() ? queue.getWaitingCount().catch(() => 0) : 0,
+        up() ? queue.getJobCountByTypes('waiting', 'prioritized').catch(() => 0) : 0,
         up() ? queue.getWorkersCount().catch(() => 0) : 0,
       ]);
       return { mode: 'bullmq', threads: workers, queued, maxQueue: options.maxQueue };

@@ -99,7 +99,7 @@ export class OverloadedError extends Error {
   constructor(
     readonly retryAfterS: number,
     message = 'solver queue is full',
-    readonly code: 'OVERLOADED' | 'QUEUE_UNAVAILABLE' = 'OVERLOADED',
+    readonly code: 'OVERLOADED' | 'QUEUE_UNAVAILABLE' | 'SOLVE_FAILED' = 'OVERLOADED',
   ) {
     super(message);
     this.name = 'OverloadedError';

@@ -35,7 +35,8 @@ async function processJob(service: SolveService, job: Job<SyncJobData | AsyncJob
     signal,
     onProgress: (p) => void job.updateProgress(p as unknown as Record<string, unknown>).catch(() => undefined),
     ...(data.timeLimitMs !== undefined ? { timeLimitMs: data.timeLimitMs } : {}),
-    receivedAt: data.receivedAt,
+    // A sync caller's time limit counts from its request's arrival; a job's from when it starts.
+    ...(data.purpose === 'sync' ? { receivedAt: data.receivedAt } : {}),
   };
   if (data.purpose === 'sync') {
     const out = data.kind === 'allocate' ? await service.allocate(data.body as AllocateRequest, call) : await service.allocateBlocks(data.body as BlocksRequest, call);
