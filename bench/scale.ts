@@ -181,6 +181,21 @@ if (want(3)) {
   console.log(
     `| ${job.status} | ${((performance.now() - t0) / 1000).toFixed(1)} | ${firstProgressS?.toFixed(1) ?? '-'} | ${seen.size} | ${result?.gap !== undefined ? `${(result.gap * 100).toFixed(3)}%` : '-'} | ${result?.status ?? '-'}${result?.limit ? ` (limit ${result.limit})` : ''} |`,
   );
+  // The same instance (another seed) cancelled mid-search: DELETE until the job says cancelled.
+  const other = await post(base, '/jobs', { kind: 'allocate', input: { ...input, options: { baselines: false, seed: 2 } }, timeLimitMs: limitMs });
+  const otherId = other.json.id as string;
+  let progressAt: number | undefined;
+  for (;;) {
+    const j = (await (await fetch(`${base}/jobs/${otherId}`)).json()) as { progress?: { objective?: number } };
+    if (j.progress?.objective !== undefined) progressAt ??= performance.now();
+    if (progressAt !== undefined && performance.now() - progressAt > 3000) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const c0 = performance.now();
+  const cancelled = (await (await fetch(`${base}/jobs/${otherId}`, { method: 'DELETE' })).json()) as { status: string; result?: { allocations: unknown[] } };
+  console.log(
+    `\ncancel 3 s after its first progress: DELETE answered \`${cancelled.status}\` in ${(performance.now() - c0).toFixed(0)} ms with ${cancelled.result?.allocations.length ?? 0} allocations`,
+  );
   await app.close();
   await stopWorker(worker);
 }

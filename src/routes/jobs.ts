@@ -93,8 +93,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
         tags: ['jobs'],
         summary: 'Cancel a job',
         description:
-          'A queued job never runs; a running solve stops within about 100 ms and the job ends cancelled with the best answer ' +
-          'found so far, when there is one. A finished job is returned as it is.',
+          'A queued job never runs; a running solve stops at its next time check and the job ends cancelled with the best ' +
+          'answer found so far, when there is one (the answer waits for that, briefly). A finished job is returned as it is.',
         params: JobIdParamsSchema,
         response: {
           200: JobSchema,
