@@ -131,6 +131,21 @@ describe('queue mode with real workers', () => {
     expect((await get(ids[2])).status).toBe('cancelled');
   }, 60_000);
 
+  it('jobs: Idempotency-Key across API instances; unknown ids are 404; bad kinds 400', async () => {
+    const [a, b] = apps;
+    const key = `key-${randomUUID()}`;
+    const body = { kind: 'allocate', input: ALLOCATE_REQUEST_EXAMPLE, timeLimitMs: 1000 };
+    const first = await a.inject({ method: 'POST', url: '/jobs', payload: body, headers: { 'idempotency-key': key } });
+    expect(first.statusCode).toBe(202);
+    const again = await b.inject({ method: 'POST', url: '/jobs', payload: body, headers: { 'idempotency-key': key } });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().id).toBe(first.json().id);
+    const other = await b.inject({ method: 'POST', url: '/jobs', payload: { ...body, timeLimitMs: 1001 }, headers: { 'idempotency-key': key } });
+    expect(other.statusCode).toBe(409);
+    expect((await a.inject({ method: 'GET', url: '/jobs/job-unknown' })).statusCode).toBe(404);
+    expect((await a.inject({ method: 'POST', url: '/jobs', payload: { kind: 'nope', input: {} } })).statusCode).toBe(400);
+  }, 30_000);
+
   it('kill -9 of the worker running a sync solve: another worker finishes it and the caller gets its answer', async () => {
     const app = apps[0];
     const pending = app.inject({ method: 'POST', url: '/allocate', payload: solveBody(11, 4000) });
