@@ -112,7 +112,7 @@ if (want(1)) {
     // Interleaved, so machine load drifts hit both alike; distinct seeds: every request is a miss.
     const e = await post(eBase, '/allocate', body(1000 + i));
     const qq = await post(qBase, '/allocate', body(2000 + i));
-    if (e.status !== 200 || qq.status !== 200 || e.json.cache !== 'miss' || qq.json.cache !== 'miss') throw new Error('expected 200 misses');
+    if (e.status !== 200 || qq.status !== 200 || e.json.cache !== 'miss' || qq.json.cache !== 'miss') throw new Error(`expected 200 misses: embedded ${e.status} ${e.json.cache}, queue ${qq.status} ${qq.json.cache} ${JSON.stringify(qq.json).slice(0, 300)}`);
     times.embedded.push(e.ms);
     times.queue.push(qq.ms);
   }

@@ -2,7 +2,7 @@
 // run; this process only enqueues and waits. Identical requests share one job (its id is the
 // request hash), across every API instance on the Redis. A client that leaves decrements the
 // job's waiter count; the last one to leave cancels the job (pub/sub to the worker running it).
-import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { OverloadedError } from '../services/types.js';
 import type { BackendTask, ProgressUpdate, RunControl, RunOutcome, SolverBackend } from './backend.js';
@@ -50,12 +50,18 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
   const events = new QueueEvents(options.queueName, { connection: eventsClient, prefix: BULL_PREFIX });
   events.on('error', () => undefined);
   queue.on('error', () => undefined);
-  // Every waiting caller listens on both (waitUntilFinished): as many listeners as callers in flight.
-  queue.setMaxListeners(0);
-  events.setMaxListeners(0);
   const up = () => client.status === 'ready';
 
   const progressListeners = new Map<string, Set<(p: ProgressUpdate) => void>>();
+  // Callers waiting for a job's end, by job id: one listener per event kind, not one per caller.
+  type EndListener = { onCompleted(args: { returnvalue: unknown }): void; onFailed(args: { failedReason?: string }): void };
+  const endListeners = new Map<string, Set<EndListener>>();
+  events.on('completed', (args) => {
+    for (const l of [...(endListeners.get(args.jobId) ?? [])]) l.onCompleted(args);
+  });
+  events.on('failed', (args) => {
+    for (const l of [...(endListeners.get(args.jobId) ?? [])]) l.onFailed(args);
+  });
   events.on('progress', ({ jobId, data }) => {
     for (const listener of progressListeners.get(jobId) ?? []) listener(data as unknown as ProgressUpdate);
   });
@@ -69,29 +75,43 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
     }
   }
 
-  /** Resolves with the job's return value; rejects with 503 when Redis goes away while waiting. */
-  function waitFor(job: Job, signal?: AbortSignal): Promise<SyncJobResult> {
-    return new Promise<SyncJobResult>((resolve, reject) => {
+  /**
+   * Listens for the job's end before it is added (a fast job could otherwise finish, and be removed,
+   * before anyone listens). Rejects with 503 when Redis goes away or the wait runs out.
+   */
+  function listen(jobId: string, signal?: AbortSignal): { done: Promise<SyncJobResult>; stop(): void } {
+    let stop = () => undefined as void;
+    const done = new Promise<SyncJobResult>((resolve, reject) => {
       let downSince: number | undefined;
       const watch = setInterval(() => {
         if (up()) downSince = undefined;
         else if ((downSince ??= Date.now()) < Date.now() - 1000) finish(() => reject(unavailable()));
       }, 250);
+      const timeout = setTimeout(
+        () => finish(() => reject(new OverloadedError(RETRY_AFTER_S, `no answer from a worker within ${options.waitMs} ms`, 'SOLVE_FAILED'))),
+        options.waitMs,
+      );
+      const onCompleted = (args: { returnvalue: unknown }) => finish(() => resolve(args.returnvalue as SyncJobResult));
+      const onFailed = (args: { failedReason?: string }) =>
+        finish(() => reject(new OverloadedError(RETRY_AFTER_S, `the solve failed on its worker (${args.failedReason ?? 'unknown'})`, 'SOLVE_FAILED')));
       const onAbort = () => finish(() => reject(new Error('caller left')));
+      const entry = { onCompleted, onFailed };
+      endListeners.set(jobId, (endListeners.get(jobId) ?? new Set()).add(entry));
       signal?.addEventListener('abort', onAbort, { once: true });
       let settled = false;
       function finish(settle: () => void) {
         if (settled) return;
         settled = true;
         clearInterval(watch);
+        clearTimeout(timeout);
+        endListeners.get(jobId)?.delete(entry);
+        if (endListeners.get(jobId)?.size === 0) endListeners.delete(jobId);
         signal?.removeEventListener('abort', onAbort);
         settle();
       }
-      job.waitUntilFinished(events, options.waitMs).then(
-        (value: SyncJobResult) => finish(() => resolve(value)),
-        (err: unknown) => finish(() => reject(err)),
-      );
+      stop = () => finish(() => resolve({ result: null, cache: 'miss', stopped: true }));
     });
+    return { done, stop: () => stop() };
   }
 
   return {
@@ -117,35 +137,28 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
       const listener = control.onProgress;
       if (listener) progressListeners.set(jobId, (progressListeners.get(jobId) ?? new Set()).add(listener));
       let joined = false;
+      // A finished job is removed at once (its answer is in the cache), so an add with the same id
+      // either joins a job still waiting or running, or starts a new one.
+      await events.waitUntilReady();
+      const waiter = listen(jobId, control.signal);
       try {
-        // A finished job is removed at once (its answer is in the cache); one that vanished between
-        // our add and our wait is added again, and its worker finds the answer in the cache.
-        for (let attempt = 0; ; attempt++) {
-          const job = await queue.add(task.kind, data, { jobId, priority: SYNC_PRIORITY, removeOnComplete: true, removeOnFail: true, attempts: 1 }).catch(() => {
-            throw unavailable();
-          });
-          if (!joined) {
-            joined = true;
-            await client
-              .multi()
-              .incr(names.waitersKey(jobId))
-              .pexpire(names.waitersKey(jobId), options.waitMs + 60_000)
-              .exec()
-              .catch(() => undefined);
-          }
-          try {
-            const value = await waitFor(job, control.signal);
-            return { result: value.result, stopped: value.stopped, shared: value.cache === 'hit' };
-          } catch (err) {
-            if (control.signal?.aborted) return { result: null, stopped: true };
-            if (err instanceof OverloadedError) throw err;
-            const message = (err as Error).message ?? String(err);
-            const missing = /missing|not exist|undefined/i.test(message);
-            // A job that failed (its workers died more often than maxStalledCount) or never came back: retryable.
-            if (!missing || attempt >= 1) throw new OverloadedError(RETRY_AFTER_S, `the solve did not finish on a worker (${message})`, 'SOLVE_FAILED');
-          }
-        }
+        await queue.add(task.kind, data, { jobId, priority: SYNC_PRIORITY, removeOnComplete: true, removeOnFail: true, attempts: 1 }).catch(() => {
+          throw unavailable();
+        });
+        joined = true;
+        await client
+          .multi()
+          .incr(names.waitersKey(jobId))
+          .pexpire(names.waitersKey(jobId), options.waitMs + 60_000)
+          .exec()
+          .catch(() => undefined);
+        const value = await waiter.done;
+        return { result: value.result, stopped: value.stopped, shared: value.cache === 'hit' };
+      } catch (err) {
+        if (control.signal?.aborted) return { result: null, stopped: true };
+        throw err;
       } finally {
+        waiter.stop();
         if (listener) progressListeners.get(jobId)?.delete(listener);
         if (joined) {
           if (control.signal?.aborted) await leave(jobId);
