@@ -136,7 +136,8 @@ if (want(2)) {
     const workers = await Promise.all(Array.from({ length: count }, () => startWorker({ ...queueEnv(q), SOLVER_THREADS: '1' })));
     const app = buildApp({ ...loadConfig(queueEnv(q)), logLevel: 'silent', solverQueue: 'bullmq', solverMaxQueue: 1000 });
     const base = await listen(app);
-    await post(base, '/allocate', generateRequest(777 + count)); // warm-up
+    // Warm-up: enough distinct solves at once that every worker compiles the solver and loads GLPK.
+    await Promise.all(Array.from({ length: 4 * count }, (_, i) => post(base, '/allocate', generateRequest(700 + 10 * count + i))));
     const t0 = performance.now();
     const seedBase = 5000 + count * 100;
     const res = await Promise.all(Array.from({ length: K }, (_, i) => post(base, '/allocate', generateRequest(seedBase + i))));
