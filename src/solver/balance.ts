@@ -281,13 +281,27 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
     let before = 0;
     let after = 0;
     const next = new Map<number, ServerPlan>();
+    // Re-splitting every touched server is the long part of a batch on large instances: past the
+    // deadline (or a stop) the batch is dropped rather than finished.
+    let dropped = false;
     for (const m of touched) {
+      if (solverNow() >= deadlineAt) {
+        dropped = true;
+        break;
+      }
       const out = removed.get(m);
       const devices = plans[m].devices.filter((d) => !out?.has(d.device));
       const plan = assembleServer(ctx, m, [...devices, ...(added.get(m) ?? [])]);
       next.set(m, plan);
       before += plans[m].cost;
       after += plan.cost;
+    }
+    if (dropped) {
+      for (const mv of movers) {
+        load[mv.from]++;
+        load[mv.to]--;
+      }
+      break;
     }
     const changed: number[] = [];
     if (after < before * (1 - 1e-12)) {
@@ -306,7 +320,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
       }
       touchLimit = 1;
     }
-    if (changed.length === 0) continue;
+    if (changed.length === 0 || solverNow() >= deadlineAt) continue; // the loop ends: no need to re-quote
     // Quotes on changed servers move to first order; every few batches those and all that drifted
     // before are priced exactly again.
     if (batch % EXACT_EVERY === EXACT_EVERY - 1) requote(new Set([...changed, ...drifted]), true);
