@@ -2,6 +2,7 @@
 // it can be killed and restarted on the same data), worker processes started as `npm run worker`
 // starts them, and API instances built in this process. Each fault of the issue is one test.
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +145,27 @@ describe('queue mode with real workers', () => {
     expect(other.statusCode).toBe(409);
     expect((await a.inject({ method: 'GET', url: '/jobs/job-unknown' })).statusCode).toBe(404);
     expect((await a.inject({ method: 'POST', url: '/jobs', payload: { kind: 'nope', input: {} } })).statusCode).toBe(400);
+  }, 30_000);
+
+  it('a sync client that disconnects stops its job on the worker (no other caller waits for it)', async () => {
+    const app = apps[1];
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/allocate', headers: { 'content-type': 'application/json' } });
+    req.on('error', () => undefined);
+    req.end(JSON.stringify(solveBody(21, 30_000)));
+    const job = await activeJob();
+    const t0 = Date.now();
+    req.destroy();
+    const deadline = Date.now() + 10_000;
+    let done: Record<string, unknown>[] = [];
+    while (done.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      done = workers.flatMap((w) => finished(w, job.id));
+    }
+    expect(done).toHaveLength(1);
+    expect(done[0].stopped).toBe(true);
+    console.log(`queue mode: client gone → its job stopped on the worker after ${Date.now() - t0} ms (limit 30 s)`);
   }, 30_000);
 
   it('kill -9 of the worker running a sync solve: another worker finishes it and the caller gets its answer', async () => {

@@ -142,17 +142,19 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
       await events.waitUntilReady();
       const waiter = listen(jobId, control.signal);
       try {
-        await queue.add(task.kind, data, { jobId, priority: SYNC_PRIORITY, removeOnComplete: true, removeOnFail: true, attempts: 1 }).catch(() => {
-          throw unavailable();
-        });
-        joined = true;
+        // Counted as a waiter before the job exists: a worker skips a sync job nobody waits for.
         await client
           .multi()
           .incr(names.waitersKey(jobId))
           .pexpire(names.waitersKey(jobId), options.waitMs + 60_000)
           .exec()
           .catch(() => undefined);
+        joined = true;
+        await queue.add(task.kind, data, { jobId, priority: SYNC_PRIORITY, removeOnComplete: true, removeOnFail: true, attempts: 1 }).catch(() => {
+          throw unavailable();
+        });
         const value = await waiter.done;
+        if (value.result === null && !control.signal?.aborted) throw new OverloadedError(RETRY_AFTER_S, 'the solve was dropped on its worker', 'SOLVE_FAILED');
         return { result: value.result, stopped: value.stopped, shared: value.cache === 'hit' };
       } catch (err) {
         if (control.signal?.aborted) return { result: null, stopped: true };

@@ -29,7 +29,13 @@ export interface QueueWorker {
   readonly service: SolveService;
 }
 
-async function processJob(service: SolveService, job: Job<SyncJobData | AsyncJobData>, signal: AbortSignal | undefined, cancelled: () => Promise<boolean>) {
+async function processJob(
+  service: SolveService,
+  job: Job<SyncJobData | AsyncJobData>,
+  signal: AbortSignal | undefined,
+  cancelled: () => Promise<boolean>,
+  nobodyWaits: () => Promise<boolean>,
+) {
   const data = job.data;
   const call: CallOptions = {
     signal,
@@ -39,9 +45,16 @@ async function processJob(service: SolveService, job: Job<SyncJobData | AsyncJob
     ...(data.purpose === 'sync' ? { receivedAt: data.receivedAt } : {}),
   };
   if (data.purpose === 'sync') {
-    const out = data.kind === 'allocate' ? await service.allocate(data.body as AllocateRequest, call) : await service.allocateBlocks(data.body as BlocksRequest, call);
-    const result: SyncJobResult = { result: out.result, cache: out.cache, stopped: out.stopped === true };
-    return result;
+    // Every caller left before a worker took it up (their cancel found no one to stop): skip it.
+    if (await nobodyWaits()) return { result: null, cache: 'miss', stopped: true } satisfies SyncJobResult;
+    try {
+      const out = data.kind === 'allocate' ? await service.allocate(data.body as AllocateRequest, call) : await service.allocateBlocks(data.body as BlocksRequest, call);
+      return { result: out.result, cache: out.cache, stopped: out.stopped === true } satisfies SyncJobResult;
+    } catch (err) {
+      // Stopped before its thread took it up: nobody is left to answer.
+      if (err instanceof StoppedBeforeStartError || signal?.aborted) return { result: null, cache: 'miss', stopped: true } satisfies SyncJobResult;
+      throw err;
+    }
   }
   if (await cancelled()) return { outcome: 'cancelled' } satisfies AsyncJobResult;
   try {
@@ -71,7 +84,14 @@ export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger
 
   const worker = new Worker<SyncJobData | AsyncJobData>(
     config.queueName,
-    (job, _token, signal) => processJob(service, job, signal, async () => (await markers.exists(names.cancelledKey(job.id!)).catch(() => 0)) === 1),
+    (job, _token, signal) =>
+      processJob(
+        service,
+        job,
+        signal,
+        async () => (await markers.exists(names.cancelledKey(job.id!)).catch(() => 0)) === 1,
+        async () => Number((await markers.get(names.waitersKey(job.id!)).catch(() => null)) ?? 1) <= 0,
+      ),
     {
       connection,
       prefix: BULL_PREFIX,
@@ -88,11 +108,14 @@ export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger
   );
   worker.on('error', (err) => logger?.error({ err: err.message }, 'queue worker error'));
   worker.on('completed', (job, value: SyncJobResult | AsyncJobResult) =>
-    logger?.info({ jobId: job.id, purpose: job.data.purpose, cache: (value as SyncJobResult).cache, outcome: (value as AsyncJobResult).outcome }, 'job finished'),
+    logger?.info(
+      { jobId: job.id, purpose: job.data.purpose, cache: (value as SyncJobResult).cache, stopped: (value as SyncJobResult).stopped, outcome: (value as AsyncJobResult).outcome },
+      'job finished',
+    ),
   );
 
   subscriber.on('message', (_channel: string, jobId: string) => {
-    worker.cancelJob(jobId, 'cancelled');
+    if (worker.cancelJob(jobId, 'cancelled')) logger?.info({ jobId }, 'job stop requested');
   });
   const subscribed = subscriber.subscribe(names.cancelChannel);
 
