@@ -75,7 +75,8 @@ function isOverloaded(e: unknown): e is Pick<OverloadedError, 'retryAfterS' | 'm
 export function toProblem(error: unknown): Problem {
   if (error instanceof BodyError) return badRequest(error.code, error.field, error.reason);
   if (isInputError(error)) return badRequest('INVALID_INPUT', error.field, error.reason);
-  if ((error as { name?: unknown } | null)?.name === 'CallerGoneError') {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'CallerGoneError' || name === 'StoppedBeforeStartError') {
     // The client disconnected and its solve was stopped; nobody reads this answer.
     return { statusCode: 499, code: 'CLIENT_GONE', message: 'client closed the request' };
   }
