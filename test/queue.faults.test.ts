@@ -197,6 +197,24 @@ describe('queue mode with real workers', () => {
     workers.splice(0, 1);
   }, 60_000);
 
+  it('SIGTERM of a worker whose job outlasts its grace: it exits and hands the job back to another worker', async () => {
+    const app = apps[0];
+    const quick = await startWorker({ ...workerEnv(), WORKER_SHUTDOWN_GRACE_MS: '300' });
+    const pending = app.inject({ method: 'POST', url: '/allocate', payload: solveBody(14, 5000) });
+    const job = await activeJob();
+    expect(job.processedBy).toBe(`worker-${quick.pid}`);
+    const other = await worker();
+    quick.kill('SIGTERM');
+    await quick.exited;
+    const res = await pending;
+    expect(res.statusCode, res.body).toBe(200);
+    expect(finished(other, job.id)).toHaveLength(1);
+    expect(finished(quick, job.id)).toHaveLength(0);
+    other.kill('SIGTERM');
+    await other.exited;
+    workers.splice(workers.indexOf(other), 1);
+  }, 60_000);
+
   it('Redis down: sync requests get 503 + Retry-After at once, /ready is not ready; an accepted job survives and completes', async () => {
     const app = apps[0];
     // No worker is running: the job waits in the queue.

@@ -54,8 +54,9 @@ export class SingleFlight {
         joined.stop.abort();
         if (this.inFlight.get(key) === joined) this.inFlight.delete(key);
       };
-      if (caller.aborted) return leave();
-      caller.addEventListener('abort', leave, { once: true });
+      // Already gone on arrival: leave at once, but still take the early answer if this was the last caller.
+      if (caller.aborted) leave();
+      else caller.addEventListener('abort', leave, { once: true });
       (joined.promise as Promise<T>).then(
         (v) => {
           caller.removeEventListener('abort', leave);

@@ -24,7 +24,7 @@ export type QueueWorkerConfig = Pick<
 export interface QueueWorker {
   /** resolves once connected and taking jobs */
   ready(): Promise<void>;
-  /** Stops taking jobs and waits up to graceMs for running ones; the rest are handed back (see close). */
+  /** Stops taking jobs and waits up to graceMs for running ones; past it, hands the rest back (the caller then exits). */
   close(graceMs: number): Promise<void>;
   readonly service: SolveService;
 }
@@ -107,6 +107,7 @@ export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger
     },
   );
   worker.on('error', (err) => logger?.error({ err: err.message }, 'queue worker error'));
+  worker.on('failed', (job, err) => logger?.warn({ jobId: job?.id, purpose: job?.data.purpose, err: err.message }, 'job failed'));
   worker.on('completed', (job, value: SyncJobResult | AsyncJobResult) =>
     logger?.info(
       { jobId: job.id, purpose: job.data.purpose, cache: (value as SyncJobResult).cache, stopped: (value as SyncJobResult).stopped, outcome: (value as AsyncJobResult).outcome },
@@ -129,7 +130,13 @@ export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger
       // leave: the stalled check gives the unfinished jobs to another worker.
       const closing = worker.close();
       const graceful = await Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref())]);
-      if (!graceful) await Promise.race([worker.close(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      if (!graceful) {
+        // Hand back: drop the connections first, so the unfinished jobs are neither completed nor
+        // failed from here; their locks lapse and the stalled check gives them to another worker.
+        // (The process exits next; stopping the solver threads first would fail the jobs instead.)
+        for (const client of [subscriber, markers, connection]) client.disconnect();
+        return;
+      }
       await service.close();
       for (const client of [subscriber, markers, connection]) client.disconnect();
     },
