@@ -20,11 +20,13 @@ import { blocksRoutes } from './routes/blocks.js';
 import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { paretoRoutes } from './routes/pareto.js';
-import { createSolveService } from './services/solve-service.js';
+import { jobsRoutes } from './routes/jobs.js';
+import { createJobService, createSolverService } from './queue/wiring.js';
+import type { JobService } from './jobs/types.js';
 import type { SolveService } from './services/types.js';
 
 export interface AppDeps {
-  /** Injected in tests; otherwise the real worker-pool service is created from config. */
+  /** Injected in tests; otherwise the real service is created from config (threads or queue). */
   service?: SolveService;
   /** Injected in tests (to read what a service reported); otherwise created when metrics are enabled. */
   metrics?: Metrics;
@@ -34,6 +36,8 @@ export interface AppDeps {
   logStream?: { write(line: string): void };
   /** Redis key namespace of the rate-limit counters (tests use one per run). */
   rateLimitKeyPrefix?: string;
+  /** Injected in tests; otherwise in memory, or BullMQ jobs when SOLVER_QUEUE=bullmq. */
+  jobs?: JobService;
 }
 
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
@@ -60,11 +64,13 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = deps.metrics ?? (config.metricsEnabled ? createMetrics() : undefined);
-  const service = deps.service ?? createSolveService(config, { logger: app.log, observer: metrics });
+  const service = deps.service ?? createSolverService(config, app.log, metrics);
   if (metrics !== undefined) metrics.setWorkloadSource(() => service.workload?.());
+  const jobs = deps.jobs ?? createJobService(config, service, app.log);
   const isPublic = publicPathMatcher({ metricsPublic: config.metricsPublic, extra: deps.publicPaths });
-  // The app owns the service it answers with: closing the app drains and stops the workers.
+  // The app owns the services it answers with: closing the app drains and stops the workers.
   app.addHook('onClose', async () => {
+    await jobs.close();
     await service.close();
   });
 
@@ -82,6 +88,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   void app.register(blocksRoutes, { service });
   void app.register(paretoRoutes, { service });
   void app.register(consoleRoutes);
+  void app.register(jobsRoutes, { jobs });
   return app;
 }
 

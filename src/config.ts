@@ -51,6 +51,16 @@ export interface AppConfig {
   maxEventLoopDelayMs: number;
   /** Heap use above which new requests get 503 + Retry-After; 0 = unchecked. */
   maxHeapUsedBytes: number;
+  /** 'threads': solve in this process; 'bullmq': enqueue every solve for `npm run worker` processes. */
+  solverQueue: 'threads' | 'bullmq';
+  /** BullMQ queue name (all API instances and workers of one deployment share it). */
+  queueName: string;
+  /** Finished jobs are kept this long, then GET /jobs/{id} answers 404. */
+  jobTtlS: number;
+  /** Solves one Pareto request may have queued or running at once, so a sweep never starves other callers. */
+  paretoMaxParallel: number;
+  /** Queue workers: a job whose worker stops renewing its lock for this long is handed to another worker. */
+  workerLockMs: number;
 }
 
 export class ConfigError extends Error {
@@ -177,6 +187,19 @@ function origins(env: Env): string[] {
 
 const MIB = 1024 * 1024;
 
+function solverQueue(env: Env, redis: string | undefined): AppConfig['solverQueue'] {
+  const value = raw(env, 'SOLVER_QUEUE') ?? 'threads';
+  if (value !== 'threads' && value !== 'bullmq') throw new ConfigError('SOLVER_QUEUE', `expected threads or bullmq, got "${value}"`);
+  if (value === 'bullmq' && redis === undefined) throw new ConfigError('SOLVER_QUEUE', 'bullmq needs REDIS_URL');
+  return value;
+}
+
+function queueName(env: Env): string {
+  const value = raw(env, 'QUEUE_NAME') ?? 'edge-allocator-solve';
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(value)) throw new ConfigError('QUEUE_NAME', `letters, digits, _ . - only, got "${value}"`);
+  return value;
+}
+
 export function loadConfig(env: Env = process.env, readText = (path: string) => readFileSync(path, 'utf8')): AppConfig {
   const rateLimitMax = raw(env, 'RATE_LIMIT_MAX') === undefined ? undefined : integer(env, 'RATE_LIMIT_MAX', 0, 1, 1_000_000_000);
   return {
@@ -201,5 +224,10 @@ export function loadConfig(env: Env = process.env, readText = (path: string) => 
     corsOrigins: origins(env),
     maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 0, 0, 3_600_000),
     maxHeapUsedBytes: integer(env, 'MAX_HEAP_USED_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
+    solverQueue: solverQueue(env, redisUrl(env)),
+    queueName: queueName(env),
+    jobTtlS: integer(env, 'JOB_TTL_S', 3600, 1, 30 * 24 * 3600),
+    paretoMaxParallel: integer(env, 'PARETO_MAX_PARALLEL', 2, 1, 256),
+    workerLockMs: integer(env, 'WORKER_LOCK_MS', 30_000, 500, 600_000),
   };
 }

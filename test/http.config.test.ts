@@ -27,7 +27,20 @@ describe('loadConfig', () => {
       corsOrigins: [],
       maxEventLoopDelayMs: 0,
       maxHeapUsedBytes: 0,
+      solverQueue: 'threads',
+      queueName: 'edge-allocator-solve',
+      jobTtlS: 3600,
+      paretoMaxParallel: 2,
+      workerLockMs: 30_000,
     });
+  });
+
+  it('reads the queue settings; bullmq without REDIS_URL or an unknown queue is a start-up error', () => {
+    const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', SOLVER_QUEUE: 'bullmq', QUEUE_NAME: 'q-1', JOB_TTL_S: '60', PARETO_MAX_PARALLEL: '4', WORKER_LOCK_MS: '2000' });
+    expect(config).toMatchObject({ solverQueue: 'bullmq', queueName: 'q-1', jobTtlS: 60, paretoMaxParallel: 4, workerLockMs: 2000 });
+    expect(() => loadConfig({ SOLVER_QUEUE: 'bullmq' })).toThrow(/SOLVER_QUEUE: bullmq needs REDIS_URL/);
+    expect(() => loadConfig({ SOLVER_QUEUE: 'kafka' })).toThrow(/SOLVER_QUEUE/);
+    expect(() => loadConfig({ QUEUE_NAME: 'a:b' })).toThrow(/QUEUE_NAME/);
   });
 
   it('reads every variable', () => {

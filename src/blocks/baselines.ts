@@ -4,6 +4,7 @@
 import { type BlocksModel, evaluateFixedSplit, evaluateOptimalSplit, uplinkRateBps } from './cost.js';
 import { searchBlocks } from './search.js';
 import type { BlockAssignment } from './types.js';
+import { solverPerformanceNow } from '../solver/control.js';
 
 export interface BaselineOutcome {
   assignment: BlockAssignment | null;
@@ -89,7 +90,7 @@ export function publication(model: BlocksModel, cap: number, deadline: number): 
     // cutting
     const start = new Array<number>(model.K).fill(G);
     for (let k = 0; k < model.K; k++) {
-      if ((k & 15) === 15 && performance.now() > deadline) {
+      if ((k & 15) === 15 && solverPerformanceNow() > deadline) {
         late = true;
         return 'check-failed';
       }
@@ -147,10 +148,10 @@ export function publication(model: BlocksModel, cap: number, deadline: number): 
   for (let it = 0; it < 200 && !(best = feasibleAt(hi)); it++) {
     lo = hi;
     hi *= 2;
-    if (late || performance.now() > deadline) return none;
+    if (late || solverPerformanceNow() > deadline) return none;
   }
   if (!best || late) return none;
-  for (let it = 0; it < 50 && hi - lo > 1e-7 * hi && performance.now() < deadline; it++) {
+  for (let it = 0; it < 50 && hi - lo > 1e-7 * hi && solverPerformanceNow() < deadline; it++) {
     const mid = 0.5 * (lo + hi);
     const m = feasibleAt(mid);
     if (late) break;

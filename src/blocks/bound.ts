@@ -18,6 +18,7 @@
 import { type LinearProgram, type LinearRow, solveLinearProgram } from '../solver/math/glpk.js';
 import type { BlocksModel } from './cost.js';
 import { goldenSectionMin } from '../solver/math/numeric.js';
+import { solverPerformanceNow } from '../solver/control.js';
 
 const SLOPES = 4;
 
@@ -55,7 +56,7 @@ export function buildBoundLp(model: BlocksModel, cap: number | null, T: number, 
   const budget: LinearRow = { name: 'bandwidth', terms: [], upper: 1 };
   const cover: LinearRow[] = Array.from({ length: J }, (_, i) => ({ name: `cover_${i + 1}`, terms: [], lower: 1, upper: 1 }));
   for (let k = 0; k < K; k++) {
-    if (performance.now() > deadline) return 'late';
+    if (solverPerformanceNow() > deadline) return 'late';
     const okL: number[] = [];
     for (let l = 1; l <= J; l++) if (model.needHz(k, l, sigma(l), T) < Infinity) okL.push(l);
     if (okL.length === 0) continue;

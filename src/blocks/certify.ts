@@ -6,6 +6,7 @@
 import { type BlocksModel, evaluateOptimalSplit } from './cost.js';
 import { fixedLatencyOracle, type OracleStats } from './oracle.js';
 import type { BlockAssignment } from './types.js';
+import { solverPerformanceNow } from '../solver/control.js';
 
 export interface CertifyOutcome {
   assignment: BlockAssignment;
@@ -67,7 +68,7 @@ export function certifyBlocks(model: BlocksModel, cap: number, seeds: BlockAssig
   // the smallest latency left unsettled: below it the prices still have a chance to prove "no"
   let unsettled = Infinity;
   // a check that cannot finish in the time left would only overrun it
-  while (open() && performance.now() + lastCheckMs / 2 < deadline) {
+  while (open() && solverPerformanceNow() + lastCheckMs / 2 < deadline) {
     let top = Math.min(hi, unsettled);
     // nothing left below it: try the unsettled range again (the prices start warmer each time)
     if (top - lo <= tolerance * hi) top = unsettled = hi;

@@ -3,6 +3,7 @@
 
 import { type BlocksModel, evaluateOptimalSplit } from './cost.js';
 import type { BlockAssignment } from './types.js';
+import { solverPerformanceNow } from '../solver/control.js';
 
 export function assignmentCount(K: number, J: number): number {
   return K ** J;
@@ -16,7 +17,7 @@ export function exhaustiveBlocks(model: BlocksModel, cap: number, deadline = Inf
   let complete = true;
   const total = K ** J;
   for (let code = 0; code < total; code++) {
-    if ((code & 1023) === 0 && performance.now() > deadline) {
+    if ((code & 1023) === 0 && solverPerformanceNow() > deadline) {
       complete = false;
       break;
     }

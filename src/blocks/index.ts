@@ -14,6 +14,7 @@ import { RunCosts } from './runs.js';
 import { optimalSplitSettings, searchBlocks } from './search.js';
 import type { BlockAssignment, BlockAssignmentOut, BlocksBaselineOut, BlocksCertificate, BlocksInput, BlocksResult } from './types.js';
 import { BLOCKS_ALGORITHM, BLOCKS_SOLVER_VERSION } from './version.js';
+import { solverPerformanceNow } from '../solver/control.js';
 
 export { normalizeBlocksRequest } from './normalize.js';
 export type { BlocksRequest } from './request.js';
@@ -135,7 +136,7 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
     if (!out.complete) {
       timedOut = true;
       // an integer program stopped the certificate early: spend what is left on the heuristic search
-      if (performance.now() < at(0.7)) {
+      if (solverPerformanceNow() < at(0.7)) {
         const more = searchBlocks(optimalSplitSettings(model, cap, at(0.9)), [best], bound);
         if (more.roundLatencyS < objective) {
           best = more.assignment!;

@@ -9,6 +9,7 @@ import type { BlocksModel } from './cost.js';
 import { improveRuns, repairRuns } from './run-repair.js';
 import { assignmentNeedHz, pathAssignment, RunCosts } from './runs.js';
 import type { BlockAssignment } from './types.js';
+import { solverPerformanceNow } from '../solver/control.js';
 
 export type OracleVerdict =
   | { kind: 'feasible'; assignment: BlockAssignment; needHz: number }
@@ -105,7 +106,7 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
       const yes = feasible(pathAssignment(K, runs));
       if (yes) return done(yes);
     }
-    if (performance.now() > pricesUntil || theta < 1e-5) break;
+    if (solverPerformanceNow() > pricesUntil || theta < 1e-5) break;
     // prices that stopped gaining leave the rest to the integer program, once it would be small
     if (it - lastGain >= STALL_ITERATIONS) {
       if (opts.integerProgram && keptArcs(rc, bestLambda, IP_QUICK_ARCS) <= IP_QUICK_ARCS) break;
@@ -131,7 +132,7 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
       lambda[k] = Math.max(0, lambda[k] + boost * step * g[k]);
     }
   }
-  if (!opts.integerProgram || performance.now() > opts.deadline) return done({ kind: 'unknown', reason: 'time' });
+  if (!opts.integerProgram || solverPerformanceNow() > opts.deadline) return done({ kind: 'unknown', reason: 'time' });
   const v = integerProgram(rc, bestLambda, lower, opts.deadline, stats);
   return done(v);
 }

@@ -45,6 +45,8 @@ export interface BlocksOptionsSpec {
   baselines?: boolean;
   /** absent = no limit; 1 = the publication's one-to-one matching */
   maxBlocksPerDevice?: number;
+  /** serve a cached time-limited answer whose gap is at most this (not hashed) */
+  gapTolerance?: number;
 }
 
 export interface BlocksRequest {

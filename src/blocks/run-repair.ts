@@ -6,6 +6,7 @@
 // Every move keeps a valid path (cap and memory are +∞ costs), so the result is an assignment.
 
 import type { Run, RunCosts } from './runs.js';
+import { solverPerformanceNow } from '../solver/control.js';
 
 function total(rc: RunCosts, runs: Run[]): number {
   let s = 0;
@@ -70,7 +71,7 @@ export function improveRuns(rc: RunCosts, start: Run[], target: number, deadline
   let cost = total(rc, runs);
   const eps = () => 1e-12 * Math.max(1, Math.abs(cost));
   let improved = true;
-  while (improved && cost > target && performance.now() < deadline) {
+  while (improved && cost > target && solverPerformanceNow() < deadline) {
     improved = false;
     const used = new Uint8Array(K);
     for (const r of runs) used[r.device] = 1;

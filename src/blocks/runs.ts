@@ -14,6 +14,7 @@
 
 import type { BlocksModel } from './cost.js';
 import type { BlockAssignment } from './types.js';
+import { solverPerformanceNow } from '../solver/control.js';
 
 export type Run = RunPath['runs'][number];
 
@@ -49,7 +50,7 @@ export class RunCosts {
     let size = 0;
     for (let k = 0; k < K && this.complete; k++) {
       for (let l = 1; l <= J; l++) {
-        if ((l & 15) === 0 && performance.now() > deadline) this.complete = false;
+        if ((l & 15) === 0 && solverPerformanceNow() > deadline) this.complete = false;
         const max = Math.min(cap, J - l + 1);
         const row = new Float64Array(max);
         let n = 0;

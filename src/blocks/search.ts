@@ -10,6 +10,7 @@
 
 import { type BlocksModel, evaluateOptimalSplit, type SplitEvaluation } from './cost.js';
 import type { BlockAssignment } from './types.js';
+import { solverPerformanceNow } from '../solver/control.js';
 
 export interface SearchSettings {
   model: BlocksModel;
@@ -68,7 +69,7 @@ class NeedTable {
     this.table = [];
     // K × J × cap entries: at 1024 devices × 512 blocks, seconds to build, so the deadline is checked per device.
     for (let k = 0; k < model.K; k++) {
-      if (performance.now() > s.deadline) {
+      if (solverPerformanceNow() > s.deadline) {
         this.late = true;
         return;
       }
@@ -151,7 +152,7 @@ class AssignmentState {
     const sigma = (j: number) => model.instance.blocks[j - 1].bits;
     let improved = true;
     let total = this.total();
-    while (improved && budget > 0 && total > target && performance.now() < deadline) {
+    while (improved && budget > 0 && total > target && solverPerformanceNow() < deadline) {
       improved = false;
       for (let j = 1; j <= model.J && total > target; j++) {
         const a = this.owner[j];
@@ -303,7 +304,7 @@ interface OracleResult {
 function oracle(s: SearchSettings, T: number, seeds: BlockAssignment[]): OracleResult {
   const W = s.model.instance.bandwidthHz;
   const nt = new NeedTable(s, T);
-  if (nt.late || performance.now() > s.deadline) return { assignment: null, cost: Infinity, provenInfeasible: false, late: true };
+  if (nt.late || solverPerformanceNow() > s.deadline) return { assignment: null, cost: Infinity, provenInfeasible: false, late: true };
   const K = s.model.K;
   const lambda = new Float64Array(K);
   const first = runDp(nt, lambda);
@@ -331,7 +332,7 @@ function oracle(s: SearchSettings, T: number, seeds: BlockAssignment[]): OracleR
       if (g[k] < 0 && lambda[k] === 0) g[k] = 0;
       norm += g[k] * g[k];
     }
-    if (norm === 0 || performance.now() > s.deadline) break;
+    if (norm === 0 || solverPerformanceNow() > s.deadline) break;
     const upper = best === null ? 2 * W : Math.min((best as AssignmentState).total(), 2 * W);
     const step = Math.max(upper - lowerValue, 1e-6 * W) / norm;
     for (let k = 0; k < K; k++) lambda[k] = Math.max(0, lambda[k] + step * g[k]);
@@ -370,7 +371,7 @@ export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS
   if (incumbent === null || !Number.isFinite(hi)) return { assignment: null, roundLatencyS: Infinity, provenLowerS: proven, timedOut };
   if (needTableEntries(s.model, s.cap) > NEED_TABLE_MAX_ENTRIES) return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut: true };
   for (let it = 0; it < 60 && hi - lo > 1e-9 * hi; it++) {
-    if (performance.now() > s.deadline) {
+    if (solverPerformanceNow() > s.deadline) {
       timedOut = true;
       break;
     }

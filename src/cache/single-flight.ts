@@ -2,22 +2,72 @@
 // across processes sharing Redis, one lock holder solves and the others wait for its cached answer.
 import type { LockProvider } from './cache.js';
 
-/** Coalesces concurrent calls with the same key into one execution of `work`. */
-export class SingleFlight {
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+interface Flight {
+  promise: Promise<unknown>;
+  /** callers still waiting for this flight */
+  callers: number;
+  /** aborted when the last caller leaves before the work is done */
+  stop: AbortController;
+}
 
-  run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const existing = this.inFlight.get(key);
-    if (existing !== undefined) return existing as Promise<T>;
-    const flight = (async () => {
-      try {
-        return await work();
-      } finally {
-        this.inFlight.delete(key);
-      }
-    })();
-    this.inFlight.set(key, flight);
-    return flight;
+/** The error a caller gets when its own signal aborts (its client went away): nobody reads it. */
+export class CallerGoneError extends Error {
+  constructor() {
+    super('caller went away');
+    this.name = 'CallerGoneError';
+  }
+}
+
+/**
+ * Coalesces concurrent calls with the same key into one execution of `work`. A caller may pass a
+ * signal (client gone, job cancelled): it leaves the flight with a CallerGoneError while others
+ * still wait (the shared solve goes on for them); the last caller to leave aborts the work's own
+ * signal, so the solve stops, and receives the work's early answer.
+ */
+export class SingleFlight {
+  private readonly inFlight = new Map<string, Flight>();
+
+  run<T>(key: string, work: (stop: AbortSignal) => Promise<T>, caller?: AbortSignal): Promise<T> {
+    let flight = this.inFlight.get(key);
+    if (flight === undefined) {
+      const stop = new AbortController();
+      const created: Flight = { promise: Promise.resolve(), callers: 0, stop };
+      created.promise = (async () => {
+        try {
+          return await work(stop.signal);
+        } finally {
+          if (this.inFlight.get(key) === created) this.inFlight.delete(key);
+        }
+      })();
+      this.inFlight.set(key, created);
+      flight = created;
+    }
+    const joined = flight;
+    joined.callers += 1;
+    if (caller === undefined) return joined.promise as Promise<T>;
+    return new Promise<T>((resolve, reject) => {
+      const leave = () => {
+        joined.callers -= 1;
+        if (joined.callers > 0) return reject(new CallerGoneError()); // the others keep the solve going
+        // The last caller stops the work and still gets its early answer (a cancelled job keeps
+        // its best allocation). A stopping flight answers early: later callers start a fresh one.
+        joined.stop.abort();
+        if (this.inFlight.get(key) === joined) this.inFlight.delete(key);
+      };
+      // Already gone on arrival: leave at once, but still take the early answer if this was the last caller.
+      if (caller.aborted) leave();
+      else caller.addEventListener('abort', leave, { once: true });
+      (joined.promise as Promise<T>).then(
+        (v) => {
+          caller.removeEventListener('abort', leave);
+          resolve(v);
+        },
+        (e: unknown) => {
+          caller.removeEventListener('abort', leave);
+          reject(e);
+        },
+      );
+    });
   }
 
   /** Whether a call with this key is in flight (a run() now would join it). */

@@ -84,7 +84,7 @@ function isInputError(e: unknown): e is Pick<InputError, 'field' | 'reason'> {
   return o?.name === 'InputError' && typeof o.field === 'string' && typeof o.reason === 'string';
 }
 
-function isOverloaded(e: unknown): e is Pick<OverloadedError, 'retryAfterS' | 'message'> {
+function isOverloaded(e: unknown): e is Pick<OverloadedError, 'retryAfterS' | 'message'> & { code?: string } {
   if (e instanceof OverloadedError) return true;
   const o = e as { name?: unknown; retryAfterS?: unknown } | null;
   return o?.name === 'OverloadedError' && typeof o.retryAfterS === 'number';
@@ -106,9 +106,15 @@ export function toProblem(error: unknown): Problem {
   if (isInputError(error)) return badRequest('INVALID_INPUT', error.field, error.reason);
   // Valid values whose combination overflows: the caller can change the instance, so a 4xx naming the cause.
   if (isNonFiniteResult(error)) return badRequest('NUMERIC_RANGE', BODY_FIELD, error.message);
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'CallerGoneError' || name === 'StoppedBeforeStartError') {
+    // The client disconnected and its solve was stopped; nobody reads this answer.
+    return { statusCode: 499, code: 'CLIENT_GONE', message: 'client closed the request' };
+  }
   if (isOverloaded(error)) {
     const retryAfterS = Math.max(1, Math.ceil(error.retryAfterS));
-    return { statusCode: 503, code: 'OVERLOADED', message: `${error.message}; retry after ${retryAfterS} s`, retryAfterS };
+    const code = error.code === 'QUEUE_UNAVAILABLE' || error.code === 'SOLVE_FAILED' ? error.code : 'OVERLOADED';
+    return { statusCode: 503, code, message: `${error.message}; retry after ${retryAfterS} s`, retryAfterS };
   }
   const fe = error as Partial<FastifyError>;
   if (Array.isArray(fe.validation) && fe.validation.length > 0) {

@@ -5,7 +5,15 @@
 // - the default parser decodes invalid UTF-8 into U+FFFD silently; here it is a 400 naming the field.
 // Prototype-poisoning keys are refused too, which the default parser (secure-json-parse) also did.
 import { isUtf8 } from 'node:buffer';
-import type { FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+const bodyDigests = new WeakMap<FastifyRequest, string>();
+
+/** sha256 of the request's JSON body as received (undefined when it had none). */
+export function bodyDigest(request: FastifyRequest): string | undefined {
+  return bodyDigests.get(request);
+}
 
 /** A 400 raised while reading the body, before schema validation. */
 export class BodyError extends Error {
@@ -160,9 +168,12 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
   // Only JSON is accepted: without this, Fastify's text/plain parser hands a string to the schema
   // (a 400 "must be object") where the caller deserves a 415.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
-      done(null, parseJsonBytes(body as Buffer));
+      const value = parseJsonBytes(body as Buffer);
+      // The bytes' digest lets a repeated body find its cached answer without re-serialising it.
+      bodyDigests.set(request, createHash('sha256').update(body as Buffer).digest('base64'));
+      done(null, value);
     } catch (err) {
       done(err as Error, undefined);
     }

@@ -20,18 +20,20 @@ export interface SolveSummary {
   solver: { solveTimeMs: number };
 }
 
+/** What a route got from the service: a result, or (a cache hit) the stored bytes and their status. */
 export interface SolveReport {
-  kind: string;
   result: SolveSummary;
   cache: CacheOutcome;
   requestHash: string;
-  /** Index of a Pareto point. */
-  point?: number;
+  stored?: { status: string };
 }
 
-export function reportSolve(request: FastifyRequest, report: SolveReport): void {
-  const { kind, result, cache, requestHash, point } = report;
+/** `point`: index of a Pareto point. */
+export function reportSolve(request: FastifyRequest, kind: string, out: SolveReport, point?: number): void {
+  const { cache, requestHash } = out;
   if (cache === 'miss') request.coldSolves = (request.coldSolves ?? 0) + 1;
+  // A hit served from stored bytes is not parsed for its log line: status only.
+  const result: Partial<SolveSummary> & { status: string } = out.stored ?? out.result;
   request.log.info(
     {
       solve: {
@@ -44,7 +46,7 @@ export function reportSolve(request: FastifyRequest, report: SolveReport): void 
         gap: result.gap ?? null,
         cache,
         // For a hit this is the time of the solve that produced the cached answer.
-        solveTimeMs: result.solver.solveTimeMs,
+        solveTimeMs: result.solver?.solveTimeMs ?? null,
       },
     },
     `solve ${kind} ${result.status} (${cache})`,

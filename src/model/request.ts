@@ -82,6 +82,8 @@ export interface OptionsSpec {
   migration?: MigrationSpec;
   /** device ids that keep their server in `previous` */
   pinned?: string[];
+  /** serve a cached time-limited answer whose gap is at most this (not part of the problem: not hashed) */
+  gapTolerance?: number;
 }
 
 /** One item of an earlier answer's allocations; its other fields are accepted and ignored. */

@@ -69,6 +69,7 @@ export function registerSwagger(app: FastifyInstance): void {
       servers: [{ url: '/', description: 'the service that serves this document' }],
       tags: [
         { name: 'allocation', description: 'Optimisation endpoints' },
+        { name: 'jobs', description: 'Async solves: submit, poll progress, fetch the result, cancel' },
         { name: 'health', description: 'Liveness and readiness probes' },
       ],
       components: {

@@ -9,6 +9,8 @@ import {
 import { errorResponses } from '../schemas/errors.js';
 import { reportSolve } from '../http/solve-report.js';
 import { arrivedAt } from '../http/arrival.js';
+import { clientGone, sendAnswer, solvedAnswer } from '../http/answer.js';
+import { bodyDigest } from '../http/json-body.js';
 import type { SolveService } from '../services/types.js';
 
 export interface AllocateRoutesOptions {
@@ -36,14 +38,10 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const out = await service.allocate(request.body, { receivedAt: arrivedAt(request) });
-      reportSolve(request, { kind: 'allocate', ...out });
-      const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
-      // An instance that cannot be satisfied is the caller's problem, but a well-formed one: 422.
-      if (body.status === 'INFEASIBLE') {
-        return reply.code(422).send({ ...body, status: 'INFEASIBLE', infeasibilities: body.infeasibilities ?? [] });
-      }
-      return reply.code(200).send(body);
+      // A client that disconnects stops its solve, unless another caller shares it.
+      const out = await service.allocate(request.body, { signal: clientGone(request, reply), bodyDigest: bodyDigest(request), receivedAt: arrivedAt(request) });
+      reportSolve(request, 'allocate', out);
+      return sendAnswer(reply, solvedAnswer(out));
     },
   );
 };

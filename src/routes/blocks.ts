@@ -5,6 +5,8 @@ import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSche
 import { errorResponses } from '../schemas/errors.js';
 import { reportSolve } from '../http/solve-report.js';
 import { arrivedAt } from '../http/arrival.js';
+import { clientGone, sendAnswer, solvedAnswer } from '../http/answer.js';
+import { bodyDigest } from '../http/json-body.js';
 import type { SolveService } from '../services/types.js';
 
 export interface BlocksRoutesOptions {
@@ -33,14 +35,10 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const out = await service.allocateBlocks(request.body, { receivedAt: arrivedAt(request) });
-      reportSolve(request, { kind: 'blocks', ...out });
-      const body = { ...out.result, cache: out.cache, requestHash: out.requestHash };
-      // No assignment fits the memory caps: a well-formed request the instance cannot satisfy.
-      if (body.status === 'INFEASIBLE') {
-        return reply.code(422).send({ ...body, status: 'INFEASIBLE', infeasibilities: body.infeasibilities ?? [] });
-      }
-      return reply.code(200).send(body);
+      // No assignment fits the memory caps: 422 (solvedAnswer). A client that leaves stops its solve.
+      const out = await service.allocateBlocks(request.body, { signal: clientGone(request, reply), bodyDigest: bodyDigest(request), receivedAt: arrivedAt(request) });
+      reportSolve(request, 'blocks', out);
+      return sendAnswer(reply, solvedAnswer(out));
     },
   );
 };

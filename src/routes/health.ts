@@ -16,15 +16,20 @@ export const ReadinessResponseSchema = Type.Object(
     status: Type.Enum(['ready', 'not ready'], { description: 'ready when the solver workers can take work' }),
     workers: Type.Object(
       {
-        threads: Type.Integer({ description: 'solver worker threads' }),
+        threads: Type.Integer({ description: 'solver worker threads (queue mode: worker processes connected to the queue)' }),
         queued: Type.Integer({ description: 'solves waiting for a worker' }),
         maxQueue: Type.Integer({ description: 'queue bound; beyond it POST /allocate answers 503' }),
       },
       { additionalProperties: false, description: 'solver worker pool' },
     ),
     redis: Type.Enum(['up', 'down', 'disabled'], {
-      description: 'cache backend: disabled when REDIS_URL is unset; down degrades to no cache, not to unready',
+      description: 'cache backend: disabled when REDIS_URL is unset; down degrades to no cache, not to unready (unless solves go through the queue)',
     }),
+    queue: Type.Optional(
+      Type.Enum(['in-process', 'bullmq'], {
+        description: "where solves run: this process's threads, or worker processes behind a BullMQ queue (SOLVER_QUEUE=bullmq; then a down Redis makes the API not ready)",
+      }),
+    ),
   },
   { $id: 'ReadinessResponse', additionalProperties: false, description: 'Readiness and dependency state' },
 );
@@ -56,8 +61,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
       },
     },
     async (_request, reply) => {
-      const { ready, workers, redis } = await service.readiness();
-      const body = { status: ready ? ('ready' as const) : ('not ready' as const), workers, redis };
+      const { ready, workers, redis, queue } = await service.readiness();
+      const body = { status: ready ? ('ready' as const) : ('not ready' as const), workers, redis, ...(queue !== undefined ? { queue } : {}) };
       return reply.code(ready ? 200 : 503).send(body);
     },
   );

@@ -5,6 +5,7 @@ import { errorResponses } from '../schemas/errors.js';
 import { arrivedAt } from '../http/arrival.js';
 import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSchema } from '../schemas/pareto.js';
 import { reportSolve } from '../http/solve-report.js';
+import { clientGone, paretoAnswer, sendAnswer } from '../http/answer.js';
 import type { SolveService } from '../services/types.js';
 
 export interface ParetoRoutesOptions {
@@ -35,14 +36,9 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const result = await service.allocatePareto(request.body, { receivedAt: arrivedAt(request) });
-      result.points.forEach((p, point) => reportSolve(request, { kind: 'allocate', point, result: p, cache: p.cache, requestHash: p.requestHash }));
-      // Feasibility does not depend on the weights: when no point is feasible, the instance is not (422).
-      if (result.points.length > 0 && result.points.every((p) => p.status === 'INFEASIBLE')) {
-        const infeasibilities = result.points[0].infeasibilities ?? [];
-        return reply.code(422).send({ status: 'INFEASIBLE', infeasibilities, ...result });
-      }
-      return reply.code(200).send(result);
+      const result = await service.allocatePareto(request.body, { signal: clientGone(request, reply), receivedAt: arrivedAt(request) });
+      result.points.forEach((p, point) => reportSolve(request, 'allocate', { result: p, cache: p.cache, requestHash: p.requestHash }, point));
+      return sendAnswer(reply, paretoAnswer(result));
     },
   );
 };

@@ -147,6 +147,14 @@ export const OptionsSpecSchema = Type.Object(
         description: 'devices that keep their server in `previous` (each needs one there)',
       }),
     ),
+    gapTolerance: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description:
+          'a cached answer that hit its time limit is served when its gap is at most this (default 0.001); a finished answer always is. Not part of the problem (requestHash ignores it)',
+      }),
+    ),
   },
   { $id: 'OptionsSpec', additionalProperties: false, description: 'Solver options' },
 );

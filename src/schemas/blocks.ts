@@ -94,6 +94,14 @@ export const BlocksOptionsSpecSchema = Type.Object(
         description: "most blocks one device may hold; absent = no limit; 1 = the publication's one-to-one matching",
       }),
     ),
+    gapTolerance: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description:
+          'a cached answer that hit its time limit is served when its gap is at most this (default 0.001); a finished answer always is. Not part of the problem (requestHash ignores it)',
+      }),
+    ),
   },
   { $id: 'BlocksOptionsSpec', additionalProperties: false, description: 'Solver options' },
 );

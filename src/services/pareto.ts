@@ -5,6 +5,7 @@
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult, Totals, Weights } from '../model/types.js';
 import { InputError, weightAt } from '../model/normalize.js';
+import type { ProgressUpdate } from '../queue/backend.js';
 import type { ParetoPoint, ParetoRequest, ParetoResult, ParetoSpec, Solved } from './types.js';
 
 /** Most weight vectors an explicit list may hold. */
@@ -102,19 +103,53 @@ export function paretoSweep(body: ParetoRequest): ParetoSweep {
   return { weights: paretoWeights(body.pareto), includeAllocations: body.pareto.includeAllocations !== false };
 }
 
+/** Runs `work` over items with at most `limit` at once; the first rejection stops new starts and is thrown. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await work(items[i], i);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  return out;
+}
+
+export interface ParetoRun {
+  /** Points solved at once: a sweep's share of the solvers, so it never starves other callers. */
+  maxParallel: number;
+  /** Points solved so far. */
+  onProgress?(progress: ProgressUpdate): void;
+}
+
 /**
- * Solves every point through `solvePoint` at once: the pool runs as many in parallel as it has
- * threads and queues the rest; identical points share one flight. Fails fast with the first
- * error (InputError, OverloadedError); points already accepted finish in the background and are
- * cached, so a retry after a 503 is cheaper.
+ * Solves the points through `solvePoint`, at most `maxParallel` at a time (a per-request budget:
+ * a 66-point grid takes that many solver slots, not 66); identical points share one flight.
+ * Fails with the first error (InputError, OverloadedError); points already solved are cached,
+ * so a retry is cheaper. Progress reports the points done so far.
  */
 export async function solvePareto(
   sweep: ParetoSweep,
   solvePoint: (weights: Weights, index: number) => Promise<Solved<AllocateResult>>,
+  run: ParetoRun = { maxParallel: 2 },
 ): Promise<ParetoResult> {
   const t0 = performance.now();
   const vectors = sweep.weights;
-  const solved = await Promise.all(vectors.map((w, i) => solvePoint(w, i)));
+  let done = 0;
+  const solved = await mapLimited(vectors, run.maxParallel, async (w, i) => {
+    const point = await solvePoint(w, i);
+    done += 1;
+    run.onProgress?.({ phase: done === vectors.length ? 'done' : 'search', elapsedMs: performance.now() - t0, pointsDone: done, points: vectors.length });
+    return point;
+  });
   const points = solved.map((s, i) => toPoint(vectors[i], s, sweep.includeAllocations));
   const dominated = dominatedFlags(points.map((p) => p.totals));
   const front = points.flatMap((p, i) => (p.totals !== undefined && !dominated[i] ? [i] : []));

@@ -4,13 +4,35 @@ import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import type { AllocateRequest, ObjectiveSpec } from '../model/request.js';
 import type { AllocateResult, AllocationOut, InfeasibilityOut, SolveStatus, Totals, Weights } from '../model/types.js';
+import type { ProgressUpdate } from '../queue/backend.js';
 
 export type CacheOutcome = 'hit' | 'miss';
 
 export interface Solved<R> {
+  /** Read-only: shared between callers of one flight (parsed on first use when served from the cache). */
   result: R;
   cache: CacheOutcome;
   requestHash: string;
+  /** On a hit: the result's JSON as stored in the cache (the route sends these bytes as they are) and its status. */
+  stored?: { bytes: string; status: string };
+  /** The solve was stopped early (cancelled, or every caller left): an answer with limit TIME. */
+  stopped?: boolean;
+}
+
+/** Per-call options of the solve methods; all optional. */
+export interface CallOptions {
+  /** Aborted when the caller no longer wants the answer (client gone, job cancelled). */
+  signal?: AbortSignal;
+  /** Progress of the solve, at most every 250 ms (the first caller of a shared solve gets it). */
+  onProgress?(progress: ProgressUpdate): void;
+  /** Overrides options.timeLimitMs (jobs may ask for up to MAX_JOB_TIME_LIMIT_MS). */
+  timeLimitMs?: number;
+  /** Epoch ms the request arrived; the time limit counts from here. Default: now. */
+  receivedAt?: number;
+  /** Epoch ms the answer is due when that is before the end of the limit (a Pareto point's slot); not hashed. */
+  deadlineAt?: number;
+  /** A digest of the body's bytes as received: recognises a repeated body without re-serialising it. */
+  bodyDigest?: string;
 }
 
 /**
@@ -62,6 +84,8 @@ export interface Readiness {
   ready: boolean;
   workers: { threads: number; queued: number; maxQueue: number };
   redis: 'up' | 'down' | 'disabled';
+  /** where solves run: this process's threads, or worker processes behind a BullMQ queue */
+  queue?: 'in-process' | 'bullmq';
 }
 
 /** Solver capacity right now: read by the metrics gauges when scraped. */
@@ -86,31 +110,30 @@ export interface SolveObserver {
   joined(kind: string): void;
 }
 
-/** How a call is timed: its time limit counts from `receivedAt` (epoch ms; default: the call). */
-export interface CallTiming {
-  receivedAt?: number;
-}
-
 export interface SolveService {
   /** Throws InputError (→ 400) or OverloadedError (→ 503); infeasibility is a result status. */
-  allocate(body: AllocateRequest, timing?: CallTiming): Promise<Solved<AllocateResult>>;
+  allocate(body: AllocateRequest, call?: CallOptions): Promise<Solved<AllocateResult>>;
   /** Cooperative block allocation (SPEC §2); same errors and caching as allocate. */
-  allocateBlocks(body: BlocksRequest, timing?: CallTiming): Promise<Solved<BlocksResult>>;
+  allocateBlocks(body: BlocksRequest, call?: CallOptions): Promise<Solved<BlocksResult>>;
   /**
    * One allocate() per weight vector, run concurrently (cache, single flight, worker pool), and the
    * Pareto front of their totals. Throws InputError (→ 400) or the first OverloadedError (→ 503).
    */
-  allocatePareto(body: ParetoRequest, timing?: CallTiming): Promise<ParetoResult>;
+  allocatePareto(body: ParetoRequest, call?: CallOptions): Promise<ParetoResult>;
   readiness(): Promise<Readiness>;
   /** Capacity for the metrics gauges; optional so test doubles need not provide it. */
-  workload?(): Workload;
+  workload?(): Workload | undefined;
   close(): Promise<void>;
 }
 
-/** The worker queue is full: answer 503 with Retry-After. */
+/** The worker queue is full (or, in queue mode, unreachable): answer 503 with Retry-After. */
 export class OverloadedError extends Error {
-  constructor(readonly retryAfterS: number) {
-    super('solver queue is full');
+  constructor(
+    readonly retryAfterS: number,
+    message = 'solver queue is full',
+    readonly code: 'OVERLOADED' | 'QUEUE_UNAVAILABLE' | 'SOLVE_FAILED' = 'OVERLOADED',
+  ) {
+    super(message);
     this.name = 'OverloadedError';
   }
 }

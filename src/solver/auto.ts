@@ -24,6 +24,7 @@ import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.
 import { allocationsOf, scored } from './result.js';
 import { createPlanContext, type PlanContext } from './pricing/member.js';
 import { expired, now, remainingMs, SolveClock } from './clock.js';
+import { reportProgress, stopRequested } from './control.js';
 
 /** Per-server (mode, split) combinations enumerated exhaustively. */
 const EXACT_LIMIT = 5000;
@@ -167,6 +168,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const planMs = now() - planStart;
   const startPlan = warmPlan ?? greedyPlan;
   if (greedy && !startPlan) return outOfTime();
+  reportProgress({ phase: 'search', ...(startPlan ? { objective: startPlan.cost } : {}) }, true);
   // Baselines plan within a quarter of the limit: past it, planning stops polishing (one
   // best-response round per server), which leaves the search its time on large instances.
   // Not asked for, they are not computed: the start plan joins the portfolio regardless.
@@ -265,6 +267,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   }
 
   const objective = best!.ev.objective;
+  reportProgress({ phase: 'bound', objective }, true);
   let bound: number;
   if (exact) bound = objective;
   else if (expired(hardDeadline)) bound = -Infinity; // no time left for a certificate: no bound, no gap
@@ -276,9 +279,11 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     };
     // The search priced every pair at these prices already, unless deadline multipliers changed the weights.
     const reusable = ctx.deadlineMultipliers.every((v) => v === 0) ? found.sol.priced : undefined;
-    bound = Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, objective, reusable));
+    // Stopped (cancel): pricing every pair afresh would delay the answer by a whole pass; skip the bound.
+    bound = stopRequested() && reusable === undefined ? -Infinity : Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, objective, reusable));
   }
   const gap = objective > 0 ? Math.max(0, (objective - bound) / objective) : 0;
+  reportProgress({ phase: 'done', objective, ...(Number.isFinite(bound) ? { bound } : {}) }, true);
   return {
     status: exact || gap <= 1e-9 ? 'OPTIMAL' : 'FEASIBLE',
     ...(timedOut && !exact ? { limit: 'TIME' as const } : {}),

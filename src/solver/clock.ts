@@ -1,9 +1,11 @@
 // The solver's only source of time. Every deadline check of a solve goes through these few
 // functions, so a cancellation (a deadline that becomes "now") has exactly one place to hook in.
 // Deadlines are absolute epoch milliseconds (Date.now()), so they cross worker threads as numbers.
+import { solverNow } from './control.js';
 
+/** Date.now(), or past every deadline once the caller asked the solve to stop (control.ts). */
 export function now(): number {
-  return Date.now();
+  return solverNow();
 }
 
 /** The deadline has passed: stop starting work and answer with what is at hand. */
@@ -39,8 +41,9 @@ export class SolveClock {
     return this.at(1);
   }
 
+  /** Wall time since the start (not the stopped clock: a cancelled solve still reports its real time). */
   elapsedMs(): number {
-    return now() - this.startedAt;
+    return Date.now() - this.startedAt;
   }
 
   expired(share = 1): boolean {

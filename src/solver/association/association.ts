@@ -7,6 +7,7 @@ import type { PlanContext, ServerPlan } from '../resources/server-plan.js';
 import { planServer, pricedDeviceCost, pricedRow } from '../resources/server-plan.js';
 import { solveTransportation } from './transportation.js';
 import { expired, now } from '../clock.js';
+import { reportProgress } from '../control.js';
 
 export interface Solution {
   assignment: number[];
@@ -220,6 +221,7 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
   best = { ...best, priced };
   let improved = true;
   while (improved && !expired(deadlineAt)) {
+    reportProgress({ phase: 'search', objective: best.cost });
     improved = false;
     const load = new Array<number>(cap.length).fill(0);
     best.assignment.forEach((m) => load[m]++);

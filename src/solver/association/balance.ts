@@ -21,6 +21,7 @@ import { newPairPrice, pricePair } from '../pricing/kernel.js';
 import { assembleServer, planServer, type ServerPlan } from '../resources/server-plan.js';
 import { uplinkSlope, type UplinkParams } from '../resources/uplink.js';
 import { expired } from '../clock.js';
+import { reportProgress } from '../control.js';
 
 /** Servers quoted per device: its strongest-gain ones (plus its own). */
 const CANDIDATE_SERVERS = 12;
@@ -222,6 +223,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
   };
 
   for (let batch = 0; batch < 200 && !expired(deadlineAt); batch++) {
+    reportProgress({ phase: 'search', objective: plans.reduce((s, p) => s + p.cost, 0) });
     // Best estimated move of every device.
     const moves: { n: number; to: number; gain: number }[] = [];
     for (let n = 0; n < N; n++) {
@@ -280,13 +282,27 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
     let before = 0;
     let after = 0;
     const next = new Map<number, ServerPlan>();
+    // Re-splitting every touched server is the long part of a batch on large instances: past the
+    // deadline (or a stop) the batch is dropped rather than finished.
+    let dropped = false;
     for (const m of touched) {
+      if (expired(deadlineAt)) {
+        dropped = true;
+        break;
+      }
       const out = removed.get(m);
       const devices = plans[m].devices.filter((d) => !out?.has(d.device));
       const plan = assembleServer(ctx, m, [...devices, ...(added.get(m) ?? [])]);
       next.set(m, plan);
       before += plans[m].cost;
       after += plan.cost;
+    }
+    if (dropped) {
+      for (const mv of movers) {
+        load[mv.from]++;
+        load[mv.to]--;
+      }
+      break;
     }
     const changed: number[] = [];
     if (after < before * (1 - 1e-12)) {
@@ -305,7 +321,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
       }
       touchLimit = 1;
     }
-    if (changed.length === 0) continue;
+    if (changed.length === 0 || expired(deadlineAt)) continue; // the loop ends: no need to re-quote
     // Quotes on changed servers move to first order; every few batches those and all that drifted
     // before are priced exactly again.
     if (batch % EXACT_EVERY === EXACT_EVERY - 1) requote(new Set([...changed, ...drifted]), true);

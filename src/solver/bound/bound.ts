@@ -9,6 +9,7 @@ import { ascendDual } from './dual.js';
 import { goldenSectionMin } from '../math/numeric.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from '../association/transportation.js';
 import { expired, now, remainingMs } from '../clock.js';
+import { reportProgress } from '../control.js';
 
 export interface Prices {
   bandwidth: number[];
@@ -112,6 +113,7 @@ export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: num
     serverAscent(ctx, prices, priced, deadlineAt, () => closeEnough(dualValue(ctx, prices, priced)));
     best = Math.max(best, dualValue(ctx, prices, priced));
   }
+  reportProgress({ phase: 'bound', bound: best });
   return best;
 }
 

@@ -12,6 +12,7 @@
 import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
 import type { PlanContext } from '../pricing/member.js';
 import { now } from '../clock.js';
+import { reportProgress } from '../control.js';
 
 export interface DualPrices {
   bandwidth: Float64Array;
@@ -115,6 +116,7 @@ export function ascendDual(
       // Progress counts when it closes a noticeable part of what is left to the primal.
       if (point.value - best.value > STALL_SHARE * (target - best.value)) lastProgress = k;
       best = { value: point.value, prices: { bandwidth: prices.bandwidth.slice(), frequency: prices.frequency.slice(), seat: prices.seat.slice() } };
+      reportProgress({ phase: 'bound', bound: best.value });
     }
     if (closeEnough(best.value) || k - lastProgress >= STALL_ITERATIONS) break;
     const eta = ASCENT_STEP / Math.sqrt(k + 1);

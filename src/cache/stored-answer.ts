@@ -1,0 +1,69 @@
+// How an answer is stored in the cache: one header line (whether it is final, its gap, its status)
+// and then the answer's JSON exactly as it will be sent. A hit decides from the header whether the
+// answer is good enough and serves the bytes as they are: no parse, no re-serialisation.
+
+export interface AnswerMeta {
+  /** false when the solver stopped at its time limit (or was stopped): a later solve may do better */
+  final: boolean;
+  /** relative gap to the proven bound, when there is one */
+  gap?: number;
+  status: string;
+}
+
+export interface StoredAnswer {
+  meta: AnswerMeta;
+  /** the answer's JSON */
+  bytes: string;
+}
+
+/** The default of options.gapTolerance: a time-limited answer within 0.1% of its bound is served from the cache. */
+export const DEFAULT_GAP_TOLERANCE = 0.001;
+
+interface Scorable {
+  status: string;
+  limit?: string;
+  gap?: number;
+}
+
+export function answerMeta(result: Scorable): AnswerMeta {
+  return {
+    final: result.limit !== 'TIME',
+    ...(typeof result.gap === 'number' && Number.isFinite(result.gap) ? { gap: result.gap } : {}),
+    status: result.status,
+  };
+}
+
+/** Whether an answer may be cached at all: faults are not, nor time-limited answers without a gap. */
+export function storable(meta: AnswerMeta): boolean {
+  return meta.status !== 'ERROR' && (meta.final || meta.gap !== undefined);
+}
+
+export function encodeAnswer(result: Scorable): string {
+  return `${JSON.stringify(answerMeta(result))}\n${JSON.stringify(result)}`;
+}
+
+/** null for anything that is not an encoded answer (a corrupt entry is a miss). */
+export function decodeAnswer(raw: string): StoredAnswer | null {
+  const cut = raw.indexOf('\n');
+  if (cut < 0) return null;
+  try {
+    const meta = JSON.parse(raw.slice(0, cut)) as AnswerMeta;
+    if (typeof meta.final !== 'boolean' || typeof meta.status !== 'string') return null;
+    return { meta, bytes: raw.slice(cut + 1) };
+  } catch {
+    return null;
+  }
+}
+
+/** A cached answer serves a request when it is final, or its gap is within the request's tolerance. */
+export function servesRequest(meta: AnswerMeta, gapTolerance: number): boolean {
+  return meta.final || (meta.gap !== undefined && meta.gap <= gapTolerance);
+}
+
+/** Whether `candidate` should replace `current` in the cache: final beats time-limited, then the smaller gap. */
+export function betterAnswer(candidate: AnswerMeta, current: AnswerMeta | null): boolean {
+  if (current === null) return true;
+  if (candidate.final !== current.final) return candidate.final;
+  if (candidate.final) return true; // both final: the newer one (same answer, fresher TTL)
+  return (candidate.gap ?? Infinity) < (current.gap ?? Infinity);
+}

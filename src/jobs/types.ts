@@ -1,0 +1,59 @@
+// Async jobs: a solve submitted now and read later (status, progress, result), cancellable. Two
+// stores behind one interface: in memory (embedded mode) and BullMQ jobs in Redis (queue mode).
+import type { ProgressUpdate } from '../queue/backend.js';
+
+export const JOB_KINDS = ['allocate', 'blocks', 'pareto'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** Jobs may run longer than sync requests (60 s): up to 10 minutes. */
+export const MAX_JOB_TIME_LIMIT_MS = 600_000;
+
+export interface JobSubmission {
+  kind: JobKind;
+  /** the body the sync endpoint of this kind takes */
+  input: unknown;
+  /** overrides input.options.timeLimitMs, up to MAX_JOB_TIME_LIMIT_MS */
+  timeLimitMs?: number;
+  idempotencyKey?: string;
+}
+
+export interface JobView {
+  id: string;
+  kind: JobKind;
+  status: JobStatus;
+  /** ISO 8601 timestamps */
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** when a finished job is forgotten (GET answers 404 after it) */
+  expiresAt?: string;
+  timeLimitMs?: number;
+  /** while running (and the last one after) */
+  progress?: ProgressUpdate;
+  /** completed, or cancelled with the best answer found: what the sync endpoint answers */
+  result?: Record<string, unknown>;
+  /** the sync endpoint's status code for `result` (200, or 422 when infeasible) */
+  resultStatusCode?: number;
+  /** failed: why */
+  error?: { code: string; message: string };
+}
+
+export interface JobService {
+  /** Throws InputError (400), IdempotencyConflictError (409), OverloadedError (503). */
+  submit(job: JobSubmission): Promise<{ job: JobView; created: boolean }>;
+  get(id: string): Promise<JobView | null>;
+  /** null: no such job. A finished job is returned as it is. */
+  cancel(id: string): Promise<JobView | null>;
+  close(): Promise<void>;
+}
+
+/** The Idempotency-Key was used before with another body: 409. */
+export class IdempotencyConflictError extends Error {
+  readonly statusCode = 409;
+  readonly code = 'IDEMPOTENCY_CONFLICT';
+  constructor(readonly jobId: string) {
+    super(`Idempotency-Key already used for job ${jobId} with a different body`);
+    this.name = 'IdempotencyConflictError';
+  }
+}

@@ -1,0 +1,50 @@
+// The Redis connections and key names every queue-mode piece shares (API backend, job store, worker).
+import { Redis } from 'ioredis';
+
+/** BullMQ's key prefix; our own keys for one queue live under `${BULL_PREFIX}:${queueName}:ea:`. */
+export const BULL_PREFIX = 'bull';
+
+export interface QueueNames {
+  queueName: string;
+  /** pub/sub channel: a job id to stop (every worker listens; the one running it stops it) */
+  cancelChannel: string;
+  /** marker of a cancelled job: a worker that takes it up answers cancelled without solving */
+  cancelledKey(jobId: string): string;
+  /** API instances waiting for a sync job; the last one to leave cancels it */
+  waitersKey(jobId: string): string;
+}
+
+export function queueNames(queueName: string): QueueNames {
+  const base = `${BULL_PREFIX}:${queueName}:ea:`;
+  return {
+    queueName,
+    cancelChannel: `${base}cancel`,
+    cancelledKey: (id) => `${base}cancelled:${id}`,
+    waitersKey: (id) => `${base}waiters:${id}`,
+  };
+}
+
+/**
+ * A connection for producers (API side). Callers check `status === 'ready'` before every use and
+ * answer 503 at once otherwise; a command caught by an outage fails after one retry. (The offline
+ * queue stays on: BullMQ sends its first commands before the connection is up.)
+ */
+export function producerConnection(url: string): Redis {
+  const client = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+  });
+  client.on('error', () => undefined); // state is read from client.status; errors are expected while down
+  return client;
+}
+
+/** A connection for blocking consumers (BullMQ Worker, QueueEvents, pub/sub): retries forever, as BullMQ requires. */
+export function consumerConnection(url: string): Redis {
+  const client = new Redis(url, {
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+  });
+  client.on('error', () => undefined);
+  return client;
+}

@@ -1,0 +1,112 @@
+// The async job API: POST /jobs (202 + Location), GET /jobs/{id}, DELETE /jobs/{id}. Thin: the
+// input is checked against its sync endpoint's schema here, everything else is the JobService's.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { AllocateRequestSchema } from '../schemas/allocate.js';
+import { BlocksRequestSchema } from '../schemas/blocks.js';
+import { errorResponse } from '../schemas/common.js';
+import { JobHeadersSchema, JobIdParamsSchema, JobRequestSchema, JobSchema } from '../schemas/jobs.js';
+import { ParetoRequestSchema } from '../schemas/pareto.js';
+import type { JobKind, JobService } from '../jobs/types.js';
+
+export interface JobsRoutesOptions {
+  jobs: JobService;
+}
+
+const INPUT_SCHEMAS = { allocate: AllocateRequestSchema, blocks: BlocksRequestSchema, pareto: ParetoRequestSchema } as const;
+
+/** Validates a job's input with its sync endpoint's schema (same Ajv, same options); errors point into `input`. */
+function checkInput(request: FastifyRequest, kind: JobKind, input: unknown): void {
+  const validate = request.compileValidationSchema(INPUT_SCHEMAS[kind]);
+  if (validate(input)) return;
+  const errors = (validate.errors ?? []).map((e) => ({ ...e, instancePath: `/input${e.instancePath}` }));
+  throw Object.assign(new Error('invalid job input'), { validation: errors, statusCode: 400 });
+}
+
+const notFound = (id: string) => ({ statusCode: 404, error: 'Not Found', code: 'JOB_NOT_FOUND', message: `no job ${id} (unknown, or expired)` });
+
+export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (app, { jobs }) => {
+  app.post(
+    '/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Submit a solve to run in the background',
+        description:
+          'Accepts the body of POST /allocate, /allocate/blocks or /allocate/pareto as `input` and answers at once with ' +
+          '202, `Location: /jobs/{id}` and the job. Jobs may ask for time limits up to 10 minutes. Poll GET /jobs/{id} for ' +
+          'status and progress; DELETE /jobs/{id} cancels. With an `Idempotency-Key` header, a retry with the same key and ' +
+          'body returns the same job (200); the same key with another body is 409.',
+        headers: JobHeadersSchema,
+        body: JobRequestSchema,
+        response: {
+          200: { ...JobSchema, description: 'Idempotent replay: the job this Idempotency-Key created' },
+          202: { ...JobSchema, description: 'Accepted: poll the Location' },
+          400: errorResponse('Invalid job: unknown kind, or `input` fails the sync endpoint\'s schema or checks (`field` starts with input.)'),
+          409: errorResponse('Idempotency-Key already used with a different body'),
+          413: errorResponse('Request body larger than BODY_LIMIT_BYTES'),
+          503: errorResponse('Job queue full, or the queue is unreachable: retry after the Retry-After header (seconds)'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { kind, input, timeLimitMs } = request.body;
+      checkInput(request, kind, input);
+      const idempotencyKey = request.headers['idempotency-key'];
+      const { job, created } = await jobs.submit({
+        kind,
+        input,
+        ...(timeLimitMs !== undefined ? { timeLimitMs } : {}),
+        ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
+      });
+      void reply.header('Location', `/jobs/${job.id}`);
+      return reply.code(created ? 202 : 200).send(job);
+    },
+  );
+
+  app.get(
+    '/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Status, progress and result of a job',
+        description: 'queued | running (with progress) | completed (with result) | failed (with error) | cancelled. 404 for an unknown or expired id.',
+        params: JobIdParamsSchema,
+        response: {
+          200: JobSchema,
+          400: errorResponse('Malformed job id'),
+          404: errorResponse('No such job, or it expired (JOB_TTL_S after it finished)'),
+          503: errorResponse('The job store is unreachable: retry after the Retry-After header (seconds)'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const job = await jobs.get(request.params.id);
+      return job === null ? reply.code(404).send(notFound(request.params.id)) : reply.code(200).send(job);
+    },
+  );
+
+  app.delete(
+    '/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel a job',
+        description:
+          'A queued job never runs; a running solve stops at its next time check and the job ends cancelled with the best ' +
+          'answer found so far, when there is one (the answer waits for that, briefly). A finished job is returned as it is.',
+        params: JobIdParamsSchema,
+        response: {
+          200: JobSchema,
+          400: errorResponse('Malformed job id'),
+          404: errorResponse('No such job, or it expired'),
+          503: errorResponse('The job store is unreachable: retry after the Retry-After header (seconds)'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const job = await jobs.cancel(request.params.id);
+      return job === null ? reply.code(404).send(notFound(request.params.id)) : reply.code(200).send(job);
+    },
+  );
+};

@@ -1,0 +1,52 @@
+// Entry of a queue worker process (`npm run worker`): same environment as the API
+// (REDIS_URL required, SOLVER_QUEUE ignored), SOLVER_THREADS solver threads and as many jobs at
+// once. SIGTERM/SIGINT: stop taking jobs, finish running ones within the grace, hand back the rest.
+import { ConfigError, loadConfig } from '../config.js';
+import { startQueueWorker } from './queue-worker.js';
+
+const SHUTDOWN_GRACE_MS = Number(process.env.WORKER_SHUTDOWN_GRACE_MS ?? 25_000);
+
+const log = (level: string, obj: object, msg: string) => {
+  if (process.env.LOG_LEVEL !== 'silent') console.log(JSON.stringify({ level, time: Date.now(), pid: process.pid, msg, ...obj }));
+};
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({ ...process.env, SOLVER_QUEUE: 'threads' });
+    if (config.redisUrl === undefined) throw new ConfigError('REDIS_URL', 'a queue worker needs Redis');
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const worker = startQueueWorker(config, {
+    info: (obj, msg) => log('info', obj, msg),
+    warn: (obj, msg) => log('warn', obj, msg),
+    error: (obj, msg) => log('error', obj, msg),
+  });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log('info', { signal }, 'worker shutting down');
+    // Closing needs Redis; with Redis gone it could wait forever. Unfinished jobs are handed back
+    // by the stalled check either way.
+    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS + 2000).unref();
+    worker.close(SHUTDOWN_GRACE_MS).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  await worker.ready();
+  log('info', { queue: config.queueName, threads: config.solverThreads }, 'worker ready');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

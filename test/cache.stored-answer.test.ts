@@ -1,0 +1,71 @@
+// Cached answers carry their gap: served when final or within the request's tolerance, replaced
+// only by a better one; a hit sends the stored bytes as they are.
+import { describe, expect, it } from 'vitest';
+import { answerMeta, betterAnswer, decodeAnswer, encodeAnswer, servesRequest, storable } from '../src/cache/stored-answer.js';
+import { createSolveService } from '../src/services/solve-service.js';
+import { smallRequest } from './fixtures/allocate-requests.js';
+import { CountingPool, cannedResult } from './fixtures/counting-pool.js';
+
+describe('stored answers', () => {
+  it('round-trips the answer bytes and its meta', () => {
+    const result = cannedResult({ status: 'FEASIBLE', limit: 'TIME', gap: 0.004 });
+    const stored = decodeAnswer(encodeAnswer(result))!;
+    expect(stored.meta).toEqual({ final: false, gap: 0.004, status: 'FEASIBLE' });
+    expect(stored.bytes).toBe(JSON.stringify(result));
+    expect(decodeAnswer('{"status":"OPTIMAL"}')).toBeNull(); // an entry of the old format is a miss
+  });
+
+  it('serves final answers always, time-limited ones within the tolerance', () => {
+    expect(servesRequest({ final: true, status: 'OPTIMAL' }, 0)).toBe(true);
+    expect(servesRequest({ final: false, gap: 0.004, status: 'FEASIBLE' }, 0.001)).toBe(false);
+    expect(servesRequest({ final: false, gap: 0.004, status: 'FEASIBLE' }, 0.01)).toBe(true);
+    expect(servesRequest({ final: false, status: 'NO_SOLUTION_FOUND' }, 1)).toBe(false);
+  });
+
+  it('stores faults never, time-limited answers only with a gap; better replaces worse', () => {
+    expect(storable(answerMeta({ status: 'ERROR' }))).toBe(false);
+    expect(storable(answerMeta({ status: 'NO_SOLUTION_FOUND', limit: 'TIME' }))).toBe(false);
+    expect(storable(answerMeta({ status: 'FEASIBLE', limit: 'TIME', gap: 0.2 }))).toBe(true);
+    const worse = { final: false, gap: 0.01, status: 'FEASIBLE' };
+    const better = { final: false, gap: 0.001, status: 'FEASIBLE' };
+    const final = { final: true, gap: 0.001, status: 'FEASIBLE' };
+    expect(betterAnswer(better, worse)).toBe(true);
+    expect(betterAnswer(worse, better)).toBe(false);
+    expect(betterAnswer(final, better)).toBe(true);
+    expect(betterAnswer(better, final)).toBe(false);
+    expect(betterAnswer(worse, null)).toBe(true);
+  });
+});
+
+describe('the service caches time-limited answers with their gap', () => {
+  const config = { redisUrl: undefined, solverThreads: 1, solverMaxQueue: 4, cacheTtlS: 60, cacheMaxEntries: 100 };
+
+  it('serves a time-limited answer to a tolerant request, re-solves for a strict one, keeps the better answer', async () => {
+    let gap = 0.02;
+    const pool = new CountingPool(5, () => cannedResult({ status: 'FEASIBLE', limit: 'TIME', gap, bound: 1.5 * (1 - gap) }));
+    const service = createSolveService(config, { pool });
+    try {
+      const strict = smallRequest(); // default tolerance 0.001
+      const tolerant = { ...smallRequest(), options: { ...smallRequest().options, gapTolerance: 0.05 } };
+      expect((await service.allocate(strict)).cache).toBe('miss');
+      // Same problem (gapTolerance is not hashed), tolerance above the cached gap: a hit.
+      const hit = await service.allocate(tolerant);
+      expect(hit.cache).toBe('hit');
+      expect(hit.result.gap).toBe(0.02);
+      expect(pool.runs).toBe(1);
+      // A strict request solves again; a worse answer does not replace the better one.
+      gap = 0.03;
+      expect((await service.allocate(strict)).cache).toBe('miss');
+      expect((await service.allocate(tolerant)).result.gap).toBe(0.02);
+      // A better one does.
+      gap = 0.0005;
+      expect((await service.allocate(strict)).cache).toBe('miss');
+      const best = await service.allocate(strict);
+      expect(best.cache).toBe('hit');
+      expect(best.result.gap).toBe(0.0005);
+      expect(pool.runs).toBe(3);
+    } finally {
+      await service.close();
+    }
+  });
+});

@@ -1,0 +1,60 @@
+// The solve control channel: a stop makes every deadline pass; progress is throttled and keeps the
+// best values; the shared-buffer form carries both across threads.
+import { describe, expect, it } from 'vitest';
+import { PROGRESS_INTERVAL_MS, reportProgress, runWithControl, solverNow, stopRequested, type SolveProgress } from '../src/solver/control.js';
+import { createControlBuffer, hasStarted, markStarted, readProgress, requestStop, stopWasRequested, writeProgress } from '../src/worker/control-buffer.js';
+import { generateRequest } from '../src/model/generator.js';
+import { normalize } from '../src/model/normalize.js';
+import { solveAllocate } from '../src/solver/index.js';
+
+describe('solve control', () => {
+  it('solverNow is the clock until a stop, then later than any deadline', () => {
+    let stop = false;
+    runWithControl({ shouldStop: () => stop }, () => {
+      expect(Math.abs(solverNow() - Date.now())).toBeLessThan(50);
+      stop = true;
+      expect(stopRequested()).toBe(true);
+      expect(solverNow()).toBeGreaterThan(Date.now() + 1e12);
+    });
+    expect(stopRequested()).toBe(false); // no control outside a solve
+  });
+
+  it('throttles progress and never reports a worse objective or bound than seen', () => {
+    const seen: SolveProgress[] = [];
+    runWithControl({ shouldStop: () => false, onProgress: (p) => seen.push(p) }, () => {
+      reportProgress({ phase: 'search', objective: 10 }, true);
+      reportProgress({ phase: 'search', objective: 9 }); // within the interval: dropped
+      reportProgress({ phase: 'search', objective: 12, bound: 5 }, true);
+    });
+    expect(seen).toEqual([
+      { phase: 'search', objective: 10 },
+      { phase: 'search', objective: 9, bound: 5 },
+    ]);
+    expect(PROGRESS_INTERVAL_MS).toBe(250);
+  });
+
+  it('the shared buffer carries stop, start and progress', () => {
+    const buffer = createControlBuffer();
+    expect(readProgress(buffer)).toBeNull();
+    expect(stopWasRequested(buffer) || hasStarted(buffer)).toBe(false);
+    markStarted(buffer);
+    writeProgress(buffer, { phase: 'bound', objective: 2, bound: 1.5 }, 1234);
+    expect(readProgress(buffer)).toEqual({ phase: 'bound', objective: 2, bound: 1.5, at: 1234, sequence: 1 });
+    requestStop(buffer);
+    expect(stopWasRequested(buffer) && hasStarted(buffer)).toBe(true);
+  });
+
+  it('a stopped solve answers early with a feasible allocation; progress objectives are on the scale of the answer', async () => {
+    const { instance, options } = normalize({ ...generateRequest(5, { devices: 300, servers: 15 }), options: { baselines: false } });
+    const t0 = Date.now();
+    const progress: SolveProgress[] = [];
+    const result = await solveAllocate(instance, { ...options, timeLimitMs: 30_000 }, { shouldStop: () => Date.now() - t0 > 400, onProgress: (p) => progress.push(p) });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(result.limit).toBe('TIME');
+    expect(result.allocations).toHaveLength(300);
+    const last = progress.at(-1)!;
+    expect(last.phase).toBe('done');
+    expect(last.objective).toBeCloseTo(result.objective!, 9);
+    for (const p of progress) if (p.objective !== undefined) expect(p.objective).toBeGreaterThanOrEqual(result.objective! * (1 - 1e-9));
+  });
+});
