@@ -25,7 +25,10 @@ function clientSource(doc: Doc): string {
   for (const [path, operations] of Object.entries(doc.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       const example = operation.requestBody?.content['application/json']?.example;
-      const init = example === undefined ? '' : `, { body: ${JSON.stringify(example)} }`;
+      // Path parameters ({id}) get a placeholder value; the call only has to type-check.
+      const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => `${name}: 'example'`);
+      const parts = [...(example === undefined ? [] : [`body: ${JSON.stringify(example)}`]), ...(pathParams.length > 0 ? [`params: { path: { ${pathParams.join(', ')} } }`] : [])];
+      const init = parts.length === 0 ? '' : `, { ${parts.join(', ')} }`;
       calls.push(`  const ${operation.operationId} = await client.${method.toUpperCase()}('${path}'${init});`);
     }
   }

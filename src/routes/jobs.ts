@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { AllocateRequestSchema } from '../schemas/allocate.js';
 import { BlocksRequestSchema } from '../schemas/blocks.js';
 import { errorResponse } from '../schemas/common.js';
+import { errorResponses } from '../schemas/errors.js';
 import { JobHeadersSchema, JobIdParamsSchema, JobRequestSchema, JobSchema } from '../schemas/jobs.js';
 import { ParetoRequestSchema } from '../schemas/pareto.js';
 import type { JobKind, JobService } from '../jobs/types.js';
@@ -31,6 +32,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'submitJob',
         summary: 'Submit a solve to run in the background',
         description:
           'Accepts the body of POST /allocate, /allocate/blocks or /allocate/pareto as `input` and answers at once with ' +
@@ -42,10 +44,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
         response: {
           200: { ...JobSchema, description: 'Idempotent replay: the job this Idempotency-Key created' },
           202: { ...JobSchema, description: 'Accepted: poll the Location' },
-          400: errorResponse('Invalid job: unknown kind, or `input` fails the sync endpoint\'s schema or checks (`field` starts with input.)'),
+          ...errorResponses(),
           409: errorResponse('Idempotency-Key already used with a different body'),
-          413: errorResponse('Request body larger than BODY_LIMIT_BYTES'),
-          503: errorResponse('Job queue full, or the queue is unreachable: retry after the Retry-After header (seconds)'),
         },
       },
     },
@@ -69,14 +69,14 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'getJob',
         summary: 'Status, progress and result of a job',
         description: 'queued | running (with progress) | completed (with result) | failed (with error) | cancelled. 404 for an unknown or expired id.',
         params: JobIdParamsSchema,
         response: {
           200: JobSchema,
-          400: errorResponse('Malformed job id'),
+          ...errorResponses({ body: false }),
           404: errorResponse('No such job, or it expired (JOB_TTL_S after it finished)'),
-          503: errorResponse('The job store is unreachable: retry after the Retry-After header (seconds)'),
         },
       },
     },
@@ -91,6 +91,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'cancelJob',
         summary: 'Cancel a job',
         description:
           'A queued job never runs; a running solve stops at its next time check and the job ends cancelled with the best ' +
@@ -98,9 +99,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
         params: JobIdParamsSchema,
         response: {
           200: JobSchema,
-          400: errorResponse('Malformed job id'),
+          ...errorResponses({ body: false }),
           404: errorResponse('No such job, or it expired'),
-          503: errorResponse('The job store is unreachable: retry after the Retry-After header (seconds)'),
         },
       },
     },
