@@ -252,16 +252,24 @@ describe('errors before a route runs', () => {
     const { app } = await start({});
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
-    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const answer = await new Promise<{ status: number; body: string; requestId: unknown }>((resolve, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port, path: '/health', headers: { 'x-padding': 'a'.repeat(20_000) } }, (res) => {
         let body = '';
         res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, requestId: res.headers['x-request-id'] }));
       });
       req.on('error', reject);
       req.end();
     });
     expect(answer.status).toBe(431);
-    expect(JSON.parse(answer.body)).toEqual({ statusCode: 431, error: 'Request Header Fields Too Large', code: 'HEADERS_TOO_LARGE', message: 'request headers are too large' });
+    // Like every other answer it carries a request id, in the header and the body.
+    expect(answer.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse(answer.body)).toEqual({
+      statusCode: 431,
+      error: 'Request Header Fields Too Large',
+      code: 'HEADERS_TOO_LARGE',
+      message: 'request headers are too large',
+      requestId: answer.requestId,
+    });
   });
 });
