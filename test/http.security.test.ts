@@ -246,6 +246,8 @@ describe('errors before a route runs', () => {
     const res = await app.inject({ method: 'POST', url: '/allocate', payload: '<allocate/>', headers: { 'content-type': 'application/xml' } });
     expect(res.statusCode).toBe(415);
     expect(res.json()).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', requestId: res.headers['x-request-id'] });
+    // It says what the service reads instead of repeating the status.
+    expect(res.json().message).toContain('Content-Type: application/json');
   });
 
   it('431 in the envelope for oversized headers (answered by the HTTP parser, over a real socket)', async () => {
