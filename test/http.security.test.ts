@@ -171,8 +171,12 @@ describe('rate limits', () => {
       for (let i = 0; i < 20; i++) if ((await allocate(app, {}, body(i))).statusCode === 200) ok += 1;
       return ok;
     };
-    // Repeating: one cold solve (4) then hits (1 each): 1 + 8 = 9 answers within 12.
-    expect(await served(repeating.app, () => smallRequest())).toBe(9);
+    // The cold answer's RateLimit-Remaining counts its own surcharge (12 − 4), a hit's 1 more.
+    const first = await allocate(repeating.app, {}, smallRequest());
+    expect(first.headers['ratelimit-remaining']).toBe('8');
+    expect((await allocate(repeating.app, {}, smallRequest())).headers['ratelimit-remaining']).toBe('7');
+    // Repeating: one cold solve (4) then hits (1 each): 1 + 8 = 9 answers within 12 (2 of them above).
+    expect(2 + (await served(repeating.app, () => smallRequest()))).toBe(9);
     // Fresh: every answer is a cold solve (4): admitted at 1, 5, 9; the fourth finds 12 spent.
     expect(await served(fresh.app, freshBody)).toBe(3);
     expect(fresh.pool.runs).toBe(3);
