@@ -13,12 +13,12 @@ import { BLOCKS_REQUEST_EXAMPLE } from '../src/schemas/blocks.js';
 const root = packageRoot();
 
 /** The example picker's entries, in order; the first is loaded when the page opens. */
-function examples() {
+export function consoleExamples() {
   const read = (name: string) => JSON.parse(readFileSync(join(root, 'examples', name), 'utf8')) as unknown;
   return [
     { id: 'paper-scale', label: 'paper scale: 50 devices, 10 servers, 32 layers', body: read('paper-scale.json') },
     { id: 'small', label: 'small: 6 devices, 2 servers, 8 layers', body: read('small.json') },
-    { id: 'blocks', label: 'block allocation (SPEC §2): 4 devices, 12 layers', body: BLOCKS_REQUEST_EXAMPLE },
+    { id: 'blocks', label: 'block allocation (docs/model.md §2): 4 devices, 12 layers', body: BLOCKS_REQUEST_EXAMPLE },
   ];
 }
 
@@ -36,7 +36,7 @@ export async function buildConsole(outDir = join(root, 'dist', 'console')): Prom
     logLevel: 'warning',
   });
   for (const file of ['index.html', 'style.css']) copyFileSync(join(root, 'console', file), join(outDir, file));
-  writeFileSync(join(outDir, 'examples.json'), JSON.stringify(examples()));
+  writeFileSync(join(outDir, 'examples.json'), JSON.stringify(consoleExamples()));
   const bundleBytes = Object.entries(result.metafile.outputs).find(([file]) => file.endsWith('app.js'))?.[1].bytes ?? 0;
   return { outDir, bundleBytes };
 }

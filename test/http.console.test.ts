@@ -1,13 +1,14 @@
 // GET /console without a browser: the static routes, the redirect, a checkout that was not built,
 // and that none of it appears in the OpenAPI document.
 import Fastify from 'fastify';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { consoleRoutes } from '../src/routes/console.js';
+import { consoleRoutes, packageRoot } from '../src/routes/console.js';
+import { consoleExamples } from '../scripts/build-console.js';
 
 function appWith(dir: string) {
   const app = Fastify();
@@ -64,5 +65,13 @@ describe('console routes', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('names the repository\'s own model document, never the specification it was written from', () => {
+    const labels = consoleExamples().map((e) => e.label);
+    expect(labels.find((l) => /block/i.test(l))).toContain('docs/model.md §2');
+    const dir = join(packageRoot(), 'console');
+    const shipped = ['index.html', ...readdirSync(join(dir, 'src')).map((f) => join('src', f))];
+    for (const text of [...labels, ...shipped.map((f) => readFileSync(join(dir, f), 'utf8'))]) expect(text).not.toMatch(/\bSPEC\b/);
   });
 });

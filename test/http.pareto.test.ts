@@ -361,7 +361,8 @@ describe('POST /allocate/pareto: 400s name the field and the reason', () => {
   });
 
   it('objective.weights (the weights come from pareto)', async () => {
-    await expect400({ ...example(), objective: { weights: w } }, 'objective.weights', "unknown property 'weights'");
+    // A field /allocate takes: the reason says why the sweep does not, not merely "unknown property".
+    await expect400({ ...example(), objective: { weights: w } }, 'objective.weights', /weight vectors from `pareto`; leave objective\.weights out/);
   });
 
   it('includeAllocations that is not a boolean', async () => {

@@ -171,8 +171,12 @@ describe('rate limits', () => {
       for (let i = 0; i < 20; i++) if ((await allocate(app, {}, body(i))).statusCode === 200) ok += 1;
       return ok;
     };
-    // Repeating: one cold solve (4) then hits (1 each): 1 + 8 = 9 answers within 12.
-    expect(await served(repeating.app, () => smallRequest())).toBe(9);
+    // The cold answer's RateLimit-Remaining counts its own surcharge (12 − 4), a hit's 1 more.
+    const first = await allocate(repeating.app, {}, smallRequest());
+    expect(first.headers['ratelimit-remaining']).toBe('8');
+    expect((await allocate(repeating.app, {}, smallRequest())).headers['ratelimit-remaining']).toBe('7');
+    // Repeating: one cold solve (4) then hits (1 each): 1 + 8 = 9 answers within 12 (2 of them above).
+    expect(2 + (await served(repeating.app, () => smallRequest()))).toBe(9);
     // Fresh: every answer is a cold solve (4): admitted at 1, 5, 9; the fourth finds 12 spent.
     expect(await served(fresh.app, freshBody)).toBe(3);
     expect(fresh.pool.runs).toBe(3);
@@ -246,22 +250,32 @@ describe('errors before a route runs', () => {
     const res = await app.inject({ method: 'POST', url: '/allocate', payload: '<allocate/>', headers: { 'content-type': 'application/xml' } });
     expect(res.statusCode).toBe(415);
     expect(res.json()).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', requestId: res.headers['x-request-id'] });
+    // It says what the service reads instead of repeating the status.
+    expect(res.json().message).toContain('Content-Type: application/json');
   });
 
   it('431 in the envelope for oversized headers (answered by the HTTP parser, over a real socket)', async () => {
     const { app } = await start({});
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
-    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const answer = await new Promise<{ status: number; body: string; requestId: unknown }>((resolve, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port, path: '/health', headers: { 'x-padding': 'a'.repeat(20_000) } }, (res) => {
         let body = '';
         res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, requestId: res.headers['x-request-id'] }));
       });
       req.on('error', reject);
       req.end();
     });
     expect(answer.status).toBe(431);
-    expect(JSON.parse(answer.body)).toEqual({ statusCode: 431, error: 'Request Header Fields Too Large', code: 'HEADERS_TOO_LARGE', message: 'request headers are too large' });
+    // Like every other answer it carries a request id, in the header and the body.
+    expect(answer.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse(answer.body)).toEqual({
+      statusCode: 431,
+      error: 'Request Header Fields Too Large',
+      code: 'HEADERS_TOO_LARGE',
+      message: 'request headers are too large',
+      requestId: answer.requestId,
+    });
   });
 });

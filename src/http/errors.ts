@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { InputError } from '../model/normalize.js';
 import type { ErrorResponse } from '../schemas/common.js';
+import { UNSUPPORTED_MEDIA_TYPE_MESSAGE } from '../schemas/errors.js';
 import { NonFiniteResultError, OverloadedError } from '../services/types.js';
 import { BODY_FIELD, BodyError, formatPath } from './json-body.js';
 
@@ -125,7 +126,8 @@ export function toProblem(error: unknown): Problem {
     return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: fe.message ?? 'request body is too large' };
   }
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: fe.message ?? 'unsupported media type' };
+    // Fastify's message only repeats the status; say what the service reads.
+    return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: UNSUPPORTED_MEDIA_TYPE_MESSAGE };
   }
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {

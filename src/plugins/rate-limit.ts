@@ -4,10 +4,11 @@
 //
 // Cold solves cost more than cache hits: every request is admitted at a cost of 1, and a request
 // whose answer was computed rather than served from the cache is charged RATE_LIMIT_COLD_SOLVE_COST
-// − 1 more per solve once it has finished (routes report their cold solves, see solve-report.ts).
-// A client repeating one snapshot pays 1 per request; one sending fresh instances pays the full
-// cost, so it reaches the limit after max/cost solves. Charging after the fact lets one request
-// overshoot the budget; the next is refused.
+// − 1 more per solve once it has finished (routes report their cold solves, see solve-report.ts),
+// before the answer is sent, so its RateLimit-Remaining counts the surcharge. A client repeating
+// one snapshot pays 1 per request; one sending fresh instances pays the full cost, so it reaches
+// the limit after max/cost solves. Charging after the fact lets one request overshoot the budget;
+// the next is refused.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { Redis } from 'ioredis';
@@ -128,14 +129,16 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
 
   const extra = options.coldSolveCost - 1;
   if (extra > 0) {
-    app.addHook('onResponse', async (request) => {
+    app.addHook('onSend', async (request, reply, payload) => {
       const cold = coldSolvesOf(request);
-      if (cold === 0) return;
+      if (cold === 0) return payload;
       try {
-        await store.add(callerOf(request), extra * cold, options.windowMs);
+        const { current } = await store.add(callerOf(request), extra * cold, options.windowMs);
+        void reply.header('ratelimit-remaining', Math.max(0, options.max - current));
       } catch {
-        // Redis down: the surcharge is lost, the request already answered
+        // Redis down: the surcharge is lost, the answer goes out as it is
       }
+      return payload;
     });
   }
 }

@@ -7,6 +7,18 @@ import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSche
 import { reportSolve } from '../http/solve-report.js';
 import { clientGone, paretoAnswer, sendAnswer } from '../http/answer.js';
 import type { SolveService } from '../services/types.js';
+import { InputError } from '../model/normalize.js';
+
+/**
+ * An /allocate body sent as it is (examples/*.json carry objective.weights) would otherwise meet the
+ * schema's bare "unknown property 'weights'", although /allocate takes that very field: say why.
+ */
+function rejectObjectiveWeights(body: unknown): void {
+  const objective = (body as { objective?: unknown } | null)?.objective;
+  if (typeof objective === 'object' && objective !== null && Object.hasOwn(objective, 'weights')) {
+    throw new InputError('objective.weights', 'a Pareto sweep takes its weight vectors from `pareto`; leave objective.weights out');
+  }
+}
 
 export interface ParetoRoutesOptions {
   service: SolveService;
@@ -34,6 +46,7 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
           422: ParetoInfeasibleResponseSchema,
         },
       },
+      preValidation: async (request) => rejectObjectiveWeights(request.body),
     },
     async (request, reply) => {
       const result = await service.allocatePareto(request.body, { signal: clientGone(request, reply), receivedAt: arrivedAt(request) });

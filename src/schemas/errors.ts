@@ -14,6 +14,9 @@ const RATE_LIMIT_HEADERS = {
   'RateLimit-Reset': { type: 'integer', description: 'seconds until the window resets' },
 };
 
+/** The 415's message: what the service reads, not only the status repeated. */
+export const UNSUPPORTED_MEDIA_TYPE_MESSAGE = 'the body must be JSON sent as Content-Type: application/json';
+
 const REQUEST_ID = '0b7e2f8c-3a1d-4c55-9e0a-2f1d7c9b4e61';
 
 /** Example body per status; @fastify/swagger drops keywords beside a $ref, so the document gets them in a transform. */
@@ -45,7 +48,7 @@ export const ERROR_RESPONSES = {
     statusCode: 415,
     error: 'Unsupported Media Type',
     code: 'UNSUPPORTED_MEDIA_TYPE',
-    message: 'Unsupported Media Type',
+    message: UNSUPPORTED_MEDIA_TYPE_MESSAGE,
   }),
   429: documented(
     'Rate limit reached (only when RATE_LIMIT_MAX is set): retry after the Retry-After header (seconds)',
