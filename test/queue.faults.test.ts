@@ -58,6 +58,12 @@ async function activeJob(timeoutMs = 10_000): Promise<{ id: string; processedBy?
 }
 
 const finished = (w: WorkerProcess, jobId: string) => w.lines.filter((l) => l.msg === 'job finished' && l.jobId === jobId);
+/** The answer reaches the API through Redis before the worker's log line reaches this process: wait for it. */
+async function loggedFinish(w: WorkerProcess, jobId: string, timeoutMs = 5000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (finished(w, jobId).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  return finished(w, jobId).length;
+}
 const solveBody = (seed: number, timeLimitMs: number) => ({ ...generateRequest(seed, { devices: 400, servers: 20 }), options: { baselines: false, timeLimitMs } });
 
 beforeAll(async () => {
@@ -178,7 +184,9 @@ describe('queue mode with real workers', () => {
     const res = await pending;
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().allocations).toHaveLength(400);
-    const survivor = workers.find((w) => w !== victim && w.lines.length > 0 && finished(w, job.id).length === 1);
+    const others = workers.filter((w) => w !== victim);
+    await Promise.all(others.map((w) => loggedFinish(w, job.id)));
+    const survivor = others.find((w) => finished(w, job.id).length === 1);
     expect(survivor).toBeDefined();
     workers.splice(workers.indexOf(victim), 1);
   }, 60_000);
@@ -193,7 +201,7 @@ describe('queue mode with real workers', () => {
     const res = await pending;
     expect(res.statusCode, res.body).toBe(200);
     expect(await w.exited).toBe(0);
-    expect(finished(w, job.id)).toHaveLength(1);
+    expect(await loggedFinish(w, job.id)).toBe(1);
     workers.splice(0, 1);
   }, 60_000);
 
@@ -208,7 +216,7 @@ describe('queue mode with real workers', () => {
     await quick.exited;
     const res = await pending;
     expect(res.statusCode, res.body).toBe(200);
-    expect(finished(other, job.id)).toHaveLength(1);
+    expect(await loggedFinish(other, job.id)).toBe(1);
     expect(finished(quick, job.id)).toHaveLength(0);
     other.kill('SIGTERM');
     await other.exited;
