@@ -127,6 +127,15 @@ describe('simplex grid and dominance', () => {
     expect(dominates({ ...t, energyJ: 0.5 }, t)).toBe(true);
     expect(dominates({ ...t, energyJ: 0.5, delayS: 2 }, t)).toBe(false);
   });
+
+  it('sums that differ only by rounding are equal: neither of two such points dominates the other', () => {
+    // Seen on a grid sweep: weights (0,1,0) and (0,0.9,0.1) reached the same allocation, energies 1 ulp apart.
+    const a = { delayS: 2.5, energyJ: 1.335266493337709, stability: 0.1 };
+    const b = { ...a, energyJ: 1.3352664933377087 };
+    expect(dominates(a, b)).toBe(false);
+    expect(dominates(b, a)).toBe(false);
+    expect(dominates({ ...a, energyJ: a.energyJ * (1 - 1e-6) }, a)).toBe(true);
+  });
 });
 
 type ParetoBody = { points: PointBody[]; front: number[]; solveTimeMs: number };

@@ -59,10 +59,17 @@ export function pointRequest(body: ParetoRequest, weights: Weights): AllocateReq
   return { ...snapshot, objective: { ...objective, weights: { ...weights } } };
 }
 
-/** a dominates b: a is ≤ b in every sum and < in at least one. */
+// Sums that differ only in their last bits (the same allocation reached through other weights) are
+// equal: without a tolerance, a rounding difference would mark one of two equal points dominated.
+const RELATIVE_TOLERANCE = 1e-9;
+const slack = (x: number, y: number) => RELATIVE_TOLERANCE * Math.max(Math.abs(x), Math.abs(y));
+const noWorse = (x: number, y: number) => x <= y + slack(x, y);
+const better = (x: number, y: number) => x < y - slack(x, y);
+
+/** a dominates b: a is no worse than b in every sum and better in at least one (beyond rounding). */
 export function dominates(a: Totals, b: Totals): boolean {
-  const le = a.delayS <= b.delayS && a.energyJ <= b.energyJ && a.stability <= b.stability;
-  const lt = a.delayS < b.delayS || a.energyJ < b.energyJ || a.stability < b.stability;
+  const le = noWorse(a.delayS, b.delayS) && noWorse(a.energyJ, b.energyJ) && noWorse(a.stability, b.stability);
+  const lt = better(a.delayS, b.delayS) || better(a.energyJ, b.energyJ) || better(a.stability, b.stability);
   return le && lt;
 }
 
