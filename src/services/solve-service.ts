@@ -51,8 +51,8 @@ export interface SolveServiceDeps {
 
 type Kind = BackendTask['kind'];
 
-/** Least time a Pareto point is given (each needs its first plan at least). */
-const PARETO_POINT_MIN_MS = 5;
+/** Least time a Pareto point is given: its own normalising, hashing, pool round trip and first plan (bench/limits.ts: a 6-point sweep of 50 × 10 at 100 ms took 220 ms with 5). */
+const PARETO_POINT_MIN_MS = 20;
 
 /** Slack beyond a solve's own time limit for queueing, thread hand-off and the cache write. */
 const HOLD_MARGIN_MS = 5000;
