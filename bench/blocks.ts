@@ -1,4 +1,4 @@
-// Cooperative block allocation (SPEC §2): our round latency, its bound, gap and certificate, and
+// Cooperative block allocation (docs/model.md §2): our round latency, its bound, gap and certificate, and
 // solve time, against the publication's method and the other baselines, per profile.
 // Run: npx tsx bench/blocks.ts [--large]   (seeded, deterministic instances; bounded runtime)
 //   default time limit (2 s) unless BLOCKS_TIME_LIMIT_MS is set; --large adds 64–1024 devices.

@@ -1,4 +1,4 @@
-// How the optimum shifts when device memory shrinks (SPEC §3, issue 5): backprop vs zeroth-order,
+// How the optimum shifts when device memory shrinks (docs/model.md §1.5, issue 5): backprop vs zeroth-order,
 // split layers, (q, P), objective. Pure solver (solveAllocate on normalised requests), no HTTP.
 // Run: npx tsx bench/modes.ts [--limit=MS]   (about 40 s on 2 busy cores; at most 24 solves × the
 // limit, default 5000 ms per solve). Rows marked (TIME) are the best found within the limit and
@@ -15,7 +15,7 @@
 // servers of 1–2 GPU cores (so keeping layers on the device pays and memory limits the split).
 //
 // Columns: memory per device; status; share of devices in backprop / zeroth-order; split layer
-// α mean [min–max]; mean q and P over zeroth-order devices; the objective (normalised, SPEC §1.2:
+// α mean [min–max]; mean q and P over zeroth-order devices; the objective (normalised, docs/model.md §1.3:
 // the reference point, hence the scale, does not depend on memory, so rows are comparable); the
 // objective relative to the 16 GiB row; the certified gap to the solver's lower bound; solve time.
 // INFEASIBLE rows give how many devices were named (they cannot hold even α_min = 1 layer in any
@@ -143,13 +143,13 @@ async function sweep(title: string, overrides: GeneratorOptions): Promise<void> 
 }
 
 const cpus = os.cpus();
-console.log('# bench/modes — the optimum as device memory shrinks (SPEC §3)');
+console.log('# bench/modes — the optimum as device memory shrinks (docs/model.md §1.5)');
 console.log(
   `node ${process.version} · ${os.platform()}/${os.arch()} · ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}) · ` +
     `solver ${SOLVER_VERSION} · time limit ${TIME_LIMIT_MS} ms per solve · load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
 );
 const t0 = performance.now();
-await sweep('1. Paper scale (SPEC §1 Sources)', {});
+await sweep('1. Paper scale (docs/model.md §3)', {});
 await sweep('2. Paper scale with batch size 64', { batchSize: 64 });
 await sweep('3. Batch size 64, servers with 1–2 GPU cores', { batchSize: 64, server: { gpuCores: [1, 2] } });
 console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -1,5 +1,6 @@
 // Quality and speed of `auto` against the publication's method and every baseline, side by side
-// in one run, on seeded instances from SPEC's simulation defaults.
+// in one run, on seeded instances from the publication's simulation settings
+// (docs/model.md §3).
 //
 //   npx tsx bench/quality.ts            (sizes 10, 50, 200, 1000; 3 seeds; paper capped at 30 s)
 //   npx tsx bench/quality.ts --quick    (sizes 10, 50; 2 seeds; paper capped at 10 s)

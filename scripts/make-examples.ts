@@ -1,6 +1,7 @@
 // Writes the shipped example bodies from the seeded generator (src/model/generator.ts):
-//   examples/paper-scale.json — SPEC §1 simulation defaults: 50 devices, 10 servers, 32 layers,
-//                               positions in a 500 m × 500 m square, seed 2024;
+//   examples/paper-scale.json — the publication's settings (docs/model.md §3): 50 devices,
+//                               10 servers, 32 layers, positions in a 500 m × 500 m square,
+//                               seed 2024;
 //   examples/small.json       — the same physics at 6 devices, 2 servers, 8 layers, seed 7.
 // Run: npx tsx scripts/make-examples.ts   (deterministic: re-running changes nothing)
 import { writeFileSync, mkdirSync } from 'node:fs';

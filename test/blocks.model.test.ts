@@ -21,7 +21,7 @@ const base = (): BlocksRequest => ({
 });
 
 describe('normalizeBlocksRequest', () => {
-  it('derives the SPEC §2 per-layer quantities of a transformer', () => {
+  it('derives the docs/model.md §2 per-layer quantities of a transformer', () => {
     const { instance, options } = normalizeBlocksRequest({
       model: { layers: 12, hiddenSize: 768, tokens: 128, batchSize: 16 },
       devices: base().devices,

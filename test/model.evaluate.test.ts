@@ -1,5 +1,5 @@
-// Hand-computed checks of the model layer (normalize.ts, cost.ts, evaluate.ts) against SPEC §1.2
-// and §3. Every expected number below is worked out by hand from the SPEC formulas (shown in the
+// Hand-computed checks of the model layer (normalize.ts, cost.ts, evaluate.ts) against docs/model.md
+// §1.2, §1.3 and §1.5. Every expected number below is worked out by hand from its formulas (shown in the
 // comments), not by calling the code under test.
 import { describe, expect, it } from 'vitest';
 import { normalize } from '../src/model/normalize.js';
@@ -53,7 +53,7 @@ const BASE: DeviceDecision = {
   serverFrequencyHz: 1e9,
 };
 
-describe('normalize(): defaults and derived quantities (SPEC §1.1, §3)', () => {
+describe('normalize(): defaults and derived quantities (docs/model.md §1.1, §1.5)', () => {
   it('derives ψ, s_n, a_n and the default model overrides', () => {
     const I = inst(req([dev()]));
     const d = I.devices[0];
@@ -110,7 +110,7 @@ describe('normalize(): defaults and derived quantities (SPEC §1.1, §3)', () =>
   });
 });
 
-describe('evaluate(): backprop terms (SPEC §1.2)', () => {
+describe('evaluate(): backprop terms (docs/model.md §1.2)', () => {
   const I = inst(req([dev()]));
   const e = evaluate(I, [BASE]);
   const t = e.devices[0];
@@ -145,7 +145,7 @@ describe('evaluate(): backprop terms (SPEC §1.2)', () => {
     expect(e.violations).toEqual([]);
   });
 
-  it('Lipschitz constant and weights enter as SPEC says', () => {
+  it('stability scales with L² and each sum with its weight', () => {
     const I2 = inst(req([dev()], undefined, { objective: { normalize: false, lipschitz: 3, weights: { delay: 2, energy: 0.5, stability: 7 } } }));
     const e2 = evaluate(I2, [BASE]);
     close(e2.devices[0].stabilityBound, (2 * 9) / (1000 * 0.5));
@@ -167,7 +167,7 @@ describe('evaluate(): backprop terms (SPEC §1.2)', () => {
   });
 });
 
-describe('evaluate(): zeroth-order terms (SPEC §3)', () => {
+describe('evaluate(): zeroth-order terms (docs/model.md §1.5)', () => {
   const I = inst(req([dev()]));
   const zo = (queries: number, parallelism: number): DeviceDecision => ({ ...BASE, mode: { kind: 'zeroth-order', queries, parallelism } });
   const bp = evaluate(I, [BASE]).devices[0];
@@ -211,7 +211,7 @@ describe('evaluate(): zeroth-order terms (SPEC §3)', () => {
   });
 });
 
-describe('normalisation (SPEC §1.2)', () => {
+describe('normalisation (docs/model.md §1.3)', () => {
   const body = req([dev(), dev({ id: 'b', tokens: 32, channelGains: { 'es-1': 1e-12, 'es-2': 5e-11 } }), dev({ id: 'c', inferenceOnly: true })], undefined, {
     objective: { normalize: true },
   });

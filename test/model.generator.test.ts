@@ -1,5 +1,6 @@
-// The seeded instance generator (src/model/generator.ts): deterministic, inside SPEC §1's
-// simulation ranges, accepted by normalize(), and the shipped example is what it generates.
+// The seeded instance generator (src/model/generator.ts): deterministic, inside the
+// publication's simulation ranges (docs/model.md §3), accepted by normalize(), and the shipped
+// example is what it generates.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generateRequest, mulberry32, TINY_PRESET } from '../src/model/generator.js';
@@ -15,7 +16,7 @@ describe('generateRequest', () => {
     expect(Math.max(...xs)).toBeLessThan(1);
   });
 
-  it('draws from SPEC §1 simulation defaults (50 × 10 × 32, h = 1024, B = 512)', () => {
+  it('draws from the publication\'s simulation settings (50 × 10 × 32, h = 1024, B = 512)', () => {
     const b = generateRequest(11);
     expect(b.devices).toHaveLength(50);
     expect(b.servers).toHaveLength(10);

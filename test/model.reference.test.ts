@@ -1,6 +1,6 @@
 // Sanity of the independent exhaustive reference (test/reference/exhaustive.ts) itself: its 1-D
-// and simplex searches, its continuous optimum against closed forms derived by hand from SPEC §1.2,
-// its reductions against a naive enumeration, and its optimum against the SPEC reference point.
+// and simplex searches, its continuous optimum against closed forms derived by hand from docs/model.md §1.2,
+// its reductions against a naive enumeration, and its optimum against the normalisation's reference point.
 import { describe, expect, it } from 'vitest';
 import { generateRequest, TINY_PRESET } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
@@ -272,7 +272,7 @@ describe('reductions are exact: the reference equals a naive enumeration', () =>
 
 describe('the reference on random tiny instances', () => {
   for (let seed = 100; seed < 112; seed++) {
-    it(`seed ${seed}: feasible, self-consistent with evaluate(), never worse than the SPEC reference point`, () => {
+    it(`seed ${seed}: feasible, self-consistent with evaluate(), never worse than the normalisation's reference point`, () => {
       const N = 1 + (seed % 4);
       const b = generateRequest(seed, {
         ...TINY_PRESET,

@@ -1,6 +1,7 @@
-// SPEC §3 (backprop vs zeroth-order under device memory), case by case, through solveAllocate on
-// normalised requests. Complements test/modes.property.test.ts (random instances) and the
-// exhaustive agreement in test/solver.exhaustive.test.ts (tiny instances, ζ = 2 or 3):
+// Training modes (docs/model.md §1.5: backprop vs zeroth-order under device memory), case by
+// case, through solveAllocate on normalised requests. Complements test/modes.property.test.ts
+// (random instances) and the exhaustive agreement in test/solver.exhaustive.test.ts (tiny
+// instances, ζ = 2 or 3):
 //  • inferenceOnly devices always get zeroth-order with q | B (q ∈ {1,2,4,8,16}) and P | 2q;
 //  • ample memory: auto ⇒ backprop for ζ = 20 (default), 5 and the 1.5 boundary; trainingMode
 //    zeroth-order ⇒ zeroth-order with one call per step (P = 2q); fixed q and/or P respected;
@@ -10,7 +11,7 @@
 //    optima; both outcomes occur across ζ and memory levels;
 //  • a device that cannot hold α_min layers in any allowed mode ⇒ INFEASIBLE naming exactly it
 //    (constraint 'memoryBytes'), including the boundary (one byte short vs exactly enough).
-// Expected memory is SPEC §3's formula written here, not src/model/cost.ts.
+// Expected memory is the formula of docs/model.md §1.5 written here, not src/model/cost.ts.
 import { describe, expect, it } from 'vitest';
 import { generateRequest, TINY_PRESET } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
@@ -25,7 +26,7 @@ const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Ma
 
 type Mode = { kind: 'backprop' } | { kind: 'zeroth-order'; q: number; P: number };
 
-/** SPEC §3 M(α, mode) from the request body (defaults: s = 2, w = 12h²s, A = 2rh, a = B·d(34h + 5Hd)). */
+/** M(α, mode) of docs/model.md §1.5 from the request body (defaults: s = 2, w = 12h²s, A = 2rh, a = B·d(34h + 5Hd)). */
 function specMemory(body: AllocateRequest, dev: DeviceSpec, alpha: number, mode: Mode): number {
   const h = body.model.hiddenSize;
   const B = body.model.batchSize;
@@ -91,7 +92,7 @@ function expectFeasible(I: Instance, res: AllocateResult, msg = ''): void {
   expect(rel(ev.objective, res.objective!), msg).toBeLessThanOrEqual(1e-9);
 }
 
-describe('inferenceOnly devices (SPEC §3: must use zeroth-order)', () => {
+describe('inferenceOnly devices (docs/model.md §1.5: must use zeroth-order)', () => {
   // B = 8 → q ∈ {1,2,4,8}; B = 12 → {1,2,4}; B = 48 → {1,2,4,8,16}
   for (const B of [8, 12, 48]) {
     it(`B = ${B}: zeroth-order, q ∈ {1,2,4,8,16} with q | B, P | 2q — with and without memory limits`, async () => {
@@ -189,7 +190,7 @@ describe('ample memory: the step multiplier ζ decides, trainingMode and fixed q
 });
 
 describe('memory pressure: zeroth-order at more layers, or backprop at fewer — the cheaper one', () => {
-  // Υ = 8, h = 64, B = 8, d = 16. Per SPEC §3: w = 98 304, A = 2 048, a = 288 768 bytes, so one
+  // Υ = 8, h = 64, B = 8, d = 16. Per docs/model.md §1.5: w = 98 304, A = 2 048, a = 288 768 bytes, so one
   // backprop layer needs w + a + 16A = 419 840 bytes; a zeroth-order layer 98 304 + 8 192·q plus a
   // one-off working set X(P·B/q) = (P·8/q)·16·1 168·2. Local compute is cheap (fast, frugal device)
   // and the server slow, and the stability weight is 0: without memory the device keeps Υ − 1

@@ -1,4 +1,4 @@
-// SPEC §3 (training mode and device memory) as a property of solveAllocate, on random
+// Training mode and device memory (docs/model.md §1.5) as a property of solveAllocate, on random
 // small-to-medium instances: 2–20 devices, 1–4 servers, 4–16 layers, transformer sizes where a
 // layer costs from megabytes to gigabytes, every device with a memory between ~1 GiB and 24 GiB and
 // random inferenceOnly / trainingMode / fixed q, P / minimum split. For every answer either
@@ -6,12 +6,12 @@
 //    devices that cannot hold α_min layers in any allowed mode, or
 //  • a feasible answer in which every allocation uses an allowed mode (inferenceOnly ⇒
 //    zeroth-order; q from {1,2,4,8,16} dividing B, P | 2q, fixed q / P respected), reports
-//    peakMemoryBytes = SPEC §3's M(α, mode, q, P) and M ≤ memoryBytes; in addition (optimality of
+//    peakMemoryBytes = M(α, mode, q, P) of docs/model.md §1.5 and M ≤ memoryBytes; in addition (optimality of
 //    the discrete choice that only memory restricts) a zeroth-order device uses a (q, P) with the
 //    fewest calls per step 2q/P that fits at its split, and an auto device uses zeroth-order only
 //    where backprop does not fit at that split (ζ ≥ 1.5: backprop is cheaper term by term).
-// Every expected quantity (allowed modes, memory, the infeasible set) is computed here from SPEC
-// §3 and the request body, without src/model/cost.ts or normalize()'s derived fields.
+// Every expected quantity (allowed modes, memory, the infeasible set) is computed here from docs/model.md
+// §1.5 and the request body, without src/model/cost.ts or normalize()'s derived fields.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateRequest } from '../src/model/generator.js';
@@ -26,7 +26,7 @@ const OPTIONS: SolveOptions = { timeLimitMs: 800, baselines: true, algorithm: 'a
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
 
 // ---------------------------------------------------------------------------------------------
-// SPEC §3, written from the text (request body in, bytes out).
+// docs/model.md §1.5, written from the text (request body in, bytes out).
 
 type Mode = { kind: 'backprop' } | { kind: 'zeroth-order'; q: number; P: number };
 
@@ -76,7 +76,7 @@ function divisors(n: number): number[] {
   return out;
 }
 
-/** Modes SPEC §3 lets a device use: inferenceOnly ⇒ zeroth-order; q ∈ {1,2,4,8,16}, q | B; P | 2q. */
+/** Modes docs/model.md §1.5 lets a device use: inferenceOnly ⇒ zeroth-order; q ∈ {1,2,4,8,16}, q | B; P | 2q. */
 function allowedModes(dev: DeviceSpec, B: number): Mode[] {
   const choice = dev.trainingMode ?? 'auto';
   const out: Mode[] = [];
@@ -115,7 +115,7 @@ interface DeviceDraw {
   fixQ: number | null;
   fixP: number | null;
   minSplit: number | null;
-  /** override a_n by this factor of the SPEC default */
+  /** override a_n by this factor of its default (docs/model.md §1.1) */
   activationFactor: number | null;
 }
 
@@ -261,11 +261,11 @@ async function check(p: Params): Promise<void> {
       expect(a.queries, msg).toBeUndefined();
       expect(a.parallelism, msg).toBeUndefined();
     }
-    // split in range; reported memory is SPEC's M and fits
+    // split in range; reported memory is the model's M and fits
     expect(a.splitLayer, msg).toBeGreaterThanOrEqual(dev.minSplitLayer ?? 1);
     expect(a.splitLayer, msg).toBeLessThanOrEqual(dev.maxSplitLayer ?? p.layers - 1);
     const expected = specMemory(pm, a.splitLayer, mode);
-    expect(rel(a.peakMemoryBytes, expected), `${msg}: SPEC M = ${expected}`).toBeLessThanOrEqual(1e-12);
+    expect(rel(a.peakMemoryBytes, expected), `${msg}: model M = ${expected}`).toBeLessThanOrEqual(1e-12);
     expect(a.peakMemoryBytes, msg).toBeLessThanOrEqual(dev.memoryBytes!);
 
     // The discrete choices memory restricts. Zeroth-order (q, P) variants differ only in memory
@@ -290,8 +290,8 @@ async function check(p: Params): Promise<void> {
   expect(rel(ev.objective, res.objective!), label).toBeLessThanOrEqual(1e-9);
 }
 
-describe('SPEC §3 memory and training mode: property of solveAllocate', () => {
-  it('memory never exceeded, peakMemoryBytes = SPEC M(α, mode, q, P), allowed modes only; or INFEASIBLE naming exactly the devices that cannot hold α_min', async () => {
+describe('docs/model.md §1.5 memory and training mode: property of solveAllocate', () => {
+  it('memory never exceeded, peakMemoryBytes = M(α, mode, q, P), allowed modes only; or INFEASIBLE naming exactly the devices that cannot hold α_min', async () => {
     await fc.assert(fc.asyncProperty(paramsArb, check), { numRuns: 120, seed: 20240605, endOnFailure: true });
     if (process.env.MODES_VERBOSE) console.log(stats);
     // the generator must reach both outcomes and both modes, or the property says little

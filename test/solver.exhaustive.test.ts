@@ -1,7 +1,7 @@
 // The solver against the independent exhaustive reference (test/reference/exhaustive.ts) on ~30
 // seeded tiny instances (1–4 devices, 1–2 servers, 4–8 layers): varied weights (including a zero
 // energy weight), normalisation on and off, maxDevices, narrow split ranges, zero gains, memory
-// limits, inferenceOnly devices and fixed training modes (SPEC §3), includeUplinkDelay false.
+// limits, inferenceOnly devices and fixed training modes (docs/model.md §1.5), includeUplinkDelay false.
 // Proves: (1) the solver's objective is the optimum (agrees with exhaustive search within 1e-4
 // relative); (2) its allocation is feasible and its reported objective is exactly evaluate() of it;
 // (3) its `bound` is a valid lower bound (≤ its objective and ≤ the exhaustive optimum);

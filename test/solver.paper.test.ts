@@ -1,9 +1,9 @@
-// The publication's method (src/solver/paper, SPEC §1.4) as a pure function. Proves, on seeded
+// The publication's method (src/solver/paper, docs/model.md §1.7) as a pure function. Proves, on seeded
 // instances (bounded, < 40 s):
 //  • every answer is feasible (evaluate() finds no violation), including memory limits,
 //    inferenceOnly / zeroth-order devices, maxDevices, missing channels and loose deadlines;
 //  • on tiny instances its objective is never below the exhaustive optimum (test/reference);
-//  • with normalisation and weights 1/1/1 it improves on the SPEC reference point (objective 3);
+//  • with normalisation and weights 1/1/1 it improves on the normalisation's reference point (objective 3);
 //  • it is deterministic, honours deadlineAt (a past deadline: quick, stoppedByTime, feasible)
 //    and throws when no allocation exists.
 import fc from 'fast-check';

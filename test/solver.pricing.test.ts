@@ -248,7 +248,7 @@ function referenceMember(ctx: PlanContext, m: number, n: number, lambda: number,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reference B: brute force from the instance (SPEC cost terms written out here).
+// Reference B: brute force from the instance (the cost terms of docs/model.md §1.2 written out here).
 
 interface RawTerms {
   zeta: number;

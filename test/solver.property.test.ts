@@ -8,7 +8,7 @@
 //  • `auto` is never worse than any baseline (issue 3's list), each baseline's objective being
 //    consistent with its totals;
 //  • deadline instances: every deadline met, or INFEASIBLE naming devices; with deadlines that a
-//    known allocation (the SPEC reference point) meets, a feasible answer no worse than it.
+//    known allocation (the normalisation's reference point) meets, a feasible answer no worse than it.
 //    (NO_SOLUTION_FOUND is accepted only with limit TIME, and must name the late devices.)
 //  • the shipped examples answer within their time limit (issue 2: a solve past its limit returns
 //    its best feasible answer with limit TIME), with a generous 2×limit + 0.5 s allowance.
@@ -110,7 +110,7 @@ function checkAnswer(I: Instance, res: AllocateResult, ctx: string): 'feasible' 
   if (process.env.REF_VERBOSE) {
     console.log(`${ctx}\n${res.status}${res.limit ? ' limit=' + res.limit : ''} objective=${res.objective} gap=${res.gap} time=${res.solver.solveTimeMs}ms ${I.devices.length}×${I.servers.length}×${I.layers} ${JSON.stringify(res.infeasibilities ?? [])}`);
   }
-  // reference totals are the SPEC normalisation point's
+  // reference totals are the normalisation reference point's (docs/model.md §1.3)
   const refTotals = referenceTotals(I);
   expect(rel(res.reference.delayS, refTotals.delayS), ctx).toBeLessThanOrEqual(EXACT);
   expect(rel(res.reference.energyJ, refTotals.energyJ), ctx).toBeLessThanOrEqual(EXACT);
@@ -158,7 +158,7 @@ function checkBaselines(I: Instance, res: AllocateResult, ctx: string): void {
   const objective = res.objective as number;
   for (const b of res.baselines) {
     expect(Number.isFinite(b.objective), `${ctx}: baseline ${b.name}`).toBe(true);
-    // a baseline's objective is SPEC §1.2's value of its own totals
+    // a baseline's objective is the weighted sum (docs/model.md §1.3) of its own totals
     const fromTotals = w.delay * b.totals.delayS + w.energy * b.totals.energyJ + w.stability * b.totals.stability;
     expect(rel(fromTotals, b.objective), `${ctx}: baseline ${b.name} objective vs totals`).toBeLessThanOrEqual(EXACT);
     // baselines ignore deadlines only: without deadlines every one is feasible; auto is never
@@ -211,7 +211,7 @@ describe('solveAllocate properties on random instances', () => {
       fc.asyncProperty(paramsArb, fc.double({ min: 1, max: 3, noNaN: true }), async (p0, slack) => {
         const p = { ...p0, memory: false, maxDevices: false };
         const body = build(p);
-        // Witness: the SPEC reference point. Give every device the deadline slack × its delay there.
+        // Witness: the normalisation's reference point. Give every device the deadline slack × its delay there.
         const I0 = normalize(body).instance;
         const witness = evaluate(I0, referenceDecisions(I0));
         body.devices.forEach((d, n) => (d.deadlineS = witness.devices[n].physicalDelayS * slack));

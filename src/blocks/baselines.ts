@@ -1,4 +1,4 @@
-// Baselines of SPEC §2, each returning an assignment (or null when it finds none that fits
+// Baselines of docs/model.md §2, each returning an assignment (or null when it finds none that fits
 // memory and maxBlocksPerDevice) and its round latency under its own bandwidth rule.
 
 import { type BlocksModel, evaluateFixedSplit, evaluateOptimalSplit, uplinkRateBps } from './cost.js';

@@ -1,4 +1,4 @@
-// Lower bound from the LP relaxation of the integer-program form (SPEC §2), solved with GLPK.
+// Lower bound from the LP relaxation of the integer-program form (docs/model.md §2), solved with GLPK.
 // For a fixed T the program is linear: y_{k,l} = "device k's shallowest block is at depth l",
 // x_{k,j} = "block j on device k", bw_k = device k's bandwidth (in units of W):
 //   Σ_l y_{k,l} ≤ 1                      one shallowest depth per device

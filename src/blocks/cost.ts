@@ -1,4 +1,4 @@
-// SPEC §2 cost model: compute, memory and upload of a device holding a set of blocks, the
+// Cost model of docs/model.md §2: compute, memory and upload of a device holding a set of blocks, the
 // bandwidth a device needs to finish within a round latency T, and the one evaluation that every
 // solver, baseline and test uses: the optimal bandwidth split of a given assignment.
 

@@ -1,4 +1,4 @@
-// Entry point of SPEC §2 (cooperative block allocation): BlocksInput → BlocksResult, pure.
+// Entry point of docs/model.md §2 (cooperative block allocation): BlocksInput → BlocksResult, pure.
 // GLPK (for the reported LP bound) must have been initialised in the calling thread with
 // `await initGlpk()`; without it the bound falls back to the combinatorial one.
 

@@ -1,4 +1,4 @@
-// BlocksRequest → BlocksInput: apply SPEC §2 defaults, derive the per-layer quantities of a
+// BlocksRequest → BlocksInput: apply the defaults of docs/model.md §2, derive the per-layer quantities of a
 // transformer description, and check what a JSON schema cannot. Throws InputError naming the field.
 
 import { DEFAULTS, MAX_TIME_LIMIT_MS, dbmPerHzToWPerHz } from '../model/defaults.js';
@@ -53,7 +53,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** SPEC §2 per-layer quantities of a transformer (one LoRA block on q and v per layer). */
+/** Per-layer quantities (docs/model.md §2) of a transformer (one LoRA block on q and v per layer). */
 export function transformerBlocks(m: Required<TransformerBlocksModel>): { blocks: Block[]; weightBytes: number } {
   const { layers, hiddenSize: h, tokens: d, batchSize: B, bytesPerActivation: s, adapterRank: r } = m;
   const heads = Math.max(1, h / 64);

@@ -1,4 +1,4 @@
-// Plain-data shape of a POST /allocate/blocks body (SPEC §2), JSON names exactly as in the SPEC.
+// Plain-data shape of a POST /allocate/blocks body (docs/model.md §2), JSON names exactly as there.
 // The HTTP schema validates against this shape; the block model depends only on these types.
 
 /** One trainable block, explicit form (index 0 = depth 1, nearest the input). */
@@ -19,7 +19,7 @@ export interface ExplicitBlocksModel {
   weightBytes: number;
 }
 
-/** Transformer description: one block per layer, quantities derived as in SPEC §2. */
+/** Transformer description: one block per layer, quantities derived as in docs/model.md §2. */
 export interface TransformerBlocksModel {
   layers: number;
   hiddenSize: number;

@@ -1,4 +1,4 @@
-// Fixed-latency run costs and the run-path Lagrangian (SPEC §2).
+// Fixed-latency run costs and the run-path Lagrangian (docs/model.md §2).
 //
 // At a round latency T, device k holding the contiguous run of n blocks starting at depth l needs
 // need_k(l, σ[l, l+n)) Hz (∞ if memory or compute rule it out). A "run path" covers depths 1..J

@@ -1,4 +1,4 @@
-// Normalised block-allocation problem (SPEC §2) and the shape of its answer. Pure data.
+// Normalised block-allocation problem (docs/model.md §2) and the shape of its answer. Pure data.
 
 import type { SolveStatus } from '../model/types.js';
 

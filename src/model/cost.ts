@@ -1,4 +1,4 @@
-// Cost primitives of SPEC §1.2 and §3: FLOPs, rates, per-mode workloads and memory.
+// Cost primitives of docs/model.md §1.2 and §1.5: FLOPs, rates, per-mode workloads and memory.
 
 import type { Device, Instance, TrainingMode } from './types.js';
 
@@ -57,7 +57,7 @@ export function modeWorkload(instance: Instance, device: Device, mode: TrainingM
   };
 }
 
-/** SPEC §3 memory of `splitLayer` local layers in a mode, bytes. */
+/** Memory (docs/model.md §1.5) of `splitLayer` local layers in a mode, bytes. */
 export function peakMemoryBytes(instance: Instance, device: Device, splitLayer: number, mode: TrainingMode): number {
   const w = instance.weightBytesPerLayer;
   const A = instance.adapterParamsPerLayer;

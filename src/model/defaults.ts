@@ -1,4 +1,4 @@
-// SPEC defaults in one place, so normalise, docs and tests agree.
+// The model's defaults (docs/model.md §1.1) in one place, so normalise, docs and tests agree.
 
 export const DEFAULTS = {
   bytesPerActivation: 2,
@@ -14,7 +14,7 @@ export const DEFAULTS = {
   baselines: true,
   algorithm: 'auto' as const,
   seed: 1,
-  /** zeroth-order query counts the solver may choose from (SPEC §3) */
+  /** zeroth-order query counts the solver may choose from (docs/model.md §1.5) */
   zerothOrderQueries: [1, 2, 4, 8, 16],
 };
 
@@ -23,7 +23,7 @@ export const MAX_TIME_LIMIT_MS = 60_000;
 
 const GAIN_AT_1_KM = 10 ** (-128.1 / 10);
 
-/** Path loss of SPEC §1.1: PL(dB) = 128.1 + 37.6·log10(d km); gain = 10^(−PL/10). */
+/** Path loss of docs/model.md §1.1: PL(dB) = 128.1 + 37.6·log10(d km); gain = 10^(−PL/10). */
 export function gainFromDistanceM(distanceM: number): number {
   const km = Math.max(distanceM, 1) / 1000; // 1 m floor: the model is not meant for the near field
   // 10^(−(128.1 + 37.6·log10 km)/10), as one power: it runs once per (device, server) pair.

@@ -138,8 +138,9 @@ export function sumTotals(perDevice: DeviceEvaluation[]): Totals {
 }
 
 /**
- * SPEC §1.2 reference point: α = ⌈Υ/2⌉ clipped to the device's range, f = f^max, p = p^max,
- * strongest-gain server, that server's budgets split equally among its devices.
+ * Reference point of the normalisation (docs/model.md §1.3): α = ⌈Υ/2⌉ clipped to the device's
+ * range, f = f^max, p = p^max, strongest-gain server, that server's budgets split equally among
+ * its devices.
  */
 export function referenceDecisions(instance: Instance): DeviceDecision[] {
   const servers = instance.devices.map((d) => d.gains.indexOf(Math.max(...d.gains)));

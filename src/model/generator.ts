@@ -1,8 +1,9 @@
-// Seeded generator of POST /allocate bodies (SPEC §1 simulation defaults, with overrides).
+// Seeded generator of POST /allocate bodies (the publication's simulation settings,
+// docs/model.md §3, with overrides).
 // Deterministic: the same seed and overrides always give the same body, on every platform
 // (mulberry32 PRNG, no Math.random). Used by scripts/make-examples.ts, tests and benches.
 //
-// Defaults (SPEC §1 "Sources", Liu & Zhao 2024), one draw per device / server:
+// Defaults (docs/model.md §3, Liu & Zhao 2024), one draw per device / server:
 //   N = 50 devices, M = 10 servers, Υ = 32 layers, h = 1024, B = 512, bytesPerActivation 2;
 //   device: tokens d ~ U{512..1024}; maxPowerW ~ U[1, 2] W; maxFrequencyHz ~ U[0.5, 1] GHz;
 //           gpuCores ~ U{4..6}; flopsPerCycle 1; samples ~ U{1000..5000};
@@ -12,7 +13,7 @@
 //           bandwidthHz 20 MHz; kappa 1e-26 (≈ 80 W at 2 GHz);
 //   geometry: a 500 m × 500 m square; servers spread over a jittered grid, devices uniform;
 //           gains are left to the service (each device and server carries a `position`), or,
-//           with `channel: 'gains'`, computed here with SPEC's path loss
+//           with `channel: 'gains'`, computed here with the path loss of docs/model.md §1.1
 //           PL(dB) = 128.1 + 37.6·log10(d km).
 // `heterogeneity` ∈ [0, 1] shrinks every range towards its midpoint (0 = identical devices).
 
@@ -142,7 +143,7 @@ function shrink(r: Range, het: number): Range {
   return [mid - half, mid + half];
 }
 
-/** Backprop bytes of one layer per SPEC §3 defaults: w + a + 16·A (r = 16). */
+/** Backprop bytes of one layer (docs/model.md §1.5, defaults of §1.1): w + a + 16·A (r = 16). */
 function backpropLayerBytes(h: number, B: number, d: number, s: number): number {
   const w = 12 * h * h * s;
   const H = Math.max(1, h / 64);
@@ -153,8 +154,8 @@ function backpropLayerBytes(h: number, B: number, d: number, s: number): number 
 
 /**
  * A rough, deliberately simple per-device delay scale used only to place deadlines: the delay of
- * the SPEC reference split (α = ⌈Υ/2⌉) at full local frequency, with the server's frequency and
- * bandwidth shared equally among N/M devices and full power at the device's nearest server.
+ * the reference split (α = ⌈Υ/2⌉, docs/model.md §1.3) at full local frequency, with the server's
+ * frequency and bandwidth shared equally among N/M devices and full power at the device's nearest server.
  */
 function roughDelayS(
   dev: DeviceSpec,
@@ -177,7 +178,10 @@ function roughDelayS(
   return local + edge + bits / rate;
 }
 
-/** A deterministic AllocateRequest body from SPEC §1's simulation defaults and `overrides`. */
+/**
+ * A deterministic AllocateRequest body from the publication's simulation settings
+ * (docs/model.md §3) and `overrides`.
+ */
 export function generateRequest(seed: number, overrides: GeneratorOptions = {}): AllocateRequest {
   const rng = new Rng(seed);
   const N = overrides.devices ?? 50;

@@ -1,4 +1,4 @@
-// Request → Instance: apply SPEC defaults, derive gains from positions, and check the
+// Request → Instance: apply the defaults of docs/model.md §1.1, derive gains from positions, and check the
 // cross-field rules a JSON schema cannot express. Throws InputError naming the field.
 
 import { DEFAULTS, MAX_TIME_LIMIT_MS, dbmPerHzToWPerHz, gainFromDistanceM } from './defaults.js';

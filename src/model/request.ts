@@ -1,4 +1,4 @@
-// Plain-data shape of a POST /allocate body (SPEC §1, §3). The TypeBox schema in src/schemas
+// Plain-data shape of a POST /allocate body (docs/model.md §1.1, §1.5). The TypeBox schema in src/schemas
 // validates against this shape; the model layer depends only on these types, never on HTTP.
 
 export interface PositionM {

@@ -29,7 +29,7 @@ export interface Device {
   activationBytesPerLayer: number;
   /** allowed training modes, already filtered by inferenceOnly / trainingMode / fixed q, P */
   modes: TrainingMode[];
-  /** mode used at the normalisation reference point (SPEC §3) */
+  /** mode used at the normalisation reference point (docs/model.md §1.5) */
   referenceMode: TrainingMode;
   callOverheadS: number;
 }

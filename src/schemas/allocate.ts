@@ -55,7 +55,7 @@ export const DeviceSpecSchema = Type.Object(
         description: 'linear channel gain to each server, keyed by server id; alternative to position',
       }),
     ),
-    position: Type.Optional(refTo(PositionSchema)), // gains then derived by SPEC path loss
+    position: Type.Optional(refTo(PositionSchema)), // gains from the path loss of docs/model.md §1.1
     uplinkBits: Type.Optional(Between(1, 1e18, 'cut-layer payload per iteration, bits; default B·d·h·8·bytesPerActivation')),
     minSplitLayer: Type.Optional(IntegerBetween(1, 100_000, 'smallest allowed split layer α_min (layers trained locally); default 1')),
     maxSplitLayer: Type.Optional(IntegerBetween(1, 100_000, 'largest allowed split layer α_max; default layers − 1')),
@@ -317,7 +317,7 @@ const resultProperties = {
   gap: Type.Optional(Type.Number({ description: '(objective − bound) / |objective|, when known' })),
   allocations: Type.Array(AllocationSchema, { description: 'one entry per device, in request order' }),
   totals: Type.Optional(refTo(TotalsSchema)),
-  reference: refTo(TotalsSchema), // sums at the normalisation reference point (SPEC §1.2)
+  reference: refTo(TotalsSchema), // sums at the normalisation reference point (docs/model.md §1.3)
   baselines: Type.Array(BaselineSchema, { description: 'baselines evaluated on the same instance (empty when disabled)' }),
   infeasibilities: Type.Optional(Type.Array(InfeasibilitySchema, { description: 'why the instance is infeasible' })),
   solver: SolverInfoSchema,

@@ -113,7 +113,7 @@ export interface SolveObserver {
 export interface SolveService {
   /** Throws InputError (→ 400) or OverloadedError (→ 503); infeasibility is a result status. */
   allocate(body: AllocateRequest, call?: CallOptions): Promise<Solved<AllocateResult>>;
-  /** Cooperative block allocation (SPEC §2); same errors and caching as allocate. */
+  /** Cooperative block allocation (docs/model.md §2); same errors and caching as allocate. */
   allocateBlocks(body: BlocksRequest, call?: CallOptions): Promise<Solved<BlocksResult>>;
   /**
    * One allocate() per weight vector, run concurrently (cache, single flight, worker pool), and the

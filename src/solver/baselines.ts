@@ -1,4 +1,4 @@
-// The publication's comparison points (SPEC §1.4), each a full feasible allocation scored by the
+// The publication's comparison points (docs/model.md §1.7), each a full feasible allocation scored by the
 // same evaluate(): fixed splits with optimised resources, equal resources with optimised
 // splits, and greedy / random association with everything else optimised.
 

@@ -1,4 +1,4 @@
-// INDEPENDENT reference for SPEC §2 block allocation, written from SPEC.md and sharing no code
+// INDEPENDENT reference for docs/model.md §2 block allocation, written from that text and sharing no code
 // with src/blocks: the uplink rate is inverted by plain bisection on the bandwidth, an assignment's
 // latency by bisection on T, memory and compute from the raw per-layer figures.
 //  • enumerate: every assignment (K^J, tiny instances).

@@ -1,5 +1,5 @@
-// INDEPENDENT brute-force reference for tiny SPEC §1/§3 instances (≤ 4 devices, ≤ 2 servers,
-// ≤ 8 layers). Written from SPEC.md, not from the solver: it shares no code with src/solver and
+// INDEPENDENT brute-force reference for tiny docs/model.md §1 instances (≤ 4 devices, ≤ 2 servers,
+// ≤ 8 layers). Written from docs/model.md, not from the solver: it shares no code with src/solver and
 // its continuous parts use derivative-free golden-section searches and pairwise-exchange
 // coordinate descent on the budget simplex (never Lagrange multipliers or bisection on a price,
 // never the closed forms; a √c-proportional split is used only as a starting point).
@@ -9,8 +9,9 @@
 // What is enumerated: every association (each device to each server with a positive gain,
 // respecting maxDevices and pins; a device off its previous server pays the migration) × every
 // split vector (α_n in its allowed range) × every allowed
-// training mode (backprop, and zeroth-order with every allowed (q, P)) per device, with SPEC §3's
-// memory as a hard constraint. Deadlines are ignored (use deadline instances for feasibility).
+// training mode (backprop, and zeroth-order with every allowed (q, P)) per device, with the
+// memory of docs/model.md §1.5 as a hard constraint. Deadlines are ignored (use deadline
+// instances for feasibility).
 //
 // Exact reductions (they change the work, never the answer):
 //  • The objective is a sum over servers of terms that depend only on that server's devices, so
@@ -18,7 +19,7 @@
 //    associations are then scored by summing the subset optima.
 //  • Zeroth-order modes with different (q, P) differ only in the device-local term (call overhead)
 //    and memory: the uplink (2·s bits, ×ζ) and the edge work ((Υ−α)·2ψ, ×ζ) are the same for all
-//    of them (SPEC §3). So per (device, α) the shared terms depend only on the class
+//    of them (docs/model.md §1.5). So per (device, α) the shared terms depend only on the class
 //    backprop / zeroth-order, and within a class the cheapest memory-feasible mode is taken after
 //    trying every one.
 //  • A combination is skipped only when a valid lower bound (each device alone on the server's
@@ -136,7 +137,7 @@ export function pairwiseExchange(
 }
 
 // ---------------------------------------------------------------------------------------------
-// SPEC formulas, written out again here (not imported from src/model/cost.ts)
+// The formulas of docs/model.md §1.2 and §1.5, written out again here (not imported from src/model/cost.ts)
 
 function specLayerFlops(inst: Instance, d: Device): number {
   const B = inst.batchSize;
@@ -238,7 +239,7 @@ export interface ReferenceResult {
   timing: { bandwidthMs: number; frequencyMs: number };
 }
 
-/** Exhaustive optimum of SPEC §1 (+ §3 modes and memory) for a tiny instance. */
+/** Exhaustive optimum of docs/model.md §1 (with §1.5's modes and memory) for a tiny instance. */
 export function exhaustiveReference(inst: Instance): ReferenceResult {
   const N = inst.devices.length;
   const M = inst.servers.length;

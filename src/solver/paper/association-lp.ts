@@ -1,4 +1,4 @@
-// Block 2 of the publication's method (SPEC §1.4): everything but the association fixed, χ relaxed
+// Block 2 of the publication's method (docs/model.md §1.7): everything but the association fixed, χ relaxed
 // to [0, 1] with the exact penalty ϱ·Σ χ(1−χ), the penalty's concave part linearised at the
 // current point (concave–convex procedure), so that every iteration is an LP solved with GLPK:
 //

@@ -1,4 +1,4 @@
-// Shared state of the publication's method (SPEC §1.4): the training mode each device is held
+// Shared state of the publication's method (docs/model.md §1.7): the training mode each device is held
 // to, the per-(device, server) uplink parameters, the exact resource splits given association and
 // (possibly fractional) split layers, and the costs every block of the method minimises.
 //

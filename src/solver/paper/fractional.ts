@@ -1,4 +1,4 @@
-// Block 1 of the publication's method (SPEC §1.4): association fixed, split layers relaxed to
+// Block 1 of the publication's method (docs/model.md §1.7): association fixed, split layers relaxed to
 // the continuous interval [α_min, α_max], products linearised by the quadratic transform.
 //
 // Each device's cost is  α·A(f) + (Υ−α)·E(F) + S(α) + U(b, p) + const,  with A = weighted local

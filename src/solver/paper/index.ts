@@ -1,4 +1,4 @@
-// The publication's method (Liu & Zhao, MobiHoc 2024; SPEC §1.4), implemented faithfully as a
+// The publication's method (Liu & Zhao, MobiHoc 2024; docs/model.md §1.7, §3), implemented faithfully as a
 // baseline: starting from the strongest-gain association and the middle split, alternate
 //   block 1 (fractional-programming / quadratic transform over split layers and resources, the
 //            association fixed; then α rounded) — see fractional.ts, and
@@ -6,7 +6,7 @@
 //            procedure, every iteration an LP solved with GLPK, several starts) — association-lp.ts,
 // until the objective stops improving (relative 1e-6) or the deadline passes.
 //
-// Training modes (SPEC §3): the publication knows only backprop; a device that cannot use it gets
+// Training modes (docs/model.md §1.5): the publication knows only backprop; a device that cannot use it gets
 // the cheapest allowed zeroth-order variant (context.ts). Memory: splits are restricted to those
 // that fit. Deadlines (not in the publication): when a device misses its deadline, its delay
 // weight is raised by a multiplier (doubled while it stays late) and the method is re-run from
