@@ -335,7 +335,8 @@ describe('operator console: long time limits run as async jobs', () => {
     expect(Number(await value('objective'))).toBe(job.body.result.objective);
     expect(Number(await value('gap'))).toBe(job.body.result.gap);
     expect(await page.getAttribute('#kpi-hash', 'data-value')).toBe(job.body.result.requestHash);
-    expect(job.body.result.objective).toBeLessThanOrEqual(shownObjective);
+    // The answer is at least as good as what the bar showed (up to re-evaluation rounding).
+    expect(job.body.result.objective).toBeLessThanOrEqual(shownObjective * (1 + 1e-12));
     const sync = await api('/allocate', snapshot);
     expect(sync.body.requestHash).toBe(job.body.result.requestHash);
     // Not cut by the time limit (which depends on load): cached, so the same answer again.

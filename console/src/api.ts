@@ -159,6 +159,8 @@ function outcomeOf<T>(job: JobView): JobOutcome<T> | undefined {
  * Runs a sync body as a job. `bodyText` must be JSON (it is wrapped as `input`). A time limit
  * above what a sync body may carry moves to the job's own timeLimitMs. Progress is reported at
  * every poll; a 429 or 503 on a poll waits its Retry-After and polls again (the job runs on).
+ * Cancel sends DELETE; its answer is the outcome when the job has ended by then (the service
+ * waits briefly for the solver's best answer), otherwise polling goes on until it has.
  */
 export function runAsJob<T>(kind: 'allocate' | 'blocks', bodyText: string, onProgress: (job: JobView) => void): JobRun<T> {
   const input = JSON.parse(bodyText) as { options?: { timeLimitMs?: unknown } };
@@ -170,52 +172,53 @@ export function runAsJob<T>(kind: 'allocate' | 'blocks', bodyText: string, onPro
   }
   // The service names fields inside `input`: name them as in the snapshot (what the page shows and locates).
   const fieldOf = (f: string) => (f === 'timeLimitMs' ? 'options.timeLimitMs' : f.replace(/^input\./, ''));
-  let id: string | undefined;
-  let cancelled: Promise<JobOutcome<T>> | undefined;
   let cancelAsked = false;
-  const stop = new AbortController();
+  let cancelSent = false;
+  /** ends the current wait between polls, or the poll in flight, when Cancel is pressed */
+  let interrupt = new AbortController();
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = window.setTimeout(resolve, ms);
+      interrupt.signal.addEventListener('abort', () => (window.clearTimeout(timer), resolve()), { once: true });
+    });
 
-  const sleep = (ms: number) => new Promise<void>((resolve) => window.setTimeout(resolve, ms));
   const done = (async (): Promise<JobOutcome<T>> => {
-    const submitted = await call<JobView>('POST', '/jobs', JSON.stringify(job), [200, 202], undefined, fieldOf);
-    id = submitted.body.id;
-    onProgress(submitted.body);
-    if (cancelAsked) return cancelNow();
-    let view = submitted.body;
+    let view = (await call<JobView>('POST', '/jobs', JSON.stringify(job), [200, 202], undefined, fieldOf)).body;
+    const path = `/jobs/${encodeURIComponent(view.id)}`;
+    onProgress(view);
     for (;;) {
-      // Once Cancel is asked, the answer is DELETE's (the best allocation found before the stop).
-      if (cancelled !== undefined) return cancelled;
+      if (cancelAsked && !cancelSent) {
+        cancelSent = true;
+        interrupt = new AbortController();
+        view = (await call<JobView>('DELETE', path, undefined, [200])).body;
+        onProgress(view);
+      }
       const out = outcomeOf<T>(view);
       if (out !== undefined) return out;
-      await Promise.race([sleep(POLL_INTERVAL_MS), new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }))]);
-      if (cancelled !== undefined) return cancelled;
+      await pause(POLL_INTERVAL_MS);
+      if (cancelAsked && !cancelSent) continue;
       try {
-        view = (await call<JobView>('GET', `/jobs/${encodeURIComponent(id)}`, undefined, [200], stop.signal)).body;
+        view = (await call<JobView>('GET', path, undefined, [200], interrupt.signal)).body;
       } catch (err) {
-        if (cancelled !== undefined) return cancelled;
+        if ((err as Error).name === 'AbortError') {
+          interrupt = new AbortController();
+          continue;
+        }
         const info = err instanceof ApiFailure ? err.info : undefined;
         if (info === undefined || (info.status !== 429 && info.status !== 503)) throw err;
-        await sleep(1000 * Math.max(1, info.retryAfterS ?? 1));
+        await pause(1000 * Math.max(1, info.retryAfterS ?? 1));
         continue;
       }
       onProgress(view);
     }
   })();
 
-  function cancelNow(): Promise<JobOutcome<T>> {
-    cancelled ??= call<JobView>('DELETE', `/jobs/${encodeURIComponent(id!)}`, undefined, [200]).then(({ body }) => {
-      onProgress(body);
-      return outcomeOf<T>(body) ?? { status: 'cancelled' };
-    });
-    stop.abort();
-    return cancelled;
-  }
-
   return {
     done,
     cancel() {
+      if (cancelAsked) return;
       cancelAsked = true;
-      if (id !== undefined) void cancelNow().catch(() => undefined);
+      interrupt.abort();
     },
   };
 }
