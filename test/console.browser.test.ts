@@ -26,7 +26,6 @@ function chromiumPath(): string {
   }
 }
 
-// A small queue: the 66-point sweep at the end overflows it for a real 503 (6-point sweeps fit).
 const config = { ...loadConfig({}), logLevel: 'silent' as const, solverThreads: 2, solverMaxQueue: 12 };
 let app: App;
 let base: string;
@@ -60,10 +59,20 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function api(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+async function api(path: string, body?: unknown, headers: Record<string, string> = {}, at = base) {
+  const res = await fetch(at + path, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
 }
+
+/** A generated snapshot (the page's own generator) with a time limit of its own. */
+const withLimit = (devices: number, servers: number, seed: number, timeLimitMs: number) => {
+  const body = generatedSnapshot(devices, servers, seed);
+  return { ...body, options: { ...body.options, timeLimitMs } };
+};
 
 // Chromium logs every 4xx/5xx response as a console error; the 400, 422 and 503 these tests provoke are expected.
 const unexpectedProblems = () => problems.filter((p) => !/Failed to load resource: the server responded with a status of (400|422|503)/.test(p));
@@ -75,6 +84,14 @@ const shot = (name: string) => page.screenshot({ path: join(artifacts, `${name}.
 async function pickExample(labelPart: string): Promise<void> {
   const option = page.locator('[data-testid=example] option', { hasText: labelPart });
   await page.selectOption('[data-testid=example]', (await option.getAttribute('value'))!);
+}
+
+/** Puts a large snapshot in the text as a paste would (typing 100s of KB through fill() takes minutes). */
+async function paste(body: unknown): Promise<void> {
+  await page.$eval('[data-testid=snapshot]', (t, v) => {
+    (t as HTMLTextAreaElement).value = v;
+    t.dispatchEvent(new Event('input', { bubbles: true }));
+  }, JSON.stringify(body));
 }
 
 /** Clicks Run and waits for the answer to be on screen (status text set). */
@@ -283,16 +300,154 @@ describe('operator console: other ways in', () => {
   });
 });
 
+describe('operator console: long time limits run as async jobs', () => {
+  it('a job run fills the bar from the service\'s progress and ends with the job\'s answer, the API\'s', async () => {
+    const snapshot = withLimit(400, 30, 3, 6000); // more than the default 2 s: a job
+    await paste(snapshot);
+    await page.waitForFunction(() => document.querySelector('#run-endpoint')!.textContent === 'POST /jobs (allocate)');
+    const submitted = page.waitForResponse((r) => r.url().endsWith('/jobs') && r.request().method() === 'POST', { timeout: 30_000 });
+    await page.evaluate(() => (document.querySelector('[data-testid=status]')!.textContent = ''));
+    await page.click('[data-testid=run]');
+    const post = await submitted;
+    expect(post.status()).toBe(202);
+    expect(post.request().postDataJSON()).toEqual({ kind: 'allocate', input: snapshot });
+    const jobId = (await post.json()).id as string;
+    // While it runs: the service's best objective so far on the bar, and Cancel offered.
+    await page.waitForFunction(() => {
+      const d = (document.querySelector('[data-testid=progress]') as HTMLElement).dataset;
+      return d.jobStatus === 'running' && d.objective !== undefined;
+    }, null, { timeout: 30_000 });
+    expect(await page.isVisible('[data-testid=cancel]')).toBe(true);
+    expect(await page.isDisabled('[data-testid=run]')).toBe(true);
+    const label = await page.textContent('[data-testid=progress] .label');
+    expect(label).toMatch(/Solving… \d+\.\d s of 6 s · objective \d/);
+    const shownObjective = Number(await page.getAttribute('[data-testid=progress]', 'data-objective'));
+    expect(shownObjective).toBeGreaterThan(0);
+    await shot('console-job-running');
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]')!.textContent !== '', null, { timeout: 30_000 });
+    // The run is over: Cancel gone, the buttons back.
+    await page.waitForSelector('[data-testid=cancel]', { state: 'hidden', timeout: 5000 });
+    await page.waitForSelector('[data-testid=run]:not([disabled])', { timeout: 5000 });
+    expect(await text('error')).toBe('');
+    // The page shows exactly the job's result, which is exactly what POST /allocate answers.
+    const job = await api(`/jobs/${jobId}`);
+    expect(job.body.status).toBe('completed');
+    expect(Number(await value('objective'))).toBe(job.body.result.objective);
+    expect(Number(await value('gap'))).toBe(job.body.result.gap);
+    expect(await page.getAttribute('#kpi-hash', 'data-value')).toBe(job.body.result.requestHash);
+    // The answer is at least as good as what the bar showed (up to re-evaluation rounding).
+    expect(job.body.result.objective).toBeLessThanOrEqual(shownObjective * (1 + 1e-12));
+    const sync = await api('/allocate', snapshot);
+    expect(sync.body.requestHash).toBe(job.body.result.requestHash);
+    // Not cut by the time limit (which depends on load): cached, so the same answer again.
+    if (job.body.result.limit === undefined) expect(sync.body).toMatchObject({ cache: 'hit', objective: job.body.result.objective, gap: job.body.result.gap });
+    expect(await page.locator('[data-testid=chart-devices] [data-device-id]').count()).toBe(400);
+  });
+
+  it('a job\'s 400 and 422 are shown as the sync ones are: the field beside the snapshot, the infeasibilities', async () => {
+    const bad = structuredClone(small);
+    bad.options = { ...bad.options, timeLimitMs: 5000 };
+    bad.devices[2].kappa = 'fast';
+    await page.fill('[data-testid=snapshot]', JSON.stringify(bad, null, 2));
+    const refused = page.waitForResponse((r) => r.url().endsWith('/jobs') && r.request().method() === 'POST', { timeout: 30_000 });
+    await page.click('[data-testid=run]');
+    const post = await refused;
+    expect(post.status()).toBe(400);
+    expect(await post.json()).toMatchObject({ field: 'input.devices[2].kappa', reason: 'must be number' });
+    await page.waitForSelector('[data-testid=error]:not([hidden])');
+    // Named as in the snapshot, and located in its text.
+    expect(await text('error')).toContain('devices[2].kappa: must be number');
+    expect(await text('error')).not.toContain('input.');
+    expect(await page.textContent('#snapshot-error')).toMatch(/devices\[2\]\.kappa.*line \d+/);
+
+    const tight = structuredClone(small);
+    tight.options = { ...tight.options, timeLimitMs: 5000 };
+    tight.devices = tight.devices.map((d: object) => ({ ...d, memoryBytes: 1 }));
+    await page.fill('[data-testid=snapshot]', JSON.stringify(tight, null, 2));
+    await runAndWait();
+    expect(await value('status')).toBe('INFEASIBLE');
+    const expected = await api('/allocate', tight);
+    expect(expected.status).toBe(422);
+    for (const i of expected.body.infeasibilities) expect(await text('error')).toContain(i.constraint);
+    expect(unexpectedProblems()).toEqual([]);
+  });
+
+  it('Cancel stops the job and shows the best allocation DELETE returns (a 90 s limit, past what a sync body takes)', async () => {
+    const snapshot = withLimit(1000, 50, 4, 90_000);
+    await paste(snapshot);
+    const submitted = page.waitForResponse((r) => r.url().endsWith('/jobs') && r.request().method() === 'POST', { timeout: 30_000 });
+    await page.evaluate(() => (document.querySelector('[data-testid=status]')!.textContent = ''));
+    await page.click('[data-testid=run]');
+    const post = await submitted;
+    expect(post.status()).toBe(202);
+    // Above the 60 s a sync body may ask for: the limit moves to the job's own timeLimitMs.
+    const { timeLimitMs: _t, ...options } = snapshot.options;
+    expect(post.request().postDataJSON()).toEqual({ kind: 'allocate', input: { ...snapshot, options }, timeLimitMs: 90_000 });
+    const jobId = (await post.json()).id as string;
+    await page.waitForFunction(() => (document.querySelector('[data-testid=progress]') as HTMLElement).dataset.objective !== undefined, null, { timeout: 30_000 });
+    const t0 = Date.now();
+    const deleted = page.waitForResponse((r) => r.url().endsWith(`/jobs/${jobId}`) && r.request().method() === 'DELETE', { timeout: 30_000 });
+    await page.click('[data-testid=cancel]');
+    const del = await deleted;
+    expect(del.status()).toBe(200);
+    const cancelled = await del.json();
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.result.limit).toBe('TIME');
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]')!.textContent !== '', null, { timeout: 30_000 });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(Number(await value('objective'))).toBe(cancelled.result.objective);
+    expect(await value('status')).toBe(cancelled.result.status);
+    expect(await page.textContent('#summary-title')).toContain('cancelled');
+    expect(await page.locator('[data-testid=chart-devices] [data-device-id]').count()).toBe(1000);
+    expect((await api(`/jobs/${jobId}`)).body.status).toBe('cancelled');
+    await page.waitForSelector('[data-testid=cancel]', { state: 'hidden', timeout: 5000 });
+    await page.waitForSelector('[data-testid=run]:not([disabled])', { timeout: 5000 });
+    await shot('console-job-cancelled');
+  });
+});
+
 describe('operator console: overload', () => {
   it('a full solver queue: 503 shown with the time to retry, the buttons held until then', async () => {
-    await pickExample('paper');
-    await page.selectOption('#pareto-steps', '10'); // 66 points > 2 threads + a queue of 12
-    await page.click('[data-testid=run-pareto]');
-    await page.waitForSelector('[data-testid=error].retry:not([hidden])', { timeout: 30_000 });
-    expect(await text('error')).toMatch(/503.*Retry in \d+ s/);
-    expect(await page.isDisabled('[data-testid=run]')).toBe(true);
-    await shot('console-overloaded');
-    // Nothing in the whole session logged an error beyond the responses the tests provoked.
-    expect(unexpectedProblems()).toEqual([]);
+    // One thread and one queue place: long solves sent from here fill it; the page's run is refused.
+    const tiny = buildApp({ ...config, solverThreads: 1, solverMaxQueue: 1 });
+    await tiny.listen({ host: '127.0.0.1', port: 0 });
+    const tinyBase = `http://127.0.0.1:${(tiny.server.address() as { port: number }).port}`;
+    const stop = new AbortController();
+    const long: Promise<unknown>[] = [];
+    try {
+      // The thread up first, so the first long solve goes straight to it.
+      expect((await api('/allocate', withLimit(6, 2, 99, 2000), {}, tinyBase)).status).toBe(200); // not the page's example (a cache hit)
+      // Distinct long solves until one is refused while two are held (one solving, one queued).
+      let held = 0;
+      for (let seed = 21, refused = false; !(refused && held >= 2); seed++) {
+        expect(seed).toBeLessThan(41);
+        const body = JSON.stringify(withLimit(1000, 50, seed, 20_000));
+        held++;
+        const status = fetch(tinyBase + '/allocate', { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: stop.signal }).then(
+          (r) => r.status,
+          () => 0,
+        );
+        void status.then(() => held--);
+        long.push(status);
+        refused = (await Promise.race([status, new Promise((resolve) => setTimeout(resolve, 500, 0))])) === 503;
+      }
+      await page.goto(tinyBase + '/console');
+      await page.waitForSelector('body[data-ready=true]');
+      await pickExample('small');
+      const answered = page.waitForResponse((r) => r.url().endsWith('/allocate'), { timeout: 30_000 });
+      await page.click('[data-testid=run]');
+      expect((await answered).status()).toBe(503);
+      await page.waitForSelector('[data-testid=error].retry:not([hidden])', { timeout: 30_000 });
+      expect(await text('error')).toMatch(/503.*Retry in \d+ s/);
+      expect(await page.isDisabled('[data-testid=run]')).toBe(true);
+      expect(await page.isDisabled('[data-testid=run-pareto]')).toBe(true);
+      await shot('console-overloaded');
+      // Nothing in the whole session logged an error beyond the responses the tests provoked.
+      expect(unexpectedProblems()).toEqual([]);
+    } finally {
+      stop.abort(); // the service stops a solve whose client left
+      await Promise.all(long);
+      await tiny.close();
+    }
   });
 });

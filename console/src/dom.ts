@@ -18,6 +18,7 @@ export const ui = {
   steps: $<HTMLSelectElement>('pareto-steps'),
   stepsError: $('steps-error'),
   progress: $('progress'),
+  cancel: $<HTMLButtonElement>('cancel'),
   error: $('error'),
   summaryTitle: $('summary-title'),
   summaryExtra: $('summary-extra'),

@@ -80,7 +80,7 @@ export interface FailureHooks {
 export function showFailure(f: FailureInfo, hooks: FailureHooks): void {
   clearError();
   const head = document.createElement('strong');
-  const statusText = f.status === 0 ? 'Unreachable' : `${f.status}${f.code ? ` ${f.code}` : ''}`;
+  const statusText = f.label !== undefined ? `${f.label}${f.code ? ` (${f.code})` : ''}` : f.status === 0 ? 'Unreachable' : `${f.status}${f.code ? ` ${f.code}` : ''}`;
   head.textContent = statusText;
   const body = document.createElement('span');
   ui.error.hidden = false;

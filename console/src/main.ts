@@ -2,17 +2,24 @@
 // the Pareto sweep. What is drawn lives in answer-view.ts and the chart modules; errors in
 // errors-view.ts; the elements in dom.ts.
 import { DEFAULTS } from '../../src/model/defaults.js';
-import { ApiFailure, apiKey, loadExamples, runAllocate, runBlocks, runPareto, setApiKey, type FailureInfo } from './api.js';
+import { ApiFailure, apiKey, loadExamples, runAllocate, runAsJob, runBlocks, runPareto, setApiKey, type Answered, type FailureInfo, type JobView } from './api.js';
 import { clearAnswer, markStale, show } from './answer-view.js';
 import { renderPareto } from './chart-pareto.js';
 import { $, WEIGHTS, slider, ui, type WeightName } from './dom.js';
 import { clearError, clearFieldErrors, fieldMessage, showFailure, showInfeasible } from './errors-view.js';
-import { num, secondsText } from './format.js';
+import { gapText, num, objectiveText, secondsText } from './format.js';
 import { generatedSnapshot } from './generate.js';
-import type { AllocateRequest, BlocksRequest, Example, ParetoResult, Weights } from './types.js';
+import type { AllocateAnswer, AllocateRequest, BlocksAnswer, BlocksRequest, Example, ParetoResult, Weights } from './types.js';
 
 /** The service's default options.timeLimitMs (src/model/defaults.ts). */
 const DEFAULT_TIME_LIMIT_MS = DEFAULTS.timeLimitMs;
+/**
+ * Solve runs as an async job (progress from the service, Cancel) when the snapshot asks for more
+ * than the default time limit; up to it, one POST answers: no polling delay on a 50 ms solve or a
+ * cache hit, a full solver queue is a 503 at once, and a short solve never waits behind the jobs
+ * (embedded mode runs at most SOLVER_THREADS − 1 of them at a time).
+ */
+const JOB_ABOVE_MS = DEFAULT_TIME_LIMIT_MS;
 
 type Kind = 'allocate' | 'blocks';
 
@@ -67,7 +74,8 @@ function syncFromSnapshot(): void {
     state.kind === 'blocks'
       ? `Block allocation (docs/model.md §2): ${devices} devices${body.model?.layers ? `, ${body.model.layers} layers` : ''}.`
       : `${devices} devices, ${servers} servers${body.model?.layers ? `, ${body.model.layers} layers` : ''}.`;
-  ui.runEndpoint.textContent = state.kind === 'blocks' ? 'POST /allocate/blocks' : 'POST /allocate';
+  const limit = timeLimitMs();
+  ui.runEndpoint.textContent = limit !== undefined && limit > JOB_ABOVE_MS ? `POST /jobs (${state.kind})` : state.kind === 'blocks' ? 'POST /allocate/blocks' : 'POST /allocate';
   ui.weightsCard.hidden = state.kind === 'blocks';
   updateButtons();
   ui.runPareto.title = state.kind === 'blocks' ? 'The Pareto sweep is for /allocate snapshots' : '';
@@ -130,30 +138,67 @@ function updateButtons(): void {
 // ---------------------------------------------------------------------------------------------
 // Runs
 
+/** What a job run tells the progress bar: the service's elapsed time and best numbers so far. */
+interface ProgressSink {
+  job(view: JobView): void;
+}
+
 /**
  * Runs `work` with the buttons held and the progress bar shown. With `limitMs` (the solve's time
- * limit, which the service keeps) the bar fills against it; without, it is indeterminate.
+ * limit, which the service keeps) the bar fills against it; without, it is indeterminate. A job
+ * run reports through the sink: the bar then follows the service's clock and shows its best
+ * objective, bound and gap.
  */
-async function busy<T>(label: string, work: () => Promise<T>, limitMs?: number): Promise<T> {
+async function busy<T>(label: string, work: (sink: ProgressSink) => Promise<T>, limitMs?: number): Promise<T> {
   state.busy = true;
   updateButtons();
   ui.progress.hidden = false;
   const labelEl = ui.progress.querySelector('.label')!;
   const bar = ui.progress.querySelector<HTMLElement>('.bar')!;
   ui.progress.classList.toggle('determinate', limitMs !== undefined);
-  const t0 = performance.now();
+  for (const k of ['jobStatus', 'elapsedMs', 'objective', 'bound', 'gap']) delete ui.progress.dataset[k];
+  const limitText = limitMs !== undefined ? ` of ${num(limitMs / 1000, 3)} s` : '';
+  let t0 = performance.now();
+  let job: JobView | undefined;
   const tick = () => {
-    const s = (performance.now() - t0) / 1000;
-    labelEl.textContent = `${label} ${s.toFixed(1)} s${limitMs !== undefined ? ` (time limit ${num(limitMs / 1000, 3)} s)` : ''}`;
-    if (limitMs !== undefined) bar.style.width = `${Math.min(100, (100 * s * 1000) / limitMs)}%`;
+    const ms = performance.now() - t0;
+    if (job === undefined) {
+      labelEl.textContent = `${label} ${(ms / 1000).toFixed(1)} s${limitMs !== undefined ? ` (time limit ${num(limitMs / 1000, 3)} s)` : ''}`;
+    } else if (job.status === 'queued') {
+      labelEl.textContent = `${label} queued, waiting for a solver…`;
+      bar.style.width = '0%';
+      return;
+    } else {
+      const p = job.progress;
+      const best = p?.objective !== undefined ? ` · objective ${objectiveText(p.objective)}${p.bound !== undefined ? ` · bound ${objectiveText(p.bound)}` : ''}${p.gap !== undefined ? ` · gap ${gapText(p.gap)}` : ''}` : '';
+      labelEl.textContent = `${label} ${(ms / 1000).toFixed(1)} s${limitText}${best}`;
+    }
+    if (limitMs !== undefined) bar.style.width = `${Math.min(100, (100 * ms) / limitMs)}%`;
+  };
+  const sink: ProgressSink = {
+    job(view) {
+      if (view.status === 'running' && (job === undefined || job.status === 'queued')) t0 = performance.now() - (view.progress?.elapsedMs ?? 0);
+      // The service's elapsed time moves only with its progress updates; between them the page's clock runs on.
+      if (view.progress !== undefined) t0 = Math.min(t0, performance.now() - view.progress.elapsedMs);
+      job = view;
+      const d = ui.progress.dataset;
+      d.jobStatus = view.status;
+      const p = view.progress;
+      for (const [k, v] of [['elapsedMs', p?.elapsedMs], ['objective', p?.objective], ['bound', p?.bound], ['gap', p?.gap]] as const) {
+        if (v === undefined) delete d[k];
+        else d[k] = String(v);
+      }
+      tick();
+    },
   };
   tick();
   const timer = window.setInterval(tick, 100);
   try {
-    return await work();
+    return await work(sink);
   } finally {
     window.clearInterval(timer);
     ui.progress.hidden = true;
+    ui.cancel.hidden = true;
     bar.style.width = '';
     state.busy = false;
     updateButtons();
@@ -173,16 +218,36 @@ async function solve(): Promise<void> {
   clearError();
   const kind = state.kind;
   const text = kind === 'allocate' ? allocateBodyText() : ui.snapshot.value;
+  const limitMs = timeLimitMs();
+  // The same rule as the button's label (syncFromSnapshot).
+  const asJob = limitMs !== undefined && limitMs > JOB_ABOVE_MS;
+  const showAnswer = (answer: Answered<AllocateAnswer | BlocksAnswer>, title: string) => {
+    if (kind === 'blocks') show({ kind: 'blocks', request: JSON.parse(text) as BlocksRequest, answer: answer.body as BlocksAnswer, title: `Block allocation${title}` });
+    else show({ kind: 'allocate', request: JSON.parse(text) as AllocateRequest, answer: answer.body as AllocateAnswer, title: `Allocation${title}` });
+  };
   try {
-    await busy(kind === 'blocks' ? 'Allocating blocks…' : 'Solving…', async () => {
-      if (kind === 'blocks') {
-        const { body } = await runBlocks(text);
-        show({ kind: 'blocks', request: JSON.parse(text) as BlocksRequest, answer: body, title: 'Block allocation' });
-      } else {
-        const { body } = await runAllocate(text);
-        show({ kind: 'allocate', request: JSON.parse(text) as AllocateRequest, answer: body, title: 'Allocation' });
+    await busy(kind === 'blocks' ? 'Allocating blocks…' : 'Solving…', async (sink) => {
+      if (!asJob) {
+        showAnswer(kind === 'blocks' ? await runBlocks(text) : await runAllocate(text), '');
+        return;
       }
-    }, timeLimitMs());
+      const run = runAsJob<AllocateAnswer | BlocksAnswer>(kind, text, (view) => sink.job(view));
+      ui.cancel.disabled = false;
+      ui.cancel.textContent = 'Cancel';
+      ui.cancel.hidden = false;
+      ui.cancel.onclick = () => {
+        ui.cancel.disabled = true;
+        ui.cancel.textContent = 'Cancelling…';
+        run.cancel();
+      };
+      const out = await run.done;
+      if (out.status === 'completed') showAnswer(out.answer, '');
+      else if (out.answer !== undefined) showAnswer(out.answer, ' (cancelled: the best found before the stop)');
+      else {
+        showFailure({ status: 200, label: 'Cancelled', message: 'the job stopped before it had an allocation' }, { retry: () => void solve(), holdButtons: setRetryWait });
+        markStale(true, state.pareto !== undefined);
+      }
+    }, limitMs);
     hideParetoIfStale();
   } catch (err) {
     failed(err, () => void solve());
