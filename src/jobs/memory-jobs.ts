@@ -84,6 +84,17 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
       const stopped = answer.stopped || r.stop.signal.aborted;
       finish(r, stopped ? 'cancelled' : 'completed', { result: answer.result, resultStatusCode: answer.resultStatusCode });
     } catch (err) {
+      if (err instanceof OverloadedError && err.code === 'OVERLOADED' && !r.stop.signal.aborted) {
+        // The solver queue was full (sync callers took it): an accepted job is not lost, it waits
+        // its turn again, ahead of later jobs, after the Retry-After the solvers asked for.
+        Object.assign(r, { status: 'queued', startedAt: undefined, progress: undefined });
+        setTimeout(() => {
+          if (r.status !== 'queued') return; // cancelled meanwhile
+          waiting.unshift(r);
+          pump();
+        }, err.retryAfterS * 1000).unref();
+        return;
+      }
       if (r.stop.signal.aborted || err instanceof StoppedBeforeStartError) finish(r, 'cancelled');
       else finish(r, 'failed', { error: { code: (err as { name?: string }).name ?? 'Error', message: (err as Error).message ?? String(err) } });
     } finally {
@@ -129,8 +140,9 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
       const r = jobs.get(id);
       if (r === undefined) return null;
       if (r.status === 'queued') {
-        // Never handed to a solver: it never runs.
-        waiting.splice(waiting.indexOf(r), 1);
+        // Never handed to a solver: it never runs (it may be between retries, not in the line).
+        const at = waiting.indexOf(r);
+        if (at >= 0) waiting.splice(at, 1);
         finish(r, 'cancelled');
       } else if (r.status === 'running') {
         r.stop.abort();
