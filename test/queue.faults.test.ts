@@ -183,7 +183,7 @@ describe('queue mode with real workers', () => {
     victim.kill('SIGKILL');
     const res = await pending;
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json().allocations).toHaveLength(400);
+    expect(res.json().allocations, res.body.slice(0, 400)).toHaveLength(400);
     const others = workers.filter((w) => w !== victim);
     await Promise.all(others.map((w) => loggedFinish(w, job.id)));
     const survivor = others.find((w) => finished(w, job.id).length === 1);

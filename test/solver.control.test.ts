@@ -2,7 +2,7 @@
 // best values; the shared-buffer form carries both across threads.
 import { describe, expect, it } from 'vitest';
 import { PROGRESS_INTERVAL_MS, reportProgress, runWithControl, solverNow, stopRequested, type SolveProgress } from '../src/solver/control.js';
-import { createControlBuffer, hasStarted, markStarted, readProgress, requestStop, stopWasRequested, writeProgress } from '../src/worker/control-buffer.js';
+import { createControlBuffer, hasStarted, markStarted, readProgress, requestStop, startedAt, stopWasRequested, writeProgress } from '../src/worker/control-buffer.js';
 import { generateRequest } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
 import { solveAllocate } from '../src/solver/index.js';
@@ -37,7 +37,9 @@ describe('solve control', () => {
     const buffer = createControlBuffer();
     expect(readProgress(buffer)).toBeNull();
     expect(stopWasRequested(buffer) || hasStarted(buffer)).toBe(false);
-    markStarted(buffer);
+    expect(startedAt(buffer)).toBeUndefined();
+    markStarted(buffer, 1_700_000_000_123);
+    expect(startedAt(buffer)).toBe(1_700_000_000_123); // when the thread took it up, for elapsedMs
     writeProgress(buffer, { phase: 'bound', objective: 2, bound: 1.5 }, 1234);
     expect(readProgress(buffer)).toEqual({ phase: 'bound', objective: 2, bound: 1.5, at: 1234, sequence: 1 });
     requestStop(buffer);

@@ -4,7 +4,7 @@ import { PROGRESS_INTERVAL_MS } from '../solver/control.js';
 import type { Instance } from '../model/types.js';
 import type { SolverPool } from '../pool/solver-pool.js';
 import { packInstance } from '../worker/transfer.js';
-import { createControlBuffer, hasStarted, readProgress, requestStop } from '../worker/control-buffer.js';
+import { createControlBuffer, readProgress, requestStop, startedAt } from '../worker/control-buffer.js';
 import { NOT_STARTED, type SolveTask } from '../worker/solve-worker.js';
 import { gapOf, type BackendTask, type RunControl, type RunOutcome, type SolverBackend } from './backend.js';
 
@@ -26,16 +26,16 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
       const input = 'instance' in task.input && task.kind === 'allocate' ? { packed: packInstance((task.input as { instance: Instance }).instance), options } : { ...task.input, options };
       const stop = () => buffer && requestStop(buffer);
       signal?.addEventListener('abort', stop, { once: true });
-      let startedAt: number | undefined;
       let lastSequence = 0;
       const poll =
         buffer && onProgress
           ? setInterval(() => {
-              if (startedAt === undefined && hasStarted(buffer)) startedAt = Date.now();
               const p = readProgress(buffer);
               if (p === null || p.sequence === lastSequence) return;
               lastSequence = p.sequence;
-              onProgress({ phase: p.phase, elapsedMs: Date.now() - (startedAt ?? Date.now()), objective: p.objective, bound: p.bound, gap: gapOf(p.objective, p.bound) });
+              // Elapsed since the thread took the task up (written by the thread: not when this poll noticed).
+              const elapsedMs = Date.now() - (startedAt(buffer) ?? Date.now());
+              onProgress({ phase: p.phase, elapsedMs, objective: p.objective, bound: p.bound, gap: gapOf(p.objective, p.bound) });
             }, PROGRESS_INTERVAL_MS)
           : undefined;
       try {

@@ -5,7 +5,8 @@
 import type { SolvePhase, SolveProgress } from '../solver/control.js';
 
 // Int32 view: [0] flags, [1] progress sequence (odd while a write is under way).
-// Float64 view from byte 8: [0] objective, [1] bound, [2] phase code, [3] epoch ms of the update.
+// Float64 view from byte 8: [0] objective, [1] bound, [2] phase code, [3] epoch ms of the update,
+// [4] epoch ms the task reached its thread.
 const FLAGS = 0;
 const SEQ = 1;
 const STOP = 1;
@@ -13,11 +14,11 @@ const STARTED = 2;
 const PHASES: SolvePhase[] = ['start', 'search', 'deadlines', 'bound', 'done'];
 
 export function createControlBuffer(): SharedArrayBuffer {
-  return new SharedArrayBuffer(8 + 4 * 8);
+  return new SharedArrayBuffer(8 + 5 * 8);
 }
 
 const ints = (b: SharedArrayBuffer) => new Int32Array(b, 0, 2);
-const floats = (b: SharedArrayBuffer) => new Float64Array(b, 8, 4);
+const floats = (b: SharedArrayBuffer) => new Float64Array(b, 8, 5);
 
 /** Owner side: ask the solve to stop and answer with its best so far (or not to start at all). */
 export function requestStop(buffer: SharedArrayBuffer): void {
@@ -28,13 +29,19 @@ export function stopWasRequested(buffer: SharedArrayBuffer): boolean {
   return (Atomics.load(ints(buffer), FLAGS) & STOP) !== 0;
 }
 
-/** Solver side: the task reached a thread. */
-export function markStarted(buffer: SharedArrayBuffer): void {
+/** Solver side: the task reached a thread (its time is written before the flag is raised). */
+export function markStarted(buffer: SharedArrayBuffer, now = Date.now()): void {
+  floats(buffer)[4] = now;
   Atomics.or(ints(buffer), FLAGS, STARTED);
 }
 
 export function hasStarted(buffer: SharedArrayBuffer): boolean {
   return (Atomics.load(ints(buffer), FLAGS) & STARTED) !== 0;
+}
+
+/** Epoch ms the task reached its thread, or undefined while it waits. */
+export function startedAt(buffer: SharedArrayBuffer): number | undefined {
+  return hasStarted(buffer) ? floats(buffer)[4] : undefined;
 }
 
 /** Solver side: publish a progress snapshot (a sequence lock keeps readers from torn values). */

@@ -29,6 +29,9 @@ export interface QueueWorker {
   readonly service: SolveService;
 }
 
+/** Started before by a worker that stopped without finishing it (BullMQ's stalled-job recovery). */
+const handedOver = (job: Job) => job.attemptsStarted > 1 || job.stalledCounter > 0;
+
 async function processJob(
   service: SolveService,
   job: Job<SyncJobData | AsyncJobData>,
@@ -42,7 +45,10 @@ async function processJob(
     onProgress: (p) => void job.updateProgress(p as unknown as Record<string, unknown>).catch(() => undefined),
     ...(data.timeLimitMs !== undefined ? { timeLimitMs: data.timeLimitMs } : {}),
     // A sync caller's time limit counts from its request's arrival; a job's from when it starts.
-    ...(data.purpose === 'sync' ? { receivedAt: data.receivedAt, ...(data.deadlineAt !== undefined ? { deadlineAt: data.deadlineAt } : {}) } : {}),
+    // A sync job handed over by a worker that died (stalled, started again) has lost its time to
+    // the crash: it gets its whole limit afresh, so the waiting caller gets a real answer (late)
+    // rather than NO_SOLUTION_FOUND at once.
+    ...(data.purpose === 'sync' && !handedOver(job) ? { receivedAt: data.receivedAt, ...(data.deadlineAt !== undefined ? { deadlineAt: data.deadlineAt } : {}) } : {}),
   };
   if (data.purpose === 'sync') {
     // Every caller left before a worker took it up (their cancel found no one to stop): skip it.
