@@ -20,6 +20,7 @@
 //    previous answer for the costly chain), and migrations.
 import os from 'node:os';
 import { normalize } from '../src/model/normalize.js';
+import { minTimeLimitMs } from '../src/model/time-floor.js';
 import { evaluate, referenceTotals } from '../src/model/evaluate.js';
 import { generateRequest } from '../src/model/generator.js';
 import { mulberry32 } from '../src/model/random.js';
@@ -94,7 +95,9 @@ for (const [seed, previousLimitMs] of (quick ? [1] : [1, 2, 3]).flatMap((s) => [
   const cold = await solve(withLimit(moved, LIMIT_MS));
   const target = cold.res.objective! * (1 + AGREE);
   let hit: { limitMs: number; ms: number; res: AllocateResult } | null = null;
-  for (const limitMs of LADDER_MS) {
+  // Limits below the size's floor are refused (docs/time-limits.md): the ladder starts at the floor.
+  const floorMs = minTimeLimitMs({ devices: N, servers: 50, layers: body.model.layers });
+  for (const limitMs of LADDER_MS.filter((l) => l >= floorMs)) {
     const warm = await solve({ ...withLimit(moved, limitMs), previous: { allocations: first.allocations } });
     if (warm.res.objective! <= target) {
       hit = { limitMs, ms: warm.ms, res: warm.res };
