@@ -5,7 +5,7 @@ import Type, { type Static } from 'typebox';
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult } from '../model/types.js';
 import type { CacheOutcome } from '../services/types.js';
-import { DelayBreakdownSchema, EnergyBreakdownSchema, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
+import { DelayBreakdownSchema, EnergyBreakdownSchema, GapToleranceOption, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
 const MAX_DEVICES = 10_000;
 const MAX_SERVERS = 500;
@@ -147,14 +147,7 @@ export const OptionsSpecSchema = Type.Object(
         description: 'devices that keep their server in `previous` (each needs one there)',
       }),
     ),
-    gapTolerance: Type.Optional(
-      Type.Number({
-        minimum: 0,
-        maximum: 1,
-        description:
-          'a cached answer that hit its time limit is served when its gap is at most this (default 0.001); a finished answer always is. Not part of the problem (requestHash ignores it)',
-      }),
-    ),
+    gapTolerance: GapToleranceOption,
   },
   { $id: 'OptionsSpec', additionalProperties: false, description: 'Solver options' },
 );

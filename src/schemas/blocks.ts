@@ -8,7 +8,7 @@ import type { BlocksResult } from '../blocks/types.js';
 import { MAX_TIME_LIMIT_MS } from '../model/defaults.js';
 import type { CacheOutcome } from '../services/types.js';
 import { ChannelSpecSchema, SolverInfoSchema } from './allocate.js';
-import type { Expect, Same } from './common.js';
+import { GapToleranceOption, type Expect, type Same } from './common.js';
 
 // Open-ended helpers, unused here: every number has a range now, and a new field should too.
 const Positive = (description: string) => Type.Number({ exclusiveMinimum: 0, description });
@@ -94,14 +94,7 @@ export const BlocksOptionsSpecSchema = Type.Object(
         description: "most blocks one device may hold; absent = no limit; 1 = the publication's one-to-one matching",
       }),
     ),
-    gapTolerance: Type.Optional(
-      Type.Number({
-        minimum: 0,
-        maximum: 1,
-        description:
-          'a cached answer that hit its time limit is served when its gap is at most this (default 0.001); a finished answer always is. Not part of the problem (requestHash ignores it)',
-      }),
-    ),
+    gapTolerance: GapToleranceOption,
   },
   { $id: 'BlocksOptionsSpec', additionalProperties: false, description: 'Solver options' },
 );
