@@ -20,6 +20,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { generateRequest } from '../src/model/generator.js';
 import { SOLVER_VERSION } from '../src/solver/version.js';
+import { listenOnLoopback } from './lib/listen.js';
 
 const quick = process.argv.includes('--quick');
 const SEEDS = quick ? 1 : 3;
@@ -42,10 +43,7 @@ watchdog.unref();
 
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', REDIS_URL: '' });
 const app = buildApp(config);
-await app.listen({ port: 0, host: '127.0.0.1' });
-const addr = app.server.address();
-if (addr === null || typeof addr === 'string') throw new Error('unexpected listen address');
-const base = `http://127.0.0.1:${addr.port}`;
+const base = await listenOnLoopback(app);
 
 const cpus = os.cpus();
 console.log('# bench/allocate' + (quick ? ' (--quick)' : ''));

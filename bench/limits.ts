@@ -18,6 +18,7 @@ import { gainFromDistanceM } from '../src/model/defaults.js';
 import { mulberry32 } from '../src/model/random.js';
 import { minBlocksTimeLimitMs, minTimeLimitMs } from '../src/model/time-floor.js';
 import type { BlocksRequest } from '../src/blocks/request.js';
+import { listenOnLoopback } from './lib/listen.js';
 
 /** A 7B-like model cut into `blocks` layers, shared by `devices` phones and laptops (as bench/blocks.ts). */
 function generateBlocksRequest(seed: number, devices: number, blocks: number, timeLimitMs: number): BlocksRequest {
@@ -64,10 +65,7 @@ watchdog.unref();
 
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', REDIS_URL: '' });
 const app = buildApp(config);
-await app.listen({ port: 0, host: '127.0.0.1' });
-const addr = app.server.address();
-if (addr === null || typeof addr === 'string') throw new Error('unexpected listen address');
-const base = `http://127.0.0.1:${addr.port}`;
+const base = await listenOnLoopback(app);
 
 const cpus = os.cpus();
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');

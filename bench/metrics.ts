@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import autocannon from 'autocannon';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { listenOnLoopback } from './lib/listen.js';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 2 : 6;
@@ -26,10 +27,7 @@ watchdog.unref();
 const env = { ...process.env, LOG_LEVEL: 'silent', REDIS_URL: '', SOLVER_THREADS: '1', API_KEYS: '', RATE_LIMIT_MAX: '' };
 async function start(metricsEnabled: boolean) {
   const app = buildApp(loadConfig({ ...env, METRICS_ENABLED: String(metricsEnabled) }));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  if (addr === null || typeof addr === 'string') throw new Error('unexpected listen address');
-  return { app, url: `http://127.0.0.1:${addr.port}/allocate` };
+  return { app, url: `${await listenOnLoopback(app)}/allocate` };
 }
 
 const on = await start(true);

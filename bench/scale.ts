@@ -20,6 +20,7 @@ import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { generateRequest } from '../src/model/generator.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
+import { listenOnLoopback } from './lib/listen.js';
 
 const quick = process.argv.includes('--quick');
 const sectionsArg = process.argv.find((a) => a.startsWith('--sections='));
@@ -73,10 +74,7 @@ async function stopWorker(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function listen(app: App): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-}
+const listen = listenOnLoopback;
 
 async function post(base: string, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown>; ms: number }> {
   const t0 = performance.now();
