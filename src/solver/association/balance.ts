@@ -149,6 +149,8 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
   const requote = (servers: Set<number>, exact: boolean) => {
     for (const m of servers) if (quotedAt[m] !== plans[m]) slopes[m] = serverSlopes(ctx, plans[m]);
     for (let n = 0; n < N; n++) {
+      // A pass over every device: past the deadline (or a stop) the search ends, so stop re-quoting.
+      if ((n & 255) === 0 && expired(deadlineAt)) return;
       const list = candidates[n];
       for (let k = 0; k < list.length; k++) {
         const m = list[k];
@@ -176,6 +178,8 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
     assignment.forEach((m, n) => members[m].push(n));
     const swaps: { n: number; j: number; gain: number }[] = [];
     for (let n = 0; n < N; n++) {
+      // Estimating every device's best swap takes ~200 ms at 5000 devices: check the clock within it.
+      if ((n & 63) === 0 && expired(deadlineAt)) return false;
       const a = assignment[n];
       const nA = quoteOf(n, a);
       if (!nA) continue;
@@ -227,6 +231,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
     // Best estimated move of every device.
     const moves: { n: number; to: number; gain: number }[] = [];
     for (let n = 0; n < N; n++) {
+      if ((n & 255) === 0 && expired(deadlineAt)) break;
       const from = assignment[n];
       const here = quotes[n][candidates[n].indexOf(from)];
       if (!here) continue;
@@ -251,6 +256,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
       });
       if (bestTo >= 0) moves.push({ n, to: bestTo, gain: bestGain });
     }
+    if (expired(deadlineAt)) break; // estimates cut short: no batch from them
     if (moves.length === 0) {
       // No single move pays: try swaps, whose net demand changes are small.
       if (swapRound()) continue;
