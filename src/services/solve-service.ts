@@ -258,7 +258,8 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
       }
       const startAt = Date.now();
       const slotMs = Math.max(0, receivedAt + limitMs - answerReserveMs(P * size.devices) - startAt) / rounds;
-      const { onProgress, maxParallel: _unused, ...pointCall } = { ...call, maxParallel: parallel };
+      // A point's body is not the request's: the request's byte digest must not stand for it.
+      const { onProgress, bodyDigest: _requestDigest, ...pointCall } = call;
       return solvePareto(
         sweep,
         (weights, i) =>
