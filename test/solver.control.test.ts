@@ -59,4 +59,16 @@ describe('solve control', () => {
     expect(last.objective).toBeCloseTo(result.objective!, 9);
     for (const p of progress) if (p.objective !== undefined) expect(p.objective).toBeGreaterThanOrEqual(result.objective! * (1 - 1e-9));
   });
+
+  it('a stop already set when the solve starts ends it at once, marked time-limited, with a real solve time', async () => {
+    // The clock's start is real time: a stop before it exists must not push every deadline past the stopped clock.
+    const { instance, options } = normalize({ ...generateRequest(5, { devices: 300, servers: 20 }), options: { baselines: false, timeLimitMs: 5000 } });
+    const t0 = Date.now();
+    const result = await solveAllocate(instance, options, { shouldStop: () => true });
+    const wallMs = Date.now() - t0;
+    expect(wallMs).toBeLessThan(2500); // the whole limit would be 5 s
+    expect(result.limit).toBe('TIME');
+    expect(result.solver.solveTimeMs).toBeGreaterThanOrEqual(0);
+    expect(result.solver.solveTimeMs).toBeLessThan(wallMs + 1);
+  });
 });

@@ -27,7 +27,8 @@ export class SolveClock {
   readonly startedAt: number;
   readonly limitMs: number;
 
-  constructor(limitMs: number, startedAt = now()) {
+  // Real time, not the stoppable clock: a stop before the clock exists must not push every deadline past it.
+  constructor(limitMs: number, startedAt = Date.now()) {
     this.startedAt = startedAt;
     this.limitMs = Math.max(0, limitMs);
   }
