@@ -104,6 +104,18 @@ describe('jobs in memory', () => {
     expect(stopMs).toBeLessThan(1000);
   });
 
+  it('a cancelled Pareto job answers every point: those not started get a fallback instead of failing the sweep', async () => {
+    const { objective: _objective, ...snapshot } = generateRequest(8, { devices: 1000, servers: 50 });
+    const input = { ...snapshot, options: { baselines: false }, pareto: { grid: { steps: 2 } } };
+    const job = (await submit({ kind: 'pareto', input, timeLimitMs: 12_000 })).json();
+    await until(job.id, (j) => j.status === 'running');
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the first points are solving, the rest wait
+    await app.inject({ method: 'DELETE', url: `/jobs/${job.id}` });
+    const done = await until(job.id, (j) => j.status !== 'running' && j.status !== 'queued');
+    expect(done.status).toBe('cancelled');
+    expect(done.result.points).toHaveLength(6);
+  });
+
   it('a queued job that is cancelled never runs; finished jobs expire after JOB_TTL_S', async () => {
     const big = generateRequest(8, { devices: 1000, servers: 50 });
     const first = (await submit({ kind: 'allocate', input: { ...big, options: { baselines: false } }, timeLimitMs: 60_000 })).json();

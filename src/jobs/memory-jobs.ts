@@ -40,6 +40,8 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
   const maxRunning = options.maxRunning ?? 2;
   const maxQueued = options.maxQueued ?? 1000;
   let running = 0;
+  /** Jobs waiting out a full solver queue's Retry-After, in neither `waiting` nor running. */
+  const retrying = new Map<JobRecord, NodeJS.Timeout>();
 
   const view = (r: JobRecord): JobView => ({
     id: r.id,
@@ -88,11 +90,14 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
         // The solver queue was full (sync callers took it): an accepted job is not lost, it waits
         // its turn again, ahead of later jobs, after the Retry-After the solvers asked for.
         Object.assign(r, { status: 'queued', startedAt: undefined, progress: undefined });
-        setTimeout(() => {
+        const timer = setTimeout(() => {
+          retrying.delete(r);
           if (r.status !== 'queued') return; // cancelled meanwhile
           waiting.unshift(r);
           pump();
-        }, err.retryAfterS * 1000).unref();
+        }, err.retryAfterS * 1000);
+        timer.unref();
+        retrying.set(r, timer);
         return;
       }
       if (r.stop.signal.aborted || err instanceof StoppedBeforeStartError) finish(r, 'cancelled');
@@ -158,6 +163,11 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
       clearInterval(sweeper);
       for (const r of jobs.values()) if (r.status === 'running') r.stop.abort();
       for (const r of waiting.splice(0)) finish(r, 'cancelled');
+      for (const [r, timer] of retrying) {
+        clearTimeout(timer);
+        finish(r, 'cancelled');
+      }
+      retrying.clear();
     },
   };
 }

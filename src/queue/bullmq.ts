@@ -42,7 +42,9 @@ export const JOB_PRIORITY = 10;
 const unavailable = () => new OverloadedError(RETRY_AFTER_S, 'solver queue unavailable (Redis down)', 'QUEUE_UNAVAILABLE');
 
 /** Job ids may not contain ':' (BullMQ's key separator). */
-export const syncJobId = (task: Pick<BackendTask, 'kind' | 'requestHash'>) => `${task.kind}-${task.requestHash}`;
+// Identical requests share one job; one due earlier (a Pareto point's slot) gets its own.
+export const syncJobId = (task: Pick<BackendTask, 'kind' | 'requestHash' | 'deadlineAt'>) =>
+  task.deadlineAt === undefined ? `${task.kind}-${task.requestHash}` : `${task.kind}-${task.requestHash}-due${task.deadlineAt}`;
 
 export function createBullmqBackend(options: BullmqBackendOptions): SolverBackend & { queue: Queue; client: Redis } {
   const names = queueNames(options.queueName);

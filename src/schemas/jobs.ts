@@ -17,7 +17,7 @@ export const JobRequestSchema = Type.Object(
       Type.Integer({
         minimum: 1,
         maximum: MAX_JOB_TIME_LIMIT_MS,
-        description: 'time limit of the solve (of each point, for pareto), milliseconds, up to 10 minutes; replaces input.options.timeLimitMs',
+        description: 'time limit of the solve (for pareto, of the whole sweep), milliseconds, up to 10 minutes; replaces input.options.timeLimitMs',
       }),
     ),
   },

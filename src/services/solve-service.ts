@@ -155,6 +155,9 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     const hash = hashOf(kind, hashedInput);
     const key = cacheKey(kind, hash);
     const tolerance = gapToleranceOf(body);
+    // Callers share a flight only when they accept the same answers by the same time: a Pareto point
+    // due early must not wait for a full-limit solve of the same request, nor cut one short.
+    const flightKey = `${key}|${tolerance}|${call.deadlineAt ?? ''}`;
 
     const hit = await lookup(key, tolerance);
     if (hit !== null) return fromStore<R>(hit, hash);
@@ -168,11 +171,11 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
       receivedAt: call.receivedAt ?? Date.now(),
       ...(call.deadlineAt !== undefined ? { deadlineAt: call.deadlineAt } : {}),
     };
-    if (flights.has(`${key}|${tolerance}`)) observer?.joined(kind);
+    if (flights.has(flightKey)) observer?.joined(kind);
     // Concurrent identical requests in this process share one flight (and so one result object:
     // callers must treat results as read-only). The flight stops when every caller has left.
     const flown = await flights.run<{ value: Flown; fromStore: boolean }>(
-      `${key}|${tolerance}`,
+      flightKey,
       (stop) =>
         computeOnceAcrossPeers<Flown>(lock, {
           key,
@@ -260,14 +263,21 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
       const slotMs = Math.max(0, receivedAt + limitMs - answerReserveMs(P * size.devices) - startAt) / rounds;
       // A point's body is not the request's: the request's byte digest must not stand for it.
       const { onProgress, bodyDigest: _requestDigest, ...pointCall } = call;
+      // A cancelled sweep still answers every point: one stopped before its solve started gets a
+      // fallback due at once (time-limited, so never cached) instead of failing the whole sweep.
+      const fallback = (point: AllocateRequest) => allocate(point, { ...pointCall, signal: undefined, receivedAt, deadlineAt: Date.now() });
       return solvePareto(
         sweep,
-        (weights, i) =>
-          allocate(pointRequest(body, weights), {
-            ...pointCall,
-            receivedAt,
-            deadlineAt: Math.floor(startAt + slotMs * (Math.floor(i / parallel) + 1)),
-          }),
+        async (weights, i) => {
+          const point = pointRequest(body, weights);
+          if (call.signal?.aborted) return fallback(point);
+          try {
+            return await allocate(point, { ...pointCall, receivedAt, deadlineAt: Math.floor(startAt + slotMs * (Math.floor(i / parallel) + 1)) });
+          } catch (err) {
+            if (err instanceof StoppedBeforeStartError) return fallback(point);
+            throw err;
+          }
+        },
         { maxParallel: parallel, onProgress },
       );
     },
