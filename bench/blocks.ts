@@ -3,13 +3,10 @@
 // Run: npx tsx bench/blocks.ts [--large]   (seeded, deterministic instances; bounded runtime)
 //   default time limit (2 s) unless BLOCKS_TIME_LIMIT_MS is set; --large adds 64–1024 devices.
 
-import { gainFromDistanceM } from '../src/model/defaults.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
-import { mulberry32 } from '../src/model/random.js';
+import { generateBlocksRequest } from '../src/blocks/generator.js';
 import { normalizeBlocksRequest, solveBlocks } from '../src/blocks/index.js';
 import type { BlocksRequest, TransformerBlocksModel } from '../src/blocks/request.js';
-
-const rng = mulberry32;
 
 interface Profile {
   name: string;
@@ -32,22 +29,9 @@ const large: Profile[] = [
 ];
 
 function request(profile: Profile, devices: number, seed: number): BlocksRequest {
-  const r = rng(seed);
-  const u = (lo: number, hi: number) => lo + (hi - lo) * r();
   const limit = process.env.BLOCKS_TIME_LIMIT_MS ? { timeLimitMs: Number(process.env.BLOCKS_TIME_LIMIT_MS) } : {};
   const cap = profile.maxBlocksPerDevice !== undefined ? { maxBlocksPerDevice: profile.maxBlocksPerDevice } : {};
-  return {
-    model: profile.model,
-    devices: Array.from({ length: devices }, (_, i) => ({
-      id: `d${i}`,
-      flopsPerSecond: u(...profile.tflops) * 1e12,
-      memoryBytes: u(...profile.memoryGB) * 2 ** 30,
-      powerW: u(0.2, 1),
-      channelGain: gainFromDistanceM(u(50, 500)),
-    })),
-    bandwidthHz: 20e6,
-    options: { ...limit, ...cap },
-  };
+  return generateBlocksRequest(seed, { model: profile.model, devices, tflops: profile.tflops, memoryGB: profile.memoryGB, options: { ...limit, ...cap } });
 }
 
 await initGlpk();

@@ -14,29 +14,18 @@ import os from 'node:os';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { generateRequest } from '../src/model/generator.js';
-import { gainFromDistanceM } from '../src/model/defaults.js';
-import { mulberry32 } from '../src/model/random.js';
 import { minBlocksTimeLimitMs, minTimeLimitMs } from '../src/model/time-floor.js';
-import type { BlocksRequest } from '../src/blocks/request.js';
+import { generateBlocksRequest, type BlocksFleet } from '../src/blocks/generator.js';
 import { listenOnLoopback } from './lib/listen.js';
 
 /** A 7B-like model cut into `blocks` layers, shared by `devices` phones and laptops (as bench/blocks.ts). */
-function generateBlocksRequest(seed: number, devices: number, blocks: number, timeLimitMs: number): BlocksRequest {
-  const r = mulberry32(seed);
-  const u = (lo: number, hi: number) => lo + (hi - lo) * r();
-  return {
-    model: { layers: blocks, hiddenSize: 1024, tokens: 128, batchSize: 4 },
-    devices: Array.from({ length: devices }, (_, i) => ({
-      id: `d${i}`,
-      flopsPerSecond: u(5, 40) * 1e12,
-      memoryBytes: u(16, 48) * 2 ** 30,
-      powerW: u(0.2, 1),
-      channelGain: gainFromDistanceM(u(50, 500)),
-    })),
-    bandwidthHz: 20e6,
-    options: { timeLimitMs },
-  };
-}
+const SEVEN_B_LIKE = (devices: number, blocks: number, timeLimitMs: number): BlocksFleet => ({
+  model: { layers: blocks, hiddenSize: 1024, tokens: 128, batchSize: 4 },
+  devices,
+  tflops: [5, 40],
+  memoryGB: [16, 48],
+  options: { timeLimitMs },
+});
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -206,7 +195,7 @@ if (flag('--blocks')) {
       const cell: Cell = { size: `${devices}×${blocks}`, limitMs, replies: [] };
       let kb = 0;
       for (let s = 0; s < SEEDS; s++) {
-        const body = JSON.stringify(generateBlocksRequest(7919 * devices + 31 * limitMs + s, devices, blocks, limitMs));
+        const body = JSON.stringify(generateBlocksRequest(7919 * devices + 31 * limitMs + s, SEVEN_B_LIKE(devices, blocks, limitMs)));
         kb = body.length / 1024;
         cell.replies.push(await post('/allocate/blocks', body, limitMs));
       }

@@ -8,7 +8,7 @@ import { normalizeBlocksRequest, solveBlocks } from '../src/blocks/index.js';
 import type { BlocksRequest } from '../src/blocks/request.js';
 import type { BlocksInput, BlocksResult } from '../src/blocks/types.js';
 import { gainFromDistanceM } from '../src/model/defaults.js';
-import { mulberry32 } from '../src/model/random.js';
+import { generateBlocksRequest } from '../src/blocks/generator.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
 import { enumerate, fixedLatencyMinNeedHz, fromInput, latencyRef, load, sum, type Inst } from './reference/blocks.js';
 
@@ -135,22 +135,17 @@ interface Profile {
 }
 const SEVEN_B: Profile = { layers: 32, hiddenSize: 4096, tokens: 512, batchSize: 4, memoryGB: [16, 48], tflops: [5, 40], distanceM: [50, 500], bandwidthHz: 20e6 };
 
-/** the generator of bench/blocks.ts (same draws in the same order), with the profile's ranges */
+/** bench/blocks.ts's instances (the same generator), with the profile's ranges */
 function mediumRequest(p: Profile, devices: number, seed: number, maxBlocksPerDevice?: number): BlocksRequest {
-  const r = mulberry32(seed);
-  const u = (lo: number, hi: number) => lo + (hi - lo) * r();
-  return {
+  return generateBlocksRequest(seed, {
     model: { layers: p.layers, hiddenSize: p.hiddenSize, tokens: p.tokens, batchSize: p.batchSize },
-    devices: Array.from({ length: devices }, (_, i) => ({
-      id: `d${i}`,
-      flopsPerSecond: u(...p.tflops) * 1e12,
-      memoryBytes: u(...p.memoryGB) * 2 ** 30,
-      powerW: u(0.2, 1),
-      channelGain: gainFromDistanceM(u(...p.distanceM)),
-    })),
+    devices,
+    tflops: p.tflops,
+    memoryGB: p.memoryGB,
+    distanceM: p.distanceM,
     bandwidthHz: p.bandwidthHz,
     options: { timeLimitMs: 8000, ...(maxBlocksPerDevice !== undefined ? { maxBlocksPerDevice } : {}) },
-  };
+  });
 }
 
 const medium: { name: string; request: BlocksRequest; optimumS?: number }[] = [

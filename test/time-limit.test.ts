@@ -7,10 +7,9 @@ import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { solveBlocks } from '../src/blocks/index.js';
 import { normalizeBlocksRequest } from '../src/blocks/normalize.js';
-import { gainFromDistanceM } from '../src/model/defaults.js';
 import { generateRequest } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
-import { mulberry32 } from '../src/model/random.js';
+import { generateBlocksRequest } from '../src/blocks/generator.js';
 import { minTimeLimitMs } from '../src/model/time-floor.js';
 import { solveAuto } from '../src/solver/auto.js';
 import { SolveClock } from '../src/solver/clock.js';
@@ -83,20 +82,15 @@ describe('the solver under its limit', () => {
 
 describe('blocks under its limit', () => {
   it('answers 1024 devices × 512 blocks within a short limit (it used to run out of memory)', () => {
-    const r = mulberry32(5);
-    const u = (lo: number, hi: number) => lo + (hi - lo) * r();
-    const input = normalizeBlocksRequest({
-      model: { layers: 512, hiddenSize: 1024, tokens: 128, batchSize: 4 },
-      devices: Array.from({ length: 1024 }, (_, i) => ({
-        id: `d${i}`,
-        flopsPerSecond: u(5, 40) * 1e12,
-        memoryBytes: u(16, 48) * 2 ** 30,
-        powerW: u(0.2, 1),
-        channelGain: gainFromDistanceM(u(50, 500)),
-      })),
-      bandwidthHz: 20e6,
-      options: { timeLimitMs: 300 },
-    });
+    const input = normalizeBlocksRequest(
+      generateBlocksRequest(5, {
+        model: { layers: 512, hiddenSize: 1024, tokens: 128, batchSize: 4 },
+        devices: 1024,
+        tflops: [5, 40],
+        memoryGB: [16, 48],
+        options: { timeLimitMs: 300 },
+      }),
+    );
     const t0 = performance.now();
     const out = solveBlocks(input);
     expect(performance.now() - t0).toBeLessThan(300 * 2 + 300);
