@@ -14,7 +14,7 @@ import os from 'node:os';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { generateRequest } from '../src/model/generator.js';
-import { minBlocksTimeLimitMs, minTimeLimitMs } from '../src/model/time-floor.js';
+import { minBlocksTimeLimitMs, minParetoTimeLimitMs, minTimeLimitMs } from '../src/model/time-floor.js';
 import { generateBlocksRequest, type BlocksFleet } from '../src/blocks/generator.js';
 import { listenOnLoopback } from './lib/listen.js';
 
@@ -182,8 +182,7 @@ if (flag('--pareto')) {
         kb = body.length / 1024;
         cell.replies.push(await post('/allocate/pareto', body, limitMs));
       }
-      // The sweep's floor: one allocate floor per point and one more (docs/time-limits.md).
-      if (!printRow(cell, kb, 7 * Math.max(5, minTimeLimitMs({ devices, servers, layers: LAYERS })))) broken++;
+      if (!printRow(cell, kb, minParetoTimeLimitMs(6, { devices, servers, layers: LAYERS }))) broken++;
     }
   }
 }

@@ -31,3 +31,17 @@ export function minTimeLimitMs({ devices, servers, layers }: InstanceSize): numb
   const ms = devices * servers * MS_PER_PAIR + devices * layers * MS_PER_DEVICE_LAYER + devices * MS_PER_DEVICE;
   return Math.max(1, Math.ceil(ms));
 }
+
+/**
+ * Least time a Pareto point is given: its own normalising, hashing, pool round trip and first plan
+ * (bench/limits.ts: a 6-point sweep of 50 × 10 at 100 ms took 220 ms with 5 ms a point).
+ */
+const PARETO_POINT_MIN_MS = 20;
+
+/**
+ * A Pareto sweep's floor: every point needs an allocate floor of its own (no credit for running in
+ * parallel on shared cores) and the sweep one more for what it does once.
+ */
+export function minParetoTimeLimitMs(points: number, size: InstanceSize): number {
+  return (points + 1) * Math.max(PARETO_POINT_MIN_MS, minTimeLimitMs(size));
+}

@@ -23,7 +23,7 @@ import { createInProcessBackend } from '../queue/in-process.js';
 import { SOLVER_VERSION } from '../solver/version.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { InputError } from '../model/normalize.js';
-import { minTimeLimitMs } from '../model/time-floor.js';
+import { minParetoTimeLimitMs } from '../model/time-floor.js';
 import { answerReserveMs } from '../worker/time-budget.js';
 import { firstNonFinite } from './finite.js';
 import { paretoSweep, pointRequest, solvePareto } from './pareto.js';
@@ -51,8 +51,6 @@ export interface SolveServiceDeps {
 
 type Kind = BackendTask['kind'];
 
-/** Least time a Pareto point is given: its own normalising, hashing, pool round trip and first plan (bench/limits.ts: a 6-point sweep of 50 × 10 at 100 ms took 220 ms with 5). */
-const PARETO_POINT_MIN_MS = 20;
 
 /** Slack beyond a solve's own time limit for queueing, thread hand-off and the cache write. */
 const HOLD_MARGIN_MS = 5000;
@@ -250,12 +248,10 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
       const { threads } = await backend.stats();
       const parallel = Math.max(1, Math.min(config.paretoMaxParallel ?? 2, threads || 1));
       const rounds = Math.ceil(P / parallel);
-      // Every point needs an allocate floor of its own (no credit for running in parallel on
-      // shared cores) and the sweep one more for what it does once. Checked before normalising:
-      // refusing must not cost what it refuses.
+      // Checked before normalising: refusing must not cost what it refuses.
       const limitMs = call.timeLimitMs ?? body.options?.timeLimitMs ?? DEFAULTS.timeLimitMs;
       const size = { devices: body.devices?.length ?? 0, servers: body.servers?.length ?? 0, layers: body.model?.layers ?? 0 };
-      const floorMs = (P + 1) * Math.max(PARETO_POINT_MIN_MS, minTimeLimitMs(size));
+      const floorMs = minParetoTimeLimitMs(P, size);
       if (limitMs < floorMs) {
         throw new InputError('options.timeLimitMs', `must be at least ${floorMs} ms for ${P} points at this size (docs/time-limits.md)`);
       }
