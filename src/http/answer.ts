@@ -1,7 +1,9 @@
 // Shaping a solve's answer for HTTP, shared by the sync routes and the jobs API (a job's result is
 // exactly what the sync endpoint answers), and noticing a client that left before its answer.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ParetoResult, Solved } from '../services/types.js';
+import type { CallOptions, ParetoResult, Solved } from '../services/types.js';
+import { arrivedAt } from './arrival.js';
+import { bodyDigest } from './json-body.js';
 
 /** Aborts when the client disconnects before the reply is sent, so its solve can stop. */
 export function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {
@@ -12,6 +14,11 @@ export function clientGone(request: FastifyRequest, reply: FastifyReply): AbortS
   reply.raw.once('close', onClose);
   void request; // the request stream's own 'close' also fires after a normal body read: not a signal
   return gone.signal;
+}
+
+/** What a sync route tells the service about its request: when it arrived, its bytes' digest, and whether its client left. */
+export function solveCall(request: FastifyRequest, reply: FastifyReply): CallOptions {
+  return { signal: clientGone(request, reply), bodyDigest: bodyDigest(request), receivedAt: arrivedAt(request) };
 }
 
 export interface Answer {

@@ -8,9 +8,7 @@ import {
 } from '../schemas/allocate.js';
 import { errorResponses } from '../schemas/errors.js';
 import { reportSolve } from '../http/solve-report.js';
-import { arrivedAt } from '../http/arrival.js';
-import { clientGone, sendAnswer, solvedAnswer } from '../http/answer.js';
-import { bodyDigest } from '../http/json-body.js';
+import { sendAnswer, solvedAnswer, solveCall } from '../http/answer.js';
 import type { SolveService } from '../services/types.js';
 
 export interface AllocateRoutesOptions {
@@ -39,7 +37,7 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
     },
     async (request, reply) => {
       // A client that disconnects stops its solve, unless another caller shares it.
-      const out = await service.allocate(request.body, { signal: clientGone(request, reply), bodyDigest: bodyDigest(request), receivedAt: arrivedAt(request) });
+      const out = await service.allocate(request.body, solveCall(request, reply));
       reportSolve(request, 'allocate', out);
       return sendAnswer(reply, solvedAnswer(out));
     },

@@ -4,9 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSchema } from '../schemas/blocks.js';
 import { errorResponses } from '../schemas/errors.js';
 import { reportSolve } from '../http/solve-report.js';
-import { arrivedAt } from '../http/arrival.js';
-import { clientGone, sendAnswer, solvedAnswer } from '../http/answer.js';
-import { bodyDigest } from '../http/json-body.js';
+import { sendAnswer, solvedAnswer, solveCall } from '../http/answer.js';
 import type { SolveService } from '../services/types.js';
 
 export interface BlocksRoutesOptions {
@@ -36,7 +34,7 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
     },
     async (request, reply) => {
       // No assignment fits the memory caps: 422 (solvedAnswer). A client that leaves stops its solve.
-      const out = await service.allocateBlocks(request.body, { signal: clientGone(request, reply), bodyDigest: bodyDigest(request), receivedAt: arrivedAt(request) });
+      const out = await service.allocateBlocks(request.body, solveCall(request, reply));
       reportSolve(request, 'blocks', out);
       return sendAnswer(reply, solvedAnswer(out));
     },

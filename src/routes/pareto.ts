@@ -2,10 +2,9 @@
 // fanning out one solve per weight vector, the cache, the pool and the front live behind SolveService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../schemas/errors.js';
-import { arrivedAt } from '../http/arrival.js';
 import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSchema } from '../schemas/pareto.js';
 import { reportSolve } from '../http/solve-report.js';
-import { clientGone, paretoAnswer, sendAnswer } from '../http/answer.js';
+import { paretoAnswer, sendAnswer, solveCall } from '../http/answer.js';
 import type { SolveService } from '../services/types.js';
 import { InputError } from '../model/normalize.js';
 
@@ -49,7 +48,7 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
       preValidation: async (request) => rejectObjectiveWeights(request.body),
     },
     async (request, reply) => {
-      const result = await service.allocatePareto(request.body, { signal: clientGone(request, reply), receivedAt: arrivedAt(request) });
+      const result = await service.allocatePareto(request.body, solveCall(request, reply));
       result.points.forEach((p, point) => reportSolve(request, 'allocate', { result: p, cache: p.cache, requestHash: p.requestHash }, point));
       return sendAnswer(reply, paretoAnswer(result));
     },
