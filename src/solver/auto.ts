@@ -2,9 +2,14 @@
 // association search with exactly re-solved servers where it is not; baselines join the
 // portfolio (auto is never worse than any of them); deadlines are enforced with per-device
 // multipliers on delay; the Lagrangian dual bound certifies the gap.
+//
+// solveAuto runs named phases in order, each taking what it needs and returning what it made:
+//   prepare → start plan → baselines → search → deadline rounds → bound → answer.
+// Each phase stops at its own deadline (a named share of the limit, SHARE); every answer, whatever
+// the phase it comes from, is built by answer() from an Outcome.
 
 import { effectiveWeights, objectiveScales, referenceTotals } from '../model/evaluate.js';
-import type { AllocateResult, BaselineOut, DeviceDecision, Evaluation, Instance, SolveOptions, Totals } from '../model/types.js';
+import type { AllocateResult, BaselineOut, DeviceDecision, Evaluation, InfeasibilityOut, Instance, SolveOptions, SolveStatus, Totals } from '../model/types.js';
 import { solvePaper, type PaperResult } from './paper/index.js';
 import {
   associationCount,
@@ -19,7 +24,7 @@ import { balanceAssociation } from './association/balance.js';
 import { warmAssociation, warmPlans } from './association/warm.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { lagrangianBound } from './bound/bound.js';
-import { buildDeviceModels } from './pricing/device-model.js';
+import { buildDeviceModels, type DeviceModel } from './pricing/device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.js';
 import { allocationsOf, scored } from './result.js';
 import { createPlanContext, type PlanContext } from './pricing/member.js';
@@ -35,64 +40,37 @@ const EXACT_LIMIT = 5000;
 const FALLBACK_GRACE_MS = 25;
 /** Associations enumerated exhaustively (each over memoised server plans). */
 const ASSOCIATION_LIMIT = 256;
-/** Share of the time limit the search may use; the rest is for the bound and the answer. */
-const SEARCH_SHARE = 0.55;
-/** Under this limit the allocation matters more than its certificate: the search gets SHORT_SEARCH_SHARE. */
+/** Under this limit the allocation matters more than its certificate: the search gets SHARE.shortSearch. */
 const SHORT_LIMIT_MS = 200;
-const SHORT_SEARCH_SHARE = 0.8;
-/** The publication's method runs as a baseline up to this many reachable (device, server) pairs... */
+/** The publication's method runs as a baseline up to this many reachable (device, server) pairs. */
 const PAPER_BASELINE_PAIRS = 100;
-/** ...with this share of the time limit. */
-const PAPER_BASELINE_SHARE = 0.2;
+/** Deadline rounds at most (each re-plans every server). */
+const DEADLINE_ROUNDS = 60;
+/** Every this many deadline rounds the association is searched again under the new multipliers. */
+const DEADLINE_SEARCH_EVERY = 4;
 
-function runPaper(instance: Instance, options: SolveOptions, deadlineAt: number): PaperResult | null {
-  try {
-    return solvePaper(instance, options, deadlineAt);
-  } catch {
-    return null; // it found no feasible allocation: no baseline, and the answer says so
-  }
-}
-
-/** The baselines as answered: each with its objective, totals and whether it meets every constraint. */
-function baselinesOut(options: SolveOptions, baselines: { name: string; ev: Evaluation }[]): BaselineOut[] {
-  if (!options.baselines) return [];
-  return baselines.map((b) => ({ name: b.name, objective: b.ev.objective, totals: b.ev.totals, feasible: b.ev.violations.length === 0 }));
-}
-
-/** `algorithm: "paper"`: the publication's answer as it is, scored and reported like any other. */
-function answerWithPaper(
-  instance: Instance,
-  options: SolveOptions,
-  reference: Totals,
-  scales: Totals,
-  baselines: { name: string; ev: Evaluation }[],
-  t0: number,
-  solver: () => AllocateResult['solver'],
-): AllocateResult {
-  const paper = runPaper(instance, options, t0 + options.timeLimitMs * 0.9);
-  const baselineOut = baselinesOut(options, baselines);
-  if (!paper) {
-    return {
-      status: 'NO_SOLUTION_FOUND',
-      allocations: [],
-      reference,
-      baselines: baselineOut,
-      infeasibilities: [{ constraint: 'deadlineS', deviceIds: [], detail: "the publication's method found no feasible allocation" }],
-      solver: solver(),
-    };
-  }
-  const { decisions, ev } = scored(instance, paper.decisions, scales);
-  return {
-    status: 'FEASIBLE',
-    ...(paper.stoppedByTime ? { limit: 'TIME' as const } : {}),
-    objective: ev.objective,
-    allocations: allocationsOf(instance, decisions, ev),
-    totals: ev.totals,
-    reference,
-    baselines: baselineOut,
-    solver: solver(),
-  };
-}
+/** Shares of the time limit (SolveClock.at) by which each phase ends. */
+const SHARE = {
+  /** the search; the rest is for the bound and the answer */
+  search: 0.55,
+  /** the search under SHORT_LIMIT_MS */
+  shortSearch: 0.8,
+  /**
+   * the baselines: past it, planning stops polishing (one best-response round per server), which
+   * leaves the search its time on large instances; the publication's method starts only before it
+   */
+  baselines: 0.25,
+  /** the first association search when devices have deadlines: the multiplier rounds need time of their own */
+  firstSearchWithDeadlines: 0.3,
+  /** the bound; the rest is for writing the answer */
+  bound: 0.9,
+  /** `algorithm: "paper"` runs until this */
+  paperAlgorithm: 0.9,
+  /** the proof that no allocation meets every deadline */
+  deadlineCertificate: 0.95,
+  /** the publication's method as a baseline: this share of the limit from when it starts */
+  paperBaseline: 0.2,
+} as const;
 
 export interface Versions {
   algorithm: string;
@@ -104,13 +82,177 @@ interface Candidate {
   ev: Evaluation;
 }
 
+type NamedCandidate = Candidate & { name: string };
+
+/** What one solve knows from start to end: the instance, its options, its clock, the reference point. */
+interface Frame {
+  instance: Instance;
+  options: SolveOptions;
+  versions: Versions;
+  clock: SolveClock;
+  reference: Totals;
+}
+
+/** How a solve ended, before it is written as an answer. */
+interface Outcome {
+  status: SolveStatus;
+  /** the time limit cut a phase short */
+  timeLimited?: boolean;
+  /** the allocation answered (absent: none) */
+  best?: Candidate;
+  /** a finite bound and its gap, when one was proven */
+  bound?: { value: number; gap: number };
+  baselines?: BaselineOut[];
+  infeasibilities?: InfeasibilityOut[];
+}
+
+/** The one answer builder: every AllocateResult of this algorithm comes from here. */
+function answer(frame: Frame, o: Outcome): AllocateResult {
+  return {
+    status: o.status,
+    ...(o.timeLimited ? { limit: 'TIME' as const } : {}),
+    ...(o.best ? { objective: o.best.ev.objective } : {}),
+    ...(o.bound ? { bound: o.bound.value, gap: o.bound.gap } : {}),
+    allocations: o.best ? allocationsOf(frame.instance, o.best.decisions, o.best.ev) : [],
+    ...(o.best ? { totals: o.best.ev.totals } : {}),
+    reference: frame.reference,
+    baselines: o.baselines ?? [],
+    ...(o.infeasibilities ? { infeasibilities: o.infeasibilities } : {}),
+    solver: { ...frame.versions, solveTimeMs: frame.clock.elapsedMs() },
+  };
+}
+
+function outOfTime(): Outcome {
+  return {
+    status: 'NO_SOLUTION_FOUND',
+    timeLimited: true,
+    infeasibilities: [{ constraint: 'timeLimitMs', deviceIds: [], detail: 'no allocation was complete within the time limit' }],
+  };
+}
+
+function runPaper(instance: Instance, options: SolveOptions, deadlineAt: number): PaperResult | null {
+  try {
+    return solvePaper(instance, options, deadlineAt);
+  } catch {
+    return null; // it found no feasible allocation: no baseline, and the answer says so
+  }
+}
+
+/** The baselines as answered: each with its objective, totals and whether it meets every constraint. */
+function baselinesOut(options: SolveOptions, baselines: NamedCandidate[]): BaselineOut[] {
+  if (!options.baselines) return [];
+  return baselines.map((b) => ({ name: b.name, objective: b.ev.objective, totals: b.ev.totals, feasible: b.ev.violations.length === 0 }));
+}
+
 function better(a: Candidate | null, b: Candidate): Candidate {
   if (b.ev.violations.length > 0) return a ?? b;
   if (a === null || a.ev.violations.length > 0 || b.ev.objective < a.ev.objective) return b;
   return a;
 }
 
-function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: number): { sol: Solution; enumerated: boolean } | null {
+/** The same plan context under other deadline multipliers (its memos are keyed by multiplier, so they are shared). */
+function withMultipliers(ctx: PlanContext, deadlineMultipliers: number[]): PlanContext {
+  return { ...ctx, deadlineMultipliers };
+}
+
+// ---- phase: prepare ---------------------------------------------------------------------------
+
+interface Prepared {
+  scales: Totals;
+  models: DeviceModel[];
+  ctx: PlanContext;
+}
+
+/** Scales, device models and the plan context; or an answer at once (proven infeasible). */
+function prepare(frame: Frame): Prepared | Outcome {
+  const { instance } = frame;
+  const scales = objectiveScales(instance, frame.reference);
+  const models = buildDeviceModels(instance);
+  const infeasibilities = provenInfeasibilities(instance, models);
+  if (infeasibilities.length > 0) return { status: 'INFEASIBLE', infeasibilities };
+  return { scales, models, ctx: createPlanContext(instance, effectiveWeights(instance, scales), models, EXACT_LIMIT) };
+}
+
+// ---- phase: start plan --------------------------------------------------------------------------
+
+interface StartPlans {
+  warmPlan: Solution | null;
+  greedyPlan: Solution | null;
+  /** the plan the search starts from and the fallback answer: warm when there is one */
+  startPlan: Solution | null;
+  /** how long planning took (a measure of what re-planning every server costs) */
+  planMs: number;
+}
+
+/**
+ * The search starts from the previous association when there is one (warm), else greedily. That
+ * start, planned, is the fallback answer, ready before anything else runs: every later phase only
+ * improves on it and stops at its own deadline. Null when even this cannot be done within the
+ * limit (the answer says so now rather than late).
+ */
+function planStart(ctx: PlanContext, options: SolveOptions, searchDeadline: number, giveUpAt: number): StartPlans | null {
+  const startedAt = now();
+  const warm = warmAssociation(ctx);
+  const warmPlan = warm ? warmPlans(ctx, warm, searchDeadline) : null;
+  const greedy = warmPlan && !options.baselines ? null : greedyAssociation(ctx);
+  const greedyPlan = greedy ? planAllBefore(ctx, greedy, searchDeadline, giveUpAt) : null;
+  const planMs = now() - startedAt;
+  const startPlan = warmPlan ?? greedyPlan;
+  if (greedy && !startPlan) return null;
+  return { warmPlan, greedyPlan, startPlan, planMs };
+}
+
+// ---- phase: baselines ---------------------------------------------------------------------------
+
+/**
+ * The baselines, scored. Not asked for, they are not computed: the start plan joins the portfolio
+ * regardless. The publication's method joins them (and the portfolio) where it is affordable: its
+ * association LPs grow with devices × servers.
+ */
+function runBaselines(frame: Frame, prepared: Prepared, start: StartPlans, searchDeadline: number, withPaper: boolean): NamedCandidate[] {
+  const { instance, options, clock } = frame;
+  const { ctx, scales, models } = prepared;
+  const { warmPlan, greedyPlan, startPlan, planMs } = start;
+  const solutions = options.baselines
+    ? computeBaselines(instance, ctx, scales, options.seed, clock.at(SHARE.baselines), greedyPlan, planMs)
+    : startPlan
+      ? [{ name: warmPlan ? 'previous-association' : 'greedy-association', decisions: decisionsOf(ctx, startPlan) }]
+      : [];
+  if (options.baselines && warmPlan) solutions.push({ name: 'previous-association', decisions: decisionsOf(ctx, warmPlan) });
+  const baselines = solutions.map((b) => ({ name: b.name, ...scored(instance, b.decisions, scales) }));
+  if (!withPaper) return baselines;
+  const pairs = models.reduce((s, dm) => s + dm.servers.length, 0);
+  if (options.baselines && pairs <= PAPER_BASELINE_PAIRS && !clock.expired(SHARE.baselines)) {
+    const paper = runPaper(instance, options, Math.min(now() + options.timeLimitMs * SHARE.paperBaseline, searchDeadline));
+    if (paper) baselines.push({ name: 'paper', ...scored(instance, paper.decisions, scales) });
+  }
+  return baselines;
+}
+
+/** `algorithm: "paper"`: the publication's answer as it is, scored and reported like any other. */
+function paperOutcome(frame: Frame, scales: Totals, baselines: NamedCandidate[]): Outcome {
+  const { instance, options, clock } = frame;
+  const paper = runPaper(instance, options, clock.at(SHARE.paperAlgorithm));
+  const baselineOut = baselinesOut(options, baselines);
+  if (!paper) {
+    return {
+      status: 'NO_SOLUTION_FOUND',
+      baselines: baselineOut,
+      infeasibilities: [{ constraint: 'deadlineS', deviceIds: [], detail: "the publication's method found no feasible allocation" }],
+    };
+  }
+  return { status: 'FEASIBLE', timeLimited: paper.stoppedByTime, best: scored(instance, paper.decisions, scales), baselines: baselineOut };
+}
+
+// ---- phase: search ------------------------------------------------------------------------------
+
+interface Found {
+  sol: Solution;
+  /** every association was enumerated */
+  enumerated: boolean;
+}
+
+function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: number): Found | null {
   // Out of time with a plan at hand: that plan is the answer (every step below starts with a full pass).
   if (warm !== null && !Array.isArray(warm) && expired(deadlineAt)) return { sol: warm, enumerated: false };
   if (associationCount(ctx) <= ASSOCIATION_LIMIT) {
@@ -128,171 +270,159 @@ function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: 
   return { sol: improveAssociation(ctx, balanced, deadlineAt), enumerated: false };
 }
 
-export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions): AllocateResult {
-  const clock = new SolveClock(options.timeLimitMs);
-  const t0 = clock.startedAt;
-  const searchDeadline = clock.at(options.timeLimitMs < SHORT_LIMIT_MS ? SHORT_SEARCH_SHARE : SEARCH_SHARE);
-  const hardDeadline = clock.at(0.9);
-  const reference = referenceTotals(instance);
-  const solver = () => ({ ...versions, solveTimeMs: clock.elapsedMs() });
-  const giveUpAt = clock.endAt + FALLBACK_GRACE_MS;
-  const outOfTime = (): AllocateResult => ({
-    status: 'NO_SOLUTION_FOUND',
-    limit: 'TIME',
-    allocations: [],
-    reference,
-    baselines: [],
-    infeasibilities: [{ constraint: 'timeLimitMs', deviceIds: [], detail: 'no allocation was complete within the time limit' }],
-    solver: solver(),
-  });
-  // Arrived with nothing left of the limit (a long queue, a loaded machine): say so at once.
-  if (expired(giveUpAt)) return outOfTime();
-  const scales = objectiveScales(instance, reference);
-  const models = buildDeviceModels(instance);
+function noAssociation(instance: Instance): Outcome {
+  return {
+    status: 'INFEASIBLE',
+    infeasibilities: [
+      {
+        constraint: 'maxDevices',
+        deviceIds: [],
+        detail:
+          'no association gives every device a reachable server with room' +
+          (instance.previous?.pinned.some(Boolean) ? ' (pinned devices only on their previous server)' : ''),
+      },
+    ],
+  };
+}
 
-  const infeasibilities = provenInfeasibilities(instance, models);
-  if (infeasibilities.length > 0) {
-    return { status: 'INFEASIBLE', allocations: [], reference, baselines: [], infeasibilities, solver: solver() };
-  }
-  const ctx = createPlanContext(instance, effectiveWeights(instance, scales), models, EXACT_LIMIT);
+// ---- phase: deadline rounds -----------------------------------------------------------------------
 
-  // The search starts from the previous association when there is one (warm), else greedily. That
-  // start, planned, is the fallback answer, ready before anything else runs: every later phase only
-  // improves on it and stops at its own deadline. If even this cannot be done within the limit, the
-  // answer says so now rather than late.
-  const planStart = now();
-  const warm = warmAssociation(ctx);
-  const warmPlan = warm ? warmPlans(ctx, warm, searchDeadline) : null;
-  const greedy = warmPlan && !options.baselines ? null : greedyAssociation(ctx);
-  const greedyPlan = greedy ? planAllBefore(ctx, greedy, searchDeadline, giveUpAt) : null;
-  const planMs = now() - planStart;
-  const startPlan = warmPlan ?? greedyPlan;
-  if (greedy && !startPlan) return outOfTime();
-  reportProgress({ phase: 'search', ...(startPlan ? { objective: startPlan.cost } : {}) }, true);
-  // Baselines plan within a quarter of the limit: past it, planning stops polishing (one
-  // best-response round per server), which leaves the search its time on large instances.
-  // Not asked for, they are not computed: the start plan joins the portfolio regardless.
-  const baselineSolutions = options.baselines
-    ? computeBaselines(instance, ctx, scales, options.seed, clock.at(0.25), greedyPlan, planMs)
-    : startPlan
-      ? [{ name: warmPlan ? 'previous-association' : 'greedy-association', decisions: decisionsOf(ctx, startPlan) }]
-      : [];
-  if (options.baselines && warmPlan) baselineSolutions.push({ name: 'previous-association', decisions: decisionsOf(ctx, warmPlan) });
-  const baselines = baselineSolutions.map((b) => ({ name: b.name, ...scored(instance, b.decisions, scales) }));
+interface DeadlineRounds {
+  best: Candidate;
+  /** the multipliers the rounds ended with (all 0 when no deadline needed one) */
+  multipliers: number[];
+}
 
-  if (options.algorithm === 'paper') return answerWithPaper(instance, options, reference, scales, baselines, t0, solver);
-  // The publication's method joins the baselines (and the portfolio) where it is affordable:
-  // its association LPs grow with devices × servers.
-  const pairs = models.reduce((s, dm) => s + dm.servers.length, 0);
-  if (options.baselines && pairs <= PAPER_BASELINE_PAIRS && !clock.expired(0.25)) {
-    const paper = runPaper(instance, options, Math.min(now() + options.timeLimitMs * PAPER_BASELINE_SHARE, searchDeadline));
-    if (paper) baselines.push({ name: 'paper', ...scored(instance, paper.decisions, scales) });
-  }
-  // With deadlines the multiplier rounds need time of their own.
-  const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
-  const firstSearchDeadline = hasDeadlines ? clock.at(0.3) : searchDeadline;
-  const found = search(ctx, startPlan, firstSearchDeadline);
-  if (!found) {
-    return {
-      status: 'INFEASIBLE',
-      allocations: [],
-      reference,
-      baselines: [],
-      infeasibilities: [
-        {
-          constraint: 'maxDevices',
-          deviceIds: [],
-          detail:
-            'no association gives every device a reachable server with room' +
-            (instance.previous?.pinned.some(Boolean) ? ' (pinned devices only on their previous server)' : ''),
-        },
-      ],
-      solver: solver(),
-    };
-  }
-  const searched = scored(instance, decisionsOf(ctx, found.sol), scales);
-  let best: Candidate | null = better(null, searched);
-  let exact = found.enumerated && found.sol.exact && best.ev.violations.length === 0;
-  for (const b of baselines) best = better(best, b);
-
-  // Deadlines: raise the delay weight of each late device until it meets its deadline. Each
-  // round re-plans the current association (cheap); every few rounds the association is
-  // searched again under the new weights.
-  if (hasDeadlines) {
-    let current = found.sol;
-    let ev = searched.ev;
-    // A round re-plans every server: it starts only if one, as long as the last took, still fits.
-    let roundMs = planMs;
-    for (let round = 0; round < 60 && remainingMs(searchDeadline) > roundMs; round++) {
-      const roundStart = now();
-      const late = instance.devices.map((d, n) => d.deadlineS !== null && ev.devices[n].physicalDelayS > d.deadlineS);
-      if (!late.some(Boolean) && ctx.deadlineMultipliers.every((v) => v === 0)) break;
-      const deviceCost = new Map<number, number>();
-      for (const p of current.plans) for (const d of p.devices) deviceCost.set(d.device, d.cost);
-      ctx.deadlineMultipliers = ctx.deadlineMultipliers.map((v, n) => {
+/**
+ * Deadlines: raise the delay weight of each late device until it meets its deadline. Each round
+ * re-plans the current association (cheap) under new multipliers; every few rounds the
+ * association is searched again under them.
+ */
+function deadlineRounds(
+  frame: Frame,
+  prepared: Prepared,
+  found: Found,
+  searched: Candidate,
+  best: Candidate,
+  planMs: number,
+  searchDeadline: number,
+): DeadlineRounds {
+  const { instance } = frame;
+  let ctx = prepared.ctx;
+  let current = found.sol;
+  let ev = searched.ev;
+  // A round re-plans every server: it starts only if one, as long as the last took, still fits.
+  let roundMs = planMs;
+  for (let round = 0; round < DEADLINE_ROUNDS && remainingMs(searchDeadline) > roundMs; round++) {
+    const roundStart = now();
+    const late = instance.devices.map((d, n) => d.deadlineS !== null && ev.devices[n].physicalDelayS > d.deadlineS);
+    if (!late.some(Boolean) && ctx.deadlineMultipliers.every((v) => v === 0)) break;
+    const deviceCost = new Map<number, number>();
+    for (const p of current.plans) for (const d of p.devices) deviceCost.set(d.device, d.cost);
+    ctx = withMultipliers(
+      ctx,
+      ctx.deadlineMultipliers.map((v, n) => {
         const d = instance.devices[n];
         if (d.deadlineS === null) return 0;
         if (late[n]) return v > 0 ? v * 3 : Math.max(deviceCost.get(n) ?? 0, ctx.weights.delay * d.deadlineS, 1e-12) / d.deadlineS;
         // Slack deadline: relax its multiplier so the objective is not over-served.
         return ev.devices[n].physicalDelayS < d.deadlineS * 0.999 ? v * 0.7 : v;
-      });
-      const next = round % 4 === 3 ? search(ctx, current, searchDeadline) : { sol: planAll(ctx, current.assignment, searchDeadline) };
-      if (!next) break;
-      current = next.sol;
-      const cand = scored(instance, decisionsOf(ctx, current), scales);
-      ev = cand.ev;
-      best = better(best, cand);
-      roundMs = now() - roundStart;
-    }
-    exact = exact && ctx.deadlineMultipliers.every((v) => v === 0);
+      }),
+    );
+    const next =
+      round % DEADLINE_SEARCH_EVERY === DEADLINE_SEARCH_EVERY - 1 ? search(ctx, current, searchDeadline) : { sol: planAll(ctx, current.assignment, searchDeadline) };
+    if (!next) break;
+    current = next.sol;
+    const cand = scored(instance, decisionsOf(ctx, current), prepared.scales);
+    ev = cand.ev;
+    best = better(best, cand);
+    roundMs = now() - roundStart;
   }
+  return { best, multipliers: ctx.deadlineMultipliers };
+}
+
+/** No allocation found meets every deadline: proven infeasible, or said so. */
+function lateOutcome(frame: Frame, prepared: Prepared, best: Candidate, timedOut: boolean, baselines: BaselineOut[]): Outcome {
+  const { instance, clock } = frame;
+  const certificate = deadlineCertificate(instance, prepared.models, clock.at(SHARE.deadlineCertificate));
+  if (certificate) return { status: 'INFEASIBLE', baselines, infeasibilities: [certificate] };
+  const late = instance.devices.filter((d, n) => d.deadlineS !== null && best.ev.devices[n].physicalDelayS > d.deadlineS);
+  return {
+    status: 'NO_SOLUTION_FOUND',
+    timeLimited: timedOut,
+    baselines,
+    infeasibilities: [{ constraint: 'deadlineS', deviceIds: late.map((d) => d.id), detail: 'no allocation meeting these deadlines together was found' }],
+  };
+}
+
+// ---- phase: bound -------------------------------------------------------------------------------
+
+/**
+ * The Lagrangian dual bound at the search's prices (deadlines dropped: a relaxation), or -Infinity
+ * when there is no time (or a stop came and pricing afresh would delay the answer by a whole pass).
+ */
+function boundPhase(frame: Frame, prepared: Prepared, found: Found, multipliers: number[], objective: number, exact: boolean): number {
+  const hardDeadline = frame.clock.at(SHARE.bound);
+  if (exact) return objective;
+  if (expired(hardDeadline)) return -Infinity; // no time left for a certificate: no bound, no gap
+  const boundCtx = withMultipliers(prepared.ctx, prepared.models.map(() => 0));
+  const prices = {
+    bandwidth: found.sol.plans.map((p) => p.bandwidthPrice),
+    frequency: found.sol.plans.map((p) => p.frequencyPrice),
+  };
+  // The search priced every pair at these prices already, unless deadline multipliers changed the weights.
+  const reusable = multipliers.every((v) => v === 0) ? found.sol.priced : undefined;
+  if (stopRequested() && reusable === undefined) return -Infinity;
+  return Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, objective, reusable));
+}
+
+// ---- the algorithm ------------------------------------------------------------------------------
+
+export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions): AllocateResult {
+  const clock = new SolveClock(options.timeLimitMs);
+  const frame: Frame = { instance, options, versions, clock, reference: referenceTotals(instance) };
+  const searchDeadline = clock.at(options.timeLimitMs < SHORT_LIMIT_MS ? SHARE.shortSearch : SHARE.search);
+  const giveUpAt = clock.endAt + FALLBACK_GRACE_MS;
+  // Arrived with nothing left of the limit (a long queue, a loaded machine): say so at once.
+  if (expired(giveUpAt)) return answer(frame, outOfTime());
+
+  const prepared = prepare(frame);
+  if (!('ctx' in prepared)) return answer(frame, prepared);
+
+  const start = planStart(prepared.ctx, options, searchDeadline, giveUpAt);
+  if (!start) return answer(frame, outOfTime());
+  reportProgress({ phase: 'search', ...(start.startPlan ? { objective: start.startPlan.cost } : {}) }, true);
+
+  const baselines = runBaselines(frame, prepared, start, searchDeadline, options.algorithm !== 'paper');
+  if (options.algorithm === 'paper') return answer(frame, paperOutcome(frame, prepared.scales, baselines));
+
+  const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
+  const found = search(prepared.ctx, start.startPlan, hasDeadlines ? clock.at(SHARE.firstSearchWithDeadlines) : searchDeadline);
+  if (!found) return answer(frame, noAssociation(instance));
+  const searched = scored(instance, decisionsOf(prepared.ctx, found.sol), prepared.scales);
+  let best = better(null, searched);
+  for (const b of baselines) best = better(best, b);
+
+  const rounds = hasDeadlines
+    ? deadlineRounds(frame, prepared, found, searched, best, start.planMs, searchDeadline)
+    : { best, multipliers: prepared.ctx.deadlineMultipliers };
+  best = rounds.best;
+  const exact = found.enumerated && found.sol.exact && searched.ev.violations.length === 0 && rounds.multipliers.every((v) => v === 0);
 
   const timedOut = expired(searchDeadline);
   const baselineOut = baselinesOut(options, baselines);
-  if (best!.ev.violations.length > 0) {
-    const certificate = deadlineCertificate(instance, models, clock.at(0.95));
-    if (certificate) {
-      return { status: 'INFEASIBLE', allocations: [], reference, baselines: baselineOut, infeasibilities: [certificate], solver: solver() };
-    }
-    const late = instance.devices.filter((d, n) => d.deadlineS !== null && best!.ev.devices[n].physicalDelayS > d.deadlineS);
-    return {
-      status: 'NO_SOLUTION_FOUND',
-      ...(timedOut ? { limit: 'TIME' as const } : {}),
-      allocations: [],
-      reference,
-      baselines: baselineOut,
-      infeasibilities: [{ constraint: 'deadlineS', deviceIds: late.map((d) => d.id), detail: 'no allocation meeting these deadlines together was found' }],
-      solver: solver(),
-    };
-  }
+  if (best.ev.violations.length > 0) return answer(frame, lateOutcome(frame, prepared, best, timedOut, baselineOut));
 
-  const objective = best!.ev.objective;
+  const objective = best.ev.objective;
   reportProgress({ phase: 'bound', objective }, true);
-  let bound: number;
-  if (exact) bound = objective;
-  else if (expired(hardDeadline)) bound = -Infinity; // no time left for a certificate: no bound, no gap
-  else {
-    const boundCtx: PlanContext = { ...ctx, deadlineMultipliers: models.map(() => 0) };
-    const prices = {
-      bandwidth: found.sol.plans.map((p) => p.bandwidthPrice),
-      frequency: found.sol.plans.map((p) => p.frequencyPrice),
-    };
-    // The search priced every pair at these prices already, unless deadline multipliers changed the weights.
-    const reusable = ctx.deadlineMultipliers.every((v) => v === 0) ? found.sol.priced : undefined;
-    // Stopped (cancel): pricing every pair afresh would delay the answer by a whole pass; skip the bound.
-    bound = stopRequested() && reusable === undefined ? -Infinity : Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, objective, reusable));
-  }
+  const bound = boundPhase(frame, prepared, found, rounds.multipliers, objective, exact);
   const gap = objective > 0 ? Math.max(0, (objective - bound) / objective) : 0;
   reportProgress({ phase: 'done', objective, ...(Number.isFinite(bound) ? { bound } : {}) }, true);
-  return {
+  return answer(frame, {
     status: exact || gap <= 1e-9 ? 'OPTIMAL' : 'FEASIBLE',
-    ...(timedOut && !exact ? { limit: 'TIME' as const } : {}),
-    objective,
-    ...(Number.isFinite(bound) ? { bound, gap } : {}),
-    allocations: allocationsOf(instance, best!.decisions, best!.ev),
-    totals: best!.ev.totals,
-    reference,
+    timeLimited: timedOut && !exact,
+    best,
+    ...(Number.isFinite(bound) ? { bound: { value: bound, gap } } : {}),
     baselines: baselineOut,
-    solver: solver(),
-  };
+  });
 }
