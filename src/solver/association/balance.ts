@@ -1,5 +1,5 @@
 // Association search by estimated moves. Moving device n from server A to B changes A's and B's
-// optimal costs; at the servers' current prices the priced cost φ (pricing.ts) is the first-order
+// optimal costs; at the servers' current prices the priced cost φ (pricing/kernel.ts) is the first-order
 // change of either, and it is biased: by weak duality φ_nB understates B's increase and φ_nA
 // overstates A's saving. The second-order term is the cost of moving a server's price to clear its
 // budget again: ½·x²/|D′| for a demand x and the slope D′ of the members' demand in the price
@@ -105,241 +105,310 @@ function secondOrder(x: number, slope: number): number {
   return slope > 0 ? (0.5 * x * x) / slope : 0;
 }
 
-export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt: number): Solution {
+/** Batches of moves at most. */
+const MAX_BATCHES = 200;
+
+/** Everything the balance search reads and changes, in one place (each step below takes it). */
+interface BalanceState {
+  ctx: PlanContext;
+  deadlineAt: number;
+  /** servers */
+  M: number;
+  /** devices each server may hold */
+  cap: number[];
+  /** device → server, and the servers' plans, as the search has them now */
+  assignment: number[];
+  plans: ServerPlan[];
+  /** each server's demand slopes at its plan when its quotes were last brought up to it */
+  slopes: Slopes[];
+  /** devices per server */
+  load: number[];
+  /** each device's candidate servers: its own plus its strongest-gain others */
+  candidates: number[][];
+  /** quotes[n][k]: device n on server candidates[n][k] */
+  quotes: (Quote | null)[][];
+  /** the plan (prices) each server's quotes were made or moved to */
+  quotedAt: ServerPlan[];
+  /** servers whose members changed (re-planned in full at the end) */
+  dirty: Set<number>;
+  /** device·M + server moves (and swap halves) that were tried and did not pay at these prices */
+  tabu: Set<number>;
+  /** servers whose quotes were last moved to first order rather than priced */
+  drifted: Set<number>;
+  /** moves a server may take part in per batch: grows after batches that stand */
+  touchLimit: number;
+}
+
+interface Move {
+  n: number;
+  to: number;
+  gain: number;
+}
+
+/** The state at `start` with every device quoted, or null when the deadline comes first. */
+function initialState(ctx: PlanContext, start: Solution, deadlineAt: number): BalanceState | null {
   const N = ctx.models.length;
   const M = ctx.instance.servers.length;
-  const cap = capacities(ctx);
   const assignment = start.assignment.slice();
   const plans = start.plans.slice();
-  const slopes = plans.map((p) => serverSlopes(ctx, p));
   const load = new Array<number>(M).fill(0);
   assignment.forEach((m) => load[m]++);
-  // Each device's candidate servers: its own plus its strongest-gain others.
   const candidates: number[][] = ctx.models.map((dm, n) => {
     const list = dm.serversByGain.slice(0, CANDIDATE_SERVERS);
     if (!list.includes(assignment[n])) list.push(assignment[n]);
     return list;
   });
+  const slopes = plans.map((p) => serverSlopes(ctx, p));
   const quotes: (Quote | null)[][] = [];
   for (let n = 0; n < N; n++) {
     // Quoting every device is a pass over N × CANDIDATE_SERVERS pairs: without time for it, no balancing.
-    if ((n & 63) === 0 && expired(deadlineAt)) return start;
+    if ((n & 63) === 0 && expired(deadlineAt)) return null;
     quotes.push(candidates[n].map((m) => quote(ctx, plans[m], n)));
   }
-  /** the plan (prices) each server's quotes were made or moved to */
-  const quotedAt = plans.slice();
-  const dirty = new Set<number>();
-  const tabu = new Set<number>();
-  let touchLimit = 1; // grows after batches that stand
+  return {
+    ctx,
+    deadlineAt,
+    M,
+    cap: capacities(ctx),
+    assignment,
+    plans,
+    slopes,
+    load,
+    candidates,
+    quotes,
+    quotedAt: plans.slice(),
+    dirty: new Set(),
+    tabu: new Set(),
+    drifted: new Set(),
+    touchLimit: 1,
+  };
+}
 
-  const quoteOf = (n: number, m: number): Quote | null => {
-    const k = candidates[n].indexOf(m);
-    return k < 0 ? null : quotes[n][k];
-  };
-  // Second-order change of server m's cost when device `out` leaves and `inn` joins (quotes at m).
-  const exchange = (m: number, out: Quote, inn: Quote): number =>
-    inn.cost - out.cost + secondOrder(inn.bandwidthHz - out.bandwidthHz, slopes[m].bandwidth) + secondOrder(inn.frequencyHz - out.frequencyHz, slopes[m].frequency);
-  /** Servers whose quotes were last moved to first order rather than priced. */
-  const drifted = new Set<number>();
-  /**
-   * Bring the quotes on `servers` to their current plans: priced exactly when `exact` (and always
-   * for a device's own server), otherwise moved to first order (envelope theorem: dφ/dλ = b,
-   * dφ/dμ = f). A server whose plan changed lifts its tabus and has its slopes recomputed.
-   */
-  const requote = (servers: Set<number>, exact: boolean) => {
-    for (const m of servers) if (quotedAt[m] !== plans[m]) slopes[m] = serverSlopes(ctx, plans[m]);
-    for (let n = 0; n < N; n++) {
-      // A pass over every device: past the deadline (or a stop) the search ends, so stop re-quoting.
-      if ((n & 255) === 0 && expired(deadlineAt)) return;
-      const list = candidates[n];
-      for (let k = 0; k < list.length; k++) {
-        const m = list[k];
-        if (!servers.has(m)) continue;
-        if (quotedAt[m] !== plans[m]) tabu.delete(n * M + m);
-        const q = quotes[n][k];
-        if (exact || m === assignment[n] || !q) quotes[n][k] = quote(ctx, plans[m], n);
-        else q.cost += q.bandwidthHz * (plans[m].bandwidthPrice - quotedAt[m].bandwidthPrice) + q.frequencyHz * (plans[m].frequencyPrice - quotedAt[m].frequencyPrice);
-      }
-    }
-    for (const m of servers) {
-      quotedAt[m] = plans[m];
-      if (exact) drifted.delete(m);
-      else drifted.add(m);
-    }
-  };
-  /** The candidate a device would take on server m at its current prices. */
-  const choiceAt = (n: number, m: number): Choice => {
-    const pair = pricePair(ctx, m, n, plans[m].bandwidthPrice, plans[m].frequencyPrice, Infinity, pairScratch);
-    return memberOf(ctx, m, n).candidates[pair.candidate];
-  };
-  /** The best estimated swap of each device, verified exactly one by one; true if one stood. */
-  const swapRound = (): boolean => {
-    const members: number[][] = plans.map(() => []);
-    assignment.forEach((m, n) => members[m].push(n));
-    const swaps: { n: number; j: number; gain: number }[] = [];
-    for (let n = 0; n < N; n++) {
-      // Estimating every device's best swap takes ~200 ms at 5000 devices: check the clock within it.
-      if ((n & 63) === 0 && expired(deadlineAt)) return false;
-      const a = assignment[n];
-      const nA = quoteOf(n, a);
-      if (!nA) continue;
-      let best = { j: -1, gain: 0 };
-      for (const b of candidates[n]) {
-        if (b === a) continue;
-        const nB = quoteOf(n, b);
-        if (!nB) continue;
-        for (const j of members[b]) {
-          const jA = quoteOf(j, a);
-          const jB = quoteOf(j, b);
-          if (!jA || !jB || tabu.has(n * M + b) || tabu.has(j * M + a)) continue;
-          const gain = -(exchange(a, nA, jA) + exchange(b, jB, nB));
-          if (gain > best.gain) best = { j, gain };
-        }
-      }
-      if (best.j >= 0) swaps.push({ n, j: best.j, gain: best.gain });
-    }
-    swaps.sort((x, y) => y.gain - x.gain);
-    const changedSet = new Set<number>();
-    for (const sw of swaps) {
-      if (expired(deadlineAt)) break;
-      const a = assignment[sw.n];
-      const b = assignment[sw.j];
-      if (a === b || changedSet.has(a) || changedSet.has(b)) continue;
-      const newA = assembleServer(ctx, a, [...plans[a].devices.filter((d) => d.device !== sw.n), { device: sw.j, choice: choiceAt(sw.j, a) }]);
-      const newB = assembleServer(ctx, b, [...plans[b].devices.filter((d) => d.device !== sw.j), { device: sw.n, choice: choiceAt(sw.n, b) }]);
-      if (newA.cost + newB.cost < (plans[a].cost + plans[b].cost) * (1 - 1e-12)) {
-        plans[a] = newA;
-        plans[b] = newB;
-        assignment[sw.n] = b;
-        assignment[sw.j] = a;
-        changedSet.add(a);
-        changedSet.add(b);
-        dirty.add(a);
-        dirty.add(b);
-      } else {
-        tabu.add(sw.n * M + b);
-        tabu.add(sw.j * M + a);
-      }
-    }
-    if (changedSet.size === 0) return false;
-    requote(changedSet, true);
-    return true;
-  };
+function quoteOf(s: BalanceState, n: number, m: number): Quote | null {
+  const k = s.candidates[n].indexOf(m);
+  return k < 0 ? null : s.quotes[n][k];
+}
 
-  for (let batch = 0; batch < 200 && !expired(deadlineAt); batch++) {
-    reportProgress({ phase: 'search', objective: plans.reduce((s, p) => s + p.cost, 0) });
-    // Best estimated move of every device.
-    const moves: { n: number; to: number; gain: number }[] = [];
-    for (let n = 0; n < N; n++) {
-      if ((n & 255) === 0 && expired(deadlineAt)) break;
-      const from = assignment[n];
-      const here = quotes[n][candidates[n].indexOf(from)];
-      if (!here) continue;
-      const fromPlan = plans[from];
-      const saving =
-        fromPlan.devices.length === 1
-          ? fromPlan.cost
-          : here.cost -
-            secondOrder(here.bandwidthHz, slopes[from].bandwidth - here.slopeB) -
-            secondOrder(here.frequencyHz, slopes[from].frequency - here.slopeF);
-      let bestGain = 0;
-      let bestTo = -1;
-      candidates[n].forEach((m, k) => {
-        const q = quotes[n][k];
-        if (m === from || !q || load[m] >= cap[m] || tabu.has(n * M + m)) return;
-        const insertion = q.cost + secondOrder(q.bandwidthHz, slopes[m].bandwidth + q.slopeB) + secondOrder(q.frequencyHz, slopes[m].frequency + q.slopeF);
-        const gain = saving - insertion;
-        if (gain > bestGain) {
-          bestGain = gain;
-          bestTo = m;
-        }
-      });
-      if (bestTo >= 0) moves.push({ n, to: bestTo, gain: bestGain });
+/** Second-order change of server m's cost when device `out` leaves and `inn` joins (quotes at m). */
+function exchange(s: BalanceState, m: number, out: Quote, inn: Quote): number {
+  return inn.cost - out.cost + secondOrder(inn.bandwidthHz - out.bandwidthHz, s.slopes[m].bandwidth) + secondOrder(inn.frequencyHz - out.frequencyHz, s.slopes[m].frequency);
+}
+
+/**
+ * Bring the quotes on `servers` to their current plans: priced exactly when `exact` (and always
+ * for a device's own server), otherwise moved to first order (envelope theorem: dφ/dλ = b,
+ * dφ/dμ = f). A server whose plan changed lifts its tabus and has its slopes recomputed.
+ */
+function requote(s: BalanceState, servers: Set<number>, exact: boolean): void {
+  const { ctx, plans, quotedAt, quotes, M } = s;
+  for (const m of servers) if (quotedAt[m] !== plans[m]) s.slopes[m] = serverSlopes(ctx, plans[m]);
+  for (let n = 0; n < quotes.length; n++) {
+    // A pass over every device: past the deadline (or a stop) the search ends, so stop re-quoting.
+    if ((n & 255) === 0 && expired(s.deadlineAt)) return;
+    const list = s.candidates[n];
+    for (let k = 0; k < list.length; k++) {
+      const m = list[k];
+      if (!servers.has(m)) continue;
+      if (quotedAt[m] !== plans[m]) s.tabu.delete(n * M + m);
+      const q = quotes[n][k];
+      if (exact || m === s.assignment[n] || !q) quotes[n][k] = quote(ctx, plans[m], n);
+      else q.cost += q.bandwidthHz * (plans[m].bandwidthPrice - quotedAt[m].bandwidthPrice) + q.frequencyHz * (plans[m].frequencyPrice - quotedAt[m].frequencyPrice);
     }
+  }
+  for (const m of servers) {
+    quotedAt[m] = plans[m];
+    if (exact) s.drifted.delete(m);
+    else s.drifted.add(m);
+  }
+}
+
+/** The candidate a device would take on server m at its current prices. */
+function choiceAt(s: BalanceState, n: number, m: number): Choice {
+  const pair = pricePair(s.ctx, m, n, s.plans[m].bandwidthPrice, s.plans[m].frequencyPrice, Infinity, pairScratch);
+  return memberOf(s.ctx, m, n).candidates[pair.candidate];
+}
+
+/** The best estimated swap of each device, verified exactly one by one; true if one stood. */
+function swapRound(s: BalanceState): boolean {
+  const { ctx, assignment, plans, tabu, M, deadlineAt } = s;
+  const members: number[][] = plans.map(() => []);
+  assignment.forEach((m, n) => members[m].push(n));
+  const swaps: { n: number; j: number; gain: number }[] = [];
+  for (let n = 0; n < assignment.length; n++) {
+    // Estimating every device's best swap takes ~200 ms at 5000 devices: check the clock within it.
+    if ((n & 63) === 0 && expired(deadlineAt)) return false;
+    const a = assignment[n];
+    const nA = quoteOf(s, n, a);
+    if (!nA) continue;
+    let best = { j: -1, gain: 0 };
+    for (const b of s.candidates[n]) {
+      if (b === a) continue;
+      const nB = quoteOf(s, n, b);
+      if (!nB) continue;
+      for (const j of members[b]) {
+        const jA = quoteOf(s, j, a);
+        const jB = quoteOf(s, j, b);
+        if (!jA || !jB || tabu.has(n * M + b) || tabu.has(j * M + a)) continue;
+        const gain = -(exchange(s, a, nA, jA) + exchange(s, b, jB, nB));
+        if (gain > best.gain) best = { j, gain };
+      }
+    }
+    if (best.j >= 0) swaps.push({ n, j: best.j, gain: best.gain });
+  }
+  swaps.sort((x, y) => y.gain - x.gain);
+  const changedSet = new Set<number>();
+  for (const sw of swaps) {
+    if (expired(deadlineAt)) break;
+    const a = assignment[sw.n];
+    const b = assignment[sw.j];
+    if (a === b || changedSet.has(a) || changedSet.has(b)) continue;
+    const newA = assembleServer(ctx, a, [...plans[a].devices.filter((d) => d.device !== sw.n), { device: sw.j, choice: choiceAt(s, sw.j, a) }]);
+    const newB = assembleServer(ctx, b, [...plans[b].devices.filter((d) => d.device !== sw.j), { device: sw.n, choice: choiceAt(s, sw.n, b) }]);
+    if (newA.cost + newB.cost < (plans[a].cost + plans[b].cost) * (1 - 1e-12)) {
+      plans[a] = newA;
+      plans[b] = newB;
+      assignment[sw.n] = b;
+      assignment[sw.j] = a;
+      changedSet.add(a);
+      changedSet.add(b);
+      s.dirty.add(a);
+      s.dirty.add(b);
+    } else {
+      tabu.add(sw.n * M + b);
+      tabu.add(sw.j * M + a);
+    }
+  }
+  if (changedSet.size === 0) return false;
+  requote(s, changedSet, true);
+  return true;
+}
+
+/** Best estimated move of every device (cut short at the deadline). */
+function estimateMoves(s: BalanceState): Move[] {
+  const { assignment, plans, slopes, quotes, candidates, load, cap, tabu, M } = s;
+  const moves: Move[] = [];
+  for (let n = 0; n < assignment.length; n++) {
+    if ((n & 255) === 0 && expired(s.deadlineAt)) break;
+    const from = assignment[n];
+    const here = quotes[n][candidates[n].indexOf(from)];
+    if (!here) continue;
+    const fromPlan = plans[from];
+    const saving =
+      fromPlan.devices.length === 1
+        ? fromPlan.cost
+        : here.cost - secondOrder(here.bandwidthHz, slopes[from].bandwidth - here.slopeB) - secondOrder(here.frequencyHz, slopes[from].frequency - here.slopeF);
+    let bestGain = 0;
+    let bestTo = -1;
+    candidates[n].forEach((m, k) => {
+      const q = quotes[n][k];
+      if (m === from || !q || load[m] >= cap[m] || tabu.has(n * M + m)) return;
+      const insertion = q.cost + secondOrder(q.bandwidthHz, slopes[m].bandwidth + q.slopeB) + secondOrder(q.frequencyHz, slopes[m].frequency + q.slopeF);
+      const gain = saving - insertion;
+      if (gain > bestGain) {
+        bestGain = gain;
+        bestTo = m;
+      }
+    });
+    if (bestTo >= 0) moves.push({ n, to: bestTo, gain: bestGain });
+  }
+  return moves;
+}
+
+/**
+ * The batch's moves (best first) are applied together and each server they touch is re-split
+ * once; the batch stands if the touched servers' true total fell, otherwise it is undone and the
+ * next batch keeps to disjoint server pairs (whose estimates are sharpest). Returns the servers
+ * whose plans changed, or null when the deadline cut the re-splits short (the batch is dropped).
+ */
+function applyBatch(s: BalanceState, moves: Move[]): number[] | null {
+  const { ctx, assignment, plans, load, cap } = s;
+  const touches = new Map<number, number>();
+  const movers: { n: number; from: number; to: number }[] = [];
+  const added = new Map<number, { device: number; choice: Choice }[]>();
+  const removed = new Map<number, Set<number>>();
+  for (const mv of moves) {
+    const from = assignment[mv.n];
+    if ((touches.get(from) ?? 0) >= s.touchLimit || (touches.get(mv.to) ?? 0) >= s.touchLimit || load[mv.to] >= cap[mv.to]) continue;
+    touches.set(from, (touches.get(from) ?? 0) + 1);
+    touches.set(mv.to, (touches.get(mv.to) ?? 0) + 1);
+    const choice = choiceAt(s, mv.n, mv.to);
+    movers.push({ n: mv.n, from, to: mv.to });
+    load[from]--;
+    load[mv.to]++;
+    if (!added.has(mv.to)) added.set(mv.to, []);
+    added.get(mv.to)!.push({ device: mv.n, choice });
+    if (!removed.has(from)) removed.set(from, new Set());
+    removed.get(from)!.add(mv.n);
+  }
+  let before = 0;
+  let after = 0;
+  const next = new Map<number, ServerPlan>();
+  // Re-splitting every touched server is the long part of a batch on large instances: past the
+  // deadline (or a stop) the batch is dropped rather than finished.
+  for (const m of touches.keys()) {
+    if (expired(s.deadlineAt)) {
+      for (const mv of movers) {
+        load[mv.from]++;
+        load[mv.to]--;
+      }
+      return null;
+    }
+    const out = removed.get(m);
+    const devices = plans[m].devices.filter((d) => !out?.has(d.device));
+    const plan = assembleServer(ctx, m, [...devices, ...(added.get(m) ?? [])]);
+    next.set(m, plan);
+    before += plans[m].cost;
+    after += plan.cost;
+  }
+  const changed: number[] = [];
+  if (after < before * (1 - 1e-12)) {
+    for (const mv of movers) assignment[mv.n] = mv.to;
+    for (const [m, plan] of next) {
+      plans[m] = plan;
+      changed.push(m);
+      s.dirty.add(m);
+    }
+    s.touchLimit = Math.min(TOUCHES_PER_BATCH, s.touchLimit + 1);
+  } else {
+    for (const mv of movers) {
+      load[mv.from]++;
+      load[mv.to]--;
+      if (s.touchLimit === 1) s.tabu.add(mv.n * s.M + mv.to);
+    }
+    s.touchLimit = 1;
+  }
+  return changed;
+}
+
+export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt: number): Solution {
+  const s = initialState(ctx, start, deadlineAt);
+  if (!s) return start;
+  for (let batch = 0; batch < MAX_BATCHES && !expired(deadlineAt); batch++) {
+    reportProgress({ phase: 'search', objective: s.plans.reduce((sum, p) => sum + p.cost, 0) });
+    const moves = estimateMoves(s);
     if (expired(deadlineAt)) break; // estimates cut short: no batch from them
     if (moves.length === 0) {
       // No single move pays: try swaps, whose net demand changes are small.
-      if (swapRound()) continue;
+      if (swapRound(s)) continue;
       break;
     }
     moves.sort((a, b) => b.gain - a.gain);
-    // The batch's moves are applied together and each server they touch is re-split once; the
-    // batch stands if the touched servers' true total fell, otherwise it is undone and the next
-    // batch keeps to disjoint server pairs (whose estimates are sharpest).
-    const touches = new Map<number, number>();
-    const movers: { n: number; from: number; to: number }[] = [];
-    const added = new Map<number, { device: number; choice: Choice }[]>();
-    const removed = new Map<number, Set<number>>();
-    for (const mv of moves) {
-      const from = assignment[mv.n];
-      if ((touches.get(from) ?? 0) >= touchLimit || (touches.get(mv.to) ?? 0) >= touchLimit || load[mv.to] >= cap[mv.to]) continue;
-      touches.set(from, (touches.get(from) ?? 0) + 1);
-      touches.set(mv.to, (touches.get(mv.to) ?? 0) + 1);
-      const choice = choiceAt(mv.n, mv.to);
-      movers.push({ n: mv.n, from, to: mv.to });
-      load[from]--;
-      load[mv.to]++;
-      if (!added.has(mv.to)) added.set(mv.to, []);
-      added.get(mv.to)!.push({ device: mv.n, choice });
-      if (!removed.has(from)) removed.set(from, new Set());
-      removed.get(from)!.add(mv.n);
-    }
-    const touched = [...touches.keys()];
-    let before = 0;
-    let after = 0;
-    const next = new Map<number, ServerPlan>();
-    // Re-splitting every touched server is the long part of a batch on large instances: past the
-    // deadline (or a stop) the batch is dropped rather than finished.
-    let dropped = false;
-    for (const m of touched) {
-      if (expired(deadlineAt)) {
-        dropped = true;
-        break;
-      }
-      const out = removed.get(m);
-      const devices = plans[m].devices.filter((d) => !out?.has(d.device));
-      const plan = assembleServer(ctx, m, [...devices, ...(added.get(m) ?? [])]);
-      next.set(m, plan);
-      before += plans[m].cost;
-      after += plan.cost;
-    }
-    if (dropped) {
-      for (const mv of movers) {
-        load[mv.from]++;
-        load[mv.to]--;
-      }
-      break;
-    }
-    const changed: number[] = [];
-    if (after < before * (1 - 1e-12)) {
-      for (const mv of movers) assignment[mv.n] = mv.to;
-      for (const [m, plan] of next) {
-        plans[m] = plan;
-        changed.push(m);
-        dirty.add(m);
-      }
-      touchLimit = Math.min(TOUCHES_PER_BATCH, touchLimit + 1);
-    } else {
-      for (const mv of movers) {
-        load[mv.from]++;
-        load[mv.to]--;
-        if (touchLimit === 1) tabu.add(mv.n * M + mv.to);
-      }
-      touchLimit = 1;
-    }
+    const changed = applyBatch(s, moves);
+    if (changed === null) break;
     if (changed.length === 0 || expired(deadlineAt)) continue; // the loop ends: no need to re-quote
     // Quotes on changed servers move to first order; every few batches those and all that drifted
     // before are priced exactly again.
-    if (batch % EXACT_EVERY === EXACT_EVERY - 1) requote(new Set([...changed, ...drifted]), true);
-    else requote(new Set(changed), false);
+    if (batch % EXACT_EVERY === EXACT_EVERY - 1) requote(s, new Set([...changed, ...s.drifted]), true);
+    else requote(s, new Set(changed), false);
   }
   // Full re-plans (modes and splits free) of the servers whose members changed.
-  for (const m of dirty) {
+  const { plans } = s;
+  for (const m of s.dirty) {
     if (expired(deadlineAt)) break;
     const full = planServer(ctx, m, plans[m].devices.map((d) => d.device), deadlineAt);
     if (full.cost < plans[m].cost) plans[m] = full;
   }
-  const cost = plans.reduce((s, p) => s + p.cost, 0);
+  const cost = plans.reduce((sum, p) => sum + p.cost, 0);
   if (!(cost < start.cost)) return start;
-  return { assignment, plans, cost, exact: false };
+  return { assignment: s.assignment, plans, cost, exact: false };
 }
