@@ -89,11 +89,6 @@ export function isGlpkReady(): boolean {
   return instance !== null;
 }
 
-/** GLPK version string ("5.0"); throws if not initialised. */
-export function glpkVersion(): string {
-  return requireGlpk().version;
-}
-
 function requireGlpk(): GlpkInstance {
   if (!instance) throw new Error('GLPK is not initialised in this thread: await initGlpk() once before solving');
   return instance;

@@ -46,7 +46,7 @@ function edgeCost(l: EdgeLoad, energyKappa: number, f: number): number {
   return l.load * (l.delayWeight / f + energyKappa * f * f);
 }
 
-/** Exact cost of a full choice vector: splits of both budgets solved to optimality. */
+/** The optimal bandwidth split of these members with these uplink kinds, memoised per server, members (with multipliers) and kinds. */
 function bandwidthSplit(ctx: PlanContext, server: number, members: Member[], kinds: ('bp' | 'zo')[]): { split: Split; uplinks: UplinkParams[] } {
   const uplinks = members.map((m, i) => uplinkOf(m, kinds[i]));
   const key = `${server}|${members.map((m, i) => `${m.model.index}:${ctx.deadlineMultipliers[m.model.index]}:${kinds[i]}`).join(',')}`;
