@@ -16,6 +16,8 @@ function fullResult(overrides: Partial<AllocateResult> = {}): AllocateResult {
   const breakdown = { local: 1, uplink: 2, edge: 3, migration: 0, total: 6 };
   return {
     status: 'FEASIBLE',
+    termination: 'TIME',
+    relativeGap: 1e-4,
     limit: 'TIME',
     objective: 2.75,
     bound: 2.5,
@@ -44,7 +46,7 @@ function fullResult(overrides: Partial<AllocateResult> = {}): AllocateResult {
     reference: { delayS: 20, energyJ: 5, stability: 0.002 },
     baselines: [{ name: 'local-heavy', objective: 3.5, totals, feasible: true }],
     infeasibilities: [],
-    solver: { algorithm: 'test', version: '0.0.0', solveTimeMs: 12 },
+    solver: { algorithm: 'test', version: '0.0.0', solveTimeMs: 12, statistics: { termination: 'TIME', phasesMs: { prepare: 1, search: 10 }, searchSteps: 3, boundEvaluations: 2, trace: [{ atMs: 1, objective: 3 }, { atMs: 9, objective: 2.75, bound: 2.5 }] } },
     ...overrides,
   };
 }

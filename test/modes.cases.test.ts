@@ -21,7 +21,7 @@ import type { AllocateResult, AllocationOut, DeviceDecision, Instance, SolveOpti
 import { solveAllocate } from '../src/solver/index.js';
 
 const GiB = 2 ** 30;
-const OPTIONS: SolveOptions = { timeLimitMs: 2000, baselines: true, algorithm: 'auto', seed: 1 };
+const OPTIONS: SolveOptions = { timeLimitMs: 2000, baselines: true, algorithm: 'auto', seed: 1, relativeGap: 1e-4 };
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
 
 type Mode = { kind: 'backprop' } | { kind: 'zeroth-order'; q: number; P: number };

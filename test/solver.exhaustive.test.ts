@@ -97,7 +97,7 @@ function tinyCase(k: number): TinyCase {
 
 const CASES = Array.from({ length: 30 }, (_, k) => tinyCase(k));
 
-const OPTIONS: SolveOptions = { timeLimitMs: 10_000, baselines: true, algorithm: 'auto', seed: 1 };
+const OPTIONS: SolveOptions = { timeLimitMs: 10_000, baselines: true, algorithm: 'auto', seed: 1, relativeGap: 1e-4 };
 
 function rel(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);

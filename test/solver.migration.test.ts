@@ -14,7 +14,7 @@ import { allocationToDecisions, describeDecisions, exhaustiveReference } from '.
 
 const AGREE = 1e-4;
 const EXACT = 1e-9;
-const OPTIONS: SolveOptions = { timeLimitMs: 10_000, baselines: true, algorithm: 'auto', seed: 1 };
+const OPTIONS: SolveOptions = { timeLimitMs: 10_000, baselines: true, algorithm: 'auto', seed: 1, relativeGap: 1e-4 };
 
 function rel(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
@@ -145,7 +145,7 @@ describe('re-allocation on medium instances (warm-started search)', () => {
     body.previous = rotated(body, 2);
     body.options = { ...body.options, baselines: true, migration: migrationOf(base, 0.01), pinned: body.devices.slice(0, 5).map((d) => d.id) };
     const I = normalize(body).instance;
-    const res = await solveAllocate(I, { timeLimitMs: 1500, baselines: true, algorithm: 'auto', seed: 1 });
+    const res = await solveAllocate(I, { timeLimitMs: 1500, baselines: true, algorithm: 'auto', seed: 1, relativeGap: 1e-4 });
     const moved = checkAnswer(I, res, 'medium');
     expect(moved).toBeGreaterThan(0);
     const stay = res.baselines.find((b) => b.name === 'previous-association');
@@ -162,7 +162,7 @@ describe('re-allocation on medium instances (warm-started search)', () => {
     costly.options = { ...costly.options, migration: migrationOf(base, 100) };
     const I0 = normalize(free).instance;
     const I1 = normalize(costly).instance;
-    const opts: SolveOptions = { timeLimitMs: 1500, baselines: false, algorithm: 'auto', seed: 1 };
+    const opts: SolveOptions = { timeLimitMs: 1500, baselines: false, algorithm: 'auto', seed: 1, relativeGap: 1e-4 };
     const [r0, r1] = [await solveAllocate(I0, opts), await solveAllocate(I1, opts)];
     expect(checkAnswer(I0, r0, 'free')).toBeGreaterThan(10);
     expect(checkAnswer(I1, r1, 'costly')).toBe(0);

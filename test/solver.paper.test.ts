@@ -18,7 +18,7 @@ import { initGlpk } from '../src/solver/math/glpk.js';
 import { solvePaper } from '../src/solver/paper/index.js';
 import { exhaustiveReference } from './reference/exhaustive.js';
 
-const OPTIONS: SolveOptions = { timeLimitMs: 10_000, baselines: false, algorithm: 'paper', seed: 1 };
+const OPTIONS: SolveOptions = { timeLimitMs: 10_000, baselines: false, algorithm: 'paper', seed: 1, relativeGap: 1e-4 };
 
 beforeAll(async () => {
   await initGlpk();

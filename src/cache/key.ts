@@ -139,7 +139,17 @@ export function snapshotDigest(solverVersion: string, instance: { weights: unkno
 }
 
 export function allocateHash(digest: string, weights: unknown, options: unknown): string {
-  return createHash('sha256').update(digest).update('\0').update(canonicalJson({ weights, options })).digest('hex');
+  return createHash('sha256').update(digest).update('\0').update(canonicalJson({ weights, options: withoutTolerance(options) })).digest('hex');
+}
+
+/**
+ * The options without relativeGap: it says which answers a request accepts, not what the problem
+ * is, so requests that differ only in it share a cache entry (served when its gap meets theirs).
+ */
+function withoutTolerance(options: unknown): unknown {
+  if (options === null || typeof options !== 'object' || !('relativeGap' in options)) return options;
+  const { relativeGap: _tolerance, ...rest } = options as Record<string, unknown>;
+  return rest;
 }
 
 /** The hash of a normalised allocate input (instance + options). */

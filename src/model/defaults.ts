@@ -14,6 +14,8 @@ export const DEFAULTS = {
   baselines: true,
   algorithm: 'auto' as const,
   seed: 1,
+  /** the solve stops once (objective − bound) / objective is at most this (options.relativeGap) */
+  relativeGap: 1e-4,
   /** zeroth-order query counts the solver may choose from (docs/model.md §1.5) */
   zerothOrderQueries: [1, 2, 4, 8, 16],
 };

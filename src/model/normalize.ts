@@ -274,6 +274,14 @@ function normalizePrevious(req: AllocateRequest, devices: Device[], serverIndex:
   return { server, splitLayer, trainingMode, pinned, migration };
 }
 
+/** options.relativeGap, or its former name gapTolerance (one knob: the stop and the cache both use it). */
+export function relativeGapOf(o: { relativeGap?: number; gapTolerance?: number }): number {
+  const field = o.relativeGap !== undefined ? 'options.relativeGap' : 'options.gapTolerance';
+  const value = finite(o.relativeGap ?? o.gapTolerance ?? DEFAULTS.relativeGap, field);
+  check(value >= 0 && value <= 1, field, 'must be between 0 and 1');
+  return value;
+}
+
 export function normalize(req: AllocateRequest): { instance: Instance; options: SolveOptions } {
   check(Array.isArray(req.devices) && req.devices.length > 0, 'devices', 'must contain at least one device');
   check(Array.isArray(req.servers) && req.servers.length > 0, 'servers', 'must contain at least one server');
@@ -317,6 +325,7 @@ export function normalize(req: AllocateRequest): { instance: Instance; options: 
     baselines: o.baselines ?? DEFAULTS.baselines,
     algorithm: o.algorithm ?? DEFAULTS.algorithm,
     seed: integerIn(o.seed ?? DEFAULTS.seed, 0, 2 ** 31 - 1, 'options.seed'),
+    relativeGap: relativeGapOf(o),
   };
   return { instance, options };
 }

@@ -82,7 +82,9 @@ export interface OptionsSpec {
   migration?: MigrationSpec;
   /** device ids that keep their server in `previous` */
   pinned?: string[];
-  /** serve a cached time-limited answer whose gap is at most this (not part of the problem: not hashed) */
+  /** stop once the gap is at most this; a cached answer serves when its gap is at most this (not hashed) */
+  relativeGap?: number;
+  /** the former name of relativeGap, still accepted (relativeGap wins when both are given) */
   gapTolerance?: number;
 }
 

@@ -90,6 +90,8 @@ export interface SolveOptions {
   baselines: boolean;
   algorithm: 'auto' | 'paper';
   seed: number;
+  /** the solve stops once (objective − bound) / objective ≤ this; 0: only when the search ends or time runs out */
+  relativeGap: number;
 }
 
 /** One device's decisions. */
@@ -184,9 +186,33 @@ export interface InfeasibilityOut {
   detail: string;
 }
 
+/**
+ * Why a solve ended. GAP: the answer is proven within options.relativeGap; CONVERGED: the search
+ * (and the bound) ended on their own; TIME: the time limit; INTERRUPTED: a cancel, a disconnect or
+ * a shutdown asked for the best answer at hand.
+ */
+export type Termination = 'GAP' | 'CONVERGED' | 'TIME' | 'INTERRUPTED';
+
+/** How a solve went: time per phase, work done, the objective and bound over time. */
+export interface SolveStatistics {
+  termination: Termination;
+  /** wall milliseconds per phase, in the order they ran (phases that did not run are absent) */
+  phasesMs: Record<string, number>;
+  /** search steps (balance batches, reassignment rounds, local-search moves that stood) */
+  searchSteps: number;
+  /** bounds evaluated (each a pricing pass or a dual value at the search's prices) */
+  boundEvaluations: number;
+  /** a few points of the best objective and bound so far, milliseconds since the start */
+  trace: { atMs: number; objective?: number; bound?: number }[];
+}
+
 /** What a solve produces (pure); the HTTP layer adds cache and requestHash. */
 export interface AllocateResult {
   status: SolveStatus;
+  /** why the solve ended */
+  termination: Termination;
+  /** the tolerance the solve stopped at (options.relativeGap) */
+  relativeGap: number;
   limit?: 'TIME';
   objective?: number;
   bound?: number;
@@ -196,5 +222,5 @@ export interface AllocateResult {
   reference: Totals;
   baselines: BaselineOut[];
   infeasibilities?: InfeasibilityOut[];
-  solver: { algorithm: string; version: string; solveTimeMs: number };
+  solver: { algorithm: string; version: string; solveTimeMs: number; statistics: SolveStatistics };
 }

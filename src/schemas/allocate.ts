@@ -5,7 +5,7 @@ import Type, { type Static } from 'typebox';
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult } from '../model/types.js';
 import type { CacheOutcome } from '../services/types.js';
-import { DelayBreakdownSchema, EnergyBreakdownSchema, GapToleranceOption, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
+import { DelayBreakdownSchema, EnergyBreakdownSchema, GapToleranceOption, RelativeGapOption, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
 const MAX_DEVICES = 10_000;
 const MAX_SERVERS = 500;
@@ -147,7 +147,8 @@ export const OptionsSpecSchema = Type.Object(
         description: 'devices that keep their server in `previous` (each needs one there)',
       }),
     ),
-    gapTolerance: GapToleranceOption,
+    relativeGap: RelativeGapOption,
+    gapTolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'former name of relativeGap, still accepted (relativeGap wins when both are given)' })),
   },
   { $id: 'OptionsSpec', additionalProperties: false, description: 'Solver options' },
 );
@@ -298,13 +299,53 @@ export const SolverInfoSchema = Type.Object(
   { $id: 'SolverInfo', additionalProperties: false, description: 'Solver provenance' },
 );
 
+const TerminationSchema = (description: string) => Type.Enum(['GAP', 'CONVERGED', 'TIME', 'INTERRUPTED'], { description });
+
+const TERMINATION_DESCRIPTION =
+  'why the solve ended. GAP: the answer is proven within options.relativeGap; CONVERGED: the search (and the bound) ended on their own; ' +
+  'TIME: the time limit; INTERRUPTED: a cancel, a disconnect or a shutdown asked for the best answer at hand';
+
+export const SolveStatisticsSchema = Type.Object(
+  {
+    termination: TerminationSchema('the reason the solve stopped (as the answer\'s termination)'),
+    phasesMs: Type.Record(Type.String(), Type.Number(), {
+      description:
+        'wall milliseconds per phase that ran, in order: prepare, start (the first feasible plan), firstBound, baselines, search, deadlines, bound',
+    }),
+    searchSteps: Type.Integer({ minimum: 0, description: 'search steps taken (balance batches, reassignment rounds, moves that stood)' }),
+    boundEvaluations: Type.Integer({ minimum: 0, description: 'Lagrangian bounds evaluated while searching' }),
+    trace: Type.Array(
+      Type.Object(
+        {
+          atMs: Type.Number({ description: 'milliseconds since the solve started' }),
+          objective: Type.Optional(Type.Number({ description: 'best objective found by then' })),
+          bound: Type.Optional(Type.Number({ description: 'best lower bound proven by then' })),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'a few points of the best objective and bound over time (at most 12)' },
+    ),
+  },
+  { $id: 'SolveStatistics', additionalProperties: false, description: 'How the solve went: phase times, work done, objective and bound over time' },
+);
+
+export const AllocateSolverInfoSchema = Type.Object(
+  {
+    ...SolverInfoSchema.properties,
+    statistics: SolveStatisticsSchema,
+  },
+  { $id: 'AllocateSolverInfo', additionalProperties: false, description: 'Solver provenance and statistics' },
+);
+
 const SolveStatus = (description: string) =>
   Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], { description });
 
 /** Fields shared by the 200 and 422 bodies: every field of AllocateResult plus cache and hash. */
 const resultProperties = {
-  status: SolveStatus('OPTIMAL: proven optimal within tolerance; FEASIBLE: best found; INFEASIBLE: see infeasibilities'),
-  limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
+  status: SolveStatus('OPTIMAL: proven optimal within relativeGap (gap ≤ relativeGap); FEASIBLE: best found; INFEASIBLE: see infeasibilities'),
+  termination: TerminationSchema(TERMINATION_DESCRIPTION),
+  relativeGap: Type.Number({ minimum: 0, maximum: 1, description: 'the tolerance the solve stopped at (options.relativeGap)' }),
+  limit: Type.Optional(Type.Enum(['TIME'], { description: 'the search reached its share of the time limit (termination TIME or INTERRUPTED; kept for existing clients)' })),
   objective: Type.Optional(Type.Number({ description: 'objective (docs/model.md §1.3) of the returned allocation (normalised when requested)' })),
   bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimum, when known' })),
   gap: Type.Optional(Type.Number({ description: '(objective − bound) / |objective|, when known' })),
@@ -313,7 +354,7 @@ const resultProperties = {
   reference: refTo(TotalsSchema), // sums at the normalisation reference point (docs/model.md §1.3)
   baselines: Type.Array(BaselineSchema, { description: 'baselines evaluated on the same instance (empty when disabled)' }),
   infeasibilities: Type.Optional(Type.Array(InfeasibilitySchema, { description: 'why the instance is infeasible' })),
-  solver: SolverInfoSchema,
+  solver: AllocateSolverInfoSchema,
   cache: Type.Enum(['hit', 'miss'], { description: 'whether the answer came from the cache' }),
   requestHash: Type.String({ description: 'sha256 of the canonical normalised request and solver version' }),
 };

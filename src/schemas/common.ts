@@ -103,3 +103,15 @@ export const GapToleranceOption = Type.Optional(
       'a cached answer that hit its time limit is served when its gap is at most this (default 0.001); a finished answer always is. Not part of the problem (requestHash ignores it)',
   }),
 );
+
+/** options.relativeGap of /allocate and /allocate/pareto (and their jobs): one knob for the stop and the cache. */
+export const RelativeGapOption = Type.Optional(
+  Type.Number({
+    minimum: 0,
+    maximum: 1,
+    description:
+      'the solve stops as soon as (objective − bound) / objective ≤ relativeGap (status OPTIMAL, termination GAP); 0: only when the search ends or time runs out. ' +
+      'A cached answer is served when it is final or its gap is at most this. Default 0.0001. gapTolerance is its former name, still accepted (relativeGap wins). ' +
+      'Not part of the problem (requestHash ignores it)',
+  }),
+);

@@ -11,7 +11,7 @@ import {
   AllocationSchema,
   InfeasibilitySchema,
   ObjectiveSpecSchema,
-  SolverInfoSchema,
+  AllocateSolverInfoSchema,
 } from './allocate.js';
 import { TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
@@ -146,7 +146,7 @@ export const ParetoPointSchema = Type.Object(
       description: 'one entry per device, in request order (empty when none was found, or when pareto.includeAllocations is false)',
     }),
     infeasibilities: Type.Optional(Type.Array(InfeasibilitySchema, { description: 'why no allocation was returned' })),
-    solver: SolverInfoSchema,
+    solver: AllocateSolverInfoSchema,
     cache: Type.Enum(['hit', 'miss'], { description: 'whether this point came from the cache' }),
     requestHash: Type.String({ description: 'hash of this point\'s /allocate request (same as POST /allocate would report)' }),
     dominated: Type.Boolean({

@@ -4,12 +4,26 @@
 // multipliers on delay; the Lagrangian dual bound certifies the gap.
 //
 // solveAuto runs named phases in order, each taking what it needs and returning what it made:
-//   prepare → start plan → baselines → search → deadline rounds → bound → answer.
+//   prepare → start plan → first bound → baselines → search → deadline rounds → bound → answer.
 // Each phase stops at its own deadline (a named share of the limit, SHARE); every answer, whatever
 // the phase it comes from, is built by answer() from an Outcome.
+// The bound is not left to the end: a first one comes with the start plan, and the search, between
+// its steps, lets a BoundWatch tighten it (bound work takes a bounded share of the time). Once the
+// answer is proven within options.relativeGap the search stops (termination GAP).
 
 import { effectiveWeights, objectiveScales, referenceTotals } from '../model/evaluate.js';
-import type { AllocateResult, BaselineOut, DeviceDecision, Evaluation, InfeasibilityOut, Instance, SolveOptions, SolveStatus, Totals } from '../model/types.js';
+import type {
+  AllocateResult,
+  BaselineOut,
+  DeviceDecision,
+  Evaluation,
+  InfeasibilityOut,
+  Instance,
+  SolveOptions,
+  SolveStatus,
+  Termination,
+  Totals,
+} from '../model/types.js';
 import { solvePaper, type PaperResult } from './paper/index.js';
 import {
   associationCount,
@@ -18,6 +32,8 @@ import {
   improveAssociation,
   planAll,
   planAllBefore,
+  UNWATCHED,
+  type SearchMonitor,
   type Solution,
 } from './association/association.js';
 import { balanceAssociation } from './association/balance.js';
@@ -27,9 +43,10 @@ import { lagrangianBound } from './bound/bound.js';
 import { buildDeviceModels, type DeviceModel } from './pricing/device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.js';
 import { allocationsOf, scored } from './result.js';
-import { createPlanContext, type PlanContext } from './pricing/member.js';
+import { choicesOf, createPlanContext, type PlanContext } from './pricing/member.js';
 import { expired, now, remainingMs, SolveClock } from './clock.js';
 import { reportProgress, stopRequested } from './control.js';
+import { Proof } from './proof.js';
 
 /** Per-server (mode, split) combinations enumerated exhaustively. */
 const EXACT_LIMIT = 5000;
@@ -70,6 +87,10 @@ const SHARE = {
   deadlineCertificate: 0.95,
   /** the publication's method as a baseline: this share of the limit from when it starts */
   paperBaseline: 0.2,
+  /** the first bound, right after the start plan: at most this share of the limit */
+  firstBound: 0.1,
+  /** bounds during the search take at most this share of the time elapsed (the search keeps the rest) */
+  interleavedBound: 0.3,
 } as const;
 
 export interface Versions {
@@ -91,11 +112,29 @@ interface Frame {
   versions: Versions;
   clock: SolveClock;
   reference: Totals;
+  /** the best objective and bound so far, and their trace */
+  proof: Proof;
+  /** wall milliseconds per phase, filled as phases end */
+  phasesMs: Record<string, number>;
+  /** search steps observed by the BoundWatch */
+  steps: { count: number };
+}
+
+/** Runs one phase and adds its wall time to frame.phasesMs under `name`. */
+function phase<T>(frame: Frame, name: string, run: () => T): T {
+  const startedAt = Date.now();
+  try {
+    return run();
+  } finally {
+    frame.phasesMs[name] = (frame.phasesMs[name] ?? 0) + (Date.now() - startedAt);
+  }
 }
 
 /** How a solve ended, before it is written as an answer. */
 interface Outcome {
   status: SolveStatus;
+  /** why it ended; absent: TIME when timeLimited, else CONVERGED (INTERRUPTED whenever a stop came) */
+  termination?: Termination;
   /** the time limit cut a phase short */
   timeLimited?: boolean;
   /** the allocation answered (absent: none) */
@@ -108,8 +147,11 @@ interface Outcome {
 
 /** The one answer builder: every AllocateResult of this algorithm comes from here. */
 function answer(frame: Frame, o: Outcome): AllocateResult {
+  const termination: Termination = stopRequested() ? 'INTERRUPTED' : (o.termination ?? (o.timeLimited ? 'TIME' : 'CONVERGED'));
   return {
     status: o.status,
+    termination,
+    relativeGap: frame.options.relativeGap,
     ...(o.timeLimited ? { limit: 'TIME' as const } : {}),
     ...(o.best ? { objective: o.best.ev.objective } : {}),
     ...(o.bound ? { bound: o.bound.value, gap: o.bound.gap } : {}),
@@ -118,7 +160,17 @@ function answer(frame: Frame, o: Outcome): AllocateResult {
     reference: frame.reference,
     baselines: o.baselines ?? [],
     ...(o.infeasibilities ? { infeasibilities: o.infeasibilities } : {}),
-    solver: { ...frame.versions, solveTimeMs: frame.clock.elapsedMs() },
+    solver: {
+      ...frame.versions,
+      solveTimeMs: frame.clock.elapsedMs(),
+      statistics: {
+        termination,
+        phasesMs: frame.phasesMs,
+        searchSteps: frame.steps.count,
+        boundEvaluations: frame.proof.evaluations,
+        trace: frame.proof.trace,
+      },
+    },
   };
 }
 
@@ -252,7 +304,7 @@ interface Found {
   enumerated: boolean;
 }
 
-function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: number): Found | null {
+function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: number, monitor: SearchMonitor = UNWATCHED): Found | null {
   // Out of time with a plan at hand: that plan is the answer (every step below starts with a full pass).
   if (warm !== null && !Array.isArray(warm) && expired(deadlineAt)) return { sol: warm, enumerated: false };
   if (associationCount(ctx) <= ASSOCIATION_LIMIT) {
@@ -266,8 +318,82 @@ function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: 
   if (expired(deadlineAt)) return { sol: start, enumerated: false };
   // Estimated single moves first (cheap, converge fast), then priced reassignment and exact
   // move/swap search (which also handles full servers) for the time that is left.
-  const balanced = balanceAssociation(ctx, start, deadlineAt);
-  return { sol: improveAssociation(ctx, balanced, deadlineAt), enumerated: false };
+  const balanced = balanceAssociation(ctx, start, deadlineAt, monitor);
+  if (monitor.proven(balanced)) return { sol: balanced, enumerated: false };
+  return { sol: improveAssociation(ctx, balanced, deadlineAt, monitor), enumerated: false };
+}
+
+// ---- bounds while searching ---------------------------------------------------------------------
+
+function pricesOf(sol: Solution): { bandwidth: number[]; frequency: number[] } {
+  return { bandwidth: sol.plans.map((p) => p.bandwidthPrice), frequency: sol.plans.map((p) => p.frequencyPrice) };
+}
+
+/**
+ * Watches the search (SearchMonitor): offers each step's solution to the proof and, while bound
+ * work stays within its share of the time so far, tightens the Lagrangian bound at that solution's
+ * prices (free of a pricing pass when the search has the priced matrix). Says "proven" once the
+ * gap meets the tolerance, unless `stopOnGap` is off (deadlines: the search's solution may still be
+ * late, so only the answer after the deadline rounds is judged).
+ */
+class BoundWatch implements SearchMonitor {
+  /** how long the last bound with its own pricing pass took (a pass is not started without that much time) */
+  private passMs = 0;
+
+  constructor(
+    private readonly frame: Frame,
+    /** the plan context without deadline multipliers (a relaxation of the deadlines: a valid bound) */
+    private readonly ctx: PlanContext,
+    private readonly deadlineAt: number,
+    private readonly stopOnGap: boolean,
+  ) {}
+
+  proven(sol: Solution, priced?: number[][]): boolean {
+    const { proof, clock } = this.frame;
+    this.frame.steps.count++;
+    proof.offerObjective(sol.cost, 'search');
+    if (proof.met()) return this.stopOnGap;
+    if (stopRequested()) return false;
+    const allowance = SHARE.interleavedBound * clock.elapsedMs() - proof.boundMs;
+    // With the priced matrix at hand the dual value costs no pricing pass: always take it (the
+    // ascent from it gets the allowance); without it, a pass starts only if one fits.
+    if (priced === undefined && (allowance <= 0 || allowance < this.passMs)) return false;
+    this.tighten(sol, Math.min(this.deadlineAt, Date.now() + Math.max(0, allowance)), priced);
+    return this.stopOnGap && proof.met();
+  }
+
+  /** One bound at `sol`'s prices, ascending until `until` (or close enough). */
+  tighten(sol: Solution, until: number, priced?: number[][]): void {
+    const startedAt = Date.now();
+    const bound = lagrangianBound(this.ctx, pricesOf(sol), until, sol.cost, priced);
+    const ms = Date.now() - startedAt;
+    if (priced === undefined) this.passMs = ms;
+    this.frame.proof.offerBound(bound, ms, 'search');
+  }
+}
+
+/**
+ * A bound that costs one look at each device: its cheapest local and stability cost (uplink, edge
+ * and migration costs, all ≥ 0, dropped). Weak, but there at once at any size.
+ */
+function fixedCostBound(ctx: PlanContext): number {
+  let sum = 0;
+  for (let n = 0; n < ctx.models.length; n++) sum += choicesOf(ctx, n).minFixedCost;
+  return sum;
+}
+
+/**
+ * The first bound, with the first feasible plan: the fixed-cost bound at once, then the Lagrangian
+ * bound at the start plan's prices within SHARE.firstBound of the limit. Skipped where the search
+ * enumerates (it proves by itself).
+ */
+function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, watch: BoundWatch): void {
+  if (!startPlan || associationCount(ctx) <= ASSOCIATION_LIMIT) return;
+  frame.proof.offerObjective(startPlan.cost, 'search', false);
+  const startedAt = Date.now();
+  frame.proof.offerBound(fixedCostBound(ctx), Date.now() - startedAt, 'search');
+  if (stopRequested()) return;
+  watch.tighten(startPlan, Date.now() + frame.clock.limitMs * SHARE.firstBound);
 }
 
 function noAssociation(instance: Instance): Outcome {
@@ -380,49 +506,76 @@ function boundPhase(frame: Frame, prepared: Prepared, found: Found, multipliers:
 
 export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions): AllocateResult {
   const clock = new SolveClock(options.timeLimitMs);
-  const frame: Frame = { instance, options, versions, clock, reference: referenceTotals(instance) };
+  const frame: Frame = {
+    instance,
+    options,
+    versions,
+    clock,
+    reference: referenceTotals(instance),
+    proof: new Proof(options.relativeGap, clock.startedAt),
+    phasesMs: {},
+    steps: { count: 0 },
+  };
   const searchDeadline = clock.at(options.timeLimitMs < SHORT_LIMIT_MS ? SHARE.shortSearch : SHARE.search);
   const giveUpAt = clock.endAt + FALLBACK_GRACE_MS;
   // Arrived with nothing left of the limit (a long queue, a loaded machine): say so at once.
   if (expired(giveUpAt)) return answer(frame, outOfTime());
 
-  const prepared = prepare(frame);
+  const prepared = phase(frame, 'prepare', () => prepare(frame));
   if (!('ctx' in prepared)) return answer(frame, prepared);
 
-  const start = planStart(prepared.ctx, options, searchDeadline, giveUpAt);
+  const start = phase(frame, 'start', () => planStart(prepared.ctx, options, searchDeadline, giveUpAt));
   if (!start) return answer(frame, outOfTime());
-  reportProgress({ phase: 'search', ...(start.startPlan ? { objective: start.startPlan.cost } : {}) }, true);
+  const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
+  // The first search runs without deadline multipliers: bounds at its prices are valid (deadlines relaxed).
+  const watch = new BoundWatch(frame, prepared.ctx, searchDeadline, !hasDeadlines);
+  if (options.algorithm !== 'paper') phase(frame, 'firstBound', () => firstBound(frame, prepared.ctx, start.startPlan, watch));
+  const firstBoundValue = Number.isFinite(frame.proof.bound) ? { bound: frame.proof.bound } : {};
+  reportProgress({ phase: 'search', ...(start.startPlan ? { objective: start.startPlan.cost } : {}), ...firstBoundValue }, true);
 
-  const baselines = runBaselines(frame, prepared, start, searchDeadline, options.algorithm !== 'paper');
+  const baselines = phase(frame, 'baselines', () => runBaselines(frame, prepared, start, searchDeadline, options.algorithm !== 'paper'));
   if (options.algorithm === 'paper') return answer(frame, paperOutcome(frame, prepared.scales, baselines));
 
-  const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
-  const found = search(prepared.ctx, start.startPlan, hasDeadlines ? clock.at(SHARE.firstSearchWithDeadlines) : searchDeadline);
+  const firstSearchDeadline = hasDeadlines ? clock.at(SHARE.firstSearchWithDeadlines) : searchDeadline;
+  const found = phase(frame, 'search', () => search(prepared.ctx, start.startPlan, firstSearchDeadline, watch));
   if (!found) return answer(frame, noAssociation(instance));
   const searched = scored(instance, decisionsOf(prepared.ctx, found.sol), prepared.scales);
   let best = better(null, searched);
   for (const b of baselines) best = better(best, b);
+  // Stopped by the proof (not by time): the search ended early with its answer proven.
+  const provenEarly = !hasDeadlines && frame.proof.met() && !expired(firstSearchDeadline);
 
   const rounds = hasDeadlines
-    ? deadlineRounds(frame, prepared, found, searched, best, start.planMs, searchDeadline)
+    ? phase(frame, 'deadlines', () => deadlineRounds(frame, prepared, found, searched, best, start.planMs, searchDeadline))
     : { best, multipliers: prepared.ctx.deadlineMultipliers };
   best = rounds.best;
   const exact = found.enumerated && found.sol.exact && searched.ev.violations.length === 0 && rounds.multipliers.every((v) => v === 0);
 
-  const timedOut = expired(searchDeadline);
+  const timedOut = !provenEarly && expired(searchDeadline);
   const baselineOut = baselinesOut(options, baselines);
   if (best.ev.violations.length > 0) return answer(frame, lateOutcome(frame, prepared, best, timedOut, baselineOut));
 
   const objective = best.ev.objective;
+  frame.proof.offerObjective(objective, 'bound');
   reportProgress({ phase: 'bound', objective }, true);
-  const bound = boundPhase(frame, prepared, found, rounds.multipliers, objective, exact);
-  const gap = objective > 0 ? Math.max(0, (objective - bound) / objective) : 0;
-  reportProgress({ phase: 'done', objective, ...(Number.isFinite(bound) ? { bound } : {}) }, true);
+  const boundDeadline = clock.at(SHARE.bound);
+  const proven = exact || frame.proof.met();
+  const bound = proven
+    ? exact
+      ? objective
+      : frame.proof.bound
+    : Math.max(frame.proof.bound, phase(frame, 'bound', () => boundPhase(frame, prepared, found, rounds.multipliers, objective, exact)));
+  if (!proven && Number.isFinite(bound)) frame.proof.offerBound(bound, 0, 'bound');
+  const finalBound = Math.min(objective, bound);
+  const gap = objective > 0 ? Math.max(0, (objective - finalBound) / objective) : 0;
+  const withinTolerance = exact || gap <= Math.max(options.relativeGap, 1e-9);
+  reportProgress({ phase: 'done', objective, ...(Number.isFinite(finalBound) ? { bound: finalBound } : {}) }, true);
   return answer(frame, {
-    status: exact || gap <= 1e-9 ? 'OPTIMAL' : 'FEASIBLE',
+    status: withinTolerance ? 'OPTIMAL' : 'FEASIBLE',
+    termination: exact ? 'CONVERGED' : withinTolerance ? 'GAP' : timedOut || expired(boundDeadline) ? 'TIME' : 'CONVERGED',
     timeLimited: timedOut && !exact,
     best,
-    ...(Number.isFinite(bound) ? { bound: { value: bound, gap } } : {}),
+    ...(Number.isFinite(finalBound) ? { bound: { value: finalBound, gap } } : {}),
     baselines: baselineOut,
   });
 }

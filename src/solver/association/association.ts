@@ -18,6 +18,18 @@ export interface Solution {
   priced?: number[][];
 }
 
+/**
+ * Asked by the search after each step it takes: true when the solution at hand is proven good
+ * enough, and the search returns it at once. `priced`, when given, is every pair priced at exactly
+ * this solution's plans' prices (a bound then costs no pricing pass).
+ */
+export interface SearchMonitor {
+  proven(sol: Solution, priced?: number[][]): boolean;
+}
+
+/** A search nobody watches: it runs until it ends or its deadline passes. */
+export const UNWATCHED: SearchMonitor = { proven: () => false };
+
 export function capacities(ctx: PlanContext): number[] {
   const N = ctx.models.length;
   return ctx.instance.servers.map((s) => Math.min(N, s.maxDevices ?? N));
@@ -167,7 +179,7 @@ function replan(ctx: PlanContext, sol: Solution, assignment: number[], deadlineA
 }
 
 /** Price-guided reassignment followed by move/swap local search, all within the deadline. */
-export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt: number): Solution {
+export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt: number, monitor: SearchMonitor = UNWATCHED): Solution {
   let best = start;
   const cap = capacities(ctx);
   // Reassignment by priced costs (a transportation problem under capacities). Moving every
@@ -189,6 +201,7 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
     if (!pricedOrNull) return best;
     const priced = pricedOrNull;
     best = { ...best, priced };
+    if (monitor.proven(best, priced)) return best;
     const target = solveTransportation(priced, cap);
     if (!target) break;
     const movers = target
@@ -219,6 +232,7 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
   const priced = best.priced ?? pricedCosts(ctx, best.plans, deadlineAt);
   if (!priced) return best;
   best = { ...best, priced };
+  if (monitor.proven(best, priced)) return best;
   let improved = true;
   while (improved && !expired(deadlineAt)) {
     reportProgress({ phase: 'search', objective: best.cost });
@@ -262,6 +276,7 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
         updatePricedColumn(ctx, cand.plans[mv.m], priced);
         best = { ...cand, priced };
         improved = true;
+        if (monitor.proven(best, priced)) return best;
         break;
       }
     }

@@ -14,7 +14,7 @@
 // Servers whose members changed are re-planned in full at the end (modes and splits free again).
 
 import type { Solution } from './association.js';
-import { capacities } from './association.js';
+import { capacities, UNWATCHED, type SearchMonitor } from './association.js';
 import { edgeLoadPerLayer } from '../pricing/device-model.js';
 import { memberOf, uplinkOf, type Choice, type PlanContext } from '../pricing/member.js';
 import { newPairPrice, pricePair } from '../pricing/kernel.js';
@@ -380,10 +380,20 @@ function applyBatch(s: BalanceState, moves: Move[]): number[] | null {
   return changed;
 }
 
-export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt: number): Solution {
+/** The state's association and plans as a solution (shared, not copied: for a monitor to read). */
+function solutionOf(s: BalanceState): Solution {
+  return { assignment: s.assignment, plans: s.plans, cost: s.plans.reduce((sum, p) => sum + p.cost, 0), exact: false };
+}
+
+export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt: number, monitor: SearchMonitor = UNWATCHED): Solution {
   const s = initialState(ctx, start, deadlineAt);
   if (!s) return start;
   for (let batch = 0; batch < MAX_BATCHES && !expired(deadlineAt); batch++) {
+    // Proven good enough: the full re-plans below could only lower the cost further.
+    if (batch > 0 && monitor.proven(solutionOf(s))) {
+      const sol = solutionOf(s);
+      return sol.cost < start.cost ? sol : start;
+    }
     reportProgress({ phase: 'search', objective: s.plans.reduce((sum, p) => sum + p.cost, 0) });
     const moves = estimateMoves(s);
     if (expired(deadlineAt)) break; // estimates cut short: no batch from them

@@ -1,0 +1,77 @@
+// The incumbent and the bound of one solve, kept current while the search runs, so that the search
+// can stop as soon as its answer is proven within options.relativeGap, and the answer can say how
+// the two moved (solver.statistics.trace). Pure bookkeeping: the bound itself is computed by the
+// caller (bound/bound.ts) and offered here.
+
+import { reportProgress, type SolvePhase } from './control.js';
+
+/** Points kept in the trace: the first ones, then thinned evenly (the last is always kept). */
+const TRACE_POINTS = 12;
+
+export interface TracePoint {
+  atMs: number;
+  objective?: number;
+  bound?: number;
+}
+
+/** (objective − bound) / objective, 0 for a non-positive objective, Infinity without a bound. */
+export function relativeGap(objective: number, bound: number): number {
+  if (!Number.isFinite(bound) || !Number.isFinite(objective)) return Infinity;
+  return objective > 0 ? Math.max(0, (objective - bound) / objective) : 0;
+}
+
+export class Proof {
+  /** best objective so far (lowest) */
+  objective = Infinity;
+  /** best valid lower bound so far (highest) */
+  bound = -Infinity;
+  /** bounds evaluated */
+  evaluations = 0;
+  /** wall milliseconds spent on bounds */
+  boundMs = 0;
+  readonly trace: TracePoint[] = [];
+
+  constructor(
+    readonly tolerance: number,
+    readonly startedAt: number,
+  ) {}
+
+  gap(): number {
+    return relativeGap(this.objective, this.bound);
+  }
+
+  /** The incumbent is proven within the tolerance (never with tolerance 0 unless the gap closed). */
+  met(): boolean {
+    return this.gap() <= Math.max(this.tolerance, 1e-9);
+  }
+
+  /** `report` false: recorded, but no progress report yet (a bound is about to come with it). */
+  offerObjective(objective: number, phase: SolvePhase, report = true): void {
+    if (!(objective < this.objective)) return;
+    this.objective = objective;
+    this.record(phase, report);
+  }
+
+  offerBound(bound: number, ms: number, phase: SolvePhase): void {
+    this.evaluations++;
+    this.boundMs += ms;
+    if (!(bound > this.bound)) return;
+    this.bound = bound;
+    this.record(phase, true);
+  }
+
+  private record(phase: SolvePhase, report: boolean): void {
+    const point: TracePoint = {
+      atMs: Date.now() - this.startedAt,
+      ...(Number.isFinite(this.objective) ? { objective: this.objective } : {}),
+      ...(Number.isFinite(this.bound) ? { bound: Math.min(this.bound, this.objective) } : {}),
+    };
+    if (this.trace.length >= TRACE_POINTS) {
+      // Keep the first point, drop every second of the rest: the trace stays short and spans the solve.
+      const kept = this.trace.filter((_, i) => i === 0 || i % 2 === 1);
+      this.trace.splice(0, this.trace.length, ...kept);
+    }
+    this.trace.push(point);
+    if (report) reportProgress({ phase, objective: this.objective, ...(Number.isFinite(this.bound) ? { bound: this.bound } : {}) });
+  }
+}
