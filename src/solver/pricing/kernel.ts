@@ -155,12 +155,12 @@ export function pricedDeviceCost(ctx: PlanContext, server: number, device: numbe
 /**
  * Whether a pair's priced cost certainly reaches `cutoff`, judged from the device's own data
  * (no per-pair member is built: on large instances most pairs never need one). The uplink is
- * bounded below by 0. When true, out.cost is a lower bound ≥ cutoff.
+ * bounded below by `uplinkFloor` (0, or a floor from floor.ts). When true, out.cost is a lower bound ≥ cutoff.
  */
-function prunedBelow(ctx: PlanContext, server: number, device: number, frequencyPrice: number, cutoff: number, out: Best): boolean {
+function prunedBelow(ctx: PlanContext, server: number, device: number, frequencyPrice: number, cutoff: number, out: Best, uplinkFloor = 0): boolean {
   const c = choicesOf(ctx, device);
   const s = ctx.instance.servers[server];
-  bestCandidate(c.groups, 1 / (s.cores * s.flopsPerCycle), c.computeDelayWeight, ctx.weights.energy * s.kappa, frequencyPrice, s.frequencyHz, 0, 0, cutoff, out);
+  bestCandidate(c.groups, 1 / (s.cores * s.flopsPerCycle), c.computeDelayWeight, ctx.weights.energy * s.kappa, frequencyPrice, s.frequencyHz, uplinkFloor, uplinkFloor, cutoff, out);
   return out.candidate < 0;
 }
 
@@ -199,11 +199,15 @@ export function newPairPrice(): PairPrice {
 
 const pairScratch = newBest();
 
-/** pricedDeviceCost with the argmin: which candidate, and how much bandwidth and frequency it takes. */
-export function pricePair(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number, cutoff: number, out: PairPrice): PairPrice {
+/**
+ * pricedDeviceCost with the argmin: which candidate, and how much bandwidth and frequency it takes.
+ * `uplinkFloor`: a known lower bound of the pair's priced uplink (every kind), which lets more
+ * pairs be bounded away before their member is built.
+ */
+export function pricePair(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number, cutoff: number, out: PairPrice, uplinkFloor = 0): PairPrice {
   out.exact = false;
   out.candidate = -1;
-  if (cutoff < Infinity && prunedBelow(ctx, server, device, frequencyPrice, cutoff, pairScratch)) {
+  if (cutoff < Infinity && prunedBelow(ctx, server, device, frequencyPrice, cutoff, pairScratch, uplinkFloor)) {
     out.cost = pairScratch.cost;
     return out;
   }

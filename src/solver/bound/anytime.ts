@@ -1,0 +1,364 @@
+// An anytime Lagrangian bound: a valid lower bound on the optimum that exists as soon as one
+// pass over the devices has been made at some prices, and rises while the caller gives it time.
+//
+// The dual (dual.ts): at per-server prices λ (bandwidth), μ (frequency) and ν (a seat, where
+// maxDevices binds), each device takes its cheapest server on its own, and
+//   g(λ, μ, ν) = Σ_n min_m (φ_nm(λ_m, μ_m) + ν_m) − Σ_m (λ_m·W_m + μ_m·F_m + ν_m·cap_m) ≤ optimum.
+// A pass evaluates g exactly, device by device. It is resumable: tightenBound() stops at its
+// deadline between two devices and the next call carries on, so the search can interleave bound
+// work in slices of any length. A pass is cheap at scale because a pair is priced only when its
+// floor (pricing/floor.ts, a lower bound of its cost from the gain and the prices) is below the
+// device's cheapest pair so far: the minimum, and so g, is exactly what the full pass would give.
+// Between passes the prices move by a multiplicative supergradient step (demand/supply − 1 per
+// budget, clipped, with a shrinking step), restarted from the best prices when progress stalls;
+// prices offered by the search (its plans' prices) are evaluated by the next pass and the ascent
+// continues from whichever is better. Only complete passes raise `value`, so it never falls.
+//
+// Usage (auto.ts):
+//   const bound = createAnytimeBound(ctx);
+//   offerPrices(bound, pricesOf(plans));            // with the first feasible plan
+//   tightenBound(bound, now() + sliceMs, objective);  // between search steps, as often as wanted
+//   bound.value                                        // best proven bound so far (−Infinity before the first pass)
+// The bound does not report progress itself (the caller knows the phase): read bound.value.
+
+import type { PlanContext } from '../pricing/member.js';
+import { newMemberCache } from '../pricing/member.js';
+import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
+import { deviceFloor, edgeFloor, serverFloor, uplinkFloor, uplinkTangentGuess, type DeviceFloor, type ServerFloor } from '../pricing/floor.js';
+import { capacities } from '../association/association.js';
+import { now } from '../clock.js';
+
+export interface BoundPrices {
+  bandwidth: Float64Array;
+  frequency: Float64Array;
+  /** per-seat price where maxDevices binds (0 elsewhere) */
+  seat: Float64Array;
+}
+
+/** Prices as the search has them: one per server per budget (e.g. its plans' bandwidthPrice, frequencyPrice). */
+export interface OfferedPrices {
+  bandwidth: ArrayLike<number>;
+  frequency: ArrayLike<number>;
+  seat?: ArrayLike<number>;
+}
+
+export interface AnytimeBoundOptions {
+  /** tightenBound stops once (objective − value) ≤ relativeGap·|objective| (default 1e-6) */
+  relativeGap?: number;
+}
+
+/** A pass in progress: the prices it evaluates and its partial sums. */
+interface Pass {
+  prices: BoundPrices;
+  servers: ServerFloor[];
+  /** whether these prices came from offerPrices (not from the ascent) */
+  offered: boolean;
+  next: number;
+  sum: number;
+  demandBandwidth: Float64Array;
+  demandFrequency: Float64Array;
+  seats: Float64Array;
+  /** time spent in this pass so far (slices add up) */
+  workMs: number;
+}
+
+/** The supergradient at a point: demand/supply − 1 per budget, devices per seat − 1. */
+interface Excess {
+  bandwidth: Float64Array;
+  frequency: Float64Array;
+  seat: Float64Array;
+}
+
+export interface BoundStatistics {
+  /** complete passes (each an exact evaluation of g) */
+  passes: number;
+  /** pairs priced exactly, and pairs skipped because their floor reached the device's cheapest */
+  pairsPriced: number;
+  pairsSkipped: number;
+  /** work time of the last complete pass, ms (to plan slices) */
+  lastPassMs: number;
+}
+
+/**
+ * The bound's state, passed in and out of the functions below (no hidden state). `value` is the
+ * best proven lower bound so far: −Infinity until the first pass completes; never decreases.
+ */
+export interface AnytimeBound {
+  readonly ctx: PlanContext;
+  value: number;
+  /** the prices at which `value` was proven (null before the first pass) */
+  prices: BoundPrices | null;
+  stats: BoundStatistics;
+  relativeGap: number;
+  capacity: number[];
+  seatsBind: boolean;
+  /** prices of the next pass (offered, or the ascent's next step) */
+  next: { prices: BoundPrices; offered: boolean } | null;
+  pass: Pass | null;
+  /** ascent: the best point it has seen (value, prices, supergradient), steps since, step scale */
+  ascent: { value: number; prices: BoundPrices; excess: Excess } | null;
+  step: number;
+  stepScale: number;
+  stalled: number;
+  /** per device: cheapest server at the last pass (priced first: a tight cutoff), and its bandwidth there */
+  choice: Int32Array;
+  bandwidthHz: Float64Array;
+  floors: (DeviceFloor | undefined)[];
+}
+
+/**
+ * A new anytime bound for the instance of `ctx`. Deadlines are relaxed (multipliers 0), as in the
+ * bound's definition; when the search runs with deadline multipliers the bound keeps its own memo of
+ * members so the two do not rebuild each other's.
+ */
+export function createAnytimeBound(ctx: PlanContext, options: AnytimeBoundOptions = {}): AnytimeBound {
+  const N = ctx.models.length;
+  const zero = ctx.deadlineMultipliers.every((v) => v === 0);
+  const boundCtx: PlanContext = { ...ctx, deadlineMultipliers: ctx.models.map(() => 0), members: zero ? ctx.members : newMemberCache() };
+  const capacity = capacities(boundCtx);
+  return {
+    ctx: boundCtx,
+    value: -Infinity,
+    prices: null,
+    stats: { passes: 0, pairsPriced: 0, pairsSkipped: 0, lastPassMs: 0 },
+    relativeGap: options.relativeGap ?? 1e-6,
+    capacity,
+    seatsBind: capacity.some((c) => c < N),
+    next: null,
+    pass: null,
+    ascent: null,
+    step: 0,
+    stepScale: ASCENT_STEP,
+    stalled: 0,
+    choice: new Int32Array(N).fill(-1),
+    bandwidthHz: new Float64Array(N).fill(NaN),
+    floors: [],
+  };
+}
+
+/** Prices with zeros lifted to the smallest positive price of their budget (a multiplicative step cannot leave 0). */
+function lifted(p: OfferedPrices, M: number): BoundPrices {
+  const lift = (xs: ArrayLike<number>) => {
+    let floor = Infinity;
+    for (let m = 0; m < M; m++) if (xs[m] > 0 && xs[m] < floor) floor = xs[m];
+    return Float64Array.from({ length: M }, (_, m) => (xs[m] > 0 ? xs[m] : Number.isFinite(floor) ? floor : 0));
+  };
+  return { bandwidth: lift(p.bandwidth), frequency: lift(p.frequency), seat: Float64Array.from({ length: M }, (_, m) => Math.max(0, p.seat?.[m] ?? 0)) };
+}
+
+function copyPrices(p: BoundPrices): BoundPrices {
+  return { bandwidth: p.bandwidth.slice(), frequency: p.frequency.slice(), seat: p.seat.slice() };
+}
+
+function payments(bound: AnytimeBound, p: BoundPrices): number {
+  let total = 0;
+  bound.ctx.instance.servers.forEach((s, m) => (total += p.bandwidth[m] * s.bandwidthHz + p.frequency[m] * s.frequencyHz + p.seat[m] * bound.capacity[m]));
+  return total;
+}
+
+function raise(bound: AnytimeBound, value: number, prices: BoundPrices): void {
+  if (value > bound.value) {
+    bound.value = value;
+    bound.prices = copyPrices(prices);
+  }
+}
+
+/**
+ * Offer the search's prices (its plans' prices). They are evaluated by the next pass (a pass in
+ * progress finishes first), and the ascent continues from them if they prove more than its own
+ * best point. With `priced` (every device's priced cost on every server at exactly these prices, as
+ * the search's pricing pass has it; an entry bounded away by a cutoff at least its row's minimum)
+ * the bound at these prices is also taken at once, without a pass.
+ */
+export function offerPrices(bound: AnytimeBound, prices: OfferedPrices, priced?: ArrayLike<ArrayLike<number>>): void {
+  const M = bound.ctx.instance.servers.length;
+  if (priced) {
+    const exact: BoundPrices = {
+      bandwidth: Float64Array.from({ length: M }, (_, m) => prices.bandwidth[m]),
+      frequency: Float64Array.from({ length: M }, (_, m) => prices.frequency[m]),
+      seat: Float64Array.from({ length: M }, (_, m) => Math.max(0, prices.seat?.[m] ?? 0)),
+    };
+    let sum = 0;
+    for (let n = 0; n < priced.length; n++) {
+      const row = priced[n];
+      let best = Infinity;
+      let at = -1;
+      for (let m = 0; m < M; m++) {
+        const c = row[m] + exact.seat[m];
+        if (c < best) {
+          best = c;
+          at = m;
+        }
+      }
+      sum += best;
+      if (at >= 0) bound.choice[n] = at;
+    }
+    if (priced.length === bound.ctx.models.length) raise(bound, sum - payments(bound, exact), exact);
+  }
+  bound.next = { prices: lifted(prices, M), offered: true };
+}
+
+/** Whether the bound is within its relative gap of `objective`. */
+export function boundCloseEnough(bound: AnytimeBound, objective: number): boolean {
+  return Number.isFinite(objective) && objective - bound.value <= bound.relativeGap * Math.abs(objective);
+}
+
+/**
+ * Tighten the bound until `deadlineAt` (epoch ms, the solver's clock), or until it is within its
+ * relative gap of `objective` (the best known objective; Infinity when none). Cheap to call often:
+ * it works in units of one device and resumes where the last call stopped. Returns bound.value.
+ * Before any offer it starts from the price-free point (λ = μ = 0 is a valid, weak start), so
+ * callers should offer the search's prices first.
+ */
+export function tightenBound(bound: AnytimeBound, deadlineAt: number, objective = Infinity): number {
+  const ctx = bound.ctx;
+  const N = ctx.models.length;
+  if (N === 0) {
+    bound.value = Math.max(bound.value, 0);
+    return bound.value;
+  }
+  while (!boundCloseEnough(bound, objective) && now() < deadlineAt) {
+    if (bound.pass === null) bound.pass = startPass(bound);
+    const pass = bound.pass;
+    const sliceStart = now();
+    let done = false;
+    while (!done) {
+      priceDevice(bound, pass, pass.next);
+      pass.next++;
+      done = pass.next >= N;
+      if ((pass.next & 7) === 0 && now() >= deadlineAt) break;
+    }
+    pass.workMs += now() - sliceStart;
+    if (done) finishPass(bound, pass, objective);
+  }
+  return bound.value;
+}
+
+function startPass(bound: AnytimeBound): Pass {
+  const ctx = bound.ctx;
+  const M = ctx.instance.servers.length;
+  const next = bound.next ?? { prices: { bandwidth: new Float64Array(M), frequency: new Float64Array(M), seat: new Float64Array(M) }, offered: false };
+  bound.next = null;
+  return {
+    prices: next.prices,
+    servers: ctx.instance.servers.map((_, m) => serverFloor(ctx, m, next.prices.frequency[m])),
+    offered: next.offered,
+    next: 0,
+    sum: 0,
+    demandBandwidth: new Float64Array(M),
+    demandFrequency: new Float64Array(M),
+    seats: new Float64Array(M),
+    workMs: 0,
+  };
+}
+
+const pair: PairPrice = newPairPrice();
+
+/** Device n's cheapest pair at the pass's prices, exactly; pairs whose floor reaches it are skipped. */
+function priceDevice(bound: AnytimeBound, pass: Pass, n: number): void {
+  const ctx = bound.ctx;
+  const dm = ctx.models[n];
+  const floor = (bound.floors[n] ??= deviceFloor(ctx, n));
+  const { bandwidth, frequency, seat } = pass.prices;
+  const gainScale = floor.maxPowerW / ctx.instance.noiseWPerHz;
+  const servers = ctx.instance.servers;
+  const share = Math.min(1, servers.length / ctx.models.length);
+  let best = Infinity;
+  let bestB = 0;
+  let bestF = 0;
+  let at = -1;
+  const hint = bound.choice[n];
+  const order = dm.serversByGain;
+  for (let k = hint >= 0 ? -1 : 0; k < order.length; k++) {
+    const m = k < 0 ? hint : order[k];
+    if (k >= 0 && m === hint) continue;
+    const cutoff = best - seat[m];
+    const s = servers[m];
+    let upFloor = 0;
+    if (cutoff < Infinity) {
+      const snrHz = dm.device.gains[m] * gainScale;
+      const guess = Number.isNaN(bound.bandwidthHz[n]) ? s.bandwidthHz * share : bound.bandwidthHz[n];
+      const b0 = uplinkTangentGuess(floor.uplinkWork, snrHz, bandwidth[m], s.bandwidthHz, guess);
+      upFloor = uplinkFloor(floor.uplinkWork, snrHz, bandwidth[m], s.bandwidthHz, b0);
+      if (upFloor + edgeFloor(floor, pass.servers[m]) >= cutoff) {
+        bound.stats.pairsSkipped++;
+        continue;
+      }
+    }
+    bound.stats.pairsPriced++;
+    pricePair(ctx, m, n, bandwidth[m], frequency[m], cutoff, pair, upFloor);
+    // A pair bounded away costs at least the cutoff: it never becomes the minimum.
+    if (pair.exact && pair.cost + seat[m] < best) {
+      best = pair.cost + seat[m];
+      bestB = pair.bandwidthHz;
+      bestF = pair.frequencyHz;
+      at = m;
+    }
+  }
+  pass.sum += best;
+  bound.choice[n] = at;
+  if (at >= 0) {
+    bound.bandwidthHz[n] = bestB;
+    pass.demandBandwidth[at] += bestB;
+    pass.demandFrequency[at] += bestF;
+    pass.seats[at] += 1;
+  }
+}
+
+function finishPass(bound: AnytimeBound, pass: Pass, objective: number): void {
+  const ctx = bound.ctx;
+  const M = ctx.instance.servers.length;
+  bound.pass = null;
+  bound.stats.passes++;
+  bound.stats.lastPassMs = pass.workMs;
+  const value = pass.sum - payments(bound, pass.prices);
+  raise(bound, value, pass.prices);
+  const excess: Excess = { bandwidth: new Float64Array(M), frequency: new Float64Array(M), seat: new Float64Array(M) };
+  ctx.instance.servers.forEach((s, m) => {
+    excess.bandwidth[m] = pass.demandBandwidth[m] / s.bandwidthHz - 1;
+    excess.frequency[m] = pass.demandFrequency[m] / s.frequencyHz - 1;
+    excess.seat[m] = bound.capacity[m] > 0 ? pass.seats[m] / bound.capacity[m] - 1 : pass.seats[m];
+  });
+  const previous = bound.ascent?.value ?? -Infinity;
+  if (value > previous) {
+    // Progress counts when it closes a noticeable part of what is left to the objective.
+    const left = Number.isFinite(objective) && Number.isFinite(previous) ? objective - previous : Infinity;
+    if (!(value - previous > STALL_SHARE * left)) bound.stalled++;
+    else bound.stalled = 0;
+    if (pass.offered) bound.step = 0; // a better start from the search: steps start large again
+    bound.ascent = { value, prices: copyPrices(pass.prices), excess };
+  } else bound.stalled++;
+  if (bound.next !== null) return; // an offer waits: it is the next point
+  let from = { prices: pass.prices, excess };
+  if (bound.stalled >= STALL_PASSES && bound.ascent) {
+    // Stalled: back to the best point with smaller steps.
+    bound.stepScale *= 0.5;
+    bound.step = 0;
+    bound.stalled = 0;
+    from = { prices: bound.ascent.prices, excess: bound.ascent.excess };
+  }
+  bound.next = { prices: ascentStep(bound, from.prices, from.excess, pass.sum / ctx.models.length), offered: false };
+}
+
+/** One multiplicative step: each budget's price × exp(η_k·clip(excess)), η_k = scale/√(k+1); seats additively. */
+function ascentStep(bound: AnytimeBound, prices: BoundPrices, excess: Excess, costPerDevice: number): BoundPrices {
+  const M = prices.bandwidth.length;
+  const eta = bound.stepScale / Math.sqrt(bound.step + 1);
+  bound.step++;
+  const next = copyPrices(prices);
+  const clip = (x: number) => Math.max(-1, Math.min(1, x));
+  for (let m = 0; m < M; m++) {
+    next.bandwidth[m] *= Math.exp(eta * clip(excess.bandwidth[m]));
+    next.frequency[m] *= Math.exp(eta * clip(excess.frequency[m]));
+    if (bound.seatsBind) next.seat[m] = Math.max(0, next.seat[m] + eta * SEAT_STEP * costPerDevice * clip(excess.seat[m]));
+  }
+  return next;
+}
+
+/** Initial relative step of the prices per pass. */
+const ASCENT_STEP = 0.1;
+/** Seat prices move by this share of the mean device cost per unit step. */
+const SEAT_STEP = 0.05;
+/** After this many passes that close less than STALL_SHARE of the gap, the ascent restarts from its best point with half the step. */
+const STALL_PASSES = 6;
+const STALL_SHARE = 0.02;
