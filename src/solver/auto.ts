@@ -40,6 +40,7 @@ import { balanceAssociation } from './association/balance.js';
 import { warmAssociation, warmPlans } from './association/warm.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { lagrangianBound } from './bound/bound.js';
+import { createAnytimeBound, offerPrices, tightenBound, type AnytimeBound } from './bound/anytime.js';
 import { buildDeviceModels, type DeviceModel } from './pricing/device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.js';
 import { allocationsOf, scored } from './result.js';
@@ -330,23 +331,25 @@ function pricesOf(sol: Solution): { bandwidth: number[]; frequency: number[] } {
 }
 
 /**
- * Watches the search (SearchMonitor): offers each step's solution to the proof and, while bound
- * work stays within its share of the time so far, tightens the Lagrangian bound at that solution's
- * prices (free of a pricing pass when the search has the priced matrix). Says "proven" once the
- * gap meets the tolerance, unless `stopOnGap` is off (deadlines: the search's solution may still be
- * late, so only the answer after the deadline rounds is judged).
+ * Watches the search (SearchMonitor): offers each step's solution to the proof and its prices to
+ * the anytime bound (bound/anytime.ts, which takes the dual value at once when the search has the
+ * priced matrix), then lets the bound tighten for as long as bound work stays within its share of
+ * the time so far (its passes are resumable, so any slice makes progress). Says "proven" once the
+ * gap meets the tolerance, unless `stopOnGap` is off (deadlines: the search's solution may still
+ * be late, so only the answer after the deadline rounds is judged).
  */
 class BoundWatch implements SearchMonitor {
-  /** how long the last bound with its own pricing pass took (a pass is not started without that much time) */
-  private passMs = 0;
+  readonly bound: AnytimeBound;
 
   constructor(
     private readonly frame: Frame,
-    /** the plan context without deadline multipliers (a relaxation of the deadlines: a valid bound) */
-    private readonly ctx: PlanContext,
+    /** the plan context of the search (the bound relaxes its deadline multipliers itself) */
+    ctx: PlanContext,
     private readonly deadlineAt: number,
     private readonly stopOnGap: boolean,
-  ) {}
+  ) {
+    this.bound = createAnytimeBound(ctx, { relativeGap: frame.options.relativeGap });
+  }
 
   proven(sol: Solution, priced?: number[][]): boolean {
     const { proof, clock } = this.frame;
@@ -355,20 +358,17 @@ class BoundWatch implements SearchMonitor {
     if (proof.met()) return this.stopOnGap;
     if (stopRequested()) return false;
     const allowance = SHARE.interleavedBound * clock.elapsedMs() - proof.boundMs;
-    // With the priced matrix at hand the dual value costs no pricing pass: always take it (the
-    // ascent from it gets the allowance); without it, a pass starts only if one fits.
-    if (priced === undefined && (allowance <= 0 || allowance < this.passMs)) return false;
+    if (allowance <= 0 && priced === undefined) return false;
     this.tighten(sol, Math.min(this.deadlineAt, Date.now() + Math.max(0, allowance)), priced);
     return this.stopOnGap && proof.met();
   }
 
-  /** One bound at `sol`'s prices, ascending until `until` (or close enough). */
+  /** Offer `sol`'s prices (and priced matrix) to the bound and tighten it until `until`. */
   tighten(sol: Solution, until: number, priced?: number[][]): void {
     const startedAt = Date.now();
-    const bound = lagrangianBound(this.ctx, pricesOf(sol), until, sol.cost, priced);
-    const ms = Date.now() - startedAt;
-    if (priced === undefined) this.passMs = ms;
-    this.frame.proof.offerBound(bound, ms, 'search');
+    offerPrices(this.bound, pricesOf(sol), priced);
+    tightenBound(this.bound, until, this.frame.proof.objective);
+    this.frame.proof.offerBound(this.bound.value, Date.now() - startedAt, 'search');
   }
 }
 
