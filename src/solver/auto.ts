@@ -312,6 +312,8 @@ function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: 
     const sol = enumerateAssociations(ctx, deadlineAt);
     return sol ? { sol, enumerated: true } : null;
   }
+  // Already proven (a warm start whose first bound meets the tolerance): nothing to search.
+  if (warm !== null && !Array.isArray(warm) && monitor.proven(warm)) return { sol: warm, enumerated: false };
   const startAssignment = Array.isArray(warm) ? warm : warm ? null : greedyAssociation(ctx);
   const start = Array.isArray(warm) || warm === null ? (startAssignment ? planAll(ctx, startAssignment, deadlineAt) : null) : warm;
   if (!start) return null;
