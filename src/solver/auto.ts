@@ -62,6 +62,8 @@ const ASSOCIATION_LIMIT = 256;
 const SHORT_LIMIT_MS = 200;
 /** The publication's method runs as a baseline up to this many reachable (device, server) pairs. */
 const PAPER_BASELINE_PAIRS = 100;
+/** The first bound's pass runs in slices of this length until it completes (it only needs one pass). */
+const FIRST_PASS_SLICE_MS = 5;
 /** Deadline rounds at most (each re-plans every server). */
 const DEADLINE_ROUNDS = 60;
 /** Every this many deadline rounds the association is searched again under the new multipliers. */
@@ -92,6 +94,8 @@ const SHARE = {
   firstBound: 0.1,
   /** bounds during the search take at most this share of the time elapsed (the search keeps the rest) */
   interleavedBound: 0.3,
+  /** ...and this much once the search's steps improve by less than the tolerance (only the proof is missing) */
+  stalledSearchBound: 0.6,
 } as const;
 
 export interface Versions {
@@ -342,6 +346,8 @@ function pricesOf(sol: Solution): { bandwidth: number[]; frequency: number[] } {
  */
 class BoundWatch implements SearchMonitor {
   readonly bound: AnytimeBound;
+  /** the objective when the bound was last tightened */
+  private objectiveAtLastBound = Infinity;
 
   constructor(
     private readonly frame: Frame,
@@ -359,17 +365,33 @@ class BoundWatch implements SearchMonitor {
     proof.offerObjective(sol.cost, 'search');
     if (proof.met()) return this.stopOnGap;
     if (stopRequested()) return false;
-    const allowance = SHARE.interleavedBound * clock.elapsedMs() - proof.boundMs;
+    const stalled = this.objectiveAtLastBound - sol.cost <= this.frame.options.relativeGap * sol.cost;
+    const allowance = (stalled ? SHARE.stalledSearchBound : SHARE.interleavedBound) * clock.elapsedMs() - proof.boundMs;
     if (allowance <= 0 && priced === undefined) return false;
     this.tighten(sol, Math.min(this.deadlineAt, Date.now() + Math.max(0, allowance)), priced);
     return this.stopOnGap && proof.met();
   }
 
-  /** Offer `sol`'s prices (and priced matrix) to the bound and tighten it until `until`. */
+  /**
+   * Offer `sol`'s prices (and priced matrix) to the bound and tighten it until `until`. With the
+   * priced matrix (the search's reassignment rounds), the ascent of bound/bound.ts from those
+   * prices, which needs no pricing pass to start, gets the slice; otherwise the anytime bound.
+   */
   tighten(sol: Solution, until: number, priced?: number[][]): void {
     const startedAt = Date.now();
+    this.objectiveAtLastBound = Math.min(this.objectiveAtLastBound, sol.cost);
     offerPrices(this.bound, pricesOf(sol), priced);
-    tightenBound(this.bound, until, this.frame.proof.objective);
+    const value = priced
+      ? lagrangianBound(this.bound.ctx, pricesOf(sol), until, this.frame.proof.objective, priced)
+      : tightenBound(this.bound, until, this.frame.proof.objective);
+    this.frame.proof.offerBound(Math.max(value, this.bound.value), Date.now() - startedAt, 'search');
+  }
+
+  /** The first complete pass at `sol`'s prices (resumable slices), by `until` at the latest. */
+  firstPass(sol: Solution, until: number): void {
+    const startedAt = Date.now();
+    offerPrices(this.bound, pricesOf(sol));
+    while (!Number.isFinite(this.bound.value) && !expired(until)) tightenBound(this.bound, Math.min(until, now() + FIRST_PASS_SLICE_MS), this.frame.proof.objective);
     this.frame.proof.offerBound(this.bound.value, Date.now() - startedAt, 'search');
   }
 }
@@ -395,7 +417,7 @@ function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, 
   const startedAt = Date.now();
   frame.proof.offerBound(fixedCostBound(ctx), Date.now() - startedAt, 'search');
   if (stopRequested()) return;
-  watch.tighten(startPlan, Date.now() + frame.clock.limitMs * SHARE.firstBound);
+  watch.firstPass(startPlan, Date.now() + frame.clock.limitMs * SHARE.firstBound);
 }
 
 function noAssociation(instance: Instance): Outcome {
