@@ -15,6 +15,17 @@ describe('stored answers', () => {
     expect(decodeAnswer('{"status":"OPTIMAL"}')).toBeNull(); // an entry of the old format is a miss
   });
 
+  it('an answer is final only when its search ended on its own: a GAP answer serves the tolerances its gap meets', () => {
+    expect(answerMeta({ status: 'OPTIMAL', termination: 'CONVERGED', gap: 0 }).final).toBe(true);
+    const gapStopped = answerMeta({ status: 'OPTIMAL', termination: 'GAP', gap: 8e-5 });
+    expect(gapStopped).toEqual({ final: false, gap: 8e-5, status: 'OPTIMAL' });
+    expect(storable(gapStopped)).toBe(true);
+    expect(servesRequest(gapStopped, 1e-4)).toBe(true);
+    expect(servesRequest(gapStopped, 0)).toBe(false); // relativeGap 0 asks for more than a gap stop
+    expect(answerMeta({ status: 'FEASIBLE', termination: 'INTERRUPTED', limit: 'TIME', gap: 0.01 }).final).toBe(false);
+    expect(answerMeta({ status: 'OPTIMAL' }).final).toBe(true); // answers without a termination (blocks): by their limit
+  });
+
   it('serves final answers always, time-limited ones within the tolerance', () => {
     expect(servesRequest({ final: true, status: 'OPTIMAL' }, 0)).toBe(true);
     expect(servesRequest({ final: false, gap: 0.004, status: 'FEASIBLE' }, 0.001)).toBe(false);

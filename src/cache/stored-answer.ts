@@ -3,7 +3,10 @@
 // answer is good enough and serves the bytes as they are: no parse, no re-serialisation.
 
 export interface AnswerMeta {
-  /** false when the solver stopped at its time limit (or was stopped): a later solve may do better */
+  /**
+   * false when the solver stopped before its search ended (at its time limit, on a proven gap, or
+   * because it was stopped): a later solve may do better. Only a final answer serves every request.
+   */
   final: boolean;
   /** relative gap to the proven bound, when there is one */
   gap?: number;
@@ -21,13 +24,15 @@ export const DEFAULT_GAP_TOLERANCE = 0.001;
 
 interface Scorable {
   status: string;
+  /** why the solve ended (allocate answers): only CONVERGED is final; a GAP answer serves tolerances its gap meets */
+  termination?: string;
   limit?: string;
   gap?: number;
 }
 
 export function answerMeta(result: Scorable): AnswerMeta {
   return {
-    final: result.limit !== 'TIME',
+    final: result.termination !== undefined ? result.termination === 'CONVERGED' : result.limit !== 'TIME',
     ...(typeof result.gap === 'number' && Number.isFinite(result.gap) ? { gap: result.gap } : {}),
     status: result.status,
   };
