@@ -1,8 +1,8 @@
 import { threadId as mainThreadId } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSolverPool, workerFileFor } from '../src/pool/solver-pool.js';
+import { createSolverPool, workerFileFor } from '../src/backends/threads/solver-pool.js';
 
-// The default pool runs the real worker: src/pool/worker-entry.mjs loading solve-worker.ts via tsx.
+// The default pool runs the real worker: src/backends/threads/worker-entry.mjs loading solve-worker.ts via tsx.
 const pool = createSolverPool({ threads: 1, maxQueue: 4 });
 
 afterAll(async () => {
@@ -65,7 +65,7 @@ describe('a worker that cannot load', () => {
 
 describe('workerFileFor', () => {
   it('points at the .mjs shim from sources and at the compiled worker from dist', () => {
-    expect(workerFileFor('file:///app/src/pool/solver-pool.ts').href).toBe('file:///app/src/pool/worker-entry.mjs');
-    expect(workerFileFor('file:///app/dist/src/pool/solver-pool.js').href).toBe('file:///app/dist/src/worker/solve-worker.js');
+    expect(workerFileFor('file:///app/src/backends/threads/solver-pool.ts').href).toBe('file:///app/src/backends/threads/worker-entry.mjs');
+    expect(workerFileFor('file:///app/dist/src/backends/threads/solver-pool.js').href).toBe('file:///app/dist/src/backends/threads/solve-worker.js');
   });
 });

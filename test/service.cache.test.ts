@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputError, normalize } from '../src/model/normalize.js';
 import type { AllocateResult } from '../src/model/types.js';
-import { createSolveService, type ServiceConfig } from '../src/services/solve-service.js';
-import { OverloadedError, type SolveService } from '../src/services/types.js';
+import { createSolveService, type ServiceConfig } from '../src/solve/service.js';
+import { OverloadedError, type SolveService } from '../src/solve/types.js';
 import { smallRequest, smallRequestWithExplicitDefaults } from './fixtures/allocate-requests.js';
 import { CountingPool, cannedResult } from './fixtures/counting-pool.js';
-import { unpackInstance, type PackedInstance } from '../src/worker/transfer.js';
+import { unpackInstance, type PackedInstance } from '../src/backends/threads/transfer.js';
 
 const config: ServiceConfig = { redisUrl: undefined, solverThreads: 1, solverMaxQueue: 4, cacheTtlS: 60, cacheMaxEntries: 100 };
 const services: SolveService[] = [];

@@ -1,8 +1,8 @@
 // A Pareto sweep holds at most paretoMaxParallel solver slots at once, so a 66-point grid does not
 // fill the queue ahead of other callers.
 import { describe, expect, it } from 'vitest';
-import { createSolveService } from '../src/services/solve-service.js';
-import type { ParetoRequest } from '../src/services/types.js';
+import { createSolveService } from '../src/solve/service.js';
+import type { ParetoRequest } from '../src/solve/types.js';
 import { smallRequest } from './fixtures/allocate-requests.js';
 import { CountingPool, cannedResult } from './fixtures/counting-pool.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSolveService, type ServiceConfig } from '../src/services/solve-service.js';
-import type { SolveService } from '../src/services/types.js';
+import { createSolveService, type ServiceConfig } from '../src/solve/service.js';
+import type { SolveService } from '../src/solve/types.js';
 import { smallRequest } from './fixtures/allocate-requests.js';
 import { CountingPool } from './fixtures/counting-pool.js';
 import { ThrowawayRedis, freePort } from './fixtures/redis.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerReserveMs, remainingLimitMs } from '../src/worker/time-budget.js';
+import { answerReserveMs, remainingLimitMs } from '../src/solve/time-budget.js';
 
 describe('remainingLimitMs', () => {
   it('gives the solver what is left of the limit after the time already spent and the answer reserve', () => {

@@ -3,13 +3,13 @@
 // job store and the queue worker.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../cache/key.js';
-import { answerObject, paretoAnswer, solvedAnswer, type Answer } from '../http/answer.js';
+import { answerObject, paretoAnswer, solvedAnswer, type Answer } from '../solve/answer.js';
 import type { BlocksRequest } from '../blocks/request.js';
 import { normalizeBlocksRequest } from '../blocks/normalize.js';
 import type { AllocateRequest } from '../model/request.js';
 import { InputError, normalize } from '../model/normalize.js';
-import { paretoWeights, pointRequest } from '../services/pareto.js';
-import type { CallOptions, ParetoRequest, SolveService } from '../services/types.js';
+import { paretoWeights, pointRequest } from '../solve/pareto.js';
+import type { CallOptions, ParetoRequest, SolveService } from '../solve/types.js';
 import type { JobKind, JobSubmission } from './types.js';
 
 export interface JobAnswer {

@@ -4,7 +4,7 @@
 import Type, { type Static } from 'typebox';
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult } from '../model/types.js';
-import type { CacheOutcome } from '../services/types.js';
+import type { CacheOutcome } from '../solve/types.js';
 import { DelayBreakdownSchema, EnergyBreakdownSchema, GapToleranceOption, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
 const MAX_DEVICES = 10_000;

@@ -6,7 +6,7 @@ import { MAX_BLOCKS, MAX_DEVICES } from '../blocks/normalize.js';
 import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import { MAX_TIME_LIMIT_MS } from '../model/defaults.js';
-import type { CacheOutcome } from '../services/types.js';
+import type { CacheOutcome } from '../solve/types.js';
 import { ChannelSpecSchema, SolverInfoSchema } from './allocate.js';
 import { GapToleranceOption, type Expect, type Same } from './common.js';
 

@@ -1,10 +1,10 @@
 // POST /allocate/pareto: request body (the /allocate snapshot, objective without weights, plus
-// `pareto`; mirrors ParetoRequest in src/services/types.ts) and responses (mirror ParetoResult).
+// `pareto`; mirrors ParetoRequest in src/solve/types.ts) and responses (mirror ParetoResult).
 // Compile-time checks at the bottom keep the schemas and the types from drifting apart.
 import Type, { type Static } from 'typebox';
 import type { InfeasibilityOut } from '../model/types.js';
-import { MAX_PARETO_GRID_STEPS, MAX_PARETO_WEIGHTS } from '../services/pareto.js';
-import type { ParetoRequest, ParetoResult } from '../services/types.js';
+import { MAX_PARETO_GRID_STEPS, MAX_PARETO_WEIGHTS } from '../solve/pareto.js';
+import type { ParetoRequest, ParetoResult } from '../solve/types.js';
 import {
   ALLOCATE_REQUEST_EXAMPLE,
   AllocateRequestSchema,

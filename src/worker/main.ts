@@ -2,7 +2,7 @@
 // (REDIS_URL required, SOLVER_QUEUE ignored), SOLVER_THREADS solver threads and as many jobs at
 // once. SIGTERM/SIGINT: stop taking jobs, finish running ones within the grace, hand back the rest.
 import { ConfigError, loadConfig } from '../config.js';
-import { startQueueWorker } from './queue-worker.js';
+import { startQueueWorker } from '../backends/bullmq/queue-worker.js';
 
 const SHUTDOWN_GRACE_MS = Number(process.env.WORKER_SHUTDOWN_GRACE_MS ?? 25_000);
 

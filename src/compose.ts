@@ -1,14 +1,14 @@
 // Builds the solve service and the job store the configuration asks for: in-process threads with
 // in-memory jobs (no Redis needed), or BullMQ (SOLVER_QUEUE=bullmq) where this process only
 // enqueues and worker processes solve.
-import type { AppConfig } from '../config.js';
-import type { CacheLogger } from '../cache/redis-cache.js';
-import { createMemoryJobs } from '../jobs/memory-jobs.js';
-import { createQueueJobs } from '../jobs/queue-jobs.js';
-import type { JobService } from '../jobs/types.js';
-import { createSolveService } from '../services/solve-service.js';
-import type { SolveObserver, SolveService } from '../services/types.js';
-import { createBullmqBackend } from './bullmq.js';
+import type { AppConfig } from './config.js';
+import type { CacheLogger } from './cache/redis-cache.js';
+import { createMemoryJobs } from './jobs/memory-jobs.js';
+import { createQueueJobs } from './backends/bullmq/queue-jobs.js';
+import type { JobService } from './jobs/types.js';
+import { createSolveService } from './solve/service.js';
+import type { SolveObserver, SolveService } from './solve/types.js';
+import { createBullmqBackend } from './backends/bullmq/backend.js';
 
 const backends = new WeakMap<SolveService, ReturnType<typeof createBullmqBackend>>();
 

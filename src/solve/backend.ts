@@ -4,8 +4,8 @@
 import type { BlocksInput } from '../blocks/types.js';
 import type { Instance, SolveOptions } from '../model/types.js';
 import type { SolvePhase } from '../solver/control.js';
-import type { Workload } from '../services/types.js';
-import type { ProblemKind } from '../worker/solve-worker.js';
+import type { Workload } from './types.js';
+import type { ProblemKind } from '../backends/threads/solve-worker.js';
 
 /** A solve's progress as jobs report it. */
 export interface ProgressUpdate {

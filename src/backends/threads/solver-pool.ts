@@ -1,8 +1,8 @@
 // The worker-thread pool every solve runs in. Bounded queue: when it is full, callers get an
 // OverloadedError carrying a Retry-After estimate instead of waiting behind an unbounded backlog.
 import { Piscina } from 'piscina';
-import { OverloadedError } from '../services/types.js';
-import type { SolveTask } from '../worker/solve-worker.js';
+import { OverloadedError } from '../../solve/types.js';
+import type { SolveTask } from './solve-worker.js';
 
 export interface PoolStats {
   threads: number;
@@ -40,12 +40,12 @@ export interface SolverPoolOptions<Task = SolveTask> {
 
 /**
  * The real worker's file. From sources (vitest, tsx) this module is a .ts file and piscina needs
- * the .mjs shim that loads TypeScript; compiled, it is dist/src/pool/solver-pool.js and the worker
+ * the .mjs shim that loads TypeScript; compiled, it is dist/src/backends/threads/solver-pool.js and the worker
  * is compiled JavaScript next door (tsc does not copy the .mjs shim into dist).
  */
 export function workerFileFor(moduleUrl: string): URL {
   return moduleUrl.endsWith('.js')
-    ? new URL('../worker/solve-worker.js', moduleUrl)
+    ? new URL('./solve-worker.js', moduleUrl)
     : new URL('./worker-entry.mjs', moduleUrl);
 }
 

@@ -2,7 +2,7 @@
 // objective, gap, cache, solve time; the request id comes with the request's logger) and the
 // number of cold solves, which the rate limit charges extra for.
 import type { FastifyRequest } from 'fastify';
-import type { CacheOutcome } from '../services/types.js';
+import type { CacheOutcome } from '../solve/types.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -5,16 +5,16 @@
 // finds when it starts) and become the solver's stop flag; progress goes to job.updateProgress.
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AppConfig } from '../config.js';
-import type { CacheLogger } from '../cache/redis-cache.js';
-import type { AsyncJobData, AsyncJobResult } from '../jobs/queue-jobs.js';
-import { runJob } from '../jobs/run.js';
-import type { BlocksRequest } from '../blocks/request.js';
-import type { AllocateRequest } from '../model/request.js';
-import type { SyncJobData, SyncJobResult } from '../queue/bullmq.js';
-import { BULL_PREFIX, consumerConnection, queueNames } from '../queue/connection.js';
-import { StoppedBeforeStartError, createSolveService } from '../services/solve-service.js';
-import type { CallOptions, SolveService } from '../services/types.js';
+import type { AppConfig } from '../../config.js';
+import type { CacheLogger } from '../../cache/redis-cache.js';
+import type { AsyncJobData, AsyncJobResult } from './queue-jobs.js';
+import { runJob } from '../../jobs/run.js';
+import type { BlocksRequest } from '../../blocks/request.js';
+import type { AllocateRequest } from '../../model/request.js';
+import type { SyncJobData, SyncJobResult } from './backend.js';
+import { BULL_PREFIX, consumerConnection, queueNames } from './connection.js';
+import { StoppedBeforeStartError, createSolveService } from '../../solve/service.js';
+import type { CallOptions, SolveService } from '../../solve/types.js';
 
 export type QueueWorkerConfig = Pick<
   AppConfig,

@@ -4,7 +4,7 @@ import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import type { AllocateRequest, ObjectiveSpec } from '../model/request.js';
 import type { AllocateResult, AllocationOut, InfeasibilityOut, SolveStatus, Totals, Weights } from '../model/types.js';
-import type { ProgressUpdate } from '../queue/backend.js';
+import type { ProgressUpdate } from './backend.js';
 
 export type CacheOutcome = 'hit' | 'miss';
 

@@ -4,8 +4,8 @@
 // job's waiter count; the last one to leave cancels the job (pub/sub to the worker running it).
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { OverloadedError } from '../services/types.js';
-import type { BackendTask, ProgressUpdate, RunControl, RunOutcome, SolverBackend } from './backend.js';
+import { OverloadedError } from '../../solve/types.js';
+import type { BackendTask, ProgressUpdate, RunControl, RunOutcome, SolverBackend } from '../../solve/backend.js';
 import { BULL_PREFIX, consumerConnection, producerConnection, queueNames } from './connection.js';
 
 /** What a sync solve job carries (the worker re-normalises `body`). */

@@ -1,12 +1,12 @@
 // The embedded backend: solves run in this process's piscina threads. Stop requests and progress
 // cross the thread boundary through a shared buffer (control-buffer.ts), polled every 250 ms.
-import { PROGRESS_INTERVAL_MS } from '../solver/control.js';
-import type { Instance } from '../model/types.js';
-import type { SolverPool } from '../pool/solver-pool.js';
-import { packInstance } from '../worker/transfer.js';
-import { createControlBuffer, readProgress, requestStop, startedAt } from '../worker/control-buffer.js';
-import { NOT_STARTED, type SolveTask } from '../worker/solve-worker.js';
-import { gapOf, type BackendTask, type RunControl, type RunOutcome, type SolverBackend } from './backend.js';
+import { PROGRESS_INTERVAL_MS } from '../../solver/control.js';
+import type { Instance } from '../../model/types.js';
+import type { SolverPool } from './solver-pool.js';
+import { packInstance } from './transfer.js';
+import { createControlBuffer, readProgress, requestStop, startedAt } from './control-buffer.js';
+import { NOT_STARTED, type SolveTask } from './solve-worker.js';
+import { gapOf, type BackendTask, type RunControl, type RunOutcome, type SolverBackend } from '../../solve/backend.js';
 
 function isNotStarted(v: unknown): boolean {
   return typeof v === 'object' && v !== null && (v as typeof NOT_STARTED).notStarted === true;

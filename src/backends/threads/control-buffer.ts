@@ -2,7 +2,7 @@
 // so it cannot receive messages while it works: stop requests and progress travel through one
 // small SharedArrayBuffer instead (the solver polls the stop flag at its deadline checks; the
 // owner polls progress). Both sides of the layout live here.
-import type { SolvePhase, SolveProgress } from '../solver/control.js';
+import type { SolvePhase, SolveProgress } from '../../solver/control.js';
 
 // Int32 view: [0] flags, [1] progress sequence (odd while a write is under way).
 // Float64 view from byte 8: [0] objective, [1] bound, [2] phase code, [3] epoch ms of the update,

@@ -1,9 +1,9 @@
 // Shaping a solve's answer for HTTP, shared by the sync routes and the jobs API (a job's result is
 // exactly what the sync endpoint answers), and noticing a client that left before its answer.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CallOptions, ParetoResult, Solved } from '../services/types.js';
-import { arrivedAt } from './arrival.js';
-import { bodyDigest } from './json-body.js';
+import type { CallOptions, ParetoResult, Solved } from './types.js';
+import { arrivedAt } from '../plugins/arrival.js';
+import { bodyDigest } from '../plugins/json-body.js';
 
 /** Aborts when the client disconnects before the reply is sent, so its solve can stop. */
 export function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {

@@ -5,13 +5,13 @@
 import { randomUUID, createHash } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ProgressUpdate } from '../queue/backend.js';
-import { JOB_PRIORITY } from '../queue/bullmq.js';
-import { queueNames } from '../queue/connection.js';
-import { OverloadedError } from '../services/types.js';
-import { prefixedInputError } from './input-error.js';
-import { checkJobInput, submissionDigest } from './run.js';
-import { IdempotencyConflictError, type JobKind, type JobService, type JobStatus, type JobView } from './types.js';
+import type { ProgressUpdate } from '../../solve/backend.js';
+import { JOB_PRIORITY } from './backend.js';
+import { queueNames } from './connection.js';
+import { OverloadedError } from '../../solve/types.js';
+import { prefixedInputError } from '../../jobs/input-error.js';
+import { checkJobInput, submissionDigest } from '../../jobs/run.js';
+import { IdempotencyConflictError, type JobKind, type JobService, type JobStatus, type JobView } from '../../jobs/types.js';
 
 /** What an async job carries. */
 export interface AsyncJobData {

@@ -1,14 +1,14 @@
 // Runs inside a piscina worker thread: the only place solvers (and GLPK's synchronous WebAssembly)
 // execute, so the event loop keeps answering while they work. Main-thread code imports types only.
 import { threadId } from 'node:worker_threads';
-import { solveBlocks } from '../blocks/index.js';
-import type { BlocksInput } from '../blocks/types.js';
-import type { SolveOptions } from '../model/types.js';
-import { runWithControl, type SolveControl } from '../solver/control.js';
-import { initGlpk, isGlpkReady } from '../solver/math/glpk.js';
-import { solveAllocate } from '../solver/index.js';
+import { solveBlocks } from '../../blocks/index.js';
+import type { BlocksInput } from '../../blocks/types.js';
+import type { SolveOptions } from '../../model/types.js';
+import { runWithControl, type SolveControl } from '../../solver/control.js';
+import { initGlpk, isGlpkReady } from '../../solver/math/glpk.js';
+import { solveAllocate } from '../../solver/index.js';
 import { markStarted, stopWasRequested, writeProgress } from './control-buffer.js';
-import { answerReserveMs, remainingLimitMs } from './time-budget.js';
+import { answerReserveMs, remainingLimitMs } from '../../solve/time-budget.js';
 import { unpackInstance, type PackedInstance } from './transfer.js';
 
 // One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
