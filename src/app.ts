@@ -21,7 +21,7 @@ import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { paretoRoutes } from './routes/pareto.js';
 import { jobsRoutes } from './routes/jobs.js';
-import { createJobService, createSolverService } from './compose.js';
+import { composeServices } from './compose.js';
 import type { JobService } from './jobs/types.js';
 import type { SolveService } from './solve/types.js';
 
@@ -64,9 +64,8 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = deps.metrics ?? (config.metricsEnabled ? createMetrics() : undefined);
-  const service = deps.service ?? createSolverService(config, app.log, metrics);
+  const { service, jobs } = composeServices(config, { service: deps.service, jobs: deps.jobs, logger: app.log, observer: metrics });
   if (metrics !== undefined) metrics.setWorkloadSource(() => service.workload?.());
-  const jobs = deps.jobs ?? createJobService(config, service, app.log);
   const isPublic = publicPathMatcher({ metricsPublic: config.metricsPublic, extra: deps.publicPaths });
   // The app owns the services it answers with: closing the app drains and stops the workers.
   app.addHook('onClose', async () => {

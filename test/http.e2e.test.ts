@@ -48,7 +48,7 @@ describe.skipIf(!serviceExists)('POST /allocate end to end (real service, in-mem
 
   it('serialises every field the solver returns (the response schema drops nothing)', async () => {
     const { buildApp } = await import('../src/app.js');
-    const { createSolveService } = await import('../src/solve/service.js');
+    const { createSolveService } = await import('../src/compose.js');
     const config = { ...loadConfig({}), logLevel: 'silent' as const, solverThreads: 1 };
     const service = createSolveService(config);
     const probe = buildApp(config, { service });

@@ -8,8 +8,9 @@ import { createSolverPool, type SolverPool } from '../src/backends/threads/solve
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 import { PARETO_REQUEST_EXAMPLE } from '../src/schemas/pareto.js';
 import { dominates, simplexGrid } from '../src/solve/pareto.js';
-import { createSolveService } from '../src/solve/service.js';
-import { OverloadedError, type ParetoRequest, type SolveService } from '../src/solve/types.js';
+import { createSolveService } from '../src/compose.js';
+import { OverloadedError } from '../src/solve/errors.js';
+import { type ParetoRequest, type SolveService } from '../src/solve/types.js';
 import type { AllocationOut, Totals } from '../src/model/types.js';
 
 interface PointBody {

@@ -9,7 +9,7 @@ import { BLOCKS_REQUEST_EXAMPLE } from '../src/schemas/blocks.js';
 import { PARETO_REQUEST_EXAMPLE } from '../src/schemas/pareto.js';
 import { formatPath } from '../src/plugins/json-body.js';
 import { firstNonFinite } from '../src/solve/finite.js';
-import { createSolveService } from '../src/solve/service.js';
+import { createSolveService } from '../src/compose.js';
 import { MemoryCache } from '../src/cache/memory-cache.js';
 import { CountingPool, cannedResult } from './fixtures/counting-pool.js';
 import { setAt } from './fixtures/schema-fuzz.js';

@@ -1,7 +1,7 @@
 import { threadId as mainThreadId } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSolverPool, estimateRetryAfterS, type TaskPool } from '../src/backends/threads/solver-pool.js';
-import { OverloadedError } from '../src/solve/types.js';
+import { OverloadedError } from '../src/solve/errors.js';
 
 interface SleepTask {
   ms?: number;

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputError, normalize } from '../src/model/normalize.js';
 import type { AllocateResult } from '../src/model/types.js';
-import { createSolveService, type ServiceConfig } from '../src/solve/service.js';
-import { OverloadedError, type SolveService } from '../src/solve/types.js';
+import { createSolveService, type ServiceConfig } from '../src/compose.js';
+import { OverloadedError } from '../src/solve/errors.js';
+import { type SolveService } from '../src/solve/types.js';
 import { smallRequest, smallRequestWithExplicitDefaults } from './fixtures/allocate-requests.js';
 import { CountingPool, cannedResult } from './fixtures/counting-pool.js';
 import { unpackInstance, type PackedInstance } from '../src/backends/threads/transfer.js';

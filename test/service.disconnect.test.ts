@@ -5,7 +5,7 @@ import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { generateRequest } from '../src/model/generator.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
-import { createSolveService } from '../src/solve/service.js';
+import { createSolveService } from '../src/compose.js';
 import type { SolveService } from '../src/solve/types.js';
 
 const big = (seed: number, timeLimitMs: number) => ({ ...generateRequest(seed, { devices: 600, servers: 30 }), options: { baselines: false, timeLimitMs } });

@@ -1,7 +1,7 @@
 // A Pareto sweep holds at most paretoMaxParallel solver slots at once, so a 66-point grid does not
 // fill the queue ahead of other callers.
 import { describe, expect, it } from 'vitest';
-import { createSolveService } from '../src/solve/service.js';
+import { createSolveService } from '../src/compose.js';
 import type { ParetoRequest } from '../src/solve/types.js';
 import { smallRequest } from './fixtures/allocate-requests.js';
 import { CountingPool, cannedResult } from './fixtures/counting-pool.js';

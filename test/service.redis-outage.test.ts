@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSolveService, type ServiceConfig } from '../src/solve/service.js';
+import { createSolveService, type ServiceConfig } from '../src/compose.js';
 import type { SolveService } from '../src/solve/types.js';
 import { smallRequest } from './fixtures/allocate-requests.js';
 import { CountingPool } from './fixtures/counting-pool.js';

@@ -3,7 +3,7 @@ import { allocateRequestHash, cacheKey } from '../src/cache/key.js';
 import { RedisCache } from '../src/cache/redis-cache.js';
 import { normalize } from '../src/model/normalize.js';
 import { SOLVER_VERSION } from '../src/solver/index.js';
-import { createSolveService, type ServiceConfig } from '../src/solve/service.js';
+import { createSolveService, type ServiceConfig } from '../src/compose.js';
 import type { SolveService } from '../src/solve/types.js';
 import { smallRequest } from './fixtures/allocate-requests.js';
 import { CountingPool, cannedResult } from './fixtures/counting-pool.js';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSolveService, type ServiceConfig } from '../src/solve/service.js';
+import { createSolveService, type ServiceConfig } from '../src/compose.js';
 import { SOLVER_VERSION } from '../src/solver/index.js';
 import { smallRequest } from './fixtures/allocate-requests.js';
 

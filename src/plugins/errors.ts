@@ -7,7 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import { InputError } from '../model/normalize.js';
 import type { ErrorResponse } from '../schemas/common.js';
 import { UNSUPPORTED_MEDIA_TYPE_MESSAGE } from '../schemas/errors.js';
-import { NonFiniteResultError, OverloadedError } from '../solve/types.js';
+import { NonFiniteResultError, OverloadedError } from '../solve/errors.js';
 import { BODY_FIELD, BodyError, formatPath } from './json-body.js';
 
 /**

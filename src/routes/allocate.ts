@@ -8,7 +8,8 @@ import {
 } from '../schemas/allocate.js';
 import { errorResponses } from '../schemas/errors.js';
 import { reportSolve } from '../plugins/solve-report.js';
-import { sendAnswer, solvedAnswer, solveCall } from '../solve/answer.js';
+import { solvedAnswer } from '../solve/answer.js';
+import { sendAnswer, solveCall } from './reply.js';
 import type { SolveService } from '../solve/types.js';
 
 export interface AllocateRoutesOptions {

@@ -4,7 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSchema } from '../schemas/blocks.js';
 import { errorResponses } from '../schemas/errors.js';
 import { reportSolve } from '../plugins/solve-report.js';
-import { sendAnswer, solvedAnswer, solveCall } from '../solve/answer.js';
+import { solvedAnswer } from '../solve/answer.js';
+import { sendAnswer, solveCall } from './reply.js';
 import type { SolveService } from '../solve/types.js';
 
 export interface BlocksRoutesOptions {

@@ -1,25 +1,6 @@
-// Shaping a solve's answer for HTTP, shared by the sync routes and the jobs API (a job's result is
-// exactly what the sync endpoint answers), and noticing a client that left before its answer.
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CallOptions, ParetoResult, Solved } from './types.js';
-import { arrivedAt } from '../plugins/arrival.js';
-import { bodyDigest } from '../plugins/json-body.js';
-
-/** Aborts when the client disconnects before the reply is sent, so its solve can stop. */
-export function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const gone = new AbortController();
-  const onClose = () => {
-    if (!reply.raw.writableFinished) gone.abort();
-  };
-  reply.raw.once('close', onClose);
-  void request; // the request stream's own 'close' also fires after a normal body read: not a signal
-  return gone.signal;
-}
-
-/** What a sync route tells the service about its request: when it arrived, its bytes' digest, and whether its client left. */
-export function solveCall(request: FastifyRequest, reply: FastifyReply): CallOptions {
-  return { signal: clientGone(request, reply), bodyDigest: bodyDigest(request), receivedAt: arrivedAt(request) };
-}
+// Shaping a solve's answer (status code and body), shared by the sync routes and the jobs API: a
+// job's result is exactly what the sync endpoint answers. Sending it is routes/reply.ts's job.
+import type { ParetoResult, Solved } from './types.js';
 
 export interface Answer {
   statusCode: 200 | 422;
@@ -61,14 +42,6 @@ export function solvedAnswer(out: Solved<{ status: string; infeasibilities?: unk
   // An instance that cannot be satisfied is the caller's problem, but a well-formed one: 422.
   const result = infeasible && out.result.infeasibilities === undefined ? { ...out.result, infeasibilities: [] } : out.result;
   return { statusCode: infeasible ? 422 : 200, body: withRequestFields(JSON.stringify(result), out.cache, out.requestHash) };
-}
-
-/** Sends an Answer; stored JSON goes out byte for byte. */
-export function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
-  if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) {
-    return reply.code(answer.statusCode).type('application/json; charset=utf-8').send(answer.body);
-  }
-  return reply.code(answer.statusCode).send(answer.body);
 }
 
 /** The object form of an Answer's body (jobs store results as JSON values). */

@@ -1,25 +1,8 @@
 // Where solves run, behind one interface: in this process's worker threads (piscina), or on
 // worker processes through a BullMQ queue in Redis. The solve service picks one from config and
 // never knows which it has.
-import type { BlocksInput } from '../blocks/types.js';
-import type { Instance, SolveOptions } from '../model/types.js';
-import type { SolvePhase } from '../solver/control.js';
-import type { Workload } from './types.js';
-import type { ProblemKind } from '../backends/threads/solve-worker.js';
-
-/** A solve's progress as jobs report it. */
-export interface ProgressUpdate {
-  phase: SolvePhase;
-  /** since the solve started on a worker */
-  elapsedMs: number;
-  objective?: number;
-  bound?: number;
-  /** (objective − bound) / objective */
-  gap?: number;
-  /** Pareto sweeps: points solved so far, of `points` */
-  pointsDone?: number;
-  points?: number;
-}
+import type { InputOf, ProblemKind } from './kinds.js';
+import type { ProgressUpdate, Workload } from './types.js';
 
 export interface RunControl {
   /** Aborting asks the solve to stop and answer with its best so far (or never to start). */
@@ -27,12 +10,12 @@ export interface RunControl {
   onProgress?(progress: ProgressUpdate): void;
 }
 
-/** A normalised input, as the service hashes it (the in-process backend packs allocate's for the thread). */
-export type NormalizedInput = { instance: Instance; options: SolveOptions } | BlocksInput;
+/** A normalised input, as the service hashes it (the threads backend packs allocate's for the thread). */
+export type NormalizedInput = InputOf<ProblemKind>;
 
 /** One solve to run. `input` is normalised; `body` is the request as received (queue workers re-normalise it). */
 export interface BackendTask {
-  kind: Exclude<ProblemKind, 'ping'>;
+  kind: ProblemKind;
   requestHash: string;
   input: NormalizedInput;
   body: unknown;
@@ -52,15 +35,18 @@ export interface RunOutcome {
   shared?: boolean;
 }
 
+/** Where solves run, by the name SOLVER_QUEUE gives it: this process's threads, or BullMQ workers. */
+export type BackendName = 'threads' | 'bullmq';
+
 export interface BackendStats {
-  mode: 'in-process' | 'bullmq';
+  backend: BackendName;
   threads: number;
   queued: number;
   maxQueue: number;
 }
 
 export interface SolverBackend {
-  readonly mode: 'in-process' | 'bullmq';
+  readonly name: BackendName;
   /** The backend stores answers in the shared cache itself (queue workers do). */
   readonly cachesAnswers: boolean;
   /** Throws OverloadedError (queue full, or the queue's Redis is down: 503 + Retry-After). */

@@ -5,8 +5,7 @@
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult, Totals, Weights } from '../model/types.js';
 import { InputError, weightAt } from '../model/normalize.js';
-import type { ProgressUpdate } from './backend.js';
-import type { ParetoPoint, ParetoRequest, ParetoResult, ParetoSpec, Solved } from './types.js';
+import type { ParetoPoint, ProgressUpdate, ParetoRequest, ParetoResult, ParetoSpec, Solved } from './types.js';
 
 /** Most weight vectors an explicit list may hold. */
 export const MAX_PARETO_WEIGHTS = 64;

@@ -5,39 +5,31 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { AppConfig } from '../config.js';
 import type { Cache, LockProvider } from '../cache/cache.js';
-import { allocateRequestHash, cacheKey, requestHash } from '../cache/key.js';
+import { cacheKey } from '../cache/key.js';
 import { MemoryCache } from '../cache/memory-cache.js';
 import { RedisCache, type CacheLogger } from '../cache/redis-cache.js';
 import { SingleFlight, computeOnceAcrossPeers } from '../cache/single-flight.js';
 import { DEFAULT_GAP_TOLERANCE, answerMeta, betterAnswer, decodeAnswer, encodeAnswer, servesRequest, storable, type StoredAnswer } from '../cache/stored-answer.js';
-import { normalizeBlocksRequest } from '../blocks/normalize.js';
 import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
-import { BLOCKS_SOLVER_VERSION } from '../blocks/version.js';
 import type { AllocateRequest } from '../model/request.js';
-import { normalize } from '../model/normalize.js';
 import type { AllocateResult } from '../model/types.js';
-import { createSolverPool, type SolverPool } from '../backends/threads/solver-pool.js';
 import type { BackendTask, RunOutcome, SolverBackend } from './backend.js';
-import { createInProcessBackend } from '../backends/threads/backend.js';
-import { SOLVER_VERSION } from '../solver/version.js';
 import { DEFAULTS } from '../model/defaults.js';
 import { InputError } from '../model/normalize.js';
 import { minParetoTimeLimitMs } from '../model/time-floor.js';
 import { answerReserveMs } from './time-budget.js';
 import { firstNonFinite } from './finite.js';
+import { PROBLEM_KINDS, type InputOf, type ProblemKind, type ResultOf } from './kinds.js';
 import { paretoSweep, pointRequest, solvePareto } from './pareto.js';
-import { NonFiniteResultError, OverloadedError, type CallOptions, type ParetoRequest, type ParetoResult, type Readiness, type SolveObserver, type SolveService, type Solved } from './types.js';
+import { NonFiniteResultError, OverloadedError, StoppedBeforeStartError } from './errors.js';
+import type { CallOptions, ParetoRequest, ParetoResult, Readiness, SolveObserver, SolveService, Solved } from './types.js';
 
 export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries'> &
   Partial<Pick<AppConfig, 'paretoMaxParallel'>>;
 
 /** Pieces a caller may supply instead of the ones built from config (tests, embedding). */
 export interface SolveServiceDeps {
-  /** Not destroyed by close(): whoever made it owns it. */
-  pool?: SolverPool;
-  /** Where solves run (default: this process's threads over `pool`). Closed by close(). */
-  backend?: SolverBackend;
   /** Not closed by close(). */
   cache?: Cache;
   /** Cross-instance lock; defaults to the cache when it can lock (Redis). */
@@ -49,13 +41,8 @@ export interface SolveServiceDeps {
   observer?: SolveObserver;
 }
 
-type Kind = BackendTask['kind'];
-
-
 /** Slack beyond a solve's own time limit for queueing, thread hand-off and the cache write. */
 const HOLD_MARGIN_MS = 5000;
-
-const SOLVER_VERSIONS: Record<Kind, string> = { allocate: SOLVER_VERSION, blocks: BLOCKS_SOLVER_VERSION };
 
 function canLock(cache: Cache): cache is Cache & LockProvider {
   return typeof (cache as Partial<LockProvider>).tryLock === 'function';
@@ -80,12 +67,6 @@ function gapToleranceOf(body: unknown): number {
   return typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : DEFAULT_GAP_TOLERANCE;
 }
 
-/** The request hash: allocate hashes long numeric arrays as bytes (fast at 10,000 devices). */
-function hashOf(kind: Kind, input: unknown): string {
-  if (kind === 'allocate') return allocateRequestHash(SOLVER_VERSION, input as Parameters<typeof allocateRequestHash>[1]);
-  return requestHash({ kind, solverVersion: SOLVER_VERSIONS[kind], input });
-}
-
 /** What the observer is told about an answer. */
 function outcomeOf(result: unknown): { status: string; limit: 'TIME' | undefined; gap: number | undefined } {
   const r = result as { status: string; limit?: 'TIME'; gap?: number };
@@ -95,10 +76,11 @@ function outcomeOf(result: unknown): { status: string; limit: 'TIME' | undefined
 /** Answer of one flight: from the store (bytes) or fresh from the backend. */
 type Flown = { stored: StoredAnswer } | { outcome: RunOutcome };
 
-export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps = {}): SolveService {
-  const ownedPool =
-    deps.pool === undefined && deps.backend === undefined ? createSolverPool({ threads: config.solverThreads, maxQueue: config.solverMaxQueue }) : undefined;
-  const backend = deps.backend ?? createInProcessBackend(deps.pool ?? ownedPool!);
+/**
+ * The service over a backend (compose.ts picks it: threads or BullMQ). close() closes the backend
+ * when `closesBackend` (the caller handed it over) and the cache when the service made it.
+ */
+export function createSolveServiceOn(config: ServiceConfig, backend: SolverBackend, deps: SolveServiceDeps = {}, own: { closesBackend: boolean }): SolveService {
   const ownedCache =
     deps.cache !== undefined
       ? undefined
@@ -107,7 +89,7 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
         : new MemoryCache({ maxEntries: config.cacheMaxEntries, defaultTtlS: config.cacheTtlS });
   const cache = deps.cache ?? ownedCache!;
   // Queue workers share solves by job id already; the lock is for instances that solve themselves.
-  const lock = backend.mode === 'bullmq' ? undefined : (deps.lock ?? (canLock(cache) ? cache : undefined));
+  const lock = backend.name === 'bullmq' ? undefined : (deps.lock ?? (canLock(cache) ? cache : undefined));
   const flights = new SingleFlight();
   const observer = deps.observer;
 
@@ -148,9 +130,9 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
   }
 
   /** The path every problem kind shares once its input is normalised. */
-  async function solve<R>(kind: Kind, body: unknown, input: BackendTask['input'], timeLimitMs: number, call: CallOptions): Promise<Solved<R>> {
+  async function solve<R>(kind: ProblemKind, body: unknown, input: BackendTask['input'], timeLimitMs: number, call: CallOptions): Promise<Solved<R>> {
     const hashedInput = call.timeLimitMs === undefined ? input : { ...(input as object), options: { ...(input as { options: object }).options, timeLimitMs } };
-    const hash = hashOf(kind, hashedInput);
+    const hash = (PROBLEM_KINDS[kind].hash as (input: unknown) => string)(hashedInput);
     const key = cacheKey(kind, hash);
     const tolerance = gapToleranceOf(body);
     // Callers share a flight only when they accept the same answers by the same time: a Pareto point
@@ -210,26 +192,29 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
       ? `${kind}|${call.timeLimitMs ?? ''}|raw:${call.bodyDigest}`
       : `${kind}|${call.timeLimitMs ?? ''}|${createHash('sha256').update(JSON.stringify(body)).digest('base64')}`;
 
-  async function remembered<R>(kind: Kind, body: unknown, call: CallOptions): Promise<{ fingerprint: string; hit: Solved<R> | null }> {
+  async function remembered<R>(kind: ProblemKind, body: unknown, call: CallOptions): Promise<{ fingerprint: string; hit: Solved<R> | null }> {
     const fingerprint = bodyFingerprint(kind, body, call);
     const hash = knownBodies.get(fingerprint);
     const stored = hash === undefined ? null : await lookup(cacheKey(kind, hash), gapToleranceOf(body));
     return { fingerprint, hit: stored === null ? null : fromStore<R>(stored, hash!) };
   }
 
-  async function allocate(body: AllocateRequest, call: CallOptions = {}): Promise<Solved<AllocateResult>> {
+  /** One solve of one kind: a remembered body's cached answer, or normalise → hash → cache → backend. */
+  async function solveKind<K extends ProblemKind>(kind: K, body: unknown, call: CallOptions): Promise<Solved<ResultOf[K]>> {
     call = { ...call, receivedAt: call.receivedAt ?? Date.now() }; // the time limit counts from here (see remainingLimitMs)
-    const { fingerprint, hit } = await remembered<AllocateResult>('allocate', body, call);
+    const { fingerprint, hit } = await remembered<ResultOf[K]>(kind, body, call);
     if (hit) {
-      observer?.cache('allocate', 'hit');
+      observer?.cache(kind, 'hit');
       return hit;
     }
-    const input = normalize(body); // InputError propagates: a 400, before any cache or pool work
-    const out = await solve<AllocateResult>('allocate', body, input, call.timeLimitMs ?? input.options.timeLimitMs, call);
+    const input = (PROBLEM_KINDS[kind].normalize as (body: unknown) => InputOf<K>)(body); // InputError propagates: a 400, before any cache or pool work
+    const out = await solve<ResultOf[K]>(kind, body, input, call.timeLimitMs ?? input.options.timeLimitMs, call);
     knownBodies.set(fingerprint, out.requestHash);
-    observer?.cache('allocate', out.cache);
+    observer?.cache(kind, out.cache);
     return out;
   }
+
+  const allocate = (body: AllocateRequest, call: CallOptions = {}): Promise<Solved<AllocateResult>> => solveKind('allocate', body, call);
 
   return {
     allocate,
@@ -278,28 +263,17 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
       );
     },
 
-    async allocateBlocks(body: BlocksRequest, call: CallOptions = {}): Promise<Solved<BlocksResult>> {
-      call = { ...call, receivedAt: call.receivedAt ?? Date.now() };
-      const { fingerprint, hit } = await remembered<BlocksResult>('blocks', body, call);
-      if (hit) {
-        observer?.cache('blocks', 'hit');
-        return hit;
-      }
-      const input = normalizeBlocksRequest(body); // InputError → 400, before any cache or pool work
-      const out = await solve<BlocksResult>('blocks', body, input, call.timeLimitMs ?? input.options.timeLimitMs, call);
-      knownBodies.set(fingerprint, out.requestHash);
-      observer?.cache('blocks', out.cache);
-      return out;
-    },
+    allocateBlocks: (body: BlocksRequest, call: CallOptions = {}): Promise<Solved<BlocksResult>> => solveKind('blocks', body, call),
 
     async readiness(): Promise<Readiness> {
-      const { threads, queued, maxQueue, mode } = await backend.stats();
+      const { threads, queued, maxQueue, backend: name } = await backend.stats();
       return {
         // A down Redis only costs speed in-process; with a queue it stops solving (not ready).
         ready: backend.isReady(),
         workers: { threads, queued, maxQueue },
         redis: cache.backend === 'redis' ? cache.state() : 'disabled',
-        queue: mode,
+        // /ready has always named the threads backend 'in-process': its answers keep that value.
+        queue: name === 'threads' ? 'in-process' : 'bullmq',
       };
     },
 
@@ -308,15 +282,7 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
     },
 
     async close(): Promise<void> {
-      await Promise.allSettled([deps.backend === undefined && ownedPool === undefined ? undefined : backend.close(), ownedCache?.close()]);
+      await Promise.allSettled([own.closesBackend ? backend.close() : undefined, ownedCache?.close()]);
     },
   };
-}
-
-/** A solve stopped before it started: its caller cancelled it (jobs report `cancelled`). */
-export class StoppedBeforeStartError extends Error {
-  constructor() {
-    super('the solve was stopped before it started');
-    this.name = 'StoppedBeforeStartError';
-  }
 }

@@ -4,9 +4,23 @@ import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import type { AllocateRequest, ObjectiveSpec } from '../model/request.js';
 import type { AllocateResult, AllocationOut, InfeasibilityOut, SolveStatus, Totals, Weights } from '../model/types.js';
-import type { ProgressUpdate } from './backend.js';
+import type { SolvePhase } from '../solver/control.js';
 
 export type CacheOutcome = 'hit' | 'miss';
+
+/** A solve's progress as jobs report it. */
+export interface ProgressUpdate {
+  phase: SolvePhase;
+  /** since the solve started on a worker */
+  elapsedMs: number;
+  objective?: number;
+  bound?: number;
+  /** (objective − bound) / objective */
+  gap?: number;
+  /** Pareto sweeps: points solved so far, of `points` */
+  pointsDone?: number;
+  points?: number;
+}
 
 export interface Solved<R> {
   /** Read-only: shared between callers of one flight (parsed on first use when served from the cache). */
@@ -84,7 +98,10 @@ export interface Readiness {
   ready: boolean;
   workers: { threads: number; queued: number; maxQueue: number };
   redis: 'up' | 'down' | 'disabled';
-  /** where solves run: this process's threads, or worker processes behind a BullMQ queue */
+  /**
+   * Where solves run (SOLVER_QUEUE): 'in-process' is the published /ready value for the threads
+   * backend, 'bullmq' for worker processes behind a BullMQ queue.
+   */
   queue?: 'in-process' | 'bullmq';
 }
 
@@ -124,32 +141,4 @@ export interface SolveService {
   /** Capacity for the metrics gauges; optional so test doubles need not provide it. */
   workload?(): Workload | undefined;
   close(): Promise<void>;
-}
-
-/** The worker queue is full (or, in queue mode, unreachable): answer 503 with Retry-After. */
-export class OverloadedError extends Error {
-  constructor(
-    readonly retryAfterS: number,
-    message = 'solver queue is full',
-    readonly code: 'OVERLOADED' | 'QUEUE_UNAVAILABLE' | 'SOLVE_FAILED' = 'OVERLOADED',
-  ) {
-    super(message);
-    this.name = 'OverloadedError';
-  }
-}
-
-/**
- * The solver's answer holds a number that is not finite: the instance's values, each within its
- * range, combine beyond what double precision can represent. Answered as a 400 (NUMERIC_RANGE) naming
- * the number; the ranges and normalisation checks exist so that this never happens.
- */
-export class NonFiniteResultError extends Error {
-  constructor(
-    readonly kind: string,
-    readonly path: string,
-    readonly value: number,
-  ) {
-    super(`the ${kind} answer's ${path} is ${value}: the instance's values combine beyond double precision`);
-    this.name = 'NonFiniteResultError';
-  }
 }

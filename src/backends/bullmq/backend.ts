@@ -4,8 +4,9 @@
 // job's waiter count; the last one to leave cancels the job (pub/sub to the worker running it).
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { OverloadedError } from '../../solve/types.js';
-import type { BackendTask, ProgressUpdate, RunControl, RunOutcome, SolverBackend } from '../../solve/backend.js';
+import { OverloadedError } from '../../solve/errors.js';
+import type { BackendTask, RunControl, RunOutcome, SolverBackend } from '../../solve/backend.js';
+import type { ProgressUpdate } from '../../solve/types.js';
 import { BULL_PREFIX, consumerConnection, producerConnection, queueNames } from './connection.js';
 
 /** What a sync solve job carries (the worker re-normalises `body`). */
@@ -119,7 +120,7 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
   }
 
   return {
-    mode: 'bullmq',
+    name: 'bullmq',
     cachesAnswers: true,
     queue,
     client,
@@ -179,7 +180,7 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
         up() ? queue.getJobCountByTypes('waiting', 'prioritized').catch(() => 0) : 0,
         up() ? queue.getWorkersCount().catch(() => 0) : 0,
       ]);
-      return { mode: 'bullmq', threads: workers, queued, maxQueue: options.maxQueue };
+      return { backend: 'bullmq', threads: workers, queued, maxQueue: options.maxQueue };
     },
 
     isReady: up,

@@ -5,10 +5,10 @@
 import { randomUUID, createHash } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ProgressUpdate } from '../../solve/backend.js';
+import type { ProgressUpdate } from '../../solve/types.js';
 import { JOB_PRIORITY } from './backend.js';
 import { queueNames } from './connection.js';
-import { OverloadedError } from '../../solve/types.js';
+import { OverloadedError } from '../../solve/errors.js';
 import { prefixedInputError } from '../../jobs/input-error.js';
 import { checkJobInput, submissionDigest } from '../../jobs/run.js';
 import { IdempotencyConflictError, type JobKind, type JobService, type JobStatus, type JobView } from '../../jobs/types.js';

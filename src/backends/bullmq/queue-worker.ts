@@ -9,11 +9,10 @@ import type { AppConfig } from '../../config.js';
 import type { CacheLogger } from '../../cache/redis-cache.js';
 import type { AsyncJobData, AsyncJobResult } from './queue-jobs.js';
 import { runJob } from '../../jobs/run.js';
-import type { BlocksRequest } from '../../blocks/request.js';
-import type { AllocateRequest } from '../../model/request.js';
 import type { SyncJobData, SyncJobResult } from './backend.js';
 import { BULL_PREFIX, consumerConnection, queueNames } from './connection.js';
-import { StoppedBeforeStartError, createSolveService } from '../../solve/service.js';
+import { StoppedBeforeStartError } from '../../solve/errors.js';
+import { PROBLEM_KINDS } from '../../solve/kinds.js';
 import type { CallOptions, SolveService } from '../../solve/types.js';
 
 export type QueueWorkerConfig = Pick<
@@ -54,7 +53,8 @@ async function processJob(
     // Every caller left before a worker took it up (their cancel found no one to stop): skip it.
     if (await nobodyWaits()) return { result: null, cache: 'miss', stopped: true } satisfies SyncJobResult;
     try {
-      const out = data.kind === 'allocate' ? await service.allocate(data.body as AllocateRequest, call) : await service.allocateBlocks(data.body as BlocksRequest, call);
+      const serve = PROBLEM_KINDS[data.kind].serve as (service: SolveService, body: unknown, call: CallOptions) => Promise<{ result: unknown; cache: 'hit' | 'miss'; stopped?: boolean }>;
+      const out = await serve(service, data.body, call);
       return { result: out.result, cache: out.cache, stopped: out.stopped === true } satisfies SyncJobResult;
     } catch (err) {
       // Stopped before its thread took it up: nobody is left to answer.
@@ -76,14 +76,17 @@ async function processJob(
   }
 }
 
-export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger & { error(obj: object, msg: string): void }): QueueWorker {
+/**
+ * Takes jobs for `service` (its own solve service: threads in this process, answers into the shared
+ * Redis cache; built by the worker's composition root). close() closes the service too.
+ */
+export function startQueueWorker(
+  config: QueueWorkerConfig,
+  service: SolveService,
+  logger?: CacheLogger & { error(obj: object, msg: string): void },
+): QueueWorker {
   if (config.redisUrl === undefined) throw new Error('a queue worker needs REDIS_URL');
   const names = queueNames(config.queueName);
-  // Its own solve service: threads here, answers into the shared Redis cache.
-  const service = createSolveService(
-    { ...config, paretoMaxParallel: config.paretoMaxParallel ?? config.solverThreads },
-    logger ? { logger } : {},
-  );
   const connection = consumerConnection(config.redisUrl);
   const subscriber: Redis = consumerConnection(config.redisUrl);
   const markers: Redis = consumerConnection(config.redisUrl);

@@ -4,6 +4,7 @@ import { threadId } from 'node:worker_threads';
 import { solveBlocks } from '../../blocks/index.js';
 import type { BlocksInput } from '../../blocks/types.js';
 import type { SolveOptions } from '../../model/types.js';
+import type { ProblemKind } from '../../solve/kinds.js';
 import { runWithControl, type SolveControl } from '../../solver/control.js';
 import { initGlpk, isGlpkReady } from '../../solver/math/glpk.js';
 import { solveAllocate } from '../../solver/index.js';
@@ -27,7 +28,7 @@ export interface AllocateInput {
   options: SolveOptions;
 }
 
-// One entry per problem kind; a new kind is one line here plus its service method.
+// One entry per problem kind of solve/kinds.ts (the compiler insists), plus ping.
 const solvers = {
   allocate: (input: AllocateInput, timing: TaskTiming, control?: SolveControl) =>
     solveAllocate(
@@ -50,10 +51,11 @@ const solvers = {
   },
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
   ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady() }),
-};
+} satisfies Record<ProblemKind | 'ping', (input: never, timing: TaskTiming, control?: SolveControl) => unknown>;
 
-export type ProblemKind = keyof typeof solvers;
-export type SolverInput<K extends ProblemKind> = Parameters<(typeof solvers)[K]>[0];
+/** What a thread runs: a problem kind, or ping. */
+export type ThreadTaskKind = keyof typeof solvers;
+export type SolverInput<K extends ThreadTaskKind> = Parameters<(typeof solvers)[K]>[0];
 
 /**
  * What crosses the thread boundary: a discriminated union over the kinds above. `receivedAt`
@@ -62,8 +64,8 @@ export type SolverInput<K extends ProblemKind> = Parameters<(typeof solvers)[K]>
  * `control` is the shared stop/progress buffer of control-buffer.ts.
  */
 export type SolveTask = {
-  [K in ProblemKind]: { kind: K; input: SolverInput<K>; receivedAt?: number; deadlineAt?: number; control?: SharedArrayBuffer };
-}[ProblemKind];
+  [K in ThreadTaskKind]: { kind: K; input: SolverInput<K>; receivedAt?: number; deadlineAt?: number; control?: SharedArrayBuffer };
+}[ThreadTaskKind];
 
 /** Answered instead of a result when the task was cancelled before a thread took it up. */
 export const NOT_STARTED = { notStarted: true } as const;

@@ -1,7 +1,7 @@
 // The worker-thread pool every solve runs in. Bounded queue: when it is full, callers get an
 // OverloadedError carrying a Retry-After estimate instead of waiting behind an unbounded backlog.
 import { Piscina } from 'piscina';
-import { OverloadedError } from '../../solve/types.js';
+import { OverloadedError } from '../../solve/errors.js';
 import type { SolveTask } from './solve-worker.js';
 
 export interface PoolStats {
