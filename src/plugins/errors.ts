@@ -2,7 +2,6 @@
 // (field + reason, in the same path style as InputError: devices[0].kappa); 5xx answers hide
 // internals and are logged with the request id so an operator can find them.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { InputError } from '../model/normalize.js';
 import type { ErrorResponse } from '../schemas/common.js';

@@ -158,7 +158,7 @@ function invalidUtf8(bytes: Buffer, offset: number): BodyError {
 export function parseJsonBytes(bytes: Buffer): unknown {
   if (!isUtf8(bytes)) {
     const offset = firstInvalidUtf8(bytes);
-    throw invalidUtf8(bytes, offset >= 0 ? offset : 0);
+    throw invalidUtf8(bytes, Math.max(offset, 0));
   }
   return parseJsonBody(bytes.toString('utf8'));
 }

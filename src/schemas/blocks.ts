@@ -10,9 +10,6 @@ import type { CacheOutcome } from '../solve/types.js';
 import { ChannelSpecSchema, SolverInfoSchema } from './allocate.js';
 import { GapToleranceOption, type Expect, type Same } from './common.js';
 
-// Open-ended helpers, unused here: every number has a range now, and a new field should too.
-const Positive = (description: string) => Type.Number({ exclusiveMinimum: 0, description });
-const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
 // Physically meaningful ranges, generous around reality (see allocate.ts).
 const Between = (minimum: number, maximum: number, description: string) => Type.Number({ minimum, maximum, description });
 

@@ -15,8 +15,6 @@ import {
 } from './allocate.js';
 import { TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
-// Open-ended helpers, unused here: every number has a range now, and a new field should too.
-const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
 // As ObjectiveSpec's weights: 0 to 1e9 (dimensionless when normalised).
 const Weight = (description: string) => Type.Number({ minimum: 0, maximum: 1e9, description });
 
