@@ -80,7 +80,7 @@ type Flown = { stored: StoredAnswer } | { outcome: RunOutcome };
  * The service over a backend (compose.ts picks it: threads or BullMQ). close() closes the backend
  * when `closesBackend` (the caller handed it over) and the cache when the service made it.
  */
-export function createSolveServiceOn(config: ServiceConfig, backend: SolverBackend, deps: SolveServiceDeps = {}, own: { closesBackend: boolean }): SolveService {
+export function createSolveServiceOn(config: ServiceConfig, backend: SolverBackend, deps: SolveServiceDeps, own: { closesBackend: boolean }): SolveService {
   const ownedCache =
     deps.cache !== undefined
       ? undefined
