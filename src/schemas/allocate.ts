@@ -12,7 +12,7 @@ const MAX_SERVERS = 500;
 
 const Id = (what: string) => Type.String({ minLength: 1, maxLength: 128, description: `${what} identifier, unique in the request` });
 // Physically meaningful ranges, generous around reality: absurd values are a 400 naming the field,
-// and every product the cost model forms from accepted values stays finite (test/fuzz.http.test.ts).
+// and every product the cost model forms from accepted values stays finite (test/http.fuzz.test.ts).
 const Between = (minimum: number, maximum: number, description: string) => Type.Number({ minimum, maximum, description });
 const IntegerBetween = (minimum: number, maximum: number, description: string) => Type.Integer({ minimum, maximum, description });
 

@@ -1,5 +1,5 @@
 // Training modes (docs/model.md §1.5: backprop vs zeroth-order under device memory), case by
-// case, through solveAllocate on normalised requests. Complements test/modes.property.test.ts
+// case, through solveAllocate on normalised requests. Complements test/solver.modes-property.test.ts
 // (random instances) and the exhaustive agreement in test/solver.exhaustive.test.ts (tiny
 // instances, ζ = 2 or 3):
 //  • inferenceOnly devices always get zeroth-order with q | B (q ∈ {1,2,4,8,16}) and P | 2q;
