@@ -56,7 +56,7 @@ describe('the service caches time-limited answers with their gap', () => {
     const pool = new CountingPool(5, () => cannedResult({ status: 'FEASIBLE', limit: 'TIME', gap, bound: 1.5 * (1 - gap) }));
     const service = createSolveService(config, { pool });
     try {
-      const strict = smallRequest(); // default tolerance 0.001
+      const strict = smallRequest(); // default tolerance: relativeGap 1e-4
       const tolerant = { ...smallRequest(), options: { ...smallRequest().options, gapTolerance: 0.05 } };
       expect((await service.allocate(strict)).cache).toBe('miss');
       // Same problem (gapTolerance is not hashed), tolerance above the cached gap: a hit.
@@ -69,11 +69,28 @@ describe('the service caches time-limited answers with their gap', () => {
       expect((await service.allocate(strict)).cache).toBe('miss');
       expect((await service.allocate(tolerant)).result.gap).toBe(0.02);
       // A better one does.
-      gap = 0.0005;
+      gap = 0.00005;
       expect((await service.allocate(strict)).cache).toBe('miss');
       const best = await service.allocate(strict);
       expect(best.cache).toBe('hit');
-      expect(best.result.gap).toBe(0.0005);
+      expect(best.result.gap).toBe(0.00005);
+      expect(pool.runs).toBe(3);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('one knob: an answer that stopped on its gap serves requests whose relativeGap it meets, not relativeGap 0', async () => {
+    const pool = new CountingPool(5, () => cannedResult({ status: 'OPTIMAL', termination: 'GAP', gap: 8e-5, bound: 1.5 * (1 - 8e-5) }));
+    const service = createSolveService(config, { pool });
+    const withOptions = (options: Record<string, unknown>) => ({ ...smallRequest(), options: { ...smallRequest().options, ...options } });
+    try {
+      expect((await service.allocate(smallRequest())).cache).toBe('miss');
+      expect((await service.allocate(withOptions({ relativeGap: 1e-3 }))).cache).toBe('hit'); // relativeGap is not hashed
+      expect((await service.allocate(withOptions({ gapTolerance: 1e-3 }))).cache).toBe('hit'); // its former name
+      expect(pool.runs).toBe(1);
+      expect((await service.allocate(withOptions({ relativeGap: 0 }))).cache).toBe('miss');
+      expect((await service.allocate(withOptions({ relativeGap: 1e-5 }))).cache).toBe('miss');
       expect(pool.runs).toBe(3);
     } finally {
       await service.close();

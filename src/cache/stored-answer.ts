@@ -19,7 +19,7 @@ export interface StoredAnswer {
   bytes: string;
 }
 
-/** The default of options.gapTolerance: a time-limited answer within 0.1% of its bound is served from the cache. */
+/** The default of /allocate/blocks' options.gapTolerance: a time-limited answer within 0.1% of its bound is served from the cache (allocate: options.relativeGap). */
 export const DEFAULT_GAP_TOLERANCE = 0.001;
 
 interface Scorable {

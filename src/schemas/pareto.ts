@@ -133,8 +133,10 @@ export const ParetoPointSchema = Type.Object(
   {
     weights: ParetoWeightsSchema,
     status: Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], {
-      description: 'as POST /allocate: OPTIMAL, FEASIBLE (best found), INFEASIBLE (see infeasibilities), …',
+      description: 'as POST /allocate: OPTIMAL (proven within relativeGap), FEASIBLE (best found), INFEASIBLE (see infeasibilities), …',
     }),
+    termination: Type.Enum(['GAP', 'CONVERGED', 'TIME', 'INTERRUPTED'], { description: "why this point's solve ended (as POST /allocate)" }),
+    relativeGap: Type.Number({ minimum: 0, maximum: 1, description: "the tolerance this point's solve stopped at (options.relativeGap)" }),
     limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
     objective: Type.Optional(Type.Number({ description: 'objective of this allocation under this point\'s weights' })),
     bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimum for these weights, when known' })),

@@ -82,6 +82,8 @@ function toPoint(weights: Weights, solved: Solved<AllocateResult>, includeAlloca
   return {
     weights,
     status: r.status,
+    termination: r.termination,
+    relativeGap: r.relativeGap,
     ...(r.limit !== undefined ? { limit: r.limit } : {}),
     ...(r.objective !== undefined ? { objective: r.objective } : {}),
     ...(r.bound !== undefined ? { bound: r.bound } : {}),

@@ -62,9 +62,16 @@ function fromStore<R>(stored: StoredAnswer, hash: string): Solved<R> {
   };
 }
 
-function gapToleranceOf(body: unknown): number {
-  const t = (body as { options?: { gapTolerance?: unknown } } | null)?.options?.gapTolerance;
-  return typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : DEFAULT_GAP_TOLERANCE;
+/**
+ * Which cached answers a request accepts (gap at most this). Allocate and its Pareto points: the
+ * tolerance the solve stops at, options.relativeGap (gapTolerance its former name; default 1e-4);
+ * blocks: options.gapTolerance (default 0.001).
+ */
+function gapToleranceOf(kind: ProblemKind, body: unknown): number {
+  const o = (body as { options?: { relativeGap?: unknown; gapTolerance?: unknown } } | null)?.options;
+  const t = kind === 'blocks' ? o?.gapTolerance : (o?.relativeGap ?? o?.gapTolerance);
+  const fallback = kind === 'blocks' ? DEFAULT_GAP_TOLERANCE : DEFAULTS.relativeGap;
+  return typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : fallback;
 }
 
 /** What the observer is told about an answer. */
@@ -134,7 +141,7 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
     const hashedInput = call.timeLimitMs === undefined ? input : { ...(input as object), options: { ...(input as { options: object }).options, timeLimitMs } };
     const hash = (PROBLEM_KINDS[kind].hash as (input: unknown) => string)(hashedInput);
     const key = cacheKey(kind, hash);
-    const tolerance = gapToleranceOf(body);
+    const tolerance = gapToleranceOf(kind, body);
     // Callers share a flight only when they accept the same answers by the same time: a Pareto point
     // due early must not wait for a full-limit solve of the same request, nor cut one short.
     const flightKey = `${key}|${tolerance}|${call.deadlineAt ?? ''}`;
@@ -195,7 +202,7 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
   async function remembered<R>(kind: ProblemKind, body: unknown, call: CallOptions): Promise<{ fingerprint: string; hit: Solved<R> | null }> {
     const fingerprint = bodyFingerprint(kind, body, call);
     const hash = knownBodies.get(fingerprint);
-    const stored = hash === undefined ? null : await lookup(cacheKey(kind, hash), gapToleranceOf(body));
+    const stored = hash === undefined ? null : await lookup(cacheKey(kind, hash), gapToleranceOf(kind, body));
     return { fingerprint, hit: stored === null ? null : fromStore<R>(stored, hash!) };
   }
 

@@ -3,7 +3,7 @@
 import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import type { AllocateRequest, ObjectiveSpec } from '../model/request.js';
-import type { AllocateResult, AllocationOut, InfeasibilityOut, SolveStatus, Totals, Weights } from '../model/types.js';
+import type { AllocateResult, AllocationOut, InfeasibilityOut, SolveStatus, Termination, Totals, Weights } from '../model/types.js';
 import type { SolvePhase } from '../solver/control.js';
 
 export type CacheOutcome = 'hit' | 'miss';
@@ -71,6 +71,8 @@ export interface ParetoRequest extends Omit<AllocateRequest, 'objective'> {
 export interface ParetoPoint {
   weights: Weights;
   status: SolveStatus;
+  termination: Termination;
+  relativeGap: number;
   limit?: 'TIME';
   objective?: number;
   bound?: number;
