@@ -17,6 +17,8 @@ describe('stored answers', () => {
 
   it('an answer is final only when its search ended on its own: a GAP answer serves the tolerances its gap meets', () => {
     expect(answerMeta({ status: 'OPTIMAL', termination: 'CONVERGED', gap: 0 }).final).toBe(true);
+    expect(answerMeta({ status: 'FEASIBLE', termination: 'TIME', gap: 0.3 }).final).toBe(true); // search ended, only the bound was cut
+    expect(answerMeta({ status: 'OPTIMAL', termination: 'GAP', limit: 'TIME', gap: 5e-5 }).final).toBe(false);
     const gapStopped = answerMeta({ status: 'OPTIMAL', termination: 'GAP', gap: 8e-5 });
     expect(gapStopped).toEqual({ final: false, gap: 8e-5, status: 'OPTIMAL' });
     expect(storable(gapStopped)).toBe(true);

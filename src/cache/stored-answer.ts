@@ -4,8 +4,8 @@
 
 export interface AnswerMeta {
   /**
-   * false when the solver stopped before its search ended (at its time limit, on a proven gap, or
-   * because it was stopped): a later solve may do better. Only a final answer serves every request.
+   * false when the solver stopped its search early (at its time limit, on a proven gap, or because
+   * it was stopped): a later solve may do better. Only a final answer serves every request.
    */
   final: boolean;
   /** relative gap to the proven bound, when there is one */
@@ -24,7 +24,7 @@ export const DEFAULT_GAP_TOLERANCE = 0.001;
 
 interface Scorable {
   status: string;
-  /** why the solve ended (allocate answers): only CONVERGED is final; a GAP answer serves tolerances its gap meets */
+  /** why the solve ended (allocate answers): a GAP answer serves only the tolerances its gap meets */
   termination?: string;
   limit?: string;
   gap?: number;
@@ -32,7 +32,8 @@ interface Scorable {
 
 export function answerMeta(result: Scorable): AnswerMeta {
   return {
-    final: result.termination !== undefined ? result.termination === 'CONVERGED' : result.limit !== 'TIME',
+    // Final: the search ended on its own (a bound cut short by time does not change the allocation).
+    final: result.limit !== 'TIME' && result.termination !== 'GAP',
     ...(typeof result.gap === 'number' && Number.isFinite(result.gap) ? { gap: result.gap } : {}),
     status: result.status,
   };
