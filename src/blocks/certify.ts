@@ -8,7 +8,7 @@ import { fixedLatencyOracle, type OracleStats } from './oracle.js';
 import type { BlockAssignment } from './types.js';
 import { solverPerformanceNow } from '../solver/control.js';
 
-export interface CertifyOutcome {
+interface CertifyOutcome {
   assignment: BlockAssignment;
   roundLatencyS: number;
   /** largest latency proven unreachable (a valid lower bound) */

@@ -23,15 +23,15 @@ export type * from './types.js';
 export { BLOCKS_ALGORITHM, BLOCKS_SOLVER_VERSION } from './version.js';
 
 /** Relative tolerance under which the bound "meets" the objective (status OPTIMAL). */
-export const OPTIMALITY_TOLERANCE = 1e-6;
+const OPTIMALITY_TOLERANCE = 1e-6;
 /** Gap the fixed-latency certificate closes to (below the tolerance, so a closed gap is OPTIMAL). */
 const CERTIFY_TOLERANCE = 1e-7;
 /** Largest run-cost table (entries, K·Σ_l min(cap, J−l+1)) the certificate builds per latency. */
-export const CERTIFY_TABLE_ENTRIES = 1_500_000;
+const CERTIFY_TABLE_ENTRIES = 1_500_000;
 /** Largest K·J for which the GLPK LP bound is attempted. */
 const LP_BOUND_CELLS = 20_000;
 
-export interface BlocksTuning {
+interface BlocksTuning {
   /** enumerate every assignment when K^J is at most this (default 4096; 0 disables) */
   exhaustiveLimit?: number;
   /** compute the GLPK LP bound (default true when GLPK is initialised) */

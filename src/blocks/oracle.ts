@@ -11,13 +11,13 @@ import { assignmentNeedHz, pathAssignment, RunCosts } from './runs.js';
 import type { BlockAssignment } from './types.js';
 import { solverPerformanceNow } from '../solver/control.js';
 
-export type OracleVerdict =
+type OracleVerdict =
   | { kind: 'feasible'; assignment: BlockAssignment; needHz: number }
   | { kind: 'infeasible'; by: 'matching' | 'lagrangian' | 'integer-program'; candidate?: BlockAssignment }
   | { kind: 'unknown'; reason: 'time' };
 
 /** Exact for blocks of equal bits only (the caller checks): then run paths are exact. */
-export interface OracleOptions {
+interface OracleOptions {
   /** run the integer program when the Lagrangian does not settle T */
   integerProgram: boolean;
   deadline: number;

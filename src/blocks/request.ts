@@ -29,7 +29,7 @@ export interface TransformerBlocksModel {
   adapterRank?: number; // default 16
 }
 
-export type BlocksModelSpec = ExplicitBlocksModel | TransformerBlocksModel;
+type BlocksModelSpec = ExplicitBlocksModel | TransformerBlocksModel;
 
 export interface BlocksDeviceSpec {
   id: string;

@@ -18,7 +18,7 @@ import { solverPerformanceNow } from '../solver/control.js';
 
 export type Run = RunPath['runs'][number];
 
-export interface RunPath {
+interface RunPath {
   /** Σ (cost + λ_k) of the path */
   value: number;
   runs: { device: number; from: number; n: number }[];
