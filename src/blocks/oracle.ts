@@ -11,7 +11,7 @@ import { assignmentNeedHz, pathAssignment, RunCosts } from './runs.js';
 import type { BlockAssignment } from './types.js';
 import { solverPerformanceNow } from '../solver/control.js';
 
-type OracleVerdict =
+export type OracleVerdict =
   | { kind: 'feasible'; assignment: BlockAssignment; needHz: number }
   | { kind: 'infeasible'; by: 'matching' | 'lagrangian' | 'integer-program'; candidate?: BlockAssignment }
   | { kind: 'unknown'; reason: 'time' };

@@ -1,12 +1,13 @@
-// Our method: bisection on the round latency T with a feasibility oracle built on the nested
-// structure. For a fixed T, device k holding a set whose shallowest depth is l and whose bits are s
-// needs bandwidth need_k(l, s): +∞ unless l fits its memory and its compute finishes before T,
-// decreasing in l, convex in s with need(l, 0) = 0. Hence any assignment splits into contiguous
-// runs whose summed needs are no larger (superadditivity + monotonicity), so
-//   DP over depths, F(j) = min_{k, n} need_k(j, σ[j, j+n)) + F(j+n),
-// is a valid lower bound on min Σ_k need_k at T (devices may repeat), and F(1) > W proves T
-// infeasible. A Lagrangian penalty λ_k on repeated devices (subgradient steps) steers the DP to
-// one run per device; a repair step and a block move/swap local search make it a real assignment.
+// The relaxation search: bisection on the round latency T with a feasibility heuristic, for the
+// cases the certificate does not cover (unequal bits, tables too large) and for the
+// equal-bandwidth baseline. For a fixed T, device k holding a set whose shallowest depth is l and
+// whose bits are s needs bandwidth need_k(l, s): +∞ unless l fits its memory and its compute
+// finishes before T, decreasing in l, convex in s with need(l, 0) = 0. Hence any assignment splits
+// into contiguous runs whose summed needs are no larger (superadditivity + monotonicity), so the
+// cheapest run path (runs.ts, devices may repeat) is a valid lower bound on min Σ_k need_k at T,
+// and its value above W proves T infeasible. A Lagrangian penalty λ_k on repeated devices
+// (subgradient steps) steers the path to one run per device; a repair step and a block move/swap
+// local search make it a real assignment.
 
 import { type BlocksModel, evaluateOptimalSplit, type SplitEvaluation } from './cost.js';
 import { RunCosts, type Run } from './runs.js';
