@@ -20,9 +20,10 @@ import type {
   BlocksInfeasibility,
   BlocksInput,
   BlocksResult,
+  BlocksTermination,
 } from './types.js';
 import { BLOCKS_ALGORITHM, BLOCKS_SOLVER_VERSION } from './version.js';
-import { solverPerformanceNow } from '../solver/control.js';
+import { solverPerformanceNow, stopRequested } from '../solver/control.js';
 
 export { normalizeBlocksRequest } from './normalize.js';
 export type { BlocksRequest } from './request.js';
@@ -30,9 +31,13 @@ export type * from './types.js';
 
 export { BLOCKS_ALGORITHM, BLOCKS_SOLVER_VERSION } from './version.js';
 
-/** Relative tolerance under which the bound "meets" the objective (status OPTIMAL). */
+/**
+ * The finest gap the proof resolves: with options.relativeGap below it (0: prove to the end) the
+ * bound "meets" the objective (status OPTIMAL) at this gap. The latency is continuous: bisection
+ * closes on it, never reaches it exactly.
+ */
 const OPTIMALITY_TOLERANCE = 1e-6;
-/** Gap the fixed-latency certificate closes to (below the tolerance, so a closed gap is OPTIMAL). */
+/** Finest gap the fixed-latency certificate closes to (below the one above, so a closed gap is OPTIMAL). */
 const CERTIFY_TOLERANCE = 1e-7;
 /** Largest run-cost table (entries, K·Σ_l min(cap, J−l+1)) the certificate builds per latency. */
 const CERTIFY_TABLE_ENTRIES = 1_500_000;
@@ -100,7 +105,15 @@ interface Found {
   roundLatencyS: number;
   boundS: number;
   certificate: BlocksCertificate;
-  timedOut: boolean;
+  /** why the method stopped: its answer proven within the tolerance, its own end, or the clock */
+  stop: 'gap' | 'converged' | 'time';
+}
+
+/** The gap at which status is OPTIMAL, and the one the proof may stop at (options.relativeGap). */
+interface Tolerance {
+  relativeGap: number;
+  /** max(relativeGap, OPTIMALITY_TOLERANCE) */
+  optimal: number;
 }
 
 /** Where the certificate applies, and which instances are too large for its tables. */
@@ -109,9 +122,11 @@ interface Reach {
   tooLarge: boolean;
 }
 
-function infeasibleAnswer(instance: BlocksInput['instance'], infeasibilities: BlocksInfeasibility[], solver: BlocksResult['solver']): BlocksResult {
+function infeasibleAnswer(instance: BlocksInput['instance'], infeasibilities: BlocksInfeasibility[], relativeGap: number, solver: BlocksResult['solver']): BlocksResult {
   return {
     status: 'INFEASIBLE',
+    termination: 'CONVERGED',
+    relativeGap,
     assignments: instance.devices.map((d) => ({ deviceId: d.id, blocks: [], bandwidthHz: 0, computeS: 0, uploadS: 0, latencyS: 0, memoryBytes: 0 })),
     baselines: [],
     infeasibilities,
@@ -148,42 +163,47 @@ function seedAndBaselines(model: BlocksModel, cap: number, placed: BlockAssignme
 }
 
 /** Tiny instances: every assignment scored; the search if enumeration runs out of time. */
-function enumerate(model: BlocksModel, cap: number, seeds: BlockAssignment[], at: Clock): Found {
+function enumerate(model: BlocksModel, cap: number, seeds: BlockAssignment[], tolerance: Tolerance, at: Clock): Found {
   const ex = exhaustiveBlocks(model, cap, at(SHARE.last));
   if (ex.complete && ex.assignment) {
     const objective = ex.roundLatencyS;
-    return { assignment: ex.assignment, roundLatencyS: objective, boundS: objective, certificate: { level: 'optimal', method: 'enumeration' }, timedOut: false };
+    return { assignment: ex.assignment, roundLatencyS: objective, boundS: objective, certificate: { level: 'optimal', method: 'enumeration' }, stop: 'converged' };
   }
-  const out = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.last)), ex.assignment ? [ex.assignment, ...seeds] : seeds, 0);
+  const floorS = computeLowerS(model);
+  const stop = { relativeGap: tolerance.relativeGap, knownLowerS: floorS };
+  const out = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.last)), ex.assignment ? [ex.assignment, ...seeds] : seeds, 0, stop);
   return {
     assignment: out.assignment!,
     roundLatencyS: out.roundLatencyS,
-    boundS: Math.max(out.provenLowerS, computeLowerS(model)),
+    boundS: Math.max(out.provenLowerS, floorS),
     certificate: { level: 'bound', method: 'relaxation', stoppedBy: 'time' },
-    timedOut: !ex.complete,
+    stop: !ex.complete ? 'time' : out.stoppedAtGap ? 'gap' : 'converged',
   };
 }
 
 /** Equal bits, tables that fit: bisection on the latency with every latency settled exactly. */
-function certify(model: BlocksModel, cap: number, seeds: BlockAssignment[], at: Clock): Found {
+function certify(model: BlocksModel, cap: number, seeds: BlockAssignment[], tolerance: Tolerance, at: Clock): Found {
   // a large table makes every check slow: a coarse instance finds a close incumbent sooner
   if (RunCosts.entries(model.J, model.K, cap) > COARSE_TABLE_ENTRIES) {
     const coarse = coarseSeed(model, cap, at(SHARE.coarseSeed));
     if (coarse) seeds = [...seeds, coarse];
   }
-  const out = certifyBlocks(model, cap, seeds, computeLowerS(model), at(SHARE.certificate), CERTIFY_TOLERANCE);
+  // the certificate stops at the gap asked for, or closes to its finest
+  const closeTo = Math.max(tolerance.relativeGap, CERTIFY_TOLERANCE);
+  const out = certifyBlocks(model, cap, seeds, computeLowerS(model), at(SHARE.certificate), closeTo);
   const found: Found = {
     assignment: out.assignment,
     roundLatencyS: out.roundLatencyS,
     boundS: out.lowerS,
     certificate: { level: out.complete ? 'optimal' : 'bound', method: 'fixed-latency', checks: out.checks, integerPrograms: out.integerPrograms },
-    timedOut: !out.complete,
+    stop: !out.complete ? 'time' : closeTo > CERTIFY_TOLERANCE ? 'gap' : 'converged',
   };
   if (out.complete) return found;
   found.certificate.stoppedBy = 'time';
   // an integer program stopped the certificate early: spend what is left on the heuristic search
   if (solverPerformanceNow() < at(SHARE.searchAfterCertificate)) {
-    const more = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.last)), [found.assignment], found.boundS);
+    const stop = { relativeGap: tolerance.relativeGap, knownLowerS: found.boundS };
+    const more = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.last)), [found.assignment], found.boundS, stop);
     if (more.roundLatencyS < found.roundLatencyS) {
       found.assignment = more.assignment!;
       found.roundLatencyS = more.roundLatencyS;
@@ -194,36 +214,72 @@ function certify(model: BlocksModel, cap: number, seeds: BlockAssignment[], at: 
 }
 
 /** Unequal bits or tables too large: the run-relaxation search, and the LP bound where it fits. */
-function relax(model: BlocksModel, options: BlocksInput['options'], cap: number, seeds: BlockAssignment[], reach: Reach, uniformBits: boolean, withLp: boolean, at: Clock): Found {
-  const out = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.relaxation)), seeds, 0);
+function relax(
+  model: BlocksModel,
+  options: BlocksInput['options'],
+  cap: number,
+  seeds: BlockAssignment[],
+  reach: Reach,
+  uniformBits: boolean,
+  withLp: boolean,
+  tolerance: Tolerance,
+  at: Clock,
+): Found {
+  const floorS = computeLowerS(model);
+  const out = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.relaxation)), seeds, 0, { relativeGap: tolerance.relativeGap, knownLowerS: floorS });
   const objective = out.roundLatencyS;
-  let bound = Math.max(out.provenLowerS, computeLowerS(model));
+  let bound = Math.max(out.provenLowerS, floorS);
   // the LP has 2·K·J columns: past LP_BOUND_CELLS GLPK could not finish (nor fit in memory)
-  if (withLp && model.K * model.J <= LP_BOUND_CELLS && objective - bound > OPTIMALITY_TOLERANCE * objective) {
+  if (withLp && model.K * model.J <= LP_BOUND_CELLS && objective - bound > tolerance.optimal * objective) {
     const lp = lpBound(model, options.maxBlocksPerDevice, bound, objective, at(SHARE.last));
     bound = Math.max(bound, lp.boundS);
   }
   const certificate: BlocksCertificate = { level: 'bound', method: 'relaxation' };
   if (!uniformBits) certificate.stoppedBy = 'unequal-bits';
   else if (reach.tooLarge) certificate.stoppedBy = 'size';
-  return { assignment: out.assignment!, roundLatencyS: objective, boundS: bound, certificate, timedOut: out.timedOut };
+  return { assignment: out.assignment!, roundLatencyS: objective, boundS: bound, certificate, stop: out.timedOut ? 'time' : out.stoppedAtGap ? 'gap' : 'converged' };
 }
 
 /** The answer: the chosen assignment's evaluated latency, the bound under it, the gap and status. */
-function answer(model: BlocksModel, found: Found, baselines: BlocksBaselineOut[], solver: () => BlocksResult['solver']): BlocksResult {
+/**
+ * Why the solve ended. A proven answer: GAP, unless the method ended on its own (enumeration, a
+ * certificate closed to its finest); otherwise TIME, or INTERRUPTED when a stop (cancel,
+ * disconnect, shutdown) rather than the clock cut it short, or CONVERGED (the search ended and
+ * its bound stayed short: the relaxation path).
+ */
+function terminationOf(found: Found, proven: boolean): BlocksTermination {
+  if (proven) return found.stop === 'converged' ? 'CONVERGED' : 'GAP';
+  if (found.stop === 'time') return stopRequested() ? 'INTERRUPTED' : 'TIME';
+  return 'CONVERGED';
+}
+
+function answer(model: BlocksModel, found: Found, baselines: BlocksBaselineOut[], tolerance: Tolerance, solver: () => BlocksResult['solver']): BlocksResult {
   // report the evaluated latency of the chosen assignment (identical to the found one up to rounding)
   const assignments = describe(model, found.assignment);
   const objective = Math.max(...assignments.map((a) => a.latencyS));
   const bound = Math.min(found.boundS, objective);
   const gap = objective > 0 ? (objective - bound) / objective : 0;
-  const optimal = gap <= OPTIMALITY_TOLERANCE;
+  const optimal = gap <= tolerance.optimal;
+  const termination = terminationOf(found, optimal);
   const certificate = found.certificate;
   if (optimal) {
     certificate.level = 'optimal';
     delete certificate.stoppedBy;
   } else certificate.level = 'bound';
-  const result: BlocksResult = { status: optimal ? 'OPTIMAL' : 'FEASIBLE', roundLatencyS: objective, bound, gap, assignments, baselines, certificate, solver: solver() };
-  if (found.timedOut && !optimal) result.limit = 'TIME';
+  const result: BlocksResult = {
+    status: optimal ? 'OPTIMAL' : 'FEASIBLE',
+    termination,
+    relativeGap: tolerance.relativeGap,
+    roundLatencyS: objective,
+    bound,
+    gap,
+    assignments,
+    baselines,
+    certificate,
+    solver: solver(),
+  };
+  // a stopped solve may do better given its time: never a final answer (for the cache)
+  if (termination === 'TIME' || termination === 'INTERRUPTED') result.limit = 'TIME';
   return result;
 }
 
@@ -236,7 +292,8 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
   const solver = (): BlocksResult['solver'] => ({ algorithm: BLOCKS_ALGORITHM, version: BLOCKS_SOLVER_VERSION, solveTimeMs: performance.now() - start });
 
   const placed = placement(model, options.maxBlocksPerDevice);
-  if (placed.infeasibilities.length > 0) return infeasibleAnswer(instance, placed.infeasibilities, solver());
+  if (placed.infeasibilities.length > 0) return infeasibleAnswer(instance, placed.infeasibilities, options.relativeGap, solver());
+  const tolerance: Tolerance = { relativeGap: options.relativeGap, optimal: Math.max(options.relativeGap, OPTIMALITY_TOLERANCE) };
 
   const uniformBits = instance.blocks.every((b) => b.bits === instance.blocks[0].bits);
   const reach: Reach = {
@@ -245,8 +302,8 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
   };
   const { seeds, baselines } = seedAndBaselines(model, cap, placed.assignment, reach, options.baselines, at);
   let found: Found;
-  if (model.K ** model.J <= (tuning.exhaustiveLimit ?? 4096)) found = enumerate(model, cap, seeds, at);
-  else if (reach.canCertify && !reach.tooLarge) found = certify(model, cap, seeds, at);
-  else found = relax(model, options, cap, seeds, reach, uniformBits, (tuning.lpBound ?? true) && isGlpkReady(), at);
-  return answer(model, found, baselines, solver);
+  if (model.K ** model.J <= (tuning.exhaustiveLimit ?? 4096)) found = enumerate(model, cap, seeds, tolerance, at);
+  else if (reach.canCertify && !reach.tooLarge) found = certify(model, cap, seeds, tolerance, at);
+  else found = relax(model, options, cap, seeds, reach, uniformBits, (tuning.lpBound ?? true) && isGlpkReady(), tolerance, at);
+  return answer(model, found, baselines, tolerance, solver);
 }

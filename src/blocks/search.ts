@@ -35,7 +35,19 @@ interface SearchOutcome {
   /** largest T proven infeasible by the run relaxation (valid lower bound, ours only) */
   provenLowerS: number;
   timedOut: boolean;
+  /** stopped because the incumbent was proven within the relative gap asked for */
+  stoppedAtGap: boolean;
 }
+
+/** When the search may stop before its bisection closes: the incumbent proven within relativeGap. */
+export interface GapStop {
+  /** 0: never (the bisection runs to its end) */
+  relativeGap: number;
+  /** a bound known from elsewhere (compute floor, a certificate's "no") */
+  knownLowerS: number;
+}
+
+const NO_GAP_STOP: GapStop = { relativeGap: 0, knownLowerS: 0 };
 
 const INFEASIBLE_PENALTY = 1e300;
 
@@ -292,7 +304,7 @@ function oracle(s: SearchSettings, T: number, seeds: BlockAssignment[]): OracleR
  * Bisection on T between the proven lower end and the best known assignment. Every feasible
  * oracle answer is re-evaluated exactly (its own optimal split), which can only lower T.
  */
-export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS: number): SearchOutcome {
+export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS: number, stop: GapStop = NO_GAP_STOP): SearchOutcome {
   let incumbent: BlockAssignment | null = null;
   let hi = Infinity;
   for (const seed of seeds) {
@@ -305,9 +317,14 @@ export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS
   let lo = lowerS;
   let proven = lowerS;
   let timedOut = false;
-  if (incumbent === null || !Number.isFinite(hi)) return { assignment: null, roundLatencyS: Infinity, provenLowerS: proven, timedOut };
-  if (tooLargeToSearch(s.model, s.cap)) return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut: true };
+  let stoppedAtGap = false;
+  if (incumbent === null || !Number.isFinite(hi)) return { assignment: null, roundLatencyS: Infinity, provenLowerS: proven, timedOut, stoppedAtGap };
+  if (tooLargeToSearch(s.model, s.cap)) return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut: true, stoppedAtGap };
   for (let it = 0; it < 60 && hi - lo > 1e-9 * hi; it++) {
+    if (stop.relativeGap > 0 && hi - Math.max(proven, stop.knownLowerS) <= stop.relativeGap * hi) {
+      stoppedAtGap = true;
+      break;
+    }
     if (solverPerformanceNow() > s.deadline) {
       timedOut = true;
       break;
@@ -329,7 +346,7 @@ export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS
     lo = T;
     if (r.provenInfeasible) proven = Math.max(proven, T);
   }
-  return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut };
+  return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut, stoppedAtGap };
 }
 
 export function optimalSplitSettings(model: BlocksModel, cap: number, deadline: number): SearchSettings {
