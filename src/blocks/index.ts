@@ -4,6 +4,7 @@
 
 import { isGlpkReady } from '../solver/math/glpk.js';
 import { equalBandwidth, publication, roundRobin, singleDevice, type BaselineOutcome } from './baselines.js';
+import { bandBoundS } from './band-bound.js';
 import { lpBound } from './bound.js';
 import { certifyBlocks, computeLowerS } from './certify.js';
 import { COARSE_TABLE_ENTRIES, coarseSeed } from './coarse.js';
@@ -228,10 +229,14 @@ function relax(
   const floorS = computeLowerS(model);
   const out = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.relaxation)), seeds, 0, { relativeGap: tolerance.relativeGap, knownLowerS: floorS });
   const objective = out.roundLatencyS;
-  let bound = Math.max(out.provenLowerS, floorS);
+  const searchBound = Math.max(out.provenLowerS, floorS);
+  let bound = searchBound;
+  // the shared band: a bound at any size, well above the compute floor where uploads dominate
+  if (objective - bound > tolerance.optimal * objective) bound = Math.max(bound, bandBoundS(model, cap, bound, objective, at(SHARE.last)));
   // the LP has 2·K·J columns: past LP_BOUND_CELLS GLPK could not finish (nor fit in memory)
   if (withLp && model.K * model.J <= LP_BOUND_CELLS && objective - bound > tolerance.optimal * objective) {
-    const lp = lpBound(model, options.maxBlocksPerDevice, bound, objective, at(SHARE.last));
+    // from the search's bound, as before the band bound: its bisection then lands where it did
+    const lp = lpBound(model, options.maxBlocksPerDevice, searchBound, objective, at(SHARE.last));
     bound = Math.max(bound, lp.boundS);
   }
   const certificate: BlocksCertificate = { level: 'bound', method: 'relaxation' };
