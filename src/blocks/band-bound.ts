@@ -35,23 +35,32 @@ interface BandFleet {
 function fleetOf(model: BlocksModel, cap: number): BandFleet {
   const { K, J } = model;
   const speed = (k: number) => model.instance.devices[k].flopsPerSecond;
-  const dominated = (k: number, by: number) =>
-    speed(by) >= speed(k) &&
-    model.snrHz[by] >= model.snrHz[k] &&
-    model.minDepth[by] <= model.minDepth[k] &&
-    (speed(by) > speed(k) || model.snrHz[by] > model.snrHz[k] || model.minDepth[by] < model.minDepth[k] || by < k);
+  // fastest first: a device is off the front when a kept one (as fast or faster) also has as good
+  // a channel and memory for as shallow a depth; equal devices keep one representative
+  const order = Array.from({ length: K }, (_, k) => k)
+    .filter((k) => model.minDepth[k] <= J)
+    .sort((a, b) => speed(b) - speed(a) || model.snrHz[b] - model.snrHz[a] || model.minDepth[a] - model.minDepth[b] || a - b);
   const front: number[] = [];
-  for (let k = 0; k < K; k++) {
-    let keep = model.minDepth[k] <= J;
-    for (let o = 0; o < K && keep; o++) if (o !== k && dominated(k, o)) keep = false;
-    if (keep) front.push(k);
+  for (const k of order) {
+    if (!front.some((o) => model.snrHz[o] >= model.snrHz[k] && model.minDepth[o] <= model.minDepth[k])) front.push(k);
   }
+  // the bits of the cap largest blocks at or below each shallowest depth a device can take
   const bits = model.instance.blocks.map((b) => b.bits);
-  const holdBits = new Float64Array(K);
-  for (let k = 0; k < K; k++) {
-    const eligible = bits.slice(model.minDepth[k] - 1).sort((a, b) => b - a);
-    holdBits[k] = eligible.slice(0, cap).reduce((s, x) => s + x, 0);
-  }
+  const byDepth = new Map<number, number>();
+  const holdBits = Float64Array.from({ length: K }, (_, k) => {
+    const l = model.minDepth[k];
+    if (l > J) return 0;
+    let held = byDepth.get(l);
+    if (held === undefined) {
+      held = bits
+        .slice(l - 1)
+        .sort((a, b) => b - a)
+        .slice(0, cap)
+        .reduce((sum, x) => sum + x, 0);
+      byDepth.set(l, held);
+    }
+    return held;
+  });
   return { front, holdBits, totalBits: model.rangeBits(1, J) };
 }
 
@@ -72,23 +81,37 @@ function perBlockUnreachable(model: BlocksModel, fleet: BandFleet, T: number): b
   return false;
 }
 
+/** ln(1 + x) − x/(1 + x): τ·r'(b)·ln2 at x = γ/b, increasing in x */
+function marginal(x: number): number {
+  return Math.log1p(x) - x / (1 + x);
+}
+
+/** One device's best reply to a price: the bandwidth it would take, and its surplus (written into `out`). */
+interface Reply {
+  surplus: number;
+  bandwidthHz: number;
+}
+
 /**
  * sup_b [min(τ·r(b), U) − ν·b] for one device (snr γ): the unconstrained maximiser solves
- * τ·r'(b) = ν, i.e. ln(1 + x) − x/(1 + x) = ν·ln2/τ with x = γ/b (increasing in x: Newton from
- * above); past U bits the sup is at the bandwidth that uploads exactly U.
+ * τ·r'(b) = ν, i.e. marginal(x) = ν·ln2/τ with x = γ/b (safeguarded Newton in a bracket); past U
+ * bits the sup is at the bandwidth that uploads exactly U.
  */
-function deviceSurplus(tauS: number, snrHz: number, holdBits: number, priceBitsPerHz: number): { surplus: number; bandwidthHz: number } {
+function deviceReply(tauS: number, snrHz: number, holdBits: number, priceBitsPerHz: number, out: Reply): void {
   const q = (priceBitsPerHz * Math.LN2) / tauS;
-  // f grows like ln x − 1: past this price the device takes no bandwidth (x overflows)
-  if (!(q < 700)) return { surplus: 0, bandwidthHz: 0 };
-  const f = (x: number) => Math.log1p(x) - x / (1 + x);
-  // safeguarded Newton in a bracket [xLo, xHi] around the root (f increasing, f(0) = 0 < q)
+  // marginal grows like ln x − 1: past this price the device takes no bandwidth (x overflows)
+  if (!(q < 700)) {
+    out.surplus = 0;
+    out.bandwidthHz = 0;
+    return;
+  }
+  // marginal(e^(q+1)) ≈ q for large q: a few doublings from there bracket the root
   let xLo = 0;
-  let xHi = 1;
-  while (f(xHi) < q) xHi *= 2;
+  let xHi = Math.max(1, Math.exp(q + 1));
+  while (marginal(xHi) < q) xHi *= 2;
   let x = xHi;
   for (let it = 0; it < 200 && xHi - xLo > 1e-14 * xHi; it++) {
-    const fx = f(x) - q;
+    const fx = marginal(x) - q;
     if (fx > 0) xHi = x;
     else if (fx < 0) xLo = x;
     else break;
@@ -100,13 +123,27 @@ function deviceSurplus(tauS: number, snrHz: number, holdBits: number, priceBitsP
   }
   const b = snrHz / x;
   const bits = tauS * uplinkRateBps(b, snrHz);
-  if (bits <= holdBits) return { surplus: bits - priceBitsPerHz * b, bandwidthHz: b };
+  if (bits <= holdBits) {
+    out.surplus = bits - priceBitsPerHz * b;
+    out.bandwidthHz = b;
+    return;
+  }
   const bU = bandwidthForRateHz(holdBits / tauS, snrHz);
-  return { surplus: holdBits - priceBitsPerHz * bU, bandwidthHz: bU };
+  out.surplus = holdBits - priceBitsPerHz * bU;
+  out.bandwidthHz = bU;
 }
 
-/** Some price ν proves that fewer than the model's bits fit at T. */
-function perDeviceUnreachable(model: BlocksModel, fleet: BandFleet, T: number, deadline: number): boolean {
+/** The per-device test's state across latencies: the last price, where the next search starts. */
+interface PriceSearch {
+  logPrice: number;
+}
+
+/**
+ * Some price ν proves that fewer than the model's bits fit at T. The dual is convex in ν with
+ * slope W − Σ_k b_k(ν): bisection on log ν towards Σ b_k = W, around the last latency's price (any
+ * ν gives a valid bound; a poor one only a weaker test).
+ */
+function perDeviceUnreachable(model: BlocksModel, fleet: BandFleet, T: number, prices: PriceSearch, deadline: number): boolean {
   const W = model.instance.bandwidthHz;
   const { K, J } = model;
   const tau = new Float64Array(K);
@@ -116,35 +153,49 @@ function perDeviceUnreachable(model: BlocksModel, fleet: BandFleet, T: number, d
     if (tau[k] > 0) any = true;
   }
   if (!any) return true;
-  // the dual is convex in ν with slope W − Σ b_k(ν): bisection on log ν towards Σ b_k = W
-  let lo = -80;
-  let hi = 80;
-  for (let it = 0; it < 50 && solverPerformanceNow() < deadline; it++) {
-    const nu = Math.exp(0.5 * (lo + hi));
+  const reply: Reply = { surplus: 0, bandwidthHz: 0 };
+  const warm = Number.isFinite(prices.logPrice);
+  let lo = warm ? prices.logPrice - 4 : -80;
+  let hi = warm ? prices.logPrice + 4 : 80;
+  for (let it = 0; it < 40 && hi - lo > 1e-3 && solverPerformanceNow() < deadline; it++) {
+    const logPrice = 0.5 * (lo + hi);
+    const nu = Math.exp(logPrice);
     let upper = nu * W;
     let bandwidth = 0;
     for (let k = 0; k < K; k++) {
       if (!(tau[k] > 0)) continue;
-      const d = deviceSurplus(tau[k], model.snrHz[k], fleet.holdBits[k], nu);
-      upper += Math.max(0, d.surplus);
-      if (d.surplus > 0) bandwidth += d.bandwidthHz;
+      deviceReply(tau[k], model.snrHz[k], fleet.holdBits[k], nu, reply);
+      if (reply.surplus > 0) {
+        upper += reply.surplus;
+        bandwidth += reply.bandwidthHz;
+      }
     }
+    prices.logPrice = logPrice;
     if (upper < fleet.totalBits * (1 - BITS_MARGIN)) return true;
-    if (bandwidth > W) lo = 0.5 * (lo + hi);
-    else hi = 0.5 * (lo + hi);
-    if (hi - lo < 1e-6) break;
+    if (bandwidth > W) lo = logPrice;
+    else hi = logPrice;
   }
   return false;
 }
 
-/** Largest latency in [lowerS, upperS] the band proves unreachable (lowerS when none), by the deadline. */
+/**
+ * Largest latency in [lowerS, upperS] the band proves unreachable (lowerS when none), by the
+ * deadline. Without an upper end (Infinity) the latency doubles from lowerS until one is not proven.
+ */
 export function bandBoundS(model: BlocksModel, cap: number, lowerS: number, upperS: number, deadline: number): number {
   const fleet = fleetOf(model, cap);
+  const prices: PriceSearch = { logPrice: NaN };
+  const unreachable = (T: number) => perBlockUnreachable(model, fleet, T) || perDeviceUnreachable(model, fleet, T, prices, deadline);
   let lo = lowerS;
   let hi = upperS;
+  for (let it = 0; it < 60 && !Number.isFinite(hi) && solverPerformanceNow() < deadline; it++) {
+    const T = lo > 0 ? 2 * lo : 1e-3;
+    if (unreachable(T)) lo = T;
+    else hi = T;
+  }
   for (let it = 0; it < 40 && hi - lo > WIDTH * hi && solverPerformanceNow() < deadline; it++) {
     const T = 0.5 * (lo + hi);
-    if (perBlockUnreachable(model, fleet, T) || perDeviceUnreachable(model, fleet, T, deadline)) lo = T;
+    if (unreachable(T)) lo = T;
     else hi = T;
   }
   return lo;

@@ -75,6 +75,8 @@ function describe(model: BlocksModel, assignment: BlockAssignment): BlockAssignm
  * run in this order; each leaves room for the next and for the answer.
  */
 const SHARE = {
+  /** the band bound of an instance for the relaxation path, first (a slice from when it starts) */
+  bandFirst: 0.05,
   /** the coarse seed of an instance too large for the certificate (before the baselines) */
   coarseBeforeBaselines: 0.15,
   /** the publication's method (shifted by the coarse seed's share when there is one) */
@@ -224,14 +226,15 @@ function relax(
   uniformBits: boolean,
   withLp: boolean,
   tolerance: Tolerance,
+  bandFirstS: number,
   at: Clock,
 ): Found {
-  const floorS = computeLowerS(model);
+  const floorS = Math.max(computeLowerS(model), bandFirstS);
   const out = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.relaxation)), seeds, 0, { relativeGap: tolerance.relativeGap, knownLowerS: floorS });
   const objective = out.roundLatencyS;
-  const searchBound = Math.max(out.provenLowerS, floorS);
-  let bound = searchBound;
-  // the shared band: a bound at any size, well above the compute floor where uploads dominate
+  const searchBound = Math.max(out.provenLowerS, computeLowerS(model));
+  let bound = Math.max(searchBound, floorS);
+  // the shared band, now with the answer's latency as its upper end
   if (objective - bound > tolerance.optimal * objective) bound = Math.max(bound, bandBoundS(model, cap, bound, objective, at(SHARE.last)));
   // the LP has 2·K·J columns: past LP_BOUND_CELLS GLPK could not finish (nor fit in memory)
   if (withLp && model.K * model.J <= LP_BOUND_CELLS && objective - bound > tolerance.optimal * objective) {
@@ -245,7 +248,6 @@ function relax(
   return { assignment: out.assignment!, roundLatencyS: objective, boundS: bound, certificate, stop: out.timedOut ? 'time' : out.stoppedAtGap ? 'gap' : 'converged' };
 }
 
-/** The answer: the chosen assignment's evaluated latency, the bound under it, the gap and status. */
 /**
  * Why the solve ended. A proven answer: GAP, unless the method ended on its own (enumeration, a
  * certificate closed to its finest); otherwise TIME, or INTERRUPTED when a stop (cancel,
@@ -258,6 +260,7 @@ function terminationOf(found: Found, proven: boolean): BlocksTermination {
   return 'CONVERGED';
 }
 
+/** The answer: the chosen assignment's evaluated latency, the bound under it, the gap, status and termination. */
 function answer(model: BlocksModel, found: Found, baselines: BlocksBaselineOut[], tolerance: Tolerance, solver: () => BlocksResult['solver']): BlocksResult {
   // report the evaluated latency of the chosen assignment (identical to the found one up to rounding)
   const assignments = describe(model, found.assignment);
@@ -305,10 +308,15 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
     canCertify: uniformBits && isGlpkReady() && (tuning.certify ?? true),
     tooLarge: RunCosts.entries(model.J, model.K, cap) > CERTIFY_TABLE_ENTRIES,
   };
+  const method = model.K ** model.J <= (tuning.exhaustiveLimit ?? 4096) ? 'enumerate' : reach.canCertify && !reach.tooLarge ? 'certify' : 'relax';
+  // the relaxation path's bound first, in a slice of its own: the phases before its search may
+  // leave it no time at the largest sizes, and the band bound is what it can prove there
+  const bandFirstS =
+    method === 'relax' ? bandBoundS(model, cap, computeLowerS(model), Infinity, performance.now() + SHARE.bandFirst * options.timeLimitMs) : 0;
   const { seeds, baselines } = seedAndBaselines(model, cap, placed.assignment, reach, options.baselines, at);
   let found: Found;
-  if (model.K ** model.J <= (tuning.exhaustiveLimit ?? 4096)) found = enumerate(model, cap, seeds, tolerance, at);
-  else if (reach.canCertify && !reach.tooLarge) found = certify(model, cap, seeds, tolerance, at);
-  else found = relax(model, options, cap, seeds, reach, uniformBits, (tuning.lpBound ?? true) && isGlpkReady(), tolerance, at);
+  if (method === 'enumerate') found = enumerate(model, cap, seeds, tolerance, at);
+  else if (method === 'certify') found = certify(model, cap, seeds, tolerance, at);
+  else found = relax(model, options, cap, seeds, reach, uniformBits, (tuning.lpBound ?? true) && isGlpkReady(), tolerance, bandFirstS, at);
   return answer(model, found, baselines, tolerance, solver);
 }
