@@ -12,7 +12,7 @@ import { BlocksModel, evaluateOptimalSplit } from './cost.js';
 import { exhaustiveBlocks } from './exhaustive.js';
 import { placement } from './feasibility.js';
 import { RunCosts } from './runs.js';
-import { optimalSplitSettings, searchBlocks } from './search.js';
+import { optimalSplitSettings, searchBlocks, tooLargeToSearch } from './search.js';
 import type {
   BlockAssignment,
   BlockAssignmentOut,
@@ -309,10 +309,10 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
     tooLarge: RunCosts.entries(model.J, model.K, cap) > CERTIFY_TABLE_ENTRIES,
   };
   const method = model.K ** model.J <= (tuning.exhaustiveLimit ?? 4096) ? 'enumerate' : reach.canCertify && !reach.tooLarge ? 'certify' : 'relax';
-  // the relaxation path's bound first, in a slice of its own: the phases before its search may
-  // leave it no time at the largest sizes, and the band bound is what it can prove there
+  // too large for the search too: the band bound first, in a slice of its own (the phases before
+  // the search may leave it no time at these sizes, and it is all the relaxation path proves there)
   const bandFirstS =
-    method === 'relax' ? bandBoundS(model, cap, computeLowerS(model), Infinity, performance.now() + SHARE.bandFirst * options.timeLimitMs) : 0;
+    method === 'relax' && tooLargeToSearch(model, cap) ? bandBoundS(model, cap, computeLowerS(model), Infinity, performance.now() + SHARE.bandFirst * options.timeLimitMs) : 0;
   const { seeds, baselines } = seedAndBaselines(model, cap, placed.assignment, reach, options.baselines, at);
   let found: Found;
   if (method === 'enumerate') found = enumerate(model, cap, seeds, tolerance, at);
