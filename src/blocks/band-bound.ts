@@ -178,21 +178,13 @@ function perDeviceUnreachable(model: BlocksModel, fleet: BandFleet, T: number, p
   return false;
 }
 
-/**
- * Largest latency in [lowerS, upperS] the band proves unreachable (lowerS when none), by the
- * deadline. Without an upper end (Infinity) the latency doubles from lowerS until one is not proven.
- */
+/** Largest latency in [lowerS, upperS] the band proves unreachable (lowerS when none), by the deadline. */
 export function bandBoundS(model: BlocksModel, cap: number, lowerS: number, upperS: number, deadline: number): number {
   const fleet = fleetOf(model, cap);
   const prices: PriceSearch = { logPrice: NaN };
   const unreachable = (T: number) => perBlockUnreachable(model, fleet, T) || perDeviceUnreachable(model, fleet, T, prices, deadline);
   let lo = lowerS;
   let hi = upperS;
-  for (let it = 0; it < 60 && !Number.isFinite(hi) && solverPerformanceNow() < deadline; it++) {
-    const T = lo > 0 ? 2 * lo : 1e-3;
-    if (unreachable(T)) lo = T;
-    else hi = T;
-  }
   for (let it = 0; it < 40 && hi - lo > WIDTH * hi && solverPerformanceNow() < deadline; it++) {
     const T = 0.5 * (lo + hi);
     if (unreachable(T)) lo = T;

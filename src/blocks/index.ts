@@ -12,7 +12,7 @@ import { BlocksModel, evaluateOptimalSplit } from './cost.js';
 import { exhaustiveBlocks } from './exhaustive.js';
 import { placement } from './feasibility.js';
 import { RunCosts } from './runs.js';
-import { optimalSplitSettings, searchBlocks, tooLargeToSearch } from './search.js';
+import { optimalSplitSettings, searchBlocks } from './search.js';
 import type {
   BlockAssignment,
   BlockAssignmentOut,
@@ -75,8 +75,8 @@ function describe(model: BlocksModel, assignment: BlockAssignment): BlockAssignm
  * run in this order; each leaves room for the next and for the answer.
  */
 const SHARE = {
-  /** the band bound of an instance for the relaxation path, first (a slice from when it starts) */
-  bandFirst: 0.05,
+  /** the least the band bound gets on the relaxation path, from when it starts, when the phases before it overran */
+  bandLeast: 0.05,
   /** the coarse seed of an instance too large for the certificate (before the baselines) */
   coarseBeforeBaselines: 0.15,
   /** the publication's method (shifted by the coarse seed's share when there is one) */
@@ -226,16 +226,20 @@ function relax(
   uniformBits: boolean,
   withLp: boolean,
   tolerance: Tolerance,
-  bandFirstS: number,
+  limitMs: number,
   at: Clock,
 ): Found {
-  const floorS = Math.max(computeLowerS(model), bandFirstS);
+  const floorS = computeLowerS(model);
   const out = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.relaxation)), seeds, 0, { relativeGap: tolerance.relativeGap, knownLowerS: floorS });
   const objective = out.roundLatencyS;
-  const searchBound = Math.max(out.provenLowerS, computeLowerS(model));
-  let bound = Math.max(searchBound, floorS);
-  // the shared band, now with the answer's latency as its upper end
-  if (objective - bound > tolerance.optimal * objective) bound = Math.max(bound, bandBoundS(model, cap, bound, objective, at(SHARE.last)));
+  const searchBound = Math.max(out.provenLowerS, floorS);
+  let bound = searchBound;
+  // the shared band: a bound at any size, well above the compute floor where uploads dominate. At
+  // the largest sizes the phases before it may overrun their shares: it still gets a slice
+  if (objective - bound > tolerance.optimal * objective) {
+    const until = Math.max(at(SHARE.last), performance.now() + SHARE.bandLeast * limitMs);
+    bound = Math.max(bound, bandBoundS(model, cap, bound, objective, until));
+  }
   // the LP has 2·K·J columns: past LP_BOUND_CELLS GLPK could not finish (nor fit in memory)
   if (withLp && model.K * model.J <= LP_BOUND_CELLS && objective - bound > tolerance.optimal * objective) {
     // from the search's bound, as before the band bound: its bisection then lands where it did
@@ -309,14 +313,10 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
     tooLarge: RunCosts.entries(model.J, model.K, cap) > CERTIFY_TABLE_ENTRIES,
   };
   const method = model.K ** model.J <= (tuning.exhaustiveLimit ?? 4096) ? 'enumerate' : reach.canCertify && !reach.tooLarge ? 'certify' : 'relax';
-  // too large for the search too: the band bound first, in a slice of its own (the phases before
-  // the search may leave it no time at these sizes, and it is all the relaxation path proves there)
-  const bandFirstS =
-    method === 'relax' && tooLargeToSearch(model, cap) ? bandBoundS(model, cap, computeLowerS(model), Infinity, performance.now() + SHARE.bandFirst * options.timeLimitMs) : 0;
   const { seeds, baselines } = seedAndBaselines(model, cap, placed.assignment, reach, options.baselines, at);
   let found: Found;
   if (method === 'enumerate') found = enumerate(model, cap, seeds, tolerance, at);
   else if (method === 'certify') found = certify(model, cap, seeds, tolerance, at);
-  else found = relax(model, options, cap, seeds, reach, uniformBits, (tuning.lpBound ?? true) && isGlpkReady(), tolerance, bandFirstS, at);
+  else found = relax(model, options, cap, seeds, reach, uniformBits, (tuning.lpBound ?? true) && isGlpkReady(), tolerance, options.timeLimitMs, at);
   return answer(model, found, baselines, tolerance, solver);
 }

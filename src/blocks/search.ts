@@ -60,7 +60,7 @@ const INFEASIBLE_PENALTY = 1e300;
  */
 const SEARCH_TABLE_MAX_ENTRIES = 2 ** 24;
 
-export function tooLargeToSearch(model: BlocksModel, cap: number): boolean {
+function tooLargeToSearch(model: BlocksModel, cap: number): boolean {
   return RunCosts.entries(model.J, model.K, cap) + model.K * model.J > SEARCH_TABLE_MAX_ENTRIES;
 }
 
