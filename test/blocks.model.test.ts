@@ -33,7 +33,15 @@ describe('normalizeBlocksRequest', () => {
     expect(instance.blocks[5]).toEqual({ forwardFlops: phi, backwardFlops: 2 * phi, activationBytes: B * d * (34 * h + 5 * 12 * d), bits: 4 * r * h * 8 * s });
     expect(instance.weightBytes).toBe(12 * 12 * h * h * s);
     expect(instance.noiseWPerHz).toBeCloseTo(10 ** (-20.4), 30);
-    expect(options).toEqual({ timeLimitMs: 2000, baselines: true, maxBlocksPerDevice: null });
+    expect(options).toEqual({ timeLimitMs: 2000, baselines: true, maxBlocksPerDevice: null, relativeGap: 1e-4 });
+  });
+
+  it('options.relativeGap: default 1e-4, 0 allowed, gapTolerance accepted as its former name, relativeGap wins', () => {
+    const gapOf = (options: BlocksRequest['options']) => normalizeBlocksRequest({ ...base(), options }).options.relativeGap;
+    expect(gapOf({})).toBe(1e-4);
+    expect(gapOf({ relativeGap: 0 })).toBe(0);
+    expect(gapOf({ gapTolerance: 0.01 })).toBe(0.01);
+    expect(gapOf({ relativeGap: 0.002, gapTolerance: 0.01 })).toBe(0.002);
   });
 
   it('names the offending field', () => {
@@ -53,6 +61,9 @@ describe('normalizeBlocksRequest', () => {
     bad((r) => (r.devices[1].id = 'a'), 'devices[1].id');
     bad((r) => (r.bandwidthHz = Infinity), 'bandwidthHz');
     bad((r) => (r.options = { maxBlocksPerDevice: 0 }), 'options.maxBlocksPerDevice');
+    bad((r) => (r.options = { relativeGap: -1e-3 }), 'options.relativeGap');
+    bad((r) => (r.options = { relativeGap: 1.5, gapTolerance: 0.1 }), 'options.relativeGap');
+    bad((r) => (r.options = { gapTolerance: Number.NaN }), 'options.gapTolerance');
     bad((r) => (r.channel = { noiseDbmPerHz: Number.NaN }), 'channel.noiseDbmPerHz');
     bad((r) => (r.model = { layers: 0, hiddenSize: 8, tokens: 8, batchSize: 1 }), 'model.layers');
   });

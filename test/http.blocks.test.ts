@@ -109,6 +109,41 @@ describe('POST /allocate/blocks: the Swagger example, solved for real', () => {
   });
 });
 
+describe('POST /allocate/blocks: options.relativeGap', () => {
+  it('the answer states the tolerance it stopped at and why it ended; gapTolerance is its former name', async () => {
+    const solved = async (options: object) => {
+      const res = await post({ ...example(), options: { ...example().options, ...options } });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json();
+    };
+    const byDefault = await solved({});
+    expect(byDefault).toMatchObject({ status: 'OPTIMAL', relativeGap: 1e-4 });
+    expect(['GAP', 'CONVERGED']).toContain(byDefault.termination);
+    expect(byDefault.gap).toBeLessThanOrEqual(1e-4);
+    // 0: prove to the end; the certificate closes the gap on its own
+    const proven = await solved({ relativeGap: 0 });
+    expect(proven).toMatchObject({ status: 'OPTIMAL', relativeGap: 0, termination: 'CONVERGED' });
+    expect(proven.gap).toBeLessThanOrEqual(1e-6);
+    expect(proven.roundLatencyS).toBeLessThanOrEqual(byDefault.roundLatencyS);
+    expect(byDefault.roundLatencyS).toBeLessThanOrEqual(proven.roundLatencyS / (1 - 1e-4));
+    const alias = await solved({ gapTolerance: 0.05 });
+    expect(alias).toMatchObject({ status: 'OPTIMAL', relativeGap: 0.05 });
+    expect(alias.gap).toBeLessThanOrEqual(0.05);
+  });
+
+  it('400 naming the field outside [0, 1]', async () => {
+    for (const [options, field] of [
+      [{ relativeGap: 1.5 }, 'options.relativeGap'],
+      [{ relativeGap: -0.1 }, 'options.relativeGap'],
+      [{ gapTolerance: 2 }, 'options.gapTolerance'],
+    ] as const) {
+      const res = await post({ ...example(), options });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json()).toMatchObject({ field });
+    }
+  });
+});
+
 describe('POST /allocate/blocks: infeasible instances', () => {
   it('422 INFEASIBLE naming the blocks no device has the memory for', async () => {
     const body = example();

@@ -42,12 +42,12 @@ function conjugateIntercept(need: (s: number) => number, a: number, sMax: number
  */
 const LP_MAX_TERMS = 2_000_000;
 
-export function lpTerms(model: { K: number; J: number }): number {
+function lpTerms(model: { K: number; J: number }): number {
   return (model.K * model.J * (model.J + 1)) / 2;
 }
 
 /** 'late': the deadline came while building (a row per (device, depth) and golden sections per slope). */
-export function buildBoundLp(model: BlocksModel, cap: number | null, T: number, deadline = Infinity): LinearProgram | 'infeasible' | 'late' {
+function buildBoundLp(model: BlocksModel, cap: number | null, T: number, deadline = Infinity): LinearProgram | 'infeasible' | 'late' {
   const { J, K } = model;
   const W = model.instance.bandwidthHz;
   const sigma = (j: number) => model.instance.blocks[j - 1].bits;

@@ -118,13 +118,13 @@ export class BlocksModel {
   }
 }
 
-export interface DeviceLoad {
+interface DeviceLoad {
   /** shallowest depth held; 0 when the device holds nothing */
   shallowest: number;
   bits: number;
 }
 
-export function loadsOf(model: BlocksModel, assignment: BlockAssignment): DeviceLoad[] {
+function loadsOf(model: BlocksModel, assignment: BlockAssignment): DeviceLoad[] {
   return assignment.map((blocks) => ({
     shallowest: blocks.length === 0 ? 0 : Math.min(...blocks),
     bits: model.bits(blocks),
@@ -137,18 +137,6 @@ export interface SplitEvaluation {
   computeS: number[];
   uploadS: number[];
   latencyS: number[];
-}
-
-/** Total bandwidth the loads need to finish within T (∞ if some device cannot). */
-export function totalNeedHz(model: BlocksModel, loads: DeviceLoad[], latencyS: number): number {
-  let sum = 0;
-  for (let k = 0; k < loads.length; k++) {
-    const { shallowest, bits } = loads[k];
-    if (shallowest === 0) continue;
-    sum += model.needHz(k, shallowest, bits, latencyS);
-    if (sum === Infinity) return sum;
-  }
-  return sum;
 }
 
 /**

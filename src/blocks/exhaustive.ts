@@ -5,10 +5,6 @@ import { type BlocksModel, evaluateOptimalSplit } from './cost.js';
 import type { BlockAssignment } from './types.js';
 import { solverPerformanceNow } from '../solver/control.js';
 
-export function assignmentCount(K: number, J: number): number {
-  return K ** J;
-}
-
 export function exhaustiveBlocks(model: BlocksModel, cap: number, deadline = Infinity): { assignment: BlockAssignment | null; roundLatencyS: number; complete: boolean } {
   const { J, K } = model;
   const owner = new Int32Array(J + 1);

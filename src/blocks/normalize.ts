@@ -49,6 +49,17 @@ function integerIn(value: unknown, lo: number, hi: number, field: string): numbe
   return v;
 }
 
+/** The default of options.relativeGap: stop once the answer is proven within 0.01%. */
+export const DEFAULT_RELATIVE_GAP = 1e-4;
+
+/** options.relativeGap, or its former name gapTolerance (one knob: the stop and the cache). */
+function relativeGapOf(o: { relativeGap?: unknown; gapTolerance?: unknown }): number {
+  const field = o.relativeGap !== undefined ? 'options.relativeGap' : 'options.gapTolerance';
+  const value = finite(o.relativeGap ?? o.gapTolerance ?? DEFAULT_RELATIVE_GAP, field);
+  check(value >= 0 && value <= 1, field, 'must be between 0 and 1');
+  return value;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -136,6 +147,7 @@ export function normalizeBlocksRequest(body: BlocksRequest): BlocksInput {
     baselines: o.baselines ?? DEFAULTS.baselines,
     maxBlocksPerDevice:
       o.maxBlocksPerDevice === undefined ? null : integerIn(o.maxBlocksPerDevice, 1, MAX_BLOCKS, 'options.maxBlocksPerDevice'),
+    relativeGap: relativeGapOf(o),
   };
   const floorMs = minBlocksTimeLimitMs(devices.length, blocks.length);
   check(

@@ -7,7 +7,7 @@
 import { solveLinearProgram, type LinearRow } from '../solver/math/glpk.js';
 import type { BlocksModel } from './cost.js';
 import { improveRuns, repairRuns } from './run-repair.js';
-import { assignmentNeedHz, pathAssignment, RunCosts } from './runs.js';
+import { assignmentNeedHz, pathAssignment, RunCosts, type Run } from './runs.js';
 import type { BlockAssignment } from './types.js';
 import { solverPerformanceNow } from '../solver/control.js';
 
@@ -17,7 +17,7 @@ export type OracleVerdict =
   | { kind: 'unknown'; reason: 'time' };
 
 /** Exact for blocks of equal bits only (the caller checks): then run paths are exact. */
-export interface OracleOptions {
+interface OracleOptions {
   /** run the integer program when the Lagrangian does not settle T */
   integerProgram: boolean;
   deadline: number;
@@ -50,6 +50,83 @@ const IP_QUICK_ARCS = 3000;
 /** proofs of "no" need Σ need above W by more than rounding */
 const PROOF_MARGIN = 1e-9;
 
+/** The subgradient search on the device prices: its state from one iteration to the next. */
+interface Prices {
+  lambda: Float64Array;
+  /** the prices that gave the best bound */
+  best: Float64Array;
+  /** best Lagrangian bound on Σ need (Hz) */
+  lower: number;
+  /** least Σ need of a repaired path (Hz) */
+  upper: number;
+  /** step scale, halved when the bound stops rising */
+  theta: number;
+  sinceImproved: number;
+  /** last iteration that raised the bound by STALL_GAIN·W */
+  lastGain: number;
+  /** iterations in a row each device was used more than once */
+  streak: Int32Array;
+}
+
+/** Takes the bound L(λ) of iteration `it`: the best prices, the stall count, the step scale. */
+function recordBound(p: Prices, L: number, it: number, W: number): void {
+  if (L > p.lower + STALL_GAIN * W) p.lastGain = it;
+  if (L > p.lower) {
+    p.lower = L;
+    p.best.set(p.lambda);
+    p.sinceImproved = 0;
+  } else if (++p.sinceImproved >= 5) {
+    p.theta /= 2;
+    p.sinceImproved = 0;
+  }
+}
+
+/**
+ * The path repaired to distinct devices (and, on iterations 0, 1, 3, 7, 15, …, improved by local
+ * moves, which cost more than a price step): "yes" when its Σ need fits W.
+ */
+function primal(rc: RunCosts, p: Prices, runs: Run[], it: number, pricesUntil: number): OracleVerdict | null {
+  const { model, cap, T, K } = rc;
+  const W = model.instance.bandwidthHz;
+  const repaired = repairRuns(rc, runs);
+  if (!repaired) return null;
+  const polish = (it & (it + 1)) === 0;
+  const assignment = pathAssignment(K, polish ? improveRuns(rc, repaired, W, pricesUntil).runs : repaired);
+  const need = assignmentNeedHz(model, cap, T, assignment);
+  p.upper = Math.min(p.upper, need);
+  return need <= W ? { kind: 'feasible', assignment, needHz: need } : null;
+}
+
+/**
+ * One subgradient step on λ (devices used more than once get dearer, unused ones cheaper); false
+ * when the path already uses each device at most once (it is then the restricted optimum).
+ */
+function priceStep(p: Prices, runs: Run[], L: number, W: number): boolean {
+  const K = p.lambda.length;
+  const uses = new Int32Array(K);
+  for (const r of runs) uses[r.device]++;
+  let norm = 0;
+  const g = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    g[k] = uses[k] - 1;
+    if (g[k] < 0 && p.lambda[k] <= 0) g[k] = 0;
+    norm += g[k] * g[k];
+  }
+  if (norm === 0) return false;
+  // Polyak step towards a level 10% above W (or the best repaired total, if lower): proving
+  // "no" needs no more, and a far upper bound (a poor repair) would make the steps overshoot
+  const target = Math.min(p.upper, Math.max(W, L) * 1.1);
+  const step = (p.theta * Math.max(target - L, 1e-9 * W)) / norm;
+  // a device reused step after step needs a price on another scale (a device that alone can
+  // hold the shallow depths): grow its step geometrically while the streak lasts
+  for (let k = 0; k < K; k++) {
+    p.streak[k] = g[k] > 0 ? p.streak[k] + 1 : 0;
+    const boost = p.streak[k] > 1 ? 2 ** Math.min(p.streak[k] - 1, 12) : 1;
+    p.lambda[k] = Math.max(0, p.lambda[k] + boost * step * g[k]);
+  }
+  return true;
+}
+
 export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, opts: OracleOptions, stats?: OracleStats): OracleVerdict {
   const W = model.instance.bandwidthHz;
   const K = model.K;
@@ -59,82 +136,41 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
   // the prices get a slice of the time left, so that one latency cannot eat a whole bisection
   const pricesUntil = performance.now() + Math.max(5, (opts.deadline - performance.now()) / 4);
   const lambda = opts.lambda ?? new Float64Array(K);
-  const bestLambda = Float64Array.from(lambda);
-  let lower = -Infinity;
-  let upper = Infinity;
-  let theta = 1;
-  let sinceImproved = 0;
-  let lastGain = 0;
-  const streak = new Int32Array(K);
+  const p: Prices = { lambda, best: Float64Array.from(lambda), lower: -Infinity, upper: Infinity, theta: 1, sinceImproved: 0, lastGain: 0, streak: new Int32Array(K) };
   const maxIt = opts.maxIterations ?? 200;
   let it = 0;
-  const feasible = (a: BlockAssignment | null): OracleVerdict | null => {
-    if (!a) return null;
-    const need = assignmentNeedHz(model, cap, T, a);
-    upper = Math.min(upper, need);
-    return need <= W ? { kind: 'feasible', assignment: a, needHz: need } : null;
-  };
-  const done = (v: OracleVerdict): OracleVerdict => {
-    if (stats) Object.assign(stats, { lagrangianBoundHz: lower, iterations: it });
-    if (opts.lambda) opts.lambda.set(bestLambda);
-    return v;
-  };
-
-  for (; it < maxIt; it++) {
-    const path = rc.shortestPath(lambda);
-    if (path.value === Infinity) return done({ kind: 'infeasible', by: 'lagrangian' });
+  let verdict: OracleVerdict | null = null;
+  for (; it < maxIt && verdict === null; it++) {
+    const path = rc.shortestPath(p.lambda);
+    if (path.value === Infinity) {
+      verdict = { kind: 'infeasible', by: 'lagrangian' };
+      break;
+    }
     let priced = 0;
-    for (let k = 0; k < K; k++) priced += lambda[k];
+    for (let k = 0; k < K; k++) priced += p.lambda[k];
     const L = path.value - priced;
-    if (L > lower + STALL_GAIN * W) lastGain = it;
-    if (L > lower) {
-      lower = L;
-      bestLambda.set(lambda);
-      sinceImproved = 0;
-    } else if (++sinceImproved >= 5) {
-      theta /= 2;
-      sinceImproved = 0;
+    recordBound(p, L, it, W);
+    if (L > W * (1 + PROOF_MARGIN)) {
+      verdict = { kind: 'infeasible', by: 'lagrangian' };
+      break;
     }
-    if (L > W * (1 + PROOF_MARGIN)) return done({ kind: 'infeasible', by: 'lagrangian' });
-    const uses = new Int32Array(K);
-    for (const r of path.runs) uses[r.device]++;
-    const repaired = repairRuns(rc, path.runs);
-    if (repaired) {
-      // the local search costs more than a price step: run it on iterations 0, 1, 3, 7, 15, …
-      const polish = (it & (it + 1)) === 0;
-      const runs = polish ? improveRuns(rc, repaired, W, pricesUntil).runs : repaired;
-      const yes = feasible(pathAssignment(K, runs));
-      if (yes) return done(yes);
-    }
-    if (solverPerformanceNow() > pricesUntil || theta < 1e-5) break;
+    verdict = primal(rc, p, path.runs, it, pricesUntil);
+    if (verdict !== null) break;
+    if (solverPerformanceNow() > pricesUntil || p.theta < 1e-5) break;
     // prices that stopped gaining leave the rest to the integer program, once it would be small
-    if (it - lastGain >= STALL_ITERATIONS) {
-      if (opts.integerProgram && keptArcs(rc, bestLambda, IP_QUICK_ARCS) <= IP_QUICK_ARCS) break;
-      lastGain = it;
+    if (it - p.lastGain >= STALL_ITERATIONS) {
+      if (opts.integerProgram && keptArcs(rc, p.best, IP_QUICK_ARCS) <= IP_QUICK_ARCS) break;
+      p.lastGain = it;
     }
-    let norm = 0;
-    const g = new Float64Array(K);
-    for (let k = 0; k < K; k++) {
-      g[k] = uses[k] - 1;
-      if (g[k] < 0 && lambda[k] <= 0) g[k] = 0;
-      norm += g[k] * g[k];
-    }
-    if (norm === 0) break; // the path is the optimum of the restricted problem and it exceeds W
-    // Polyak step towards a level 10% above W (or the best repaired total, if lower): proving
-    // "no" needs no more, and a far upper bound (a poor repair) would make the steps overshoot
-    const target = Math.min(upper, Math.max(W, L) * 1.1);
-    const step = (theta * Math.max(target - L, 1e-9 * W)) / norm;
-    // a device reused step after step needs a price on another scale (a device that alone can
-    // hold the shallow depths): grow its step geometrically while the streak lasts
-    for (let k = 0; k < K; k++) {
-      streak[k] = g[k] > 0 ? streak[k] + 1 : 0;
-      const boost = streak[k] > 1 ? 2 ** Math.min(streak[k] - 1, 12) : 1;
-      lambda[k] = Math.max(0, lambda[k] + boost * step * g[k]);
-    }
+    if (!priceStep(p, path.runs, L, W)) break; // the path is the optimum of the restricted problem and it exceeds W
   }
-  if (!opts.integerProgram || solverPerformanceNow() > opts.deadline) return done({ kind: 'unknown', reason: 'time' });
-  const v = integerProgram(rc, bestLambda, lower, opts.deadline, stats);
-  return done(v);
+  if (verdict === null) {
+    if (!opts.integerProgram || solverPerformanceNow() > opts.deadline) verdict = { kind: 'unknown', reason: 'time' };
+    else verdict = integerProgram(rc, p.best, p.lower, opts.deadline, stats);
+  }
+  if (stats) Object.assign(stats, { lagrangianBoundHz: p.lower, iterations: it });
+  if (opts.lambda) opts.lambda.set(p.best);
+  return verdict;
 }
 
 /** Arcs (k, l, n) whose best path under prices λ stays within W·(1 + IP_SLACK). */

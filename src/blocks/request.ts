@@ -29,7 +29,7 @@ export interface TransformerBlocksModel {
   adapterRank?: number; // default 16
 }
 
-export type BlocksModelSpec = ExplicitBlocksModel | TransformerBlocksModel;
+type BlocksModelSpec = ExplicitBlocksModel | TransformerBlocksModel;
 
 export interface BlocksDeviceSpec {
   id: string;
@@ -45,7 +45,9 @@ export interface BlocksOptionsSpec {
   baselines?: boolean;
   /** absent = no limit; 1 = the publication's one-to-one matching */
   maxBlocksPerDevice?: number;
-  /** serve a cached time-limited answer whose gap is at most this (not hashed) */
+  /** stop once the gap is at most this (default 1e-4; 0 = prove to the end) */
+  relativeGap?: number;
+  /** the former name of relativeGap, still accepted (relativeGap wins when both are given) */
   gapTolerance?: number;
 }
 

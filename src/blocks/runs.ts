@@ -18,7 +18,7 @@ import { solverPerformanceNow } from '../solver/control.js';
 
 export type Run = RunPath['runs'][number];
 
-export interface RunPath {
+interface RunPath {
   /** Σ (cost + λ_k) of the path */
   value: number;
   runs: { device: number; from: number; n: number }[];
@@ -34,45 +34,43 @@ export class RunCosts {
   /** false when the deadline cut the build short (the tables are then unusable) */
   readonly complete: boolean = true;
 
+  /**
+   * `rowLimitHz`: a run needing more is left out (its row is cut there: more blocks need more).
+   * The oracle cuts at the budget W (such a run can never be part of an answer); the relaxation
+   * search of search.ts at its per-device ceiling (none, or the equal-bandwidth share).
+   */
   constructor(
     readonly model: BlocksModel,
     readonly cap: number,
     readonly T: number,
     deadline = Infinity,
+    rowLimitHz = model.instance.bandwidthHz,
   ) {
     const { J, K } = model;
     this.J = J;
     this.K = K;
-    const W = model.instance.bandwidthHz;
     this.offset = new Int32Array(K * (J + 1));
     this.length = new Int32Array(K * (J + 1));
-    const rows: Float64Array[] = [];
+    // rows are written in place at their final offsets: one allocation of the largest size
+    const data = new Float64Array(RunCosts.entries(J, K, cap));
     let size = 0;
     for (let k = 0; k < K && this.complete; k++) {
       for (let l = 1; l <= J; l++) {
         if ((l & 15) === 0 && solverPerformanceNow() > deadline) this.complete = false;
         const max = Math.min(cap, J - l + 1);
-        const row = new Float64Array(max);
         let n = 0;
-        // a run over the whole budget can never be part of an answer: cut the row there
         for (; n < max; n++) {
           const v = model.needHz(k, l, model.rangeBits(l, l + n), T);
-          if (!(v <= W)) break;
-          row[n] = v;
+          if (!(v < Infinity && v <= rowLimitHz)) break;
+          data[size + n] = v;
         }
         const idx = k * (J + 1) + l;
         this.offset[idx] = size;
         this.length[idx] = n;
         size += n;
-        rows.push(row.subarray(0, n));
       }
     }
-    this.data = new Float64Array(size);
-    let at = 0;
-    for (const r of rows) {
-      this.data.set(r, at);
-      at += r.length;
-    }
+    this.data = data.subarray(0, size);
   }
 
   /** size of the tables an instance would need (entries), to decide whether to build them */

@@ -1,18 +1,20 @@
-// Our method: bisection on the round latency T with a feasibility oracle built on the nested
-// structure. For a fixed T, device k holding a set whose shallowest depth is l and whose bits are s
-// needs bandwidth need_k(l, s): +∞ unless l fits its memory and its compute finishes before T,
-// decreasing in l, convex in s with need(l, 0) = 0. Hence any assignment splits into contiguous
-// runs whose summed needs are no larger (superadditivity + monotonicity), so
-//   DP over depths, F(j) = min_{k, n} need_k(j, σ[j, j+n)) + F(j+n),
-// is a valid lower bound on min Σ_k need_k at T (devices may repeat), and F(1) > W proves T
-// infeasible. A Lagrangian penalty λ_k on repeated devices (subgradient steps) steers the DP to
-// one run per device; a repair step and a block move/swap local search make it a real assignment.
+// The relaxation search: bisection on the round latency T with a feasibility heuristic, for the
+// cases the certificate does not cover (unequal bits, tables too large) and for the
+// equal-bandwidth baseline. For a fixed T, device k holding a set whose shallowest depth is l and
+// whose bits are s needs bandwidth need_k(l, s): +∞ unless l fits its memory and its compute
+// finishes before T, decreasing in l, convex in s with need(l, 0) = 0. Hence any assignment splits
+// into contiguous runs whose summed needs are no larger (superadditivity + monotonicity), so the
+// cheapest run path (runs.ts, devices may repeat) is a valid lower bound on min Σ_k need_k at T,
+// and its value above W proves T infeasible. A Lagrangian penalty λ_k on repeated devices
+// (subgradient steps) steers the path to one run per device; a repair step and a block move/swap
+// local search make it a real assignment.
 
 import { type BlocksModel, evaluateOptimalSplit, type SplitEvaluation } from './cost.js';
+import { RunCosts, type Run } from './runs.js';
 import type { BlockAssignment } from './types.js';
 import { solverPerformanceNow } from '../solver/control.js';
 
-export interface SearchSettings {
+interface SearchSettings {
   model: BlocksModel;
   /** max blocks per device (J when unlimited) */
   cap: number;
@@ -27,73 +29,51 @@ export interface SearchSettings {
   evaluate: (a: BlockAssignment) => SplitEvaluation;
 }
 
-export interface SearchOutcome {
+interface SearchOutcome {
   assignment: BlockAssignment | null;
   roundLatencyS: number;
   /** largest T proven infeasible by the run relaxation (valid lower bound, ours only) */
   provenLowerS: number;
   timedOut: boolean;
+  /** stopped because the incumbent was proven within the relative gap asked for */
+  stoppedAtGap: boolean;
 }
+
+/** When the search may stop before its bisection closes: the incumbent proven within relativeGap. */
+export interface GapStop {
+  /** 0: never (the bisection runs to its end) */
+  relativeGap: number;
+  /** a bound known from elsewhere (compute floor, a certificate's "no") */
+  knownLowerS: number;
+}
+
+const NO_GAP_STOP: GapStop = { relativeGap: 0, knownLowerS: 0 };
 
 const INFEASIBLE_PENALTY = 1e300;
 
-interface Run {
-  device: number;
-  from: number;
-  to: number;
-}
-
 /**
- * Most entries a need table may hold (128 MiB of float64): it has K × Σ_l min(cap, J − l + 1)
- * of them, about K·J²/2 without a cap, which is a gigabyte at 1024 devices × 512 blocks. Past
- * this the search is not run and the answer is the best of its seeds (baselines, placements).
+ * Most entries the run-cost tables may hold (128 MiB of float64): K × Σ_l min(cap, J − l + 1),
+ * about K·J²/2 without a cap, a gigabyte at 1024 devices × 512 blocks. Past this the search is not
+ * run and the answer is the best of its seeds (baselines, placements). The count includes one
+ * entry per (device, depth) besides the runs, as it did when the limit was set: the same
+ * instances are searched.
  */
-const NEED_TABLE_MAX_ENTRIES = 2 ** 24;
+const SEARCH_TABLE_MAX_ENTRIES = 2 ** 24;
 
-export function needTableEntries(model: { K: number; J: number }, cap: number): number {
-  let perDevice = 0;
-  for (let l = 1; l <= model.J; l++) perDevice += Math.min(cap, model.J - l + 1) + 1;
-  return model.K * perDevice;
+function tooLargeToSearch(model: BlocksModel, cap: number): boolean {
+  return RunCosts.entries(model.J, model.K, cap) + model.K * model.J > SEARCH_TABLE_MAX_ENTRIES;
 }
 
-/** need table at a fixed T: table[k][l][n] for a run of n blocks starting at depth l. */
-class NeedTable {
-  readonly table: Float64Array[][];
-  /** the deadline came while building: the table is partial and must not be used */
-  readonly late: boolean = false;
-  constructor(
-    readonly s: SearchSettings,
-    readonly T: number,
-  ) {
-    const { model, cap } = s;
-    this.table = [];
-    // K × J × cap entries: at 1024 devices × 512 blocks, seconds to build, so the deadline is checked per device.
-    for (let k = 0; k < model.K; k++) {
-      if (solverPerformanceNow() > s.deadline) {
-        this.late = true;
-        return;
-      }
-      const rows: Float64Array[] = [new Float64Array(0)];
-      for (let l = 1; l <= model.J; l++) {
-        const len = Math.min(cap, model.J - l + 1);
-        const row = new Float64Array(len + 1).fill(Infinity);
-        row[0] = 0;
-        for (let n = 1; n <= len; n++) {
-          const v = this.need(k, l, model.rangeBits(l, l + n - 1));
-          if (v === Infinity) break; // more bits never help
-          row[n] = v;
-        }
-        rows.push(row);
-      }
-      this.table.push(rows);
-    }
-  }
+/** need of device k (shallowest l, σ bits) at T under the split rule: +∞ above a fixed ceiling. */
+function needUnder(s: SearchSettings, k: number, l: number, bits: number, T: number): number {
+  const v = s.model.needHz(k, l, bits, T);
+  if (s.fixedBandwidthHz !== null) return v <= s.fixedBandwidthHz ? v : Infinity;
+  return v;
+}
 
-  need(k: number, l: number, bits: number): number {
-    const v = this.s.model.needHz(k, l, bits, this.T);
-    if (this.s.fixedBandwidthHz !== null) return v <= this.s.fixedBandwidthHz ? v : Infinity;
-    return v;
-  }
+/** The run costs at T under the split rule: rows cut where a run needs more than the ceiling. */
+function runCostsAt(s: SearchSettings, T: number): RunCosts {
+  return new RunCosts(s.model, s.cap, T, s.deadline, s.fixedBandwidthHz ?? Infinity);
 }
 
 /** Σ_k need of an assignment at T, from per-device (shallowest, bits, count). */
@@ -104,10 +84,11 @@ class AssignmentState {
   cost: number[];
   owner: Int32Array;
   constructor(
-    readonly nt: NeedTable,
+    readonly s: SearchSettings,
+    readonly T: number,
     assignment: BlockAssignment,
   ) {
-    const { model } = nt.s;
+    const { model } = s;
     this.owner = new Int32Array(model.J + 1).fill(-1);
     this.shallowest = [];
     this.bits = [];
@@ -128,7 +109,7 @@ class AssignmentState {
 
   shallowestWithout(k: number, j: number): number {
     if (this.shallowest[k] !== j) return this.shallowest[k];
-    const J = this.nt.s.model.J;
+    const J = this.s.model.J;
     for (let i = j + 1; i <= J; i++) if (this.owner[i] === k) return i;
     return 0;
   }
@@ -136,7 +117,7 @@ class AssignmentState {
   /** need, with +∞ replaced by a huge finite penalty so that deltas stay comparable */
   costOf(k: number, shallowest: number, bits: number): number {
     if (shallowest === 0) return 0;
-    const v = this.nt.need(k, shallowest, bits);
+    const v = needUnder(this.s, k, shallowest, bits, this.T);
     return v === Infinity ? INFEASIBLE_PENALTY : v;
   }
 
@@ -148,7 +129,7 @@ class AssignmentState {
 
   /** First-improvement local search on Σ need: move one block, or swap two blocks. */
   improve(budget: number, target: number, deadline: number): void {
-    const { model, cap } = this.nt.s;
+    const { model, cap } = this.s;
     const sigma = (j: number) => model.instance.blocks[j - 1].bits;
     let improved = true;
     let total = this.total();
@@ -221,62 +202,30 @@ class AssignmentState {
   }
 }
 
-/** min over contiguous runs with device penalties λ; returns the runs and the DP value. */
-function runDp(nt: NeedTable, lambda: Float64Array): { value: number; runs: Run[] } {
-  const { model } = nt.s;
-  const J = model.J;
-  const F = new Float64Array(J + 2).fill(Infinity);
-  const choiceK = new Int32Array(J + 2);
-  const choiceN = new Int32Array(J + 2);
-  F[J + 1] = 0;
-  for (let j = J; j >= 1; j--) {
-    let best = Infinity;
-    for (let k = 0; k < model.K; k++) {
-      const row = nt.table[k][j];
-      for (let n = 1; n < row.length; n++) {
-        const c = row[n];
-        if (c === Infinity) break;
-        const v = c + lambda[k] + F[j + n];
-        if (v < best) {
-          best = v;
-          choiceK[j] = k;
-          choiceN[j] = n;
-        }
-      }
-    }
-    F[j] = best;
-  }
-  const runs: Run[] = [];
-  if (F[1] === Infinity) return { value: Infinity, runs };
-  for (let j = 1; j <= J; j += choiceN[j]) runs.push({ device: choiceK[j], from: j, to: j + choiceN[j] - 1 });
-  return { value: F[1], runs };
-}
-
 /** Make runs a real assignment: a repeated device keeps its first run; the others move to the
  *  cheapest free device or merge into their device, whichever costs less. */
-function repair(nt: NeedTable, runs: Run[]): BlockAssignment | null {
-  const { model, cap } = nt.s;
+function repair(s: SearchSettings, rc: RunCosts, runs: Run[]): BlockAssignment | null {
+  const { model, cap } = s;
   const sets: BlockAssignment = Array.from({ length: model.K }, () => []);
-  const range = (r: Run) => Array.from({ length: r.to - r.from + 1 }, (_, i) => r.from + i);
+  const range = (r: Run) => Array.from({ length: r.n }, (_, i) => r.from + i);
   const extras: Run[] = [];
   for (const r of runs) {
     if (sets[r.device].length === 0) sets[r.device].push(...range(r));
     else extras.push(r);
   }
   // costly runs first: they need the best free device
-  extras.sort((a, b) => nt.table[b.device][b.from][b.to - b.from + 1] - nt.table[a.device][a.from][a.to - a.from + 1]);
+  extras.sort((a, b) => rc.cost(b.device, b.from, b.n) - rc.cost(a.device, a.from, a.n));
   for (const r of extras) {
-    const n = r.to - r.from + 1;
     let bestK = -1;
     let bestCost = Infinity;
     for (let k = 0; k < model.K; k++) {
       let c: number;
-      if (sets[k].length === 0) c = nt.table[k][r.from][n] ?? Infinity;
+      if (sets[k].length === 0) c = rc.cost(k, r.from, r.n);
       else {
-        if (sets[k].length + n > cap) continue;
+        if (sets[k].length + r.n > cap) continue;
         const l = Math.min(sets[k][0], r.from);
-        const before = nt.need(k, sets[k][0], model.bits(sets[k]));
-        c = nt.need(k, l, model.bits(sets[k]) + model.rangeBits(r.from, r.to)) - before;
+        const before = needUnder(s, k, sets[k][0], model.bits(sets[k]), rc.T);
+        c = needUnder(s, k, l, model.bits(sets[k]) + model.rangeBits(r.from, r.from + r.n - 1), rc.T) - before;
       }
       if (c < bestCost) {
         bestCost = c;
@@ -303,18 +252,18 @@ interface OracleResult {
 
 function oracle(s: SearchSettings, T: number, seeds: BlockAssignment[]): OracleResult {
   const W = s.model.instance.bandwidthHz;
-  const nt = new NeedTable(s, T);
-  if (nt.late || solverPerformanceNow() > s.deadline) return { assignment: null, cost: Infinity, provenInfeasible: false, late: true };
+  const rc = runCostsAt(s, T);
+  if (!rc.complete || solverPerformanceNow() > s.deadline) return { assignment: null, cost: Infinity, provenInfeasible: false, late: true };
   const K = s.model.K;
   const lambda = new Float64Array(K);
-  const first = runDp(nt, lambda);
+  const first = rc.shortestPath(lambda);
   // The relaxation bound holds for the optimal split only (a fixed split has per-device ceilings
   // that the DP respects too, so it is still a valid infeasibility proof there).
   if (first.value === Infinity || first.value > W * (1 + 1e-12)) return { assignment: null, cost: Infinity, provenInfeasible: true };
 
   let best: AssignmentState | null = null;
   const consider = (a: BlockAssignment) => {
-    const st = new AssignmentState(nt, a);
+    const st = new AssignmentState(s, T, a);
     if (best === null || st.total() < best.total()) best = st;
   };
   let runs = first.runs;
@@ -322,7 +271,7 @@ function oracle(s: SearchSettings, T: number, seeds: BlockAssignment[]): OracleR
   for (let it = 0; it < 40; it++) {
     const uses = new Int32Array(K);
     for (const r of runs) uses[r.device]++;
-    const candidate = repair(nt, runs);
+    const candidate = repair(s, rc, runs);
     if (candidate) consider(candidate);
     if (best !== null && (best as AssignmentState).total() <= W) break;
     let norm = 0;
@@ -336,7 +285,7 @@ function oracle(s: SearchSettings, T: number, seeds: BlockAssignment[]): OracleR
     const upper = best === null ? 2 * W : Math.min((best as AssignmentState).total(), 2 * W);
     const step = Math.max(upper - lowerValue, 1e-6 * W) / norm;
     for (let k = 0; k < K; k++) lambda[k] = Math.max(0, lambda[k] + step * g[k]);
-    const next = runDp(nt, lambda);
+    const next = rc.shortestPath(lambda);
     if (next.value === Infinity) break;
     let penalty = 0;
     for (let k = 0; k < K; k++) penalty += lambda[k];
@@ -355,7 +304,7 @@ function oracle(s: SearchSettings, T: number, seeds: BlockAssignment[]): OracleR
  * Bisection on T between the proven lower end and the best known assignment. Every feasible
  * oracle answer is re-evaluated exactly (its own optimal split), which can only lower T.
  */
-export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS: number): SearchOutcome {
+export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS: number, stop: GapStop = NO_GAP_STOP): SearchOutcome {
   let incumbent: BlockAssignment | null = null;
   let hi = Infinity;
   for (const seed of seeds) {
@@ -368,9 +317,14 @@ export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS
   let lo = lowerS;
   let proven = lowerS;
   let timedOut = false;
-  if (incumbent === null || !Number.isFinite(hi)) return { assignment: null, roundLatencyS: Infinity, provenLowerS: proven, timedOut };
-  if (needTableEntries(s.model, s.cap) > NEED_TABLE_MAX_ENTRIES) return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut: true };
+  let stoppedAtGap = false;
+  if (incumbent === null || !Number.isFinite(hi)) return { assignment: null, roundLatencyS: Infinity, provenLowerS: proven, timedOut, stoppedAtGap };
+  if (tooLargeToSearch(s.model, s.cap)) return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut: true, stoppedAtGap };
   for (let it = 0; it < 60 && hi - lo > 1e-9 * hi; it++) {
+    if (stop.relativeGap > 0 && hi - Math.max(proven, stop.knownLowerS) <= stop.relativeGap * hi) {
+      stoppedAtGap = true;
+      break;
+    }
     if (solverPerformanceNow() > s.deadline) {
       timedOut = true;
       break;
@@ -392,7 +346,7 @@ export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS
     lo = T;
     if (r.provenInfeasible) proven = Math.max(proven, T);
   }
-  return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut };
+  return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut, stoppedAtGap };
 }
 
 export function optimalSplitSettings(model: BlocksModel, cap: number, deadline: number): SearchSettings {

@@ -31,6 +31,8 @@ export interface BlocksOptions {
   baselines: boolean;
   /** null = no limit */
   maxBlocksPerDevice: number | null;
+  /** stop once (roundLatencyS − bound) / roundLatencyS is at most this; 0: prove to the end */
+  relativeGap: number;
 }
 
 /** What solveBlocks consumes: the output of normalizeBlocksRequest. */
@@ -83,8 +85,20 @@ export interface BlocksCertificate {
   integerPrograms?: number;
 }
 
+/**
+ * Why a solve ended. GAP: the answer is proven within options.relativeGap; CONVERGED: the search
+ * (and the proof) ended on their own; TIME: the time limit; INTERRUPTED: a cancel, a disconnect or
+ * a shutdown asked for the best answer at hand.
+ */
+export type BlocksTermination = 'GAP' | 'CONVERGED' | 'TIME' | 'INTERRUPTED';
+
 export interface BlocksResult {
   status: SolveStatus;
+  /** why the solve ended (INFEASIBLE: CONVERGED, the placement proves it) */
+  termination: BlocksTermination;
+  /** the tolerance the solve stopped at (options.relativeGap) */
+  relativeGap: number;
+  /** TIME when the time limit or a stop ended the solve before its proof */
   limit?: 'TIME';
   roundLatencyS?: number;
   bound?: number;

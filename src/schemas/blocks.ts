@@ -8,7 +8,7 @@ import type { BlocksResult } from '../blocks/types.js';
 import { MAX_TIME_LIMIT_MS } from '../model/defaults.js';
 import type { CacheOutcome } from '../solve/types.js';
 import { ChannelSpecSchema, SolverInfoSchema } from './allocate.js';
-import { GapToleranceOption, type Expect, type Same } from './common.js';
+import type { Expect, Same } from './common.js';
 
 // Physically meaningful ranges, generous around reality (see allocate.ts).
 const Between = (minimum: number, maximum: number, description: string) => Type.Number({ minimum, maximum, description });
@@ -78,6 +78,21 @@ export const BlocksDeviceSpecSchema = Type.Object(
   { $id: 'BlocksDeviceSpec', additionalProperties: false, description: 'A device that trains some of the blocks' },
 );
 
+// options.relativeGap and its former name. (/allocate takes the same option: when both kinds share
+// one definition in common.ts, these two are replaced by it.)
+const RelativeGapOption = Type.Optional(
+  Type.Number({
+    minimum: 0,
+    maximum: 1,
+    description:
+      'the solve stops as soon as its answer is proven within this relative gap, (roundLatencyS − bound) / roundLatencyS ≤ relativeGap, ' +
+      'and reports status OPTIMAL, termination GAP; 0 = prove to the end (the gap closes to 1e-7); default 0.0001',
+  }),
+);
+const GapToleranceAlias = Type.Optional(
+  Type.Number({ minimum: 0, maximum: 1, description: 'former name of relativeGap, still accepted; relativeGap wins when both are given' }),
+);
+
 export const BlocksOptionsSpecSchema = Type.Object(
   {
     timeLimitMs: Type.Optional(
@@ -91,7 +106,8 @@ export const BlocksOptionsSpecSchema = Type.Object(
         description: "most blocks one device may hold; absent = no limit; 1 = the publication's one-to-one matching",
       }),
     ),
-    gapTolerance: GapToleranceOption,
+    relativeGap: RelativeGapOption,
+    gapTolerance: GapToleranceAlias,
   },
   { $id: 'BlocksOptionsSpec', additionalProperties: false, description: 'Solver options' },
 );
@@ -191,7 +207,15 @@ const resultProperties = {
   status: Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], {
     description: 'OPTIMAL: proven optimal within tolerance; FEASIBLE: best found; INFEASIBLE: see infeasibilities',
   }),
-  limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
+  termination: Type.Enum(['GAP', 'CONVERGED', 'TIME', 'INTERRUPTED'], {
+    description:
+      'why the solve ended. GAP: proven within relativeGap; CONVERGED: the search ended on its own (an INFEASIBLE answer too); ' +
+      'TIME: the time limit; INTERRUPTED: a cancel, a disconnect or a shutdown asked for the best answer at hand',
+  }),
+  relativeGap: Type.Number({ minimum: 0, maximum: 1, description: 'the tolerance the solve stopped at (options.relativeGap)' }),
+  limit: Type.Optional(
+    Type.Enum(['TIME'], { description: 'TIME when the time limit (termination TIME) or a stop (INTERRUPTED) ended the solve before its proof' }),
+  ),
   roundLatencyS: Type.Optional(Type.Number({ description: 'round latency max_k T_k of the returned assignment, seconds' })),
   bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimal round latency, seconds' })),
   gap: Type.Optional(Type.Number({ description: '(roundLatencyS − bound) / roundLatencyS' })),
