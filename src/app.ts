@@ -67,6 +67,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   const service = deps.service ?? createSolverService(config, app.log, metrics);
   if (metrics !== undefined) metrics.setWorkloadSource(() => service.workload?.());
   const jobs = deps.jobs ?? createJobService(config, service, app.log);
+  if (metrics !== undefined) metrics.setJobCountsSource(() => jobs.counts?.());
   const isPublic = publicPathMatcher({ metricsPublic: config.metricsPublic, extra: deps.publicPaths });
   // The app owns the services it answers with: closing the app drains and stops the workers.
   app.addHook('onClose', async () => {

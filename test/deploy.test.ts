@@ -5,10 +5,13 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import dockerignore from '@balena/dockerignore';
+import dockerignoreModule from '@balena/dockerignore';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../src/config.js';
+
+// A CommonJS module whose factory is also its `default` (the typings declare only that one).
+const dockerignore = dockerignoreModule.default;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -114,7 +117,8 @@ describe('compose.yaml: the API scaled behind one published port', () => {
     const imagePort = instructions(read('Dockerfile'))
       .filter((i) => i.keyword === 'ENV')
       .map((i) => /\bPORT=(\d+)/.exec(i.args)?.[1])
-      .findLast((port) => port !== undefined);
+      .filter((port) => port !== undefined)
+      .pop();
     const apiPort = services.api!.environment?.PORT ?? imagePort;
     expect(apiPort).toBe('3000');
     const template = /^\s*server-template\s+\S+\s+(\d+)\s+(\S+):(\d+)/m.exec(cfg);

@@ -6,7 +6,7 @@ import { OverloadedError, type SolveService } from '../services/types.js';
 import { StoppedBeforeStartError } from '../services/solve-service.js';
 import { checkJobInput, runJob, submissionDigest } from './run.js';
 import { prefixedInputError } from './input-error.js';
-import { IdempotencyConflictError, type JobService, type JobStatus, type JobSubmission, type JobView } from './types.js';
+import { IdempotencyMismatchError, type JobService, type JobStatus, type JobSubmission, type JobView } from './types.js';
 
 export interface MemoryJobsOptions {
   ttlS: number;
@@ -120,7 +120,7 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
       if (key !== undefined) {
         const existing = jobs.get(byKey.get(key) ?? '');
         if (existing !== undefined) {
-          if (existing.digest !== digest) throw new IdempotencyConflictError(existing.id);
+          if (existing.digest !== digest) throw new IdempotencyMismatchError(existing.id);
           return { job: view(existing), created: false };
         }
       }
@@ -157,6 +157,13 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
         while (r.status === 'running' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
       }
       return view(r);
+    },
+
+    async counts() {
+      sweep();
+      const counts: Record<JobStatus, number> = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+      for (const r of jobs.values()) counts[r.status] += 1;
+      return counts;
     },
 
     async close() {
