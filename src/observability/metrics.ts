@@ -7,7 +7,7 @@
 // and alerts find them under their usual names.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { JobStatus } from '../jobs/types.js';
-import type { SolveObserver, Workload } from '../services/types.js';
+import type { SolveObserver, Workload } from '../solve/types.js';
 import { buildInfo, type BuildInfo } from './build-info.js';
 
 const PREFIX = 'edge_allocator_';

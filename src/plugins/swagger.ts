@@ -122,7 +122,7 @@ const browserFunction = (...argsAndBody: string[]) => new Function(...argsAndBod
  * - Swagger UI copying the parsed answer (`body`/`obj`) into its Immutable.js state although the
  *   page shows only `text`: the response interceptor drops the parsed copies of large answers.
  * - the answer panel's text hyphenated and broken anywhere: laid out as written (LARGE_ANSWER_CSS).
- * Held to 1.5 s from the answer's arrival to its display by test/swagger-ui.browser.test.ts.
+ * Held to 1.5 s from the answer's arrival to its display by test/http.swagger-ui.browser.test.ts.
  * The schema list starts collapsed.
  */
 export const SWAGGER_UI_CONFIG: FastifySwaggerUiConfigOptions = {
