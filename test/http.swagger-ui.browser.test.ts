@@ -3,31 +3,19 @@
 // within 1.5 s of its arrival without freezing the tab. Timings are taken in the page's own clock:
 // from the moment the answer's fetch resolved to the first animation frame showing its body, and
 // the longest main-thread task meanwhile (PerformanceObserver "longtask").
-import { execFileSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { generateRequest } from '../src/model/generator.js';
+import { SKIP_BROWSER, chromiumPath, warnIfSkipped } from './fixtures/chromium.js';
 
 /** The contract: the answer readable within this long of its arrival. */
 const RENDER_CONTRACT_MS = 1500;
 
-function chromiumPath(): string | undefined {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    return undefined;
-  }
-}
-const executablePath = chromiumPath();
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
-if (executablePath === undefined && !inCi) {
-  console.warn("swagger-ui.browser.test.ts skipped: no chromium (install Debian's `chromium` package or set CHROMIUM_PATH); CI runs it");
-}
+warnIfSkipped('http.swagger-ui.browser.test.ts');
 
-describe.skipIf(executablePath === undefined && !inCi)('Swagger UI with a 1,000-device answer', () => {
+describe.skipIf(SKIP_BROWSER)('Swagger UI with a 1,000-device answer', () => {
   const config = { ...loadConfig({}), logLevel: 'silent' as const, solverThreads: 2 };
   const body = { ...generateRequest(21, { devices: 1000, servers: 50 }), options: { timeLimitMs: 10_000, baselines: false, seed: 1 } };
   let app: App;
@@ -37,7 +25,6 @@ describe.skipIf(executablePath === undefined && !inCi)('Swagger UI with a 1,000-
   let answerBytes = 0;
 
   beforeAll(async () => {
-    if (executablePath === undefined) throw new Error("chromium not found: install Debian's `chromium` package (.ci/run does) or set CHROMIUM_PATH");
     app = buildApp(config);
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -47,7 +34,7 @@ describe.skipIf(executablePath === undefined && !inCi)('Swagger UI with a 1,000-
     expect(warm.status, warmText.slice(0, 300)).toBe(200);
     expect((JSON.parse(warmText) as { allocations?: unknown[] }).allocations, warmText.slice(0, 300)).toHaveLength(1000);
     answerBytes = warmText.length;
-    browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage();
     await page.addInitScript(() => {
       const w = window as unknown as { __longTasks: { start: number; duration: number }[]; __answerAt?: number };
