@@ -66,6 +66,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   const metrics = deps.metrics ?? (config.metricsEnabled ? createMetrics() : undefined);
   const { service, jobs } = composeServices(config, { service: deps.service, jobs: deps.jobs, logger: app.log, observer: metrics });
   if (metrics !== undefined) metrics.setWorkloadSource(() => service.workload?.());
+  if (metrics !== undefined) metrics.setJobCountsSource(() => jobs.counts?.());
   const isPublic = publicPathMatcher({ metricsPublic: config.metricsPublic, extra: deps.publicPaths });
   // The app owns the services it answers with: closing the app drains and stops the workers.
   app.addHook('onClose', async () => {

@@ -148,7 +148,8 @@ describe('queue mode with real workers', () => {
     expect(again.statusCode).toBe(200);
     expect(again.json().id).toBe(first.json().id);
     const other = await b.inject({ method: 'POST', url: '/jobs', payload: { ...body, timeLimitMs: 1001 }, headers: { 'idempotency-key': key } });
-    expect(other.statusCode).toBe(409);
+    expect(other.statusCode).toBe(422);
+    expect(other.json().code).toBe('IDEMPOTENCY_KEY_MISMATCH');
     expect((await a.inject({ method: 'GET', url: '/jobs/job-unknown' })).statusCode).toBe(404);
     expect((await a.inject({ method: 'POST', url: '/jobs', payload: { kind: 'nope', input: {} } })).statusCode).toBe(400);
   }, 30_000);

@@ -1,7 +1,10 @@
-// loadConfig: defaults, parsing, and start-up failures that name the variable.
+// loadConfig: defaults, parsing, start-up failures that name every bad variable at once, warnings
+// about variables that look like ours, and the README table generated from the schema.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { CONFIG_VARIABLES, ConfigError, configTable, loadConfig, unknownVariables } from '../src/config.js';
+import { withConfigTable } from '../scripts/config-docs.js';
 
 describe('loadConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -105,5 +108,57 @@ describe('loadConfig', () => {
   ])('rejects %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('reports every invalid variable at once, each with its reason', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'abc', SOLVER_THREADS: '0', LOG_LEVEL: 'loud', CORS_ORIGINS: 'https://a.example/path', SOLVER_QUEUE: 'bullmq', CACHE_TTL_S: '60' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems.map((p) => p.variable).sort()).toEqual(['CORS_ORIGINS', 'LOG_LEVEL', 'PORT', 'SOLVER_QUEUE', 'SOLVER_THREADS']);
+    expect(message).toMatch(/^invalid environment variables \(5\):/);
+    expect(message).toMatch(/PORT: expected an integer, got "abc"/);
+    expect(message).toMatch(/SOLVER_THREADS: must be between 1 and 256, got 0/);
+    expect(message).toMatch(/LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"/);
+    expect(message).toMatch(/SOLVER_QUEUE: bullmq needs REDIS_URL/);
+    expect(message).toMatch(/CORS_ORIGINS: "https:\/\/a.example\/path" is not an origin/);
+  });
+
+  it('warns about misspelt names and unknown names with its prefixes, and nothing else', () => {
+    const env = { SOLVER_THREAD: '4', PROT: '80', RATE_LIMIT_MAXIMUM: '5', CACHE_TTL: '9', PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production', MAX_OLD_SPACE_SIZE: '1', PORT: '8080' };
+    expect(unknownVariables(env)).toEqual([
+      { variable: 'CACHE_TTL', suggestion: 'CACHE_TTL_S' },
+      { variable: 'PROT', suggestion: 'PORT' },
+      { variable: 'RATE_LIMIT_MAXIMUM', suggestion: 'RATE_LIMIT_MAX' },
+      { variable: 'SOLVER_THREAD', suggestion: 'SOLVER_THREADS' },
+    ]);
+    const warnings: string[] = [];
+    const config = loadConfig(env, undefined, (message) => warnings.push(message));
+    expect(config.port).toBe(8080);
+    expect(config.solverThreads).toBe(2); // the misspelt variable is not read
+    expect(warnings).toContain('unknown environment variable SOLVER_THREAD ignored (did you mean SOLVER_THREADS?)');
+    expect(warnings).toHaveLength(4);
+    expect(unknownVariables(Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, '1'])))).toEqual([]);
+  });
+});
+
+describe('the README configuration table', () => {
+  it('is the one generated from the schema (npm run docs:config), one row per variable', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(withConfigTable(readme), 'README.md is out of step: run npm run docs:config').toBe(readme);
+    const rows = configTable().split('\n').slice(2);
+    expect(rows.map((row) => /^\| `(\w+)`/.exec(row)?.[1])).toEqual(CONFIG_VARIABLES);
+  });
+
+  it('lists every variable the code reads from the environment', () => {
+    const read = new Set<string>();
+    const sources = ['src/config.ts', 'src/server.ts', 'src/worker/main.ts'].map((path) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
+    for (const source of sources) for (const m of source.matchAll(/process\.env\.([A-Z_]+)/g)) read.add(m[1]!);
+    for (const name of read) expect(CONFIG_VARIABLES, name).toContain(name);
+    expect(configTable()).toContain('`WORKER_SHUTDOWN_GRACE_MS`');
   });
 });

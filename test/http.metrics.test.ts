@@ -5,6 +5,9 @@ import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import { createSolveService } from '../src/compose.js';
+import { BLOCKS_SOLVER_VERSION } from '../src/blocks/version.js';
+import { SOLVER_VERSION } from '../src/solver/version.js';
+import { readFileSync } from 'node:fs';
 import { smallRequest } from './fixtures/allocate-requests.js';
 
 const config = { ...loadConfig({}), logLevel: 'info' as const, solverThreads: 1 };
@@ -68,12 +71,27 @@ describe('GET /metrics after a cold solve, a cache hit and a bad request', () =>
     expect(sample(text, 'edge_allocator_http_request_duration_seconds_count', { route: '/allocate', status_code: '400' })).toBe(1);
   });
 
-  it('reports the worker pool and the default process metrics', () => {
+  it('reports the worker pool, and the default process metrics under their stock (unprefixed) names', () => {
     expect(sample(text, 'edge_allocator_workers')).toBe(1);
     expect(sample(text, 'edge_allocator_queue_depth')).toBe(0);
     expect(sample(text, 'edge_allocator_workers_busy')).toBe(0);
-    expect(sample(text, 'edge_allocator_process_resident_memory_bytes')).toBeGreaterThan(0);
-    expect(sample(text, 'edge_allocator_nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(text).not.toMatch(/^edge_allocator_(process|nodejs)_/m);
+  });
+
+  it('says what runs in build_info: service, Node.js and solver versions', () => {
+    const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const labels = { version, node_version: process.version, solver_version: SOLVER_VERSION, blocks_solver_version: BLOCKS_SOLVER_VERSION };
+    expect(sample(text, 'edge_allocator_build_info', labels)).toBe(1);
+    expect(text.split('\n').filter((l) => l.startsWith('edge_allocator_build_info{'))).toHaveLength(1);
+  });
+
+  it('has solve-duration buckets up to the 600 s of the longest job, and the solve counted in the last', () => {
+    const les = [...text.matchAll(/^edge_allocator_solve_duration_seconds_bucket\{[^}]*le="([^"]+)"/gm)].map((m) => m[1]);
+    expect(les).toEqual(expect.arrayContaining(['60', '120', '300', '600', '+Inf']));
+    expect(sample(text, 'edge_allocator_solve_duration_seconds_bucket', { kind: 'allocate', status: first.status, le: '600' })).toBe(1);
   });
 
   it('logs one line per solve with hash, kind, status, limit, objective, gap, cache and time, under the request id', () => {
@@ -95,6 +113,26 @@ describe('GET /metrics after a cold solve, a cache hit and a bad request', () =>
     // Every line the first request produced carries its id.
     const ofFirst = lines.filter((l) => l.reqId === 'solve-1');
     expect(ofFirst.map((l) => l.msg)).toEqual(expect.arrayContaining(['incoming request', 'request completed']));
+  });
+});
+
+describe('job gauges by state', () => {
+  it('follow an async job from submitted to completed (in-memory jobs)', async () => {
+    const states = async () => {
+      const text = await scrape();
+      return Object.fromEntries(['queued', 'running', 'completed', 'failed', 'cancelled'].map((state) => [state, sample(text, 'edge_allocator_jobs', { state })]));
+    };
+    expect(await states()).toEqual({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 });
+    const accepted = await app.inject({ method: 'POST', url: '/jobs', payload: { kind: 'allocate', input: { ...smallRequest(), options: { seed: 11 } } } });
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    const during = await states();
+    expect(during.queued! + during.running! + during.completed!).toBe(1);
+    const deadline = Date.now() + 20_000;
+    while ((await app.inject({ method: 'GET', url: `/jobs/${accepted.json().id}` })).json().status !== 'completed') {
+      if (Date.now() > deadline) throw new Error('job did not complete');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await states()).toEqual({ queued: 0, running: 0, completed: 1, failed: 0, cancelled: 0 });
   });
 });
 

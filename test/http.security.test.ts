@@ -128,8 +128,15 @@ describe('rate limits', () => {
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(res.headers['ratelimit-limit']).toBe('3');
     expect(res.headers['ratelimit-remaining']).toBe('0');
+    // The draft's structured fields, with the same numbers: quota 3 per 60 s, none left, t = Retry-After.
+    expect(res.headers['ratelimit-policy']).toBe('"default";q=3;w=60');
+    expect(res.headers.ratelimit).toBe(`"default";r=0;t=${res.headers['ratelimit-reset']}`);
+    expect(Number(res.headers['ratelimit-reset'])).toBeGreaterThan(0);
     expect(res.json()).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED', retryAfterS: Number(res.headers['retry-after']) });
     for (let i = 0; i < 5; i++) expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    // Probes are not limited: no rate-limit headers at all.
+    const probe = await app.inject({ method: 'GET', url: '/health' });
+    expect(probe.headers['ratelimit-policy'] ?? probe.headers.ratelimit ?? probe.headers['ratelimit-limit']).toBeUndefined();
   });
 
   it('counts per API key, not per address', async () => {
@@ -174,7 +181,11 @@ describe('rate limits', () => {
     // The cold answer's RateLimit-Remaining counts its own surcharge (12 − 4), a hit's 1 more.
     const first = await allocate(repeating.app, {}, smallRequest());
     expect(first.headers['ratelimit-remaining']).toBe('8');
-    expect((await allocate(repeating.app, {}, smallRequest())).headers['ratelimit-remaining']).toBe('7');
+    expect(first.headers.ratelimit).toMatch(/^"default";r=8;t=\d+$/);
+    expect(first.headers['ratelimit-policy']).toBe('"default";q=12;w=60');
+    const hit = await allocate(repeating.app, {}, smallRequest());
+    expect(hit.headers['ratelimit-remaining']).toBe('7');
+    expect(hit.headers.ratelimit).toMatch(/^"default";r=7;t=\d+$/);
     // Repeating: one cold solve (4) then hits (1 each): 1 + 8 = 9 answers within 12 (2 of them above).
     expect(2 + (await served(repeating.app, () => smallRequest()))).toBe(9);
     // Fresh: every answer is a cold solve (4): admitted at 1, 5, 9; the fourth finds 12 spent.

@@ -56,7 +56,7 @@ describe('jobs in memory', () => {
     expect(sync.json()).toEqual({ ...done.result, cache: 'hit' });
   });
 
-  it('Idempotency-Key: same key and body → the same job; other body → 409', async () => {
+  it('Idempotency-Key: same key and body → the same job; other body → 422 (IETF draft)', async () => {
     const key = `k-${Date.now()}`;
     const body = { kind: 'allocate', input: ALLOCATE_REQUEST_EXAMPLE, timeLimitMs: 1500 };
     const first = await submit(body, { 'idempotency-key': key });
@@ -65,8 +65,10 @@ describe('jobs in memory', () => {
     expect(again.statusCode).toBe(200);
     expect(again.json().id).toBe(first.json().id);
     const other = await submit({ ...body, timeLimitMs: 1600 }, { 'idempotency-key': key });
-    expect(other.statusCode).toBe(409);
-    expect(other.json().code).toBe('IDEMPOTENCY_CONFLICT');
+    expect(other.statusCode).toBe(422);
+    expect(other.json().code).toBe('IDEMPOTENCY_KEY_MISMATCH');
+    // The key stays bound to its first job.
+    expect((await submit(body, { 'idempotency-key': key })).json().id).toBe(first.json().id);
   });
 
   it('rejects bad kinds, bad inputs and bad ids; unknown ids are 404', async () => {

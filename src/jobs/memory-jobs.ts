@@ -5,7 +5,7 @@ import { OverloadedError, StoppedBeforeStartError } from '../solve/errors.js';
 import type { ProgressUpdate, SolveService } from '../solve/types.js';
 import { checkJobInput, runJob, submissionDigest } from './run.js';
 import { prefixedInputError } from './input-error.js';
-import { IdempotencyConflictError, type JobService, type JobStatus, type JobSubmission, type JobView } from './types.js';
+import { IdempotencyMismatchError, type JobService, type JobStatus, type JobSubmission, type JobView } from './types.js';
 
 export interface MemoryJobsOptions {
   ttlS: number;
@@ -119,7 +119,7 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
       if (key !== undefined) {
         const existing = jobs.get(byKey.get(key) ?? '');
         if (existing !== undefined) {
-          if (existing.digest !== digest) throw new IdempotencyConflictError(existing.id);
+          if (existing.digest !== digest) throw new IdempotencyMismatchError(existing.id);
           return { job: view(existing), created: false };
         }
       }
@@ -156,6 +156,13 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
         while (r.status === 'running' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
       }
       return view(r);
+    },
+
+    async counts() {
+      sweep();
+      const counts: Record<JobStatus, number> = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+      for (const r of jobs.values()) counts[r.status] += 1;
+      return counts;
     },
 
     async close() {

@@ -40,20 +40,39 @@ export interface JobView {
 }
 
 export interface JobService {
-  /** Throws InputError (400), IdempotencyConflictError (409), OverloadedError (503). */
+  /** Throws InputError (400), IdempotencyMismatchError (422), IdempotencyConflictError (409), OverloadedError (503). */
   submit(job: JobSubmission): Promise<{ job: JobView; created: boolean }>;
   get(id: string): Promise<JobView | null>;
   /** null: no such job. A finished job is returned as it is. */
   cancel(id: string): Promise<JobView | null>;
+  /** Jobs by status, for the metrics; a store leaves out the statuses it cannot count cheaply. */
+  counts?(): Promise<Partial<Record<JobStatus, number>>>;
   close(): Promise<void>;
 }
 
-/** The Idempotency-Key was used before with another body: 409. */
+/**
+ * The Idempotency-Key was used before with another body: 422, as the IETF Idempotency-Key draft
+ * (draft-ietf-httpapi-idempotency-key-header) says; the key stays bound to its first job.
+ */
+export class IdempotencyMismatchError extends Error {
+  readonly statusCode = 422;
+  readonly code = 'IDEMPOTENCY_KEY_MISMATCH';
+  constructor(readonly jobId: string) {
+    super(`Idempotency-Key already used for job ${jobId} with a different body`);
+    this.name = 'IdempotencyMismatchError';
+  }
+}
+
+/**
+ * Another request with this Idempotency-Key and a different body is still being processed (two
+ * submissions raced): 409, as the draft says for a request still in progress. Retrying later gets
+ * the 200 replay or the 422.
+ */
 export class IdempotencyConflictError extends Error {
   readonly statusCode = 409;
   readonly code = 'IDEMPOTENCY_CONFLICT';
   constructor(readonly jobId: string) {
-    super(`Idempotency-Key already used for job ${jobId} with a different body`);
+    super(`a request with this Idempotency-Key (job ${jobId}) is still being processed`);
     this.name = 'IdempotencyConflictError';
   }
 }

@@ -2,14 +2,20 @@
 // process; prom-client's global registry would reject the second one's metric names). Everything
 // the service reports goes through the SolveObserver it is handed, so the service knows nothing of
 // prom-client and another service (a queue consumer) can report through the same functions.
+// The service's own metrics carry the edge_allocator_ prefix; Node's default process metrics do
+// not (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, …), so stock Node.js dashboards
+// and alerts find them under their usual names.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { JobStatus } from '../jobs/types.js';
 import type { SolveObserver, Workload } from '../solve/types.js';
+import { buildInfo, type BuildInfo } from './build-info.js';
 
 const PREFIX = 'edge_allocator_';
 
 /** Request latency buckets, seconds: cache hits take milliseconds, cold solves up to the 60 s limit. */
 const REQUEST_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-const SOLVE_BUCKETS_S = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
+/** Solve wall time, seconds: sync solves stop at 60 s, async jobs at 600 s (MAX_JOB_TIME_LIMIT_MS). */
+const SOLVE_BUCKETS_S = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600];
 /** Relative gap (0.001 = 0.1%); 0 lands in the first bucket. */
 const GAP_BUCKETS = [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 1];
 
@@ -19,14 +25,24 @@ export interface Metrics extends SolveObserver {
   recordRequest(method: string, route: string, statusCode: number, seconds: number): void;
   /** Gauges read the solve service's workload when scraped. */
   setWorkloadSource(source: () => Workload | undefined): void;
+  /** The jobs gauge reads the job store's counts by state when scraped (states it cannot count are left out). */
+  setJobCountsSource(source: () => Promise<Partial<Record<JobStatus, number>>> | undefined): void;
   /** Prometheus text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
 }
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(options: { defaultMetrics?: boolean; build?: BuildInfo } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const build = options.build ?? buildInfo();
+  new Gauge({
+    name: `${PREFIX}build_info`,
+    help: 'Always 1; the labels say what runs: the service version, Node.js version and solver versions',
+    labelNames: ['version', 'node_version', 'solver_version', 'blocks_solver_version'] as const,
+    registers: [registry],
+  }).set({ version: build.version, node_version: build.nodeVersion, solver_version: build.solverVersion, blocks_solver_version: build.blocksSolverVersion }, 1);
 
   const requestDuration = new Histogram({
     name: `${PREFIX}http_request_duration_seconds`,
@@ -86,6 +102,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   workloadGauge('workers_busy', 'Workers solving right now', (w) => w.busy);
   workloadGauge('workers', 'Workers available to this instance', (w) => w.threads);
 
+  let jobCounts: () => Promise<Partial<Record<JobStatus, number>>> | undefined = () => undefined;
+  new Gauge({
+    name: `${PREFIX}jobs`,
+    help: 'Async jobs (POST /jobs) by state: queued, running, completed, failed, cancelled (in queue mode: those the queue counts, see docs/operations.md)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      let counts: Partial<Record<JobStatus, number>> | undefined;
+      try {
+        counts = await jobCounts();
+      } catch {
+        counts = undefined; // Redis down: no job samples this scrape, the rest of /metrics still answers
+      }
+      this.reset();
+      for (const [state, n] of Object.entries(counts ?? {})) this.set({ state }, n);
+    },
+  });
+
   return {
     registry,
     contentType: registry.contentType,
@@ -112,6 +146,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
     setWorkloadSource(source) {
       workload = source;
+    },
+    setJobCountsSource(source) {
+      jobCounts = source;
     },
     render: () => registry.metrics(),
   };

@@ -9,6 +9,12 @@
 // one snapshot pays 1 per request; one sending fresh instances pays the full cost, so it reaches
 // the limit after max/cost solves. Charging after the fact lets one request overshoot the budget;
 // the next is refused.
+//
+// Headers: the current IETF draft's structured fields (draft-ietf-httpapi-ratelimit-headers-10),
+//   RateLimit-Policy: "default";q=100;w=60      (quota q per window w seconds)
+//   RateLimit: "default";r=42;t=17               (r left, t seconds until the window resets)
+// and, for clients written against draft-06, RateLimit-Limit/-Remaining/-Reset with the same
+// numbers (to be dropped in a later major version).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { Redis } from 'ioredis';
@@ -85,6 +91,15 @@ export function redisStore(url: string, keyPrefix: string): WeightedStore {
   };
 }
 
+/** The policy's name in RateLimit-Policy and RateLimit (a structured-field string). */
+export const RATE_LIMIT_POLICY = 'default';
+
+/** RateLimit-Policy (draft-10): quota `q` per window of `w` seconds. */
+export const rateLimitPolicyHeader = (max: number, windowMs: number) => `"${RATE_LIMIT_POLICY}";q=${max};w=${Math.max(1, Math.ceil(windowMs / 1000))}`;
+
+/** RateLimit (draft-10): `r` units left, `t` seconds until the quota resets. */
+export const rateLimitHeader = (remaining: number, resetS: number) => `"${RATE_LIMIT_POLICY}";r=${Math.max(0, remaining)};t=${Math.max(0, resetS)}`;
+
 /** Caller identity: the API key's id when authenticated, else the client IP. */
 const callerOf = (request: FastifyRequest) => request.apiKeyId ?? `ip-${request.ip}`;
 
@@ -141,4 +156,14 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
       return payload;
     });
   }
+
+  // Last, after the surcharge: the structured fields from the same numbers as the draft-06 ones.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    const remaining = reply.getHeader('ratelimit-remaining');
+    const reset = reply.getHeader('ratelimit-reset');
+    if (remaining === undefined || reset === undefined) return payload; // not limited (probes, docs, OPTIONS)
+    void reply.header('ratelimit-policy', rateLimitPolicyHeader(options.max, options.windowMs));
+    void reply.header('ratelimit', rateLimitHeader(Number(remaining), Number(reset)));
+    return payload;
+  });
 }

@@ -3,6 +3,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import type { FastifySwaggerUiConfigOptions } from '@fastify/swagger-ui';
 import { withDocumentedDefaults } from '../schemas/defaults.js';
 import { ERROR_EXAMPLES } from '../schemas/errors.js';
 
@@ -87,5 +88,66 @@ export function registerSwagger(app: FastifyInstance): void {
     },
     transformObject: (documentObject) => withDocumentedDefaults(withErrorExamples(ifThenElseToOneOf((documentObject as { openapiObject: Json }).openapiObject))) as never,
   });
-  void app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { persistAuthorization: false } });
+  void app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: SWAGGER_UI_CONFIG, theme: { css: [{ filename: 'large-answers.css', content: LARGE_ANSWER_CSS }] } });
 }
+
+/** Above this many characters a request body's curl line or an answer's parsed copy costs seconds of the tab. */
+export const LARGE_BODY_CHARS = 100_000;
+
+/**
+ * The answer panel lays its text out as written (pretty-printed JSON has short lines): Swagger UI's
+ * own style hyphenates and breaks words anywhere (hyphens: auto, break-all), which makes the browser
+ * look for break points through the whole megabyte of a large answer.
+ */
+const LARGE_ANSWER_CSS = `.swagger-ui .live-responses-table { table-layout: fixed; width: 100%; }
+.swagger-ui .live-responses-table .response-col_status { width: 5em; }
+.swagger-ui .live-responses-table pre.microlight, .swagger-ui .live-responses-table .microlight code {
+  hyphens: manual !important; white-space: pre !important; word-break: normal !important; word-wrap: normal !important; overflow-x: auto;
+}`;
+
+/**
+ * Code that runs in the browser, kept as source text: @fastify/swagger-ui writes functions of
+ * uiConfig into the page with toString(), and a bundler that keeps function names (tsx, esbuild
+ * keepNames) would wrap them in a helper the page does not have.
+ */
+const browserFunction = (...argsAndBody: string[]) => new Function(...argsAndBody) as (...args: unknown[]) => unknown;
+
+/**
+ * Swagger UI settings that keep the page responsive on real answers (a 1,000-device request is
+ * about 300 KB of JSON, its answer 600–850 KB). These made the tab freeze for seconds:
+ * - syntax highlighting of the answer: off;
+ * - the curl line, which carries the whole request body on one line that the browser wraps
+ *   character by character: for bodies above LARGE_BODY_CHARS the "Curl" panel says so instead
+ *   (the body is in the editor above it; small requests keep their curl line);
+ * - Swagger UI copying the parsed answer (`body`/`obj`) into its Immutable.js state although the
+ *   page shows only `text`: the response interceptor drops the parsed copies of large answers.
+ * - the answer panel's text hyphenated and broken anywhere: laid out as written (LARGE_ANSWER_CSS).
+ * Held to 1.5 s from the answer's arrival to its display by test/http.swagger-ui.browser.test.ts.
+ * The schema list starts collapsed.
+ */
+export const SWAGGER_UI_CONFIG: FastifySwaggerUiConfigOptions = {
+  persistAuthorization: false,
+  syntaxHighlight: false,
+  defaultModelsExpandDepth: 0,
+  displayRequestDuration: true,
+  responseInterceptor: browserFunction(
+    'response',
+    `if (typeof response.text === 'string' && response.text.length > ${LARGE_BODY_CHARS}) { delete response.body; delete response.obj; }
+     return response;`,
+  ) as never,
+  plugins: [
+    // Setting `plugins` replaces @fastify/swagger-ui's default list, which is this one plugin.
+    browserFunction('system', 'return SwaggerUIBundle.plugins.DownloadUrl(system);'),
+    browserFunction(`
+      return { wrapComponents: { curl: function (Original, system) {
+        return function (props) {
+          var h = system.React.createElement;
+          var body = props.request && props.request.get ? props.request.get('body') : undefined;
+          if (typeof body !== 'string' || body.length <= ${LARGE_BODY_CHARS}) return h(Original, props);
+          return h('div', { className: 'curl-command curl-omitted' }, h('h4', null, 'Curl'),
+            h('p', null, 'Not shown for a request body of ' + Math.round(body.length / 1024) + ' KB (it would stall this page): ' +
+              'save the body from the editor above and send it with curl --data @body.json.'));
+        };
+      } } };`),
+  ] as never,
+};

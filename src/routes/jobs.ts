@@ -38,14 +38,16 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
           'Accepts the body of POST /allocate, /allocate/blocks or /allocate/pareto as `input` and answers at once with ' +
           '202, `Location: /jobs/{id}` and the job. Jobs may ask for time limits up to 10 minutes. Poll GET /jobs/{id} for ' +
           'status and progress; DELETE /jobs/{id} cancels. With an `Idempotency-Key` header, a retry with the same key and ' +
-          'body returns the same job (200); the same key with another body is 409.',
+          'body returns the same job (200); the same key with another body is 422 (409 when two such requests race and the ' +
+          'first has not answered yet).',
         headers: JobHeadersSchema,
         body: JobRequestSchema,
         response: {
           200: { ...JobSchema, description: 'Idempotent replay: the job this Idempotency-Key created' },
           202: { ...JobSchema, description: 'Accepted: poll the Location' },
           ...errorResponses(),
-          409: errorResponse('Idempotency-Key already used with a different body'),
+          409: errorResponse('A request with this Idempotency-Key and another body is still being processed: retry later'),
+          422: errorResponse('Idempotency-Key already used with a different body'),
         },
       },
     },

@@ -9,9 +9,14 @@ const RETRY_AFTER = {
 };
 const RATE_LIMIT_HEADERS = {
   ...RETRY_AFTER,
-  'RateLimit-Limit': { type: 'integer', description: 'requests allowed per window (a cold solve counts as RATE_LIMIT_COLD_SOLVE_COST)' },
-  'RateLimit-Remaining': { type: 'integer', description: 'requests left in the current window' },
-  'RateLimit-Reset': { type: 'integer', description: 'seconds until the window resets' },
+  'RateLimit-Policy': {
+    type: 'string',
+    description: 'IETF draft-ietf-httpapi-ratelimit-headers structured field: quota q per window of w seconds, e.g. `"default";q=100;w=60` (a cold solve counts as RATE_LIMIT_COLD_SOLVE_COST)',
+  },
+  RateLimit: { type: 'string', description: 'IETF draft structured field: r left in the window, t seconds until it resets, e.g. `"default";r=0;t=42`' },
+  'RateLimit-Limit': { type: 'integer', description: 'draft-06 form, kept for older clients: requests allowed per window (a cold solve counts as RATE_LIMIT_COLD_SOLVE_COST)' },
+  'RateLimit-Remaining': { type: 'integer', description: 'draft-06 form: requests left in the current window' },
+  'RateLimit-Reset': { type: 'integer', description: 'draft-06 form: seconds until the window resets' },
 };
 
 /** The 415's message: what the service reads, not only the status repeated. */

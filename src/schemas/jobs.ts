@@ -87,7 +87,7 @@ export const JobHeadersSchema = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 200,
-        description: 'same key and same body: the same job again (200 instead of 202); same key, other body: 409',
+        description: 'same key and same body: the same job again (200 instead of 202); same key, other body: 422',
       }),
     ),
   },

@@ -11,7 +11,7 @@ import { queueNames } from './connection.js';
 import { OverloadedError } from '../../solve/errors.js';
 import { prefixedInputError } from '../../jobs/input-error.js';
 import { checkJobInput, submissionDigest } from '../../jobs/run.js';
-import { IdempotencyConflictError, type JobKind, type JobService, type JobStatus, type JobView } from '../../jobs/types.js';
+import { IdempotencyConflictError, IdempotencyMismatchError, type JobKind, type JobService, type JobStatus, type JobView } from '../../jobs/types.js';
 
 /** What an async job carries. */
 export interface AsyncJobData {
@@ -127,7 +127,7 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
         if (key !== undefined) {
           const existing = (await queue.getJob(id)) as Job<AsyncJobData, AsyncJobResult> | undefined;
           if (existing) {
-            if (existing.data.digest !== digest) throw new IdempotencyConflictError(id);
+            if (existing.data.digest !== digest) throw new IdempotencyMismatchError(id);
             const view = await viewOf(existing);
             if (view !== null) return { job: view, created: false };
           }
@@ -145,7 +145,8 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
           nonce,
         };
         await queue.add(submission.kind, data, { jobId: id, priority: JOB_PRIORITY, removeOnComplete: { age: options.ttlS }, removeOnFail: { age: options.ttlS }, attempts: 1 });
-        // Added or found: read it back. Same key, concurrent submit with another body: the loser gets 409.
+        // Added or found: read it back. Same key, concurrent submit with another body (the other
+        // request had not answered when this one looked): the loser gets 409, in progress.
         const job = (await queue.getJob(id)) as Job<AsyncJobData, AsyncJobResult> | undefined;
         if (!job) throw unavailable();
         if (job.data.digest !== digest) throw new IdempotencyConflictError(id);
@@ -181,6 +182,23 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
           if (now === null || now.status !== 'running' || Date.now() > deadline) return now;
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
+      });
+    },
+
+    async counts() {
+      // Sync solves share the queue but not its priority (they are removed once finished), so:
+      // queued = waiting at the jobs' priority, running = active jobs of purpose 'job' (as many as
+      // workers: cheap to list), completed/failed = what BullMQ keeps (jobs only). A job cancelled
+      // while running ends completed with its best answer; one cancelled while queued leaves only
+      // a tombstone: cancelled is not counted in queue mode.
+      return guarded(async () => {
+        const [[queued], active, finished] = await Promise.all([
+          queue.getCountsPerPriority([JOB_PRIORITY]).then((c) => [c[String(JOB_PRIORITY)] ?? 0]),
+          queue.getActive(),
+          queue.getJobCounts('completed', 'failed'),
+        ]);
+        const running = active.filter((job) => (job.data as AsyncJobData | undefined)?.purpose === 'job').length;
+        return { queued: queued ?? 0, running, completed: finished.completed ?? 0, failed: finished.failed ?? 0 };
       });
     },
 
