@@ -1,6 +1,6 @@
 // Normalised block-allocation problem (docs/model.md §2) and the shape of its answer. Pure data.
 
-import type { SolveStatus } from '../model/types.js';
+import type { SolveStatus, Termination } from '../model/types.js';
 
 export interface Block {
   forwardFlops: number;
@@ -86,6 +86,7 @@ export interface BlocksCertificate {
 export interface BlocksResult {
   status: SolveStatus;
   limit?: 'TIME';
+  termination?: Termination;
   roundLatencyS?: number;
   bound?: number;
   gap?: number;

@@ -45,6 +45,12 @@ export interface JobService {
   get(id: string): Promise<JobView | null>;
   /** null: no such job. A finished job is returned as it is. */
   cancel(id: string): Promise<JobView | null>;
+  /**
+   * Shutting down: jobs that cannot finish are cancelled, a running one with its best allocation
+   * stored; resolves once they are recorded (at most waitMs). Queue mode keeps jobs in Redis for
+   * the workers, so there is nothing to do there.
+   */
+  drain?(waitMs: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -184,10 +184,14 @@ export interface InfeasibilityOut {
   detail: string;
 }
 
+/** Why a solve ended: tolerance met, search ended on its own, time limit, or a cancel/shutdown. */
+export type Termination = 'GAP' | 'CONVERGED' | 'TIME' | 'INTERRUPTED';
+
 /** What a solve produces (pure); the HTTP layer adds cache and requestHash. */
 export interface AllocateResult {
   status: SolveStatus;
   limit?: 'TIME';
+  termination?: Termination;
   objective?: number;
   bound?: number;
   gap?: number;

@@ -69,6 +69,11 @@ export interface SolverBackend {
   /** Solver capacity right now, for the metrics gauges (undefined where only stats() can tell). */
   workload?(): Workload | undefined;
   isReady(): boolean;
+  /**
+   * Shutting down: every solve in flight answers now (a running one its best so far, one not yet
+   * started a quick feasible plan) and so does every later one; outcomes say `stopped`.
+   */
+  drain?(answerWithinMs?: number): void;
   close(): Promise<void>;
 }
 

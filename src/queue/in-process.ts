@@ -4,7 +4,7 @@ import { PROGRESS_INTERVAL_MS } from '../solver/control.js';
 import type { Instance } from '../model/types.js';
 import type { SolverPool } from '../pool/solver-pool.js';
 import { packInstance } from '../worker/transfer.js';
-import { createControlBuffer, readProgress, requestStop, startedAt } from '../worker/control-buffer.js';
+import { createControlBuffer, drainWasRequested, readProgress, requestDrain, requestStop, startedAt } from '../worker/control-buffer.js';
 import { NOT_STARTED, type SolveTask } from '../worker/solve-worker.js';
 import { gapOf, type BackendTask, type RunControl, type RunOutcome, type SolverBackend } from './backend.js';
 
@@ -13,6 +13,9 @@ function isNotStarted(v: unknown): boolean {
 }
 
 export function createInProcessBackend(pool: SolverPool): SolverBackend {
+  /** Control buffers of the tasks handed to the pool and not answered yet (a drain reaches them all). */
+  const inFlight = new Set<SharedArrayBuffer>();
+  let draining = false;
   return {
     mode: 'in-process',
     cachesAnswers: false,
@@ -20,15 +23,17 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
     async run(task: BackendTask, control: RunControl = {}): Promise<RunOutcome> {
       const { signal, onProgress } = control;
       if (signal?.aborted) return { result: null, stopped: true };
-      const buffer = signal !== undefined || onProgress !== undefined ? createControlBuffer() : undefined;
+      const buffer = createControlBuffer();
+      if (draining) requestDrain(buffer);
+      inFlight.add(buffer);
       const options = task.timeLimitMs === undefined ? task.input.options : { ...task.input.options, timeLimitMs: task.timeLimitMs };
       // An instance crosses to the thread packed: structured-cloning 10,000 × 500 gains one by one took seconds.
       const input = 'instance' in task.input && task.kind === 'allocate' ? { packed: packInstance((task.input as { instance: Instance }).instance), options } : { ...task.input, options };
-      const stop = () => buffer && requestStop(buffer);
+      const stop = () => requestStop(buffer);
       signal?.addEventListener('abort', stop, { once: true });
       let lastSequence = 0;
       const poll =
-        buffer && onProgress
+        onProgress
           ? setInterval(() => {
               const p = readProgress(buffer);
               if (p === null || p.sequence === lastSequence) return;
@@ -41,8 +46,11 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
       try {
         const result = await pool.run({ kind: task.kind, input, receivedAt: task.receivedAt, deadlineAt: task.deadlineAt, control: buffer } as SolveTask);
         if (isNotStarted(result)) return { result: null, stopped: true };
-        return { result, stopped: signal?.aborted === true };
+        // A drain shortens only solves that had not ended on their own (those answer limit TIME).
+        const drained = drainWasRequested(buffer) && (result as { limit?: string } | null)?.limit === 'TIME';
+        return { result, stopped: signal?.aborted === true || drained };
       } finally {
+        inFlight.delete(buffer);
         if (poll) clearInterval(poll);
         signal?.removeEventListener('abort', stop);
       }
@@ -54,6 +62,10 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
     workload() {
       const { threads, queued, busy } = pool.stats();
       return { threads, queued, busy };
+    },
+    drain() {
+      draining = true;
+      for (const buffer of inFlight) requestDrain(buffer);
     },
     isReady: () => pool.isReady(),
     close: () => pool.destroy(),

@@ -305,6 +305,11 @@ const SolveStatus = (description: string) =>
 const resultProperties = {
   status: SolveStatus('OPTIMAL: proven optimal within tolerance; FEASIBLE: best found; INFEASIBLE: see infeasibilities'),
   limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
+  termination: Type.Optional(
+    Type.Enum(['GAP', 'CONVERGED', 'TIME', 'INTERRUPTED'], {
+      description: 'why the solve ended; INTERRUPTED: stopped early by a cancel or a shutdown, the answer is its best allocation so far (or a quick plan)',
+    }),
+  ),
   objective: Type.Optional(Type.Number({ description: 'objective (docs/model.md §1.3) of the returned allocation (normalised when requested)' })),
   bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimum, when known' })),
   gap: Type.Optional(Type.Number({ description: '(objective − bound) / |objective|, when known' })),

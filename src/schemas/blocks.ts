@@ -195,6 +195,11 @@ const resultProperties = {
     description: 'OPTIMAL: proven optimal within tolerance; FEASIBLE: best found; INFEASIBLE: see infeasibilities',
   }),
   limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
+  termination: Type.Optional(
+    Type.Enum(['GAP', 'CONVERGED', 'TIME', 'INTERRUPTED'], {
+      description: 'why the solve ended; INTERRUPTED: stopped early by a cancel or a shutdown, the answer is its best allocation so far (or a quick plan)',
+    }),
+  ),
   roundLatencyS: Type.Optional(Type.Number({ description: 'round latency max_k T_k of the returned assignment, seconds' })),
   bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimal round latency, seconds' })),
   gap: Type.Optional(Type.Number({ description: '(roundLatencyS − bound) / roundLatencyS' })),

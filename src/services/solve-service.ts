@@ -307,6 +307,10 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
       return backend.workload?.();
     },
 
+    drain(answerWithinMs) {
+      backend.drain?.(answerWithinMs);
+    },
+
     async close(): Promise<void> {
       await Promise.allSettled([deps.backend === undefined && ownedPool === undefined ? undefined : backend.close(), ownedCache?.close()]);
     },

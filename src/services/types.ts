@@ -121,6 +121,8 @@ export interface SolveService {
    */
   allocatePareto(body: ParetoRequest, call?: CallOptions): Promise<ParetoResult>;
   readiness(): Promise<Readiness>;
+  /** Shutting down: every solve in flight, and every later one, answers now (see SolverBackend.drain). */
+  drain?(answerWithinMs?: number): void;
   /** Capacity for the metrics gauges; optional so test doubles need not provide it. */
   workload?(): Workload | undefined;
   close(): Promise<void>;
