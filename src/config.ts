@@ -59,8 +59,14 @@ export interface AppConfig {
   jobTtlS: number;
   /** Solves one Pareto request may have queued or running at once, so a sweep never starves other callers. */
   paretoMaxParallel: number;
-  /** Queue workers: a job whose worker stops renewing its lock for this long is handed to another worker. */
+  /**
+   * Queue workers: a job whose worker stops renewing its lock for this long is handed to another
+   * worker (stalled checks run every half of it, so a dead worker's job runs elsewhere within 1.5×).
+   * The lock is renewed by the worker's event loop, which solves never block (they run in threads).
+   */
   workerLockMs: number;
+  /** Queue workers: worker deaths (stalls) a job survives; one more fails it (a job that kills every worker stops somewhere). */
+  workerMaxStalledCount: number;
 }
 
 export class ConfigError extends Error {
@@ -228,6 +234,7 @@ export function loadConfig(env: Env = process.env, readText = (path: string) => 
     queueName: queueName(env),
     jobTtlS: integer(env, 'JOB_TTL_S', 3600, 1, 30 * 24 * 3600),
     paretoMaxParallel: integer(env, 'PARETO_MAX_PARALLEL', 2, 1, 256),
-    workerLockMs: integer(env, 'WORKER_LOCK_MS', 30_000, 500, 600_000),
+    workerLockMs: integer(env, 'WORKER_LOCK_MS', 4_000, 500, 600_000),
+    workerMaxStalledCount: integer(env, 'WORKER_MAX_STALLED_COUNT', 3, 0, 1000),
   };
 }

@@ -18,7 +18,7 @@ import type { CallOptions, SolveService } from '../services/types.js';
 
 export type QueueWorkerConfig = Pick<
   AppConfig,
-  'redisUrl' | 'queueName' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries' | 'paretoMaxParallel' | 'workerLockMs'
+  'redisUrl' | 'queueName' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries' | 'paretoMaxParallel' | 'workerLockMs' | 'workerMaxStalledCount'
 >;
 
 export interface QueueWorker {
@@ -103,10 +103,13 @@ export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger
       prefix: BULL_PREFIX,
       concurrency: config.solverThreads,
       // A worker that dies (kill -9) stops renewing its lock: after lockDuration the stalled check
-      // hands its job to another worker, which solves it again.
+      // (every worker runs one, every half lock) hands its job to another worker, which solves it
+      // again: within 1.5 × WORKER_LOCK_MS (6 s by default). Locks are renewed every half lock by
+      // this process's event loop, which solves never hold (they run in solver threads), so a busy
+      // worker is not mistaken for a dead one. A job survives maxStalledCount deaths; one more fails it.
       lockDuration: config.workerLockMs,
       stalledInterval: Math.max(250, Math.floor(config.workerLockMs / 2)),
-      maxStalledCount: 2,
+      maxStalledCount: config.workerMaxStalledCount,
       autorun: true,
       // Recorded on each job as processedBy: which process ran it (operators, fault tests).
       name: `worker-${process.pid}`,
