@@ -67,6 +67,12 @@ export interface AppConfig {
   workerLockMs: number;
   /** Queue workers: worker deaths (stalls) a job survives; one more fails it (a job that kills every worker stops somewhere). */
   workerMaxStalledCount: number;
+  /**
+   * One paper-scale solve per solver thread before /ready says ready (the thread's first solve
+   * compiles the solver's code paths). The threads read SOLVER_WARMUP themselves (worker/warm-up.ts);
+   * here it is validated. false: benches measuring the cold penalty.
+   */
+  solverWarmup: boolean;
 }
 
 export class ConfigError extends Error {
@@ -236,5 +242,6 @@ export function loadConfig(env: Env = process.env, readText = (path: string) => 
     paretoMaxParallel: integer(env, 'PARETO_MAX_PARALLEL', 2, 1, 256),
     workerLockMs: integer(env, 'WORKER_LOCK_MS', 4_000, 500, 600_000),
     workerMaxStalledCount: integer(env, 'WORKER_MAX_STALLED_COUNT', 3, 0, 1000),
+    solverWarmup: bool(env, 'SOLVER_WARMUP', true),
   };
 }

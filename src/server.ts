@@ -5,6 +5,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { warmUpRequestPath } from './http/warm-up.js';
 
 /** Longer than the default solve time limit, shorter than a typical orchestrator kill grace (30 s). */
 const SHUTDOWN_GRACE_MS = 25_000;
@@ -32,6 +33,11 @@ async function main(): Promise<void> {
     await app.close();
   });
 
+  if (config.solverWarmup && config.solverQueue === 'threads') {
+    await app.ready();
+    const ms = await warmUpRequestPath(app);
+    app.log.info({ ms: Math.round(ms) }, 'warmed up');
+  }
   await app.listen({ port: config.port, host: config.host });
 }
 

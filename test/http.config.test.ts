@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       paretoMaxParallel: 2,
       workerLockMs: 4_000,
       workerMaxStalledCount: 3,
+      solverWarmup: true,
     });
   });
 

@@ -110,7 +110,8 @@ export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger
       lockDuration: config.workerLockMs,
       stalledInterval: Math.max(250, Math.floor(config.workerLockMs / 2)),
       maxStalledCount: config.workerMaxStalledCount,
-      autorun: true,
+      // Takes no job before its solver threads have warmed up (see ready()).
+      autorun: false,
       // Recorded on each job as processedBy: which process ran it (operators, fault tests).
       name: `worker-${process.pid}`,
     },
@@ -132,6 +133,9 @@ export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger
   return {
     service,
     async ready() {
+      // Every solver thread has loaded and run its warm-up solve: the first job pays no compile.
+      while (!(await service.readiness()).ready) await new Promise((resolve) => setTimeout(resolve, 25));
+      void worker.run().catch((err: Error) => logger?.error({ err: err.message }, 'queue worker stopped'));
       await Promise.all([worker.waitUntilReady(), subscribed]);
     },
     async close(graceMs: number) {

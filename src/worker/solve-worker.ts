@@ -11,10 +11,13 @@ import { minBlocksTimeLimitMs } from '../model/time-floor.js';
 import { drainWasRequested, markStarted, readProgress, stopWasRequested, writeProgress } from './control-buffer.js';
 import { answerReserveMs, remainingLimitMs } from './time-budget.js';
 import { unpackInstance, type PackedInstance } from './transfer.js';
+import { warmUpEnabled, warmUpSolver } from './warm-up.js';
 
 // One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
-// request does not pay for it; tasks wait for this module (and so for GLPK) to finish loading.
+// request does not pay for it; tasks wait for this module (and so for GLPK and the warm-up solve)
+// to finish loading, and the pool reports ready only once every thread has answered.
 await initGlpk();
+const warmUpMs = warmUpEnabled() ? await warmUpSolver() : undefined;
 
 /** When a task's time counts from (epoch ms), and when its answer is due if not at the end of its limit. */
 interface TaskTiming {
@@ -52,7 +55,7 @@ const solvers = {
     return runWithControl(control, () => solveBlocks({ ...input, options }));
   },
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
-  ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady() }),
+  ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady(), ...(warmUpMs !== undefined ? { warmUpMs } : {}) }),
 };
 
 export type ProblemKind = keyof typeof solvers;
