@@ -33,6 +33,11 @@ export interface CallOptions {
   deadlineAt?: number;
   /** A digest of the body's bytes as received: recognises a repeated body without re-serialising it. */
   bodyDigest?: string;
+  /**
+   * A caller on the line (sync requests): a solve that found no plan for lack of time is a 503 to
+   * retry, never a NO_SOLUTION_FOUND answer. Jobs keep the answer (they were not refused up front).
+   */
+  waiting?: boolean;
 }
 
 /**

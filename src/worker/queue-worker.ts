@@ -51,6 +51,7 @@ async function processJob(
     ...(data.purpose === 'sync' && !handedOver(job) ? { receivedAt: data.receivedAt, ...(data.deadlineAt !== undefined ? { deadlineAt: data.deadlineAt } : {}) } : {}),
   };
   if (data.purpose === 'sync') {
+    call.waiting = true;
     // Every caller left before a worker took it up (their cancel found no one to stop): skip it.
     if (await nobodyWaits()) return { result: null, cache: 'miss', stopped: true } satisfies SyncJobResult;
     try {
