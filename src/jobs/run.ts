@@ -20,6 +20,7 @@ export interface JobAnswer {
 }
 
 export async function runJob(service: SolveService, kind: JobKind, input: unknown, call: CallOptions): Promise<JobAnswer> {
+  call = { ...call, limitFromStart: true };
   let answer: Answer;
   let stopped = false;
   if (kind === 'pareto') {

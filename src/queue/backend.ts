@@ -25,6 +25,8 @@ export interface RunControl {
   /** Aborting asks the solve to stop and answer with its best so far (or never to start). */
   signal?: AbortSignal;
   onProgress?(progress: ProgressUpdate): void;
+  /** Aborting makes the solve answer as in a drain: its best so far once it has a plan (see drain()). */
+  drain?: AbortSignal;
 }
 
 /** A normalised input, as the service hashes it (the in-process backend packs allocate's for the thread). */
@@ -38,7 +40,8 @@ export interface BackendTask {
   body: unknown;
   /** the solve's time limit when it overrides the body's (jobs) */
   timeLimitMs?: number;
-  receivedAt: number;
+  /** when the time limit counts from (epoch ms); undefined: from when the solve reaches a thread (jobs) */
+  receivedAt?: number;
   /** Epoch ms the answer is due when before the end of the limit (a Pareto point's slot). */
   deadlineAt?: number;
 }

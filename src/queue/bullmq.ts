@@ -6,7 +6,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { OverloadedError } from '../services/types.js';
 import type { BackendTask, ProgressUpdate, RunControl, RunOutcome, SolverBackend } from './backend.js';
-import { BULL_PREFIX, consumerConnection, producerConnection, queueNames } from './connection.js';
+import { BULL_PREFIX, DRAIN_MESSAGE_PREFIX, consumerConnection, producerConnection, queueNames } from './connection.js';
 
 /** What a sync solve job carries (the worker re-normalises `body`). */
 export interface SyncJobData {
@@ -149,7 +149,7 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
         kind: task.kind,
         body: task.body,
         ...(task.timeLimitMs !== undefined ? { timeLimitMs: task.timeLimitMs } : {}),
-        receivedAt: task.receivedAt,
+        receivedAt: task.receivedAt ?? Date.now(),
         ...(task.deadlineAt !== undefined ? { deadlineAt: task.deadlineAt } : {}),
       };
       const listener = control.onProgress;
@@ -200,11 +200,11 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
     drain(answerWithinMs = 10_000) {
       if (drainDeadline !== undefined) return;
       drainDeadline = Date.now() + answerWithinMs;
-      // The worker running each job stops it and answers its best so far (shared with any other
-      // instance waiting for the same job); a job no worker has taken yet cannot be shortened, so
+      // The worker running each job answers its best so far once it has a plan (shared with any
+      // other instance waiting for the same job); a job no worker has taken yet cannot be shortened, so
       // its caller gets 503 + Retry-After at the deadline rather than a dropped connection.
       for (const [jobId, giveUps] of waiting) {
-        void client.publish(names.cancelChannel, jobId).catch(() => undefined);
+        void client.publish(names.cancelChannel, `${DRAIN_MESSAGE_PREFIX}${jobId}`).catch(() => undefined);
         for (const giveUp of giveUps) setTimeout(giveUp, answerWithinMs).unref();
       }
     },

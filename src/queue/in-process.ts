@@ -62,7 +62,7 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
       const expectedRunMs = Math.min(limitMs * runShare.value, task.deadlineAt === undefined ? Infinity : Math.max(0, task.deadlineAt - Date.now()));
       // Checked only for solves due at the end of their own limit (a Pareto point has a slot of its
       // own) and not while draining (then everything answers at once anyway).
-      if (task.deadlineAt === undefined && !draining) {
+      if (task.deadlineAt === undefined && task.receivedAt !== undefined && !draining) {
         const { threads, queued } = pool.stats();
         const waitMs = startDelayMs(flights(queued), threads);
         const verdict = admit(limitMs - (Date.now() - task.receivedAt), floorOf(task), waitMs);
@@ -81,6 +81,9 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
       const input = 'instance' in task.input && task.kind === 'allocate' ? { packed: packInstance((task.input as { instance: Instance }).instance), options } : { ...task.input, options };
       const stop = () => requestStop(buffer);
       signal?.addEventListener('abort', stop, { once: true });
+      const drainThis = () => requestDrain(buffer);
+      if (control.drain?.aborted) drainThis();
+      control.drain?.addEventListener('abort', drainThis, { once: true });
       let lastSequence = 0;
       const poll =
         onProgress
@@ -97,7 +100,7 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
         const result = await pool.run({ kind: task.kind, input, receivedAt: task.receivedAt, deadlineAt: task.deadlineAt, control: buffer } as SolveTask);
         if (isNotStarted(result)) return { result: null, stopped: true };
         const began = startedAt(buffer);
-        if (began !== undefined && !signal?.aborted && !drainWasRequested(buffer)) runShare.observe(Date.now() - began, limitMs - (began - task.receivedAt));
+        if (began !== undefined && !signal?.aborted && !drainWasRequested(buffer)) runShare.observe(Date.now() - began, limitMs - (began - (task.receivedAt ?? began)));
         // A drain shortens only solves that had not ended on their own (those answer limit TIME).
         const drained = drainWasRequested(buffer) && (result as { limit?: string } | null)?.limit === 'TIME';
         return { result, stopped: signal?.aborted === true || drained };
@@ -105,6 +108,7 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
         inFlight.delete(buffer);
         if (poll) clearInterval(poll);
         signal?.removeEventListener('abort', stop);
+        control.drain?.removeEventListener('abort', drainThis);
       }
     },
 

@@ -172,7 +172,7 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
       input,
       body,
       ...(call.timeLimitMs !== undefined ? { timeLimitMs: call.timeLimitMs } : {}),
-      receivedAt: call.receivedAt ?? Date.now(),
+      ...(call.limitFromStart === true ? {} : { receivedAt: call.receivedAt ?? Date.now() }),
       ...(call.deadlineAt !== undefined ? { deadlineAt: call.deadlineAt } : {}),
     };
     if (flights.has(flightKey)) observer?.joined(kind);
@@ -189,7 +189,7 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
             return stored === null ? null : { stored };
           },
           compute: async () => {
-            const outcome = await runObserved(task, { signal: stop, onProgress: call.onProgress });
+            const outcome = await runObserved(task, { signal: stop, onProgress: call.onProgress, drain: call.drain });
             if (outcome.result !== null && !backend.cachesAnswers) await store(key, outcome.result as { status: string });
             return { outcome };
           },

@@ -38,6 +38,16 @@ export interface CallOptions {
    * retry, never a NO_SOLUTION_FOUND answer. Jobs keep the answer (they were not refused up front).
    */
   waiting?: boolean;
+  /**
+   * Jobs: the time limit counts from when the solve reaches a thread, not from receivedAt, and the
+   * solve is never refused for the work ahead of it (a job waits its turn without a deadline penalty).
+   */
+  limitFromStart?: boolean;
+  /**
+   * Aborted when the process serving the caller shuts down (queue mode: the API instance): the solve
+   * answers as in a drain (its best so far once it has a plan) instead of stopping outright.
+   */
+  drain?: AbortSignal;
 }
 
 /**

@@ -12,7 +12,7 @@ import { runJob } from '../jobs/run.js';
 import type { BlocksRequest } from '../blocks/request.js';
 import type { AllocateRequest } from '../model/request.js';
 import type { SyncJobData, SyncJobResult } from '../queue/bullmq.js';
-import { BULL_PREFIX, consumerConnection, queueNames } from '../queue/connection.js';
+import { BULL_PREFIX, DRAIN_MESSAGE_PREFIX, consumerConnection, queueNames } from '../queue/connection.js';
 import { StoppedBeforeStartError, createSolveService } from '../services/solve-service.js';
 import type { CallOptions, SolveService } from '../services/types.js';
 
@@ -36,12 +36,14 @@ async function processJob(
   service: SolveService,
   job: Job<SyncJobData | AsyncJobData>,
   signal: AbortSignal | undefined,
+  drain: AbortSignal,
   cancelled: () => Promise<boolean>,
   nobodyWaits: () => Promise<boolean>,
 ) {
   const data = job.data;
   const call: CallOptions = {
     signal,
+    drain,
     onProgress: (p) => void job.updateProgress(p as unknown as Record<string, unknown>).catch(() => undefined),
     ...(data.timeLimitMs !== undefined ? { timeLimitMs: data.timeLimitMs } : {}),
     // A sync caller's time limit counts from its request's arrival; a job's from when it starts.
@@ -89,16 +91,26 @@ export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger
   const subscriber: Redis = consumerConnection(config.redisUrl);
   const markers: Redis = consumerConnection(config.redisUrl);
 
+  const drains = new Map<string, AbortController>();
   const worker = new Worker<SyncJobData | AsyncJobData>(
     config.queueName,
-    (job, _token, signal) =>
-      processJob(
-        service,
-        job,
-        signal,
-        async () => (await markers.exists(names.cancelledKey(job.id!)).catch(() => 0)) === 1,
-        async () => Number((await markers.get(names.waitersKey(job.id!)).catch(() => null)) ?? 1) <= 0,
-      ),
+    async (job, _token, signal) => {
+      // A sync job's API instance shutting down asks for the answer now (pub/sub, below).
+      const drain = new AbortController();
+      drains.set(job.id!, drain);
+      try {
+        return await processJob(
+          service,
+          job,
+          signal,
+          drain.signal,
+          async () => (await markers.exists(names.cancelledKey(job.id!)).catch(() => 0)) === 1,
+          async () => Number((await markers.get(names.waitersKey(job.id!)).catch(() => null)) ?? 1) <= 0,
+        );
+      } finally {
+        drains.delete(job.id!);
+      }
+    },
     {
       connection,
       prefix: BULL_PREFIX,
@@ -126,8 +138,17 @@ export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger
     ),
   );
 
-  subscriber.on('message', (_channel: string, jobId: string) => {
-    if (worker.cancelJob(jobId, 'cancelled')) logger?.info({ jobId }, 'job stop requested');
+  subscriber.on('message', (_channel: string, message: string) => {
+    if (message.startsWith(DRAIN_MESSAGE_PREFIX)) {
+      const jobId = message.slice(DRAIN_MESSAGE_PREFIX.length);
+      const drain = drains.get(jobId);
+      if (drain) {
+        drain.abort();
+        logger?.info({ jobId }, 'job asked to answer now (its API instance is shutting down)');
+      }
+      return;
+    }
+    if (worker.cancelJob(message, 'cancelled')) logger?.info({ jobId: message }, 'job stop requested');
   });
   const subscribed = subscriber.subscribe(names.cancelChannel);
 
