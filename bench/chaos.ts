@@ -10,7 +10,7 @@
 // a finite objective).
 //
 //   npx tsx bench/chaos.ts           full run: 3 minutes of load
-//   npx tsx bench/chaos.ts --short   15 s of load (test/chaos.test.ts runs this)
+//   npx tsx bench/chaos.ts --short   15 s of load (test/backends.bullmq.chaos.test.ts runs this)
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { Ajv2020 } from 'ajv/dist/2020.js';

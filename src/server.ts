@@ -5,7 +5,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { warmUpRequestPath } from './http/warm-up.js';
+import { warmUpRequestPath } from './plugins/warm-up.js';
 
 /** Longer than the default solve time limit, shorter than a typical orchestrator kill grace (30 s). */
 const SHUTDOWN_GRACE_MS = 25_000;

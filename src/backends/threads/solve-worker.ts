@@ -1,0 +1,116 @@
+// Runs inside a piscina worker thread: the only place solvers (and GLPK's synchronous WebAssembly)
+// execute, so the event loop keeps answering while they work. Main-thread code imports types only.
+import { threadId } from 'node:worker_threads';
+import { solveBlocks } from '../../blocks/index.js';
+import type { BlocksInput } from '../../blocks/types.js';
+import type { SolveOptions } from '../../model/types.js';
+import type { ProblemKind } from '../../solve/kinds.js';
+import { runWithControl, type SolveControl } from '../../solver/control.js';
+import { initGlpk, isGlpkReady } from '../../solver/math/glpk.js';
+import { solveAllocate } from '../../solver/index.js';
+import { minBlocksTimeLimitMs } from '../../model/time-floor.js';
+import { drainWasRequested, markStarted, readProgress, stopWasRequested, writeProgress } from './control-buffer.js';
+import { answerReserveMs, remainingLimitMs } from '../../solve/time-budget.js';
+import { unpackInstance, type PackedInstance } from './transfer.js';
+import { warmUpEnabled, warmUpSolver } from './warm-up.js';
+
+// One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
+// request does not pay for it; tasks wait for this module (and so for GLPK and the warm-up solve)
+// to finish loading, and the pool reports ready only once every thread has answered.
+await initGlpk();
+const warmUpMs = warmUpEnabled() ? await warmUpSolver() : undefined;
+
+/** When a task's time counts from (epoch ms), and when its answer is due if not at the end of its limit. */
+interface TaskTiming {
+  receivedAt?: number;
+  deadlineAt?: number;
+}
+
+/** The instance crosses packed (see transfer.ts); the service hashes it unpacked. */
+export interface AllocateInput {
+  packed: PackedInstance;
+  options: SolveOptions;
+}
+
+// One entry per problem kind of solve/kinds.ts (the compiler insists), plus ping.
+const solvers = {
+  allocate: (input: AllocateInput, timing: TaskTiming, control?: SolveControl) =>
+    solveAllocate(
+      unpackInstance(input.packed),
+      {
+        ...input.options,
+        timeLimitMs:
+          timing.deadlineAt === undefined
+            ? remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.packed.instance.devices.length))
+            : Math.max(0, Math.floor(timing.deadlineAt - Date.now())),
+      },
+      control,
+    ),
+  // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
+  // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
+  blocks: async (input: BlocksInput, timing: TaskTiming, control?: SolveControl) => {
+    await initGlpk();
+    const remaining = remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.instance.devices.length));
+    const due = timing.deadlineAt === undefined ? remaining : Math.min(remaining, Math.max(0, Math.floor(timing.deadlineAt - Date.now())));
+    const options = { ...input.options, timeLimitMs: due };
+    return runWithControl(control, () => solveBlocks({ ...input, options }));
+  },
+  /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
+  ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady(), ...(warmUpMs !== undefined ? { warmUpMs } : {}) }),
+} satisfies Record<ProblemKind | 'ping', (input: never, timing: TaskTiming, control?: SolveControl) => unknown>;
+
+/** What a thread runs: a problem kind, or ping. */
+export type ThreadTaskKind = keyof typeof solvers;
+export type SolverInput<K extends ThreadTaskKind> = Parameters<(typeof solvers)[K]>[0];
+
+/**
+ * What crosses the thread boundary: a discriminated union over the kinds above. `receivedAt`
+ * (epoch ms) is when the service received the request; `deadlineAt` (epoch ms), when given, is
+ * when this task's answer is due (a Pareto point's slot). Neither is part of the problem (not hashed).
+ * `control` is the shared stop/progress buffer of control-buffer.ts.
+ */
+export type SolveTask = {
+  [K in ThreadTaskKind]: { kind: K; input: SolverInput<K>; receivedAt?: number; deadlineAt?: number; control?: SharedArrayBuffer };
+}[ThreadTaskKind];
+
+/** Answered instead of a result when the task was cancelled before a thread took it up. */
+export const NOT_STARTED = { notStarted: true } as const;
+
+/**
+ * Blocks solves report no objective while they search: during a drain one gets this long (twice
+ * its size's floor, docs/time-limits.md; at least 50 ms) before it is stopped for its plan.
+ */
+function quickBlocksPlanMs(input: BlocksInput): number {
+  return Math.max(50, 2 * minBlocksTimeLimitMs(input.instance.devices.length, input.instance.blocks.length));
+}
+
+/**
+ * When a drain stops this solve: allocate solves once their first feasible plan exists (it is
+ * published as progress; stopped before it they would have nothing to answer), blocks solves after
+ * their quick-plan time.
+ */
+function drainStopReady(task: SolveTask, buffer: SharedArrayBuffer, startedAt: number): () => boolean {
+  if (task.kind === 'blocks') {
+    const readyAt = startedAt + quickBlocksPlanMs(task.input);
+    return () => Date.now() >= readyAt;
+  }
+  return () => readProgress(buffer)?.objective !== undefined;
+}
+
+export default function solve(task: SolveTask): unknown {
+  if (!Object.hasOwn(solvers, task.kind)) throw new Error(`unknown problem kind "${String(task.kind)}"`);
+  const solver = solvers[task.kind] as (input: unknown, timing: TaskTiming, control?: SolveControl) => unknown;
+  const timing = { receivedAt: task.receivedAt, deadlineAt: task.deadlineAt };
+  const buffer = task.control;
+  if (buffer === undefined) return solver(task.input, timing);
+  // A stop before the start: nobody waits, so nothing runs. A drain (shutdown) is different: the
+  // caller still waits, so the solve runs until it has a plan to answer with, running or not yet.
+  if (stopWasRequested(buffer) && !drainWasRequested(buffer)) return NOT_STARTED;
+  const startedAt = Date.now();
+  markStarted(buffer, startedAt);
+  const drainMayStop = drainStopReady(task, buffer, startedAt);
+  return solver(task.input, timing, {
+    shouldStop: () => stopWasRequested(buffer) || (drainWasRequested(buffer) && drainMayStop()),
+    onProgress: (progress) => writeProgress(buffer, progress),
+  });
+}
