@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from './config.js';
 import { clientErrorHandler } from './plugins/client-errors.js';
 import { registerArrivalClock } from './plugins/arrival.js';
+import { registerDrain } from './plugins/drain.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerJsonBodyParser } from './plugins/json-body.js';
 import { registerRequestIdEcho, requestIdFrom } from './plugins/request-id.js';
@@ -56,6 +57,8 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Requests arriving while closing get our 503 (envelope, Retry-After, request id), not Fastify's bare one.
+    return503OnClosing: false,
     ajv: {
       // Fastify's defaults strip unknown properties and coerce "5" to 5; a typo in a field name must
       // be a 400, not a silently ignored field. allErrors off: the first error names the field.
@@ -78,6 +81,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   registerRequestIdEcho(app);
   registerJsonBodyParser(app);
   registerErrorHandling(app);
+  registerDrain(app, { service, jobs });
   if (metrics !== undefined) registerMetrics(app, metrics);
   registerHardening(app, { ...config, isPublic });
   registerAccessControl(app, { config, isPublic, rateLimitKeyPrefix: deps.rateLimitKeyPrefix });

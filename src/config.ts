@@ -64,8 +64,20 @@ export interface AppConfig {
   jobTtlS: number;
   /** Solves one Pareto request may have queued or running at once, so a sweep never starves other callers. */
   paretoMaxParallel: number;
-  /** Queue workers: a job whose worker stops renewing its lock for this long is handed to another worker. */
+  /**
+   * Queue workers: a job whose worker stops renewing its lock for this long is handed to another
+   * worker (stalled checks run every half of it, so a dead worker's job runs elsewhere within 1.5×).
+   * The lock is renewed by the worker's event loop, which solves never block (they run in threads).
+   */
   workerLockMs: number;
+  /** Queue workers: worker deaths (stalls) a job survives; one more fails it (a job that kills every worker stops somewhere). */
+  workerMaxStalledCount: number;
+  /**
+   * One paper-scale solve per solver thread before /ready says ready (the thread's first solve
+   * compiles the solver's code paths). The threads read SOLVER_WARMUP themselves (worker/warm-up.ts);
+   * here it is validated. false: benches measuring the cold penalty.
+   */
+  solverWarmup: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -115,7 +127,9 @@ export const ConfigSchema = Type.Object({
   QUEUE_NAME: text('BullMQ queue name, shared by every API instance and worker of one deployment', { default: 'edge-allocator-solve', pattern: '^[A-Za-z0-9_.-]{1,100}$' }),
   JOB_TTL_S: int(3600, 1, 30 * 24 * 3600, 'finished async jobs are kept this long, then `GET /jobs/{id}` answers 404'),
   PARETO_MAX_PARALLEL: int(2, 1, 256, 'solves one Pareto request may have queued or running at once'),
-  WORKER_LOCK_MS: int(30_000, 500, 600_000, 'queue workers: a job whose worker stops renewing its lock this long is handed to another worker'),
+  WORKER_LOCK_MS: int(4_000, 500, 600_000, 'queue workers: a job whose worker stops renewing its lock this long is handed to another worker (stalled checks every half of it: a dead worker\'s job runs elsewhere within 1.5 × the lock)'),
+  WORKER_MAX_STALLED_COUNT: int(3, 0, 1000, 'queue workers: worker deaths (stalls) a job survives; one more fails it'),
+  SOLVER_WARMUP: bool(true, 'one paper-scale solve per solver thread (and one request through the API) before `/ready` says ready; `false` for benches of the cold start'),
   WORKER_SHUTDOWN_GRACE_MS: int(25_000, 0, 3_600_000, 'queue workers: on SIGTERM, time running jobs get to finish before they are handed back'),
 });
 export type ConfigEnv = Static<typeof ConfigSchema>;
@@ -384,6 +398,8 @@ export function loadConfig(
     jobTtlS: v.JOB_TTL_S,
     paretoMaxParallel: v.PARETO_MAX_PARALLEL,
     workerLockMs: v.WORKER_LOCK_MS,
+    workerMaxStalledCount: v.WORKER_MAX_STALLED_COUNT,
+    solverWarmup: v.SOLVER_WARMUP,
   };
 }
 

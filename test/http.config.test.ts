@@ -34,7 +34,9 @@ describe('loadConfig', () => {
       queueName: 'edge-allocator-solve',
       jobTtlS: 3600,
       paretoMaxParallel: 2,
-      workerLockMs: 30_000,
+      workerLockMs: 4_000,
+      workerMaxStalledCount: 3,
+      solverWarmup: true,
     });
   });
 

@@ -165,6 +165,19 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
       return counts;
     },
 
+    async drain(waitMs) {
+      // Running jobs were told to stop by the service's drain (their solves answer their best so
+      // far, recorded as cancelled with that result); waiting ones never start.
+      for (const r of waiting.splice(0)) finish(r, 'cancelled');
+      for (const [r, timer] of retrying) {
+        clearTimeout(timer);
+        finish(r, 'cancelled');
+      }
+      retrying.clear();
+      const deadline = Date.now() + waitMs;
+      while (running > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    },
+
     async close() {
       clearInterval(sweeper);
       for (const r of jobs.values()) if (r.status === 'running') r.stop.abort();

@@ -53,7 +53,8 @@ const JOBS: Record<JobKind, JobKindSpec> = {
 };
 
 export async function runJob(service: SolveService, kind: JobKind, input: unknown, call: CallOptions): Promise<JobAnswer> {
-  const { answer, stopped } = await JOBS[kind].run(service, input, call);
+  // A job's limit counts from its thread: it waits its turn without a deadline penalty.
+  const { answer, stopped } = await JOBS[kind].run(service, input, { ...call, limitFromStart: true });
   return { result: answerObject(answer), resultStatusCode: answer.statusCode, stopped };
 }
 

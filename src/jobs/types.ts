@@ -47,6 +47,12 @@ export interface JobService {
   cancel(id: string): Promise<JobView | null>;
   /** Jobs by status, for the metrics; a store leaves out the statuses it cannot count cheaply. */
   counts?(): Promise<Partial<Record<JobStatus, number>>>;
+  /**
+   * Shutting down: jobs that cannot finish are cancelled, a running one with its best allocation
+   * stored; resolves once they are recorded (at most waitMs). Queue mode keeps jobs in Redis for
+   * the workers, so there is nothing to do there.
+   */
+  drain?(waitMs: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -61,7 +61,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
       },
     },
     async (_request, reply) => {
-      const { ready, workers, redis, queue } = await service.readiness();
+      const readiness = await service.readiness();
+      const { workers, redis, queue } = readiness;
+      // Draining (SIGTERM): a load balancer must stop sending work here.
+      const ready = readiness.ready && !app.draining;
       const body = { status: ready ? ('ready' as const) : ('not ready' as const), workers, redis, ...(queue !== undefined ? { queue } : {}) };
       return reply.code(ready ? 200 : 503).send(body);
     },

@@ -19,7 +19,7 @@ export function clientGone(request: FastifyRequest, reply: FastifyReply): AbortS
 
 /** What a sync route tells the service about its request: when it arrived, its bytes' digest, and whether its client left. */
 export function solveCall(request: FastifyRequest, reply: FastifyReply): CallOptions {
-  return { signal: clientGone(request, reply), bodyDigest: bodyDigest(request), receivedAt: arrivedAt(request) };
+  return { signal: clientGone(request, reply), bodyDigest: bodyDigest(request), receivedAt: arrivedAt(request), waiting: true };
 }
 
 /** Sends an Answer; stored JSON goes out byte for byte. */

@@ -34,13 +34,15 @@ function hitBytes(requestHash: string, stored: string): Buffer {
  * A fresh answer is serialised as the cache stores it (JSON.stringify of the result), so a later
  * hit sends the same bytes but for `"cache":"hit"`.
  */
-export function solvedAnswer(out: Solved<{ status: string; infeasibilities?: unknown[] }>): Answer {
+export function solvedAnswer(out: Solved<{ status: string; infeasibilities?: unknown[]; termination?: string }>): Answer {
   if (out.stored !== undefined) {
     return { statusCode: out.stored.status === 'INFEASIBLE' ? 422 : 200, body: hitBytes(out.requestHash, out.stored.bytes) };
   }
   const infeasible = out.result.status === 'INFEASIBLE';
   // An instance that cannot be satisfied is the caller's problem, but a well-formed one: 422.
-  const result = infeasible && out.result.infeasibilities === undefined ? { ...out.result, infeasibilities: [] } : out.result;
+  let result = infeasible && out.result.infeasibilities === undefined ? { ...out.result, infeasibilities: [] } : out.result;
+  // Stopped early (cancel, shutdown): said so, unless the solver already says why it ended.
+  if (out.stopped === true && (result as { termination?: string }).termination === undefined) result = { ...result, termination: 'INTERRUPTED' };
   return { statusCode: infeasible ? 422 : 200, body: withRequestFields(JSON.stringify(result), out.cache, out.requestHash) };
 }
 

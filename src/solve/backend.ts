@@ -8,6 +8,8 @@ export interface RunControl {
   /** Aborting asks the solve to stop and answer with its best so far (or never to start). */
   signal?: AbortSignal;
   onProgress?(progress: ProgressUpdate): void;
+  /** Aborting makes the solve answer as in a drain: its best so far once it has a plan (see drain()). */
+  drain?: AbortSignal;
 }
 
 /** A normalised input, as the service hashes it (the threads backend packs allocate's for the thread). */
@@ -21,7 +23,8 @@ export interface BackendTask {
   body: unknown;
   /** the solve's time limit when it overrides the body's (jobs) */
   timeLimitMs?: number;
-  receivedAt: number;
+  /** when the time limit counts from (epoch ms); undefined: from when the solve reaches a thread (jobs) */
+  receivedAt?: number;
   /** Epoch ms the answer is due when before the end of the limit (a Pareto point's slot). */
   deadlineAt?: number;
 }
@@ -55,6 +58,11 @@ export interface SolverBackend {
   /** Solver capacity right now, for the metrics gauges (undefined where only stats() can tell). */
   workload?(): Workload | undefined;
   isReady(): boolean;
+  /**
+   * Shutting down: every solve in flight answers now (a running one its best so far, one not yet
+   * started a quick feasible plan) and so does every later one; outcomes say `stopped`.
+   */
+  drain?(answerWithinMs?: number): void;
   close(): Promise<void>;
 }
 

@@ -80,6 +80,12 @@ function outcomeOf(result: unknown): { status: string; limit: 'TIME' | undefined
   return { status: r.status, limit: r.limit, gap: r.gap };
 }
 
+/** The solver's "no allocation was complete within the time limit" (never the instance's fault above its floor). */
+function ranOutOfTime(result: unknown): boolean {
+  const r = result as { status?: string; limit?: string; infeasibilities?: { constraint?: string }[] };
+  return r.status === 'NO_SOLUTION_FOUND' && r.limit === 'TIME' && r.infeasibilities?.[0]?.constraint === 'timeLimitMs';
+}
+
 /** Answer of one flight: from the store (bytes) or fresh from the backend. */
 type Flown = { stored: StoredAnswer } | { outcome: RunOutcome };
 
@@ -155,7 +161,7 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
       input,
       body,
       ...(call.timeLimitMs !== undefined ? { timeLimitMs: call.timeLimitMs } : {}),
-      receivedAt: call.receivedAt ?? Date.now(),
+      ...(call.limitFromStart === true ? {} : { receivedAt: call.receivedAt ?? Date.now() }),
       ...(call.deadlineAt !== undefined ? { deadlineAt: call.deadlineAt } : {}),
     };
     if (flights.has(flightKey)) observer?.joined(kind);
@@ -172,7 +178,7 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
             return stored === null ? null : { stored };
           },
           compute: async () => {
-            const outcome = await runObserved(task, { signal: stop, onProgress: call.onProgress });
+            const outcome = await runObserved(task, { signal: stop, onProgress: call.onProgress, drain: call.drain });
             if (outcome.result !== null && !backend.cachesAnswers) await store(key, outcome.result as { status: string });
             return { outcome };
           },
@@ -183,6 +189,11 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
     if ('stored' in value) return fromStore<R>(value.stored, hash);
     const { outcome } = value;
     if (outcome.result === null) throw new StoppedBeforeStartError();
+    // A synchronous caller is never answered "no solution" for lack of CPU: a solve that reached
+    // its thread too late for any plan (the admission estimate was wrong) is a 503 to retry.
+    if (call.waiting === true && call.deadlineAt === undefined && !outcome.stopped && ranOutOfTime(outcome.result)) {
+      throw new OverloadedError(1, 'the solvers were too busy to find a plan within the time limit');
+    }
     return {
       result: outcome.result as R,
       cache: flown.fromStore || outcome.shared === true ? 'hit' : 'miss',
@@ -286,6 +297,10 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
 
     workload() {
       return backend.workload?.();
+    },
+
+    drain(answerWithinMs) {
+      backend.drain?.(answerWithinMs);
     },
 
     async close(): Promise<void> {

@@ -47,6 +47,21 @@ export interface CallOptions {
   deadlineAt?: number;
   /** A digest of the body's bytes as received: recognises a repeated body without re-serialising it. */
   bodyDigest?: string;
+  /**
+   * A caller on the line (sync requests): a solve that found no plan for lack of time is a 503 to
+   * retry, never a NO_SOLUTION_FOUND answer. Jobs keep the answer (they were not refused up front).
+   */
+  waiting?: boolean;
+  /**
+   * Jobs: the time limit counts from when the solve reaches a thread, not from receivedAt, and the
+   * solve is never refused for the work ahead of it (a job waits its turn without a deadline penalty).
+   */
+  limitFromStart?: boolean;
+  /**
+   * Aborted when the process serving the caller shuts down (queue mode: the API instance): the solve
+   * answers as in a drain (its best so far once it has a plan) instead of stopping outright.
+   */
+  drain?: AbortSignal;
 }
 
 /**
@@ -140,6 +155,8 @@ export interface SolveService {
    */
   allocatePareto(body: ParetoRequest, call?: CallOptions): Promise<ParetoResult>;
   readiness(): Promise<Readiness>;
+  /** Shutting down: every solve in flight, and every later one, answers now (see SolverBackend.drain). */
+  drain?(answerWithinMs?: number): void;
   /** Capacity for the metrics gauges; optional so test doubles need not provide it. */
   workload?(): Workload | undefined;
   close(): Promise<void>;

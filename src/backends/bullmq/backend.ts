@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { OverloadedError } from '../../solve/errors.js';
 import type { BackendTask, RunControl, RunOutcome, SolverBackend } from '../../solve/backend.js';
 import type { ProgressUpdate } from '../../solve/types.js';
-import { BULL_PREFIX, consumerConnection, producerConnection, queueNames } from './connection.js';
+import { BULL_PREFIX, DRAIN_MESSAGE_PREFIX, consumerConnection, producerConnection, queueNames } from './connection.js';
 
 /** What a sync solve job carries (the worker re-normalises `body`). */
 export interface SyncJobData {
@@ -58,6 +58,9 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
   const up = () => client.status === 'ready';
 
   const progressListeners = new Map<string, Set<(p: ProgressUpdate) => void>>();
+  /** Sync callers waiting here: a drain stops their jobs, and at its deadline answers those still waiting 503. */
+  const waiting = new Map<string, Set<() => void>>();
+  let drainDeadline: number | undefined;
   // Callers waiting for a job's end, by job id: one listener per event kind, not one per caller.
   type EndListener = { onCompleted(args: { returnvalue: unknown }): void; onFailed(args: { failedReason?: string }): void };
   const endListeners = new Map<string, Set<EndListener>>();
@@ -86,6 +89,7 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
    */
   function listen(jobId: string, signal?: AbortSignal): { done: Promise<SyncJobResult>; stop(): void } {
     let stop = () => undefined as void;
+    let giveUp = () => undefined as void;
     const done = new Promise<SyncJobResult>((resolve, reject) => {
       let downSince: number | undefined;
       const watch = setInterval(() => {
@@ -115,7 +119,16 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
         settle();
       }
       stop = () => finish(() => resolve({ result: null, cache: 'miss', stopped: true }));
+      giveUp = () =>
+        finish(() => reject(new OverloadedError(RETRY_AFTER_S, 'this instance is shutting down before a worker answered', 'SOLVE_FAILED')));
     });
+    waiting.set(jobId, (waiting.get(jobId) ?? new Set()).add(giveUp));
+    const dropGiveUp = () => {
+      waiting.get(jobId)?.delete(giveUp);
+      if (waiting.get(jobId)?.size === 0) waiting.delete(jobId);
+    };
+    done.then(dropGiveUp, dropGiveUp);
+    if (drainDeadline !== undefined) setTimeout(giveUp, Math.max(0, drainDeadline - Date.now())).unref();
     return { done, stop: () => stop() };
   }
 
@@ -137,7 +150,7 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
         kind: task.kind,
         body: task.body,
         ...(task.timeLimitMs !== undefined ? { timeLimitMs: task.timeLimitMs } : {}),
-        receivedAt: task.receivedAt,
+        receivedAt: task.receivedAt ?? Date.now(),
         ...(task.deadlineAt !== undefined ? { deadlineAt: task.deadlineAt } : {}),
       };
       const listener = control.onProgress;
@@ -184,6 +197,18 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
     },
 
     isReady: up,
+
+    drain(answerWithinMs = 10_000) {
+      if (drainDeadline !== undefined) return;
+      drainDeadline = Date.now() + answerWithinMs;
+      // The worker running each job answers its best so far once it has a plan (shared with any
+      // other instance waiting for the same job); a job no worker has taken yet cannot be shortened, so
+      // its caller gets 503 + Retry-After at the deadline rather than a dropped connection.
+      for (const [jobId, giveUps] of waiting) {
+        void client.publish(names.cancelChannel, `${DRAIN_MESSAGE_PREFIX}${jobId}`).catch(() => undefined);
+        for (const giveUp of giveUps) setTimeout(giveUp, answerWithinMs).unref();
+      }
+    },
 
     async close() {
       await Promise.allSettled([queue.close(), events.close()]);

@@ -6,13 +6,18 @@ export const BULL_PREFIX = 'bull';
 
 export interface QueueNames {
   queueName: string;
-  /** pub/sub channel: a job id to stop (every worker listens; the one running it stops it) */
+  /**
+   * pub/sub channel: a job id to stop (every worker listens; the one running it stops it), or
+   * `drain:` and a job id: its API instance is shutting down, answer now with the best so far.
+   */
   cancelChannel: string;
   /** marker of a cancelled job: a worker that takes it up answers cancelled without solving */
   cancelledKey(jobId: string): string;
   /** API instances waiting for a sync job; the last one to leave cancels it */
   waitersKey(jobId: string): string;
 }
+
+export const DRAIN_MESSAGE_PREFIX = 'drain:';
 
 export function queueNames(queueName: string): QueueNames {
   const base = `${BULL_PREFIX}:${queueName}:ea:`;

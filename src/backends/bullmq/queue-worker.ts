@@ -10,14 +10,14 @@ import type { CacheLogger } from '../../cache/redis-cache.js';
 import type { AsyncJobData, AsyncJobResult } from './queue-jobs.js';
 import { runJob } from '../../jobs/run.js';
 import type { SyncJobData, SyncJobResult } from './backend.js';
-import { BULL_PREFIX, consumerConnection, queueNames } from './connection.js';
+import { BULL_PREFIX, DRAIN_MESSAGE_PREFIX, consumerConnection, queueNames } from './connection.js';
 import { StoppedBeforeStartError } from '../../solve/errors.js';
 import { PROBLEM_KINDS } from '../../solve/kinds.js';
 import type { CallOptions, SolveService } from '../../solve/types.js';
 
 export type QueueWorkerConfig = Pick<
   AppConfig,
-  'redisUrl' | 'queueName' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries' | 'paretoMaxParallel' | 'workerLockMs'
+  'redisUrl' | 'queueName' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries' | 'paretoMaxParallel' | 'workerLockMs' | 'workerMaxStalledCount'
 >;
 
 export interface QueueWorker {
@@ -35,12 +35,14 @@ async function processJob(
   service: SolveService,
   job: Job<SyncJobData | AsyncJobData>,
   signal: AbortSignal | undefined,
+  drain: AbortSignal,
   cancelled: () => Promise<boolean>,
   nobodyWaits: () => Promise<boolean>,
 ) {
   const data = job.data;
   const call: CallOptions = {
     signal,
+    drain,
     onProgress: (p) => void job.updateProgress(p as unknown as Record<string, unknown>).catch(() => undefined),
     ...(data.timeLimitMs !== undefined ? { timeLimitMs: data.timeLimitMs } : {}),
     // A sync caller's time limit counts from its request's arrival; a job's from when it starts.
@@ -50,6 +52,7 @@ async function processJob(
     ...(data.purpose === 'sync' && !handedOver(job) ? { receivedAt: data.receivedAt, ...(data.deadlineAt !== undefined ? { deadlineAt: data.deadlineAt } : {}) } : {}),
   };
   if (data.purpose === 'sync') {
+    call.waiting = true;
     // Every caller left before a worker took it up (their cancel found no one to stop): skip it.
     if (await nobodyWaits()) return { result: null, cache: 'miss', stopped: true } satisfies SyncJobResult;
     try {
@@ -91,26 +94,40 @@ export function startQueueWorker(
   const subscriber: Redis = consumerConnection(config.redisUrl);
   const markers: Redis = consumerConnection(config.redisUrl);
 
+  const drains = new Map<string, AbortController>();
   const worker = new Worker<SyncJobData | AsyncJobData>(
     config.queueName,
-    (job, _token, signal) =>
-      processJob(
-        service,
-        job,
-        signal,
-        async () => (await markers.exists(names.cancelledKey(job.id!)).catch(() => 0)) === 1,
-        async () => Number((await markers.get(names.waitersKey(job.id!)).catch(() => null)) ?? 1) <= 0,
-      ),
+    async (job, _token, signal) => {
+      // A sync job's API instance shutting down asks for the answer now (pub/sub, below).
+      const drain = new AbortController();
+      drains.set(job.id!, drain);
+      try {
+        return await processJob(
+          service,
+          job,
+          signal,
+          drain.signal,
+          async () => (await markers.exists(names.cancelledKey(job.id!)).catch(() => 0)) === 1,
+          async () => Number((await markers.get(names.waitersKey(job.id!)).catch(() => null)) ?? 1) <= 0,
+        );
+      } finally {
+        drains.delete(job.id!);
+      }
+    },
     {
       connection,
       prefix: BULL_PREFIX,
       concurrency: config.solverThreads,
       // A worker that dies (kill -9) stops renewing its lock: after lockDuration the stalled check
-      // hands its job to another worker, which solves it again.
+      // (every worker runs one, every half lock) hands its job to another worker, which solves it
+      // again: within 1.5 × WORKER_LOCK_MS (6 s by default). Locks are renewed every half lock by
+      // this process's event loop, which solves never hold (they run in solver threads), so a busy
+      // worker is not mistaken for a dead one. A job survives maxStalledCount deaths; one more fails it.
       lockDuration: config.workerLockMs,
       stalledInterval: Math.max(250, Math.floor(config.workerLockMs / 2)),
-      maxStalledCount: 2,
-      autorun: true,
+      maxStalledCount: config.workerMaxStalledCount,
+      // Takes no job before its solver threads have warmed up (see ready()).
+      autorun: false,
       // Recorded on each job as processedBy: which process ran it (operators, fault tests).
       name: `worker-${process.pid}`,
     },
@@ -124,14 +141,26 @@ export function startQueueWorker(
     ),
   );
 
-  subscriber.on('message', (_channel: string, jobId: string) => {
-    if (worker.cancelJob(jobId, 'cancelled')) logger?.info({ jobId }, 'job stop requested');
+  subscriber.on('message', (_channel: string, message: string) => {
+    if (message.startsWith(DRAIN_MESSAGE_PREFIX)) {
+      const jobId = message.slice(DRAIN_MESSAGE_PREFIX.length);
+      const drain = drains.get(jobId);
+      if (drain) {
+        drain.abort();
+        logger?.info({ jobId }, 'job asked to answer now (its API instance is shutting down)');
+      }
+      return;
+    }
+    if (worker.cancelJob(message, 'cancelled')) logger?.info({ jobId: message }, 'job stop requested');
   });
   const subscribed = subscriber.subscribe(names.cancelChannel);
 
   return {
     service,
     async ready() {
+      // Every solver thread has loaded and run its warm-up solve: the first job pays no compile.
+      while (!(await service.readiness()).ready) await new Promise((resolve) => setTimeout(resolve, 25));
+      void worker.run().catch((err: Error) => logger?.error({ err: err.message }, 'queue worker stopped'));
       await Promise.all([worker.waitUntilReady(), subscribed]);
     },
     async close(graceMs: number) {

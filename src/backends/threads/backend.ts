@@ -3,10 +3,15 @@
 import { PROGRESS_INTERVAL_MS } from '../../solver/control.js';
 import type { SolverPool } from './solver-pool.js';
 import { packInstance } from './transfer.js';
-import { createControlBuffer, readProgress, requestStop, startedAt } from './control-buffer.js';
+import { createControlBuffer, drainWasRequested, readProgress, requestDrain, requestStop, startedAt } from './control-buffer.js';
 import type { InputOf, ProblemKind } from '../../solve/kinds.js';
 import { NOT_STARTED, type SolveTask, type SolverInput } from './solve-worker.js';
 import { gapOf, type BackendTask, type RunControl, type RunOutcome, type SolverBackend } from '../../solve/backend.js';
+import { OverloadedError } from '../../solve/errors.js';
+import { minBlocksTimeLimitMs, minTimeLimitMs } from '../../model/time-floor.js';
+import type { Instance } from '../../model/types.js';
+import type { BlocksInput } from '../../blocks/types.js';
+import { admit, RunShare, startDelayMs, type FlightEstimate } from './admission.js';
 
 /** How each kind's normalised input crosses to its thread (with the options the task runs under). */
 const TO_THREAD: { [K in ProblemKind]: (input: InputOf<K>, options: InputOf<K>['options']) => SolverInput<K> } = {
@@ -15,11 +20,44 @@ const TO_THREAD: { [K in ProblemKind]: (input: InputOf<K>, options: InputOf<K>['
   blocks: (input, options) => ({ ...input, options }),
 };
 
+/** The task's time limit, ms. */
+function limitOf(task: BackendTask): number {
+  return task.timeLimitMs ?? task.input.options.timeLimitMs;
+}
+
+/** The least time a plan for this task needs (its size's floor). */
+function floorOf(task: BackendTask): number {
+  if (task.kind === 'blocks') {
+    const { instance } = task.input as BlocksInput;
+    return minBlocksTimeLimitMs(instance.devices.length, instance.blocks.length);
+  }
+  const { instance } = task.input as { instance: Instance };
+  return minTimeLimitMs({ devices: instance.devices.length, servers: instance.servers.length, layers: instance.layers });
+}
+
 function isNotStarted(v: unknown): boolean {
   return typeof v === 'object' && v !== null && (v as typeof NOT_STARTED).notStarted === true;
 }
 
 export function createInProcessBackend(pool: SolverPool): SolverBackend {
+  /** Tasks handed to the pool and not answered yet, in the pool's FIFO order (a drain reaches them all). */
+  const inFlight = new Map<SharedArrayBuffer, { expectedRunMs: number; handedAt: number }>();
+  let draining = false;
+  const runShare = new RunShare();
+
+  /**
+   * The flights as the pool sees them: the last `queued` of those not yet on a thread wait; any
+   * other (taken up, its start not yet written) counts as started when it was handed over.
+   */
+  function flights(queued: number): FlightEstimate[] {
+    const all = [...inFlight];
+    let unstarted = all.filter(([buffer]) => startedAt(buffer) === undefined).length;
+    return all.map(([buffer, f]) => {
+      const began = startedAt(buffer);
+      if (began === undefined && unstarted-- > queued) return { startedAt: f.handedAt, expectedRunMs: f.expectedRunMs };
+      return { startedAt: began, expectedRunMs: f.expectedRunMs };
+    });
+  }
   return {
     name: 'threads',
     cachesAnswers: false,
@@ -27,14 +65,35 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
     async run(task: BackendTask, control: RunControl = {}): Promise<RunOutcome> {
       const { signal, onProgress } = control;
       if (signal?.aborted) return { result: null, stopped: true };
-      const buffer = signal !== undefined || onProgress !== undefined ? createControlBuffer() : undefined;
+      const limitMs = limitOf(task);
+      // A Pareto point is due at the end of its slot, before its limit.
+      const expectedRunMs = Math.min(limitMs * runShare.value, task.deadlineAt === undefined ? Infinity : Math.max(0, task.deadlineAt - Date.now()));
+      // Checked only for solves due at the end of their own limit (a Pareto point has a slot of its
+      // own) and not while draining (then everything answers at once anyway).
+      if (task.deadlineAt === undefined && task.receivedAt !== undefined && !draining) {
+        const { threads, queued } = pool.stats();
+        const waitMs = startDelayMs(flights(queued), threads);
+        const verdict = admit(limitMs - (Date.now() - task.receivedAt), floorOf(task), waitMs);
+        if (!verdict.accept) {
+          throw new OverloadedError(
+            Math.max(1, Math.ceil(waitMs / 1000)),
+            `the solvers are busy: about ${Math.round(waitMs)} ms of work is ahead of this request, more than its time limit leaves`,
+          );
+        }
+      }
+      const buffer = createControlBuffer();
+      if (draining) requestDrain(buffer);
+      inFlight.set(buffer, { expectedRunMs, handedAt: Date.now() });
       const options = task.timeLimitMs === undefined ? task.input.options : { ...task.input.options, timeLimitMs: task.timeLimitMs };
       const input = (TO_THREAD[task.kind] as (input: unknown, options: unknown) => unknown)(task.input, options);
-      const stop = () => buffer && requestStop(buffer);
+      const stop = () => requestStop(buffer);
       signal?.addEventListener('abort', stop, { once: true });
+      const drainThis = () => requestDrain(buffer);
+      if (control.drain?.aborted) drainThis();
+      control.drain?.addEventListener('abort', drainThis, { once: true });
       let lastSequence = 0;
       const poll =
-        buffer && onProgress
+        onProgress
           ? setInterval(() => {
               const p = readProgress(buffer);
               if (p === null || p.sequence === lastSequence) return;
@@ -47,10 +106,16 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
       try {
         const result = await pool.run({ kind: task.kind, input, receivedAt: task.receivedAt, deadlineAt: task.deadlineAt, control: buffer } as SolveTask);
         if (isNotStarted(result)) return { result: null, stopped: true };
-        return { result, stopped: signal?.aborted === true };
+        const began = startedAt(buffer);
+        if (began !== undefined && !signal?.aborted && !drainWasRequested(buffer)) runShare.observe(Date.now() - began, limitMs - (began - (task.receivedAt ?? began)));
+        // A drain shortens only solves that had not ended on their own (those answer limit TIME).
+        const drained = drainWasRequested(buffer) && (result as { limit?: string } | null)?.limit === 'TIME';
+        return { result, stopped: signal?.aborted === true || drained };
       } finally {
+        inFlight.delete(buffer);
         if (poll) clearInterval(poll);
         signal?.removeEventListener('abort', stop);
+        control.drain?.removeEventListener('abort', drainThis);
       }
     },
 
@@ -60,6 +125,10 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
     workload() {
       const { threads, queued, busy } = pool.stats();
       return { threads, queued, busy };
+    },
+    drain() {
+      draining = true;
+      for (const buffer of inFlight.keys()) requestDrain(buffer);
     },
     isReady: () => pool.isReady(),
     close: () => pool.destroy(),

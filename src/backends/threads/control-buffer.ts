@@ -11,6 +11,8 @@ const FLAGS = 0;
 const SEQ = 1;
 const STOP = 1;
 const STARTED = 2;
+/** The service is shutting down: a running solve answers its best now, one not started a quick plan. */
+const DRAIN = 4;
 const PHASES: SolvePhase[] = ['start', 'search', 'deadlines', 'bound', 'done'];
 
 export function createControlBuffer(): SharedArrayBuffer {
@@ -27,6 +29,19 @@ export function requestStop(buffer: SharedArrayBuffer): void {
 
 export function stopWasRequested(buffer: SharedArrayBuffer): boolean {
   return (Atomics.load(ints(buffer), FLAGS) & STOP) !== 0;
+}
+
+/**
+ * Owner side: the process is draining (SIGTERM). Unlike a stop (nobody wants the answer), the
+ * caller still waits: a solve under way answers with its best so far at its next time check, and
+ * one that has not started yet still runs, briefly, to give a quick feasible plan.
+ */
+export function requestDrain(buffer: SharedArrayBuffer): void {
+  Atomics.or(ints(buffer), FLAGS, DRAIN);
+}
+
+export function drainWasRequested(buffer: SharedArrayBuffer): boolean {
+  return (Atomics.load(ints(buffer), FLAGS) & DRAIN) !== 0;
 }
 
 /** Solver side: the task reached a thread (its time is written before the flag is raised). */

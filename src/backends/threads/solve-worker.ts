@@ -8,13 +8,17 @@ import type { ProblemKind } from '../../solve/kinds.js';
 import { runWithControl, type SolveControl } from '../../solver/control.js';
 import { initGlpk, isGlpkReady } from '../../solver/math/glpk.js';
 import { solveAllocate } from '../../solver/index.js';
-import { markStarted, stopWasRequested, writeProgress } from './control-buffer.js';
+import { minBlocksTimeLimitMs } from '../../model/time-floor.js';
+import { drainWasRequested, markStarted, readProgress, stopWasRequested, writeProgress } from './control-buffer.js';
 import { answerReserveMs, remainingLimitMs } from '../../solve/time-budget.js';
 import { unpackInstance, type PackedInstance } from './transfer.js';
+import { warmUpEnabled, warmUpSolver } from './warm-up.js';
 
 // One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
-// request does not pay for it; tasks wait for this module (and so for GLPK) to finish loading.
+// request does not pay for it; tasks wait for this module (and so for GLPK and the warm-up solve)
+// to finish loading, and the pool reports ready only once every thread has answered.
 await initGlpk();
+const warmUpMs = warmUpEnabled() ? await warmUpSolver() : undefined;
 
 /** When a task's time counts from (epoch ms), and when its answer is due if not at the end of its limit. */
 interface TaskTiming {
@@ -46,11 +50,13 @@ const solvers = {
   // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
   blocks: async (input: BlocksInput, timing: TaskTiming, control?: SolveControl) => {
     await initGlpk();
-    const options = { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.instance.devices.length)) };
+    const remaining = remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.instance.devices.length));
+    const due = timing.deadlineAt === undefined ? remaining : Math.min(remaining, Math.max(0, Math.floor(timing.deadlineAt - Date.now())));
+    const options = { ...input.options, timeLimitMs: due };
     return runWithControl(control, () => solveBlocks({ ...input, options }));
   },
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
-  ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady() }),
+  ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady(), ...(warmUpMs !== undefined ? { warmUpMs } : {}) }),
 } satisfies Record<ProblemKind | 'ping', (input: never, timing: TaskTiming, control?: SolveControl) => unknown>;
 
 /** What a thread runs: a problem kind, or ping. */
@@ -70,16 +76,41 @@ export type SolveTask = {
 /** Answered instead of a result when the task was cancelled before a thread took it up. */
 export const NOT_STARTED = { notStarted: true } as const;
 
+/**
+ * Blocks solves report no objective while they search: during a drain one gets this long (twice
+ * its size's floor, docs/time-limits.md; at least 50 ms) before it is stopped for its plan.
+ */
+function quickBlocksPlanMs(input: BlocksInput): number {
+  return Math.max(50, 2 * minBlocksTimeLimitMs(input.instance.devices.length, input.instance.blocks.length));
+}
+
+/**
+ * When a drain stops this solve: allocate solves once their first feasible plan exists (it is
+ * published as progress; stopped before it they would have nothing to answer), blocks solves after
+ * their quick-plan time.
+ */
+function drainStopReady(task: SolveTask, buffer: SharedArrayBuffer, startedAt: number): () => boolean {
+  if (task.kind === 'blocks') {
+    const readyAt = startedAt + quickBlocksPlanMs(task.input);
+    return () => Date.now() >= readyAt;
+  }
+  return () => readProgress(buffer)?.objective !== undefined;
+}
+
 export default function solve(task: SolveTask): unknown {
   if (!Object.hasOwn(solvers, task.kind)) throw new Error(`unknown problem kind "${String(task.kind)}"`);
   const solver = solvers[task.kind] as (input: unknown, timing: TaskTiming, control?: SolveControl) => unknown;
   const timing = { receivedAt: task.receivedAt, deadlineAt: task.deadlineAt };
   const buffer = task.control;
   if (buffer === undefined) return solver(task.input, timing);
-  if (stopWasRequested(buffer)) return NOT_STARTED;
-  markStarted(buffer);
+  // A stop before the start: nobody waits, so nothing runs. A drain (shutdown) is different: the
+  // caller still waits, so the solve runs until it has a plan to answer with, running or not yet.
+  if (stopWasRequested(buffer) && !drainWasRequested(buffer)) return NOT_STARTED;
+  const startedAt = Date.now();
+  markStarted(buffer, startedAt);
+  const drainMayStop = drainStopReady(task, buffer, startedAt);
   return solver(task.input, timing, {
-    shouldStop: () => stopWasRequested(buffer),
+    shouldStop: () => stopWasRequested(buffer) || (drainWasRequested(buffer) && drainMayStop()),
     onProgress: (progress) => writeProgress(buffer, progress),
   });
 }
