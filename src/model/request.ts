@@ -84,6 +84,8 @@ export interface OptionsSpec {
   pinned?: string[];
   /** serve a cached time-limited answer whose gap is at most this (not part of the problem: not hashed) */
   gapTolerance?: number;
+  /** add marginal values, binding limits and where to add capacity to the answer (docs/insights.md) */
+  insights?: boolean;
 }
 
 /** One item of an earlier answer's allocations; its other fields are accepted and ignored. */

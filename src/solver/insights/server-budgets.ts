@@ -1,0 +1,104 @@
+// One server's two budgets re-split for a given allocation: every device's server, split layer,
+// training mode and local frequency held, its bandwidth, transmit power and server frequency
+// re-optimised (the same convex splits the solver makes, src/solver/resources/shares.ts). The
+// prices of the two budget rows are the objective's derivative in the budgets (envelope theorem);
+// the re-split at a scaled budget gives the physical sums' change.
+
+import { modeWorkload } from '../../model/cost.js';
+import type { DeviceDecision, Instance, Weights } from '../../model/types.js';
+import { delayWeights, edgeLoadPerLayer, uplinkParams, type DeviceModel, type ModeOption } from '../pricing/device-model.js';
+import { shareBandwidth, shareServerFrequency, unconstrainedFrequency, type EdgeLoad } from '../resources/shares.js';
+import { rateBps, uplinkCost, type UplinkParams } from '../resources/uplink.js';
+
+/** A device as the re-split sees it on one server. */
+export interface BudgetMember {
+  device: number;
+  uplink: UplinkParams;
+  edge: EdgeLoad;
+  /** held devices keep their shares (a binding deadline needs them); the others share the rest */
+  held: boolean;
+  bandwidthHz: number;
+  serverFrequencyHz: number;
+}
+
+export interface BudgetOutcome {
+  /** weighted uplink + edge cost of the server's devices (objective units) */
+  cost: number;
+  /** the objective's totals counted on this server's uplinks and edge: s and J */
+  delayS: number;
+  energyJ: number;
+  /** multipliers of the two budget rows: −d cost / d budget, per Hz */
+  bandwidthPrice: number;
+  frequencyPrice: number;
+  /**
+   * Server frequency past which more of it gains nothing: the free devices' unconstrained optima
+   * (where a device stops wanting more) plus the held devices' shares.
+   */
+  frequencySaturationHz: number;
+}
+
+/** The server-side view of device n on `server` with its decisions held (no deadline multiplier). */
+export function budgetMember(instance: Instance, weights: Weights, n: number, server: number, dec: DeviceDecision, held: boolean): BudgetMember {
+  const device = instance.devices[n];
+  const work = modeWorkload(instance, device, dec.mode);
+  const option: ModeOption = { mode: dec.mode, key: '', uplinkKind: dec.mode.kind === 'backprop' ? 'bp' : 'zo', work, splits: [] };
+  const model: DeviceModel = { index: n, device, options: [option], servers: [], serversByGain: [] };
+  const dw = delayWeights(instance, weights, 0);
+  return {
+    device: n,
+    uplink: uplinkParams(instance, model, option, server, weights, dw),
+    edge: { load: (instance.layers - dec.splitLayer) * edgeLoadPerLayer(instance, option, server), delayWeight: dw.compute },
+    held,
+    bandwidthHz: dec.bandwidthHz,
+    serverFrequencyHz: dec.serverFrequencyHz,
+  };
+}
+
+/**
+ * Re-split `server`'s budgets, scaled by the two factors, among `members`. Held members keep their
+ * shares (when those exceed the scaled budget the free members get a sliver: the caller only
+ * scales by small factors); the free ones split what is left optimally.
+ */
+export function resplit(instance: Instance, weights: Weights, server: number, members: BudgetMember[], bandwidthFactor = 1, frequencyFactor = 1): BudgetOutcome {
+  const s = instance.servers[server];
+  const eKappa = weights.energy * s.kappa;
+  const free = members.filter((m) => !m.held);
+  let heldBandwidth = 0;
+  let heldFrequency = 0;
+  for (const m of members) {
+    if (!m.held) continue;
+    heldBandwidth += m.bandwidthHz;
+    heldFrequency += m.serverFrequencyHz;
+  }
+  const bandwidthHz = Math.max(s.bandwidthHz * bandwidthFactor - heldBandwidth, s.bandwidthHz * 1e-9);
+  const frequencyHz = Math.max(s.frequencyHz * frequencyFactor - heldFrequency, s.frequencyHz * 1e-9);
+  const bw = shareBandwidth(
+    free.map((m) => m.uplink),
+    bandwidthHz,
+  );
+  const fr = shareServerFrequency(
+    free.map((m) => m.edge),
+    eKappa,
+    frequencyHz,
+  );
+  let saturation = heldFrequency;
+  for (const m of free) saturation += unconstrainedFrequency(m.edge, eKappa);
+  const out: BudgetOutcome = { cost: 0, delayS: 0, energyJ: 0, bandwidthPrice: bw.price, frequencyPrice: fr.price, frequencySaturationHz: saturation };
+  free.forEach((m, i) => add(out, instance, weights, s.kappa, m, bw.shares[i], fr.shares[i]));
+  for (const m of members) if (m.held) add(out, instance, weights, s.kappa, m, m.bandwidthHz, m.serverFrequencyHz);
+  return out;
+}
+
+function add(out: BudgetOutcome, instance: Instance, weights: Weights, kappa: number, m: BudgetMember, bandwidthHz: number, frequencyHz: number): void {
+  const { powerW } = uplinkCost(m.uplink, bandwidthHz);
+  const uplinkDelayS = m.uplink.bits / rateBps(m.uplink, bandwidthHz, powerW);
+  const uplinkEnergyJ = powerW * uplinkDelayS;
+  const edgeDelayS = m.edge.load / frequencyHz;
+  const edgeEnergyJ = kappa * m.edge.load * frequencyHz * frequencyHz;
+  // The totals' delay leaves the uplink out when the objective does (includeUplinkDelay: false).
+  const delayS = (instance.includeUplinkDelay ? uplinkDelayS : 0) + edgeDelayS;
+  const energyJ = uplinkEnergyJ + edgeEnergyJ;
+  out.delayS += delayS;
+  out.energyJ += energyJ;
+  out.cost += weights.delay * delayS + weights.energy * energyJ;
+}
