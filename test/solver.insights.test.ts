@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 
 describe('marginal values are the derivatives of the exact re-split', () => {
-  it('price = −d cost/d budget, and the physical slopes weigh up to it', async () => {
+  it('price = −d cost/d budget; the physical slopes match the re-split and weigh up to it', async () => {
     const instance = instanceOf(7);
     const r = await solvedWithInsights(instance);
     const scales = objectiveScales(instance, r.reference);
@@ -53,6 +53,11 @@ describe('marginal values are the derivatives of the exact re-split', () => {
         const physical = resource === 'bandwidth' ? si.marginalPhysical.bandwidthPerMHz : si.marginalPhysical.frequencyPerGHz;
         expect(marginal).toBeLessThanOrEqual(0);
         expect(Math.abs(marginal - slope)).toBeLessThanOrEqual(1e-5 * Math.abs(slope) + 1e-12 * r.objective!);
+        // The physical slopes (implicit function theorem on the optimal split) against the re-split's own sums.
+        const delaySlope = (at(1 + eps).delayS - at(1 - eps).delayS) / (2 * eps * capacityUnits);
+        const energySlope = (at(1 + eps).energyJ - at(1 - eps).energyJ) / (2 * eps * capacityUnits);
+        expect(Math.abs(physical.delayS - delaySlope), `${resource} delay`).toBeLessThanOrEqual(1e-3 * Math.abs(delaySlope) + 1e-12);
+        expect(Math.abs(physical.energyJ - energySlope), `${resource} energy`).toBeLessThanOrEqual(1e-3 * Math.abs(energySlope) + 1e-12);
         // The objective is the weighted physical sums (stability does not move with the budgets).
         const weighted = weights.delay * physical.delayS + weights.energy * physical.energyJ;
         expect(Math.abs(weighted - marginal)).toBeLessThanOrEqual(1e-4 * Math.abs(marginal) + 1e-12 * r.objective!);

@@ -17,11 +17,9 @@ import type {
   Totals,
 } from '../../model/types.js';
 import { bindingLimits, deadlineBinds, deviceObjective } from './devices.js';
-import { budgetMember, resplit } from './server-budgets.js';
+import { budgetMember, physicalSlopes, resplit } from './server-budgets.js';
 import { slotValue, type ServerState } from './slots.js';
 
-/** Relative budget step of the central differences that give the physical sums' derivatives. */
-const STEP = 1e-3;
 const MHZ = 1e6;
 const GHZ = 1e9;
 /** Entries of the "where to add capacity" list. */
@@ -39,25 +37,6 @@ export function decisionsOf(instance: Instance, allocations: AllocationOut[]): D
     bandwidthHz: a.bandwidthHz,
     serverFrequencyHz: a.serverFrequencyHz,
   }));
-}
-
-/** Central difference of the physical sums when one budget is scaled by 1 ± STEP. */
-function physicalSlope(
-  instance: Instance,
-  weights: ReturnType<typeof effectiveWeights>,
-  server: number,
-  state: ServerState,
-  resource: 'bandwidth' | 'frequency',
-  perUnit: number,
-): { delayS: number; energyJ: number } {
-  if (state.members.length === 0) return { delayS: 0, energyJ: 0 };
-  const at = (factor: number) =>
-    resource === 'bandwidth' ? resplit(instance, weights, server, state.members, factor, 1) : resplit(instance, weights, server, state.members, 1, factor);
-  const up = at(1 + STEP);
-  const down = at(1 - STEP);
-  const s = instance.servers[server];
-  const width = 2 * STEP * (resource === 'bandwidth' ? s.bandwidthHz : s.frequencyHz);
-  return { delayS: ((up.delayS - down.delayS) / width) * perUnit, energyJ: ((up.energyJ - down.energyJ) / width) * perUnit };
 }
 
 export function computeInsights(instance: Instance, decisions: DeviceDecision[], scales: Totals): Insights {
@@ -84,6 +63,7 @@ export function computeInsights(instance: Instance, decisions: DeviceDecision[],
       frequencyUsed += decisions[n].serverFrequencyHz;
     }
     const full = s.maxDevices !== null && count >= s.maxDevices;
+    const physical = physicalSlopes(instance, weights, m, states[m].members, outcome);
     return {
       serverId: s.id,
       devices: count,
@@ -93,8 +73,8 @@ export function computeInsights(instance: Instance, decisions: DeviceDecision[],
         slot: full ? slotValue(instance, weights, m, decisions, states, movable) : null,
       },
       marginalPhysical: {
-        bandwidthPerMHz: physicalSlope(instance, weights, m, states[m], 'bandwidth', MHZ),
-        frequencyPerGHz: physicalSlope(instance, weights, m, states[m], 'frequency', GHZ),
+        bandwidthPerMHz: { delayS: physical.bandwidth.delayS * MHZ, energyJ: physical.bandwidth.energyJ * MHZ },
+        frequencyPerGHz: { delayS: physical.frequency.delayS * GHZ, energyJ: physical.frequency.energyJ * GHZ },
       },
       utilisation: {
         bandwidth: bandwidthUsed / s.bandwidthHz,

@@ -8,7 +8,7 @@ import { modeWorkload } from '../../model/cost.js';
 import type { DeviceDecision, Instance, Weights } from '../../model/types.js';
 import { delayWeights, edgeLoadPerLayer, uplinkParams, type DeviceModel, type ModeOption } from '../pricing/device-model.js';
 import { shareBandwidth, shareServerFrequency, unconstrainedFrequency, type EdgeLoad } from '../resources/shares.js';
-import { rateBps, uplinkCost, type UplinkParams } from '../resources/uplink.js';
+import { rateBps, uplinkCost, uplinkSlope, type UplinkParams } from '../resources/uplink.js';
 
 /** A device as the re-split sees it on one server. */
 export interface BudgetMember {
@@ -35,6 +35,9 @@ export interface BudgetOutcome {
    * (where a device stops wanting more) plus the held devices' shares.
    */
   frequencySaturationHz: number;
+  /** each member's bandwidth and server frequency after the re-split, in member order */
+  bandwidthShares: number[];
+  frequencyShares: number[];
 }
 
 /** The server-side view of device n on `server` with its decisions held (no deadline multiplier). */
@@ -83,9 +86,89 @@ export function resplit(instance: Instance, weights: Weights, server: number, me
   );
   let saturation = heldFrequency;
   for (const m of free) saturation += unconstrainedFrequency(m.edge, eKappa);
-  const out: BudgetOutcome = { cost: 0, delayS: 0, energyJ: 0, bandwidthPrice: bw.price, frequencyPrice: fr.price, frequencySaturationHz: saturation };
-  free.forEach((m, i) => add(out, instance, weights, s.kappa, m, bw.shares[i], fr.shares[i]));
-  for (const m of members) if (m.held) add(out, instance, weights, s.kappa, m, m.bandwidthHz, m.serverFrequencyHz);
+  const out: BudgetOutcome = {
+    cost: 0,
+    delayS: 0,
+    energyJ: 0,
+    bandwidthPrice: bw.price,
+    frequencyPrice: fr.price,
+    frequencySaturationHz: saturation,
+    bandwidthShares: [],
+    frequencyShares: [],
+  };
+  let i = 0;
+  for (const m of members) {
+    const b = m.held ? m.bandwidthHz : bw.shares[i];
+    const f = m.held ? m.serverFrequencyHz : fr.shares[i++];
+    out.bandwidthShares.push(b);
+    out.frequencyShares.push(f);
+    add(out, instance, weights, s.kappa, m, b, f);
+  }
+  return out;
+}
+
+/** Relative step of the finite differences in one device's share. */
+const STEP = 1e-4;
+
+/** A device's physical uplink delay (as the totals count it) and energy at bandwidth b, power re-optimised. */
+function uplinkPhysical(instance: Instance, u: UplinkParams, b: number): { delayS: number; energyJ: number } {
+  const { powerW } = uplinkCost(u, b);
+  const delayS = u.bits / rateBps(u, b, powerW);
+  return { delayS: instance.includeUplinkDelay ? delayS : 0, energyJ: powerW * delayS };
+}
+
+export interface PhysicalSlopes {
+  /** d(total delay)/d budget and d(total energy)/d budget, per Hz, along the optimal re-split */
+  bandwidth: { delayS: number; energyJ: number };
+  frequency: { delayS: number; energyJ: number };
+}
+
+/**
+ * How the physical sums move when a budget grows and the free devices re-split it optimally. At
+ * the optimum every free device's marginal cost equals the price; keeping that as the budget
+ * grows gives each device the share db_n/dW = (1/U_n'')/Σ_k(1/U_k'') of the addition (implicit
+ * function theorem). Second derivatives and physical slopes by central differences in each share.
+ */
+export function physicalSlopes(instance: Instance, weights: Weights, server: number, members: BudgetMember[], outcome: BudgetOutcome): PhysicalSlopes {
+  const kappa = instance.servers[server].kappa;
+  const eKappa = weights.energy * kappa;
+  const out: PhysicalSlopes = { bandwidth: { delayS: 0, energyJ: 0 }, frequency: { delayS: 0, energyJ: 0 } };
+  if (outcome.bandwidthPrice > 0) {
+    let total = 0;
+    const terms: { inverse: number; delayS: number; energyJ: number }[] = [];
+    members.forEach((m, i) => {
+      if (m.held) return;
+      const b = outcome.bandwidthShares[i];
+      const h = b * STEP;
+      const curvature = (uplinkSlope(m.uplink, b + h) - uplinkSlope(m.uplink, b - h)) / (2 * h);
+      if (!(curvature > 0)) return; // flat: it takes none of the addition
+      const up = uplinkPhysical(instance, m.uplink, b + h);
+      const down = uplinkPhysical(instance, m.uplink, b - h);
+      terms.push({ inverse: 1 / curvature, delayS: (up.delayS - down.delayS) / (2 * h), energyJ: (up.energyJ - down.energyJ) / (2 * h) });
+      total += 1 / curvature;
+    });
+    for (const t of terms) {
+      out.bandwidth.delayS += (t.inverse / total) * t.delayS;
+      out.bandwidth.energyJ += (t.inverse / total) * t.energyJ;
+    }
+  }
+  if (outcome.frequencyPrice > 0) {
+    let total = 0;
+    const terms: { inverse: number; delayS: number; energyJ: number }[] = [];
+    members.forEach((m, i) => {
+      if (m.held || !(m.edge.load > 0)) return;
+      const f = outcome.frequencyShares[i];
+      // Edge cost load·(wt/f + eκ·f²): closed-form derivatives.
+      const curvature = m.edge.load * ((2 * m.edge.delayWeight) / (f * f * f) + 2 * eKappa);
+      if (!(curvature > 0)) return;
+      terms.push({ inverse: 1 / curvature, delayS: -m.edge.load / (f * f), energyJ: 2 * kappa * m.edge.load * f });
+      total += 1 / curvature;
+    });
+    for (const t of terms) {
+      out.frequency.delayS += (t.inverse / total) * t.delayS;
+      out.frequency.energyJ += (t.inverse / total) * t.energyJ;
+    }
+  }
   return out;
 }
 

@@ -9,8 +9,10 @@ import { bandwidthForPrice } from '../resources/uplink.js';
 import { frequencyForPrice } from '../resources/shares.js';
 import { budgetMember, resplit, type BudgetMember, type BudgetOutcome } from './server-budgets.js';
 
-/** Candidate moves re-split exactly per full server. */
-const EXACT_MOVES = 4;
+/** Candidate moves priced per full server: the devices whose channel gains most by the move. */
+const PRICED_MOVES = 16;
+/** Candidate moves re-split exactly per full server: the best priced ones. */
+const EXACT_MOVES = 2;
 
 export interface ServerState {
   members: BudgetMember[];
@@ -39,9 +41,17 @@ export function slotValue(
   const s = instance.servers[target];
   const eKappa = weights.energy * s.kappa;
   const prices = states[target].outcome;
-  const estimates: { n: number; estimate: number }[] = [];
+  // Pricing a device at a new server costs a power optimisation: only the devices whose channel
+  // improves most by the move (gain there over gain on their own server) are priced.
+  const movers: { n: number; ratio: number }[] = [];
   decisions.forEach((dec, n) => {
-    if (dec.server === target || !movable[n] || !(instance.devices[n].gains[target] > 0)) return;
+    const g = instance.devices[n].gains;
+    if (dec.server !== target && movable[n] && g[target] > 0) movers.push({ n, ratio: g[target] / g[dec.server] });
+  });
+  movers.sort((a, b) => b.ratio - a.ratio);
+  const estimates: { n: number; estimate: number }[] = [];
+  for (const { n } of movers.slice(0, PRICED_MOVES)) {
+    const dec = decisions[n];
     const from = states[dec.server];
     const mem = budgetMember(instance, weights, n, target, dec, false);
     // Priced cost at the target: a lower bound of its cost there (weak duality).
@@ -50,7 +60,7 @@ export function slotValue(
     const there =
       uplinkCost(mem.uplink, b).cost + prices.bandwidthPrice * b + mem.edge.load * (mem.edge.delayWeight / f + eKappa * f * f) + prices.frequencyPrice * f;
     // What leaving saves at the source, to first order: its cost there and the value of the shares it frees.
-    const own = budgetMember(instance, weights, n, dec.server, dec, false);
+    const own = from.members.find((m) => m.device === n)!;
     const srcKappa = weights.energy * instance.servers[dec.server].kappa;
     const here =
       uplinkCost(own.uplink, dec.bandwidthHz).cost +
@@ -59,7 +69,7 @@ export function slotValue(
       from.outcome.frequencyPrice * dec.serverFrequencyHz;
     const migration = migrationCost(instance, weights, n, target) - migrationCost(instance, weights, n, dec.server);
     estimates.push({ n, estimate: there - here + migration });
-  });
+  }
   estimates.sort((a, b) => a.estimate - b.estimate);
   let best = 0;
   for (const { n } of estimates.slice(0, EXACT_MOVES)) {
