@@ -186,6 +186,19 @@ describe('one more device slot', () => {
     expect(unlimited.insights.servers.every((s) => s.marginal.slot === null && s.utilisation.devices === null)).toBe(true);
   }, 60_000);
 
+  it('keeps the time limit at 500 × 25: the solve gives the insights their share', async () => {
+    const { instance, options } = normalize(generateRequest(21, { devices: 500, servers: 25, maxDevices: 30 }));
+    const limitMs = 1500;
+    const t0 = performance.now();
+    const r = await solveAllocate(instance, { ...options, timeLimitMs: limitMs, insights: true });
+    const wallMs = performance.now() - t0;
+    expect(r.insights, `${r.status} after ${wallMs} ms`).toBeDefined();
+    expect(r.insights!.servers).toHaveLength(25);
+    expect(r.insights!.servers.some((s) => s.marginal.slot !== null)).toBe(true);
+    // The contract is limit × 1.1 + 50 ms; loose here for a shared machine (bench/insights.ts measures).
+    expect(wallMs).toBeLessThan(limitMs * 1.5 + 300);
+  }, 30_000);
+
   it('is omitted for answers without an allocation, and absent unless asked for', async () => {
     const instance = instanceOf(2);
     const plain = await solveAllocate(instance, OPTIONS);
