@@ -155,6 +155,35 @@ describe('operator console in chromium', () => {
     await shot('console-paper-scale');
   });
 
+  it('with the insights box ticked, asks for insights and draws where to add capacity, best server on top', async () => {
+    await page.check('[data-testid=insights]');
+    try {
+      await pickExample('paper');
+      const answered = page.waitForResponse((r) => r.url().endsWith('/allocate'), { timeout: 30_000 });
+      await runAndWait();
+      const response = await answered;
+      expect(response.request().postDataJSON()).toEqual({ ...paperScale, options: { ...paperScale.options, insights: true } });
+      const answer = await response.json();
+      expect(answer.insights.servers).toHaveLength(paperScale.servers.length);
+      // A bar per server and resource (slots only where maxDevices binds), tagged with both.
+      const tags = await page.$$eval('[data-testid=chart-capacity] [data-capacity]', (els) => els.map((e) => e.getAttribute('data-capacity')!));
+      const slots = answer.insights.servers.filter((s: { marginal: { slot: number | null } }) => s.marginal.slot !== null).length;
+      expect(tags).toHaveLength(2 * paperScale.servers.length + slots);
+      for (const s of paperScale.servers) expect(tags).toContain(`${s.id}:bandwidth`);
+      // The note names the answer's first suggestion; the top band is that server.
+      const top = answer.insights.addCapacity[0];
+      if (top) {
+        expect(await page.textContent('[data-testid=chart-capacity]')).toContain(`Most gain: ${top.resource} at ${top.serverId}`);
+        const firstBand = await page.$eval('[data-testid=chart-capacity] svg [aria-label="fy-axis tick label"] text', (t) => t.textContent);
+        expect(firstBand).toBe(top.serverId);
+      }
+      expect(unexpectedProblems()).toEqual([]);
+      await shot('console-capacity');
+    } finally {
+      await page.uncheck('[data-testid=insights]');
+    }
+  });
+
   it('exports the answer as JSON and the per-device table as CSV', async () => {
     const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-json]')]);
     const answer = JSON.parse(readFileSync((await jsonDownload.path())!, 'utf8'));
