@@ -53,6 +53,11 @@ describe('marginal values are the derivatives of the exact re-split', () => {
         const physical = resource === 'bandwidth' ? si.marginalPhysical.bandwidthPerMHz : si.marginalPhysical.frequencyPerGHz;
         expect(marginal).toBeLessThanOrEqual(0);
         expect(Math.abs(marginal - slope)).toBeLessThanOrEqual(1e-5 * Math.abs(slope) + 1e-12 * r.objective!);
+        // The curvature against the re-split's second difference.
+        const h = 1e-3;
+        const second = (at(1 + h).cost - 2 * at(1).cost + at(1 - h).cost) / (h * capacityUnits) ** 2;
+        const curvature = resource === 'bandwidth' ? si.curvature.bandwidthPerMHz2 : si.curvature.frequencyPerGHz2;
+        if (marginal < 0) expect(Math.abs(curvature - second), `${resource} curvature ${curvature} vs ${second}`).toBeLessThanOrEqual(0.02 * Math.abs(second));
         // The physical slopes (implicit function theorem on the optimal split) against the re-split's own sums.
         const delaySlope = (at(1 + eps).delayS - at(1 - eps).delayS) / (2 * eps * capacityUnits);
         const energySlope = (at(1 + eps).energyJ - at(1 - eps).energyJ) / (2 * eps * capacityUnits);

@@ -224,6 +224,8 @@ export interface ServerInsight {
   devices: number;
   marginal: MarginalValues;
   marginalPhysical: PhysicalMarginals;
+  /** second derivatives of the objective in each budget (≥ 0: each unit added gains less than the last) */
+  curvature: { bandwidthPerMHz2: number; frequencyPerGHz2: number };
   /** used share of each budget (devices: of maxDevices, null when unlimited) */
   utilisation: { bandwidth: number; frequency: number; devices: number | null };
   /** server frequency past which more of it gains nothing (association and splits held); null when more always helps */

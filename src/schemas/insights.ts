@@ -34,6 +34,13 @@ export const ServerInsightSchema = Type.Object(
       },
       { additionalProperties: false, description: 'the same changes in the physical sums of totals (the budgets re-split as the objective wants)' },
     ),
+    curvature: Type.Object(
+      {
+        bandwidthPerMHz2: Type.Number({ minimum: 0, description: 'second derivative of the objective in the bandwidth, per MHz²' }),
+        frequencyPerGHz2: Type.Number({ minimum: 0, description: 'second derivative of the objective in the GPU frequency, per GHz² (0 where that budget does not bind)' }),
+      },
+      { additionalProperties: false, description: 'how fast the marginal values fade as capacity is added (≥ 0); used by the predicted change (docs/insights.md)' },
+    ),
     utilisation: Type.Object(
       {
         bandwidth: Type.Number({ minimum: 0, description: 'share of the bandwidth given out' }),

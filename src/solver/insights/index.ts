@@ -76,6 +76,7 @@ export function computeInsights(instance: Instance, decisions: DeviceDecision[],
         bandwidthPerMHz: { delayS: physical.bandwidth.delayS * MHZ, energyJ: physical.bandwidth.energyJ * MHZ },
         frequencyPerGHz: { delayS: physical.frequency.delayS * GHZ, energyJ: physical.frequency.energyJ * GHZ },
       },
+      curvature: { bandwidthPerMHz2: physical.bandwidthCurvature * MHZ * MHZ, frequencyPerGHz2: physical.frequencyCurvature * GHZ * GHZ },
       utilisation: {
         bandwidth: bandwidthUsed / s.bandwidthHz,
         frequency: frequencyUsed / s.frequencyHz,

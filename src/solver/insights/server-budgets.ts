@@ -121,6 +121,9 @@ export interface PhysicalSlopes {
   /** d(total delay)/d budget and d(total energy)/d budget, per Hz, along the optimal re-split */
   bandwidth: { delayS: number; energyJ: number };
   frequency: { delayS: number; energyJ: number };
+  /** d²objective/d budget², per Hz²: 1/Σ(1/U_n″) over the free devices (0 where the budget does not bind) */
+  bandwidthCurvature: number;
+  frequencyCurvature: number;
 }
 
 /**
@@ -132,7 +135,7 @@ export interface PhysicalSlopes {
 export function physicalSlopes(instance: Instance, weights: Weights, server: number, members: BudgetMember[], outcome: BudgetOutcome): PhysicalSlopes {
   const kappa = instance.servers[server].kappa;
   const eKappa = weights.energy * kappa;
-  const out: PhysicalSlopes = { bandwidth: { delayS: 0, energyJ: 0 }, frequency: { delayS: 0, energyJ: 0 } };
+  const out: PhysicalSlopes = { bandwidth: { delayS: 0, energyJ: 0 }, frequency: { delayS: 0, energyJ: 0 }, bandwidthCurvature: 0, frequencyCurvature: 0 };
   if (outcome.bandwidthPrice > 0) {
     let total = 0;
     const terms: { inverse: number; delayS: number; energyJ: number }[] = [];
@@ -151,6 +154,8 @@ export function physicalSlopes(instance: Instance, weights: Weights, server: num
       out.bandwidth.delayS += (t.inverse / total) * t.delayS;
       out.bandwidth.energyJ += (t.inverse / total) * t.energyJ;
     }
+    // The price falls as the budget grows: −dμ/dW = 1/Σ(1/U″), the objective's second derivative.
+    if (total > 0) out.bandwidthCurvature = 1 / total;
   }
   if (outcome.frequencyPrice > 0) {
     let total = 0;
@@ -168,6 +173,7 @@ export function physicalSlopes(instance: Instance, weights: Weights, server: num
       out.frequency.delayS += (t.inverse / total) * t.delayS;
       out.frequency.energyJ += (t.inverse / total) * t.energyJ;
     }
+    if (total > 0) out.frequencyCurvature = 1 / total;
   }
   return out;
 }
