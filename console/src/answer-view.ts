@@ -2,6 +2,7 @@
 // per-device table and the downloads. Which charts draw it depends on the endpoint.
 import { renderBaselines, renderDevices, renderMap, renderServers, renderSplits } from './charts-allocate.js';
 import { renderCapacity } from './chart-capacity.js';
+import { updateWhatIf } from './what-if-panel.js';
 import { renderBlockBaselines, renderBlockDevices, renderBlockMap } from './charts-blocks.js';
 import { $, charts, ui } from './dom.js';
 import { showInfeasible } from './errors-view.js';
@@ -42,6 +43,7 @@ export function clearAnswer(title: string): void {
   for (const el of Object.values(charts)) empty(el, 'Click a point of the Pareto front to see its allocation.');
   ui.table.replaceChildren();
   setDownloads(undefined);
+  updateWhatIf(undefined);
 }
 
 export function show(shown: Shown): void {
@@ -70,6 +72,7 @@ export function show(shown: Shown): void {
   renderViews(shown);
   renderTable(shown);
   setDownloads(shown);
+  updateWhatIf(shown);
 }
 
 function extraLine(shown: Shown): string {

@@ -5,6 +5,7 @@ import { DEFAULTS } from '../../src/model/defaults.js';
 import { ApiFailure, apiKey, loadExamples, runAllocate, runAsJob, runBlocks, runPareto, setApiKey, type Answered, type FailureInfo, type JobView } from './api.js';
 import { clearAnswer, markStale, show } from './answer-view.js';
 import { renderPareto } from './chart-pareto.js';
+import { setupWhatIf } from './what-if-panel.js';
 import { $, WEIGHTS, slider, ui, type WeightName } from './dom.js';
 import { clearError, clearFieldErrors, fieldMessage, showFailure, showInfeasible } from './errors-view.js';
 import { gapText, num, objectiveText, secondsText } from './format.js';
@@ -384,6 +385,7 @@ async function init(): Promise<void> {
   });
   $('hide-extremes').addEventListener('change', drawPareto);
   ui.run.addEventListener('click', () => void solve());
+  setupWhatIf();
   ui.runPareto.addEventListener('click', () => void sweep());
 
   let examples: Example[] = [];
