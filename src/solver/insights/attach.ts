@@ -7,11 +7,12 @@ import type { AllocateResult, Instance } from '../../model/types.js';
 import { computeInsights, decisionsOf } from './index.js';
 
 /**
- * Insights time per device and per server (about 0.03 ms a device and 0.3 ms a server measured at
- * 1000 × 50 on the 2-core development machine, bench/insights.ts; 3× for margin under load).
+ * Insights time per device and per server: 30–240 ms at 1000 × 50 with 30-device servers full
+ * (slots priced), measured by bench/insights.ts on the 2-core development machine under a load
+ * average of about 20; this covers the upper end.
  */
-const MS_PER_DEVICE = 0.1;
-const MS_PER_SERVER = 1;
+const MS_PER_DEVICE = 0.15;
+const MS_PER_SERVER = 2;
 /** At most this share of the limit is taken from the solve. */
 const MAX_SHARE = 0.25;
 

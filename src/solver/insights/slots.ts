@@ -10,7 +10,7 @@ import { frequencyForPrice } from '../resources/shares.js';
 import { budgetMember, resplit, type BudgetMember, type BudgetOutcome } from './server-budgets.js';
 
 /** Candidate moves priced per full server: the devices whose channel gains most by the move. */
-const PRICED_MOVES = 16;
+const PRICED_MOVES = 12;
 /** Candidate moves re-split exactly per full server: the best priced ones. */
 const EXACT_MOVES = 2;
 
