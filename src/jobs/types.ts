@@ -1,6 +1,6 @@
 // Async jobs: a solve submitted now and read later (status, progress, result), cancellable. Two
 // stores behind one interface: in memory (embedded mode) and BullMQ jobs in Redis (queue mode).
-import type { ProgressUpdate } from '../queue/backend.js';
+import type { ProgressUpdate } from '../solve/types.js';
 
 export const JOB_KINDS = ['allocate', 'blocks', 'pareto'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
