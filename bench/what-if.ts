@@ -16,8 +16,8 @@ import type { AllocateRequest } from '../src/model/request.js';
 import type { AllocateResult } from '../src/model/types.js';
 import { solveAllocate } from '../src/solver/index.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
-import { scenarioRequest } from '../src/what-if/changes.js';
-import type { Scenario } from '../src/what-if/types.js';
+import { scenarioRequest } from '../src/model/scenarios.js';
+import type { Scenario } from '../src/model/scenarios.js';
 
 const quick = process.argv.includes('--quick');
 const [DEVICES, SERVERS] = quick ? [300, 20] : [1000, 50];

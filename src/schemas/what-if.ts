@@ -2,10 +2,13 @@
 // WhatIfRequest in src/what-if/types.ts) and response (mirrors WhatIfResult). Compile-time checks
 // at the bottom keep the schemas and the types from drifting apart.
 import Type, { type Static } from 'typebox';
-import { MAX_SCENARIOS } from '../what-if/run.js';
-import type { WhatIfRequest, WhatIfResult } from '../what-if/types.js';
+import { MAX_SCENARIOS, type WhatIfRequest, type WhatIfResult } from '../solve/what-if.js';
 import { ALLOCATE_REQUEST_EXAMPLE, AllocateRequestSchema, AllocateResponseSchema, InfeasibilitySchema, ServerSpecSchema } from './allocate.js';
 import { TotalsSchema, refTo, type Expect, type Same } from './common.js';
+
+// ServerSpec is embedded by value in the snapshot's servers; an $id may occur once per compiled
+// schema, so the added server is an anonymous copy.
+const AddedServer = Type.Object(ServerSpecSchema.properties, { additionalProperties: false, description: 'the server to add (as ServerSpec)' });
 
 const ServerRef = Type.String({ minLength: 1, maxLength: 128, description: 'id of a server of the snapshot (or one an earlier change of the scenario added)' });
 const Factor = Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'multiplies the budget (1.05 = +5%, 0.5 = half)' });
@@ -25,7 +28,7 @@ export const ScenarioChangeSchema = Type.Union(
       { additionalProperties: false, description: 'take a server out (its devices move; 400 when one would have no reachable server)' },
     ),
     Type.Object(
-      { op: Type.Literal('addServer'), server: ServerSpecSchema },
+      { op: Type.Literal('addServer'), server: AddedServer },
       {
         additionalProperties: false,
         description: 'add a server (with a position when devices give positions; devices with channelGains do not reach it)',
@@ -113,6 +116,7 @@ export const ScenarioOutcomeSchema = Type.Object(
     infeasibilities: Type.Optional(Type.Array(InfeasibilityCopy, { description: 'why no allocation was returned' })),
     cache: Type.Enum(['hit', 'miss'], { description: 'whether this scenario came from the cache' }),
     requestHash: Type.String({ description: "hash of this scenario's /allocate request" }),
+    solveTimeMs: Type.Number({ description: "this scenario's solve time (for a cache hit, of the solve that produced it), milliseconds" }),
   },
   { additionalProperties: false, description: 'One scenario solved warm from the base answer' },
 );

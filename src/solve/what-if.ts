@@ -1,12 +1,57 @@
-// Runs a what-if request: the base snapshot first, then every scenario warm from the base answer,
-// `parallel` at a time, all within the one time limit of the request. Solving is injected
-// (`allocate`: the service's cached, single-flight /allocate), so this knows nothing of threads.
+// POST /allocate/what-if (docs/what-if.md): the base snapshot first, then every scenario warm from
+// the base answer, `parallel` at a time, all within the one time limit of the request. Like a
+// Pareto sweep, a sweep of allocate solves, not a problem kind. Solving is injected (`allocate`:
+// the service's cached, single-flight /allocate), so this knows nothing of threads.
 import { DEFAULTS } from '../model/defaults.js';
 import { InputError } from '../model/normalize.js';
 import type { AllocateRequest } from '../model/request.js';
-import type { AllocateResult, Totals } from '../model/types.js';
-import { scenarioRequest } from './changes.js';
-import type { Migration, ScenarioDelta, ScenarioOutcome, WhatIfRequest, WhatIfResult } from './types.js';
+import { scenarioRequest, type Scenario } from '../model/scenarios.js';
+
+export type { Scenario, ScenarioChange } from '../model/scenarios.js';
+import type { AllocateResult, InfeasibilityOut, SolveStatus, Totals } from '../model/types.js';
+
+export interface WhatIfRequest extends AllocateRequest {
+  scenarios: Scenario[];
+}
+
+export interface Migration {
+  deviceId: string;
+  fromServerId: string;
+  toServerId: string;
+}
+
+/** Objective and totals of a scenario minus the base's, all on the base snapshot's scales. */
+export interface ScenarioDelta {
+  objective: number;
+  delayS: number;
+  energyJ: number;
+  stability: number;
+}
+
+export interface ScenarioOutcome {
+  name: string;
+  status: SolveStatus;
+  limit?: 'TIME';
+  /** on the scenario's own scales (its own reference point), as POST /allocate would answer */
+  objective?: number;
+  totals?: Totals;
+  delta?: ScenarioDelta;
+  /** devices (in both) whose server differs from the base answer's */
+  migrations: Migration[];
+  infeasibilities?: InfeasibilityOut[];
+  cache: 'hit' | 'miss';
+  requestHash: string;
+  /** the scenario's solve time (for a cache hit, of the solve that produced it), milliseconds */
+  solveTimeMs: number;
+}
+
+export interface WhatIfResult {
+  base: AllocateResult & { cache: 'hit' | 'miss'; requestHash: string };
+  scenarios: ScenarioOutcome[];
+  /** wall-clock time of the whole request, milliseconds */
+  solveTimeMs: number;
+}
+
 
 /** Scenarios a request may hold. */
 export const MAX_SCENARIOS = 16;
@@ -119,6 +164,7 @@ export async function solveWhatIf(body: WhatIfRequest, run: WhatIfRun): Promise<
       ...(r.infeasibilities !== undefined ? { infeasibilities: r.infeasibilities } : {}),
       cache: solved.cache,
       requestHash: solved.requestHash,
+      solveTimeMs: r.solver.solveTimeMs,
     };
   });
   return { base: { ...base.result, cache: base.cache, requestHash: base.requestHash }, scenarios, solveTimeMs: performance.now() - t0 };

@@ -8,8 +8,7 @@ import { InputError, normalize } from '../src/model/normalize.js';
 import type { AllocateRequest } from '../src/model/request.js';
 import { solveAllocate } from '../src/solver/index.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
-import { checkScenarios, solveWhatIf, type WhatIfRun } from '../src/what-if/run.js';
-import type { WhatIfRequest } from '../src/what-if/types.js';
+import { checkScenarios, solveWhatIf, type WhatIfRequest, type WhatIfRun } from '../src/solve/what-if.js';
 
 const run = (limitMs: number): WhatIfRun => ({
   async allocate(body: AllocateRequest, deadlineAt: number) {

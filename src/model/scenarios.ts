@@ -1,9 +1,21 @@
-// A scenario's changes applied to the /allocate snapshot, each checked: a bad change is an
-// InputError naming the scenario and the change (400), never a failed solve.
-import { InputError } from '../model/normalize.js';
-import type { AllocateRequest, DeviceSpec, ServerSpec } from '../model/request.js';
-import type { AllocateResult } from '../model/types.js';
-import type { Scenario, ScenarioChange } from './types.js';
+// What-if scenarios (docs/what-if.md): a scenario's changes applied to the /allocate snapshot, each
+// checked: a bad change is an InputError naming the scenario and the change (400), never a failed solve.
+import { InputError } from './normalize.js';
+import type { AllocateRequest, DeviceSpec, ServerSpec } from './request.js';
+import type { AllocateResult } from './types.js';
+
+/** One change of a what-if scenario (docs/what-if.md). */
+export type ScenarioChange =
+  | { op: 'scaleBandwidth'; serverId: string; factor: number }
+  | { op: 'scaleFrequency'; serverId: string; factor: number }
+  | { op: 'removeServer'; serverId: string }
+  | { op: 'addServer'; server: ServerSpec }
+  | { op: 'removeDevices'; deviceIds: string[] };
+
+export interface Scenario {
+  name: string;
+  changes: ScenarioChange[];
+}
 
 function fail(field: string, reason: string): never {
   throw new InputError(field, reason);
