@@ -184,6 +184,34 @@ describe('operator console in chromium', () => {
     }
   });
 
+  it('the what-if panel scales or removes a server of the answer on screen and shows the change against it', async () => {
+    expect(await page.isVisible('[data-testid=whatif-card]')).toBe(true);
+    const servers = await page.$$eval('[data-testid=whatif-server] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(servers).toEqual(paperScale.servers.map((s: { id: string }) => s.id));
+    await page.selectOption('[data-testid=whatif-server]', servers[1]);
+    await page.selectOption('[data-testid=whatif-op]', 'removeServer');
+    const answered = page.waitForResponse((r) => r.url().endsWith('/allocate/what-if'), { timeout: 30_000 });
+    await page.click('[data-testid=whatif-run]');
+    const response = await answered;
+    expect(response.status()).toBe(200);
+    const sent = response.request().postDataJSON();
+    expect(sent.scenarios).toEqual([{ name: `${servers[1]} down`, changes: [{ op: 'removeServer', serverId: servers[1] }] }]);
+    const answer = await response.json();
+    await page.waitForSelector('[data-testid=whatif-table]');
+    const rows = await page.$$eval('[data-testid=whatif-table] tr[data-status]', (trs) =>
+      trs.map((tr) => ({ status: tr.getAttribute('data-status'), delta: tr.getAttribute('data-delta-objective'), cells: Array.from(tr.children).map((c) => c.textContent) })),
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].status).toBe(answer.scenarios[0].status);
+    expect(Number(rows[0].delta)).toBe(answer.scenarios[0].delta.objective);
+    expect(rows[0].cells[5]).toBe(String(answer.scenarios[0].migrations.length));
+    // Every device of the removed server moved.
+    const moved = answer.base.allocations.filter((a: { serverId: string }) => a.serverId === servers[1]).length;
+    expect(answer.scenarios[0].migrations.length).toBeGreaterThanOrEqual(moved);
+    expect(unexpectedProblems()).toEqual([]);
+    await page.locator('[data-testid=whatif-card]').screenshot({ path: join(artifacts, 'console-what-if.png') });
+  });
+
   it('exports the answer as JSON and the per-device table as CSV', async () => {
     const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-json]')]);
     const answer = JSON.parse(readFileSync((await jsonDownload.path())!, 'utf8'));
