@@ -8,6 +8,7 @@ import { InputError, normalize } from '../src/model/normalize.js';
 import type { AllocateRequest } from '../src/model/request.js';
 import { solveAllocate } from '../src/solver/index.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
+import { scenarioRequest } from '../src/model/scenarios.js';
 import { checkScenarios, solveWhatIf, type WhatIfRequest, type WhatIfRun } from '../src/solve/what-if.js';
 
 const run = (limitMs: number): WhatIfRun => ({
@@ -66,6 +67,22 @@ describe('scenario changes are checked before anything is solved', () => {
     const message = fieldOf(() => checkScenarios({ ...body, devices, scenarios: [{ name: 'outage', changes: [{ op: 'removeServer', serverId: only }] }] }));
     expect(message).toMatch(/^scenarios\[0\]\.changes\[0\]: /);
     expect(message).toContain(`"${lonely.id}"`);
+  });
+});
+
+describe('scenario snapshots', () => {
+  it('start from the base answer (gone devices and servers left out) and do not compute insights', () => {
+    const body = { ...snapshot(), options: { insights: true, timeLimitMs: 1000 } };
+    const ids = body.servers.map((s) => s.id);
+    const base = {
+      allocations: body.devices.map((d, n) => ({ deviceId: d.id, serverId: ids[n % ids.length], splitLayer: 2, trainingMode: 'backprop' })),
+    } as unknown as Parameters<typeof scenarioRequest>[3];
+    const out = scenarioRequest(body, { name: 's', changes: [{ op: 'removeServer', serverId: ids[0] }, { op: 'removeDevices', deviceIds: [body.devices[1].id] }] }, 0, base);
+    expect(out.options).toEqual({ timeLimitMs: 1000 });
+    expect(out.servers.map((s) => s.id)).toEqual(ids.slice(1));
+    expect(out.previous!.allocations.every((a) => a.serverId !== ids[0] && a.deviceId !== body.devices[1].id)).toBe(true);
+    expect(out.previous!.allocations).toHaveLength(body.devices.filter((_, n) => n % ids.length !== 0 && n !== 1).length);
+    expect(out.devices.every((d) => d.channelGains![ids[0]] === undefined)).toBe(true);
   });
 });
 

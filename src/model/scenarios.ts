@@ -97,6 +97,8 @@ export function scenarioRequest(body: AllocateRequest, scenario: Scenario, index
     .map((a) => ({ deviceId: a.deviceId, serverId: a.serverId, splitLayer: a.splitLayer, trainingMode: a.trainingMode }));
   const kept = new Set(allocations.map((a) => a.deviceId));
   const pinned = out.options?.pinned?.filter((id) => kept.has(id));
-  const options = out.options ? { ...out.options, ...(pinned !== undefined ? { pinned } : {}) } : undefined;
+  // A scenario answers with sums and deltas only: insights asked for the base are not computed for it.
+  const { insights: _insights, ...keptOptions } = out.options ?? {};
+  const options = out.options ? { ...keptOptions, ...(pinned !== undefined ? { pinned } : {}) } : undefined;
   return { ...out, ...(options ? { options } : {}), previous: { allocations } };
 }
