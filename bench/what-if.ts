@@ -12,6 +12,7 @@
 import os from 'node:os';
 import { generateRequest } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
+import { minTimeLimitMs } from '../src/model/time-floor.js';
 import type { AllocateRequest } from '../src/model/request.js';
 import type { AllocateResult } from '../src/model/types.js';
 import { solveAllocate } from '../src/solver/index.js';
@@ -22,7 +23,8 @@ import type { Scenario } from '../src/model/scenarios.js';
 const quick = process.argv.includes('--quick');
 const [DEVICES, SERVERS] = quick ? [300, 20] : [1000, 50];
 const LIMIT_MS = 2000;
-const LADDER_MS = [50, 100, 200, 300, 400, 500, 667];
+// From the size's floor (docs/time-limits.md) up to a third of the cold solve's limit.
+const LADDER_MS = [50, 100, 150, 200, 300, 400, 500, 667].filter((ms) => ms >= minTimeLimitMs({ devices: DEVICES, servers: SERVERS, layers: 32 }));
 const AGREE = 1e-4;
 
 await initGlpk();
