@@ -21,6 +21,7 @@ import { blocksRoutes } from './routes/blocks.js';
 import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { paretoRoutes } from './routes/pareto.js';
+import { whatIfRoutes } from './routes/what-if.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { composeServices } from './compose.js';
 import type { JobService } from './jobs/types.js';
@@ -91,6 +92,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   void app.register(allocateRoutes, { service });
   void app.register(blocksRoutes, { service });
   void app.register(paretoRoutes, { service });
+  void app.register(whatIfRoutes, { service });
   void app.register(consoleRoutes);
   void app.register(jobsRoutes, { jobs });
   return app;

@@ -149,6 +149,63 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
     await shot('console-paper-scale');
   });
 
+  it('with the insights box ticked, asks for insights and draws where to add capacity, best server on top', async () => {
+    await page.check('[data-testid=insights]');
+    try {
+      await pickExample('paper');
+      const answered = page.waitForResponse((r) => r.url().endsWith('/allocate'), { timeout: 30_000 });
+      await runAndWait();
+      const response = await answered;
+      expect(response.request().postDataJSON()).toEqual({ ...paperScale, options: { ...paperScale.options, insights: true } });
+      const answer = await response.json();
+      expect(answer.insights.servers).toHaveLength(paperScale.servers.length);
+      // A bar per server and resource (slots only where maxDevices binds), tagged with both.
+      const tags = await page.$$eval('[data-testid=chart-capacity] [data-capacity]', (els) => els.map((e) => e.getAttribute('data-capacity')!));
+      const slots = answer.insights.servers.filter((s: { marginal: { slot: number | null } }) => s.marginal.slot !== null).length;
+      expect(tags).toHaveLength(2 * paperScale.servers.length + slots);
+      for (const s of paperScale.servers) expect(tags).toContain(`${s.id}:bandwidth`);
+      // The note names the answer's first suggestion; the top band is that server.
+      const top = answer.insights.addCapacity[0];
+      if (top) {
+        expect(await page.textContent('[data-testid=chart-capacity]')).toContain(`Most gain: ${top.resource} at ${top.serverId}`);
+        const firstBand = await page.$eval('[data-testid=chart-capacity] svg [aria-label="fy-axis tick label"] text', (t) => t.textContent);
+        expect(firstBand).toBe(top.serverId);
+      }
+      expect(unexpectedProblems()).toEqual([]);
+      await shot('console-capacity');
+    } finally {
+      await page.uncheck('[data-testid=insights]');
+    }
+  });
+
+  it('the what-if panel scales or removes a server of the answer on screen and shows the change against it', async () => {
+    expect(await page.isVisible('[data-testid=whatif-card]')).toBe(true);
+    const servers = await page.$$eval('[data-testid=whatif-server] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(servers).toEqual(paperScale.servers.map((s: { id: string }) => s.id));
+    await page.selectOption('[data-testid=whatif-server]', servers[1]);
+    await page.selectOption('[data-testid=whatif-op]', 'removeServer');
+    const answered = page.waitForResponse((r) => r.url().endsWith('/allocate/what-if'), { timeout: 30_000 });
+    await page.click('[data-testid=whatif-run]');
+    const response = await answered;
+    expect(response.status()).toBe(200);
+    const sent = response.request().postDataJSON();
+    expect(sent.scenarios).toEqual([{ name: `${servers[1]} down`, changes: [{ op: 'removeServer', serverId: servers[1] }] }]);
+    const answer = await response.json();
+    await page.waitForSelector('[data-testid=whatif-table]');
+    const rows = await page.$$eval('[data-testid=whatif-table] tr[data-status]', (trs) =>
+      trs.map((tr) => ({ status: tr.getAttribute('data-status'), delta: tr.getAttribute('data-delta-objective'), cells: Array.from(tr.children).map((c) => c.textContent) })),
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].status).toBe(answer.scenarios[0].status);
+    expect(Number(rows[0].delta)).toBe(answer.scenarios[0].delta.objective);
+    expect(rows[0].cells[5]).toBe(String(answer.scenarios[0].migrations.length));
+    // Every device of the removed server moved.
+    const moved = answer.base.allocations.filter((a: { serverId: string }) => a.serverId === servers[1]).length;
+    expect(answer.scenarios[0].migrations.length).toBeGreaterThanOrEqual(moved);
+    expect(unexpectedProblems()).toEqual([]);
+    await page.locator('[data-testid=whatif-card]').screenshot({ path: join(artifacts, 'console-what-if.png') });
+  });
+
   it('exports the answer as JSON and the per-device table as CSV', async () => {
     const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-json]')]);
     const answer = JSON.parse(readFileSync((await jsonDownload.path())!, 'utf8'));

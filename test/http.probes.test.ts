@@ -15,6 +15,9 @@ function fakeService(readiness: Readiness): SolveService {
     allocatePareto: async () => {
       throw new Error('not used');
     },
+    allocateWhatIf: async () => {
+      throw new Error('not used');
+    },
     readiness: async () => readiness,
     close: async () => {},
   };

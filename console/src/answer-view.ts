@@ -1,6 +1,8 @@
 // One answer on screen: the summary (with the exact numbers in data-value), the five views, the
 // per-device table and the downloads. Which charts draw it depends on the endpoint.
 import { renderBaselines, renderDevices, renderMap, renderServers, renderSplits } from './charts-allocate.js';
+import { renderCapacity } from './chart-capacity.js';
+import { updateWhatIf } from './what-if-panel.js';
 import { renderBlockBaselines, renderBlockDevices, renderBlockMap } from './charts-blocks.js';
 import { $, charts, ui } from './dom.js';
 import { showInfeasible } from './errors-view.js';
@@ -41,6 +43,7 @@ export function clearAnswer(title: string): void {
   for (const el of Object.values(charts)) empty(el, 'Click a point of the Pareto front to see its allocation.');
   ui.table.replaceChildren();
   setDownloads(undefined);
+  updateWhatIf(undefined);
 }
 
 export function show(shown: Shown): void {
@@ -69,6 +72,7 @@ export function show(shown: Shown): void {
   renderViews(shown);
   renderTable(shown);
   setDownloads(shown);
+  updateWhatIf(shown);
 }
 
 function extraLine(shown: Shown): string {
@@ -86,8 +90,8 @@ function extraLine(shown: Shown): string {
 function renderViews(shown: Shown): void {
   const titles: Record<string, string> =
     shown.kind === 'allocate'
-      ? { map: 'Map: devices, servers and associations', servers: 'Servers: load against capacity', splits: 'Split layers and training modes', devices: 'Per device: delay and energy (local / uplink / edge)', baselines: 'Against the baselines' }
-      : { map: 'Blocks: which device trains which block', servers: 'Servers', splits: 'Split layers', devices: "Per device: latency against the round's", baselines: 'Against the baselines (round latency)' };
+      ? { map: 'Map: devices, servers and associations', servers: 'Servers: load against capacity', splits: 'Split layers and training modes', devices: 'Per device: delay and energy (local / uplink / edge)', baselines: 'Against the baselines', capacity: 'Where to add capacity: gain per +1% at each server' }
+      : { map: 'Blocks: which device trains which block', servers: 'Servers', splits: 'Split layers', devices: "Per device: latency against the round's", baselines: 'Against the baselines (round latency)', capacity: 'Where to add capacity' };
   for (const [k, t] of Object.entries(titles)) $(`title-${k}`).textContent = t;
   // Block allocation has no servers or split layers to show: those cards step aside.
   document.querySelector('.charts')!.classList.toggle('blocks', shown.kind === 'blocks');
@@ -107,6 +111,7 @@ function renderViews(shown: Shown): void {
     guard(charts.splits, () => renderSplits(charts.splits, r, a));
     guard(charts.devices, () => renderDevices(charts.devices, r, a));
     guard(charts.baselines, () => renderBaselines(charts.baselines, r, a));
+    guard(charts.capacity, () => renderCapacity(charts.capacity, r, a));
   } else {
     const a = shown.answer;
     guard(charts.map, () => renderBlockMap(charts.map, a));
@@ -114,6 +119,7 @@ function renderViews(shown: Shown): void {
     empty(charts.splits, 'Block allocation has no split layers: see the block map.');
     guard(charts.devices, () => renderBlockDevices(charts.devices, a));
     guard(charts.baselines, () => renderBlockBaselines(charts.baselines, a));
+    empty(charts.capacity, 'Insights are for /allocate answers.');
   }
 }
 

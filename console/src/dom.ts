@@ -13,6 +13,7 @@ export const ui = {
   weightsCard: $('weights-card'),
   weightsError: $('weights-error'),
   run: $<HTMLButtonElement>('run'),
+  insights: $<HTMLInputElement>('insights'),
   runEndpoint: $('run-endpoint'),
   runPareto: $<HTMLButtonElement>('run-pareto'),
   steps: $<HTMLSelectElement>('pareto-steps'),
@@ -34,6 +35,7 @@ export const charts = {
   splits: $('chart-splits'),
   devices: $('chart-devices'),
   baselines: $('chart-baselines'),
+  capacity: $('chart-capacity'),
 };
 export const WEIGHTS = ['delay', 'energy', 'stability'] as const;
 export type WeightName = (typeof WEIGHTS)[number];

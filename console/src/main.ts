@@ -5,6 +5,7 @@ import { DEFAULTS } from '../../src/model/defaults.js';
 import { ApiFailure, apiKey, loadExamples, runAllocate, runAsJob, runBlocks, runPareto, setApiKey, type Answered, type FailureInfo, type JobView } from './api.js';
 import { clearAnswer, markStale, show } from './answer-view.js';
 import { renderPareto } from './chart-pareto.js';
+import { setupWhatIf } from './what-if-panel.js';
 import { $, WEIGHTS, slider, ui, type WeightName } from './dom.js';
 import { clearError, clearFieldErrors, fieldMessage, showFailure, showInfeasible } from './errors-view.js';
 import { gapText, num, objectiveText, secondsText } from './format.js';
@@ -114,6 +115,21 @@ function allocateBodyText(): string {
   return JSON.stringify({ ...parsed.body, objective: { ...objective, weights: sliderWeights() } });
 }
 
+/**
+ * With the insights box ticked, the solve asks for insights (the "where to add capacity" chart)
+ * unless the snapshot says otherwise; unticked, or a body that is not JSON, it goes as it is.
+ */
+function withInsights(text: string): string {
+  if (!ui.insights.checked) return text;
+  try {
+    const body = JSON.parse(text) as { options?: { insights?: unknown } };
+    if (body.options?.insights !== undefined) return text;
+    return JSON.stringify({ ...body, options: { ...body.options, insights: true } });
+  } catch {
+    return text;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Buttons: held while a request runs, and while a 429/503 asks to wait
 
@@ -217,7 +233,7 @@ async function solve(): Promise<void> {
   flushSnapshot();
   clearError();
   const kind = state.kind;
-  const text = kind === 'allocate' ? allocateBodyText() : ui.snapshot.value;
+  const text = kind === 'allocate' ? withInsights(allocateBodyText()) : ui.snapshot.value;
   const limitMs = timeLimitMs();
   // The same rule as the button's label (syncFromSnapshot).
   const asJob = limitMs !== undefined && limitMs > JOB_ABOVE_MS;
@@ -369,6 +385,7 @@ async function init(): Promise<void> {
   });
   $('hide-extremes').addEventListener('change', drawPareto);
   ui.run.addEventListener('click', () => void solve());
+  setupWhatIf();
   ui.runPareto.addEventListener('click', () => void sweep());
 
   let examples: Example[] = [];

@@ -1,14 +1,15 @@
 // Running one job's solve through a SolveService: the same call the sync route makes, shaped the
 // same way, so a job's result is exactly what the sync endpoint answers. Shared by the in-memory
 // job store and the queue worker. One entry per job kind: every problem kind of solve/kinds.ts,
-// plus pareto (a sweep of allocate solves).
+// plus pareto and what-if (sweeps of allocate solves).
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../cache/key.js';
-import { answerObject, paretoAnswer, solvedAnswer, type Answer } from '../solve/answer.js';
+import { answerObject, paretoAnswer, solvedAnswer, whatIfAnswer, type Answer } from '../solve/answer.js';
 import { InputError, normalize } from '../model/normalize.js';
 import { PROBLEM_KINDS, type BodyOf, type ProblemKind } from '../solve/kinds.js';
 import { paretoWeights, pointRequest } from '../solve/pareto.js';
 import type { CallOptions, ParetoRequest, SolveService } from '../solve/types.js';
+import { baseRequest, checkScenarios, type WhatIfRequest } from '../solve/what-if.js';
 import type { JobKind, JobSubmission } from './types.js';
 
 export interface JobAnswer {
@@ -49,6 +50,14 @@ const JOBS: Record<JobKind, JobKindSpec> = {
       normalize(pointRequest(body, weights[0]));
     },
     run: async (service, input, call) => ({ answer: paretoAnswer(await service.allocatePareto(input as ParetoRequest, call)), stopped: call.signal?.aborted === true }),
+  },
+  'what-if': {
+    check(input) {
+      const body = input as WhatIfRequest;
+      normalize(baseRequest(body));
+      checkScenarios(body);
+    },
+    run: async (service, input, call) => ({ answer: whatIfAnswer(await service.allocateWhatIf(input as WhatIfRequest, call)), stopped: call.signal?.aborted === true }),
   },
 };
 

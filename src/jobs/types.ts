@@ -2,7 +2,7 @@
 // stores behind one interface: in memory (embedded mode) and BullMQ jobs in Redis (queue mode).
 import type { ProgressUpdate } from '../solve/types.js';
 
-export const JOB_KINDS = ['allocate', 'blocks', 'pareto'] as const;
+export const JOB_KINDS = ['allocate', 'blocks', 'pareto', 'what-if'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 

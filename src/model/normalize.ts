@@ -326,6 +326,8 @@ export function normalize(req: AllocateRequest): { instance: Instance; options: 
     algorithm: o.algorithm ?? DEFAULTS.algorithm,
     seed: integerIn(o.seed ?? DEFAULTS.seed, 0, 2 ** 31 - 1, 'options.seed'),
     relativeGap: relativeGapOf(o),
+    // Only when asked: a request without it hashes (and caches) as before.
+    ...(o.insights === true ? { insights: true } : {}),
   };
   return { instance, options };
 }

@@ -86,6 +86,8 @@ export interface OptionsSpec {
   relativeGap?: number;
   /** the former name of relativeGap, still accepted (relativeGap wins when both are given) */
   gapTolerance?: number;
+  /** add marginal values, binding limits and where to add capacity to the answer (docs/insights.md) */
+  insights?: boolean;
 }
 
 /** One item of an earlier answer's allocations; its other fields are accepted and ignored. */

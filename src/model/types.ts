@@ -92,6 +92,8 @@ export interface SolveOptions {
   seed: number;
   /** the solve stops once (objective − bound) / objective ≤ this; 0: only when the search ends or time runs out */
   relativeGap: number;
+  /** add `insights` (marginal values, binding limits, where to add capacity) to the answer; absent = false */
+  insights?: boolean;
 }
 
 /** One device's decisions. */
@@ -223,4 +225,81 @@ export interface AllocateResult {
   baselines: BaselineOut[];
   infeasibilities?: InfeasibilityOut[];
   solver: { algorithm: string; version: string; solveTimeMs: number; statistics: SolveStatistics };
+  /** with options.insights, for an answer with an allocation (docs/insights.md) */
+  insights?: Insights;
+}
+
+/** Objective change per unit of capacity added at one server (≤ 0 where more helps), association held. */
+export interface MarginalValues {
+  /** per +1 MHz of uplink bandwidth */
+  bandwidthPerMHz: number;
+  /** per +1 GHz of server GPU frequency */
+  frequencyPerGHz: number;
+  /** per one more device slot, only where maxDevices binds (null elsewhere) */
+  slot: number | null;
+}
+
+/** The same changes in the objective's physical sums: total delay (s) and total energy (J). */
+export interface PhysicalMarginals {
+  bandwidthPerMHz: { delayS: number; energyJ: number };
+  frequencyPerGHz: { delayS: number; energyJ: number };
+}
+
+export interface ServerInsight {
+  serverId: string;
+  devices: number;
+  marginal: MarginalValues;
+  marginalPhysical: PhysicalMarginals;
+  /** second derivatives of the objective in each budget (≥ 0: each unit added gains less than the last) */
+  curvature: { bandwidthPerMHz2: number; frequencyPerGHz2: number };
+  /** used share of each budget (devices: of maxDevices, null when unlimited) */
+  utilisation: { bandwidth: number; frequency: number; devices: number | null };
+  /** server frequency past which more of it gains nothing (association and splits held); null when more always helps */
+  frequencySaturationHz: number | null;
+  /** devices on this server whose deadline binds: their shares are held, so the values are a conservative local estimate */
+  heldDevices: number;
+}
+
+export type BindingLimit =
+  | 'deadline'
+  | 'memory'
+  | 'maxFrequency'
+  | 'minFrequency'
+  | 'maxPower'
+  | 'minPower'
+  | 'minSplitLayer'
+  | 'maxSplitLayer'
+  | 'pinned';
+
+export interface DeviceInsight {
+  deviceId: string;
+  serverId: string;
+  binding: BindingLimit[];
+  /** the device's weighted delay, energy and stability as a share of the objective (shares sum to 1) */
+  objectiveShare: number;
+}
+
+export type CapacityResource = 'bandwidth' | 'frequency' | 'slot';
+
+export interface CapacitySuggestion {
+  serverId: string;
+  resource: CapacityResource;
+  /** 'MHz', 'GHz' or 'device' */
+  unit: 'MHz' | 'GHz' | 'device';
+  /** expected objective decrease per unit added (≥ 0) */
+  gainPerUnit: number;
+  /** expected objective decrease for +1% of the server's current capacity of that resource (one device for slots) */
+  gainPerPercent: number;
+}
+
+export interface Insights {
+  /** what the objective units are: the normalisation divisors, held fixed by every value here */
+  scales: { delayS: number; energyJ: number; stability: number };
+  objective: number;
+  servers: ServerInsight[];
+  /** costliest first */
+  devices: DeviceInsight[];
+  /** largest gain per +1% of capacity first; only resources whose addition helps */
+  addCapacity: CapacitySuggestion[];
+  computeTimeMs: number;
 }

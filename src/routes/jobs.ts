@@ -8,13 +8,14 @@ import { errorResponse } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
 import { JobHeadersSchema, JobIdParamsSchema, JobRequestSchema, JobSchema } from '../schemas/jobs.js';
 import { ParetoRequestSchema } from '../schemas/pareto.js';
+import { WhatIfRequestSchema } from '../schemas/what-if.js';
 import type { JobKind, JobService } from '../jobs/types.js';
 
 export interface JobsRoutesOptions {
   jobs: JobService;
 }
 
-const INPUT_SCHEMAS = { allocate: AllocateRequestSchema, blocks: BlocksRequestSchema, pareto: ParetoRequestSchema } as const;
+const INPUT_SCHEMAS = { allocate: AllocateRequestSchema, blocks: BlocksRequestSchema, pareto: ParetoRequestSchema, 'what-if': WhatIfRequestSchema } as const;
 
 /** Validates a job's input with its sync endpoint's schema (same Ajv, same options); errors point into `input`. */
 function checkInput(request: FastifyRequest, kind: JobKind, input: unknown): void {

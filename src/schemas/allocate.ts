@@ -5,6 +5,7 @@ import Type, { type Static } from 'typebox';
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult } from '../model/types.js';
 import type { CacheOutcome } from '../solve/types.js';
+import { InsightsSchema } from './insights.js';
 import { DelayBreakdownSchema, EnergyBreakdownSchema, RelativeGapOption, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
 const MAX_DEVICES = 10_000;
@@ -145,6 +146,11 @@ export const OptionsSpecSchema = Type.Object(
     ),
     relativeGap: RelativeGapOption,
     gapTolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'former name of relativeGap, still accepted (relativeGap wins when both are given)' })),
+    insights: Type.Optional(
+      Type.Boolean({
+        description: 'add `insights`: marginal value of bandwidth, frequency and device slots per server, binding limits per device, where to add capacity (docs/insights.md); default false',
+      }),
+    ),
   },
   { $id: 'OptionsSpec', additionalProperties: false, description: 'Solver options' },
 );
@@ -350,6 +356,7 @@ const resultProperties = {
   reference: refTo(TotalsSchema), // sums at the normalisation reference point (docs/model.md §1.3)
   baselines: Type.Array(BaselineSchema, { description: 'baselines evaluated on the same instance (empty when disabled)' }),
   infeasibilities: Type.Optional(Type.Array(InfeasibilitySchema, { description: 'why the instance is infeasible' })),
+  insights: Type.Optional(InsightsSchema),
   solver: AllocateSolverInfoSchema,
   cache: Type.Enum(['hit', 'miss'], { description: 'whether the answer came from the cache' }),
   requestHash: Type.String({ description: 'sha256 of the canonical normalised request and solver version' }),

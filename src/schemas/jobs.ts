@@ -5,7 +5,7 @@ import { JOB_KINDS, MAX_JOB_TIME_LIMIT_MS } from '../jobs/types.js';
 
 export const JobRequestSchema = Type.Object(
   {
-    kind: Type.Enum([...JOB_KINDS], { description: 'which sync endpoint the job stands for: allocate (POST /allocate), blocks (POST /allocate/blocks), pareto (POST /allocate/pareto)' }),
+    kind: Type.Enum([...JOB_KINDS], { description: 'which sync endpoint the job stands for: allocate (POST /allocate), blocks (POST /allocate/blocks), pareto (POST /allocate/pareto), what-if (POST /allocate/what-if)' }),
     input: Type.Object(
       {},
       {
@@ -45,7 +45,7 @@ export const JobProgressSchema = Type.Object(
 export const JobSchema = Type.Object(
   {
     id: Type.String({ description: 'job id; GET /jobs/{id}' }),
-    kind: Type.Enum([...JOB_KINDS], { description: 'allocate, blocks or pareto' }),
+    kind: Type.Enum([...JOB_KINDS], { description: 'allocate, blocks, pareto or what-if' }),
     status: Type.Enum(['queued', 'running', 'completed', 'failed', 'cancelled'], {
       description: 'queued → running → completed | failed; DELETE makes a queued or running job cancelled',
     }),
@@ -61,7 +61,7 @@ export const JobSchema = Type.Object(
         {
           additionalProperties: true,
           description:
-            'completed: exactly what the sync endpoint answers for the same input (AllocateResponse, BlocksResponse, ParetoResponse, or their 422 bodies); cancelled: the best answer found before the stop (limit TIME), when there was one',
+            'completed: exactly what the sync endpoint answers for the same input (AllocateResponse, BlocksResponse, ParetoResponse, WhatIfResponse, or their 422 bodies); cancelled: the best answer found before the stop (limit TIME), when there was one',
         },
       ),
     ),

@@ -1,6 +1,7 @@
 // Shaping a solve's answer (status code and body), shared by the sync routes and the jobs API: a
 // job's result is exactly what the sync endpoint answers. Sending it is routes/reply.ts's job.
 import type { ParetoResult, Solved } from './types.js';
+import type { WhatIfResult } from './what-if.js';
 
 export interface Answer {
   statusCode: 200 | 422;
@@ -58,5 +59,10 @@ export function paretoAnswer(result: ParetoResult): Answer {
     const infeasibilities = result.points[0].infeasibilities ?? [];
     return { statusCode: 422, body: { status: 'INFEASIBLE', infeasibilities, ...result } };
   }
+  return { statusCode: 200, body: { ...result } };
+}
+
+/** /allocate/what-if: always 200; an infeasible base or scenario is reported in its own status. */
+export function whatIfAnswer(result: WhatIfResult): Answer {
   return { statusCode: 200, body: { ...result } };
 }

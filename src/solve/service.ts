@@ -24,6 +24,7 @@ import { PROBLEM_KINDS, type InputOf, type ProblemKind, type ResultOf } from './
 import { paretoSweep, pointRequest, solvePareto } from './pareto.js';
 import { NonFiniteResultError, OverloadedError, StoppedBeforeStartError } from './errors.js';
 import type { CallOptions, ParetoRequest, ParetoResult, Readiness, SolveObserver, SolveService, Solved } from './types.js';
+import { checkScenarios, solveWhatIf, type WhatIfRequest, type WhatIfResult } from './what-if.js';
 
 export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries'> &
   Partial<Pick<AppConfig, 'paretoMaxParallel'>>;
@@ -282,6 +283,35 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
     },
 
     allocateBlocks: (body: BlocksRequest, call: CallOptions = {}): Promise<Solved<BlocksResult>> => solveKind('blocks', body, call),
+
+    /**
+     * The base and each scenario are ordinary allocate() calls (their own cache entries and single
+     * flights; the base is POST /allocate's entry for the snapshot). At most as many scenarios at
+     * once as Pareto points; one time limit for the whole request, its floor a sweep's of
+     * scenarios + 1 points.
+     */
+    async allocateWhatIf(body: WhatIfRequest, call: CallOptions = {}): Promise<WhatIfResult> {
+      const receivedAt = call.receivedAt ?? Date.now();
+      checkScenarios(body); // InputError → 400, before anything is solved
+      const { threads } = await backend.stats();
+      const parallel = Math.max(1, Math.min(config.paretoMaxParallel ?? 2, threads || 1));
+      const limitMs = call.timeLimitMs ?? body.options?.timeLimitMs ?? DEFAULTS.timeLimitMs;
+      const size = { devices: body.devices?.length ?? 0, servers: body.servers?.length ?? 0, layers: body.model?.layers ?? 0 };
+      const points = body.scenarios.length + 1;
+      const floorMs = minParetoTimeLimitMs(points, size);
+      if (limitMs < floorMs) {
+        throw new InputError('options.timeLimitMs', `must be at least ${floorMs} ms for ${body.scenarios.length} scenarios at this size (docs/time-limits.md)`);
+      }
+      const { onProgress: _progress, bodyDigest: _requestDigest, ...solveCall } = call;
+      return solveWhatIf(body, {
+        // The time limit is the request's; each solve is due at its own slot's end.
+        allocate: (snapshot, deadlineAt) => allocate(snapshot, { ...solveCall, timeLimitMs: undefined, receivedAt, deadlineAt }),
+        parallel,
+        receivedAt,
+        limitMs,
+        reserveMs: answerReserveMs(points * size.devices),
+      });
+    },
 
     async readiness(): Promise<Readiness> {
       const { threads, queued, maxQueue, backend: name } = await backend.stats();

@@ -5,6 +5,7 @@ import type { BlocksResult } from '../blocks/types.js';
 import type { AllocateRequest, ObjectiveSpec } from '../model/request.js';
 import type { AllocateResult, AllocationOut, InfeasibilityOut, SolveStatus, Termination, Totals, Weights } from '../model/types.js';
 import type { SolvePhase } from '../solver/control.js';
+import type { WhatIfRequest, WhatIfResult } from './what-if.js';
 
 export type CacheOutcome = 'hit' | 'miss';
 
@@ -154,6 +155,11 @@ export interface SolveService {
    * Pareto front of their totals. Throws InputError (→ 400) or the first OverloadedError (→ 503).
    */
   allocatePareto(body: ParetoRequest, call?: CallOptions): Promise<ParetoResult>;
+  /**
+   * The base snapshot, then each scenario as an allocate() warm from the base answer, within one
+   * time limit (docs/what-if.md). Throws InputError (→ 400) naming scenario and change, or OverloadedError.
+   */
+  allocateWhatIf(body: WhatIfRequest, call?: CallOptions): Promise<WhatIfResult>;
   readiness(): Promise<Readiness>;
   /** Shutting down: every solve in flight, and every later one, answers now (see SolverBackend.drain). */
   drain?(answerWithinMs?: number): void;

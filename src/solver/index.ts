@@ -4,6 +4,7 @@ import type { AllocateResult, Instance, SolveOptions } from '../model/types.js';
 import { solveAuto } from './auto.js';
 import { runWithControl, type SolveControl } from './control.js';
 import { initGlpk } from './math/glpk.js';
+import { insightsReserveMs, withInsights } from './insights/attach.js';
 
 import { MODEL_VERSION, SOLVER_VERSION } from './version.js';
 
@@ -12,5 +13,10 @@ export { MODEL_VERSION, SOLVER_VERSION };
 /** `control` (optional) receives progress and can stop the solve early (see control.ts). */
 export async function solveAllocate(instance: Instance, options: SolveOptions, control?: SolveControl): Promise<AllocateResult> {
   await initGlpk();
-  return runWithControl(control, () => solveAuto(instance, options, { algorithm: options.algorithm, version: `${SOLVER_VERSION} (model ${MODEL_VERSION})` }));
+  const versions = { algorithm: options.algorithm, version: `${SOLVER_VERSION} (model ${MODEL_VERSION})` };
+  if (!options.insights) return runWithControl(control, () => solveAuto(instance, options, versions));
+  // The insights run after the solve, inside the same limit: the solve gets the rest.
+  const timeLimitMs = Math.max(0, Math.floor(options.timeLimitMs - insightsReserveMs(instance, options.timeLimitMs)));
+  const result = runWithControl(control, () => solveAuto(instance, { ...options, timeLimitMs }, versions));
+  return withInsights(instance, result);
 }

@@ -1,0 +1,171 @@
+// POST /allocate/what-if (docs/what-if.md): the base snapshot first, then every scenario warm from
+// the base answer, `parallel` at a time, all within the one time limit of the request. Like a
+// Pareto sweep, a sweep of allocate solves, not a problem kind. Solving is injected (`allocate`:
+// the service's cached, single-flight /allocate), so this knows nothing of threads.
+import { DEFAULTS } from '../model/defaults.js';
+import { InputError } from '../model/normalize.js';
+import type { AllocateRequest } from '../model/request.js';
+import { scenarioRequest, type Scenario } from '../model/scenarios.js';
+
+export type { Scenario, ScenarioChange } from '../model/scenarios.js';
+import type { AllocateResult, InfeasibilityOut, SolveStatus, Totals } from '../model/types.js';
+
+export interface WhatIfRequest extends AllocateRequest {
+  scenarios: Scenario[];
+}
+
+export interface Migration {
+  deviceId: string;
+  fromServerId: string;
+  toServerId: string;
+}
+
+/** Objective and totals of a scenario minus the base's, all on the base snapshot's scales. */
+export interface ScenarioDelta {
+  objective: number;
+  delayS: number;
+  energyJ: number;
+  stability: number;
+}
+
+export interface ScenarioOutcome {
+  name: string;
+  status: SolveStatus;
+  limit?: 'TIME';
+  /** on the scenario's own scales (its own reference point), as POST /allocate would answer */
+  objective?: number;
+  totals?: Totals;
+  delta?: ScenarioDelta;
+  /** devices (in both) whose server differs from the base answer's */
+  migrations: Migration[];
+  infeasibilities?: InfeasibilityOut[];
+  cache: 'hit' | 'miss';
+  requestHash: string;
+  /** the scenario's solve time (for a cache hit, of the solve that produced it), milliseconds */
+  solveTimeMs: number;
+}
+
+export interface WhatIfResult {
+  base: AllocateResult & { cache: 'hit' | 'miss'; requestHash: string };
+  scenarios: ScenarioOutcome[];
+  /** wall-clock time of the whole request, milliseconds */
+  solveTimeMs: number;
+}
+
+
+/** Scenarios a request may hold. */
+export const MAX_SCENARIOS = 16;
+/** Share of the limit the base solve may use when it is not cached; the scenarios share the rest. */
+export const BASE_SHARE = 0.4;
+
+export interface Solved {
+  result: AllocateResult;
+  cache: 'hit' | 'miss';
+  requestHash: string;
+}
+
+export interface WhatIfRun {
+  /** Solves one /allocate body, due at `deadlineAt` (epoch ms). */
+  allocate(body: AllocateRequest, deadlineAt: number): Promise<Solved>;
+  /** Scenarios solved at once (the solver threads this request may use). */
+  parallel: number;
+  /** Epoch ms the request arrived, and its time limit. */
+  receivedAt: number;
+  limitMs: number;
+  /** Time the answer needs after the last solve (copy, serialise, write), ms. */
+  reserveMs: number;
+}
+
+/** The base snapshot: the request without its scenarios. */
+export function baseRequest(body: WhatIfRequest): AllocateRequest {
+  const { scenarios: _scenarios, ...base } = body;
+  return base;
+}
+
+/** Every scenario's snapshot, checked before anything is solved (InputError → 400 naming scenario and change). */
+export function checkScenarios(body: WhatIfRequest): void {
+  if (body.scenarios.length > MAX_SCENARIOS) throw new InputError('scenarios', `at most ${MAX_SCENARIOS} scenarios`);
+  const names = new Set<string>();
+  body.scenarios.forEach((s, i) => {
+    if (names.has(s.name)) throw new InputError(`scenarios[${i}].name`, `duplicate scenario name "${s.name}"`);
+    names.add(s.name);
+    scenarioRequest(baseRequest(body), s, i, null);
+  });
+}
+
+/** The objective's scales of the base answer (1 without normalisation). */
+function baseScales(body: AllocateRequest, base: AllocateResult): Totals {
+  if (!(body.objective?.normalize ?? DEFAULTS.normalize)) return { delayS: 1, energyJ: 1, stability: 1 };
+  const safe = (x: number) => (x > 0 && Number.isFinite(x) ? x : 1);
+  return { delayS: safe(base.reference.delayS), energyJ: safe(base.reference.energyJ), stability: safe(base.reference.stability) };
+}
+
+function deltaOf(body: AllocateRequest, base: AllocateResult, totals: Totals): ScenarioDelta | undefined {
+  if (base.totals === undefined || base.objective === undefined) return undefined;
+  const w = { ...DEFAULTS.weights, ...body.objective?.weights };
+  const s = baseScales(body, base);
+  const onBaseScales = (w.delay * totals.delayS) / s.delayS + (w.energy * totals.energyJ) / s.energyJ + (w.stability * totals.stability) / s.stability;
+  return {
+    objective: onBaseScales - base.objective,
+    delayS: totals.delayS - base.totals.delayS,
+    energyJ: totals.energyJ - base.totals.energyJ,
+    stability: totals.stability - base.totals.stability,
+  };
+}
+
+function migrationsOf(base: AllocateResult, result: AllocateResult): Migration[] {
+  const was = new Map(base.allocations.map((a) => [a.deviceId, a.serverId]));
+  const out: Migration[] = [];
+  for (const a of result.allocations) {
+    const from = was.get(a.deviceId);
+    if (from !== undefined && from !== a.serverId) out.push({ deviceId: a.deviceId, fromServerId: from, toServerId: a.serverId });
+  }
+  return out;
+}
+
+/** Runs `work` over items with at most `limit` at once. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  return out;
+}
+
+export async function solveWhatIf(body: WhatIfRequest, run: WhatIfRun): Promise<WhatIfResult> {
+  const t0 = performance.now();
+  checkScenarios(body);
+  const baseBody = baseRequest(body);
+  const endAt = run.receivedAt + run.limitMs - run.reserveMs;
+  const scenarioCount = body.scenarios.length;
+  // The base first (the scenarios start from its answer), then the scenarios in rounds of
+  // `parallel`, each round an equal slot of what is left.
+  const base = await run.allocate(baseBody, Math.floor(Date.now() + Math.max(0, endAt - Date.now()) * (scenarioCount > 0 ? BASE_SHARE : 1)));
+  const startAt = Date.now();
+  const rounds = Math.max(1, Math.ceil(scenarioCount / Math.max(1, run.parallel)));
+  const slotMs = Math.max(0, endAt - startAt) / rounds;
+  const scenarios = await mapLimited(body.scenarios, run.parallel, async (scenario, i): Promise<ScenarioOutcome> => {
+    const solved = await run.allocate(scenarioRequest(baseBody, scenario, i, base.result), Math.floor(startAt + slotMs * (Math.floor(i / run.parallel) + 1)));
+    const r = solved.result;
+    const delta = r.totals !== undefined ? deltaOf(baseBody, base.result, r.totals) : undefined;
+    return {
+      name: scenario.name,
+      status: r.status,
+      ...(r.limit !== undefined ? { limit: r.limit } : {}),
+      ...(r.objective !== undefined ? { objective: r.objective } : {}),
+      ...(r.totals !== undefined ? { totals: r.totals } : {}),
+      ...(delta !== undefined ? { delta } : {}),
+      migrations: migrationsOf(base.result, r),
+      ...(r.infeasibilities !== undefined ? { infeasibilities: r.infeasibilities } : {}),
+      cache: solved.cache,
+      requestHash: solved.requestHash,
+      solveTimeMs: r.solver.solveTimeMs,
+    };
+  });
+  return { base: { ...base.result, cache: base.cache, requestHash: base.requestHash }, scenarios, solveTimeMs: performance.now() - t0 };
+}

@@ -1,0 +1,75 @@
+// POST /allocate/what-if through the whole stack: HTTP → real SolveService (memory cache, worker
+// pool, solver) → reply, checked against the OpenAPI document the service serves; and as a job.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { WHAT_IF_REQUEST_EXAMPLE } from '../src/schemas/what-if.js';
+import { responseChecker, type ResponseCheck } from './fixtures/http-fuzz.js';
+
+describe('POST /allocate/what-if', () => {
+  let app: App;
+  let check: ResponseCheck;
+  beforeAll(async () => {
+    app = buildApp({ ...loadConfig({}), logLevel: 'silent', solverThreads: 2 });
+    await app.ready();
+    check = await responseChecker(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const post = (payload: unknown) => app.inject({ method: 'POST', url: '/allocate/what-if', payload: payload as object });
+
+  it('answers the documented example: the base as /allocate answers it, every scenario against it', async () => {
+    const t0 = Date.now();
+    const res = await post(WHAT_IF_REQUEST_EXAMPLE);
+    const wallMs = Date.now() - t0;
+    expect(res.statusCode, res.body).toBe(200);
+    expect(check('/allocate/what-if', 200, res.json())).toBeNull();
+    const out = res.json();
+    // One limit for the whole request (loose for a shared machine; docs/time-limits.md).
+    expect(wallMs).toBeLessThan(WHAT_IF_REQUEST_EXAMPLE.options.timeLimitMs * 1.5 + 500);
+    const { scenarios: _s, ...snapshot } = WHAT_IF_REQUEST_EXAMPLE;
+    const direct = await app.inject({ method: 'POST', url: '/allocate', payload: snapshot });
+    expect(direct.json().requestHash).toBe(out.base.requestHash);
+    expect(out.scenarios.map((s: { name: string }) => s.name)).toEqual(WHAT_IF_REQUEST_EXAMPLE.scenarios.map((s) => s.name));
+    const [more, down, leaves] = out.scenarios;
+    expect(more.delta.objective).toBeLessThanOrEqual(1e-6 * out.base.objective);
+    const onEs2 = out.base.allocations.filter((a: { serverId: string }) => a.serverId === 'es-2').map((a: { deviceId: string }) => a.deviceId);
+    expect(down.migrations.map((m: { deviceId: string }) => m.deviceId).sort()).toEqual(expect.arrayContaining(onEs2));
+    expect(down.migrations.every((m: { toServerId: string }) => m.toServerId !== 'es-2')).toBe(true);
+    expect(leaves.totals).toBeDefined();
+    expect(leaves.migrations.some((m: { deviceId: string }) => m.deviceId === 'ue-3')).toBe(false);
+  });
+
+  it('a bad scenario is a 400 naming the scenario and the change', async () => {
+    const body = structuredClone(WHAT_IF_REQUEST_EXAMPLE) as { scenarios: { name: string; changes: unknown[] }[] };
+    body.scenarios[1].changes.push({ op: 'scaleFrequency', serverId: 'es-9', factor: 2 });
+    const res = await post(body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ field: 'scenarios[1].changes[1].serverId' });
+    expect(res.json().reason).toContain('unknown server id "es-9"');
+    const unknownOp = structuredClone(WHAT_IF_REQUEST_EXAMPLE) as { scenarios: { name: string; changes: unknown[] }[] };
+    unknownOp.scenarios[0].changes = [{ op: 'explode', serverId: 'es-1' }];
+    const bad = await post(unknownOp);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().field).toMatch(/^scenarios\[0\]\.changes\[0\]/);
+  });
+
+  it('runs as a job of kind what-if with the same answer shape', async () => {
+    const created = await app.inject({ method: 'POST', url: '/jobs', payload: { kind: 'what-if', input: WHAT_IF_REQUEST_EXAMPLE } });
+    expect(created.statusCode, created.body).toBe(202);
+    const id = created.json().id;
+    for (let i = 0; i < 400; i++) {
+      const job = (await app.inject({ method: 'GET', url: `/jobs/${id}` })).json();
+      if (job.status === 'completed') {
+        expect(job.resultStatusCode).toBe(200);
+        expect(check('/allocate/what-if', 200, job.result)).toBeNull();
+        return;
+      }
+      expect(['queued', 'running']).toContain(job.status);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('job did not complete');
+  });
+});
