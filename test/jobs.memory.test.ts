@@ -53,7 +53,11 @@ describe('jobs in memory', () => {
     const sync = await app.inject({ method: 'POST', url: '/allocate', payload: input });
     expect(sync.statusCode).toBe(422);
     expect(done.resultStatusCode).toBe(422);
-    expect(sync.json()).toEqual({ ...done.result, cache: 'hit' });
+    expect(sync.headers['content-type']).toMatch(/^application\/problem\+json/);
+    // A problem (RFC 9457) whose extension members are the solve's fields; only the sync answer has an instance.
+    expect(done.result).toMatchObject({ type: 'https://edge-allocator.dev/problems/infeasible', status: 422, code: 'INFEASIBLE' });
+    expect(done.result.infeasibilities.length).toBeGreaterThan(0);
+    expect(sync.json()).toEqual({ ...done.result, instance: '/allocate', cache: 'hit' });
   });
 
   it('Idempotency-Key: same key and body → the same job; other body → 409', async () => {

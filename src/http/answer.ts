@@ -2,6 +2,7 @@
 // exactly what the sync endpoint answers), and noticing a client that left before its answer.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CallOptions, ParetoResult, Solved } from '../services/types.js';
+import { PROBLEM_CONTENT_TYPE, infeasibleProblem } from '../schemas/problems.js';
 import { arrivedAt } from './arrival.js';
 import { bodyDigest } from './json-body.js';
 
@@ -53,21 +54,35 @@ function hitBytes(requestHash: string, stored: string): Buffer {
  * A fresh answer is serialised as the cache stores it (JSON.stringify of the result), so a later
  * hit sends the same bytes but for `"cache":"hit"`.
  */
-export function solvedAnswer(out: Solved<{ status: string; infeasibilities?: unknown[] }>): Answer {
+export function solvedAnswer(out: Solved<{ status: string; infeasibilities?: unknown[] }>, instance?: string): Answer {
   if (out.stored !== undefined) {
-    return { statusCode: out.stored.status === 'INFEASIBLE' ? 422 : 200, body: hitBytes(out.requestHash, out.stored.bytes) };
+    if (out.stored.status !== 'INFEASIBLE') return { statusCode: 200, body: hitBytes(out.requestHash, out.stored.bytes) };
+    // Rare and small: parsed and shaped as the fresh answer was (the same bytes but for `cache`).
+    const result = JSON.parse(out.stored.bytes) as { status: string; infeasibilities?: unknown[] };
+    return { statusCode: 422, body: infeasibleBody(result, out.cache, out.requestHash, instance) };
   }
-  const infeasible = out.result.status === 'INFEASIBLE';
   // An instance that cannot be satisfied is the caller's problem, but a well-formed one: 422.
-  const result = infeasible && out.result.infeasibilities === undefined ? { ...out.result, infeasibilities: [] } : out.result;
-  return { statusCode: infeasible ? 422 : 200, body: withRequestFields(JSON.stringify(result), out.cache, out.requestHash) };
+  if (out.result.status === 'INFEASIBLE') return { statusCode: 422, body: infeasibleBody(out.result, out.cache, out.requestHash, instance) };
+  return { statusCode: 200, body: withRequestFields(JSON.stringify(out.result), out.cache, out.requestHash) };
 }
 
-/** Sends an Answer; stored JSON goes out byte for byte. */
+const INFEASIBLE_DETAIL = 'no allocation meets every constraint: `infeasibilities` names the devices and constraints at fault';
+
+/**
+ * A 422 is a problem (RFC 9457) whose extension members are the solve's answer: its `status`
+ * (INFEASIBLE) becomes the problem's `code`, everything else follows as it is.
+ */
+function infeasibleBody(result: { status: string; infeasibilities?: unknown[] }, cache: string, requestHash: string, instance?: string): Record<string, unknown> {
+  const { status: _solveStatus, ...fields } = result;
+  return { ...infeasibleProblem(INFEASIBLE_DETAIL, instance), ...fields, infeasibilities: result.infeasibilities ?? [], cache, requestHash };
+}
+
+/** Sends an Answer; stored JSON goes out byte for byte; a 422 as application/problem+json. */
 export function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
   if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) {
     return reply.code(answer.statusCode).type('application/json; charset=utf-8').send(answer.body);
   }
+  if (answer.statusCode === 422) void reply.type(PROBLEM_CONTENT_TYPE);
   return reply.code(answer.statusCode).send(answer.body);
 }
 
@@ -78,10 +93,10 @@ export function answerObject(answer: Answer): Record<string, unknown> {
 }
 
 /** /allocate/pareto: feasibility does not depend on the weights, so when no point is feasible the instance is not (422). */
-export function paretoAnswer(result: ParetoResult): Answer {
+export function paretoAnswer(result: ParetoResult, instance?: string): Answer {
   if (result.points.length > 0 && result.points.every((p) => p.status === 'INFEASIBLE')) {
     const infeasibilities = result.points[0].infeasibilities ?? [];
-    return { statusCode: 422, body: { status: 'INFEASIBLE', infeasibilities, ...result } };
+    return { statusCode: 422, body: { ...infeasibleProblem(INFEASIBLE_DETAIL, instance), infeasibilities, ...result } };
   }
   return { statusCode: 200, body: { ...result } };
 }

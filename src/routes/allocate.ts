@@ -7,6 +7,7 @@ import {
   AllocateResponseSchema,
 } from '../schemas/allocate.js';
 import { errorResponses } from '../schemas/errors.js';
+import { instanceOf } from '../schemas/problems.js';
 import { reportSolve } from '../http/solve-report.js';
 import { sendAnswer, solvedAnswer, solveCall } from '../http/answer.js';
 import type { SolveService } from '../services/types.js';
@@ -39,7 +40,7 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
       // A client that disconnects stops its solve, unless another caller shares it.
       const out = await service.allocate(request.body, solveCall(request, reply));
       reportSolve(request, 'allocate', out);
-      return sendAnswer(reply, solvedAnswer(out));
+      return sendAnswer(reply, solvedAnswer(out, instanceOf(request.url)));
     },
   );
 };

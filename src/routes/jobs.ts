@@ -6,6 +6,7 @@ import { AllocateRequestSchema } from '../schemas/allocate.js';
 import { BlocksRequestSchema } from '../schemas/blocks.js';
 import { errorResponse } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
+import { HttpProblem } from '../http/errors.js';
 import { JobHeadersSchema, JobIdParamsSchema, JobRequestSchema, JobSchema } from '../schemas/jobs.js';
 import { ParetoRequestSchema } from '../schemas/pareto.js';
 import type { JobKind, JobService } from '../jobs/types.js';
@@ -24,7 +25,7 @@ function checkInput(request: FastifyRequest, kind: JobKind, input: unknown): voi
   throw Object.assign(new Error('invalid job input'), { validation: errors, statusCode: 400 });
 }
 
-const notFound = (id: string) => ({ statusCode: 404, error: 'Not Found', code: 'JOB_NOT_FOUND', message: `no job ${id} (unknown, or expired)` });
+const notFound = (id: string) => new HttpProblem(404, 'JOB_NOT_FOUND', `no job ${id} (unknown, or expired)`);
 
 export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (app, { jobs }) => {
   app.post(
@@ -82,7 +83,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
     },
     async (request, reply) => {
       const job = await jobs.get(request.params.id);
-      return job === null ? reply.code(404).send(notFound(request.params.id)) : reply.code(200).send(job);
+      if (job === null) throw notFound(request.params.id);
+      return reply.code(200).send(job);
     },
   );
 
@@ -106,7 +108,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
     },
     async (request, reply) => {
       const job = await jobs.cancel(request.params.id);
-      return job === null ? reply.code(404).send(notFound(request.params.id)) : reply.code(200).send(job);
+      if (job === null) throw notFound(request.params.id);
+      return reply.code(200).send(job);
     },
   );
 };
