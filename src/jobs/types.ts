@@ -1,6 +1,8 @@
 // Async jobs: a solve submitted now and read later (status, progress, result), cancellable. Two
 // stores behind one interface: in memory (embedded mode) and BullMQ jobs in Redis (queue mode).
-import type { ProgressUpdate } from '../queue/backend.js';
+import type { BestSoFar, ProgressUpdate } from '../queue/backend.js';
+export type { BestSoFar } from '../queue/backend.js';
+import type { JobListQuery, JobPage } from './list.js';
 
 export const JOB_KINDS = ['allocate', 'blocks', 'pareto'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -37,12 +39,22 @@ export interface JobView {
   resultStatusCode?: number;
   /** failed: why */
   error?: { code: string; message: string };
+  /** allocate jobs, when asked for (GET /jobs/{id}?include=best): the best allocation found so far */
+  best?: BestSoFar;
+}
+
+
+export interface JobReadOptions {
+  /** add `best` to a running allocate job */
+  includeBest?: boolean;
 }
 
 export interface JobService {
   /** Throws InputError (400), IdempotencyConflictError (409), OverloadedError (503). */
   submit(job: JobSubmission): Promise<{ job: JobView; created: boolean }>;
-  get(id: string): Promise<JobView | null>;
+  get(id: string, options?: JobReadOptions): Promise<JobView | null>;
+  /** Newest first; InputError (400) for a cursor it did not give. */
+  list(query: JobListQuery): Promise<JobPage>;
   /** null: no such job. A finished job is returned as it is. */
   cancel(id: string): Promise<JobView | null>;
   close(): Promise<void>;

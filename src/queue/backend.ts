@@ -2,7 +2,7 @@
 // worker processes through a BullMQ queue in Redis. The solve service picks one from config and
 // never knows which it has.
 import type { BlocksInput } from '../blocks/types.js';
-import type { Instance, SolveOptions } from '../model/types.js';
+import type { AllocationOut, Instance, SolveOptions, Totals } from '../model/types.js';
 import type { SolvePhase } from '../solver/control.js';
 import type { Workload } from '../services/types.js';
 import type { ProblemKind } from '../worker/solve-worker.js';
@@ -21,10 +21,21 @@ export interface ProgressUpdate {
   points?: number;
 }
 
+/** The incumbent of a running allocate solve: its allocations as the answer would give them. */
+export interface BestSoFar {
+  objective: number;
+  totals: Totals;
+  allocations: AllocationOut[];
+  /** since the solve started, when this allocation was reported */
+  elapsedMs: number;
+}
+
 export interface RunControl {
   /** Aborting asks the solve to stop and answer with its best so far (or never to start). */
   signal?: AbortSignal;
   onProgress?(progress: ProgressUpdate): void;
+  /** allocate: the incumbent, at most once a second and only when it improved */
+  onBest?(best: BestSoFar): void;
 }
 
 /** A normalised input, as the service hashes it (the in-process backend packs allocate's for the thread). */

@@ -6,7 +6,8 @@ import type { SolverPool } from '../pool/solver-pool.js';
 import { packInstance } from '../worker/transfer.js';
 import { createControlBuffer, readProgress, requestStop, startedAt } from '../worker/control-buffer.js';
 import { NOT_STARTED, type SolveTask } from '../worker/solve-worker.js';
-import { gapOf, type BackendTask, type RunControl, type RunOutcome, type SolverBackend } from './backend.js';
+import { MessageChannel } from 'node:worker_threads';
+import { gapOf, type BestSoFar, type BackendTask, type RunControl, type RunOutcome, type SolverBackend } from './backend.js';
 
 function isNotStarted(v: unknown): boolean {
   return typeof v === 'object' && v !== null && (v as typeof NOT_STARTED).notStarted === true;
@@ -18,7 +19,7 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
     cachesAnswers: false,
 
     async run(task: BackendTask, control: RunControl = {}): Promise<RunOutcome> {
-      const { signal, onProgress } = control;
+      const { signal, onProgress, onBest } = control;
       if (signal?.aborted) return { result: null, stopped: true };
       const buffer = signal !== undefined || onProgress !== undefined ? createControlBuffer() : undefined;
       const options = task.timeLimitMs === undefined ? task.input.options : { ...task.input.options, timeLimitMs: task.timeLimitMs };
@@ -38,12 +39,17 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
               onProgress({ phase: p.phase, elapsedMs, objective: p.objective, bound: p.bound, gap: gapOf(p.objective, p.bound) });
             }, PROGRESS_INTERVAL_MS)
           : undefined;
+      // The incumbent allocation is too large for the shared buffer: it comes on a port of its own.
+      const incumbents = onBest !== undefined && task.kind === 'allocate' ? new MessageChannel() : undefined;
+      incumbents?.port1.on('message', (best: BestSoFar) => onBest!(best));
       try {
-        const result = await pool.run({ kind: task.kind, input, receivedAt: task.receivedAt, deadlineAt: task.deadlineAt, control: buffer } as SolveTask);
+        const solveTask = { kind: task.kind, input, receivedAt: task.receivedAt, deadlineAt: task.deadlineAt, control: buffer, ...(incumbents ? { incumbents: incumbents.port2 } : {}) };
+        const result = await pool.run(solveTask as SolveTask, incumbents ? [incumbents.port2] : undefined);
         if (isNotStarted(result)) return { result: null, stopped: true };
         return { result, stopped: signal?.aborted === true };
       } finally {
         if (poll) clearInterval(poll);
+        incumbents?.port1.close();
         signal?.removeEventListener('abort', stop);
       }
     },

@@ -7,7 +7,8 @@ import { BlocksRequestSchema } from '../schemas/blocks.js';
 import { errorResponse } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
 import { HttpProblem } from '../http/errors.js';
-import { JobHeadersSchema, JobIdParamsSchema, JobRequestSchema, JobSchema } from '../schemas/jobs.js';
+import { JobHeadersSchema, JobIdParamsSchema, JobListQuerySchema, JobPageSchema, JobQuerySchema, JobRequestSchema, JobSchema } from '../schemas/jobs.js';
+import { DEFAULT_JOB_PAGE } from '../jobs/list.js';
 import { ParetoRequestSchema } from '../schemas/pareto.js';
 import type { JobKind, JobService } from '../jobs/types.js';
 
@@ -66,14 +67,52 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
   );
 
   app.get(
+    '/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        operationId: 'listJobs',
+        summary: 'List jobs, newest first',
+        description:
+          'Jobs not yet expired, newest first, `limit` at a time (default 20): pass `nextCursor` as `cursor` for the next page. ' +
+          'Filter by `status` and `kind`. Listed jobs carry no `result`: GET /jobs/{id} has it.',
+        querystring: JobListQuerySchema,
+        response: {
+          200: JobPageSchema,
+          ...errorResponses({ body: false }),
+        },
+      },
+      // The service validates without type coercion (a "5" in a body is a 400); a query string
+      // has only strings, so its one number is read as one before validation.
+      preValidation: async (request) => {
+        const query = request.query as { limit?: unknown };
+        if (typeof query.limit === 'string' && /^-?\d{1,6}$/.test(query.limit)) query.limit = Number(query.limit);
+      },
+    },
+    async (request, reply) => {
+      const { status, kind, limit, cursor } = request.query;
+      const page = await jobs.list({
+        limit: limit ?? DEFAULT_JOB_PAGE,
+        ...(status !== undefined ? { status } : {}),
+        ...(kind !== undefined ? { kind } : {}),
+        ...(cursor !== undefined ? { cursor } : {}),
+      });
+      return reply.code(200).send(page);
+    },
+  );
+
+  app.get(
     '/jobs/:id',
     {
       schema: {
         tags: ['jobs'],
         operationId: 'getJob',
         summary: 'Status, progress and result of a job',
-        description: 'queued | running (with progress) | completed (with result) | failed (with error) | cancelled. 404 for an unknown or expired id.',
+        description:
+          'queued | running (with progress) | completed (with result) | failed (with error) | cancelled. 404 for an unknown or expired id. ' +
+          'With `include=best`, a running allocate job also shows `best`: the best allocation found so far, with its objective and totals.',
         params: JobIdParamsSchema,
+        querystring: JobQuerySchema,
         response: {
           200: JobSchema,
           ...errorResponses({ body: false }),
@@ -82,7 +121,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
       },
     },
     async (request, reply) => {
-      const job = await jobs.get(request.params.id);
+      const job = await jobs.get(request.params.id, { includeBest: request.query.include === 'best' });
       if (job === null) throw notFound(request.params.id);
       return reply.code(200).send(job);
     },

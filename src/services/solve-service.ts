@@ -183,7 +183,7 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
             return stored === null ? null : { stored };
           },
           compute: async () => {
-            const outcome = await runObserved(task, { signal: stop, onProgress: call.onProgress });
+            const outcome = await runObserved(task, { signal: stop, onProgress: call.onProgress, onBest: call.onBest });
             if (outcome.result !== null && !backend.cachesAnswers) await store(key, outcome.result as { status: string });
             return { outcome };
           },
@@ -258,7 +258,7 @@ export function createSolveService(config: ServiceConfig, deps: SolveServiceDeps
       const startAt = Date.now();
       const slotMs = Math.max(0, receivedAt + limitMs - answerReserveMs(P * size.devices) - startAt) / rounds;
       // A point's body is not the request's: the request's byte digest must not stand for it.
-      const { onProgress, bodyDigest: _requestDigest, ...pointCall } = call;
+      const { onProgress, onBest: _onBest, bodyDigest: _requestDigest, ...pointCall } = call;
       // A cancelled sweep still answers every point: one stopped before its solve started gets a
       // fallback due at once (time-limited, so never cached) instead of failing the whole sweep.
       const fallback = (point: AllocateRequest) => allocate(point, { ...pointCall, signal: undefined, receivedAt, deadlineAt: Date.now() });

@@ -4,7 +4,7 @@ import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import type { AllocateRequest, ObjectiveSpec } from '../model/request.js';
 import type { AllocateResult, AllocationOut, InfeasibilityOut, SolveStatus, Totals, Weights } from '../model/types.js';
-import type { ProgressUpdate } from '../queue/backend.js';
+import type { BestSoFar, ProgressUpdate } from '../queue/backend.js';
 
 export type CacheOutcome = 'hit' | 'miss';
 
@@ -25,6 +25,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Progress of the solve, at most every 250 ms (the first caller of a shared solve gets it). */
   onProgress?(progress: ProgressUpdate): void;
+  /** allocate: the incumbent allocation, at most once a second and only when it improved (jobs ask for it) */
+  onBest?(best: BestSoFar): void;
   /** Overrides options.timeLimitMs (jobs may ask for up to MAX_JOB_TIME_LIMIT_MS). */
   timeLimitMs?: number;
   /** Epoch ms the request arrived; the time limit counts from here. Default: now. */

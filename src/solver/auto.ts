@@ -168,7 +168,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const planMs = now() - planStart;
   const startPlan = warmPlan ?? greedyPlan;
   if (greedy && !startPlan) return outOfTime();
-  reportProgress({ phase: 'search', ...(startPlan ? { objective: startPlan.cost } : {}) }, true);
+  reportProgress({ phase: 'search', ...(startPlan ? { objective: startPlan.cost, incumbent: () => decisionsOf(ctx, startPlan) } : {}) }, true);
   // Baselines plan within a quarter of the limit: past it, planning stops polishing (one
   // best-response round per server), which leaves the search its time on large instances.
   // Not asked for, they are not computed: the start plan joins the portfolio regardless.

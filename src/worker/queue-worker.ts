@@ -15,6 +15,7 @@ import type { SyncJobData, SyncJobResult } from '../queue/bullmq.js';
 import { BULL_PREFIX, consumerConnection, queueNames } from '../queue/connection.js';
 import { StoppedBeforeStartError, createSolveService } from '../services/solve-service.js';
 import type { CallOptions, SolveService } from '../services/types.js';
+import type { BestSoFar } from '../queue/backend.js';
 
 export type QueueWorkerConfig = Pick<
   AppConfig,
@@ -29,6 +30,9 @@ export interface QueueWorker {
   readonly service: SolveService;
 }
 
+/** An incumbent outlives the longest job (10 minutes) a little; GET shows it only while the job runs. */
+const BEST_TTL_MS = 660_000;
+
 /** Started before by a worker that stopped without finishing it (BullMQ's stalled-job recovery). */
 const handedOver = (job: Job) => job.attemptsStarted > 1 || job.stalledCounter > 0;
 
@@ -38,11 +42,14 @@ async function processJob(
   signal: AbortSignal | undefined,
   cancelled: () => Promise<boolean>,
   nobodyWaits: () => Promise<boolean>,
+  saveBest: (best: BestSoFar) => void,
 ) {
   const data = job.data;
   const call: CallOptions = {
     signal,
     onProgress: (p) => void job.updateProgress(p as unknown as Record<string, unknown>).catch(() => undefined),
+    // An async allocate job keeps its incumbent where GET /jobs/{id}?include=best reads it.
+    ...(data.purpose === 'job' && data.kind === 'allocate' ? { onBest: saveBest } : {}),
     ...(data.timeLimitMs !== undefined ? { timeLimitMs: data.timeLimitMs } : {}),
     // A sync caller's time limit counts from its request's arrival; a job's from when it starts.
     // A sync job handed over by a worker that died (stalled, started again) has lost its time to
@@ -97,6 +104,7 @@ export function startQueueWorker(config: QueueWorkerConfig, logger?: CacheLogger
         signal,
         async () => (await markers.exists(names.cancelledKey(job.id!)).catch(() => 0)) === 1,
         async () => Number((await markers.get(names.waitersKey(job.id!)).catch(() => null)) ?? 1) <= 0,
+        (best) => void markers.set(names.bestKey(job.id!), JSON.stringify(best), 'PX', BEST_TTL_MS).catch(() => undefined),
       ),
     {
       connection,

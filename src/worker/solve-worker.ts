@@ -1,9 +1,12 @@
 // Runs inside a piscina worker thread: the only place solvers (and GLPK's synchronous WebAssembly)
 // execute, so the event loop keeps answering while they work. Main-thread code imports types only.
-import { threadId } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
+import { evaluate, objectiveScales } from '../model/evaluate.js';
+import type { DeviceDecision, Instance, SolveOptions } from '../model/types.js';
+import type { BestSoFar } from '../queue/backend.js';
+import { allocationsOf } from '../solver/result.js';
 import { solveBlocks } from '../blocks/index.js';
 import type { BlocksInput } from '../blocks/types.js';
-import type { SolveOptions } from '../model/types.js';
 import { runWithControl, type SolveControl } from '../solver/control.js';
 import { initGlpk, isGlpkReady } from '../solver/math/glpk.js';
 import { solveAllocate } from '../solver/index.js';
@@ -21,6 +24,17 @@ interface TaskTiming {
   deadlineAt?: number;
 }
 
+/** Posts each incumbent as the answer's allocations would show it (evaluated here, where the instance is). */
+function incumbentSender(instance: Instance, port: MessagePort): (decisions: DeviceDecision[]) => void {
+  const startedAt = Date.now();
+  const scales = objectiveScales(instance);
+  return (decisions) => {
+    const ev = evaluate(instance, decisions, scales);
+    const best: BestSoFar = { objective: ev.objective, totals: ev.totals, allocations: allocationsOf(instance, decisions, ev), elapsedMs: Date.now() - startedAt };
+    port.postMessage(best);
+  };
+}
+
 /** The instance crosses packed (see transfer.ts); the service hashes it unpacked. */
 export interface AllocateInput {
   packed: PackedInstance;
@@ -29,9 +43,10 @@ export interface AllocateInput {
 
 // One entry per problem kind; a new kind is one line here plus its service method.
 const solvers = {
-  allocate: (input: AllocateInput, timing: TaskTiming, control?: SolveControl) =>
-    solveAllocate(
-      unpackInstance(input.packed),
+  allocate: (input: AllocateInput, timing: TaskTiming, control?: SolveControl, incumbents?: MessagePort) => {
+    const instance = unpackInstance(input.packed);
+    return solveAllocate(
+      instance,
       {
         ...input.options,
         timeLimitMs:
@@ -39,8 +54,9 @@ const solvers = {
             ? remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.packed.instance.devices.length))
             : Math.max(0, Math.floor(timing.deadlineAt - Date.now())),
       },
-      control,
-    ),
+      control && incumbents ? { ...control, onIncumbent: incumbentSender(instance, incumbents) } : control,
+    );
+  },
   // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
   // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
   blocks: async (input: BlocksInput, timing: TaskTiming, control?: SolveControl) => {
@@ -62,7 +78,7 @@ export type SolverInput<K extends ProblemKind> = Parameters<(typeof solvers)[K]>
  * `control` is the shared stop/progress buffer of control-buffer.ts.
  */
 export type SolveTask = {
-  [K in ProblemKind]: { kind: K; input: SolverInput<K>; receivedAt?: number; deadlineAt?: number; control?: SharedArrayBuffer };
+  [K in ProblemKind]: { kind: K; input: SolverInput<K>; receivedAt?: number; deadlineAt?: number; control?: SharedArrayBuffer; incumbents?: MessagePort };
 }[ProblemKind];
 
 /** Answered instead of a result when the task was cancelled before a thread took it up. */
@@ -70,14 +86,17 @@ export const NOT_STARTED = { notStarted: true } as const;
 
 export default function solve(task: SolveTask): unknown {
   if (!Object.hasOwn(solvers, task.kind)) throw new Error(`unknown problem kind "${String(task.kind)}"`);
-  const solver = solvers[task.kind] as (input: unknown, timing: TaskTiming, control?: SolveControl) => unknown;
+  const solver = solvers[task.kind] as (input: unknown, timing: TaskTiming, control?: SolveControl, incumbents?: MessagePort) => unknown;
   const timing = { receivedAt: task.receivedAt, deadlineAt: task.deadlineAt };
   const buffer = task.control;
   if (buffer === undefined) return solver(task.input, timing);
   if (stopWasRequested(buffer)) return NOT_STARTED;
   markStarted(buffer);
-  return solver(task.input, timing, {
-    shouldStop: () => stopWasRequested(buffer),
-    onProgress: (progress) => writeProgress(buffer, progress),
-  });
+  // The owner closes the incumbents port when the task ends (closing one end closes both).
+  return solver(
+    task.input,
+    timing,
+    { shouldStop: () => stopWasRequested(buffer), onProgress: (progress) => writeProgress(buffer, progress) },
+    task.incumbents,
+  );
 }

@@ -22,6 +22,7 @@ import { assembleServer, planServer, type ServerPlan } from '../resources/server
 import { uplinkSlope, type UplinkParams } from '../resources/uplink.js';
 import { expired } from '../clock.js';
 import { reportProgress } from '../control.js';
+import { decisionsOfPlans } from '../resources/decisions.js';
 
 /** Servers quoted per device: its strongest-gain ones (plus its own). */
 const CANDIDATE_SERVERS = 12;
@@ -227,7 +228,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
   };
 
   for (let batch = 0; batch < 200 && !expired(deadlineAt); batch++) {
-    reportProgress({ phase: 'search', objective: plans.reduce((s, p) => s + p.cost, 0) });
+    reportProgress({ phase: 'search', objective: plans.reduce((s, p) => s + p.cost, 0), incumbent: () => decisionsOfPlans(ctx, plans) });
     // Best estimated move of every device.
     const moves: { n: number; to: number; gain: number }[] = [];
     for (let n = 0; n < N; n++) {
