@@ -3,7 +3,9 @@
 // evaluation function, and set it against the Lagrangian bound of the snapshot. Pure: no HTTP.
 import { evaluate, effectiveWeights, objectiveScales, referenceTotals } from '../model/evaluate.js';
 import { modeKey } from '../model/cost.js';
-import type { DeviceDecision, Evaluation, Instance, Totals, TrainingMode } from '../model/types.js';
+import type { DeviceDecision, EvaluateResult, Evaluation, GivenAllocation, Instance, Totals, TrainingMode } from '../model/types.js';
+import { allocationsOf } from './result.js';
+export type { GivenAllocation } from '../model/types.js';
 import { lagrangianBound } from './bound/bound.js';
 import { provenInfeasibilities } from './bound/feasibility.js';
 import { now } from './clock.js';
@@ -12,19 +14,7 @@ import { createPlanContext, memberOf, uplinkOf, type PlanContext } from './prici
 import { shareBandwidth, shareServerFrequency } from './resources/shares.js';
 import { uplinkCost } from './resources/uplink.js';
 
-/** A device's allocation as given: server and split always; the rest may be left out. */
-export interface GivenAllocation {
-  server: number;
-  splitLayer: number;
-  /** left out: backprop where the device allows it, else its first allowed mode */
-  mode?: TrainingMode;
-  cpuFrequencyHz?: number;
-  transmitPowerW?: number;
-  bandwidthHz?: number;
-  serverFrequencyHz?: number;
-}
-
-export type ResourceField = 'cpuFrequencyHz' | 'transmitPowerW' | 'bandwidthHz' | 'serverFrequencyHz';
+export type ResourceField = EvaluateResult['filled'][number]['fields'][number];
 
 export interface Assessment {
   decisions: DeviceDecision[];
@@ -135,4 +125,25 @@ export function assessAllocation(instance: Instance, given: GivenAllocation[], t
   const objective = Number.isFinite(evaluation.objective) ? evaluation.objective : Number.MAX_VALUE;
   const bound = lagrangianBound(ctx, { bandwidth: new Array<number>(M).fill(0), frequency: new Array<number>(M).fill(0) }, deadlineAt, objective);
   return { decisions, evaluation, filled, reference, ...(Number.isFinite(bound) ? { bound } : {}) };
+}
+
+/** The answer of POST /allocate/evaluate. */
+export function evaluateAllocation(instance: Instance, given: GivenAllocation[], timeLimitMs: number): EvaluateResult {
+  const t0 = performance.now();
+  const a = assessAllocation(instance, given, timeLimitMs);
+  const { objective, totals, violations } = a.evaluation;
+  const feasible = violations.length === 0;
+  const gap = feasible && a.bound !== undefined && objective > 0 ? Math.max(0, (objective - a.bound) / objective) : undefined;
+  return {
+    feasible,
+    objective,
+    ...(a.bound !== undefined ? { bound: a.bound } : {}),
+    ...(gap !== undefined ? { gap } : {}),
+    totals,
+    reference: a.reference,
+    allocations: allocationsOf(instance, a.decisions, a.evaluation),
+    violations,
+    filled: a.filled.flatMap((fields, n) => (fields.length > 0 ? [{ deviceId: instance.devices[n].id, fields }] : [])),
+    solveTimeMs: performance.now() - t0,
+  };
 }
