@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { withDocumentedDefaults } from '../schemas/defaults.js';
 import { ERROR_EXAMPLES, EXAMPLE_JOB_ID } from '../schemas/errors.js';
 import { PROBLEM_CONTENT_TYPE } from '../schemas/problems.js';
+import { withAnswerExamples, withTypedAnswers } from './openapi-typing.js';
 
 /** Version of the HTTP contract (not of the solver, which answers carry in solver.version). */
 export const API_VERSION = '1.0.0';
@@ -46,8 +47,11 @@ export function withProblemContent(document: Json): Json {
     for (const operation of Object.values(operations)) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const content = response.content as Record<string, Json> | undefined;
-        if (Number(status) >= 400 && content?.['application/json'] !== undefined) {
-          response.content = { [PROBLEM_CONTENT_TYPE]: content['application/json'] };
+        const schema = content?.['application/json']?.schema as { $ref?: string; properties?: Json } | undefined;
+        // Problems: the Problem component, or a 422 with the problem members (not, e.g., /ready's 503 body).
+        const problem = schema?.$ref === '#/components/schemas/Problem' || (schema?.properties?.type !== undefined && schema.properties.code !== undefined);
+        if (Number(status) >= 400 && problem) {
+          response.content = { [PROBLEM_CONTENT_TYPE]: content!['application/json'] };
         }
       }
     }
@@ -114,7 +118,10 @@ export function registerSwagger(app: FastifyInstance): void {
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
-    transformObject: (documentObject) => withDocumentedDefaults(withErrorExamples(withProblemContent(ifThenElseToOneOf((documentObject as { openapiObject: Json }).openapiObject)))) as never,
+    transformObject: (documentObject) => {
+      const document = ifThenElseToOneOf((documentObject as { openapiObject: Json }).openapiObject);
+      return withDocumentedDefaults(withAnswerExamples(withErrorExamples(withTypedAnswers(withProblemContent(document))))) as never;
+    },
   });
   void app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { persistAuthorization: false } });
 }

@@ -26,6 +26,7 @@ function checkInput(request: FastifyRequest, kind: JobKind, input: unknown): voi
   throw Object.assign(new Error('invalid job input'), { validation: errors, statusCode: 400 });
 }
 
+const LOCATION = { Location: { type: 'string', format: 'uri-reference', description: 'the job: /jobs/{id}' } };
 const notFound = (id: string) => new HttpProblem(404, 'JOB_NOT_FOUND', `no job ${id} (unknown, or expired)`);
 
 export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (app, { jobs }) => {
@@ -44,8 +45,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
         headers: JobHeadersSchema,
         body: JobRequestSchema,
         response: {
-          200: { ...JobSchema, description: 'Idempotent replay: the job this Idempotency-Key created' },
-          202: { ...JobSchema, description: 'Accepted: poll the Location' },
+          200: { ...JobSchema, description: 'Idempotent replay: the job this Idempotency-Key created', headers: LOCATION },
+          202: { ...JobSchema, description: 'Accepted: poll the Location', headers: LOCATION },
           ...errorResponses(),
           409: errorResponse('Idempotency-Key already used with a different body'),
         },
