@@ -178,12 +178,10 @@ const invalidFull = (() => {
   b.devices[b.devices.length - 1].bogusField = 1;
   return JSON.stringify(b);
 })();
-{
-  // Sanity: the floors really are schema rejections (400), not something else.
-  for (const [name, body] of [['invalid small', invalidSmall], ['invalid full', invalidFull]] as const) {
-    const r = await post(body);
-    if (r.code !== 400) throw new Error(`${name}: expected 400, got ${r.code} ${JSON.stringify(r.json)}`);
-  }
+// Sanity: the floors really are schema rejections (400), not something else.
+for (const [name, body] of [['invalid small', invalidSmall], ['invalid full', invalidFull]] as const) {
+  const r = await post(body);
+  if (r.code !== 400) throw new Error(`${name}: expected 400, got ${r.code} ${JSON.stringify(r.json)}`);
 }
 
 interface Target {

@@ -1,7 +1,7 @@
-// Cost of the service's last check on answers (src/services/finite.ts) on a synthetic answer of N
+// Cost of the service's last check on answers (src/solve/finite.ts) on a synthetic answer of N
 // devices, against JSON.stringify of the same answer for scale.
 //   npx tsx bench/finite-check.ts [--devices 10000]
-import { firstNonFinite } from '../src/services/finite.js';
+import { firstNonFinite } from '../src/solve/finite.js';
 
 const i = process.argv.indexOf('--devices');
 const devices = i >= 0 ? Number(process.argv[i + 1]) : 10_000;

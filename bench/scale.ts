@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
-import { buildApp, type App } from '../src/app.js';
+import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { generateRequest } from '../src/model/generator.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import type { SolveService } from '../src/services/types.js';
+import type { SolveService } from '../src/solve/types.js';
 
 const outputPath = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url));
 

@@ -3,11 +3,11 @@
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from './config.js';
-import { clientErrorHandler } from './http/client-errors.js';
-import { registerArrivalClock } from './http/arrival.js';
-import { registerErrorHandling } from './http/errors.js';
-import { registerJsonBodyParser } from './http/json-body.js';
-import { registerRequestIdEcho, requestIdFrom } from './http/request-id.js';
+import { clientErrorHandler } from './plugins/client-errors.js';
+import { registerArrivalClock } from './plugins/arrival.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { registerJsonBodyParser } from './plugins/json-body.js';
+import { registerRequestIdEcho, requestIdFrom } from './plugins/request-id.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { registerAccessControl } from './plugins/access.js';
 import { registerHardening } from './plugins/hardening.js';
@@ -21,9 +21,9 @@ import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { paretoRoutes } from './routes/pareto.js';
 import { jobsRoutes } from './routes/jobs.js';
-import { createJobService, createSolverService } from './queue/wiring.js';
+import { composeServices } from './compose.js';
 import type { JobService } from './jobs/types.js';
-import type { SolveService } from './services/types.js';
+import type { SolveService } from './solve/types.js';
 
 export interface AppDeps {
   /** Injected in tests; otherwise the real service is created from config (threads or queue). */
@@ -64,9 +64,8 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = deps.metrics ?? (config.metricsEnabled ? createMetrics() : undefined);
-  const service = deps.service ?? createSolverService(config, app.log, metrics);
+  const { service, jobs } = composeServices(config, { service: deps.service, jobs: deps.jobs, logger: app.log, observer: metrics });
   if (metrics !== undefined) metrics.setWorkloadSource(() => service.workload?.());
-  const jobs = deps.jobs ?? createJobService(config, service, app.log);
   const isPublic = publicPathMatcher({ metricsPublic: config.metricsPublic, extra: deps.publicPaths });
   // The app owns the services it answers with: closing the app drains and stops the workers.
   app.addHook('onClose', async () => {

@@ -2,7 +2,7 @@
 // only by a better one; a hit sends the stored bytes as they are.
 import { describe, expect, it } from 'vitest';
 import { answerMeta, betterAnswer, decodeAnswer, encodeAnswer, servesRequest, storable } from '../src/cache/stored-answer.js';
-import { createSolveService } from '../src/services/solve-service.js';
+import { createSolveService } from '../src/compose.js';
 import { smallRequest } from './fixtures/allocate-requests.js';
 import { CountingPool, cannedResult } from './fixtures/counting-pool.js';
 

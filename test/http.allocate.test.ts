@@ -7,7 +7,8 @@ import type { AllocateRequest } from '../src/model/request.js';
 import type { AllocateResult } from '../src/model/types.js';
 import { InputError } from '../src/model/normalize.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
-import { OverloadedError, type Readiness, type SolveService, type Solved } from '../src/services/types.js';
+import { OverloadedError } from '../src/solve/errors.js';
+import { type Readiness, type SolveService, type Solved } from '../src/solve/types.js';
 
 const totals = { delayS: 12.5, energyJ: 3.25, stability: 0.0015, migrations: 1, migrationDelayS: 0.5, migrationEnergyJ: 0.25 };
 

@@ -5,8 +5,8 @@ import { buildApp, type App } from '../src/app.js';
 import type { BlocksRequest } from '../src/blocks/request.js';
 import { loadConfig } from '../src/config.js';
 import { BLOCKS_REQUEST_EXAMPLE } from '../src/schemas/blocks.js';
-import { createSolveService } from '../src/services/solve-service.js';
-import type { SolveService } from '../src/services/types.js';
+import { createSolveService } from '../src/compose.js';
+import type { SolveService } from '../src/solve/types.js';
 import type { BlockAssignmentOut } from '../src/blocks/types.js';
 
 const config = { ...loadConfig({}), logLevel: 'silent' as const, solverThreads: 1 };

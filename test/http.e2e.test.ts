@@ -1,5 +1,5 @@
 // One walk through the whole stack: HTTP → real SolveService (normalise, memory cache, worker pool,
-// solver) → reply. Skipped only while src/services/solve-service.ts does not exist yet.
+// solver) → reply. Skipped only while src/solve/service.ts does not exist yet.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import type { App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 
-const serviceExists = existsSync(fileURLToPath(new URL('../src/services/solve-service.ts', import.meta.url)));
+const serviceExists = existsSync(fileURLToPath(new URL('../src/solve/service.ts', import.meta.url)));
 
 describe.skipIf(!serviceExists)('POST /allocate end to end (real service, in-memory cache)', () => {
   let app: App;
@@ -48,7 +48,7 @@ describe.skipIf(!serviceExists)('POST /allocate end to end (real service, in-mem
 
   it('serialises every field the solver returns (the response schema drops nothing)', async () => {
     const { buildApp } = await import('../src/app.js');
-    const { createSolveService } = await import('../src/services/solve-service.js');
+    const { createSolveService } = await import('../src/compose.js');
     const config = { ...loadConfig({}), logLevel: 'silent' as const, solverThreads: 1 };
     const service = createSolveService(config);
     const probe = buildApp(config, { service });

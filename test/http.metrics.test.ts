@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createMetrics } from '../src/observability/metrics.js';
-import { createSolveService } from '../src/services/solve-service.js';
+import { createSolveService } from '../src/compose.js';
 import { smallRequest } from './fixtures/allocate-requests.js';
 
 const config = { ...loadConfig({}), logLevel: 'info' as const, solverThreads: 1 };

@@ -4,12 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { createSolverPool, type SolverPool } from '../src/pool/solver-pool.js';
+import { createSolverPool, type SolverPool } from '../src/backends/threads/solver-pool.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 import { PARETO_REQUEST_EXAMPLE } from '../src/schemas/pareto.js';
-import { dominates, simplexGrid } from '../src/services/pareto.js';
-import { createSolveService } from '../src/services/solve-service.js';
-import { OverloadedError, type ParetoRequest, type SolveService } from '../src/services/types.js';
+import { dominates, simplexGrid } from '../src/solve/pareto.js';
+import { createSolveService } from '../src/compose.js';
+import { OverloadedError } from '../src/solve/errors.js';
+import { type ParetoRequest, type SolveService } from '../src/solve/types.js';
 import type { AllocationOut, Totals } from '../src/model/types.js';
 
 interface PointBody {

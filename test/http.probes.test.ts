@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import type { Readiness, SolveService } from '../src/services/types.js';
+import type { Readiness, SolveService } from '../src/solve/types.js';
 
 function fakeService(readiness: Readiness): SolveService {
   return {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { createSolveService } from '../src/services/solve-service.js';
+import { createSolveService } from '../src/compose.js';
 import { smallRequest } from './fixtures/allocate-requests.js';
 import { CountingPool } from './fixtures/counting-pool.js';
 import { SHARED_REDIS_URL, deleteKeys, uniquePrefix } from './fixtures/redis.js';

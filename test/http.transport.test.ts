@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { firstInvalidUtf8 } from '../src/http/json-body.js';
+import { firstInvalidUtf8 } from '../src/plugins/json-body.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 import { responseChecker, type ResponseCheck } from './fixtures/http-fuzz.js';
 

@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { generateRequest } from '../src/model/generator.js';
-import { queueNames } from '../src/queue/connection.js';
+import { queueNames } from '../src/backends/bullmq/connection.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
-import { startQueueWorker, type QueueWorker } from '../src/worker/queue-worker.js';
+import { startQueueWorker, type QueueWorker } from '../src/backends/bullmq/queue-worker.js';
+import { createSolveService } from '../src/compose.js';
 import { SHARED_REDIS_URL, deleteKeys } from './fixtures/redis.js';
 
 const QUEUE = `test-jobs-${randomUUID().slice(0, 8)}`;
@@ -18,7 +19,7 @@ let worker: QueueWorker;
 
 beforeAll(async () => {
   const config = { ...loadConfig({ REDIS_URL: SHARED_REDIS_URL, SOLVER_QUEUE: 'bullmq', QUEUE_NAME: QUEUE, SOLVER_THREADS: '1' }), logLevel: 'silent' as const };
-  worker = startQueueWorker(config);
+  worker = startQueueWorker(config, createSolveService(config));
   await worker.ready();
   app = buildApp(config);
   await app.ready();

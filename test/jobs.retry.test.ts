@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryJobs } from '../src/jobs/memory-jobs.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
-import { createSolveService } from '../src/services/solve-service.js';
-import { OverloadedError, type SolveService } from '../src/services/types.js';
+import { createSolveService } from '../src/compose.js';
+import { OverloadedError } from '../src/solve/errors.js';
+import { type SolveService } from '../src/solve/types.js';
 import { CountingPool, cannedResult } from './fixtures/counting-pool.js';
 
 const config = { redisUrl: undefined, solverThreads: 1, solverMaxQueue: 4, cacheTtlS: 60, cacheMaxEntries: 100 };

@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 import { BLOCKS_REQUEST_EXAMPLE } from '../src/schemas/blocks.js';
 import { PARETO_REQUEST_EXAMPLE } from '../src/schemas/pareto.js';
-import type { SolveService } from '../src/services/types.js';
+import type { SolveService } from '../src/solve/types.js';
 
 const committedPath = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url));
 

@@ -2,7 +2,7 @@
 // best values; the shared-buffer form carries both across threads.
 import { describe, expect, it } from 'vitest';
 import { PROGRESS_INTERVAL_MS, reportProgress, runWithControl, solverNow, stopRequested, type SolveProgress } from '../src/solver/control.js';
-import { createControlBuffer, hasStarted, markStarted, readProgress, requestStop, startedAt, stopWasRequested, writeProgress } from '../src/worker/control-buffer.js';
+import { createControlBuffer, hasStarted, markStarted, readProgress, requestStop, startedAt, stopWasRequested, writeProgress } from '../src/backends/threads/control-buffer.js';
 import { generateRequest } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
 import { solveAllocate } from '../src/solver/index.js';

@@ -4,7 +4,7 @@ import type { BlocksRequest } from '../../src/blocks/request.js';
 import type { BlocksResult } from '../../src/blocks/types.js';
 import type { AllocateRequest } from '../../src/model/request.js';
 import type { AllocateResult, Weights } from '../../src/model/types.js';
-import type { ParetoRequest, ParetoResult } from '../../src/services/types.js';
+import type { ParetoRequest, ParetoResult } from '../../src/solve/types.js';
 
 export type { AllocateRequest, BlocksRequest, ParetoRequest, ParetoResult, Weights };
 

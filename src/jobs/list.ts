@@ -2,26 +2,10 @@
 // Jobs are ordered by (createdAt, id) descending; a cursor names the last job of a page, and the
 // next page starts right after it, so jobs created meanwhile never shift a page.
 import { InputError } from '../model/normalize.js';
-import type { JobKind, JobStatus, JobView } from './types.js';
+import type { JobListQuery, JobView } from './types.js';
 
 export const DEFAULT_JOB_PAGE = 20;
 export const MAX_JOB_PAGE = 100;
-
-export interface JobListQuery {
-  status?: JobStatus;
-  kind?: JobKind;
-  /** jobs per page, 1..MAX_JOB_PAGE */
-  limit: number;
-  /** nextCursor of the previous page */
-  cursor?: string;
-}
-
-export interface JobPage {
-  /** newest first, without their results (GET /jobs/{id} has them) */
-  jobs: JobView[];
-  /** present when more jobs may follow */
-  nextCursor?: string;
-}
 
 /** Where a page starts: after the job created at `createdAtMs` with id `id`. */
 export interface JobPosition {

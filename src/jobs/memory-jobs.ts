@@ -1,9 +1,8 @@
 // Jobs in memory (embedded mode, no Redis): records in a Map, run through the solve service at most
 // `maxRunning` at a time (the rest wait in FIFO order), forgotten ttlS after they finish.
 import { randomUUID } from 'node:crypto';
-import type { ProgressUpdate } from '../queue/backend.js';
-import { OverloadedError, type SolveService } from '../services/types.js';
-import { StoppedBeforeStartError } from '../services/solve-service.js';
+import { OverloadedError, StoppedBeforeStartError } from '../solve/errors.js';
+import type { ProgressUpdate, SolveService } from '../solve/types.js';
 import { checkJobInput, runJob, submissionDigest } from './run.js';
 import { prefixedInputError } from './input-error.js';
 import { decodeCursor, encodeCursor, isAfter, listed, matches, positionOf } from './list.js';

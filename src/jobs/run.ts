@@ -1,15 +1,14 @@
 // Running one job's solve through a SolveService: the same call the sync route makes, shaped the
 // same way, so a job's result is exactly what the sync endpoint answers. Shared by the in-memory
-// job store and the queue worker.
+// job store and the queue worker. One entry per job kind: every problem kind of solve/kinds.ts,
+// plus pareto (a sweep of allocate solves).
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../cache/key.js';
-import { answerObject, paretoAnswer, solvedAnswer, type Answer } from '../http/answer.js';
-import type { BlocksRequest } from '../blocks/request.js';
-import { normalizeBlocksRequest } from '../blocks/normalize.js';
-import type { AllocateRequest } from '../model/request.js';
+import { answerObject, paretoAnswer, solvedAnswer, type Answer } from '../solve/answer.js';
 import { InputError, normalize } from '../model/normalize.js';
-import { paretoWeights, pointRequest } from '../services/pareto.js';
-import type { CallOptions, ParetoRequest, SolveService } from '../services/types.js';
+import { PROBLEM_KINDS, type BodyOf, type ProblemKind } from '../solve/kinds.js';
+import { paretoWeights, pointRequest } from '../solve/pareto.js';
+import type { CallOptions, ParetoRequest, SolveService } from '../solve/types.js';
 import type { JobKind, JobSubmission } from './types.js';
 
 export interface JobAnswer {
@@ -19,33 +18,48 @@ export interface JobAnswer {
   stopped: boolean;
 }
 
+interface JobKindSpec {
+  /** Normalises the input as its solve will, so a bad job is a 400 at submission, not a failed job. */
+  check(input: unknown): void;
+  run(service: SolveService, input: unknown, call: CallOptions): Promise<{ answer: Answer; stopped: boolean }>;
+}
+
+/** A problem kind as a job: its normaliser checks, its service method solves. */
+function problemJob<K extends ProblemKind>(kind: K): JobKindSpec {
+  const spec = PROBLEM_KINDS[kind];
+  return {
+    check: (input) => (spec.normalize as (body: BodyOf<K>) => unknown)(input as BodyOf<K>),
+    run: async (service, input, call) => {
+      const out = await (spec.serve as (service: SolveService, body: unknown, call: CallOptions) => Promise<Parameters<typeof solvedAnswer>[0]>)(service, input, call);
+      return { answer: solvedAnswer(out), stopped: out.stopped === true };
+    },
+  };
+}
+
+const JOBS: Record<JobKind, JobKindSpec> = {
+  allocate: problemJob('allocate'),
+  blocks: problemJob('blocks'),
+  pareto: {
+    check(input) {
+      const body = input as ParetoRequest;
+      if ((body.objective as { weights?: unknown } | undefined)?.weights !== undefined) {
+        throw new InputError('input.objective.weights', 'not allowed here: the weights come from pareto');
+      }
+      const weights = paretoWeights(body.pareto);
+      normalize(pointRequest(body, weights[0]));
+    },
+    run: async (service, input, call) => ({ answer: paretoAnswer(await service.allocatePareto(input as ParetoRequest, call)), stopped: call.signal?.aborted === true }),
+  },
+};
+
 export async function runJob(service: SolveService, kind: JobKind, input: unknown, call: CallOptions): Promise<JobAnswer> {
-  let answer: Answer;
-  let stopped = false;
-  if (kind === 'pareto') {
-    const result = await service.allocatePareto(input as ParetoRequest, call);
-    answer = paretoAnswer(result);
-    stopped = call.signal?.aborted === true;
-  } else {
-    const out = kind === 'allocate' ? await service.allocate(input as AllocateRequest, call) : await service.allocateBlocks(input as BlocksRequest, call);
-    answer = solvedAnswer(out);
-    stopped = out.stopped === true;
-  }
+  const { answer, stopped } = await JOBS[kind].run(service, input, call);
   return { result: answerObject(answer), resultStatusCode: answer.statusCode, stopped };
 }
 
 /** Normalises the input as its solve will, so a bad job is a 400 at submission, not a failed job. */
 export function checkJobInput(kind: JobKind, input: unknown): void {
-  if (kind === 'allocate') normalize(input as AllocateRequest);
-  else if (kind === 'blocks') normalizeBlocksRequest(input as BlocksRequest);
-  else {
-    const body = input as ParetoRequest;
-    if ((body.objective as { weights?: unknown } | undefined)?.weights !== undefined) {
-      throw new InputError('input.objective.weights', 'not allowed here: the weights come from pareto');
-    }
-    const weights = paretoWeights(body.pareto);
-    normalize(pointRequest(body, weights[0]));
-  }
+  JOBS[kind].check(input);
 }
 
 /** What an Idempotency-Key is bound to: the job's kind, input and time limit, canonically. */

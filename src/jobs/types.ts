@@ -1,8 +1,7 @@
 // Async jobs: a solve submitted now and read later (status, progress, result), cancellable. Two
 // stores behind one interface: in memory (embedded mode) and BullMQ jobs in Redis (queue mode).
-import type { BestSoFar, ProgressUpdate } from '../queue/backend.js';
-export type { BestSoFar } from '../queue/backend.js';
-import type { JobListQuery, JobPage } from './list.js';
+import type { BestSoFar, ProgressUpdate } from '../solve/types.js';
+export type { BestSoFar } from '../solve/types.js';
 
 export const JOB_KINDS = ['allocate', 'blocks', 'pareto'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -47,6 +46,22 @@ export interface JobView {
 export interface JobReadOptions {
   /** add `best` to a running allocate job */
   includeBest?: boolean;
+}
+
+export interface JobListQuery {
+  status?: JobStatus;
+  kind?: JobKind;
+  /** jobs per page, 1..MAX_JOB_PAGE (jobs/list.ts) */
+  limit: number;
+  /** nextCursor of the previous page */
+  cursor?: string;
+}
+
+export interface JobPage {
+  /** newest first, without their results (GET /jobs/{id} has them) */
+  jobs: JobView[];
+  /** present when more jobs may follow */
+  nextCursor?: string;
 }
 
 export interface JobService {

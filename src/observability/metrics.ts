@@ -3,7 +3,7 @@
 // the service reports goes through the SolveObserver it is handed, so the service knows nothing of
 // prom-client and another service (a queue consumer) can report through the same functions.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SolveObserver, Workload } from '../services/types.js';
+import type { SolveObserver, Workload } from '../solve/types.js';
 
 const PREFIX = 'edge_allocator_';
 

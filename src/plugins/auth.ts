@@ -5,7 +5,7 @@
 // never stored or logged (the logger redacts both headers).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { HttpProblem } from '../http/errors.js';
+import { HttpProblem } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

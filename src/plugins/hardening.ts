@@ -6,8 +6,8 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
-import { HttpProblem } from '../http/errors.js';
-import { REQUEST_ID_HEADER } from '../http/request-id.js';
+import { HttpProblem } from './errors.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 
 export interface HardeningOptions {
   corsOrigins: readonly string[];

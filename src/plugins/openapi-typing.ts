@@ -4,7 +4,7 @@
 // service serialises a job's result as the sync route does; only the document says more here.
 import { RESPONSE_EXAMPLES } from '../schemas/response-examples.js';
 import { EXAMPLE_JOB_ID } from '../schemas/errors.js';
-import { PROBLEM_CONTENT_TYPE } from '../schemas/problems.js';
+import { PROBLEM_CONTENT_TYPE } from '../solve/problems.js';
 
 type Json = Record<string, unknown>;
 type Responses = Record<string, { content?: Record<string, Json>; headers?: Json }>;

@@ -13,8 +13,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { HttpProblem } from '../http/errors.js';
-import { coldSolvesOf } from '../http/solve-report.js';
+import { HttpProblem } from './errors.js';
+import { coldSolvesOf } from './solve-report.js';
 
 export interface RateLimitOptions {
   max: number;

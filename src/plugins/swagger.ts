@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { withDocumentedDefaults } from '../schemas/defaults.js';
 import { ERROR_EXAMPLES, EXAMPLE_JOB_ID } from '../schemas/errors.js';
-import { PROBLEM_CONTENT_TYPE } from '../schemas/problems.js';
+import { PROBLEM_CONTENT_TYPE } from '../solve/problems.js';
 import { withAnswerExamples, withTypedAnswers } from './openapi-typing.js';
 
 /** Version of the HTTP contract (not of the solver, which answers carry in solver.version). */

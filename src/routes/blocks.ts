@@ -3,10 +3,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSchema } from '../schemas/blocks.js';
 import { errorResponses } from '../schemas/errors.js';
-import { instanceOf } from '../schemas/problems.js';
-import { reportSolve } from '../http/solve-report.js';
-import { sendAnswer, solvedAnswer, solveCall } from '../http/answer.js';
-import type { SolveService } from '../services/types.js';
+import { instanceOf } from '../solve/problems.js';
+import { reportSolve } from '../plugins/solve-report.js';
+import { solvedAnswer } from '../solve/answer.js';
+import { sendAnswer, solveCall } from './reply.js';
+import type { SolveService } from '../solve/types.js';
 
 export interface BlocksRoutesOptions {
   service: SolveService;

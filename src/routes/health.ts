@@ -4,7 +4,7 @@
 // solving without a cache.
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { SolveService } from '../services/types.js';
+import type { SolveService } from '../solve/types.js';
 
 export const HealthResponseSchema = Type.Object(
   { status: Type.Enum(['ok'], { description: 'always ok when the process answers' }) },

@@ -6,7 +6,7 @@ import { AllocateRequestSchema } from '../schemas/allocate.js';
 import { BlocksRequestSchema } from '../schemas/blocks.js';
 import { errorResponse } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
-import { HttpProblem } from '../http/errors.js';
+import { HttpProblem } from '../plugins/errors.js';
 import { JobHeadersSchema, JobIdParamsSchema, JobListQuerySchema, JobPageSchema, JobQuerySchema, JobRequestSchema, JobSchema } from '../schemas/jobs.js';
 import { DEFAULT_JOB_PAGE } from '../jobs/list.js';
 import { ParetoRequestSchema } from '../schemas/pareto.js';

@@ -2,11 +2,12 @@
 // fanning out one solve per weight vector, the cache, the pool and the front live behind SolveService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../schemas/errors.js';
-import { instanceOf } from '../schemas/problems.js';
+import { instanceOf } from '../solve/problems.js';
 import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSchema } from '../schemas/pareto.js';
-import { reportSolve } from '../http/solve-report.js';
-import { paretoAnswer, sendAnswer, solveCall } from '../http/answer.js';
-import type { SolveService } from '../services/types.js';
+import { reportSolve } from '../plugins/solve-report.js';
+import { paretoAnswer } from '../solve/answer.js';
+import { sendAnswer, solveCall } from './reply.js';
+import type { SolveService } from '../solve/types.js';
 import { InputError } from '../model/normalize.js';
 
 /**

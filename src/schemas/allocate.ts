@@ -4,19 +4,15 @@
 import Type, { type Static } from 'typebox';
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult } from '../model/types.js';
-import type { CacheOutcome } from '../services/types.js';
+import type { CacheOutcome } from '../solve/types.js';
 import { InfeasibleProblemProperties, withoutStatus, DelayBreakdownSchema, EnergyBreakdownSchema, GapToleranceOption, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
 const MAX_DEVICES = 10_000;
 const MAX_SERVERS = 500;
 
 const Id = (what: string) => Type.String({ minLength: 1, maxLength: 128, description: `${what} identifier, unique in the request` });
-// Open-ended helpers, unused here: every number has a range now, and a new field should too.
-const Positive = (description: string) => Type.Number({ exclusiveMinimum: 0, description });
-const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
-const PositiveInteger = (description: string) => Type.Integer({ minimum: 1, description });
 // Physically meaningful ranges, generous around reality: absurd values are a 400 naming the field,
-// and every product the cost model forms from accepted values stays finite (test/fuzz.http.test.ts).
+// and every product the cost model forms from accepted values stays finite (test/http.fuzz.test.ts).
 const Between = (minimum: number, maximum: number, description: string) => Type.Number({ minimum, maximum, description });
 const IntegerBetween = (minimum: number, maximum: number, description: string) => Type.Integer({ minimum, maximum, description });
 

@@ -6,13 +6,10 @@ import { MAX_BLOCKS, MAX_DEVICES } from '../blocks/normalize.js';
 import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import { MAX_TIME_LIMIT_MS } from '../model/defaults.js';
-import type { CacheOutcome } from '../services/types.js';
+import type { CacheOutcome } from '../solve/types.js';
 import { ChannelSpecSchema, SolverInfoSchema } from './allocate.js';
 import { GapToleranceOption, InfeasibleProblemProperties, withoutStatus, type Expect, type Same } from './common.js';
 
-// Open-ended helpers, unused here: every number has a range now, and a new field should too.
-const Positive = (description: string) => Type.Number({ exclusiveMinimum: 0, description });
-const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
 // Physically meaningful ranges, generous around reality (see allocate.ts).
 const Between = (minimum: number, maximum: number, description: string) => Type.Number({ minimum, maximum, description });
 

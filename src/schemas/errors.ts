@@ -3,7 +3,7 @@
 // errorResponses() into their `response` map, so a new route (or a new status) is documented the
 // same way everywhere.
 import { errorResponse, type Problem } from './common.js';
-import { problemBody, type ProblemFacts } from './problems.js';
+import { problemBody, type ProblemFacts } from '../solve/problems.js';
 
 const RETRY_AFTER = {
   'Retry-After': { type: 'integer', minimum: 1, description: 'seconds to wait before retrying' },

@@ -1,10 +1,10 @@
 // POST /allocate/pareto: request body (the /allocate snapshot, objective without weights, plus
-// `pareto`; mirrors ParetoRequest in src/services/types.ts) and responses (mirror ParetoResult).
+// `pareto`; mirrors ParetoRequest in src/solve/types.ts) and responses (mirror ParetoResult).
 // Compile-time checks at the bottom keep the schemas and the types from drifting apart.
 import Type, { type Static } from 'typebox';
 import type { InfeasibilityOut } from '../model/types.js';
-import { MAX_PARETO_GRID_STEPS, MAX_PARETO_WEIGHTS } from '../services/pareto.js';
-import type { ParetoRequest, ParetoResult } from '../services/types.js';
+import { MAX_PARETO_GRID_STEPS, MAX_PARETO_WEIGHTS } from '../solve/pareto.js';
+import type { ParetoRequest, ParetoResult } from '../solve/types.js';
 import {
   ALLOCATE_REQUEST_EXAMPLE,
   AllocateRequestSchema,
@@ -15,8 +15,6 @@ import {
 } from './allocate.js';
 import { InfeasibleProblemProperties, TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
-// Open-ended helpers, unused here: every number has a range now, and a new field should too.
-const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
 // As ObjectiveSpec's weights: 0 to 1e9 (dimensionless when normalised).
 const Weight = (description: string) => Type.Number({ minimum: 0, maximum: 1e9, description });
 

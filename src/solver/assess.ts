@@ -66,7 +66,7 @@ function fill(ctx: PlanContext, models: DeviceModel[], given: GivenAllocation[])
       return { mem, uplink: uplinkOf(mem, option.uplinkKind), load: (instance.layers - decisions[n].splitLayer) * edgeLoadPerLayer(instance, option, m) };
     });
     const share = (field: 'bandwidthHz' | 'serverFrequencyHz', budget: number, split: (idx: number[], left: number) => number[]) => {
-      const missing = here.map((n, i) => i).filter((i) => Number.isNaN(decisions[here[i]][field]));
+      const missing = here.map((_n, i) => i).filter((i) => Number.isNaN(decisions[here[i]][field]));
       if (missing.length === 0) return;
       const used = here.reduce((s, n) => s + (Number.isNaN(decisions[n][field]) ? 0 : decisions[n][field]), 0);
       const left = Math.max(0, budget - used);

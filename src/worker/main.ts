@@ -2,7 +2,8 @@
 // (REDIS_URL required, SOLVER_QUEUE ignored), SOLVER_THREADS solver threads and as many jobs at
 // once. SIGTERM/SIGINT: stop taking jobs, finish running ones within the grace, hand back the rest.
 import { ConfigError, loadConfig } from '../config.js';
-import { startQueueWorker } from './queue-worker.js';
+import { startQueueWorker } from '../backends/bullmq/queue-worker.js';
+import { createSolveService } from '../compose.js';
 
 const SHUTDOWN_GRACE_MS = Number(process.env.WORKER_SHUTDOWN_GRACE_MS ?? 25_000);
 
@@ -22,11 +23,14 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const worker = startQueueWorker(config, {
-    info: (obj, msg) => log('info', obj, msg),
-    warn: (obj, msg) => log('warn', obj, msg),
-    error: (obj, msg) => log('error', obj, msg),
-  });
+  const logger = {
+    info: (obj: object, msg: string) => log('info', obj, msg),
+    warn: (obj: object, msg: string) => log('warn', obj, msg),
+    error: (obj: object, msg: string) => log('error', obj, msg),
+  };
+  // The worker's own solve service: threads here, answers into the shared Redis cache.
+  const service = createSolveService({ ...config, paretoMaxParallel: config.paretoMaxParallel ?? config.solverThreads }, { logger });
+  const worker = startQueueWorker(config, service, logger);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

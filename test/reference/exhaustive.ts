@@ -549,7 +549,7 @@ export function deadlineVerdict(inst: Instance): DeadlineVerdict {
     return perServer;
   };
   const cheapest = (ps: (Pick | null)[]): Pick | null => ps.reduce<Pick | null>((a, p) => (p !== null && (a === null || p.value < a.value) ? p : a), null);
-  const withDeadline = inst.devices.map((d, n) => n).filter((n) => inst.devices[n].deadlineS !== null);
+  const withDeadline = inst.devices.map((_d, n) => n).filter((n) => inst.devices[n].deadlineS !== null);
   let bestDual = -Infinity;
   let bestT = 0;
   for (let k = -17; k <= 16; k++) {

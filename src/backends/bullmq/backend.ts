@@ -1,0 +1,194 @@
+// The queue backend (API side): every solve becomes a BullMQ job that `npm run worker` processes
+// run; this process only enqueues and waits. Identical requests share one job (its id is the
+// request hash), across every API instance on the Redis. A client that leaves decrements the
+// job's waiter count; the last one to leave cancels the job (pub/sub to the worker running it).
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { OverloadedError } from '../../solve/errors.js';
+import type { BackendTask, RunControl, RunOutcome, SolverBackend } from '../../solve/backend.js';
+import type { ProgressUpdate } from '../../solve/types.js';
+import { BULL_PREFIX, consumerConnection, producerConnection, queueNames } from './connection.js';
+
+/** What a sync solve job carries (the worker re-normalises `body`). */
+export interface SyncJobData {
+  purpose: 'sync';
+  kind: BackendTask['kind'];
+  body: unknown;
+  timeLimitMs?: number;
+  receivedAt: number;
+  /** epoch ms the answer is due when before the end of the limit (a Pareto point's slot) */
+  deadlineAt?: number;
+}
+
+/** What a sync solve job returns. */
+export interface SyncJobResult {
+  result: unknown;
+  cache: 'hit' | 'miss';
+  stopped: boolean;
+}
+
+export interface BullmqBackendOptions {
+  url: string;
+  queueName: string;
+  /** waiting jobs beyond this: 503 */
+  maxQueue: number;
+  /** longest a sync caller waits for its job before a 503 */
+  waitMs: number;
+}
+
+const RETRY_AFTER_S = 2;
+/** BullMQ priorities (lower runs first): a waiting sync request goes before waiting async jobs. */
+export const SYNC_PRIORITY = 1;
+export const JOB_PRIORITY = 10;
+const unavailable = () => new OverloadedError(RETRY_AFTER_S, 'solver queue unavailable (Redis down)', 'QUEUE_UNAVAILABLE');
+
+/** Job ids may not contain ':' (BullMQ's key separator). */
+// Identical requests share one job; one due earlier (a Pareto point's slot) gets its own.
+export const syncJobId = (task: Pick<BackendTask, 'kind' | 'requestHash' | 'deadlineAt'>) =>
+  task.deadlineAt === undefined ? `${task.kind}-${task.requestHash}` : `${task.kind}-${task.requestHash}-due${task.deadlineAt}`;
+
+export function createBullmqBackend(options: BullmqBackendOptions): SolverBackend & { queue: Queue; client: Redis } {
+  const names = queueNames(options.queueName);
+  const client = producerConnection(options.url);
+  const eventsClient = consumerConnection(options.url);
+  const queue = new Queue(options.queueName, { connection: client, prefix: BULL_PREFIX, skipWaitingForReady: true });
+  const events = new QueueEvents(options.queueName, { connection: eventsClient, prefix: BULL_PREFIX });
+  events.on('error', () => undefined);
+  queue.on('error', () => undefined);
+  const up = () => client.status === 'ready';
+
+  const progressListeners = new Map<string, Set<(p: ProgressUpdate) => void>>();
+  // Callers waiting for a job's end, by job id: one listener per event kind, not one per caller.
+  type EndListener = { onCompleted(args: { returnvalue: unknown }): void; onFailed(args: { failedReason?: string }): void };
+  const endListeners = new Map<string, Set<EndListener>>();
+  events.on('completed', (args) => {
+    for (const l of [...(endListeners.get(args.jobId) ?? [])]) l.onCompleted(args);
+  });
+  events.on('failed', (args) => {
+    for (const l of [...(endListeners.get(args.jobId) ?? [])]) l.onFailed(args);
+  });
+  events.on('progress', ({ jobId, data }) => {
+    for (const listener of progressListeners.get(jobId) ?? []) listener(data as unknown as ProgressUpdate);
+  });
+
+  async function leave(jobId: string): Promise<void> {
+    try {
+      const left = await client.decr(names.waitersKey(jobId));
+      if (left <= 0) await client.publish(names.cancelChannel, jobId);
+    } catch {
+      // Redis down: the job finishes into the cache instead; nothing to undo.
+    }
+  }
+
+  /**
+   * Listens for the job's end before it is added (a fast job could otherwise finish, and be removed,
+   * before anyone listens). Rejects with 503 when Redis goes away or the wait runs out.
+   */
+  function listen(jobId: string, signal?: AbortSignal): { done: Promise<SyncJobResult>; stop(): void } {
+    let stop = () => undefined as void;
+    const done = new Promise<SyncJobResult>((resolve, reject) => {
+      let downSince: number | undefined;
+      const watch = setInterval(() => {
+        if (up()) downSince = undefined;
+        else if ((downSince ??= Date.now()) < Date.now() - 1000) finish(() => reject(unavailable()));
+      }, 250);
+      const timeout = setTimeout(
+        () => finish(() => reject(new OverloadedError(RETRY_AFTER_S, `no answer from a worker within ${options.waitMs} ms`, 'SOLVE_FAILED'))),
+        options.waitMs,
+      );
+      const onCompleted = (args: { returnvalue: unknown }) => finish(() => resolve(args.returnvalue as SyncJobResult));
+      const onFailed = (args: { failedReason?: string }) =>
+        finish(() => reject(new OverloadedError(RETRY_AFTER_S, `the solve failed on its worker (${args.failedReason ?? 'unknown'})`, 'SOLVE_FAILED')));
+      const onAbort = () => finish(() => reject(new Error('caller left')));
+      const entry = { onCompleted, onFailed };
+      endListeners.set(jobId, (endListeners.get(jobId) ?? new Set()).add(entry));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let settled = false;
+      function finish(settle: () => void) {
+        if (settled) return;
+        settled = true;
+        clearInterval(watch);
+        clearTimeout(timeout);
+        endListeners.get(jobId)?.delete(entry);
+        if (endListeners.get(jobId)?.size === 0) endListeners.delete(jobId);
+        signal?.removeEventListener('abort', onAbort);
+        settle();
+      }
+      stop = () => finish(() => resolve({ result: null, cache: 'miss', stopped: true }));
+    });
+    return { done, stop: () => stop() };
+  }
+
+  return {
+    name: 'bullmq',
+    cachesAnswers: true,
+    queue,
+    client,
+
+    async run(task: BackendTask, control: RunControl = {}): Promise<RunOutcome> {
+      if (!up()) throw unavailable();
+      const waiting = await queue.getJobCountByTypes('waiting', 'prioritized').catch(() => {
+        throw unavailable();
+      });
+      if (options.maxQueue > 0 && waiting >= options.maxQueue) throw new OverloadedError(Math.max(RETRY_AFTER_S, Math.ceil(waiting / 4)));
+      const jobId = syncJobId(task);
+      const data: SyncJobData = {
+        purpose: 'sync',
+        kind: task.kind,
+        body: task.body,
+        ...(task.timeLimitMs !== undefined ? { timeLimitMs: task.timeLimitMs } : {}),
+        receivedAt: task.receivedAt,
+        ...(task.deadlineAt !== undefined ? { deadlineAt: task.deadlineAt } : {}),
+      };
+      const listener = control.onProgress;
+      if (listener) progressListeners.set(jobId, (progressListeners.get(jobId) ?? new Set()).add(listener));
+      let joined = false;
+      // A finished job is removed at once (its answer is in the cache), so an add with the same id
+      // either joins a job still waiting or running, or starts a new one.
+      await events.waitUntilReady();
+      const waiter = listen(jobId, control.signal);
+      try {
+        // Counted as a waiter before the job exists: a worker skips a sync job nobody waits for.
+        await client
+          .multi()
+          .incr(names.waitersKey(jobId))
+          .pexpire(names.waitersKey(jobId), options.waitMs + 60_000)
+          .exec()
+          .catch(() => undefined);
+        joined = true;
+        await queue.add(task.kind, data, { jobId, priority: SYNC_PRIORITY, removeOnComplete: true, removeOnFail: true, attempts: 1 }).catch(() => {
+          throw unavailable();
+        });
+        const value = await waiter.done;
+        if (value.result === null && !control.signal?.aborted) throw new OverloadedError(RETRY_AFTER_S, 'the solve was dropped on its worker', 'SOLVE_FAILED');
+        return { result: value.result, stopped: value.stopped, shared: value.cache === 'hit' };
+      } catch (err) {
+        if (control.signal?.aborted) return { result: null, stopped: true };
+        throw err;
+      } finally {
+        waiter.stop();
+        if (listener) progressListeners.get(jobId)?.delete(listener);
+        if (joined) {
+          if (control.signal?.aborted) await leave(jobId);
+          else await client.decr(names.waitersKey(jobId)).catch(() => undefined);
+        }
+      }
+    },
+
+    async stats() {
+      const [queued, workers] = await Promise.all([
+        up() ? queue.getJobCountByTypes('waiting', 'prioritized').catch(() => 0) : 0,
+        up() ? queue.getWorkersCount().catch(() => 0) : 0,
+      ]);
+      return { backend: 'bullmq', threads: workers, queued, maxQueue: options.maxQueue };
+    },
+
+    isReady: up,
+
+    async close() {
+      await Promise.allSettled([queue.close(), events.close()]);
+      client.disconnect();
+      eventsClient.disconnect();
+    },
+  };
+}

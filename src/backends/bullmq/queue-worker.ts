@@ -1,0 +1,160 @@
+// A queue worker: takes solve jobs from BullMQ and runs them on this process's solver threads
+// through an ordinary in-process SolveService (cache included, in the shared Redis). Sync jobs
+// return the solve's answer to the API instance waiting for it; async jobs return what the sync
+// endpoint would answer. Stop requests arrive on a Redis pub/sub channel (or as a marker a job
+// finds when it starts) and become the solver's stop flag; progress goes to job.updateProgress.
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../../config.js';
+import type { CacheLogger } from '../../cache/redis-cache.js';
+import type { AsyncJobData, AsyncJobResult } from './queue-jobs.js';
+import { runJob } from '../../jobs/run.js';
+import type { SyncJobData, SyncJobResult } from './backend.js';
+import { BULL_PREFIX, consumerConnection, queueNames } from './connection.js';
+import { StoppedBeforeStartError } from '../../solve/errors.js';
+import { PROBLEM_KINDS } from '../../solve/kinds.js';
+import type { BestSoFar, CallOptions, SolveService } from '../../solve/types.js';
+
+export type QueueWorkerConfig = Pick<
+  AppConfig,
+  'redisUrl' | 'queueName' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries' | 'paretoMaxParallel' | 'workerLockMs'
+>;
+
+export interface QueueWorker {
+  /** resolves once connected and taking jobs */
+  ready(): Promise<void>;
+  /** Stops taking jobs and waits up to graceMs for running ones; past it, hands the rest back (the caller then exits). */
+  close(graceMs: number): Promise<void>;
+  readonly service: SolveService;
+}
+
+/** An incumbent outlives the longest job (10 minutes) a little; GET shows it only while the job runs. */
+const BEST_TTL_MS = 660_000;
+
+/** Started before by a worker that stopped without finishing it (BullMQ's stalled-job recovery). */
+const handedOver = (job: Job) => job.attemptsStarted > 1 || job.stalledCounter > 0;
+
+async function processJob(
+  service: SolveService,
+  job: Job<SyncJobData | AsyncJobData>,
+  signal: AbortSignal | undefined,
+  cancelled: () => Promise<boolean>,
+  nobodyWaits: () => Promise<boolean>,
+  saveBest: (best: BestSoFar) => void,
+) {
+  const data = job.data;
+  const call: CallOptions = {
+    signal,
+    onProgress: (p) => void job.updateProgress(p as unknown as Record<string, unknown>).catch(() => undefined),
+    // An async allocate job keeps its incumbent where GET /jobs/{id}?include=best reads it.
+    ...(data.purpose === 'job' && data.kind === 'allocate' ? { onBest: saveBest } : {}),
+    ...(data.timeLimitMs !== undefined ? { timeLimitMs: data.timeLimitMs } : {}),
+    // A sync caller's time limit counts from its request's arrival; a job's from when it starts.
+    // A sync job handed over by a worker that died (stalled, started again) has lost its time to
+    // the crash: it gets its whole limit afresh, so the waiting caller gets a real answer (late)
+    // rather than NO_SOLUTION_FOUND at once.
+    ...(data.purpose === 'sync' && !handedOver(job) ? { receivedAt: data.receivedAt, ...(data.deadlineAt !== undefined ? { deadlineAt: data.deadlineAt } : {}) } : {}),
+  };
+  if (data.purpose === 'sync') {
+    // Every caller left before a worker took it up (their cancel found no one to stop): skip it.
+    if (await nobodyWaits()) return { result: null, cache: 'miss', stopped: true } satisfies SyncJobResult;
+    try {
+      const serve = PROBLEM_KINDS[data.kind].serve as (service: SolveService, body: unknown, call: CallOptions) => Promise<{ result: unknown; cache: 'hit' | 'miss'; stopped?: boolean }>;
+      const out = await serve(service, data.body, call);
+      return { result: out.result, cache: out.cache, stopped: out.stopped === true } satisfies SyncJobResult;
+    } catch (err) {
+      // Stopped before its thread took it up: nobody is left to answer.
+      if (err instanceof StoppedBeforeStartError || signal?.aborted) return { result: null, cache: 'miss', stopped: true } satisfies SyncJobResult;
+      throw err;
+    }
+  }
+  if (await cancelled()) return { outcome: 'cancelled' } satisfies AsyncJobResult;
+  try {
+    const answer = await runJob(service, data.kind, data.body, call);
+    return {
+      outcome: answer.stopped || signal?.aborted ? 'cancelled' : 'completed',
+      result: answer.result,
+      resultStatusCode: answer.resultStatusCode,
+    } satisfies AsyncJobResult;
+  } catch (err) {
+    if (err instanceof StoppedBeforeStartError || signal?.aborted) return { outcome: 'cancelled' } satisfies AsyncJobResult;
+    throw err;
+  }
+}
+
+/**
+ * Takes jobs for `service` (its own solve service: threads in this process, answers into the shared
+ * Redis cache; built by the worker's composition root). close() closes the service too.
+ */
+export function startQueueWorker(
+  config: QueueWorkerConfig,
+  service: SolveService,
+  logger?: CacheLogger & { error(obj: object, msg: string): void },
+): QueueWorker {
+  if (config.redisUrl === undefined) throw new Error('a queue worker needs REDIS_URL');
+  const names = queueNames(config.queueName);
+  const connection = consumerConnection(config.redisUrl);
+  const subscriber: Redis = consumerConnection(config.redisUrl);
+  const markers: Redis = consumerConnection(config.redisUrl);
+
+  const worker = new Worker<SyncJobData | AsyncJobData>(
+    config.queueName,
+    (job, _token, signal) =>
+      processJob(
+        service,
+        job,
+        signal,
+        async () => (await markers.exists(names.cancelledKey(job.id!)).catch(() => 0)) === 1,
+        async () => Number((await markers.get(names.waitersKey(job.id!)).catch(() => null)) ?? 1) <= 0,
+        (best) => void markers.set(names.bestKey(job.id!), JSON.stringify(best), 'PX', BEST_TTL_MS).catch(() => undefined),
+      ),
+    {
+      connection,
+      prefix: BULL_PREFIX,
+      concurrency: config.solverThreads,
+      // A worker that dies (kill -9) stops renewing its lock: after lockDuration the stalled check
+      // hands its job to another worker, which solves it again.
+      lockDuration: config.workerLockMs,
+      stalledInterval: Math.max(250, Math.floor(config.workerLockMs / 2)),
+      maxStalledCount: 2,
+      autorun: true,
+      // Recorded on each job as processedBy: which process ran it (operators, fault tests).
+      name: `worker-${process.pid}`,
+    },
+  );
+  worker.on('error', (err) => logger?.error({ err: err.message }, 'queue worker error'));
+  worker.on('failed', (job, err) => logger?.warn({ jobId: job?.id, purpose: job?.data.purpose, err: err.message }, 'job failed'));
+  worker.on('completed', (job, value: SyncJobResult | AsyncJobResult) =>
+    logger?.info(
+      { jobId: job.id, purpose: job.data.purpose, cache: (value as SyncJobResult).cache, stopped: (value as SyncJobResult).stopped, outcome: (value as AsyncJobResult).outcome },
+      'job finished',
+    ),
+  );
+
+  subscriber.on('message', (_channel: string, jobId: string) => {
+    if (worker.cancelJob(jobId, 'cancelled')) logger?.info({ jobId }, 'job stop requested');
+  });
+  const subscribed = subscriber.subscribe(names.cancelChannel);
+
+  return {
+    service,
+    async ready() {
+      await Promise.all([worker.waitUntilReady(), subscribed]);
+    },
+    async close(graceMs: number) {
+      // Finish what is running within the grace; past it, stop taking up the lock renewals and
+      // leave: the stalled check gives the unfinished jobs to another worker.
+      const closing = worker.close();
+      const graceful = await Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref())]);
+      if (!graceful) {
+        // Hand back: drop the connections first, so the unfinished jobs are neither completed nor
+        // failed from here; their locks lapse and the stalled check gives them to another worker.
+        // (The process exits next; stopping the solver threads first would fail the jobs instead.)
+        for (const client of [subscriber, markers, connection]) client.disconnect();
+        return;
+      }
+      await service.close();
+      for (const client of [subscriber, markers, connection]) client.disconnect();
+    },
+  };
+}

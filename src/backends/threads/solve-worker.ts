@@ -1,0 +1,105 @@
+// Runs inside a piscina worker thread: the only place solvers (and GLPK's synchronous WebAssembly)
+// execute, so the event loop keeps answering while they work. Main-thread code imports types only.
+import { threadId, type MessagePort } from 'node:worker_threads';
+import { evaluate, objectiveScales } from '../../model/evaluate.js';
+import type { DeviceDecision, Instance } from '../../model/types.js';
+import type { BestSoFar } from '../../solve/types.js';
+import { allocationsOf } from '../../solver/result.js';
+import { solveBlocks } from '../../blocks/index.js';
+import type { BlocksInput } from '../../blocks/types.js';
+import type { SolveOptions } from '../../model/types.js';
+import type { ProblemKind } from '../../solve/kinds.js';
+import { runWithControl, type SolveControl } from '../../solver/control.js';
+import { initGlpk, isGlpkReady } from '../../solver/math/glpk.js';
+import { solveAllocate } from '../../solver/index.js';
+import { markStarted, stopWasRequested, writeProgress } from './control-buffer.js';
+import { answerReserveMs, remainingLimitMs } from '../../solve/time-budget.js';
+import { unpackInstance, type PackedInstance } from './transfer.js';
+
+// One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
+// request does not pay for it; tasks wait for this module (and so for GLPK) to finish loading.
+await initGlpk();
+
+/** When a task's time counts from (epoch ms), and when its answer is due if not at the end of its limit. */
+interface TaskTiming {
+  receivedAt?: number;
+  deadlineAt?: number;
+}
+
+/** Posts each incumbent as the answer's allocations would show it (evaluated here, where the instance is). */
+function incumbentSender(instance: Instance, port: MessagePort): (decisions: DeviceDecision[]) => void {
+  const startedAt = Date.now();
+  const scales = objectiveScales(instance);
+  return (decisions) => {
+    const ev = evaluate(instance, decisions, scales);
+    const best: BestSoFar = { objective: ev.objective, totals: ev.totals, allocations: allocationsOf(instance, decisions, ev), elapsedMs: Date.now() - startedAt };
+    port.postMessage(best);
+  };
+}
+
+/** The instance crosses packed (see transfer.ts); the service hashes it unpacked. */
+export interface AllocateInput {
+  packed: PackedInstance;
+  options: SolveOptions;
+}
+
+// One entry per problem kind of solve/kinds.ts (the compiler insists), plus ping.
+const solvers = {
+  allocate: (input: AllocateInput, timing: TaskTiming, control?: SolveControl, incumbents?: MessagePort) => {
+    const instance = unpackInstance(input.packed);
+    return solveAllocate(
+      instance,
+      {
+        ...input.options,
+        timeLimitMs:
+          timing.deadlineAt === undefined
+            ? remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.packed.instance.devices.length))
+            : Math.max(0, Math.floor(timing.deadlineAt - Date.now())),
+      },
+      control && incumbents ? { ...control, onIncumbent: incumbentSender(instance, incumbents) } : control,
+    );
+  },
+  // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
+  // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
+  blocks: async (input: BlocksInput, timing: TaskTiming, control?: SolveControl) => {
+    await initGlpk();
+    const options = { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.instance.devices.length)) };
+    return runWithControl(control, () => solveBlocks({ ...input, options }));
+  },
+  /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
+  ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady() }),
+} satisfies Record<ProblemKind | 'ping', (input: never, timing: TaskTiming, control?: SolveControl) => unknown>;
+
+/** What a thread runs: a problem kind, or ping. */
+export type ThreadTaskKind = keyof typeof solvers;
+export type SolverInput<K extends ThreadTaskKind> = Parameters<(typeof solvers)[K]>[0];
+
+/**
+ * What crosses the thread boundary: a discriminated union over the kinds above. `receivedAt`
+ * (epoch ms) is when the service received the request; `deadlineAt` (epoch ms), when given, is
+ * when this task's answer is due (a Pareto point's slot). Neither is part of the problem (not hashed).
+ * `control` is the shared stop/progress buffer of control-buffer.ts.
+ */
+export type SolveTask = {
+  [K in ThreadTaskKind]: { kind: K; input: SolverInput<K>; receivedAt?: number; deadlineAt?: number; control?: SharedArrayBuffer; incumbents?: MessagePort };
+}[ThreadTaskKind];
+
+/** Answered instead of a result when the task was cancelled before a thread took it up. */
+export const NOT_STARTED = { notStarted: true } as const;
+
+export default function solve(task: SolveTask): unknown {
+  if (!Object.hasOwn(solvers, task.kind)) throw new Error(`unknown problem kind "${String(task.kind)}"`);
+  const solver = solvers[task.kind] as (input: unknown, timing: TaskTiming, control?: SolveControl, incumbents?: MessagePort) => unknown;
+  const timing = { receivedAt: task.receivedAt, deadlineAt: task.deadlineAt };
+  const buffer = task.control;
+  if (buffer === undefined) return solver(task.input, timing);
+  if (stopWasRequested(buffer)) return NOT_STARTED;
+  markStarted(buffer);
+  // The owner closes the incumbents port when the task ends (closing one end closes both).
+  return solver(
+    task.input,
+    timing,
+    { shouldStop: () => stopWasRequested(buffer), onProgress: (progress) => writeProgress(buffer, progress) },
+    task.incumbents,
+  );
+}

@@ -1,0 +1,37 @@
+// The errors a solve may end in, whichever backend ran it; the HTTP layer maps each to a status.
+
+/** The worker queue is full (or, in queue mode, unreachable): answer 503 with Retry-After. */
+export class OverloadedError extends Error {
+  constructor(
+    readonly retryAfterS: number,
+    message = 'solver queue is full',
+    readonly code: 'OVERLOADED' | 'QUEUE_UNAVAILABLE' | 'SOLVE_FAILED' = 'OVERLOADED',
+  ) {
+    super(message);
+    this.name = 'OverloadedError';
+  }
+}
+
+/**
+ * The solver's answer holds a number that is not finite: the instance's values, each within its
+ * range, combine beyond what double precision can represent. Answered as a 400 (NUMERIC_RANGE) naming
+ * the number; the ranges and normalisation checks exist so that this never happens.
+ */
+export class NonFiniteResultError extends Error {
+  constructor(
+    readonly kind: string,
+    readonly path: string,
+    readonly value: number,
+  ) {
+    super(`the ${kind} answer's ${path} is ${value}: the instance's values combine beyond double precision`);
+    this.name = 'NonFiniteResultError';
+  }
+}
+
+/** A solve stopped before it started: its caller cancelled it (jobs report `cancelled`). */
+export class StoppedBeforeStartError extends Error {
+  constructor() {
+    super('the solve was stopped before it started');
+    this.name = 'StoppedBeforeStartError';
+  }
+}

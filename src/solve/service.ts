@@ -1,0 +1,288 @@
+// The solve service: normalise → canonical hash → cache → single flight → solver backend → cache.
+// Routes and the job runner call it; it knows nothing about HTTP. The backend runs solves in this
+// process's threads or on queue workers (BullMQ); Redis, when configured, shares the cache.
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { AppConfig } from '../config.js';
+import type { Cache, LockProvider } from '../cache/cache.js';
+import { cacheKey } from '../cache/key.js';
+import { MemoryCache } from '../cache/memory-cache.js';
+import { RedisCache, type CacheLogger } from '../cache/redis-cache.js';
+import { SingleFlight, computeOnceAcrossPeers } from '../cache/single-flight.js';
+import { DEFAULT_GAP_TOLERANCE, answerMeta, betterAnswer, decodeAnswer, encodeAnswer, servesRequest, storable, type StoredAnswer } from '../cache/stored-answer.js';
+import type { BlocksRequest } from '../blocks/request.js';
+import type { BlocksResult } from '../blocks/types.js';
+import type { AllocateRequest } from '../model/request.js';
+import type { AllocateResult } from '../model/types.js';
+import type { BackendTask, RunOutcome, SolverBackend } from './backend.js';
+import { DEFAULTS } from '../model/defaults.js';
+import { InputError } from '../model/normalize.js';
+import { minParetoTimeLimitMs } from '../model/time-floor.js';
+import { answerReserveMs } from './time-budget.js';
+import { firstNonFinite } from './finite.js';
+import { PROBLEM_KINDS, type InputOf, type ProblemKind, type ResultOf } from './kinds.js';
+import { paretoSweep, pointRequest, solvePareto } from './pareto.js';
+import { NonFiniteResultError, OverloadedError, StoppedBeforeStartError } from './errors.js';
+import type { CallOptions, ParetoRequest, ParetoResult, Readiness, SolveObserver, SolveService, Solved } from './types.js';
+
+export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries'> &
+  Partial<Pick<AppConfig, 'paretoMaxParallel'>>;
+
+/** Pieces a caller may supply instead of the ones built from config (tests, embedding). */
+export interface SolveServiceDeps {
+  /** Not closed by close(). */
+  cache?: Cache;
+  /** Cross-instance lock; defaults to the cache when it can lock (Redis). */
+  lock?: LockProvider;
+  /** Redis key namespace (default edge-allocator:v1:); tests use one per run. */
+  keyPrefix?: string;
+  logger?: CacheLogger;
+  /** Told about cache outcomes, solves and single-flight joins (metrics); none by default. */
+  observer?: SolveObserver;
+}
+
+/** Slack beyond a solve's own time limit for queueing, thread hand-off and the cache write. */
+const HOLD_MARGIN_MS = 5000;
+
+function canLock(cache: Cache): cache is Cache & LockProvider {
+  return typeof (cache as Partial<LockProvider>).tryLock === 'function';
+}
+
+/** A Solved served from stored bytes: the result is parsed only if someone reads it (Pareto points do). */
+function fromStore<R>(stored: StoredAnswer, hash: string): Solved<R> {
+  let parsed: R | undefined;
+  return {
+    get result(): R {
+      parsed ??= JSON.parse(stored.bytes) as R;
+      return parsed;
+    },
+    cache: 'hit',
+    requestHash: hash,
+    stored: { bytes: stored.bytes, status: stored.meta.status },
+  };
+}
+
+function gapToleranceOf(body: unknown): number {
+  const t = (body as { options?: { gapTolerance?: unknown } } | null)?.options?.gapTolerance;
+  return typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : DEFAULT_GAP_TOLERANCE;
+}
+
+/** What the observer is told about an answer. */
+function outcomeOf(result: unknown): { status: string; limit: 'TIME' | undefined; gap: number | undefined } {
+  const r = result as { status: string; limit?: 'TIME'; gap?: number };
+  return { status: r.status, limit: r.limit, gap: r.gap };
+}
+
+/** Answer of one flight: from the store (bytes) or fresh from the backend. */
+type Flown = { stored: StoredAnswer } | { outcome: RunOutcome };
+
+/**
+ * The service over a backend (compose.ts picks it: threads or BullMQ). close() closes the backend
+ * when `closesBackend` (the caller handed it over) and the cache when the service made it.
+ */
+export function createSolveServiceOn(config: ServiceConfig, backend: SolverBackend, deps: SolveServiceDeps, own: { closesBackend: boolean }): SolveService {
+  const ownedCache =
+    deps.cache !== undefined
+      ? undefined
+      : config.redisUrl
+        ? new RedisCache({ url: config.redisUrl, keyPrefix: deps.keyPrefix, logger: deps.logger })
+        : new MemoryCache({ maxEntries: config.cacheMaxEntries, defaultTtlS: config.cacheTtlS });
+  const cache = deps.cache ?? ownedCache!;
+  // Queue workers share solves by job id already; the lock is for instances that solve themselves.
+  const lock = backend.name === 'bullmq' ? undefined : (deps.lock ?? (canLock(cache) ? cache : undefined));
+  const flights = new SingleFlight();
+  const observer = deps.observer;
+
+  /** backend.run, timed and reported to the observer; an answer holding NaN/Infinity is refused before it is cached. */
+  async function runObserved(task: BackendTask, control: Parameters<SolverBackend['run']>[1]): Promise<RunOutcome> {
+    const t0 = performance.now();
+    let outcome: RunOutcome;
+    try {
+      outcome = await backend.run(task, control);
+    } catch (err) {
+      observer?.solved(task.kind, err instanceof OverloadedError ? 'OVERLOADED' : 'FAILED', undefined, undefined, undefined);
+      throw err;
+    }
+    if (outcome.result !== null) {
+      // Before the cache: JSON would store NaN as null, and the serialiser would refuse it.
+      const bad = firstNonFinite(outcome.result);
+      if (bad !== null) throw new NonFiniteResultError(task.kind, bad.path, bad.value);
+      const { status, limit, gap } = outcomeOf(outcome.result);
+      observer?.solved(task.kind, status, limit, (performance.now() - t0) / 1000, gap);
+    }
+    return outcome;
+  }
+
+  async function lookup(key: string, gapTolerance: number): Promise<StoredAnswer | null> {
+    const raw = await cache.get(key);
+    const stored = raw === null ? null : decodeAnswer(raw);
+    return stored !== null && servesRequest(stored.meta, gapTolerance) ? stored : null;
+  }
+
+  /** Stores an answer unless the cache holds a better one (final beats time-limited, then the smaller gap). */
+  async function store(key: string, result: { status: string; limit?: string; gap?: number }): Promise<void> {
+    const meta = answerMeta(result);
+    if (!storable(meta)) return;
+    const raw = await cache.get(key);
+    const current = raw === null ? null : decodeAnswer(raw);
+    if (!betterAnswer(meta, current?.meta ?? null)) return;
+    await cache.set(key, encodeAnswer(result), config.cacheTtlS);
+  }
+
+  /** The path every problem kind shares once its input is normalised. */
+  async function solve<R>(kind: ProblemKind, body: unknown, input: BackendTask['input'], timeLimitMs: number, call: CallOptions): Promise<Solved<R>> {
+    const hashedInput = call.timeLimitMs === undefined ? input : { ...(input as object), options: { ...(input as { options: object }).options, timeLimitMs } };
+    const hash = (PROBLEM_KINDS[kind].hash as (input: unknown) => string)(hashedInput);
+    const key = cacheKey(kind, hash);
+    const tolerance = gapToleranceOf(body);
+    // Callers share a flight only when they accept the same answers by the same time: a Pareto point
+    // due early must not wait for a full-limit solve of the same request, nor cut one short.
+    const flightKey = `${key}|${tolerance}|${call.deadlineAt ?? ''}`;
+
+    const hit = await lookup(key, tolerance);
+    if (hit !== null) return fromStore<R>(hit, hash);
+
+    const task: BackendTask = {
+      kind,
+      requestHash: hash,
+      input,
+      body,
+      ...(call.timeLimitMs !== undefined ? { timeLimitMs: call.timeLimitMs } : {}),
+      receivedAt: call.receivedAt ?? Date.now(),
+      ...(call.deadlineAt !== undefined ? { deadlineAt: call.deadlineAt } : {}),
+    };
+    if (flights.has(flightKey)) observer?.joined(kind);
+    // Concurrent identical requests in this process share one flight (and so one result object:
+    // callers must treat results as read-only). The flight stops when every caller has left.
+    const flown = await flights.run<{ value: Flown; fromStore: boolean }>(
+      flightKey,
+      (stop) =>
+        computeOnceAcrossPeers<Flown>(lock, {
+          key,
+          holdMs: timeLimitMs + HOLD_MARGIN_MS,
+          lookup: async () => {
+            const stored = await lookup(key, tolerance);
+            return stored === null ? null : { stored };
+          },
+          compute: async () => {
+            const outcome = await runObserved(task, { signal: stop, onProgress: call.onProgress, onBest: call.onBest });
+            if (outcome.result !== null && !backend.cachesAnswers) await store(key, outcome.result as { status: string });
+            return { outcome };
+          },
+        }),
+      call.signal,
+    );
+    const value = flown.value;
+    if ('stored' in value) return fromStore<R>(value.stored, hash);
+    const { outcome } = value;
+    if (outcome.result === null) throw new StoppedBeforeStartError();
+    return {
+      result: outcome.result as R,
+      cache: flown.fromStore || outcome.shared === true ? 'hit' : 'miss',
+      requestHash: hash,
+      ...(outcome.stopped ? { stopped: true } : {}),
+    };
+  }
+
+  // Normalising and canonically hashing a large body costs milliseconds; a repeated body (the
+  // common cache hit) is recognised by a hash of its bytes as parsed, mapped to its request hash.
+  const knownBodies = new LRUCache<string, string>({ max: Math.max(16, config.cacheMaxEntries) });
+  const bodyFingerprint = (kind: string, body: unknown, call: CallOptions) =>
+    call.bodyDigest !== undefined
+      ? `${kind}|${call.timeLimitMs ?? ''}|raw:${call.bodyDigest}`
+      : `${kind}|${call.timeLimitMs ?? ''}|${createHash('sha256').update(JSON.stringify(body)).digest('base64')}`;
+
+  async function remembered<R>(kind: ProblemKind, body: unknown, call: CallOptions): Promise<{ fingerprint: string; hit: Solved<R> | null }> {
+    const fingerprint = bodyFingerprint(kind, body, call);
+    const hash = knownBodies.get(fingerprint);
+    const stored = hash === undefined ? null : await lookup(cacheKey(kind, hash), gapToleranceOf(body));
+    return { fingerprint, hit: stored === null ? null : fromStore<R>(stored, hash!) };
+  }
+
+  /** One solve of one kind: a remembered body's cached answer, or normalise → hash → cache → backend. */
+  async function solveKind<K extends ProblemKind>(kind: K, body: unknown, call: CallOptions): Promise<Solved<ResultOf[K]>> {
+    call = { ...call, receivedAt: call.receivedAt ?? Date.now() }; // the time limit counts from here (see remainingLimitMs)
+    const { fingerprint, hit } = await remembered<ResultOf[K]>(kind, body, call);
+    if (hit) {
+      observer?.cache(kind, 'hit');
+      return hit;
+    }
+    const input = (PROBLEM_KINDS[kind].normalize as (body: unknown) => InputOf<K>)(body); // InputError propagates: a 400, before any cache or pool work
+    const out = await solve<ResultOf[K]>(kind, body, input, call.timeLimitMs ?? input.options.timeLimitMs, call);
+    knownBodies.set(fingerprint, out.requestHash);
+    observer?.cache(kind, out.cache);
+    return out;
+  }
+
+  const allocate = (body: AllocateRequest, call: CallOptions = {}): Promise<Solved<AllocateResult>> => solveKind('allocate', body, call);
+
+  return {
+    allocate,
+
+    /**
+     * Each point is an ordinary allocate(): its own cache entry (shared with POST /allocate for the
+     * same weights and limit) and single flight; at most paretoMaxParallel of them at once, so a
+     * sweep never starves other callers. The time limit is for the whole sweep: the points, run
+     * `parallel` at a time, share what is left of it in equal slots, each point due at the end of
+     * its slot (a point that starts early gets more).
+     */
+    async allocatePareto(body: ParetoRequest, call: CallOptions = {}): Promise<ParetoResult> {
+      const receivedAt = call.receivedAt ?? Date.now();
+      const sweep = paretoSweep(body); // InputError → 400
+      const P = sweep.weights.length;
+      const { threads } = await backend.stats();
+      const parallel = Math.max(1, Math.min(config.paretoMaxParallel ?? 2, threads || 1));
+      const rounds = Math.ceil(P / parallel);
+      // Checked before normalising: refusing must not cost what it refuses.
+      const limitMs = call.timeLimitMs ?? body.options?.timeLimitMs ?? DEFAULTS.timeLimitMs;
+      const size = { devices: body.devices?.length ?? 0, servers: body.servers?.length ?? 0, layers: body.model?.layers ?? 0 };
+      const floorMs = minParetoTimeLimitMs(P, size);
+      if (limitMs < floorMs) {
+        throw new InputError('options.timeLimitMs', `must be at least ${floorMs} ms for ${P} points at this size (docs/time-limits.md)`);
+      }
+      const startAt = Date.now();
+      const slotMs = Math.max(0, receivedAt + limitMs - answerReserveMs(P * size.devices) - startAt) / rounds;
+      // A point's body is not the request's: the request's byte digest must not stand for it.
+      const { onProgress, onBest: _onBest, bodyDigest: _requestDigest, ...pointCall } = call;
+      // A cancelled sweep still answers every point: one stopped before its solve started gets a
+      // fallback due at once (time-limited, so never cached) instead of failing the whole sweep.
+      const fallback = (point: AllocateRequest) => allocate(point, { ...pointCall, signal: undefined, receivedAt, deadlineAt: Date.now() });
+      return solvePareto(
+        sweep,
+        async (weights, i) => {
+          const point = pointRequest(body, weights);
+          if (call.signal?.aborted) return fallback(point);
+          try {
+            return await allocate(point, { ...pointCall, receivedAt, deadlineAt: Math.floor(startAt + slotMs * (Math.floor(i / parallel) + 1)) });
+          } catch (err) {
+            if (err instanceof StoppedBeforeStartError) return fallback(point);
+            throw err;
+          }
+        },
+        { maxParallel: parallel, onProgress },
+      );
+    },
+
+    allocateBlocks: (body: BlocksRequest, call: CallOptions = {}): Promise<Solved<BlocksResult>> => solveKind('blocks', body, call),
+
+    async readiness(): Promise<Readiness> {
+      const { threads, queued, maxQueue, backend: name } = await backend.stats();
+      return {
+        // A down Redis only costs speed in-process; with a queue it stops solving (not ready).
+        ready: backend.isReady(),
+        workers: { threads, queued, maxQueue },
+        redis: cache.backend === 'redis' ? cache.state() : 'disabled',
+        // /ready has always named the threads backend 'in-process': its answers keep that value.
+        queue: name === 'threads' ? 'in-process' : 'bullmq',
+      };
+    },
+
+    workload() {
+      return backend.workload?.();
+    },
+
+    async close(): Promise<void> {
+      await Promise.allSettled([own.closesBackend ? backend.close() : undefined, ownedCache?.close()]);
+    },
+  };
+}

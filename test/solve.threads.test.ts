@@ -1,0 +1,31 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSolveService, type ServiceConfig } from '../src/compose.js';
+import { SOLVER_VERSION } from '../src/solver/index.js';
+import { smallRequest } from './fixtures/allocate-requests.js';
+
+// End to end through the real pieces: normalise → hash → memory cache → piscina → solve-worker.ts
+// (loaded by worker-entry.mjs via tsx) → solveAllocate.
+const config: ServiceConfig = { redisUrl: undefined, solverThreads: 1, solverMaxQueue: 4, cacheTtlS: 60, cacheMaxEntries: 100 };
+const service = createSolveService(config);
+
+afterAll(async () => {
+  await service.close();
+});
+
+describe('solve service with the real worker pool', () => {
+  it('solves a small instance in a worker and caches the answer', async () => {
+    const deadline = Date.now() + 10_000;
+    while (!(await service.readiness()).ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await service.readiness()).toEqual({ ready: true, workers: { threads: 1, queued: 0, maxQueue: 4 }, redis: 'disabled', queue: 'in-process' });
+    const first = await service.allocate(smallRequest());
+    expect(first.cache).toBe('miss');
+    expect(first.result.status).toBe('OPTIMAL');
+    expect(first.result.allocations.map((a) => a.deviceId).sort()).toEqual(['ue-1', 'ue-2']);
+    expect(Number.isFinite(first.result.objective)).toBe(true);
+    expect(first.result.solver.version).toContain(SOLVER_VERSION);
+
+    const second = await service.allocate(smallRequest());
+    expect(second.cache).toBe('hit');
+    expect(second.result).toEqual(first.result);
+  });
+});
