@@ -64,6 +64,9 @@ class FakeService implements SolveService {
   allocatePareto(): Promise<never> {
     return Promise.reject(new Error('not used'));
   }
+  evaluate(): Promise<never> {
+    return Promise.reject(new Error('not used'));
+  }
   async readiness(): Promise<Readiness> {
     return { ready: true, workers: { threads: 2, queued: 0, maxQueue: 64 }, redis: 'disabled' };
   }

@@ -12,6 +12,9 @@ function fakeService(readiness: Readiness): SolveService {
     allocateBlocks: async () => {
       throw new Error('not used');
     },
+    evaluate: async () => {
+      throw new Error('not used');
+    },
     allocatePareto: async () => {
       throw new Error('not used');
     },

@@ -106,8 +106,8 @@ export interface GivenAllocation {
 
 /** POST /allocate/evaluate's answer: a given allocation scored, and its distance to the optimum's bound. */
 export interface EvaluateResult {
-  /** no constraint violated */
-  feasible: boolean;
+  /** FEASIBLE: no constraint violated; VIOLATED: see `violations` */
+  status: 'FEASIBLE' | 'VIOLATED';
   objective: number;
   /** Lagrangian lower bound on the optimum of the snapshot, when one was found in time */
   bound?: number;

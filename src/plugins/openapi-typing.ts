@@ -125,6 +125,7 @@ const EXAMPLES: [string, string, string, unknown][] = [
   ['/allocate/blocks', 'post', '422', RESPONSE_EXAMPLES.blocksInfeasible],
   ['/allocate/pareto', 'post', '200', RESPONSE_EXAMPLES.pareto],
   ['/allocate/pareto', 'post', '422', RESPONSE_EXAMPLES.paretoInfeasible],
+  ['/allocate/evaluate', 'post', '200', RESPONSE_EXAMPLES.evaluate],
   ['/jobs', 'post', '202', queuedJob],
   ['/jobs', 'post', '200', queuedJob],
   ['/jobs', 'get', '200', { jobs: [listedJob, { ...cancelledJob, id: 'job-0d9a1c1e-2f4b-4c6d-8e0f-1a2b3c4d5e6f' }], nextCursor: 'MTc2NzYwNTQwMDAwMDpqb2ItMGQ5YQ' }],

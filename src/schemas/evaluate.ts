@@ -3,6 +3,7 @@
 import Type, { type Static } from 'typebox';
 import type { EvaluateRequest } from '../model/evaluate-request.js';
 import type { EvaluateResult } from '../model/types.js';
+import type { CacheOutcome } from '../solve/types.js';
 import { ALLOCATE_REQUEST_EXAMPLE, AllocateRequestSchema, AllocationSchema } from './allocate.js';
 import { TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
@@ -75,7 +76,7 @@ export const ViolationSchema = Type.Object(
 
 export const EvaluateResponseSchema = Type.Object(
   {
-    feasible: Type.Boolean({ description: 'no constraint is violated' }),
+    status: Type.Enum(['FEASIBLE', 'VIOLATED'], { description: 'FEASIBLE: no constraint is violated; VIOLATED: see `violations`' }),
     objective: Type.Number({ description: 'objective (docs/model.md §1.3) of the allocation, as /allocate would report it' }),
     bound: Type.Optional(Type.Number({ description: 'Lagrangian lower bound on the optimum of the snapshot, when one was found within the time limit' })),
     gap: Type.Optional(Type.Number({ minimum: 0, description: 'feasible allocations: (objective − bound) / objective, at least how far the allocation is from optimal' })),
@@ -94,9 +95,11 @@ export const EvaluateResponseSchema = Type.Object(
       { description: 'devices whose resource amounts were left out, and which were filled in' },
     ),
     solveTimeMs: Type.Number({ description: 'wall-clock time of the evaluation and bound, milliseconds' }),
+    cache: Type.Enum(['hit', 'miss'], { description: 'whether the answer came from the cache' }),
+    requestHash: Type.String({ description: 'sha256 of the canonical normalised request and solver version' }),
   },
   { $id: 'EvaluateResponse', additionalProperties: false, description: 'The allocation scored: objective, totals, per-device costs, violations and the gap to the bound' },
 );
 
-export type EvaluateResponseMatchesResult = Expect<Same<Static<typeof EvaluateResponseSchema>, EvaluateResult>>;
+export type EvaluateResponseMatchesResult = Expect<Same<Static<typeof EvaluateResponseSchema>, EvaluateResult & { cache: CacheOutcome; requestHash: string }>>;
 export type EvaluateRequestMatchesModel = Expect<Same<Static<typeof EvaluateRequestSchema>, EvaluateRequest>>;

@@ -201,7 +201,7 @@ export const RESPONSE_EXAMPLES = {
     "solver": {
       "algorithm": "auto",
       "version": "0.5.0 (model 1.2+3)",
-      "solveTimeMs": 170
+      "solveTimeMs": 473
     },
     "cache": "miss",
     "requestHash": "b85139bf1686d3c013ebe59110675497716e2b3fba2c3942a841507766bb0eb7"
@@ -233,7 +233,7 @@ export const RESPONSE_EXAMPLES = {
     "solver": {
       "algorithm": "auto",
       "version": "0.5.0 (model 1.2+3)",
-      "solveTimeMs": 0
+      "solveTimeMs": 2
     },
     "cache": "miss",
     "requestHash": "13fca0a604b50d0e44d74777a5a42ce0b5b37408f5457eed3f82056a94e2e5dd",
@@ -325,7 +325,7 @@ export const RESPONSE_EXAMPLES = {
     "solver": {
       "algorithm": "nested-bisection",
       "version": "0.2.0",
-      "solveTimeMs": 297
+      "solveTimeMs": 270
     },
     "cache": "miss",
     "requestHash": "e97a0ea5f233b6645f91f2f0c8f13fe4f229cfa7ce57a713639469d61cfcb9fa"
@@ -496,7 +496,7 @@ export const RESPONSE_EXAMPLES = {
         "solver": {
           "algorithm": "auto",
           "version": "0.5.0 (model 1.2+3)",
-          "solveTimeMs": 406
+          "solveTimeMs": 505
         },
         "cache": "miss",
         "requestHash": "8b225adf6d1c47f36e3bbfb5ecba43d362c075633a64883b57a6e70e87f73884",
@@ -610,7 +610,7 @@ export const RESPONSE_EXAMPLES = {
         "solver": {
           "algorithm": "auto",
           "version": "0.5.0 (model 1.2+3)",
-          "solveTimeMs": 68
+          "solveTimeMs": 266
         },
         "cache": "miss",
         "requestHash": "b1c47af341efe1116c7071fd758fa3aea2faf145df1e54f7df73f2abc51dd043",
@@ -633,7 +633,7 @@ export const RESPONSE_EXAMPLES = {
           "energy": 0,
           "stability": 0.5
         },
-        "status": "OPTIMAL",
+        "status": "FEASIBLE",
         "allocations": [
           {
             "deviceId": "ue-1",
@@ -723,14 +723,15 @@ export const RESPONSE_EXAMPLES = {
         "solver": {
           "algorithm": "auto",
           "version": "0.5.0 (model 1.2+3)",
-          "solveTimeMs": 351
+          "solveTimeMs": 641
         },
         "cache": "miss",
         "requestHash": "e5c5d3fe066470d40dbcf17079c2acc78ac53c807a7d280a4736c00a8c033a6e",
         "dominated": false,
+        "limit": "TIME",
         "objective": 0.2899953744196925,
-        "bound": 0.2899953744196925,
-        "gap": 0,
+        "bound": 0.28993691779157243,
+        "gap": 0.00020157779494592835,
         "totals": {
           "delayS": 21555.34395404177,
           "energyJ": 72482.21606088775,
@@ -836,7 +837,7 @@ export const RESPONSE_EXAMPLES = {
         "solver": {
           "algorithm": "auto",
           "version": "0.5.0 (model 1.2+3)",
-          "solveTimeMs": 241
+          "solveTimeMs": 132
         },
         "cache": "miss",
         "requestHash": "7f2606a7c61ac43788c80f5523b33c9ce35dac0bb67a5bf2ae88533737b2c38b",
@@ -949,7 +950,7 @@ export const RESPONSE_EXAMPLES = {
         "solver": {
           "algorithm": "auto",
           "version": "0.5.0 (model 1.2+3)",
-          "solveTimeMs": 59
+          "solveTimeMs": 11
         },
         "cache": "miss",
         "requestHash": "4e1239aa548902b5cdb7837f1b11e17580f5500b3ed3f9fce293d6262d273bcb",
@@ -1062,7 +1063,7 @@ export const RESPONSE_EXAMPLES = {
         "solver": {
           "algorithm": "auto",
           "version": "0.5.0 (model 1.2+3)",
-          "solveTimeMs": 66
+          "solveTimeMs": 38
         },
         "cache": "miss",
         "requestHash": "7eb1d4c004a931b2cba0262cc0e14f662a85176ef74319272d5525f905b797ce",
@@ -1087,7 +1088,7 @@ export const RESPONSE_EXAMPLES = {
       3,
       4
     ],
-    "solveTimeMs": 770
+    "solveTimeMs": 951
   },
   "paretoInfeasible": {
     "type": "https://edge-allocator.dev/problems/infeasible",
@@ -1118,7 +1119,7 @@ export const RESPONSE_EXAMPLES = {
         "solver": {
           "algorithm": "auto",
           "version": "0.5.0 (model 1.2+3)",
-          "solveTimeMs": 1
+          "solveTimeMs": 4
         },
         "cache": "miss",
         "requestHash": "32b28bf77509f76a3d4f2f5b2f751bede986d6cf98f07cfd37531bda6b388136",
@@ -1146,7 +1147,7 @@ export const RESPONSE_EXAMPLES = {
         "solver": {
           "algorithm": "auto",
           "version": "0.5.0 (model 1.2+3)",
-          "solveTimeMs": 0
+          "solveTimeMs": 22
         },
         "cache": "miss",
         "requestHash": "0225c064ad843f143d77b87b641f0f442d090b971a134b5458a8cfa542f52abb",
@@ -1174,7 +1175,7 @@ export const RESPONSE_EXAMPLES = {
         "solver": {
           "algorithm": "auto",
           "version": "0.5.0 (model 1.2+3)",
-          "solveTimeMs": 1
+          "solveTimeMs": 0
         },
         "cache": "miss",
         "requestHash": "63281336192c45817f7f536005c72b832a30540253a1d52090f86f7dbb635429",
@@ -1230,7 +1231,7 @@ export const RESPONSE_EXAMPLES = {
         "solver": {
           "algorithm": "auto",
           "version": "0.5.0 (model 1.2+3)",
-          "solveTimeMs": 1
+          "solveTimeMs": 9
         },
         "cache": "miss",
         "requestHash": "3fc8aab6fef2af867e8e8de866d252b3ed8fec63b24e1fcaafcd5ce2578fabd4",
@@ -1277,7 +1278,135 @@ export const RESPONSE_EXAMPLES = {
       }
     ],
     "front": [],
-    "solveTimeMs": 198,
+    "solveTimeMs": 127,
     "instance": "/allocate/pareto"
+  },
+  "evaluate": {
+    "status": "FEASIBLE",
+    "objective": 1.3622478264753655,
+    "bound": 0.6383318929362864,
+    "gap": 0.5314128013051156,
+    "totals": {
+      "delayS": 150962.41382307804,
+      "energyJ": 263649.30329248065,
+      "stability": 0.0038212454212454214,
+      "migrations": 0,
+      "migrationDelayS": 0,
+      "migrationEnergyJ": 0
+    },
+    "reference": {
+      "delayS": 337531.54640924203,
+      "energyJ": 863799.7855010459,
+      "stability": 0.006266666666666666
+    },
+    "allocations": [
+      {
+        "deviceId": "ue-1",
+        "serverId": "es-2",
+        "splitLayer": 6,
+        "trainingMode": "backprop",
+        "peakMemoryBytes": 227250536448,
+        "cpuFrequencyHz": 752747215.0942615,
+        "transmitPowerW": 0.5300495104497288,
+        "bandwidthHz": 12000000,
+        "bandwidthShare": 0.6,
+        "serverFrequencyHz": 503913788.8666889,
+        "delayS": {
+          "local": 53241.244907716595,
+          "uplink": 64.04218518718963,
+          "edge": 336.56058803675097,
+          "migration": 0,
+          "total": 53641.84768094053
+        },
+        "energyJ": {
+          "local": 68126.63352558708,
+          "uplink": 33.945528906600735,
+          "edge": 430.6574701639371,
+          "migration": 0,
+          "total": 68591.23652465761
+        },
+        "stabilityBound": 0.0012307692307692308,
+        "migrated": false
+      },
+      {
+        "deviceId": "ue-2",
+        "serverId": "es-2",
+        "splitLayer": 4,
+        "trainingMode": "backprop",
+        "peakMemoryBytes": 79559655424,
+        "cpuFrequencyHz": 752747215.0942615,
+        "transmitPowerW": 0.3160123803770586,
+        "bandwidthHz": 8000000,
+        "bandwidthShare": 0.4,
+        "serverFrequencyHz": 503913788.8666889,
+        "delayS": {
+          "local": 28482.970526761965,
+          "uplink": 40.90562493946886,
+          "edge": 232.68386333405005,
+          "migration": 0,
+          "total": 28756.56001503548
+        },
+        "energyJ": {
+          "local": 36446.34715360626,
+          "uplink": 12.926683907932727,
+          "edge": 297.73849789111694,
+          "migration": 0,
+          "total": 36757.01233540531
+        },
+        "stabilityBound": 0.0015238095238095239,
+        "migrated": false
+      },
+      {
+        "deviceId": "ue-3",
+        "serverId": "es-1",
+        "splitLayer": 8,
+        "trainingMode": "backprop",
+        "peakMemoryBytes": 489831792640,
+        "cpuFrequencyHz": 900000000,
+        "transmitPowerW": 0.5,
+        "bandwidthHz": 20000000,
+        "bandwidthShare": 1,
+        "serverFrequencyHz": 2000000000,
+        "delayS": {
+          "local": 68414.05683939556,
+          "uplink": 41.71611184726192,
+          "edge": 108.2331758592,
+          "migration": 0,
+          "total": 68564.00612710202
+        },
+        "energyJ": {
+          "local": 149621.5423077581,
+          "uplink": 20.85805592363096,
+          "edge": 8658.654068736001,
+          "migration": 0,
+          "total": 158301.05443241773
+        },
+        "stabilityBound": 0.0010666666666666667,
+        "migrated": false
+      }
+    ],
+    "violations": [],
+    "filled": [
+      {
+        "deviceId": "ue-1",
+        "fields": [
+          "bandwidthHz",
+          "serverFrequencyHz",
+          "transmitPowerW",
+          "cpuFrequencyHz"
+        ]
+      },
+      {
+        "deviceId": "ue-2",
+        "fields": [
+          "serverFrequencyHz",
+          "transmitPowerW",
+          "cpuFrequencyHz"
+        ]
+      }
+    ],
+    "solveTimeMs": 4,
+    "cache": "miss",
+    "requestHash": "5616c7cb54a783867f6bfacd298e7b8aef9af2e1d501c0f53b3241cb347e1c3b"
   }
 } as const;

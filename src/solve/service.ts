@@ -12,6 +12,8 @@ import { SingleFlight, computeOnceAcrossPeers } from '../cache/single-flight.js'
 import { DEFAULT_GAP_TOLERANCE, answerMeta, betterAnswer, decodeAnswer, encodeAnswer, servesRequest, storable, type StoredAnswer } from '../cache/stored-answer.js';
 import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
+import type { EvaluateRequest } from '../model/evaluate-request.js';
+import type { EvaluateResult } from '../model/types.js';
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult } from '../model/types.js';
 import type { BackendTask, RunOutcome, SolverBackend } from './backend.js';
@@ -264,6 +266,7 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
     },
 
     allocateBlocks: (body: BlocksRequest, call: CallOptions = {}): Promise<Solved<BlocksResult>> => solveKind('blocks', body, call),
+    evaluate: (body: EvaluateRequest, call: CallOptions = {}): Promise<Solved<EvaluateResult>> => solveKind('evaluate', body, call),
 
     async readiness(): Promise<Readiness> {
       const { threads, queued, maxQueue, backend: name } = await backend.stats();

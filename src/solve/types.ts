@@ -3,7 +3,8 @@
 import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import type { AllocateRequest, ObjectiveSpec } from '../model/request.js';
-import type { AllocateResult, AllocationOut, InfeasibilityOut, SolveStatus, Totals, Weights } from '../model/types.js';
+import type { EvaluateRequest } from '../model/evaluate-request.js';
+import type { AllocateResult, EvaluateResult, AllocationOut, InfeasibilityOut, SolveStatus, Totals, Weights } from '../model/types.js';
 import type { SolvePhase } from '../solver/control.js';
 
 export type CacheOutcome = 'hit' | 'miss';
@@ -143,6 +144,8 @@ export interface SolveService {
   allocate(body: AllocateRequest, call?: CallOptions): Promise<Solved<AllocateResult>>;
   /** Cooperative block allocation (docs/model.md §2); same errors and caching as allocate. */
   allocateBlocks(body: BlocksRequest, call?: CallOptions): Promise<Solved<BlocksResult>>;
+  /** Scores a given allocation of an /allocate snapshot against the snapshot's bound. */
+  evaluate(body: EvaluateRequest, call?: CallOptions): Promise<Solved<EvaluateResult>>;
   /**
    * One allocate() per weight vector, run concurrently (cache, single flight, worker pool), and the
    * Pareto front of their totals. Throws InputError (→ 400) or the first OverloadedError (→ 503).

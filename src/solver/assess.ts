@@ -135,7 +135,7 @@ export function evaluateAllocation(instance: Instance, given: GivenAllocation[],
   const feasible = violations.length === 0;
   const gap = feasible && a.bound !== undefined && objective > 0 ? Math.max(0, (objective - a.bound) / objective) : undefined;
   return {
-    feasible,
+    status: feasible ? 'FEASIBLE' : 'VIOLATED',
     objective,
     ...(a.bound !== undefined ? { bound: a.bound } : {}),
     ...(gap !== undefined ? { gap } : {}),

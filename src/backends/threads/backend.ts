@@ -15,6 +15,7 @@ const TO_THREAD: { [K in ProblemKind]: (input: InputOf<K>, options: InputOf<K>['
   // An instance crosses packed: structured-cloning 10,000 × 500 gains one by one took seconds.
   allocate: (input, options) => ({ packed: packInstance(input.instance), options }),
   blocks: (input, options) => ({ ...input, options }),
+  evaluate: (input, options) => ({ packed: packInstance(input.instance), options, given: input.given }),
 };
 
 function isNotStarted(v: unknown): boolean {

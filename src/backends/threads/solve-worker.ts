@@ -2,7 +2,8 @@
 // execute, so the event loop keeps answering while they work. Main-thread code imports types only.
 import { threadId, type MessagePort } from 'node:worker_threads';
 import { evaluate, objectiveScales } from '../../model/evaluate.js';
-import type { DeviceDecision, Instance } from '../../model/types.js';
+import type { DeviceDecision, GivenAllocation, Instance } from '../../model/types.js';
+import { evaluateAllocation } from '../../solver/assess.js';
 import type { BestSoFar } from '../../solve/types.js';
 import { allocationsOf } from '../../solver/result.js';
 import { solveBlocks } from '../../blocks/index.js';
@@ -37,6 +38,13 @@ function incumbentSender(instance: Instance, port: MessagePort): (decisions: Dev
   };
 }
 
+/** POST /allocate/evaluate's input on its way to a thread: the instance packed, as allocate's. */
+export interface EvaluateThreadInput {
+  packed: PackedInstance;
+  options: SolveOptions;
+  given: GivenAllocation[];
+}
+
 /** The instance crosses packed (see transfer.ts); the service hashes it unpacked. */
 export interface AllocateInput {
   packed: PackedInstance;
@@ -66,6 +74,13 @@ const solvers = {
     const options = { ...input.options, timeLimitMs: remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.instance.devices.length)) };
     return runWithControl(control, () => solveBlocks({ ...input, options }));
   },
+  // The bound searches within the time limit; scoring itself is linear in the devices.
+  evaluate: (input: EvaluateThreadInput, timing: TaskTiming) =>
+    evaluateAllocation(
+      unpackInstance(input.packed),
+      input.given,
+      remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.packed.instance.devices.length)),
+    ),
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
   ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady() }),
 } satisfies Record<ProblemKind | 'ping', (input: never, timing: TaskTiming, control?: SolveControl) => unknown>;
