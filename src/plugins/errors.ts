@@ -10,7 +10,7 @@ import { BODY_FIELD, BodyError, formatPath } from './json-body.js';
 
 /**
  * An answer decided outside a route (authentication, rate limit, overload): thrown or returned by
- * hooks and plugins so it leaves through the same envelope, request id included.
+ * hooks and plugins so it leaves as the same problem (RFC 9457), request id included.
  */
 export class HttpProblem extends Error {
   constructor(

@@ -1,4 +1,4 @@
-// Shared schema atoms: positions, breakdowns, totals and the error envelope. Each carries an $id;
+// Shared schema atoms: positions, breakdowns, totals and the error answer (Problem). Each carries an $id;
 // @fastify/swagger turns every $id into a named component.
 //
 // Most schemas are embedded by value. An $id may appear only once inside one compiled schema (Ajv
