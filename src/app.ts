@@ -18,6 +18,7 @@ import { registerSwagger } from './plugins/swagger.js';
 import { SHARED_SCHEMAS } from './schemas/common.js';
 import { allocateRoutes } from './routes/allocate.js';
 import { blocksRoutes } from './routes/blocks.js';
+import { evaluateRoutes } from './routes/evaluate.js';
 import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { paretoRoutes } from './routes/pareto.js';
@@ -91,6 +92,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   void app.register(healthRoutes, { service });
   void app.register(allocateRoutes, { service });
   void app.register(blocksRoutes, { service });
+  void app.register(evaluateRoutes, { service });
   void app.register(paretoRoutes, { service });
   void app.register(whatIfRoutes, { service });
   void app.register(consoleRoutes);

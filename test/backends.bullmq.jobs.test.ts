@@ -1,93 +1,99 @@
-// The BullMQ job store against a real Redis (no worker process: a test worker takes jobs by hand):
-// its counts by state for the metrics, and Idempotency-Key answers (422 for another body, 409 when
-// two such submissions race).
+// The async job API in queue mode against the shared real Redis: an API instance built here and a
+// queue worker (the one `npm run worker` starts) running in this process, on a queue of its own.
+// GET /jobs pages through the job index; ?include=best reads the incumbent the worker keeps.
 import { randomUUID } from 'node:crypto';
-import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQueueJobs } from '../src/backends/bullmq/queue-jobs.js';
-import { IdempotencyConflictError, IdempotencyMismatchError, type JobService } from '../src/jobs/types.js';
-import { BULL_PREFIX, consumerConnection, producerConnection } from '../src/backends/bullmq/connection.js';
-import { SYNC_PRIORITY } from '../src/backends/bullmq/backend.js';
+import { buildApp, type App } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { generateRequest } from '../src/model/generator.js';
+import { queueNames } from '../src/backends/bullmq/connection.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
+import { startQueueWorker, type QueueWorker } from '../src/backends/bullmq/queue-worker.js';
+import { createSolveService } from '../src/compose.js';
 import { SHARED_REDIS_URL, deleteKeys } from './fixtures/redis.js';
 
-const QUEUE = `test-jobs-store-${randomUUID().slice(0, 8)}`;
-let client: Redis;
-let workerClient: Redis;
-let queue: Queue;
-let jobs: JobService;
+const QUEUE = `test-jobs-${randomUUID().slice(0, 8)}`;
+let app: App;
+let worker: QueueWorker;
 
 beforeAll(async () => {
-  client = producerConnection(SHARED_REDIS_URL);
-  workerClient = consumerConnection(SHARED_REDIS_URL);
-  queue = new Queue(QUEUE, { connection: client, prefix: BULL_PREFIX });
-  await queue.waitUntilReady();
-  jobs = createQueueJobs({ queue, client, queueName: QUEUE, ttlS: 60, maxQueue: 100 });
-});
+  const config = { ...loadConfig({ REDIS_URL: SHARED_REDIS_URL, SOLVER_QUEUE: 'bullmq', QUEUE_NAME: QUEUE, SOLVER_THREADS: '1' }), logLevel: 'silent' as const };
+  worker = startQueueWorker(config, createSolveService(config));
+  await worker.ready();
+  app = buildApp(config);
+  await app.ready();
+}, 60_000);
+
 afterAll(async () => {
-  await queue?.close();
-  await deleteKeys(`${BULL_PREFIX}:${QUEUE}:`);
-  client?.disconnect();
-  workerClient?.disconnect();
+  await app?.close();
+  await worker?.close(5000);
+  await deleteKeys(`bull:${QUEUE}:`);
 });
 
-const body = (seed: number) => ({ kind: 'allocate' as const, input: { ...ALLOCATE_REQUEST_EXAMPLE, options: { seed } }, timeLimitMs: 1000 });
+const submit = (payload: object) => app.inject({ method: 'POST', url: '/jobs', payload });
+const getJob = async (id: string, query = '') => (await app.inject({ method: 'GET', url: `/jobs/${id}${query}` })).json();
 
-describe('BullMQ job store', () => {
-  it('counts async jobs by state, not the sync solves sharing the queue', async () => {
-    expect(await jobs.counts!()).toEqual({ queued: 0, running: 0, completed: 0, failed: 0 });
-    const a = await jobs.submit(body(1));
-    await jobs.submit(body(2));
-    await jobs.submit(body(3));
-    // A sync solve waiting in the same queue (what the sync routes enqueue in queue mode).
-    await queue.add('allocate', { purpose: 'sync' }, { jobId: `sync-${randomUUID()}`, priority: SYNC_PRIORITY, removeOnComplete: true });
-    expect(await jobs.counts!()).toEqual({ queued: 3, running: 0, completed: 0, failed: 0 });
+async function until(id: string, done: (job: { status: string; best?: unknown }) => boolean, query = '', timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await getJob(id, query);
+    if (done(job)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} stuck at ${JSON.stringify(job).slice(0, 300)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 
-    // A worker takes jobs in priority order: the sync solve first, then the first async job.
-    const worker = new Worker(QUEUE, null, { connection: workerClient, prefix: BULL_PREFIX, autorun: false });
+describe('jobs in BullMQ (real Redis, an in-process queue worker)', () => {
+  it('GET /jobs pages newest first through every job, with status and kind filters', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const input = { ...ALLOCATE_REQUEST_EXAMPLE, options: { ...ALLOCATE_REQUEST_EXAMPLE.options, seed: 100 + i } };
+      ids.push((await submit({ kind: 'allocate', input, timeLimitMs: 500 })).json().id);
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    for (const id of ids) await until(id, (j) => j.status === 'completed');
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await app.inject({ method: 'GET', url: `/jobs?limit=2&kind=allocate${cursor ? `&cursor=${cursor}` : ''}` });
+      expect(page.statusCode, page.body).toBe(200);
+      const body = page.json();
+      expect(body.jobs.length).toBeLessThanOrEqual(2);
+      for (const j of body.jobs) expect(j.result).toBeUndefined();
+      seen.push(...body.jobs.map((j: { id: string }) => j.id));
+      cursor = body.nextCursor;
+    } while (cursor !== undefined);
+    expect(seen).toEqual([...ids].reverse());
+    const completed = (await app.inject({ method: 'GET', url: '/jobs?status=completed&limit=100' })).json().jobs;
+    expect(completed.map((j: { id: string }) => j.id)).toEqual([...ids].reverse());
+    expect((await app.inject({ method: 'GET', url: '/jobs?status=running' })).json().jobs).toEqual([]);
+    expect((await app.inject({ method: 'GET', url: '/jobs?kind=blocks' })).json().jobs).toEqual([]);
+    // A job that expired (its BullMQ record gone) leaves the index as the listing meets it.
+    const names = queueNames(QUEUE);
+    const redis = new Redis(SHARED_REDIS_URL);
     try {
-      const token = randomUUID();
-      const sync = await worker.getNextJob(token);
-      expect(sync?.data.purpose).toBe('sync');
-      const first = await worker.getNextJob(token);
-      expect(first?.id).toBe(a.job.id);
-      expect(await jobs.counts!()).toEqual({ queued: 2, running: 1, completed: 0, failed: 0 });
-      await first!.moveToCompleted({ outcome: 'completed', result: { status: 'OPTIMAL' }, resultStatusCode: 200 }, token, false);
-      await sync!.moveToCompleted({}, token, false);
-      const second = await worker.getNextJob(token);
-      await second!.moveToFailed(new Error('solver crashed'), token, false);
-      expect(await jobs.counts!()).toEqual({ queued: 1, running: 0, completed: 1, failed: 1 });
+      await redis.zadd(names.jobsIndexKey, Date.now() + 60_000, 'job-gone');
+      const first = (await app.inject({ method: 'GET', url: '/jobs?limit=1' })).json();
+      expect(first.jobs[0].id).toBe(ids[4]);
+      expect(await redis.zscore(names.jobsIndexKey, 'job-gone')).toBeNull();
     } finally {
-      await worker.close();
+      redis.disconnect();
     }
   });
 
-  it('Idempotency-Key: same body → the same job; another body → 422; a race with another body → 409', async () => {
-    const key = `k-${randomUUID()}`;
-    const first = await jobs.submit({ ...body(10), idempotencyKey: key });
-    expect(first.created).toBe(true);
-    const again = await jobs.submit({ ...body(10), idempotencyKey: key });
-    expect(again).toMatchObject({ created: false, job: { id: first.job.id } });
-    const other = jobs.submit({ ...body(11), idempotencyKey: key });
-    await expect(other).rejects.toBeInstanceOf(IdempotencyMismatchError);
-    await expect(other).rejects.toMatchObject({ statusCode: 422, code: 'IDEMPOTENCY_KEY_MISMATCH' });
-
-    // The race: the store looks the key up before the other request's job is visible, then finds
-    // it when it reads back after its own add. Replayed here by hiding the first lookup.
-    const raceKey = `k-${randomUUID()}`;
-    await jobs.submit({ ...body(20), idempotencyKey: raceKey });
-    let lookups = 0;
-    const racing = new Proxy(queue, {
-      get(target, prop, receiver) {
-        if (prop === 'getJob') return async (id: string) => (lookups++ === 0 ? undefined : target.getJob(id));
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    const racingJobs = createQueueJobs({ queue: racing, client, queueName: QUEUE, ttlS: 60, maxQueue: 100 });
-    const raced = racingJobs.submit({ ...body(21), idempotencyKey: raceKey });
-    await expect(raced).rejects.toBeInstanceOf(IdempotencyConflictError);
-    await expect(raced).rejects.toMatchObject({ statusCode: 409 });
+  it('?include=best shows the incumbent of a running allocate job; the answer is never worse', async () => {
+    const input = { ...generateRequest(11, { devices: 600, servers: 30 }), options: { baselines: false } };
+    const job = (await submit({ kind: 'allocate', input, timeLimitMs: 20_000 })).json();
+    const running = await until(job.id, (j) => j.status === 'running' && j.best !== undefined, '?include=best');
+    expect((await getJob(job.id)).best).toBeUndefined(); // only when asked for
+    const best = running.best;
+    expect(best.allocations).toHaveLength(600);
+    const delay = best.allocations.reduce((s: number, a: { delayS: { total: number } }) => s + a.delayS.total, 0);
+    expect(delay).toBeCloseTo(best.totals.delayS, 6);
+    const cancelled = (await app.inject({ method: 'DELETE', url: `/jobs/${job.id}` })).json();
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.result.objective).toBeLessThanOrEqual(best.objective * (1 + 1e-9));
+    expect((await getJob(job.id, '?include=best')).best).toBeUndefined(); // finished: the answer is in `result`
   });
 });

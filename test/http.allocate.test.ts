@@ -69,6 +69,9 @@ class FakeService implements SolveService {
   allocateWhatIf(): Promise<never> {
     return Promise.reject(new Error('not used'));
   }
+  evaluate(): Promise<never> {
+    return Promise.reject(new Error('not used'));
+  }
   async readiness(): Promise<Readiness> {
     return { ready: true, workers: { threads: 2, queued: 0, maxQueue: 64 }, redis: 'disabled' };
   }
@@ -173,7 +176,8 @@ describe('POST /allocate: success', () => {
     const { app } = await start(async () => solved(result));
     const res = await post(app, example());
     expect(res.statusCode).toBe(422);
-    expect(res.json()).toMatchObject({ status: 'INFEASIBLE', infeasibilities, cache: 'miss' });
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ type: 'https://edge-allocator.dev/problems/infeasible', status: 422, code: 'INFEASIBLE', instance: '/allocate', infeasibilities, cache: 'miss' });
   });
 });
 
@@ -183,11 +187,11 @@ describe('POST /allocate: 400s name the field and the reason', () => {
     const res = await post(app, payload);
     expect(res.statusCode, res.body).toBe(400);
     const body = res.json();
-    expect(body).toMatchObject({ statusCode: 400, error: 'Bad Request', field });
+    expect(body).toMatchObject({ status: 400, title: expect.any(String), type: expect.stringMatching(/^https:\/\/edge-allocator\.dev\/problems\//), field });
     if (code) expect(body.code).toBe(code);
     if (typeof reason === 'string') expect(body.reason).toBe(reason);
     else expect(body.reason).toMatch(reason);
-    expect(body.message).toContain(field);
+    expect(body.detail).toContain(field);
     expect(service.received).toHaveLength(0);
     return body;
   }
@@ -261,10 +265,12 @@ describe('POST /allocate: 400s name the field and the reason', () => {
     const res = await post(app, example());
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
-      statusCode: 400,
-      error: 'Bad Request',
+      type: 'https://edge-allocator.dev/problems/invalid-input',
+      title: 'The request is inconsistent',
+      status: 400,
+      detail: 'devices[0].channelGains.es-9: unknown server id',
+      instance: '/allocate',
       code: 'INVALID_INPUT',
-      message: 'devices[0].channelGains.es-9: unknown server id',
       field: 'devices[0].channelGains.es-9',
       reason: 'unknown server id',
       requestId: res.headers['x-request-id'],
@@ -280,7 +286,7 @@ describe('POST /allocate: other failures', () => {
     const res = await post(app, example());
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('2');
-    expect(res.json()).toMatchObject({ statusCode: 503, error: 'Service Unavailable', code: 'OVERLOADED', retryAfterS: 2 });
+    expect(res.json()).toMatchObject({ status: 503, code: 'OVERLOADED', retryAfterS: 2 });
   });
 
   it('413 when the body exceeds the configured limit', async () => {
@@ -289,7 +295,7 @@ describe('POST /allocate: other failures', () => {
     body.devices = Array.from({ length: 20 }, (_, i) => ({ ...body.devices[0], id: `ue-${i}` }));
     const res = await post(app, body);
     expect(res.statusCode).toBe(413);
-    expect(res.json()).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE' });
+    expect(res.json()).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
   });
 
   it('415 for a body that is not JSON', async () => {
@@ -306,7 +312,7 @@ describe('POST /allocate: other failures', () => {
     const res = await post(app, example());
     expect(res.statusCode).toBe(500);
     const body = res.json();
-    expect(body).toMatchObject({ statusCode: 500, error: 'Internal Server Error', code: 'INTERNAL_ERROR' });
+    expect(body).toMatchObject({ status: 500, title: 'Internal error', code: 'INTERNAL_ERROR' });
     expect(res.body).not.toContain('secret');
   });
 

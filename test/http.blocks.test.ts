@@ -152,7 +152,7 @@ describe('POST /allocate/blocks: infeasible instances', () => {
     const res = await post(body);
     expect(res.statusCode, res.body).toBe(422);
     const out = res.json();
-    expect(out.status).toBe('INFEASIBLE');
+    expect(out).toMatchObject({ status: 422, code: 'INFEASIBLE', instance: '/allocate/blocks' });
     expect(out.cache).toBe('miss');
     expect(out.infeasibilities).toEqual([
       { constraint: 'memory', blocks: [1, 2, 3, 4, 5, 6], detail: expect.stringContaining('memory') },
@@ -166,7 +166,7 @@ describe('POST /allocate/blocks: 400s name the field and the reason', () => {
     const res = await post(payload);
     expect(res.statusCode, res.body).toBe(400);
     const body = res.json();
-    expect(body).toMatchObject({ statusCode: 400, error: 'Bad Request', field });
+    expect(body).toMatchObject({ status: 400, title: expect.any(String), type: expect.stringMatching(/^https:\/\/edge-allocator\.dev\/problems\//), field });
     if (code) expect(body.code).toBe(code);
     if (typeof reason === 'string') expect(body.reason).toBe(reason);
     else expect(body.reason).toMatch(reason);
@@ -221,6 +221,6 @@ describe('POST /allocate/blocks: 400s name the field and the reason', () => {
     const body = example();
     body.devices[1].id = body.devices[0].id;
     const res = await expect400(body, 'devices[1].id', /duplicate device id/, 'INVALID_INPUT');
-    expect(res.message).toContain('devices[1].id');
+    expect(res.detail).toContain('devices[1].id');
   });
 });

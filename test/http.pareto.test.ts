@@ -309,7 +309,7 @@ describe('POST /allocate/pareto: infeasible instances', () => {
     const res = await post(body);
     expect(res.statusCode, res.body).toBe(422);
     const out = res.json();
-    expect(out.status).toBe('INFEASIBLE');
+    expect(out).toMatchObject({ status: 422, code: 'INFEASIBLE', instance: '/allocate/pareto' });
     expect(out.infeasibilities).toEqual([expect.objectContaining({ constraint: 'memoryBytes', deviceIds: ['ue-1', 'ue-2', 'ue-3'] })]);
     expect(out.points).toHaveLength(6);
     expect(out.front).toEqual([]);
@@ -324,11 +324,11 @@ describe('POST /allocate/pareto: 400s name the field and the reason', () => {
     const res = await post(payload);
     expect(res.statusCode, res.body).toBe(400);
     const body = res.json();
-    expect(body).toMatchObject({ statusCode: 400, error: 'Bad Request', field });
+    expect(body).toMatchObject({ status: 400, title: expect.any(String), type: expect.stringMatching(/^https:\/\/edge-allocator\.dev\/problems\//), field });
     if (code) expect(body.code).toBe(code);
     if (typeof reason === 'string') expect(body.reason).toBe(reason);
     else expect(body.reason).toMatch(reason);
-    expect(body.message).toContain(field);
+    expect(body.detail).toContain(field);
     return body;
   }
   const w = { delay: 1, energy: 1, stability: 1 };
@@ -404,7 +404,7 @@ describe('POST /allocate/pareto: a full solver queue', () => {
       const res = await post(example(), overloaded);
       expect(res.statusCode, res.body).toBe(503);
       expect(res.headers['retry-after']).toBe('3');
-      expect(res.json()).toMatchObject({ statusCode: 503, code: 'OVERLOADED', retryAfterS: 3 });
+      expect(res.json()).toMatchObject({ status: 503, code: 'OVERLOADED', retryAfterS: 3 });
     } finally {
       await overloaded.close();
     }

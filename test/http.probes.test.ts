@@ -12,6 +12,9 @@ function fakeService(readiness: Readiness): SolveService {
     allocateBlocks: async () => {
       throw new Error('not used');
     },
+    evaluate: async () => {
+      throw new Error('not used');
+    },
     allocatePareto: async () => {
       throw new Error('not used');
     },
@@ -70,7 +73,7 @@ describe('probes', () => {
     const a = await start({ ready: true, workers, redis: 'disabled' });
     const res = await a.inject({ method: 'GET', url: '/nope' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toMatchObject({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND' });
+    expect(res.json()).toMatchObject({ status: 404, title: 'No such route', code: 'NOT_FOUND' });
   });
 
   it('serves Swagger UI at /docs', async () => {

@@ -80,7 +80,8 @@ describe('API keys', () => {
     const none = await allocate(app);
     expect(none.statusCode).toBe(401);
     expect(none.headers['www-authenticate']).toBe('Bearer');
-    expect(none.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized', code: 'UNAUTHORIZED', requestId: none.headers['x-request-id'] });
+    expect(none.json()).toMatchObject({ status: 401, type: 'https://edge-allocator.dev/problems/unauthorized', code: 'UNAUTHORIZED', requestId: none.headers['x-request-id'] });
+    expect(none.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect((await allocate(app, { authorization: 'Bearer wrong-key-0123456789abcdef' })).statusCode).toBe(401);
     expect((await allocate(app, { authorization: `Basic ${KEY}` })).statusCode).toBe(401);
     expect((await allocate(app, { 'x-api-key': `${KEY}x` })).statusCode).toBe(401);
@@ -132,7 +133,7 @@ describe('rate limits', () => {
     expect(res.headers['ratelimit-policy']).toBe('"default";q=3;w=60');
     expect(res.headers.ratelimit).toBe(`"default";r=0;t=${res.headers['ratelimit-reset']}`);
     expect(Number(res.headers['ratelimit-reset'])).toBeGreaterThan(0);
-    expect(res.json()).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED', retryAfterS: Number(res.headers['retry-after']) });
+    expect(res.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED', retryAfterS: Number(res.headers['retry-after']) });
     for (let i = 0; i < 5; i++) expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     // Probes are not limited: no rate-limit headers at all.
     const probe = await app.inject({ method: 'GET', url: '/health' });
@@ -260,9 +261,9 @@ describe('errors before a route runs', () => {
     const { app } = await start({});
     const res = await app.inject({ method: 'POST', url: '/allocate', payload: '<allocate/>', headers: { 'content-type': 'application/xml' } });
     expect(res.statusCode).toBe(415);
-    expect(res.json()).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', requestId: res.headers['x-request-id'] });
+    expect(res.json()).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', requestId: res.headers['x-request-id'] });
     // It says what the service reads instead of repeating the status.
-    expect(res.json().message).toContain('Content-Type: application/json');
+    expect(res.json().detail).toContain('Content-Type: application/json');
   });
 
   it('431 in the envelope for oversized headers (answered by the HTTP parser, over a real socket)', async () => {
@@ -282,10 +283,11 @@ describe('errors before a route runs', () => {
     // Like every other answer it carries a request id, in the header and the body.
     expect(answer.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(JSON.parse(answer.body)).toEqual({
-      statusCode: 431,
-      error: 'Request Header Fields Too Large',
+      type: 'https://edge-allocator.dev/problems/headers-too-large',
+      title: 'Request headers too large',
+      status: 431,
+      detail: 'request headers are too large',
       code: 'HEADERS_TOO_LARGE',
-      message: 'request headers are too large',
       requestId: answer.requestId,
     });
   });

@@ -1,6 +1,6 @@
 // What happens before a body reaches the schema: bytes that are not UTF-8 (400 naming the field),
 // a wrong Content-Type (415) and oversized headers (431, raised by Node's HTTP parser, so tested on
-// a real socket). Each answer is JSON in the documented ErrorResponse shape.
+// a real socket). Each answer is a documented Problem (RFC 9457, application/problem+json).
 import fc from 'fast-check';
 import { isUtf8 } from 'node:buffer';
 import { connect } from 'node:net';
@@ -74,12 +74,12 @@ describe('invalid UTF-8 is a 400 naming the field that holds it', () => {
   });
 });
 
-describe('415 and 431: documented, and answered in the ErrorResponse envelope', () => {
-  it('every POST endpoint documents 415 and 431 with the ErrorResponse schema', async () => {
+describe('415 and 431: documented, and answered as problems', () => {
+  it('every POST endpoint documents 415 and 431 with the Problem schema as application/problem+json', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     for (const url of ['/allocate', '/allocate/blocks', '/allocate/pareto']) {
       for (const status of ['415', '431']) {
-        expect(doc.paths[url].post.responses[status].content['application/json'].schema.$ref, `${url} ${status}`).toBe('#/components/schemas/ErrorResponse');
+        expect(doc.paths[url].post.responses[status].content['application/problem+json'].schema.$ref, `${url} ${status}`).toBe('#/components/schemas/Problem');
       }
     }
   });
@@ -87,12 +87,12 @@ describe('415 and 431: documented, and answered in the ErrorResponse envelope', 
   it('a body that is not application/json is a 415', async () => {
     const res = await postBytes(Buffer.from(JSON.stringify(ALLOCATE_REQUEST_EXAMPLE)), 'text/plain');
     expect(res.statusCode).toBe(415);
-    expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.json()).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(res.json()).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', type: 'https://edge-allocator.dev/problems/unsupported-media-type', instance: '/allocate' });
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(check('/allocate', 415, res.json())).toBeNull();
   });
 
-  it('headers above 16 KiB are a 431 with a JSON ErrorResponse (a real socket: Node raises it before Fastify)', async () => {
+  it('headers above 16 KiB are a 431 problem (a real socket: Node raises it before Fastify)', async () => {
     // The same app, now also on a socket (closed with it in afterAll).
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as { port: number };
@@ -107,9 +107,9 @@ describe('415 and 431: documented, and answered in the ErrorResponse envelope', 
     });
     const [head, body] = raw.split('\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large/);
-    expect(head).toMatch(/content-type: application\/json/i);
+    expect(head).toMatch(/content-type: application\/problem\+json/i);
     const json = JSON.parse(body);
-    expect(json).toMatchObject({ statusCode: 431, error: 'Request Header Fields Too Large', code: 'HEADERS_TOO_LARGE' });
+    expect(json).toMatchObject({ status: 431, title: 'Request headers too large', code: 'HEADERS_TOO_LARGE' });
     expect(check('/allocate', 431, json)).toBeNull();
   });
 });

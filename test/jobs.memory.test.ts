@@ -53,7 +53,11 @@ describe('jobs in memory', () => {
     const sync = await app.inject({ method: 'POST', url: '/allocate', payload: input });
     expect(sync.statusCode).toBe(422);
     expect(done.resultStatusCode).toBe(422);
-    expect(sync.json()).toEqual({ ...done.result, cache: 'hit' });
+    expect(sync.headers['content-type']).toMatch(/^application\/problem\+json/);
+    // A problem (RFC 9457) whose extension members are the solve's fields; only the sync answer has an instance.
+    expect(done.result).toMatchObject({ type: 'https://edge-allocator.dev/problems/infeasible', status: 422, code: 'INFEASIBLE' });
+    expect(done.result.infeasibilities.length).toBeGreaterThan(0);
+    expect(sync.json()).toEqual({ ...done.result, instance: '/allocate', cache: 'hit' });
   });
 
   it('Idempotency-Key: same key and body → the same job; other body → 422 (IETF draft)', async () => {
@@ -95,6 +99,15 @@ describe('jobs in memory', () => {
     const job = (await submit({ kind: 'allocate', input: { ...input, options: { baselines: false } }, timeLimitMs: 60_000 })).json();
     const running = await until(job.id, (j) => j.status === 'running' && (j.progress as { objective?: number } | undefined)?.objective !== undefined);
     expect(running.progress.elapsedMs).toBeGreaterThanOrEqual(0);
+    expect(running.best).toBeUndefined(); // only when asked for
+    // ?include=best: the incumbent, shaped as the answer's allocations, its totals their sums.
+    const best = (await app.inject({ method: 'GET', url: `/jobs/${job.id}?include=best` })).json().best;
+    expect(best.allocations).toHaveLength(1000);
+    expect(best.elapsedMs).toBeGreaterThanOrEqual(0);
+    const sum = (f: (a: { delayS: { total: number }; energyJ: { total: number } }) => number) => best.allocations.reduce((s: number, a: never) => s + f(a), 0);
+    expect(sum((a) => a.delayS.total)).toBeCloseTo(best.totals.delayS, 6);
+    expect(sum((a) => a.energyJ.total)).toBeCloseTo(best.totals.energyJ, 6);
+    expect(Number.isFinite(best.objective)).toBe(true);
     const t0 = performance.now();
     const cancelled = await app.inject({ method: 'DELETE', url: `/jobs/${job.id}` });
     const stopMs = performance.now() - t0;
@@ -102,6 +115,9 @@ describe('jobs in memory', () => {
     expect(cancelled.json().status).toBe('cancelled');
     expect(cancelled.json().result.allocations).toHaveLength(1000);
     expect(cancelled.json().result.limit).toBe('TIME');
+    // The answer is the best found by the end: never worse than an incumbent reported before.
+    expect(cancelled.json().result.objective).toBeLessThanOrEqual(best.objective * (1 + 1e-9));
+    expect(cancelled.json().best).toBeUndefined();
     console.log(`cancel of a running 1000x50 job: ${stopMs.toFixed(0)} ms until cancelled`);
     expect(stopMs).toBeLessThan(1000);
   });
@@ -116,6 +132,40 @@ describe('jobs in memory', () => {
     const done = await until(job.id, (j) => j.status !== 'running' && j.status !== 'queued');
     expect(done.status).toBe('cancelled');
     expect(done.result.points).toHaveLength(6);
+  });
+
+  it('GET /jobs lists newest first, filters by status and kind, and pages with a cursor', async () => {
+    const input = { ...ALLOCATE_REQUEST_EXAMPLE, options: { ...ALLOCATE_REQUEST_EXAMPLE.options, seed: 77 } };
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push((await submit({ kind: 'allocate', input, timeLimitMs: 1000 + i })).json().id);
+      await new Promise((resolve) => setTimeout(resolve, 3)); // distinct creation times
+    }
+    const list = (query: string) => app.inject({ method: 'GET', url: `/jobs${query}` });
+    for (const id of ids) await until(id, (j) => j.status === 'completed');
+    // Pages of two, newest first, until the cursor runs out: exactly our five, once each, in order.
+    const seen: { id: string; createdAt: string; result?: unknown }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await list(`?kind=allocate&status=completed&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.statusCode, page.body).toBe(200);
+      expect(page.json().jobs.length).toBeLessThanOrEqual(2);
+      seen.push(...page.json().jobs);
+      cursor = page.json().nextCursor;
+    } while (cursor !== undefined);
+    const ours = seen.filter((j) => ids.includes(j.id));
+    expect(ours.map((j) => j.id)).toEqual([...ids].reverse());
+    expect(new Set(seen.map((j) => j.id)).size).toBe(seen.length);
+    for (let i = 1; i < seen.length; i++) expect(seen[i - 1].createdAt >= seen[i].createdAt).toBe(true);
+    expect(seen.every((j) => j.result === undefined)).toBe(true); // listed without results
+    // Filters: no completed pareto jobs among ours, and every listed job matches.
+    const pareto = (await list('?kind=pareto&status=completed')).json().jobs as { id: string; kind: string }[];
+    expect(pareto.every((j) => j.kind === 'pareto' && !ids.includes(j.id))).toBe(true);
+    expect((await list('?status=queued')).json().jobs.every((j: { status: string }) => j.status === 'queued')).toBe(true);
+    // Bad parameters name the field.
+    expect((await list('?cursor=nonsense')).json()).toMatchObject({ status: 400, field: 'cursor' });
+    expect((await list('?limit=0')).json()).toMatchObject({ status: 400, field: 'limit' });
+    expect((await list('?status=done')).json()).toMatchObject({ status: 400, field: 'status' });
   });
 
   it('a queued job that is cancelled never runs; finished jobs expire after JOB_TTL_S', async () => {

@@ -1,6 +1,8 @@
 // The committed OpenAPI document is usable by client generators: types generated from it with
-// openapi-typescript must accept every operation's documented example through openapi-fetch, and
-// expose the answers' fields (no `Record<string, never>` where a body has two forms).
+// openapi-typescript's default settings must accept every operation's documented example through
+// openapi-fetch under tsc --strict, expose the answers' fields (no `Record<string, never>` where a
+// body has two forms; a job's result typed by its kind), and the client must call every operation
+// of a running service successfully.
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -8,10 +10,13 @@ import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// Inside node_modules so that `openapi-fetch` resolves from the generated client.
-const workDir = `${root}node_modules/.cache/typed-client-test-${process.pid}`;
+// Under the repository so that `openapi-fetch` resolves from the generated client (and outside
+// node_modules so that the test can import it).
+const workDir = `${root}test-artifacts/typed-client-test-${process.pid}`;
 
 afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
@@ -26,29 +31,52 @@ function clientSource(doc: Doc): string {
     for (const [method, operation] of Object.entries(operations)) {
       const example = operation.requestBody?.content['application/json']?.example;
       // Path parameters ({id}) get a placeholder value; the call only has to type-check.
-      const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => `${name}: 'example'`);
+      // Path parameters ({id}): the job submitted before.
+      const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => `${name}: jobId`);
       const parts = [...(example === undefined ? [] : [`body: ${JSON.stringify(example)}`]), ...(pathParams.length > 0 ? [`params: { path: { ${pathParams.join(', ')} } }`] : [])];
       const init = parts.length === 0 ? '' : `, { ${parts.join(', ')} }`;
       calls.push(`  const ${operation.operationId} = await client.${method.toUpperCase()}('${path}'${init});`);
+      calls.push(`  statuses.${operation.operationId} = ${operation.operationId}.response.status;`);
+      if (operation.operationId === 'submitJob') calls.push(`  if (submitJob.data !== undefined) jobId = submitJob.data.id;`);
     }
   }
   return `import createClient from 'openapi-fetch';
 import type { paths } from './schema.js';
 
-const client = createClient<paths>({ baseUrl: 'http://127.0.0.1:3000' });
-
-export async function everyOperation(): Promise<void> {
+/** Calls every operation; answers each one's status code. */
+export async function everyOperation(baseUrl: string): Promise<Record<string, number>> {
+  const client = createClient<paths>({ baseUrl });
+  const statuses: Record<string, number> = {};
+  let jobId = 'none-yet';
 ${calls.join('\n')}
   // Answers are typed field by field.
   const serverId: string | undefined = allocate.data?.allocations[0].serverId;
   const gap: number | undefined = allocate.data?.gap;
   const front: number[] | undefined = allocatePareto.data?.front;
   const blocks: number[] | undefined = allocateBlocks.data?.assignments[0].blocks;
-  // Errors are the ErrorResponse envelope or, for 422, the infeasible answer.
+  // Errors are problems (RFC 9457): the Problem component or, for 422, the infeasible answer.
   const failure = allocate.error;
   const retryAfter: number | undefined = failure !== undefined && 'retryAfterS' in failure ? failure.retryAfterS : undefined;
+  const problemType: string | undefined = failure?.type;
+  const infeasibleCode: 'INFEASIBLE' | undefined = failure !== undefined && 'infeasibilities' in failure ? failure.code : undefined;
+  // A job's result is typed by its kind: the sync answer or its 422 problem.
+  const job = getJob.data;
+  if (job?.kind === 'allocate' && job.result !== undefined) {
+    const result = job.result;
+    const objective: number | undefined = result.status === 422 ? result.infeasibilities[0]?.detail.length : result.objective;
+    const incumbent: number | undefined = job.best?.allocations[0].cpuFrequencyHz;
+    void [objective, incumbent];
+  }
+  if (job?.kind === 'pareto' && job.result !== undefined && !('code' in job.result)) {
+    const front: number[] = job.result.front;
+    void front;
+  }
+  const location: string | undefined = submitJob.response.headers.get('location') ?? undefined;
+  const listed: string[] | undefined = listJobs.data?.jobs.map((j) => j.status);
   const unreachable: number | undefined = getHealth.data?.status === 'ok' ? undefined : 0;
   void [serverId, gap, front, blocks, retryAfter, unreachable, getReadiness.data?.workers.queued];
+  void [problemType, infeasibleCode, location, listed];
+  return statuses;
 }
 
 // Both forms of a two-form body are accepted, and a mix is not.
@@ -82,11 +110,12 @@ describe('typed client generated from openapi/openapi.json', () => {
     const doc = JSON.parse(await readFile(`${root}openapi/openapi.json`, 'utf8')) as Doc;
     const operationIds = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
     expect(operationIds.every((id) => typeof id === 'string' && /^[a-zA-Z]+$/.test(id))).toBe(true);
-    expect(operationIds).toEqual(expect.arrayContaining(['allocate', 'allocateBlocks', 'allocatePareto', 'getHealth', 'getReadiness']));
+    expect(operationIds).toEqual(
+      expect.arrayContaining(['allocate', 'allocateBlocks', 'allocatePareto', 'getHealth', 'getReadiness', 'submitJob', 'getJob', 'listJobs', 'cancelJob']),
+    );
 
-    // defaultNonNullable off: request fields with a documented `default` stay optional (the
-    // generator's default makes them required, which suits responses, not request bodies).
-    const types = astToString(await openapiTS(doc as never, { defaultNonNullable: false }));
+    // The generator's default settings, as a user would run it.
+    const types = astToString(await openapiTS(doc as never));
     // What if/then/else used to generate for the two-form bodies.
     expect(types).not.toMatch(/\b(pareto|model)\??: Record<string, never>/);
     await mkdir(workDir, { recursive: true });
@@ -104,5 +133,23 @@ describe('typed client generated from openapi/openapi.json', () => {
     });
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     expect(diagnostics).toEqual([]);
-  });
+
+    // And it works: every operation called on a running service answers 200 (202 for a new job).
+    const app = buildApp({ ...loadConfig({}), logLevel: 'silent', solverThreads: 2 });
+    try {
+      const address = await app.listen({ port: 0, host: '127.0.0.1' });
+      // /ready says ready only after the solver threads' warm-up (SOLVER_WARMUP): wait for it, bounded.
+      const readyBy = Date.now() + 60_000;
+      while ((await fetch(`${address}/ready`)).status !== 200) {
+        if (Date.now() > readyBy) throw new Error('the service did not become ready within 60 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const client = (await import(`${workDir}/client.ts`)) as { everyOperation(baseUrl: string): Promise<Record<string, number>> };
+      const statuses = await client.everyOperation(address);
+      expect(Object.keys(statuses).sort()).toEqual([...operationIds].sort());
+      for (const [operation, status] of Object.entries(statuses)) expect(status, operation).toBe(operation === 'submitJob' ? 202 : 200);
+    } finally {
+      await app.close();
+    }
+  }, 120_000);
 });

@@ -14,6 +14,7 @@ const committedPath = fileURLToPath(new URL('../openapi/openapi.json', import.me
 const stubService: SolveService = {
   allocate: () => Promise.reject(new Error('not used')),
   allocateBlocks: () => Promise.reject(new Error('not used')),
+  evaluate: () => Promise.reject(new Error('not used')),
   allocatePareto: () => Promise.reject(new Error('not used')),
   allocateWhatIf: () => Promise.reject(new Error('not used')),
   readiness: () => Promise.resolve({ ready: true, workers: { threads: 1, queued: 0, maxQueue: 1 }, redis: 'disabled' }),

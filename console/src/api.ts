@@ -1,6 +1,6 @@
 // Every call the console makes to the service: JSON in, JSON out, the API key (when set) as
 // Authorization: Bearer. 200 and 422 are answers (422 = infeasible, still worth showing); every
-// other status becomes an ApiFailure carrying the envelope's field, reason and Retry-After.
+// other status becomes an ApiFailure carrying the problem's (RFC 9457) field, reason and Retry-After.
 import type { AllocateAnswer, BlocksAnswer, ParetoResult } from './types.js';
 
 const KEY_STORAGE = 'edge-allocator.apiKey';
@@ -83,16 +83,26 @@ async function call<T>(
   } catch {
     body = undefined;
   }
-  if (ok.includes(res.status)) return { status: res.status, body: body as T };
-  const envelope = (body ?? {}) as Partial<FailureInfo> & { error?: string };
+  if (ok.includes(res.status)) return { status: res.status, body: asAnswer(body) as T };
+  const problem = (body ?? {}) as Partial<FailureInfo> & { detail?: string; title?: string };
   throw new ApiFailure({
     status: res.status,
-    code: envelope.code,
-    message: envelope.message ?? envelope.error ?? (text.slice(0, 200) || res.statusText),
-    field: envelope.field === undefined ? undefined : fieldOf(envelope.field),
-    reason: envelope.reason,
-    retryAfterS: retryAfterS(res, envelope),
+    code: problem.code,
+    message: problem.detail ?? problem.title ?? (text.slice(0, 200) || res.statusText),
+    field: problem.field === undefined ? undefined : fieldOf(problem.field),
+    reason: problem.reason,
+    retryAfterS: retryAfterS(res, problem),
   });
+}
+
+/**
+ * A 422 is a problem (RFC 9457) whose extension members are the answer and whose `code` is the
+ * solve status (INFEASIBLE): the views read it as the answer it carries, status INFEASIBLE.
+ */
+export function asAnswer(body: unknown): unknown {
+  const b = body as { status?: unknown; code?: unknown } | undefined;
+  if (b !== undefined && b !== null && typeof b.status === 'number' && b.code === 'INFEASIBLE') return { ...b, status: b.code };
+  return body;
 }
 
 /** POST a JSON text as is (the service validates it, so a bad paste gets the service's 400). */
@@ -145,7 +155,7 @@ export const POLL_INTERVAL_MS = 300;
 
 /** Ends a job view as a run outcome, or undefined while it is still queued or running. */
 function outcomeOf<T>(job: JobView): JobOutcome<T> | undefined {
-  const answer = job.result === undefined ? undefined : { status: job.resultStatusCode ?? 200, body: job.result as T };
+  const answer = job.result === undefined ? undefined : { status: job.resultStatusCode ?? 200, body: asAnswer(job.result) as T };
   if (job.status === 'completed') return { status: 'completed', answer: answer! };
   if (job.status === 'cancelled') return answer === undefined ? { status: 'cancelled' } : { status: 'cancelled', answer };
   if (job.status === 'failed') {

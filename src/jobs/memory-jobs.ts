@@ -5,7 +5,8 @@ import { OverloadedError, StoppedBeforeStartError } from '../solve/errors.js';
 import type { ProgressUpdate, SolveService } from '../solve/types.js';
 import { checkJobInput, runJob, submissionDigest } from './run.js';
 import { prefixedInputError } from './input-error.js';
-import { IdempotencyMismatchError, type JobService, type JobStatus, type JobSubmission, type JobView } from './types.js';
+import { decodeCursor, encodeCursor, isAfter, listed, matches, positionOf } from './list.js';
+import { IdempotencyMismatchError, type BestSoFar, type JobService, type JobStatus, type JobSubmission, type JobView } from './types.js';
 
 export interface MemoryJobsOptions {
   ttlS: number;
@@ -27,6 +28,8 @@ interface JobRecord {
   result?: Record<string, unknown>;
   resultStatusCode?: number;
   error?: { code: string; message: string };
+  /** the incumbent while an allocate solve runs (reported at most once a second) */
+  best?: BestSoFar;
   stop: AbortController;
 }
 
@@ -42,7 +45,7 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
   /** Jobs waiting out a full solver queue's Retry-After, in neither `waiting` nor running. */
   const retrying = new Map<JobRecord, NodeJS.Timeout>();
 
-  const view = (r: JobRecord): JobView => ({
+  const view = (r: JobRecord, includeBest = false): JobView => ({
     id: r.id,
     kind: r.submission.kind,
     status: r.status,
@@ -53,6 +56,7 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
     ...(r.progress !== undefined ? { progress: r.progress } : {}),
     ...(r.result !== undefined ? { result: r.result, resultStatusCode: r.resultStatusCode } : {}),
     ...(r.error !== undefined ? { error: r.error } : {}),
+    ...(includeBest && r.status === 'running' && r.best !== undefined ? { best: r.best } : {}),
   });
 
   function sweep(now = Date.now()): void {
@@ -80,10 +84,11 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
       const answer = await runJob(service, kind, input, {
         signal: r.stop.signal,
         onProgress: (p) => (r.progress = p),
+        onBest: (best) => (r.best = best),
         ...(timeLimitMs !== undefined ? { timeLimitMs } : {}),
       });
       const stopped = answer.stopped || r.stop.signal.aborted;
-      finish(r, stopped ? 'cancelled' : 'completed', { result: answer.result, resultStatusCode: answer.resultStatusCode });
+      finish(r, stopped ? 'cancelled' : 'completed', { result: answer.result, resultStatusCode: answer.resultStatusCode, best: undefined });
     } catch (err) {
       if (err instanceof OverloadedError && err.code === 'OVERLOADED' && !r.stop.signal.aborted) {
         // The solver queue was full (sync callers took it): an accepted job is not lost, it waits
@@ -133,10 +138,23 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
       return { job: view(r), created: true };
     },
 
-    async get(id) {
+    async get(id, read = {}) {
       sweep();
       const r = jobs.get(id);
-      return r === undefined ? null : view(r);
+      return r === undefined ? null : view(r, read.includeBest === true);
+    },
+
+    async list(query) {
+      sweep();
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const page = [...jobs.values()]
+        .map((r) => view(r))
+        .filter((v) => matches(v, query) && (after === undefined || isAfter(positionOf(v), after)))
+        .sort((a, b) => (isAfter(positionOf(a), positionOf(b)) ? 1 : -1))
+        .slice(0, query.limit + 1);
+      const more = page.length > query.limit;
+      const shown = page.slice(0, query.limit);
+      return { jobs: shown.map(listed), ...(more ? { nextCursor: encodeCursor(positionOf(shown[shown.length - 1])) } : {}) };
     },
 
     async cancel(id) {

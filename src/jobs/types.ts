@@ -1,6 +1,7 @@
 // Async jobs: a solve submitted now and read later (status, progress, result), cancellable. Two
 // stores behind one interface: in memory (embedded mode) and BullMQ jobs in Redis (queue mode).
-import type { ProgressUpdate } from '../solve/types.js';
+import type { BestSoFar, ProgressUpdate } from '../solve/types.js';
+export type { BestSoFar } from '../solve/types.js';
 
 export const JOB_KINDS = ['allocate', 'blocks', 'pareto', 'what-if'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -37,12 +38,38 @@ export interface JobView {
   resultStatusCode?: number;
   /** failed: why */
   error?: { code: string; message: string };
+  /** allocate jobs, when asked for (GET /jobs/{id}?include=best): the best allocation found so far */
+  best?: BestSoFar;
+}
+
+
+export interface JobReadOptions {
+  /** add `best` to a running allocate job */
+  includeBest?: boolean;
+}
+
+export interface JobListQuery {
+  status?: JobStatus;
+  kind?: JobKind;
+  /** jobs per page, 1..MAX_JOB_PAGE (jobs/list.ts) */
+  limit: number;
+  /** nextCursor of the previous page */
+  cursor?: string;
+}
+
+export interface JobPage {
+  /** newest first, without their results (GET /jobs/{id} has them) */
+  jobs: JobView[];
+  /** present when more jobs may follow */
+  nextCursor?: string;
 }
 
 export interface JobService {
   /** Throws InputError (400), IdempotencyMismatchError (422), IdempotencyConflictError (409), OverloadedError (503). */
   submit(job: JobSubmission): Promise<{ job: JobView; created: boolean }>;
-  get(id: string): Promise<JobView | null>;
+  get(id: string, options?: JobReadOptions): Promise<JobView | null>;
+  /** Newest first; InputError (400) for a cursor it did not give. */
+  list(query: JobListQuery): Promise<JobPage>;
   /** null: no such job. A finished job is returned as it is. */
   cancel(id: string): Promise<JobView | null>;
   /** Jobs by status, for the metrics; a store leaves out the statuses it cannot count cheaply. */

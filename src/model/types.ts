@@ -96,6 +96,36 @@ export interface SolveOptions {
   insights?: boolean;
 }
 
+/** A device's allocation as a caller gives it for scoring: server and split always, the rest may be left out. */
+export interface GivenAllocation {
+  server: number;
+  splitLayer: number;
+  /** left out: backprop where the device allows it, else its first allowed mode */
+  mode?: TrainingMode;
+  cpuFrequencyHz?: number;
+  transmitPowerW?: number;
+  bandwidthHz?: number;
+  serverFrequencyHz?: number;
+}
+
+/** POST /allocate/evaluate's answer: a given allocation scored, and its distance to the optimum's bound. */
+export interface EvaluateResult {
+  /** FEASIBLE: no constraint violated; VIOLATED: see `violations` */
+  status: 'FEASIBLE' | 'VIOLATED';
+  objective: number;
+  /** Lagrangian lower bound on the optimum of the snapshot, when one was found in time */
+  bound?: number;
+  /** feasible allocations with a bound: (objective − bound) / objective, at least how far from optimal */
+  gap?: number;
+  totals: Totals;
+  reference: Totals;
+  allocations: AllocationOut[];
+  violations: Violation[];
+  /** devices whose resource amounts were left out, and the fields filled in */
+  filled: { deviceId: string; fields: ('cpuFrequencyHz' | 'transmitPowerW' | 'bandwidthHz' | 'serverFrequencyHz')[] }[];
+  solveTimeMs: number;
+}
+
 /** One device's decisions. */
 export interface DeviceDecision {
   server: number;

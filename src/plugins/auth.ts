@@ -1,5 +1,5 @@
 // API keys. With keys configured, every route but the public ones needs `Authorization: Bearer
-// <key>` or `x-api-key: <key>`; a missing or wrong key is a 401 in the error envelope. Keys are
+// <key>` or `x-api-key: <key>`; a missing or wrong key is a 401 problem (RFC 9457). Keys are
 // compared as sha256 digests with timingSafeEqual against every configured digest (no early exit),
 // so neither the comparison nor the number of keys tried leaks through timing; the key itself is
 // never stored or logged (the logger redacts both headers).

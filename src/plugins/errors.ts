@@ -1,17 +1,16 @@
-// One place that turns any thrown error into the ErrorResponse envelope. 4xx answers are precise
-// (field + reason, in the same path style as InputError: devices[0].kappa); 5xx answers hide
-// internals and are logged with the request id so an operator can find them.
+// One place that turns any thrown error into an RFC 9457 problem (application/problem+json). 4xx
+// answers are precise (field + reason, in the same path style as InputError: devices[0].kappa);
+// 5xx answers hide internals and are logged with the request id so an operator can find them.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CODES } from 'node:http';
 import { InputError } from '../model/normalize.js';
-import type { ErrorResponse } from '../schemas/common.js';
 import { UNSUPPORTED_MEDIA_TYPE_MESSAGE } from '../schemas/errors.js';
+import { PROBLEM_CONTENT_TYPE, instanceOf, problemBody, type ProblemBody } from '../solve/problems.js';
 import { NonFiniteResultError, OverloadedError } from '../solve/errors.js';
 import { BODY_FIELD, BodyError, formatPath } from './json-body.js';
 
 /**
  * An answer decided outside a route (authentication, rate limit, overload): thrown or returned by
- * hooks and plugins so it leaves through the same envelope, request id included.
+ * hooks and plugins so it leaves as the same problem (RFC 9457), request id included.
  */
 export class HttpProblem extends Error {
   constructor(
@@ -136,9 +135,15 @@ export function toProblem(error: unknown): Problem {
   return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'internal error' };
 }
 
-function envelope(problem: Problem, requestId: string): ErrorResponse {
-  const { statusCode, ...rest } = problem;
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', ...rest, requestId };
+/** The problem+json body of a classified error, for this request. */
+export function problemOf(problem: Problem, request: FastifyRequest): ProblemBody {
+  const { statusCode, message, ...rest } = problem;
+  return problemBody({ status: statusCode, detail: message, ...rest }, { instance: instanceOf(request.url), requestId: request.id });
+}
+
+/** Sends a problem (the status, its content type and body). */
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.statusCode).type(PROBLEM_CONTENT_TYPE).send(problemOf(problem, reply.request));
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -154,12 +159,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (problem.retryAfterS !== undefined) void reply.header('Retry-After', String(problem.retryAfterS));
     if (error instanceof HttpProblem) void reply.headers(error.headers);
-    return reply.code(problem.statusCode).send(envelope(problem, request.id));
+    return sendProblem(reply, problem);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send(envelope({ statusCode: 404, code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}` }, request.id)),
-  );
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, { statusCode: 404, code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}` }));
 }

@@ -5,7 +5,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { FastifySwaggerUiConfigOptions } from '@fastify/swagger-ui';
 import { withDocumentedDefaults } from '../schemas/defaults.js';
-import { ERROR_EXAMPLES } from '../schemas/errors.js';
+import { ERROR_EXAMPLES, EXAMPLE_JOB_ID } from '../schemas/errors.js';
+import { PROBLEM_CONTENT_TYPE } from '../solve/problems.js';
+import { withAnswerExamples, withTypedAnswers } from './openapi-typing.js';
 
 /** Version of the HTTP contract (not of the solver, which answers carry in solver.version). */
 export const API_VERSION = '1.0.0';
@@ -32,15 +34,46 @@ export function ifThenElseToOneOf<T>(node: T): T {
   return out as T;
 }
 
-/** Every ErrorResponse answer gets the example of its status code (see ERROR_EXAMPLES). */
-export function withErrorExamples(document: Json): Json {
+/** An example path for a templated one: /jobs/{id} → /jobs/job-1. */
+const examplePath = (path: string) => path.replace(/\{[^}]+\}/g, EXAMPLE_JOB_ID);
+
+/**
+ * Every 4xx/5xx answer is a problem (RFC 9457): its body is documented under application/problem+json
+ * (the route schemas give it under application/json, which keeps @fastify/swagger's component
+ * references; the service serialises by status code, whatever the content type).
+ */
+export function withProblemContent(document: Json): Json {
   const paths = (document.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, Json> }>>;
   for (const operations of Object.values(paths)) {
     for (const operation of Object.values(operations)) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
-        const media = (response.content as Record<string, Json> | undefined)?.['application/json'];
+        const content = response.content as Record<string, Json> | undefined;
+        const schema = content?.['application/json']?.schema as { $ref?: string; properties?: Json } | undefined;
+        // Problems: the Problem component, or a 422 with the problem members (not, e.g., /ready's 503 body).
+        const problem = schema?.$ref === '#/components/schemas/Problem' || (schema?.properties?.type !== undefined && schema.properties.code !== undefined);
+        if (Number(status) >= 400 && problem) {
+          response.content = { [PROBLEM_CONTENT_TYPE]: content!['application/json'] };
+        }
+      }
+    }
+  }
+  return document;
+}
+
+/**
+ * Every Problem answer gets the example of its status code (see ERROR_EXAMPLES), with `instance`
+ * set to the operation's path.
+ */
+export function withErrorExamples(document: Json): Json {
+  const paths = (document.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, Json> }>>;
+  for (const [path, operations] of Object.entries(paths)) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const media = (response.content as Record<string, Json> | undefined)?.[PROBLEM_CONTENT_TYPE];
         const ref = (media?.schema as { $ref?: string } | undefined)?.$ref;
-        if (media && ref === '#/components/schemas/ErrorResponse' && ERROR_EXAMPLES[status]) media.example = ERROR_EXAMPLES[status];
+        if (media && media.example === undefined && ref === '#/components/schemas/Problem' && ERROR_EXAMPLES[status]) {
+          media.example = { ...ERROR_EXAMPLES[status], instance: examplePath(path) };
+        }
       }
     }
   }
@@ -86,7 +119,10 @@ export function registerSwagger(app: FastifyInstance): void {
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
-    transformObject: (documentObject) => withDocumentedDefaults(withErrorExamples(ifThenElseToOneOf((documentObject as { openapiObject: Json }).openapiObject))) as never,
+    transformObject: (documentObject) => {
+      const document = ifThenElseToOneOf((documentObject as { openapiObject: Json }).openapiObject);
+      return withDocumentedDefaults(withAnswerExamples(withErrorExamples(withTypedAnswers(withProblemContent(document))))) as never;
+    },
   });
   void app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: SWAGGER_UI_CONFIG, theme: { css: [{ filename: 'large-answers.css', content: LARGE_ANSWER_CSS }] } });
 }

@@ -7,6 +7,7 @@ import {
   AllocateResponseSchema,
 } from '../schemas/allocate.js';
 import { errorResponses } from '../schemas/errors.js';
+import { instanceOf } from '../solve/problems.js';
 import { reportSolve } from '../plugins/solve-report.js';
 import { solvedAnswer } from '../solve/answer.js';
 import { sendAnswer, solveCall } from './reply.js';
@@ -40,7 +41,7 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
       // A client that disconnects stops its solve, unless another caller shares it.
       const out = await service.allocate(request.body, solveCall(request, reply));
       reportSolve(request, 'allocate', out);
-      return sendAnswer(reply, solvedAnswer(out));
+      return sendAnswer(reply, solvedAnswer(out, instanceOf(request.url)));
     },
   );
 };

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BlocksInfeasibleResponseSchema, BlocksRequestSchema, BlocksResponseSchema } from '../schemas/blocks.js';
 import { errorResponses } from '../schemas/errors.js';
+import { instanceOf } from '../solve/problems.js';
 import { reportSolve } from '../plugins/solve-report.js';
 import { solvedAnswer } from '../solve/answer.js';
 import { sendAnswer, solveCall } from './reply.js';
@@ -37,7 +38,7 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
       // No assignment fits the memory caps: 422 (solvedAnswer). A client that leaves stops its solve.
       const out = await service.allocateBlocks(request.body, solveCall(request, reply));
       reportSolve(request, 'blocks', out);
-      return sendAnswer(reply, solvedAnswer(out));
+      return sendAnswer(reply, solvedAnswer(out, instanceOf(request.url)));
     },
   );
 };

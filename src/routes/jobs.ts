@@ -6,7 +6,9 @@ import { AllocateRequestSchema } from '../schemas/allocate.js';
 import { BlocksRequestSchema } from '../schemas/blocks.js';
 import { errorResponse } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
-import { JobHeadersSchema, JobIdParamsSchema, JobRequestSchema, JobSchema } from '../schemas/jobs.js';
+import { HttpProblem } from '../plugins/errors.js';
+import { JobHeadersSchema, JobIdParamsSchema, JobListQuerySchema, JobPageSchema, JobQuerySchema, JobRequestSchema, JobSchema } from '../schemas/jobs.js';
+import { DEFAULT_JOB_PAGE } from '../jobs/list.js';
 import { ParetoRequestSchema } from '../schemas/pareto.js';
 import { WhatIfRequestSchema } from '../schemas/what-if.js';
 import type { JobKind, JobService } from '../jobs/types.js';
@@ -25,7 +27,8 @@ function checkInput(request: FastifyRequest, kind: JobKind, input: unknown): voi
   throw Object.assign(new Error('invalid job input'), { validation: errors, statusCode: 400 });
 }
 
-const notFound = (id: string) => ({ statusCode: 404, error: 'Not Found', code: 'JOB_NOT_FOUND', message: `no job ${id} (unknown, or expired)` });
+const LOCATION = { Location: { type: 'string', format: 'uri-reference', description: 'the job: /jobs/{id}' } };
+const notFound = (id: string) => new HttpProblem(404, 'JOB_NOT_FOUND', `no job ${id} (unknown, or expired)`);
 
 export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (app, { jobs }) => {
   app.post(
@@ -36,7 +39,7 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
         operationId: 'submitJob',
         summary: 'Submit a solve to run in the background',
         description:
-          'Accepts the body of POST /allocate, /allocate/blocks or /allocate/pareto as `input` and answers at once with ' +
+          'Accepts the body of POST /allocate, /allocate/blocks, /allocate/pareto or /allocate/what-if as `input` and answers at once with ' +
           '202, `Location: /jobs/{id}` and the job. Jobs may ask for time limits up to 10 minutes. Poll GET /jobs/{id} for ' +
           'status and progress; DELETE /jobs/{id} cancels. With an `Idempotency-Key` header, a retry with the same key and ' +
           'body returns the same job (200); the same key with another body is 422 (409 when two such requests race and the ' +
@@ -44,8 +47,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
         headers: JobHeadersSchema,
         body: JobRequestSchema,
         response: {
-          200: { ...JobSchema, description: 'Idempotent replay: the job this Idempotency-Key created' },
-          202: { ...JobSchema, description: 'Accepted: poll the Location' },
+          200: { ...JobSchema, description: 'Idempotent replay: the job this Idempotency-Key created', headers: LOCATION },
+          202: { ...JobSchema, description: 'Accepted: poll the Location', headers: LOCATION },
           ...errorResponses(),
           409: errorResponse('A request with this Idempotency-Key and another body is still being processed: retry later'),
           422: errorResponse('Idempotency-Key already used with a different body'),
@@ -68,14 +71,52 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
   );
 
   app.get(
+    '/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        operationId: 'listJobs',
+        summary: 'List jobs, newest first',
+        description:
+          'Jobs not yet expired, newest first, `limit` at a time (default 20): pass `nextCursor` as `cursor` for the next page. ' +
+          'Filter by `status` and `kind`. Listed jobs carry no `result`: GET /jobs/{id} has it.',
+        querystring: JobListQuerySchema,
+        response: {
+          200: JobPageSchema,
+          ...errorResponses({ body: false }),
+        },
+      },
+      // The service validates without type coercion (a "5" in a body is a 400); a query string
+      // has only strings, so its one number is read as one before validation.
+      preValidation: async (request) => {
+        const query = request.query as { limit?: unknown };
+        if (typeof query.limit === 'string' && /^-?\d{1,6}$/.test(query.limit)) query.limit = Number(query.limit);
+      },
+    },
+    async (request, reply) => {
+      const { status, kind, limit, cursor } = request.query;
+      const page = await jobs.list({
+        limit: limit ?? DEFAULT_JOB_PAGE,
+        ...(status !== undefined ? { status } : {}),
+        ...(kind !== undefined ? { kind } : {}),
+        ...(cursor !== undefined ? { cursor } : {}),
+      });
+      return reply.code(200).send(page);
+    },
+  );
+
+  app.get(
     '/jobs/:id',
     {
       schema: {
         tags: ['jobs'],
         operationId: 'getJob',
         summary: 'Status, progress and result of a job',
-        description: 'queued | running (with progress) | completed (with result) | failed (with error) | cancelled. 404 for an unknown or expired id.',
+        description:
+          'queued | running (with progress) | completed (with result) | failed (with error) | cancelled. 404 for an unknown or expired id. ' +
+          'With `include=best`, a running allocate job also shows `best`: the best allocation found so far, with its objective and totals.',
         params: JobIdParamsSchema,
+        querystring: JobQuerySchema,
         response: {
           200: JobSchema,
           ...errorResponses({ body: false }),
@@ -84,8 +125,9 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
       },
     },
     async (request, reply) => {
-      const job = await jobs.get(request.params.id);
-      return job === null ? reply.code(404).send(notFound(request.params.id)) : reply.code(200).send(job);
+      const job = await jobs.get(request.params.id, { includeBest: request.query.include === 'best' });
+      if (job === null) throw notFound(request.params.id);
+      return reply.code(200).send(job);
     },
   );
 
@@ -109,7 +151,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
     },
     async (request, reply) => {
       const job = await jobs.cancel(request.params.id);
-      return job === null ? reply.code(404).send(notFound(request.params.id)) : reply.code(200).send(job);
+      if (job === null) throw notFound(request.params.id);
+      return reply.code(200).send(job);
     },
   );
 };

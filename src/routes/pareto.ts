@@ -2,6 +2,7 @@
 // fanning out one solve per weight vector, the cache, the pool and the front live behind SolveService.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../schemas/errors.js';
+import { instanceOf } from '../solve/problems.js';
 import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSchema } from '../schemas/pareto.js';
 import { reportSolve } from '../plugins/solve-report.js';
 import { paretoAnswer } from '../solve/answer.js';
@@ -51,7 +52,7 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
     async (request, reply) => {
       const result = await service.allocatePareto(request.body, solveCall(request, reply));
       result.points.forEach((p, point) => reportSolve(request, 'allocate', { result: p, cache: p.cache, requestHash: p.requestHash }, point));
-      return sendAnswer(reply, paretoAnswer(result));
+      return sendAnswer(reply, paretoAnswer(result, instanceOf(request.url)));
     },
   );
 };

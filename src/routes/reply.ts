@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { arrivedAt } from '../plugins/arrival.js';
 import { bodyDigest } from '../plugins/json-body.js';
 import type { Answer } from '../solve/answer.js';
+import { PROBLEM_CONTENT_TYPE } from '../solve/problems.js';
 import type { CallOptions } from '../solve/types.js';
 
 /** Aborts when the client disconnects before the reply is sent, so its solve can stop. */
@@ -22,10 +23,11 @@ export function solveCall(request: FastifyRequest, reply: FastifyReply): CallOpt
   return { signal: clientGone(request, reply), bodyDigest: bodyDigest(request), receivedAt: arrivedAt(request), waiting: true };
 }
 
-/** Sends an Answer; stored JSON goes out byte for byte. */
+/** Sends an Answer; stored JSON goes out byte for byte; a 422 (a problem) as application/problem+json. */
 export function sendAnswer(reply: FastifyReply, answer: Answer): FastifyReply {
   if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) {
     return reply.code(answer.statusCode).type('application/json; charset=utf-8').send(answer.body);
   }
+  if (answer.statusCode === 422) void reply.type(PROBLEM_CONTENT_TYPE);
   return reply.code(answer.statusCode).send(answer.body);
 }

@@ -6,7 +6,7 @@ import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult } from '../model/types.js';
 import type { CacheOutcome } from '../solve/types.js';
 import { InsightsSchema } from './insights.js';
-import { DelayBreakdownSchema, EnergyBreakdownSchema, RelativeGapOption, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
+import { InfeasibleProblemProperties, withoutStatus, DelayBreakdownSchema, EnergyBreakdownSchema, RelativeGapOption, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
 const MAX_DEVICES = 10_000;
 const MAX_SERVERS = 500;
@@ -370,14 +370,15 @@ export const AllocateResponseSchema = Type.Object(resultProperties, {
 
 export const AllocateInfeasibleResponseSchema = Type.Object(
   {
-    ...resultProperties,
-    status: Type.Enum(['INFEASIBLE'], { description: 'always INFEASIBLE' }),
+    ...InfeasibleProblemProperties,
+    ...withoutStatus(resultProperties),
     infeasibilities: Type.Array(InfeasibilitySchema, { description: 'devices and constraints at fault' }),
   },
   {
     $id: 'AllocateInfeasibleResponse',
     additionalProperties: false,
-    description: 'The instance cannot be satisfied; infeasibilities name the devices and constraints at fault',
+    description:
+      'The instance cannot be satisfied: a problem (RFC 9457, application/problem+json) whose `infeasibilities` name the devices and constraints at fault; the other fields are those of the answer',
   },
 );
 

@@ -8,7 +8,7 @@ import type { BlocksResult } from '../blocks/types.js';
 import { MAX_TIME_LIMIT_MS } from '../model/defaults.js';
 import type { CacheOutcome } from '../solve/types.js';
 import { ChannelSpecSchema, SolverInfoSchema } from './allocate.js';
-import type { Expect, Same } from './common.js';
+import { InfeasibleProblemProperties, withoutStatus, type Expect, type Same } from './common.js';
 
 // Physically meaningful ranges, generous around reality (see allocate.ts).
 const Between = (minimum: number, maximum: number, description: string) => Type.Number({ minimum, maximum, description });
@@ -236,14 +236,15 @@ export const BlocksResponseSchema = Type.Object(resultProperties, {
 
 export const BlocksInfeasibleResponseSchema = Type.Object(
   {
-    ...resultProperties,
-    status: Type.Enum(['INFEASIBLE'], { description: 'always INFEASIBLE' }),
+    ...InfeasibleProblemProperties,
+    ...withoutStatus(resultProperties),
     infeasibilities: Type.Array(BlocksInfeasibilitySchema, { description: 'the blocks that cannot be placed and why' }),
   },
   {
     $id: 'BlocksInfeasibleResponse',
     additionalProperties: false,
-    description: 'No assignment fits the memory caps (or maxBlocksPerDevice); infeasibilities name the blocks that cannot be placed',
+    description:
+      'No assignment fits the memory caps (or maxBlocksPerDevice): a problem (RFC 9457, application/problem+json) whose infeasibilities name the blocks that cannot be placed',
   },
 );
 

@@ -1,9 +1,9 @@
-// Shared schema atoms: positions, breakdowns, totals and the error envelope. Each carries an $id;
+// Shared schema atoms: positions, breakdowns, totals and the error answer (Problem). Each carries an $id;
 // @fastify/swagger turns every $id into a named component.
 //
 // Most schemas are embedded by value. An $id may appear only once inside one compiled schema (Ajv
 // 8.20 throws "reference resolves to more than one schema" otherwise), so the atoms a single body
-// uses twice (Position: device and server; Totals: totals, reference, baselines; ErrorResponse:
+// uses twice (Position: device and server; Totals: totals, reference, baselines; Problem:
 // several status codes) are registered
 // once with app.addSchema (SHARED_SCHEMAS) and referenced through refTo, which keeps the static
 // type that Type.Ref would lose.
@@ -58,27 +58,58 @@ export const TotalsSchema = Type.Object(
   { $id: 'Totals', additionalProperties: false, description: 'Sums over all devices (docs/model.md §1.3)' },
 );
 
-/** Every 4xx/5xx body. 400s always name the field (JSON path like devices[0].kappa) and reason. */
-export const ErrorResponseSchema = Type.Object(
+/**
+ * Every 4xx/5xx body (but 422's, which carries the solve): RFC 9457 problem details, sent as
+ * application/problem+json. 400s always name the field (JSON path like devices[0].kappa) and reason.
+ */
+export const ProblemSchema = Type.Object(
   {
-    statusCode: Type.Integer({ description: 'HTTP status code' }),
-    error: Type.String({ description: 'HTTP status text, e.g. "Bad Request"' }),
+    type: Type.String({ format: 'uri', description: 'the problem type, one URI per `code` (https://edge-allocator.dev/problems/<code>; see docs/input-validation.md)' }),
+    title: Type.String({ description: 'short summary of the problem type, the same for every occurrence of `code`' }),
+    status: Type.Integer({ minimum: 400, maximum: 599, description: 'HTTP status code' }),
+    detail: Type.String({ description: 'what went wrong with this request, human-readable' }),
+    instance: Type.Optional(Type.String({ format: 'uri-reference', description: 'the request path (absent when the request could not be parsed)' })),
     code: Type.String({ description: 'stable machine-readable error code, e.g. INVALID_BODY' }),
-    message: Type.String({ description: 'human-readable summary' }),
     field: Type.Optional(Type.String({ description: 'offending field as a JSON path, e.g. devices[0].kappa' })),
     reason: Type.Optional(Type.String({ description: 'what is wrong with the field, e.g. "must be number"' })),
     retryAfterS: Type.Optional(Type.Integer({ description: 'on 503 and 429: seconds to wait before retrying (also the Retry-After header)' })),
-    requestId: Type.Optional(Type.String({ description: 'id of the request (the x-request-id header): quote it when reporting a problem' })),
+    requestId: Type.String({ description: 'id of the request (the x-request-id header): quote it when reporting a problem' }),
   },
-  { $id: 'ErrorResponse', additionalProperties: false, description: 'Error envelope' },
+  { $id: 'Problem', additionalProperties: false, description: 'Error answer: RFC 9457 problem details with the extension members code, field, reason, retryAfterS and requestId' },
 );
-export type ErrorResponse = Static<typeof ErrorResponseSchema>;
+export type Problem = Static<typeof ProblemSchema>;
+/** The former names, kept so callers read the same. */
+export const ErrorResponseSchema = ProblemSchema;
+export type ErrorResponse = Problem;
+
+/**
+ * The RFC 9457 members of a 422 (infeasible) answer; the solve's fields follow as extension members
+ * (its solve status INFEASIBLE is the problem's `code`).
+ */
+export const InfeasibleProblemProperties = {
+  type: Type.String({ format: 'uri', description: 'https://edge-allocator.dev/problems/infeasible' }),
+  title: Type.String({ description: 'The instance cannot be satisfied' }),
+  status: Type.Literal(422, { description: 'HTTP status code' }),
+  detail: Type.String({ description: 'what went wrong, human-readable' }),
+  instance: Type.Optional(Type.String({ format: 'uri-reference', description: 'the request path (absent in a job result)' })),
+  code: Type.Literal('INFEASIBLE', { description: 'always INFEASIBLE (the solve status)' }),
+};
+
+/** A result's properties without its solve `status` (which a 422 problem's HTTP `status` replaces). */
+export function withoutStatus<T extends { status: unknown }>(properties: T): Omit<T, 'status'> {
+  const { status: _status, ...rest } = properties;
+  return rest;
+}
 
 /** Registered with app.addSchema before any route, so refTo targets resolve. */
-export const SHARED_SCHEMAS = [PositionSchema, TotalsSchema, ErrorResponseSchema] as const;
+export const SHARED_SCHEMAS = [PositionSchema, TotalsSchema, ProblemSchema] as const;
 
-/** An error response documented under its own description, sharing the one ErrorResponse component. */
-export const errorResponse = (description: string) => Type.Unsafe<ErrorResponse>({ ...refTo(ErrorResponseSchema), description });
+/**
+ * An error response documented under its own description: the one Problem component (the document
+ * lists every 4xx/5xx body under application/problem+json: see withProblemContent).
+ */
+export const errorResponse = (description: string, headers?: Record<string, object>) =>
+  Type.Unsafe<Problem>({ ...refTo(ProblemSchema), description, ...(headers ? { headers } : {}) });
 
 // ---------------------------------------------------------------------------------------------
 // Compile-time drift checks between a schema's static type and the plain-data type it mirrors.

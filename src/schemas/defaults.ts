@@ -1,5 +1,5 @@
-// The `default` of every optional request field whose default is a constant, for the OpenAPI
-// document. Documentation only: the normalisers apply defaults (one place, src/model/defaults.ts),
+// The default of every optional request field whose default is a constant, for the OpenAPI
+// document (in the field's description). Documentation only: the normalisers apply defaults (one place, src/model/defaults.ts),
 // and test/openapi.defaults.test.ts checks that leaving a field out and sending its documented
 // default normalise to the same problem. Kept beside the schemas rather than in them so the
 // values come from DEFAULTS and Ajv never inserts anything into a body.
@@ -46,7 +46,12 @@ export const DOCUMENTED_DEFAULTS: Record<string, Record<string, unknown>> = {
 
 type Json = Record<string, unknown>;
 
-/** Sets `default` on the documented properties of the document's component schemas. */
+/**
+ * States the default of each documented property in its description ("default: X"), unless the
+ * description already names one. Not as the `default` keyword: client generators (openapi-typescript
+ * with its default settings) make a property with a `default` required in a named component, and
+ * these components are request bodies, where a default means the field may be left out.
+ */
 export function withDocumentedDefaults(document: Json): Json {
   const schemas = ((document.components as Json | undefined)?.schemas ?? {}) as Record<string, Json>;
   for (const [component, defaults] of Object.entries(DOCUMENTED_DEFAULTS)) {
@@ -54,7 +59,8 @@ export function withDocumentedDefaults(document: Json): Json {
       let node: Json | undefined = schemas[component];
       for (const name of path.split('.')) node = (node?.properties as Record<string, Json> | undefined)?.[name];
       if (node === undefined) throw new Error(`documented default for ${component}.${path}: no such property`);
-      node.default = value;
+      const description = typeof node.description === 'string' ? node.description : '';
+      if (!/\bdefault\b/i.test(description)) node.description = `${description}${description ? '; ' : ''}default ${JSON.stringify(value)}`;
     }
   }
   return document;

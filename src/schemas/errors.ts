@@ -1,8 +1,9 @@
-// The error answers every operation documents, with an example each and the Retry-After header
-// where a retry is the remedy. Routes spread errorResponses() into their `response` map, so a new
-// route (or a new status) is documented the same way everywhere.
-import Type from 'typebox';
-import { ErrorResponseSchema, refTo, type ErrorResponse } from './common.js';
+// The error answers every operation documents (RFC 9457 problem details, application/problem+json),
+// with an example each and the Retry-After header where a retry is the remedy. Routes spread
+// errorResponses() into their `response` map, so a new route (or a new status) is documented the
+// same way everywhere.
+import { errorResponse, type Problem } from './common.js';
+import { problemBody, type ProblemFacts } from '../solve/problems.js';
 
 const RETRY_AFTER = {
   'Retry-After': { type: 'integer', minimum: 1, description: 'seconds to wait before retrying' },
@@ -19,62 +20,77 @@ const RATE_LIMIT_HEADERS = {
   'RateLimit-Reset': { type: 'integer', description: 'draft-06 form: seconds until the window resets' },
 };
 
-/** The 415's message: what the service reads, not only the status repeated. */
+/** The 415's detail: what the service reads, not only the status repeated. */
 export const UNSUPPORTED_MEDIA_TYPE_MESSAGE = 'the body must be JSON sent as Content-Type: application/json';
 
 const REQUEST_ID = '0b7e2f8c-3a1d-4c55-9e0a-2f1d7c9b4e61';
+/** The job id the document's examples use. */
+export const EXAMPLE_JOB_ID = 'job-5f0c6a52-8d0e-4a8b-9a43-1c2d3e4f5a6b';
 
 /** Example body per status; @fastify/swagger drops keywords beside a $ref, so the document gets them in a transform. */
-export const ERROR_EXAMPLES: Record<string, ErrorResponse> = {};
+export const ERROR_EXAMPLES: Record<string, Problem> = {};
 
-function documented(description: string, example: Omit<ErrorResponse, 'requestId'>, headers?: Record<string, object>) {
-  ERROR_EXAMPLES[String(example.statusCode)] = { ...example, requestId: REQUEST_ID };
-  return Type.Unsafe<ErrorResponse>({ ...refTo(ErrorResponseSchema), description, ...(headers ? { headers } : {}) });
+/** An example problem as the service would answer it on POST /allocate. */
+export const exampleProblem = (facts: ProblemFacts, instance = '/allocate'): Problem =>
+  problemBody(facts, { instance, requestId: REQUEST_ID }) as Problem;
+
+function documented(description: string, example: ProblemFacts, headers?: Record<string, object>) {
+  ERROR_EXAMPLES[String(example.status)] = exampleProblem(example);
+  return errorResponse(description, headers);
 }
+
+// Documented by the jobs routes only (errorResponse): their examples are the jobs' codes.
+ERROR_EXAMPLES['404'] = exampleProblem({ status: 404, code: 'JOB_NOT_FOUND', detail: `no job ${EXAMPLE_JOB_ID} (unknown, or expired)` });
+ERROR_EXAMPLES['409'] = exampleProblem({
+  status: 409,
+  code: 'IDEMPOTENCY_CONFLICT',
+  detail: `a request with this Idempotency-Key (job ${EXAMPLE_JOB_ID}) is still being processed`,
+});
+// 422 on POST /jobs: the Idempotency-Key draft's answer to a reused key (the solve routes' 422s are answers of their own).
+ERROR_EXAMPLES['422'] = exampleProblem({
+  status: 422,
+  code: 'IDEMPOTENCY_KEY_MISMATCH',
+  detail: `Idempotency-Key already used for job ${EXAMPLE_JOB_ID} with a different body`,
+});
 
 export const ERROR_RESPONSES = {
   400: documented(
     'Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why',
-    { statusCode: 400, error: 'Bad Request', code: 'INVALID_BODY', message: 'devices[0].kappa: must be number', field: 'devices[0].kappa', reason: 'must be number' },
+    { status: 400, code: 'INVALID_BODY', detail: 'devices[0].kappa: must be number', field: 'devices[0].kappa', reason: 'must be number' },
   ),
   401: documented('Missing or wrong API key (only when the service has API keys configured)', {
-    statusCode: 401,
-    error: 'Unauthorized',
+    status: 401,
     code: 'UNAUTHORIZED',
-    message: 'an API key is required: Authorization: Bearer <key> or x-api-key: <key>',
+    detail: 'an API key is required: Authorization: Bearer <key> or x-api-key: <key>',
   }),
   413: documented('Request body larger than BODY_LIMIT_BYTES', {
-    statusCode: 413,
-    error: 'Payload Too Large',
+    status: 413,
     code: 'PAYLOAD_TOO_LARGE',
-    message: 'Request body is too large',
+    detail: 'Request body is too large',
   }),
   415: documented('Body sent with a content type the service does not read (send application/json)', {
-    statusCode: 415,
-    error: 'Unsupported Media Type',
+    status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
-    message: UNSUPPORTED_MEDIA_TYPE_MESSAGE,
+    detail: UNSUPPORTED_MEDIA_TYPE_MESSAGE,
   }),
   429: documented(
     'Rate limit reached (only when RATE_LIMIT_MAX is set): retry after the Retry-After header (seconds)',
-    { statusCode: 429, error: 'Too Many Requests', code: 'RATE_LIMITED', message: 'rate limit of 100 requests per 60 s reached; retry after 42 s', retryAfterS: 42 },
+    { status: 429, code: 'RATE_LIMITED', detail: 'rate limit of 100 requests per 60 s reached; retry after 42 s', retryAfterS: 42 },
     RATE_LIMIT_HEADERS,
   ),
   431: documented('Request headers larger than the server accepts', {
-    statusCode: 431,
-    error: 'Request Header Fields Too Large',
+    status: 431,
     code: 'HEADERS_TOO_LARGE',
-    message: 'request headers are too large',
+    detail: 'request headers are too large',
   }),
   500: documented('Unexpected server error (details are logged under the request id, not returned)', {
-    statusCode: 500,
-    error: 'Internal Server Error',
+    status: 500,
     code: 'INTERNAL_ERROR',
-    message: `internal error (request id ${REQUEST_ID})`,
+    detail: `internal error (request id ${REQUEST_ID})`,
   }),
   503: documented(
-    'Solver queue full, or the process is overloaded: retry after the Retry-After header (seconds)',
-    { statusCode: 503, error: 'Service Unavailable', code: 'OVERLOADED', message: 'solver queue is full; retry after 3 s', retryAfterS: 3 },
+    'Solver queue full, the process overloaded (OVERLOADED, UNDER_PRESSURE), or the instance shutting down (SHUTTING_DOWN): retry after the Retry-After header (seconds)',
+    { status: 503, code: 'OVERLOADED', detail: 'solver queue is full; retry after 3 s', retryAfterS: 3 },
     RETRY_AFTER,
   ),
 };

@@ -1,7 +1,9 @@
 // POST /jobs, GET /jobs/{id}, DELETE /jobs/{id}: schemas of the async job API (mirror src/jobs/types.ts).
 import Type from 'typebox';
-import { ALLOCATE_REQUEST_EXAMPLE } from './allocate.js';
+import { ALLOCATE_REQUEST_EXAMPLE, AllocationSchema } from './allocate.js';
 import { JOB_KINDS, MAX_JOB_TIME_LIMIT_MS } from '../jobs/types.js';
+import { DEFAULT_JOB_PAGE, MAX_JOB_PAGE } from '../jobs/list.js';
+import { TotalsSchema, refTo } from './common.js';
 
 export const JobRequestSchema = Type.Object(
   {
@@ -42,6 +44,20 @@ export const JobProgressSchema = Type.Object(
   { $id: 'JobProgress', additionalProperties: false, description: 'Progress of a running solve, updated at most every 250 ms' },
 );
 
+export const BestSoFarSchema = Type.Object(
+  {
+    objective: Type.Number({ description: 'objective of this allocation (as the answer would report it)' }),
+    totals: refTo(TotalsSchema),
+    allocations: Type.Array(AllocationSchema, { description: 'one entry per device, in request order, as in the answer' }),
+    elapsedMs: Type.Number({ minimum: 0, description: 'since the solve started, when this allocation was reported, milliseconds' }),
+  },
+  {
+    $id: 'BestSoFar',
+    additionalProperties: false,
+    description: 'The best allocation a running allocate job has found so far (reported at most once a second, when it improved)',
+  },
+);
+
 export const JobSchema = Type.Object(
   {
     id: Type.String({ description: 'job id; GET /jobs/{id}' }),
@@ -72,6 +88,7 @@ export const JobSchema = Type.Object(
         { additionalProperties: false, description: 'failed: why' },
       ),
     ),
+    best: Type.Optional(BestSoFarSchema),
   },
   { $id: 'Job', additionalProperties: false, description: 'An async job: status, progress while running, result when done' },
 );
@@ -79,6 +96,33 @@ export const JobSchema = Type.Object(
 export const JobIdParamsSchema = Type.Object(
   { id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$', description: 'the id POST /jobs answered' }) },
   { additionalProperties: false },
+);
+
+export const JobQuerySchema = Type.Object(
+  {
+    include: Type.Optional(
+      Type.Enum(['best'], { description: 'best: a running allocate job includes `best`, the best allocation found so far (once the solver has one)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const JobListQuerySchema = Type.Object(
+  {
+    status: Type.Optional(Type.Enum(['queued', 'running', 'completed', 'failed', 'cancelled'], { description: 'only jobs in this status' })),
+    kind: Type.Optional(Type.Enum([...JOB_KINDS], { description: 'only jobs of this kind' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_JOB_PAGE, default: DEFAULT_JOB_PAGE, description: `jobs per page, at most ${MAX_JOB_PAGE}` })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+export const JobPageSchema = Type.Object(
+  {
+    jobs: Type.Array(JobSchema, { description: 'newest first; without `result` (GET /jobs/{id} has it)' }),
+    nextCursor: Type.Optional(Type.String({ description: 'pass as `cursor` for the next page; absent on the last page' })),
+  },
+  { $id: 'JobPage', additionalProperties: false, description: 'A page of jobs, newest first' },
 );
 
 export const JobHeadersSchema = Type.Object(

@@ -13,7 +13,7 @@ import {
   ObjectiveSpecSchema,
   AllocateSolverInfoSchema,
 } from './allocate.js';
-import { TotalsSchema, refTo, type Expect, type Same } from './common.js';
+import { InfeasibleProblemProperties, TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
 // As ObjectiveSpec's weights: 0 to 1e9 (dimensionless when normalised).
 const Weight = (description: string) => Type.Number({ minimum: 0, maximum: 1e9, description });
@@ -179,7 +179,7 @@ const InfeasibilityCopy = Type.Object(InfeasibilitySchema.properties, {
 
 export const ParetoInfeasibleResponseSchema = Type.Object(
   {
-    status: Type.Enum(['INFEASIBLE'], { description: 'always INFEASIBLE' }),
+    ...InfeasibleProblemProperties,
     infeasibilities: Type.Array(InfeasibilityCopy, { description: 'devices and constraints at fault (from the first point)' }),
     ...paretoProperties,
   },
@@ -187,7 +187,7 @@ export const ParetoInfeasibleResponseSchema = Type.Object(
     $id: 'ParetoInfeasibleResponse',
     additionalProperties: false,
     description:
-      'Every point is INFEASIBLE (feasibility does not depend on the weights); infeasibilities name the devices and constraints at fault',
+      'Every point is INFEASIBLE (feasibility does not depend on the weights): a problem (RFC 9457) whose infeasibilities name the devices and constraints at fault',
   },
 );
 
@@ -197,5 +197,5 @@ export const ParetoInfeasibleResponseSchema = Type.Object(
 export type ParetoRequestSchemaMatchesType = Expect<Same<Static<typeof ParetoRequestSchema>, ParetoRequest>>;
 export type ParetoResponseSchemaMatchesType = Expect<Same<Static<typeof ParetoResponseSchema>, ParetoResult>>;
 export type ParetoInfeasibleSchemaMatchesType = Expect<
-  Same<Static<typeof ParetoInfeasibleResponseSchema>, ParetoResult & { status: 'INFEASIBLE'; infeasibilities: InfeasibilityOut[] }>
+  Same<Static<typeof ParetoInfeasibleResponseSchema>, ParetoResult & Static<Type.TObject<typeof InfeasibleProblemProperties>> & { infeasibilities: InfeasibilityOut[] }>
 >;

@@ -1,5 +1,6 @@
 // Shaping a solve's answer (status code and body), shared by the sync routes and the jobs API: a
 // job's result is exactly what the sync endpoint answers. Sending it is routes/reply.ts's job.
+import { infeasibleProblem } from './problems.js';
 import type { ParetoResult, Solved } from './types.js';
 import type { WhatIfResult } from './what-if.js';
 
@@ -35,16 +36,30 @@ function hitBytes(requestHash: string, stored: string): Buffer {
  * A fresh answer is serialised as the cache stores it (JSON.stringify of the result), so a later
  * hit sends the same bytes but for `"cache":"hit"`.
  */
-export function solvedAnswer(out: Solved<{ status: string; infeasibilities?: unknown[]; termination?: string }>): Answer {
+export function solvedAnswer(out: Solved<{ status: string; infeasibilities?: unknown[]; termination?: string }>, instance?: string): Answer {
   if (out.stored !== undefined) {
-    return { statusCode: out.stored.status === 'INFEASIBLE' ? 422 : 200, body: hitBytes(out.requestHash, out.stored.bytes) };
+    if (out.stored.status !== 'INFEASIBLE') return { statusCode: 200, body: hitBytes(out.requestHash, out.stored.bytes) };
+    // Rare and small: parsed and shaped as the fresh answer was (the same bytes but for `cache`).
+    const result = JSON.parse(out.stored.bytes) as { status: string; infeasibilities?: unknown[] };
+    return { statusCode: 422, body: infeasibleBody(result, out.cache, out.requestHash, instance) };
   }
-  const infeasible = out.result.status === 'INFEASIBLE';
   // An instance that cannot be satisfied is the caller's problem, but a well-formed one: 422.
-  let result = infeasible && out.result.infeasibilities === undefined ? { ...out.result, infeasibilities: [] } : out.result;
+  let result = out.result;
   // Stopped early (cancel, shutdown): said so, unless the solver already says why it ended.
-  if (out.stopped === true && (result as { termination?: string }).termination === undefined) result = { ...result, termination: 'INTERRUPTED' };
-  return { statusCode: infeasible ? 422 : 200, body: withRequestFields(JSON.stringify(result), out.cache, out.requestHash) };
+  if (out.stopped === true && result.termination === undefined) result = { ...result, termination: 'INTERRUPTED' };
+  if (result.status === 'INFEASIBLE') return { statusCode: 422, body: infeasibleBody(result, out.cache, out.requestHash, instance) };
+  return { statusCode: 200, body: withRequestFields(JSON.stringify(result), out.cache, out.requestHash) };
+}
+
+const INFEASIBLE_DETAIL = 'no allocation meets every constraint: `infeasibilities` names the devices and constraints at fault';
+
+/**
+ * A 422 is a problem (RFC 9457) whose extension members are the solve's answer: its `status`
+ * (INFEASIBLE) becomes the problem's `code`, everything else follows as it is.
+ */
+function infeasibleBody(result: { status: string; infeasibilities?: unknown[] }, cache: string, requestHash: string, instance?: string): Record<string, unknown> {
+  const { status: _solveStatus, ...fields } = result;
+  return { ...infeasibleProblem(INFEASIBLE_DETAIL, instance), ...fields, infeasibilities: result.infeasibilities ?? [], cache, requestHash };
 }
 
 /** The object form of an Answer's body (jobs store results as JSON values). */
@@ -54,10 +69,10 @@ export function answerObject(answer: Answer): Record<string, unknown> {
 }
 
 /** /allocate/pareto: feasibility does not depend on the weights, so when no point is feasible the instance is not (422). */
-export function paretoAnswer(result: ParetoResult): Answer {
+export function paretoAnswer(result: ParetoResult, instance?: string): Answer {
   if (result.points.length > 0 && result.points.every((p) => p.status === 'INFEASIBLE')) {
     const infeasibilities = result.points[0].infeasibilities ?? [];
-    return { statusCode: 422, body: { status: 'INFEASIBLE', infeasibilities, ...result } };
+    return { statusCode: 422, body: { ...infeasibleProblem(INFEASIBLE_DETAIL, instance), infeasibilities, ...result } };
   }
   return { statusCode: 200, body: { ...result } };
 }

@@ -2,7 +2,7 @@
 // worker processes through a BullMQ queue in Redis. The solve service picks one from config and
 // never knows which it has.
 import type { InputOf, ProblemKind } from './kinds.js';
-import type { ProgressUpdate, Workload } from './types.js';
+import type { BestSoFar, ProgressUpdate, Workload } from './types.js';
 
 export interface RunControl {
   /** Aborting asks the solve to stop and answer with its best so far (or never to start). */
@@ -10,6 +10,8 @@ export interface RunControl {
   onProgress?(progress: ProgressUpdate): void;
   /** Aborting makes the solve answer as in a drain: its best so far once it has a plan (see drain()). */
   drain?: AbortSignal;
+  /** allocate: the incumbent, at most once a second and only when it improved */
+  onBest?(best: BestSoFar): void;
 }
 
 /** A normalised input, as the service hashes it (the threads backend packs allocate's for the thread). */

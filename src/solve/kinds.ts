@@ -10,9 +10,17 @@ import type { BlocksInput, BlocksResult } from '../blocks/types.js';
 import { BLOCKS_SOLVER_VERSION } from '../blocks/version.js';
 import { normalize } from '../model/normalize.js';
 import type { AllocateRequest } from '../model/request.js';
-import type { AllocateResult, Instance, SolveOptions } from '../model/types.js';
+import type { AllocateResult, EvaluateResult, GivenAllocation, Instance, SolveOptions } from '../model/types.js';
+import { normalizeEvaluateRequest, type EvaluateRequest } from '../model/evaluate-request.js';
 import { SOLVER_VERSION } from '../solver/version.js';
 import type { CallOptions, SolveService, Solved } from './types.js';
+
+/** POST /allocate/evaluate's normalised input: the snapshot and the allocation to score. */
+export interface EvaluateInput {
+  instance: Instance;
+  options: SolveOptions;
+  given: GivenAllocation[];
+}
 
 export interface ProblemKindSpec<Body, Input extends { options: { timeLimitMs: number } }, Result> {
   /** Part of every request hash of this kind. */
@@ -39,6 +47,13 @@ export const PROBLEM_KINDS = {
     hash: (input) => requestHash({ kind: 'blocks', solverVersion: BLOCKS_SOLVER_VERSION, input }),
     serve: (service, body, call) => service.allocateBlocks(body, call),
   } satisfies ProblemKindSpec<BlocksRequest, BlocksInput, BlocksResult>,
+  evaluate: {
+    // The bound comes from the allocate solver's pricing: its version.
+    solverVersion: SOLVER_VERSION,
+    normalize: normalizeEvaluateRequest,
+    hash: (input) => requestHash({ kind: 'evaluate', solverVersion: SOLVER_VERSION, input }),
+    serve: (service, body, call) => service.evaluate(body, call),
+  } satisfies ProblemKindSpec<EvaluateRequest, EvaluateInput, EvaluateResult>,
 };
 
 /** A kind the service solves with one solver call (Pareto is a sweep of allocate solves, not a kind). */
@@ -50,6 +65,7 @@ export type InputOf<K extends ProblemKind> = ReturnType<(typeof PROBLEM_KINDS)[K
 export interface ResultOf {
   allocate: AllocateResult;
   blocks: BlocksResult;
+  evaluate: EvaluateResult;
 }
 
 export const isProblemKind = (kind: string): kind is ProblemKind => Object.hasOwn(PROBLEM_KINDS, kind);

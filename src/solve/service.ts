@@ -12,6 +12,8 @@ import { SingleFlight, computeOnceAcrossPeers } from '../cache/single-flight.js'
 import { DEFAULT_GAP_TOLERANCE, answerMeta, betterAnswer, decodeAnswer, encodeAnswer, servesRequest, storable, type StoredAnswer } from '../cache/stored-answer.js';
 import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
+import type { EvaluateRequest } from '../model/evaluate-request.js';
+import type { EvaluateResult } from '../model/types.js';
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult } from '../model/types.js';
 import type { BackendTask, RunOutcome, SolverBackend } from './backend.js';
@@ -179,7 +181,7 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
             return stored === null ? null : { stored };
           },
           compute: async () => {
-            const outcome = await runObserved(task, { signal: stop, onProgress: call.onProgress, drain: call.drain });
+            const outcome = await runObserved(task, { signal: stop, onProgress: call.onProgress, drain: call.drain, onBest: call.onBest });
             if (outcome.result !== null && !backend.cachesAnswers) await store(key, outcome.result as { status: string });
             return { outcome };
           },
@@ -262,7 +264,7 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
       const startAt = Date.now();
       const slotMs = Math.max(0, receivedAt + limitMs - answerReserveMs(P * size.devices) - startAt) / rounds;
       // A point's body is not the request's: the request's byte digest must not stand for it.
-      const { onProgress, bodyDigest: _requestDigest, ...pointCall } = call;
+      const { onProgress, onBest: _onBest, bodyDigest: _requestDigest, ...pointCall } = call;
       // A cancelled sweep still answers every point: one stopped before its solve started gets a
       // fallback due at once (time-limited, so never cached) instead of failing the whole sweep.
       const fallback = (point: AllocateRequest) => allocate(point, { ...pointCall, signal: undefined, receivedAt, deadlineAt: Date.now() });
@@ -283,6 +285,7 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
     },
 
     allocateBlocks: (body: BlocksRequest, call: CallOptions = {}): Promise<Solved<BlocksResult>> => solveKind('blocks', body, call),
+    evaluate: (body: EvaluateRequest, call: CallOptions = {}): Promise<Solved<EvaluateResult>> => solveKind('evaluate', body, call),
 
     /**
      * The base and each scenario are ordinary allocate() calls (their own cache entries and single

@@ -3,11 +3,21 @@
 import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import type { AllocateRequest, ObjectiveSpec } from '../model/request.js';
-import type { AllocateResult, AllocationOut, InfeasibilityOut, SolveStatus, Termination, Totals, Weights } from '../model/types.js';
+import type { EvaluateRequest } from '../model/evaluate-request.js';
+import type { AllocateResult, EvaluateResult, AllocationOut, InfeasibilityOut, SolveStatus, Termination, Totals, Weights } from '../model/types.js';
 import type { SolvePhase } from '../solver/control.js';
 import type { WhatIfRequest, WhatIfResult } from './what-if.js';
 
 export type CacheOutcome = 'hit' | 'miss';
+
+/** The incumbent of a running allocate solve: its allocations as the answer would give them. */
+export interface BestSoFar {
+  objective: number;
+  totals: Totals;
+  allocations: AllocationOut[];
+  /** since the solve started, when this allocation was reported */
+  elapsedMs: number;
+}
 
 /** A solve's progress as jobs report it. */
 export interface ProgressUpdate {
@@ -40,6 +50,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Progress of the solve, at most every 250 ms (the first caller of a shared solve gets it). */
   onProgress?(progress: ProgressUpdate): void;
+  /** allocate: the incumbent allocation, at most once a second and only when it improved (jobs ask for it) */
+  onBest?(best: BestSoFar): void;
   /** Overrides options.timeLimitMs (jobs may ask for up to MAX_JOB_TIME_LIMIT_MS). */
   timeLimitMs?: number;
   /** Epoch ms the request arrived; the time limit counts from here. Default: now. */
@@ -150,6 +162,8 @@ export interface SolveService {
   allocate(body: AllocateRequest, call?: CallOptions): Promise<Solved<AllocateResult>>;
   /** Cooperative block allocation (docs/model.md §2); same errors and caching as allocate. */
   allocateBlocks(body: BlocksRequest, call?: CallOptions): Promise<Solved<BlocksResult>>;
+  /** Scores a given allocation of an /allocate snapshot against the snapshot's bound. */
+  evaluate(body: EvaluateRequest, call?: CallOptions): Promise<Solved<EvaluateResult>>;
   /**
    * One allocate() per weight vector, run concurrently (cache, single flight, worker pool), and the
    * Pareto front of their totals. Throws InputError (→ 400) or the first OverloadedError (→ 503).

@@ -46,7 +46,7 @@ import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.
 import { allocationsOf, scored } from './result.js';
 import { choicesOf, createPlanContext, type PlanContext } from './pricing/member.js';
 import { expired, now, remainingMs, SolveClock } from './clock.js';
-import { reportProgress, stopRequested } from './control.js';
+import { offerIncumbent, reportProgress, stopRequested } from './control.js';
 import { Proof } from './proof.js';
 
 /** Per-server (mode, split) combinations enumerated exhaustively. */
@@ -550,12 +550,16 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
 
   const start = phase(frame, 'start', () => planStart(prepared.ctx, options, searchDeadline, giveUpAt));
   if (!start) return answer(frame, outOfTime());
+  const { startPlan } = start;
+  // The start plan is the first incumbent (GET /jobs/{id}?include=best): offered before the first
+  // bound, whose progress reports already carry its objective (progress itself waits for a bound).
+  if (startPlan) offerIncumbent(startPlan.cost, () => decisionsOf(prepared.ctx, startPlan));
   const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
   // The first search runs without deadline multipliers: bounds at its prices are valid (deadlines relaxed).
   const watch = new BoundWatch(frame, prepared.ctx, searchDeadline, !hasDeadlines);
   if (options.algorithm !== 'paper') phase(frame, 'firstBound', () => firstBound(frame, prepared.ctx, start.startPlan, watch));
   const firstBoundValue = Number.isFinite(frame.proof.bound) ? { bound: frame.proof.bound } : {};
-  reportProgress({ phase: 'search', ...(start.startPlan ? { objective: start.startPlan.cost } : {}), ...firstBoundValue }, true);
+  reportProgress({ phase: 'search', ...(startPlan ? { objective: startPlan.cost } : {}), ...firstBoundValue }, true);
 
   const baselines = phase(frame, 'baselines', () => runBaselines(frame, prepared, start, searchDeadline, options.algorithm !== 'paper'));
   if (options.algorithm === 'paper') return answer(frame, paperOutcome(frame, prepared.scales, baselines));

@@ -9,6 +9,7 @@ import type { DeviceModel } from './pricing/device-model.js';
 import { mulberry32 } from '../model/random.js';
 import { choicesOf, newMemberCache, type PlanContext } from './pricing/member.js';
 import { expired, remainingMs } from './clock.js';
+import { decisionsOfPlans } from './resources/decisions.js';
 
 export interface BaselineSolution {
   name: string;
@@ -16,21 +17,7 @@ export interface BaselineSolution {
 }
 
 export function decisionsOf(ctx: PlanContext, sol: Solution): DeviceDecision[] {
-  const out = new Array<DeviceDecision>(ctx.models.length);
-  for (const plan of sol.plans) {
-    for (const d of plan.devices) {
-      out[d.device] = {
-        server: plan.server,
-        splitLayer: d.choice.split,
-        mode: ctx.models[d.device].options[d.choice.option].mode,
-        cpuFrequencyHz: d.cpuFrequencyHz,
-        transmitPowerW: d.transmitPowerW,
-        bandwidthHz: d.bandwidthHz,
-        serverFrequencyHz: d.serverFrequencyHz,
-      };
-    }
-  }
-  return out;
+  return decisionsOfPlans(ctx, sol.plans);
 }
 
 function withSplits(ctx: PlanContext, pick: (splits: number[], dm: DeviceModel) => number): PlanContext {

@@ -15,6 +15,10 @@ export interface QueueNames {
   cancelledKey(jobId: string): string;
   /** API instances waiting for a sync job; the last one to leave cancels it */
   waitersKey(jobId: string): string;
+  /** sorted set of async job ids by creation time (ms): GET /jobs pages through it */
+  jobsIndexKey: string;
+  /** the incumbent allocation of a running async job (JSON), written by its worker */
+  bestKey(jobId: string): string;
 }
 
 export const DRAIN_MESSAGE_PREFIX = 'drain:';
@@ -26,6 +30,8 @@ export function queueNames(queueName: string): QueueNames {
     cancelChannel: `${base}cancel`,
     cancelledKey: (id) => `${base}cancelled:${id}`,
     waitersKey: (id) => `${base}waiters:${id}`,
+    jobsIndexKey: `${base}jobs`,
+    bestKey: (id) => `${base}best:${id}`,
   };
 }
 

@@ -11,7 +11,8 @@ import { queueNames } from './connection.js';
 import { OverloadedError } from '../../solve/errors.js';
 import { prefixedInputError } from '../../jobs/input-error.js';
 import { checkJobInput, submissionDigest } from '../../jobs/run.js';
-import { IdempotencyConflictError, IdempotencyMismatchError, type JobKind, type JobService, type JobStatus, type JobView } from '../../jobs/types.js';
+import { decodeCursor, encodeCursor, isAfter, listed, matches, positionOf, type JobPosition } from '../../jobs/list.js';
+import { IdempotencyConflictError, IdempotencyMismatchError, type BestSoFar, type JobKind, type JobListQuery, type JobPage, type JobReadOptions, type JobService, type JobStatus, type JobView } from '../../jobs/types.js';
 
 /** What an async job carries. */
 export interface AsyncJobData {
@@ -46,6 +47,10 @@ export interface QueueJobsOptions {
   ttlS: number;
   maxQueue: number;
 }
+
+/** Index entries read per round trip, and at most per page (then the page ends with a cursor). */
+const LIST_BATCH = 50;
+const LIST_SCAN_MAX = 1000;
 
 const unavailable = () => new OverloadedError(2, 'job queue unavailable (Redis down)', 'QUEUE_UNAVAILABLE');
 const iso = (ms: number | undefined) => (ms === undefined || ms === null ? undefined : new Date(ms).toISOString());
@@ -109,11 +114,59 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
     };
   }
 
-  async function get(id: string): Promise<JobView | null> {
+  /** The job's view, or its tombstone, or null (unknown or expired). */
+  async function read(id: string): Promise<JobView | null> {
+    const job = (await queue.getJob(id)) as Job<AsyncJobData, AsyncJobResult> | undefined;
+    if (job === undefined || job === null) return tombstone(id);
+    return viewOf(job);
+  }
+
+  async function get(id: string, options: JobReadOptions = {}): Promise<JobView | null> {
     return guarded(async () => {
-      const job = (await queue.getJob(id)) as Job<AsyncJobData, AsyncJobResult> | undefined;
-      if (job === undefined || job === null) return tombstone(id);
-      return viewOf(job);
+      const view = await read(id);
+      if (view === null || !options.includeBest || view.status !== 'running' || view.kind !== 'allocate') return view;
+      const best = await client.get(names.bestKey(id));
+      return best === null ? view : { ...view, best: JSON.parse(best) as BestSoFar };
+    });
+  }
+
+  async function list(query: JobListQuery): Promise<JobPage> {
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    return guarded(async () => {
+      const found: JobView[] = [];
+      let position = after;
+      let scanned = 0;
+      // The index holds every job; filters are applied to the jobs read. A page stops after
+      // LIST_SCAN_MAX index entries, with a cursor, so a rare status never makes a request long.
+      while (found.length <= query.limit && scanned < LIST_SCAN_MAX) {
+        const max = position === undefined ? '+inf' : String(position.createdAtMs);
+        const raw = await client.zrevrangebyscore(names.jobsIndexKey, max, '-inf', 'WITHSCORES', 'LIMIT', 0, LIST_BATCH);
+        const entries: JobPosition[] = [];
+        for (let i = 0; i < raw.length; i += 2) entries.push({ id: raw[i], createdAtMs: Number(raw[i + 1]) });
+        const fresh = entries.filter((e) => position === undefined || isAfter(e, position));
+        if (fresh.length === 0) {
+          position = undefined; // nothing past the cursor
+          break;
+        }
+        const views = await Promise.all(fresh.map((e) => read(e.id)));
+        const gone = fresh.filter((_, i) => views[i] === null).map((e) => e.id);
+        // Expired or evicted: drop them from the index as they are met.
+        if (gone.length > 0) await client.zrem(names.jobsIndexKey, ...gone);
+        for (let i = 0; i < fresh.length && found.length <= query.limit; i++) {
+          scanned += 1;
+          position = fresh[i];
+          const view = views[i];
+          if (view !== null && matches(view, query)) found.push(view);
+        }
+        if (entries.length < LIST_BATCH) {
+          if (found.length <= query.limit) position = undefined; // the index is exhausted
+          break;
+        }
+      }
+      const shown = found.slice(0, query.limit);
+      const more = found.length > query.limit || position !== undefined;
+      const last = found.length > query.limit ? positionOf(shown[shown.length - 1]) : position;
+      return { jobs: shown.map(listed), ...(more && last !== undefined ? { nextCursor: encodeCursor(last) } : {}) };
     });
   }
 
@@ -150,6 +203,8 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
         const job = (await queue.getJob(id)) as Job<AsyncJobData, AsyncJobResult> | undefined;
         if (!job) throw unavailable();
         if (job.data.digest !== digest) throw new IdempotencyConflictError(id);
+        // NX: a replay keeps the job's place in the listing.
+        await client.zadd(names.jobsIndexKey, 'NX', job.timestamp, id);
         const view = await viewOf(job);
         if (view === null) throw unavailable();
         return { job: view, created: job.data.nonce === nonce };
@@ -157,6 +212,7 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
     },
 
     get,
+    list,
 
     async cancel(id) {
       return guarded(async () => {

@@ -13,7 +13,7 @@ import type { SyncJobData, SyncJobResult } from './backend.js';
 import { BULL_PREFIX, DRAIN_MESSAGE_PREFIX, consumerConnection, queueNames } from './connection.js';
 import { StoppedBeforeStartError } from '../../solve/errors.js';
 import { PROBLEM_KINDS } from '../../solve/kinds.js';
-import type { CallOptions, SolveService } from '../../solve/types.js';
+import type { BestSoFar, CallOptions, SolveService } from '../../solve/types.js';
 
 export type QueueWorkerConfig = Pick<
   AppConfig,
@@ -28,6 +28,9 @@ export interface QueueWorker {
   readonly service: SolveService;
 }
 
+/** An incumbent outlives the longest job (10 minutes) a little; GET shows it only while the job runs. */
+const BEST_TTL_MS = 660_000;
+
 /** Started before by a worker that stopped without finishing it (BullMQ's stalled-job recovery). */
 const handedOver = (job: Job) => job.attemptsStarted > 1 || job.stalledCounter > 0;
 
@@ -38,12 +41,15 @@ async function processJob(
   drain: AbortSignal,
   cancelled: () => Promise<boolean>,
   nobodyWaits: () => Promise<boolean>,
+  saveBest: (best: BestSoFar) => void,
 ) {
   const data = job.data;
   const call: CallOptions = {
     signal,
     drain,
     onProgress: (p) => void job.updateProgress(p as unknown as Record<string, unknown>).catch(() => undefined),
+    // An async allocate job keeps its incumbent where GET /jobs/{id}?include=best reads it.
+    ...(data.purpose === 'job' && data.kind === 'allocate' ? { onBest: saveBest } : {}),
     ...(data.timeLimitMs !== undefined ? { timeLimitMs: data.timeLimitMs } : {}),
     // A sync caller's time limit counts from its request's arrival; a job's from when it starts.
     // A sync job handed over by a worker that died (stalled, started again) has lost its time to
@@ -109,6 +115,7 @@ export function startQueueWorker(
           drain.signal,
           async () => (await markers.exists(names.cancelledKey(job.id!)).catch(() => 0)) === 1,
           async () => Number((await markers.get(names.waitersKey(job.id!)).catch(() => null)) ?? 1) <= 0,
+          (best) => void markers.set(names.bestKey(job.id!), JSON.stringify(best), 'PX', BEST_TTL_MS).catch(() => undefined),
         );
       } finally {
         drains.delete(job.id!);

@@ -1,5 +1,6 @@
 // The embedded backend: solves run in this process's piscina threads. Stop requests and progress
 // cross the thread boundary through a shared buffer (control-buffer.ts), polled every 250 ms.
+import { MessageChannel } from 'node:worker_threads';
 import { PROGRESS_INTERVAL_MS } from '../../solver/control.js';
 import type { SolverPool } from './solver-pool.js';
 import { packInstance } from './transfer.js';
@@ -12,12 +13,14 @@ import { minBlocksTimeLimitMs, minTimeLimitMs } from '../../model/time-floor.js'
 import type { Instance } from '../../model/types.js';
 import type { BlocksInput } from '../../blocks/types.js';
 import { admit, RunShare, startDelayMs, type FlightEstimate } from './admission.js';
+import type { BestSoFar } from '../../solve/types.js';
 
 /** How each kind's normalised input crosses to its thread (with the options the task runs under). */
 const TO_THREAD: { [K in ProblemKind]: (input: InputOf<K>, options: InputOf<K>['options']) => SolverInput<K> } = {
   // An instance crosses packed: structured-cloning 10,000 × 500 gains one by one took seconds.
   allocate: (input, options) => ({ packed: packInstance(input.instance), options }),
   blocks: (input, options) => ({ ...input, options }),
+  evaluate: (input, options) => ({ packed: packInstance(input.instance), options, given: input.given }),
 };
 
 /** The task's time limit, ms. */
@@ -63,7 +66,7 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
     cachesAnswers: false,
 
     async run(task: BackendTask, control: RunControl = {}): Promise<RunOutcome> {
-      const { signal, onProgress } = control;
+      const { signal, onProgress, onBest } = control;
       if (signal?.aborted) return { result: null, stopped: true };
       const limitMs = limitOf(task);
       // A Pareto point is due at the end of its slot, before its limit.
@@ -103,8 +106,12 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
               onProgress({ phase: p.phase, elapsedMs, objective: p.objective, bound: p.bound, gap: gapOf(p.objective, p.bound) });
             }, PROGRESS_INTERVAL_MS)
           : undefined;
+      // The incumbent allocation is too large for the shared buffer: it comes on a port of its own.
+      const incumbents = onBest !== undefined && task.kind === 'allocate' ? new MessageChannel() : undefined;
+      incumbents?.port1.on('message', (best: BestSoFar) => onBest!(best));
       try {
-        const result = await pool.run({ kind: task.kind, input, receivedAt: task.receivedAt, deadlineAt: task.deadlineAt, control: buffer } as SolveTask);
+        const solveTask = { kind: task.kind, input, receivedAt: task.receivedAt, deadlineAt: task.deadlineAt, control: buffer, ...(incumbents ? { incumbents: incumbents.port2 } : {}) };
+        const result = await pool.run(solveTask as SolveTask, incumbents ? [incumbents.port2] : undefined);
         if (isNotStarted(result)) return { result: null, stopped: true };
         const began = startedAt(buffer);
         if (began !== undefined && !signal?.aborted && !drainWasRequested(buffer)) runShare.observe(Date.now() - began, limitMs - (began - (task.receivedAt ?? began)));
@@ -114,6 +121,7 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
       } finally {
         inFlight.delete(buffer);
         if (poll) clearInterval(poll);
+        incumbents?.port1.close();
         signal?.removeEventListener('abort', stop);
         control.drain?.removeEventListener('abort', drainThis);
       }

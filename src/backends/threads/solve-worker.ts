@@ -1,6 +1,11 @@
 // Runs inside a piscina worker thread: the only place solvers (and GLPK's synchronous WebAssembly)
 // execute, so the event loop keeps answering while they work. Main-thread code imports types only.
-import { threadId } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
+import { evaluate, objectiveScales } from '../../model/evaluate.js';
+import type { DeviceDecision, GivenAllocation, Instance } from '../../model/types.js';
+import { evaluateAllocation } from '../../solver/assess.js';
+import type { BestSoFar } from '../../solve/types.js';
+import { allocationsOf } from '../../solver/result.js';
 import { solveBlocks } from '../../blocks/index.js';
 import type { BlocksInput } from '../../blocks/types.js';
 import type { SolveOptions } from '../../model/types.js';
@@ -26,6 +31,24 @@ interface TaskTiming {
   deadlineAt?: number;
 }
 
+/** Posts each incumbent as the answer's allocations would show it (evaluated here, where the instance is). */
+function incumbentSender(instance: Instance, port: MessagePort): (decisions: DeviceDecision[]) => void {
+  const startedAt = Date.now();
+  const scales = objectiveScales(instance);
+  return (decisions) => {
+    const ev = evaluate(instance, decisions, scales);
+    const best: BestSoFar = { objective: ev.objective, totals: ev.totals, allocations: allocationsOf(instance, decisions, ev), elapsedMs: Date.now() - startedAt };
+    port.postMessage(best);
+  };
+}
+
+/** POST /allocate/evaluate's input on its way to a thread: the instance packed, as allocate's. */
+export interface EvaluateThreadInput {
+  packed: PackedInstance;
+  options: SolveOptions;
+  given: GivenAllocation[];
+}
+
 /** The instance crosses packed (see transfer.ts); the service hashes it unpacked. */
 export interface AllocateInput {
   packed: PackedInstance;
@@ -34,9 +57,10 @@ export interface AllocateInput {
 
 // One entry per problem kind of solve/kinds.ts (the compiler insists), plus ping.
 const solvers = {
-  allocate: (input: AllocateInput, timing: TaskTiming, control?: SolveControl) =>
-    solveAllocate(
-      unpackInstance(input.packed),
+  allocate: (input: AllocateInput, timing: TaskTiming, control?: SolveControl, incumbents?: MessagePort) => {
+    const instance = unpackInstance(input.packed);
+    return solveAllocate(
+      instance,
       {
         ...input.options,
         timeLimitMs:
@@ -44,8 +68,9 @@ const solvers = {
             ? remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.packed.instance.devices.length))
             : Math.max(0, Math.floor(timing.deadlineAt - Date.now())),
       },
-      control,
-    ),
+      control && incumbents ? { ...control, onIncumbent: incumbentSender(instance, incumbents) } : control,
+    );
+  },
   // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
   // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
   blocks: async (input: BlocksInput, timing: TaskTiming, control?: SolveControl) => {
@@ -55,6 +80,13 @@ const solvers = {
     const options = { ...input.options, timeLimitMs: due };
     return runWithControl(control, () => solveBlocks({ ...input, options }));
   },
+  // The bound searches within the time limit; scoring itself is linear in the devices.
+  evaluate: (input: EvaluateThreadInput, timing: TaskTiming) =>
+    evaluateAllocation(
+      unpackInstance(input.packed),
+      input.given,
+      remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.packed.instance.devices.length)),
+    ),
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
   ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady(), ...(warmUpMs !== undefined ? { warmUpMs } : {}) }),
 } satisfies Record<ProblemKind | 'ping', (input: never, timing: TaskTiming, control?: SolveControl) => unknown>;
@@ -70,7 +102,7 @@ export type SolverInput<K extends ThreadTaskKind> = Parameters<(typeof solvers)[
  * `control` is the shared stop/progress buffer of control-buffer.ts.
  */
 export type SolveTask = {
-  [K in ThreadTaskKind]: { kind: K; input: SolverInput<K>; receivedAt?: number; deadlineAt?: number; control?: SharedArrayBuffer };
+  [K in ThreadTaskKind]: { kind: K; input: SolverInput<K>; receivedAt?: number; deadlineAt?: number; control?: SharedArrayBuffer; incumbents?: MessagePort };
 }[ThreadTaskKind];
 
 /** Answered instead of a result when the task was cancelled before a thread took it up. */
@@ -99,7 +131,7 @@ function drainStopReady(task: SolveTask, buffer: SharedArrayBuffer, startedAt: n
 
 export default function solve(task: SolveTask): unknown {
   if (!Object.hasOwn(solvers, task.kind)) throw new Error(`unknown problem kind "${String(task.kind)}"`);
-  const solver = solvers[task.kind] as (input: unknown, timing: TaskTiming, control?: SolveControl) => unknown;
+  const solver = solvers[task.kind] as (input: unknown, timing: TaskTiming, control?: SolveControl, incumbents?: MessagePort) => unknown;
   const timing = { receivedAt: task.receivedAt, deadlineAt: task.deadlineAt };
   const buffer = task.control;
   if (buffer === undefined) return solver(task.input, timing);
@@ -108,9 +140,10 @@ export default function solve(task: SolveTask): unknown {
   if (stopWasRequested(buffer) && !drainWasRequested(buffer)) return NOT_STARTED;
   const startedAt = Date.now();
   markStarted(buffer, startedAt);
+  // The owner closes the incumbents port when the task ends (closing one end closes both).
   const drainMayStop = drainStopReady(task, buffer, startedAt);
   return solver(task.input, timing, {
     shouldStop: () => stopWasRequested(buffer) || (drainWasRequested(buffer) && drainMayStop()),
     onProgress: (progress) => writeProgress(buffer, progress),
-  });
+  }, task.incumbents);
 }

@@ -1,5 +1,6 @@
 // The worker-thread pool every solve runs in. Bounded queue: when it is full, callers get an
 // OverloadedError carrying a Retry-After estimate instead of waiting behind an unbounded backlog.
+import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { OverloadedError } from '../../solve/errors.js';
 import type { SolveTask } from './solve-worker.js';
@@ -13,8 +14,8 @@ export interface PoolStats {
 }
 
 export interface TaskPool<Task, Result> {
-  /** Rejects with OverloadedError when the queue is full; otherwise with the worker's error. */
-  run(task: Task): Promise<Result>;
+  /** Rejects with OverloadedError when the queue is full; otherwise with the worker's error. `transferList`: ports the task carries. */
+  run(task: Task, transferList?: readonly MessagePort[]): Promise<Result>;
   stats(): PoolStats;
   /** Threads are up and the worker module has answered (warm-up or any task) since start. */
   isReady(): boolean;
@@ -128,7 +129,7 @@ export function createSolverPool<Task, Result>(options: SolverPoolOptions<Task>)
   }
 
   return {
-    async run(task) {
+    async run(task, transferList) {
       if (piscina.threads.length === 0) throw notRunning(destroyed ? 'pool destroyed' : (lastWorkerError?.message ?? 'unknown'));
       // Checked up front so the caller's error carries our estimate; piscina's own limit check
       // below stays as the backstop (it also counts threads still starting as capacity).
@@ -136,7 +137,7 @@ export function createSolverPool<Task, Result>(options: SolverPoolOptions<Task>)
       const handle = new AbortController();
       pending.add(handle);
       try {
-        const result = await piscina.run(task, { signal: handle.signal });
+        const result = await piscina.run(task, { signal: handle.signal, ...(transferList ? { transferList: [...transferList] as never } : {}) });
         workerAnswered = true;
         noteCompletion();
         return result;

@@ -8,6 +8,7 @@ import { planServer, pricedDeviceCost, pricedRow } from '../resources/server-pla
 import { solveTransportation } from './transportation.js';
 import { expired, now } from '../clock.js';
 import { reportProgress } from '../control.js';
+import { decisionsOfPlans } from '../resources/decisions.js';
 
 export interface Solution {
   assignment: number[];
@@ -235,7 +236,7 @@ export function improveAssociation(ctx: PlanContext, start: Solution, deadlineAt
   if (monitor.proven(best, priced)) return best;
   let improved = true;
   while (improved && !expired(deadlineAt)) {
-    reportProgress({ phase: 'search', objective: best.cost });
+    reportProgress({ phase: 'search', objective: best.cost, incumbent: () => decisionsOfPlans(ctx, best.plans) });
     improved = false;
     const load = new Array<number>(cap.length).fill(0);
     best.assignment.forEach((m) => load[m]++);

@@ -22,6 +22,7 @@ import { assembleServer, planServer, type ServerPlan } from '../resources/server
 import { uplinkSlope, type UplinkParams } from '../resources/uplink.js';
 import { expired } from '../clock.js';
 import { reportProgress } from '../control.js';
+import { decisionsOfPlans } from '../resources/decisions.js';
 
 /** Servers quoted per device: its strongest-gain ones (plus its own). */
 const CANDIDATE_SERVERS = 12;
@@ -394,7 +395,7 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
       const sol = solutionOf(s);
       return sol.cost < start.cost ? sol : start;
     }
-    reportProgress({ phase: 'search', objective: s.plans.reduce((sum, p) => sum + p.cost, 0) });
+    reportProgress({ phase: 'search', objective: s.plans.reduce((sum, p) => sum + p.cost, 0), incumbent: () => decisionsOfPlans(s.ctx, s.plans) });
     const moves = estimateMoves(s);
     if (expired(deadlineAt)) break; // estimates cut short: no batch from them
     if (moves.length === 0) {

@@ -1,0 +1,149 @@
+// Scoring an allocation the caller already runs: fill the resource amounts it leaves out as the
+// solver's server plans would (for the given association, split and mode), score it with the one
+// evaluation function, and set it against the Lagrangian bound of the snapshot. Pure: no HTTP.
+import { evaluate, effectiveWeights, objectiveScales, referenceTotals } from '../model/evaluate.js';
+import { modeKey } from '../model/cost.js';
+import type { DeviceDecision, EvaluateResult, Evaluation, GivenAllocation, Instance, Totals, TrainingMode } from '../model/types.js';
+import { allocationsOf } from './result.js';
+export type { GivenAllocation } from '../model/types.js';
+import { lagrangianBound } from './bound/bound.js';
+import { provenInfeasibilities } from './bound/feasibility.js';
+import { now } from './clock.js';
+import { buildDeviceModels, edgeLoadPerLayer, type DeviceModel } from './pricing/device-model.js';
+import { createPlanContext, memberOf, uplinkOf, type PlanContext } from './pricing/member.js';
+import { shareBandwidth, shareServerFrequency } from './resources/shares.js';
+import { uplinkCost } from './resources/uplink.js';
+
+export type ResourceField = EvaluateResult['filled'][number]['fields'][number];
+
+export interface Assessment {
+  decisions: DeviceDecision[];
+  evaluation: Evaluation;
+  /** per device, the fields filled in */
+  filled: ResourceField[][];
+  /** sums at the normalisation reference point */
+  reference: Totals;
+  /** Lagrangian lower bound on the optimum of the snapshot; absent when none was found in time */
+  bound?: number;
+}
+
+/** Same EXACT_LIMIT as the solver: it only matters for plans, which are not made here. */
+const EXACT_LIMIT = 5000;
+
+function modeOf(instance: Instance, n: number, given: TrainingMode | undefined): TrainingMode {
+  if (given !== undefined) return given;
+  const modes = instance.devices[n].modes;
+  return modes.find((m) => m.kind === 'backprop') ?? modes[0];
+}
+
+/**
+ * Fills, server by server, each budget share left out by splitting what the given shares leave
+ * among the devices without one, optimally (the solver's market split for fixed choices); power
+ * at its optimum for the bandwidth, the device frequency as the solver sets it. A device whose
+ * mode or split the device cannot take (a violation evaluate() reports) gets an equal share, full
+ * power and full frequency instead.
+ */
+function fill(ctx: PlanContext, models: DeviceModel[], given: GivenAllocation[]): { decisions: DeviceDecision[]; filled: ResourceField[][] } {
+  const { instance } = ctx;
+  const filled: ResourceField[][] = given.map(() => []);
+  const decisions: DeviceDecision[] = given.map((g, n) => ({
+    server: g.server,
+    splitLayer: g.splitLayer,
+    mode: modeOf(instance, n, g.mode),
+    cpuFrequencyHz: g.cpuFrequencyHz ?? NaN,
+    transmitPowerW: g.transmitPowerW ?? NaN,
+    bandwidthHz: g.bandwidthHz ?? NaN,
+    serverFrequencyHz: g.serverFrequencyHz ?? NaN,
+  }));
+  instance.servers.forEach((server, m) => {
+    const here = decisions.map((_, n) => n).filter((n) => decisions[n].server === m);
+    const eKappa = ctx.weights.energy * server.kappa;
+    // What the device model knows of each device's (mode, split) here; null when it cannot take it.
+    const known = here.map((n) => {
+      const option = models[n].options.find((o) => o.key === modeKey(decisions[n].mode) && o.splits.includes(decisions[n].splitLayer));
+      if (option === undefined || !(instance.devices[n].gains[m] > 0)) return null;
+      const mem = memberOf(ctx, m, n);
+      return { mem, uplink: uplinkOf(mem, option.uplinkKind), load: (instance.layers - decisions[n].splitLayer) * edgeLoadPerLayer(instance, option, m) };
+    });
+    const share = (field: 'bandwidthHz' | 'serverFrequencyHz', budget: number, split: (idx: number[], left: number) => number[]) => {
+      const missing = here.map((_n, i) => i).filter((i) => Number.isNaN(decisions[here[i]][field]));
+      if (missing.length === 0) return;
+      const used = here.reduce((s, n) => s + (Number.isNaN(decisions[n][field]) ? 0 : decisions[n][field]), 0);
+      const left = Math.max(0, budget - used);
+      const modelled = missing.filter((i) => known[i] !== null);
+      // Devices the model cannot plan take an equal share of what is left; the rest is split optimally.
+      const equal = left / missing.length;
+      const optimal = split(modelled, left - equal * (missing.length - modelled.length));
+      missing.forEach((i) => {
+        const at = modelled.indexOf(i);
+        decisions[here[i]][field] = at >= 0 ? optimal[at] : equal;
+        filled[here[i]].push(field);
+      });
+    };
+    share('bandwidthHz', server.bandwidthHz, (idx, left) => shareBandwidth(idx.map((i) => known[i]!.uplink), left).shares);
+    share('serverFrequencyHz', server.frequencyHz, (idx, left) =>
+      shareServerFrequency(idx.map((i) => ({ load: known[i]!.load, delayWeight: known[i]!.mem.computeDelayWeight })), eKappa, left).shares,
+    );
+    here.forEach((n, i) => {
+      const d = decisions[n];
+      const device = instance.devices[n];
+      if (Number.isNaN(d.transmitPowerW)) {
+        d.transmitPowerW = known[i] === null ? device.maxPowerW : uplinkCost(known[i]!.uplink, d.bandwidthHz).powerW;
+        filled[n].push('transmitPowerW');
+      }
+      if (Number.isNaN(d.cpuFrequencyHz)) {
+        d.cpuFrequencyHz = known[i] === null ? device.maxFrequencyHz : known[i]!.mem.cpuFrequencyHz;
+        filled[n].push('cpuFrequencyHz');
+      }
+    });
+  });
+  // A device on no server of the instance: nothing to share; evaluate() reports the association.
+  decisions.forEach((d, n) => {
+    for (const field of ['cpuFrequencyHz', 'transmitPowerW', 'bandwidthHz', 'serverFrequencyHz'] as const) {
+      if (Number.isNaN(d[field])) {
+        d[field] = 0;
+        filled[n].push(field);
+      }
+    }
+  });
+  return { decisions, filled };
+}
+
+/** `timeLimitMs` bounds the Lagrangian bound's search (the rest is linear in the devices). */
+export function assessAllocation(instance: Instance, given: GivenAllocation[], timeLimitMs: number): Assessment {
+  const deadlineAt = now() + timeLimitMs;
+  const reference = referenceTotals(instance);
+  const scales = objectiveScales(instance, reference);
+  const models = buildDeviceModels(instance);
+  const ctx = createPlanContext(instance, effectiveWeights(instance, scales), models, EXACT_LIMIT);
+  const { decisions, filled } = fill(ctx, models, given);
+  const evaluation = evaluate(instance, decisions, scales);
+  // A snapshot proven infeasible has no optimum to bound.
+  if (provenInfeasibilities(instance, models).length > 0) return { decisions, evaluation, filled, reference };
+  const M = instance.servers.length;
+  // The bound's ascent stops once it is within reach of the objective it is given.
+  const objective = Number.isFinite(evaluation.objective) ? evaluation.objective : Number.MAX_VALUE;
+  const bound = lagrangianBound(ctx, { bandwidth: new Array<number>(M).fill(0), frequency: new Array<number>(M).fill(0) }, deadlineAt, objective);
+  return { decisions, evaluation, filled, reference, ...(Number.isFinite(bound) ? { bound } : {}) };
+}
+
+/** The answer of POST /allocate/evaluate. */
+export function evaluateAllocation(instance: Instance, given: GivenAllocation[], timeLimitMs: number): EvaluateResult {
+  const t0 = performance.now();
+  const a = assessAllocation(instance, given, timeLimitMs);
+  const { objective, totals, violations } = a.evaluation;
+  const feasible = violations.length === 0;
+  const gap = feasible && a.bound !== undefined && objective > 0 ? Math.max(0, (objective - a.bound) / objective) : undefined;
+  return {
+    status: feasible ? 'FEASIBLE' : 'VIOLATED',
+    objective,
+    ...(a.bound !== undefined ? { bound: a.bound } : {}),
+    ...(gap !== undefined ? { gap } : {}),
+    totals,
+    reference: a.reference,
+    allocations: allocationsOf(instance, a.decisions, a.evaluation),
+    violations,
+    filled: a.filled.flatMap((fields, n) => (fields.length > 0 ? [{ deviceId: instance.devices[n].id, fields }] : [])),
+    solveTimeMs: performance.now() - t0,
+  };
+}
