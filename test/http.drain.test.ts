@@ -69,8 +69,10 @@ describe('SIGTERM drains with answers', () => {
       expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(refused.headers['x-request-id']).toBeTruthy();
       expect(refused.headers.connection).toBe('close');
-      const envelope = JSON.parse(refused.body);
-      expect(envelope).toMatchObject({ statusCode: 503, code: 'SHUTTING_DOWN', requestId: refused.headers['x-request-id'] });
+      // A problem (RFC 9457) like every other error answer.
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      const problem = JSON.parse(refused.body);
+      expect(problem).toMatchObject({ status: 503, code: 'SHUTTING_DOWN', title: 'The instance is shutting down', retryAfterS: Number(refused.headers['retry-after']), requestId: refused.headers['x-request-id'] });
     }
     for (const answer of answers) {
       expect(answer.status, answer.body.slice(0, 300)).toBe(200);
