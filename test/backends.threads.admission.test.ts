@@ -31,6 +31,7 @@ describe('wait estimate', () => {
     expect(admit(2000, 100, 1520).accept).toBe(true);
     expect(admit(2000, 100, 1521).accept).toBe(false);
     expect(admit(100, 100, 0).accept).toBe(true); // at its floor on an idle machine
+    expect(admit(0, 1, 0).accept).toBe(true); // limit spent before the solve, but nothing ahead: a retry would not help
   });
 
   it('learns the share of their limits solves use', () => {

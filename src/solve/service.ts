@@ -66,13 +66,13 @@ function fromStore<R>(stored: StoredAnswer, hash: string): Solved<R> {
 }
 
 /**
- * Which cached answers a request accepts (gap at most this). Allocate and its Pareto points: the
- * tolerance the solve stops at, options.relativeGap (gapTolerance its former name; default 1e-4);
- * blocks: options.gapTolerance (default 0.001).
+ * Which cached answers a request accepts (gap at most this): the tolerance the solve stops at,
+ * options.relativeGap (gapTolerance its former name; relativeGap wins), for every kind. Default:
+ * allocate and its Pareto points 1e-4, blocks 0.001.
  */
 function gapToleranceOf(kind: ProblemKind, body: unknown): number {
   const o = (body as { options?: { relativeGap?: unknown; gapTolerance?: unknown } } | null)?.options;
-  const t = kind === 'blocks' ? o?.gapTolerance : (o?.relativeGap ?? o?.gapTolerance);
+  const t = o?.relativeGap ?? o?.gapTolerance;
   const fallback = kind === 'blocks' ? DEFAULT_GAP_TOLERANCE : DEFAULTS.relativeGap;
   return typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : fallback;
 }

@@ -67,9 +67,12 @@ export interface AdmissionVerdict {
 const WAIT_MARGIN = 1.25;
 
 /**
- * Accept when the time left once a thread is free still covers the least a plan needs (the size's
+ * Accept when nothing is ahead, or when the time left once a thread is free still covers the least a plan needs (the size's
  * floor, docs/time-limits.md); leftMs is what remains of the limit now.
  */
 export function admit(leftMs: number, needMs: number, waitMs: number): AdmissionVerdict {
+  // With nothing ahead a retry would fare no better: the solve runs now and answers within its limit
+  // as any solve does (a 1 ms limit already spent on parsing is not an overload).
+  if (waitMs <= 0) return { accept: true, waitMs };
   return { accept: leftMs - waitMs * WAIT_MARGIN >= needMs, waitMs };
 }
