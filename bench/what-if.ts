@@ -40,6 +40,10 @@ async function solve(body: AllocateRequest, limitMs: number): Promise<{ r: Alloc
 
 const body = generateRequest(1, { devices: DEVICES, servers: SERVERS });
 const base = await solve(body, LIMIT_MS);
+if (base.r.objective === undefined) {
+  console.log(`base ${base.r.status} after ${base.ms.toFixed(0)} ms: no allocation to start the scenarios from (a loaded machine?); nothing to compare`);
+  process.exit(1);
+}
 const load = new Map<string, number>();
 for (const a of base.r.allocations) load.set(a.serverId, (load.get(a.serverId) ?? 0) + 1);
 const busiest = [...load.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
