@@ -363,7 +363,9 @@ class BoundWatch implements SearchMonitor {
     const { proof, clock } = this.frame;
     this.frame.steps.count++;
     proof.offerObjective(sol.cost, 'search');
-    if (proof.met()) return this.stopOnGap;
+    // With deadlines the search's solution may be late: no stop on it, and the time goes to the deadline rounds.
+    if (!this.stopOnGap) return false;
+    if (proof.met()) return true;
     if (stopRequested()) return false;
     const stalled = this.objectiveAtLastBound - sol.cost <= this.frame.options.relativeGap * sol.cost;
     const allowance = (stalled ? SHARE.stalledSearchBound : SHARE.interleavedBound) * clock.elapsedMs() - proof.boundMs;
@@ -411,12 +413,13 @@ function fixedCostBound(ctx: PlanContext): number {
  * bound at the start plan's prices within SHARE.firstBound of the limit. Skipped where the search
  * enumerates (it proves by itself).
  */
-function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, watch: BoundWatch): void {
+function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, watch: BoundWatch, hasDeadlines: boolean): void {
   if (!startPlan || associationCount(ctx) <= ASSOCIATION_LIMIT) return;
   frame.proof.offerObjective(startPlan.cost, 'search', false);
   const startedAt = Date.now();
   frame.proof.offerBound(fixedCostBound(ctx), Date.now() - startedAt, 'search');
-  if (stopRequested()) return;
+  // With deadlines the time goes to the deadline rounds; the Lagrangian bound comes at the end.
+  if (stopRequested() || hasDeadlines) return;
   watch.firstPass(startPlan, Date.now() + frame.clock.limitMs * SHARE.firstBound);
 }
 
@@ -553,7 +556,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
   // The first search runs without deadline multipliers: bounds at its prices are valid (deadlines relaxed).
   const watch = new BoundWatch(frame, prepared.ctx, searchDeadline, !hasDeadlines);
-  if (options.algorithm !== 'paper') phase(frame, 'firstBound', () => firstBound(frame, prepared.ctx, start.startPlan, watch));
+  if (options.algorithm !== 'paper') phase(frame, 'firstBound', () => firstBound(frame, prepared.ctx, start.startPlan, watch, hasDeadlines));
   const firstBoundValue = Number.isFinite(frame.proof.bound) ? { bound: frame.proof.bound } : {};
   reportProgress({ phase: 'search', ...(start.startPlan ? { objective: start.startPlan.cost } : {}), ...firstBoundValue }, true);
 
@@ -583,7 +586,8 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   frame.proof.offerObjective(objective, 'bound');
   reportProgress({ phase: 'bound', objective }, true);
   const boundDeadline = clock.at(SHARE.bound);
-  const proven = exact || frame.proof.met();
+  // (With deadlines the proof's objective may be a late solution's: only the answer's own gap counts.)
+  const proven = exact || (!hasDeadlines && frame.proof.met());
   const bound = proven
     ? exact
       ? objective
