@@ -24,7 +24,7 @@
 import type { PlanContext } from '../pricing/member.js';
 import { newMemberCache } from '../pricing/member.js';
 import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
-import { deviceFloor, edgeFloor, serverFloor, uplinkFloor, uplinkTangentGuess, type DeviceFloor, type ServerFloor } from '../pricing/floor.js';
+import { deviceFloor, edgeFloor, FLOOR_SLACK, rootPriceFloor, serverFloor, uplinkFloor, uplinkTangentGuess, type DeviceFloor, type ServerFloor } from '../pricing/floor.js';
 import { capacities } from '../association/association.js';
 import { now } from '../clock.js';
 
@@ -51,6 +51,9 @@ export interface AnytimeBoundOptions {
 interface Pass {
   prices: BoundPrices;
   servers: ServerFloor[];
+  /** servers by ascending ServerFloor.rootPrice: a device's walk stops once the √work floor reaches its cheapest */
+  byRootPrice: Int32Array;
+  lowestSeat: number;
   /** whether these prices came from offerPrices (not from the ascent) */
   offered: boolean;
   next: number;
@@ -239,9 +242,13 @@ function startPass(bound: AnytimeBound): Pass {
   const M = ctx.instance.servers.length;
   const next = bound.next ?? { prices: { bandwidth: new Float64Array(M), frequency: new Float64Array(M), seat: new Float64Array(M) }, offered: false };
   bound.next = null;
+  const servers = ctx.instance.servers.map((_, m) => serverFloor(ctx, m, next.prices.frequency[m]));
+  const byRootPrice = Int32Array.from(servers.keys()).sort((x, y) => servers[x].rootPrice - servers[y].rootPrice);
   return {
     prices: next.prices,
-    servers: ctx.instance.servers.map((_, m) => serverFloor(ctx, m, next.prices.frequency[m])),
+    servers,
+    byRootPrice,
+    lowestSeat: Math.min(...next.prices.seat),
     offered: next.offered,
     next: 0,
     sum: 0,
@@ -267,12 +274,25 @@ function priceDevice(bound: AnytimeBound, pass: Pass, n: number): void {
   let bestB = 0;
   let bestF = 0;
   let at = -1;
+  // The runner-up within `near` of the best takes part of the demand (the supergradient then
+  // changes smoothly as devices become indifferent, instead of flipping whole devices).
+  let second = Infinity;
+  let secondB = 0;
+  let secondF = 0;
+  let secondAt = -1;
   const hint = bound.choice[n];
-  const order = dm.serversByGain;
+  const order = pass.byRootPrice;
+  const reachable = floor.reachable;
   for (let k = hint >= 0 ? -1 : 0; k < order.length; k++) {
     const m = k < 0 ? hint : order[k];
-    if (k >= 0 && m === hint) continue;
-    const cutoff = best - seat[m];
+    if (k >= 0 && (m === hint || reachable[m] === 0)) continue;
+    const limit = best < Infinity ? best + NEAR * Math.abs(best) : Infinity;
+    // Servers come by ascending √work floor: once it reaches the cutoff, so does every later one.
+    if (k >= 0 && limit < Infinity && (rootPriceFloor(floor, pass.servers[m].rootPrice) + pass.lowestSeat) * (1 - FLOOR_SLACK) >= limit) {
+      bound.stats.pairsSkipped += order.length - k;
+      break;
+    }
+    const cutoff = limit - seat[m];
     const s = servers[m];
     let upFloor = 0;
     if (cutoff < Infinity) {
@@ -280,30 +300,50 @@ function priceDevice(bound: AnytimeBound, pass: Pass, n: number): void {
       const guess = Number.isNaN(bound.bandwidthHz[n]) ? s.bandwidthHz * share : bound.bandwidthHz[n];
       const b0 = uplinkTangentGuess(floor.uplinkWork, snrHz, bandwidth[m], s.bandwidthHz, guess);
       upFloor = uplinkFloor(floor.uplinkWork, snrHz, bandwidth[m], s.bandwidthHz, b0);
-      if (upFloor + edgeFloor(floor, pass.servers[m]) >= cutoff) {
+      if ((upFloor + edgeFloor(floor, pass.servers[m])) * (1 - FLOOR_SLACK) >= cutoff) {
         bound.stats.pairsSkipped++;
         continue;
       }
     }
     bound.stats.pairsPriced++;
     pricePair(ctx, m, n, bandwidth[m], frequency[m], cutoff, pair, upFloor);
-    // A pair bounded away costs at least the cutoff: it never becomes the minimum.
-    if (pair.exact && pair.cost + seat[m] < best) {
-      best = pair.cost + seat[m];
+    // A pair bounded away costs at least the cutoff (≥ the best): it never becomes the minimum.
+    if (!pair.exact) continue;
+    const c = pair.cost + seat[m];
+    if (c < best) {
+      second = best;
+      secondB = bestB;
+      secondF = bestF;
+      secondAt = at;
+      best = c;
       bestB = pair.bandwidthHz;
       bestF = pair.frequencyHz;
       at = m;
+    } else if (c < second) {
+      second = c;
+      secondB = pair.bandwidthHz;
+      secondF = pair.frequencyHz;
+      secondAt = m;
     }
   }
   pass.sum += best;
   bound.choice[n] = at;
-  if (at >= 0) {
-    bound.bandwidthHz[n] = bestB;
-    pass.demandBandwidth[at] += bestB;
-    pass.demandFrequency[at] += bestF;
-    pass.seats[at] += 1;
+  if (at < 0) return;
+  bound.bandwidthHz[n] = bestB;
+  const near = NEAR * Math.abs(best);
+  const w = secondAt >= 0 && second - best < near ? 0.5 * (1 - (second - best) / near) : 0;
+  pass.demandBandwidth[at] += (1 - w) * bestB;
+  pass.demandFrequency[at] += (1 - w) * bestF;
+  pass.seats[at] += 1 - w;
+  if (w > 0) {
+    pass.demandBandwidth[secondAt] += w * secondB;
+    pass.demandFrequency[secondAt] += w * secondF;
+    pass.seats[secondAt] += w;
   }
 }
+
+/** Relative cost difference under which a device's two cheapest servers share its demand. */
+const NEAR = 1e-4;
 
 function finishPass(bound: AnytimeBound, pass: Pass, objective: number): void {
   const ctx = bound.ctx;
