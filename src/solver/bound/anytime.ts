@@ -139,14 +139,17 @@ export function createAnytimeBound(ctx: PlanContext, options: AnytimeBoundOption
   };
 }
 
-/** Prices with zeros lifted to the smallest positive price of their budget (a multiplicative step cannot leave 0). */
-function lifted(p: OfferedPrices, M: number): BoundPrices {
-  const lift = (xs: ArrayLike<number>) => {
-    let floor = Infinity;
-    for (let m = 0; m < M; m++) if (xs[m] > 0 && xs[m] < floor) floor = xs[m];
-    return Float64Array.from({ length: M }, (_, m) => (xs[m] > 0 ? xs[m] : Number.isFinite(floor) ? floor : 0));
-  };
-  return { bandwidth: lift(p.bandwidth), frequency: lift(p.frequency), seat: Float64Array.from({ length: M }, (_, m) => Math.max(0, p.seat?.[m] ?? 0)) };
+/** Offered prices as the bound's arrays (negative prices count as 0). */
+function pricesOf(p: OfferedPrices, M: number): BoundPrices {
+  const at = (xs: ArrayLike<number> | undefined) => Float64Array.from({ length: M }, (_, m) => Math.max(0, xs?.[m] ?? 0));
+  return { bandwidth: at(p.bandwidth), frequency: at(p.frequency), seat: at(p.seat) };
+}
+
+/** Zeros lifted to the smallest positive price of their budget: a multiplicative step cannot leave 0. */
+function lift(xs: Float64Array): Float64Array {
+  let floor = Infinity;
+  for (const x of xs) if (x > 0 && x < floor) floor = x;
+  return Number.isFinite(floor) ? xs.map((x) => (x > 0 ? x : floor)) : xs.slice();
 }
 
 function copyPrices(p: BoundPrices): BoundPrices {
@@ -175,12 +178,8 @@ function raise(bound: AnytimeBound, value: number, prices: BoundPrices): void {
  */
 export function offerPrices(bound: AnytimeBound, prices: OfferedPrices, priced?: ArrayLike<ArrayLike<number>>): void {
   const M = bound.ctx.instance.servers.length;
+  const exact = pricesOf(prices, M);
   if (priced) {
-    const exact: BoundPrices = {
-      bandwidth: Float64Array.from({ length: M }, (_, m) => prices.bandwidth[m]),
-      frequency: Float64Array.from({ length: M }, (_, m) => prices.frequency[m]),
-      seat: Float64Array.from({ length: M }, (_, m) => Math.max(0, prices.seat?.[m] ?? 0)),
-    };
     let sum = 0;
     for (let n = 0; n < priced.length; n++) {
       const row = priced[n];
@@ -198,7 +197,7 @@ export function offerPrices(bound: AnytimeBound, prices: OfferedPrices, priced?:
     }
     if (priced.length === bound.ctx.models.length) raise(bound, sum - payments(bound, exact), exact);
   }
-  bound.next = { prices: lifted(prices, M), offered: true };
+  bound.next = { prices: exact, offered: true };
 }
 
 /** Whether the bound is within its relative gap of `objective`. */
@@ -207,20 +206,21 @@ export function boundCloseEnough(bound: AnytimeBound, objective: number): boolea
 }
 
 /**
- * Tighten the bound until `deadlineAt` (epoch ms, the solver's clock), or until it is within its
- * relative gap of `objective` (the best known objective; Infinity when none). Cheap to call often:
- * it works in units of one device and resumes where the last call stopped. Returns bound.value.
- * Before any offer it starts from the price-free point (λ = μ = 0 is a valid, weak start), so
- * callers should offer the search's prices first.
+ * Tighten the bound until `deadlineAt` (epoch ms, the solver's clock), until it is within its
+ * relative gap of `objective` (the best known objective; Infinity when none), or until `maxPasses`
+ * passes have completed in this call. Cheap to call often: it works in units of one device and
+ * resumes where the last call stopped. Returns bound.value. Before any offer it starts from zero
+ * prices (valid, weak), so callers should offer the search's prices first.
  */
-export function tightenBound(bound: AnytimeBound, deadlineAt: number, objective = Infinity): number {
+export function tightenBound(bound: AnytimeBound, deadlineAt: number, objective = Infinity, maxPasses = Infinity): number {
   const ctx = bound.ctx;
   const N = ctx.models.length;
   if (N === 0) {
     bound.value = Math.max(bound.value, 0);
     return bound.value;
   }
-  while (!boundCloseEnough(bound, objective) && now() < deadlineAt) {
+  let passes = 0;
+  while (passes < maxPasses && !boundCloseEnough(bound, objective) && now() < deadlineAt) {
     if (bound.pass === null) bound.pass = startPass(bound);
     const pass = bound.pass;
     const sliceStart = now();
@@ -232,7 +232,10 @@ export function tightenBound(bound: AnytimeBound, deadlineAt: number, objective 
       if ((pass.next & 7) === 0 && now() >= deadlineAt) break;
     }
     pass.workMs += now() - sliceStart;
-    if (done) finishPass(bound, pass, objective);
+    if (done) {
+      finishPass(bound, pass, objective);
+      passes++;
+    }
   }
   return bound.value;
 }
@@ -385,7 +388,7 @@ function ascentStep(bound: AnytimeBound, prices: BoundPrices, excess: Excess, co
   const M = prices.bandwidth.length;
   const eta = bound.stepScale / Math.sqrt(bound.step + 1);
   bound.step++;
-  const next = copyPrices(prices);
+  const next = { bandwidth: lift(prices.bandwidth), frequency: lift(prices.frequency), seat: prices.seat.slice() };
   const clip = (x: number) => Math.max(-1, Math.min(1, x));
   for (let m = 0; m < M; m++) {
     next.bandwidth[m] *= Math.exp(eta * clip(excess.bandwidth[m]));
