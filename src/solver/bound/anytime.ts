@@ -7,8 +7,10 @@
 // A pass evaluates g exactly, device by device. It is resumable: tightenBound() stops at its
 // deadline between two devices and the next call carries on, so the search can interleave bound
 // work in slices of any length. A pass is cheap at scale because a pair is priced only when its
-// floor (pricing/floor.ts, a lower bound of its cost from the gain and the prices) is below the
-// device's cheapest pair so far: the minimum, and so g, is exactly what the full pass would give.
+// floor (pricing/floor.ts, a lower bound of its cost from the device's data, the gain and the
+// prices) is below the device's cheapest pair so far, and servers are walked by ascending edge
+// floor so the walk stops at the first server whose floor reaches it: the minimum, and so g, is
+// exactly what pricing every pair would give (tested), at a few exact pairs per device.
 // Between passes the prices move by a multiplicative supergradient step (demand/supply − 1 per
 // budget, clipped, with a shrinking step), restarted from the best prices when progress stalls;
 // prices offered by the search (its plans' prices) are evaluated by the next pass and the ascent
@@ -16,9 +18,11 @@
 //
 // Usage (auto.ts):
 //   const bound = createAnytimeBound(ctx);
-//   offerPrices(bound, pricesOf(plans));            // with the first feasible plan
+//   offerPrices(bound, pricesOf(plans), priced?);    // the first feasible plan's prices (and any later plan's);
+//                                                     // with the search's priced matrix the bound is taken at once
 //   tightenBound(bound, now() + sliceMs, objective);  // between search steps, as often as wanted
 //   bound.value                                        // best proven bound so far (−Infinity before the first pass)
+//   bound.stats.lastPassMs                             // what one pass costs, to size slices
 // The bound does not report progress itself (the caller knows the phase): read bound.value.
 
 import type { PlanContext } from '../pricing/member.js';

@@ -40,14 +40,6 @@ const FULL_SORT_SERVERS = 64;
 const STRONGEST_SORTED = 32;
 
 /**
- * How many leading entries of a serversByGain list of `count` servers are in descending gain order;
- * every entry after them has a gain no larger than the last of them.
- */
-export function sortedByGainPrefix(count: number): number {
-  return count <= FULL_SORT_SERVERS ? count : Math.min(STRONGEST_SORTED, count);
-}
-
-/**
  * `servers` strongest gain first. This runs for every device over every server, so on large
  * instances only the strongest STRONGEST_SORTED are sorted (one pass with insertion into a short
  * list) and the rest follow in index order: every user of this order (pricing cutoffs, balance's
