@@ -444,6 +444,8 @@ interface DeadlineRounds {
   best: Candidate;
   /** the multipliers the rounds ended with (all 0 when no deadline needed one) */
   multipliers: number[];
+  /** the rounds stopped because the next one would not fit before the search's deadline */
+  timeRanOut: boolean;
 }
 
 /**
@@ -466,7 +468,13 @@ function deadlineRounds(
   let ev = searched.ev;
   // A round re-plans every server: it starts only if one, as long as the last took, still fits.
   let roundMs = planMs;
-  for (let round = 0; round < DEADLINE_ROUNDS && remainingMs(searchDeadline) > roundMs; round++) {
+  let timeRanOut = false;
+  for (let round = 0; round < DEADLINE_ROUNDS; round++) {
+    if (!(remainingMs(searchDeadline) > roundMs)) {
+      // Out of time with devices still late: the answer says the limit stopped it.
+      timeRanOut = instance.devices.some((d, n) => d.deadlineS !== null && ev.devices[n].physicalDelayS > d.deadlineS);
+      break;
+    }
     const roundStart = now();
     const late = instance.devices.map((d, n) => d.deadlineS !== null && ev.devices[n].physicalDelayS > d.deadlineS);
     if (!late.some(Boolean) && ctx.deadlineMultipliers.every((v) => v === 0)) break;
@@ -491,7 +499,7 @@ function deadlineRounds(
     best = better(best, cand);
     roundMs = now() - roundStart;
   }
-  return { best, multipliers: ctx.deadlineMultipliers };
+  return { best, multipliers: ctx.deadlineMultipliers, timeRanOut };
 }
 
 /** No allocation found meets every deadline: proven infeasible, or said so. */
@@ -574,11 +582,11 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
 
   const rounds = hasDeadlines
     ? phase(frame, 'deadlines', () => deadlineRounds(frame, prepared, found, searched, best, start.planMs, searchDeadline))
-    : { best, multipliers: prepared.ctx.deadlineMultipliers };
+    : { best, multipliers: prepared.ctx.deadlineMultipliers, timeRanOut: false };
   best = rounds.best;
   const exact = found.enumerated && found.sol.exact && searched.ev.violations.length === 0 && rounds.multipliers.every((v) => v === 0);
 
-  const timedOut = !provenEarly && expired(searchDeadline);
+  const timedOut = !provenEarly && (expired(searchDeadline) || rounds.timeRanOut);
   const baselineOut = baselinesOut(options, baselines);
   if (best.ev.violations.length > 0) return answer(frame, lateOutcome(frame, prepared, best, timedOut, baselineOut));
 
