@@ -363,7 +363,9 @@ class BoundWatch implements SearchMonitor {
     const { proof, clock } = this.frame;
     this.frame.steps.count++;
     proof.offerObjective(sol.cost, 'search');
-    if (proof.met()) return this.stopOnGap;
+    // With deadlines the search's solution may be late: no stop on it, and the time goes to the deadline rounds.
+    if (!this.stopOnGap) return false;
+    if (proof.met()) return true;
     if (stopRequested()) return false;
     const stalled = this.objectiveAtLastBound - sol.cost <= this.frame.options.relativeGap * sol.cost;
     const allowance = (stalled ? SHARE.stalledSearchBound : SHARE.interleavedBound) * clock.elapsedMs() - proof.boundMs;
@@ -411,12 +413,13 @@ function fixedCostBound(ctx: PlanContext): number {
  * bound at the start plan's prices within SHARE.firstBound of the limit. Skipped where the search
  * enumerates (it proves by itself).
  */
-function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, watch: BoundWatch): void {
+function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, watch: BoundWatch, hasDeadlines: boolean): void {
   if (!startPlan || associationCount(ctx) <= ASSOCIATION_LIMIT) return;
   frame.proof.offerObjective(startPlan.cost, 'search', false);
   const startedAt = Date.now();
   frame.proof.offerBound(fixedCostBound(ctx), Date.now() - startedAt, 'search');
-  if (stopRequested()) return;
+  // With deadlines the time goes to the deadline rounds; the Lagrangian bound comes at the end.
+  if (stopRequested() || hasDeadlines) return;
   watch.firstPass(startPlan, Date.now() + frame.clock.limitMs * SHARE.firstBound);
 }
 
@@ -441,6 +444,8 @@ interface DeadlineRounds {
   best: Candidate;
   /** the multipliers the rounds ended with (all 0 when no deadline needed one) */
   multipliers: number[];
+  /** the rounds stopped because the next one would not fit before the search's deadline */
+  timeRanOut: boolean;
 }
 
 /**
@@ -463,7 +468,13 @@ function deadlineRounds(
   let ev = searched.ev;
   // A round re-plans every server: it starts only if one, as long as the last took, still fits.
   let roundMs = planMs;
-  for (let round = 0; round < DEADLINE_ROUNDS && remainingMs(searchDeadline) > roundMs; round++) {
+  let timeRanOut = false;
+  for (let round = 0; round < DEADLINE_ROUNDS; round++) {
+    if (!(remainingMs(searchDeadline) > roundMs)) {
+      // Out of time with devices still late: the answer says the limit stopped it.
+      timeRanOut = instance.devices.some((d, n) => d.deadlineS !== null && ev.devices[n].physicalDelayS > d.deadlineS);
+      break;
+    }
     const roundStart = now();
     const late = instance.devices.map((d, n) => d.deadlineS !== null && ev.devices[n].physicalDelayS > d.deadlineS);
     if (!late.some(Boolean) && ctx.deadlineMultipliers.every((v) => v === 0)) break;
@@ -488,7 +499,7 @@ function deadlineRounds(
     best = better(best, cand);
     roundMs = now() - roundStart;
   }
-  return { best, multipliers: ctx.deadlineMultipliers };
+  return { best, multipliers: ctx.deadlineMultipliers, timeRanOut };
 }
 
 /** No allocation found meets every deadline: proven infeasible, or said so. */
@@ -557,7 +568,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
   // The first search runs without deadline multipliers: bounds at its prices are valid (deadlines relaxed).
   const watch = new BoundWatch(frame, prepared.ctx, searchDeadline, !hasDeadlines);
-  if (options.algorithm !== 'paper') phase(frame, 'firstBound', () => firstBound(frame, prepared.ctx, start.startPlan, watch));
+  if (options.algorithm !== 'paper') phase(frame, 'firstBound', () => firstBound(frame, prepared.ctx, start.startPlan, watch, hasDeadlines));
   const firstBoundValue = Number.isFinite(frame.proof.bound) ? { bound: frame.proof.bound } : {};
   reportProgress({ phase: 'search', ...(startPlan ? { objective: startPlan.cost } : {}), ...firstBoundValue }, true);
 
@@ -575,11 +586,11 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
 
   const rounds = hasDeadlines
     ? phase(frame, 'deadlines', () => deadlineRounds(frame, prepared, found, searched, best, start.planMs, searchDeadline))
-    : { best, multipliers: prepared.ctx.deadlineMultipliers };
+    : { best, multipliers: prepared.ctx.deadlineMultipliers, timeRanOut: false };
   best = rounds.best;
   const exact = found.enumerated && found.sol.exact && searched.ev.violations.length === 0 && rounds.multipliers.every((v) => v === 0);
 
-  const timedOut = !provenEarly && expired(searchDeadline);
+  const timedOut = !provenEarly && (expired(searchDeadline) || rounds.timeRanOut);
   const baselineOut = baselinesOut(options, baselines);
   if (best.ev.violations.length > 0) return answer(frame, lateOutcome(frame, prepared, best, timedOut, baselineOut));
 
@@ -587,7 +598,8 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   frame.proof.offerObjective(objective, 'bound');
   reportProgress({ phase: 'bound', objective }, true);
   const boundDeadline = clock.at(SHARE.bound);
-  const proven = exact || frame.proof.met();
+  // (With deadlines the proof's objective may be a late solution's: only the answer's own gap counts.)
+  const proven = exact || (!hasDeadlines && frame.proof.met());
   const bound = proven
     ? exact
       ? objective

@@ -7,8 +7,10 @@
 // A pass evaluates g exactly, device by device. It is resumable: tightenBound() stops at its
 // deadline between two devices and the next call carries on, so the search can interleave bound
 // work in slices of any length. A pass is cheap at scale because a pair is priced only when its
-// floor (pricing/floor.ts, a lower bound of its cost from the gain and the prices) is below the
-// device's cheapest pair so far: the minimum, and so g, is exactly what the full pass would give.
+// floor (pricing/floor.ts, a lower bound of its cost from the device's data, the gain and the
+// prices) is below the device's cheapest pair so far, and servers are walked by ascending edge
+// floor so the walk stops at the first server whose floor reaches it: the minimum, and so g, is
+// exactly what pricing every pair would give (tested), at a few exact pairs per device.
 // Between passes the prices move by a multiplicative supergradient step (demand/supply − 1 per
 // budget, clipped, with a shrinking step), restarted from the best prices when progress stalls;
 // prices offered by the search (its plans' prices) are evaluated by the next pass and the ascent
@@ -16,15 +18,17 @@
 //
 // Usage (auto.ts):
 //   const bound = createAnytimeBound(ctx);
-//   offerPrices(bound, pricesOf(plans));            // with the first feasible plan
+//   offerPrices(bound, pricesOf(plans), priced?);    // the first feasible plan's prices (and any later plan's);
+//                                                     // with the search's priced matrix the bound is taken at once
 //   tightenBound(bound, now() + sliceMs, objective);  // between search steps, as often as wanted
 //   bound.value                                        // best proven bound so far (−Infinity before the first pass)
+//   bound.stats.lastPassMs                             // what one pass costs, to size slices
 // The bound does not report progress itself (the caller knows the phase): read bound.value.
 
 import type { PlanContext } from '../pricing/member.js';
 import { newMemberCache } from '../pricing/member.js';
 import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
-import { deviceFloor, edgeFloor, serverFloor, uplinkFloor, uplinkTangentGuess, type DeviceFloor, type ServerFloor } from '../pricing/floor.js';
+import { deviceFloor, edgeFloor, FLOOR_SLACK, rootPriceFloor, serverFloor, uplinkFloor, uplinkTangentGuess, type DeviceFloor, type ServerFloor } from '../pricing/floor.js';
 import { capacities } from '../association/association.js';
 import { now } from '../clock.js';
 
@@ -51,6 +55,9 @@ export interface AnytimeBoundOptions {
 interface Pass {
   prices: BoundPrices;
   servers: ServerFloor[];
+  /** servers by ascending ServerFloor.rootPrice: a device's walk stops once the √work floor reaches its cheapest */
+  byRootPrice: Int32Array;
+  lowestSeat: number;
   /** whether these prices came from offerPrices (not from the ascent) */
   offered: boolean;
   next: number;
@@ -136,14 +143,17 @@ export function createAnytimeBound(ctx: PlanContext, options: AnytimeBoundOption
   };
 }
 
-/** Prices with zeros lifted to the smallest positive price of their budget (a multiplicative step cannot leave 0). */
-function lifted(p: OfferedPrices, M: number): BoundPrices {
-  const lift = (xs: ArrayLike<number>) => {
-    let floor = Infinity;
-    for (let m = 0; m < M; m++) if (xs[m] > 0 && xs[m] < floor) floor = xs[m];
-    return Float64Array.from({ length: M }, (_, m) => (xs[m] > 0 ? xs[m] : Number.isFinite(floor) ? floor : 0));
-  };
-  return { bandwidth: lift(p.bandwidth), frequency: lift(p.frequency), seat: Float64Array.from({ length: M }, (_, m) => Math.max(0, p.seat?.[m] ?? 0)) };
+/** Offered prices as the bound's arrays (negative prices count as 0). */
+function pricesOf(p: OfferedPrices, M: number): BoundPrices {
+  const at = (xs: ArrayLike<number> | undefined) => Float64Array.from({ length: M }, (_, m) => Math.max(0, xs?.[m] ?? 0));
+  return { bandwidth: at(p.bandwidth), frequency: at(p.frequency), seat: at(p.seat) };
+}
+
+/** Zeros lifted to the smallest positive price of their budget: a multiplicative step cannot leave 0. */
+function lift(xs: Float64Array): Float64Array {
+  let floor = Infinity;
+  for (const x of xs) if (x > 0 && x < floor) floor = x;
+  return Number.isFinite(floor) ? xs.map((x) => (x > 0 ? x : floor)) : xs.slice();
 }
 
 function copyPrices(p: BoundPrices): BoundPrices {
@@ -172,12 +182,8 @@ function raise(bound: AnytimeBound, value: number, prices: BoundPrices): void {
  */
 export function offerPrices(bound: AnytimeBound, prices: OfferedPrices, priced?: ArrayLike<ArrayLike<number>>): void {
   const M = bound.ctx.instance.servers.length;
+  const exact = pricesOf(prices, M);
   if (priced) {
-    const exact: BoundPrices = {
-      bandwidth: Float64Array.from({ length: M }, (_, m) => prices.bandwidth[m]),
-      frequency: Float64Array.from({ length: M }, (_, m) => prices.frequency[m]),
-      seat: Float64Array.from({ length: M }, (_, m) => Math.max(0, prices.seat?.[m] ?? 0)),
-    };
     let sum = 0;
     for (let n = 0; n < priced.length; n++) {
       const row = priced[n];
@@ -195,7 +201,7 @@ export function offerPrices(bound: AnytimeBound, prices: OfferedPrices, priced?:
     }
     if (priced.length === bound.ctx.models.length) raise(bound, sum - payments(bound, exact), exact);
   }
-  bound.next = { prices: lifted(prices, M), offered: true };
+  bound.next = { prices: exact, offered: true };
 }
 
 /** Whether the bound is within its relative gap of `objective`. */
@@ -204,20 +210,21 @@ export function boundCloseEnough(bound: AnytimeBound, objective: number): boolea
 }
 
 /**
- * Tighten the bound until `deadlineAt` (epoch ms, the solver's clock), or until it is within its
- * relative gap of `objective` (the best known objective; Infinity when none). Cheap to call often:
- * it works in units of one device and resumes where the last call stopped. Returns bound.value.
- * Before any offer it starts from the price-free point (λ = μ = 0 is a valid, weak start), so
- * callers should offer the search's prices first.
+ * Tighten the bound until `deadlineAt` (epoch ms, the solver's clock), until it is within its
+ * relative gap of `objective` (the best known objective; Infinity when none), or until `maxPasses`
+ * passes have completed in this call. Cheap to call often: it works in units of one device and
+ * resumes where the last call stopped. Returns bound.value. Before any offer it starts from zero
+ * prices (valid, weak), so callers should offer the search's prices first.
  */
-export function tightenBound(bound: AnytimeBound, deadlineAt: number, objective = Infinity): number {
+export function tightenBound(bound: AnytimeBound, deadlineAt: number, objective = Infinity, maxPasses = Infinity): number {
   const ctx = bound.ctx;
   const N = ctx.models.length;
   if (N === 0) {
     bound.value = Math.max(bound.value, 0);
     return bound.value;
   }
-  while (!boundCloseEnough(bound, objective) && now() < deadlineAt) {
+  let passes = 0;
+  while (passes < maxPasses && !boundCloseEnough(bound, objective) && now() < deadlineAt) {
     if (bound.pass === null) bound.pass = startPass(bound);
     const pass = bound.pass;
     const sliceStart = now();
@@ -229,7 +236,10 @@ export function tightenBound(bound: AnytimeBound, deadlineAt: number, objective 
       if ((pass.next & 7) === 0 && now() >= deadlineAt) break;
     }
     pass.workMs += now() - sliceStart;
-    if (done) finishPass(bound, pass, objective);
+    if (done) {
+      finishPass(bound, pass, objective);
+      passes++;
+    }
   }
   return bound.value;
 }
@@ -239,9 +249,13 @@ function startPass(bound: AnytimeBound): Pass {
   const M = ctx.instance.servers.length;
   const next = bound.next ?? { prices: { bandwidth: new Float64Array(M), frequency: new Float64Array(M), seat: new Float64Array(M) }, offered: false };
   bound.next = null;
+  const servers = ctx.instance.servers.map((_, m) => serverFloor(ctx, m, next.prices.frequency[m]));
+  const byRootPrice = Int32Array.from(servers.keys()).sort((x, y) => servers[x].rootPrice - servers[y].rootPrice);
   return {
     prices: next.prices,
-    servers: ctx.instance.servers.map((_, m) => serverFloor(ctx, m, next.prices.frequency[m])),
+    servers,
+    byRootPrice,
+    lowestSeat: Math.min(...next.prices.seat),
     offered: next.offered,
     next: 0,
     sum: 0,
@@ -267,12 +281,25 @@ function priceDevice(bound: AnytimeBound, pass: Pass, n: number): void {
   let bestB = 0;
   let bestF = 0;
   let at = -1;
+  // The runner-up within `near` of the best takes part of the demand (the supergradient then
+  // changes smoothly as devices become indifferent, instead of flipping whole devices).
+  let second = Infinity;
+  let secondB = 0;
+  let secondF = 0;
+  let secondAt = -1;
   const hint = bound.choice[n];
-  const order = dm.serversByGain;
+  const order = pass.byRootPrice;
+  const reachable = floor.reachable;
   for (let k = hint >= 0 ? -1 : 0; k < order.length; k++) {
     const m = k < 0 ? hint : order[k];
-    if (k >= 0 && m === hint) continue;
-    const cutoff = best - seat[m];
+    if (k >= 0 && (m === hint || reachable[m] === 0)) continue;
+    const limit = best < Infinity ? best + NEAR * Math.abs(best) : Infinity;
+    // Servers come by ascending √work floor: once it reaches the cutoff, so does every later one.
+    if (k >= 0 && limit < Infinity && (rootPriceFloor(floor, pass.servers[m].rootPrice) + pass.lowestSeat) * (1 - FLOOR_SLACK) >= limit) {
+      bound.stats.pairsSkipped += order.length - k;
+      break;
+    }
+    const cutoff = limit - seat[m];
     const s = servers[m];
     let upFloor = 0;
     if (cutoff < Infinity) {
@@ -280,30 +307,50 @@ function priceDevice(bound: AnytimeBound, pass: Pass, n: number): void {
       const guess = Number.isNaN(bound.bandwidthHz[n]) ? s.bandwidthHz * share : bound.bandwidthHz[n];
       const b0 = uplinkTangentGuess(floor.uplinkWork, snrHz, bandwidth[m], s.bandwidthHz, guess);
       upFloor = uplinkFloor(floor.uplinkWork, snrHz, bandwidth[m], s.bandwidthHz, b0);
-      if (upFloor + edgeFloor(floor, pass.servers[m]) >= cutoff) {
+      if ((upFloor + edgeFloor(floor, pass.servers[m])) * (1 - FLOOR_SLACK) >= cutoff) {
         bound.stats.pairsSkipped++;
         continue;
       }
     }
     bound.stats.pairsPriced++;
     pricePair(ctx, m, n, bandwidth[m], frequency[m], cutoff, pair, upFloor);
-    // A pair bounded away costs at least the cutoff: it never becomes the minimum.
-    if (pair.exact && pair.cost + seat[m] < best) {
-      best = pair.cost + seat[m];
+    // A pair bounded away costs at least the cutoff (≥ the best): it never becomes the minimum.
+    if (!pair.exact) continue;
+    const c = pair.cost + seat[m];
+    if (c < best) {
+      second = best;
+      secondB = bestB;
+      secondF = bestF;
+      secondAt = at;
+      best = c;
       bestB = pair.bandwidthHz;
       bestF = pair.frequencyHz;
       at = m;
+    } else if (c < second) {
+      second = c;
+      secondB = pair.bandwidthHz;
+      secondF = pair.frequencyHz;
+      secondAt = m;
     }
   }
   pass.sum += best;
   bound.choice[n] = at;
-  if (at >= 0) {
-    bound.bandwidthHz[n] = bestB;
-    pass.demandBandwidth[at] += bestB;
-    pass.demandFrequency[at] += bestF;
-    pass.seats[at] += 1;
+  if (at < 0) return;
+  bound.bandwidthHz[n] = bestB;
+  const near = NEAR * Math.abs(best);
+  const w = secondAt >= 0 && second - best < near ? 0.5 * (1 - (second - best) / near) : 0;
+  pass.demandBandwidth[at] += (1 - w) * bestB;
+  pass.demandFrequency[at] += (1 - w) * bestF;
+  pass.seats[at] += 1 - w;
+  if (w > 0) {
+    pass.demandBandwidth[secondAt] += w * secondB;
+    pass.demandFrequency[secondAt] += w * secondF;
+    pass.seats[secondAt] += w;
   }
 }
+
+/** Relative cost difference under which a device's two cheapest servers share its demand. */
+const NEAR = 1e-4;
 
 function finishPass(bound: AnytimeBound, pass: Pass, objective: number): void {
   const ctx = bound.ctx;
@@ -345,7 +392,7 @@ function ascentStep(bound: AnytimeBound, prices: BoundPrices, excess: Excess, co
   const M = prices.bandwidth.length;
   const eta = bound.stepScale / Math.sqrt(bound.step + 1);
   bound.step++;
-  const next = copyPrices(prices);
+  const next = { bandwidth: lift(prices.bandwidth), frequency: lift(prices.frequency), seat: prices.seat.slice() };
   const clip = (x: number) => Math.max(-1, Math.min(1, x));
   for (let m = 0; m < M; m++) {
     next.bandwidth[m] *= Math.exp(eta * clip(excess.bandwidth[m]));

@@ -1,8 +1,9 @@
 // Cheap lower bounds on a (device, server) pair's priced cost, from the device's own data, the
 // channel gain and the server's prices: a few logarithms and square roots, no member built and no
 // root solved. A dual pass skips every pair whose floor already reaches the device's cheapest
-// exact pair (the floor is a lower bound of the pair's cost, so the minimum is unchanged), which on
-// large instances is nearly every pair: far servers pay a slow uplink at any price.
+// exact pair (the floor is a lower bound of the pair's cost, so the minimum is unchanged). On the
+// generated instances the edge term is most of a pair's cost and its floor is within ~0.5% of it,
+// so nearly every pair is skipped; the uplink floor matters where the uplink is a larger share.
 //
 // The priced cost of a pair is min over candidates j of
 //   fixed_j + uplink_k(j)(b, p) + λ·b + edge_j(f) + μ·f + migration,
@@ -30,6 +31,8 @@ export interface DeviceFloor {
   sqrtHull: Float64Array;
   /** lines (fixed_j, work_j) of the lower envelope min_j fixed_j + c·work_j over c ≥ 0, flattened */
   linearHull: Float64Array;
+  /** 1 for the servers the device may use (its DeviceModel.servers) */
+  reachable: Uint8Array;
 }
 
 /**
@@ -44,6 +47,7 @@ export function lowerEnvelope(a: ArrayLike<number>, v: ArrayLike<number>): Float
   idx.sort((i, j) => v[j] - v[i] || a[i] - a[j]);
   const st: number[] = [];
   const margin = 1e-12;
+  // (the slack is the caller's: see FLOOR_SLACK)
   for (const i of idx) {
     const top = st[st.length - 1];
     // Same slope: the later has the larger intercept and never wins.
@@ -54,9 +58,11 @@ export function lowerEnvelope(a: ArrayLike<number>, v: ArrayLike<number>): Float
       const l1 = st[st.length - 2];
       const l2 = st[st.length - 1];
       // l2 never wins when l3 (= i) meets l1 no later than l2 does: x13 ≤ x12, cross-multiplied.
+      // Collinear lines (x13 = x12 up to rounding: lines linear in the split) keep only their
+      // ends; what rounding can hide in between is far below FLOOR_SLACK.
       const lhs = (a[i] - a[l1]) * (v[l1] - v[l2]);
       const rhs = (a[l2] - a[l1]) * (v[l1] - v[i]);
-      if (lhs <= rhs - margin * (Math.abs(lhs) + Math.abs(rhs))) st.pop();
+      if (lhs <= rhs + margin * (Math.abs(lhs) + Math.abs(rhs))) st.pop();
       else break;
     }
     st.push(i);
@@ -68,6 +74,12 @@ export function lowerEnvelope(a: ArrayLike<number>, v: ArrayLike<number>): Float
   });
   return hull;
 }
+
+/**
+ * Relative slack callers take off a floor before comparing it with a cutoff: covers rounding in
+ * the envelopes (and in the pair's own exact cost), so a floor never exceeds the true minimum.
+ */
+export const FLOOR_SLACK = 1e-9;
 
 /** min over the hull's lines of a + v·k. */
 export function envelopeAt(hull: Float64Array, k: number): number {
@@ -101,7 +113,14 @@ export function deviceFloor(ctx: PlanContext, device: number): DeviceFloor {
     delayWeight: c.computeDelayWeight,
     sqrtHull: lowerEnvelope(fixed, rootWork),
     linearHull: lowerEnvelope(fixed, work),
+    reachable: reachableMask(ctx.instance.servers.length, c.model.servers),
   };
+}
+
+function reachableMask(count: number, servers: number[]): Uint8Array {
+  const mask = new Uint8Array(count);
+  for (const m of servers) mask[m] = 1;
+  return mask;
 }
 
 /** ψ(z) = ln(1+z) − z/(1+z), with its series where the difference cancels. */
@@ -159,6 +178,11 @@ export function serverFloor(ctx: PlanContext, server: number, frequencyPrice: nu
     perCapacity: loadScale / s.frequencyHz,
     perKappa: eKappa > 0 ? loadScale * 1.5 * Math.cbrt(2 * eKappa) : 0,
   };
+}
+
+/** The √work envelope alone at a server constant: non-decreasing in rootPrice, so a floor for every server whose rootPrice is at least this one's. */
+export function rootPriceFloor(f: DeviceFloor, rootPrice: number): number {
+  return envelopeAt(f.sqrtHull, rootPrice * Math.sqrt(f.delayWeight));
 }
 
 /**

@@ -1,0 +1,270 @@
+// The anytime Lagrangian bound (src/solver/bound/anytime.ts) and the pair floors that make its
+// passes cheap (src/solver/pricing/floor.ts). Checked against independent references:
+// - validity: never above the exhaustive optimum (tiny instances with every model feature, at the
+//   search's prices, after ascent, and at random prices);
+// - pruning: a pass equals the unpruned dual (every pair priced exactly) at the same prices, and
+//   every floor is at most the pair's exact priced cost;
+// - anytime behaviour: the value never falls, a pass resumes across slices, no work after a deadline;
+// - at scale: below a feasible objective, and equal to the value from the search's priced matrix.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateRequest, TINY_PRESET, type GeneratorOptions } from '../src/model/generator.js';
+import { normalize } from '../src/model/normalize.js';
+import { effectiveWeights, objectiveScales } from '../src/model/evaluate.js';
+import { buildDeviceModels } from '../src/solver/pricing/device-model.js';
+import { greedyAssociation, planAll, pricedCosts } from '../src/solver/association/association.js';
+import { boundCloseEnough, createAnytimeBound, offerPrices, tightenBound, type AnytimeBound, type OfferedPrices } from '../src/solver/bound/anytime.js';
+import { pricedDeviceCost } from '../src/solver/pricing/kernel.js';
+import { deviceFloor, edgeFloor, envelopeAt, lowerEnvelope, rootPriceFloor, serverFloor, uplinkFloor, uplinkTangentGuess } from '../src/solver/pricing/floor.js';
+import { initGlpk } from '../src/solver/math/glpk.js';
+import { mulberry32 } from '../src/model/random.js';
+import { createPlanContext, type PlanContext } from '../src/solver/pricing/member.js';
+import type { Instance } from '../src/model/types.js';
+import { exhaustiveReference } from './reference/exhaustive.js';
+
+beforeAll(async () => {
+  await initGlpk();
+});
+
+const WEIGHTS = [
+  { delay: 1, energy: 1, stability: 1 },
+  { delay: 1, energy: 0, stability: 0.1 },
+  { delay: 0.2, energy: 1, stability: 0.05 },
+  { delay: 1, energy: 1, stability: 0 },
+  { delay: 1, energy: 0.5, stability: 3 },
+];
+
+/** Tiny instances with the model's features in turn (capacities, memory, zero gains, modes, no uplink delay, f_min). */
+function tinyInstance(k: number): Instance {
+  const devices = 2 + (k % 3);
+  const servers = 1 + ((k >> 1) % 2);
+  const includeUplinkDelay = k % 7 !== 6;
+  const o: GeneratorOptions = {
+    ...TINY_PRESET,
+    devices,
+    servers,
+    layers: 4 + (k % 5),
+    objective: { weights: WEIGHTS[k % WEIGHTS.length], normalize: k % 3 !== 2, includeUplinkDelay },
+    device: { ...TINY_PRESET.device },
+  };
+  let zeta: number | undefined;
+  switch (k % 6) {
+    case 1:
+      if (servers >= 2) o.maxDevices = Math.ceil(devices / servers);
+      break;
+    case 3:
+      o.memory = { fraction: 0.8, factor: [0.15, 1] };
+      zeta = 2;
+      break;
+    case 4:
+      o.channel = 'gains';
+      o.coverageM = 350;
+      break;
+    case 5:
+      o.inferenceOnlyFraction = 0.4;
+      o.trainingModes = ['auto', 'auto', 'backprop', 'zeroth-order'];
+      zeta = 3;
+      break;
+    default:
+      break;
+  }
+  if (!includeUplinkDelay) o.device = { ...o.device, minPowerW: [0.05, 0.2] };
+  if (k % 8 === 7) o.device = { ...o.device, minFrequencyFraction: [0.2, 0.7] };
+  const body = generateRequest(5000 + k, o);
+  if (zeta !== undefined) body.model.zerothOrderStepMultiplier = zeta;
+  return normalize(body).instance;
+}
+
+function contextOf(instance: Instance): PlanContext {
+  return createPlanContext(instance, effectiveWeights(instance, objectiveScales(instance)), buildDeviceModels(instance), 5000);
+}
+
+function planPrices(ctx: PlanContext): OfferedPrices {
+  const plan = planAll(ctx, greedyAssociation(ctx)!);
+  return { bandwidth: plan.plans.map((p) => p.bandwidthPrice), frequency: plan.plans.map((p) => p.frequencyPrice) };
+}
+
+/** Prices spread over four decades around `p` (zeros lifted to a small positive price first). */
+function randomPrices(p: OfferedPrices, r: () => number, seats = false): OfferedPrices {
+  const spread = (xs: ArrayLike<number>, floor: number) => Array.from(xs, (x) => (x > 0 ? x : floor) * 10 ** (4 * r() - 2));
+  return {
+    bandwidth: spread(p.bandwidth, 1e-13),
+    frequency: spread(p.frequency, 1e-14),
+    ...(seats ? { seat: Array.from(p.bandwidth, () => (r() < 0.5 ? 0 : r() * 1e-4)) } : {}),
+  };
+}
+
+/** Run passes until `passes` more have completed, or the bound is within its gap of `objective`. */
+function runPasses(bound: AnytimeBound, passes: number, objective = Infinity): void {
+  const target = bound.stats.passes + passes;
+  while (bound.stats.passes < target && !boundCloseEnough(bound, objective)) tightenBound(bound, Date.now() + 1000, objective, target - bound.stats.passes);
+}
+
+/** The dual with every pair priced exactly (no cutoff, no floor): the reference for pruning. */
+function unprunedDual(ctx: PlanContext, p: OfferedPrices): number {
+  const M = ctx.instance.servers.length;
+  const seat = (m: number) => Math.max(0, p.seat?.[m] ?? 0);
+  let sum = 0;
+  for (let n = 0; n < ctx.models.length; n++) {
+    let best = Infinity;
+    for (const m of ctx.models[n].servers) best = Math.min(best, pricedDeviceCost(ctx, m, n, p.bandwidth[m], p.frequency[m]) + seat(m));
+    sum += best;
+  }
+  const N = ctx.models.length;
+  let pay = 0;
+  for (let m = 0; m < M; m++) {
+    const s = ctx.instance.servers[m];
+    pay += p.bandwidth[m] * s.bandwidthHz + p.frequency[m] * s.frequencyHz + seat(m) * Math.min(N, s.maxDevices ?? N);
+  }
+  return sum - pay;
+}
+
+describe('anytime Lagrangian bound', () => {
+  it('never exceeds the exhaustive optimum: at the search prices, after ascent and at random prices', () => {
+    let checked = 0;
+    let tight = 0;
+    for (let k = 0; k < 36; k++) {
+      const instance = tinyInstance(k);
+      const ref = exhaustiveReference(instance);
+      if (!ref.feasible) continue;
+      checked++;
+      const ctx = contextOf(instance);
+      const prices = planPrices(ctx);
+      const bound = createAnytimeBound(ctx);
+      expect(bound.value).toBe(-Infinity);
+      offerPrices(bound, prices);
+      runPasses(bound, 1);
+      const first = bound.value;
+      expect(first, `k=${k} first pass`).toBeGreaterThan(-Infinity);
+      runPasses(bound, 30, ref.objective);
+      expect(bound.value, `k=${k} after ascent`).toBeLessThanOrEqual(ref.objective * (1 + 1e-9));
+      expect(bound.value).toBeGreaterThanOrEqual(first);
+      if (bound.value >= ref.objective * (1 - 1e-3)) tight++;
+      const r = mulberry32(k + 1);
+      for (let trial = 0; trial < 4; trial++) {
+        const random = createAnytimeBound(ctx);
+        offerPrices(random, randomPrices(prices, r, trial % 2 === 1));
+        runPasses(random, 1);
+        expect(random.value, `k=${k} random prices`).toBeLessThanOrEqual(ref.objective * (1 + 1e-9));
+      }
+    }
+    expect(checked).toBeGreaterThan(25);
+    // Valid but useless would pass the rest: most tiny instances are near-tight.
+    expect(tight).toBeGreaterThan(checked / 2);
+  });
+
+  it('skips pairs without changing the dual: a pass equals the unpruned dual at the same prices', () => {
+    const cases: { ctx: PlanContext; seats: boolean }[] = [];
+    for (let k = 0; k < 12; k++) cases.push({ ctx: contextOf(tinyInstance(k)), seats: k % 6 === 1 });
+    for (const seed of [1, 2]) cases.push({ ctx: contextOf(normalize(generateRequest(seed, { devices: 200, servers: 20 })).instance), seats: false });
+    cases.push({ ctx: contextOf(normalize(generateRequest(3, { devices: 150, servers: 15, maxDevices: 12 })).instance), seats: true });
+    cases.push({ ctx: contextOf(normalize(generateRequest(4, { devices: 120, servers: 12, channel: 'gains', coverageM: 200 })).instance), seats: false });
+    let skipped = 0;
+    let priced = 0;
+    cases.forEach(({ ctx, seats }, i) => {
+      const base = planPrices(ctx);
+      const r = mulberry32(100 + i);
+      for (const prices of [base, randomPrices(base, r, seats), randomPrices(base, r, seats)]) {
+        const bound = createAnytimeBound(ctx);
+        offerPrices(bound, prices);
+        runPasses(bound, 1);
+        const reference = unprunedDual(ctx, prices);
+        expect(Math.abs(bound.value - reference), `case ${i}`).toBeLessThanOrEqual(1e-12 * Math.abs(reference));
+        skipped += bound.stats.pairsSkipped;
+        priced += bound.stats.pairsPriced;
+      }
+    });
+    // The point of the floors: most pairs are never priced.
+    expect(skipped).toBeGreaterThan(2 * priced);
+  });
+
+  it("floors never exceed a pair's exact priced cost", () => {
+    const contexts = [0, 3, 4, 5, 6, 7].map((k) => contextOf(tinyInstance(k)));
+    contexts.push(contextOf(normalize(generateRequest(9, { devices: 60, servers: 8 })).instance));
+    let pairs = 0;
+    contexts.forEach((ctx, i) => {
+      const base = planPrices(ctx);
+      const r = mulberry32(7 + i);
+      for (const prices of [base, randomPrices(base, r), randomPrices(base, r)]) {
+        for (let n = 0; n < ctx.models.length; n++) {
+          const f = deviceFloor(ctx, n);
+          for (const m of ctx.models[n].servers) {
+            const s = ctx.instance.servers[m];
+            const exact = pricedDeviceCost(ctx, m, n, prices.bandwidth[m], prices.frequency[m]);
+            const snrHz = (ctx.models[n].device.gains[m] * f.maxPowerW) / ctx.instance.noiseWPerHz;
+            const guess = s.bandwidthHz * 10 ** (-3 * r());
+            const up = uplinkFloor(f.uplinkWork, snrHz, prices.bandwidth[m], s.bandwidthHz, uplinkTangentGuess(f.uplinkWork, snrHz, prices.bandwidth[m], s.bandwidthHz, guess));
+            const sf = serverFloor(ctx, m, prices.frequency[m]);
+            expect(up + edgeFloor(f, sf), `ctx ${i} n=${n} m=${m}`).toBeLessThanOrEqual(exact * (1 + 1e-9));
+            expect(rootPriceFloor(f, sf.rootPrice)).toBeLessThanOrEqual(exact * (1 + 1e-9));
+            pairs++;
+          }
+        }
+      }
+    });
+    expect(pairs).toBeGreaterThan(500);
+  });
+
+  it('lower envelopes attain the brute-force minimum of their lines, collinear runs included', () => {
+    const r = mulberry32(42);
+    for (let trial = 0; trial < 200; trial++) {
+      const count = 1 + Math.floor(r() * 30);
+      const collinear = trial % 3 === 0;
+      const a = Array.from({ length: count }, (_, j) => (collinear ? 1 + 0.3 * j : r() * 10));
+      const v = Array.from({ length: count }, (_, j) => (collinear ? 5 - 0.1 * j : r() * 5));
+      const hull = lowerEnvelope(a, v);
+      expect(hull.length / 2).toBeLessThanOrEqual(count);
+      if (collinear && count > 2) expect(hull.length / 2).toBeLessThanOrEqual(2);
+      for (const k of [0, 1e-3, 0.1, 1, 3, 10, 1e3, r() * 20]) {
+        let brute = Infinity;
+        for (let j = 0; j < count; j++) brute = Math.min(brute, a[j] + v[j] * k);
+        expect(envelopeAt(hull, k)).toBeLessThanOrEqual(brute * (1 + 1e-9) + 1e-12);
+        expect(envelopeAt(hull, k)).toBeGreaterThanOrEqual(brute * (1 - 1e-12));
+      }
+    }
+  });
+
+  it('never falls, resumes a pass across slices, and does no work once its deadline has passed', () => {
+    const ctx = contextOf(normalize(generateRequest(11, { devices: 300, servers: 20 })).instance);
+    const bound = createAnytimeBound(ctx);
+    offerPrices(bound, planPrices(ctx));
+    // A deadline already past: nothing is priced.
+    tightenBound(bound, Date.now() - 1);
+    expect(bound.stats.pairsPriced + bound.stats.pairsSkipped).toBe(0);
+    expect(bound.value).toBe(-Infinity);
+    // Slices of a fraction of a millisecond: the first pass needs several, and the value only rises.
+    let calls = 0;
+    let last = -Infinity;
+    const overruns: number[] = [];
+    while (bound.stats.passes < 12) {
+      const deadline = Date.now() + 0.5;
+      tightenBound(bound, deadline);
+      overruns.push(Date.now() - deadline);
+      calls++;
+      expect(bound.value).toBeGreaterThanOrEqual(last);
+      last = bound.value;
+      if (bound.stats.passes === 0) expect(bound.value).toBe(-Infinity);
+    }
+    expect(calls).toBeGreaterThan(12);
+    // Each call stops between two devices: far less than a pass late (loose: a loaded machine).
+    overruns.sort((x, y) => x - y);
+    expect(overruns[Math.floor(overruns.length / 2)]).toBeLessThan(20);
+  });
+
+  it('on a large instance: below a feasible objective, and the priced matrix of the search gives the same bound as a pass', () => {
+    const ctx = contextOf(normalize(generateRequest(17, { devices: 1000, servers: 50 })).instance);
+    const plan = planAll(ctx, greedyAssociation(ctx)!);
+    const prices = { bandwidth: plan.plans.map((p) => p.bandwidthPrice), frequency: plan.plans.map((p) => p.frequencyPrice) };
+    const fromMatrix = createAnytimeBound(ctx);
+    offerPrices(fromMatrix, prices, pricedCosts(ctx, plan.plans));
+    expect(fromMatrix.stats.passes).toBe(0);
+    const byPass = createAnytimeBound(ctx);
+    offerPrices(byPass, prices);
+    runPasses(byPass, 1);
+    expect(Math.abs(fromMatrix.value - byPass.value)).toBeLessThanOrEqual(1e-12 * Math.abs(byPass.value));
+    expect(byPass.value).toBeLessThanOrEqual(plan.cost);
+    runPasses(byPass, 10, plan.cost);
+    expect(byPass.value).toBeLessThanOrEqual(plan.cost);
+    // The ascent closes part of the greedy plan's gap.
+    expect(byPass.value).toBeGreaterThan(fromMatrix.value);
+  });
+});
