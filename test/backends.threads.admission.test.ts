@@ -31,6 +31,7 @@ describe('wait estimate', () => {
     expect(admit(2000, 100, 1520).accept).toBe(true);
     expect(admit(2000, 100, 1521).accept).toBe(false);
     expect(admit(100, 100, 0).accept).toBe(true); // at its floor on an idle machine
+    expect(admit(10, 100, 0).accept).toBe(true); // a thread is free: nothing ahead to wait for
   });
 
   it('learns the share of their limits solves use', () => {

@@ -71,5 +71,7 @@ const WAIT_MARGIN = 1.25;
  * floor, docs/time-limits.md); leftMs is what remains of the limit now.
  */
 export function admit(leftMs: number, needMs: number, waitMs: number): AdmissionVerdict {
-  return { accept: leftMs - waitMs * WAIT_MARGIN >= needMs, waitMs };
+  // With a thread free nothing is ahead: trying costs nobody anything (a solve that then finds no
+  // plan in time is a 503 all the same, see the service).
+  return { accept: waitMs <= 0 || leftMs - waitMs * WAIT_MARGIN >= needMs, waitMs };
 }

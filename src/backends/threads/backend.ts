@@ -106,7 +106,8 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
       try {
         const result = await pool.run({ kind: task.kind, input, receivedAt: task.receivedAt, deadlineAt: task.deadlineAt, control: buffer } as SolveTask);
         if (isNotStarted(result)) return { result: null, stopped: true };
-        const began = startedAt(buffer);
+        // Pools that do not write the start (test doubles) are timed from the hand-over.
+        const began = startedAt(buffer) ?? inFlight.get(buffer)?.handedAt;
         if (began !== undefined && !signal?.aborted && !drainWasRequested(buffer)) runShare.observe(Date.now() - began, limitMs - (began - (task.receivedAt ?? began)));
         // A drain shortens only solves that had not ended on their own (those answer limit TIME).
         const drained = drainWasRequested(buffer) && (result as { limit?: string } | null)?.limit === 'TIME';
