@@ -3,7 +3,7 @@
 import { PROGRESS_INTERVAL_MS } from '../../solver/control.js';
 import type { SolverPool } from './solver-pool.js';
 import { packInstance } from './transfer.js';
-import { createControlBuffer, drainWasRequested, readProgress, requestDrain, requestStop, startedAt } from './control-buffer.js';
+import { createControlBuffer, drainWasRequested, readProgress, requestDrain, requestStop, startedAt, stopWasRequested } from './control-buffer.js';
 import type { InputOf, ProblemKind } from '../../solve/kinds.js';
 import { NOT_STARTED, type SolveTask, type SolverInput } from './solve-worker.js';
 import { gapOf, type BackendTask, type RunControl, type RunOutcome, type SolverBackend } from '../../solve/backend.js';
@@ -54,8 +54,10 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
     let unstarted = all.filter(([buffer]) => startedAt(buffer) === undefined).length;
     return all.map(([buffer, f]) => {
       const began = startedAt(buffer);
-      if (began === undefined && unstarted-- > queued) return { startedAt: f.handedAt, expectedRunMs: f.expectedRunMs };
-      return { startedAt: began, expectedRunMs: f.expectedRunMs };
+      // A solve asked to stop (its caller left) answers within milliseconds: nothing to wait for.
+      const expectedRunMs = stopWasRequested(buffer) ? 0 : f.expectedRunMs;
+      if (began === undefined && unstarted-- > queued) return { startedAt: f.handedAt, expectedRunMs };
+      return { startedAt: began, expectedRunMs };
     });
   }
   return {
