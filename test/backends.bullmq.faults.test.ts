@@ -211,8 +211,8 @@ describe('queue mode with real workers', () => {
     const app = apps[0];
     const quick = await startWorker({ ...workerEnv(), WORKER_SHUTDOWN_GRACE_MS: '300' });
     // Long enough that the quick worker cannot finish it while the other one starts (a worker is
-    // ready only once its solver thread is).
-    const pending = app.inject({ method: 'POST', url: '/allocate', payload: solveBody(14, 12_000) });
+    // ready only once its solver thread is), and that time is left when the other takes it over.
+    const pending = app.inject({ method: 'POST', url: '/allocate', payload: solveBody(14, 25_000) });
     const job = await activeJob();
     expect(job.processedBy).toBe(`worker-${quick.pid}`);
     const other = await worker();
