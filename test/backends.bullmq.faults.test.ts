@@ -18,7 +18,9 @@ let redis: DurableRedis;
 const apps: App[] = [];
 const workers: WorkerProcess[] = [];
 
-const workerEnv = () => ({ REDIS_URL: redis.url, QUEUE_NAME: QUEUE, SOLVER_THREADS: '1', WORKER_LOCK_MS: '1000', WORKER_SHUTDOWN_GRACE_MS: '20000' });
+// Workers warm their solver thread up as in production (the suite turns warm-up off elsewhere): a
+// cold thread's first 400 × 20 solve can miss its 1.5 s limit on a loaded machine.
+const workerEnv = () => ({ REDIS_URL: redis.url, QUEUE_NAME: QUEUE, SOLVER_THREADS: '1', WORKER_LOCK_MS: '1000', WORKER_SHUTDOWN_GRACE_MS: '20000', SOLVER_WARMUP: 'true' });
 
 async function api(): Promise<App> {
   const app = buildApp({ ...loadConfig({ REDIS_URL: redis.url, SOLVER_QUEUE: 'bullmq', QUEUE_NAME: QUEUE }), logLevel: 'silent' });
@@ -209,7 +211,9 @@ describe('queue mode with real workers', () => {
   it('SIGTERM of a worker whose job outlasts its grace: it exits and hands the job back to another worker', async () => {
     const app = apps[0];
     const quick = await startWorker({ ...workerEnv(), WORKER_SHUTDOWN_GRACE_MS: '300' });
-    const pending = app.inject({ method: 'POST', url: '/allocate', payload: solveBody(14, 5000) });
+    // Long enough that the quick worker cannot finish it while the other one starts (a worker is
+    // ready only once its solver thread is), and that time is left when the other takes it over.
+    const pending = app.inject({ method: 'POST', url: '/allocate', payload: solveBody(14, 25_000) });
     const job = await activeJob();
     expect(job.processedBy).toBe(`worker-${quick.pid}`);
     const other = await worker();

@@ -28,6 +28,12 @@ beforeAll(async () => {
   workers.push(...(await Promise.all([startWorker(env), startWorker(env), startWorker(env)])));
   app = buildApp({ ...loadConfig({ REDIS_URL: redis.url, SOLVER_QUEUE: 'bullmq', QUEUE_NAME: QUEUE }), logLevel: 'silent' });
   await app.ready();
+  // Ready means the API's queue connection is up (app.ready() does not wait for Redis).
+  const deadline = Date.now() + 10_000;
+  while ((await app.inject({ method: 'GET', url: '/ready' })).statusCode !== 200) {
+    if (Date.now() > deadline) throw new Error('API never ready');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   client = new Redis(redis.url, { maxRetriesPerRequest: null });
   queue = new Queue(QUEUE, { connection: client, prefix: 'bull' });
 }, 90_000);

@@ -32,6 +32,7 @@ describe('wait estimate', () => {
     expect(admit(2000, 100, 1521).accept).toBe(false);
     expect(admit(100, 100, 0).accept).toBe(true); // at its floor on an idle machine
     expect(admit(0, 1, 0).accept).toBe(true); // limit spent before the solve, but nothing ahead: a retry would not help
+    expect(admit(10, 100, 0).accept).toBe(true); // a thread is free: nothing ahead to wait for
   });
 
   it('learns the share of their limits solves use', () => {

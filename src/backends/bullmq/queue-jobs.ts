@@ -66,7 +66,8 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
     try {
       return await op();
     } catch (err) {
-      if (!up() || /connection|closed|offline|ECONNREFUSED/i.test((err as Error).message)) throw unavailable();
+      // LOADING: a restarted Redis still reading its append-only file.
+      if (!up() || /connection|closed|offline|ECONNREFUSED|LOADING/i.test((err as Error).message)) throw unavailable();
       throw err;
     }
   };

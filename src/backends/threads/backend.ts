@@ -4,7 +4,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { PROGRESS_INTERVAL_MS } from '../../solver/control.js';
 import type { SolverPool } from './solver-pool.js';
 import { packInstance } from './transfer.js';
-import { createControlBuffer, drainWasRequested, readProgress, requestDrain, requestStop, startedAt } from './control-buffer.js';
+import { createControlBuffer, drainWasRequested, readProgress, requestDrain, requestStop, startedAt, stopWasRequested } from './control-buffer.js';
 import type { InputOf, ProblemKind } from '../../solve/kinds.js';
 import { NOT_STARTED, type SolveTask, type SolverInput } from './solve-worker.js';
 import { gapOf, type BackendTask, type RunControl, type RunOutcome, type SolverBackend } from '../../solve/backend.js';
@@ -57,8 +57,10 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
     let unstarted = all.filter(([buffer]) => startedAt(buffer) === undefined).length;
     return all.map(([buffer, f]) => {
       const began = startedAt(buffer);
-      if (began === undefined && unstarted-- > queued) return { startedAt: f.handedAt, expectedRunMs: f.expectedRunMs };
-      return { startedAt: began, expectedRunMs: f.expectedRunMs };
+      // A solve asked to stop (its caller left) answers within milliseconds: nothing to wait for.
+      const expectedRunMs = stopWasRequested(buffer) ? 0 : f.expectedRunMs;
+      if (began === undefined && unstarted-- > queued) return { startedAt: f.handedAt, expectedRunMs };
+      return { startedAt: began, expectedRunMs };
     });
   }
   return {
@@ -113,7 +115,8 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
         const solveTask = { kind: task.kind, input, receivedAt: task.receivedAt, deadlineAt: task.deadlineAt, control: buffer, ...(incumbents ? { incumbents: incumbents.port2 } : {}) };
         const result = await pool.run(solveTask as SolveTask, incumbents ? [incumbents.port2] : undefined);
         if (isNotStarted(result)) return { result: null, stopped: true };
-        const began = startedAt(buffer);
+        // Pools that do not write the start (test doubles) are timed from the hand-over.
+        const began = startedAt(buffer) ?? inFlight.get(buffer)?.handedAt;
         if (began !== undefined && !signal?.aborted && !drainWasRequested(buffer)) runShare.observe(Date.now() - began, limitMs - (began - (task.receivedAt ?? began)));
         // A drain shortens only solves that had not ended on their own (those answer limit TIME).
         const drained = drainWasRequested(buffer) && (result as { limit?: string } | null)?.limit === 'TIME';
