@@ -138,6 +138,6 @@ describe('compose.yaml: the API scaled behind one published port', () => {
     const env = services.api!.environment!;
     expect(env.TRUST_PROXY).toBe('1');
     expect(loadConfig(env, undefined, () => {}).trustProxy).toBe(1);
-    expect(loadConfig({ ...services.worker!.environment }, undefined, () => {}).workerLockMs).toBe(30_000);
+    expect(loadConfig({ ...services.worker!.environment }, undefined, () => {}).workerLockMs).toBe(4_000);
   });
 });

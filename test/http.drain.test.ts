@@ -42,7 +42,8 @@ describe('SIGTERM drains with answers', () => {
     // Four long solves on two threads: two running, two queued for a thread.
     const sizes = { devices: 1000, servers: 50 };
     // The two queued ones have limits long enough for admission to take them behind the two running.
-    const solve = (seed: number, timeLimitMs: number) => send(port, 'POST', '/allocate', { ...generateRequest(seed, sizes), options: { baselines: false, timeLimitMs } });
+    // relativeGap 0: each runs its whole limit (no stop on a proven gap), so they are still in flight at the signal.
+    const solve = (seed: number, timeLimitMs: number) => send(port, 'POST', '/allocate', { ...generateRequest(seed, sizes), options: { baselines: false, timeLimitMs, relativeGap: 0 } });
     const solves = [solve(1, 30_000), solve(2, 30_000)];
     await new Promise((resolve) => setTimeout(resolve, 500));
     solves.push(solve(3, 60_000), solve(4, 60_000));

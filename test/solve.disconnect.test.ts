@@ -8,7 +8,7 @@ import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 import { createSolveService } from '../src/compose.js';
 import type { SolveService } from '../src/solve/types.js';
 
-const big = (seed: number, timeLimitMs: number) => ({ ...generateRequest(seed, { devices: 600, servers: 30 }), options: { baselines: false, timeLimitMs } });
+const big = (seed: number, timeLimitMs: number) => ({ ...generateRequest(seed, { devices: 600, servers: 30 }), options: { baselines: false, timeLimitMs, relativeGap: 0 } });
 
 describe('leaving callers', () => {
   let service: SolveService;
