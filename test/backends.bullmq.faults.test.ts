@@ -213,7 +213,10 @@ describe('queue mode with real workers', () => {
     const quick = await startWorker({ ...workerEnv(), WORKER_SHUTDOWN_GRACE_MS: '300' });
     // Long enough that the quick worker cannot finish it while the other one starts (a worker is
     // ready only once its solver thread is), and that time is left when the other takes it over.
-    const pending = app.inject({ method: 'POST', url: '/allocate', payload: solveBody(14, 25_000) });
+    // relativeGap 0: with the default tolerance the gap stop ends this solve within a couple of
+    // seconds, before the other worker is ready, and the quick one answers it itself.
+    const long = solveBody(14, 25_000);
+    const pending = app.inject({ method: 'POST', url: '/allocate', payload: { ...long, options: { ...long.options, relativeGap: 0 } } });
     const job = await activeJob();
     expect(job.processedBy).toBe(`worker-${quick.pid}`);
     const other = await worker();
