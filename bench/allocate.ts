@@ -51,12 +51,15 @@ console.log(
   `node ${process.version} · ${os.platform()}/${os.arch()} · ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}) · ` +
     `${new Date().toISOString()}`,
 );
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 // Other processes on the machine skew every figure below; the load average says how much.
 console.log(`load average at start: ${load()} (1/5/15 min)`);
 console.log(
-  `solver ${SOLVER_VERSION} · SOLVER_THREADS=${config.solverThreads} · cache: in-memory LRU · ` +
-    `default timeLimitMs 2000 · ${base}`,
+  `solver ${SOLVER_VERSION} · SOLVER_THREADS=${config.solverThreads} · cache: in-memory LRU · ` + `default timeLimitMs 2000 · ${base}`,
 );
 
 // ---- wait for the worker pool -------------------------------------------------------------------
@@ -114,7 +117,19 @@ const pct = (g: number | undefined) => (g === undefined ? '—' : `${(100 * g).t
 }
 
 console.log(`\n## Cold solves (cache miss, one request at a time, ${SEEDS} seed${SEEDS > 1 ? 's' : ''} per size)\n`);
-const coldHeader = ['devices×servers', 'body KB', 'wall ms median', 'wall ms max', 'solveTimeMs median', 'solveTimeMs max', 'HTTP+service overhead ms median', 'status', 'limit', 'gap median', 'gap max'];
+const coldHeader = [
+  'devices×servers',
+  'body KB',
+  'wall ms median',
+  'wall ms max',
+  'solveTimeMs median',
+  'solveTimeMs max',
+  'HTTP+service overhead ms median',
+  'status',
+  'limit',
+  'gap median',
+  'gap max',
+];
 console.log(`| ${coldHeader.join(' | ')} |`);
 console.log(`|${coldHeader.map(() => '---').join('|')}|`);
 const coldStart = performance.now();
@@ -179,7 +194,10 @@ const invalidFull = (() => {
   return JSON.stringify(b);
 })();
 // Sanity: the floors really are schema rejections (400), not something else.
-for (const [name, body] of [['invalid small', invalidSmall], ['invalid full', invalidFull]] as const) {
+for (const [name, body] of [
+  ['invalid small', invalidSmall],
+  ['invalid full', invalidFull],
+] as const) {
   const r = await post(body);
   if (r.code !== 400) throw new Error(`${name}: expected 400, got ${r.code} ${JSON.stringify(r.json)}`);
 }
@@ -191,9 +209,21 @@ interface Target {
 }
 const json = { 'content-type': 'application/json' };
 const targets: Target[] = [
-  { name: `(a) POST /allocate paper-scale, cache hit (${(paperBody.length / 1024).toFixed(0)} KB in)`, opts: { method: 'POST', headers: json, body: paperBody }, expect: 200 },
-  { name: `(b) POST /allocate small invalid body → 400 (${invalidSmall.length} B)`, opts: { method: 'POST', headers: json, body: invalidSmall }, expect: 400 },
-  { name: '(c) POST /allocate paper-scale + unknown field in last device → 400', opts: { method: 'POST', headers: json, body: invalidFull }, expect: 400 },
+  {
+    name: `(a) POST /allocate paper-scale, cache hit (${(paperBody.length / 1024).toFixed(0)} KB in)`,
+    opts: { method: 'POST', headers: json, body: paperBody },
+    expect: 200,
+  },
+  {
+    name: `(b) POST /allocate small invalid body → 400 (${invalidSmall.length} B)`,
+    opts: { method: 'POST', headers: json, body: invalidSmall },
+    expect: 400,
+  },
+  {
+    name: '(c) POST /allocate paper-scale + unknown field in last device → 400',
+    opts: { method: 'POST', headers: json, body: invalidFull },
+    expect: 400,
+  },
   { name: '(d) GET /health', opts: { method: 'GET' }, expect: 200 },
 ];
 
@@ -208,7 +238,9 @@ function cannon(opts: Partial<autocannon.Options>): Promise<autocannon.Result> {
   } as autocannon.Options);
 }
 
-console.log(`\n## Throughput (autocannon, ${CONNECTIONS} connections, ${LOAD_S} s or ${REQUEST_CAP} requests each, client in a worker thread)\n`);
+console.log(
+  `\n## Throughput (autocannon, ${CONNECTIONS} connections, ${LOAD_S} s or ${REQUEST_CAP} requests each, client in a worker thread)\n`,
+);
 const loadHeader = ['target', 'req/s mean', 'p50 ms', 'p99 ms', 'requests', 'expected status', 'other status / errors'];
 console.log(`| ${loadHeader.join(' | ')} |`);
 console.log(`|${loadHeader.map(() => '---').join('|')}|`);

@@ -19,29 +19,89 @@ interface Profile {
 }
 
 const profiles: Profile[] = [
-  { name: 'roberta-base', model: { layers: 12, hiddenSize: 768, tokens: 128, batchSize: 16 }, memoryGB: [1, 6], tflops: [0.5, 4], devices: [4, 8, 16, 32, 64] },
-  { name: '7b-like', model: { layers: 32, hiddenSize: 4096, tokens: 512, batchSize: 4 }, memoryGB: [16, 48], tflops: [5, 40], devices: [4, 8, 16, 32, 64] },
-  { name: '7b-like, ≤ 2 blocks/device', model: { layers: 32, hiddenSize: 4096, tokens: 512, batchSize: 4 }, memoryGB: [16, 48], tflops: [5, 40], devices: [16, 32], maxBlocksPerDevice: 2 },
-  { name: '7b-like, 64 layers', model: { layers: 64, hiddenSize: 4096, tokens: 512, batchSize: 4 }, memoryGB: [16, 64], tflops: [5, 40], devices: [8, 16, 32] },
+  {
+    name: 'roberta-base',
+    model: { layers: 12, hiddenSize: 768, tokens: 128, batchSize: 16 },
+    memoryGB: [1, 6],
+    tflops: [0.5, 4],
+    devices: [4, 8, 16, 32, 64],
+  },
+  {
+    name: '7b-like',
+    model: { layers: 32, hiddenSize: 4096, tokens: 512, batchSize: 4 },
+    memoryGB: [16, 48],
+    tflops: [5, 40],
+    devices: [4, 8, 16, 32, 64],
+  },
+  {
+    name: '7b-like, ≤ 2 blocks/device',
+    model: { layers: 32, hiddenSize: 4096, tokens: 512, batchSize: 4 },
+    memoryGB: [16, 48],
+    tflops: [5, 40],
+    devices: [16, 32],
+    maxBlocksPerDevice: 2,
+  },
+  {
+    name: '7b-like, 64 layers',
+    model: { layers: 64, hiddenSize: 4096, tokens: 512, batchSize: 4 },
+    memoryGB: [16, 64],
+    tflops: [5, 40],
+    devices: [8, 16, 32],
+  },
 ];
 const large: Profile[] = [
-  { name: '7b-like, 128 layers', model: { layers: 128, hiddenSize: 4096, tokens: 512, batchSize: 4 }, memoryGB: [64, 192], tflops: [5, 40], devices: [64, 128] },
-  { name: '7b-like, 512 layers', model: { layers: 512, hiddenSize: 4096, tokens: 512, batchSize: 4 }, memoryGB: [256, 768], tflops: [5, 40], devices: [256, 1024] },
+  {
+    name: '7b-like, 128 layers',
+    model: { layers: 128, hiddenSize: 4096, tokens: 512, batchSize: 4 },
+    memoryGB: [64, 192],
+    tflops: [5, 40],
+    devices: [64, 128],
+  },
+  {
+    name: '7b-like, 512 layers',
+    model: { layers: 512, hiddenSize: 4096, tokens: 512, batchSize: 4 },
+    memoryGB: [256, 768],
+    tflops: [5, 40],
+    devices: [256, 1024],
+  },
   // uploads dominate the round (as bench/limits.ts's blocks sizes): the compute floor is a weak bound there
-  { name: 'upload-bound (h 1024), 512 layers', model: { layers: 512, hiddenSize: 1024, tokens: 128, batchSize: 4 }, memoryGB: [16, 48], tflops: [5, 40], devices: [1024] },
+  {
+    name: 'upload-bound (h 1024), 512 layers',
+    model: { layers: 512, hiddenSize: 1024, tokens: 128, batchSize: 4 },
+    memoryGB: [16, 48],
+    tflops: [5, 40],
+    devices: [1024],
+  },
 ];
 
 function request(profile: Profile, devices: number, seed: number): BlocksRequest {
   const limit = process.env.BLOCKS_TIME_LIMIT_MS ? { timeLimitMs: Number(process.env.BLOCKS_TIME_LIMIT_MS) } : {};
   const gap = process.env.BLOCKS_RELATIVE_GAP ? { relativeGap: Number(process.env.BLOCKS_RELATIVE_GAP) } : {};
   const cap = profile.maxBlocksPerDevice !== undefined ? { maxBlocksPerDevice: profile.maxBlocksPerDevice } : {};
-  return generateBlocksRequest(seed, { model: profile.model, devices, tflops: profile.tflops, memoryGB: profile.memoryGB, options: { ...limit, ...gap, ...cap } });
+  return generateBlocksRequest(seed, {
+    model: profile.model,
+    devices,
+    tflops: profile.tflops,
+    memoryGB: profile.memoryGB,
+    options: { ...limit, ...gap, ...cap },
+  });
 }
 
 await initGlpk();
 const names = ['publication', 'equal-bandwidth', 'round-robin', 'single-device'] as const;
 const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? '—' : x.toFixed(d));
-const header = ['profile', 'K', 'status', 'termination', 'ours (s)', 'bound (s)', 'gap', 'certified', ...names.map((n) => `${n} ×`), 'solve ms'];
+const header = [
+  'profile',
+  'K',
+  'status',
+  'termination',
+  'ours (s)',
+  'bound (s)',
+  'gap',
+  'certified',
+  ...names.map((n) => `${n} ×`),
+  'solve ms',
+];
 console.log(`| ${header.join(' | ')} |`);
 console.log(`|${header.map(() => '---').join('|')}|`);
 const t0 = performance.now();

@@ -31,15 +31,24 @@ const LIMIT_MS: Record<string, number> = { '1000x50': 600, '5000x100': 3000, '10
 await initGlpk();
 const gap = (objective: number, bound: number) => (Number.isFinite(bound) ? ((objective - bound) / objective).toExponential(2) : 'none');
 
-console.log('| size | seed | limit ms | first plan ms | first bound ms | gap then | search objective | anytime gap at 0.9·L | passes | exact pairs per device per pass | lagrangianBound gap, same time | one pass ms: anytime / evaluateDual |');
+console.log(
+  '| size | seed | limit ms | first plan ms | first bound ms | gap then | search objective | anytime gap at 0.9·L | passes | exact pairs per device per pass | lagrangianBound gap, same time | one pass ms: anytime / evaluateDual |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const [N, M] of SIZES) {
   const limitMs = LIMIT_MS[`${N}x${M}`] ?? 3000;
   for (let seed = 1; seed <= SEEDS; seed++) {
-    const { instance } = normalize(generateRequest(7919 * N + seed, { devices: N, servers: M, layers: 32, options: { timeLimitMs: limitMs } }));
+    const { instance } = normalize(
+      generateRequest(7919 * N + seed, { devices: N, servers: M, layers: 32, options: { timeLimitMs: limitMs } }),
+    );
     const t0 = Date.now();
     const at = (share: number) => t0 + limitMs * share;
-    const ctx = createPlanContext(instance, effectiveWeights(instance, objectiveScales(instance, referenceTotals(instance))), buildDeviceModels(instance), 5000);
+    const ctx = createPlanContext(
+      instance,
+      effectiveWeights(instance, objectiveScales(instance, referenceTotals(instance))),
+      buildDeviceModels(instance),
+      5000,
+    );
     const start = planAll(ctx, greedyAssociation(ctx)!);
     const firstPlanMs = Date.now() - t0;
     const bound = createAnytimeBound(ctx);
@@ -60,7 +69,11 @@ for (const [N, M] of SIZES) {
     const boundCtx = { ...ctx, deadlineMultipliers: ctx.models.map(() => 0) };
     const today = Math.min(objective, lagrangianBound(boundCtx, prices, Date.now() + spentMs, objective, found.priced));
     // One pass each at the search's prices, side by side: the anytime pass (floors) and dual.ts's evaluateDual.
-    const dualPrices = { bandwidth: Float64Array.from(prices.bandwidth), frequency: Float64Array.from(prices.frequency), seat: new Float64Array(M) };
+    const dualPrices = {
+      bandwidth: Float64Array.from(prices.bandwidth),
+      frequency: Float64Array.from(prices.frequency),
+      seat: new Float64Array(M),
+    };
     const one = createAnytimeBound(ctx);
     offerPrices(one, prices);
     let t = performance.now();
@@ -69,7 +82,8 @@ for (const [N, M] of SIZES) {
     t = performance.now();
     const reference = evaluateDual(boundCtx, dualPrices, capacities(boundCtx));
     const evaluateMs = performance.now() - t;
-    if (Math.abs(reference.value - one.value) > 1e-9 * Math.abs(reference.value)) throw new Error(`pass ${one.value} ≠ evaluateDual ${reference.value}`);
+    if (Math.abs(reference.value - one.value) > 1e-9 * Math.abs(reference.value))
+      throw new Error(`pass ${one.value} ≠ evaluateDual ${reference.value}`);
     console.log(
       `| ${N}×${M} | ${seed} | ${limitMs} | ${firstPlanMs} | ${firstBoundMs} | ${firstGap} | ${objective.toPrecision(8)} | ${gap(objective, bound.value)} | ${bound.stats.passes} | ${(bound.stats.pairsPriced / Math.max(1, bound.stats.passes) / N).toFixed(2)} | ${gap(objective, today)} | ${anytimeMs.toFixed(0)} / ${evaluateMs.toFixed(0)} |`,
     );

@@ -13,21 +13,28 @@ const cases = [
 
 console.log('| instance | stop requested after ms | stop → answer ms | phase at stop | allocations |\n|---|---|---|---|---|');
 for (const c of cases) {
-  const { instance, options } = normalize({ ...generateRequest(7, { devices: c.devices, servers: c.servers }), options: { baselines: false } });
+  const { instance, options } = normalize({
+    ...generateRequest(7, { devices: c.devices, servers: c.servers }),
+    options: { baselines: false },
+  });
   for (const at of c.stopsMs) {
     let stoppedAt: number | undefined;
     let phase = 'start';
     const t0 = Date.now();
-    const result = await solveAllocate(instance, { ...options, timeLimitMs: 120_000 }, {
-      shouldStop: () => {
-        if (Date.now() - t0 < at) return false;
-        stoppedAt ??= Date.now();
-        return true;
+    const result = await solveAllocate(
+      instance,
+      { ...options, timeLimitMs: 120_000 },
+      {
+        shouldStop: () => {
+          if (Date.now() - t0 < at) return false;
+          stoppedAt ??= Date.now();
+          return true;
+        },
+        onProgress: (p) => {
+          if (stoppedAt === undefined) phase = p.phase;
+        },
       },
-      onProgress: (p) => {
-        if (stoppedAt === undefined) phase = p.phase;
-      },
-    });
+    );
     // From when the stop was requested (the flag is up from t0 + at), not from when the solver
     // first looked at it: a span without time checks counts against it.
     const ms = stoppedAt === undefined ? Number.NaN : Date.now() - (t0 + at);

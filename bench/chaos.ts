@@ -51,10 +51,24 @@ interface Reply {
   body: string;
 }
 
-function call(port: number, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<Reply> {
+function call(
+  port: number,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method, path, agent: false, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } },
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent: false,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -78,7 +92,8 @@ function safeCode(body: string): string {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const quantile = (xs: number[], q: number) => (xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]);
+const quantile = (xs: number[], q: number) =>
+  xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 /** Checks a completed allocation: the served schema, every device exactly once, a finite objective. */
 function answerChecker(openapi: { paths: Record<string, { post?: { responses: Record<string, unknown> } }> }) {
@@ -88,7 +103,8 @@ function answerChecker(openapi: { paths: Record<string, { post?: { responses: Re
   return (result: unknown, deviceIds: string[]): string | null => {
     if (!validate(result)) return ajv.errorsText(validate.errors, { dataVar: 'answer' });
     const r = result as { status: string; objective?: number; allocations: { deviceId: string }[] };
-    if (r.status !== 'OPTIMAL' && r.status !== 'FEASIBLE') return `status ${r.status} ${JSON.stringify(result, ['limit', 'termination', 'infeasibilities', 'constraint', 'detail', 'solver', 'solveTimeMs'])}`;
+    if (r.status !== 'OPTIMAL' && r.status !== 'FEASIBLE')
+      return `status ${r.status} ${JSON.stringify(result, ['limit', 'termination', 'infeasibilities', 'constraint', 'detail', 'solver', 'solveTimeMs'])}`;
     if (!Number.isFinite(r.objective)) return 'objective is not finite';
     const seen = r.allocations.map((a) => a.deviceId).sort();
     if (seen.join() !== [...deviceIds].sort().join()) return 'allocations do not cover every device exactly once';
@@ -106,7 +122,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const workers: WorkerProcess[] = [];
   const everyWorker: WorkerProcess[] = []; // killed ones too: their logs count for duplicates
   const apiPorts = [await freePort(), await freePort()];
-  const apiEnv = (port: number) => ({ PORT: String(port), REDIS_URL: redis.url, SOLVER_QUEUE: 'bullmq', QUEUE_NAME: queueName, LOG_LEVEL: 'warn' });
+  const apiEnv = (port: number) => ({
+    PORT: String(port),
+    REDIS_URL: redis.url,
+    SOLVER_QUEUE: 'bullmq',
+    QUEUE_NAME: queueName,
+    LOG_LEVEL: 'warn',
+  });
   const apis: (ServerProcess | undefined)[] = [];
   const faults: string[] = [];
   const problems: string[] = [];
@@ -127,7 +149,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     apis.push(...(started.slice(3) as ServerProcess[]));
     const openapi = JSON.parse((await call(apiPorts[0], 'GET', '/docs/json')).body);
     const check = answerChecker(openapi);
-    log(`chaos: redis :${redis.port}, APIs :${apiPorts.join(', :')}, 3 workers; ${options.loadMs / 1000} s of load (started in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    log(
+      `chaos: redis :${redis.port}, APIs :${apiPorts.join(', :')}, 3 workers; ${options.loadMs / 1000} s of load (started in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
 
     const statuses: Record<string, number> = {};
     const latencies: number[] = [];
@@ -168,7 +192,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         judge5xx(reply, 'POST /allocate');
         if (reply.status === 200) {
           latencies.push(performance.now() - sentAt);
-          const problem = check(JSON.parse(reply.body), body.devices.map((d) => d.id));
+          const problem = check(
+            JSON.parse(reply.body),
+            body.devices.map((d) => d.id),
+          );
           if (problem !== null) {
             invalid += 1;
             problems.push(`sync answer: ${problem}`);
@@ -190,7 +217,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           try {
             const reply = await call(port, 'POST', '/jobs', { kind: 'allocate', input, timeLimitMs: 1500 }, { 'idempotency-key': key });
             judge5xx(reply, 'POST /jobs');
-            if (reply.status === 202 || reply.status === 200) jobs.set(JSON.parse(reply.body).id, { deviceIds: input.devices.map((d) => d.id), port });
+            if (reply.status === 202 || reply.status === 200)
+              jobs.set(JSON.parse(reply.body).id, { deviceIds: input.devices.map((d) => d.id), port });
             else refused += 1;
             break;
           } catch {
@@ -282,12 +310,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     await sleep(500); // the last workers' log lines
     const finishes = new Map<string, number>();
-    for (const w of everyWorker) for (const l of w.lines) if (l.msg === 'job finished' && typeof l.jobId === 'string' && jobs.has(l.jobId)) finishes.set(l.jobId, (finishes.get(l.jobId) ?? 0) + 1);
+    for (const w of everyWorker)
+      for (const l of w.lines)
+        if (l.msg === 'job finished' && typeof l.jobId === 'string' && jobs.has(l.jobId))
+          finishes.set(l.jobId, (finishes.get(l.jobId) ?? 0) + 1);
     const duplicated = [...finishes.values()].filter((n) => n > 1).length;
     if (duplicated > 0) problems.push(`${duplicated} jobs finished more than once`);
     const tally = (s: string) => [...final.values()].filter((v) => v === s).length;
     return {
-      jobs: { accepted: jobs.size, completed: tally('completed'), failed: tally('failed'), cancelled: tally('cancelled'), lost: tally('lost'), duplicated, refused },
+      jobs: {
+        accepted: jobs.size,
+        completed: tally('completed'),
+        failed: tally('failed'),
+        cancelled: tally('cancelled'),
+        lost: tally('lost'),
+        duplicated,
+        refused,
+      },
       sync: { statuses, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), connectionErrors },
       bad5xx,
       invalid,
@@ -312,13 +351,17 @@ export function verdict(report: ChaosReport): string[] {
 
 export function printReport(report: ChaosReport, log: (line: string) => void = console.log): void {
   const j = report.jobs;
-  log(`jobs: accepted ${j.accepted}, completed ${j.completed}, failed ${j.failed}, cancelled ${j.cancelled}, lost ${j.lost}, duplicated ${j.duplicated} (refused at submission: ${j.refused})`);
+  log(
+    `jobs: accepted ${j.accepted}, completed ${j.completed}, failed ${j.failed}, cancelled ${j.cancelled}, lost ${j.lost}, duplicated ${j.duplicated} (refused at submission: ${j.refused})`,
+  );
   const s = report.sync;
   const statuses = Object.entries(s.statuses)
     .sort()
     .map(([k, v]) => `${k}: ${v}`)
     .join(', ');
-  log(`sync: ${statuses}; connection errors (API restarting) ${s.connectionErrors}; 200s p50 ${s.p50Ms.toFixed(0)} ms, p99 ${s.p99Ms.toFixed(0)} ms`);
+  log(
+    `sync: ${statuses}; connection errors (API restarting) ${s.connectionErrors}; 200s p50 ${s.p50Ms.toFixed(0)} ms, p99 ${s.p99Ms.toFixed(0)} ms`,
+  );
   log(`5xx other than 503 + Retry-After: ${report.bad5xx}; invalid completed answers: ${report.invalid}`);
   for (const p of report.problems.slice(0, 20)) log(`  problem: ${p}`);
 }

@@ -15,7 +15,8 @@ import { packageRoot } from '../src/routes/console.js';
 const root = packageRoot();
 const paper = JSON.parse(readFileSync(join(root, 'examples', 'paper-scale.json'), 'utf8'));
 const { weights: _w, ...objective } = paper.objective;
-const sweepBody = (includeAllocations: boolean) => JSON.stringify({ ...paper, objective, pareto: { grid: { steps: 10 }, includeAllocations } });
+const sweepBody = (includeAllocations: boolean) =>
+  JSON.stringify({ ...paper, objective, pareto: { grid: { steps: 10 }, includeAllocations } });
 
 await buildConsole();
 const app = buildApp({ ...loadConfig({}), logLevel: 'silent', solverMaxQueue: 128 });
@@ -35,15 +36,22 @@ async function post(body: string) {
 }
 
 const executablePath = process.env.CHROMIUM_PATH ?? execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
 try {
   const cold = await post(sweepBody(false));
   console.log(`cold sweep (66 solves, 2 threads), totals only: HTTP ${cold.status}, ${(cold.ms / 1000).toFixed(1)} s`);
   const full = await post(sweepBody(true));
   const lean = await post(sweepBody(false));
   // Points the time limit cut are not cached (they depend on load) and are solved again.
-  console.log(`again, with allocations:             ${(full.bytes / 1024).toFixed(0)} KiB, ${full.ms.toFixed(0)} ms (${full.hits}/66 cache hits), JSON.parse ${full.parseMs.toFixed(1)} ms`);
-  console.log(`again, includeAllocations false:     ${(lean.bytes / 1024).toFixed(0)} KiB, ${lean.ms.toFixed(0)} ms (${lean.hits}/66 cache hits), JSON.parse ${lean.parseMs.toFixed(1)} ms`);
+  console.log(
+    `again, with allocations:             ${(full.bytes / 1024).toFixed(0)} KiB, ${full.ms.toFixed(0)} ms (${full.hits}/66 cache hits), JSON.parse ${full.parseMs.toFixed(1)} ms`,
+  );
+  console.log(
+    `again, includeAllocations false:     ${(lean.bytes / 1024).toFixed(0)} KiB, ${lean.ms.toFixed(0)} ms (${lean.hits}/66 cache hits), JSON.parse ${lean.parseMs.toFixed(1)} ms`,
+  );
   console.log(`size ratio with/without allocations: ${(full.bytes / lean.bytes).toFixed(0)}×`);
 
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
@@ -53,13 +61,17 @@ try {
   await page.selectOption('#pareto-steps', '10');
   let t0 = performance.now();
   await page.click('[data-testid=run-pareto]');
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=chart-pareto] [data-point-index]').length === 66, null, { timeout: 120_000 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=chart-pareto] [data-point-index]').length === 66, null, {
+    timeout: 120_000,
+  });
   console.log(`chromium: Sweep click → 66 points plotted (third time): ${(performance.now() - t0).toFixed(0)} ms`);
   t0 = performance.now();
   // Points overlap in a dense sweep: reach this one with the keyboard (focus, Enter).
   await page.focus('[data-testid=chart-pareto] [data-point-index="30"]');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => document.querySelector('#summary-title')!.textContent!.startsWith('Pareto point 30'), null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('#summary-title')!.textContent!.startsWith('Pareto point 30'), null, {
+    timeout: 60_000,
+  });
   await page.waitForSelector('[data-testid=chart-devices] [data-device-id]', { state: 'attached' });
   console.log(`chromium: click → point 30's allocation and charts on screen: ${(performance.now() - t0).toFixed(0)} ms`);
 } finally {

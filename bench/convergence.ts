@@ -42,10 +42,12 @@ const ALL_SIZES: [number, number, number][] = [
   [10000, 500, 10000],
 ];
 const sizes = argOf('--sizes')
-  ? argOf('--sizes')!.split(',').map((s) => {
-      const [n, m] = s.split('x').map(Number);
-      return ALL_SIZES.find(([a, b]) => a === n && b === m) ?? ([n, m, 2000] as [number, number, number]);
-    })
+  ? argOf('--sizes')!
+      .split(',')
+      .map((s) => {
+        const [n, m] = s.split('x').map(Number);
+        return ALL_SIZES.find(([a, b]) => a === n && b === m) ?? ([n, m, 2000] as [number, number, number]);
+      })
   : quick
     ? ALL_SIZES.slice(0, 3)
     : ALL_SIZES;
@@ -55,7 +57,12 @@ const AREA_M = 500;
 
 await initGlpk();
 console.log('# bench/convergence');
-console.log(`node ${process.version} · ${os.cpus().length} CPUs · load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} · ${new Date().toISOString()}\n`);
+console.log(
+  `node ${process.version} · ${os.cpus().length} CPUs · load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} · ${new Date().toISOString()}\n`,
+);
 
 interface Run {
   res: AllocateResult;
@@ -75,7 +82,8 @@ async function warmBody(body: AllocateRequest, seed: number, limitMs: number): P
   const moved: AllocateRequest = structuredClone(body);
   const rand = mulberry32(seed + 100);
   const order = moved.devices.map((_, n) => n).sort(() => rand() - 0.5);
-  for (const n of order.slice(0, Math.max(1, Math.round(moved.devices.length / 20)))) moved.devices[n].position = { xM: rand() * AREA_M, yM: rand() * AREA_M };
+  for (const n of order.slice(0, Math.max(1, Math.round(moved.devices.length / 20))))
+    moved.devices[n].position = { xM: rand() * AREA_M, yM: rand() * AREA_M };
   return { ...moved, previous: { allocations: first.res.allocations } };
 }
 
@@ -83,13 +91,18 @@ const fmt = (ms: number | undefined) => (ms === undefined ? '—' : ms.toFixed(0
 
 if (!args.includes('--throughput-only')) {
   console.log('## Convergence (baselines off; ms of wall time in the solver call)\n');
-  console.log('| size | seed | start | first feasible | gap 1e-2 | gap 1e-3 | gap 1e-4 | limit | final gap (relativeGap 0) | objective over time (ms:objective/gap) |');
+  console.log(
+    '| size | seed | start | first feasible | gap 1e-2 | gap 1e-3 | gap 1e-4 | limit | final gap (relativeGap 0) | objective over time (ms:objective/gap) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   const ratios: { size: string; cold: number; warm: number }[] = [];
   for (const [N, M, limitMs] of sizes) {
     for (let seed = 1; seed <= seeds; seed++) {
       const cold = generateRequest(seed, { devices: N, servers: M });
-      const bodies: [string, AllocateRequest][] = [['cold', cold], ['warm', await warmBody(cold, seed, limitMs)]];
+      const bodies: [string, AllocateRequest][] = [
+        ['cold', cold],
+        ['warm', await warmBody(cold, seed, limitMs)],
+      ];
       const at1e4: Record<string, number> = {};
       for (const [start, body] of bodies) {
         const toGap: (number | undefined)[] = [];
@@ -103,7 +116,10 @@ if (!args.includes('--throughput-only')) {
         }
         const full = await solve(body, limitMs, 0);
         const trace = full.res.solver.statistics.trace
-          .map((p) => `${p.atMs}:${p.objective?.toFixed(6) ?? '—'}/${p.objective !== undefined && p.bound !== undefined ? ((p.objective - p.bound) / p.objective).toExponential(1) : '—'}`)
+          .map(
+            (p) =>
+              `${p.atMs}:${p.objective?.toFixed(6) ?? '—'}/${p.objective !== undefined && p.bound !== undefined ? ((p.objective - p.bound) / p.objective).toExponential(1) : '—'}`,
+          )
           .join(' ');
         console.log(
           `| ${N}×${M} | ${seed} | ${start} | ${fmt(firstFeasible)} | ${toGap.map(fmt).join(' | ')} | ${limitMs} | ${full.res.gap?.toExponential(2) ?? '—'} (${full.res.termination}) | ${trace} |`,
@@ -145,5 +161,7 @@ if (!args.includes('--no-throughput')) {
   const elapsedS = (Date.now() - startedAt) / 1000; // the last answers come after `until`: count their time too
   await app.close();
   console.log(`## Throughput: distinct cold 1,000×50 requests, default settings, SOLVER_THREADS=2, ${clients} clients, ${seconds} s\n`);
-  console.log(`${((answered * 60) / elapsedS).toFixed(1)} answers per minute over ${elapsedS.toFixed(1)} s (statuses: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(', ')})`);
+  console.log(
+    `${((answered * 60) / elapsedS).toFixed(1)} answers per minute over ${elapsedS.toFixed(1)} s (statuses: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(', ')})`,
+  );
 }

@@ -15,10 +15,13 @@ const NEXT = 20;
 function post(port: number, body: string): Promise<{ status: number; ms: number }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/allocate', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/allocate', agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -59,5 +62,7 @@ for (const [name, rs] of Object.entries(rows)) {
   const p50 = median(rs.map((r) => r.p50));
   const ready = median(rs.map((r) => r.readyMs));
   const ratios = rs.map((r) => (r.first / r.p50).toFixed(2)).join(', ');
-  console.log(`| ${name} | ${ready.toFixed(0)} | ${first.toFixed(0)} | ${p50.toFixed(0)} | ${(first / p50).toFixed(2)} (each: ${ratios}) |`);
+  console.log(
+    `| ${name} | ${ready.toFixed(0)} | ${first.toFixed(0)} | ${p50.toFixed(0)} | ${(first / p50).toFixed(2)} (each: ${ratios}) |`,
+  );
 }

@@ -41,14 +41,16 @@ for (const [i, ep] of ENDPOINTS.entries()) {
       const out = await runCase(app, check, c);
       if (out.cacheChecked) cacheChecked++;
       if (out.status === 200 || out.status === 422) {
-        const limitMs = ((c.body as { options?: { timeLimitMs?: number } }).options?.timeLimitMs ?? 2000);
+        const limitMs = (c.body as { options?: { timeLimitMs?: number } }).options?.timeLimitMs ?? 2000;
         elapsed.push(out.elapsedMs);
-        if (out.elapsedMs - limitMs > worst.overMs) worst = { overMs: out.elapsedMs - limitMs, elapsedMs: out.elapsedMs, limitMs, what: `${c.kind}: ${c.what}` };
+        if (out.elapsedMs - limitMs > worst.overMs)
+          worst = { overMs: out.elapsedMs - limitMs, elapsedMs: out.elapsedMs, limitMs, what: `${c.kind}: ${c.what}` };
       }
       label = `${c.kind} ${out.status}${out.code ? ` ${out.code}` : ''}`;
     } catch (err) {
       const message = (err as Error).message;
-      if (dumpDir) writeFileSync(join(dumpDir, `failure-${++dumped}.json`), JSON.stringify({ url: c.url, kind: c.kind, what: c.what, body: c.body }));
+      if (dumpDir)
+        writeFileSync(join(dumpDir, `failure-${++dumped}.json`), JSON.stringify({ url: c.url, kind: c.kind, what: c.what, body: c.body }));
       const head = message.split('\n')[0].replace(/\(.*?\)/, '(…)');
       const key = `${head} | ${message.split('\n')[1]?.slice(0, 160)}`;
       const f = failures.get(key) ?? { count: 0, example: message };
@@ -58,13 +60,22 @@ for (const [i, ep] of ENDPOINTS.entries()) {
     }
     counts.set(label, (counts.get(label) ?? 0) + 1);
   }
-  console.log(`POST ${ep.url}: ${[...counts].sort().map(([k, n]) => `${k}: ${n}`).join(', ')}`);
+  console.log(
+    `POST ${ep.url}: ${[...counts]
+      .sort()
+      .map(([k, n]) => `${k}: ${n}`)
+      .join(', ')}`,
+  );
   elapsed.sort((a, b) => a - b);
   const q = (p: number) => (elapsed.length ? elapsed[Math.min(elapsed.length - 1, Math.floor(p * elapsed.length))].toFixed(1) : '-');
-  console.log(`  solved answers: wall time p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms; worst over its limit: ${worst.elapsedMs.toFixed(1)} ms at ${worst.limitMs} ms (${worst.what.slice(0, 300)})`);
+  console.log(
+    `  solved answers: wall time p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms; worst over its limit: ${worst.elapsedMs.toFixed(1)} ms at ${worst.limitMs} ms (${worst.what.slice(0, 300)})`,
+  );
 }
 const seconds = (performance.now() - t0) / 1000;
-console.log(`${total} cases in ${seconds.toFixed(1)} s, ${cacheChecked} cached answers compared byte for byte, ${[...failures.values()].reduce((s, f) => s + f.count, 0)} failures in ${failures.size} groups`);
+console.log(
+  `${total} cases in ${seconds.toFixed(1)} s, ${cacheChecked} cached answers compared byte for byte, ${[...failures.values()].reduce((s, f) => s + f.count, 0)} failures in ${failures.size} groups`,
+);
 for (const [key, f] of failures) console.log(`\n× ${f.count}× ${key}\n${f.example.slice(0, 1500)}`);
 await app.close();
 process.exitCode = failures.size > 0 ? 1 : 0;

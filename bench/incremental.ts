@@ -37,7 +37,12 @@ const AREA_M = 500;
 
 await initGlpk();
 console.log('# bench/incremental');
-console.log(`node ${process.version} · ${os.cpus().length} CPUs · load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} · ${new Date().toISOString()}\n`);
+console.log(
+  `node ${process.version} · ${os.cpus().length} CPUs · load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} · ${new Date().toISOString()}\n`,
+);
 
 async function solve(body: AllocateRequest): Promise<{ res: AllocateResult; ms: number; instance: Instance }> {
   const { instance, options } = normalize(body);
@@ -59,7 +64,8 @@ function decisionsOf(instance: Instance, res: AllocateResult): DeviceDecision[] 
     return {
       server: serverIndex.get(a.serverId)!,
       splitLayer: a.splitLayer,
-      mode: a.trainingMode === 'backprop' ? { kind: 'backprop' } : { kind: 'zeroth-order', queries: a.queries!, parallelism: a.parallelism! },
+      mode:
+        a.trainingMode === 'backprop' ? { kind: 'backprop' } : { kind: 'zeroth-order', queries: a.queries!, parallelism: a.parallelism! },
       cpuFrequencyHz: a.cpuFrequencyHz,
       transmitPowerW: a.transmitPowerW,
       bandwidthHz: a.bandwidthHz,
@@ -80,10 +86,15 @@ const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.
 
 console.log(`## 1000×50, 5% of the devices moved: warm (no migration cost) against cold at the default ${LIMIT_MS} ms limit\n`);
 console.log('previous: the answer before the move, from a cold solve at the default limit or from a converged one (4× the limit)\n');
-console.log('| seed | previous | cold objective | cold ms | warm limit | warm objective | warm/cold − 1 | warm ms | speed-up | migrations |');
+console.log(
+  '| seed | previous | cold objective | cold ms | warm limit | warm objective | warm/cold − 1 | warm ms | speed-up | migrations |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 const speedups = new Map<string, number[]>();
-for (const [seed, previousLimitMs] of (quick ? [1] : [1, 2, 3]).flatMap((s) => [[s, LIMIT_MS], [s, 4 * LIMIT_MS]])) {
+for (const [seed, previousLimitMs] of (quick ? [1] : [1, 2, 3]).flatMap((s) => [
+  [s, LIMIT_MS],
+  [s, 4 * LIMIT_MS],
+])) {
   const N = 1000;
   const body = generateRequest(seed, { devices: N, servers: 50 });
   const first = (await solve(withLimit(body, previousLimitMs))).res;
@@ -109,7 +120,10 @@ for (const [seed, previousLimitMs] of (quick ? [1] : [1, 2, 3]).flatMap((s) => [
     `| ${seed} | ${previousLabel} | ${cold.res.objective!.toFixed(6)}${cold.res.limit ? ' (TIME)' : ''} | ${cold.ms.toFixed(0)} | ${hit ? hit.limitMs : '—'} | ${hit ? hit.res.objective!.toFixed(6) : '—'} | ${hit ? (hit.res.objective! / cold.res.objective! - 1).toExponential(2) : '—'} | ${hit ? hit.ms.toFixed(0) : '—'} | ${hit ? `${(cold.ms / hit.ms).toFixed(1)}×` : '—'} | ${hit ? hit.res.totals!.migrations : '—'} |`,
   );
 }
-for (const [label, xs] of speedups) console.log(`\nprevious ${label}: median speed-up to reach the cold objective ${median(xs).toFixed(1)}× over ${xs.length} seeds (target ≥ 5×)`);
+for (const [label, xs] of speedups)
+  console.log(
+    `\nprevious ${label}: median speed-up to reach the cold objective ${median(xs).toFixed(1)}× over ${xs.length} seeds (target ≥ 5×)`,
+  );
 console.log('');
 
 // ---------------------------------------------------------------------------------------------
@@ -125,7 +139,14 @@ interface Walker {
 }
 
 function walkers(body: AllocateRequest, rand: () => number): Walker[] {
-  return body.devices.map((d) => ({ x: d.position!.xM, y: d.position!.yM, toX: rand() * AREA_M, toY: rand() * AREA_M, speed: 1 + 4 * rand(), pauseS: 0 }));
+  return body.devices.map((d) => ({
+    x: d.position!.xM,
+    y: d.position!.yM,
+    toX: rand() * AREA_M,
+    toY: rand() * AREA_M,
+    speed: 1 + 4 * rand(),
+    pauseS: 0,
+  }));
 }
 
 /** Advance every walker by dt seconds: towards its waypoint, pause 0–5 s there, pick the next. */
@@ -164,7 +185,14 @@ const STEP_S = 3;
 const FAST_LIMIT_MS = LIMIT_MS / 5;
 const shareArg = process.argv.indexOf('--migration-share');
 const MIGRATION_SHARE = shareArg > 0 ? Number(process.argv[shareArg + 1]) : 0.0005;
-const traces = process.argv.includes('--no-trace') ? [] : quick ? [[200, 20]] : [[200, 20], [1000, 50]];
+const traces = process.argv.includes('--no-trace')
+  ? []
+  : quick
+    ? [[200, 20]]
+    : [
+        [200, 20],
+        [1000, 50],
+      ];
 for (const [N, M] of traces) {
   const rand = mulberry32(N + M);
   const base = generateRequest(7, { devices: N, servers: M });
@@ -172,23 +200,44 @@ for (const [N, M] of traces) {
   // A migration costs MIGRATION_SHARE (default 0.05%) of a device's mean delay and energy at the reference point.
   const ref = referenceTotals(normalize(base).instance);
   const migration = { delayS: (MIGRATION_SHARE * ref.delayS) / N, energyJ: (MIGRATION_SHARE * ref.energyJ) / N };
-  console.log(`## trace ${N}×${M}: ${SNAPSHOTS} snapshots ${STEP_S} s apart, limit ${LIMIT_MS} ms, migration cost ${migration.delayS.toPrecision(3)} s + ${migration.energyJ.toPrecision(3)} J\n`);
-  console.log(`| t (s) | cold ms | warm ms | warm+cost ms | warm at ${FAST_LIMIT_MS} ms: ms | warm/cold obj | warm+cost/cold obj (with cost) | warm ${FAST_LIMIT_MS} ms/cold obj | migrations cold / warm / warm+cost / warm ${FAST_LIMIT_MS} ms |`);
+  console.log(
+    `## trace ${N}×${M}: ${SNAPSHOTS} snapshots ${STEP_S} s apart, limit ${LIMIT_MS} ms, migration cost ${migration.delayS.toPrecision(3)} s + ${migration.energyJ.toPrecision(3)} J\n`,
+  );
+  console.log(
+    `| t (s) | cold ms | warm ms | warm+cost ms | warm at ${FAST_LIMIT_MS} ms: ms | warm/cold obj | warm+cost/cold obj (with cost) | warm ${FAST_LIMIT_MS} ms/cold obj | migrations cold / warm / warm+cost / warm ${FAST_LIMIT_MS} ms |`,
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   let prevCold: AllocateResult | null = null;
   let prevWarm: AllocateResult | null = null;
   let prevCostly: AllocateResult | null = null;
   let prevFast: AllocateResult | null = null;
-  const sums = { cold: [] as number[], warm: [] as number[], costly: [] as number[], fast: [] as number[], ratioWarm: [] as number[], ratioCostly: [] as number[], ratioFast: [] as number[], migCold: 0, migWarm: 0, migCostly: 0, migFast: 0 };
+  const sums = {
+    cold: [] as number[],
+    warm: [] as number[],
+    costly: [] as number[],
+    fast: [] as number[],
+    ratioWarm: [] as number[],
+    ratioCostly: [] as number[],
+    ratioFast: [] as number[],
+    migCold: 0,
+    migWarm: 0,
+    migCostly: 0,
+    migFast: 0,
+  };
   for (let k = 0; k < SNAPSHOTS; k++) {
     if (k > 0) advance(ws, STEP_S, rand);
     const body: AllocateRequest = structuredClone(base);
     body.devices.forEach((d, n) => (d.position = { xM: ws[n].x, yM: ws[n].y }));
     const cold = await solve(withLimit(body, LIMIT_MS));
     const warm = await solve({ ...withLimit(body, LIMIT_MS), ...(prevWarm ? { previous: { allocations: prevWarm.allocations } } : {}) });
-    const costly = await solve({ ...withLimit(body, LIMIT_MS, { migration }), ...(prevCostly ? { previous: { allocations: prevCostly.allocations } } : {}) });
+    const costly = await solve({
+      ...withLimit(body, LIMIT_MS, { migration }),
+      ...(prevCostly ? { previous: { allocations: prevCostly.allocations } } : {}),
+    });
     // The control loop at a fifth of the limit: its own warm chain (the first snapshot cold at the full limit).
-    const fast = await solve(prevFast ? { ...withLimit(body, FAST_LIMIT_MS), previous: { allocations: prevFast.allocations } } : withLimit(body, LIMIT_MS));
+    const fast = await solve(
+      prevFast ? { ...withLimit(body, FAST_LIMIT_MS), previous: { allocations: prevFast.allocations } } : withLimit(body, LIMIT_MS),
+    );
     // Cold scored under the costly chain's objective: the migrations it would make from that chain's last answer.
     const coldWithCost = evaluate(costly.instance, decisionsOf(costly.instance, cold.res)).objective;
     const mig = {

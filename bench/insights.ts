@@ -26,7 +26,12 @@ const EXACT: SolveOptions = { timeLimitMs: 3000, baselines: false, algorithm: 'a
 
 await initGlpk();
 console.log('# bench/insights');
-console.log(`node ${process.version} · ${os.cpus().length} CPUs · load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} · ${new Date().toISOString()}\n`);
+console.log(
+  `node ${process.version} · ${os.cpus().length} CPUs · load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} · ${new Date().toISOString()}\n`,
+);
 
 const fmt = (x: number) => (x === 0 ? '0' : x.toExponential(3));
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '—');
@@ -45,7 +50,9 @@ for (const seed of SEEDS) {
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const err = r.held < -tiny ? Math.abs(r.predicted - r.held) / Math.abs(r.held) : NaN;
-    console.log(`| ${r.resource} | ${r.serverId} | ${fmt(r.predicted)} | ${fmt(r.held)} | ${pct(err)} | ${fmt(r.free)} | ${r.migrations} |`);
+    console.log(
+      `| ${r.resource} | ${r.serverId} | ${fmt(r.predicted)} | ${fmt(r.held)} | ${pct(err)} | ${fmt(r.free)} | ${r.migrations} |`,
+    );
     signs++;
     if (r.predicted < -tiny === r.held < -tiny) signsRight++;
   }
@@ -62,7 +69,9 @@ for (const seed of SEEDS) {
       .slice(0, 2);
     const errs = top.map((r) => Math.abs(r.predicted - r.held) / Math.abs(r.held));
     if (errs.length > 0) worstTop.push(Math.max(...errs));
-    console.log(`  ${resource}: Spearman ${rho.toFixed(3)}; top-2 servers' error ${errs.map(pct).join(', ') || '— (budget binds nowhere)'}`);
+    console.log(
+      `  ${resource}: Spearman ${rho.toFixed(3)}; top-2 servers' error ${errs.map(pct).join(', ') || '— (budget binds nowhere)'}`,
+    );
   }
   console.log('');
 }
@@ -73,7 +82,12 @@ console.log(
 console.log('## 2. Cost: the same solve with and without insights (side by side)\n');
 console.log('| size | limit ms | solve ms (plain) | solve ms (insights) | insights compute ms | objective equal |');
 console.log('|---|---|---|---|---|---|');
-const sizes: [number, number, number][] = quick ? [[200, 20, 1000]] : [[200, 20, 1000], [1000, 50, 2000]];
+const sizes: [number, number, number][] = quick
+  ? [[200, 20, 1000]]
+  : [
+      [200, 20, 1000],
+      [1000, 50, 2000],
+    ];
 for (const [devices, servers, limit] of sizes) {
   const { instance, options } = normalize(generateRequest(1, { devices, servers, maxDevices: Math.ceil((1.5 * devices) / servers) }));
   const opts = { ...options, timeLimitMs: limit, baselines: false };

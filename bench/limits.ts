@@ -57,9 +57,15 @@ const app = buildApp(config);
 const base = await listenOnLoopback(app);
 
 const cpus = os.cpus();
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 console.log('# bench/limits' + (quick ? ' (--quick)' : ''));
-console.log(`node ${process.version} · ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}) · ${new Date().toISOString()} · SOLVER_THREADS=${config.solverThreads}`);
+console.log(
+  `node ${process.version} · ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}) · ${new Date().toISOString()} · SOLVER_THREADS=${config.solverThreads}`,
+);
 console.log(`load average at start: ${load()} (1/5/15 min; other processes on the machine skew every figure)`);
 
 for (const t0 = performance.now(); ; ) {
@@ -106,7 +112,9 @@ const allowedMs = (limitMs: number) => limitMs * 1.1 + 50;
 
 // Warm-up (not measured): JIT in every worker thread and the main thread.
 await Promise.all(
-  Array.from({ length: config.solverThreads }, (_, i) => post('/allocate', JSON.stringify(generateRequest(900_000 + i, { devices: 200, servers: 20 })), 2000)),
+  Array.from({ length: config.solverThreads }, (_, i) =>
+    post('/allocate', JSON.stringify(generateRequest(900_000 + i, { devices: 200, servers: 20 })), 2000),
+  ),
 );
 
 interface Cell {
@@ -128,7 +136,9 @@ function printRow(cell: Cell, kb: number, floorMs: number | null): boolean {
       : [`${r.code} ${r.json.field ?? r.json.code ?? ''}`.trim()],
   );
   const limits = cell.replies.flatMap((r) => (r.json.points ? r.json.points.map((p) => p.limit ?? '—') : [r.json.limit ?? '—']));
-  const gaps = cell.replies.flatMap((r) => (r.json.points ? r.json.points.map((p) => p.gap) : [r.json.gap])).filter((g): g is number => g !== undefined);
+  const gaps = cell.replies
+    .flatMap((r) => (r.json.points ? r.json.points.map((p) => p.gap) : [r.json.gap]))
+    .filter((g): g is number => g !== undefined);
   const row = [
     cell.size,
     kb.toFixed(0),
@@ -147,7 +157,20 @@ function printRow(cell: Cell, kb: number, floorMs: number | null): boolean {
   return kept;
 }
 
-const header = ['size', 'body KB', 'limit ms', 'min limit ms', 'wall p50 ms', 'wall max ms', 'allowed ms', 'kept', 'status', 'limit', 'gap p50', 'gap max'];
+const header = [
+  'size',
+  'body KB',
+  'limit ms',
+  'min limit ms',
+  'wall p50 ms',
+  'wall max ms',
+  'allowed ms',
+  'kept',
+  'status',
+  'limit',
+  'gap p50',
+  'gap max',
+];
 const printHeader = (title: string) => {
   console.log(`\n## ${title} (${SEEDS} seed${SEEDS > 1 ? 's' : ''} per cell; allowed = limit × 1.1 + 50 ms)\n`);
   console.log(`| ${header.join(' | ')} |`);
@@ -161,7 +184,9 @@ for (const [devices, servers] of SIZES) {
     const cell: Cell = { size: `${devices}×${servers}`, limitMs, replies: [] };
     let kb = 0;
     for (let s = 0; s < SEEDS; s++) {
-      const body = JSON.stringify(generateRequest(7919 * devices + 31 * limitMs + s, { devices, servers, layers: LAYERS, options: { timeLimitMs: limitMs } }));
+      const body = JSON.stringify(
+        generateRequest(7919 * devices + 31 * limitMs + s, { devices, servers, layers: LAYERS, options: { timeLimitMs: limitMs } }),
+      );
       kb = body.length / 1024;
       cell.replies.push(await post('/allocate', body, limitMs));
     }
@@ -176,7 +201,12 @@ if (flag('--pareto')) {
       const cell: Cell = { size: `${devices}×${servers}`, limitMs, replies: [] };
       let kb = 0;
       for (let s = 0; s < SEEDS; s++) {
-        const { objective, ...snapshot } = generateRequest(7919 * devices + 31 * limitMs + s + 17, { devices, servers, layers: LAYERS, options: { timeLimitMs: limitMs } });
+        const { objective, ...snapshot } = generateRequest(7919 * devices + 31 * limitMs + s + 17, {
+          devices,
+          servers,
+          layers: LAYERS,
+          options: { timeLimitMs: limitMs },
+        });
         const { weights: _w, ...rest } = objective ?? {};
         const body = JSON.stringify({ ...snapshot, objective: rest, pareto: { grid: { steps: 2 } } });
         kb = body.length / 1024;

@@ -66,7 +66,12 @@ function cannon(url: string, body: string): Promise<autocannon.Result> {
 }
 
 console.log('# bench/metrics' + (quick ? ' (--quick)' : ''));
-console.log(`node ${process.version} · ${os.cpus().length} CPUs · ${new Date().toISOString()} · load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `node ${process.version} · ${os.cpus().length} CPUs · ${new Date().toISOString()} · load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 console.log(`${ROUNDS} alternating rounds of ${ROUND_S} s per side, ${CONNECTIONS} connections, every request a cache hit\n`);
 
 for (const [name, body] of Object.entries(bodies)) {
@@ -96,7 +101,14 @@ for (const [name, body] of Object.entries(bodies)) {
         offTotal += r.requests.total;
         offCpuUs += cpuUs;
       }
-      const row = [round + 1, side === on ? 'on' : 'off', r.requests.average.toFixed(0), r.latency.p50.toFixed(1), r.latency.p99.toFixed(1), (cpuUs / r.requests.total).toFixed(0)];
+      const row = [
+        round + 1,
+        side === on ? 'on' : 'off',
+        r.requests.average.toFixed(0),
+        r.latency.p50.toFixed(1),
+        r.latency.p99.toFixed(1),
+        (cpuUs / r.requests.total).toFixed(0),
+      ];
       rows.push(`| ${row.join(' | ')} |`);
     }
   }

@@ -30,12 +30,16 @@ const SEED = 2024;
 const GiB = 2 ** 30;
 const MEMORY_GIB = [16, 12, 8, 6, 4, 3, 2];
 const TIME_LIMIT_MS = Number(process.argv.find((a) => a.startsWith('--limit='))?.slice(8) ?? 5000);
-if (!(Number.isInteger(TIME_LIMIT_MS) && TIME_LIMIT_MS > 0 && TIME_LIMIT_MS <= 60_000)) throw new Error('--limit must be an integer number of ms in 1..60000');
+if (!(Number.isInteger(TIME_LIMIT_MS) && TIME_LIMIT_MS > 0 && TIME_LIMIT_MS <= 60_000))
+  throw new Error('--limit must be an integer number of ms in 1..60000');
 
-const watchdog = setTimeout(() => {
-  console.error('bench/modes: watchdog fired, aborting');
-  process.exit(2);
-}, 170_000 + 30 * TIME_LIMIT_MS);
+const watchdog = setTimeout(
+  () => {
+    console.error('bench/modes: watchdog fired, aborting');
+    process.exit(2);
+  },
+  170_000 + 30 * TIME_LIMIT_MS,
+);
 watchdog.unref();
 
 interface Row {
@@ -146,7 +150,10 @@ const cpus = os.cpus();
 console.log('# bench/modes — the optimum as device memory shrinks (docs/model.md §1.5)');
 console.log(
   `node ${process.version} · ${os.platform()}/${os.arch()} · ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}) · ` +
-    `solver ${SOLVER_VERSION} · time limit ${TIME_LIMIT_MS} ms per solve · load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+    `solver ${SOLVER_VERSION} · time limit ${TIME_LIMIT_MS} ms per solve · load ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
 );
 const t0 = performance.now();
 await sweep('1. Paper scale (docs/model.md §3)', {});

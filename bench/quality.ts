@@ -22,17 +22,53 @@ import { initGlpk } from '../src/solver/math/glpk.js';
 import type { Instance, SolveOptions } from '../src/model/types.js';
 
 const quick = process.argv.includes('--quick');
-const sizes: [number, number][] = quick ? [[10, 2], [50, 10]] : [[10, 2], [50, 10], [200, 20], [1000, 50]];
+const sizes: [number, number][] = quick
+  ? [
+      [10, 2],
+      [50, 10],
+    ]
+  : [
+      [10, 2],
+      [50, 10],
+      [200, 20],
+      [1000, 50],
+    ];
 const seeds = quick ? [1, 2] : [1, 2, 3];
 const paperCapMs = quick ? 10_000 : 30_000;
 
 await initGlpk();
 console.log('# bench/quality');
-console.log(`node ${process.version} · ${os.cpus().length} CPUs · load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} · ${new Date().toISOString()}`);
+console.log(
+  `node ${process.version} · ${os.cpus().length} CPUs · load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} · ${new Date().toISOString()}`,
+);
 console.log(`auto: default time limit 2000 ms · paper: capped at ${paperCapMs} ms · baselines: as reported by auto\n`);
 
-const header = ['devices×servers', 'seed', 'auto obj', 'gap', 'auto ms', 'paper/auto', 'paper ms', 'paper iters', 'speed-up', 'auto ms to match paper', 'speed-up to match', 'edge-heavy', 'local-heavy', 'split-only', 'resources-only', 'greedy', 'random'];
-const LADDER_MS = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 23, 26, 30, 35, 40, 50, 60, 70, 80, 100, 120, 160, 200, 240, 320, 400, 480, 640, 800, 1000, 1500, 2000];
+const header = [
+  'devices×servers',
+  'seed',
+  'auto obj',
+  'gap',
+  'auto ms',
+  'paper/auto',
+  'paper ms',
+  'paper iters',
+  'speed-up',
+  'auto ms to match paper',
+  'speed-up to match',
+  'edge-heavy',
+  'local-heavy',
+  'split-only',
+  'resources-only',
+  'greedy',
+  'random',
+];
+const LADDER_MS = [
+  5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 23, 26, 30, 35, 40, 50, 60, 70, 80, 100, 120, 160, 200, 240, 320, 400, 480, 640, 800,
+  1000, 1500, 2000,
+];
 
 /** Smallest ladder limit at which auto (no baselines) is at least as good as `target`, with its wall time. */
 async function timeToMatch(instance: Instance, options: SolveOptions, target: number): Promise<{ limitMs: number; wallMs: number } | null> {
@@ -91,7 +127,9 @@ for (const [devices, servers] of sizes) {
 }
 
 const notWorse = rows.filter((r) => r.autoObjective <= r.paperObjective * (1 + 1e-9)).length;
-console.log(`\nauto ≤ paper objective on ${notWorse}/${rows.length} instances (${((100 * notWorse) / rows.length).toFixed(0)}%; target ≥ 95%)`);
+console.log(
+  `\nauto ≤ paper objective on ${notWorse}/${rows.length} instances (${((100 * notWorse) / rows.length).toFixed(0)}%; target ≥ 95%)`,
+);
 for (const size of new Set(rows.map((r) => r.size))) {
   const rs = rows.filter((r) => r.size === size);
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -53,13 +53,23 @@ const accepts = (port: number) =>
 
 async function startRedis(): Promise<string> {
   const port = await freePort();
-  children.push(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' }));
+  children.push(
+    spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+      { stdio: 'ignore' },
+    ),
+  );
   while (!(await accepts(port))) await new Promise((resolve) => setTimeout(resolve, 25));
   return `redis://127.0.0.1:${port}`;
 }
 
 async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('worker ready') && resolve());
@@ -78,7 +88,11 @@ const listen = listenOnLoopback;
 
 async function post(base: string, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown>; ms: number }> {
   const t0 = performance.now();
-  const r = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const r = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const json = (await r.json()) as Record<string, unknown>;
   return { status: r.status, json, ms: performance.now() - t0 };
 }
@@ -110,7 +124,10 @@ if (want(1)) {
     // Interleaved, so machine load drifts hit both alike; distinct seeds: every request is a miss.
     const e = await post(eBase, '/allocate', body(1000 + i));
     const qq = await post(qBase, '/allocate', body(2000 + i));
-    if (e.status !== 200 || qq.status !== 200 || e.json.cache !== 'miss' || qq.json.cache !== 'miss') throw new Error(`expected 200 misses: embedded ${e.status} ${e.json.cache}, queue ${qq.status} ${qq.json.cache} ${JSON.stringify(qq.json).slice(0, 300)}`);
+    if (e.status !== 200 || qq.status !== 200 || e.json.cache !== 'miss' || qq.json.cache !== 'miss')
+      throw new Error(
+        `expected 200 misses: embedded ${e.status} ${e.json.cache}, queue ${qq.status} ${qq.json.cache} ${JSON.stringify(qq.json).slice(0, 300)}`,
+      );
     times.embedded.push(e.ms);
     times.queue.push(qq.ms);
   }
@@ -142,7 +159,12 @@ if (want(2)) {
     const wallS = (performance.now() - t0) / 1000;
     if (res.some((r) => r.status !== 200)) throw new Error(`non-200: ${res.map((r) => r.status).join(',')}`);
     rows.push(K / wallS);
-    console.log(`| ${count} | ${wallS.toFixed(2)} | ${(K / wallS).toFixed(2)} | ${pct(res.map((r) => r.ms), 50).toFixed(0)} |`);
+    console.log(
+      `| ${count} | ${wallS.toFixed(2)} | ${(K / wallS).toFixed(2)} | ${pct(
+        res.map((r) => r.ms),
+        50,
+      ).toFixed(0)} |`,
+    );
     await app.close();
     await Promise.all(workers.map(stopWorker));
   }
@@ -175,13 +197,21 @@ if (want(3)) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const result = job.result as { status?: string; gap?: number; objective?: number; limit?: string } | undefined;
-  console.log(`\n## 3. A 5,000 × 200 allocate job (timeLimitMs ${limitMs}, one worker process, 1 thread; body ${(JSON.stringify(input).length / 1e6).toFixed(1)} MB)\n`);
-  console.log('| status | total s | first progress after s | progress updates seen | final gap | result status |\n|---|---|---|---|---|---|');
+  console.log(
+    `\n## 3. A 5,000 × 200 allocate job (timeLimitMs ${limitMs}, one worker process, 1 thread; body ${(JSON.stringify(input).length / 1e6).toFixed(1)} MB)\n`,
+  );
+  console.log(
+    '| status | total s | first progress after s | progress updates seen | final gap | result status |\n|---|---|---|---|---|---|',
+  );
   console.log(
     `| ${job.status} | ${((performance.now() - t0) / 1000).toFixed(1)} | ${firstProgressS?.toFixed(1) ?? '-'} | ${seen.size} | ${result?.gap !== undefined ? `${(result.gap * 100).toFixed(3)}%` : '-'} | ${result?.status ?? '-'}${result?.limit ? ` (limit ${result.limit})` : ''} |`,
   );
   // The same instance (another seed) cancelled mid-search: DELETE until the job says cancelled.
-  const other = await post(base, '/jobs', { kind: 'allocate', input: { ...input, options: { baselines: false, seed: 2 } }, timeLimitMs: limitMs });
+  const other = await post(base, '/jobs', {
+    kind: 'allocate',
+    input: { ...input, options: { baselines: false, seed: 2 } },
+    timeLimitMs: limitMs,
+  });
   const otherId = other.json.id as string;
   let progressAt: number | undefined;
   for (;;) {
@@ -191,7 +221,10 @@ if (want(3)) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const c0 = performance.now();
-  const cancelled = (await (await fetch(`${base}/jobs/${otherId}`, { method: 'DELETE' })).json()) as { status: string; result?: { allocations: unknown[] } };
+  const cancelled = (await (await fetch(`${base}/jobs/${otherId}`, { method: 'DELETE' })).json()) as {
+    status: string;
+    result?: { allocations: unknown[] };
+  };
   console.log(
     `\ncancel 3 s after its first progress: DELETE answered \`${cancelled.status}\` in ${(performance.now() - c0).toFixed(0)} ms with ${cancelled.result?.allocations.length ?? 0} allocations`,
   );
@@ -218,7 +251,15 @@ if (want(4)) {
   if (warm.json.cache !== 'hit') throw new Error('expected a cache hit');
   if ((await post(base, '/allocate', rejected)).status !== 400) throw new Error('expected 400');
   const run = (body: string) =>
-    autocannon({ url: `${base}/allocate`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 10, duration: LOAD_S, workers: 1 } as autocannon.Options);
+    autocannon({
+      url: `${base}/allocate`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      connections: 10,
+      duration: LOAD_S,
+      workers: 1,
+    } as autocannon.Options);
   // Alternate twice so a load drift on the shared machine hits both.
   const hits: number[] = [];
   const rejects: number[] = [];
@@ -227,7 +268,9 @@ if (want(4)) {
     rejects.push((await run(rejected)).requests.average);
   }
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-  console.log(`\n## 4. Cache hits (embedded mode, autocannon 10 connections, ${LOAD_S} s × 2 rounds each, paper-scale body ${(paperBody.length / 1024).toFixed(0)} KB)\n`);
+  console.log(
+    `\n## 4. Cache hits (embedded mode, autocannon 10 connections, ${LOAD_S} s × 2 rounds each, paper-scale body ${(paperBody.length / 1024).toFixed(0)} KB)\n`,
+  );
   console.log('| target | req/s (round 1, round 2) |\n|---|---|');
   console.log(`| cache hit, 200 | ${hits.map((x) => x.toFixed(0)).join(', ')} |`);
   console.log(`| same body + unknown field, 400 | ${rejects.map((x) => x.toFixed(0)).join(', ')} |`);

@@ -24,12 +24,19 @@ const quick = process.argv.includes('--quick');
 const [DEVICES, SERVERS] = quick ? [300, 20] : [1000, 50];
 const LIMIT_MS = 2000;
 // From the size's floor (docs/time-limits.md) up to a third of the cold solve's limit.
-const LADDER_MS = [50, 100, 150, 200, 300, 400, 500, 667].filter((ms) => ms >= minTimeLimitMs({ devices: DEVICES, servers: SERVERS, layers: 32 }));
+const LADDER_MS = [50, 100, 150, 200, 300, 400, 500, 667].filter(
+  (ms) => ms >= minTimeLimitMs({ devices: DEVICES, servers: SERVERS, layers: 32 }),
+);
 const AGREE = 1e-4;
 
 await initGlpk();
 console.log('# bench/what-if');
-console.log(`node ${process.version} · ${os.cpus().length} CPUs · load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} · ${new Date().toISOString()}\n`);
+console.log(
+  `node ${process.version} · ${os.cpus().length} CPUs · load ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} · ${new Date().toISOString()}\n`,
+);
 
 async function solve(body: AllocateRequest, limitMs: number): Promise<{ r: AllocateResult; ms: number }> {
   const { instance, options } = normalize({ ...body, options: { ...body.options, timeLimitMs: limitMs, baselines: false } });
@@ -41,7 +48,9 @@ async function solve(body: AllocateRequest, limitMs: number): Promise<{ r: Alloc
 const body = generateRequest(1, { devices: DEVICES, servers: SERVERS });
 const base = await solve(body, LIMIT_MS);
 if (base.r.objective === undefined) {
-  console.log(`base ${base.r.status} after ${base.ms.toFixed(0)} ms: no allocation to start the scenarios from (a loaded machine?); nothing to compare`);
+  console.log(
+    `base ${base.r.status} after ${base.ms.toFixed(0)} ms: no allocation to start the scenarios from (a loaded machine?); nothing to compare`,
+  );
   process.exit(1);
 }
 const load = new Map<string, number>();
@@ -53,10 +62,15 @@ const scenarios: Scenario[] = [
   { name: `${busiest[0]} ×1.5 frequency`, changes: [{ op: 'scaleFrequency', serverId: busiest[0], factor: 1.5 }] },
   { name: `${busiest[1]} down`, changes: [{ op: 'removeServer', serverId: busiest[1] }] },
   { name: 'a server added at the centre', changes: [{ op: 'addServer', server: newServer }] },
-  { name: '5% of devices leave', changes: [{ op: 'removeDevices', deviceIds: body.devices.filter((_, n) => n % 20 === 0).map((d) => d.id) }] },
+  {
+    name: '5% of devices leave',
+    changes: [{ op: 'removeDevices', deviceIds: body.devices.filter((_, n) => n % 20 === 0).map((d) => d.id) }],
+  },
 ];
 console.log(`${DEVICES} × ${SERVERS}: base ${base.r.status} objective ${base.r.objective!.toFixed(6)} in ${base.ms.toFixed(0)} ms\n`);
-console.log('| scenario | cold ms | cold objective | warm limit reaching it (ms) | warm wall ms | ratio warm/cold | warm objective at 1/3 | migrations |');
+console.log(
+  '| scenario | cold ms | cold objective | warm limit reaching it (ms) | warm wall ms | ratio warm/cold | warm objective at 1/3 | migrations |',
+);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const [i, scenario] of scenarios.entries()) {
   const warmBody = scenarioRequest(body, scenario, i, base.r);

@@ -19,10 +19,16 @@ const app = buildApp({ ...loadConfig({}), logLevel: 'silent', solverThreads: 2 }
 async function answer(url: string, payload: object, status: number): Promise<Record<string, unknown>> {
   const res = await app.inject({ method: 'POST', url, payload });
   if (res.statusCode !== status) throw new Error(`${url}: expected ${status}, got ${res.statusCode}: ${res.body.slice(0, 300)}`);
-  return JSON.parse(res.body, (key, value) => (key === 'solveTimeMs' && typeof value === 'number' ? Math.round(value) : value)) as Record<string, unknown>;
+  return JSON.parse(res.body, (key, value) => (key === 'solveTimeMs' && typeof value === 'number' ? Math.round(value) : value)) as Record<
+    string,
+    unknown
+  >;
 }
 
-const noMemory = <T extends { devices: object[] }>(body: T, memoryBytes: number): T => ({ ...body, devices: body.devices.map((d) => ({ ...d, memoryBytes })) });
+const noMemory = <T extends { devices: object[] }>(body: T, memoryBytes: number): T => ({
+  ...body,
+  devices: body.devices.map((d) => ({ ...d, memoryBytes })),
+});
 
 try {
   await app.ready();

@@ -51,7 +51,11 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
     logger:
       config.logLevel === 'silent'
         ? false
-        : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'], ...(deps.logStream ? { stream: deps.logStream } : {}) },
+        : {
+            level: config.logLevel,
+            redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
+            ...(deps.logStream ? { stream: deps.logStream } : {}),
+          },
     genReqId: requestIdFrom,
     // A hop count trusts that many proxies nearest the server (Fastify's types take it as a function).
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,

@@ -45,7 +45,8 @@ export function composeServices(
   deps: { service?: SolveService; jobs?: JobService; logger?: CacheLogger; observer?: SolveObserver } = {},
 ): Services {
   const extra = { ...(deps.logger ? { logger: deps.logger } : {}), ...(deps.observer ? { observer: deps.observer } : {}) };
-  const memoryJobs = (service: SolveService) => createMemoryJobs(service, { ttlS: config.jobTtlS, maxRunning: Math.max(1, config.solverThreads - 1) });
+  const memoryJobs = (service: SolveService) =>
+    createMemoryJobs(service, { ttlS: config.jobTtlS, maxRunning: Math.max(1, config.solverThreads - 1) });
   if (deps.service !== undefined) return { service: deps.service, jobs: deps.jobs ?? memoryJobs(deps.service) };
   if (config.solverQueue !== 'bullmq') {
     const service = createSolveService(config, extra);
@@ -60,6 +61,7 @@ export function composeServices(
   });
   const service = createSolveService(config, { backend, ...extra });
   const jobs =
-    deps.jobs ?? createQueueJobs({ queue: backend.queue, client: backend.client, queueName: config.queueName, ttlS: config.jobTtlS, maxQueue: 10_000 });
+    deps.jobs ??
+    createQueueJobs({ queue: backend.queue, client: backend.client, queueName: config.queueName, ttlS: config.jobTtlS, maxQueue: 10_000 });
   return { service, jobs };
 }

@@ -104,14 +104,21 @@ export const ConfigSchema = Type.Object({
   PORT: int(3000, 0, 65_535, 'listen port'),
   HOST: text('listen address (`0.0.0.0` in the container image)', { default: '127.0.0.1' }),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info', 'pino log level; `silent` turns logs off'),
-  REDIS_URL: text('`redis://` or `rediss://` URL: shared cache, cross-instance single-flight, rate-limit counters, the queue; unset = in-memory LRU'),
+  REDIS_URL: text(
+    '`redis://` or `rediss://` URL: shared cache, cross-instance single-flight, rate-limit counters, the queue; unset = in-memory LRU',
+  ),
   SOLVER_THREADS: int(2, 1, 256, 'worker threads solving (per API process, or per queue worker: also the jobs it takes at once)'),
   SOLVER_MAX_QUEUE: int(64, 0, 1_000_000, 'solves waiting for a thread beyond this answer 503 + Retry-After'),
   BODY_LIMIT_BYTES: int(5 * MIB, 1024, 1024 * MIB, 'request body limit (413 above)'),
   CACHE_TTL_S: int(3600, 1, 365 * 24 * 3600, 'cache entry lifetime, seconds'),
   CACHE_MAX_ENTRIES: int(1000, 1, 10_000_000, 'in-memory LRU size (answers)'),
   REQUEST_TIMEOUT_MS: int(90_000, 1000, 3_600_000, 'whole-request budget of the HTTP server (above the 60 s longest sync solve)'),
-  KEEP_ALIVE_TIMEOUT_MS: int(72_000, 1000, 3_600_000, 'idle keep-alive sockets are closed after this (above load balancers\' idle timeouts)'),
+  KEEP_ALIVE_TIMEOUT_MS: int(
+    72_000,
+    1000,
+    3_600_000,
+    "idle keep-alive sockets are closed after this (above load balancers' idle timeouts)",
+  ),
   METRICS_ENABLED: bool(true, 'serve `GET /metrics` (Prometheus text)'),
   METRICS_PUBLIC: bool(true, '`/metrics` answers without an API key'),
   API_KEYS: text('accepted API keys, comma-separated, 16 characters or more each: turns authentication on'),
@@ -119,18 +126,40 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_MAX: int(undefined, 1, 1_000_000_000, 'requests per window and API key (or client IP); unset = no rate limit'),
   RATE_LIMIT_WINDOW_MS: int(60_000, 100, 24 * 3_600_000, 'rate-limit window'),
   RATE_LIMIT_COLD_SOLVE_COST: int(10, 1, 1_000_000, 'what a cold solve (cache miss) counts against the rate limit, in requests'),
-  TRUST_PROXY: text('proxies whose `X-Forwarded-For` gives the client address: `true`, a hop count, or addresses/CIDRs (comma-separated); unset = none'),
+  TRUST_PROXY: text(
+    'proxies whose `X-Forwarded-For` gives the client address: `true`, a hop count, or addresses/CIDRs (comma-separated); unset = none',
+  ),
   CORS_ORIGINS: text('origins allowed to call from a browser, comma-separated; unset = none'),
   MAX_EVENT_LOOP_DELAY_MS: int(0, 0, 3_600_000, 'event-loop delay above which new requests get 503 + Retry-After; 0 = off'),
   MAX_HEAP_USED_BYTES: int(0, 0, Number.MAX_SAFE_INTEGER, 'heap use above which new requests get 503 + Retry-After; 0 = off'),
-  SOLVER_QUEUE: oneOf(['threads', 'bullmq'] as const, 'threads', '`bullmq`: solves run on `npm run worker` processes through Redis (needs `REDIS_URL`; see docs/scaling.md)'),
-  QUEUE_NAME: text('BullMQ queue name, shared by every API instance and worker of one deployment', { default: 'edge-allocator-solve', pattern: '^[A-Za-z0-9_.-]{1,100}$' }),
+  SOLVER_QUEUE: oneOf(
+    ['threads', 'bullmq'] as const,
+    'threads',
+    '`bullmq`: solves run on `npm run worker` processes through Redis (needs `REDIS_URL`; see docs/scaling.md)',
+  ),
+  QUEUE_NAME: text('BullMQ queue name, shared by every API instance and worker of one deployment', {
+    default: 'edge-allocator-solve',
+    pattern: '^[A-Za-z0-9_.-]{1,100}$',
+  }),
   JOB_TTL_S: int(3600, 1, 30 * 24 * 3600, 'finished async jobs are kept this long, then `GET /jobs/{id}` answers 404'),
   PARETO_MAX_PARALLEL: int(2, 1, 256, 'solves one Pareto request may have queued or running at once'),
-  WORKER_LOCK_MS: int(4_000, 500, 600_000, 'queue workers: a job whose worker stops renewing its lock this long is handed to another worker (stalled checks every half of it: a dead worker\'s job runs elsewhere within 1.5 × the lock)'),
+  WORKER_LOCK_MS: int(
+    4_000,
+    500,
+    600_000,
+    "queue workers: a job whose worker stops renewing its lock this long is handed to another worker (stalled checks every half of it: a dead worker's job runs elsewhere within 1.5 × the lock)",
+  ),
   WORKER_MAX_STALLED_COUNT: int(3, 0, 1000, 'queue workers: worker deaths (stalls) a job survives; one more fails it'),
-  SOLVER_WARMUP: bool(true, 'one paper-scale solve per solver thread (and one request through the API) before `/ready` says ready; `false` for benches of the cold start'),
-  WORKER_SHUTDOWN_GRACE_MS: int(25_000, 0, 3_600_000, 'queue workers: on SIGTERM, time running jobs get to finish before they are handed back'),
+  SOLVER_WARMUP: bool(
+    true,
+    'one paper-scale solve per solver thread (and one request through the API) before `/ready` says ready; `false` for benches of the cold start',
+  ),
+  WORKER_SHUTDOWN_GRACE_MS: int(
+    25_000,
+    0,
+    3_600_000,
+    'queue workers: on SIGTERM, time running jobs get to finish before they are handed back',
+  ),
 });
 export type ConfigEnv = Static<typeof ConfigSchema>;
 
@@ -155,7 +184,8 @@ export class ConfigError extends Error {
   readonly variable: string;
   readonly problems: ConfigProblem[];
   constructor(variableOrProblems: string | ConfigProblem[], reason?: string) {
-    const problems = typeof variableOrProblems === 'string' ? [{ variable: variableOrProblems, reason: reason ?? 'invalid' }] : variableOrProblems;
+    const problems =
+      typeof variableOrProblems === 'string' ? [{ variable: variableOrProblems, reason: reason ?? 'invalid' }] : variableOrProblems;
     super(
       problems.length === 1
         ? `invalid environment variable ${problems[0]!.variable}: ${problems[0]!.reason}`
@@ -194,7 +224,8 @@ function reasonFor(name: string, schema: Json, value: unknown): string {
     return `must be between ${String(schema.minimum)} and ${String(schema.maximum)}, got ${value}`;
   }
   if (schema.type === 'boolean') return `expected true or false, got "${String(value)}"`;
-  if (Array.isArray(schema.anyOf)) return `expected one of ${(schema.anyOf as { const: string }[]).map((s) => s.const).join(', ')}, got "${String(value)}"`;
+  if (Array.isArray(schema.anyOf))
+    return `expected one of ${(schema.anyOf as { const: string }[]).map((s) => s.const).join(', ')}, got "${String(value)}"`;
   if (typeof schema.pattern === 'string') return `${ACCEPTS[name] ?? `must match ${schema.pattern}`}, got "${String(value)}"`;
   return `invalid value "${String(value)}"`;
 }
@@ -220,7 +251,8 @@ function checkRedisUrl(value: string): Check<string> {
   } catch {
     return { reason: `not a URL: "${value}"` };
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return { reason: `expected a redis:// or rediss:// URL, got "${url.protocol}"` };
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    return { reason: `expected a redis:// or rediss:// URL, got "${url.protocol}"` };
   return { ok: value };
 }
 
@@ -270,7 +302,11 @@ function checkApiKeysFile(file: string | undefined, readText: (path: string) => 
   const digests: Buffer[] = [];
   const lines = content.split('\n');
   for (const [i, line] of lines.entries()) {
-    const entry = line.replace(/#.*/, '').trim().toLowerCase().replace(/^sha256:/, '');
+    const entry = line
+      .replace(/#.*/, '')
+      .trim()
+      .toLowerCase()
+      .replace(/^sha256:/, '');
     if (entry === '') continue;
     if (!/^[0-9a-f]{64}$/.test(entry)) return { reason: `line ${i + 1}: expected a sha256 hex digest` };
     digests.push(Buffer.from(entry, 'hex'));
@@ -296,7 +332,26 @@ function editDistance(a: string, b: string): number {
  * Generic first words (MAX_, LOG_, API_) are given with their second word, so MAX_OLD_SPACE_SIZE
  * or another tool's API_TOKEN is not flagged.
  */
-const OWN_PREFIXES = ['SOLVER_', 'CACHE_', 'RATE_LIMIT', 'REDIS_', 'QUEUE_', 'JOB_', 'PARETO_', 'WORKER_', 'METRICS_', 'API_KEY', 'BODY_LIMIT', 'REQUEST_TIMEOUT', 'KEEP_ALIVE', 'MAX_EVENT_LOOP', 'MAX_HEAP', 'CORS_', 'TRUST_PROXY', 'LOG_LEVEL'];
+const OWN_PREFIXES = [
+  'SOLVER_',
+  'CACHE_',
+  'RATE_LIMIT',
+  'REDIS_',
+  'QUEUE_',
+  'JOB_',
+  'PARETO_',
+  'WORKER_',
+  'METRICS_',
+  'API_KEY',
+  'BODY_LIMIT',
+  'REQUEST_TIMEOUT',
+  'KEEP_ALIVE',
+  'MAX_EVENT_LOOP',
+  'MAX_HEAP',
+  'CORS_',
+  'TRUST_PROXY',
+  'LOG_LEVEL',
+];
 
 /**
  * Variables in `env` that look meant for this service but are not among its names: a close
@@ -368,7 +423,11 @@ export function loadConfig(
   const apiKeyFileDigests = checked('API_KEYS_FILE', () => checkApiKeysFile(v.API_KEYS_FILE, readText), []);
   const trustProxy = checked('TRUST_PROXY', () => checkTrustProxy(v.TRUST_PROXY), false);
   const corsOrigins = checked('CORS_ORIGINS', () => checkOrigins(v.CORS_ORIGINS), []);
-  checked('SOLVER_QUEUE', () => (v.SOLVER_QUEUE === 'bullmq' && v.REDIS_URL === undefined ? { reason: 'bullmq needs REDIS_URL' } : { ok: v.SOLVER_QUEUE }), 'threads');
+  checked(
+    'SOLVER_QUEUE',
+    () => (v.SOLVER_QUEUE === 'bullmq' && v.REDIS_URL === undefined ? { reason: 'bullmq needs REDIS_URL' } : { ok: v.SOLVER_QUEUE }),
+    'threads',
+  );
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -20,7 +20,14 @@ const workers: WorkerProcess[] = [];
 
 // Workers warm their solver thread up as in production (the suite turns warm-up off elsewhere): a
 // cold thread's first 400 × 20 solve can miss its 1.5 s limit on a loaded machine.
-const workerEnv = () => ({ REDIS_URL: redis.url, QUEUE_NAME: QUEUE, SOLVER_THREADS: '1', WORKER_LOCK_MS: '1000', WORKER_SHUTDOWN_GRACE_MS: '20000', SOLVER_WARMUP: 'true' });
+const workerEnv = () => ({
+  REDIS_URL: redis.url,
+  QUEUE_NAME: QUEUE,
+  SOLVER_THREADS: '1',
+  WORKER_LOCK_MS: '1000',
+  WORKER_SHUTDOWN_GRACE_MS: '20000',
+  SOLVER_WARMUP: 'true',
+});
 
 async function api(): Promise<App> {
   const app = buildApp({ ...loadConfig({ REDIS_URL: redis.url, SOLVER_QUEUE: 'bullmq', QUEUE_NAME: QUEUE }), logLevel: 'silent' });
@@ -28,7 +35,10 @@ async function api(): Promise<App> {
   apps.push(app);
   const deadline = Date.now() + 5000;
   // Ready (queue connection up) and the cache's own connection up too.
-  while ((await app.inject({ method: 'GET', url: '/ready' })).json().redis !== 'up' || (await app.inject({ method: 'GET', url: '/ready' })).statusCode !== 200) {
+  while (
+    (await app.inject({ method: 'GET', url: '/ready' })).json().redis !== 'up' ||
+    (await app.inject({ method: 'GET', url: '/ready' })).statusCode !== 200
+  ) {
     if (Date.now() > deadline) throw new Error('API never ready');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -66,7 +76,10 @@ async function loggedFinish(w: WorkerProcess, jobId: string, timeoutMs = 5000): 
   while (finished(w, jobId).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
   return finished(w, jobId).length;
 }
-const solveBody = (seed: number, timeLimitMs: number) => ({ ...generateRequest(seed, { devices: 400, servers: 20 }), options: { baselines: false, timeLimitMs } });
+const solveBody = (seed: number, timeLimitMs: number) => ({
+  ...generateRequest(seed, { devices: 400, servers: 20 }),
+  options: { baselines: false, timeLimitMs },
+});
 
 beforeAll(async () => {
   redis = new DurableRedis(await freePort());
@@ -107,11 +120,19 @@ describe('queue mode with real workers', () => {
 
   it('jobs: progress while running, cancel stops the solve with its best allocation, a cancelled queued job never runs', async () => {
     const app = apps[0];
-    const long = { kind: 'allocate', input: { ...generateRequest(3, { devices: 1000, servers: 50 }), options: { baselines: false } }, timeLimitMs: 120_000 };
+    const long = {
+      kind: 'allocate',
+      input: { ...generateRequest(3, { devices: 1000, servers: 50 }), options: { baselines: false } },
+      timeLimitMs: 120_000,
+    };
     const ids: string[] = [];
     // Two workers of one thread each: the third job waits in the queue.
     for (let seed = 0; seed < 3; seed++) {
-      const r = await app.inject({ method: 'POST', url: '/jobs', payload: { ...long, input: { ...long.input, options: { baselines: false, seed } } } });
+      const r = await app.inject({
+        method: 'POST',
+        url: '/jobs',
+        payload: { ...long, input: { ...long.input, options: { baselines: false, seed } } },
+      });
       expect(r.statusCode, r.body).toBe(202);
       ids.push(r.json().id);
     }
@@ -149,7 +170,12 @@ describe('queue mode with real workers', () => {
     const again = await b.inject({ method: 'POST', url: '/jobs', payload: body, headers: { 'idempotency-key': key } });
     expect(again.statusCode).toBe(200);
     expect(again.json().id).toBe(first.json().id);
-    const other = await b.inject({ method: 'POST', url: '/jobs', payload: { ...body, timeLimitMs: 1001 }, headers: { 'idempotency-key': key } });
+    const other = await b.inject({
+      method: 'POST',
+      url: '/jobs',
+      payload: { ...body, timeLimitMs: 1001 },
+      headers: { 'idempotency-key': key },
+    });
     expect(other.statusCode).toBe(422);
     expect(other.json().code).toBe('IDEMPOTENCY_KEY_MISMATCH');
     expect((await a.inject({ method: 'GET', url: '/jobs/job-unknown' })).statusCode).toBe(404);

@@ -32,7 +32,11 @@ afterAll(async () => {
   workerClient?.disconnect();
 });
 
-const body = (seed: number) => ({ kind: 'allocate' as const, input: { ...ALLOCATE_REQUEST_EXAMPLE, options: { seed } }, timeLimitMs: 1000 });
+const body = (seed: number) => ({
+  kind: 'allocate' as const,
+  input: { ...ALLOCATE_REQUEST_EXAMPLE, options: { seed } },
+  timeLimitMs: 1000,
+});
 
 describe('BullMQ job store', () => {
   it('counts async jobs by state, not the sync solves sharing the queue', async () => {

@@ -18,7 +18,10 @@ let app: App;
 let worker: QueueWorker;
 
 beforeAll(async () => {
-  const config = { ...loadConfig({ REDIS_URL: SHARED_REDIS_URL, SOLVER_QUEUE: 'bullmq', QUEUE_NAME: QUEUE, SOLVER_THREADS: '1' }), logLevel: 'silent' as const };
+  const config = {
+    ...loadConfig({ REDIS_URL: SHARED_REDIS_URL, SOLVER_QUEUE: 'bullmq', QUEUE_NAME: QUEUE, SOLVER_THREADS: '1' }),
+    logLevel: 'silent' as const,
+  };
   worker = startQueueWorker(config, createSolveService(config));
   await worker.ready();
   app = buildApp(config);

@@ -59,7 +59,10 @@ describe('overload probe (2 solver threads)', () => {
   });
 
   it('12 distinct 200 × 20 requests 40 ms apart with 1500 ms limits (each runs its whole limit): each a plan or a 503 with Retry-After, never NO_SOLUTION_FOUND', async () => {
-    const bodies = Array.from({ length: 12 }, (_, i) => ({ ...generateRequest(500 + i, { devices: 200, servers: 20 }), options: { baselines: false, timeLimitMs: 1500 } }));
+    const bodies = Array.from({ length: 12 }, (_, i) => ({
+      ...generateRequest(500 + i, { devices: 200, servers: 20 }),
+      options: { baselines: false, timeLimitMs: 1500 },
+    }));
     const replies = await Promise.all(
       bodies.map(async (payload, i) => {
         await new Promise((resolve) => setTimeout(resolve, 40 * i));

@@ -35,7 +35,10 @@ describe('solver thread warm-up', () => {
   it('each thread has solved a paper-scale instance before the pool is ready', async () => {
     const pool = poolWith('true');
     await whenReady(pool);
-    const pings = (await Promise.all([pool.run({ kind: 'ping', input: undefined }), pool.run({ kind: 'ping', input: undefined })])) as Ping[];
+    const pings = (await Promise.all([
+      pool.run({ kind: 'ping', input: undefined }),
+      pool.run({ kind: 'ping', input: undefined }),
+    ])) as Ping[];
     for (const p of pings) expect(p.warmUpMs).toBeGreaterThan(0);
     console.log(`warm-up solve per thread: ${pings.map((p) => `${p.warmUpMs!.toFixed(0)} ms`).join(', ')}`);
   }, 60_000);

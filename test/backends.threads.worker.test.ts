@@ -47,7 +47,11 @@ describe('a worker that cannot load', () => {
     try {
       // Whether a request arrives before the first failure, while piscina respawns, or after it
       // has given up, it fails with the reason (piscina alone would queue the last two forever).
-      const outcome = () => broken.run({ ms: 0 }).then(() => 'resolved', (err: Error) => err.message);
+      const outcome = () =>
+        broken.run({ ms: 0 }).then(
+          () => 'resolved',
+          (err: Error) => err.message,
+        );
       const early = outcome();
       await waitUntil(() => errors.length > 0);
       const duringRespawn = outcome();
@@ -66,6 +70,8 @@ describe('a worker that cannot load', () => {
 describe('workerFileFor', () => {
   it('points at the .mjs shim from sources and at the compiled worker from dist', () => {
     expect(workerFileFor('file:///app/src/backends/threads/solver-pool.ts').href).toBe('file:///app/src/backends/threads/worker-entry.mjs');
-    expect(workerFileFor('file:///app/dist/src/backends/threads/solver-pool.js').href).toBe('file:///app/dist/src/backends/threads/solve-worker.js');
+    expect(workerFileFor('file:///app/dist/src/backends/threads/solver-pool.js').href).toBe(
+      'file:///app/dist/src/backends/threads/solve-worker.js',
+    );
   });
 });

@@ -28,10 +28,13 @@ const smallArb = fc.record({
     }),
     { minLength: 1, maxLength: 4 },
   ),
-  blocks: fc.array(fc.record({ gflops: fc.double({ min: 10, max: 500, noNaN: true }), mbits: fc.double({ min: 0.1, max: 30, noNaN: true }) }), {
-    minLength: 1,
-    maxLength: 5,
-  }),
+  blocks: fc.array(
+    fc.record({ gflops: fc.double({ min: 10, max: 500, noNaN: true }), mbits: fc.double({ min: 0.1, max: 30, noNaN: true }) }),
+    {
+      minLength: 1,
+      maxLength: 5,
+    },
+  ),
   equalBits: fc.boolean(),
   mb: fc.double({ min: 10, max: 400, noNaN: true }),
   bandwidthMHz: fc.double({ min: 0.2, max: 20, noNaN: true }),

@@ -43,7 +43,12 @@ function checkAnswer(input: BlocksInput, res: BlocksResult) {
   });
   expect(seen.slice(1).every((c) => c === 1)).toBe(true);
   expect(sum(res.assignments.map((a) => a.bandwidthHz))).toBeLessThanOrEqual(inst.W * (1 + 1e-9));
-  expect(latencyRef(inst, res.assignments.map((a) => a.blocks)) / res.roundLatencyS!).toBeCloseTo(1, 9);
+  expect(
+    latencyRef(
+      inst,
+      res.assignments.map((a) => a.blocks),
+    ) / res.roundLatencyS!,
+  ).toBeCloseTo(1, 9);
   expect(res.bound!).toBeLessThanOrEqual(res.roundLatencyS!);
 }
 
@@ -89,12 +94,15 @@ function smallRequest(x: typeof smallArb extends fc.Arbitrary<infer T> ? T : nev
 describe('fixed-latency certificate on small instances (blocks of equal bits)', () => {
   it('the reference fixed-latency program agrees with enumeration', () => {
     fc.assert(
-      fc.property(smallArb.filter((x) => x.blocks <= 5), (x) => {
-        const inst = fromInput(normalizeBlocksRequest(smallRequest(x)));
-        const exact = enumerate(inst);
-        if (!Number.isFinite(exact)) return;
-        expect(referenceOptimum(inst) / exact).toBeCloseTo(1, 7);
-      }),
+      fc.property(
+        smallArb.filter((x) => x.blocks <= 5),
+        (x) => {
+          const inst = fromInput(normalizeBlocksRequest(smallRequest(x)));
+          const exact = enumerate(inst);
+          if (!Number.isFinite(exact)) return;
+          expect(referenceOptimum(inst) / exact).toBeCloseTo(1, 7);
+        },
+      ),
       { numRuns: 12, seed: 11 },
     );
   });
@@ -157,7 +165,16 @@ interface Profile {
   distanceM: [number, number];
   bandwidthHz: number;
 }
-const SEVEN_B: Profile = { layers: 32, hiddenSize: 4096, tokens: 512, batchSize: 4, memoryGB: [16, 48], tflops: [5, 40], distanceM: [50, 500], bandwidthHz: 20e6 };
+const SEVEN_B: Profile = {
+  layers: 32,
+  hiddenSize: 4096,
+  tokens: 512,
+  batchSize: 4,
+  memoryGB: [16, 48],
+  tflops: [5, 40],
+  distanceM: [50, 500],
+  bandwidthHz: 20e6,
+};
 
 /** bench/blocks.ts's instances (the same generator), with the profile's ranges */
 function mediumRequest(p: Profile, devices: number, seed: number, maxBlocksPerDevice?: number): BlocksRequest {
@@ -179,9 +196,18 @@ const medium: { name: string; request: BlocksRequest; optimumS?: number }[] = [
   { name: '7B, 8 devices, 24 layers, memory binding', request: mediumRequest({ ...SEVEN_B, layers: 24, memoryGB: [10, 30] }, 8, 7) },
   { name: '7B, 16 devices, at most 2 blocks each', request: mediumRequest(SEVEN_B, 16, 1016, 2) },
   { name: '7B, 32 devices, one block each', request: mediumRequest(SEVEN_B, 32, 1032, 1) },
-  { name: '7B, 16 devices, 24 layers, weak uplinks', request: mediumRequest({ ...SEVEN_B, layers: 24, bandwidthHz: 2e6, distanceM: [300, 900] }, 16, 21) },
-  { name: '7B, 32 devices, 64 layers, one device holds the shallowest, at most 8 each', request: mediumRequest({ ...SEVEN_B, layers: 64, memoryGB: [16, 64] }, 32, 1032, 8) },
-  { name: '7B, 32 devices, 48 layers, at most 4 blocks each, strong uplinks', request: mediumRequest({ ...SEVEN_B, layers: 48, memoryGB: [24, 64], distanceM: [20, 150] }, 32, 33, 4) },
+  {
+    name: '7B, 16 devices, 24 layers, weak uplinks',
+    request: mediumRequest({ ...SEVEN_B, layers: 24, bandwidthHz: 2e6, distanceM: [300, 900] }, 16, 21),
+  },
+  {
+    name: '7B, 32 devices, 64 layers, one device holds the shallowest, at most 8 each',
+    request: mediumRequest({ ...SEVEN_B, layers: 64, memoryGB: [16, 64] }, 32, 1032, 8),
+  },
+  {
+    name: '7B, 32 devices, 48 layers, at most 4 blocks each, strong uplinks',
+    request: mediumRequest({ ...SEVEN_B, layers: 48, memoryGB: [24, 64], distanceM: [20, 150] }, 32, 33, 4),
+  },
 ];
 
 describe('fixed-latency certificate on medium instances, against the independent fixed-latency program', () => {
@@ -264,7 +290,12 @@ describe('instances too large for the certificate', () => {
     expect(res.certificate).toMatchObject({ level: 'bound', method: 'relaxation', stoppedBy: 'size' });
     // whoever holds depth 1 back-propagates through the whole model: the bound is at least that
     const inst = fromInput(input);
-    const floor = Math.min(...inst.devs.map((_, k) => load(inst, k, [1])).filter((x, k) => x.memory <= inst.devs[k].mem).map((x) => x.compute));
+    const floor = Math.min(
+      ...inst.devs
+        .map((_, k) => load(inst, k, [1]))
+        .filter((x, k) => x.memory <= inst.devs[k].mem)
+        .map((x) => x.compute),
+    );
     expect(res.bound!).toBeGreaterThanOrEqual(floor * (1 - 1e-12));
     for (const b of res.baselines) if (b.roundLatencyS !== null) expect(res.roundLatencyS!).toBeLessThan(b.roundLatencyS);
   });

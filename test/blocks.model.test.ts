@@ -30,9 +30,14 @@ describe('normalizeBlocksRequest', () => {
     const [B, d, h, s, r] = [16, 128, 768, 2, 16];
     const phi = 24 * B * d * h * h + 4 * B * d * d * h;
     expect(instance.blocks).toHaveLength(12);
-    expect(instance.blocks[5]).toEqual({ forwardFlops: phi, backwardFlops: 2 * phi, activationBytes: B * d * (34 * h + 5 * 12 * d), bits: 4 * r * h * 8 * s });
+    expect(instance.blocks[5]).toEqual({
+      forwardFlops: phi,
+      backwardFlops: 2 * phi,
+      activationBytes: B * d * (34 * h + 5 * 12 * d),
+      bits: 4 * r * h * 8 * s,
+    });
     expect(instance.weightBytes).toBe(12 * 12 * h * h * s);
-    expect(instance.noiseWPerHz).toBeCloseTo(10 ** (-20.4), 30);
+    expect(instance.noiseWPerHz).toBeCloseTo(10 ** -20.4, 30);
     expect(options).toEqual({ timeLimitMs: 2000, baselines: true, maxBlocksPerDevice: null, relativeGap: 1e-4 });
   });
 

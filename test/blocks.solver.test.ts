@@ -39,7 +39,12 @@ function toRequest(x: Shape): BlocksRequest {
   const fullMemory = weightBytes + sum(x.blocks.map((b) => b.mb * 1e6));
   return {
     model: {
-      blocks: x.blocks.map((b) => ({ forwardFlops: b.gflops * 1e9, backwardFlops: b.back * b.gflops * 1e9, activationBytes: b.mb * 1e6, bits: b.mbits * 1e6 })),
+      blocks: x.blocks.map((b) => ({
+        forwardFlops: b.gflops * 1e9,
+        backwardFlops: b.back * b.gflops * 1e9,
+        activationBytes: b.mb * 1e6,
+        bits: b.mbits * 1e6,
+      })),
       weightBytes,
     },
     devices: x.devices.map((d, i) => ({
@@ -94,7 +99,12 @@ describe('solveBlocks on small instances', () => {
         checkResult(input, res);
         expect(res.roundLatencyS! / exact).toBeCloseTo(1, 6);
         if (input.instance.devices.length ** input.instance.blocks.length <= 4096) expect(res.status).toBe('OPTIMAL');
-        expect(latencyRef(inst, res.assignments.map((a) => a.blocks)) / res.roundLatencyS!).toBeCloseTo(1, 6);
+        expect(
+          latencyRef(
+            inst,
+            res.assignments.map((a) => a.blocks),
+          ) / res.roundLatencyS!,
+        ).toBeCloseTo(1, 6);
       }),
       { numRuns: 60, seed: 42 },
     );
@@ -102,13 +112,16 @@ describe('solveBlocks on small instances', () => {
 
   it('GLPK MIP of the integer program agrees with enumeration', () => {
     fc.assert(
-      fc.property(instanceArb.filter((x) => x.blocks.length <= 5 && x.devices.length <= 3), (x) => {
-        const input = normalizeBlocksRequest(toRequest(x));
-        const inst = fromInput(input);
-        const exact = enumerate(inst);
-        if (!Number.isFinite(exact)) return;
-        expect(mipOptimum(inst) / exact).toBeCloseTo(1, 6);
-      }),
+      fc.property(
+        instanceArb.filter((x) => x.blocks.length <= 5 && x.devices.length <= 3),
+        (x) => {
+          const input = normalizeBlocksRequest(toRequest(x));
+          const inst = fromInput(input);
+          const exact = enumerate(inst);
+          if (!Number.isFinite(exact)) return;
+          expect(mipOptimum(inst) / exact).toBeCloseTo(1, 6);
+        },
+      ),
       { numRuns: 15, seed: 7 },
     );
   });
@@ -156,7 +169,9 @@ describe('solveBlocks on small instances', () => {
     const res = solveBlocks(normalizeBlocksRequest(req));
     expect(res.status).toBe('INFEASIBLE');
     expect(res.infeasibilities).toEqual([expect.objectContaining({ constraint: 'memory', blocks: [1] })]);
-    const capped = solveBlocks(normalizeBlocksRequest({ ...req, devices: req.devices.map((d) => ({ ...d, memoryBytes: 1e9 })), options: { maxBlocksPerDevice: 1 } }));
+    const capped = solveBlocks(
+      normalizeBlocksRequest({ ...req, devices: req.devices.map((d) => ({ ...d, memoryBytes: 1e9 })), options: { maxBlocksPerDevice: 1 } }),
+    );
     expect(capped.status).toBe('INFEASIBLE');
     expect(capped.infeasibilities).toEqual([expect.objectContaining({ constraint: 'maxBlocksPerDevice', blocks: [3] })]);
   });

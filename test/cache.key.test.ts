@@ -27,7 +27,16 @@ describe('canonicalJson', () => {
   it('equals the canonicalize package on arbitrary JSON, integer-like keys included', () => {
     const keys = fc.oneof(fc.string(), fc.constantFrom('0', '1', '2', '10', '01', 'a', 'B', 'é', '\ud83d\ude00'));
     const json = fc.letrec((tie) => ({
-      value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.string(), tie('array'), tie('object')),
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constant(null),
+        fc.boolean(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer(),
+        fc.string(),
+        tie('array'),
+        tie('object'),
+      ),
       array: fc.array(tie('value'), { maxLength: 5 }),
       object: fc.dictionary(keys, tie('value'), { maxKeys: 6 }),
     })).value;
@@ -57,7 +66,10 @@ describe('requestHash', () => {
     fc.assert(
       fc.property(fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })), (randoms) => {
         const shuffle = (keys: string[]) =>
-          keys.map((k) => [randoms.next().value, k] as const).sort((a, b) => a[0] - b[0]).map(([, k]) => k);
+          keys
+            .map((k) => [randoms.next().value, k] as const)
+            .sort((a, b) => a[0] - b[0])
+            .map(([, k]) => k);
         const shuffled = reorderKeys(smallRequest(), shuffle) as AllocateRequest;
         expect(hashOf(shuffled)).toBe(reference);
       }),

@@ -69,7 +69,8 @@ const withLimit = (devices: number, servers: number, seed: number, timeLimitMs: 
 };
 
 // Chromium logs every 4xx/5xx response as a console error; the 400, 422 and 503 these tests provoke are expected.
-const unexpectedProblems = () => problems.filter((p) => !/Failed to load resource: the server responded with a status of (400|422|503)/.test(p));
+const unexpectedProblems = () =>
+  problems.filter((p) => !/Failed to load resource: the server responded with a status of (400|422|503)/.test(p));
 
 const value = (testId: string) => page.getAttribute(`[data-testid=${testId}]`, 'data-value');
 const text = (testId: string) => page.textContent(`[data-testid=${testId}]`);
@@ -82,17 +83,27 @@ async function pickExample(labelPart: string): Promise<void> {
 
 /** Puts a large snapshot in the text as a paste would (typing 100s of KB through fill() takes minutes). */
 async function paste(body: unknown): Promise<void> {
-  await page.$eval('[data-testid=snapshot]', (t, v) => {
-    (t as HTMLTextAreaElement).value = v;
-    t.dispatchEvent(new Event('input', { bubbles: true }));
-  }, JSON.stringify(body));
+  await page.$eval(
+    '[data-testid=snapshot]',
+    (t, v) => {
+      (t as HTMLTextAreaElement).value = v;
+      t.dispatchEvent(new Event('input', { bubbles: true }));
+    },
+    JSON.stringify(body),
+  );
 }
 
 /** Clicks Run and waits for the answer to be on screen (status text set). */
 async function runAndWait(): Promise<void> {
   await page.evaluate(() => (document.querySelector('[data-testid=status]')!.textContent = ''));
   await page.click('[data-testid=run]');
-  await page.waitForFunction(() => document.querySelector('[data-testid=status]')!.textContent !== '' || !document.querySelector('[data-testid=error]')!.hasAttribute('hidden'), null, { timeout: 30_000 });
+  await page.waitForFunction(
+    () =>
+      document.querySelector('[data-testid=status]')!.textContent !== '' ||
+      !document.querySelector('[data-testid=error]')!.hasAttribute('hidden'),
+    null,
+    { timeout: 30_000 },
+  );
 }
 
 describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
@@ -103,7 +114,24 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
     const response = await page.goto(base + '/console');
     expect(response?.status()).toBe(200);
     await page.waitForSelector('body[data-ready=true]');
-    for (const id of ['snapshot', 'example', 'run', 'run-pareto', 'status', 'objective', 'gap', 'error', 'chart-map', 'chart-servers', 'chart-splits', 'chart-devices', 'chart-baselines', 'chart-pareto', 'download-json', 'download-csv']) {
+    for (const id of [
+      'snapshot',
+      'example',
+      'run',
+      'run-pareto',
+      'status',
+      'objective',
+      'gap',
+      'error',
+      'chart-map',
+      'chart-servers',
+      'chart-splits',
+      'chart-devices',
+      'chart-baselines',
+      'chart-pareto',
+      'download-json',
+      'download-csv',
+    ]) {
       expect(await page.locator(`[data-testid=${id}]`).count(), id).toBe(1);
     }
     expect(await page.locator('[data-testid=example] option', { hasText: 'paper' }).count()).toBe(1);
@@ -138,7 +166,9 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
       expect(await page.locator(`[data-testid=${id}] svg`).count(), id).toBeGreaterThan(0);
     }
     // One mark per device in the per-device chart, in request order.
-    const ids = await page.$$eval('[data-testid=chart-devices] [data-device-id]', (els) => els.map((e) => e.getAttribute('data-device-id')));
+    const ids = await page.$$eval('[data-testid=chart-devices] [data-device-id]', (els) =>
+      els.map((e) => e.getAttribute('data-device-id')),
+    );
     expect(ids).toEqual(paperScale.devices.map((d: { id: string }) => d.id));
     // The map draws one association line per device and one square per server.
     expect(await page.locator('[data-testid=chart-map] svg [aria-label=link] path').count()).toBe(50);
@@ -160,7 +190,9 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
       const answer = await response.json();
       expect(answer.insights.servers).toHaveLength(paperScale.servers.length);
       // A bar per server and resource (slots only where maxDevices binds), tagged with both.
-      const tags = await page.$$eval('[data-testid=chart-capacity] [data-capacity]', (els) => els.map((e) => e.getAttribute('data-capacity')!));
+      const tags = await page.$$eval('[data-testid=chart-capacity] [data-capacity]', (els) =>
+        els.map((e) => e.getAttribute('data-capacity')!),
+      );
       const slots = answer.insights.servers.filter((s: { marginal: { slot: number | null } }) => s.marginal.slot !== null).length;
       expect(tags).toHaveLength(2 * paperScale.servers.length + slots);
       for (const s of paperScale.servers) expect(tags).toContain(`${s.id}:bandwidth`);
@@ -193,7 +225,11 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
     const answer = await response.json();
     await page.waitForSelector('[data-testid=whatif-table]');
     const rows = await page.$$eval('[data-testid=whatif-table] tr[data-status]', (trs) =>
-      trs.map((tr) => ({ status: tr.getAttribute('data-status'), delta: tr.getAttribute('data-delta-objective'), cells: Array.from(tr.children).map((c) => c.textContent) })),
+      trs.map((tr) => ({
+        status: tr.getAttribute('data-status'),
+        delta: tr.getAttribute('data-delta-objective'),
+        cells: Array.from(tr.children).map((c) => c.textContent),
+      })),
     );
     expect(rows).toHaveLength(1);
     expect(rows[0].status).toBe(answer.scenarios[0].status);
@@ -212,7 +248,9 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
     expect(answer.requestHash).toBe(await page.getAttribute('#kpi-hash', 'data-value'));
     expect(answer.allocations).toHaveLength(50);
     const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
-    const lines = readFileSync((await csvDownload.path())!, 'utf8').trim().split(/\r\n/);
+    const lines = readFileSync((await csvDownload.path())!, 'utf8')
+      .trim()
+      .split(/\r\n/);
     expect(lines).toHaveLength(51);
     const header = lines[0].split(',');
     const first = lines[1].split(',');
@@ -221,7 +259,7 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
     expect(Number(first[header.indexOf('bandwidthHz')])).toBe(answer.allocations[0].bandwidthHz);
   });
 
-  it('an invalid paste shows the 400\'s field and reason, in the error box and beside the snapshot', async () => {
+  it("an invalid paste shows the 400's field and reason, in the error box and beside the snapshot", async () => {
     const bad = structuredClone(small);
     bad.devices[2].kappa = 'fast';
     await page.fill('[data-testid=snapshot]', JSON.stringify(bad, null, 2));
@@ -238,7 +276,9 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
     expect(beside).toContain('devices[2].kappa');
     expect(beside).toMatch(/line \d+/);
     // The offending property is selected in the text.
-    const selected = await page.$eval('[data-testid=snapshot]', (t) => (t as HTMLTextAreaElement).value.slice((t as HTMLTextAreaElement).selectionStart, (t as HTMLTextAreaElement).selectionEnd));
+    const selected = await page.$eval('[data-testid=snapshot]', (t) =>
+      (t as HTMLTextAreaElement).value.slice((t as HTMLTextAreaElement).selectionStart, (t as HTMLTextAreaElement).selectionEnd),
+    );
     expect(selected).toBe('"kappa": "fast"');
     await shot('console-invalid-paste');
 
@@ -266,7 +306,7 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
     }
   });
 
-  it('a Pareto sweep plots its points (totals only) and a click shows that point\'s allocation', async () => {
+  it("a Pareto sweep plots its points (totals only) and a click shows that point's allocation", async () => {
     await pickExample('small');
     await page.selectOption('#pareto-steps', '2');
     await page.click('[data-testid=run-pareto]');
@@ -276,13 +316,17 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
     const sweep = await api('/allocate/pareto', { ...small, objective, pareto: { grid: { steps: 2 }, includeAllocations: false } });
     expect(sweep.status).toBe(200);
     const points = sweep.body.points as { requestHash: string; objective: number; totals?: unknown; weights: unknown }[];
-    const plotted = await page.$$eval('[data-testid=chart-pareto] [data-point-index]', (els) => els.map((e) => Number(e.getAttribute('data-point-index'))).sort((a, b) => a - b));
+    const plotted = await page.$$eval('[data-testid=chart-pareto] [data-point-index]', (els) =>
+      els.map((e) => Number(e.getAttribute('data-point-index'))).sort((a, b) => a - b),
+    );
     expect(plotted).toEqual(points.flatMap((p, i) => (p.totals ? [i] : [])));
     expect(plotted).toHaveLength(6);
     await shot('console-pareto-sweep');
 
     await page.click('[data-testid=chart-pareto] [data-point-index="4"]');
-    await page.waitForFunction(() => document.querySelector('#summary-title')!.textContent!.startsWith('Pareto point 4'), null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('#summary-title')!.textContent!.startsWith('Pareto point 4'), null, {
+      timeout: 30_000,
+    });
     expect(await page.getAttribute('#kpi-hash', 'data-value')).toBe(points[4].requestHash);
     // The sweep cached the point (unless the time limit cut it, which depends on load): a cache hit.
     if ((points[4] as { limit?: string }).limit === undefined) {
@@ -294,9 +338,13 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
     await shot('console-pareto-point');
 
     // Hiding the points with a zero delay or energy weight (their totals run to extremes) and back.
-    const interior = points.flatMap((p, i) => ((p.weights as { delay: number; energy: number }).delay > 0 && (p.weights as { energy: number }).energy > 0 ? [i] : []));
+    const interior = points.flatMap((p, i) =>
+      (p.weights as { delay: number; energy: number }).delay > 0 && (p.weights as { energy: number }).energy > 0 ? [i] : [],
+    );
     await page.check('#hide-extremes');
-    const kept = await page.$$eval('[data-testid=chart-pareto] [data-point-index]', (els) => els.map((e) => Number(e.getAttribute('data-point-index'))).sort((a, b) => a - b));
+    const kept = await page.$$eval('[data-testid=chart-pareto] [data-point-index]', (els) =>
+      els.map((e) => Number(e.getAttribute('data-point-index'))).sort((a, b) => a - b),
+    );
     expect(kept).toEqual(interior);
     await page.uncheck('#hide-extremes');
     expect(await page.locator('[data-testid=chart-pareto] [data-point-index]').count()).toBe(6);
@@ -306,7 +354,9 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
     await pickExample('block');
     await runAndWait();
     expect(await text('error')).toBe('');
-    const ids = await page.$$eval('[data-testid=chart-devices] [data-device-id]', (els) => els.map((e) => e.getAttribute('data-device-id')));
+    const ids = await page.$$eval('[data-testid=chart-devices] [data-device-id]', (els) =>
+      els.map((e) => e.getAttribute('data-device-id')),
+    );
     expect(ids).toEqual(['jetson-orin', 'laptop', 'phone-1', 'phone-2']);
     expect(await page.locator('[data-testid=chart-map] svg rect').count()).toBeGreaterThanOrEqual(12);
     expect(await value('status')).toMatch(/OPTIMAL|FEASIBLE/);
@@ -321,11 +371,10 @@ describe.skipIf(SKIP_BROWSER)('operator console in chromium', () => {
     expect(await page.evaluate(() => [sessionStorage.getItem('edge-allocator.apiKey'), localStorage.length])).toEqual(['k-123', 0]);
     await page.fill('[data-testid=api-key]', '');
   });
-
 });
 
 describe.skipIf(SKIP_BROWSER)('operator console: other ways in', () => {
-  it('generates a snapshot with the service\'s seeded generator and solves it', async () => {
+  it("generates a snapshot with the service's seeded generator and solves it", async () => {
     await page.click('#generate-box summary');
     await page.fill('#gen-devices', '8');
     await page.fill('#gen-servers', '3');
@@ -352,7 +401,7 @@ describe.skipIf(SKIP_BROWSER)('operator console: other ways in', () => {
 });
 
 describe.skipIf(SKIP_BROWSER)('operator console: long time limits run as async jobs', () => {
-  it('a job run fills the bar from the service\'s progress and ends with the job\'s answer, the API\'s', async () => {
+  it("a job run fills the bar from the service's progress and ends with the job's answer, the API's", async () => {
     const snapshot = withLimit(400, 30, 3, 6000); // more than the default 2 s: a job
     await paste(snapshot);
     await page.waitForFunction(() => document.querySelector('#run-endpoint')!.textContent === 'POST /jobs (allocate)');
@@ -364,10 +413,14 @@ describe.skipIf(SKIP_BROWSER)('operator console: long time limits run as async j
     expect(post.request().postDataJSON()).toEqual({ kind: 'allocate', input: snapshot });
     const jobId = (await post.json()).id as string;
     // While it runs: the service's best objective so far on the bar, and Cancel offered.
-    await page.waitForFunction(() => {
-      const d = (document.querySelector('[data-testid=progress]') as HTMLElement).dataset;
-      return d.jobStatus === 'running' && d.objective !== undefined;
-    }, null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => {
+        const d = (document.querySelector('[data-testid=progress]') as HTMLElement).dataset;
+        return d.jobStatus === 'running' && d.objective !== undefined;
+      },
+      null,
+      { timeout: 30_000 },
+    );
     expect(await page.isVisible('[data-testid=cancel]')).toBe(true);
     expect(await page.isDisabled('[data-testid=run]')).toBe(true);
     const label = await page.textContent('[data-testid=progress] .label');
@@ -391,11 +444,12 @@ describe.skipIf(SKIP_BROWSER)('operator console: long time limits run as async j
     const sync = await api('/allocate', snapshot);
     expect(sync.body.requestHash).toBe(job.body.result.requestHash);
     // Not cut by the time limit (which depends on load): cached, so the same answer again.
-    if (job.body.result.limit === undefined) expect(sync.body).toMatchObject({ cache: 'hit', objective: job.body.result.objective, gap: job.body.result.gap });
+    if (job.body.result.limit === undefined)
+      expect(sync.body).toMatchObject({ cache: 'hit', objective: job.body.result.objective, gap: job.body.result.gap });
     expect(await page.locator('[data-testid=chart-devices] [data-device-id]').count()).toBe(400);
   });
 
-  it('a job\'s 400 and 422 are shown as the sync ones are: the field beside the snapshot, the infeasibilities', async () => {
+  it("a job's 400 and 422 are shown as the sync ones are: the field beside the snapshot, the infeasibilities", async () => {
     const bad = structuredClone(small);
     bad.options = { ...bad.options, timeLimitMs: 5000 };
     bad.devices[2].kappa = 'fast';
@@ -435,9 +489,15 @@ describe.skipIf(SKIP_BROWSER)('operator console: long time limits run as async j
     const { timeLimitMs: _t, ...options } = snapshot.options;
     expect(post.request().postDataJSON()).toEqual({ kind: 'allocate', input: { ...snapshot, options }, timeLimitMs: 90_000 });
     const jobId = (await post.json()).id as string;
-    await page.waitForFunction(() => (document.querySelector('[data-testid=progress]') as HTMLElement).dataset.objective !== undefined, null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid=progress]') as HTMLElement).dataset.objective !== undefined,
+      null,
+      { timeout: 30_000 },
+    );
     const t0 = Date.now();
-    const deleted = page.waitForResponse((r) => r.url().endsWith(`/jobs/${jobId}`) && r.request().method() === 'DELETE', { timeout: 30_000 });
+    const deleted = page.waitForResponse((r) => r.url().endsWith(`/jobs/${jobId}`) && r.request().method() === 'DELETE', {
+      timeout: 30_000,
+    });
     await page.click('[data-testid=cancel]');
     const del = await deleted;
     expect(del.status()).toBe(200);
@@ -475,7 +535,12 @@ describe.skipIf(SKIP_BROWSER)('operator console: overload', () => {
         expect(seed).toBeLessThan(41);
         const body = JSON.stringify(withLimit(1000, 50, seed, 20_000));
         held++;
-        const status = fetch(tinyBase + '/allocate', { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: stop.signal }).then(
+        const status = fetch(tinyBase + '/allocate', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal: stop.signal,
+        }).then(
           (r) => r.status,
           () => 0,
         );

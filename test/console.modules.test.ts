@@ -4,7 +4,14 @@ import { gapText, num, objectiveText, toCsv } from '../console/src/format.js';
 import { lineOf, locateField, parseFieldPath, syntaxErrorOffset } from '../console/src/json-locate.js';
 
 const text = JSON.stringify(
-  { model: { layers: 3 }, devices: [{ id: 'a', kappa: 1 }, { id: 'b', kappa: 'x', channelGains: { 'es-1': 1e-9 } }], colour: 'red' },
+  {
+    model: { layers: 3 },
+    devices: [
+      { id: 'a', kappa: 1 },
+      { id: 'b', kappa: 'x', channelGains: { 'es-1': 1e-9 } },
+    ],
+    colour: 'red',
+  },
   null,
   2,
 );
@@ -14,7 +21,7 @@ const at = (field: string) => {
 };
 
 describe('locateField', () => {
-  it('parses the service\'s path style', () => {
+  it("parses the service's path style", () => {
     expect(parseFieldPath('devices[1].channelGains.es-1')).toEqual(['devices', 1, 'channelGains', 'es-1']);
     expect(parseFieldPath('body')).toEqual([]);
   });
@@ -58,8 +65,14 @@ describe('format', () => {
   });
 
   it('CSV quotes what needs quoting and keeps full precision', () => {
-    expect(toCsv({ columns: ['id', 'x'], rows: [['a,b', 0.1 + 0.2], ['say "hi"', 1e-12]] })).toBe(
-      'id,x\r\n"a,b",0.30000000000000004\r\n"say ""hi""",1e-12\r\n',
-    );
+    expect(
+      toCsv({
+        columns: ['id', 'x'],
+        rows: [
+          ['a,b', 0.1 + 0.2],
+          ['say "hi"', 1e-12],
+        ],
+      }),
+    ).toBe('id,x\r\n"a,b",0.30000000000000004\r\n"say ""hi""",1e-12\r\n');
   });
 });

@@ -56,7 +56,9 @@ describe('Dockerfile and .dockerignore', () => {
   const sources = contextSources(dockerfile);
 
   it('finds the COPY sources the build needs', () => {
-    expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'console', 'scripts', 'examples', 'LICENSE']));
+    expect(sources).toEqual(
+      expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'console', 'scripts', 'examples', 'LICENSE']),
+    );
   });
 
   it.each(sources)('COPY %s: exists and survives .dockerignore (with the files under it)', (source) => {
@@ -70,12 +72,15 @@ describe('Dockerfile and .dockerignore', () => {
   });
 
   it('keeps out what the image must not carry (tests, local modules, secrets)', () => {
-    for (const path of ['node_modules', 'test', '.git', '.env', '.env.production', 'dist', 'deploy']) expect(ignore.ignores(path), path).toBe(true);
+    for (const path of ['node_modules', 'test', '.git', '.env', '.env.production', 'dist', 'deploy'])
+      expect(ignore.ignores(path), path).toBe(true);
   });
 
   it('sees an ignored COPY source (the check can fail)', () => {
     const withExamplesIgnored = dockerignore().add([...read('.dockerignore').split('\n'), 'examples']);
-    expect(contextSources('FROM x\nCOPY --chown=node:node examples \\\n  ./examples\nCOPY --from=build /app/dist ./dist\n')).toEqual(['examples']);
+    expect(contextSources('FROM x\nCOPY --chown=node:node examples \\\n  ./examples\nCOPY --from=build /app/dist ./dist\n')).toEqual([
+      'examples',
+    ]);
     expect(withExamplesIgnored.ignores('examples')).toBe(true);
   });
 });
@@ -92,7 +97,9 @@ interface ComposeService {
 describe('compose.yaml: the API scaled behind one published port', () => {
   const compose = parseYaml(read('compose.yaml')) as { services: Record<string, ComposeService> };
   const services = compose.services;
-  const published = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((port) => ({ name, port: String(typeof port === 'string' ? port : port.published) })));
+  const published = Object.entries(services).flatMap(([name, s]) =>
+    (s.ports ?? []).map((port) => ({ name, port: String(typeof port === 'string' ? port : port.published) })),
+  );
 
   it('publishes exactly one host port (not a range), on the proxy service, on loopback', () => {
     expect(published).toHaveLength(1);

@@ -47,7 +47,21 @@ function fullResult(overrides: Partial<AllocateResult> = {}): AllocateResult {
     reference: { delayS: 20, energyJ: 5, stability: 0.002 },
     baselines: [{ name: 'local-heavy', objective: 3.5, totals, feasible: true }],
     infeasibilities: [],
-    solver: { algorithm: 'test', version: '0.0.0', solveTimeMs: 12, statistics: { termination: 'TIME', phasesMs: { prepare: 1, search: 10 }, searchSteps: 3, boundEvaluations: 2, trace: [{ atMs: 1, objective: 3 }, { atMs: 9, objective: 2.75, bound: 2.5 }] } },
+    solver: {
+      algorithm: 'test',
+      version: '0.0.0',
+      solveTimeMs: 12,
+      statistics: {
+        termination: 'TIME',
+        phasesMs: { prepare: 1, search: 10 },
+        searchSteps: 3,
+        boundEvaluations: 2,
+        trace: [
+          { atMs: 1, objective: 3 },
+          { atMs: 9, objective: 2.75, bound: 2.5 },
+        ],
+      },
+    },
     ...overrides,
   };
 }
@@ -157,7 +171,16 @@ describe('POST /allocate: success', () => {
         },
       ],
       servers: [
-        { id: 'es-1', gpuCores: 2560, flopsPerCycle: 2, frequencyHz: 2e9, bandwidthHz: 2e7, kappa: 1e-26, maxDevices: 4, position: { xM: 0, yM: 0 } },
+        {
+          id: 'es-1',
+          gpuCores: 2560,
+          flopsPerCycle: 2,
+          frequencyHz: 2e9,
+          bandwidthHz: 2e7,
+          kappa: 1e-26,
+          maxDevices: 4,
+          position: { xM: 0, yM: 0 },
+        },
       ],
       channel: { noiseDbmPerHz: -170 },
       objective: { weights: { delay: 1, energy: 0.5, stability: 2 }, normalize: false, lipschitz: 2, includeUplinkDelay: false },
@@ -177,7 +200,14 @@ describe('POST /allocate: success', () => {
     const res = await post(app, example());
     expect(res.statusCode).toBe(422);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.json()).toMatchObject({ type: 'https://edge-allocator.dev/problems/infeasible', status: 422, code: 'INFEASIBLE', instance: '/allocate', infeasibilities, cache: 'miss' });
+    expect(res.json()).toMatchObject({
+      type: 'https://edge-allocator.dev/problems/infeasible',
+      status: 422,
+      code: 'INFEASIBLE',
+      instance: '/allocate',
+      infeasibilities,
+      cache: 'miss',
+    });
   });
 });
 
@@ -187,7 +217,12 @@ describe('POST /allocate: 400s name the field and the reason', () => {
     const res = await post(app, payload);
     expect(res.statusCode, res.body).toBe(400);
     const body = res.json();
-    expect(body).toMatchObject({ status: 400, title: expect.any(String), type: expect.stringMatching(/^https:\/\/edge-allocator\.dev\/problems\//), field });
+    expect(body).toMatchObject({
+      status: 400,
+      title: expect.any(String),
+      type: expect.stringMatching(/^https:\/\/edge-allocator\.dev\/problems\//),
+      field,
+    });
     if (code) expect(body.code).toBe(code);
     if (typeof reason === 'string') expect(body.reason).toBe(reason);
     else expect(body.reason).toMatch(reason);

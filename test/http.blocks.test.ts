@@ -154,9 +154,7 @@ describe('POST /allocate/blocks: infeasible instances', () => {
     const out = res.json();
     expect(out).toMatchObject({ status: 422, code: 'INFEASIBLE', instance: '/allocate/blocks' });
     expect(out.cache).toBe('miss');
-    expect(out.infeasibilities).toEqual([
-      { constraint: 'memory', blocks: [1, 2, 3, 4, 5, 6], detail: expect.stringContaining('memory') },
-    ]);
+    expect(out.infeasibilities).toEqual([{ constraint: 'memory', blocks: [1, 2, 3, 4, 5, 6], detail: expect.stringContaining('memory') }]);
     expect(out.assignments).toHaveLength(body.devices.length);
   });
 });
@@ -166,7 +164,12 @@ describe('POST /allocate/blocks: 400s name the field and the reason', () => {
     const res = await post(payload);
     expect(res.statusCode, res.body).toBe(400);
     const body = res.json();
-    expect(body).toMatchObject({ status: 400, title: expect.any(String), type: expect.stringMatching(/^https:\/\/edge-allocator\.dev\/problems\//), field });
+    expect(body).toMatchObject({
+      status: 400,
+      title: expect.any(String),
+      type: expect.stringMatching(/^https:\/\/edge-allocator\.dev\/problems\//),
+      field,
+    });
     if (code) expect(body.code).toBe(code);
     if (typeof reason === 'string') expect(body.reason).toBe(reason);
     else expect(body.reason).toMatch(reason);

@@ -41,7 +41,14 @@ describe('loadConfig', () => {
   });
 
   it('reads the queue settings; bullmq without REDIS_URL or an unknown queue is a start-up error', () => {
-    const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', SOLVER_QUEUE: 'bullmq', QUEUE_NAME: 'q-1', JOB_TTL_S: '60', PARETO_MAX_PARALLEL: '4', WORKER_LOCK_MS: '2000' });
+    const config = loadConfig({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      SOLVER_QUEUE: 'bullmq',
+      QUEUE_NAME: 'q-1',
+      JOB_TTL_S: '60',
+      PARETO_MAX_PARALLEL: '4',
+      WORKER_LOCK_MS: '2000',
+    });
     expect(config).toMatchObject({ solverQueue: 'bullmq', queueName: 'q-1', jobTtlS: 60, paretoMaxParallel: 4, workerLockMs: 2000 });
     expect(() => loadConfig({ SOLVER_QUEUE: 'bullmq' })).toThrow(/SOLVER_QUEUE: bullmq needs REDIS_URL/);
     expect(() => loadConfig({ SOLVER_QUEUE: 'kafka' })).toThrow(/SOLVER_QUEUE/);
@@ -62,7 +69,13 @@ describe('loadConfig', () => {
       REQUEST_TIMEOUT_MS: '30000',
       KEEP_ALIVE_TIMEOUT_MS: '5000',
     });
-    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', logLevel: 'debug', redisUrl: 'redis://127.0.0.1:6379/1', solverThreads: 4 });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      logLevel: 'debug',
+      redisUrl: 'redis://127.0.0.1:6379/1',
+      solverThreads: 4,
+    });
     expect(config).toMatchObject({ solverMaxQueue: 10, bodyLimitBytes: 2048, cacheTtlS: 60, cacheMaxEntries: 5, requestTimeoutMs: 30_000 });
   });
 
@@ -78,8 +91,18 @@ describe('loadConfig', () => {
       MAX_EVENT_LOOP_DELAY_MS: '500',
       MAX_HEAP_USED_BYTES: '1000000',
     });
-    expect(config).toMatchObject({ metricsEnabled: false, metricsPublic: false, rateLimitMax: 100, rateLimitWindowMs: 1000, rateLimitColdSolveCost: 5 });
-    expect(config).toMatchObject({ corsOrigins: ['https://a.example', 'http://127.0.0.1:5173'], maxEventLoopDelayMs: 500, maxHeapUsedBytes: 1e6 });
+    expect(config).toMatchObject({
+      metricsEnabled: false,
+      metricsPublic: false,
+      rateLimitMax: 100,
+      rateLimitWindowMs: 1000,
+      rateLimitColdSolveCost: 5,
+    });
+    expect(config).toMatchObject({
+      corsOrigins: ['https://a.example', 'http://127.0.0.1:5173'],
+      maxEventLoopDelayMs: 500,
+      maxHeapUsedBytes: 1e6,
+    });
     expect(config.apiKeyDigests.map((d) => d.toString('hex'))).toEqual([
       createHash('sha256').update('first-key-0123456789').digest('hex'),
       createHash('sha256').update('second-key-0123456789').digest('hex'),
@@ -115,7 +138,14 @@ describe('loadConfig', () => {
   it('reports every invalid variable at once, each with its reason', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'abc', SOLVER_THREADS: '0', LOG_LEVEL: 'loud', CORS_ORIGINS: 'https://a.example/path', SOLVER_QUEUE: 'bullmq', CACHE_TTL_S: '60' });
+      loadConfig({
+        PORT: 'abc',
+        SOLVER_THREADS: '0',
+        LOG_LEVEL: 'loud',
+        CORS_ORIGINS: 'https://a.example/path',
+        SOLVER_QUEUE: 'bullmq',
+        CACHE_TTL_S: '60',
+      });
     } catch (err) {
       error = err;
     }
@@ -131,7 +161,17 @@ describe('loadConfig', () => {
   });
 
   it('warns about misspelt names and unknown names with its prefixes, and nothing else', () => {
-    const env = { SOLVER_THREAD: '4', PROT: '80', RATE_LIMIT_MAXIMUM: '5', CACHE_TTL: '9', PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production', MAX_OLD_SPACE_SIZE: '1', PORT: '8080' };
+    const env = {
+      SOLVER_THREAD: '4',
+      PROT: '80',
+      RATE_LIMIT_MAXIMUM: '5',
+      CACHE_TTL: '9',
+      PATH: '/usr/bin',
+      HOME: '/root',
+      NODE_ENV: 'production',
+      MAX_OLD_SPACE_SIZE: '1',
+      PORT: '8080',
+    };
     expect(unknownVariables(env)).toEqual([
       { variable: 'CACHE_TTL', suggestion: 'CACHE_TTL_S' },
       { variable: 'PROT', suggestion: 'PORT' },
@@ -158,7 +198,9 @@ describe('the README configuration table', () => {
 
   it('lists every variable the code reads from the environment', () => {
     const read = new Set<string>();
-    const sources = ['src/config.ts', 'src/server.ts', 'src/worker/main.ts'].map((path) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'));
+    const sources = ['src/config.ts', 'src/server.ts', 'src/worker/main.ts'].map((path) =>
+      readFileSync(new URL(`../${path}`, import.meta.url), 'utf8'),
+    );
     for (const source of sources) for (const m of source.matchAll(/process\.env\.([A-Z_]+)/g)) read.add(m[1]!);
     for (const name of read) expect(CONFIG_VARIABLES, name).toContain(name);
     expect(configTable()).toContain('`WORKER_SHUTDOWN_GRACE_MS`');

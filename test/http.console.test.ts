@@ -67,7 +67,7 @@ describe('console routes', () => {
     }
   });
 
-  it('names the repository\'s own model document, never the specification it was written from', () => {
+  it("names the repository's own model document, never the specification it was written from", () => {
     const labels = consoleExamples().map((e) => e.label);
     expect(labels.find((l) => /block/i.test(l))).toContain('docs/model.md §2');
     const dir = join(packageRoot(), 'console');

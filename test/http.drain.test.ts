@@ -18,12 +18,22 @@ interface Reply {
 
 function send(port: number, method: string, path: string, body?: unknown, agent?: Agent): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent: agent ?? false, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, at: Date.now() }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent: agent ?? false,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, at: Date.now() }));
+      },
+    );
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
@@ -43,7 +53,8 @@ describe('SIGTERM drains with answers', () => {
     const sizes = { devices: 1000, servers: 50 };
     // The two queued ones have limits long enough for admission to take them behind the two running.
     // relativeGap 0: each runs its whole limit (no stop on a proven gap), so they are still in flight at the signal.
-    const solve = (seed: number, timeLimitMs: number) => send(port, 'POST', '/allocate', { ...generateRequest(seed, sizes), options: { baselines: false, timeLimitMs, relativeGap: 0 } });
+    const solve = (seed: number, timeLimitMs: number) =>
+      send(port, 'POST', '/allocate', { ...generateRequest(seed, sizes), options: { baselines: false, timeLimitMs, relativeGap: 0 } });
     const solves = [solve(1, 30_000), solve(2, 30_000)];
     await new Promise((resolve) => setTimeout(resolve, 500));
     solves.push(solve(3, 60_000), solve(4, 60_000));
@@ -73,7 +84,13 @@ describe('SIGTERM drains with answers', () => {
       // A problem (RFC 9457) like every other error answer.
       expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
       const problem = JSON.parse(refused.body);
-      expect(problem).toMatchObject({ status: 503, code: 'SHUTTING_DOWN', title: 'The instance is shutting down', retryAfterS: Number(refused.headers['retry-after']), requestId: refused.headers['x-request-id'] });
+      expect(problem).toMatchObject({
+        status: 503,
+        code: 'SHUTTING_DOWN',
+        title: 'The instance is shutting down',
+        retryAfterS: Number(refused.headers['retry-after']),
+        requestId: refused.headers['x-request-id'],
+      });
     }
     for (const answer of answers) {
       expect(answer.status, answer.body.slice(0, 300)).toBe(200);

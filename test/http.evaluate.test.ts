@@ -38,7 +38,10 @@ async function evaluated(snapshot: object, allocations: object[]) {
 
 describe('POST /allocate/evaluate', () => {
   it("an /allocate answer's allocations, as they are, score exactly as that answer", async () => {
-    for (const snapshot of [ALLOCATE_REQUEST_EXAMPLE, { ...generateRequest(3, { devices: 60, servers: 6 }), options: { timeLimitMs: 3000 } }]) {
+    for (const snapshot of [
+      ALLOCATE_REQUEST_EXAMPLE,
+      { ...generateRequest(3, { devices: 60, servers: 6 }), options: { timeLimitMs: 3000 } },
+    ]) {
       const answer = await solved(snapshot);
       const res = await evaluated(snapshot, answer.allocations);
       expect(res.statusCode, res.body).toBe(200);
@@ -59,7 +62,14 @@ describe('POST /allocate/evaluate', () => {
   it('fills left-out resource amounts for the given association and splits, optimally', async () => {
     const snapshot = { ...generateRequest(4, { devices: 40, servers: 5 }), options: { timeLimitMs: 3000, baselines: false } };
     const answer = await solved(snapshot);
-    const bare = answer.allocations.map((a) => ({ deviceId: a.deviceId, serverId: a.serverId, splitLayer: a.splitLayer, trainingMode: a.trainingMode, queries: a.queries, parallelism: a.parallelism }));
+    const bare = answer.allocations.map((a) => ({
+      deviceId: a.deviceId,
+      serverId: a.serverId,
+      splitLayer: a.splitLayer,
+      trainingMode: a.trainingMode,
+      queries: a.queries,
+      parallelism: a.parallelism,
+    }));
     const res = await evaluated(snapshot, bare);
     expect(res.statusCode, res.body).toBe(200);
     const out = res.json();
@@ -110,6 +120,8 @@ describe('POST /allocate/evaluate', () => {
     const first = await evaluated(EVALUATE_REQUEST_EXAMPLE, EVALUATE_REQUEST_EXAMPLE.allocations);
     const again = await evaluated(EVALUATE_REQUEST_EXAMPLE, EVALUATE_REQUEST_EXAMPLE.allocations);
     expect(again.json().cache).toBe('hit');
-    expect(again.body.replace('"cache":"hit"', '"cache":"miss"')).toBe(first.json().cache === 'miss' ? first.body : first.body.replace('"cache":"hit"', '"cache":"miss"'));
+    expect(again.body.replace('"cache":"hit"', '"cache":"miss"')).toBe(
+      first.json().cache === 'miss' ? first.body : first.body.replace('"cache":"hit"', '"cache":"miss"'),
+    );
   });
 });

@@ -120,10 +120,16 @@ describe('job gauges by state', () => {
   it('follow an async job from submitted to completed (in-memory jobs)', async () => {
     const states = async () => {
       const text = await scrape();
-      return Object.fromEntries(['queued', 'running', 'completed', 'failed', 'cancelled'].map((state) => [state, sample(text, 'edge_allocator_jobs', { state })]));
+      return Object.fromEntries(
+        ['queued', 'running', 'completed', 'failed', 'cancelled'].map((state) => [state, sample(text, 'edge_allocator_jobs', { state })]),
+      );
     };
     expect(await states()).toEqual({ queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 });
-    const accepted = await app.inject({ method: 'POST', url: '/jobs', payload: { kind: 'allocate', input: { ...smallRequest(), options: { seed: 11 } } } });
+    const accepted = await app.inject({
+      method: 'POST',
+      url: '/jobs',
+      payload: { kind: 'allocate', input: { ...smallRequest(), options: { seed: 11 } } },
+    });
     expect(accepted.statusCode, accepted.body).toBe(202);
     const during = await states();
     expect(during.queued! + during.running! + during.completed!).toBe(1);

@@ -157,9 +157,24 @@ function expectPointsSolved(out: ParetoBody, weights: { delay: number; energy: n
     expectFeasible(p.allocations);
     // Totals are the sums of the allocations.
     const t = p.totals!;
-    expect(closeRel(t.delayS, p.allocations.reduce((s, a) => s + a.delayS.total, 0))).toBe(true);
-    expect(closeRel(t.energyJ, p.allocations.reduce((s, a) => s + a.energyJ.total, 0))).toBe(true);
-    expect(closeRel(t.stability, p.allocations.reduce((s, a) => s + a.stabilityBound, 0))).toBe(true);
+    expect(
+      closeRel(
+        t.delayS,
+        p.allocations.reduce((s, a) => s + a.delayS.total, 0),
+      ),
+    ).toBe(true);
+    expect(
+      closeRel(
+        t.energyJ,
+        p.allocations.reduce((s, a) => s + a.energyJ.total, 0),
+      ),
+    ).toBe(true);
+    expect(
+      closeRel(
+        t.stability,
+        p.allocations.reduce((s, a) => s + a.stabilityBound, 0),
+      ),
+    ).toBe(true);
   }
 }
 
@@ -174,20 +189,32 @@ function expectFront({ points, front }: ParetoBody) {
   });
   expect([...front].sort((a, b) => a - b)).toEqual(front);
   points.forEach((p, i) => {
-    if (p.dominated) expect(front.some((f) => dominates(totals[f], totals[i])), `point ${i} dominated by a front point`).toBe(true);
+    if (p.dominated)
+      expect(
+        front.some((f) => dominates(totals[f], totals[i])),
+        `point ${i} dominated by a front point`,
+      ).toBe(true);
   });
 }
 
 /** The point with weights (1,0,0) (resp. (0,1,0), (0,0,1)) has the least delay (energy, stability) of all points. */
 function expectSingleCriterionMinimal({ points }: ParetoBody, criteria: ('delayS' | 'energyJ' | 'stability')[]) {
-  const unit = { delayS: { delay: 1, energy: 0, stability: 0 }, energyJ: { delay: 0, energy: 1, stability: 0 }, stability: { delay: 0, energy: 0, stability: 1 } };
+  const unit = {
+    delayS: { delay: 1, energy: 0, stability: 0 },
+    energyJ: { delay: 0, energy: 1, stability: 0 },
+    stability: { delay: 0, energy: 0, stability: 1 },
+  };
   for (const key of criteria) {
-    const best = points.find((p) => p.weights.delay === unit[key].delay && p.weights.energy === unit[key].energy && p.weights.stability === unit[key].stability);
+    const best = points.find(
+      (p) => p.weights.delay === unit[key].delay && p.weights.energy === unit[key].energy && p.weights.stability === unit[key].stability,
+    );
     expect(best, `a point with weights ${JSON.stringify(unit[key])}`).toBeDefined();
     for (const p of points) {
       const mine = best!.totals![key];
       const other = p.totals![key];
-      expect(relLe(mine, other), `${key}: ${mine} at ${JSON.stringify(best!.weights)} > ${other} at ${JSON.stringify(p.weights)}`).toBe(true);
+      expect(relLe(mine, other), `${key}: ${mine} at ${JSON.stringify(best!.weights)} > ${other} at ${JSON.stringify(p.weights)}`).toBe(
+        true,
+      );
     }
   }
 }
@@ -278,7 +305,12 @@ describe('POST /allocate/pareto: an explicit weight list (delay weight > 0), sol
     const res = await app.inject({ method: 'POST', url: '/allocate', payload: body });
     expect(res.statusCode, res.body).toBe(200);
     const point = first.points[2];
-    expect(res.json()).toMatchObject({ cache: 'hit', requestHash: point.requestHash, totals: point.totals, allocations: point.allocations });
+    expect(res.json()).toMatchObject({
+      cache: 'hit',
+      requestHash: point.requestHash,
+      totals: point.totals,
+      allocations: point.allocations,
+    });
   });
 
   it('serialises every field the service returns (the response schema drops nothing)', async () => {
@@ -324,7 +356,12 @@ describe('POST /allocate/pareto: 400s name the field and the reason', () => {
     const res = await post(payload);
     expect(res.statusCode, res.body).toBe(400);
     const body = res.json();
-    expect(body).toMatchObject({ status: 400, title: expect.any(String), type: expect.stringMatching(/^https:\/\/edge-allocator\.dev\/problems\//), field });
+    expect(body).toMatchObject({
+      status: 400,
+      title: expect.any(String),
+      type: expect.stringMatching(/^https:\/\/edge-allocator\.dev\/problems\//),
+      field,
+    });
     if (code) expect(body.code).toBe(code);
     if (typeof reason === 'string') expect(body.reason).toBe(reason);
     else expect(body.reason).toMatch(reason);
@@ -338,7 +375,12 @@ describe('POST /allocate/pareto: 400s name the field and the reason', () => {
   });
 
   it('all weights zero (checked by the service, before any solve)', async () => {
-    await expect400(withWeights([w, w, { delay: 0, energy: 0, stability: 0 }]), 'pareto.weights[2]', 'at least one weight must be > 0', 'INVALID_INPUT');
+    await expect400(
+      withWeights([w, w, { delay: 0, energy: 0, stability: 0 }]),
+      'pareto.weights[2]',
+      'at least one weight must be > 0',
+      'INVALID_INPUT',
+    );
   });
 
   it('an unknown field in a weight vector', async () => {
@@ -372,11 +414,19 @@ describe('POST /allocate/pareto: 400s name the field and the reason', () => {
 
   it('objective.weights (the weights come from pareto)', async () => {
     // A field /allocate takes: the reason says why the sweep does not, not merely "unknown property".
-    await expect400({ ...example(), objective: { weights: w } }, 'objective.weights', /weight vectors from `pareto`; leave objective\.weights out/);
+    await expect400(
+      { ...example(), objective: { weights: w } },
+      'objective.weights',
+      /weight vectors from `pareto`; leave objective\.weights out/,
+    );
   });
 
   it('includeAllocations that is not a boolean', async () => {
-    await expect400({ ...example(), pareto: { grid: { steps: 2 }, includeAllocations: 'no' } }, 'pareto.includeAllocations', 'must be boolean');
+    await expect400(
+      { ...example(), pareto: { grid: { steps: 2 }, includeAllocations: 'no' } },
+      'pareto.includeAllocations',
+      'must be boolean',
+    );
   });
 
   it('an unknown top-level field', async () => {

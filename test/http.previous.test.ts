@@ -38,7 +38,10 @@ describe('POST /allocate after an earlier answer', () => {
   });
 
   const post = (payload: unknown) => app.inject({ method: 'POST', url: '/allocate', payload: payload as object });
-  const example = (): Body => ({ ...(structuredClone(ALLOCATE_REQUEST_EXAMPLE) as unknown as Body), options: { timeLimitMs: 2000, baselines: false } });
+  const example = (): Body => ({
+    ...(structuredClone(ALLOCATE_REQUEST_EXAMPLE) as unknown as Body),
+    options: { timeLimitMs: 2000, baselines: false },
+  });
   /** ue-1 → es-2, ue-2 → es-1: the opposite of where the example's channels put them. */
   const swapped = () => [
     { deviceId: 'ue-1', serverId: 'es-2', splitLayer: 3, trainingMode: 'backprop' },
@@ -115,7 +118,17 @@ describe('POST /allocate after an earlier answer', () => {
   });
 
   it('the Pareto endpoint takes previous too: every point says what moved', async () => {
-    const body = { ...example(), objective: { normalize: true }, previous: { allocations: swapped() }, pareto: { weights: [{ delay: 1, energy: 1, stability: 1 }, { delay: 1, energy: 0, stability: 0 }] } };
+    const body = {
+      ...example(),
+      objective: { normalize: true },
+      previous: { allocations: swapped() },
+      pareto: {
+        weights: [
+          { delay: 1, energy: 1, stability: 1 },
+          { delay: 1, energy: 0, stability: 0 },
+        ],
+      },
+    };
     body.options.migration = { delayS: 0.001 };
     const res = await app.inject({ method: 'POST', url: '/allocate/pareto', payload: body as object });
     expect(res.statusCode, res.body).toBe(200);
@@ -125,12 +138,37 @@ describe('POST /allocate after an earlier answer', () => {
   });
 
   const bad: [string, (b: Body) => void, string, RegExp][] = [
-    ['an unknown server id', (b) => (b.previous = { allocations: [swapped()[0], { deviceId: 'ue-2', serverId: 'es-7' }] }), 'previous.allocations[1].serverId', /unknown server id/],
-    ['a device listed twice', (b) => (b.previous = { allocations: [swapped()[0], swapped()[0]] }), 'previous.allocations[1].deviceId', /duplicate/],
-    ['a pinned device without a previous server', (b) => ((b.previous = { allocations: swapped().slice(0, 2) }), (b.options.pinned = ['ue-3'])), 'options.pinned[0]', /no server in previous/],
+    [
+      'an unknown server id',
+      (b) => (b.previous = { allocations: [swapped()[0], { deviceId: 'ue-2', serverId: 'es-7' }] }),
+      'previous.allocations[1].serverId',
+      /unknown server id/,
+    ],
+    [
+      'a device listed twice',
+      (b) => (b.previous = { allocations: [swapped()[0], swapped()[0]] }),
+      'previous.allocations[1].deviceId',
+      /duplicate/,
+    ],
+    [
+      'a pinned device without a previous server',
+      (b) => ((b.previous = { allocations: swapped().slice(0, 2) }), (b.options.pinned = ['ue-3'])),
+      'options.pinned[0]',
+      /no server in previous/,
+    ],
     ['a pin without previous', (b) => (b.options.pinned = ['ue-1']), 'options.pinned[0]', /previous/],
-    ['a pinned unknown device', (b) => ((b.previous = { allocations: swapped() }), (b.options.pinned = ['ue-1', 'ue-0'])), 'options.pinned[1]', /unknown device id/],
-    ['a negative migration delay', (b) => ((b.previous = { allocations: swapped() }), (b.options.migration = { delayS: -1 })), 'options.migration.delayS', /./],
+    [
+      'a pinned unknown device',
+      (b) => ((b.previous = { allocations: swapped() }), (b.options.pinned = ['ue-1', 'ue-0'])),
+      'options.pinned[1]',
+      /unknown device id/,
+    ],
+    [
+      'a negative migration delay',
+      (b) => ((b.previous = { allocations: swapped() }), (b.options.migration = { delayS: -1 })),
+      'options.migration.delayS',
+      /./,
+    ],
     ['an item without serverId', (b) => (b.previous = { allocations: [{ deviceId: 'ue-1' }] }), 'previous.allocations[0].serverId', /./],
   ];
   for (const [what, edit, field, reason] of bad) {

@@ -57,7 +57,11 @@ describe('absurd values are a 400 naming the field', () => {
   it('a positive channel gain below 1e-30 (300 dB of path loss) is refused by normalisation; 0 means no link', async () => {
     const tiny = await post('/allocate', setAt(ALLOCATE_REQUEST_EXAMPLE, ['devices', 0, 'channelGains', 'es-2'], 1e-31));
     expect(tiny.statusCode).toBe(400);
-    expect(tiny.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'devices[0].channelGains.es-2', reason: 'must be 0 (no link) or at least 1e-30' });
+    expect(tiny.json()).toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'devices[0].channelGains.es-2',
+      reason: 'must be 0 (no link) or at least 1e-30',
+    });
     const none = await post('/allocate', setAt(ALLOCATE_REQUEST_EXAMPLE, ['devices', 0, 'channelGains', 'es-2'], 0));
     expect(none.statusCode, none.body).toBe(200);
     expect(none.json().allocations[0].serverId).toBe('es-1');
@@ -66,16 +70,33 @@ describe('absurd values are a 400 naming the field', () => {
   it('a positive objective weight below 1e-12 is refused, on /allocate and per Pareto point (5e-324 made a TypeError in server-plan)', async () => {
     const allocate = await post('/allocate', setAt(ALLOCATE_REQUEST_EXAMPLE, ['objective', 'weights', 'energy'], 1e-13));
     expect(allocate.statusCode).toBe(400);
-    expect(allocate.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'objective.weights.energy', reason: 'must be 0 or at least 1e-12' });
-    const pareto = await post('/allocate/pareto', { ...PARETO_REQUEST_EXAMPLE, pareto: { weights: [{ delay: 0, energy: 5e-324, stability: 5e-324 }] } });
+    expect(allocate.json()).toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'objective.weights.energy',
+      reason: 'must be 0 or at least 1e-12',
+    });
+    const pareto = await post('/allocate/pareto', {
+      ...PARETO_REQUEST_EXAMPLE,
+      pareto: { weights: [{ delay: 0, energy: 5e-324, stability: 5e-324 }] },
+    });
     expect(pareto.statusCode).toBe(400);
-    expect(pareto.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'pareto.weights[0].energy', reason: 'must be 0 or at least 1e-12' });
-    const smallest = await post('/allocate/pareto', { ...PARETO_REQUEST_EXAMPLE, pareto: { weights: [{ delay: 0, energy: 1e-12, stability: 1e9 }] } });
+    expect(pareto.json()).toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'pareto.weights[0].energy',
+      reason: 'must be 0 or at least 1e-12',
+    });
+    const smallest = await post('/allocate/pareto', {
+      ...PARETO_REQUEST_EXAMPLE,
+      pareto: { weights: [{ delay: 0, energy: 1e-12, stability: 1e9 }] },
+    });
     expect(smallest.statusCode, smallest.body).toBe(200);
   });
 
   it('a block size below one bit is refused (5e-324 bits made an infinite upload and a 500)', async () => {
-    const body = { ...structuredClone(BLOCKS_REQUEST_EXAMPLE), model: { blocks: [{ forwardFlops: 0, backwardFlops: 1, activationBytes: 1e15, bits: 5e-324 }], weightBytes: 1 } };
+    const body = {
+      ...structuredClone(BLOCKS_REQUEST_EXAMPLE),
+      model: { blocks: [{ forwardFlops: 0, backwardFlops: 1, activationBytes: 1e15, bits: 5e-324 }], weightBytes: 1 },
+    };
     const res = await post('/allocate/blocks', body);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'INVALID_INPUT', field: 'model.blocks[0].bits', reason: 'must be 0 or at least 1' });
@@ -107,7 +128,12 @@ describe('the last line of defence: a non-finite number in an answer', () => {
     const stubbed = buildApp(config, { service });
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
-        const res = await stubbed.inject({ method: 'POST', url: '/allocate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(ALLOCATE_REQUEST_EXAMPLE) });
+        const res = await stubbed.inject({
+          method: 'POST',
+          url: '/allocate',
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify(ALLOCATE_REQUEST_EXAMPLE),
+        });
         expect(res.statusCode).toBe(400);
         expect(res.json()).toMatchObject({ code: 'NUMERIC_RANGE', field: 'body' });
         expect(res.json().reason).toContain('reference.delayS is NaN');

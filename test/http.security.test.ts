@@ -80,7 +80,12 @@ describe('API keys', () => {
     const none = await allocate(app);
     expect(none.statusCode).toBe(401);
     expect(none.headers['www-authenticate']).toBe('Bearer');
-    expect(none.json()).toMatchObject({ status: 401, type: 'https://edge-allocator.dev/problems/unauthorized', code: 'UNAUTHORIZED', requestId: none.headers['x-request-id'] });
+    expect(none.json()).toMatchObject({
+      status: 401,
+      type: 'https://edge-allocator.dev/problems/unauthorized',
+      code: 'UNAUTHORIZED',
+      requestId: none.headers['x-request-id'],
+    });
     expect(none.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect((await allocate(app, { authorization: 'Bearer wrong-key-0123456789abcdef' })).statusCode).toBe(401);
     expect((await allocate(app, { authorization: `Basic ${KEY}` })).statusCode).toBe(401);
@@ -143,7 +148,9 @@ describe('rate limits', () => {
   it('counts per API key, not per address', async () => {
     const { app } = await start({ API_KEYS: `${KEY},${OTHER_KEY}`, RATE_LIMIT_MAX: '2', RATE_LIMIT_COLD_SOLVE_COST: '1' });
     const a = { authorization: `Bearer ${KEY}` };
-    expect([(await allocate(app, a)).statusCode, (await allocate(app, a)).statusCode, (await allocate(app, a)).statusCode]).toEqual([200, 200, 429]);
+    expect([(await allocate(app, a)).statusCode, (await allocate(app, a)).statusCode, (await allocate(app, a)).statusCode]).toEqual([
+      200, 200, 429,
+    ]);
     expect((await allocate(app, { 'x-api-key': OTHER_KEY })).statusCode).toBe(200);
   });
 
@@ -209,9 +216,18 @@ describe('rate limits', () => {
 describe('CORS, security headers, compression, load shedding', () => {
   it('no CORS headers by default; listed origins get preflights answered without a key', async () => {
     const closed = await start({});
-    const denied = await closed.app.inject({ method: 'POST', url: '/allocate', payload: smallRequest(), headers: { origin: 'https://evil.example' } });
+    const denied = await closed.app.inject({
+      method: 'POST',
+      url: '/allocate',
+      payload: smallRequest(),
+      headers: { origin: 'https://evil.example' },
+    });
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
-    const unlisted = await closed.app.inject({ method: 'OPTIONS', url: '/allocate', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const unlisted = await closed.app.inject({
+      method: 'OPTIONS',
+      url: '/allocate',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(unlisted.statusCode).toBe(204);
     expect(unlisted.headers['access-control-allow-origin']).toBeUndefined();
 
@@ -219,12 +235,20 @@ describe('CORS, security headers, compression, load shedding', () => {
     const preflight = await app.inject({
       method: 'OPTIONS',
       url: '/allocate',
-      headers: { origin: 'https://console.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'https://console.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('https://console.example');
     expect(String(preflight.headers['access-control-allow-headers'])).toContain('authorization');
-    const other = await app.inject({ method: 'OPTIONS', url: '/allocate', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const other = await app.inject({
+      method: 'OPTIONS',
+      url: '/allocate',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
@@ -259,7 +283,12 @@ describe('CORS, security headers, compression, load shedding', () => {
 describe('errors before a route runs', () => {
   it('415 in the envelope for a body that is not JSON', async () => {
     const { app } = await start({});
-    const res = await app.inject({ method: 'POST', url: '/allocate', payload: '<allocate/>', headers: { 'content-type': 'application/xml' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/allocate',
+      payload: '<allocate/>',
+      headers: { 'content-type': 'application/xml' },
+    });
     expect(res.statusCode).toBe(415);
     expect(res.json()).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', requestId: res.headers['x-request-id'] });
     // It says what the service reads instead of repeating the status.

@@ -29,12 +29,19 @@ describe.skipIf(SKIP_BROWSER)('Swagger UI with a 1,000-device answer', () => {
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     // Solve once so "Try it out" is served from the cache: what is timed is the page, not the solver.
-    const warm = await fetch(`${base}/allocate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const warm = await fetch(`${base}/allocate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const warmText = await warm.text();
     expect(warm.status, warmText.slice(0, 300)).toBe(200);
     expect((JSON.parse(warmText) as { allocations?: unknown[] }).allocations, warmText.slice(0, 300)).toHaveLength(1000);
     answerBytes = warmText.length;
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage();
     await page.addInitScript(() => {
       const w = window as unknown as { __longTasks: { start: number; duration: number }[]; __answerAt?: number };
@@ -46,7 +53,10 @@ describe.skipIf(SKIP_BROWSER)('Swagger UI with a 1,000-device answer', () => {
       const fetch0 = window.fetch.bind(window);
       window.fetch = async (input, init) => {
         const res = await fetch0(input, init);
-        if (init?.method?.toUpperCase() === 'POST' && String(typeof input === 'string' ? input : (input as Request).url).endsWith('/allocate')) {
+        if (
+          init?.method?.toUpperCase() === 'POST' &&
+          String(typeof input === 'string' ? input : (input as Request).url).endsWith('/allocate')
+        ) {
           const text = res.text.bind(res);
           res.text = async () => {
             const t = await text();
@@ -76,7 +86,9 @@ describe.skipIf(SKIP_BROWSER)('Swagger UI with a 1,000-device answer', () => {
       (since) => {
         const w = window as unknown as { __answerAt?: number };
         const pre = document.querySelector('#operations-allocation-allocate .live-responses-table .response-col_description pre');
-        return w.__answerAt !== undefined && w.__answerAt > since && pre !== null && (pre.textContent ?? '').includes('"allocations"') ? performance.now() : false;
+        return w.__answerAt !== undefined && w.__answerAt > since && pre !== null && (pre.textContent ?? '').includes('"allocations"')
+          ? performance.now()
+          : false;
       },
       before,
       { polling: 'raf', timeout: 30_000 },
@@ -84,7 +96,10 @@ describe.skipIf(SKIP_BROWSER)('Swagger UI with a 1,000-device answer', () => {
     const shown = (await shownAt.jsonValue()) as number;
     const { answerAt, longest } = await page.evaluate((since) => {
       const w = window as unknown as { __longTasks: { start: number; duration: number }[]; __answerAt?: number };
-      return { answerAt: w.__answerAt!, longest: Math.max(0, ...w.__longTasks.filter((t) => t.start + t.duration >= since).map((t) => t.duration)) };
+      return {
+        answerAt: w.__answerAt!,
+        longest: Math.max(0, ...w.__longTasks.filter((t) => t.start + t.duration >= since).map((t) => t.duration)),
+      };
     }, before);
     return { renderMs: shown - answerAt, longestTaskMs: longest };
   }
@@ -132,8 +147,14 @@ describe.skipIf(SKIP_BROWSER)('Swagger UI with a 1,000-device answer', () => {
     const operation = page.locator('#operations-allocation-allocate');
     await operation.locator('textarea.body-param__text').fill(JSON.stringify(small));
     await operation.locator('button.execute').click();
-    await expect.poll(async () => (await operation.locator('.curl-command').first().textContent()) ?? '', { timeout: 30_000 }).toContain('curl -X');
+    await expect
+      .poll(async () => (await operation.locator('.curl-command').first().textContent()) ?? '', { timeout: 30_000 })
+      .toContain('curl -X');
     expect(await operation.locator('.curl-omitted').count()).toBe(0);
-    await expect.poll(async () => (await operation.locator('.live-responses-table .response-col_description pre').first().textContent()) ?? '', { timeout: 30_000 }).toContain('"allocations"');
+    await expect
+      .poll(async () => (await operation.locator('.live-responses-table .response-col_description pre').first().textContent()) ?? '', {
+        timeout: 30_000,
+      })
+      .toContain('"allocations"');
   }, 60_000);
 });

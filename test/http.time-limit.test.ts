@@ -122,7 +122,11 @@ describe('through HTTP', () => {
     const { objective, ...snapshot } = generateRequest(16, { devices: 300, servers: 20, options: { timeLimitMs: limitMs } });
     const { weights: _weights, ...rest } = objective ?? {};
     const t0 = performance.now();
-    const res = await app.inject({ method: 'POST', url: '/allocate/pareto', payload: { ...snapshot, objective: rest, pareto: { grid: { steps: 2 } } } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/allocate/pareto',
+      payload: { ...snapshot, objective: rest, pareto: { grid: { steps: 2 } } },
+    });
     const wallMs = performance.now() - t0;
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().points).toHaveLength(6);

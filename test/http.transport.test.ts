@@ -38,7 +38,12 @@ describe('invalid UTF-8 is a 400 naming the field that holds it', () => {
   it.each([
     ['a lone continuation byte in a device id', 'ue-1', [0x75, 0x65, 0x80], 'devices[0].id'],
     ['an overlong "/" (C0 AF) in a server id', '"id":"es-2"', [...Buffer.from('"id":"es'), 0xc0, 0xaf, 0x22], 'servers[1].id'],
-    ['an encoded surrogate (ED A0 80) in a channel-gain key', '"es-1":1.2e-9', [...Buffer.from('"es-'), 0xed, 0xa0, 0x80, ...Buffer.from('":1.2e-9')], 'devices[0].channelGains.es-\uFFFD\uFFFD\uFFFD'],
+    [
+      'an encoded surrogate (ED A0 80) in a channel-gain key',
+      '"es-1":1.2e-9',
+      [...Buffer.from('"es-'), 0xed, 0xa0, 0x80, ...Buffer.from('":1.2e-9')],
+      'devices[0].channelGains.es-\uFFFD\uFFFD\uFFFD',
+    ],
     ['a byte 0xFF outside any string', '"devices"', [0xff, ...Buffer.from('"devices"')], 'body'],
     ['a truncated 3-byte sequence', 'ue-3', [0x75, 0x65, 0xe2, 0x82], 'devices[2].id'],
   ])('%s', async (_what, placeholder, bad, field) => {
@@ -61,7 +66,9 @@ describe('invalid UTF-8 is a 400 naming the field that holds it', () => {
     const bytes = fc.oneof(
       fc.uint8Array({ maxLength: 24 }),
       fc.string({ unit: 'grapheme', maxLength: 8 }).map((s) => new Uint8Array(Buffer.from(s))),
-      fc.tuple(fc.string({ unit: 'grapheme', maxLength: 6 }), fc.uint8Array({ minLength: 1, maxLength: 4 })).map(([s, b]) => new Uint8Array([...Buffer.from(s), ...b])),
+      fc
+        .tuple(fc.string({ unit: 'grapheme', maxLength: 6 }), fc.uint8Array({ minLength: 1, maxLength: 4 }))
+        .map(([s, b]) => new Uint8Array([...Buffer.from(s), ...b])),
     );
     fc.assert(
       fc.property(bytes, (b) => {
@@ -79,7 +86,9 @@ describe('415 and 431: documented, and answered as problems', () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     for (const url of ['/allocate', '/allocate/blocks', '/allocate/pareto']) {
       for (const status of ['415', '431']) {
-        expect(doc.paths[url].post.responses[status].content['application/problem+json'].schema.$ref, `${url} ${status}`).toBe('#/components/schemas/Problem');
+        expect(doc.paths[url].post.responses[status].content['application/problem+json'].schema.$ref, `${url} ${status}`).toBe(
+          '#/components/schemas/Problem',
+        );
       }
     }
   });
@@ -87,7 +96,12 @@ describe('415 and 431: documented, and answered as problems', () => {
   it('a body that is not application/json is a 415', async () => {
     const res = await postBytes(Buffer.from(JSON.stringify(ALLOCATE_REQUEST_EXAMPLE)), 'text/plain');
     expect(res.statusCode).toBe(415);
-    expect(res.json()).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', type: 'https://edge-allocator.dev/problems/unsupported-media-type', instance: '/allocate' });
+    expect(res.json()).toMatchObject({
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      type: 'https://edge-allocator.dev/problems/unsupported-media-type',
+      instance: '/allocate',
+    });
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(check('/allocate', 415, res.json())).toBeNull();
   });
@@ -103,7 +117,9 @@ describe('415 and 431: documented, and answered as problems', () => {
       socket.on('data', (chunk) => (data += chunk.toString('utf8')));
       socket.on('error', (err) => (data ? resolve(data) : reject(err)));
       socket.on('close', () => resolve(data));
-      socket.write(`POST /allocate HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+      socket.write(
+        `POST /allocate HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`,
+      );
     });
     const [head, body] = raw.split('\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large/);

@@ -35,7 +35,9 @@ describe('POST /allocate/what-if', () => {
     expect(out.scenarios.map((s: { name: string }) => s.name)).toEqual(WHAT_IF_REQUEST_EXAMPLE.scenarios.map((s) => s.name));
     const [more, down, leaves] = out.scenarios;
     expect(more.delta.objective).toBeLessThanOrEqual(1e-6 * out.base.objective);
-    const onEs2 = out.base.allocations.filter((a: { serverId: string }) => a.serverId === 'es-2').map((a: { deviceId: string }) => a.deviceId);
+    const onEs2 = out.base.allocations
+      .filter((a: { serverId: string }) => a.serverId === 'es-2')
+      .map((a: { deviceId: string }) => a.deviceId);
     expect(down.migrations.map((m: { deviceId: string }) => m.deviceId).sort()).toEqual(expect.arrayContaining(onEs2));
     expect(down.migrations.every((m: { toServerId: string }) => m.toServerId !== 'es-2')).toBe(true);
     expect(leaves.totals).toBeDefined();

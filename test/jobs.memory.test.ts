@@ -97,14 +97,18 @@ describe('jobs in memory', () => {
   it('reports progress while running; DELETE stops the solve at once with its best allocation', async () => {
     const input = generateRequest(7, { devices: 1000, servers: 50 });
     const job = (await submit({ kind: 'allocate', input: { ...input, options: { baselines: false } }, timeLimitMs: 60_000 })).json();
-    const running = await until(job.id, (j) => j.status === 'running' && (j.progress as { objective?: number } | undefined)?.objective !== undefined);
+    const running = await until(
+      job.id,
+      (j) => j.status === 'running' && (j.progress as { objective?: number } | undefined)?.objective !== undefined,
+    );
     expect(running.progress.elapsedMs).toBeGreaterThanOrEqual(0);
     expect(running.best).toBeUndefined(); // only when asked for
     // ?include=best: the incumbent, shaped as the answer's allocations, its totals their sums.
     const best = (await app.inject({ method: 'GET', url: `/jobs/${job.id}?include=best` })).json().best;
     expect(best.allocations).toHaveLength(1000);
     expect(best.elapsedMs).toBeGreaterThanOrEqual(0);
-    const sum = (f: (a: { delayS: { total: number }; energyJ: { total: number } }) => number) => best.allocations.reduce((s: number, a: never) => s + f(a), 0);
+    const sum = (f: (a: { delayS: { total: number }; energyJ: { total: number } }) => number) =>
+      best.allocations.reduce((s: number, a: never) => s + f(a), 0);
     expect(sum((a) => a.delayS.total)).toBeCloseTo(best.totals.delayS, 6);
     expect(sum((a) => a.energyJ.total)).toBeCloseTo(best.totals.energyJ, 6);
     expect(Number.isFinite(best.objective)).toBe(true);
@@ -171,7 +175,9 @@ describe('jobs in memory', () => {
   it('a queued job that is cancelled never runs; finished jobs expire after JOB_TTL_S', async () => {
     const big = generateRequest(8, { devices: 1000, servers: 50 });
     const first = (await submit({ kind: 'allocate', input: { ...big, options: { baselines: false } }, timeLimitMs: 60_000 })).json();
-    const second = (await submit({ kind: 'allocate', input: { ...big, options: { baselines: false, seed: 2 } }, timeLimitMs: 60_000 })).json();
+    const second = (
+      await submit({ kind: 'allocate', input: { ...big, options: { baselines: false, seed: 2 } }, timeLimitMs: 60_000 })
+    ).json();
     expect(second.status).toBe('queued');
     const cancelled = (await app.inject({ method: 'DELETE', url: `/jobs/${second.id}` })).json();
     expect(cancelled.status).toBe('cancelled');

@@ -8,7 +8,8 @@ import type { AllocateRequest, DeviceSpec, ServerSpec } from '../src/model/reque
 import type { DeviceDecision, Instance } from '../src/model/types.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
-const close = (actual: number, expected: number, tol = 1e-12) => expect(rel(actual, expected), `${actual} vs ${expected}`).toBeLessThan(tol);
+const close = (actual: number, expected: number, tol = 1e-12) =>
+  expect(rel(actual, expected), `${actual} vs ${expected}`).toBeLessThan(tol);
 
 // Model: Υ = 4, h = 64, B = 8, s = 2 (default). Device: d = 16, C = 4, D = 2, κ = 2e-27, k = 1000.
 //   ψ = 72·B·d·h² + 12·B·d²·h = 72·8·16·4096 + 12·8·256·64 = 37 748 736 + 1 572 864 = 39 321 600
@@ -38,7 +39,11 @@ function dev(over: Partial<DeviceSpec> = {}): DeviceSpec {
 function srv(over: Partial<ServerSpec> = {}): ServerSpec {
   return { id: 'es-1', gpuCores: 10, flopsPerCycle: 1, frequencyHz: 2e9, bandwidthHz: 2e6, kappa: 1e-26, ...over };
 }
-function req(devices: DeviceSpec[], servers: ServerSpec[] = [srv(), srv({ id: 'es-2' })], extra: Partial<AllocateRequest> = {}): AllocateRequest {
+function req(
+  devices: DeviceSpec[],
+  servers: ServerSpec[] = [srv(), srv({ id: 'es-2' })],
+  extra: Partial<AllocateRequest> = {},
+): AllocateRequest {
   return { model: { layers: 4, hiddenSize: 64, batchSize: 8 }, devices, servers, objective: { normalize: false }, ...extra };
 }
 const inst = (r: AllocateRequest): Instance => normalize(r).instance;
@@ -85,7 +90,9 @@ describe('normalize(): defaults and derived quantities (docs/model.md §1.1, §1
   });
 
   it('inferenceOnly / trainingMode restrict the modes; the reference mode is zeroth-order q = 1, P = 2', () => {
-    const I = inst(req([dev({ inferenceOnly: true }), dev({ id: 'b', trainingMode: 'zeroth-order' }), dev({ id: 'c', trainingMode: 'backprop' })]));
+    const I = inst(
+      req([dev({ inferenceOnly: true }), dev({ id: 'b', trainingMode: 'zeroth-order' }), dev({ id: 'c', trainingMode: 'backprop' })]),
+    );
     expect(I.devices[0].modes.every((m) => m.kind === 'zeroth-order')).toBe(true);
     expect(I.devices[0].referenceMode).toEqual({ kind: 'zeroth-order', queries: 1, parallelism: 2 });
     expect(I.devices[1].referenceMode).toEqual({ kind: 'zeroth-order', queries: 1, parallelism: 2 });
@@ -101,7 +108,7 @@ describe('normalize(): defaults and derived quantities (docs/model.md §1.1, §1
     );
     // 500 m: PL = 128.1 + 37.6·log10(0.5) = 128.1 − 11.3186… ; 1 km: PL = 128.1
     close(I.devices[0].gains[0], 10 ** (-(128.1 + 37.6 * Math.log10(0.5)) / 10));
-    close(I.devices[0].gains[1], 10 ** (-12.81));
+    close(I.devices[0].gains[1], 10 ** -12.81);
   });
 
   it('servers missing from channelGains get gain 0', () => {
@@ -146,7 +153,9 @@ describe('evaluate(): backprop terms (docs/model.md §1.2)', () => {
   });
 
   it('stability scales with L² and each sum with its weight', () => {
-    const I2 = inst(req([dev()], undefined, { objective: { normalize: false, lipschitz: 3, weights: { delay: 2, energy: 0.5, stability: 7 } } }));
+    const I2 = inst(
+      req([dev()], undefined, { objective: { normalize: false, lipschitz: 3, weights: { delay: 2, energy: 0.5, stability: 7 } } }),
+    );
     const e2 = evaluate(I2, [BASE]);
     close(e2.devices[0].stabilityBound, (2 * 9) / (1000 * 0.5));
     close(e2.objective, 2 * t.delayS.total + 0.5 * t.energyJ.total + 7 * e2.devices[0].stabilityBound);
@@ -212,9 +221,13 @@ describe('evaluate(): zeroth-order terms (docs/model.md §1.5)', () => {
 });
 
 describe('normalisation (docs/model.md §1.3)', () => {
-  const body = req([dev(), dev({ id: 'b', tokens: 32, channelGains: { 'es-1': 1e-12, 'es-2': 5e-11 } }), dev({ id: 'c', inferenceOnly: true })], undefined, {
-    objective: { normalize: true },
-  });
+  const body = req(
+    [dev(), dev({ id: 'b', tokens: 32, channelGains: { 'es-1': 1e-12, 'es-2': 5e-11 } }), dev({ id: 'c', inferenceOnly: true })],
+    undefined,
+    {
+      objective: { normalize: true },
+    },
+  );
   const I = inst(body);
 
   it('the reference point: α = ⌈Υ/2⌉, f_max, p_max, strongest server, equal shares', () => {
@@ -230,7 +243,11 @@ describe('normalisation (docs/model.md §1.3)', () => {
   });
 
   it('α at the reference is clipped to the allowed split range', () => {
-    const I2 = inst(req([dev({ minSplitLayer: 3 }), dev({ id: 'b', maxSplitLayer: 1 })], undefined, { model: { layers: 5, hiddenSize: 64, batchSize: 8 } }));
+    const I2 = inst(
+      req([dev({ minSplitLayer: 3 }), dev({ id: 'b', maxSplitLayer: 1 })], undefined, {
+        model: { layers: 5, hiddenSize: 64, batchSize: 8 },
+      }),
+    );
     expect(referenceDecisions(I2).map((r) => r.splitLayer)).toEqual([3, 1]);
   });
 
@@ -259,11 +276,22 @@ describe('violations are detected', () => {
     { ...BASE, server: 0 },
     { ...BASE, server: 1 },
   ];
-  const constraints = (decs: DeviceDecision[], I = two) => evaluate(I, decs).violations.map((v) => v.constraint).sort();
+  const constraints = (decs: DeviceDecision[], I = two) =>
+    evaluate(I, decs)
+      .violations.map((v) => v.constraint)
+      .sort();
 
   it('a feasible allocation has none; budgets may be met exactly', () => {
     expect(constraints(ok)).toEqual([]);
-    expect(constraints([{ ...BASE, server: 1, bandwidthHz: 1e6 }, { ...BASE, server: 1, bandwidthHz: 1e6, serverFrequencyHz: 1e9 }], inst(req([dev(), dev({ id: 'b' })])))).toEqual([]);
+    expect(
+      constraints(
+        [
+          { ...BASE, server: 1, bandwidthHz: 1e6 },
+          { ...BASE, server: 1, bandwidthHz: 1e6, serverFrequencyHz: 1e9 },
+        ],
+        inst(req([dev(), dev({ id: 'b' })])),
+      ),
+    ).toEqual([]);
   });
 
   it('over-budget bandwidth and server frequency on one server', () => {
@@ -284,7 +312,12 @@ describe('violations are detected', () => {
   });
 
   it('maxDevices exceeded', () => {
-    expect(constraints([{ ...BASE, server: 0 }, { ...BASE, server: 0 }])).toEqual(['maxDevices']);
+    expect(
+      constraints([
+        { ...BASE, server: 0 },
+        { ...BASE, server: 0 },
+      ]),
+    ).toEqual(['maxDevices']);
   });
 
   it('split layer out of range or not an integer', () => {

@@ -16,7 +16,7 @@ describe('generateRequest', () => {
     expect(Math.max(...xs)).toBeLessThan(1);
   });
 
-  it('draws from the publication\'s simulation settings (50 × 10 × 32, h = 1024, B = 512)', () => {
+  it("draws from the publication's simulation settings (50 × 10 × 32, h = 1024, B = 512)", () => {
     const b = generateRequest(11);
     expect(b.devices).toHaveLength(50);
     expect(b.servers).toHaveLength(10);

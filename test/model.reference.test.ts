@@ -143,7 +143,7 @@ describe('one device, one server: continuous optimum matches closed forms', () =
         if ((1 + mid) * Math.log1p(mid) - mid < target) lo = mid;
         else hi = mid;
       }
-      const p = Math.min(2, Math.max(0.01, ((lo + hi) / 2) * (N0 * b) / g));
+      const p = Math.min(2, Math.max(0.01, (((lo + hi) / 2) * (N0 * b)) / g));
       expect(rel(dec.transmitPowerW, p)).toBeLessThan(1e-6);
     }
   });
@@ -219,7 +219,9 @@ function naiveReference(I: Instance): number {
         );
         const fr = pairwiseExchange(
           members.map((i) => {
-            const c = (zeta(i) * (I.layers - decisions[i].splitLayer) * (decisions[i].mode.kind === 'backprop' ? 1 : 2) * I.devices[i].layerFlops) / (s.cores * s.flopsPerCycle);
+            const c =
+              (zeta(i) * (I.layers - decisions[i].splitLayer) * (decisions[i].mode.kind === 'backprop' ? 1 : 2) * I.devices[i].layerFlops) /
+              (s.cores * s.flopsPerCycle);
             return (F: number) => c * (wt / F + we * s.kappa * F * F);
           }),
           s.frequencyHz,
@@ -240,7 +242,8 @@ function naiveReference(I: Instance): number {
     const d = I.devices[n];
     for (let m = 0; m < M; m++) {
       if (!(d.gains[m] > 0)) continue;
-      for (let a = d.minSplitLayer; a <= d.maxSplitLayer; a++) for (const mode of d.modes) rec(n + 1, [...partial, { server: m, splitLayer: a, mode }]);
+      for (let a = d.minSplitLayer; a <= d.maxSplitLayer; a++)
+        for (const mode of d.modes) rec(n + 1, [...partial, { server: m, splitLayer: a, mode }]);
     }
   };
   rec(0, []);
@@ -288,7 +291,8 @@ describe('the reference on random tiny instances', () => {
       expect(rel(r.evaluation!.objective, r.objective)).toBeLessThan(1e-9);
       const refPoint = evaluate(I, referenceDecisions(I));
       if (refPoint.violations.length === 0) expect(r.objective).toBeLessThanOrEqual(refPoint.objective * (1 + 1e-12));
-      if (I.normalize && refPoint.violations.length === 0) expect(refPoint.objective).toBeCloseTo(I.weights.delay + I.weights.energy + I.weights.stability, 9);
+      if (I.normalize && refPoint.violations.length === 0)
+        expect(refPoint.objective).toBeCloseTo(I.weights.delay + I.weights.energy + I.weights.stability, 9);
     });
   }
 
@@ -338,7 +342,12 @@ describe('the independent deadline verdict (reference/exhaustive.ts deadlineVerd
     expect(deadlineVerdict(inst(body([a], [s]))).verdict).toBe('feasible');
     expect(deadlineVerdict(inst(body([a, b2], [s]))).verdict).toBe('infeasible');
     // with a second, identical server each device gets its own: feasible again
-    const two = inst(body([a, b2].map((x) => ({ ...x, channelGains: { 'es-1': 1e-11, 'es-2': 1e-11 } })), [s, server({ id: 'es-2', gpuCores: 1 })]));
+    const two = inst(
+      body(
+        [a, b2].map((x) => ({ ...x, channelGains: { 'es-1': 1e-11, 'es-2': 1e-11 } })),
+        [s, server({ id: 'es-2', gpuCores: 1 })],
+      ),
+    );
     expect(deadlineVerdict(two).verdict).toBe('feasible');
   });
 });

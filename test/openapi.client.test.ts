@@ -22,7 +22,9 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-type Doc = { paths: Record<string, Record<string, { operationId?: string; requestBody?: { content: Record<string, { example?: unknown }> } }>> };
+type Doc = {
+  paths: Record<string, Record<string, { operationId?: string; requestBody?: { content: Record<string, { example?: unknown }> } }>>;
+};
 
 /** A call per operation with its documented example body, and reads of fields only a precise type has. */
 function clientSource(doc: Doc): string {
@@ -33,7 +35,10 @@ function clientSource(doc: Doc): string {
       // Path parameters ({id}) get a placeholder value; the call only has to type-check.
       // Path parameters ({id}): the job submitted before.
       const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => `${name}: jobId`);
-      const parts = [...(example === undefined ? [] : [`body: ${JSON.stringify(example)}`]), ...(pathParams.length > 0 ? [`params: { path: { ${pathParams.join(', ')} } }`] : [])];
+      const parts = [
+        ...(example === undefined ? [] : [`body: ${JSON.stringify(example)}`]),
+        ...(pathParams.length > 0 ? [`params: { path: { ${pathParams.join(', ')} } }`] : []),
+      ];
       const init = parts.length === 0 ? '' : `, { ${parts.join(', ')} }`;
       calls.push(`  const ${operation.operationId} = await client.${method.toUpperCase()}('${path}'${init});`);
       calls.push(`  statuses.${operation.operationId} = ${operation.operationId}.response.status;`);
@@ -111,7 +116,17 @@ describe('typed client generated from openapi/openapi.json', () => {
     const operationIds = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
     expect(operationIds.every((id) => typeof id === 'string' && /^[a-zA-Z]+$/.test(id))).toBe(true);
     expect(operationIds).toEqual(
-      expect.arrayContaining(['allocate', 'allocateBlocks', 'allocatePareto', 'getHealth', 'getReadiness', 'submitJob', 'getJob', 'listJobs', 'cancelJob']),
+      expect.arrayContaining([
+        'allocate',
+        'allocateBlocks',
+        'allocatePareto',
+        'getHealth',
+        'getReadiness',
+        'submitJob',
+        'getJob',
+        'listJobs',
+        'cancelJob',
+      ]),
     );
 
     // The generator's default settings, as a user would run it.

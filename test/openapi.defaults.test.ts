@@ -15,11 +15,31 @@ type Obj = Record<string, unknown>;
 const LOCATIONS: Record<string, { example: () => Obj; at: (body: Obj) => Obj; normalise: (body: Obj) => unknown }> = {
   ModelSpec: { example: allocateBody, at: (b) => b.model as Obj, normalise: (b) => normalize(b as unknown as AllocateRequest) },
   DeviceSpec: { example: allocateBody, at: (b) => (b.devices as Obj[])[0], normalise: (b) => normalize(b as unknown as AllocateRequest) },
-  ChannelSpec: { example: allocateBody, at: (b) => (b.channel ??= {}) as Obj, normalise: (b) => normalize(b as unknown as AllocateRequest) },
-  ObjectiveSpec: { example: allocateBody, at: (b) => (b.objective ??= {}) as Obj, normalise: (b) => normalize(b as unknown as AllocateRequest) },
-  OptionsSpec: { example: allocateBody, at: (b) => (b.options ??= {}) as Obj, normalise: (b) => normalize(b as unknown as AllocateRequest) },
-  TransformerBlocksModel: { example: blocksBody, at: (b) => b.model as Obj, normalise: (b) => normalizeBlocksRequest(b as unknown as BlocksRequest) },
-  BlocksOptionsSpec: { example: blocksBody, at: (b) => (b.options ??= {}) as Obj, normalise: (b) => normalizeBlocksRequest(b as unknown as BlocksRequest) },
+  ChannelSpec: {
+    example: allocateBody,
+    at: (b) => (b.channel ??= {}) as Obj,
+    normalise: (b) => normalize(b as unknown as AllocateRequest),
+  },
+  ObjectiveSpec: {
+    example: allocateBody,
+    at: (b) => (b.objective ??= {}) as Obj,
+    normalise: (b) => normalize(b as unknown as AllocateRequest),
+  },
+  OptionsSpec: {
+    example: allocateBody,
+    at: (b) => (b.options ??= {}) as Obj,
+    normalise: (b) => normalize(b as unknown as AllocateRequest),
+  },
+  TransformerBlocksModel: {
+    example: blocksBody,
+    at: (b) => b.model as Obj,
+    normalise: (b) => normalizeBlocksRequest(b as unknown as BlocksRequest),
+  },
+  BlocksOptionsSpec: {
+    example: blocksBody,
+    at: (b) => (b.options ??= {}) as Obj,
+    normalise: (b) => normalizeBlocksRequest(b as unknown as BlocksRequest),
+  },
 };
 
 function allocateBody(): Obj {
@@ -45,7 +65,11 @@ const cases = Object.entries(DOCUMENTED_DEFAULTS)
 
 describe('documented defaults', () => {
   it('cover every component that documents one', () => {
-    expect(Object.keys(LOCATIONS).sort()).toEqual(Object.keys(DOCUMENTED_DEFAULTS).filter((c) => c !== 'ParetoObjectiveSpec').sort());
+    expect(Object.keys(LOCATIONS).sort()).toEqual(
+      Object.keys(DOCUMENTED_DEFAULTS)
+        .filter((c) => c !== 'ParetoObjectiveSpec')
+        .sort(),
+    );
     expect(DOCUMENTED_DEFAULTS.ParetoObjectiveSpec).toEqual({
       normalize: DOCUMENTED_DEFAULTS.ObjectiveSpec.normalize,
       lipschitz: DOCUMENTED_DEFAULTS.ObjectiveSpec.lipschitz,

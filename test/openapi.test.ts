@@ -41,7 +41,9 @@ describe('OpenAPI document', () => {
   it('is OpenAPI 3.1 with components named after schema $ids and the request example', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['DeviceSpec', 'ServerSpec', 'Allocation', 'Totals', 'Position']));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['DeviceSpec', 'ServerSpec', 'Allocation', 'Totals', 'Position']),
+    );
     expect(Object.keys(doc.components.schemas).some((name) => name.startsWith('def-'))).toBe(false);
     const post = doc.paths['/allocate'].post;
     expect(post.tags).toEqual(['allocation']);
@@ -73,5 +75,4 @@ describe('OpenAPI document', () => {
     // The objective of a Pareto request takes no weights: they come from `pareto`.
     expect(Object.keys(doc.components.schemas.ParetoObjectiveSpec.properties)).not.toContain('weights');
   });
-
 });

@@ -29,7 +29,11 @@ describe('solve service with the in-memory cache', () => {
     expect(first.cache).toBe('miss');
     expect(first.requestHash).toMatch(/^[0-9a-f]{64}$/);
     const second = await service.allocate(smallRequest());
-    expect({ result: second.result, cache: second.cache, requestHash: second.requestHash }).toEqual({ result: first.result, cache: 'hit', requestHash: first.requestHash });
+    expect({ result: second.result, cache: second.cache, requestHash: second.requestHash }).toEqual({
+      result: first.result,
+      cache: 'hit',
+      requestHash: first.requestHash,
+    });
     // A hit carries the stored bytes, which the route sends as they are.
     expect(JSON.parse(second.stored!.bytes)).toEqual(first.result);
     // Same problem, other spelling: still a hit.
@@ -90,7 +94,12 @@ describe('solve service with the in-memory cache', () => {
 
   it('reports readiness: workers from the pool, Redis disabled', async () => {
     const service = serviceWith(new CountingPool());
-    expect(await service.readiness()).toEqual({ ready: true, workers: { threads: 1, queued: 0, maxQueue: 4 }, redis: 'disabled', queue: 'in-process' });
+    expect(await service.readiness()).toEqual({
+      ready: true,
+      workers: { threads: 1, queued: 0, maxQueue: 4 },
+      redis: 'disabled',
+      queue: 'in-process',
+    });
   });
 
   it('coalesces 30 concurrent identical requests into one pool run', async () => {

@@ -8,7 +8,10 @@ import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 import { createSolveService } from '../src/compose.js';
 import type { SolveService } from '../src/solve/types.js';
 
-const big = (seed: number, timeLimitMs: number) => ({ ...generateRequest(seed, { devices: 600, servers: 30 }), options: { baselines: false, timeLimitMs, relativeGap: 0 } });
+const big = (seed: number, timeLimitMs: number) => ({
+  ...generateRequest(seed, { devices: 600, servers: 30 }),
+  options: { baselines: false, timeLimitMs, relativeGap: 0 },
+});
 
 describe('leaving callers', () => {
   let service: SolveService;
@@ -67,7 +70,11 @@ describe('HTTP: a client that disconnects frees its solver thread', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     req.destroy();
     const t0 = performance.now();
-    const next = await fetch(`http://127.0.0.1:${port}/allocate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ALLOCATE_REQUEST_EXAMPLE) });
+    const next = await fetch(`http://127.0.0.1:${port}/allocate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ALLOCATE_REQUEST_EXAMPLE),
+    });
     expect(next.status).toBe(200);
     expect(performance.now() - t0).toBeLessThan(8000);
   }, 30_000);

@@ -25,7 +25,10 @@ describe('Pareto budget per request', () => {
       }
     }
     const pool = new TrackingPool(5, () => cannedResult());
-    const service = createSolveService({ redisUrl: undefined, solverThreads: 2, solverMaxQueue: 8, cacheTtlS: 60, cacheMaxEntries: 1000, paretoMaxParallel: 2 }, { pool });
+    const service = createSolveService(
+      { redisUrl: undefined, solverThreads: 2, solverMaxQueue: 8, cacheTtlS: 60, cacheMaxEntries: 1000, paretoMaxParallel: 2 },
+      { pool },
+    );
     try {
       const { objective: _o, ...snapshot } = smallRequest();
       const body = { ...snapshot, pareto: { grid: { steps: 10 } } } as ParetoRequest;

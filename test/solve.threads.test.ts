@@ -16,7 +16,12 @@ describe('solve service with the real worker pool', () => {
   it('solves a small instance in a worker and caches the answer', async () => {
     const deadline = Date.now() + 10_000;
     while (!(await service.readiness()).ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(await service.readiness()).toEqual({ ready: true, workers: { threads: 1, queued: 0, maxQueue: 4 }, redis: 'disabled', queue: 'in-process' });
+    expect(await service.readiness()).toEqual({
+      ready: true,
+      workers: { threads: 1, queued: 0, maxQueue: 4 },
+      redis: 'disabled',
+      queue: 'in-process',
+    });
     const first = await service.allocate(smallRequest());
     expect(first.cache).toBe('miss');
     expect(first.result.status).toBe('OPTIMAL');

@@ -47,14 +47,38 @@ describe('scenario changes are checked before anything is solved', () => {
   it('names the scenario and change of an unknown server, device or a duplicate', () => {
     const req = (changes: WhatIfRequest['scenarios'][number]['changes']): WhatIfRequest => ({
       ...body,
-      scenarios: [{ name: 'fine', changes: [{ op: 'scaleBandwidth', serverId: ids[0], factor: 2 }] }, { name: 'bad', changes }],
+      scenarios: [
+        { name: 'fine', changes: [{ op: 'scaleBandwidth', serverId: ids[0], factor: 2 }] },
+        { name: 'bad', changes },
+      ],
     });
-    expect(fieldOf(() => checkScenarios(req([{ op: 'scaleFrequency', serverId: ids[1], factor: 1.1 }, { op: 'removeServer', serverId: 'nope' }])))).toMatch(
-      /^scenarios\[1\]\.changes\[1\]\.serverId: .*unknown server id "nope"/,
+    expect(
+      fieldOf(() =>
+        checkScenarios(
+          req([
+            { op: 'scaleFrequency', serverId: ids[1], factor: 1.1 },
+            { op: 'removeServer', serverId: 'nope' },
+          ]),
+        ),
+      ),
+    ).toMatch(/^scenarios\[1\]\.changes\[1\]\.serverId: .*unknown server id "nope"/);
+    expect(fieldOf(() => checkScenarios(req([{ op: 'removeDevices', deviceIds: [body.devices[0].id, 'ghost'] }])))).toMatch(
+      /^scenarios\[1\]\.changes\[0\]\.deviceIds\[1\]/,
     );
-    expect(fieldOf(() => checkScenarios(req([{ op: 'removeDevices', deviceIds: [body.devices[0].id, 'ghost'] }])))).toMatch(/^scenarios\[1\]\.changes\[0\]\.deviceIds\[1\]/);
-    expect(fieldOf(() => checkScenarios(req([{ op: 'addServer', server: { ...body.servers[0] } }])))).toMatch(/^scenarios\[1\]\.changes\[0\]\.server\.id: .*duplicate/);
-    expect(fieldOf(() => checkScenarios({ ...req([]), scenarios: [{ name: 'a', changes: [] }, { name: 'a', changes: [] }] }))).toMatch(/^scenarios\[1\]\.name/);
+    expect(fieldOf(() => checkScenarios(req([{ op: 'addServer', server: { ...body.servers[0] } }])))).toMatch(
+      /^scenarios\[1\]\.changes\[0\]\.server\.id: .*duplicate/,
+    );
+    expect(
+      fieldOf(() =>
+        checkScenarios({
+          ...req([]),
+          scenarios: [
+            { name: 'a', changes: [] },
+            { name: 'a', changes: [] },
+          ],
+        }),
+      ),
+    ).toMatch(/^scenarios\[1\]\.name/);
   });
 
   it('refuses a removal that leaves a device with no reachable server, naming the devices', () => {
@@ -62,9 +86,13 @@ describe('scenario changes are checked before anything is solved', () => {
     const only = ids[1];
     const lonely = { ...body.devices[2], channelGains: { [only]: body.devices[2].channelGains![only] } };
     const devices = body.devices.map((d, n) => (n === 2 ? lonely : d));
-    const fine = fieldOf(() => checkScenarios({ ...body, devices, scenarios: [{ name: 'other', changes: [{ op: 'removeServer', serverId: ids[0] }] }] }));
+    const fine = fieldOf(() =>
+      checkScenarios({ ...body, devices, scenarios: [{ name: 'other', changes: [{ op: 'removeServer', serverId: ids[0] }] }] }),
+    );
     expect(fine).toBe('no error');
-    const message = fieldOf(() => checkScenarios({ ...body, devices, scenarios: [{ name: 'outage', changes: [{ op: 'removeServer', serverId: only }] }] }));
+    const message = fieldOf(() =>
+      checkScenarios({ ...body, devices, scenarios: [{ name: 'outage', changes: [{ op: 'removeServer', serverId: only }] }] }),
+    );
     expect(message).toMatch(/^scenarios\[0\]\.changes\[0\]: /);
     expect(message).toContain(`"${lonely.id}"`);
   });
@@ -77,7 +105,18 @@ describe('scenario snapshots', () => {
     const base = {
       allocations: body.devices.map((d, n) => ({ deviceId: d.id, serverId: ids[n % ids.length], splitLayer: 2, trainingMode: 'backprop' })),
     } as unknown as Parameters<typeof scenarioRequest>[3];
-    const out = scenarioRequest(body, { name: 's', changes: [{ op: 'removeServer', serverId: ids[0] }, { op: 'removeDevices', deviceIds: [body.devices[1].id] }] }, 0, base);
+    const out = scenarioRequest(
+      body,
+      {
+        name: 's',
+        changes: [
+          { op: 'removeServer', serverId: ids[0] },
+          { op: 'removeDevices', deviceIds: [body.devices[1].id] },
+        ],
+      },
+      0,
+      base,
+    );
     expect(out.options).toEqual({ timeLimitMs: 1000 });
     expect(out.servers.map((s) => s.id)).toEqual(ids.slice(1));
     expect(out.previous!.allocations.every((a) => a.serverId !== ids[0] && a.deviceId !== body.devices[1].id)).toBe(true);

@@ -12,9 +12,25 @@ import { normalize } from '../src/model/normalize.js';
 import { effectiveWeights, objectiveScales } from '../src/model/evaluate.js';
 import { buildDeviceModels } from '../src/solver/pricing/device-model.js';
 import { greedyAssociation, planAll, pricedCosts } from '../src/solver/association/association.js';
-import { boundCloseEnough, createAnytimeBound, offerPrices, tightenBound, type AnytimeBound, type OfferedPrices } from '../src/solver/bound/anytime.js';
+import {
+  boundCloseEnough,
+  createAnytimeBound,
+  offerPrices,
+  tightenBound,
+  type AnytimeBound,
+  type OfferedPrices,
+} from '../src/solver/bound/anytime.js';
 import { pricedDeviceCost } from '../src/solver/pricing/kernel.js';
-import { deviceFloor, edgeFloor, envelopeAt, lowerEnvelope, rootPriceFloor, serverFloor, uplinkFloor, uplinkTangentGuess } from '../src/solver/pricing/floor.js';
+import {
+  deviceFloor,
+  edgeFloor,
+  envelopeAt,
+  lowerEnvelope,
+  rootPriceFloor,
+  serverFloor,
+  uplinkFloor,
+  uplinkTangentGuess,
+} from '../src/solver/pricing/floor.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
 import { mulberry32 } from '../src/model/random.js';
 import { createPlanContext, type PlanContext } from '../src/solver/pricing/member.js';
@@ -96,7 +112,8 @@ function randomPrices(p: OfferedPrices, r: () => number, seats = false): Offered
 /** Run passes until `passes` more have completed, or the bound is within its gap of `objective`. */
 function runPasses(bound: AnytimeBound, passes: number, objective = Infinity): void {
   const target = bound.stats.passes + passes;
-  while (bound.stats.passes < target && !boundCloseEnough(bound, objective)) tightenBound(bound, Date.now() + 1000, objective, target - bound.stats.passes);
+  while (bound.stats.passes < target && !boundCloseEnough(bound, objective))
+    tightenBound(bound, Date.now() + 1000, objective, target - bound.stats.passes);
 }
 
 /** The dual with every pair priced exactly (no cutoff, no floor): the reference for pruning. */
@@ -155,9 +172,13 @@ describe('anytime Lagrangian bound', () => {
   it('skips pairs without changing the dual: a pass equals the unpruned dual at the same prices', () => {
     const cases: { ctx: PlanContext; seats: boolean }[] = [];
     for (let k = 0; k < 12; k++) cases.push({ ctx: contextOf(tinyInstance(k)), seats: k % 6 === 1 });
-    for (const seed of [1, 2]) cases.push({ ctx: contextOf(normalize(generateRequest(seed, { devices: 200, servers: 20 })).instance), seats: false });
+    for (const seed of [1, 2])
+      cases.push({ ctx: contextOf(normalize(generateRequest(seed, { devices: 200, servers: 20 })).instance), seats: false });
     cases.push({ ctx: contextOf(normalize(generateRequest(3, { devices: 150, servers: 15, maxDevices: 12 })).instance), seats: true });
-    cases.push({ ctx: contextOf(normalize(generateRequest(4, { devices: 120, servers: 12, channel: 'gains', coverageM: 200 })).instance), seats: false });
+    cases.push({
+      ctx: contextOf(normalize(generateRequest(4, { devices: 120, servers: 12, channel: 'gains', coverageM: 200 })).instance),
+      seats: false,
+    });
     let skipped = 0;
     let priced = 0;
     cases.forEach(({ ctx, seats }, i) => {
@@ -192,7 +213,13 @@ describe('anytime Lagrangian bound', () => {
             const exact = pricedDeviceCost(ctx, m, n, prices.bandwidth[m], prices.frequency[m]);
             const snrHz = (ctx.models[n].device.gains[m] * f.maxPowerW) / ctx.instance.noiseWPerHz;
             const guess = s.bandwidthHz * 10 ** (-3 * r());
-            const up = uplinkFloor(f.uplinkWork, snrHz, prices.bandwidth[m], s.bandwidthHz, uplinkTangentGuess(f.uplinkWork, snrHz, prices.bandwidth[m], s.bandwidthHz, guess));
+            const up = uplinkFloor(
+              f.uplinkWork,
+              snrHz,
+              prices.bandwidth[m],
+              s.bandwidthHz,
+              uplinkTangentGuess(f.uplinkWork, snrHz, prices.bandwidth[m], s.bandwidthHz, guess),
+            );
             const sf = serverFloor(ctx, m, prices.frequency[m]);
             expect(up + edgeFloor(f, sf), `ctx ${i} n=${n} m=${m}`).toBeLessThanOrEqual(exact * (1 + 1e-9));
             expect(rootPriceFloor(f, sf.rootPrice)).toBeLessThanOrEqual(exact * (1 + 1e-9));

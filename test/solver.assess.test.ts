@@ -12,10 +12,17 @@ const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Ma
 
 function givenOf(instance: Instance, allocations: AllocationOut[], withResources: boolean): GivenAllocation[] {
   return allocations.map((a) => {
-    const mode: TrainingMode = a.trainingMode === 'backprop' ? { kind: 'backprop' } : { kind: 'zeroth-order', queries: a.queries!, parallelism: a.parallelism! };
+    const mode: TrainingMode =
+      a.trainingMode === 'backprop' ? { kind: 'backprop' } : { kind: 'zeroth-order', queries: a.queries!, parallelism: a.parallelism! };
     const base = { server: instance.servers.findIndex((s) => s.id === a.serverId), splitLayer: a.splitLayer, mode };
     if (!withResources) return base;
-    return { ...base, cpuFrequencyHz: a.cpuFrequencyHz, transmitPowerW: a.transmitPowerW, bandwidthHz: a.bandwidthHz, serverFrequencyHz: a.serverFrequencyHz };
+    return {
+      ...base,
+      cpuFrequencyHz: a.cpuFrequencyHz,
+      transmitPowerW: a.transmitPowerW,
+      bandwidthHz: a.bandwidthHz,
+      serverFrequencyHz: a.serverFrequencyHz,
+    };
   });
 }
 
@@ -66,11 +73,17 @@ describe('assessAllocation', () => {
 
   it('names violated constraints: an over-full bandwidth budget, a split out of range', () => {
     const { instance } = normalize({ ...generateRequest(6, { devices: 6, servers: 2 }), options: { baselines: false } });
-    const given: GivenAllocation[] = instance.devices.map((d) => ({ server: 0, splitLayer: d.minSplitLayer, bandwidthHz: instance.servers[0].bandwidthHz }));
+    const given: GivenAllocation[] = instance.devices.map((d) => ({
+      server: 0,
+      splitLayer: d.minSplitLayer,
+      bandwidthHz: instance.servers[0].bandwidthHz,
+    }));
     given[1] = { ...given[1], splitLayer: instance.layers + 5 };
     const out = assessAllocation(instance, given, 200);
     const names = out.evaluation.violations.map((v) => v.constraint);
     expect(names).toContain('bandwidthHz');
-    expect(out.evaluation.violations).toContainEqual(expect.objectContaining({ constraint: 'splitLayer', deviceId: instance.devices[1].id }));
+    expect(out.evaluation.violations).toContainEqual(
+      expect.objectContaining({ constraint: 'splitLayer', deviceId: instance.devices[1].id }),
+    );
   });
 });

@@ -1,8 +1,24 @@
 // The solve control channel: a stop makes every deadline pass; progress is throttled and keeps the
 // best values; the shared-buffer form carries both across threads.
 import { describe, expect, it } from 'vitest';
-import { PROGRESS_INTERVAL_MS, reportProgress, runWithControl, solverNow, stopRequested, type SolveProgress } from '../src/solver/control.js';
-import { createControlBuffer, hasStarted, markStarted, readProgress, requestStop, startedAt, stopWasRequested, writeProgress } from '../src/backends/threads/control-buffer.js';
+import {
+  PROGRESS_INTERVAL_MS,
+  reportProgress,
+  runWithControl,
+  solverNow,
+  stopRequested,
+  type SolveProgress,
+} from '../src/solver/control.js';
+import {
+  createControlBuffer,
+  hasStarted,
+  markStarted,
+  readProgress,
+  requestStop,
+  startedAt,
+  stopWasRequested,
+  writeProgress,
+} from '../src/backends/threads/control-buffer.js';
 import { generateRequest } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
 import { solveAllocate } from '../src/solver/index.js';
@@ -50,7 +66,11 @@ describe('solve control', () => {
     const { instance, options } = normalize({ ...generateRequest(5, { devices: 300, servers: 15 }), options: { baselines: false } });
     const t0 = Date.now();
     const progress: SolveProgress[] = [];
-    const result = await solveAllocate(instance, { ...options, timeLimitMs: 30_000 }, { shouldStop: () => Date.now() - t0 > 400, onProgress: (p) => progress.push(p) });
+    const result = await solveAllocate(
+      instance,
+      { ...options, timeLimitMs: 30_000 },
+      { shouldStop: () => Date.now() - t0 > 400, onProgress: (p) => progress.push(p) },
+    );
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(result.limit).toBe('TIME');
     expect(result.allocations).toHaveLength(300);
@@ -62,7 +82,10 @@ describe('solve control', () => {
 
   it('a stop already set when the solve starts ends it at once, marked time-limited, with a real solve time', async () => {
     // The clock's start is real time: a stop before it exists must not push every deadline past the stopped clock.
-    const { instance, options } = normalize({ ...generateRequest(5, { devices: 300, servers: 20 }), options: { baselines: false, timeLimitMs: 5000 } });
+    const { instance, options } = normalize({
+      ...generateRequest(5, { devices: 300, servers: 20 }),
+      options: { baselines: false, timeLimitMs: 5000 },
+    });
     const t0 = Date.now();
     const result = await solveAllocate(instance, options, { shouldStop: () => true });
     const wallMs = Date.now() - t0;

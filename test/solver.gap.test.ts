@@ -37,7 +37,9 @@ describe('relativeGap and termination', () => {
     expect(() => normalize({ ...body, options: { relativeGap: 2 } })).toThrow(/relativeGap/);
   });
 
-  it('a large instance stops before its limit once the gap meets the tolerance: OPTIMAL, termination GAP', { timeout: 60_000 }, async () => {
+  it('a large instance stops before its limit once the gap meets the tolerance: OPTIMAL, termination GAP', {
+    timeout: 60_000,
+  }, async () => {
     const { instance, options } = setup(3, 300, 15, { timeLimitMs: 20_000, relativeGap: 0.02 });
     const t0 = Date.now();
     const res = await solveAllocate(instance, options);
@@ -55,7 +57,10 @@ describe('relativeGap and termination', () => {
     const decisions = res.allocations.map((a) => ({
       server: idx.get(a.serverId)!,
       splitLayer: a.splitLayer,
-      mode: a.trainingMode === 'backprop' ? ({ kind: 'backprop' } as const) : ({ kind: 'zeroth-order', queries: a.queries!, parallelism: a.parallelism! } as const),
+      mode:
+        a.trainingMode === 'backprop'
+          ? ({ kind: 'backprop' } as const)
+          : ({ kind: 'zeroth-order', queries: a.queries!, parallelism: a.parallelism! } as const),
       cpuFrequencyHz: a.cpuFrequencyHz,
       transmitPowerW: a.transmitPowerW,
       bandwidthHz: a.bandwidthHz,

@@ -21,7 +21,14 @@ describe('solveLinearProgram', () => {
       rows: [
         { name: 'c1', terms: [{ name: 'x', coef: 1 }], upper: 4 },
         { name: 'c2', terms: [{ name: 'y', coef: 2 }], upper: 12 },
-        { name: 'c3', terms: [{ name: 'x', coef: 3 }, { name: 'y', coef: 2 }], upper: 18 },
+        {
+          name: 'c3',
+          terms: [
+            { name: 'x', coef: 3 },
+            { name: 'y', coef: 2 },
+          ],
+          upper: 18,
+        },
       ],
     };
     const s = solveLinearProgram(lp);
@@ -40,7 +47,16 @@ describe('solveLinearProgram', () => {
         { name: 'x', coef: 1 },
         { name: 'x', coef: 1 },
       ],
-      rows: [{ name: 'r', terms: [{ name: 'x', coef: 1 }, { name: 'x', coef: 1 }], lower: 3 }],
+      rows: [
+        {
+          name: 'r',
+          terms: [
+            { name: 'x', coef: 1 },
+            { name: 'x', coef: 1 },
+          ],
+          lower: 3,
+        },
+      ],
     });
     expect(s.status).toBe('optimal');
     expect(s.objective).toBeCloseTo(3, 9);
@@ -68,7 +84,17 @@ describe('solveLinearProgram', () => {
     const s = solveLinearProgram({
       direction: 'min',
       objective: [{ name: 'y', coef: 1 }],
-      rows: [{ name: 'eq', terms: [{ name: 'y', coef: 1 }, { name: 'x', coef: -1 }], lower: 0, upper: 0 }],
+      rows: [
+        {
+          name: 'eq',
+          terms: [
+            { name: 'y', coef: 1 },
+            { name: 'x', coef: -1 },
+          ],
+          lower: 0,
+          upper: 0,
+        },
+      ],
       bounds: [
         { name: 'x', lower: -3 },
         { name: 'y', lower: -Infinity },
@@ -87,7 +113,17 @@ describe('solveLinearProgram', () => {
         { name: 'b', coef: 13 },
         { name: 'c', coef: 7 },
       ],
-      rows: [{ name: 'cap', terms: [{ name: 'a', coef: 4 }, { name: 'b', coef: 6 }, { name: 'c', coef: 3 }], upper: 9 }],
+      rows: [
+        {
+          name: 'cap',
+          terms: [
+            { name: 'a', coef: 4 },
+            { name: 'b', coef: 6 },
+            { name: 'c', coef: 3 },
+          ],
+          upper: 9,
+        },
+      ],
       binaries: ['a', 'b', 'c'],
     };
     const mip = solveLinearProgram(lp);
@@ -109,7 +145,16 @@ describe('solveLinearProgram', () => {
         { name: 'x', coef: 1 },
         { name: 'y', coef: 1 },
       ],
-      rows: [{ name: 'r', terms: [{ name: 'x', coef: 2 }, { name: 'y', coef: 2 }], upper: 7 }],
+      rows: [
+        {
+          name: 'r',
+          terms: [
+            { name: 'x', coef: 2 },
+            { name: 'y', coef: 2 },
+          ],
+          upper: 7,
+        },
+      ],
       integers: ['x', 'y'],
     });
     expect(s.status).toBe('optimal');
@@ -153,13 +198,21 @@ describe('solveLinearProgram', () => {
     expect(() => solveLinearProgram({ direction: 'min', objective: [], rows: [], bounds: [{ name: 'x', lower: 2, upper: 1 }] })).toThrow(
       /exceeds upper bound/,
     );
-    expect(() => solveLinearProgram({ ...base(1), rows: [{ name: 'r', terms: [] }, { name: 'r', terms: [] }] })).toThrow(/duplicate/);
+    expect(() =>
+      solveLinearProgram({
+        ...base(1),
+        rows: [
+          { name: 'r', terms: [] },
+          { name: 'r', terms: [] },
+        ],
+      }),
+    ).toThrow(/duplicate/);
   });
 
   it('passes the time limit and still returns a feasible point on a hard MIP', () => {
     // A random 0/1 multi-knapsack big enough that a 1 ms limit stops branch and bound early.
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const n = 60;
     const vars = Array.from({ length: n }, (_, i) => `x${i}`);
     const lp: LinearProgram = {

@@ -45,7 +45,8 @@ describe('marginal values are the derivatives of the exact re-split', () => {
       const si = r.insights.servers[m];
       const eps = 1e-4;
       for (const resource of ['bandwidth', 'frequency'] as const) {
-        const at = (f: number) => (resource === 'bandwidth' ? resplit(instance, weights, m, members, f, 1) : resplit(instance, weights, m, members, 1, f));
+        const at = (f: number) =>
+          resource === 'bandwidth' ? resplit(instance, weights, m, members, f, 1) : resplit(instance, weights, m, members, 1, f);
         const capacityUnits = resource === 'bandwidth' ? s.bandwidthHz / 1e6 : s.frequencyHz / 1e9;
         // Objective change per unit from the re-split itself, no prices involved.
         const slope = (at(1 + eps).cost - at(1 - eps).cost) / (2 * eps * capacityUnits);
@@ -57,7 +58,10 @@ describe('marginal values are the derivatives of the exact re-split', () => {
         const h = 1e-3;
         const second = (at(1 + h).cost - 2 * at(1).cost + at(1 - h).cost) / (h * capacityUnits) ** 2;
         const curvature = resource === 'bandwidth' ? si.curvature.bandwidthPerMHz2 : si.curvature.frequencyPerGHz2;
-        if (marginal < 0) expect(Math.abs(curvature - second), `${resource} curvature ${curvature} vs ${second}`).toBeLessThanOrEqual(0.02 * Math.abs(second));
+        if (marginal < 0)
+          expect(Math.abs(curvature - second), `${resource} curvature ${curvature} vs ${second}`).toBeLessThanOrEqual(
+            0.02 * Math.abs(second),
+          );
         // The physical slopes (implicit function theorem on the optimal split) against the re-split's own sums.
         const delaySlope = (at(1 + eps).delayS - at(1 - eps).delayS) / (2 * eps * capacityUnits);
         const energySlope = (at(1 + eps).energyJ - at(1 - eps).energyJ) / (2 * eps * capacityUnits);
@@ -95,14 +99,25 @@ describe('predicted against re-solved after +5% capacity at one server', () => {
       for (const row of rows) {
         // More capacity never hurts an exact re-solve; the prediction says "helps" exactly when it does.
         expect(row.held).toBeLessThanOrEqual(tiny);
-        expect(row.predicted < -tiny, `${row.resource} ${row.serverId}: predicted ${row.predicted}, re-solved ${row.held}`).toBe(row.held < -tiny);
+        expect(row.predicted < -tiny, `${row.resource} ${row.serverId}: predicted ${row.predicted}, re-solved ${row.held}`).toBe(
+          row.held < -tiny,
+        );
         expect(row.free).toBeLessThanOrEqual(row.held + tiny);
       }
       for (const resource of ['bandwidth', 'frequency'] as const) {
         const of = rows.filter((r) => r.resource === resource);
-        expect(spearman(of.map((r) => r.predicted), of.map((r) => r.held))).toBeGreaterThanOrEqual(0.8);
-        const top = of.filter((r) => r.held < -tiny).sort((a, b) => a.predicted - b.predicted).slice(0, 2);
-        for (const r of top) expect(Math.abs(r.predicted - r.held) / Math.abs(r.held), `${resource} ${r.serverId}`).toBeLessThanOrEqual(0.25);
+        expect(
+          spearman(
+            of.map((r) => r.predicted),
+            of.map((r) => r.held),
+          ),
+        ).toBeGreaterThanOrEqual(0.8);
+        const top = of
+          .filter((r) => r.held < -tiny)
+          .sort((a, b) => a.predicted - b.predicted)
+          .slice(0, 2);
+        for (const r of top)
+          expect(Math.abs(r.predicted - r.held) / Math.abs(r.held), `${resource} ${r.serverId}`).toBeLessThanOrEqual(0.25);
       }
       // The instances are built so that some budget binds somewhere.
       expect(rows.some((r) => r.held < -tiny)).toBe(true);
@@ -111,7 +126,7 @@ describe('predicted against re-solved after +5% capacity at one server', () => {
 });
 
 describe('per-device limits and objective shares', () => {
-  it('shares are each device\'s weighted terms over the objective, costliest first', async () => {
+  it("shares are each device's weighted terms over the objective, costliest first", async () => {
     const instance = instanceOf(5);
     const r = await solvedWithInsights(instance);
     const scales = objectiveScales(instance, r.reference);
@@ -141,7 +156,8 @@ describe('per-device limits and objective shares', () => {
     const devices = base.devices.map((d, n) => {
       if (n <= 1) return { ...d, deadlineS: ev0.devices[n].physicalDelayS };
       if (n === 2) return { ...d, deadlineS: 2 * ev0.devices[n].physicalDelayS };
-      if (n === 3) return { ...d, memoryBytes: ev0.devices[n].peakMemoryBytes, maxSplitLayer: Math.max(d.maxSplitLayer, decisions[n].splitLayer + 1) };
+      if (n === 3)
+        return { ...d, memoryBytes: ev0.devices[n].peakMemoryBytes, maxSplitLayer: Math.max(d.maxSplitLayer, decisions[n].splitLayer + 1) };
       if (n === 4) return { ...d, memoryBytes: 10 * ev0.devices[n].peakMemoryBytes };
       return d;
     });
@@ -172,7 +188,9 @@ const SLOT_SEED = 1;
 describe('one more device slot', () => {
   it('is null where maxDevices does not bind; where it binds, an exact re-solve with one more slot gains at least as much', async () => {
     // 4 devices, 2 servers with room for 2 each: both are full, and the association is enumerated exactly.
-    const instance = frozenScales(instanceOf(SLOT_SEED, { ...TINY_PRESET, devices: 4, servers: 2, layers: 5, trainingModes: ['backprop'], maxDevices: 2 }));
+    const instance = frozenScales(
+      instanceOf(SLOT_SEED, { ...TINY_PRESET, devices: 4, servers: 2, layers: 5, trainingModes: ['backprop'], maxDevices: 2 }),
+    );
     const r = await solvedWithInsights(instance);
     expect(r.status).toBe('OPTIMAL');
     let negative = 0;

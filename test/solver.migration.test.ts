@@ -83,7 +83,10 @@ function tinyCases(): TinyCase[] {
       body.options = { ...body.options, migration: migrationOf(base, factor) };
       // k = 3, 5: device 0 pinned where the rotation put it
       if (k === 3 || k === 5) body.options.pinned = [body.devices[0].id];
-      out.push({ label: `k=${k} ${devices}×2 migration×${factor}${body.options.pinned ? ' pinned' : ''}${k === 2 ? ' new+gone' : ''}${k === 4 ? ' maxDevices' : ''}`, body });
+      out.push({
+        label: `k=${k} ${devices}×2 migration×${factor}${body.options.pinned ? ' pinned' : ''}${k === 2 ? ' new+gone' : ''}${k === 4 ? ' maxDevices' : ''}`,
+        body,
+      });
     }
   }
   return out;
@@ -128,7 +131,11 @@ describe('re-allocation with migration costs agrees with exhaustive search on ti
 describe('the normalisation ignores previous', () => {
   it('the reference point and the scales are those of the same snapshot without previous', () => {
     const body = generateRequest(4100, { ...TINY_PRESET, devices: 4, servers: 2 });
-    const warm: AllocateRequest = { ...structuredClone(body), previous: rotated(body, 1), options: { migration: { delayS: 5, energyJ: 7 } } };
+    const warm: AllocateRequest = {
+      ...structuredClone(body),
+      previous: rotated(body, 1),
+      options: { migration: { delayS: 5, energyJ: 7 } },
+    };
     const I = normalize(warm).instance;
     expect(I.previous!.server.every((m) => m !== null)).toBe(true);
     expect(referenceTotals(I)).toEqual(referenceTotals(normalize(body).instance));
@@ -143,7 +150,12 @@ describe('re-allocation on medium instances (warm-started search)', () => {
   it('never worse than keeping every device where it was; pins hold; scored with its migrations', async () => {
     const body: AllocateRequest = structuredClone(base);
     body.previous = rotated(body, 2);
-    body.options = { ...body.options, baselines: true, migration: migrationOf(base, 0.01), pinned: body.devices.slice(0, 5).map((d) => d.id) };
+    body.options = {
+      ...body.options,
+      baselines: true,
+      migration: migrationOf(base, 0.01),
+      pinned: body.devices.slice(0, 5).map((d) => d.id),
+    };
     const I = normalize(body).instance;
     const res = await solveAllocate(I, { timeLimitMs: 1500, baselines: true, algorithm: 'auto', seed: 1, relativeGap: 1e-4 });
     const moved = checkAnswer(I, res, 'medium');

@@ -42,7 +42,8 @@ function specMemory(body: AllocateRequest, dev: DeviceSpec, alpha: number, mode:
 function zerothOrderModes(B: number, fixedQ?: number, fixedP?: number): Mode[] {
   const out: Mode[] = [];
   for (const q of fixedQ !== undefined ? [fixedQ] : [1, 2, 4, 8, 16].filter((x) => B % x === 0))
-    for (let P = 1; P <= 2 * q; P++) if ((2 * q) % P === 0 && (fixedP === undefined || P === fixedP)) out.push({ kind: 'zeroth-order', q, P });
+    for (let P = 1; P <= 2 * q; P++)
+      if ((2 * q) % P === 0 && (fixedP === undefined || P === fixedP)) out.push({ kind: 'zeroth-order', q, P });
   return out;
 }
 
@@ -257,18 +258,26 @@ describe('memory pressure: zeroth-order at more layers, or backprop at fewer —
         // calls per step 2q/P that fit there.
         const base = decisionsOf(I, res);
         const variants: { label: string; dec: DeviceDecision[] }[] = [
-          { label: `backprop α=${bpLayers}`, dec: base.map((x, n) => (n === 0 ? { ...x, mode: toTrainingMode(BP), splitLayer: bpLayers } : x)) },
+          {
+            label: `backprop α=${bpLayers}`,
+            dec: base.map((x, n) => (n === 0 ? { ...x, mode: toTrainingMode(BP), splitLayer: bpLayers } : x)),
+          },
         ];
         for (let alpha = 1; alpha <= maxZo; alpha++) {
           const fit = fitsZo(alpha);
           if (fit.length === 0) continue;
           const best = fit.reduce((x, y) => (callsPerStep(y) < callsPerStep(x) ? y : x));
-          variants.push({ label: `zeroth-order α=${alpha} ${JSON.stringify(best)}`, dec: base.map((x, n) => (n === 0 ? { ...x, mode: toTrainingMode(best), splitLayer: alpha } : x)) });
+          variants.push({
+            label: `zeroth-order α=${alpha} ${JSON.stringify(best)}`,
+            dec: base.map((x, n) => (n === 0 ? { ...x, mode: toTrainingMode(best), splitLayer: alpha } : x)),
+          });
         }
         for (const v of variants) {
           const ev = evaluate(I, v.dec);
           expect(ev.violations, `${msg}: ${v.label}`).toEqual([]);
-          expect(res.objective!, `${msg}: answer ${JSON.stringify(chosen)} α=${a.splitLayer} vs ${v.label}`).toBeLessThanOrEqual(ev.objective * (1 + 1e-9));
+          expect(res.objective!, `${msg}: answer ${JSON.stringify(chosen)} α=${a.splitLayer} vs ${v.label}`).toBeLessThanOrEqual(
+            ev.objective * (1 + 1e-9),
+          );
         }
 
         // Mode-restricted optima (same objective scale: normalize is off), re-evaluated in the
@@ -281,7 +290,10 @@ describe('memory pressure: zeroth-order at more layers, or backprop at fewer —
         };
         const bpBest = await restricted('backprop');
         const zoBest = await restricted('zeroth-order');
-        expect(rel(res.objective!, Math.min(bpBest, zoBest)), `${msg}: backprop-only ${bpBest}, zeroth-order-only ${zoBest}, auto ${res.objective}`).toBeLessThanOrEqual(1e-7);
+        expect(
+          rel(res.objective!, Math.min(bpBest, zoBest)),
+          `${msg}: backprop-only ${bpBest}, zeroth-order-only ${zoBest}, auto ${res.objective}`,
+        ).toBeLessThanOrEqual(1e-7);
         if (rel(bpBest, zoBest) > 1e-6) expect(chosen.kind, msg).toBe(bpBest < zoBest ? 'backprop' : 'zeroth-order');
       }
     }
@@ -326,7 +338,12 @@ describe('INFEASIBLE: a device that cannot hold α_min layers in any allowed mod
     expect(res.objective).toBeUndefined();
     expect(res.infeasibilities).toHaveLength(1);
     expect(res.infeasibilities![0].constraint).toBe('memoryBytes');
-    expect(res.infeasibilities![0].deviceIds.slice().sort()).toEqual(b.devices.slice(0, 3).map((d) => d.id).sort());
+    expect(res.infeasibilities![0].deviceIds.slice().sort()).toEqual(
+      b.devices
+        .slice(0, 3)
+        .map((d) => d.id)
+        .sort(),
+    );
   });
 
   it('exactly enough: feasible, and each of them sits at its only fitting split using all its memory', async () => {
@@ -338,7 +355,13 @@ describe('INFEASIBLE: a device that cannot hold α_min layers in any allowed mod
     expect(a.splitLayer).toBe(3);
     expect(a.peakMemoryBytes).toBe(A.memoryBytes);
     expect(alloc(res, Bd.id)).toMatchObject({ trainingMode: 'backprop', splitLayer: 1, peakMemoryBytes: Bd.memoryBytes });
-    expect(alloc(res, C.id)).toMatchObject({ trainingMode: 'zeroth-order', queries: 1, parallelism: 2, splitLayer: 1, peakMemoryBytes: C.memoryBytes });
+    expect(alloc(res, C.id)).toMatchObject({
+      trainingMode: 'zeroth-order',
+      queries: 1,
+      parallelism: 2,
+      splitLayer: 1,
+      peakMemoryBytes: C.memoryBytes,
+    });
   });
 
   it('paper scale, 1 GiB each: exactly the devices whose smallest zeroth-order working set exceeds 1 GiB are named', async () => {

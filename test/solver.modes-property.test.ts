@@ -83,7 +83,8 @@ function allowedModes(dev: DeviceSpec, B: number): Mode[] {
   if (choice !== 'zeroth-order' && !dev.inferenceOnly) out.push({ kind: 'backprop' });
   if (choice !== 'backprop') {
     const qs = dev.queries !== undefined ? [dev.queries] : [1, 2, 4, 8, 16].filter((q) => B % q === 0);
-    for (const q of qs) for (const P of dev.parallelism !== undefined ? [dev.parallelism] : divisors(2 * q)) out.push({ kind: 'zeroth-order', q, P });
+    for (const q of qs)
+      for (const P of dev.parallelism !== undefined ? [dev.parallelism] : divisors(2 * q)) out.push({ kind: 'zeroth-order', q, P });
   }
   return out;
 }
@@ -273,7 +274,9 @@ async function check(p: Params): Promise<void> {
     const fits = (m: Mode) => specMemory(pm, a.splitLayer, m) <= dev.memoryBytes!;
     if (mode.kind === 'zeroth-order') {
       stats.zeroth++;
-      const fewest = Math.min(...allowed.filter((m) => m.kind === 'zeroth-order' && fits(m)).map((m) => (m.kind === 'zeroth-order' ? (2 * m.q) / m.P : Infinity)));
+      const fewest = Math.min(
+        ...allowed.filter((m) => m.kind === 'zeroth-order' && fits(m)).map((m) => (m.kind === 'zeroth-order' ? (2 * m.q) / m.P : Infinity)),
+      );
       expect((2 * mode.q) / mode.P, msg).toBe(fewest);
       // backprop costs no more in every term at the same split when ζ ≥ 1.5 (and strictly less
       // uplink): zeroth-order only where backprop is not allowed or does not fit
@@ -285,7 +288,14 @@ async function check(p: Params): Promise<void> {
     if (a.splitLayer > (dev.minSplitLayer ?? 1)) stats.interiorSplits++;
   }
   // and the whole answer is feasible by evaluate() (memory included), its objective evaluate()'s
-  const ev = evaluate(instance, decisionsOf(body, res, body.servers.map((s) => s.id)));
+  const ev = evaluate(
+    instance,
+    decisionsOf(
+      body,
+      res,
+      body.servers.map((s) => s.id),
+    ),
+  );
   expect(ev.violations, label).toEqual([]);
   expect(rel(ev.objective, res.objective!), label).toBeLessThanOrEqual(1e-9);
 }

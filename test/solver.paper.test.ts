@@ -109,7 +109,9 @@ describe('paper method on paper-scale instances', () => {
     I.devices.forEach((d, n) => {
       // backprop whenever the device can use it at all (the publication knows only backprop)
       const backprop = { kind: 'backprop' as const };
-      const canBackprop = d.modes.some((m) => m.kind === 'backprop') && (d.memoryBytes === null || peakMemoryBytes(I, d, d.minSplitLayer, backprop) <= d.memoryBytes);
+      const canBackprop =
+        d.modes.some((m) => m.kind === 'backprop') &&
+        (d.memoryBytes === null || peakMemoryBytes(I, d, d.minSplitLayer, backprop) <= d.memoryBytes);
       expect(r.decisions[n].mode.kind).toBe(canBackprop ? 'backprop' : 'zeroth-order');
       if (!canBackprop) zerothOrder++;
     });

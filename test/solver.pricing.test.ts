@@ -94,7 +94,12 @@ interface Case {
 
 const CASES: Case[] = [
   { label: 'default modes (ζ = 20)', seed: 501, options: { devices: 3, servers: 2, layers: 6 } },
-  { label: 'memory limits, ζ = 2', seed: 502, options: { devices: 3, servers: 2, layers: 6, memory: { fraction: 0.8, factor: [0.15, 1] } }, zeta: 2 },
+  {
+    label: 'memory limits, ζ = 2',
+    seed: 502,
+    options: { devices: 3, servers: 2, layers: 6, memory: { fraction: 0.8, factor: [0.15, 1] } },
+    zeta: 2,
+  },
   {
     label: 'inferenceOnly + trainingMode, ζ = 3',
     seed: 503,
@@ -108,8 +113,18 @@ const CASES: Case[] = [
     options: { devices: 3, servers: 2, layers: 7, objective: { weights: { delay: 1, energy: 0.5, stability: 3 } } },
     zeta: 1,
   },
-  { label: 'ζ = 0.6 with memory limits', seed: 505, options: { devices: 2, servers: 2, layers: 8, memory: { fraction: 1, factor: [0.3, 1.2] } }, zeta: 0.6 },
-  { label: 'maxDevices = 2 (seat prices)', seed: 506, options: { devices: 3, servers: 2, layers: 5, maxDevices: 2, trainingModes: ['auto', 'zeroth-order'] }, zeta: 1.2 },
+  {
+    label: 'ζ = 0.6 with memory limits',
+    seed: 505,
+    options: { devices: 2, servers: 2, layers: 8, memory: { fraction: 1, factor: [0.3, 1.2] } },
+    zeta: 0.6,
+  },
+  {
+    label: 'maxDevices = 2 (seat prices)',
+    seed: 506,
+    options: { devices: 3, servers: 2, layers: 5, maxDevices: 2, trainingModes: ['auto', 'zeroth-order'] },
+    zeta: 1.2,
+  },
   {
     label: 'zero gains, no uplink delay, normalisation off, zero stability weight',
     seed: 507,
@@ -313,7 +328,8 @@ function rawLocals(ctx: PlanContext, n: number, memo: Map<string, RawLocal[]>): 
     for (let split = d.minSplitLayer; split <= d.maxSplitLayer; split++) {
       if (d.memoryBytes !== null && peakMemoryBytes(I, d, split, mode) > d.memoryBytes) continue;
       const local = (f: number) =>
-        w.compute * t.zeta * ((split * t.localFlopsPerLayer) / (f * CD) + t.overheadS) + w.energy * t.zeta * ((split * d.kappa * f * f * t.localFlopsPerLayer) / CD);
+        w.compute * t.zeta * ((split * t.localFlopsPerLayer) / (f * CD) + t.overheadS) +
+        w.energy * t.zeta * ((split * d.kappa * f * f * t.localFlopsPerLayer) / CD);
       const best = scanGolden(local, fLo, d.maxFrequencyHz, 48);
       const stability = w.stability * ((2 * I.lipschitz ** 2) / (d.samples * (1 - split / I.layers)));
       out.push({ mode, split, terms: t, fixed: best.f + stability, cpuFrequencyHz: best.x });
@@ -342,7 +358,8 @@ function referenceModel(ctx: PlanContext, m: number, n: number, lambda: number, 
   const uplink = (bits: number) => {
     let u = uplinkMemo.get(bits);
     if (!u) {
-      const atB = (b: number) => scanGolden((p) => (bits * (w.uplink + w.energy * p)) / (b * Math.log2(1 + (gain * p) / (N0 * b))), pLo, d.maxPowerW, 24);
+      const atB = (b: number) =>
+        scanGolden((p) => (bits * (w.uplink + w.energy * p)) / (b * Math.log2(1 + (gain * p) / (N0 * b))), pLo, d.maxPowerW, 24);
       const r = scanGolden((b) => atB(b).f + lambda * b, s.bandwidthHz * 1e-12, s.bandwidthHz, 60);
       u = { cost: r.f, b: r.x, p: atB(r.x).x };
       uplinkMemo.set(bits, u);
@@ -353,7 +370,12 @@ function referenceModel(ctx: PlanContext, m: number, n: number, lambda: number, 
   const edge = (flops: number) => {
     let e = edgeMemo.get(flops);
     if (!e) {
-      const r = scanGolden((F) => w.compute * (flops / (F * CDm)) + w.energy * ((s.kappa * F * F * flops) / CDm) + mu * F, s.frequencyHz * 1e-12, s.frequencyHz, 96);
+      const r = scanGolden(
+        (F) => w.compute * (flops / (F * CDm)) + w.energy * ((s.kappa * F * F * flops) / CDm) + mu * F,
+        s.frequencyHz * 1e-12,
+        s.frequencyHz,
+        96,
+      );
       e = { cost: r.f, f: r.x };
       edgeMemo.set(flops, e);
     }
@@ -584,7 +606,12 @@ describe('pricing kernel against brute force', () => {
         const load = (I.layers - c.split) * edgeLoadPerLayer(I, opt, row.m);
         const f = pair.frequencyHz;
         const eKappa = ctx.weights.energy * s.kappa;
-        const solverTerms = mem.fixedCosts[pair.candidate] + up.cost + row.lambda * pair.bandwidthHz + load * (mem.computeDelayWeight / f + eKappa * f * f) + row.mu * f;
+        const solverTerms =
+          mem.fixedCosts[pair.candidate] +
+          up.cost +
+          row.lambda * pair.bandwidthHz +
+          load * (mem.computeDelayWeight / f + eKappa * f * f) +
+          row.mu * f;
         expect(rel(solverTerms, pair.cost), `${msg} re-scored=${solverTerms}`).toBeLessThanOrEqual(EXACT);
         // the same decision through the model's evaluator
         const decision: DeviceDecision = {
@@ -619,7 +646,8 @@ describe('pricing kernel against brute force', () => {
       const hasSeats = I.servers.some((s) => s.maxDevices !== null);
       const r = mulberry32(d.c.seed + 13);
       // seat prices on the scale of a device's priced cost
-      const typical = d.rows.filter((x) => x.lambda === 0 && x.mu === 0).reduce((a, x) => a + x.value, 0) / Math.max(1, I.devices.length * M);
+      const typical =
+        d.rows.filter((x) => x.lambda === 0 && x.mu === 0).reduce((a, x) => a + x.value, 0) / Math.max(1, I.devices.length * M);
       const memo = new Map<string, RawLocal[]>();
       for (const p of d.points) {
         const seatSets: number[][] = [new Array<number>(M).fill(0)];
@@ -627,19 +655,25 @@ describe('pricing kernel against brute force', () => {
           for (let t = 0; t < 3; t++) seatSets.push(I.servers.map((s) => (s.maxDevices !== null ? typical * 10 ** (3 * r() - 2) : 0)));
         }
         for (const seat of seatSets) {
-          const prices: DualPrices = { bandwidth: Float64Array.from(p.bandwidth), frequency: Float64Array.from(p.frequency), seat: Float64Array.from(seat) };
+          const prices: DualPrices = {
+            bandwidth: Float64Array.from(p.bandwidth),
+            frequency: Float64Array.from(p.frequency),
+            seat: Float64Array.from(seat),
+          };
           const g = evaluateDual(ctx, prices, cap).value;
           // independent dual function from reference B
           let sum = 0;
           let magnitude = 0;
           for (let n = 0; n < I.devices.length; n++) {
             let best = Infinity;
-            for (const m of ctx.models[n].servers) best = Math.min(best, referenceModel(ctx, m, n, p.bandwidth[m], p.frequency[m], memo).cost + seat[m]);
+            for (const m of ctx.models[n].servers)
+              best = Math.min(best, referenceModel(ctx, m, n, p.bandwidth[m], p.frequency[m], memo).cost + seat[m]);
             sum += best;
             magnitude += Math.abs(best);
           }
           let payments = 0;
-          for (let m = 0; m < M; m++) payments += p.bandwidth[m] * I.servers[m].bandwidthHz + p.frequency[m] * I.servers[m].frequencyHz + seat[m] * cap[m];
+          for (let m = 0; m < M; m++)
+            payments += p.bandwidth[m] * I.servers[m].bandwidthHz + p.frequency[m] * I.servers[m].frequencyHz + seat[m] * cap[m];
           const gRef = sum - payments;
           const msg = `case "${d.label}" seed=${d.c.seed} prices=${p.label} λ=${p.bandwidth} μ=${p.frequency} ν=${seat}: evaluateDual=${g} brute-force dual=${gRef} exhaustive optimum=${optimum}`;
           expect(Math.abs(g - gRef), msg).toBeLessThanOrEqual(AGREE * (magnitude + payments));

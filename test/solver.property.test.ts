@@ -108,7 +108,9 @@ function describeParams(p: Params): string {
 /** The checks every answer must pass; returns a string when the answer is a proven infeasibility. */
 function checkAnswer(I: Instance, res: AllocateResult, ctx: string): 'feasible' | 'infeasible' {
   if (process.env.REF_VERBOSE) {
-    console.log(`${ctx}\n${res.status}${res.limit ? ' limit=' + res.limit : ''} objective=${res.objective} gap=${res.gap} time=${res.solver.solveTimeMs}ms ${I.devices.length}×${I.servers.length}×${I.layers} ${JSON.stringify(res.infeasibilities ?? [])}`);
+    console.log(
+      `${ctx}\n${res.status}${res.limit ? ' limit=' + res.limit : ''} objective=${res.objective} gap=${res.gap} time=${res.solver.solveTimeMs}ms ${I.devices.length}×${I.servers.length}×${I.layers} ${JSON.stringify(res.infeasibilities ?? [])}`,
+    );
   }
   // reference totals are the normalisation reference point's (docs/model.md §1.3)
   const refTotals = referenceTotals(I);
@@ -163,8 +165,10 @@ function checkBaselines(I: Instance, res: AllocateResult, ctx: string): void {
     expect(rel(fromTotals, b.objective), `${ctx}: baseline ${b.name} objective vs totals`).toBeLessThanOrEqual(EXACT);
     // baselines ignore deadlines only: without deadlines every one is feasible; auto is never
     // worse than a feasible one (an infeasible one may well have a lower objective)
-    if (!I.devices.some((d) => d.deadlineS !== null)) expect(b.feasible, `${ctx}: baseline ${b.name} infeasible without deadlines`).toBe(true);
-    if (b.feasible) expect(objective, `${ctx}: auto ${objective} worse than ${b.name} ${b.objective}`).toBeLessThanOrEqual(b.objective * (1 + EXACT));
+    if (!I.devices.some((d) => d.deadlineS !== null))
+      expect(b.feasible, `${ctx}: baseline ${b.name} infeasible without deadlines`).toBe(true);
+    if (b.feasible)
+      expect(objective, `${ctx}: auto ${objective} worse than ${b.name} ${b.objective}`).toBeLessThanOrEqual(b.objective * (1 + EXACT));
   }
 }
 
@@ -206,7 +210,9 @@ describe('solveAllocate properties on random instances', () => {
     );
   });
 
-  it('deadlines that a known allocation meets: a feasible answer meeting them, no worse than that allocation', { timeout: 180_000 }, async () => {
+  it('deadlines that a known allocation meets: a feasible answer meeting them, no worse than that allocation', {
+    timeout: 180_000,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(paramsArb, fc.double({ min: 1, max: 3, noNaN: true }), async (p0, slack) => {
         const p = { ...p0, memory: false, maxDevices: false };
@@ -239,7 +245,8 @@ describe('solveAllocate properties on random instances', () => {
         if (outcome === 'feasible') {
           const ev = evaluate(I, allocationToDecisions(I, res.allocations));
           I.devices.forEach((d, n) => {
-            if (d.deadlineS !== null) expect(ev.devices[n].physicalDelayS, `${ctx}: ${d.id}`).toBeLessThanOrEqual(d.deadlineS * (1 + EXACT));
+            if (d.deadlineS !== null)
+              expect(ev.devices[n].physicalDelayS, `${ctx}: ${d.id}`).toBeLessThanOrEqual(d.deadlineS * (1 + EXACT));
           });
         } else {
           // the named devices carry deadlines
@@ -286,7 +293,9 @@ describe('deadline answers agree with an independent feasibility verdict', () =>
   });
 
   // Fixed cases found by the properties above (kept as regressions).
-  it('12 × 2 × 9 with deadlines, proven feasible by a witness: a feasible answer within the default limit', { timeout: 60_000 }, async () => {
+  it('12 × 2 × 9 with deadlines, proven feasible by a witness: a feasible answer within the default limit', {
+    timeout: 60_000,
+  }, async () => {
     const body = generateRequest(5, {
       ...TINY_PRESET,
       devices: 12,
@@ -304,7 +313,9 @@ describe('deadline answers agree with an independent feasibility verdict', () =>
     if (v.verdict === 'feasible') expect(res.objective!, ctx).toBeLessThanOrEqual(evaluate(I, v.witness).objective * (1 + EXACT));
   });
 
-  it('27 devices on one server with deadlines, proven infeasible by priced budgets: INFEASIBLE naming devices', { timeout: 60_000 }, async () => {
+  it('27 devices on one server with deadlines, proven infeasible by priced budgets: INFEASIBLE naming devices', {
+    timeout: 60_000,
+  }, async () => {
     const body = generateRequest(609225, {
       ...TINY_PRESET,
       devices: 27,

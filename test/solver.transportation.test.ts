@@ -31,9 +31,7 @@ function bruteForce(cost: number[][], cap: number[]): number {
 
 function randomInstance(seed: number, devices: number, servers: number) {
   const r = mulberry32(seed);
-  const cost = Array.from({ length: devices }, () =>
-    Array.from({ length: servers }, () => (r() < 0.15 ? Infinity : 10 ** (r() * 3))),
-  );
+  const cost = Array.from({ length: devices }, () => Array.from({ length: servers }, () => (r() < 0.15 ? Infinity : 10 ** (r() * 3))));
   // Every device keeps at least one reachable server.
   cost.forEach((row) => {
     if (row.every((c) => !Number.isFinite(c))) row[0] = 1;

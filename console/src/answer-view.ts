@@ -90,8 +90,22 @@ function extraLine(shown: Shown): string {
 function renderViews(shown: Shown): void {
   const titles: Record<string, string> =
     shown.kind === 'allocate'
-      ? { map: 'Map: devices, servers and associations', servers: 'Servers: load against capacity', splits: 'Split layers and training modes', devices: 'Per device: delay and energy (local / uplink / edge)', baselines: 'Against the baselines', capacity: 'Where to add capacity: gain per +1% at each server' }
-      : { map: 'Blocks: which device trains which block', servers: 'Servers', splits: 'Split layers', devices: "Per device: latency against the round's", baselines: 'Against the baselines (round latency)', capacity: 'Where to add capacity' };
+      ? {
+          map: 'Map: devices, servers and associations',
+          servers: 'Servers: load against capacity',
+          splits: 'Split layers and training modes',
+          devices: 'Per device: delay and energy (local / uplink / edge)',
+          baselines: 'Against the baselines',
+          capacity: 'Where to add capacity: gain per +1% at each server',
+        }
+      : {
+          map: 'Blocks: which device trains which block',
+          servers: 'Servers',
+          splits: 'Split layers',
+          devices: "Per device: latency against the round's",
+          baselines: 'Against the baselines (round latency)',
+          capacity: 'Where to add capacity',
+        };
   for (const [k, t] of Object.entries(titles)) $(`title-${k}`).textContent = t;
   // Block allocation has no servers or split layers to show: those cards step aside.
   document.querySelector('.charts')!.classList.toggle('blocks', shown.kind === 'blocks');

@@ -26,9 +26,20 @@ export function capacityBars(request: AllocateRequest, answer: AllocateAnswer): 
   for (const s of insights.servers) {
     const server = byId.get(s.serverId);
     if (!server) continue;
-    bars.push({ serverId: s.serverId, resource: 'bandwidth', gain: (-s.marginal.bandwidthPerMHz * server.bandwidthHz) / 1e8, perUnit: `${num(-s.marginal.bandwidthPerMHz, 3)} per MHz` });
-    bars.push({ serverId: s.serverId, resource: 'frequency', gain: (-s.marginal.frequencyPerGHz * server.frequencyHz) / 1e11, perUnit: `${num(-s.marginal.frequencyPerGHz, 3)} per GHz` });
-    if (s.marginal.slot !== null) bars.push({ serverId: s.serverId, resource: 'slot', gain: -s.marginal.slot, perUnit: `${num(-s.marginal.slot, 3)} per device` });
+    bars.push({
+      serverId: s.serverId,
+      resource: 'bandwidth',
+      gain: (-s.marginal.bandwidthPerMHz * server.bandwidthHz) / 1e8,
+      perUnit: `${num(-s.marginal.bandwidthPerMHz, 3)} per MHz`,
+    });
+    bars.push({
+      serverId: s.serverId,
+      resource: 'frequency',
+      gain: (-s.marginal.frequencyPerGHz * server.frequencyHz) / 1e11,
+      perUnit: `${num(-s.marginal.frequencyPerGHz, 3)} per GHz`,
+    });
+    if (s.marginal.slot !== null)
+      bars.push({ serverId: s.serverId, resource: 'slot', gain: -s.marginal.slot, perUnit: `${num(-s.marginal.slot, 3)} per device` });
   }
   return bars.map((b) => ({ ...b, gain: Math.max(0, b.gain) })).sort((a, b) => b.gain - a.gain);
 }

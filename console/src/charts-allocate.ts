@@ -50,8 +50,27 @@ export function renderMap(el: HTMLElement, request: AllocateRequest, answer: All
           title: (d: (typeof devices)[number]) =>
             `${d.deviceId} → ${d.serverId}\nsplit ${d.splitLayer}, ${d.trainingMode}\ndelay ${num(d.delayS.total)} s, energy ${num(d.energyJ.total)} J`,
         }),
-        Plot.dot(servers, { x: 'x', y: 'y', r: 9, symbol: 'square', fill: 'id', stroke: '#1d2430', strokeWidth: 1.5, title: (s: (typeof servers)[number]) => `${s.id}: ${s.devices} devices` }),
-        Plot.text(servers, { x: 'x', y: 'y', text: 'id', dy: -15, fontWeight: 600, stroke: 'white', strokeWidth: 3, fill: '#1d2430', paintOrder: 'stroke' }),
+        Plot.dot(servers, {
+          x: 'x',
+          y: 'y',
+          r: 9,
+          symbol: 'square',
+          fill: 'id',
+          stroke: '#1d2430',
+          strokeWidth: 1.5,
+          title: (s: (typeof servers)[number]) => `${s.id}: ${s.devices} devices`,
+        }),
+        Plot.text(servers, {
+          x: 'x',
+          y: 'y',
+          text: 'id',
+          dy: -15,
+          fontWeight: 600,
+          stroke: 'white',
+          strokeWidth: 3,
+          fill: '#1d2430',
+          paintOrder: 'stroke',
+        }),
       ],
     }),
   );
@@ -71,7 +90,7 @@ export function renderServers(el: HTMLElement, request: AllocateRequest, answer:
     deviceId: a.deviceId,
     serverId: a.serverId,
     // Neighbouring segments of one server alternate in shade, so each device's share reads apart.
-    shade: (seen.set(a.serverId, (seen.get(a.serverId) ?? 0) + 1).get(a.serverId)! % 2 === 0 ? 0.62 : 1),
+    shade: seen.set(a.serverId, (seen.get(a.serverId) ?? 0) + 1).get(a.serverId)! % 2 === 0 ? 0.62 : 1,
     bandwidth: a.bandwidthShare,
     frequency: a.serverFrequencyHz / frequencyHz.get(a.serverId)!,
   }));
@@ -90,9 +109,24 @@ export function renderServers(el: HTMLElement, request: AllocateRequest, answer:
     x: { label: 'devices', domain: [0, capacityMax * 1.15], grid: true },
     color,
     marks: [
-      Plot.barX(stats, { x: 'devices', y: 'id', fill: 'id', title: (s: (typeof stats)[number]) => `${s.id}: ${s.devices} devices${s.capacity !== null ? ` of ${s.capacity}` : ''}` }),
-      Plot.tickX(stats.filter((s) => s.capacity !== null), { x: 'capacity', y: 'id', stroke: '#1d2430', strokeWidth: 2.5 }),
-      Plot.text(stats, { x: 'devices', y: 'id', text: (s: (typeof stats)[number]) => (s.capacity !== null ? `${s.devices}/${s.capacity}` : String(s.devices)), dx: 4, textAnchor: 'start', fill: '#1d2430' }),
+      Plot.barX(stats, {
+        x: 'devices',
+        y: 'id',
+        fill: 'id',
+        title: (s: (typeof stats)[number]) => `${s.id}: ${s.devices} devices${s.capacity !== null ? ` of ${s.capacity}` : ''}`,
+      }),
+      Plot.tickX(
+        stats.filter((s) => s.capacity !== null),
+        { x: 'capacity', y: 'id', stroke: '#1d2430', strokeWidth: 2.5 },
+      ),
+      Plot.text(stats, {
+        x: 'devices',
+        y: 'id',
+        text: (s: (typeof stats)[number]) => (s.capacity !== null ? `${s.devices}/${s.capacity}` : String(s.devices)),
+        dx: 4,
+        textAnchor: 'start',
+        fill: '#1d2430',
+      }),
     ],
   });
   const stacked = (key: 'bandwidth' | 'frequency', label: string) =>
@@ -142,7 +176,12 @@ export function renderSplits(el: HTMLElement, request: AllocateRequest, answer: 
       width: widthOf(el),
       height: 230,
       style: { fontSize: '11px' },
-      x: { type: 'band', domain, label: `split layer (of ${layers})`, tickFormat: (v: number) => (domain.length > 24 && v % 2 && v !== domain[0] ? '' : String(v)) },
+      x: {
+        type: 'band',
+        domain,
+        label: `split layer (of ${layers})`,
+        tickFormat: (v: number) => (domain.length > 24 && v % 2 && v !== domain[0] ? '' : String(v)),
+      },
       y: { label: 'devices', grid: true, tickFormat: (v: number) => (Number.isInteger(v) ? String(v) : '') },
       color: { domain: Object.keys(MODE_COLOURS), range: Object.values(MODE_COLOURS) },
       marks: [
@@ -184,7 +223,8 @@ export function renderDevices(el: HTMLElement, _request: AllocateRequest, answer
           y: 'deviceId',
           fill: 'part',
           order: [...PARTS],
-          title: (d: { deviceId: string; part: string; value: number; serverId: string }) => `${d.deviceId} (${d.serverId}) ${d.part}: ${num(d.value)}`,
+          title: (d: { deviceId: string; part: string; value: number; serverId: string }) =>
+            `${d.deviceId} (${d.serverId}) ${d.part}: ${num(d.value)}`,
         }),
         Plot.tickX(allocations, {
           x: (a: Allocation) => a[key].total,
@@ -207,7 +247,10 @@ export function renderDevices(el: HTMLElement, _request: AllocateRequest, answer
 export function renderBaselines(el: HTMLElement, _request: AllocateRequest, answer: AllocateAnswer): void {
   const ours = answer.objective;
   if (ours === undefined || answer.baselines.length === 0) {
-    return empty(el, answer.baselines.length === 0 ? 'No baselines in this answer (options.baselines is false).' : 'No objective to compare with.');
+    return empty(
+      el,
+      answer.baselines.length === 0 ? 'No baselines in this answer (options.baselines is false).' : 'No objective to compare with.',
+    );
   }
   const rows = answer.baselines.map((b) => ({ name: b.name, ratio: b.objective / ours, feasible: b.feasible }));
   renderRatios(el, rows, 'objective ÷ this answer’s (log scale)');
@@ -215,7 +258,9 @@ export function renderBaselines(el: HTMLElement, _request: AllocateRequest, answ
 
 /** Shared with the block view: bars from 1 to each ratio, labelled; infeasible ones greyed. */
 export function renderRatios(el: HTMLElement, rows: { name: string; ratio: number | null; feasible: boolean }[], label: string): void {
-  const finite = rows.filter((r): r is { name: string; ratio: number; feasible: boolean } => r.ratio !== null && Number.isFinite(r.ratio) && r.ratio > 0);
+  const finite = rows.filter(
+    (r): r is { name: string; ratio: number; feasible: boolean } => r.ratio !== null && Number.isFinite(r.ratio) && r.ratio > 0,
+  );
   const lo = Math.min(1, ...finite.map((r) => r.ratio));
   const hi = Math.max(1, ...finite.map((r) => r.ratio));
   const text = (r: { ratio: number | null; feasible: boolean }) => {
@@ -234,10 +279,24 @@ export function renderRatios(el: HTMLElement, rows: { name: string; ratio: numbe
       x: { type: 'log', domain: [lo / 1.02, hi * (hi > 2 ? 3 : 1.08)], label, grid: true },
       y: { domain: rows.map((r) => r.name), label: null },
       marks: [
-        Plot.barX(finite, { x1: 1, x2: 'ratio', y: 'name', fill: (r: { feasible: boolean }) => (r.feasible ? '#8aa4c8' : '#d3d6db'), insetTop: 4, insetBottom: 4 }),
+        Plot.barX(finite, {
+          x1: 1,
+          x2: 'ratio',
+          y: 'name',
+          fill: (r: { feasible: boolean }) => (r.feasible ? '#8aa4c8' : '#d3d6db'),
+          insetTop: 4,
+          insetBottom: 4,
+        }),
         Plot.ruleX([1], { stroke: '#c0392b', strokeWidth: 2 }),
         Plot.text([1], { x: 1, frameAnchor: 'top', text: () => 'this answer', dy: -2, fill: '#c0392b', textAnchor: 'start', dx: 4 }),
-        Plot.text(rows, { x: (r: { ratio: number | null }) => (r.ratio !== null && r.ratio > 0 ? Math.max(1, r.ratio) : 1), y: 'name', text, dx: 6, textAnchor: 'start', fill: '#1d2430' }),
+        Plot.text(rows, {
+          x: (r: { ratio: number | null }) => (r.ratio !== null && r.ratio > 0 ? Math.max(1, r.ratio) : 1),
+          y: 'name',
+          text,
+          dx: 6,
+          textAnchor: 'start',
+          fill: '#1d2430',
+        }),
       ],
     }),
   );

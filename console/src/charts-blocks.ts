@@ -24,7 +24,13 @@ export function renderBlockMap(el: HTMLElement, answer: BlocksAnswer): void {
       y: { domain: ids, label: null },
       color: { type: 'ordinal', domain: ids, scheme: SERVER_SCHEME },
       marks: [
-        Plot.cell(cells, { x: 'depth', y: 'deviceId', fill: 'deviceId', inset: 1, title: (c: { depth: number; deviceId: string }) => `block ${c.depth} → ${c.deviceId}` }),
+        Plot.cell(cells, {
+          x: 'depth',
+          y: 'deviceId',
+          fill: 'deviceId',
+          inset: 1,
+          title: (c: { depth: number; deviceId: string }) => `block ${c.depth} → ${c.deviceId}`,
+        }),
       ],
     }),
   );
@@ -54,7 +60,12 @@ export function renderBlockDevices(el: HTMLElement, answer: BlocksAnswer): void 
       x: { label: 'latency (s)', grid: true },
       color: { domain: ['compute', 'upload'], range: ['#4e79a7', '#f28e2b'] },
       marks: [
-        Plot.barX(parts, { x: 'value', y: 'deviceId', fill: 'part', title: (d: { deviceId: string; part: string; value: number }) => `${d.deviceId} ${d.part}: ${num(d.value)} s` }),
+        Plot.barX(parts, {
+          x: 'value',
+          y: 'deviceId',
+          fill: 'part',
+          title: (d: { deviceId: string; part: string; value: number }) => `${d.deviceId} ${d.part}: ${num(d.value)} s`,
+        }),
         Plot.tickX(rows, {
           x: 'latencyS',
           y: 'deviceId',
@@ -73,6 +84,10 @@ export function renderBlockDevices(el: HTMLElement, answer: BlocksAnswer): void 
 export function renderBlockBaselines(el: HTMLElement, answer: BlocksAnswer): void {
   const ours = answer.roundLatencyS;
   if (ours === undefined || answer.baselines.length === 0) return empty(el, 'No baselines in this answer.');
-  const rows = answer.baselines.map((b) => ({ name: b.name, ratio: b.roundLatencyS === null ? null : b.roundLatencyS / ours, feasible: true }));
+  const rows = answer.baselines.map((b) => ({
+    name: b.name,
+    ratio: b.roundLatencyS === null ? null : b.roundLatencyS / ours,
+    feasible: true,
+  }));
   renderRatios(el, rows, 'round latency ÷ this answer’s (log scale)');
 }

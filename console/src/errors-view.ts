@@ -80,7 +80,12 @@ export interface FailureHooks {
 export function showFailure(f: FailureInfo, hooks: FailureHooks): void {
   clearError();
   const head = document.createElement('strong');
-  const statusText = f.label !== undefined ? `${f.label}${f.code ? ` (${f.code})` : ''}` : f.status === 0 ? 'Unreachable' : `${f.status}${f.code ? ` ${f.code}` : ''}`;
+  const statusText =
+    f.label !== undefined
+      ? `${f.label}${f.code ? ` (${f.code})` : ''}`
+      : f.status === 0
+        ? 'Unreachable'
+        : `${f.status}${f.code ? ` ${f.code}` : ''}`;
   head.textContent = statusText;
   const body = document.createElement('span');
   ui.error.hidden = false;
@@ -144,6 +149,9 @@ export function showInfeasible(
     li.textContent = `${i.constraint}${who}: ${i.detail}`;
     ul.append(li);
   }
-  const summary = status === 'INFEASIBLE' ? 'No allocation satisfies every constraint.' : 'No allocation meeting every constraint was found in the time limit.';
+  const summary =
+    status === 'INFEASIBLE'
+      ? 'No allocation satisfies every constraint.'
+      : 'No allocation meeting every constraint was found in the time limit.';
   ui.error.append(head, document.createTextNode(summary), ul);
 }

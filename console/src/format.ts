@@ -6,7 +6,11 @@ export function num(x: number | null | undefined, digits = 4): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
   if (x === 0) return '0';
   const a = Math.abs(x);
-  if (a >= 1e5 || a < 1e-3) return x.toExponential(digits - 1).replace(/\.?0+e/, 'e').replace('e+', 'e');
+  if (a >= 1e5 || a < 1e-3)
+    return x
+      .toExponential(digits - 1)
+      .replace(/\.?0+e/, 'e')
+      .replace('e+', 'e');
   return String(Number(x.toPrecision(digits)));
 }
 
@@ -36,14 +40,50 @@ export interface Table {
 
 function allocateTable(a: AllocateAnswer): Table {
   const columns = [
-    'deviceId', 'serverId', 'splitLayer', 'trainingMode', 'queries', 'parallelism', 'cpuFrequencyHz', 'transmitPowerW',
-    'bandwidthHz', 'bandwidthShare', 'serverFrequencyHz', 'delayLocalS', 'delayUplinkS', 'delayEdgeS', 'delayTotalS',
-    'energyLocalJ', 'energyUplinkJ', 'energyEdgeJ', 'energyTotalJ', 'stabilityBound', 'peakMemoryBytes',
+    'deviceId',
+    'serverId',
+    'splitLayer',
+    'trainingMode',
+    'queries',
+    'parallelism',
+    'cpuFrequencyHz',
+    'transmitPowerW',
+    'bandwidthHz',
+    'bandwidthShare',
+    'serverFrequencyHz',
+    'delayLocalS',
+    'delayUplinkS',
+    'delayEdgeS',
+    'delayTotalS',
+    'energyLocalJ',
+    'energyUplinkJ',
+    'energyEdgeJ',
+    'energyTotalJ',
+    'stabilityBound',
+    'peakMemoryBytes',
   ];
   const rows = a.allocations.map((d) => [
-    d.deviceId, d.serverId, d.splitLayer, d.trainingMode, d.queries ?? '', d.parallelism ?? '', d.cpuFrequencyHz, d.transmitPowerW,
-    d.bandwidthHz, d.bandwidthShare, d.serverFrequencyHz, d.delayS.local, d.delayS.uplink, d.delayS.edge, d.delayS.total,
-    d.energyJ.local, d.energyJ.uplink, d.energyJ.edge, d.energyJ.total, d.stabilityBound, d.peakMemoryBytes,
+    d.deviceId,
+    d.serverId,
+    d.splitLayer,
+    d.trainingMode,
+    d.queries ?? '',
+    d.parallelism ?? '',
+    d.cpuFrequencyHz,
+    d.transmitPowerW,
+    d.bandwidthHz,
+    d.bandwidthShare,
+    d.serverFrequencyHz,
+    d.delayS.local,
+    d.delayS.uplink,
+    d.delayS.edge,
+    d.delayS.total,
+    d.energyJ.local,
+    d.energyJ.uplink,
+    d.energyJ.edge,
+    d.energyJ.total,
+    d.stabilityBound,
+    d.peakMemoryBytes,
   ]);
   return { columns, rows };
 }

@@ -2,7 +2,19 @@
 // the Pareto sweep. What is drawn lives in answer-view.ts and the chart modules; errors in
 // errors-view.ts; the elements in dom.ts.
 import { DEFAULTS } from '../../src/model/defaults.js';
-import { ApiFailure, apiKey, loadExamples, runAllocate, runAsJob, runBlocks, runPareto, setApiKey, type Answered, type FailureInfo, type JobView } from './api.js';
+import {
+  ApiFailure,
+  apiKey,
+  loadExamples,
+  runAllocate,
+  runAsJob,
+  runBlocks,
+  runPareto,
+  setApiKey,
+  type Answered,
+  type FailureInfo,
+  type JobView,
+} from './api.js';
 import { clearAnswer, markStale, show } from './answer-view.js';
 import { renderPareto } from './chart-pareto.js';
 import { setupWhatIf } from './what-if-panel.js';
@@ -57,11 +69,17 @@ function syncFromSnapshot(): void {
   clearFieldErrors();
   const parsed = parseSnapshot();
   if (!parsed.ok) {
-    ui.snapshotInfo.textContent = ui.snapshot.value.trim() === '' ? '' : 'Not valid JSON yet: Solve sends it as is and shows what the service says.';
+    ui.snapshotInfo.textContent =
+      ui.snapshot.value.trim() === '' ? '' : 'Not valid JSON yet: Solve sends it as is and shows what the service says.';
     return;
   }
   state.kind = kindOf(parsed.body);
-  const body = parsed.body as { devices?: unknown[]; servers?: unknown[]; model?: { layers?: number }; objective?: { weights?: Partial<Weights> } };
+  const body = parsed.body as {
+    devices?: unknown[];
+    servers?: unknown[];
+    model?: { layers?: number };
+    objective?: { weights?: Partial<Weights> };
+  };
   const weights = body.objective?.weights ?? {};
   // Editing other fields keeps the sliders; new weights in the text (or a new snapshot) reset them.
   if (JSON.stringify(weights) !== state.snapshotWeights) {
@@ -76,7 +94,12 @@ function syncFromSnapshot(): void {
       ? `Block allocation (docs/model.md §2): ${devices} devices${body.model?.layers ? `, ${body.model.layers} layers` : ''}.`
       : `${devices} devices, ${servers} servers${body.model?.layers ? `, ${body.model.layers} layers` : ''}.`;
   const limit = timeLimitMs();
-  ui.runEndpoint.textContent = limit !== undefined && limit > JOB_ABOVE_MS ? `POST /jobs (${state.kind})` : state.kind === 'blocks' ? 'POST /allocate/blocks' : 'POST /allocate';
+  ui.runEndpoint.textContent =
+    limit !== undefined && limit > JOB_ABOVE_MS
+      ? `POST /jobs (${state.kind})`
+      : state.kind === 'blocks'
+        ? 'POST /allocate/blocks'
+        : 'POST /allocate';
   ui.weightsCard.hidden = state.kind === 'blocks';
   updateButtons();
   ui.runPareto.title = state.kind === 'blocks' ? 'The Pareto sweep is for /allocate snapshots' : '';
@@ -186,21 +209,30 @@ async function busy<T>(label: string, work: (sink: ProgressSink) => Promise<T>, 
       return;
     } else {
       const p = job.progress;
-      const best = p?.objective !== undefined ? ` · objective ${objectiveText(p.objective)}${p.bound !== undefined ? ` · bound ${objectiveText(p.bound)}` : ''}${p.gap !== undefined ? ` · gap ${gapText(p.gap)}` : ''}` : '';
+      const best =
+        p?.objective !== undefined
+          ? ` · objective ${objectiveText(p.objective)}${p.bound !== undefined ? ` · bound ${objectiveText(p.bound)}` : ''}${p.gap !== undefined ? ` · gap ${gapText(p.gap)}` : ''}`
+          : '';
       labelEl.textContent = `${label} ${(ms / 1000).toFixed(1)} s${limitText}${best}`;
     }
     if (limitMs !== undefined) bar.style.width = `${Math.min(100, (100 * ms) / limitMs)}%`;
   };
   const sink: ProgressSink = {
     job(view) {
-      if (view.status === 'running' && (job === undefined || job.status === 'queued')) t0 = performance.now() - (view.progress?.elapsedMs ?? 0);
+      if (view.status === 'running' && (job === undefined || job.status === 'queued'))
+        t0 = performance.now() - (view.progress?.elapsedMs ?? 0);
       // The service's elapsed time moves only with its progress updates; between them the page's clock runs on.
       if (view.progress !== undefined) t0 = Math.min(t0, performance.now() - view.progress.elapsedMs);
       job = view;
       const d = ui.progress.dataset;
       d.jobStatus = view.status;
       const p = view.progress;
-      for (const [k, v] of [['elapsedMs', p?.elapsedMs], ['objective', p?.objective], ['bound', p?.bound], ['gap', p?.gap]] as const) {
+      for (const [k, v] of [
+        ['elapsedMs', p?.elapsedMs],
+        ['objective', p?.objective],
+        ['bound', p?.bound],
+        ['gap', p?.gap],
+      ] as const) {
         if (v === undefined) delete d[k];
         else d[k] = String(v);
       }
@@ -238,32 +270,51 @@ async function solve(): Promise<void> {
   // The same rule as the button's label (syncFromSnapshot).
   const asJob = limitMs !== undefined && limitMs > JOB_ABOVE_MS;
   const showAnswer = (answer: Answered<AllocateAnswer | BlocksAnswer>, title: string) => {
-    if (kind === 'blocks') show({ kind: 'blocks', request: JSON.parse(text) as BlocksRequest, answer: answer.body as BlocksAnswer, title: `Block allocation${title}` });
-    else show({ kind: 'allocate', request: JSON.parse(text) as AllocateRequest, answer: answer.body as AllocateAnswer, title: `Allocation${title}` });
+    if (kind === 'blocks')
+      show({
+        kind: 'blocks',
+        request: JSON.parse(text) as BlocksRequest,
+        answer: answer.body as BlocksAnswer,
+        title: `Block allocation${title}`,
+      });
+    else
+      show({
+        kind: 'allocate',
+        request: JSON.parse(text) as AllocateRequest,
+        answer: answer.body as AllocateAnswer,
+        title: `Allocation${title}`,
+      });
   };
   try {
-    await busy(kind === 'blocks' ? 'Allocating blocks…' : 'Solving…', async (sink) => {
-      if (!asJob) {
-        showAnswer(kind === 'blocks' ? await runBlocks(text) : await runAllocate(text), '');
-        return;
-      }
-      const run = runAsJob<AllocateAnswer | BlocksAnswer>(kind, text, (view) => sink.job(view));
-      ui.cancel.disabled = false;
-      ui.cancel.textContent = 'Cancel';
-      ui.cancel.hidden = false;
-      ui.cancel.onclick = () => {
-        ui.cancel.disabled = true;
-        ui.cancel.textContent = 'Cancelling…';
-        run.cancel();
-      };
-      const out = await run.done;
-      if (out.status === 'completed') showAnswer(out.answer, '');
-      else if (out.answer !== undefined) showAnswer(out.answer, ' (cancelled: the best found before the stop)');
-      else {
-        showFailure({ status: 200, label: 'Cancelled', message: 'the job stopped before it had an allocation' }, { retry: () => void solve(), holdButtons: setRetryWait });
-        markStale(true, state.pareto !== undefined);
-      }
-    }, limitMs);
+    await busy(
+      kind === 'blocks' ? 'Allocating blocks…' : 'Solving…',
+      async (sink) => {
+        if (!asJob) {
+          showAnswer(kind === 'blocks' ? await runBlocks(text) : await runAllocate(text), '');
+          return;
+        }
+        const run = runAsJob<AllocateAnswer | BlocksAnswer>(kind, text, (view) => sink.job(view));
+        ui.cancel.disabled = false;
+        ui.cancel.textContent = 'Cancel';
+        ui.cancel.hidden = false;
+        ui.cancel.onclick = () => {
+          ui.cancel.disabled = true;
+          ui.cancel.textContent = 'Cancelling…';
+          run.cancel();
+        };
+        const out = await run.done;
+        if (out.status === 'completed') showAnswer(out.answer, '');
+        else if (out.answer !== undefined) showAnswer(out.answer, ' (cancelled: the best found before the stop)');
+        else {
+          showFailure(
+            { status: 200, label: 'Cancelled', message: 'the job stopped before it had an allocation' },
+            { retry: () => void solve(), holdButtons: setRetryWait },
+          );
+          markStale(true, state.pareto !== undefined);
+        }
+      },
+      limitMs,
+    );
     hideParetoIfStale();
   } catch (err) {
     failed(err, () => void solve());
@@ -297,7 +348,9 @@ async function sweep(): Promise<void> {
       markStale(false, true);
       ui.paretoCard.hidden = false;
       drawPareto();
-      clearAnswer(`Pareto sweep: ${body.points.length} points, ${body.front.length} on the front, in ${secondsText(body.solveTimeMs / 1000)}`);
+      clearAnswer(
+        `Pareto sweep: ${body.points.length} points, ${body.front.length} on the front, in ${secondsText(body.solveTimeMs / 1000)}`,
+      );
       ui.summaryExtra.textContent = 'Click a point of the chart above to see its allocation.';
       if (body.points.every((p) => p.status === 'INFEASIBLE')) showInfeasible(body.points[0]?.infeasibilities ?? []);
     });
@@ -325,7 +378,12 @@ async function pickPoint(index: number): Promise<void> {
     await busy(`Fetching point ${index}…`, async () => {
       const { body } = await runAllocate(text);
       const w = point.weights;
-      show({ kind: 'allocate', request, answer: body, title: `Pareto point ${index}: weights (delay ${num(w.delay, 3)}, energy ${num(w.energy, 3)}, stability ${num(w.stability, 3)})` });
+      show({
+        kind: 'allocate',
+        request,
+        answer: body,
+        title: `Pareto point ${index}: weights (delay ${num(w.delay, 3)}, energy ${num(w.energy, 3)}, stability ${num(w.stability, 3)})`,
+      });
     });
   } catch (err) {
     failed(err, () => void pickPoint(index));

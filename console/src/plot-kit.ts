@@ -18,7 +18,9 @@ export function autoScale(values: number[], spread = 100): { type: 'linear' | 'l
   const positive = values.filter((v) => v > 0);
   const lo = Math.min(...positive);
   const hi = Math.max(...positive);
-  return positive.length === values.length && positive.length > 1 && hi / lo > spread ? { type: 'log', tickFormat: logTick } : { type: 'linear', tickFormat: tick };
+  return positive.length === values.length && positive.length > 1 && hi / lo > spread
+    ? { type: 'log', tickFormat: logTick }
+    : { type: 'linear', tickFormat: tick };
 }
 
 export function clear(el: HTMLElement): void {

@@ -90,7 +90,8 @@ function render(answer: WhatIfAnswer): void {
     tr.dataset.status = s.status;
     if (s.delta) tr.dataset.deltaObjective = String(s.delta.objective);
     table.append(tr);
-    if (s.infeasibilities?.length) table.append(row([`  ${s.infeasibilities.map((i) => `${i.constraint}: ${i.detail}`).join('; ')}`, '', '', '', '', '']));
+    if (s.infeasibilities?.length)
+      table.append(row([`  ${s.infeasibilities.map((i) => `${i.constraint}: ${i.detail}`).join('; ')}`, '', '', '', '', '']));
   }
   el.result().replaceChildren(table);
 }
@@ -108,7 +109,10 @@ async function runWhatIf(): Promise<void> {
     el.result().replaceChildren();
     const e = el.error();
     e.hidden = false;
-    e.textContent = err instanceof ApiFailure ? `${err.info.status}: ${err.info.field ? `${err.info.field}: ` : ''}${err.info.reason ?? err.info.message}` : String(err);
+    e.textContent =
+      err instanceof ApiFailure
+        ? `${err.info.status}: ${err.info.field ? `${err.info.field}: ` : ''}${err.info.reason ?? err.info.message}`
+        : String(err);
   } finally {
     el.run().disabled = false;
   }

@@ -48,7 +48,9 @@ export function singleDevice(model: BlocksModel, cap: number): BaselineOutcome {
     }
   }
   if (best < 0) return none;
-  const sets: BlockAssignment = Array.from({ length: model.K }, (_, k) => (k === best ? Array.from({ length: model.J }, (_, i) => i + 1) : []));
+  const sets: BlockAssignment = Array.from({ length: model.K }, (_, k) =>
+    k === best ? Array.from({ length: model.J }, (_, i) => i + 1) : [],
+  );
   return { assignment: sets, roundLatencyS: evaluateOptimalSplit(model, sets).roundLatencyS };
 }
 

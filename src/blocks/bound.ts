@@ -69,8 +69,20 @@ function buildBoundLp(model: BlocksModel, cap: number | null, T: number, deadlin
     const okSet = new Set(okL);
     for (const j of blocks) {
       cover[j - 1].terms.push({ name: x(j), coef: 1 });
-      rows.push({ name: `link_${k}_${j}`, terms: [{ name: x(j), coef: 1 }, ...okL.filter((l) => l <= j).map((l) => ({ name: y(l), coef: -1 }))], upper: 0 });
-      if (okSet.has(j)) rows.push({ name: `holds_${k}_${j}`, terms: [{ name: y(j), coef: 1 }, { name: x(j), coef: -1 }], upper: 0 });
+      rows.push({
+        name: `link_${k}_${j}`,
+        terms: [{ name: x(j), coef: 1 }, ...okL.filter((l) => l <= j).map((l) => ({ name: y(l), coef: -1 }))],
+        upper: 0,
+      });
+      if (okSet.has(j))
+        rows.push({
+          name: `holds_${k}_${j}`,
+          terms: [
+            { name: y(j), coef: 1 },
+            { name: x(j), coef: -1 },
+          ],
+          upper: 0,
+        });
     }
     if (cap !== null) rows.push({ name: `cap_${k}`, terms: blocks.map((j) => ({ name: x(j), coef: 1 })), upper: cap });
     // bits lower bound (superadditive need); a block whose own need is ∞ cannot go to k at all
@@ -80,7 +92,8 @@ function buildBoundLp(model: BlocksModel, cap: number | null, T: number, deadlin
       terms: [{ name: bw, coef: 1 }, ...perBlock.filter((b) => b.need < Infinity).map((b) => ({ name: x(b.j), coef: -b.need / W }))],
       lower: 0,
     });
-    for (const b of perBlock) if (b.need === Infinity) rows.push({ name: `never_${k}_${b.j}`, terms: [{ name: x(b.j), coef: 1 }], upper: 0 });
+    for (const b of perBlock)
+      if (b.need === Infinity) rows.push({ name: `never_${k}_${b.j}`, terms: [{ name: x(b.j), coef: 1 }], upper: 0 });
     // supporting lines: slopes of need at the deepest allowed depth at a few bit levels
     const deepest = okL[okL.length - 1];
     for (let m = 1; m <= SLOPES; m++) {
@@ -110,7 +123,14 @@ function buildBoundLp(model: BlocksModel, cap: number | null, T: number, deadlin
  * Bisection on T over LP feasibility between a proven lower end and an achieved latency; returns
  * the largest T at which the LP was proven infeasible (or `lowerS` if none).
  */
-export function lpBound(model: BlocksModel, cap: number | null, lowerS: number, upperS: number, deadline: number, maxSolves = 12): { boundS: number; complete: boolean } {
+export function lpBound(
+  model: BlocksModel,
+  cap: number | null,
+  lowerS: number,
+  upperS: number,
+  deadline: number,
+  maxSolves = 12,
+): { boundS: number; complete: boolean } {
   let lo = lowerS;
   let hi = upperS;
   let complete = true;

@@ -71,8 +71,23 @@ function gapOpen(state: Bisection, tolerance: number): boolean {
   return state.hi - state.lo > tolerance * state.hi;
 }
 
-export function certifyBlocks(model: BlocksModel, cap: number, seeds: BlockAssignment[], lowerS: number, deadline: number, tolerance: number): CertifyOutcome {
-  const state: Bisection = { incumbent: null, hi: Infinity, lo: 0, lambda: new Float64Array(model.K), checks: 0, integerPrograms: 0, lastCheckMs: 0 };
+export function certifyBlocks(
+  model: BlocksModel,
+  cap: number,
+  seeds: BlockAssignment[],
+  lowerS: number,
+  deadline: number,
+  tolerance: number,
+): CertifyOutcome {
+  const state: Bisection = {
+    incumbent: null,
+    hi: Infinity,
+    lo: 0,
+    lambda: new Float64Array(model.K),
+    checks: 0,
+    integerPrograms: 0,
+    lastCheckMs: 0,
+  };
   for (const s of seeds) offer(state, model, s);
   if (state.incumbent === null) throw new Error('certifyBlocks needs a seed assignment');
   state.lo = Math.min(lowerS, state.hi);

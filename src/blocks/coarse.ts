@@ -39,12 +39,15 @@ export function coarseSeed(model: BlocksModel, cap: number, deadline: number): B
     const Jc = Math.ceil(J / d);
     if (J % d === 0 && RunCosts.entries(Jc, K, Math.max(1, Math.floor(cap / d))) <= COARSE_TABLE_ENTRIES) g = d;
   }
-  for (let d = 2; d <= J && g === 0; d++) if (RunCosts.entries(Math.ceil(J / d), K, Math.max(1, Math.floor(cap / d))) <= COARSE_TABLE_ENTRIES) g = d;
+  for (let d = 2; d <= J && g === 0; d++)
+    if (RunCosts.entries(Math.ceil(J / d), K, Math.max(1, Math.floor(cap / d))) <= COARSE_TABLE_ENTRIES) g = d;
   const capGroups = Math.floor(cap / g);
   if (g === 0 || capGroups < 1) return null;
   const coarse = grouped(model, g);
   const placed = placement(coarse, capGroups >= coarse.J ? null : capGroups);
   if (placed.infeasibilities.length > 0) return null;
   const out = certifyBlocks(coarse, capGroups, [placed.assignment], computeLowerS(coarse), deadline, 1e-4);
-  return out.assignment.map((groups) => groups.flatMap((i) => Array.from({ length: Math.min(g, J - (i - 1) * g) }, (_, t) => (i - 1) * g + t + 1)));
+  return out.assignment.map((groups) =>
+    groups.flatMap((i) => Array.from({ length: Math.min(g, J - (i - 1) * g) }, (_, t) => (i - 1) * g + t + 1)),
+  );
 }

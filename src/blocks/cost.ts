@@ -175,7 +175,11 @@ export function evaluateOptimalSplit(model: BlocksModel, assignment: BlockAssign
     if (sumNeed(mid) <= W) hi = mid;
     else lo = mid;
   }
-  return breakdown(model, loads, loads.map((_, k) => (used[k] ? need(k, hi) : 0)));
+  return breakdown(
+    model,
+    loads,
+    loads.map((_, k) => (used[k] ? need(k, hi) : 0)),
+  );
 }
 
 /** Per-device compute, upload and total latency at given bandwidths; devices without blocks are 0. */
@@ -201,7 +205,11 @@ function breakdown(model: BlocksModel, loads: ReturnType<typeof loadsOf>, bandwi
 /** Round latency of an assignment with a fixed bandwidth per device (equal-bandwidth baseline). */
 export function evaluateFixedSplit(model: BlocksModel, assignment: BlockAssignment, bandwidthHz: number[]): SplitEvaluation {
   const loads = loadsOf(model, assignment);
-  return breakdown(model, loads, loads.map((l, k) => (l.shallowest > 0 ? bandwidthHz[k] : 0)));
+  return breakdown(
+    model,
+    loads,
+    loads.map((l, k) => (l.shallowest > 0 ? bandwidthHz[k] : 0)),
+  );
 }
 
 /** Constraint violations of an assignment: coverage, memory caps, maxBlocksPerDevice. */

@@ -5,7 +5,11 @@ import { type BlocksModel, evaluateOptimalSplit } from './cost.js';
 import type { BlockAssignment } from './types.js';
 import { solverPerformanceNow } from '../solver/control.js';
 
-export function exhaustiveBlocks(model: BlocksModel, cap: number, deadline = Infinity): { assignment: BlockAssignment | null; roundLatencyS: number; complete: boolean } {
+export function exhaustiveBlocks(
+  model: BlocksModel,
+  cap: number,
+  deadline = Infinity,
+): { assignment: BlockAssignment | null; roundLatencyS: number; complete: boolean } {
   const { J, K } = model;
   const owner = new Int32Array(J + 1);
   let best: BlockAssignment | null = null;

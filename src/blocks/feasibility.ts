@@ -7,7 +7,10 @@ import type { BlocksModel } from './cost.js';
 import type { BlockAssignment, BlocksInfeasibility } from './types.js';
 
 /** Infeasibilities (empty when every block can be placed) and the greedy placement itself. */
-export function placement(model: BlocksModel, maxBlocksPerDevice: number | null): { infeasibilities: BlocksInfeasibility[]; assignment: BlockAssignment } {
+export function placement(
+  model: BlocksModel,
+  maxBlocksPerDevice: number | null,
+): { infeasibilities: BlocksInfeasibility[]; assignment: BlockAssignment } {
   const cap = maxBlocksPerDevice ?? model.J;
   const room = Array.from({ length: model.K }, () => cap);
   const order = [...room.keys()].sort((a, b) => model.minDepth[b] - model.minDepth[a]);

@@ -125,12 +125,25 @@ interface Reach {
   tooLarge: boolean;
 }
 
-function infeasibleAnswer(instance: BlocksInput['instance'], infeasibilities: BlocksInfeasibility[], relativeGap: number, solver: BlocksResult['solver']): BlocksResult {
+function infeasibleAnswer(
+  instance: BlocksInput['instance'],
+  infeasibilities: BlocksInfeasibility[],
+  relativeGap: number,
+  solver: BlocksResult['solver'],
+): BlocksResult {
   return {
     status: 'INFEASIBLE',
     termination: 'CONVERGED',
     relativeGap,
-    assignments: instance.devices.map((d) => ({ deviceId: d.id, blocks: [], bandwidthHz: 0, computeS: 0, uploadS: 0, latencyS: 0, memoryBytes: 0 })),
+    assignments: instance.devices.map((d) => ({
+      deviceId: d.id,
+      blocks: [],
+      bandwidthHz: 0,
+      computeS: 0,
+      uploadS: 0,
+      latencyS: 0,
+      memoryBytes: 0,
+    })),
     baselines: [],
     infeasibilities,
     solver,
@@ -138,7 +151,14 @@ function infeasibleAnswer(instance: BlocksInput['instance'], infeasibilities: Bl
 }
 
 /** Baselines first: they are reported and they seed our search (so ours is never worse). */
-function seedAndBaselines(model: BlocksModel, cap: number, placed: BlockAssignment, reach: Reach, withBaselines: boolean, at: Clock): Seeding {
+function seedAndBaselines(
+  model: BlocksModel,
+  cap: number,
+  placed: BlockAssignment,
+  reach: Reach,
+  withBaselines: boolean,
+  at: Clock,
+): Seeding {
   const rr = roundRobin(model, cap);
   const single = singleDevice(model, cap);
   const seeds: BlockAssignment[] = [placed];
@@ -170,7 +190,13 @@ function enumerate(model: BlocksModel, cap: number, seeds: BlockAssignment[], to
   const ex = exhaustiveBlocks(model, cap, at(SHARE.last));
   if (ex.complete && ex.assignment) {
     const objective = ex.roundLatencyS;
-    return { assignment: ex.assignment, roundLatencyS: objective, boundS: objective, certificate: { level: 'optimal', method: 'enumeration' }, stop: 'converged' };
+    return {
+      assignment: ex.assignment,
+      roundLatencyS: objective,
+      boundS: objective,
+      certificate: { level: 'optimal', method: 'enumeration' },
+      stop: 'converged',
+    };
   }
   const floorS = computeLowerS(model);
   const stop = { relativeGap: tolerance.relativeGap, knownLowerS: floorS };
@@ -198,7 +224,12 @@ function certify(model: BlocksModel, cap: number, seeds: BlockAssignment[], tole
     assignment: out.assignment,
     roundLatencyS: out.roundLatencyS,
     boundS: out.lowerS,
-    certificate: { level: out.complete ? 'optimal' : 'bound', method: 'fixed-latency', checks: out.checks, integerPrograms: out.integerPrograms },
+    certificate: {
+      level: out.complete ? 'optimal' : 'bound',
+      method: 'fixed-latency',
+      checks: out.checks,
+      integerPrograms: out.integerPrograms,
+    },
     stop: !out.complete ? 'time' : closeTo > CERTIFY_TOLERANCE ? 'gap' : 'converged',
   };
   if (out.complete) return found;
@@ -230,7 +261,10 @@ function relax(
   at: Clock,
 ): Found {
   const floorS = computeLowerS(model);
-  const out = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.relaxation)), seeds, 0, { relativeGap: tolerance.relativeGap, knownLowerS: floorS });
+  const out = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.relaxation)), seeds, 0, {
+    relativeGap: tolerance.relativeGap,
+    knownLowerS: floorS,
+  });
   const objective = out.roundLatencyS;
   const searchBound = Math.max(out.provenLowerS, floorS);
   let bound = searchBound;
@@ -249,7 +283,13 @@ function relax(
   const certificate: BlocksCertificate = { level: 'bound', method: 'relaxation' };
   if (!uniformBits) certificate.stoppedBy = 'unequal-bits';
   else if (reach.tooLarge) certificate.stoppedBy = 'size';
-  return { assignment: out.assignment!, roundLatencyS: objective, boundS: bound, certificate, stop: out.timedOut ? 'time' : out.stoppedAtGap ? 'gap' : 'converged' };
+  return {
+    assignment: out.assignment!,
+    roundLatencyS: objective,
+    boundS: bound,
+    certificate,
+    stop: out.timedOut ? 'time' : out.stoppedAtGap ? 'gap' : 'converged',
+  };
 }
 
 /**
@@ -265,7 +305,13 @@ function terminationOf(found: Found, proven: boolean): BlocksTermination {
 }
 
 /** The answer: the chosen assignment's evaluated latency, the bound under it, the gap, status and termination. */
-function answer(model: BlocksModel, found: Found, baselines: BlocksBaselineOut[], tolerance: Tolerance, solver: () => BlocksResult['solver']): BlocksResult {
+function answer(
+  model: BlocksModel,
+  found: Found,
+  baselines: BlocksBaselineOut[],
+  tolerance: Tolerance,
+  solver: () => BlocksResult['solver'],
+): BlocksResult {
   // report the evaluated latency of the chosen assignment (identical to the found one up to rounding)
   const assignments = describe(model, found.assignment);
   const objective = Math.max(...assignments.map((a) => a.latencyS));
@@ -301,7 +347,11 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
   const at: Clock = (fraction) => start + fraction * options.timeLimitMs;
   const model = new BlocksModel(instance);
   const cap = options.maxBlocksPerDevice ?? model.J;
-  const solver = (): BlocksResult['solver'] => ({ algorithm: BLOCKS_ALGORITHM, version: BLOCKS_SOLVER_VERSION, solveTimeMs: performance.now() - start });
+  const solver = (): BlocksResult['solver'] => ({
+    algorithm: BLOCKS_ALGORITHM,
+    version: BLOCKS_SOLVER_VERSION,
+    solveTimeMs: performance.now() - start,
+  });
 
   const placed = placement(model, options.maxBlocksPerDevice);
   if (placed.infeasibilities.length > 0) return infeasibleAnswer(instance, placed.infeasibilities, options.relativeGap, solver());
@@ -312,11 +362,24 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
     canCertify: uniformBits && isGlpkReady() && (tuning.certify ?? true),
     tooLarge: RunCosts.entries(model.J, model.K, cap) > CERTIFY_TABLE_ENTRIES,
   };
-  const method = model.K ** model.J <= (tuning.exhaustiveLimit ?? 4096) ? 'enumerate' : reach.canCertify && !reach.tooLarge ? 'certify' : 'relax';
+  const method =
+    model.K ** model.J <= (tuning.exhaustiveLimit ?? 4096) ? 'enumerate' : reach.canCertify && !reach.tooLarge ? 'certify' : 'relax';
   const { seeds, baselines } = seedAndBaselines(model, cap, placed.assignment, reach, options.baselines, at);
   let found: Found;
   if (method === 'enumerate') found = enumerate(model, cap, seeds, tolerance, at);
   else if (method === 'certify') found = certify(model, cap, seeds, tolerance, at);
-  else found = relax(model, options, cap, seeds, reach, uniformBits, (tuning.lpBound ?? true) && isGlpkReady(), tolerance, options.timeLimitMs, at);
+  else
+    found = relax(
+      model,
+      options,
+      cap,
+      seeds,
+      reach,
+      uniformBits,
+      (tuning.lpBound ?? true) && isGlpkReady(),
+      tolerance,
+      options.timeLimitMs,
+      at,
+    );
   return answer(model, found, baselines, tolerance, solver);
 }

@@ -136,7 +136,16 @@ export function fixedLatencyOracle(model: BlocksModel, cap: number, T: number, o
   // the prices get a slice of the time left, so that one latency cannot eat a whole bisection
   const pricesUntil = performance.now() + Math.max(5, (opts.deadline - performance.now()) / 4);
   const lambda = opts.lambda ?? new Float64Array(K);
-  const p: Prices = { lambda, best: Float64Array.from(lambda), lower: -Infinity, upper: Infinity, theta: 1, sinceImproved: 0, lastGain: 0, streak: new Int32Array(K) };
+  const p: Prices = {
+    lambda,
+    best: Float64Array.from(lambda),
+    lower: -Infinity,
+    upper: Infinity,
+    theta: 1,
+    sinceImproved: 0,
+    lastGain: 0,
+    streak: new Int32Array(K),
+  };
   const maxIt = opts.maxIterations ?? 200;
   let it = 0;
   let verdict: OracleVerdict | null = null;
@@ -222,7 +231,12 @@ function integerProgram(rc: RunCosts, lambda: Float64Array, lower: number, deadl
   // too many survivors: the prices are far from proving anything, and GLPK would take long
   if (arcs.length > IP_MAX_ARCS) return { kind: 'unknown', reason: 'time' };
   // flow of one unit from depth 1 to depth J+1; node J+1's row is implied
-  const node: LinearRow[] = Array.from({ length: J }, (_, i) => ({ name: `n${i + 1}`, terms: [], lower: i === 0 ? 1 : 0, upper: i === 0 ? 1 : 0 }));
+  const node: LinearRow[] = Array.from({ length: J }, (_, i) => ({
+    name: `n${i + 1}`,
+    terms: [],
+    lower: i === 0 ? 1 : 0,
+    upper: i === 0 ? 1 : 0,
+  }));
   const device: LinearRow[] = Array.from({ length: K }, (_, k) => ({ name: `d${k}`, terms: [], upper: 1 }));
   const objective = arcs.map((a, i) => ({ name: `z${i}`, coef: a.cost / W }));
   arcs.forEach((a, i) => {
@@ -238,7 +252,13 @@ function integerProgram(rc: RunCosts, lambda: Float64Array, lower: number, deadl
   if (left < 5) return { kind: 'unknown', reason: 'time' };
   const t0 = performance.now();
   const sol = solveLinearProgram(
-    { name: 'blocks-fixed-latency', direction: 'min', objective, rows: [...node.filter((r) => r.terms.length > 0), ...device.filter((d) => d.terms.length > 1)], binaries: objective.map((o) => o.name) },
+    {
+      name: 'blocks-fixed-latency',
+      direction: 'min',
+      objective,
+      rows: [...node.filter((r) => r.terms.length > 0), ...device.filter((d) => d.terms.length > 1)],
+      binaries: objective.map((o) => o.name),
+    },
     Number.isFinite(left) ? { timeLimitMs: left } : {},
   );
   if (stats) stats.mipMs = performance.now() - t0;

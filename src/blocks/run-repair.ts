@@ -20,7 +20,9 @@ export function repairRuns(rc: RunCosts, path: Run[]): Run[] | null {
   const runs = path.map((r) => ({ ...r }));
   const K = rc.K;
   const used = new Uint8Array(K);
-  const order = runs.map((_, i) => i).sort((a, b) => rc.cost(runs[b].device, runs[b].from, runs[b].n) - rc.cost(runs[a].device, runs[a].from, runs[a].n));
+  const order = runs
+    .map((_, i) => i)
+    .sort((a, b) => rc.cost(runs[b].device, runs[b].from, runs[b].n) - rc.cost(runs[a].device, runs[a].from, runs[a].n));
   const orphans: number[] = [];
   for (const i of order) {
     if (used[runs[i].device]) orphans.push(i);
@@ -50,8 +52,14 @@ export function repairRuns(rc: RunCosts, path: Run[]): Run[] | null {
     let next = i + 1;
     while (next < runs.length && dropped.has(next)) next++;
     // (a neighbour still waiting for its own device carries the merged run with it)
-    const viaPrev = prev >= 0 ? rc.cost(runs[prev].device, runs[prev].from, runs[prev].n + r.n) - rc.cost(runs[prev].device, runs[prev].from, runs[prev].n) : Infinity;
-    const viaNext = next < runs.length ? rc.cost(runs[next].device, r.from, runs[next].n + r.n) - rc.cost(runs[next].device, runs[next].from, runs[next].n) : Infinity;
+    const viaPrev =
+      prev >= 0
+        ? rc.cost(runs[prev].device, runs[prev].from, runs[prev].n + r.n) - rc.cost(runs[prev].device, runs[prev].from, runs[prev].n)
+        : Infinity;
+    const viaNext =
+      next < runs.length
+        ? rc.cost(runs[next].device, r.from, runs[next].n + r.n) - rc.cost(runs[next].device, runs[next].from, runs[next].n)
+        : Infinity;
     if (viaPrev === Infinity && viaNext === Infinity) return null;
     if (viaPrev <= viaNext) runs[prev].n += r.n;
     else {

@@ -318,8 +318,10 @@ export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS
   let proven = lowerS;
   let timedOut = false;
   let stoppedAtGap = false;
-  if (incumbent === null || !Number.isFinite(hi)) return { assignment: null, roundLatencyS: Infinity, provenLowerS: proven, timedOut, stoppedAtGap };
-  if (tooLargeToSearch(s.model, s.cap)) return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut: true, stoppedAtGap };
+  if (incumbent === null || !Number.isFinite(hi))
+    return { assignment: null, roundLatencyS: Infinity, provenLowerS: proven, timedOut, stoppedAtGap };
+  if (tooLargeToSearch(s.model, s.cap))
+    return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut: true, stoppedAtGap };
   for (let it = 0; it < 60 && hi - lo > 1e-9 * hi; it++) {
     if (stop.relativeGap > 0 && hi - Math.max(proven, stop.knownLowerS) <= stop.relativeGap * hi) {
       stoppedAtGap = true;

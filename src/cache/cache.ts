@@ -19,10 +19,7 @@ export interface Cache {
  * A lock shared by every service instance, so identical requests arriving at different processes
  * trigger one solve. 'unavailable' (store down) means "proceed without coordination".
  */
-export type LockAttempt =
-  | { outcome: 'acquired'; release: () => Promise<void> }
-  | { outcome: 'held' }
-  | { outcome: 'unavailable' };
+export type LockAttempt = { outcome: 'acquired'; release: () => Promise<void> } | { outcome: 'held' } | { outcome: 'unavailable' };
 
 export interface LockProvider {
   /** Takes the lock for key unless someone holds it; it expires by itself after ttlMs. */

@@ -139,7 +139,11 @@ export function snapshotDigest(solverVersion: string, instance: { weights: unkno
 }
 
 export function allocateHash(digest: string, weights: unknown, options: unknown): string {
-  return createHash('sha256').update(digest).update('\0').update(canonicalJson({ weights, options: withoutTolerance(options) })).digest('hex');
+  return createHash('sha256')
+    .update(digest)
+    .update('\0')
+    .update(canonicalJson({ weights, options: withoutTolerance(options) }))
+    .digest('hex');
 }
 
 /**

@@ -5,7 +5,8 @@ export function prefixedInputError<T>(check: () => T): T {
   try {
     return check();
   } catch (e) {
-    if (e instanceof InputError && !e.field.startsWith('input')) throw new InputError(e.field === 'body' ? 'input' : `input.${e.field}`, e.reason);
+    if (e instanceof InputError && !e.field.startsWith('input'))
+      throw new InputError(e.field === 'body' ? 'input' : `input.${e.field}`, e.reason);
     throw e;
   }
 }

@@ -63,7 +63,8 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
     for (const [id, r] of jobs) {
       if (r.finishedAt !== undefined && now >= r.finishedAt + options.ttlS * 1000) {
         jobs.delete(id);
-        if (r.submission.idempotencyKey !== undefined && byKey.get(r.submission.idempotencyKey) === id) byKey.delete(r.submission.idempotencyKey);
+        if (r.submission.idempotencyKey !== undefined && byKey.get(r.submission.idempotencyKey) === id)
+          byKey.delete(r.submission.idempotencyKey);
       }
     }
   }
@@ -105,7 +106,10 @@ export function createMemoryJobs(service: SolveService, options: MemoryJobsOptio
         return;
       }
       if (r.stop.signal.aborted || err instanceof StoppedBeforeStartError) finish(r, 'cancelled');
-      else finish(r, 'failed', { error: { code: (err as { name?: string }).name ?? 'Error', message: (err as Error).message ?? String(err) } });
+      else
+        finish(r, 'failed', {
+          error: { code: (err as { name?: string }).name ?? 'Error', message: (err as Error).message ?? String(err) },
+        });
     } finally {
       running -= 1;
       pump();

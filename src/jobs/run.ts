@@ -31,7 +31,9 @@ function problemJob<K extends ProblemKind>(kind: K): JobKindSpec {
   return {
     check: (input) => (spec.normalize as (body: BodyOf<K>) => unknown)(input as BodyOf<K>),
     run: async (service, input, call) => {
-      const out = await (spec.serve as (service: SolveService, body: unknown, call: CallOptions) => Promise<Parameters<typeof solvedAnswer>[0]>)(service, input, call);
+      const out = await (
+        spec.serve as (service: SolveService, body: unknown, call: CallOptions) => Promise<Parameters<typeof solvedAnswer>[0]>
+      )(service, input, call);
       return { answer: solvedAnswer(out), stopped: out.stopped === true };
     },
   };
@@ -49,7 +51,10 @@ const JOBS: Record<JobKind, JobKindSpec> = {
       const weights = paretoWeights(body.pareto);
       normalize(pointRequest(body, weights[0]));
     },
-    run: async (service, input, call) => ({ answer: paretoAnswer(await service.allocatePareto(input as ParetoRequest, call)), stopped: call.signal?.aborted === true }),
+    run: async (service, input, call) => ({
+      answer: paretoAnswer(await service.allocatePareto(input as ParetoRequest, call)),
+      stopped: call.signal?.aborted === true,
+    }),
   },
   'what-if': {
     check(input) {
@@ -57,7 +62,10 @@ const JOBS: Record<JobKind, JobKindSpec> = {
       normalize(baseRequest(body));
       checkScenarios(body);
     },
-    run: async (service, input, call) => ({ answer: whatIfAnswer(await service.allocateWhatIf(input as WhatIfRequest, call)), stopped: call.signal?.aborted === true }),
+    run: async (service, input, call) => ({
+      answer: whatIfAnswer(await service.allocateWhatIf(input as WhatIfRequest, call)),
+      stopped: call.signal?.aborted === true,
+    }),
   },
 };
 

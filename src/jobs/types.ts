@@ -42,7 +42,6 @@ export interface JobView {
   best?: BestSoFar;
 }
 
-
 export interface JobReadOptions {
   /** add `best` to a running allocate job */
   includeBest?: boolean;

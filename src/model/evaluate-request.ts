@@ -31,15 +31,21 @@ export interface EvaluateRequest extends AllocateRequest {
 
 function modeOf(instance: Instance, n: number, spec: AllocationSpec, field: string): TrainingMode | undefined {
   if (spec.trainingMode === undefined) {
-    if (spec.queries !== undefined || spec.parallelism !== undefined) throw new InputError(`${field}.trainingMode`, 'is required with queries or parallelism');
+    if (spec.queries !== undefined || spec.parallelism !== undefined)
+      throw new InputError(`${field}.trainingMode`, 'is required with queries or parallelism');
     return undefined;
   }
   if (spec.trainingMode === 'backprop') return { kind: 'backprop' };
   // Zeroth-order without q and P: the device's own zeroth-order mode when it allows exactly one form.
   const allowed = instance.devices[n].modes.filter((m) => m.kind === 'zeroth-order');
-  if (spec.queries !== undefined && spec.parallelism !== undefined) return { kind: 'zeroth-order', queries: spec.queries, parallelism: spec.parallelism };
-  const match = allowed.filter((m) => (spec.queries === undefined || m.queries === spec.queries) && (spec.parallelism === undefined || m.parallelism === spec.parallelism));
-  if (match.length === 0) throw new InputError(`${field}.trainingMode`, 'zeroth-order is not allowed for this device (with these queries and parallelism)');
+  if (spec.queries !== undefined && spec.parallelism !== undefined)
+    return { kind: 'zeroth-order', queries: spec.queries, parallelism: spec.parallelism };
+  const match = allowed.filter(
+    (m) =>
+      (spec.queries === undefined || m.queries === spec.queries) && (spec.parallelism === undefined || m.parallelism === spec.parallelism),
+  );
+  if (match.length === 0)
+    throw new InputError(`${field}.trainingMode`, 'zeroth-order is not allowed for this device (with these queries and parallelism)');
   return match[0];
 }
 
@@ -57,7 +63,8 @@ export function normalizeEvaluateRequest(body: EvaluateRequest): { instance: Ins
     const m = serverIndex.get(spec.serverId);
     if (m === undefined) throw new InputError(`${field}.serverId`, `unknown server id '${spec.serverId}'`);
     // No link: every delay and energy would be infinite, not a number to score.
-    if (!(instance.devices[n].gains[m] > 0)) throw new InputError(`${field}.serverId`, `device '${spec.deviceId}' has no channel to server '${spec.serverId}'`);
+    if (!(instance.devices[n].gains[m] > 0))
+      throw new InputError(`${field}.serverId`, `device '${spec.deviceId}' has no channel to server '${spec.serverId}'`);
     const mode = modeOf(instance, n, spec, field);
     given[n] = {
       server: m,

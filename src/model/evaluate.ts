@@ -2,14 +2,7 @@
 // constraint violations. Solver answers, baselines, the reference point and tests all use it.
 
 import { modeKey, modeWorkload, peakMemoryBytes, stabilityBound, uplinkRateBps } from './cost.js';
-import type {
-  DeviceDecision,
-  DeviceEvaluation,
-  Evaluation,
-  Instance,
-  Totals,
-  Violation,
-} from './types.js';
+import type { DeviceDecision, DeviceEvaluation, Evaluation, Instance, Totals, Violation } from './types.js';
 
 /** Relative slack allowed on budget sums (floating point), never more. */
 export const BUDGET_TOLERANCE = 1e-9;
@@ -27,7 +20,14 @@ export function deviceTerms(instance: Instance, n: number, dec: DeviceDecision):
   const server = instance.servers[dec.server];
   // No such server: nothing to score; findViolations reports the association.
   if (server === undefined) {
-    return { delayS: NOT_APPLICABLE, energyJ: NOT_APPLICABLE, stabilityBound: NaN, peakMemoryBytes: NaN, physicalDelayS: NaN, migrated: false };
+    return {
+      delayS: NOT_APPLICABLE,
+      energyJ: NOT_APPLICABLE,
+      stabilityBound: NaN,
+      peakMemoryBytes: NaN,
+      physicalDelayS: NaN,
+      migrated: false,
+    };
   }
   const work = modeWorkload(instance, device, dec.mode);
   const zeta = work.stepMultiplier;
@@ -44,7 +44,8 @@ export function deviceTerms(instance: Instance, n: number, dec: DeviceDecision):
 
   const serverFlopsPerSecond = dec.serverFrequencyHz * server.cores * server.flopsPerCycle;
   const edgeDelay = (edgeLayers * work.edgeFlopsPerLayer) / serverFlopsPerSecond;
-  const edgeEnergy = (edgeLayers * server.kappa * dec.serverFrequencyHz ** 2 * work.edgeFlopsPerLayer) / (server.cores * server.flopsPerCycle);
+  const edgeEnergy =
+    (edgeLayers * server.kappa * dec.serverFrequencyHz ** 2 * work.edgeFlopsPerLayer) / (server.cores * server.flopsPerCycle);
 
   // A migration is a one-off cost of the handover, not part of a training step: no ζ, no deadline.
   const migrated = migrates(instance, n, dec.server);

@@ -223,7 +223,8 @@ export function generateRequest(seed: number, overrides: GeneratorOptions = {}):
       position: { xM: round(cx + jx, 4), yM: round(cy + jy, 4) },
     };
     if (overrides.maxDevices !== undefined) {
-      server.maxDevices = typeof overrides.maxDevices === 'number' ? overrides.maxDevices : rng.int(overrides.maxDevices[0], overrides.maxDevices[1]);
+      server.maxDevices =
+        typeof overrides.maxDevices === 'number' ? overrides.maxDevices : rng.int(overrides.maxDevices[0], overrides.maxDevices[1]);
     }
     servers.push(server);
   }

@@ -81,10 +81,7 @@ function normalizeModel(m: ModelSpec): ModelParams {
     hiddenSize,
     batchSize,
     bytesPerActivation,
-    weightBytesPerLayer: positive(
-      m.weightBytesPerLayer ?? 12 * hiddenSize * hiddenSize * bytesPerActivation,
-      'model.weightBytesPerLayer',
-    ),
+    weightBytesPerLayer: positive(m.weightBytesPerLayer ?? 12 * hiddenSize * hiddenSize * bytesPerActivation, 'model.weightBytesPerLayer'),
     adapterParamsPerLayer: positive(m.adapterParamsPerLayer ?? 2 * rank * hiddenSize, 'model.adapterParamsPerLayer'),
     zerothOrderStepMultiplier: positive(
       m.zerothOrderStepMultiplier ?? DEFAULTS.zerothOrderStepMultiplier,
@@ -143,7 +140,11 @@ function normalizeDevice(
       check(m !== undefined, `${path}.channelGains.${serverId}`, 'unknown server id');
       gains[m] = nonNegative(gain, `${path}.channelGains.${serverId}`);
       // Below 1e-30 (300 dB of path loss) rates underflow against the noise floor: 0 says "no link".
-      check(gains[m] === 0 || gains[m] >= MIN_POSITIVE_GAIN, `${path}.channelGains.${serverId}`, `must be 0 (no link) or at least ${MIN_POSITIVE_GAIN}`);
+      check(
+        gains[m] === 0 || gains[m] >= MIN_POSITIVE_GAIN,
+        `${path}.channelGains.${serverId}`,
+        `must be 0 (no link) or at least ${MIN_POSITIVE_GAIN}`,
+      );
     }
   } else {
     check(d.position !== undefined, path, 'needs channelGains or position');
@@ -158,7 +159,11 @@ function normalizeDevice(
       gains[m] = gainFromDistanceM(Math.sqrt(dx * dx + dy * dy));
     }
   }
-  check(gains.some((g) => g > 0), `${path}.channelGains`, 'at least one server must have a positive gain');
+  check(
+    gains.some((g) => g > 0),
+    `${path}.channelGains`,
+    'at least one server must have a positive gain',
+  );
 
   const uplinkBits = positive(
     d.uplinkBits ?? model.batchSize * tokens * model.hiddenSize * 8 * model.bytesPerActivation,
@@ -241,7 +246,11 @@ function normalizePrevious(req: AllocateRequest, devices: Device[], serverIndex:
   };
   const pinnedIds = o.pinned ?? [];
   if (req.previous === undefined) {
-    check(pinnedIds.length === 0, 'options.pinned[0]', 'a pinned device keeps its server in previous.allocations, and no previous was given');
+    check(
+      pinnedIds.length === 0,
+      'options.pinned[0]',
+      'a pinned device keeps its server in previous.allocations, and no previous was given',
+    );
     return undefined; // without a previous allocation nothing can migrate
   }
   const deviceIndex = new Map(devices.map((d, n) => [d.id, n]));
@@ -259,7 +268,12 @@ function normalizePrevious(req: AllocateRequest, devices: Device[], serverIndex:
     if (n === undefined) return;
     server[n] = m;
     const d = devices[n];
-    if (a.splitLayer !== undefined && Number.isInteger(a.splitLayer) && a.splitLayer >= d.minSplitLayer && a.splitLayer <= d.maxSplitLayer) {
+    if (
+      a.splitLayer !== undefined &&
+      Number.isInteger(a.splitLayer) &&
+      a.splitLayer >= d.minSplitLayer &&
+      a.splitLayer <= d.maxSplitLayer
+    ) {
       splitLayer[n] = a.splitLayer;
     }
     if (a.trainingMode !== undefined && d.modes.some((mode) => mode.kind === a.trainingMode)) trainingMode[n] = a.trainingMode;

@@ -58,7 +58,13 @@ function apply(body: AllocateRequest, change: ScenarioChange, field: string): Al
       });
       const stranded = devices.filter((d) => !servers.some((s) => reaches(d, s)));
       if (stranded.length > 0) {
-        fail(field, `leaves device${stranded.length > 1 ? 's' : ''} ${stranded.slice(0, 5).map((d) => `"${d.id}"`).join(', ')}${stranded.length > 5 ? ', …' : ''} with no reachable server`);
+        fail(
+          field,
+          `leaves device${stranded.length > 1 ? 's' : ''} ${stranded
+            .slice(0, 5)
+            .map((d) => `"${d.id}"`)
+            .join(', ')}${stranded.length > 5 ? ', …' : ''} with no reachable server`,
+        );
       }
       return { ...body, servers, devices };
     }

@@ -1,9 +1,7 @@
 // Normalised problem (defaults applied, everything SI, servers referenced by index) and the
 // shapes of decisions and answers. Pure data: shared by normalise, evaluate, solvers and tests.
 
-export type TrainingMode =
-  | { kind: 'backprop' }
-  | { kind: 'zeroth-order'; queries: number; parallelism: number };
+export type TrainingMode = { kind: 'backprop' } | { kind: 'zeroth-order'; queries: number; parallelism: number };
 
 export interface Device {
   id: string;

@@ -42,7 +42,15 @@ export function createMetrics(options: { defaultMetrics?: boolean; build?: Build
     help: 'Always 1; the labels say what runs: the service version, Node.js version and solver versions',
     labelNames: ['version', 'node_version', 'solver_version', 'blocks_solver_version'] as const,
     registers: [registry],
-  }).set({ version: build.version, node_version: build.nodeVersion, solver_version: build.solverVersion, blocks_solver_version: build.blocksSolverVersion }, 1);
+  }).set(
+    {
+      version: build.version,
+      node_version: build.nodeVersion,
+      solver_version: build.solverVersion,
+      blocks_solver_version: build.blocksSolverVersion,
+    },
+    1,
+  );
 
   const requestDuration = new Histogram({
     name: `${PREFIX}http_request_duration_seconds`,

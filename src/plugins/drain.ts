@@ -42,7 +42,12 @@ export function registerDrain(app: FastifyInstance, parts: { service: SolveServi
     if (draining) {
       if (ALWAYS_ANSWERED.has(request.url.split('?')[0])) return;
       void reply.header('connection', 'close');
-      throw new HttpProblem(503, 'SHUTTING_DOWN', `this instance is shutting down; retry after ${DRAIN_RETRY_AFTER_S} s`, DRAIN_RETRY_AFTER_S);
+      throw new HttpProblem(
+        503,
+        'SHUTTING_DOWN',
+        `this instance is shutting down; retry after ${DRAIN_RETRY_AFTER_S} s`,
+        DRAIN_RETRY_AFTER_S,
+      );
     }
     inFlight += 1;
     reply.raw.once('close', () => (inFlight -= 1));

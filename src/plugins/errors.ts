@@ -162,5 +162,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return sendProblem(reply, problem);
   });
 
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, { statusCode: 404, code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}` }));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, { statusCode: 404, code: 'NOT_FOUND', message: `no route for ${request.method} ${request.url}` }),
+  );
 }

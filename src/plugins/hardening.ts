@@ -59,7 +59,12 @@ export function registerHardening(app: FastifyInstance, options: HardeningOption
       // Probes and metrics keep answering: an overloaded process is alive, and worth watching.
       pressureHandler: async (request, _reply, type) => {
         if (options.isPublic(request.url)) return;
-        throw new HttpProblem(503, 'UNDER_PRESSURE', `the service is overloaded (${type}); retry after ${PRESSURE_RETRY_AFTER_S} s`, PRESSURE_RETRY_AFTER_S);
+        throw new HttpProblem(
+          503,
+          'UNDER_PRESSURE',
+          `the service is overloaded (${type}); retry after ${PRESSURE_RETRY_AFTER_S} s`,
+          PRESSURE_RETRY_AFTER_S,
+        );
       },
     });
   }

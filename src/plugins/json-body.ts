@@ -172,7 +172,12 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
     try {
       const value = parseJsonBytes(body as Buffer);
       // The bytes' digest lets a repeated body find its cached answer without re-serialising it.
-      bodyDigests.set(request, createHash('sha256').update(body as Buffer).digest('base64'));
+      bodyDigests.set(
+        request,
+        createHash('sha256')
+          .update(body as Buffer)
+          .digest('base64'),
+      );
       done(null, value);
     } catch (err) {
       done(err as Error, undefined);

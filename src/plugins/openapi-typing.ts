@@ -45,7 +45,8 @@ const RESULTS = {
 /** `what-if` → `WhatIf` (component names are identifiers). */
 const pascal = (kind: string) => kind.replace(/(^|-)([a-z])/g, (_m, _dash, c: string) => c.toUpperCase());
 
-const media = (paths: Paths, path: string, method: string, status: string, type = 'application/json') => paths[path]?.[method]?.responses?.[status]?.content?.[type];
+const media = (paths: Paths, path: string, method: string, status: string, type = 'application/json') =>
+  paths[path]?.[method]?.responses?.[status]?.content?.[type];
 
 /** One Job variant per kind, `result` typed, `best` only where it can appear (allocate). */
 function jobVariants(job: Json, components: Json): void {
@@ -136,7 +137,15 @@ const EXAMPLES: [string, string, string, unknown][] = [
   ['/allocate/what-if', 'post', '200', RESPONSE_EXAMPLES.whatIf],
   ['/jobs', 'post', '202', queuedJob],
   ['/jobs', 'post', '200', queuedJob],
-  ['/jobs', 'get', '200', { jobs: [listedJob, { ...cancelledJob, id: 'job-0d9a1c1e-2f4b-4c6d-8e0f-1a2b3c4d5e6f' }], nextCursor: 'MTc2NzYwNTQwMDAwMDpqb2ItMGQ5YQ' }],
+  [
+    '/jobs',
+    'get',
+    '200',
+    {
+      jobs: [listedJob, { ...cancelledJob, id: 'job-0d9a1c1e-2f4b-4c6d-8e0f-1a2b3c4d5e6f' }],
+      nextCursor: 'MTc2NzYwNTQwMDAwMDpqb2ItMGQ5YQ',
+    },
+  ],
   ['/jobs/{id}', 'get', '200', completedJob],
   ['/jobs/{id}', 'delete', '200', cancelledJob],
 ];

@@ -95,10 +95,12 @@ export function redisStore(url: string, keyPrefix: string): WeightedStore {
 export const RATE_LIMIT_POLICY = 'default';
 
 /** RateLimit-Policy (draft-10): quota `q` per window of `w` seconds. */
-export const rateLimitPolicyHeader = (max: number, windowMs: number) => `"${RATE_LIMIT_POLICY}";q=${max};w=${Math.max(1, Math.ceil(windowMs / 1000))}`;
+export const rateLimitPolicyHeader = (max: number, windowMs: number) =>
+  `"${RATE_LIMIT_POLICY}";q=${max};w=${Math.max(1, Math.ceil(windowMs / 1000))}`;
 
 /** RateLimit (draft-10): `r` units left, `t` seconds until the quota resets. */
-export const rateLimitHeader = (remaining: number, resetS: number) => `"${RATE_LIMIT_POLICY}";r=${Math.max(0, remaining)};t=${Math.max(0, resetS)}`;
+export const rateLimitHeader = (remaining: number, resetS: number) =>
+  `"${RATE_LIMIT_POLICY}";r=${Math.max(0, remaining)};t=${Math.max(0, resetS)}`;
 
 /** Caller identity: the API key's id when authenticated, else the client IP. */
 const callerOf = (request: FastifyRequest) => request.apiKeyId ?? `ip-${request.ip}`;
@@ -136,7 +138,12 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
     enableDraftSpec: true,
     errorResponseBuilder: (_request, context) => {
       const retryAfterS = Math.max(1, Math.ceil(context.ttl / 1000));
-      return new HttpProblem(429, 'RATE_LIMITED', `rate limit of ${context.max} requests per ${options.windowMs / 1000} s reached; retry after ${retryAfterS} s`, retryAfterS);
+      return new HttpProblem(
+        429,
+        'RATE_LIMITED',
+        `rate limit of ${context.max} requests per ${options.windowMs / 1000} s reached; retry after ${retryAfterS} s`,
+        retryAfterS,
+      );
     },
   });
 

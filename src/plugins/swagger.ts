@@ -50,7 +50,9 @@ export function withProblemContent(document: Json): Json {
         const content = response.content as Record<string, Json> | undefined;
         const schema = content?.['application/json']?.schema as { $ref?: string; properties?: Json } | undefined;
         // Problems: the Problem component, or a 422 with the problem members (not, e.g., /ready's 503 body).
-        const problem = schema?.$ref === '#/components/schemas/Problem' || (schema?.properties?.type !== undefined && schema.properties.code !== undefined);
+        const problem =
+          schema?.$ref === '#/components/schemas/Problem' ||
+          (schema?.properties?.type !== undefined && schema.properties.code !== undefined);
         if (Number(status) >= 400 && problem) {
           response.content = { [PROBLEM_CONTENT_TYPE]: content!['application/json'] };
         }
@@ -124,7 +126,11 @@ export function registerSwagger(app: FastifyInstance): void {
       return withDocumentedDefaults(withAnswerExamples(withErrorExamples(withTypedAnswers(withProblemContent(document))))) as never;
     },
   });
-  void app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: SWAGGER_UI_CONFIG, theme: { css: [{ filename: 'large-answers.css', content: LARGE_ANSWER_CSS }] } });
+  void app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    uiConfig: SWAGGER_UI_CONFIG,
+    theme: { css: [{ filename: 'large-answers.css', content: LARGE_ANSWER_CSS }] },
+  });
 }
 
 /** Above this many characters a request body's curl line or an answer's parsed copy costs seconds of the tab. */

@@ -1,11 +1,7 @@
 // POST /allocate: a thin handler. Validation happened in the schema, everything else (normalise,
 // cache, worker pool, solver) lives behind SolveService; here we only shape the reply.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  AllocateInfeasibleResponseSchema,
-  AllocateRequestSchema,
-  AllocateResponseSchema,
-} from '../schemas/allocate.js';
+import { AllocateInfeasibleResponseSchema, AllocateRequestSchema, AllocateResponseSchema } from '../schemas/allocate.js';
 import { errorResponses } from '../schemas/errors.js';
 import { instanceOf } from '../solve/problems.js';
 import { reportSolve } from '../plugins/solve-report.js';

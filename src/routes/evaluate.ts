@@ -37,7 +37,12 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox<EvaluateRoutesOptions> = 
       const out = await service.evaluate(request.body, solveCall(request, reply));
       const { status, objective, gap, solveTimeMs } = out.result ?? { status: out.stored?.status ?? 'FEASIBLE' };
       reportSolve(request, 'evaluate', {
-        result: { status, ...(objective !== undefined ? { objective } : {}), ...(gap !== undefined ? { gap } : {}), solver: { solveTimeMs: solveTimeMs ?? 0 } },
+        result: {
+          status,
+          ...(objective !== undefined ? { objective } : {}),
+          ...(gap !== undefined ? { gap } : {}),
+          solver: { solveTimeMs: solveTimeMs ?? 0 },
+        },
         cache: out.cache,
         requestHash: out.requestHash,
         ...(out.stored !== undefined ? { stored: out.stored } : {}),

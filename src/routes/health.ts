@@ -23,11 +23,13 @@ export const ReadinessResponseSchema = Type.Object(
       { additionalProperties: false, description: 'solver worker pool' },
     ),
     redis: Type.Enum(['up', 'down', 'disabled'], {
-      description: 'cache backend: disabled when REDIS_URL is unset; down degrades to no cache, not to unready (unless solves go through the queue)',
+      description:
+        'cache backend: disabled when REDIS_URL is unset; down degrades to no cache, not to unready (unless solves go through the queue)',
     }),
     queue: Type.Optional(
       Type.Enum(['in-process', 'bullmq'], {
-        description: "where solves run: this process's threads, or worker processes behind a BullMQ queue (SOLVER_QUEUE=bullmq; then a down Redis makes the API not ready)",
+        description:
+          "where solves run: this process's threads, or worker processes behind a BullMQ queue (SOLVER_QUEUE=bullmq; then a down Redis makes the API not ready)",
       }),
     ),
   },
@@ -43,7 +45,13 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     '/health',
     {
       logLevel: 'warn', // probes hit every few seconds; keep them out of info logs
-      schema: { operationId: 'getHealth', tags: ['health'], summary: 'Liveness probe', security: [], response: { 200: HealthResponseSchema } },
+      schema: {
+        operationId: 'getHealth',
+        tags: ['health'],
+        summary: 'Liveness probe',
+        security: [],
+        response: { 200: HealthResponseSchema },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -65,7 +73,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
       const { workers, redis, queue } = readiness;
       // Draining (SIGTERM): a load balancer must stop sending work here.
       const ready = readiness.ready && !app.draining;
-      const body = { status: ready ? ('ready' as const) : ('not ready' as const), workers, redis, ...(queue !== undefined ? { queue } : {}) };
+      const body = {
+        status: ready ? ('ready' as const) : ('not ready' as const),
+        workers,
+        redis,
+        ...(queue !== undefined ? { queue } : {}),
+      };
       return reply.code(ready ? 200 : 503).send(body);
     },
   );

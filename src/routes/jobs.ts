@@ -7,7 +7,15 @@ import { BlocksRequestSchema } from '../schemas/blocks.js';
 import { errorResponse } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
 import { HttpProblem } from '../plugins/errors.js';
-import { JobHeadersSchema, JobIdParamsSchema, JobListQuerySchema, JobPageSchema, JobQuerySchema, JobRequestSchema, JobSchema } from '../schemas/jobs.js';
+import {
+  JobHeadersSchema,
+  JobIdParamsSchema,
+  JobListQuerySchema,
+  JobPageSchema,
+  JobQuerySchema,
+  JobRequestSchema,
+  JobSchema,
+} from '../schemas/jobs.js';
 import { DEFAULT_JOB_PAGE } from '../jobs/list.js';
 import { ParetoRequestSchema } from '../schemas/pareto.js';
 import { WhatIfRequestSchema } from '../schemas/what-if.js';
@@ -17,7 +25,12 @@ export interface JobsRoutesOptions {
   jobs: JobService;
 }
 
-const INPUT_SCHEMAS = { allocate: AllocateRequestSchema, blocks: BlocksRequestSchema, pareto: ParetoRequestSchema, 'what-if': WhatIfRequestSchema } as const;
+const INPUT_SCHEMAS = {
+  allocate: AllocateRequestSchema,
+  blocks: BlocksRequestSchema,
+  pareto: ParetoRequestSchema,
+  'what-if': WhatIfRequestSchema,
+} as const;
 
 /** Validates a job's input with its sync endpoint's schema (same Ajv, same options); errors point into `input`. */
 function checkInput(request: FastifyRequest, kind: JobKind, input: unknown): void {

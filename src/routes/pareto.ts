@@ -51,7 +51,9 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
     },
     async (request, reply) => {
       const result = await service.allocatePareto(request.body, solveCall(request, reply));
-      result.points.forEach((p, point) => reportSolve(request, 'allocate', { result: p, cache: p.cache, requestHash: p.requestHash }, point));
+      result.points.forEach((p, point) =>
+        reportSolve(request, 'allocate', { result: p, cache: p.cache, requestHash: p.requestHash }, point),
+      );
       return sendAnswer(reply, paretoAnswer(result, instanceOf(request.url)));
     },
   );

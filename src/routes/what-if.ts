@@ -21,10 +21,10 @@ export const whatIfRoutes: FastifyPluginAsyncTypebox<WhatIfRoutesOptions> = asyn
         tags: ['allocation'],
         summary: 'What-if scenarios: capacity changes against a base allocation',
         description:
-          'Solves the POST /allocate snapshot (the base), then each scenario (up to 16: scale a server\'s bandwidth or ' +
+          "Solves the POST /allocate snapshot (the base), then each scenario (up to 16: scale a server's bandwidth or " +
           'frequency, remove or add a server, remove devices) as an /allocate solve warm-started from the base answer, in ' +
           'parallel on the solver threads, all within the one `options.timeLimitMs`. Each scenario reports its status, ' +
-          'objective, totals, `delta` against the base (objective on the base\'s scales) and the devices that change server; ' +
+          "objective, totals, `delta` against the base (objective on the base's scales) and the devices that change server; " +
           'an infeasible scenario is reported while the others answer. A bad scenario is a 400 naming `scenarios[i].changes[j]`. ' +
           'See docs/what-if.md.',
         body: WhatIfRequestSchema,
@@ -37,7 +37,14 @@ export const whatIfRoutes: FastifyPluginAsyncTypebox<WhatIfRoutesOptions> = asyn
     async (request, reply) => {
       const result = await service.allocateWhatIf(request.body, solveCall(request, reply));
       reportSolve(request, 'allocate', { result: result.base, cache: result.base.cache, requestHash: result.base.requestHash });
-      result.scenarios.forEach((s, i) => reportSolve(request, 'allocate', { result: { ...s, solver: { solveTimeMs: s.solveTimeMs } }, cache: s.cache, requestHash: s.requestHash }, i));
+      result.scenarios.forEach((s, i) =>
+        reportSolve(
+          request,
+          'allocate',
+          { result: { ...s, solver: { solveTimeMs: s.solveTimeMs } }, cache: s.cache, requestHash: s.requestHash },
+          i,
+        ),
+      );
       return sendAnswer(reply, whatIfAnswer(result));
     },
   );

@@ -6,7 +6,18 @@ import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult } from '../model/types.js';
 import type { CacheOutcome } from '../solve/types.js';
 import { InsightsSchema } from './insights.js';
-import { InfeasibleProblemProperties, withoutStatus, DelayBreakdownSchema, EnergyBreakdownSchema, RelativeGapOption, PositionSchema, TotalsSchema, refTo, type Expect, type Same } from './common.js';
+import {
+  InfeasibleProblemProperties,
+  withoutStatus,
+  DelayBreakdownSchema,
+  EnergyBreakdownSchema,
+  RelativeGapOption,
+  PositionSchema,
+  TotalsSchema,
+  refTo,
+  type Expect,
+  type Same,
+} from './common.js';
 
 const MAX_DEVICES = 10_000;
 const MAX_SERVERS = 500;
@@ -29,7 +40,9 @@ export const ModelSpecSchema = Type.Object(
     weightBytesPerLayer: Type.Optional(Between(1, 1e15, 'frozen weight bytes per layer w, bytes; default 12·h²·s')),
     adapterRank: Type.Optional(IntegerBetween(1, 1e6, 'LoRA rank r; default 16')),
     adapterParamsPerLayer: Type.Optional(Between(1, 1e12, 'trainable adapter parameters per layer A, parameters; default 2·r·h')),
-    zerothOrderStepMultiplier: Type.Optional(Between(0.01, 1e6, 'ζ: how many more steps zeroth-order training needs (dimensionless); default 20')),
+    zerothOrderStepMultiplier: Type.Optional(
+      Between(0.01, 1e6, 'ζ: how many more steps zeroth-order training needs (dimensionless); default 20'),
+    ),
   },
   { $id: 'ModelSpec', additionalProperties: false, description: 'The transformer being fine-tuned (docs/model.md §1.1, §1.5)' },
 );
@@ -63,9 +76,13 @@ export const DeviceSpecSchema = Type.Object(
       Type.Enum(['backprop', 'zeroth-order', 'auto'], { description: 'on-device training mode; default auto (solver chooses)' }),
     ),
     queries: Type.Optional(IntegerBetween(1, 1e6, 'zeroth-order queries q (must divide batchSize); default: solver chooses')),
-    parallelism: Type.Optional(IntegerBetween(1, 2e6, 'zeroth-order evaluations per forward call P (must divide 2q); default: solver chooses')),
+    parallelism: Type.Optional(
+      IntegerBetween(1, 2e6, 'zeroth-order evaluations per forward call P (must divide 2q); default: solver chooses'),
+    ),
     callOverheadS: Type.Optional(Between(0, 1e3, 'zeroth-order per-forward-call overhead τ, seconds; default 0.01')),
-    activationBytesPerLayer: Type.Optional(Between(1, 1e15, 'stored activation bytes per layer a_n (backprop), bytes; default B·d·(34·h + 5·H·d)')),
+    activationBytesPerLayer: Type.Optional(
+      Between(1, 1e15, 'stored activation bytes per layer a_n (backprop), bytes; default B·d·(34·h + 5·H·d)'),
+    ),
   },
   { $id: 'DeviceSpec', additionalProperties: false, description: 'A mobile device taking part in fine-tuning' },
 );
@@ -86,7 +103,9 @@ export const ServerSpecSchema = Type.Object(
 
 export const ChannelSpecSchema = Type.Object(
   {
-    noiseDbmPerHz: Type.Optional(Type.Number({ minimum: -250, maximum: -50, description: 'noise power spectral density N_0, dBm/Hz; default −174' })),
+    noiseDbmPerHz: Type.Optional(
+      Type.Number({ minimum: -250, maximum: -50, description: 'noise power spectral density N_0, dBm/Hz; default −174' }),
+    ),
   },
   { $id: 'ChannelSpec', additionalProperties: false, description: 'Radio channel' },
 );
@@ -100,7 +119,10 @@ export const ObjectiveSpecSchema = Type.Object(
           energy: Type.Optional(Between(0, 1e9, 'ω_e, weight of total energy; default 1')),
           stability: Type.Optional(Between(0, 1e9, 'ω_s, weight of total stability bound; default 1')),
         },
-        { additionalProperties: false, description: 'objective weights (dimensionless when normalize is true): each 0 or from 1e-12 to 1e9' },
+        {
+          additionalProperties: false,
+          description: 'objective weights (dimensionless when normalize is true): each 0 or from 1e-12 to 1e9',
+        },
       ),
     ),
     normalize: Type.Optional(Type.Boolean({ description: 'divide each sum by its value at the reference point; default true' })),
@@ -124,13 +146,19 @@ export const OptionsSpecSchema = Type.Object(
       }),
     ),
     baselines: Type.Optional(Type.Boolean({ description: 'also evaluate the baselines; default true' })),
-    algorithm: Type.Optional(Type.Enum(['auto', 'paper'], { description: "solver: 'auto' (optimum) or 'paper' (publication's method); default auto" })),
+    algorithm: Type.Optional(
+      Type.Enum(['auto', 'paper'], { description: "solver: 'auto' (optimum) or 'paper' (publication's method); default auto" }),
+    ),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'seed for randomised parts; default 1' })),
     migration: Type.Optional(
       Type.Object(
         {
-          delayS: Type.Optional(Between(0, 3600, 'delay of one handover, seconds, added to the delay of a device whose server changed; default 0')),
-          energyJ: Type.Optional(Between(0, 1e6, 'energy of one handover, joules, added to the energy of a device whose server changed; default 0')),
+          delayS: Type.Optional(
+            Between(0, 3600, 'delay of one handover, seconds, added to the delay of a device whose server changed; default 0'),
+          ),
+          energyJ: Type.Optional(
+            Between(0, 1e6, 'energy of one handover, joules, added to the energy of a device whose server changed; default 0'),
+          ),
         },
         {
           additionalProperties: false,
@@ -145,10 +173,17 @@ export const OptionsSpecSchema = Type.Object(
       }),
     ),
     relativeGap: RelativeGapOption,
-    gapTolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'former name of relativeGap, still accepted (relativeGap wins when both are given)' })),
+    gapTolerance: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'former name of relativeGap, still accepted (relativeGap wins when both are given)',
+      }),
+    ),
     insights: Type.Optional(
       Type.Boolean({
-        description: 'add `insights`: marginal value of bandwidth, frequency and device slots per server, binding limits per device, where to add capacity (docs/insights.md); default false',
+        description:
+          'add `insights`: marginal value of bandwidth, frequency and device slots per server, binding limits per device, where to add capacity (docs/insights.md); default false',
       }),
     ),
   },
@@ -160,7 +195,9 @@ export const PreviousAllocationSchema = Type.Object(
     deviceId: Type.String({ minLength: 1, maxLength: 128, description: 'device id; devices no longer in `devices` are ignored' }),
     serverId: Type.String({ minLength: 1, maxLength: 128, description: 'server it was on; must be in `servers`' }),
     splitLayer: Type.Optional(IntegerBetween(0, 100_000, 'split layer it used (a starting point for the search)')),
-    trainingMode: Type.Optional(Type.Enum(['backprop', 'zeroth-order'], { description: 'training mode it used (a starting point for the search)' })),
+    trainingMode: Type.Optional(
+      Type.Enum(['backprop', 'zeroth-order'], { description: 'training mode it used (a starting point for the search)' }),
+    ),
   },
   {
     $id: 'PreviousAllocation',
@@ -172,7 +209,10 @@ export const PreviousAllocationSchema = Type.Object(
 
 export const PreviousSpecSchema = Type.Object(
   {
-    allocations: Type.Array(PreviousAllocationSchema, { maxItems: MAX_DEVICES, description: 'one item per device, at most one per device id' }),
+    allocations: Type.Array(PreviousAllocationSchema, {
+      maxItems: MAX_DEVICES,
+      description: 'one item per device, at most one per device id',
+    }),
   },
   {
     $id: 'PreviousSpec',
@@ -277,7 +317,8 @@ export const BaselineSchema = Type.Object(
     objective: Type.Number({ description: 'objective of the baseline on the same instance' }),
     totals: refTo(TotalsSchema),
     feasible: Type.Boolean({
-      description: 'false when the baseline misses a constraint (baselines ignore deadlines): its objective is then not comparable with the answer',
+      description:
+        'false when the baseline misses a constraint (baselines ignore deadlines): its objective is then not comparable with the answer',
     }),
   },
   { $id: 'Baseline', additionalProperties: false, description: 'A comparison method evaluated on the same instance' },
@@ -309,7 +350,7 @@ const TERMINATION_DESCRIPTION =
 
 export const SolveStatisticsSchema = Type.Object(
   {
-    termination: TerminationSchema('the reason the solve stopped (as the answer\'s termination)'),
+    termination: TerminationSchema("the reason the solve stopped (as the answer's termination)"),
     phasesMs: Type.Record(Type.String(), Type.Number(), {
       description:
         'wall milliseconds per phase that ran, in order: prepare, start (the first feasible plan), firstBound, baselines, search, deadlines, bound',
@@ -328,7 +369,11 @@ export const SolveStatisticsSchema = Type.Object(
       { description: 'a few points of the best objective and bound over time (at most 12)' },
     ),
   },
-  { $id: 'SolveStatistics', additionalProperties: false, description: 'How the solve went: phase times, work done, objective and bound over time' },
+  {
+    $id: 'SolveStatistics',
+    additionalProperties: false,
+    description: 'How the solve went: phase times, work done, objective and bound over time',
+  },
 );
 
 export const AllocateSolverInfoSchema = Type.Object(
@@ -344,11 +389,19 @@ const SolveStatus = (description: string) =>
 
 /** Fields shared by the 200 and 422 bodies: every field of AllocateResult plus cache and hash. */
 const resultProperties = {
-  status: SolveStatus('OPTIMAL: proven optimal within relativeGap (gap ≤ relativeGap); FEASIBLE: best found; INFEASIBLE: see infeasibilities'),
+  status: SolveStatus(
+    'OPTIMAL: proven optimal within relativeGap (gap ≤ relativeGap); FEASIBLE: best found; INFEASIBLE: see infeasibilities',
+  ),
   termination: TerminationSchema(TERMINATION_DESCRIPTION),
   relativeGap: Type.Number({ minimum: 0, maximum: 1, description: 'the tolerance the solve stopped at (options.relativeGap)' }),
-  limit: Type.Optional(Type.Enum(['TIME'], { description: 'the search reached its share of the time limit (termination TIME or INTERRUPTED; kept for existing clients)' })),
-  objective: Type.Optional(Type.Number({ description: 'objective (docs/model.md §1.3) of the returned allocation (normalised when requested)' })),
+  limit: Type.Optional(
+    Type.Enum(['TIME'], {
+      description: 'the search reached its share of the time limit (termination TIME or INTERRUPTED; kept for existing clients)',
+    }),
+  ),
+  objective: Type.Optional(
+    Type.Number({ description: 'objective (docs/model.md §1.3) of the returned allocation (normalised when requested)' }),
+  ),
   bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimum, when known' })),
   gap: Type.Optional(Type.Number({ description: '(objective − bound) / |objective|, when known' })),
   allocations: Type.Array(AllocationSchema, { description: 'one entry per device, in request order' }),
@@ -388,6 +441,4 @@ export type AllocateResponse = Static<typeof AllocateResponseSchema>;
 // Compile-time drift checks: each alias fails to compile when the two types differ.
 
 export type RequestSchemaMatchesModel = Expect<Same<Static<typeof AllocateRequestSchema>, AllocateRequest>>;
-export type ResponseSchemaMatchesResult = Expect<
-  Same<AllocateResponse, AllocateResult & { cache: CacheOutcome; requestHash: string }>
->;
+export type ResponseSchemaMatchesResult = Expect<Same<AllocateResponse, AllocateResult & { cache: CacheOutcome; requestHash: string }>>;

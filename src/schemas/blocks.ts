@@ -45,7 +45,9 @@ export const TransformerBlocksModelSchema = Type.Object(
     tokens: Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'sequence length d, tokens' }),
     batchSize: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'batch size B, samples per round' }),
     bytesPerActivation: Type.Optional(Between(0.125, 16, 'bytes per parameter / activation value s (0.125 = 1 bit); default 2 (16-bit)')),
-    adapterRank: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'LoRA rank r on the query and value projections; default 16' })),
+    adapterRank: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'LoRA rank r on the query and value projections; default 16' }),
+    ),
   },
   {
     $id: 'TransformerBlocksModel',
@@ -96,7 +98,11 @@ const GapToleranceAlias = Type.Optional(
 export const BlocksOptionsSpecSchema = Type.Object(
   {
     timeLimitMs: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: MAX_TIME_LIMIT_MS, description: 'time limit, milliseconds, counted from the arrival of the request; default 2000' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_TIME_LIMIT_MS,
+        description: 'time limit, milliseconds, counted from the arrival of the request; default 2000',
+      }),
     ),
     baselines: Type.Optional(Type.Boolean({ description: 'also evaluate the baselines; default true' })),
     maxBlocksPerDevice: Type.Optional(
@@ -186,14 +192,17 @@ export const BlocksInfeasibilitySchema = Type.Object(
 
 export const BlocksCertificateSchema = Type.Object(
   {
-    level: Type.Enum(['optimal', 'bound'], { description: 'optimal: the bound meets the answer within the tolerance; bound: a valid lower bound only' }),
+    level: Type.Enum(['optimal', 'bound'], {
+      description: 'optimal: the bound meets the answer within the tolerance; bound: a valid lower bound only',
+    }),
     method: Type.Enum(['enumeration', 'fixed-latency', 'relaxation'], {
       description:
         'what proved the bound. enumeration: every assignment scored; fixed-latency: bisection on the round latency with every latency settled exactly; relaxation: run and LP relaxations (bound only)',
     }),
     stoppedBy: Type.Optional(
       Type.Enum(['time', 'size', 'unequal-bits'], {
-        description: 'why the proof stopped short of optimality: the time limit, an instance too large for the exact checks, or blocks with unequal bits',
+        description:
+          'why the proof stopped short of optimality: the time limit, an instance too large for the exact checks, or blocks with unequal bits',
       }),
     ),
     checks: Type.Optional(Type.Integer({ minimum: 0, description: 'fixed-latency checks run' })),
@@ -214,7 +223,9 @@ const resultProperties = {
   }),
   relativeGap: Type.Number({ minimum: 0, maximum: 1, description: 'the tolerance the solve stopped at (options.relativeGap)' }),
   limit: Type.Optional(
-    Type.Enum(['TIME'], { description: 'TIME when the time limit (termination TIME) or a stop (INTERRUPTED) ended the solve before its proof' }),
+    Type.Enum(['TIME'], {
+      description: 'TIME when the time limit (termination TIME) or a stop (INTERRUPTED) ended the solve before its proof',
+    }),
   ),
   roundLatencyS: Type.Optional(Type.Number({ description: 'round latency max_k T_k of the returned assignment, seconds' })),
   bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimal round latency, seconds' })),

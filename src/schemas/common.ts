@@ -30,7 +30,9 @@ export const DelayBreakdownSchema = Type.Object(
     uplink: Type.Number({ description: 'activation upload, seconds' }),
     edge: Type.Number({ description: 'edge-server part, seconds' }),
     migration: Type.Number({ description: 'one change of server since `previous` (options.migration.delayS), else 0, seconds' }),
-    total: Type.Number({ description: 'local + uplink + edge + migration, seconds (uplink left out when objective.includeUplinkDelay is false)' }),
+    total: Type.Number({
+      description: 'local + uplink + edge + migration, seconds (uplink left out when objective.includeUplinkDelay is false)',
+    }),
   },
   { $id: 'DelayBreakdown', additionalProperties: false, description: 'Per-iteration delay of one device, seconds' },
 );
@@ -64,18 +66,29 @@ export const TotalsSchema = Type.Object(
  */
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String({ format: 'uri', description: 'the problem type, one URI per `code` (https://edge-allocator.dev/problems/<code>; see docs/input-validation.md)' }),
+    type: Type.String({
+      format: 'uri',
+      description: 'the problem type, one URI per `code` (https://edge-allocator.dev/problems/<code>; see docs/input-validation.md)',
+    }),
     title: Type.String({ description: 'short summary of the problem type, the same for every occurrence of `code`' }),
     status: Type.Integer({ minimum: 400, maximum: 599, description: 'HTTP status code' }),
     detail: Type.String({ description: 'what went wrong with this request, human-readable' }),
-    instance: Type.Optional(Type.String({ format: 'uri-reference', description: 'the request path (absent when the request could not be parsed)' })),
+    instance: Type.Optional(
+      Type.String({ format: 'uri-reference', description: 'the request path (absent when the request could not be parsed)' }),
+    ),
     code: Type.String({ description: 'stable machine-readable error code, e.g. INVALID_BODY' }),
     field: Type.Optional(Type.String({ description: 'offending field as a JSON path, e.g. devices[0].kappa' })),
     reason: Type.Optional(Type.String({ description: 'what is wrong with the field, e.g. "must be number"' })),
-    retryAfterS: Type.Optional(Type.Integer({ description: 'on 503 and 429: seconds to wait before retrying (also the Retry-After header)' })),
+    retryAfterS: Type.Optional(
+      Type.Integer({ description: 'on 503 and 429: seconds to wait before retrying (also the Retry-After header)' }),
+    ),
     requestId: Type.String({ description: 'id of the request (the x-request-id header): quote it when reporting a problem' }),
   },
-  { $id: 'Problem', additionalProperties: false, description: 'Error answer: RFC 9457 problem details with the extension members code, field, reason, retryAfterS and requestId' },
+  {
+    $id: 'Problem',
+    additionalProperties: false,
+    description: 'Error answer: RFC 9457 problem details with the extension members code, field, reason, retryAfterS and requestId',
+  },
 );
 export type Problem = Static<typeof ProblemSchema>;
 /** The former names, kept so callers read the same. */
@@ -115,7 +128,15 @@ export const errorResponse = (description: string, headers?: Record<string, obje
 // Compile-time drift checks between a schema's static type and the plain-data type it mirrors.
 
 /** True only when A and B are mutually assignable, recursively (optional fields included). */
-export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? DeepKeys<A> extends DeepKeys<B> ? (DeepKeys<B> extends DeepKeys<A> ? true : false) : false : false) : false;
+export type Same<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? DeepKeys<A> extends DeepKeys<B>
+      ? DeepKeys<B> extends DeepKeys<A>
+        ? true
+        : false
+      : false
+    : false
+  : false;
 /** Every property path of T ("devices.position.xM"), so an optional field missing on one side shows up. */
 export type DeepKeys<T> = T extends readonly (infer E)[]
   ? DeepKeys<E>

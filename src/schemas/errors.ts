@@ -12,10 +12,17 @@ const RATE_LIMIT_HEADERS = {
   ...RETRY_AFTER,
   'RateLimit-Policy': {
     type: 'string',
-    description: 'IETF draft-ietf-httpapi-ratelimit-headers structured field: quota q per window of w seconds, e.g. `"default";q=100;w=60` (a cold solve counts as RATE_LIMIT_COLD_SOLVE_COST)',
+    description:
+      'IETF draft-ietf-httpapi-ratelimit-headers structured field: quota q per window of w seconds, e.g. `"default";q=100;w=60` (a cold solve counts as RATE_LIMIT_COLD_SOLVE_COST)',
   },
-  RateLimit: { type: 'string', description: 'IETF draft structured field: r left in the window, t seconds until it resets, e.g. `"default";r=0;t=42`' },
-  'RateLimit-Limit': { type: 'integer', description: 'draft-06 form, kept for older clients: requests allowed per window (a cold solve counts as RATE_LIMIT_COLD_SOLVE_COST)' },
+  RateLimit: {
+    type: 'string',
+    description: 'IETF draft structured field: r left in the window, t seconds until it resets, e.g. `"default";r=0;t=42`',
+  },
+  'RateLimit-Limit': {
+    type: 'integer',
+    description: 'draft-06 form, kept for older clients: requests allowed per window (a cold solve counts as RATE_LIMIT_COLD_SOLVE_COST)',
+  },
   'RateLimit-Remaining': { type: 'integer', description: 'draft-06 form: requests left in the current window' },
   'RateLimit-Reset': { type: 'integer', description: 'draft-06 form: seconds until the window resets' },
 };
@@ -54,10 +61,13 @@ ERROR_EXAMPLES['422'] = exampleProblem({
 });
 
 export const ERROR_RESPONSES = {
-  400: documented(
-    'Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why',
-    { status: 400, code: 'INVALID_BODY', detail: 'devices[0].kappa: must be number', field: 'devices[0].kappa', reason: 'must be number' },
-  ),
+  400: documented('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why', {
+    status: 400,
+    code: 'INVALID_BODY',
+    detail: 'devices[0].kappa: must be number',
+    field: 'devices[0].kappa',
+    reason: 'must be number',
+  }),
   401: documented('Missing or wrong API key (only when the service has API keys configured)', {
     status: 401,
     code: 'UNAUTHORIZED',

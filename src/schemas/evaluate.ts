@@ -8,7 +8,8 @@ import { ALLOCATE_REQUEST_EXAMPLE, AllocateRequestSchema, AllocationSchema } fro
 import { TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
 const Between = (minimum: number, maximum: number, description: string) => Type.Number({ minimum, maximum, description });
-const ignored = (what: string) => Type.Optional(Type.Unknown({ description: `${what}: computed, ignored (an /allocate answer's allocation is accepted as it is)` }));
+const ignored = (what: string) =>
+  Type.Optional(Type.Unknown({ description: `${what}: computed, ignored (an /allocate answer's allocation is accepted as it is)` }));
 
 export const EvaluateAllocationSchema = Type.Object(
   {
@@ -16,14 +17,26 @@ export const EvaluateAllocationSchema = Type.Object(
     serverId: Type.String({ minLength: 1, maxLength: 128, description: 'server the device is associated with' }),
     splitLayer: Type.Integer({ minimum: 1, maximum: 100_000, description: 'α: layers trained on the device' }),
     trainingMode: Type.Optional(
-      Type.Enum(['backprop', 'zeroth-order'], { description: 'on-device training mode; default backprop where the device allows it, else its zeroth-order mode' }),
+      Type.Enum(['backprop', 'zeroth-order'], {
+        description: 'on-device training mode; default backprop where the device allows it, else its zeroth-order mode',
+      }),
     ),
-    queries: Type.Optional(Type.Integer({ minimum: 1, maximum: 1e6, description: 'zeroth-order queries q; default: the device\'s' })),
-    parallelism: Type.Optional(Type.Integer({ minimum: 1, maximum: 2e6, description: 'zeroth-order evaluations per forward call P; default: the device\'s' })),
+    queries: Type.Optional(Type.Integer({ minimum: 1, maximum: 1e6, description: "zeroth-order queries q; default: the device's" })),
+    parallelism: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 2e6, description: "zeroth-order evaluations per forward call P; default: the device's" }),
+    ),
     cpuFrequencyHz: Type.Optional(Between(1e3, 1e11, 'device GPU frequency f_n, hertz; left out: as the solver would set it')),
     transmitPowerW: Type.Optional(Between(1e-9, 1e3, 'transmit power p_n, watts; left out: optimal for the bandwidth')),
-    bandwidthHz: Type.Optional(Between(1e-3, 1e12, 'uplink bandwidth b_n, hertz; left out: the server\'s bandwidth left by the given shares, split optimally')),
-    serverFrequencyHz: Type.Optional(Between(1e-3, 1e12, 'server GPU frequency f_{n,m}, hertz; left out: the server\'s frequency left by the given shares, split optimally')),
+    bandwidthHz: Type.Optional(
+      Between(1e-3, 1e12, "uplink bandwidth b_n, hertz; left out: the server's bandwidth left by the given shares, split optimally"),
+    ),
+    serverFrequencyHz: Type.Optional(
+      Between(
+        1e-3,
+        1e12,
+        "server GPU frequency f_{n,m}, hertz; left out: the server's frequency left by the given shares, split optimally",
+      ),
+    ),
     peakMemoryBytes: ignored('peakMemoryBytes'),
     bandwidthShare: ignored('bandwidthShare'),
     delayS: ignored('delayS'),
@@ -31,7 +44,11 @@ export const EvaluateAllocationSchema = Type.Object(
     stabilityBound: ignored('stabilityBound'),
     migrated: ignored('migrated'),
   },
-  { $id: 'EvaluateAllocation', additionalProperties: false, description: "One device's allocation to score: server and split, and any of its resource amounts" },
+  {
+    $id: 'EvaluateAllocation',
+    additionalProperties: false,
+    description: "One device's allocation to score: server and split, and any of its resource amounts",
+  },
 );
 
 const ALLOCATE_EXAMPLE_ALLOCATIONS = [
@@ -66,7 +83,10 @@ export const EvaluateRequestSchema = Type.Object(
 
 export const ViolationSchema = Type.Object(
   {
-    constraint: Type.String({ description: 'the constraint violated: association, splitLayer, cpuFrequencyHz, transmitPowerW, bandwidthHz, serverFrequencyHz, frequencyHz, trainingMode, memoryBytes, deadlineS, maxDevices, pinned' }),
+    constraint: Type.String({
+      description:
+        'the constraint violated: association, splitLayer, cpuFrequencyHz, transmitPowerW, bandwidthHz, serverFrequencyHz, frequencyHz, trainingMode, memoryBytes, deadlineS, maxDevices, pinned',
+    }),
     deviceId: Type.Optional(Type.String({ description: 'the device, for a per-device constraint' })),
     serverId: Type.Optional(Type.String({ description: 'the server, for a budget or capacity' })),
     detail: Type.String({ description: 'by how much, human-readable' }),
@@ -78,17 +98,28 @@ export const EvaluateResponseSchema = Type.Object(
   {
     status: Type.Enum(['FEASIBLE', 'VIOLATED'], { description: 'FEASIBLE: no constraint is violated; VIOLATED: see `violations`' }),
     objective: Type.Number({ description: 'objective (docs/model.md §1.3) of the allocation, as /allocate would report it' }),
-    bound: Type.Optional(Type.Number({ description: 'Lagrangian lower bound on the optimum of the snapshot, when one was found within the time limit' })),
-    gap: Type.Optional(Type.Number({ minimum: 0, description: 'feasible allocations: (objective − bound) / objective, at least how far the allocation is from optimal' })),
+    bound: Type.Optional(
+      Type.Number({ description: 'Lagrangian lower bound on the optimum of the snapshot, when one was found within the time limit' }),
+    ),
+    gap: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description: 'feasible allocations: (objective − bound) / objective, at least how far the allocation is from optimal',
+      }),
+    ),
     totals: refTo(TotalsSchema),
     reference: refTo(TotalsSchema),
-    allocations: Type.Array(AllocationSchema, { description: 'per device, in snapshot order: the decisions scored (filled in where left out) and their costs' }),
+    allocations: Type.Array(AllocationSchema, {
+      description: 'per device, in snapshot order: the decisions scored (filled in where left out) and their costs',
+    }),
     violations: Type.Array(ViolationSchema, { description: 'constraints broken, by name (empty when feasible)' }),
     filled: Type.Array(
       Type.Object(
         {
           deviceId: Type.String({ description: 'device id' }),
-          fields: Type.Array(Type.Enum(['cpuFrequencyHz', 'transmitPowerW', 'bandwidthHz', 'serverFrequencyHz']), { description: 'fields filled in' }),
+          fields: Type.Array(Type.Enum(['cpuFrequencyHz', 'transmitPowerW', 'bandwidthHz', 'serverFrequencyHz']), {
+            description: 'fields filled in',
+          }),
         },
         { additionalProperties: false },
       ),
@@ -98,8 +129,14 @@ export const EvaluateResponseSchema = Type.Object(
     cache: Type.Enum(['hit', 'miss'], { description: 'whether the answer came from the cache' }),
     requestHash: Type.String({ description: 'sha256 of the canonical normalised request and solver version' }),
   },
-  { $id: 'EvaluateResponse', additionalProperties: false, description: 'The allocation scored: objective, totals, per-device costs, violations and the gap to the bound' },
+  {
+    $id: 'EvaluateResponse',
+    additionalProperties: false,
+    description: 'The allocation scored: objective, totals, per-device costs, violations and the gap to the bound',
+  },
 );
 
-export type EvaluateResponseMatchesResult = Expect<Same<Static<typeof EvaluateResponseSchema>, EvaluateResult & { cache: CacheOutcome; requestHash: string }>>;
+export type EvaluateResponseMatchesResult = Expect<
+  Same<Static<typeof EvaluateResponseSchema>, EvaluateResult & { cache: CacheOutcome; requestHash: string }>
+>;
 export type EvaluateRequestMatchesModel = Expect<Same<Static<typeof EvaluateRequestSchema>, EvaluateRequest>>;

@@ -25,21 +25,30 @@ export const ServerInsightSchema = Type.Object(
           description: 'objective change of one more device slot; null where maxDevices does not bind',
         }),
       },
-      { additionalProperties: false, description: 'objective units (normalised when objective.normalize is on, on this answer\'s scales)' },
+      { additionalProperties: false, description: "objective units (normalised when objective.normalize is on, on this answer's scales)" },
     ),
     marginalPhysical: Type.Object(
       {
         bandwidthPerMHz: PhysicalPair('per +1 MHz of bandwidth'),
         frequencyPerGHz: PhysicalPair('per +1 GHz of server frequency'),
       },
-      { additionalProperties: false, description: 'the same changes in the physical sums of totals (the budgets re-split as the objective wants)' },
+      {
+        additionalProperties: false,
+        description: 'the same changes in the physical sums of totals (the budgets re-split as the objective wants)',
+      },
     ),
     curvature: Type.Object(
       {
         bandwidthPerMHz2: Type.Number({ minimum: 0, description: 'second derivative of the objective in the bandwidth, per MHz²' }),
-        frequencyPerGHz2: Type.Number({ minimum: 0, description: 'second derivative of the objective in the GPU frequency, per GHz² (0 where that budget does not bind)' }),
+        frequencyPerGHz2: Type.Number({
+          minimum: 0,
+          description: 'second derivative of the objective in the GPU frequency, per GHz² (0 where that budget does not bind)',
+        }),
       },
-      { additionalProperties: false, description: 'how fast the marginal values fade as capacity is added (≥ 0); used by the predicted change (docs/insights.md)' },
+      {
+        additionalProperties: false,
+        description: 'how fast the marginal values fade as capacity is added (≥ 0); used by the predicted change (docs/insights.md)',
+      },
     ),
     utilisation: Type.Object(
       {
@@ -55,7 +64,8 @@ export const ServerInsightSchema = Type.Object(
     }),
     heldDevices: Type.Integer({
       minimum: 0,
-      description: 'devices here whose deadline binds: their shares are held, and the marginal values count only the others (a conservative estimate)',
+      description:
+        'devices here whose deadline binds: their shares are held, and the marginal values count only the others (a conservative estimate)',
     }),
   },
   { additionalProperties: false, description: 'Marginal values and utilisation of one server' },
@@ -69,7 +79,10 @@ export const DeviceInsightSchema = Type.Object(
       Type.Enum(['deadline', 'memory', 'maxFrequency', 'minFrequency', 'maxPower', 'minPower', 'minSplitLayer', 'maxSplitLayer', 'pinned']),
       { description: 'its own limits the allocation sits on (memory: one more local layer would not fit)' },
     ),
-    objectiveShare: Type.Number({ minimum: 0, description: "its weighted delay, energy and stability as a share of the objective (they sum to 1)" }),
+    objectiveShare: Type.Number({
+      minimum: 0,
+      description: 'its weighted delay, energy and stability as a share of the objective (they sum to 1)',
+    }),
   },
   { additionalProperties: false, description: 'Binding limits and objective share of one device' },
 );
@@ -80,7 +93,10 @@ export const CapacitySuggestionSchema = Type.Object(
     resource: Type.Enum(['bandwidth', 'frequency', 'slot'], { description: 'what to add' }),
     unit: Type.Enum(['MHz', 'GHz', 'device'], { description: 'the unit of gainPerUnit' }),
     gainPerUnit: Type.Number({ minimum: 0, description: 'expected objective decrease per unit added' }),
-    gainPerPercent: Type.Number({ minimum: 0, description: "expected objective decrease for +1% of the server's capacity of that resource (for a slot: one device)" }),
+    gainPerPercent: Type.Number({
+      minimum: 0,
+      description: "expected objective decrease for +1% of the server's capacity of that resource (for a slot: one device)",
+    }),
   },
   { additionalProperties: false, description: 'One place where added capacity helps' },
 );
@@ -93,9 +109,9 @@ export const InsightsSchema = Type.Object(
         energyJ: Type.Number({ description: 'divisor of the energy sum, joules' }),
         stability: Type.Number({ description: 'divisor of the stability sum' }),
       },
-      { additionalProperties: false, description: 'the objective\'s scales, held fixed by every marginal value (docs/insights.md)' },
+      { additionalProperties: false, description: "the objective's scales, held fixed by every marginal value (docs/insights.md)" },
     ),
-    objective: Type.Number({ description: 'the objective the values refer to (the answer\'s)' }),
+    objective: Type.Number({ description: "the objective the values refer to (the answer's)" }),
     servers: Type.Array(ServerInsightSchema, { description: 'one per server, in request order' }),
     devices: Type.Array(DeviceInsightSchema, { description: 'one per device, largest objective share first' }),
     addCapacity: Type.Array(CapacitySuggestionSchema, {

@@ -7,7 +7,10 @@ import { TotalsSchema, refTo } from './common.js';
 
 export const JobRequestSchema = Type.Object(
   {
-    kind: Type.Enum([...JOB_KINDS], { description: 'which sync endpoint the job stands for: allocate (POST /allocate), blocks (POST /allocate/blocks), pareto (POST /allocate/pareto), what-if (POST /allocate/what-if)' }),
+    kind: Type.Enum([...JOB_KINDS], {
+      description:
+        'which sync endpoint the job stands for: allocate (POST /allocate), blocks (POST /allocate/blocks), pareto (POST /allocate/pareto), what-if (POST /allocate/what-if)',
+    }),
     input: Type.Object(
       {},
       {
@@ -19,7 +22,8 @@ export const JobRequestSchema = Type.Object(
       Type.Integer({
         minimum: 1,
         maximum: MAX_JOB_TIME_LIMIT_MS,
-        description: 'time limit of the solve (for pareto, of the whole sweep), milliseconds, up to 10 minutes; replaces input.options.timeLimitMs',
+        description:
+          'time limit of the solve (for pareto, of the whole sweep), milliseconds, up to 10 minutes; replaces input.options.timeLimitMs',
       }),
     ),
   },
@@ -81,7 +85,9 @@ export const JobSchema = Type.Object(
         },
       ),
     ),
-    resultStatusCode: Type.Optional(Type.Integer({ description: "the sync endpoint's status code for result: 200, or 422 when infeasible" })),
+    resultStatusCode: Type.Optional(
+      Type.Integer({ description: "the sync endpoint's status code for result: 200, or 422 when infeasible" }),
+    ),
     error: Type.Optional(
       Type.Object(
         { code: Type.String({ description: 'error name' }), message: Type.String({ description: 'what went wrong' }) },
@@ -101,7 +107,9 @@ export const JobIdParamsSchema = Type.Object(
 export const JobQuerySchema = Type.Object(
   {
     include: Type.Optional(
-      Type.Enum(['best'], { description: 'best: a running allocate job includes `best`, the best allocation found so far (once the solver has one)' }),
+      Type.Enum(['best'], {
+        description: 'best: a running allocate job includes `best`, the best allocation found so far (once the solver has one)',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -109,9 +117,13 @@ export const JobQuerySchema = Type.Object(
 
 export const JobListQuerySchema = Type.Object(
   {
-    status: Type.Optional(Type.Enum(['queued', 'running', 'completed', 'failed', 'cancelled'], { description: 'only jobs in this status' })),
+    status: Type.Optional(
+      Type.Enum(['queued', 'running', 'completed', 'failed', 'cancelled'], { description: 'only jobs in this status' }),
+    ),
     kind: Type.Optional(Type.Enum([...JOB_KINDS], { description: 'only jobs of this kind' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_JOB_PAGE, default: DEFAULT_JOB_PAGE, description: `jobs per page, at most ${MAX_JOB_PAGE}` })),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_JOB_PAGE, default: DEFAULT_JOB_PAGE, description: `jobs per page, at most ${MAX_JOB_PAGE}` }),
+    ),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: 'nextCursor of the previous page' })),
   },
   { additionalProperties: false },

@@ -22,8 +22,8 @@ const Weight = (description: string) => Type.Number({ minimum: 0, maximum: 1e9, 
 const includeAllocations = Type.Optional(
   Type.Boolean({
     description:
-      'false: every point\'s `allocations` is empty (totals, objective and requestHash only), which keeps large sweeps ' +
-      'small; one point\'s allocation is then POST /allocate with its weights, answered from the cache. Default true',
+      "false: every point's `allocations` is empty (totals, objective and requestHash only), which keeps large sweeps " +
+      "small; one point's allocation is then POST /allocate with its weights, answered from the cache. Default true",
   }),
 );
 
@@ -121,7 +121,7 @@ export const ParetoRequestSchema = Type.Object(
     additionalProperties: false,
     description:
       'The POST /allocate snapshot plus the weight vectors to solve. `objective` takes no weights (a 400 if given): ' +
-      'each point is the /allocate request with objective.weights set to its vector, and shares that request\'s cache entry.',
+      "each point is the /allocate request with objective.weights set to its vector, and shares that request's cache entry.",
     examples: [PARETO_REQUEST_EXAMPLE],
   },
 );
@@ -135,10 +135,12 @@ export const ParetoPointSchema = Type.Object(
     status: Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], {
       description: 'as POST /allocate: OPTIMAL (proven within relativeGap), FEASIBLE (best found), INFEASIBLE (see infeasibilities), …',
     }),
-    termination: Type.Enum(['GAP', 'CONVERGED', 'TIME', 'INTERRUPTED'], { description: "why this point's solve ended (as POST /allocate)" }),
+    termination: Type.Enum(['GAP', 'CONVERGED', 'TIME', 'INTERRUPTED'], {
+      description: "why this point's solve ended (as POST /allocate)",
+    }),
     relativeGap: Type.Number({ minimum: 0, maximum: 1, description: "the tolerance this point's solve stopped at (options.relativeGap)" }),
     limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
-    objective: Type.Optional(Type.Number({ description: 'objective of this allocation under this point\'s weights' })),
+    objective: Type.Optional(Type.Number({ description: "objective of this allocation under this point's weights" })),
     bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimum for these weights, when known' })),
     gap: Type.Optional(Type.Number({ description: '(objective − bound) / |objective|, when known' })),
     totals: Type.Optional(refTo(TotalsSchema)),
@@ -148,7 +150,7 @@ export const ParetoPointSchema = Type.Object(
     infeasibilities: Type.Optional(Type.Array(InfeasibilitySchema, { description: 'why no allocation was returned' })),
     solver: AllocateSolverInfoSchema,
     cache: Type.Enum(['hit', 'miss'], { description: 'whether this point came from the cache' }),
-    requestHash: Type.String({ description: 'hash of this point\'s /allocate request (same as POST /allocate would report)' }),
+    requestHash: Type.String({ description: "hash of this point's /allocate request (same as POST /allocate would report)" }),
     dominated: Type.Boolean({
       description: "another point's totals are ≤ in delay, energy and stability and < in one (false for points without totals)",
     }),
@@ -197,5 +199,8 @@ export const ParetoInfeasibleResponseSchema = Type.Object(
 export type ParetoRequestSchemaMatchesType = Expect<Same<Static<typeof ParetoRequestSchema>, ParetoRequest>>;
 export type ParetoResponseSchemaMatchesType = Expect<Same<Static<typeof ParetoResponseSchema>, ParetoResult>>;
 export type ParetoInfeasibleSchemaMatchesType = Expect<
-  Same<Static<typeof ParetoInfeasibleResponseSchema>, ParetoResult & Static<Type.TObject<typeof InfeasibleProblemProperties>> & { infeasibilities: InfeasibilityOut[] }>
+  Same<
+    Static<typeof ParetoInfeasibleResponseSchema>,
+    ParetoResult & Static<Type.TObject<typeof InfeasibleProblemProperties>> & { infeasibilities: InfeasibilityOut[] }
+  >
 >;

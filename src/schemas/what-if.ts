@@ -3,14 +3,27 @@
 // at the bottom keep the schemas and the types from drifting apart.
 import Type, { type Static } from 'typebox';
 import { MAX_SCENARIOS, type WhatIfRequest, type WhatIfResult } from '../solve/what-if.js';
-import { ALLOCATE_REQUEST_EXAMPLE, AllocateRequestSchema, AllocateResponseSchema, InfeasibilitySchema, ServerSpecSchema } from './allocate.js';
+import {
+  ALLOCATE_REQUEST_EXAMPLE,
+  AllocateRequestSchema,
+  AllocateResponseSchema,
+  InfeasibilitySchema,
+  ServerSpecSchema,
+} from './allocate.js';
 import { TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
 // ServerSpec is embedded by value in the snapshot's servers; an $id may occur once per compiled
 // schema, so the added server is an anonymous copy.
-const AddedServer = Type.Object(ServerSpecSchema.properties, { additionalProperties: false, description: 'the server to add (as ServerSpec)' });
+const AddedServer = Type.Object(ServerSpecSchema.properties, {
+  additionalProperties: false,
+  description: 'the server to add (as ServerSpec)',
+});
 
-const ServerRef = Type.String({ minLength: 1, maxLength: 128, description: 'id of a server of the snapshot (or one an earlier change of the scenario added)' });
+const ServerRef = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  description: 'id of a server of the snapshot (or one an earlier change of the scenario added)',
+});
 const Factor = Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'multiplies the budget (1.05 = +5%, 0.5 = half)' });
 
 export const ScenarioChangeSchema = Type.Union(
@@ -37,7 +50,11 @@ export const ScenarioChangeSchema = Type.Union(
     Type.Object(
       {
         op: Type.Literal('removeDevices'),
-        deviceIds: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 10_000, description: 'ids of devices of the snapshot' }),
+        deviceIds: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+          minItems: 1,
+          maxItems: 10_000,
+          description: 'ids of devices of the snapshot',
+        }),
       },
       { additionalProperties: false, description: 'take devices out' },
     ),

@@ -36,7 +36,10 @@ function hitBytes(requestHash: string, stored: string): Buffer {
  * A fresh answer is serialised as the cache stores it (JSON.stringify of the result), so a later
  * hit sends the same bytes but for `"cache":"hit"`.
  */
-export function solvedAnswer(out: Solved<{ status: string; infeasibilities?: unknown[]; termination?: string }>, instance?: string): Answer {
+export function solvedAnswer(
+  out: Solved<{ status: string; infeasibilities?: unknown[]; termination?: string }>,
+  instance?: string,
+): Answer {
   if (out.stored !== undefined) {
     if (out.stored.status !== 'INFEASIBLE') return { statusCode: 200, body: hitBytes(out.requestHash, out.stored.bytes) };
     // Rare and small: parsed and shaped as the fresh answer was (the same bytes but for `cache`).
@@ -57,9 +60,20 @@ const INFEASIBLE_DETAIL = 'no allocation meets every constraint: `infeasibilitie
  * A 422 is a problem (RFC 9457) whose extension members are the solve's answer: its `status`
  * (INFEASIBLE) becomes the problem's `code`, everything else follows as it is.
  */
-function infeasibleBody(result: { status: string; infeasibilities?: unknown[] }, cache: string, requestHash: string, instance?: string): Record<string, unknown> {
+function infeasibleBody(
+  result: { status: string; infeasibilities?: unknown[] },
+  cache: string,
+  requestHash: string,
+  instance?: string,
+): Record<string, unknown> {
   const { status: _solveStatus, ...fields } = result;
-  return { ...infeasibleProblem(INFEASIBLE_DETAIL, instance), ...fields, infeasibilities: result.infeasibilities ?? [], cache, requestHash };
+  return {
+    ...infeasibleProblem(INFEASIBLE_DETAIL, instance),
+    ...fields,
+    infeasibilities: result.infeasibilities ?? [],
+    cache,
+    requestHash,
+  };
 }
 
 /** The object form of an Answer's body (jobs store results as JSON values). */

@@ -155,7 +155,12 @@ export async function solvePareto(
   const solved = await mapLimited(vectors, run.maxParallel, async (w, i) => {
     const point = await solvePoint(w, i);
     done += 1;
-    run.onProgress?.({ phase: done === vectors.length ? 'done' : 'search', elapsedMs: performance.now() - t0, pointsDone: done, points: vectors.length });
+    run.onProgress?.({
+      phase: done === vectors.length ? 'done' : 'search',
+      elapsedMs: performance.now() - t0,
+      pointsDone: done,
+      points: vectors.length,
+    });
     return point;
   });
   const points = solved.map((s, i) => toPoint(vectors[i], s, sweep.includeAllocations));

@@ -9,7 +9,16 @@ import { cacheKey } from '../cache/key.js';
 import { MemoryCache } from '../cache/memory-cache.js';
 import { RedisCache, type CacheLogger } from '../cache/redis-cache.js';
 import { SingleFlight, computeOnceAcrossPeers } from '../cache/single-flight.js';
-import { DEFAULT_GAP_TOLERANCE, answerMeta, betterAnswer, decodeAnswer, encodeAnswer, servesRequest, storable, type StoredAnswer } from '../cache/stored-answer.js';
+import {
+  DEFAULT_GAP_TOLERANCE,
+  answerMeta,
+  betterAnswer,
+  decodeAnswer,
+  encodeAnswer,
+  servesRequest,
+  storable,
+  type StoredAnswer,
+} from '../cache/stored-answer.js';
 import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import type { EvaluateRequest } from '../model/evaluate-request.js';
@@ -96,7 +105,12 @@ type Flown = { stored: StoredAnswer } | { outcome: RunOutcome };
  * The service over a backend (compose.ts picks it: threads or BullMQ). close() closes the backend
  * when `closesBackend` (the caller handed it over) and the cache when the service made it.
  */
-export function createSolveServiceOn(config: ServiceConfig, backend: SolverBackend, deps: SolveServiceDeps, own: { closesBackend: boolean }): SolveService {
+export function createSolveServiceOn(
+  config: ServiceConfig,
+  backend: SolverBackend,
+  deps: SolveServiceDeps,
+  own: { closesBackend: boolean },
+): SolveService {
   const ownedCache =
     deps.cache !== undefined
       ? undefined
@@ -146,8 +160,17 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
   }
 
   /** The path every problem kind shares once its input is normalised. */
-  async function solve<R>(kind: ProblemKind, body: unknown, input: BackendTask['input'], timeLimitMs: number, call: CallOptions): Promise<Solved<R>> {
-    const hashedInput = call.timeLimitMs === undefined ? input : { ...(input as object), options: { ...(input as { options: object }).options, timeLimitMs } };
+  async function solve<R>(
+    kind: ProblemKind,
+    body: unknown,
+    input: BackendTask['input'],
+    timeLimitMs: number,
+    call: CallOptions,
+  ): Promise<Solved<R>> {
+    const hashedInput =
+      call.timeLimitMs === undefined
+        ? input
+        : { ...(input as object), options: { ...(input as { options: object }).options, timeLimitMs } };
     const hash = (PROBLEM_KINDS[kind].hash as (input: unknown) => string)(hashedInput);
     const key = cacheKey(kind, hash);
     const tolerance = gapToleranceOf(kind, body);
@@ -213,7 +236,11 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
       ? `${kind}|${call.timeLimitMs ?? ''}|raw:${call.bodyDigest}`
       : `${kind}|${call.timeLimitMs ?? ''}|${createHash('sha256').update(JSON.stringify(body)).digest('base64')}`;
 
-  async function remembered<R>(kind: ProblemKind, body: unknown, call: CallOptions): Promise<{ fingerprint: string; hit: Solved<R> | null }> {
+  async function remembered<R>(
+    kind: ProblemKind,
+    body: unknown,
+    call: CallOptions,
+  ): Promise<{ fingerprint: string; hit: Solved<R> | null }> {
     const fingerprint = bodyFingerprint(kind, body, call);
     const hash = knownBodies.get(fingerprint);
     const stored = hash === undefined ? null : await lookup(cacheKey(kind, hash), gapToleranceOf(kind, body));
@@ -274,7 +301,11 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
           const point = pointRequest(body, weights);
           if (call.signal?.aborted) return fallback(point);
           try {
-            return await allocate(point, { ...pointCall, receivedAt, deadlineAt: Math.floor(startAt + slotMs * (Math.floor(i / parallel) + 1)) });
+            return await allocate(point, {
+              ...pointCall,
+              receivedAt,
+              deadlineAt: Math.floor(startAt + slotMs * (Math.floor(i / parallel) + 1)),
+            });
           } catch (err) {
             if (err instanceof StoppedBeforeStartError) return fallback(point);
             throw err;
@@ -303,7 +334,10 @@ export function createSolveServiceOn(config: ServiceConfig, backend: SolverBacke
       const points = body.scenarios.length + 1;
       const floorMs = minParetoTimeLimitMs(points, size);
       if (limitMs < floorMs) {
-        throw new InputError('options.timeLimitMs', `must be at least ${floorMs} ms for ${body.scenarios.length} scenarios at this size (docs/time-limits.md)`);
+        throw new InputError(
+          'options.timeLimitMs',
+          `must be at least ${floorMs} ms for ${body.scenarios.length} scenarios at this size (docs/time-limits.md)`,
+        );
       }
       const { onProgress: _progress, bodyDigest: _requestDigest, ...solveCall } = call;
       return solveWhatIf(body, {

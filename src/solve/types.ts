@@ -4,7 +4,16 @@ import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import type { AllocateRequest, ObjectiveSpec } from '../model/request.js';
 import type { EvaluateRequest } from '../model/evaluate-request.js';
-import type { AllocateResult, EvaluateResult, AllocationOut, InfeasibilityOut, SolveStatus, Termination, Totals, Weights } from '../model/types.js';
+import type {
+  AllocateResult,
+  EvaluateResult,
+  AllocationOut,
+  InfeasibilityOut,
+  SolveStatus,
+  Termination,
+  Totals,
+  Weights,
+} from '../model/types.js';
 import type { SolvePhase } from '../solver/control.js';
 import type { WhatIfRequest, WhatIfResult } from './what-if.js';
 
@@ -82,9 +91,7 @@ export interface CallOptions {
  * denominator k. includeAllocations false leaves each point's allocations out (totals only), so a
  * large sweep stays small; one point's allocation is then POST /allocate with its weights (a cache hit).
  */
-export type ParetoSpec =
-  | { weights: Weights[]; includeAllocations?: boolean }
-  | { grid: { steps: number }; includeAllocations?: boolean };
+export type ParetoSpec = { weights: Weights[]; includeAllocations?: boolean } | { grid: { steps: number }; includeAllocations?: boolean };
 
 /**
  * POST /allocate/pareto body: an /allocate body whose objective has no weights (they come from

@@ -52,7 +52,6 @@ export interface WhatIfResult {
   solveTimeMs: number;
 }
 
-
 /** Scenarios a request may hold. */
 export const MAX_SCENARIOS = 16;
 /** Share of the limit the base solve may use when it is not cached; the scenarios share the rest. */
@@ -104,7 +103,8 @@ function deltaOf(body: AllocateRequest, base: AllocateResult, totals: Totals): S
   if (base.totals === undefined || base.objective === undefined) return undefined;
   const w = { ...DEFAULTS.weights, ...body.objective?.weights };
   const s = baseScales(body, base);
-  const onBaseScales = (w.delay * totals.delayS) / s.delayS + (w.energy * totals.energyJ) / s.energyJ + (w.stability * totals.stability) / s.stability;
+  const onBaseScales =
+    (w.delay * totals.delayS) / s.delayS + (w.energy * totals.energyJ) / s.energyJ + (w.stability * totals.stability) / s.stability;
   return {
     objective: onBaseScales - base.objective,
     delayS: totals.delayS - base.totals.delayS,
@@ -145,12 +145,18 @@ export async function solveWhatIf(body: WhatIfRequest, run: WhatIfRun): Promise<
   const scenarioCount = body.scenarios.length;
   // The base first (the scenarios start from its answer), then the scenarios in rounds of
   // `parallel`, each round an equal slot of what is left.
-  const base = await run.allocate(baseBody, Math.floor(Date.now() + Math.max(0, endAt - Date.now()) * (scenarioCount > 0 ? BASE_SHARE : 1)));
+  const base = await run.allocate(
+    baseBody,
+    Math.floor(Date.now() + Math.max(0, endAt - Date.now()) * (scenarioCount > 0 ? BASE_SHARE : 1)),
+  );
   const startAt = Date.now();
   const rounds = Math.max(1, Math.ceil(scenarioCount / Math.max(1, run.parallel)));
   const slotMs = Math.max(0, endAt - startAt) / rounds;
   const scenarios = await mapLimited(body.scenarios, run.parallel, async (scenario, i): Promise<ScenarioOutcome> => {
-    const solved = await run.allocate(scenarioRequest(baseBody, scenario, i, base.result), Math.floor(startAt + slotMs * (Math.floor(i / run.parallel) + 1)));
+    const solved = await run.allocate(
+      scenarioRequest(baseBody, scenario, i, base.result),
+      Math.floor(startAt + slotMs * (Math.floor(i / run.parallel) + 1)),
+    );
     const r = solved.result;
     const delta = r.totals !== undefined ? deltaOf(baseBody, base.result, r.totals) : undefined;
     return {

@@ -43,7 +43,11 @@ function modeOf(instance: Instance, n: number, given: TrainingMode | undefined):
  * mode or split the device cannot take (a violation evaluate() reports) gets an equal share, full
  * power and full frequency instead.
  */
-function fill(ctx: PlanContext, models: DeviceModel[], given: GivenAllocation[]): { decisions: DeviceDecision[]; filled: ResourceField[][] } {
+function fill(
+  ctx: PlanContext,
+  models: DeviceModel[],
+  given: GivenAllocation[],
+): { decisions: DeviceDecision[]; filled: ResourceField[][] } {
   const { instance } = ctx;
   const filled: ResourceField[][] = given.map(() => []);
   const decisions: DeviceDecision[] = given.map((g, n) => ({
@@ -63,7 +67,11 @@ function fill(ctx: PlanContext, models: DeviceModel[], given: GivenAllocation[])
       const option = models[n].options.find((o) => o.key === modeKey(decisions[n].mode) && o.splits.includes(decisions[n].splitLayer));
       if (option === undefined || !(instance.devices[n].gains[m] > 0)) return null;
       const mem = memberOf(ctx, m, n);
-      return { mem, uplink: uplinkOf(mem, option.uplinkKind), load: (instance.layers - decisions[n].splitLayer) * edgeLoadPerLayer(instance, option, m) };
+      return {
+        mem,
+        uplink: uplinkOf(mem, option.uplinkKind),
+        load: (instance.layers - decisions[n].splitLayer) * edgeLoadPerLayer(instance, option, m),
+      };
     });
     const share = (field: 'bandwidthHz' | 'serverFrequencyHz', budget: number, split: (idx: number[], left: number) => number[]) => {
       const missing = here.map((_n, i) => i).filter((i) => Number.isNaN(decisions[here[i]][field]));
@@ -80,9 +88,24 @@ function fill(ctx: PlanContext, models: DeviceModel[], given: GivenAllocation[])
         filled[here[i]].push(field);
       });
     };
-    share('bandwidthHz', server.bandwidthHz, (idx, left) => shareBandwidth(idx.map((i) => known[i]!.uplink), left).shares);
-    share('serverFrequencyHz', server.frequencyHz, (idx, left) =>
-      shareServerFrequency(idx.map((i) => ({ load: known[i]!.load, delayWeight: known[i]!.mem.computeDelayWeight })), eKappa, left).shares,
+    share(
+      'bandwidthHz',
+      server.bandwidthHz,
+      (idx, left) =>
+        shareBandwidth(
+          idx.map((i) => known[i]!.uplink),
+          left,
+        ).shares,
+    );
+    share(
+      'serverFrequencyHz',
+      server.frequencyHz,
+      (idx, left) =>
+        shareServerFrequency(
+          idx.map((i) => ({ load: known[i]!.load, delayWeight: known[i]!.mem.computeDelayWeight })),
+          eKappa,
+          left,
+        ).shares,
     );
     here.forEach((n, i) => {
       const d = decisions[n];
@@ -123,7 +146,12 @@ export function assessAllocation(instance: Instance, given: GivenAllocation[], t
   const M = instance.servers.length;
   // The bound's ascent stops once it is within reach of the objective it is given.
   const objective = Number.isFinite(evaluation.objective) ? evaluation.objective : Number.MAX_VALUE;
-  const bound = lagrangianBound(ctx, { bandwidth: new Array<number>(M).fill(0), frequency: new Array<number>(M).fill(0) }, deadlineAt, objective);
+  const bound = lagrangianBound(
+    ctx,
+    { bandwidth: new Array<number>(M).fill(0), frequency: new Array<number>(M).fill(0) },
+    deadlineAt,
+    objective,
+  );
   return { decisions, evaluation, filled, reference, ...(Number.isFinite(bound) ? { bound } : {}) };
 }
 

@@ -393,7 +393,8 @@ class BoundWatch implements SearchMonitor {
   firstPass(sol: Solution, until: number): void {
     const startedAt = Date.now();
     offerPrices(this.bound, pricesOf(sol));
-    while (!Number.isFinite(this.bound.value) && !expired(until)) tightenBound(this.bound, Math.min(until, now() + FIRST_PASS_SLICE_MS), this.frame.proof.objective);
+    while (!Number.isFinite(this.bound.value) && !expired(until))
+      tightenBound(this.bound, Math.min(until, now() + FIRST_PASS_SLICE_MS), this.frame.proof.objective);
     this.frame.proof.offerBound(this.bound.value, Date.now() - startedAt, 'search');
   }
 }
@@ -491,7 +492,9 @@ function deadlineRounds(
       }),
     );
     const next =
-      round % DEADLINE_SEARCH_EVERY === DEADLINE_SEARCH_EVERY - 1 ? search(ctx, current, searchDeadline) : { sol: planAll(ctx, current.assignment, searchDeadline) };
+      round % DEADLINE_SEARCH_EVERY === DEADLINE_SEARCH_EVERY - 1
+        ? search(ctx, current, searchDeadline)
+        : { sol: planAll(ctx, current.assignment, searchDeadline) };
     if (!next) break;
     current = next.sol;
     const cand = scored(instance, decisionsOf(ctx, current), prepared.scales);
@@ -512,7 +515,9 @@ function lateOutcome(frame: Frame, prepared: Prepared, best: Candidate, timedOut
     status: 'NO_SOLUTION_FOUND',
     timeLimited: timedOut,
     baselines,
-    infeasibilities: [{ constraint: 'deadlineS', deviceIds: late.map((d) => d.id), detail: 'no allocation meeting these deadlines together was found' }],
+    infeasibilities: [
+      { constraint: 'deadlineS', deviceIds: late.map((d) => d.id), detail: 'no allocation meeting these deadlines together was found' },
+    ],
   };
 }
 
@@ -526,7 +531,10 @@ function boundPhase(frame: Frame, prepared: Prepared, found: Found, multipliers:
   const hardDeadline = frame.clock.at(SHARE.bound);
   if (exact) return objective;
   if (expired(hardDeadline)) return -Infinity; // no time left for a certificate: no bound, no gap
-  const boundCtx = withMultipliers(prepared.ctx, prepared.models.map(() => 0));
+  const boundCtx = withMultipliers(
+    prepared.ctx,
+    prepared.models.map(() => 0),
+  );
   const prices = {
     bandwidth: found.sol.plans.map((p) => p.bandwidthPrice),
     frequency: found.sol.plans.map((p) => p.frequencyPrice),
@@ -568,7 +576,8 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
   // The first search runs without deadline multipliers: bounds at its prices are valid (deadlines relaxed).
   const watch = new BoundWatch(frame, prepared.ctx, searchDeadline, !hasDeadlines);
-  if (options.algorithm !== 'paper') phase(frame, 'firstBound', () => firstBound(frame, prepared.ctx, start.startPlan, watch, hasDeadlines));
+  if (options.algorithm !== 'paper')
+    phase(frame, 'firstBound', () => firstBound(frame, prepared.ctx, start.startPlan, watch, hasDeadlines));
   const firstBoundValue = Number.isFinite(frame.proof.bound) ? { bound: frame.proof.bound } : {};
   reportProgress({ phase: 'search', ...(startPlan ? { objective: startPlan.cost } : {}), ...firstBoundValue }, true);
 
@@ -604,7 +613,10 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     ? exact
       ? objective
       : frame.proof.bound
-    : Math.max(frame.proof.bound, phase(frame, 'bound', () => boundPhase(frame, prepared, found, rounds.multipliers, objective, exact)));
+    : Math.max(
+        frame.proof.bound,
+        phase(frame, 'bound', () => boundPhase(frame, prepared, found, rounds.multipliers, objective, exact)),
+      );
   if (!proven && Number.isFinite(bound)) frame.proof.offerBound(bound, 0, 'bound');
   const finalBound = Math.min(objective, bound);
   const gap = objective > 0 ? Math.max(0, (objective - finalBound) / objective) : 0;

@@ -25,7 +25,13 @@ function withSplits(ctx: PlanContext, pick: (splits: number[], dm: DeviceModel) 
   return { ...ctx, models, members: newMemberCache() };
 }
 
-function fixedSplitBaseline(ctx: PlanContext, name: string, pick: (splits: number[], dm: DeviceModel) => number, deadlineAt: number, planMs: number): BaselineSolution | null {
+function fixedSplitBaseline(
+  ctx: PlanContext,
+  name: string,
+  pick: (splits: number[], dm: DeviceModel) => number,
+  deadlineAt: number,
+  planMs: number,
+): BaselineSolution | null {
   if (remainingMs(deadlineAt) < planMs) return null; // planning all servers would not fit
   const c = withSplits(ctx, pick);
   const assignment = greedyAssociation(c);

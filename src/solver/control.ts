@@ -75,7 +75,8 @@ export function runWithControl<T>(control: SolveControl | undefined, solve: () =
 export function reportProgress(progress: ProgressReport, force = false): void {
   if (progress.incumbent !== undefined) offerIncumbent(progress.objective, progress.incumbent);
   if (active?.onProgress === undefined) return;
-  if (progress.objective !== undefined && Number.isFinite(progress.objective)) best.objective = Math.min(best.objective, progress.objective);
+  if (progress.objective !== undefined && Number.isFinite(progress.objective))
+    best.objective = Math.min(best.objective, progress.objective);
   if (progress.bound !== undefined && Number.isFinite(progress.bound)) best.bound = Math.max(best.bound, progress.bound);
   const now = Date.now();
   if (!force && now - lastReportAt < PROGRESS_INTERVAL_MS) return;

@@ -10,9 +10,21 @@
 import { solveLinearProgram } from '../../src/solver/math/glpk.js';
 import type { BlocksInput } from '../../src/blocks/types.js';
 
-
-export interface Dev { v: number; mem: number; snr: number }
-export interface Inst { phi: number[]; beta: number[]; act: number[]; bits: number[]; weight: number; devs: Dev[]; W: number; cap: number }
+export interface Dev {
+  v: number;
+  mem: number;
+  snr: number;
+}
+export interface Inst {
+  phi: number[];
+  beta: number[];
+  act: number[];
+  bits: number[];
+  weight: number;
+  devs: Dev[];
+  W: number;
+  cap: number;
+}
 
 export function fromInput(input: BlocksInput): Inst {
   const { instance, options } = input;
@@ -22,7 +34,11 @@ export function fromInput(input: BlocksInput): Inst {
     act: instance.blocks.map((b) => b.activationBytes),
     bits: instance.blocks.map((b) => b.bits),
     weight: instance.weightBytes,
-    devs: instance.devices.map((d) => ({ v: d.flopsPerSecond, mem: d.memoryBytes, snr: (d.channelGain * d.powerW) / instance.noiseWPerHz })),
+    devs: instance.devices.map((d) => ({
+      v: d.flopsPerSecond,
+      mem: d.memoryBytes,
+      snr: (d.channelGain * d.powerW) / instance.noiseWPerHz,
+    })),
     W: instance.bandwidthHz,
     cap: options.maxBlocksPerDevice ?? instance.blocks.length,
   };
@@ -98,7 +114,12 @@ export function mipOptimum(inst: Inst): number {
   for (let mask = 1; mask < 2 ** J; mask++) subsets.push(Array.from({ length: J }, (_, i) => i + 1).filter((j) => mask & (1 << (j - 1))));
   const feasibleAt = (T: number): boolean => {
     const objective: { name: string; coef: number }[] = [];
-    const cover = Array.from({ length: J }, (_, i) => ({ name: `c${i + 1}`, terms: [] as { name: string; coef: number }[], lower: 1, upper: 1 }));
+    const cover = Array.from({ length: J }, (_, i) => ({
+      name: `c${i + 1}`,
+      terms: [] as { name: string; coef: number }[],
+      lower: 1,
+      upper: 1,
+    }));
     const one = Array.from({ length: K }, (_, k) => ({ name: `d${k}`, terms: [] as { name: string; coef: number }[], upper: 1 }));
     const binaries: string[] = [];
     for (let k = 0; k < K; k++) {
@@ -145,7 +166,12 @@ export function fixedLatencyMinNeedHz(inst: Inst, T: number, timeLimitMs = 60_00
   const K = inst.devs.length;
   if (!inst.bits.every((b) => b === inst.bits[0])) throw new Error('fixedLatencyMinNeedHz needs blocks of equal bits');
   const device = Array.from({ length: K }, (_, k) => ({ name: `dev${k}`, terms: [] as { name: string; coef: number }[], upper: 1 }));
-  const cover = Array.from({ length: J }, (_, i) => ({ name: `cover${i + 1}`, terms: [] as { name: string; coef: number }[], lower: 1, upper: 1 }));
+  const cover = Array.from({ length: J }, (_, i) => ({
+    name: `cover${i + 1}`,
+    terms: [] as { name: string; coef: number }[],
+    lower: 1,
+    upper: 1,
+  }));
   const objective: { name: string; coef: number }[] = [];
   for (let k = 0; k < K; k++) {
     for (let l = 1; l <= J; l++) {
@@ -163,7 +189,10 @@ export function fixedLatencyMinNeedHz(inst: Inst, T: number, timeLimitMs = 60_00
   }
   if (cover.some((c) => c.terms.length === 0)) return Infinity;
   const rows = [...cover, ...device.filter((d) => d.terms.length > 0)];
-  const sol = solveLinearProgram({ name: 'reference-fixed-latency', direction: 'min', objective, rows, binaries: objective.map((o) => o.name) }, { timeLimitMs });
+  const sol = solveLinearProgram(
+    { name: 'reference-fixed-latency', direction: 'min', objective, rows, binaries: objective.map((o) => o.name) },
+    { timeLimitMs },
+  );
   if (sol.status === 'infeasible') return Infinity;
   if (sol.status !== 'optimal') throw new Error(`reference IP at T=${T}: ${sol.status}`);
   return sol.objective * inst.W;

@@ -219,7 +219,15 @@ function prepareDevice(inst: Instance, d: Device, w: Weights3): PreparedDevice {
 }
 
 /** Uplink of one device for bandwidth b: best power by golden section, weighted cost. */
-function uplinkAt(inst: Instance, d: Device, gain: number, zeta: number, bits: number, w: Weights3, b: number): { cost: number; p: number } {
+function uplinkAt(
+  inst: Instance,
+  d: Device,
+  gain: number,
+  zeta: number,
+  bits: number,
+  w: Weights3,
+  b: number,
+): { cost: number; p: number } {
   const N0 = inst.noiseWPerHz;
   const cost = (p: number) => (zeta * bits * (w.tUp + w.e * p)) / (b * Math.log2(1 + (gain * p) / (N0 * b)));
   const plo = d.minPowerW > 0 ? d.minPowerW : d.maxPowerW * 1e-12;
@@ -404,7 +412,10 @@ export function exhaustiveReference(inst: Instance): ReferenceResult {
     const sb = subsetBest[m][mask]!;
     const bw = bandwidth(m, members, sb.classes);
     const CDm = inst.servers[m].cores * inst.servers[m].flopsPerCycle;
-    const fr = frequency(m, sb.choice.map((o) => o.edgeFlops / CDm));
+    const fr = frequency(
+      m,
+      sb.choice.map((o) => o.edgeFlops / CDm),
+    );
     members.forEach((n, i) => {
       decisions[n] = {
         server: m,
@@ -523,7 +534,11 @@ export function deadlineVerdict(inst: Instance): DeadlineVerdict {
         for (const mode of d.modes) {
           if (d.memoryBytes !== null && specMemory(inst, d, alpha, mode) > d.memoryBytes) continue;
           if (mode.kind === 'backprop') candidates.push(mode);
-          else if (bestZo === null || (bestZo.kind === 'zeroth-order' && mode.queries / mode.parallelism < bestZo.queries / bestZo.parallelism)) bestZo = mode;
+          else if (
+            bestZo === null ||
+            (bestZo.kind === 'zeroth-order' && mode.queries / mode.parallelism < bestZo.queries / bestZo.parallelism)
+          )
+            bestZo = mode;
         }
         if (bestZo) candidates.push(bestZo);
         for (const mode of candidates) {
@@ -548,7 +563,8 @@ export function deadlineVerdict(inst: Instance): DeadlineVerdict {
     }
     return perServer;
   };
-  const cheapest = (ps: (Pick | null)[]): Pick | null => ps.reduce<Pick | null>((a, p) => (p !== null && (a === null || p.value < a.value) ? p : a), null);
+  const cheapest = (ps: (Pick | null)[]): Pick | null =>
+    ps.reduce<Pick | null>((a, p) => (p !== null && (a === null || p.value < a.value) ? p : a), null);
   const withDeadline = inst.devices.map((_d, n) => n).filter((n) => inst.devices[n].deadlineS !== null);
   let bestDual = -Infinity;
   let bestT = 0;

@@ -97,12 +97,15 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
         else if ((downSince ??= Date.now()) < Date.now() - 1000) finish(() => reject(unavailable()));
       }, 250);
       const timeout = setTimeout(
-        () => finish(() => reject(new OverloadedError(RETRY_AFTER_S, `no answer from a worker within ${options.waitMs} ms`, 'SOLVE_FAILED'))),
+        () =>
+          finish(() => reject(new OverloadedError(RETRY_AFTER_S, `no answer from a worker within ${options.waitMs} ms`, 'SOLVE_FAILED'))),
         options.waitMs,
       );
       const onCompleted = (args: { returnvalue: unknown }) => finish(() => resolve(args.returnvalue as SyncJobResult));
       const onFailed = (args: { failedReason?: string }) =>
-        finish(() => reject(new OverloadedError(RETRY_AFTER_S, `the solve failed on its worker (${args.failedReason ?? 'unknown'})`, 'SOLVE_FAILED')));
+        finish(() =>
+          reject(new OverloadedError(RETRY_AFTER_S, `the solve failed on its worker (${args.failedReason ?? 'unknown'})`, 'SOLVE_FAILED')),
+        );
       const onAbort = () => finish(() => reject(new Error('caller left')));
       const entry = { onCompleted, onFailed };
       endListeners.set(jobId, (endListeners.get(jobId) ?? new Set()).add(entry));
@@ -169,11 +172,14 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
           .exec()
           .catch(() => undefined);
         joined = true;
-        await queue.add(task.kind, data, { jobId, priority: SYNC_PRIORITY, removeOnComplete: true, removeOnFail: true, attempts: 1 }).catch(() => {
-          throw unavailable();
-        });
+        await queue
+          .add(task.kind, data, { jobId, priority: SYNC_PRIORITY, removeOnComplete: true, removeOnFail: true, attempts: 1 })
+          .catch(() => {
+            throw unavailable();
+          });
         const value = await waiter.done;
-        if (value.result === null && !control.signal?.aborted) throw new OverloadedError(RETRY_AFTER_S, 'the solve was dropped on its worker', 'SOLVE_FAILED');
+        if (value.result === null && !control.signal?.aborted)
+          throw new OverloadedError(RETRY_AFTER_S, 'the solve was dropped on its worker', 'SOLVE_FAILED');
         return { result: value.result, stopped: value.stopped, shared: value.cache === 'hit' };
       } catch (err) {
         if (control.signal?.aborted) return { result: null, stopped: true };

@@ -12,7 +12,18 @@ import { OverloadedError } from '../../solve/errors.js';
 import { prefixedInputError } from '../../jobs/input-error.js';
 import { checkJobInput, submissionDigest } from '../../jobs/run.js';
 import { decodeCursor, encodeCursor, isAfter, listed, matches, positionOf, type JobPosition } from '../../jobs/list.js';
-import { IdempotencyConflictError, IdempotencyMismatchError, type BestSoFar, type JobKind, type JobListQuery, type JobPage, type JobReadOptions, type JobService, type JobStatus, type JobView } from '../../jobs/types.js';
+import {
+  IdempotencyConflictError,
+  IdempotencyMismatchError,
+  type BestSoFar,
+  type JobKind,
+  type JobListQuery,
+  type JobPage,
+  type JobReadOptions,
+  type JobService,
+  type JobStatus,
+  type JobView,
+} from '../../jobs/types.js';
 
 /** What an async job carries. */
 export interface AsyncJobData {
@@ -198,7 +209,13 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
           digest,
           nonce,
         };
-        await queue.add(submission.kind, data, { jobId: id, priority: JOB_PRIORITY, removeOnComplete: { age: options.ttlS }, removeOnFail: { age: options.ttlS }, attempts: 1 });
+        await queue.add(submission.kind, data, {
+          jobId: id,
+          priority: JOB_PRIORITY,
+          removeOnComplete: { age: options.ttlS },
+          removeOnFail: { age: options.ttlS },
+          attempts: 1,
+        });
         // Added or found: read it back. Same key, concurrent submit with another body (the other
         // request had not answered when this one looked): the loser gets 409, in progress.
         const job = (await queue.getJob(id)) as Job<AsyncJobData, AsyncJobResult> | undefined;
@@ -221,7 +238,12 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
         if (!job) return tombstone(id);
         const before = await viewOf(job);
         if (before === null || before.status === 'completed' || before.status === 'failed' || before.status === 'cancelled') return before;
-        const mark: Tombstone = { kind: job.data.kind, createdAt: job.timestamp, cancelledAt: Date.now(), ...(job.data.timeLimitMs !== undefined ? { timeLimitMs: job.data.timeLimitMs } : {}) };
+        const mark: Tombstone = {
+          kind: job.data.kind,
+          createdAt: job.timestamp,
+          cancelledAt: Date.now(),
+          ...(job.data.timeLimitMs !== undefined ? { timeLimitMs: job.data.timeLimitMs } : {}),
+        };
         await client.set(names.cancelledKey(id), JSON.stringify(mark), 'PX', ttlMs);
         if (before.status === 'queued') {
           // Removal fails when a worker locked it meanwhile: then it is running, and stopped below.

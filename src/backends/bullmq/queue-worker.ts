@@ -17,7 +17,15 @@ import type { BestSoFar, CallOptions, SolveService } from '../../solve/types.js'
 
 export type QueueWorkerConfig = Pick<
   AppConfig,
-  'redisUrl' | 'queueName' | 'solverThreads' | 'solverMaxQueue' | 'cacheTtlS' | 'cacheMaxEntries' | 'paretoMaxParallel' | 'workerLockMs' | 'workerMaxStalledCount'
+  | 'redisUrl'
+  | 'queueName'
+  | 'solverThreads'
+  | 'solverMaxQueue'
+  | 'cacheTtlS'
+  | 'cacheMaxEntries'
+  | 'paretoMaxParallel'
+  | 'workerLockMs'
+  | 'workerMaxStalledCount'
 >;
 
 export interface QueueWorker {
@@ -55,19 +63,26 @@ async function processJob(
     // A sync job handed over by a worker that died (stalled, started again) has lost its time to
     // the crash: it gets its whole limit afresh, so the waiting caller gets a real answer (late)
     // rather than NO_SOLUTION_FOUND at once.
-    ...(data.purpose === 'sync' && !handedOver(job) ? { receivedAt: data.receivedAt, ...(data.deadlineAt !== undefined ? { deadlineAt: data.deadlineAt } : {}) } : {}),
+    ...(data.purpose === 'sync' && !handedOver(job)
+      ? { receivedAt: data.receivedAt, ...(data.deadlineAt !== undefined ? { deadlineAt: data.deadlineAt } : {}) }
+      : {}),
   };
   if (data.purpose === 'sync') {
     call.waiting = true;
     // Every caller left before a worker took it up (their cancel found no one to stop): skip it.
     if (await nobodyWaits()) return { result: null, cache: 'miss', stopped: true } satisfies SyncJobResult;
     try {
-      const serve = PROBLEM_KINDS[data.kind].serve as (service: SolveService, body: unknown, call: CallOptions) => Promise<{ result: unknown; cache: 'hit' | 'miss'; stopped?: boolean }>;
+      const serve = PROBLEM_KINDS[data.kind].serve as (
+        service: SolveService,
+        body: unknown,
+        call: CallOptions,
+      ) => Promise<{ result: unknown; cache: 'hit' | 'miss'; stopped?: boolean }>;
       const out = await serve(service, data.body, call);
       return { result: out.result, cache: out.cache, stopped: out.stopped === true } satisfies SyncJobResult;
     } catch (err) {
       // Stopped before its thread took it up: nobody is left to answer.
-      if (err instanceof StoppedBeforeStartError || signal?.aborted) return { result: null, cache: 'miss', stopped: true } satisfies SyncJobResult;
+      if (err instanceof StoppedBeforeStartError || signal?.aborted)
+        return { result: null, cache: 'miss', stopped: true } satisfies SyncJobResult;
       throw err;
     }
   }
@@ -143,7 +158,13 @@ export function startQueueWorker(
   worker.on('failed', (job, err) => logger?.warn({ jobId: job?.id, purpose: job?.data.purpose, err: err.message }, 'job failed'));
   worker.on('completed', (job, value: SyncJobResult | AsyncJobResult) =>
     logger?.info(
-      { jobId: job.id, purpose: job.data.purpose, cache: (value as SyncJobResult).cache, stopped: (value as SyncJobResult).stopped, outcome: (value as AsyncJobResult).outcome },
+      {
+        jobId: job.id,
+        purpose: job.data.purpose,
+        cache: (value as SyncJobResult).cache,
+        stopped: (value as SyncJobResult).stopped,
+        outcome: (value as AsyncJobResult).outcome,
+      },
       'job finished',
     ),
   );
@@ -174,7 +195,10 @@ export function startQueueWorker(
       // Finish what is running within the grace; past it, stop taking up the lock renewals and
       // leave: the stalled check gives the unfinished jobs to another worker.
       const closing = worker.close();
-      const graceful = await Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref())]);
+      const graceful = await Promise.race([
+        closing.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+      ]);
       if (!graceful) {
         // Hand back: drop the connections first, so the unfinished jobs are neither completed nor
         // failed from here; their locks lapse and the stalled check gives them to another worker.

@@ -4,7 +4,15 @@ import { MessageChannel } from 'node:worker_threads';
 import { PROGRESS_INTERVAL_MS } from '../../solver/control.js';
 import type { SolverPool } from './solver-pool.js';
 import { packInstance } from './transfer.js';
-import { createControlBuffer, drainWasRequested, readProgress, requestDrain, requestStop, startedAt, stopWasRequested } from './control-buffer.js';
+import {
+  createControlBuffer,
+  drainWasRequested,
+  readProgress,
+  requestDrain,
+  requestStop,
+  startedAt,
+  stopWasRequested,
+} from './control-buffer.js';
 import type { InputOf, ProblemKind } from '../../solve/kinds.js';
 import { NOT_STARTED, type SolveTask, type SolverInput } from './solve-worker.js';
 import { gapOf, type BackendTask, type RunControl, type RunOutcome, type SolverBackend } from '../../solve/backend.js';
@@ -72,7 +80,10 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
       if (signal?.aborted) return { result: null, stopped: true };
       const limitMs = limitOf(task);
       // A Pareto point is due at the end of its slot, before its limit.
-      const expectedRunMs = Math.min(limitMs * runShare.value, task.deadlineAt === undefined ? Infinity : Math.max(0, task.deadlineAt - Date.now()));
+      const expectedRunMs = Math.min(
+        limitMs * runShare.value,
+        task.deadlineAt === undefined ? Infinity : Math.max(0, task.deadlineAt - Date.now()),
+      );
       // Checked only for solves due at the end of their own limit (a Pareto point has a slot of its
       // own) and not while draining (then everything answers at once anyway).
       if (task.deadlineAt === undefined && task.receivedAt !== undefined && !draining) {
@@ -97,27 +108,34 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
       if (control.drain?.aborted) drainThis();
       control.drain?.addEventListener('abort', drainThis, { once: true });
       let lastSequence = 0;
-      const poll =
-        onProgress
-          ? setInterval(() => {
-              const p = readProgress(buffer);
-              if (p === null || p.sequence === lastSequence) return;
-              lastSequence = p.sequence;
-              // Elapsed since the thread took the task up (written by the thread: not when this poll noticed).
-              const elapsedMs = Date.now() - (startedAt(buffer) ?? Date.now());
-              onProgress({ phase: p.phase, elapsedMs, objective: p.objective, bound: p.bound, gap: gapOf(p.objective, p.bound) });
-            }, PROGRESS_INTERVAL_MS)
-          : undefined;
+      const poll = onProgress
+        ? setInterval(() => {
+            const p = readProgress(buffer);
+            if (p === null || p.sequence === lastSequence) return;
+            lastSequence = p.sequence;
+            // Elapsed since the thread took the task up (written by the thread: not when this poll noticed).
+            const elapsedMs = Date.now() - (startedAt(buffer) ?? Date.now());
+            onProgress({ phase: p.phase, elapsedMs, objective: p.objective, bound: p.bound, gap: gapOf(p.objective, p.bound) });
+          }, PROGRESS_INTERVAL_MS)
+        : undefined;
       // The incumbent allocation is too large for the shared buffer: it comes on a port of its own.
       const incumbents = onBest !== undefined && task.kind === 'allocate' ? new MessageChannel() : undefined;
       incumbents?.port1.on('message', (best: BestSoFar) => onBest!(best));
       try {
-        const solveTask = { kind: task.kind, input, receivedAt: task.receivedAt, deadlineAt: task.deadlineAt, control: buffer, ...(incumbents ? { incumbents: incumbents.port2 } : {}) };
+        const solveTask = {
+          kind: task.kind,
+          input,
+          receivedAt: task.receivedAt,
+          deadlineAt: task.deadlineAt,
+          control: buffer,
+          ...(incumbents ? { incumbents: incumbents.port2 } : {}),
+        };
         const result = await pool.run(solveTask as SolveTask, incumbents ? [incumbents.port2] : undefined);
         if (isNotStarted(result)) return { result: null, stopped: true };
         // Pools that do not write the start (test doubles) are timed from the hand-over.
         const began = startedAt(buffer) ?? inFlight.get(buffer)?.handedAt;
-        if (began !== undefined && !signal?.aborted && !drainWasRequested(buffer)) runShare.observe(Date.now() - began, limitMs - (began - (task.receivedAt ?? began)));
+        if (began !== undefined && !signal?.aborted && !drainWasRequested(buffer))
+          runShare.observe(Date.now() - began, limitMs - (began - (task.receivedAt ?? began)));
         // A drain shortens only solves that had not ended on their own (those answer limit TIME).
         const drained = drainWasRequested(buffer) && (result as { limit?: string } | null)?.limit === 'TIME';
         return { result, stopped: signal?.aborted === true || drained };

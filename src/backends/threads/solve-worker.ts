@@ -37,7 +37,12 @@ function incumbentSender(instance: Instance, port: MessagePort): (decisions: Dev
   const scales = objectiveScales(instance);
   return (decisions) => {
     const ev = evaluate(instance, decisions, scales);
-    const best: BestSoFar = { objective: ev.objective, totals: ev.totals, allocations: allocationsOf(instance, decisions, ev), elapsedMs: Date.now() - startedAt };
+    const best: BestSoFar = {
+      objective: ev.objective,
+      totals: ev.totals,
+      allocations: allocationsOf(instance, decisions, ev),
+      elapsedMs: Date.now() - startedAt,
+    };
     port.postMessage(best);
   };
 }
@@ -65,7 +70,12 @@ const solvers = {
         ...input.options,
         timeLimitMs:
           timing.deadlineAt === undefined
-            ? remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.packed.instance.devices.length))
+            ? remainingLimitMs(
+                input.options.timeLimitMs,
+                timing.receivedAt,
+                Date.now(),
+                answerReserveMs(input.packed.instance.devices.length),
+              )
             : Math.max(0, Math.floor(timing.deadlineAt - Date.now())),
       },
       control && incumbents ? { ...control, onIncumbent: incumbentSender(instance, incumbents) } : control,
@@ -75,7 +85,12 @@ const solvers = {
   // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
   blocks: async (input: BlocksInput, timing: TaskTiming, control?: SolveControl) => {
     await initGlpk();
-    const remaining = remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.instance.devices.length));
+    const remaining = remainingLimitMs(
+      input.options.timeLimitMs,
+      timing.receivedAt,
+      Date.now(),
+      answerReserveMs(input.instance.devices.length),
+    );
     const due = timing.deadlineAt === undefined ? remaining : Math.min(remaining, Math.max(0, Math.floor(timing.deadlineAt - Date.now())));
     const options = { ...input.options, timeLimitMs: due };
     return runWithControl(control, () => solveBlocks({ ...input, options }));
@@ -102,7 +117,14 @@ export type SolverInput<K extends ThreadTaskKind> = Parameters<(typeof solvers)[
  * `control` is the shared stop/progress buffer of control-buffer.ts.
  */
 export type SolveTask = {
-  [K in ThreadTaskKind]: { kind: K; input: SolverInput<K>; receivedAt?: number; deadlineAt?: number; control?: SharedArrayBuffer; incumbents?: MessagePort };
+  [K in ThreadTaskKind]: {
+    kind: K;
+    input: SolverInput<K>;
+    receivedAt?: number;
+    deadlineAt?: number;
+    control?: SharedArrayBuffer;
+    incumbents?: MessagePort;
+  };
 }[ThreadTaskKind];
 
 /** Answered instead of a result when the task was cancelled before a thread took it up. */
@@ -142,8 +164,13 @@ export default function solve(task: SolveTask): unknown {
   markStarted(buffer, startedAt);
   // The owner closes the incumbents port when the task ends (closing one end closes both).
   const drainMayStop = drainStopReady(task, buffer, startedAt);
-  return solver(task.input, timing, {
-    shouldStop: () => stopWasRequested(buffer) || (drainWasRequested(buffer) && drainMayStop()),
-    onProgress: (progress) => writeProgress(buffer, progress),
-  }, task.incumbents);
+  return solver(
+    task.input,
+    timing,
+    {
+      shouldStop: () => stopWasRequested(buffer) || (drainWasRequested(buffer) && drainMayStop()),
+      onProgress: (progress) => writeProgress(buffer, progress),
+    },
+    task.incumbents,
+  );
 }

@@ -45,9 +45,7 @@ export interface SolverPoolOptions<Task = SolveTask> {
  * is compiled JavaScript next door (tsc does not copy the .mjs shim into dist).
  */
 export function workerFileFor(moduleUrl: string): URL {
-  return moduleUrl.endsWith('.js')
-    ? new URL('./solve-worker.js', moduleUrl)
-    : new URL('./worker-entry.mjs', moduleUrl);
+  return moduleUrl.endsWith('.js') ? new URL('./solve-worker.js', moduleUrl) : new URL('./worker-entry.mjs', moduleUrl);
 }
 
 /** Seconds until the queue has likely drained: queued × mean solve time / threads, at least 1. */
@@ -137,7 +135,10 @@ export function createSolverPool<Task, Result>(options: SolverPoolOptions<Task>)
       const handle = new AbortController();
       pending.add(handle);
       try {
-        const result = await piscina.run(task, { signal: handle.signal, ...(transferList ? { transferList: [...transferList] as never } : {}) });
+        const result = await piscina.run(task, {
+          signal: handle.signal,
+          ...(transferList ? { transferList: [...transferList] as never } : {}),
+        });
         workerAnswered = true;
         noteCompletion();
         return result;

@@ -192,7 +192,12 @@ function quoteOf(s: BalanceState, n: number, m: number): Quote | null {
 
 /** Second-order change of server m's cost when device `out` leaves and `inn` joins (quotes at m). */
 function exchange(s: BalanceState, m: number, out: Quote, inn: Quote): number {
-  return inn.cost - out.cost + secondOrder(inn.bandwidthHz - out.bandwidthHz, s.slopes[m].bandwidth) + secondOrder(inn.frequencyHz - out.frequencyHz, s.slopes[m].frequency);
+  return (
+    inn.cost -
+    out.cost +
+    secondOrder(inn.bandwidthHz - out.bandwidthHz, s.slopes[m].bandwidth) +
+    secondOrder(inn.frequencyHz - out.frequencyHz, s.slopes[m].frequency)
+  );
 }
 
 /**
@@ -213,7 +218,10 @@ function requote(s: BalanceState, servers: Set<number>, exact: boolean): void {
       if (quotedAt[m] !== plans[m]) s.tabu.delete(n * M + m);
       const q = quotes[n][k];
       if (exact || m === s.assignment[n] || !q) quotes[n][k] = quote(ctx, plans[m], n);
-      else q.cost += q.bandwidthHz * (plans[m].bandwidthPrice - quotedAt[m].bandwidthPrice) + q.frequencyHz * (plans[m].frequencyPrice - quotedAt[m].frequencyPrice);
+      else
+        q.cost +=
+          q.bandwidthHz * (plans[m].bandwidthPrice - quotedAt[m].bandwidthPrice) +
+          q.frequencyHz * (plans[m].frequencyPrice - quotedAt[m].frequencyPrice);
     }
   }
   for (const m of servers) {
@@ -263,8 +271,14 @@ function swapRound(s: BalanceState): boolean {
     const a = assignment[sw.n];
     const b = assignment[sw.j];
     if (a === b || changedSet.has(a) || changedSet.has(b)) continue;
-    const newA = assembleServer(ctx, a, [...plans[a].devices.filter((d) => d.device !== sw.n), { device: sw.j, choice: choiceAt(s, sw.j, a) }]);
-    const newB = assembleServer(ctx, b, [...plans[b].devices.filter((d) => d.device !== sw.j), { device: sw.n, choice: choiceAt(s, sw.n, b) }]);
+    const newA = assembleServer(ctx, a, [
+      ...plans[a].devices.filter((d) => d.device !== sw.n),
+      { device: sw.j, choice: choiceAt(s, sw.j, a) },
+    ]);
+    const newB = assembleServer(ctx, b, [
+      ...plans[b].devices.filter((d) => d.device !== sw.j),
+      { device: sw.n, choice: choiceAt(s, sw.n, b) },
+    ]);
     if (newA.cost + newB.cost < (plans[a].cost + plans[b].cost) * (1 - 1e-12)) {
       plans[a] = newA;
       plans[b] = newB;
@@ -297,13 +311,16 @@ function estimateMoves(s: BalanceState): Move[] {
     const saving =
       fromPlan.devices.length === 1
         ? fromPlan.cost
-        : here.cost - secondOrder(here.bandwidthHz, slopes[from].bandwidth - here.slopeB) - secondOrder(here.frequencyHz, slopes[from].frequency - here.slopeF);
+        : here.cost -
+          secondOrder(here.bandwidthHz, slopes[from].bandwidth - here.slopeB) -
+          secondOrder(here.frequencyHz, slopes[from].frequency - here.slopeF);
     let bestGain = 0;
     let bestTo = -1;
     candidates[n].forEach((m, k) => {
       const q = quotes[n][k];
       if (m === from || !q || load[m] >= cap[m] || tabu.has(n * M + m)) return;
-      const insertion = q.cost + secondOrder(q.bandwidthHz, slopes[m].bandwidth + q.slopeB) + secondOrder(q.frequencyHz, slopes[m].frequency + q.slopeF);
+      const insertion =
+        q.cost + secondOrder(q.bandwidthHz, slopes[m].bandwidth + q.slopeB) + secondOrder(q.frequencyHz, slopes[m].frequency + q.slopeF);
       const gain = saving - insertion;
       if (gain > bestGain) {
         bestGain = gain;
@@ -395,7 +412,11 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
       const sol = solutionOf(s);
       return sol.cost < start.cost ? sol : start;
     }
-    reportProgress({ phase: 'search', objective: s.plans.reduce((sum, p) => sum + p.cost, 0), incumbent: () => decisionsOfPlans(s.ctx, s.plans) });
+    reportProgress({
+      phase: 'search',
+      objective: s.plans.reduce((sum, p) => sum + p.cost, 0),
+      incumbent: () => decisionsOfPlans(s.ctx, s.plans),
+    });
     const moves = estimateMoves(s);
     if (expired(deadlineAt)) break; // estimates cut short: no batch from them
     if (moves.length === 0) {
@@ -416,7 +437,12 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
   const { plans } = s;
   for (const m of s.dirty) {
     if (expired(deadlineAt)) break;
-    const full = planServer(ctx, m, plans[m].devices.map((d) => d.device), deadlineAt);
+    const full = planServer(
+      ctx,
+      m,
+      plans[m].devices.map((d) => d.device),
+      deadlineAt,
+    );
     if (full.cost < plans[m].cost) plans[m] = full;
   }
   const cost = plans.reduce((sum, p) => sum + p.cost, 0);

@@ -70,7 +70,8 @@ function regretGreedy(cost: number[][], cap: number[]): number[] | null {
   const order = cost.map((_, n) => n).sort((a, b) => regret[b] - regret[a]);
   for (const n of order) {
     let best = -1;
-    for (let m = 0; m < cap.length; m++) if (left[m] > 0 && Number.isFinite(cost[n][m]) && (best < 0 || cost[n][m] < cost[n][best])) best = m;
+    for (let m = 0; m < cap.length; m++)
+      if (left[m] > 0 && Number.isFinite(cost[n][m]) && (best < 0 || cost[n][m] < cost[n][best])) best = m;
     if (best < 0) return null;
     out[n] = best;
     left[best]--;

@@ -28,7 +28,17 @@
 import type { PlanContext } from '../pricing/member.js';
 import { newMemberCache } from '../pricing/member.js';
 import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
-import { deviceFloor, edgeFloor, FLOOR_SLACK, rootPriceFloor, serverFloor, uplinkFloor, uplinkTangentGuess, type DeviceFloor, type ServerFloor } from '../pricing/floor.js';
+import {
+  deviceFloor,
+  edgeFloor,
+  FLOOR_SLACK,
+  rootPriceFloor,
+  serverFloor,
+  uplinkFloor,
+  uplinkTangentGuess,
+  type DeviceFloor,
+  type ServerFloor,
+} from '../pricing/floor.js';
 import { capacities } from '../association/association.js';
 import { now } from '../clock.js';
 
@@ -162,7 +172,9 @@ function copyPrices(p: BoundPrices): BoundPrices {
 
 function payments(bound: AnytimeBound, p: BoundPrices): number {
   let total = 0;
-  bound.ctx.instance.servers.forEach((s, m) => (total += p.bandwidth[m] * s.bandwidthHz + p.frequency[m] * s.frequencyHz + p.seat[m] * bound.capacity[m]));
+  bound.ctx.instance.servers.forEach(
+    (s, m) => (total += p.bandwidth[m] * s.bandwidthHz + p.frequency[m] * s.frequencyHz + p.seat[m] * bound.capacity[m]),
+  );
   return total;
 }
 
@@ -247,7 +259,10 @@ export function tightenBound(bound: AnytimeBound, deadlineAt: number, objective 
 function startPass(bound: AnytimeBound): Pass {
   const ctx = bound.ctx;
   const M = ctx.instance.servers.length;
-  const next = bound.next ?? { prices: { bandwidth: new Float64Array(M), frequency: new Float64Array(M), seat: new Float64Array(M) }, offered: false };
+  const next = bound.next ?? {
+    prices: { bandwidth: new Float64Array(M), frequency: new Float64Array(M), seat: new Float64Array(M) },
+    offered: false,
+  };
   bound.next = null;
   const servers = ctx.instance.servers.map((_, m) => serverFloor(ctx, m, next.prices.frequency[m]));
   const byRootPrice = Int32Array.from(servers.keys()).sort((x, y) => servers[x].rootPrice - servers[y].rootPrice);

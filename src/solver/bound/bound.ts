@@ -71,7 +71,8 @@ function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], dead
       for (const which of ['bandwidth', 'frequency'] as const) {
         const p0 = prices[which][m];
         if (!(p0 > 0)) continue;
-        const at = (t: number) => (which === 'bandwidth' ? value(p0 * Math.exp(t), prices.frequency[m]) : value(prices.bandwidth[m], p0 * Math.exp(t)));
+        const at = (t: number) =>
+          which === 'bandwidth' ? value(p0 * Math.exp(t), prices.frequency[m]) : value(prices.bandwidth[m], p0 * Math.exp(t));
         const search = goldenSectionMin((t) => -at(t), -3, 3, 14);
         if (-search.value > at(0)) prices[which][m] = p0 * Math.exp(search.x);
       }
@@ -86,7 +87,13 @@ function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], dead
  * then raise the dual by per-server coordinate ascent while time allows. Every evaluated point is
  * a valid bound; the best is returned.
  */
-export function lagrangianBound(ctx: PlanContext, start: Prices, deadlineAt: number, objective: number, pricedAtStart?: number[][]): number {
+export function lagrangianBound(
+  ctx: PlanContext,
+  start: Prices,
+  deadlineAt: number,
+  objective: number,
+  pricedAtStart?: number[][],
+): number {
   const prices: Prices = { bandwidth: start.bandwidth.slice(), frequency: start.frequency.slice() };
   const t0 = now();
   const priced = pricedAtStart?.map((row) => row.slice()) ?? pricedWithin(ctx, prices, deadlineAt);

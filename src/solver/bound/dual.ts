@@ -102,7 +102,10 @@ export function ascendDual(
     return Float64Array.from(xs, (x) => (x > 0 ? x : floor));
   };
   const prices: DualPrices = { bandwidth: lift(start.bandwidth), frequency: lift(start.frequency), seat: new Float64Array(M) };
-  let best = { value: -Infinity, prices: { bandwidth: prices.bandwidth.slice(), frequency: prices.frequency.slice(), seat: prices.seat.slice() } };
+  let best = {
+    value: -Infinity,
+    prices: { bandwidth: prices.bandwidth.slice(), frequency: prices.frequency.slice(), seat: prices.seat.slice() },
+  };
   let hint: Int32Array | undefined;
   let lastProgress = 0;
   // An evaluation costs about as much as the last one: start another only if it fits.
@@ -115,7 +118,10 @@ export function ascendDual(
     if (point.value > best.value) {
       // Progress counts when it closes a noticeable part of what is left to the primal.
       if (point.value - best.value > STALL_SHARE * (target - best.value)) lastProgress = k;
-      best = { value: point.value, prices: { bandwidth: prices.bandwidth.slice(), frequency: prices.frequency.slice(), seat: prices.seat.slice() } };
+      best = {
+        value: point.value,
+        prices: { bandwidth: prices.bandwidth.slice(), frequency: prices.frequency.slice(), seat: prices.seat.slice() },
+      };
       reportProgress({ phase: 'bound', bound: best.value });
     }
     if (closeEnough(best.value) || k - lastProgress >= STALL_ITERATIONS) break;

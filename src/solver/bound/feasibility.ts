@@ -31,9 +31,15 @@ export function provenInfeasibilities(instance: Instance, models: DeviceModel[])
   const out: InfeasibilityOut[] = [];
   const noMemory = models.filter((dm) => dm.options.length === 0).map((dm) => dm.device.id);
   if (noMemory.length > 0) {
-    out.push({ constraint: 'memoryBytes', deviceIds: noMemory, detail: 'memory cannot hold even the smallest allowed split in any allowed training mode' });
+    out.push({
+      constraint: 'memoryBytes',
+      deviceIds: noMemory,
+      detail: 'memory cannot hold even the smallest allowed split in any allowed training mode',
+    });
   }
-  const late = models.filter((dm) => dm.options.length > 0 && dm.device.deadlineS !== null && minimumDelayS(instance, dm) > dm.device.deadlineS);
+  const late = models.filter(
+    (dm) => dm.options.length > 0 && dm.device.deadlineS !== null && minimumDelayS(instance, dm) > dm.device.deadlineS,
+  );
   if (late.length > 0) {
     out.push({
       constraint: 'deadlineS',
@@ -46,7 +52,11 @@ export function provenInfeasibilities(instance: Instance, models: DeviceModel[])
   out.push(...pinInfeasibilities(instance, models));
   const capacity = instance.servers.reduce((s, sv) => s + (sv.maxDevices ?? instance.devices.length), 0);
   if (capacity < instance.devices.length) {
-    out.push({ constraint: 'maxDevices', deviceIds: [], detail: `servers take at most ${capacity} devices in total, ${instance.devices.length} were given` });
+    out.push({
+      constraint: 'maxDevices',
+      deviceIds: [],
+      detail: `servers take at most ${capacity} devices in total, ${instance.devices.length} were given`,
+    });
   }
   return out;
 }
@@ -57,11 +67,16 @@ function pinInfeasibilities(instance: Instance, models: DeviceModel[]): Infeasib
   if (!prev) return [];
   const out: InfeasibilityOut[] = [];
   const cut = models.filter((dm) => prev.pinned[dm.index] && dm.servers.length === 0).map((dm) => dm.device.id);
-  if (cut.length > 0) out.push({ constraint: 'pinned', deviceIds: cut, detail: 'pinned to a previous server it has no channel to (gain 0)' });
+  if (cut.length > 0)
+    out.push({ constraint: 'pinned', deviceIds: cut, detail: 'pinned to a previous server it has no channel to (gain 0)' });
   instance.servers.forEach((s, m) => {
     const pinnedHere = instance.devices.filter((_, n) => prev.pinned[n] && prev.server[n] === m).map((d) => d.id);
     if (s.maxDevices !== null && pinnedHere.length > s.maxDevices) {
-      out.push({ constraint: 'pinned', deviceIds: pinnedHere, detail: `${pinnedHere.length} devices pinned to server ${s.id}, which takes at most ${s.maxDevices}` });
+      out.push({
+        constraint: 'pinned',
+        deviceIds: pinnedHere,
+        detail: `${pinnedHere.length} devices pinned to server ${s.id}, which takes at most ${s.maxDevices}`,
+      });
     }
   });
   return out;

@@ -18,7 +18,12 @@ export function bindingLimits(instance: Instance, n: number, dec: DeviceDecision
   const out: BindingLimit[] = [];
   if (deadlineBinds(instance, n, ev)) out.push('deadline');
   // Memory binds when one more local layer (a larger split) would not fit.
-  if (d.memoryBytes !== null && dec.splitLayer < d.maxSplitLayer && peakMemoryBytes(instance, d, dec.splitLayer + 1, dec.mode) > d.memoryBytes) out.push('memory');
+  if (
+    d.memoryBytes !== null &&
+    dec.splitLayer < d.maxSplitLayer &&
+    peakMemoryBytes(instance, d, dec.splitLayer + 1, dec.mode) > d.memoryBytes
+  )
+    out.push('memory');
   if (dec.cpuFrequencyHz >= d.maxFrequencyHz * (1 - BOUND_SLACK)) out.push('maxFrequency');
   else if (d.minFrequencyHz > 0 && dec.cpuFrequencyHz <= d.minFrequencyHz * (1 + BOUND_SLACK)) out.push('minFrequency');
   if (dec.transmitPowerW >= d.maxPowerW * (1 - BOUND_SLACK)) out.push('maxPower');

@@ -101,7 +101,8 @@ export function computeInsights(instance: Instance, decisions: DeviceDecision[],
   servers.forEach((si, m) => {
     const s = instance.servers[m];
     const add = (resource: CapacitySuggestion['resource'], unit: CapacitySuggestion['unit'], perUnit: number, unitsPerPercent: number) => {
-      if (perUnit < 0) suggestions.push({ serverId: si.serverId, resource, unit, gainPerUnit: -perUnit, gainPerPercent: -perUnit * unitsPerPercent });
+      if (perUnit < 0)
+        suggestions.push({ serverId: si.serverId, resource, unit, gainPerUnit: -perUnit, gainPerPercent: -perUnit * unitsPerPercent });
     };
     add('bandwidth', 'MHz', si.marginal.bandwidthPerMHz, s.bandwidthHz / MHZ / 100);
     add('frequency', 'GHz', si.marginal.frequencyPerGHz, s.frequencyHz / GHZ / 100);

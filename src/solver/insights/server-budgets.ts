@@ -41,7 +41,14 @@ export interface BudgetOutcome {
 }
 
 /** The server-side view of device n on `server` with its decisions held (no deadline multiplier). */
-export function budgetMember(instance: Instance, weights: Weights, n: number, server: number, dec: DeviceDecision, held: boolean): BudgetMember {
+export function budgetMember(
+  instance: Instance,
+  weights: Weights,
+  n: number,
+  server: number,
+  dec: DeviceDecision,
+  held: boolean,
+): BudgetMember {
   const device = instance.devices[n];
   const work = modeWorkload(instance, device, dec.mode);
   const option: ModeOption = { mode: dec.mode, key: '', uplinkKind: dec.mode.kind === 'backprop' ? 'bp' : 'zo', work, splits: [] };
@@ -62,7 +69,14 @@ export function budgetMember(instance: Instance, weights: Weights, n: number, se
  * shares (when those exceed the scaled budget the free members get a sliver: the caller only
  * scales by small factors); the free ones split what is left optimally.
  */
-export function resplit(instance: Instance, weights: Weights, server: number, members: BudgetMember[], bandwidthFactor = 1, frequencyFactor = 1): BudgetOutcome {
+export function resplit(
+  instance: Instance,
+  weights: Weights,
+  server: number,
+  members: BudgetMember[],
+  bandwidthFactor = 1,
+  frequencyFactor = 1,
+): BudgetOutcome {
   const s = instance.servers[server];
   const eKappa = weights.energy * s.kappa;
   const free = members.filter((m) => !m.held);
@@ -132,10 +146,21 @@ export interface PhysicalSlopes {
  * grows gives each device the share db_n/dW = (1/U_n'')/Σ_k(1/U_k'') of the addition (implicit
  * function theorem). Second derivatives and physical slopes by central differences in each share.
  */
-export function physicalSlopes(instance: Instance, weights: Weights, server: number, members: BudgetMember[], outcome: BudgetOutcome): PhysicalSlopes {
+export function physicalSlopes(
+  instance: Instance,
+  weights: Weights,
+  server: number,
+  members: BudgetMember[],
+  outcome: BudgetOutcome,
+): PhysicalSlopes {
   const kappa = instance.servers[server].kappa;
   const eKappa = weights.energy * kappa;
-  const out: PhysicalSlopes = { bandwidth: { delayS: 0, energyJ: 0 }, frequency: { delayS: 0, energyJ: 0 }, bandwidthCurvature: 0, frequencyCurvature: 0 };
+  const out: PhysicalSlopes = {
+    bandwidth: { delayS: 0, energyJ: 0 },
+    frequency: { delayS: 0, energyJ: 0 },
+    bandwidthCurvature: 0,
+    frequencyCurvature: 0,
+  };
   if (outcome.bandwidthPrice > 0) {
     let total = 0;
     const terms: { inverse: number; delayS: number; energyJ: number }[] = [];
@@ -178,7 +203,15 @@ export function physicalSlopes(instance: Instance, weights: Weights, server: num
   return out;
 }
 
-function add(out: BudgetOutcome, instance: Instance, weights: Weights, kappa: number, m: BudgetMember, bandwidthHz: number, frequencyHz: number): void {
+function add(
+  out: BudgetOutcome,
+  instance: Instance,
+  weights: Weights,
+  kappa: number,
+  m: BudgetMember,
+  bandwidthHz: number,
+  frequencyHz: number,
+): void {
   const { powerW } = uplinkCost(m.uplink, bandwidthHz);
   const uplinkDelayS = m.uplink.bits / rateBps(m.uplink, bandwidthHz, powerW);
   const uplinkEnergyJ = powerW * uplinkDelayS;

@@ -58,7 +58,10 @@ export function slotValue(
     const b = bandwidthForPrice(mem.uplink, prices.bandwidthPrice, s.bandwidthHz);
     const f = frequencyForPrice(mem.edge, eKappa, prices.frequencyPrice, s.frequencyHz);
     const there =
-      uplinkCost(mem.uplink, b).cost + prices.bandwidthPrice * b + mem.edge.load * (mem.edge.delayWeight / f + eKappa * f * f) + prices.frequencyPrice * f;
+      uplinkCost(mem.uplink, b).cost +
+      prices.bandwidthPrice * b +
+      mem.edge.load * (mem.edge.delayWeight / f + eKappa * f * f) +
+      prices.frequencyPrice * f;
     // What leaving saves at the source, to first order: its cost there and the value of the shares it frees.
     const own = from.members.find((m) => m.device === n)!;
     const srcKappa = weights.energy * instance.servers[dec.server].kappa;

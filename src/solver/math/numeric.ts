@@ -123,7 +123,12 @@ export function inversePhi(y: number): number {
  * Golden-section search for the minimum of a unimodal function on [lo, hi]. Returns the best
  * interior point seen and the final bracket (callers that need a safe side evaluate its ends).
  */
-export function goldenSectionMin(fn: (x: number) => number, lo: number, hi: number, iterations: number): { x: number; value: number; lo: number; hi: number } {
+export function goldenSectionMin(
+  fn: (x: number) => number,
+  lo: number,
+  hi: number,
+  iterations: number,
+): { x: number; value: number; lo: number; hi: number } {
   const g = (Math.sqrt(5) - 1) / 2;
   let c = hi - g * (hi - lo);
   let d = lo + g * (hi - lo);

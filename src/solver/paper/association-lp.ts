@@ -56,7 +56,10 @@ export function pricedCosts(ctx: PaperContext, current: Scored): number[][] {
       const b = bandwidthForPrice(u, lambda, s.bandwidthHz);
       const uplink = uplinkCost(u, b).cost + lambda * b;
       const eKappa = ctx.weights.energy * s.kappa;
-      const load = { load: (instance.layers - current.alpha[n]) * edgeLoadPerLayer(instance, d.option, m), delayWeight: weightsOf(ctx, n).compute };
+      const load = {
+        load: (instance.layers - current.alpha[n]) * edgeLoadPerLayer(instance, d.option, m),
+        delayWeight: weightsOf(ctx, n).compute,
+      };
       const phi = res.prices[m].frequency;
       const F = frequencyForPrice(load, eKappa, phi, s.frequencyHz);
       const edge = load.load * (load.delayWeight / F + eKappa * F * F) + phi * F;
@@ -161,7 +164,9 @@ function ccp(
     // A time-limited LP may stop at a feasible vertex: still binary (the constraint matrix is
     // totally unimodular), so it is kept as this start's answer.
     if (sol.status !== 'optimal' && sol.status !== 'feasible') break;
-    const next = c.map((row, n) => Array.from({ length: M }, (_, m) => (Number.isFinite(row[m]) ? (sol.values.get(varName(n, m)) ?? 0) : 0)));
+    const next = c.map((row, n) =>
+      Array.from({ length: M }, (_, m) => (Number.isFinite(row[m]) ? (sol.values.get(varName(n, m)) ?? 0) : 0)),
+    );
     let change = 0;
     next.forEach((row, n) => row.forEach((x, m) => (change = Math.max(change, Math.abs(x - chi[n][m])))));
     chi = next;
@@ -228,7 +233,11 @@ export function improveAssociationLp(ctx: PaperContext, current: Scored, deadlin
 /** A feasible association when the strongest-gain greedy one fails (capacities): the LP with c = 0. */
 export function anyAssociation(ctx: PaperContext, deadlineAt: number): number[] | null {
   if (!isGlpkReady()) throw new Error('paper: GLPK is not initialised in this thread (await initGlpk() first)');
-  const c = ctx.devices.map((d) => ctx.instance.servers.map((_, m) => (d.model.device.gains[m] > 0 ? -d.model.device.gains[m] / Math.max(...d.model.device.gains) : Infinity)));
+  const c = ctx.devices.map((d) =>
+    ctx.instance.servers.map((_, m) =>
+      d.model.device.gains[m] > 0 ? -d.model.device.gains[m] / Math.max(...d.model.device.gains) : Infinity,
+    ),
+  );
   const zero = c.map((row) => row.map(() => 0));
   const remaining = Math.max(1, remainingMs(deadlineAt));
   const sol = solveLinearProgram(buildLp(ctx, c, zero, 0, 1), { timeLimitMs: Math.max(remaining, 1000) });

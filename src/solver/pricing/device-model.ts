@@ -76,9 +76,16 @@ export function buildDeviceModels(instance: Instance): DeviceModel[] {
     const range: number[] = [];
     for (let a = device.minSplitLayer; a <= device.maxSplitLayer; a++) range.push(a);
     for (const mode of device.modes) {
-      const splits = device.memoryBytes === null ? range : range.filter((a) => peakMemoryBytes(instance, device, a, mode) <= device.memoryBytes!);
+      const splits =
+        device.memoryBytes === null ? range : range.filter((a) => peakMemoryBytes(instance, device, a, mode) <= device.memoryBytes!);
       if (splits.length > 0) {
-        options.push({ mode, key: modeKey(mode), uplinkKind: mode.kind === 'backprop' ? 'bp' : 'zo', work: modeWorkload(instance, device, mode), splits });
+        options.push({
+          mode,
+          key: modeKey(mode),
+          uplinkKind: mode.kind === 'backprop' ? 'bp' : 'zo',
+          work: modeWorkload(instance, device, mode),
+          splits,
+        });
       }
     }
     // A pinned device has one server to choose from: its previous one (if it still reaches it).
@@ -125,7 +132,14 @@ export function stabilityCost(instance: Instance, dm: DeviceModel, split: number
   return w.stability * stabilityBound(instance, dm.device, split);
 }
 
-export function uplinkParams(instance: Instance, dm: DeviceModel, opt: ModeOption, server: number, w: Weights, dw: DelayWeights): UplinkParams {
+export function uplinkParams(
+  instance: Instance,
+  dm: DeviceModel,
+  opt: ModeOption,
+  server: number,
+  w: Weights,
+  dw: DelayWeights,
+): UplinkParams {
   const d = dm.device;
   return {
     bits: opt.work.stepMultiplier * opt.work.uplinkBits,

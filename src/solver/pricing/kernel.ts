@@ -71,7 +71,18 @@ const stackHi = new Int32Array(64);
  * Exact when out.candidate ≥ 0; candidates whose bound reaches `cutoff` are skipped, so when
  * every candidate is, out.cost is a lower bound ≥ cutoff and out.candidate is −1.
  */
-export function bestCandidate(groups: EdgeGroup[], loadScale: number, delayWeight: number, energyKappa: number, price: number, capHz: number, uplinkBp: number, uplinkZo: number, cutoff: number, out: Best): Best {
+export function bestCandidate(
+  groups: EdgeGroup[],
+  loadScale: number,
+  delayWeight: number,
+  energyKappa: number,
+  price: number,
+  capHz: number,
+  uplinkBp: number,
+  uplinkZo: number,
+  cutoff: number,
+  out: Best,
+): Best {
   let best = cutoff;
   let bestJ = -1;
   let bestF = 0;
@@ -104,7 +115,8 @@ export function bestCandidate(groups: EdgeGroup[], loadScale: number, delayWeigh
       const bound = up + g.fixedFloor[i] + edgePriced(g.work[j] * scale, delayWeight, energyKappa, price, capHz);
       if (i === j) {
         // The bound is the candidate's exact cost when the floor is its own fixed cost.
-        const exact = g.fixedFloor[i] === g.fixed[i] ? bound : up + g.fixed[i] + edgePriced(g.work[i] * scale, delayWeight, energyKappa, price, capHz);
+        const exact =
+          g.fixedFloor[i] === g.fixed[i] ? bound : up + g.fixed[i] + edgePriced(g.work[i] * scale, delayWeight, energyKappa, price, capHz);
         if (exact < best) {
           best = exact;
           bestJ = g.candidates[i];
@@ -148,7 +160,14 @@ const costScratch = newPairPrice();
  * lower bound on the optimum. When a lower bound already reaches `cutoff` (see prunedBelow), that
  * bound is returned instead: callers take minima over servers, which stay valid lower bounds.
  */
-export function pricedDeviceCost(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number, cutoff = Infinity): number {
+export function pricedDeviceCost(
+  ctx: PlanContext,
+  server: number,
+  device: number,
+  bandwidthPrice: number,
+  frequencyPrice: number,
+  cutoff = Infinity,
+): number {
   return pricePair(ctx, server, device, bandwidthPrice, frequencyPrice, cutoff, costScratch).cost;
 }
 
@@ -157,10 +176,29 @@ export function pricedDeviceCost(ctx: PlanContext, server: number, device: numbe
  * (no per-pair member is built: on large instances most pairs never need one). The uplink is
  * bounded below by `uplinkFloor` (0, or a floor from floor.ts). When true, out.cost is a lower bound ≥ cutoff.
  */
-function prunedBelow(ctx: PlanContext, server: number, device: number, frequencyPrice: number, cutoff: number, out: Best, uplinkFloor = 0): boolean {
+function prunedBelow(
+  ctx: PlanContext,
+  server: number,
+  device: number,
+  frequencyPrice: number,
+  cutoff: number,
+  out: Best,
+  uplinkFloor = 0,
+): boolean {
   const c = choicesOf(ctx, device);
   const s = ctx.instance.servers[server];
-  bestCandidate(c.groups, 1 / (s.cores * s.flopsPerCycle), c.computeDelayWeight, ctx.weights.energy * s.kappa, frequencyPrice, s.frequencyHz, uplinkFloor, uplinkFloor, cutoff, out);
+  bestCandidate(
+    c.groups,
+    1 / (s.cores * s.flopsPerCycle),
+    c.computeDelayWeight,
+    ctx.weights.energy * s.kappa,
+    frequencyPrice,
+    s.frequencyHz,
+    uplinkFloor,
+    uplinkFloor,
+    cutoff,
+    out,
+  );
   return out.candidate < 0;
 }
 
@@ -204,7 +242,16 @@ const pairScratch = newBest();
  * `uplinkFloor`: a known lower bound of the pair's priced uplink (every kind), which lets more
  * pairs be bounded away before their member is built.
  */
-export function pricePair(ctx: PlanContext, server: number, device: number, bandwidthPrice: number, frequencyPrice: number, cutoff: number, out: PairPrice, uplinkFloor = 0): PairPrice {
+export function pricePair(
+  ctx: PlanContext,
+  server: number,
+  device: number,
+  bandwidthPrice: number,
+  frequencyPrice: number,
+  cutoff: number,
+  out: PairPrice,
+  uplinkFloor = 0,
+): PairPrice {
   out.exact = false;
   out.candidate = -1;
   if (cutoff < Infinity && prunedBelow(ctx, server, device, frequencyPrice, cutoff, pairScratch, uplinkFloor)) {
@@ -217,7 +264,18 @@ export function pricePair(ctx: PlanContext, server: number, device: number, band
   const zo = mem.uplinkZo ? pricedUplink(mem, 'zo', bandwidthPrice, s.bandwidthHz) : null;
   // The migration is a constant of the pair: carried with the uplink, which every candidate pays.
   const up = mem.migrationCost;
-  bestCandidate(mem.groups, mem.loadScale, mem.computeDelayWeight, ctx.weights.energy * s.kappa, frequencyPrice, s.frequencyHz, (bp?.cost ?? Infinity) + up, (zo?.cost ?? Infinity) + up, cutoff, pairScratch);
+  bestCandidate(
+    mem.groups,
+    mem.loadScale,
+    mem.computeDelayWeight,
+    ctx.weights.energy * s.kappa,
+    frequencyPrice,
+    s.frequencyHz,
+    (bp?.cost ?? Infinity) + up,
+    (zo?.cost ?? Infinity) + up,
+    cutoff,
+    pairScratch,
+  );
   out.cost = pairScratch.cost;
   if (pairScratch.candidate < 0) return out;
   const c = mem.candidates[pairScratch.candidate];

@@ -40,7 +40,15 @@ export function newMemberCache(): MemberCache {
 }
 
 export function createPlanContext(instance: Instance, weights: Weights, models: DeviceModel[], exactLimit: number): PlanContext {
-  return { instance, weights, models, deadlineMultipliers: models.map(() => 0), exactLimit, members: newMemberCache(), bandwidthCache: new Map() };
+  return {
+    instance,
+    weights,
+    models,
+    deadlineMultipliers: models.map(() => 0),
+    exactLimit,
+    members: newMemberCache(),
+    bandwidthCache: new Map(),
+  };
 }
 
 export interface Choice {
@@ -143,7 +151,9 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
     const s = ctx.instance.servers[server];
     const uplinkFor = (kind: UplinkKind): UplinkParams | null => {
       const g = c.groups.find((x) => x.kind === kind);
-      return g ? uplinkParams(ctx.instance, c.model, c.model.options[c.candidates[g.candidates[0]].option], server, ctx.weights, c.delayWeights) : null;
+      return g
+        ? uplinkParams(ctx.instance, c.model, c.model.options[c.candidates[g.candidates[0]].option], server, ctx.weights, c.delayWeights)
+        : null;
     };
     const uplinkBp = uplinkFor('bp');
     const uplinkZo = uplinkFor('zo');
@@ -251,7 +261,9 @@ function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
   }
   const localWeights = { compute: dw.compute, uplink: 0 };
   const fixedCosts = candidates.map(
-    (c) => localCost(model, model.options[c.option], c.split, ctx.weights, localWeights, f) + stabilityCost(ctx.instance, model, c.split, ctx.weights),
+    (c) =>
+      localCost(model, model.options[c.option], c.split, ctx.weights, localWeights, f) +
+      stabilityCost(ctx.instance, model, c.split, ctx.weights),
   );
   return {
     model,

@@ -47,7 +47,12 @@ function edgeCost(l: EdgeLoad, energyKappa: number, f: number): number {
 }
 
 /** The optimal bandwidth split of these members with these uplink kinds, memoised per server, members (with multipliers) and kinds. */
-function bandwidthSplit(ctx: PlanContext, server: number, members: Member[], kinds: ('bp' | 'zo')[]): { split: Split; uplinks: UplinkParams[] } {
+function bandwidthSplit(
+  ctx: PlanContext,
+  server: number,
+  members: Member[],
+  kinds: ('bp' | 'zo')[],
+): { split: Split; uplinks: UplinkParams[] } {
   const uplinks = members.map((m, i) => uplinkOf(m, kinds[i]));
   const key = `${server}|${members.map((m, i) => `${m.model.index}:${ctx.deadlineMultipliers[m.model.index]}:${kinds[i]}`).join(',')}`;
   let split = ctx.bandwidthCache.get(key);
@@ -121,7 +126,12 @@ function enumerate(ctx: PlanContext, server: number, members: Member[], deadline
     while (i < members.length && ++idx[i] === members[i].candidates.length) idx[i++] = 0;
     if (i === members.length) break;
   }
-  const plan = assemble(ctx, server, members, members.map((m, i) => m.candidates[bestIdx[i]]));
+  const plan = assemble(
+    ctx,
+    server,
+    members,
+    members.map((m, i) => m.candidates[bestIdx[i]]),
+  );
   return { ...plan, exact: complete };
 }
 
@@ -133,13 +143,25 @@ function uplinkAtPrice(mem: Member, bandwidthPrice: number, capHz: number): Map<
 }
 
 /** Priced cost of every candidate of a device: its Lagrangian cost at the server's prices. */
-function pricedCandidates(ctx: PlanContext, server: number, mem: Member, uplink: Map<'bp' | 'zo', number>, frequencyPrice: number): number[] {
+function pricedCandidates(
+  ctx: PlanContext,
+  server: number,
+  mem: Member,
+  uplink: Map<'bp' | 'zo', number>,
+  frequencyPrice: number,
+): number[] {
   const s = ctx.instance.servers[server];
   const eKappa = ctx.weights.energy * s.kappa;
   return mem.candidates.map((c, j) => {
     const l = edgeLoad(ctx, server, mem, c);
     const f = frequencyForPrice(l, eKappa, frequencyPrice, s.frequencyHz);
-    return mem.fixedCosts[j] + mem.migrationCost + uplink.get(mem.model.options[c.option].uplinkKind)! + edgeCost(l, eKappa, f) + frequencyPrice * f;
+    return (
+      mem.fixedCosts[j] +
+      mem.migrationCost +
+      uplink.get(mem.model.options[c.option].uplinkKind)! +
+      edgeCost(l, eKappa, f) +
+      frequencyPrice * f
+    );
   });
 }
 
@@ -149,7 +171,12 @@ function pricedCandidates(ctx: PlanContext, server: number, mem: Member, uplink:
  * makes a device want more), so bisection on log μ brackets the budget. Returns the choices just
  * above and just below the crossing; the budget's exact split is made by assemble().
  */
-function clearingChoices(ctx: PlanContext, server: number, members: Member[], uplinkOf: (m: Member) => Map<'bp' | 'zo', number>): Choice[][] {
+function clearingChoices(
+  ctx: PlanContext,
+  server: number,
+  members: Member[],
+  uplinkOf: (m: Member) => Map<'bp' | 'zo', number>,
+): Choice[][] {
   const s = ctx.instance.servers[server];
   const eKappa = ctx.weights.energy * s.kappa;
   const uplinks = members.map(uplinkOf);
@@ -157,7 +184,18 @@ function clearingChoices(ctx: PlanContext, server: number, members: Member[], up
   const respond = (price: number): { choices: Choice[]; demand: number } => {
     let demand = 0;
     const choices = members.map((mem, i) => {
-      bestCandidate(mem.groups, mem.loadScale, mem.computeDelayWeight, eKappa, price, s.frequencyHz, uplinks[i].get('bp') ?? Infinity, uplinks[i].get('zo') ?? Infinity, Infinity, best);
+      bestCandidate(
+        mem.groups,
+        mem.loadScale,
+        mem.computeDelayWeight,
+        eKappa,
+        price,
+        s.frequencyHz,
+        uplinks[i].get('bp') ?? Infinity,
+        uplinks[i].get('zo') ?? Infinity,
+        Infinity,
+        best,
+      );
       demand += best.frequencyHz;
       return mem.candidates[best.candidate];
     });
@@ -199,11 +237,21 @@ function priceGuided(ctx: PlanContext, server: number, members: Member[], deadli
   };
   // Start from the market-clearing choices at the bandwidth price of the smallest splits' kinds,
   // then let best responses to the exact splits' prices settle what clearing left ambiguous.
-  const first = assemble(ctx, server, members, members.map((m) => m.candidates[0]));
+  const first = assemble(
+    ctx,
+    server,
+    members,
+    members.map((m) => m.candidates[0]),
+  );
   let best = first;
   if (expired(deadlineAt)) {
     // Out of time (a fallback plan): one best response to the first split's prices, no market clearing.
-    const next = assemble(ctx, server, members, members.map((m) => bestResponse(m, first)));
+    const next = assemble(
+      ctx,
+      server,
+      members,
+      members.map((m) => bestResponse(m, first)),
+    );
     return next.cost < first.cost ? next : first;
   }
   const keyOf = (choices: Choice[]) => choices.map((c) => `${c.option}:${c.split}`).join('|');
@@ -268,7 +316,8 @@ function separable(ctx: PlanContext, server: number, members: Member[]): ServerP
   const s = ctx.instance.servers[server];
   const eKappa = ctx.weights.energy * s.kappa;
   let demand = 0;
-  for (const m of members) demand += Math.min(s.frequencyHz, unconstrainedFrequency({ load: 1, delayWeight: m.computeDelayWeight }, eKappa));
+  for (const m of members)
+    demand += Math.min(s.frequencyHz, unconstrainedFrequency({ load: 1, delayWeight: m.computeDelayWeight }, eKappa));
   if (!(demand <= s.frequencyHz)) return null;
   const kinds = members.map(kindsOf);
   const mixed = kinds.filter((k) => k.length > 1).length;
@@ -277,7 +326,18 @@ function separable(ctx: PlanContext, server: number, members: Member[]): ServerP
   const found = newBest();
   const bestWithin = members.map((mem) =>
     kinds[members.indexOf(mem)].map((kind) => {
-      bestCandidate(mem.groups, mem.loadScale, mem.computeDelayWeight, eKappa, 0, s.frequencyHz, kind === 'bp' ? 0 : Infinity, kind === 'zo' ? 0 : Infinity, Infinity, found);
+      bestCandidate(
+        mem.groups,
+        mem.loadScale,
+        mem.computeDelayWeight,
+        eKappa,
+        0,
+        s.frequencyHz,
+        kind === 'bp' ? 0 : Infinity,
+        kind === 'zo' ? 0 : Infinity,
+        Infinity,
+        found,
+      );
       return mem.candidates[found.candidate];
     }),
   );
