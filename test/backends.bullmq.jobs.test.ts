@@ -26,6 +26,12 @@ beforeAll(async () => {
   await worker.ready();
   app = buildApp(config);
   await app.ready();
+  // The job store answers 503 QUEUE_UNAVAILABLE until its Redis connection is up, as a client would
+  // see it right after start: wait for /ready as a load balancer does.
+  const deadline = Date.now() + 20_000;
+  while ((await app.inject({ method: 'GET', url: '/ready' })).statusCode !== 200 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }, 60_000);
 
 afterAll(async () => {
@@ -34,7 +40,11 @@ afterAll(async () => {
   await deleteKeys(`bull:${QUEUE}:`);
 });
 
-const submit = (payload: object) => app.inject({ method: 'POST', url: '/jobs', payload });
+const submit = async (payload: object) => {
+  const res = await app.inject({ method: 'POST', url: '/jobs', payload });
+  expect(res.statusCode, res.body).toBe(202);
+  return res;
+};
 const getJob = async (id: string, query = '') => (await app.inject({ method: 'GET', url: `/jobs/${id}${query}` })).json();
 
 async function until(id: string, done: (job: { status: string; best?: unknown }) => boolean, query = '', timeoutMs = 30_000) {
