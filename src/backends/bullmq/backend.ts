@@ -51,7 +51,15 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
   const names = queueNames(options.queueName);
   const client = producerConnection(options.url);
   const eventsClient = consumerConnection(options.url);
-  const queue = new Queue(options.queueName, { connection: client, prefix: BULL_PREFIX, skipWaitingForReady: true });
+  // skipVersionCheck: BullMQ sends INFO once, when the Queue is created; on this connection (one
+  // retry) an API started while Redis is down gets that INFO rejected, and BullMQ keeps the rejection:
+  // every later queue call failed with it (500s) long after Redis was back. Workers still check it.
+  const queue = new Queue(options.queueName, {
+    connection: client,
+    prefix: BULL_PREFIX,
+    skipWaitingForReady: true,
+    skipVersionCheck: true,
+  });
   const events = new QueueEvents(options.queueName, { connection: eventsClient, prefix: BULL_PREFIX });
   events.on('error', () => undefined);
   queue.on('error', () => undefined);

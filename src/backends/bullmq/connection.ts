@@ -36,6 +36,24 @@ export function queueNames(queueName: string): QueueNames {
 }
 
 /**
+ * Whether a Redis call failed because Redis is away or restarting (answer 503, retry later) rather
+ * than because of a bug: ioredis connection errors, a command given up after its retries
+ * (MaxRetriesPerRequestError) or timed out, a socket reset, and a restarted Redis still loading
+ * its append-only file (LOADING) or not yet serving (MASTERDOWN, TRYAGAIN).
+ */
+export function isRedisUnavailableError(err: unknown): boolean {
+  const { name, message, code } = (err ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
+  if (name === 'MaxRetriesPerRequestError' || name === 'ConnectionClosedError') return true;
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTCONN|EHOSTUNREACH)$/.test(code)) return true;
+  return (
+    typeof message === 'string' &&
+    /connection|closed|offline|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Stream isn't writeable|max retries per request|Command timed out|^LOADING|^MASTERDOWN|^TRYAGAIN|^BUSY\b/i.test(
+      message,
+    )
+  );
+}
+
+/**
  * A connection for producers (API side). Callers check `status === 'ready'` before every use and
  * answer 503 at once otherwise; a command caught by an outage fails after one retry. (The offline
  * queue stays on: BullMQ sends its first commands before the connection is up.)

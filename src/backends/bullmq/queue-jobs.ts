@@ -7,7 +7,7 @@ import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ProgressUpdate } from '../../solve/types.js';
 import { JOB_PRIORITY } from './backend.js';
-import { queueNames } from './connection.js';
+import { isRedisUnavailableError, queueNames } from './connection.js';
 import { OverloadedError } from '../../solve/errors.js';
 import { prefixedInputError } from '../../jobs/input-error.js';
 import { checkJobInput, submissionDigest } from '../../jobs/run.js';
@@ -77,8 +77,7 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
     try {
       return await op();
     } catch (err) {
-      // LOADING: a restarted Redis still reading its append-only file.
-      if (!up() || /connection|closed|offline|ECONNREFUSED|LOADING/i.test((err as Error).message)) throw unavailable();
+      if (!up() || isRedisUnavailableError(err)) throw unavailable();
       throw err;
     }
   };
