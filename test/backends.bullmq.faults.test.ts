@@ -234,36 +234,28 @@ describe('queue mode with real workers', () => {
     workers.splice(0, 1);
   }, 60_000);
 
-  // Off by default (QUEUE_SLOW_FAULTS=1 runs it): in full runs the worker that takes the job over
-  // can answer NO_SOLUTION_FOUND for lack of time (now a 503 SOLVE_FAILED to the caller) instead of
-  // solving it: the hand-over's solve seems to get no time when the second worker starts late. Open
-  // in issue 22's closing note; passes when the file runs alone.
-  it.runIf(process.env.QUEUE_SLOW_FAULTS === '1')(
-    'SIGTERM of a worker whose job outlasts its grace: it exits and hands the job back to another worker',
-    async () => {
-      const app = apps[0];
-      const quick = await startWorker({ ...workerEnv(), WORKER_SHUTDOWN_GRACE_MS: '300' });
-      // Long enough that the quick worker cannot finish it while the other one starts (a worker is
-      // ready only once its solver thread is), and that time is left when the other takes it over.
-      // relativeGap 0: with the default tolerance the gap stop ends this solve within a couple of
-      // seconds, before the other worker is ready, and the quick one answers it itself.
-      const long = solveBody(14, 25_000);
-      const pending = app.inject({ method: 'POST', url: '/allocate', payload: { ...long, options: { ...long.options, relativeGap: 0 } } });
-      const job = await activeJob();
-      expect(job.processedBy).toBe(`worker-${quick.pid}`);
-      const other = await worker();
-      quick.kill('SIGTERM');
-      await quick.exited;
-      const res = await pending;
-      expect(res.statusCode, res.body).toBe(200);
-      expect(await loggedFinish(other, job.id)).toBe(1);
-      expect(finished(quick, job.id)).toHaveLength(0);
-      other.kill('SIGTERM');
-      await other.exited;
-      workers.splice(workers.indexOf(other), 1);
-    },
-    60_000,
-  );
+  it('SIGTERM of a worker whose job outlasts its grace: it exits and hands the job back to another worker', async () => {
+    const app = apps[0];
+    const quick = await startWorker({ ...workerEnv(), WORKER_SHUTDOWN_GRACE_MS: '300' });
+    // Long enough that the quick worker cannot finish it while the other one starts (a worker is
+    // ready only once its solver thread is), and that time is left when the other takes it over.
+    // relativeGap 0: with the default tolerance the gap stop ends this solve within a couple of
+    // seconds, before the other worker is ready, and the quick one answers it itself.
+    const long = solveBody(14, 25_000);
+    const pending = app.inject({ method: 'POST', url: '/allocate', payload: { ...long, options: { ...long.options, relativeGap: 0 } } });
+    const job = await activeJob();
+    expect(job.processedBy).toBe(`worker-${quick.pid}`);
+    const other = await worker();
+    quick.kill('SIGTERM');
+    await quick.exited;
+    const res = await pending;
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await loggedFinish(other, job.id)).toBe(1);
+    expect(finished(quick, job.id)).toHaveLength(0);
+    other.kill('SIGTERM');
+    await other.exited;
+    workers.splice(workers.indexOf(other), 1);
+  }, 60_000);
 
   it('Redis down: sync requests get 503 + Retry-After at once, /ready is not ready; an accepted job survives and completes', async () => {
     const app = apps[0];

@@ -44,8 +44,12 @@ export type ServiceConfig = Pick<AppConfig, 'redisUrl' | 'solverThreads' | 'solv
 export interface SolveServiceDeps {
   /** Not closed by close(). */
   cache?: Cache;
-  /** Cross-instance lock; defaults to the cache when it can lock (Redis). */
-  lock?: LockProvider;
+  /**
+   * Cross-instance lock; defaults to the cache when it can lock (Redis). false: none (queue workers:
+   * BullMQ gives each job to one worker, and a lock left by a worker that died would hold up the
+   * worker its job is handed to until the lock lapsed, eating the job's time).
+   */
+  lock?: LockProvider | false;
   /** Redis key namespace (default edge-allocator:v1:); tests use one per run. */
   keyPrefix?: string;
   logger?: CacheLogger;
@@ -119,7 +123,7 @@ export function createSolveServiceOn(
         : new MemoryCache({ maxEntries: config.cacheMaxEntries, defaultTtlS: config.cacheTtlS });
   const cache = deps.cache ?? ownedCache!;
   // Queue workers share solves by job id already; the lock is for instances that solve themselves.
-  const lock = backend.name === 'bullmq' ? undefined : (deps.lock ?? (canLock(cache) ? cache : undefined));
+  const lock = backend.name === 'bullmq' || deps.lock === false ? undefined : (deps.lock ?? (canLock(cache) ? cache : undefined));
   const flights = new SingleFlight();
   const observer = deps.observer;
 

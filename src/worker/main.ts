@@ -28,8 +28,14 @@ async function main(): Promise<void> {
     warn: (obj: object, msg: string) => log('warn', obj, msg),
     error: (obj: object, msg: string) => log('error', obj, msg),
   };
-  // The worker's own solve service: threads here, answers into the shared Redis cache.
-  const service = createSolveService({ ...config, paretoMaxParallel: config.paretoMaxParallel ?? config.solverThreads }, { logger });
+  // The worker's own solve service: threads here, answers into the shared Redis cache. No lock
+  // across instances: BullMQ runs a job on one worker at a time, and the lock of a worker that died
+  // mid-solve would keep the worker its job is handed to waiting until the lock lapsed (the
+  // solve's whole limit), leaving that solve no time.
+  const service = createSolveService(
+    { ...config, paretoMaxParallel: config.paretoMaxParallel ?? config.solverThreads },
+    { logger, lock: false },
+  );
   const worker = startQueueWorker(config, service, logger);
   let stopping = false;
   const stop = (signal: string) => {
