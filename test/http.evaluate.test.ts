@@ -1,27 +1,16 @@
 // POST /allocate/evaluate end to end (real service, threads, solver): an /allocate answer's own
 // allocations score as that answer; left-out resource amounts are filled as the solver's plan;
 // violations are named; bad references are 400s naming the field; answers match the document.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import { describe, expect, it } from 'vitest';
 import { generateRequest } from '../src/model/generator.js';
 import type { AllocationOut } from '../src/model/types.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 import { EVALUATE_REQUEST_EXAMPLE } from '../src/schemas/evaluate.js';
-import { responseChecker, type ResponseCheck } from './fixtures/http-fuzz.js';
+import { useCheckedApp } from './fixtures/http-fuzz.js';
 
-let app: App;
-let check: ResponseCheck;
-beforeAll(async () => {
-  app = buildApp({ ...loadConfig({}), logLevel: 'silent', solverThreads: 2 });
-  await app.ready();
-  check = await responseChecker(app);
-});
-afterAll(async () => {
-  await app?.close();
-});
+const served = useCheckedApp();
 
-const post = (url: string, payload: object) => app.inject({ method: 'POST', url, payload });
+const post = (url: string, payload: object) => served.app.inject({ method: 'POST', url, payload });
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
 
 async function solved(snapshot: object) {
@@ -32,7 +21,7 @@ async function solved(snapshot: object) {
 
 async function evaluated(snapshot: object, allocations: object[]) {
   const res = await post('/allocate/evaluate', { ...snapshot, allocations });
-  expect(check('/allocate/evaluate', res.statusCode, res.json())).toBeNull();
+  expect(served.check('/allocate/evaluate', res.statusCode, res.json())).toBeNull();
   return res;
 }
 

@@ -5,24 +5,13 @@
 // violation is a 400 naming its field, and a cacheable answer comes back from the cache byte for
 // byte. Seeded and bounded; `npx tsx bench/fuzz.ts` runs the same cases longer.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { ENDPOINTS, caseArb, responseChecker, runCase, type ResponseCheck } from './fixtures/http-fuzz.js';
+import { describe, expect, it } from 'vitest';
+import { ENDPOINTS, caseArb, runCase, useCheckedApp } from './fixtures/http-fuzz.js';
 
 const SEED = 20261201;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 800);
 
-let app: App;
-let check: ResponseCheck;
-beforeAll(async () => {
-  app = buildApp({ ...loadConfig({}), logLevel: 'silent', solverThreads: 2 });
-  await app.ready();
-  check = await responseChecker(app);
-});
-afterAll(async () => {
-  await app?.close();
-});
+const served = useCheckedApp();
 
 describe('fuzz: every POST endpoint, cases generated from its schema', () => {
   for (const [i, ep] of ENDPOINTS.entries()) {
@@ -32,7 +21,7 @@ describe('fuzz: every POST endpoint, cases generated from its schema', () => {
       const statuses = new Map<number, number>();
       await fc.assert(
         fc.asyncProperty(caseArb(ep), async (c) => {
-          const { status } = await runCase(app, check, c);
+          const { status } = await runCase(served.app, served.check, c);
           statuses.set(status, (statuses.get(status) ?? 0) + 1);
         }),
         { seed: SEED + i, numRuns: runs, endOnFailure: true },

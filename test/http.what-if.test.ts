@@ -1,36 +1,25 @@
 // POST /allocate/what-if through the whole stack: HTTP → real SolveService (memory cache, worker
 // pool, solver) → reply, checked against the OpenAPI document the service serves; and as a job.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import { describe, expect, it } from 'vitest';
 import { WHAT_IF_REQUEST_EXAMPLE } from '../src/schemas/what-if.js';
-import { responseChecker, type ResponseCheck } from './fixtures/http-fuzz.js';
+import { useCheckedApp } from './fixtures/http-fuzz.js';
 
 describe('POST /allocate/what-if', () => {
-  let app: App;
-  let check: ResponseCheck;
-  beforeAll(async () => {
-    app = buildApp({ ...loadConfig({}), logLevel: 'silent', solverThreads: 2 });
-    await app.ready();
-    check = await responseChecker(app);
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const served = useCheckedApp();
 
-  const post = (payload: unknown) => app.inject({ method: 'POST', url: '/allocate/what-if', payload: payload as object });
+  const post = (payload: unknown) => served.app.inject({ method: 'POST', url: '/allocate/what-if', payload: payload as object });
 
   it('answers the documented example: the base as /allocate answers it, every scenario against it', async () => {
     const t0 = Date.now();
     const res = await post(WHAT_IF_REQUEST_EXAMPLE);
     const wallMs = Date.now() - t0;
     expect(res.statusCode, res.body).toBe(200);
-    expect(check('/allocate/what-if', 200, res.json())).toBeNull();
+    expect(served.check('/allocate/what-if', 200, res.json())).toBeNull();
     const out = res.json();
     // One limit for the whole request (loose for a shared machine; docs/time-limits.md).
     expect(wallMs).toBeLessThan(WHAT_IF_REQUEST_EXAMPLE.options.timeLimitMs * 1.5 + 500);
     const { scenarios: _s, ...snapshot } = WHAT_IF_REQUEST_EXAMPLE;
-    const direct = await app.inject({ method: 'POST', url: '/allocate', payload: snapshot });
+    const direct = await served.app.inject({ method: 'POST', url: '/allocate', payload: snapshot });
     expect(direct.json().requestHash).toBe(out.base.requestHash);
     expect(out.scenarios.map((s: { name: string }) => s.name)).toEqual(WHAT_IF_REQUEST_EXAMPLE.scenarios.map((s) => s.name));
     const [more, down, leaves] = out.scenarios;
@@ -59,14 +48,14 @@ describe('POST /allocate/what-if', () => {
   });
 
   it('runs as a job of kind what-if with the same answer shape', async () => {
-    const created = await app.inject({ method: 'POST', url: '/jobs', payload: { kind: 'what-if', input: WHAT_IF_REQUEST_EXAMPLE } });
+    const created = await served.app.inject({ method: 'POST', url: '/jobs', payload: { kind: 'what-if', input: WHAT_IF_REQUEST_EXAMPLE } });
     expect(created.statusCode, created.body).toBe(202);
     const id = created.json().id;
     for (let i = 0; i < 400; i++) {
-      const job = (await app.inject({ method: 'GET', url: `/jobs/${id}` })).json();
+      const job = (await served.app.inject({ method: 'GET', url: `/jobs/${id}` })).json();
       if (job.status === 'completed') {
         expect(job.resultStatusCode).toBe(200);
-        expect(check('/allocate/what-if', 200, job.result)).toBeNull();
+        expect(served.check('/allocate/what-if', 200, job.result)).toBeNull();
         return;
       }
       expect(['queued', 'running']).toContain(job.status);
