@@ -24,6 +24,11 @@ describe('stored answers', () => {
     expect(storable(gapStopped)).toBe(true);
     expect(servesRequest(gapStopped, 1e-4)).toBe(true);
     expect(servesRequest(gapStopped, 0)).toBe(false); // relativeGap 0 asks for more than a gap stop
+    // proven OPTIMAL at relativeGap 0 (the solver's finest, a hair above 0): the same request again is served
+    const finest = answerMeta({ status: 'OPTIMAL', termination: 'GAP', relativeGap: 0, gap: 2.4e-7 });
+    expect(servesRequest(finest, 0)).toBe(true);
+    expect(servesRequest(answerMeta({ status: 'FEASIBLE', termination: 'TIME', limit: 'TIME', relativeGap: 0, gap: 2e-3 }), 0)).toBe(false);
+    expect(servesRequest(answerMeta({ status: 'OPTIMAL', termination: 'GAP', relativeGap: 1e-3, gap: 8e-4 }), 1e-4)).toBe(false);
     expect(answerMeta({ status: 'FEASIBLE', termination: 'INTERRUPTED', limit: 'TIME', gap: 0.01 }).final).toBe(false);
     expect(answerMeta({ status: 'OPTIMAL' }).final).toBe(true); // answers without a termination (blocks): by their limit
   });

@@ -10,6 +10,12 @@ export interface AnswerMeta {
   final: boolean;
   /** relative gap to the proven bound, when there is one */
   gap?: number;
+  /**
+   * The options.relativeGap an OPTIMAL answer was proven at. Its own gap may lie a hair above it (a
+   * solver resolves gaps only so finely: relativeGap 0 stops at its finest), so a repeat of the same
+   * request is served by this, not by the gap.
+   */
+  provenWithin?: number;
   status: string;
 }
 
@@ -28,6 +34,8 @@ interface Scorable {
   termination?: string;
   limit?: string;
   gap?: number;
+  /** the tolerance the solve stopped at (options.relativeGap) */
+  relativeGap?: number;
 }
 
 export function answerMeta(result: Scorable): AnswerMeta {
@@ -35,6 +43,7 @@ export function answerMeta(result: Scorable): AnswerMeta {
     // Final: the search ended on its own (a bound cut short by time does not change the allocation).
     final: result.limit !== 'TIME' && result.termination !== 'GAP',
     ...(typeof result.gap === 'number' && Number.isFinite(result.gap) ? { gap: result.gap } : {}),
+    ...(result.status === 'OPTIMAL' && typeof result.relativeGap === 'number' ? { provenWithin: result.relativeGap } : {}),
     status: result.status,
   };
 }
@@ -61,9 +70,16 @@ export function decodeAnswer(raw: string): StoredAnswer | null {
   }
 }
 
-/** A cached answer serves a request when it is final, or its gap is within the request's tolerance. */
+/**
+ * A cached answer serves a request when it is final, its gap is within the request's tolerance, or
+ * it was proven OPTIMAL at a tolerance no looser than the request's.
+ */
 export function servesRequest(meta: AnswerMeta, gapTolerance: number): boolean {
-  return meta.final || (meta.gap !== undefined && meta.gap <= gapTolerance);
+  return (
+    meta.final ||
+    (meta.gap !== undefined && meta.gap <= gapTolerance) ||
+    (meta.provenWithin !== undefined && meta.provenWithin <= gapTolerance)
+  );
 }
 
 /** Whether `candidate` should replace `current` in the cache: final beats time-limited, then the smaller gap. */
