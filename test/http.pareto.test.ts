@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { createSolverPool, type SolverPool } from '../src/backends/threads/solver-pool.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 import { PARETO_REQUEST_EXAMPLE } from '../src/schemas/pareto.js';
-import { dominates, simplexGrid } from '../src/solve/pareto.js';
+import { dominates, pointRequest, simplexGrid } from '../src/solve/pareto.js';
 import { createSolveService } from '../src/compose.js';
 import { OverloadedError } from '../src/solve/errors.js';
 import { type ParetoRequest, type SolveService } from '../src/solve/types.js';
@@ -120,6 +120,15 @@ describe('simplex grid and dominance', () => {
       { delay: 0, energy: 0.5, stability: 0.5 },
       { delay: 0, energy: 0, stability: 1 },
     ]);
+  });
+
+  it("a point's /allocate body keeps the snapshot and options but not insights (a point carries none)", () => {
+    const body = { ...PARETO_REQUEST_EXAMPLE, options: { timeLimitMs: 900, baselines: false, insights: true } } as ParetoRequest;
+    const point = pointRequest(body, { delay: 1, energy: 0, stability: 0 });
+    expect(point.options).toEqual({ timeLimitMs: 900, baselines: false });
+    expect(point.objective?.weights).toEqual({ delay: 1, energy: 0, stability: 0 });
+    expect(point.devices).toBe(body.devices);
+    expect('pareto' in point).toBe(false);
   });
 
   it('dominance is ≤ everywhere and < somewhere', () => {

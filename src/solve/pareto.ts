@@ -52,10 +52,14 @@ export function paretoWeights(spec: ParetoSpec): Weights[] {
   });
 }
 
-/** The /allocate body of one point: the snapshot as given, objective.weights replaced. */
+/**
+ * The /allocate body of one point: the snapshot as given, objective.weights replaced. Without
+ * options.insights: a point carries no insights, so they would be computed and dropped.
+ */
 export function pointRequest(body: ParetoRequest, weights: Weights): AllocateRequest {
-  const { pareto: _pareto, objective, ...snapshot } = body;
-  return { ...snapshot, objective: { ...objective, weights: { ...weights } } };
+  const { pareto: _pareto, objective, options, ...snapshot } = body;
+  const { insights: _insights, ...pointOptions } = (options ?? {}) as NonNullable<AllocateRequest['options']>;
+  return { ...snapshot, ...(options ? { options: pointOptions } : {}), objective: { ...objective, weights: { ...weights } } };
 }
 
 // Sums that differ only in their last bits (the same allocation reached through other weights) are
