@@ -120,15 +120,20 @@ describe('POST /allocate/blocks: options.relativeGap', () => {
     expect(byDefault).toMatchObject({ status: 'OPTIMAL', relativeGap: 1e-4 });
     expect(['GAP', 'CONVERGED']).toContain(byDefault.termination);
     expect(byDefault.gap).toBeLessThanOrEqual(1e-4);
-    // 0: prove to the end; the certificate closes the gap on its own
-    const proven = await solved({ relativeGap: 0 });
+    // 0: prove to the end; the certificate closes the gap on its own. (Each request below has its
+    // own limit: requests that differ only in relativeGap share a cache entry, whose answer states
+    // the tolerance its own solve stopped at.)
+    const proven = await solved({ relativeGap: 0, timeLimitMs: 1999 });
     expect(proven).toMatchObject({ status: 'OPTIMAL', relativeGap: 0, termination: 'CONVERGED' });
     expect(proven.gap).toBeLessThanOrEqual(1e-6);
     expect(proven.roundLatencyS).toBeLessThanOrEqual(byDefault.roundLatencyS);
     expect(byDefault.roundLatencyS).toBeLessThanOrEqual(proven.roundLatencyS / (1 - 1e-4));
-    const alias = await solved({ gapTolerance: 0.05 });
+    const alias = await solved({ gapTolerance: 0.05, timeLimitMs: 1998 });
     expect(alias).toMatchObject({ status: 'OPTIMAL', relativeGap: 0.05 });
     expect(alias.gap).toBeLessThanOrEqual(0.05);
+    // one knob for the stop and the cache: the proven answer serves a request for 1e-3 from the cache
+    const served = await post({ ...example(), options: { ...example().options, relativeGap: 1e-3, timeLimitMs: 1999 } });
+    expect(served.json()).toMatchObject({ cache: 'hit', relativeGap: 0, status: 'OPTIMAL' });
   });
 
   it('400 naming the field outside [0, 1]', async () => {

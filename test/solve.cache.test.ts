@@ -4,6 +4,7 @@ import type { AllocateResult } from '../src/model/types.js';
 import { createSolveService, type ServiceConfig } from '../src/compose.js';
 import { OverloadedError } from '../src/solve/errors.js';
 import { type SolveService } from '../src/solve/types.js';
+import { BLOCKS_REQUEST_EXAMPLE } from '../src/schemas/blocks.js';
 import { smallRequest, smallRequestWithExplicitDefaults } from './fixtures/allocate-requests.js';
 import { CountingPool, cannedResult } from './fixtures/counting-pool.js';
 import { unpackInstance, type PackedInstance } from '../src/backends/threads/transfer.js';
@@ -55,6 +56,18 @@ describe('solve service with the in-memory cache', () => {
     const service = serviceWith(pool);
     expect((await service.allocate(smallRequest())).cache).toBe('miss');
     expect((await service.allocate(smallRequest())).cache).toBe('miss');
+    expect(pool.runs).toBe(2);
+  });
+
+  it('serves a time-limited answer by its gap with the same default tolerance for every kind (blocks too: 1e-4)', async () => {
+    // a blocks answer cut short at gap 5e-4: within 1e-3, not within the default 1e-4
+    const cut = { status: 'FEASIBLE', termination: 'TIME', limit: 'TIME', relativeGap: 1e-4, roundLatencyS: 1, bound: 0.9995, gap: 5e-4 };
+    const pool = new CountingPool(0, () => cut as unknown as AllocateResult);
+    const service = serviceWith(pool);
+    expect((await service.allocateBlocks(BLOCKS_REQUEST_EXAMPLE)).cache).toBe('miss');
+    expect((await service.allocateBlocks(BLOCKS_REQUEST_EXAMPLE)).cache).toBe('miss');
+    const loose = { ...BLOCKS_REQUEST_EXAMPLE, options: { ...BLOCKS_REQUEST_EXAMPLE.options, relativeGap: 1e-3 } };
+    expect((await service.allocateBlocks(loose)).cache).toBe('hit');
     expect(pool.runs).toBe(2);
   });
 

@@ -142,15 +142,16 @@ export function allocateHash(digest: string, weights: unknown, options: unknown)
   return createHash('sha256')
     .update(digest)
     .update('\0')
-    .update(canonicalJson({ weights, options: withoutTolerance(options) }))
+    .update(canonicalJson({ weights, options: withoutRelativeGap(options) }))
     .digest('hex');
 }
 
 /**
  * The options without relativeGap: it says which answers a request accepts, not what the problem
  * is, so requests that differ only in it share a cache entry (served when its gap meets theirs).
+ * Every kind hashes its options through this.
  */
-function withoutTolerance(options: unknown): unknown {
+export function withoutRelativeGap(options: unknown): unknown {
   if (options === null || typeof options !== 'object' || !('relativeGap' in options)) return options;
   const { relativeGap: _tolerance, ...rest } = options as Record<string, unknown>;
   return rest;

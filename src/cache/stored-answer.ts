@@ -25,9 +25,6 @@ export interface StoredAnswer {
   bytes: string;
 }
 
-/** The default of /allocate/blocks' options.gapTolerance: a time-limited answer within 0.1% of its bound is served from the cache (allocate: options.relativeGap). */
-export const DEFAULT_GAP_TOLERANCE = 0.001;
-
 interface Scorable {
   status: string;
   /** why the solve ended (allocate answers): a GAP answer serves only the tolerances its gap meets */

@@ -80,15 +80,16 @@ export const BlocksDeviceSpecSchema = Type.Object(
   { $id: 'BlocksDeviceSpec', additionalProperties: false, description: 'A device that trains some of the blocks' },
 );
 
-// options.relativeGap and its former name. (/allocate takes the same option: when both kinds share
-// one definition in common.ts, these two are replaced by it.)
+// options.relativeGap and its former name: the same knob as /allocate's (stop and cache), stated
+// in this kind's objective.
 const RelativeGapOption = Type.Optional(
   Type.Number({
     minimum: 0,
     maximum: 1,
     description:
       'the solve stops as soon as its answer is proven within this relative gap, (roundLatencyS − bound) / roundLatencyS ≤ relativeGap, ' +
-      'and reports status OPTIMAL, termination GAP; 0 = prove to the end (the gap closes to 1e-7); default 0.0001',
+      'and reports status OPTIMAL, termination GAP; 0 = prove to the end (the gap closes to 1e-7); default 0.0001. ' +
+      'A cached answer is served when it is final or its gap is at most this. Not part of the problem (requestHash ignores it)',
   }),
 );
 const GapToleranceAlias = Type.Optional(

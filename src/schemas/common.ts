@@ -146,16 +146,6 @@ export type DeepKeys<T> = T extends readonly (infer E)[]
 /** Fails to compile unless T is true. */
 export type Expect<T extends true> = T;
 
-/** options.gapTolerance, the same for every solve kind: which cached time-limited answers a request accepts. */
-export const GapToleranceOption = Type.Optional(
-  Type.Number({
-    minimum: 0,
-    maximum: 1,
-    description:
-      'a cached answer that hit its time limit is served when its gap is at most this (default 0.001); a finished answer always is. Not part of the problem (requestHash ignores it)',
-  }),
-);
-
 /** options.relativeGap of /allocate and /allocate/pareto (and their jobs): one knob for the stop and the cache. */
 export const RelativeGapOption = Type.Optional(
   Type.Number({

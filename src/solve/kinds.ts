@@ -3,7 +3,7 @@
 // normalised input is hashed. The service, the job runner and the queue worker read this table
 // instead of switching on the kind; the thread side has its own table of solve functions
 // (backends/threads/solve-worker.ts), which the compiler keeps in step with this one.
-import { allocateRequestHash, requestHash } from '../cache/key.js';
+import { allocateRequestHash, requestHash, withoutRelativeGap } from '../cache/key.js';
 import { normalizeBlocksRequest } from '../blocks/normalize.js';
 import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksInput, BlocksResult } from '../blocks/types.js';
@@ -44,7 +44,12 @@ export const PROBLEM_KINDS = {
   blocks: {
     solverVersion: BLOCKS_SOLVER_VERSION,
     normalize: normalizeBlocksRequest,
-    hash: (input) => requestHash({ kind: 'blocks', solverVersion: BLOCKS_SOLVER_VERSION, input }),
+    hash: (input) =>
+      requestHash({
+        kind: 'blocks',
+        solverVersion: BLOCKS_SOLVER_VERSION,
+        input: { ...input, options: withoutRelativeGap(input.options) },
+      }),
     serve: (service, body, call) => service.allocateBlocks(body, call),
   } satisfies ProblemKindSpec<BlocksRequest, BlocksInput, BlocksResult>,
   evaluate: {

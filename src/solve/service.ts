@@ -10,7 +10,6 @@ import { MemoryCache } from '../cache/memory-cache.js';
 import { RedisCache, type CacheLogger } from '../cache/redis-cache.js';
 import { SingleFlight, computeOnceAcrossPeers } from '../cache/single-flight.js';
 import {
-  DEFAULT_GAP_TOLERANCE,
   answerMeta,
   betterAnswer,
   decodeAnswer,
@@ -80,14 +79,13 @@ function fromStore<R>(stored: StoredAnswer, hash: string): Solved<R> {
 
 /**
  * Which cached answers a request accepts (gap at most this): the tolerance the solve stops at,
- * options.relativeGap (gapTolerance its former name; relativeGap wins), for every kind. Default:
- * allocate and its Pareto points 1e-4, blocks 0.001.
+ * options.relativeGap (gapTolerance its former name; relativeGap wins), for every kind, and the
+ * same default as the solve's (1e-4).
  */
-function gapToleranceOf(kind: ProblemKind, body: unknown): number {
+function gapToleranceOf(body: unknown): number {
   const o = (body as { options?: { relativeGap?: unknown; gapTolerance?: unknown } } | null)?.options;
   const t = o?.relativeGap ?? o?.gapTolerance;
-  const fallback = kind === 'blocks' ? DEFAULT_GAP_TOLERANCE : DEFAULTS.relativeGap;
-  return typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : fallback;
+  return typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : DEFAULTS.relativeGap;
 }
 
 /** What the observer is told about an answer. */
@@ -177,7 +175,7 @@ export function createSolveServiceOn(
         : { ...(input as object), options: { ...(input as { options: object }).options, timeLimitMs } };
     const hash = (PROBLEM_KINDS[kind].hash as (input: unknown) => string)(hashedInput);
     const key = cacheKey(kind, hash);
-    const tolerance = gapToleranceOf(kind, body);
+    const tolerance = gapToleranceOf(body);
     // Callers share a flight only when they accept the same answers by the same time: a Pareto point
     // due early must not wait for a full-limit solve of the same request, nor cut one short.
     const flightKey = `${key}|${tolerance}|${call.deadlineAt ?? ''}`;
@@ -247,7 +245,7 @@ export function createSolveServiceOn(
   ): Promise<{ fingerprint: string; hit: Solved<R> | null }> {
     const fingerprint = bodyFingerprint(kind, body, call);
     const hash = knownBodies.get(fingerprint);
-    const stored = hash === undefined ? null : await lookup(cacheKey(kind, hash), gapToleranceOf(kind, body));
+    const stored = hash === undefined ? null : await lookup(cacheKey(kind, hash), gapToleranceOf(body));
     return { fingerprint, hit: stored === null ? null : fromStore<R>(stored, hash!) };
   }
 
