@@ -1,0 +1,355 @@
+// A Lagrangian bound that needs few passes: a cutting-plane model of the dual, maximised cheaply
+// between exact passes.
+//
+// The dual (dual.ts) is g(p) = Σ_n min_m φ_nm(p_m) − Σ_m supply_m·p_m, at per-server prices p
+// (bandwidth λ_m, frequency μ_m). Each φ_nm is a minimum of affine functions of its server's prices
+// (one per decision: the decision's cost + λ·b + μ·f), so the decision a pass finds for a pair at
+// some prices gives a cut: an affine function that lies above φ_nm everywhere and touches it
+// there. A pass prices every device's pairs within a window of its cheapest (the pairs it is
+// nearly indifferent between: on these instances a device has a handful within 0.1%), and keeps
+// their cuts. The model
+//   G(p) = Σ_n min over device n's cuts (c + a·p) − Σ_m supply_m·p_m  ≥ g(p)
+// costs a few operations per cut, so it can be maximised to high accuracy between two passes
+// (softmin-smoothed, projected gradient with Barzilai–Borwein steps, inside a trust box around
+// the best point). The next pass evaluates g exactly at the model's maximiser (a valid bound,
+// whatever the model's error) and adds its cuts; a point that proves more becomes the centre and
+// the box grows, otherwise it shrinks. On the degenerate duals here (many devices indifferent
+// between servers) plain supergradient steps zigzag for tens of passes; the model, which knows
+// every near-indifferent pair, moves all prices at once towards where demand clears.
+//
+// Prices are scaled by their budget (x_m = λ_m·W_m, y_m = μ_m·F_m): a cut's slopes are then shares
+// of a budget (b/W, f/F), all of order one, and the supply term is Σ (x_m + y_m).
+
+import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
+import type { PlanContext } from '../pricing/member.js';
+import { now } from '../clock.js';
+
+export interface BundlePrices {
+  bandwidth: number[];
+  frequency: number[];
+}
+
+export interface BundleOptions {
+  /** every pair priced at exactly `start` (the search's pricing pass): the first pass prices only the near-best pairs */
+  priced?: ArrayLike<ArrayLike<number>>;
+  /** stop once (objective − bound) ≤ tolerance·|objective| */
+  tolerance: number;
+  /** the objective the bound is compared with (Infinity: none) */
+  objective: number;
+  /** at most this many exact passes */
+  maxPasses?: number;
+}
+
+export interface BundleResult {
+  /** best exact dual value: a valid lower bound (−Infinity when not even one pass completed) */
+  value: number;
+  prices: BundlePrices;
+  /** exact passes completed */
+  passes: number;
+  /** evaluations of the model between them (each a few operations per cut) */
+  modelEvaluations: number;
+}
+
+/** Pairs within this share of a device's cheapest pair are priced exactly and give cuts. */
+const WINDOW = 2e-3;
+/** Cuts kept per device (the oldest go first). */
+const CUTS_PER_DEVICE = 24;
+/** Smoothing of the model's minimum, as a share of the device's cheapest pair. */
+const SMOOTHING = 2e-6;
+/** Trust box: each scaled price within ± radius·its scale of the centre. */
+const FIRST_RADIUS = 0.05;
+const MIN_RADIUS = 1e-5;
+/** Gradient steps of the model per pass. */
+const MODEL_STEPS = 150;
+
+/** Cuts of one device: server, price-free cost, slopes (shares of the server's two budgets). */
+interface DeviceCuts {
+  server: number[];
+  cost: number[];
+  shareB: number[];
+  shareF: number[];
+  /** the device's cheapest pair cost at the last pass (the scale of its smoothing) */
+  scale: number;
+}
+
+const pair: PairPrice = newPairPrice();
+
+/**
+ * One exact pass at scaled prices (x, y): g and each device's cuts within the window. `hint`: per
+ * device, its cheapest server last time (priced first: a tight cutoff for the rest). Null when
+ * the deadline comes first.
+ */
+function exactPass(
+  ctx: PlanContext,
+  x: Float64Array,
+  y: Float64Array,
+  cuts: DeviceCuts[],
+  hint: Int32Array,
+  deadlineAt: number,
+  priced?: ArrayLike<ArrayLike<number>>,
+): number | null {
+  const servers = ctx.instance.servers;
+  const M = servers.length;
+  const N = ctx.models.length;
+  let value = 0;
+  for (let n = 0; n < N; n++) {
+    if ((n & 31) === 31 && now() >= deadlineAt) return null;
+    const order = ctx.models[n].serversByGain;
+    const row = priced?.[n];
+    // With the row priced at exactly these prices (entries bounded away are lower bounds), only
+    // the pairs within the window of its minimum need pricing again, for their decisions.
+    let rowMin = Infinity;
+    if (row) for (const m of order) rowMin = Math.min(rowMin, row[m]);
+    const first = row ? -1 : hint[n];
+    let best = Infinity;
+    const found: { m: number; cost: number; b: number; f: number }[] = [];
+    for (let k = first >= 0 ? -1 : 0; k < order.length; k++) {
+      const m = k < 0 ? first : order[k];
+      if (k >= 0 && m === first) continue;
+      if (row && !(row[m] <= rowMin + WINDOW * Math.abs(rowMin))) continue;
+      const s = servers[m];
+      const lambda = x[m] / s.bandwidthHz;
+      const mu = y[m] / s.frequencyHz;
+      const cutoff = best < Infinity ? best + WINDOW * Math.abs(best) : Infinity;
+      pricePair(ctx, m, n, lambda, mu, cutoff, pair);
+      // A pair bounded away costs at least the cutoff (≥ the best): it is neither the minimum nor near it.
+      if (!pair.exact) continue;
+      found.push({ m, cost: pair.cost, b: pair.bandwidthHz, f: pair.frequencyHz });
+      if (pair.cost < best) {
+        best = pair.cost;
+        hint[n] = m;
+      }
+    }
+    value += best;
+    const c = cuts[n];
+    c.scale = Math.abs(best);
+    for (const p of found) {
+      if (p.cost > best + WINDOW * Math.abs(best)) continue;
+      const s = servers[p.m];
+      const shareB = p.b / s.bandwidthHz;
+      const shareF = p.f / s.frequencyHz;
+      c.server.push(p.m);
+      c.cost.push(p.cost - x[p.m] * shareB - y[p.m] * shareF);
+      c.shareB.push(shareB);
+      c.shareF.push(shareF);
+    }
+    const excess = c.server.length - CUTS_PER_DEVICE;
+    if (excess > 0) {
+      c.server.splice(0, excess);
+      c.cost.splice(0, excess);
+      c.shareB.splice(0, excess);
+      c.shareF.splice(0, excess);
+    }
+  }
+  for (let m = 0; m < M; m++) value -= x[m] + y[m];
+  return value;
+}
+
+/** The smoothed model at (x, y) and its gradient (into gx, gy). */
+/** Every device's cuts in flat arrays (device n's are at [start[n], start[n+1])), for the model's inner loop. */
+interface FlatCuts {
+  start: Int32Array;
+  server: Int32Array;
+  cost: Float64Array;
+  shareB: Float64Array;
+  shareF: Float64Array;
+  /** per device: its smoothing temperature */
+  tau: Float64Array;
+  /** scratch: each cut's value, then its weight */
+  v: Float64Array;
+}
+
+function flatten(cuts: DeviceCuts[]): FlatCuts {
+  const N = cuts.length;
+  const start = new Int32Array(N + 1);
+  for (let n = 0; n < N; n++) start[n + 1] = start[n] + cuts[n].server.length;
+  const total = start[N];
+  const flat: FlatCuts = {
+    start,
+    server: new Int32Array(total),
+    cost: new Float64Array(total),
+    shareB: new Float64Array(total),
+    shareF: new Float64Array(total),
+    tau: Float64Array.from(cuts, (c) => SMOOTHING * c.scale + 1e-300),
+    v: new Float64Array(total),
+  };
+  cuts.forEach((c, n) => {
+    flat.server.set(c.server, start[n]);
+    flat.cost.set(c.cost, start[n]);
+    flat.shareB.set(c.shareB, start[n]);
+    flat.shareF.set(c.shareF, start[n]);
+  });
+  return flat;
+}
+
+/** Weights under e^−30 are dropped: they change neither the value nor the gradient measurably. */
+const NEGLIGIBLE = 30;
+
+/** The smoothed model at (x, y) and its gradient (into gx, gy). */
+function model(cuts: FlatCuts, x: Float64Array, y: Float64Array, gx: Float64Array, gy: Float64Array): number {
+  const M = x.length;
+  const N = cuts.tau.length;
+  const { start, server, cost, shareB, shareF, v } = cuts;
+  gx.fill(-1);
+  gy.fill(-1);
+  let value = 0;
+  for (let m = 0; m < M; m++) value -= x[m] + y[m];
+  for (let n = 0; n < N; n++) {
+    const a = start[n];
+    const b = start[n + 1];
+    if (a === b) continue;
+    let lowest = Infinity;
+    for (let k = a; k < b; k++) {
+      const m = server[k];
+      const vk = cost[k] + x[m] * shareB[k] + y[m] * shareF[k];
+      v[k] = vk;
+      if (vk < lowest) lowest = vk;
+    }
+    const tau = cuts.tau[n];
+    let sum = 0;
+    for (let k = a; k < b; k++) {
+      const z = (v[k] - lowest) / tau;
+      const w = z > NEGLIGIBLE ? 0 : Math.exp(-z);
+      v[k] = w;
+      sum += w;
+    }
+    value += lowest - tau * Math.log(sum);
+    for (let k = a; k < b; k++) {
+      if (v[k] === 0) continue;
+      const w = v[k] / sum;
+      const m = server[k];
+      gx[m] += w * shareB[k];
+      gy[m] += w * shareF[k];
+    }
+  }
+  return value;
+}
+
+/**
+ * Maximise the smoothed model within the box [lo, hi], from (x, y) (changed in place): projected
+ * gradient ascent, Barzilai–Borwein steps, backtracking when the model falls; stops once a step
+ * gains less than `minGain`. Returns the model evaluations made.
+ */
+function maximiseModel(
+  cuts: FlatCuts,
+  x: Float64Array,
+  y: Float64Array,
+  lo: Float64Array,
+  hi: Float64Array,
+  deadlineAt: number,
+  minGain: number,
+): number {
+  let evaluations = 1;
+  const M = x.length;
+  const gx = new Float64Array(M);
+  const gy = new Float64Array(M);
+  const nx = new Float64Array(M);
+  const ny = new Float64Array(M);
+  const ngx = new Float64Array(M);
+  const ngy = new Float64Array(M);
+  let value = model(cuts, x, y, gx, gy);
+  let step = 0;
+  for (let m = 0; m < M; m++) step = Math.max(step, hi[m] - lo[m], hi[M + m] - lo[M + m]);
+  step *= 0.1;
+  for (let it = 0; it < MODEL_STEPS; it++) {
+    if ((it & 15) === 15 && now() >= deadlineAt) return evaluations;
+    let accepted = false;
+    for (let tries = 0; tries < 30; tries++) {
+      for (let m = 0; m < M; m++) {
+        nx[m] = Math.min(hi[m], Math.max(lo[m], x[m] + step * gx[m]));
+        ny[m] = Math.min(hi[M + m], Math.max(lo[M + m], y[m] + step * gy[m]));
+      }
+      const next = model(cuts, nx, ny, ngx, ngy);
+      evaluations++;
+      if (next >= value) {
+        // Barzilai–Borwein: the curvature seen along the step sets the next one.
+        let ss = 0;
+        let sy = 0;
+        for (let m = 0; m < M; m++) {
+          const sx = nx[m] - x[m];
+          const sy2 = ny[m] - y[m];
+          ss += sx * sx + sy2 * sy2;
+          sy += sx * (ngx[m] - gx[m]) + sy2 * (ngy[m] - gy[m]);
+        }
+        const moved = ss;
+        x.set(nx);
+        y.set(ny);
+        gx.set(ngx);
+        gy.set(ngy);
+        const gain = next - value;
+        value = next;
+        accepted = true;
+        if (moved === 0 || gain <= minGain) return evaluations;
+        step = sy < 0 ? ss / -sy : step * 2;
+        break;
+      }
+      step *= 0.25;
+    }
+    if (!accepted) return evaluations;
+  }
+  return evaluations;
+}
+
+/**
+ * The bound: exact passes at the model's maximisers, from `start` (e.g. the search's prices), until
+ * the deadline, the tolerance, or `maxPasses`. A pass starts only if one, as long as the last took,
+ * still fits.
+ */
+export function bundleBound(ctx: PlanContext, start: BundlePrices, deadlineAt: number, options: BundleOptions): BundleResult {
+  const servers = ctx.instance.servers;
+  const M = servers.length;
+  const N = ctx.models.length;
+  const cuts: DeviceCuts[] = ctx.models.map(() => ({ server: [], cost: [], shareB: [], shareF: [], scale: 0 }));
+  const hint = new Int32Array(N).fill(-1);
+  const x = Float64Array.from(servers, (s, m) => Math.max(0, start.bandwidth[m] ?? 0) * s.bandwidthHz);
+  const y = Float64Array.from(servers, (s, m) => Math.max(0, start.frequency[m] ?? 0) * s.frequencyHz);
+  const pricesAt = (px: Float64Array, py: Float64Array): BundlePrices => ({
+    bandwidth: Array.from(px, (v, m) => v / servers[m].bandwidthHz),
+    frequency: Array.from(py, (v, m) => v / servers[m].frequencyHz),
+  });
+  const closeEnough = (v: number) => options.objective - v <= options.tolerance * Math.abs(options.objective);
+  let passStart = now();
+  const first = exactPass(ctx, x, y, cuts, hint, deadlineAt, options.priced);
+  if (first === null) return { value: -Infinity, prices: pricesAt(x, y), passes: 0, modelEvaluations: 0 };
+  let passMs = now() - passStart;
+  let passes = 1;
+  let best = { value: first, x: x.slice(), y: y.slice() };
+  // Scale of each scaled price for the trust box: its own size, or the mean of its budget's.
+  const meanOf = (v: Float64Array) => {
+    let s = 0;
+    for (const e of v) s += e;
+    return s / Math.max(1, v.length) || 1e-12;
+  };
+  const scaleOf = (v: Float64Array, m: number, mean: number) => Math.max(v[m], 0.1 * mean);
+  let radius = FIRST_RADIUS;
+  let modelEvaluations = 0;
+  // The model is maximised to a small part of what the tolerance allows.
+  const modelGain = 1e-3 * Math.max(options.tolerance, 1e-6) * Math.abs(Number.isFinite(options.objective) ? options.objective : first);
+  const lo = new Float64Array(2 * M);
+  const hi = new Float64Array(2 * M);
+  while (!closeEnough(best.value) && radius > MIN_RADIUS && passes < (options.maxPasses ?? Infinity) && now() + passMs < deadlineAt) {
+    const meanX = meanOf(best.x);
+    const meanY = meanOf(best.y);
+    for (let m = 0; m < M; m++) {
+      const sx = scaleOf(best.x, m, meanX) * radius;
+      const sy = scaleOf(best.y, m, meanY) * radius;
+      lo[m] = Math.max(0, best.x[m] - sx);
+      hi[m] = best.x[m] + sx;
+      lo[M + m] = Math.max(0, best.y[m] - sy);
+      hi[M + m] = best.y[m] + sy;
+    }
+    x.set(best.x);
+    y.set(best.y);
+    modelEvaluations += maximiseModel(flatten(cuts), x, y, lo, hi, deadlineAt - passMs, modelGain);
+    passStart = now();
+    const value = exactPass(ctx, x, y, cuts, hint, deadlineAt);
+    if (value === null) break;
+    passMs = now() - passStart;
+    passes++;
+    if (value > best.value) {
+      best = { value, x: x.slice(), y: y.slice() };
+      radius = Math.min(0.5, radius * 2);
+    } else radius *= 0.3;
+  }
+  return { value: best.value, prices: pricesAt(best.x, best.y), passes, modelEvaluations };
+}
