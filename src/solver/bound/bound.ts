@@ -8,7 +8,7 @@
 
 import { pricedRow, type PlanContext } from '../resources/server-plan.js';
 import { capacities } from '../association/association.js';
-import { bundleBound } from './bundle.js';
+import { createBundle, tightenBundle, type BundleState } from './bundle.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from '../association/transportation.js';
 import { expired } from '../clock.js';
 import { reportProgress } from '../control.js';
@@ -43,6 +43,8 @@ export function dualValue(ctx: PlanContext, prices: Prices, pricedAtPrices?: num
 export interface PricedBound {
   value: number;
   prices: Prices;
+  /** the cutting-plane state (absent where capacities bind): a later call with `resume` carries on from it */
+  bundle?: BundleState;
 }
 
 export interface AscentOptions {
@@ -50,6 +52,8 @@ export interface AscentOptions {
   priced?: number[][];
   /** stop once (objective − bound) ≤ tolerance·|objective|: a gap stop needs no more (default 1e-6) */
   tolerance?: number;
+  /** carry on from an earlier call's state at the same start (its cuts and best point are kept) */
+  resume?: BundleState;
 }
 
 /**
@@ -86,11 +90,12 @@ export function ascendBound(
     const priced = options.priced ?? pricedWithin(ctx, start, deadlineAt);
     return { value: priced ? dualValue(ctx, start, priced) : -Infinity, prices: start };
   }
-  const found = bundleBound(ctx, start, deadlineAt, { tolerance, objective, ...(options.priced ? { priced: options.priced } : {}) });
+  const bundle = options.resume ?? createBundle(ctx, start, options.priced);
+  const found = tightenBundle(bundle, deadlineAt, { tolerance, objective });
   // Not even one pass fitted, but the search's pass at these prices gives the value at once.
-  if (found.value === -Infinity && options.priced) return { value: dualValue(ctx, start, options.priced), prices: start };
+  if (found.value === -Infinity && options.priced) return { value: dualValue(ctx, start, options.priced), prices: start, bundle };
   reportProgress({ phase: 'bound', bound: found.value });
-  return { value: found.value, prices: found.prices };
+  return { value: found.value, prices: found.prices, bundle };
 }
 
 /**

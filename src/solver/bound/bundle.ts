@@ -30,13 +30,13 @@ export interface BundlePrices {
 }
 
 export interface BundleOptions {
-  /** every pair priced at exactly `start` (the search's pricing pass): the first pass prices only the near-best pairs */
+  /** bundleBound: every pair priced at exactly `start` (the search's pricing pass): the first pass prices only the near-best pairs */
   priced?: ArrayLike<ArrayLike<number>>;
   /** stop once (objective − bound) ≤ tolerance·|objective| */
   tolerance: number;
   /** the objective the bound is compared with (Infinity: none) */
   objective: number;
-  /** at most this many exact passes */
+  /** at most this many exact passes (in this call) */
   maxPasses?: number;
 }
 
@@ -63,7 +63,7 @@ const MIN_RADIUS = 1e-5;
 const MODEL_STEPS = 150;
 
 /** Cuts of one device: server, price-free cost, slopes (shares of the server's two budgets). */
-interface DeviceCuts {
+export interface DeviceCuts {
   server: number[];
   cost: number[];
   shareB: number[];
@@ -291,48 +291,99 @@ function maximiseModel(
 }
 
 /**
- * The bound: exact passes at the model's maximisers, from `start` (e.g. the search's prices), until
- * the deadline, the tolerance, or `maxPasses`. A pass starts only if one, as long as the last took,
- * still fits.
+ * A bound in progress, passed in and out (no hidden state): its cuts, its best point, its trust
+ * radius. tightenBundle() carries on where the last call stopped, so a caller can spend its time in
+ * several slices at the same start (the search's prices) without losing the cuts.
  */
-export function bundleBound(ctx: PlanContext, start: BundlePrices, deadlineAt: number, options: BundleOptions): BundleResult {
+export interface BundleState {
+  readonly ctx: PlanContext;
+  /** the start's scaled prices, and every pair priced there (optional) until the first pass has used them */
+  start: { x: Float64Array; y: Float64Array; priced?: ArrayLike<ArrayLike<number>> };
+  cuts: DeviceCuts[];
+  hint: Int32Array;
+  /** the best exact point so far (null before the first pass) */
+  best: { value: number; x: Float64Array; y: Float64Array } | null;
+  radius: number;
+  /** what the last pass took (ms): the next starts only if it still fits */
+  passMs: number;
+  passes: number;
+  modelEvaluations: number;
+}
+
+/** A bound to be tightened from `start` (every pair priced there, when the caller has them: the first pass then prices only near-best pairs). */
+export function createBundle(ctx: PlanContext, start: BundlePrices, priced?: ArrayLike<ArrayLike<number>>): BundleState {
+  const servers = ctx.instance.servers;
+  return {
+    ctx,
+    start: {
+      x: Float64Array.from(servers, (s, m) => Math.max(0, start.bandwidth[m] ?? 0) * s.bandwidthHz),
+      y: Float64Array.from(servers, (s, m) => Math.max(0, start.frequency[m] ?? 0) * s.frequencyHz),
+      ...(priced ? { priced } : {}),
+    },
+    cuts: ctx.models.map(() => ({ server: [], cost: [], shareB: [], shareF: [], scale: 0 })),
+    hint: new Int32Array(ctx.models.length).fill(-1),
+    best: null,
+    radius: FIRST_RADIUS,
+    passMs: 0,
+    passes: 0,
+    modelEvaluations: 0,
+  };
+}
+
+/** Scale of each scaled price for the trust box: its own size, or a tenth of its budget's mean. */
+function boxScale(v: Float64Array, m: number): number {
+  let sum = 0;
+  for (const e of v) sum += e;
+  return Math.max(v[m], (0.1 * sum) / Math.max(1, v.length)) || 1e-12;
+}
+
+/**
+ * Exact passes at the model's maximisers, until the deadline, the tolerance, `maxPasses` passes in
+ * this call, or the trust radius has shrunk to nothing (the model has no better point to offer).
+ * A pass starts only if one, as long as the last took, still fits.
+ */
+export function tightenBundle(state: BundleState, deadlineAt: number, options: BundleOptions): BundleResult {
+  const { ctx, cuts, hint } = state;
   const servers = ctx.instance.servers;
   const M = servers.length;
-  const N = ctx.models.length;
-  const cuts: DeviceCuts[] = ctx.models.map(() => ({ server: [], cost: [], shareB: [], shareF: [], scale: 0 }));
-  const hint = new Int32Array(N).fill(-1);
-  const x = Float64Array.from(servers, (s, m) => Math.max(0, start.bandwidth[m] ?? 0) * s.bandwidthHz);
-  const y = Float64Array.from(servers, (s, m) => Math.max(0, start.frequency[m] ?? 0) * s.frequencyHz);
   const pricesAt = (px: Float64Array, py: Float64Array): BundlePrices => ({
     bandwidth: Array.from(px, (v, m) => v / servers[m].bandwidthHz),
     frequency: Array.from(py, (v, m) => v / servers[m].frequencyHz),
   });
+  const result = (): BundleResult =>
+    state.best
+      ? {
+          value: state.best.value,
+          prices: pricesAt(state.best.x, state.best.y),
+          passes: state.passes,
+          modelEvaluations: state.modelEvaluations,
+        }
+      : { value: -Infinity, prices: pricesAt(state.start.x, state.start.y), passes: 0, modelEvaluations: 0 };
   const closeEnough = (v: number) => options.objective - v <= options.tolerance * Math.abs(options.objective);
-  let passStart = now();
-  const first = exactPass(ctx, x, y, cuts, hint, deadlineAt, options.priced);
-  if (first === null) return { value: -Infinity, prices: pricesAt(x, y), passes: 0, modelEvaluations: 0 };
-  let passMs = now() - passStart;
-  let passes = 1;
-  let best = { value: first, x: x.slice(), y: y.slice() };
-  // Scale of each scaled price for the trust box: its own size, or the mean of its budget's.
-  const meanOf = (v: Float64Array) => {
-    let s = 0;
-    for (const e of v) s += e;
-    return s / Math.max(1, v.length) || 1e-12;
-  };
-  const scaleOf = (v: Float64Array, m: number, mean: number) => Math.max(v[m], 0.1 * mean);
-  let radius = FIRST_RADIUS;
-  let modelEvaluations = 0;
+  const maxPasses = options.maxPasses ?? Infinity;
+  let passes = 0;
+  if (state.best === null) {
+    const passStart = now();
+    const first = exactPass(ctx, state.start.x, state.start.y, cuts, hint, deadlineAt, state.start.priced);
+    if (first === null) return result();
+    state.start.priced = undefined;
+    state.passMs = now() - passStart;
+    state.passes++;
+    passes++;
+    state.best = { value: first, x: state.start.x.slice(), y: state.start.y.slice() };
+  }
   // The model is maximised to a small part of what the tolerance allows.
-  const modelGain = 1e-3 * Math.max(options.tolerance, 1e-6) * Math.abs(Number.isFinite(options.objective) ? options.objective : first);
+  const scale = Math.abs(Number.isFinite(options.objective) ? options.objective : state.best.value);
+  const modelGain = 1e-3 * Math.max(options.tolerance, 1e-6) * scale;
   const lo = new Float64Array(2 * M);
   const hi = new Float64Array(2 * M);
-  while (!closeEnough(best.value) && radius > MIN_RADIUS && passes < (options.maxPasses ?? Infinity) && now() + passMs < deadlineAt) {
-    const meanX = meanOf(best.x);
-    const meanY = meanOf(best.y);
+  const x = new Float64Array(M);
+  const y = new Float64Array(M);
+  while (!closeEnough(state.best.value) && state.radius > MIN_RADIUS && passes < maxPasses && now() + state.passMs < deadlineAt) {
+    const best = state.best;
     for (let m = 0; m < M; m++) {
-      const sx = scaleOf(best.x, m, meanX) * radius;
-      const sy = scaleOf(best.y, m, meanY) * radius;
+      const sx = boxScale(best.x, m) * state.radius;
+      const sy = boxScale(best.y, m) * state.radius;
       lo[m] = Math.max(0, best.x[m] - sx);
       hi[m] = best.x[m] + sx;
       lo[M + m] = Math.max(0, best.y[m] - sy);
@@ -340,16 +391,22 @@ export function bundleBound(ctx: PlanContext, start: BundlePrices, deadlineAt: n
     }
     x.set(best.x);
     y.set(best.y);
-    modelEvaluations += maximiseModel(flatten(cuts), x, y, lo, hi, deadlineAt - passMs, modelGain);
-    passStart = now();
+    state.modelEvaluations += maximiseModel(flatten(cuts), x, y, lo, hi, deadlineAt - state.passMs, modelGain);
+    const passStart = now();
     const value = exactPass(ctx, x, y, cuts, hint, deadlineAt);
     if (value === null) break;
-    passMs = now() - passStart;
+    state.passMs = now() - passStart;
+    state.passes++;
     passes++;
     if (value > best.value) {
-      best = { value, x: x.slice(), y: y.slice() };
-      radius = Math.min(0.5, radius * 2);
-    } else radius *= 0.3;
+      state.best = { value, x: x.slice(), y: y.slice() };
+      state.radius = Math.min(0.5, state.radius * 2);
+    } else state.radius *= 0.3;
   }
-  return { value: best.value, prices: pricesAt(best.x, best.y), passes, modelEvaluations };
+  return result();
+}
+
+/** The bound from `start` in one call: createBundle, then tightenBundle. */
+export function bundleBound(ctx: PlanContext, start: BundlePrices, deadlineAt: number, options: BundleOptions): BundleResult {
+  return tightenBundle(createBundle(ctx, start, options.priced), deadlineAt, options);
 }
