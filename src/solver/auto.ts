@@ -342,7 +342,7 @@ function pricesOf(sol: Solution): { bandwidth: number[]; frequency: number[] } {
  * bound at the step's prices at once where the search priced every pair (its reassignment
  * rounds). Bound work beyond that goes where it can end the solve:
  * - while the search moves devices by estimates (no priced matrix), the anytime bound
- *   (bound/anytime.ts) is tightened within SHARE.interleavedBound of the time so far: it keeps the
+ *   (bound/anytime.ts) is tightened within SHARE.interleavedBound of the search's time: it keeps the
  *   bound current, but its steps rarely prove a gap of 1e-4, so the search keeps the rest;
  * - once the estimated moves have settled, and at a reassignment round whose prices are new and
  *   whose objective is within the tolerance of the step before (the search has stalled: only the
@@ -363,6 +363,8 @@ class BoundWatch implements SearchMonitor {
   private ascentCut = false;
   /** what the last ascent's first pass cost (ms): an ascent starts only with at least that much time */
   private passMs = 0;
+  /** when the search's first step came, and the bound time spent before it */
+  private searchFrom: { atMs: number; boundMs: number } | undefined;
 
   constructor(
     private readonly frame: Frame,
@@ -392,7 +394,9 @@ class BoundWatch implements SearchMonitor {
         this.ascend(sol, Math.min(this.deadlineAt, Date.now() + allowance), priced);
       }
     } else {
-      const allowance = SHARE.interleavedBound * clock.elapsedMs() - proof.boundMs;
+      // Counted from the search's first step: time before it (baselines, the first bound) earns no credit.
+      this.searchFrom ??= { atMs: clock.elapsedMs(), boundMs: proof.boundMs };
+      const allowance = SHARE.interleavedBound * (clock.elapsedMs() - this.searchFrom.atMs) - (proof.boundMs - this.searchFrom.boundMs);
       if (allowance > 0) this.tighten(sol, Math.min(this.deadlineAt, Date.now() + allowance));
     }
     return proof.met();
