@@ -25,11 +25,9 @@ const LADDER_MS = [5, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 150, 200, 
 interface Run {
   wallMs: number;
   cpuMs: number;
-  // biome-ignore lint/suspicious/noExplicitAny: the result type of whichever checkout runs this
   res: any;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the request type of whichever checkout runs this
 async function solve(body: any, options: Record<string, unknown>): Promise<Run> {
   const { instance, options: o } = normalize({ ...body, options: { ...body.options, baselines: false, ...options } });
   const t0 = performance.now();

@@ -22,7 +22,6 @@ const limitMs = Number(process.env.LIMIT ?? 2000);
 const seeds = Number(process.env.SEEDS ?? 3);
 const AREA_M = 500;
 
-// biome-ignore lint/suspicious/noExplicitAny: the request type of whichever checkout runs this
 async function solve(body: any) {
   const { instance, options } = normalize({ ...body, options: { ...body.options, baselines: false, timeLimitMs: limitMs } });
   const t0 = performance.now();
