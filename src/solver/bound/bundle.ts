@@ -21,6 +21,16 @@
 // of a budget (b/W, f/F), all of order one, and the supply term is Σ (x_m + y_m).
 
 import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
+import {
+  deviceFloor,
+  edgeFloor,
+  FLOOR_SLACK,
+  rootPriceFloor,
+  serverFloor,
+  uplinkFloor,
+  uplinkTangentGuess,
+  type DeviceFloor,
+} from '../pricing/floor.js';
 import type { PlanContext } from '../pricing/member.js';
 import { now } from '../clock.js';
 
@@ -74,10 +84,20 @@ export interface DeviceCuts {
 
 const pair: PairPrice = newPairPrice();
 
+/** What a pass reuses from device to device and pass to pass: each device's floor data and last bandwidth. */
+interface PassMemo {
+  floors: (DeviceFloor | undefined)[];
+  bandwidthHz: Float64Array;
+}
+
 /**
  * One exact pass at scaled prices (x, y): g and each device's cuts within the window. `hint`: per
  * device, its cheapest server last time (priced first: a tight cutoff for the rest). Null when
- * the deadline comes first.
+ * the deadline comes first. Pairs whose floor (pricing/floor.ts: a lower bound of their cost from
+ * the device's data) reaches the window are skipped unpriced, and servers are walked by ascending
+ * √work floor so that the walk ends at the first whose floor reaches it, as in anytime.ts's pass.
+ * With `priced` (every pair priced at exactly these prices; entries bounded away are lower
+ * bounds) only the pairs within the window of a row's minimum are priced again, for their decisions.
  */
 function exactPass(
   ctx: PlanContext,
@@ -85,39 +105,55 @@ function exactPass(
   y: Float64Array,
   cuts: DeviceCuts[],
   hint: Int32Array,
+  memo: PassMemo,
   deadlineAt: number,
   priced?: ArrayLike<ArrayLike<number>>,
 ): number | null {
   const servers = ctx.instance.servers;
   const M = servers.length;
   const N = ctx.models.length;
+  const floorsAt = servers.map((s, m) => serverFloor(ctx, m, y[m] / s.frequencyHz));
+  const byRootPrice = Int32Array.from(floorsAt.keys()).sort((i, j) => floorsAt[i].rootPrice - floorsAt[j].rootPrice);
+  const share = Math.min(1, M / Math.max(1, N));
   let value = 0;
   for (let n = 0; n < N; n++) {
     if ((n & 31) === 31 && now() >= deadlineAt) return null;
-    const order = ctx.models[n].serversByGain;
+    const dm = ctx.models[n];
     const row = priced?.[n];
-    // With the row priced at exactly these prices (entries bounded away are lower bounds), only
-    // the pairs within the window of its minimum need pricing again, for their decisions.
     let rowMin = Infinity;
-    if (row) for (const m of order) rowMin = Math.min(rowMin, row[m]);
+    if (row) for (const m of dm.serversByGain) rowMin = Math.min(rowMin, row[m]);
+    const floor = (memo.floors[n] ??= deviceFloor(ctx, n));
+    const gainScale = floor.maxPowerW / ctx.instance.noiseWPerHz;
+    const order = row ? dm.serversByGain : byRootPrice;
     const first = row ? -1 : hint[n];
     let best = Infinity;
     const found: { m: number; cost: number; b: number; f: number }[] = [];
     for (let k = first >= 0 ? -1 : 0; k < order.length; k++) {
       const m = k < 0 ? first : order[k];
-      if (k >= 0 && m === first) continue;
+      if (k >= 0 && (m === first || floor.reachable[m] === 0)) continue;
       if (row && !(row[m] <= rowMin + WINDOW * Math.abs(rowMin))) continue;
       const s = servers[m];
       const lambda = x[m] / s.bandwidthHz;
       const mu = y[m] / s.frequencyHz;
       const cutoff = best < Infinity ? best + WINDOW * Math.abs(best) : Infinity;
-      pricePair(ctx, m, n, lambda, mu, cutoff, pair);
+      let upFloor = 0;
+      if (cutoff < Infinity && !row) {
+        // Servers come by ascending √work floor: once it reaches the cutoff, so does every later one.
+        if (k >= 0 && rootPriceFloor(floor, floorsAt[m].rootPrice) * (1 - FLOOR_SLACK) >= cutoff) break;
+        const snrHz = dm.device.gains[m] * gainScale;
+        const guess = Number.isNaN(memo.bandwidthHz[n]) ? s.bandwidthHz * share : memo.bandwidthHz[n];
+        const b0 = uplinkTangentGuess(floor.uplinkWork, snrHz, lambda, s.bandwidthHz, guess);
+        upFloor = uplinkFloor(floor.uplinkWork, snrHz, lambda, s.bandwidthHz, b0);
+        if ((upFloor + edgeFloor(floor, floorsAt[m])) * (1 - FLOOR_SLACK) >= cutoff) continue;
+      }
+      pricePair(ctx, m, n, lambda, mu, cutoff, pair, upFloor);
       // A pair bounded away costs at least the cutoff (≥ the best): it is neither the minimum nor near it.
       if (!pair.exact) continue;
       found.push({ m, cost: pair.cost, b: pair.bandwidthHz, f: pair.frequencyHz });
       if (pair.cost < best) {
         best = pair.cost;
         hint[n] = m;
+        memo.bandwidthHz[n] = pair.bandwidthHz;
       }
     }
     value += best;
@@ -145,7 +181,6 @@ function exactPass(
   return value;
 }
 
-/** The smoothed model at (x, y) and its gradient (into gx, gy). */
 /** Every device's cuts in flat arrays (device n's are at [start[n], start[n+1])), for the model's inner loop. */
 interface FlatCuts {
   start: Int32Array;
@@ -301,6 +336,7 @@ export interface BundleState {
   start: { x: Float64Array; y: Float64Array; priced?: ArrayLike<ArrayLike<number>> };
   cuts: DeviceCuts[];
   hint: Int32Array;
+  memo: PassMemo;
   /** the best exact point so far (null before the first pass) */
   best: { value: number; x: Float64Array; y: Float64Array } | null;
   radius: number;
@@ -322,6 +358,7 @@ export function createBundle(ctx: PlanContext, start: BundlePrices, priced?: Arr
     },
     cuts: ctx.models.map(() => ({ server: [], cost: [], shareB: [], shareF: [], scale: 0 })),
     hint: new Int32Array(ctx.models.length).fill(-1),
+    memo: { floors: [], bandwidthHz: new Float64Array(ctx.models.length).fill(Number.NaN) },
     best: null,
     radius: FIRST_RADIUS,
     passMs: 0,
@@ -364,7 +401,7 @@ export function tightenBundle(state: BundleState, deadlineAt: number, options: B
   let passes = 0;
   if (state.best === null) {
     const passStart = now();
-    const first = exactPass(ctx, state.start.x, state.start.y, cuts, hint, deadlineAt, state.start.priced);
+    const first = exactPass(ctx, state.start.x, state.start.y, cuts, hint, state.memo, deadlineAt, state.start.priced);
     if (first === null) return result();
     state.start.priced = undefined;
     state.passMs = now() - passStart;
@@ -393,7 +430,7 @@ export function tightenBundle(state: BundleState, deadlineAt: number, options: B
     y.set(best.y);
     state.modelEvaluations += maximiseModel(flatten(cuts), x, y, lo, hi, deadlineAt - state.passMs, modelGain);
     const passStart = now();
-    const value = exactPass(ctx, x, y, cuts, hint, deadlineAt);
+    const value = exactPass(ctx, x, y, cuts, hint, state.memo, deadlineAt);
     if (value === null) break;
     state.passMs = now() - passStart;
     state.passes++;
