@@ -10,7 +10,7 @@ import { buildDeviceModels } from '../src/solver/pricing/device-model.js';
 import { greedyAssociation, planAll, type Solution } from '../src/solver/association/association.js';
 import { balanceAssociation } from '../src/solver/association/balance.js';
 import { dualValue } from '../src/solver/bound/bound.js';
-import { bundleBound } from '../src/solver/bound/bundle.js';
+import { bundleBound, createBundle, tightenBundle } from '../src/solver/bound/bundle.js';
 import { createAnytimeBound, offerPrices, tightenBound } from '../src/solver/bound/anytime.js';
 import { createPlanContext, type PlanContext } from '../src/solver/pricing/member.js';
 import { exhaustiveReference } from './reference/exhaustive.js';
@@ -71,5 +71,21 @@ describe('cutting-plane Lagrangian bound', () => {
       tightenBound(anytime, Infinity, sol.cost, 3);
       expect((sol.cost - anytime.value) / sol.cost).toBeGreaterThan(5e-5);
     }
+  });
+});
+
+describe('cutting-plane bound and the clock', () => {
+  it('makes no pass after its deadline: none at all from an expired one, none more when resumed past it', () => {
+    const ctx = contextOf(generateRequest(3, { devices: 40, servers: 5 }));
+    const start = pricesOf(planAll(ctx, greedyAssociation(ctx)!));
+    const none = bundleBound(ctx, start, Date.now() - 1, { tolerance: 0, objective: Infinity });
+    expect(none.passes).toBe(0);
+    expect(none.value).toBe(-Infinity);
+    const state = createBundle(ctx, start);
+    const two = tightenBundle(state, Infinity, { tolerance: 0, objective: Infinity, maxPasses: 2 });
+    expect(two.passes).toBe(2);
+    const late = tightenBundle(state, Date.now() - 1, { tolerance: 0, objective: Infinity });
+    expect(late.passes).toBe(2);
+    expect(late.value).toBe(two.value);
   });
 });
