@@ -428,7 +428,7 @@ class BoundWatch implements SearchMonitor {
     const { proof, options } = this.frame;
     const startedAt = Date.now();
     const same = samePlans(this.ascentPlans, sol.plans);
-    this.ascentPlans = sol.plans;
+    this.ascentPlans = sol.plans.slice(); // a copy: the search may change its array in place
     const found = ascendBound(this.bound.ctx, pricesOf(sol), until, proof.objective, {
       ...(priced ? { priced } : {}),
       ...(same && this.ascentState ? { resume: this.ascentState } : {}),
