@@ -10,7 +10,7 @@ import { buildDeviceModels } from '../src/solver/pricing/device-model.js';
 import { greedyAssociation, planAll, type Solution } from '../src/solver/association/association.js';
 import { balanceAssociation } from '../src/solver/association/balance.js';
 import { dualValue } from '../src/solver/bound/bound.js';
-import { bundleBound, createBundle, tightenBundle } from '../src/solver/bound/bundle.js';
+import { bundleBound, createBundle, recentreBundle, tightenBundle } from '../src/solver/bound/bundle.js';
 import { createAnytimeBound, offerPrices, tightenBound } from '../src/solver/bound/anytime.js';
 import { createPlanContext, type PlanContext } from '../src/solver/pricing/member.js';
 import { exhaustiveReference } from './reference/exhaustive.js';
@@ -44,6 +44,20 @@ describe('cutting-plane Lagrangian bound', () => {
       expect(found.value).toBeGreaterThanOrEqual(atStart - 1e-12 * Math.abs(atStart));
       expect(found.value).toBeCloseTo(dualValue(ctx, found.prices), 12);
       if (found.value >= ref.objective * (1 - 1e-3)) tight++;
+      // Recentred elsewhere (a later search's prices), it keeps its cuts and its best: never lower, still valid.
+      const state = createBundle(ctx, start);
+      const before = tightenBundle(state, Infinity, { tolerance: 0, objective: ref.objective, maxPasses: 3 });
+      const cuts = state.cuts.reduce((n, c) => n + c.server.length, 0);
+      const elsewhere = {
+        bandwidth: start.bandwidth.map((p) => p * (0.5 + (seed % 5) / 4)),
+        frequency: start.frequency.map((p) => p * 1.3),
+      };
+      recentreBundle(state, elsewhere);
+      const after = tightenBundle(state, Infinity, { tolerance: 0, objective: ref.objective, maxPasses: 3 });
+      expect(after.value).toBeGreaterThanOrEqual(before.value);
+      expect(after.value).toBeLessThanOrEqual(ref.objective * (1 + 1e-9));
+      expect(after.value).toBeCloseTo(dualValue(ctx, after.prices), 12);
+      expect(state.cuts.reduce((n, c) => n + c.server.length, 0)).toBeGreaterThanOrEqual(Math.min(cuts, 1));
     }
     expect(tight).toBeGreaterThan(12);
   });

@@ -40,7 +40,7 @@ import { balanceAssociation } from './association/balance.js';
 import { warmAssociation, warmPlans } from './association/warm.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { ascendBound } from './bound/bound.js';
-import type { BundleState } from './bound/bundle.js';
+import { recentreBundle, type BundleState } from './bound/bundle.js';
 import { createAnytimeBound, offerPrices, tightenBound, type AnytimeBound } from './bound/anytime.js';
 import { buildDeviceModels, type DeviceModel } from './pricing/device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.js';
@@ -65,6 +65,8 @@ const SHORT_LIMIT_MS = 200;
 const PAPER_BASELINE_PAIRS = 100;
 /** The first bound's pass runs in slices of this length until it completes (it only needs one pass). */
 const FIRST_PASS_SLICE_MS = 5;
+/** Exact passes of the bound's ascent once the search's estimated moves settle (BoundWatch). */
+const SETTLED_PASSES = 6;
 /** Deadline rounds at most (each re-plans every server). */
 const DEADLINE_ROUNDS = 60;
 /** Every this many deadline rounds the association is searched again under the new multipliers. */
@@ -344,11 +346,12 @@ function pricesOf(sol: Solution): { bandwidth: number[]; frequency: number[] } {
  * - while the search moves devices by estimates (no priced matrix), the anytime bound
  *   (bound/anytime.ts) is tightened within SHARE.interleavedBound of the search's time: it keeps the
  *   bound current, but its steps rarely prove a gap of 1e-4, so the search keeps the rest;
- * - once the estimated moves have settled, and at a reassignment round whose prices are new and
- *   whose objective is within the tolerance of the step before (the search has stalled: only the
- *   proof is missing), or at the first, the ascent of bound/bound.ts from the step's prices
- *   (converged prices lead the ascent furthest) gets SHARE.stalledSearchBound of the time so far
- *   and stops as soon as the gap meets the tolerance.
+ * - once the estimated moves have settled, the ascent of bound/bound.ts from the step's prices
+ *   (converged prices lead the ascent furthest) gets SETTLED_PASSES exact passes; at a
+ *   reassignment round whose prices are new and whose objective is within the tolerance of the
+ *   step before (the search has stalled: only the proof is missing), or at the first, it gets
+ *   SHARE.stalledSearchBound of the time so far. Either stops as soon as the gap meets the
+ *   tolerance, and carries its cuts over to the next (recentred at the new prices).
  * Says "proven" once the gap meets the tolerance, unless `stopOnGap` is off (deadlines: the
  * search's solution may still be late, so only the answer after the deadline rounds is judged).
  */
@@ -390,7 +393,13 @@ class BoundWatch implements SearchMonitor {
     if (priced || settled) {
       const fresh = !samePlans(this.ascentPlans, sol.plans) || this.ascentCut;
       const allowance = SHARE.stalledSearchBound * clock.elapsedMs() - proof.boundMs;
-      if ((stalled || settled || this.ascentPlans === null) && fresh && allowance > this.passMs) {
+      if (settled && fresh) {
+        // Settled: only the proof is missing. The ascent gets a number of passes (it needs 2–4 from
+        // a settled search's prices), not a share of the time: what it can prove does not depend on
+        // how loaded the machine is. It ends sooner at the tolerance or where its model has no
+        // better point to offer.
+        this.ascend(sol, this.deadlineAt, priced, SETTLED_PASSES);
+      } else if ((stalled || this.ascentPlans === null) && fresh && allowance > this.passMs) {
         this.ascend(sol, Math.min(this.deadlineAt, Date.now() + allowance), priced);
       }
     } else {
@@ -419,19 +428,22 @@ class BoundWatch implements SearchMonitor {
 
   /**
    * Ascend the Lagrangian dual from `sol`'s prices until `until` (or the tolerance): carried on
-   * (cuts kept) when the plans are those of the last ascent, else afresh from the search's latest
-   * prices, not from where an ascent at earlier plans ended: measured, an ascent from a converged
-   * search's prices gets further in the same time (the dual at a start says little about how far
-   * it leads). Also the final bound phase (boundPhase).
+   * when the plans are those of the last ascent; otherwise recentred at the search's latest prices
+   * (not carried on from where an ascent at earlier plans ended: measured, an ascent from a
+   * converged search's prices gets further in the same time; the dual at a start says little about
+   * how far it leads), with the cuts of every earlier pass kept. Also the final bound phase (boundPhase).
    */
-  ascend(sol: Solution, until: number, priced?: number[][]): number {
+  ascend(sol: Solution, until: number, priced?: number[][], maxPasses?: number): number {
     const { proof, options } = this.frame;
     const startedAt = Date.now();
     const same = samePlans(this.ascentPlans, sol.plans);
     this.ascentPlans = sol.plans.slice(); // a copy: the search may change its array in place
+    // New plans: the ascent moves to their prices and keeps its cuts (they are the dual's, not the search's).
+    if (this.ascentState && !same) recentreBundle(this.ascentState, pricesOf(sol), priced);
     const found = ascendBound(this.bound.ctx, pricesOf(sol), until, proof.objective, {
       ...(priced ? { priced } : {}),
-      ...(same && this.ascentState ? { resume: this.ascentState } : {}),
+      ...(this.ascentState ? { resume: this.ascentState } : {}),
+      ...(maxPasses ? { maxPasses } : {}),
       tolerance: gapTarget(options.relativeGap),
     });
     this.ascentState = found.bundle;

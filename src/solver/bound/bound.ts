@@ -54,6 +54,8 @@ export interface AscentOptions {
   tolerance?: number;
   /** carry on from an earlier call's state at the same start (its cuts and best point are kept) */
   resume?: BundleState;
+  /** at most this many exact passes (besides the deadline) */
+  maxPasses?: number;
 }
 
 /**
@@ -91,7 +93,7 @@ export function ascendBound(
     return { value: priced ? dualValue(ctx, start, priced) : -Infinity, prices: start };
   }
   const bundle = options.resume ?? createBundle(ctx, start, options.priced);
-  const found = tightenBundle(bundle, deadlineAt, { tolerance, objective });
+  const found = tightenBundle(bundle, deadlineAt, { tolerance, objective, ...(options.maxPasses ? { maxPasses: options.maxPasses } : {}) });
   // Not even one pass fitted, but the search's pass at these prices gives the value at once.
   if (found.value === -Infinity && options.priced) return { value: dualValue(ctx, start, options.priced), prices: start, bundle };
   reportProgress({ phase: 'bound', bound: found.value });

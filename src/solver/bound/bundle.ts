@@ -327,9 +327,10 @@ function maximiseModel(
 }
 
 /**
- * A bound in progress, passed in and out (no hidden state): its cuts, its best point, its trust
- * radius. tightenBundle() carries on where the last call stopped, so a caller can spend its time in
- * several slices at the same start (the search's prices) without losing the cuts.
+ * A bound in progress, passed in and out (no hidden state): its cuts, its centre and trust radius,
+ * its best point. tightenBundle() carries on where the last call stopped, so a caller can spend its
+ * time in several slices without losing the cuts; recentreBundle() moves the centre to new prices
+ * (a later search's), keeping the cuts, which are the dual's own (they do not depend on the search).
  */
 export interface BundleState {
   readonly ctx: PlanContext;
@@ -338,8 +339,10 @@ export interface BundleState {
   cuts: DeviceCuts[];
   hint: Int32Array;
   memo: PassMemo;
-  /** the best exact point so far (null before the first pass) */
+  /** the best exact point so far (null before the first pass): the bound */
   best: { value: number; x: Float64Array; y: Float64Array } | null;
+  /** the trust box's centre: the best exact point since the last (re)start (null until the start is evaluated) */
+  centre: { value: number; x: Float64Array; y: Float64Array } | null;
   radius: number;
   /** what the last pass took (ms): the next starts only if it still fits */
   passMs: number;
@@ -361,6 +364,7 @@ export function createBundle(ctx: PlanContext, start: BundlePrices, priced?: Arr
     hint: new Int32Array(ctx.models.length).fill(-1),
     memo: { floors: [], bandwidthHz: new Float64Array(ctx.models.length).fill(Number.NaN) },
     best: null,
+    centre: null,
     radius: FIRST_RADIUS,
     passMs: 0,
     passes: 0,
@@ -400,7 +404,10 @@ export function tightenBundle(state: BundleState, deadlineAt: number, options: B
   const closeEnough = (v: number) => options.objective - v <= options.tolerance * Math.abs(options.objective);
   const maxPasses = options.maxPasses ?? Infinity;
   let passes = 0;
-  if (state.best === null) {
+  const offer = (point: { value: number; x: Float64Array; y: Float64Array }) => {
+    if (state.best === null || point.value > state.best.value) state.best = point;
+  };
+  if (state.centre === null) {
     const passStart = now();
     const first = exactPass(ctx, state.start.x, state.start.y, cuts, hint, state.memo, deadlineAt, state.start.priced);
     if (first === null) return result();
@@ -408,27 +415,28 @@ export function tightenBundle(state: BundleState, deadlineAt: number, options: B
     state.passMs = now() - passStart;
     state.passes++;
     passes++;
-    state.best = { value: first, x: state.start.x.slice(), y: state.start.y.slice() };
+    state.centre = { value: first, x: state.start.x.slice(), y: state.start.y.slice() };
+    offer(state.centre);
   }
   // The model is maximised to a small part of what the tolerance allows.
-  const scale = Math.abs(Number.isFinite(options.objective) ? options.objective : state.best.value);
+  const scale = Math.abs(Number.isFinite(options.objective) ? options.objective : state.centre.value);
   const modelGain = 1e-3 * Math.max(options.tolerance, 1e-6) * scale;
   const lo = new Float64Array(2 * M);
   const hi = new Float64Array(2 * M);
   const x = new Float64Array(M);
   const y = new Float64Array(M);
-  while (!closeEnough(state.best.value) && state.radius > MIN_RADIUS && passes < maxPasses && now() + state.passMs < deadlineAt) {
-    const best = state.best;
+  while (!closeEnough(state.best!.value) && state.radius > MIN_RADIUS && passes < maxPasses && now() + state.passMs < deadlineAt) {
+    const centre: { value: number; x: Float64Array; y: Float64Array } = state.centre;
     for (let m = 0; m < M; m++) {
-      const sx = boxScale(best.x, m) * state.radius;
-      const sy = boxScale(best.y, m) * state.radius;
-      lo[m] = Math.max(0, best.x[m] - sx);
-      hi[m] = best.x[m] + sx;
-      lo[M + m] = Math.max(0, best.y[m] - sy);
-      hi[M + m] = best.y[m] + sy;
+      const sx = boxScale(centre.x, m) * state.radius;
+      const sy = boxScale(centre.y, m) * state.radius;
+      lo[m] = Math.max(0, centre.x[m] - sx);
+      hi[m] = centre.x[m] + sx;
+      lo[M + m] = Math.max(0, centre.y[m] - sy);
+      hi[M + m] = centre.y[m] + sy;
     }
-    x.set(best.x);
-    y.set(best.y);
+    x.set(centre.x);
+    y.set(centre.y);
     state.modelEvaluations += maximiseModel(flatten(cuts), x, y, lo, hi, deadlineAt - state.passMs, modelGain);
     const passStart = now();
     const value = exactPass(ctx, x, y, cuts, hint, state.memo, deadlineAt);
@@ -436,12 +444,30 @@ export function tightenBundle(state: BundleState, deadlineAt: number, options: B
     state.passMs = now() - passStart;
     state.passes++;
     passes++;
-    if (value > best.value) {
-      state.best = { value, x: x.slice(), y: y.slice() };
+    const point = { value, x: x.slice(), y: y.slice() };
+    offer(point);
+    if (value > centre.value) {
+      state.centre = point;
       state.radius = Math.min(0.5, state.radius * 2);
     } else state.radius *= 0.3;
   }
   return result();
+}
+
+/**
+ * Move the centre of `state` to `start` (e.g. a later search's prices; every pair priced there,
+ * when the caller has them), keeping its cuts and its best point: the next tightenBundle evaluates
+ * the start and ascends from it, with the model of every pass so far.
+ */
+export function recentreBundle(state: BundleState, start: BundlePrices, priced?: ArrayLike<ArrayLike<number>>): void {
+  const servers = state.ctx.instance.servers;
+  state.start = {
+    x: Float64Array.from(servers, (s, m) => Math.max(0, start.bandwidth[m] ?? 0) * s.bandwidthHz),
+    y: Float64Array.from(servers, (s, m) => Math.max(0, start.frequency[m] ?? 0) * s.frequencyHz),
+    ...(priced ? { priced } : {}),
+  };
+  state.centre = null;
+  state.radius = FIRST_RADIUS;
 }
 
 /** The bound from `start` in one call: createBundle, then tightenBundle. */
