@@ -39,7 +39,8 @@ import {
 import { balanceAssociation } from './association/balance.js';
 import { warmAssociation, warmPlans } from './association/warm.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
-import { lagrangianBound } from './bound/bound.js';
+import { ascendBound } from './bound/bound.js';
+import { recentreBundle, type BundleState } from './bound/bundle.js';
 import { createAnytimeBound, offerPrices, tightenBound, type AnytimeBound } from './bound/anytime.js';
 import { buildDeviceModels, type DeviceModel } from './pricing/device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.js';
@@ -64,6 +65,8 @@ const SHORT_LIMIT_MS = 200;
 const PAPER_BASELINE_PAIRS = 100;
 /** The first bound's pass runs in slices of this length until it completes (it only needs one pass). */
 const FIRST_PASS_SLICE_MS = 5;
+/** Exact passes of the bound's ascent once the search's estimated moves settle (BoundWatch). */
+const SETTLED_PASSES = 6;
 /** Deadline rounds at most (each re-plans every server). */
 const DEADLINE_ROUNDS = 60;
 /** Every this many deadline rounds the association is searched again under the new multipliers. */
@@ -92,9 +95,9 @@ const SHARE = {
   paperBaseline: 0.2,
   /** the first bound, right after the start plan: at most this share of the limit */
   firstBound: 0.1,
-  /** bounds during the search take at most this share of the time elapsed (the search keeps the rest) */
-  interleavedBound: 0.3,
-  /** ...and this much once the search's steps improve by less than the tolerance (only the proof is missing) */
+  /** anytime-bound work while the search moves by estimates: at most this share of the time elapsed */
+  interleavedBound: 0.1,
+  /** the ascent, at reassignment rounds once the search improves by less than the tolerance (only the proof is missing) */
   stalledSearchBound: 0.6,
 } as const;
 
@@ -326,7 +329,7 @@ function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: 
   // Estimated single moves first (cheap, converge fast), then priced reassignment and exact
   // move/swap search (which also handles full servers) for the time that is left.
   const balanced = balanceAssociation(ctx, start, deadlineAt, monitor);
-  if (monitor.proven(balanced)) return { sol: balanced, enumerated: false };
+  if (!expired(deadlineAt) && monitor.proven(balanced, undefined, true)) return { sol: balanced, enumerated: false };
   return { sol: improveAssociation(ctx, balanced, deadlineAt, monitor), enumerated: false };
 }
 
@@ -337,17 +340,34 @@ function pricesOf(sol: Solution): { bandwidth: number[]; frequency: number[] } {
 }
 
 /**
- * Watches the search (SearchMonitor): offers each step's solution to the proof and its prices to
- * the anytime bound (bound/anytime.ts, which takes the dual value at once when the search has the
- * priced matrix), then lets the bound tighten for as long as bound work stays within its share of
- * the time so far (its passes are resumable, so any slice makes progress). Says "proven" once the
- * gap meets the tolerance, unless `stopOnGap` is off (deadlines: the search's solution may still
- * be late, so only the answer after the deadline rounds is judged).
+ * Watches the search (SearchMonitor): offers each step's solution to the proof, and takes the
+ * bound at the step's prices at once where the search priced every pair (its reassignment
+ * rounds). Bound work beyond that goes where it can end the solve:
+ * - while the search moves devices by estimates (no priced matrix), the anytime bound
+ *   (bound/anytime.ts) is tightened within SHARE.interleavedBound of the search's time: it keeps the
+ *   bound current, but its steps rarely prove a gap of 1e-4, so the search keeps the rest;
+ * - once the estimated moves have settled, the ascent of bound/bound.ts from the step's prices
+ *   (converged prices lead the ascent furthest) gets SETTLED_PASSES exact passes; at a
+ *   reassignment round whose prices are new and whose objective is within the tolerance of the
+ *   step before (the search has stalled: only the proof is missing), or at the first, it gets
+ *   SHARE.stalledSearchBound of the time so far. Either stops as soon as the gap meets the
+ *   tolerance, and carries its cuts over to the next (recentred at the new prices).
+ * Says "proven" once the gap meets the tolerance, unless `stopOnGap` is off (deadlines: the
+ * search's solution may still be late, so only the answer after the deadline rounds is judged).
  */
 class BoundWatch implements SearchMonitor {
   readonly bound: AnytimeBound;
-  /** the objective when the bound was last tightened */
-  private objectiveAtLastBound = Infinity;
+  /** the objective of the step before */
+  private lastObjective = Infinity;
+  /** the plans the last ascent started from, and its state: an ascent from the same prices carries on from it */
+  private ascentPlans: Solution['plans'] | null = null;
+  private ascentState: BundleState | undefined;
+  /** the last ascent at those plans ended for want of time (not at its own end): carrying on may still pay */
+  private ascentCut = false;
+  /** what the last ascent's first pass cost (ms): an ascent starts only with at least that much time */
+  private passMs = 0;
+  /** when the search's first step came, and the bound time spent before it */
+  private searchFrom: { atMs: number; boundMs: number } | undefined;
 
   constructor(
     private readonly frame: Frame,
@@ -359,34 +379,79 @@ class BoundWatch implements SearchMonitor {
     this.bound = createAnytimeBound(ctx, { relativeGap: frame.options.relativeGap });
   }
 
-  proven(sol: Solution, priced?: number[][]): boolean {
-    const { proof, clock } = this.frame;
+  proven(sol: Solution, priced?: number[][], settled = false): boolean {
+    const { proof, clock, options } = this.frame;
     this.frame.steps.count++;
     proof.offerObjective(sol.cost, 'search');
     // With deadlines the search's solution may be late: no stop on it, and the time goes to the deadline rounds.
     if (!this.stopOnGap) return false;
+    const stalled = this.lastObjective - sol.cost <= options.relativeGap * sol.cost;
+    this.lastObjective = Math.min(this.lastObjective, sol.cost);
+    if (priced) this.takePriced(sol, priced);
     if (proof.met()) return true;
     if (stopRequested()) return false;
-    const stalled = this.objectiveAtLastBound - sol.cost <= this.frame.options.relativeGap * sol.cost;
-    const allowance = (stalled ? SHARE.stalledSearchBound : SHARE.interleavedBound) * clock.elapsedMs() - proof.boundMs;
-    if (allowance <= 0 && priced === undefined) return false;
-    this.tighten(sol, Math.min(this.deadlineAt, Date.now() + Math.max(0, allowance)), priced);
-    return this.stopOnGap && proof.met();
+    if (priced || settled) {
+      const fresh = !samePlans(this.ascentPlans, sol.plans) || this.ascentCut;
+      const allowance = SHARE.stalledSearchBound * clock.elapsedMs() - proof.boundMs;
+      if (settled && fresh) {
+        // Settled: only the proof is missing. The ascent gets a number of passes (it needs 2–4 from
+        // a settled search's prices), not a share of the time: what it can prove does not depend on
+        // how loaded the machine is. It ends sooner at the tolerance or where its model has no
+        // better point to offer.
+        this.ascend(sol, this.deadlineAt, priced, SETTLED_PASSES);
+      } else if ((stalled || this.ascentPlans === null) && fresh && allowance > this.passMs) {
+        this.ascend(sol, Math.min(this.deadlineAt, Date.now() + allowance), priced);
+      }
+    } else {
+      // Counted from the search's first step: time before it (baselines, the first bound) earns no credit.
+      this.searchFrom ??= { atMs: clock.elapsedMs(), boundMs: proof.boundMs };
+      const allowance = SHARE.interleavedBound * (clock.elapsedMs() - this.searchFrom.atMs) - (proof.boundMs - this.searchFrom.boundMs);
+      if (allowance > 0) this.tighten(sol, Math.min(this.deadlineAt, Date.now() + allowance));
+    }
+    return proof.met();
+  }
+
+  /** The anytime bound, offered `sol`'s prices and tightened until `until`. */
+  private tighten(sol: Solution, until: number): void {
+    const startedAt = Date.now();
+    offerPrices(this.bound, pricesOf(sol));
+    const value = tightenBound(this.bound, until, this.frame.proof.objective);
+    this.frame.proof.offerBound(value, Date.now() - startedAt, 'search');
+  }
+
+  /** The bound at `sol`'s prices from the search's priced matrix: no pass needed. */
+  private takePriced(sol: Solution, priced: number[][]): void {
+    const startedAt = Date.now();
+    offerPrices(this.bound, pricesOf(sol), priced);
+    this.frame.proof.offerBound(this.bound.value, Date.now() - startedAt, 'search');
   }
 
   /**
-   * Offer `sol`'s prices (and priced matrix) to the bound and tighten it until `until`. With the
-   * priced matrix (the search's reassignment rounds), the ascent of bound/bound.ts from those
-   * prices, which needs no pricing pass to start, gets the slice; otherwise the anytime bound.
+   * Ascend the Lagrangian dual from `sol`'s prices until `until` (or the tolerance): carried on
+   * when the plans are those of the last ascent; otherwise recentred at the search's latest prices
+   * (not carried on from where an ascent at earlier plans ended: measured, an ascent from a
+   * converged search's prices gets further in the same time; the dual at a start says little about
+   * how far it leads), with the cuts of every earlier pass kept. Also the final bound phase (boundPhase).
    */
-  tighten(sol: Solution, until: number, priced?: number[][]): void {
+  ascend(sol: Solution, until: number, priced?: number[][], maxPasses?: number): number {
+    const { proof, options } = this.frame;
     const startedAt = Date.now();
-    this.objectiveAtLastBound = Math.min(this.objectiveAtLastBound, sol.cost);
-    offerPrices(this.bound, pricesOf(sol), priced);
-    const value = priced
-      ? lagrangianBound(this.bound.ctx, pricesOf(sol), until, this.frame.proof.objective, priced)
-      : tightenBound(this.bound, until, this.frame.proof.objective);
-    this.frame.proof.offerBound(Math.max(value, this.bound.value), Date.now() - startedAt, 'search');
+    const same = samePlans(this.ascentPlans, sol.plans);
+    this.ascentPlans = sol.plans.slice(); // a copy: the search may change its array in place
+    // New plans: the ascent moves to their prices and keeps its cuts (they are the dual's, not the search's).
+    if (this.ascentState && !same) recentreBundle(this.ascentState, pricesOf(sol), priced);
+    const found = ascendBound(this.bound.ctx, pricesOf(sol), until, proof.objective, {
+      ...(priced ? { priced } : {}),
+      ...(this.ascentState ? { resume: this.ascentState } : {}),
+      ...(maxPasses ? { maxPasses } : {}),
+      tolerance: gapTarget(options.relativeGap),
+    });
+    this.ascentState = found.bundle;
+    this.ascentCut = now() >= until;
+    // Not even one pass fitted: the next ascent waits until twice this time is allowed.
+    if (found.value === -Infinity) this.passMs = Math.max(this.passMs, 2 * (Date.now() - startedAt));
+    proof.offerBound(found.value, Date.now() - startedAt, 'search');
+    return found.value;
   }
 
   /** The first complete pass at `sol`'s prices (resumable slices), by `until` at the latest. */
@@ -397,6 +462,19 @@ class BoundWatch implements SearchMonitor {
       tightenBound(this.bound, Math.min(until, now() + FIRST_PASS_SLICE_MS), this.frame.proof.objective);
     this.frame.proof.offerBound(this.bound.value, Date.now() - startedAt, 'search');
   }
+}
+
+/** Whether two solutions' plans are the same objects server by server (same prices: nothing re-planned). */
+function samePlans(a: Solution['plans'] | null, b: Solution['plans']): boolean {
+  return a !== null && a.length === b.length && a.every((p, m) => p === b[m]);
+}
+
+/**
+ * The ascent stops at this share of options.relativeGap: the objective it aims at may still fall
+ * a little, and the answer's gap must stay within the tolerance (never 0: an exact 0 is never met).
+ */
+function gapTarget(relativeGap: number): number {
+  return Math.max(relativeGap * 0.8, 1e-9);
 }
 
 /**
@@ -524,25 +602,19 @@ function lateOutcome(frame: Frame, prepared: Prepared, best: Candidate, timedOut
 // ---- phase: bound -------------------------------------------------------------------------------
 
 /**
- * The Lagrangian dual bound at the search's prices (deadlines dropped: a relaxation), or -Infinity
- * when there is no time (or a stop came and pricing afresh would delay the answer by a whole pass).
+ * The Lagrangian dual bound (deadlines dropped: a relaxation), ascended from the best point known:
+ * the search's final prices (priced already, unless deadline multipliers changed the weights) or
+ * where the watch's ascent ended; −Infinity when there is no time (or a stop came and pricing
+ * afresh would delay the answer by a whole pass).
  */
-function boundPhase(frame: Frame, prepared: Prepared, found: Found, multipliers: number[], objective: number, exact: boolean): number {
+function boundPhase(frame: Frame, watch: BoundWatch, found: Found, multipliers: number[], objective: number, exact: boolean): number {
   const hardDeadline = frame.clock.at(SHARE.bound);
   if (exact) return objective;
   if (expired(hardDeadline)) return -Infinity; // no time left for a certificate: no bound, no gap
-  const boundCtx = withMultipliers(
-    prepared.ctx,
-    prepared.models.map(() => 0),
-  );
-  const prices = {
-    bandwidth: found.sol.plans.map((p) => p.bandwidthPrice),
-    frequency: found.sol.plans.map((p) => p.frequencyPrice),
-  };
-  // The search priced every pair at these prices already, unless deadline multipliers changed the weights.
   const reusable = multipliers.every((v) => v === 0) ? found.sol.priced : undefined;
   if (stopRequested() && reusable === undefined) return -Infinity;
-  return Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, objective, reusable));
+  if (reusable) offerPrices(watch.bound, pricesOf(found.sol), reusable);
+  return Math.min(objective, watch.ascend(found.sol, hardDeadline, reusable));
 }
 
 // ---- the algorithm ------------------------------------------------------------------------------
@@ -615,7 +687,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
       : frame.proof.bound
     : Math.max(
         frame.proof.bound,
-        phase(frame, 'bound', () => boundPhase(frame, prepared, found, rounds.multipliers, objective, exact)),
+        phase(frame, 'bound', () => boundPhase(frame, watch, found, rounds.multipliers, objective, exact)),
       );
   if (!proven && Number.isFinite(bound)) frame.proof.offerBound(bound, 0, 'bound');
   const finalBound = Math.min(objective, bound);

@@ -22,10 +22,11 @@ export interface Solution {
 /**
  * Asked by the search after each step it takes: true when the solution at hand is proven good
  * enough, and the search returns it at once. `priced`, when given, is every pair priced at exactly
- * this solution's plans' prices (a bound then costs no pricing pass).
+ * this solution's plans' prices (a bound then costs no pricing pass). `settled`: this stage of the
+ * search found nothing more to do (its prices are as good a start for the bound as any later's).
  */
 export interface SearchMonitor {
-  proven(sol: Solution, priced?: number[][]): boolean;
+  proven(sol: Solution, priced?: number[][], settled?: boolean): boolean;
 }
 
 /** A search nobody watches: it runs until it ends or its deadline passes. */

@@ -2,13 +2,15 @@
 // picks its best server, mode, split and continuous decisions independently. For any
 // non-negative prices, Σ_n min_m φ_nm − Σ_m (λ_m·W_m + μ_m·F_m) ≤ optimum (weak duality), provided
 // φ is minimised exactly (or bounded below: see pricedDeviceCost). Deadlines are dropped (a relaxation).
+// The prices are raised from the primal's by the cutting-plane model of bundle.ts (few exact
+// passes); where maxDevices binds, the inner problem is a transportation LP and the bound is taken
+// at the primal's prices as they are.
 
-import { pricedDeviceCost, pricedLowerBound, pricedRow, type PlanContext } from '../resources/server-plan.js';
+import { pricedRow, type PlanContext } from '../resources/server-plan.js';
 import { capacities } from '../association/association.js';
-import { ascendDual } from './dual.js';
-import { goldenSectionMin } from '../math/numeric.js';
+import { createBundle, tightenBundle, type BundleState } from './bundle.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from '../association/transportation.js';
-import { expired, now, remainingMs } from '../clock.js';
+import { expired } from '../clock.js';
 import { reportProgress } from '../control.js';
 
 export interface Prices {
@@ -37,55 +39,28 @@ export function dualValue(ctx: PlanContext, prices: Prices, pricedAtPrices?: num
   return assignmentCost - budgetValue;
 }
 
-/**
- * Coordinate ascent on the dual, one server at a time. With the other servers' prices fixed,
- * the dual as a function of one server's bandwidth (or frequency) price is concave: a sum of
- * minima of affine functions minus a linear term. So golden section on the log of the price
- * finds its maximum. Only devices whose price-free lower bound on this server beats their best
- * other server can change the value, so only they are re-priced.
- */
-function serverAscent(ctx: PlanContext, prices: Prices, priced: number[][], deadlineAt: number, closeEnough: () => boolean): void {
-  const N = ctx.models.length;
-  const M = ctx.instance.servers.length;
-  // A server's step costs a pass over every device's row: the next starts only if the last fits.
-  let stepMs = 0;
-  for (let round = 0; round < 2 && !closeEnough(); round++) {
-    for (let m = 0; m < M && remainingMs(deadlineAt) > stepMs; m++) {
-      const stepStart = now();
-      const s = ctx.instance.servers[m];
-      const others = priced.map((row) => {
-        let best = Infinity;
-        for (let j = 0; j < M; j++) if (j !== m && row[j] < best) best = row[j];
-        return best;
-      });
-      const movable: number[] = [];
-      for (let n = 0; n < N; n++) {
-        if (ctx.models[n].servers.includes(m) && pricedLowerBound(ctx, m, n) < others[n]) movable.push(n);
-      }
-      if (movable.length === 0) continue;
-      const value = (bandwidthPrice: number, frequencyPrice: number) => {
-        let v = -bandwidthPrice * s.bandwidthHz - frequencyPrice * s.frequencyHz;
-        for (const n of movable) v += Math.min(others[n], pricedDeviceCost(ctx, m, n, bandwidthPrice, frequencyPrice, others[n]));
-        return v;
-      };
-      for (const which of ['bandwidth', 'frequency'] as const) {
-        const p0 = prices[which][m];
-        if (!(p0 > 0)) continue;
-        const at = (t: number) =>
-          which === 'bandwidth' ? value(p0 * Math.exp(t), prices.frequency[m]) : value(prices.bandwidth[m], p0 * Math.exp(t));
-        const search = goldenSectionMin((t) => -at(t), -3, 3, 14);
-        if (-search.value > at(0)) prices[which][m] = p0 * Math.exp(search.x);
-      }
-      for (const n of movable) priced[n][m] = pricedDeviceCost(ctx, m, n, prices.bandwidth[m], prices.frequency[m], others[n]);
-      stepMs = now() - stepStart;
-    }
-  }
+/** A bound and the prices that prove it (to carry on from later). */
+export interface PricedBound {
+  value: number;
+  prices: Prices;
+  /** the cutting-plane state (absent where capacities bind): a later call with `resume` carries on from it */
+  bundle?: BundleState;
+}
+
+export interface AscentOptions {
+  /** every pair priced at exactly `start` (the search's pricing pass): no pass is needed to start */
+  priced?: number[][];
+  /** stop once (objective − bound) ≤ tolerance·|objective|: a gap stop needs no more (default 1e-6) */
+  tolerance?: number;
+  /** carry on from an earlier call's state at the same start (its cuts and best point are kept) */
+  resume?: BundleState;
+  /** at most this many exact passes (besides the deadline) */
+  maxPasses?: number;
 }
 
 /**
  * Start from the primal's prices (and its priced matrix at those prices when the search has it),
- * then raise the dual by per-server coordinate ascent while time allows. Every evaluated point is
- * a valid bound; the best is returned.
+ * then raise the dual while time allows. Every evaluated point is a valid bound; the best is returned.
  */
 export function lagrangianBound(
   ctx: PlanContext,
@@ -94,34 +69,35 @@ export function lagrangianBound(
   objective: number,
   pricedAtStart?: number[][],
 ): number {
-  const prices: Prices = { bandwidth: start.bandwidth.slice(), frequency: start.frequency.slice() };
-  const t0 = now();
-  const priced = pricedAtStart?.map((row) => row.slice()) ?? pricedWithin(ctx, prices, deadlineAt);
-  if (!priced) return -Infinity; // no time for one full pricing pass: no bound
-  const passMs = pricedAtStart ? 0 : now() - t0;
-  let best = dualValue(ctx, prices, priced);
+  return ascendBound(ctx, start, deadlineAt, objective, { priced: pricedAtStart }).value;
+}
+
+/**
+ * lagrangianBound with its prices (−Infinity and the start prices when not even one pass fitted).
+ * Stops as soon as the bound is within `tolerance` of `objective`: past that, more ascent cannot
+ * end a solve sooner.
+ */
+export function ascendBound(
+  ctx: PlanContext,
+  start: Prices,
+  deadlineAt: number,
+  objective: number,
+  options: AscentOptions = {},
+): PricedBound {
   const N = ctx.models.length;
   const cap = capacities(ctx);
-  const closeEnough = (v: number) => objective - v <= 1e-6 * Math.abs(objective);
+  const tolerance = options.tolerance ?? 1e-6;
   // With binding capacities the inner problem is a transportation LP; ascent there is not worth its cost.
-  if (cap.every((c) => c >= N) && !closeEnough(best)) {
-    // Multiplicative ascent first (it moves every price at once), then per-server coordinate
-    // ascent from its best prices with whatever time is left.
-    const ascended = ascendDual(ctx, prices, cap, deadlineAt, objective, closeEnough, passMs);
-    if (ascended.value > best) {
-      best = ascended.value;
-      prices.bandwidth = Array.from(ascended.prices.bandwidth);
-      prices.frequency = Array.from(ascended.prices.frequency);
-      if (expired(deadlineAt) || closeEnough(best)) return best;
-      const repriced = pricedWithin(ctx, prices, deadlineAt);
-      if (!repriced) return best;
-      priced.splice(0, priced.length, ...repriced);
-    }
-    serverAscent(ctx, prices, priced, deadlineAt, () => closeEnough(dualValue(ctx, prices, priced)));
-    best = Math.max(best, dualValue(ctx, prices, priced));
+  if (cap.some((c) => c < N)) {
+    const priced = options.priced ?? pricedWithin(ctx, start, deadlineAt);
+    return { value: priced ? dualValue(ctx, start, priced) : -Infinity, prices: start };
   }
-  reportProgress({ phase: 'bound', bound: best });
-  return best;
+  const bundle = options.resume ?? createBundle(ctx, start, options.priced);
+  const found = tightenBundle(bundle, deadlineAt, { tolerance, objective, ...(options.maxPasses ? { maxPasses: options.maxPasses } : {}) });
+  // Not even one pass fitted, but the search's pass at these prices gives the value at once.
+  if (found.value === -Infinity && options.priced) return { value: dualValue(ctx, start, options.priced), prices: start, bundle };
+  reportProgress({ phase: 'bound', bound: found.value });
+  return { value: found.value, prices: found.prices, bundle };
 }
 
 /**

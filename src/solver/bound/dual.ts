@@ -5,14 +5,11 @@
 // is a lower bound on the optimum (weak duality; every φ is minimised exactly, or bounded below
 // where a pair is pruned). g is concave; its supergradient is demand − supply per budget.
 //
-// Maximised over λ and μ by multiplicative ascent from the primal's prices (ascendDual; seat
-// prices stay at 0 there, which only relaxes capacities); every evaluation is an exact g, and the
-// best of those is the bound.
+// evaluateDual is the reference evaluation of g (tests, bench/bound.ts); the solve maximises it with
+// the cutting-plane model of bundle.ts (bound.ts's ascendBound) and the anytime passes of anytime.ts.
 
 import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
 import type { PlanContext } from '../pricing/member.js';
-import { now } from '../clock.js';
-import { reportProgress } from '../control.js';
 
 export interface DualPrices {
   bandwidth: Float64Array;
@@ -75,66 +72,3 @@ export function evaluateDual(ctx: PlanContext, prices: DualPrices, capacity: num
   }
   return { value: value - payments, excessBandwidth: demandB, excessFrequency: demandF, choice };
 }
-
-/**
- * Multiplicative ascent on the dual from the primal's prices: each budget's price moves by
- * exp(η_k·clip(demand/supply − 1)), η_k = η/√(k+1). On this problem the dual is degenerate (many
- * devices nearly indifferent between servers), so a device's whole demand flips between servers
- * from one step to the next; clipped relative steps that shrink are robust to that, where
- * coordinate ascent stalls. Prices that start at 0 (empty or slack servers) start at the
- * smallest positive price of their budget instead. Stops at the deadline, when `closeEnough`, or
- * when progress towards `target` (the primal objective) stalls. Returns the best exact dual value seen.
- */
-export function ascendDual(
-  ctx: PlanContext,
-  start: { bandwidth: number[]; frequency: number[] },
-  capacity: number[],
-  deadlineAt: number,
-  target: number,
-  closeEnough: (value: number) => boolean,
-  /** how long one pass over every pair took last time (ms): a pass starts only if it fits */
-  passMs = 0,
-): { value: number; prices: DualPrices } {
-  const M = ctx.instance.servers.length;
-  const lift = (xs: number[]) => {
-    const positive = xs.filter((x) => x > 0);
-    const floor = positive.length > 0 ? Math.min(...positive) : 0;
-    return Float64Array.from(xs, (x) => (x > 0 ? x : floor));
-  };
-  const prices: DualPrices = { bandwidth: lift(start.bandwidth), frequency: lift(start.frequency), seat: new Float64Array(M) };
-  let best = {
-    value: -Infinity,
-    prices: { bandwidth: prices.bandwidth.slice(), frequency: prices.frequency.slice(), seat: prices.seat.slice() },
-  };
-  let hint: Int32Array | undefined;
-  let lastProgress = 0;
-  // An evaluation costs about as much as the last one: start another only if it fits.
-  let lastMs = passMs;
-  for (let k = 0; k < 200 && now() + lastMs < deadlineAt; k++) {
-    const t = now();
-    const point = evaluateDual(ctx, prices, capacity, hint);
-    lastMs = now() - t;
-    hint = point.choice;
-    if (point.value > best.value) {
-      // Progress counts when it closes a noticeable part of what is left to the primal.
-      if (point.value - best.value > STALL_SHARE * (target - best.value)) lastProgress = k;
-      best = {
-        value: point.value,
-        prices: { bandwidth: prices.bandwidth.slice(), frequency: prices.frequency.slice(), seat: prices.seat.slice() },
-      };
-      reportProgress({ phase: 'bound', bound: best.value });
-    }
-    if (closeEnough(best.value) || k - lastProgress >= STALL_ITERATIONS) break;
-    const eta = ASCENT_STEP / Math.sqrt(k + 1);
-    for (let m = 0; m < M; m++) {
-      prices.bandwidth[m] *= Math.exp(eta * Math.max(-1, Math.min(1, point.excessBandwidth[m])));
-      prices.frequency[m] *= Math.exp(eta * Math.max(-1, Math.min(1, point.excessFrequency[m])));
-    }
-  }
-  return best;
-}
-
-const ASCENT_STEP = 0.1;
-/** The ascent stops after this many evaluations without closing STALL_SHARE of the remaining gap. */
-const STALL_ITERATIONS = 6;
-const STALL_SHARE = 0.02;

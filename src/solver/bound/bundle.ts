@@ -1,0 +1,476 @@
+// A Lagrangian bound that needs few passes: a cutting-plane model of the dual, maximised cheaply
+// between exact passes.
+//
+// The dual (dual.ts) is g(p) = Σ_n min_m φ_nm(p_m) − Σ_m supply_m·p_m, at per-server prices p
+// (bandwidth λ_m, frequency μ_m). Each φ_nm is a minimum of affine functions of its server's prices
+// (one per decision: the decision's cost + λ·b + μ·f), so the decision a pass finds for a pair at
+// some prices gives a cut: an affine function that lies above φ_nm everywhere and touches it
+// there. A pass prices every device's pairs within a window of its cheapest (the pairs it is
+// nearly indifferent between: on these instances a device has a handful within 0.1%), and keeps
+// their cuts. The model
+//   G(p) = Σ_n min over device n's cuts (c + a·p) − Σ_m supply_m·p_m  ≥ g(p)
+// costs a few operations per cut, so it can be maximised to high accuracy between two passes
+// (softmin-smoothed, projected gradient with Barzilai–Borwein steps, inside a trust box around
+// the best point). The next pass evaluates g exactly at the model's maximiser (a valid bound,
+// whatever the model's error) and adds its cuts; a point that proves more becomes the centre and
+// the box grows, otherwise it shrinks. On the degenerate duals here (many devices indifferent
+// between servers) plain supergradient steps zigzag for tens of passes; the model, which knows
+// every near-indifferent pair, moves all prices at once towards where demand clears.
+//
+// Prices are scaled by their budget (x_m = λ_m·W_m, y_m = μ_m·F_m): a cut's slopes are then shares
+// of a budget (b/W, f/F), all of order one, and the supply term is Σ (x_m + y_m).
+
+import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
+import {
+  deviceFloor,
+  edgeFloor,
+  FLOOR_SLACK,
+  rootPriceFloor,
+  serverFloor,
+  uplinkFloor,
+  uplinkTangentGuess,
+  type DeviceFloor,
+} from '../pricing/floor.js';
+import type { PlanContext } from '../pricing/member.js';
+import { now } from '../clock.js';
+
+export interface BundlePrices {
+  bandwidth: number[];
+  frequency: number[];
+}
+
+export interface BundleOptions {
+  /** bundleBound: every pair priced at exactly `start` (the search's pricing pass): the first pass prices only the near-best pairs */
+  priced?: ArrayLike<ArrayLike<number>>;
+  /** stop once (objective − bound) ≤ tolerance·|objective| */
+  tolerance: number;
+  /** the objective the bound is compared with (Infinity: none) */
+  objective: number;
+  /** at most this many exact passes (in this call) */
+  maxPasses?: number;
+}
+
+export interface BundleResult {
+  /** best exact dual value: a valid lower bound (−Infinity when not even one pass completed) */
+  value: number;
+  prices: BundlePrices;
+  /** exact passes completed */
+  passes: number;
+  /** evaluations of the model between them (each a few operations per cut) */
+  modelEvaluations: number;
+}
+
+/** Pairs within this share of a device's cheapest pair are priced exactly and give cuts. */
+const WINDOW = 2e-3;
+/** Cuts kept per device (the oldest go first). */
+const CUTS_PER_DEVICE = 24;
+/** Smoothing of the model's minimum, as a share of the device's cheapest pair. */
+const SMOOTHING = 2e-6;
+/** Trust box: each scaled price within ± radius·its scale of the centre. */
+const FIRST_RADIUS = 0.05;
+const MIN_RADIUS = 1e-5;
+/** Gradient steps of the model per pass. */
+const MODEL_STEPS = 150;
+
+/** Cuts of one device: server, price-free cost, slopes (shares of the server's two budgets). */
+export interface DeviceCuts {
+  server: number[];
+  cost: number[];
+  shareB: number[];
+  shareF: number[];
+  /** the device's cheapest pair cost at the last pass (the scale of its smoothing) */
+  scale: number;
+}
+
+const pair: PairPrice = newPairPrice();
+
+/** What a pass reuses from device to device and pass to pass: each device's floor data and last bandwidth. */
+interface PassMemo {
+  floors: (DeviceFloor | undefined)[];
+  bandwidthHz: Float64Array;
+}
+
+/**
+ * One exact pass at scaled prices (x, y): g and each device's cuts within the window. `hint`: per
+ * device, its cheapest server last time (priced first: a tight cutoff for the rest). Null when
+ * the deadline comes first. Pairs whose floor (pricing/floor.ts: a lower bound of their cost from
+ * the device's data) reaches the window are skipped unpriced, and servers are walked by ascending
+ * √work floor so that the walk ends at the first whose floor reaches it, as in anytime.ts's pass.
+ * With `priced` (every pair priced at exactly these prices; entries bounded away are lower
+ * bounds) only the pairs within the window of a row's minimum are priced again, for their decisions.
+ */
+function exactPass(
+  ctx: PlanContext,
+  x: Float64Array,
+  y: Float64Array,
+  cuts: DeviceCuts[],
+  hint: Int32Array,
+  memo: PassMemo,
+  deadlineAt: number,
+  priced?: ArrayLike<ArrayLike<number>>,
+): number | null {
+  const servers = ctx.instance.servers;
+  const M = servers.length;
+  const N = ctx.models.length;
+  const floorsAt = servers.map((s, m) => serverFloor(ctx, m, y[m] / s.frequencyHz));
+  const byRootPrice = Int32Array.from(floorsAt.keys()).sort((i, j) => floorsAt[i].rootPrice - floorsAt[j].rootPrice);
+  const share = Math.min(1, M / Math.max(1, N));
+  let value = 0;
+  for (let n = 0; n < N; n++) {
+    if ((n & 31) === 31 && now() >= deadlineAt) return null;
+    const dm = ctx.models[n];
+    const row = priced?.[n];
+    let rowMin = Infinity;
+    if (row) for (const m of dm.serversByGain) rowMin = Math.min(rowMin, row[m]);
+    const floor = (memo.floors[n] ??= deviceFloor(ctx, n));
+    const gainScale = floor.maxPowerW / ctx.instance.noiseWPerHz;
+    const order = row ? dm.serversByGain : byRootPrice;
+    const first = row ? -1 : hint[n];
+    let best = Infinity;
+    const found: { m: number; cost: number; b: number; f: number }[] = [];
+    for (let k = first >= 0 ? -1 : 0; k < order.length; k++) {
+      const m = k < 0 ? first : order[k];
+      if (k >= 0 && (m === first || floor.reachable[m] === 0)) continue;
+      if (row && !(row[m] <= rowMin + WINDOW * Math.abs(rowMin))) continue;
+      const s = servers[m];
+      const lambda = x[m] / s.bandwidthHz;
+      const mu = y[m] / s.frequencyHz;
+      const cutoff = best < Infinity ? best + WINDOW * Math.abs(best) : Infinity;
+      let upFloor = 0;
+      if (cutoff < Infinity && !row) {
+        // Servers come by ascending √work floor: once it reaches the cutoff, so does every later one.
+        if (k >= 0 && rootPriceFloor(floor, floorsAt[m].rootPrice) * (1 - FLOOR_SLACK) >= cutoff) break;
+        const snrHz = dm.device.gains[m] * gainScale;
+        const guess = Number.isNaN(memo.bandwidthHz[n]) ? s.bandwidthHz * share : memo.bandwidthHz[n];
+        const b0 = uplinkTangentGuess(floor.uplinkWork, snrHz, lambda, s.bandwidthHz, guess);
+        upFloor = uplinkFloor(floor.uplinkWork, snrHz, lambda, s.bandwidthHz, b0);
+        if ((upFloor + edgeFloor(floor, floorsAt[m])) * (1 - FLOOR_SLACK) >= cutoff) continue;
+      }
+      pricePair(ctx, m, n, lambda, mu, cutoff, pair, upFloor);
+      // A pair bounded away costs at least the cutoff (≥ the best): it is neither the minimum nor near it.
+      if (!pair.exact) continue;
+      found.push({ m, cost: pair.cost, b: pair.bandwidthHz, f: pair.frequencyHz });
+      if (pair.cost < best) {
+        best = pair.cost;
+        hint[n] = m;
+        memo.bandwidthHz[n] = pair.bandwidthHz;
+      }
+    }
+    value += best;
+    const c = cuts[n];
+    c.scale = Math.abs(best);
+    for (const p of found) {
+      if (p.cost > best + WINDOW * Math.abs(best)) continue;
+      const s = servers[p.m];
+      const shareB = p.b / s.bandwidthHz;
+      const shareF = p.f / s.frequencyHz;
+      c.server.push(p.m);
+      c.cost.push(p.cost - x[p.m] * shareB - y[p.m] * shareF);
+      c.shareB.push(shareB);
+      c.shareF.push(shareF);
+    }
+    const excess = c.server.length - CUTS_PER_DEVICE;
+    if (excess > 0) {
+      c.server.splice(0, excess);
+      c.cost.splice(0, excess);
+      c.shareB.splice(0, excess);
+      c.shareF.splice(0, excess);
+    }
+  }
+  for (let m = 0; m < M; m++) value -= x[m] + y[m];
+  return value;
+}
+
+/** Every device's cuts in flat arrays (device n's are at [start[n], start[n+1])), for the model's inner loop. */
+interface FlatCuts {
+  start: Int32Array;
+  server: Int32Array;
+  cost: Float64Array;
+  shareB: Float64Array;
+  shareF: Float64Array;
+  /** per device: its smoothing temperature */
+  tau: Float64Array;
+  /** scratch: each cut's value, then its weight */
+  v: Float64Array;
+}
+
+function flatten(cuts: DeviceCuts[]): FlatCuts {
+  const N = cuts.length;
+  const start = new Int32Array(N + 1);
+  for (let n = 0; n < N; n++) start[n + 1] = start[n] + cuts[n].server.length;
+  const total = start[N];
+  const flat: FlatCuts = {
+    start,
+    server: new Int32Array(total),
+    cost: new Float64Array(total),
+    shareB: new Float64Array(total),
+    shareF: new Float64Array(total),
+    tau: Float64Array.from(cuts, (c) => SMOOTHING * c.scale + 1e-300),
+    v: new Float64Array(total),
+  };
+  cuts.forEach((c, n) => {
+    flat.server.set(c.server, start[n]);
+    flat.cost.set(c.cost, start[n]);
+    flat.shareB.set(c.shareB, start[n]);
+    flat.shareF.set(c.shareF, start[n]);
+  });
+  return flat;
+}
+
+/** Weights under e^−30 are dropped: they change neither the value nor the gradient measurably. */
+const NEGLIGIBLE = 30;
+
+/** The smoothed model at (x, y) and its gradient (into gx, gy). */
+function model(cuts: FlatCuts, x: Float64Array, y: Float64Array, gx: Float64Array, gy: Float64Array): number {
+  const M = x.length;
+  const N = cuts.tau.length;
+  const { start, server, cost, shareB, shareF, v } = cuts;
+  gx.fill(-1);
+  gy.fill(-1);
+  let value = 0;
+  for (let m = 0; m < M; m++) value -= x[m] + y[m];
+  for (let n = 0; n < N; n++) {
+    const a = start[n];
+    const b = start[n + 1];
+    if (a === b) continue;
+    let lowest = Infinity;
+    for (let k = a; k < b; k++) {
+      const m = server[k];
+      const vk = cost[k] + x[m] * shareB[k] + y[m] * shareF[k];
+      v[k] = vk;
+      if (vk < lowest) lowest = vk;
+    }
+    const tau = cuts.tau[n];
+    let sum = 0;
+    for (let k = a; k < b; k++) {
+      const z = (v[k] - lowest) / tau;
+      const w = z > NEGLIGIBLE ? 0 : Math.exp(-z);
+      v[k] = w;
+      sum += w;
+    }
+    value += lowest - tau * Math.log(sum);
+    for (let k = a; k < b; k++) {
+      if (v[k] === 0) continue;
+      const w = v[k] / sum;
+      const m = server[k];
+      gx[m] += w * shareB[k];
+      gy[m] += w * shareF[k];
+    }
+  }
+  return value;
+}
+
+/**
+ * Maximise the smoothed model within the box [lo, hi], from (x, y) (changed in place): projected
+ * gradient ascent, Barzilai–Borwein steps, backtracking when the model falls; stops once a step
+ * gains less than `minGain`. Returns the model evaluations made.
+ */
+function maximiseModel(
+  cuts: FlatCuts,
+  x: Float64Array,
+  y: Float64Array,
+  lo: Float64Array,
+  hi: Float64Array,
+  deadlineAt: number,
+  minGain: number,
+): number {
+  let evaluations = 1;
+  const M = x.length;
+  const gx = new Float64Array(M);
+  const gy = new Float64Array(M);
+  const nx = new Float64Array(M);
+  const ny = new Float64Array(M);
+  const ngx = new Float64Array(M);
+  const ngy = new Float64Array(M);
+  let value = model(cuts, x, y, gx, gy);
+  let step = 0;
+  for (let m = 0; m < M; m++) step = Math.max(step, hi[m] - lo[m], hi[M + m] - lo[M + m]);
+  step *= 0.1;
+  for (let it = 0; it < MODEL_STEPS; it++) {
+    let accepted = false;
+    for (let tries = 0; tries < 30; tries++) {
+      // An evaluation costs a few operations per cut (milliseconds at 10,000 devices): the clock is checked before each.
+      if (now() >= deadlineAt) return evaluations;
+      for (let m = 0; m < M; m++) {
+        nx[m] = Math.min(hi[m], Math.max(lo[m], x[m] + step * gx[m]));
+        ny[m] = Math.min(hi[M + m], Math.max(lo[M + m], y[m] + step * gy[m]));
+      }
+      const next = model(cuts, nx, ny, ngx, ngy);
+      evaluations++;
+      if (next >= value) {
+        // Barzilai–Borwein: the curvature seen along the step sets the next one.
+        let ss = 0;
+        let sy = 0;
+        for (let m = 0; m < M; m++) {
+          const sx = nx[m] - x[m];
+          const sy2 = ny[m] - y[m];
+          ss += sx * sx + sy2 * sy2;
+          sy += sx * (ngx[m] - gx[m]) + sy2 * (ngy[m] - gy[m]);
+        }
+        const moved = ss;
+        x.set(nx);
+        y.set(ny);
+        gx.set(ngx);
+        gy.set(ngy);
+        const gain = next - value;
+        value = next;
+        accepted = true;
+        if (moved === 0 || gain <= minGain) return evaluations;
+        step = sy < 0 ? ss / -sy : step * 2;
+        break;
+      }
+      step *= 0.25;
+    }
+    if (!accepted) return evaluations;
+  }
+  return evaluations;
+}
+
+/**
+ * A bound in progress, passed in and out (no hidden state): its cuts, its centre and trust radius,
+ * its best point. tightenBundle() carries on where the last call stopped, so a caller can spend its
+ * time in several slices without losing the cuts; recentreBundle() moves the centre to new prices
+ * (a later search's), keeping the cuts, which are the dual's own (they do not depend on the search).
+ */
+export interface BundleState {
+  readonly ctx: PlanContext;
+  /** the start's scaled prices, and every pair priced there (optional) until the first pass has used them */
+  start: { x: Float64Array; y: Float64Array; priced?: ArrayLike<ArrayLike<number>> };
+  cuts: DeviceCuts[];
+  hint: Int32Array;
+  memo: PassMemo;
+  /** the best exact point so far (null before the first pass): the bound */
+  best: { value: number; x: Float64Array; y: Float64Array } | null;
+  /** the trust box's centre: the best exact point since the last (re)start (null until the start is evaluated) */
+  centre: { value: number; x: Float64Array; y: Float64Array } | null;
+  radius: number;
+  /** what the last pass took (ms): the next starts only if it still fits */
+  passMs: number;
+  passes: number;
+  modelEvaluations: number;
+}
+
+/** A bound to be tightened from `start` (every pair priced there, when the caller has them: the first pass then prices only near-best pairs). */
+export function createBundle(ctx: PlanContext, start: BundlePrices, priced?: ArrayLike<ArrayLike<number>>): BundleState {
+  const servers = ctx.instance.servers;
+  return {
+    ctx,
+    start: {
+      x: Float64Array.from(servers, (s, m) => Math.max(0, start.bandwidth[m] ?? 0) * s.bandwidthHz),
+      y: Float64Array.from(servers, (s, m) => Math.max(0, start.frequency[m] ?? 0) * s.frequencyHz),
+      ...(priced ? { priced } : {}),
+    },
+    cuts: ctx.models.map(() => ({ server: [], cost: [], shareB: [], shareF: [], scale: 0 })),
+    hint: new Int32Array(ctx.models.length).fill(-1),
+    memo: { floors: [], bandwidthHz: new Float64Array(ctx.models.length).fill(Number.NaN) },
+    best: null,
+    centre: null,
+    radius: FIRST_RADIUS,
+    passMs: 0,
+    passes: 0,
+    modelEvaluations: 0,
+  };
+}
+
+/** Scale of each scaled price for the trust box: its own size, or a tenth of its budget's mean. */
+function boxScale(v: Float64Array, m: number): number {
+  let sum = 0;
+  for (const e of v) sum += e;
+  return Math.max(v[m], (0.1 * sum) / Math.max(1, v.length)) || 1e-12;
+}
+
+/**
+ * Exact passes at the model's maximisers, until the deadline, the tolerance, `maxPasses` passes in
+ * this call, or the trust radius has shrunk to nothing (the model has no better point to offer).
+ * A pass starts only if one, as long as the last took, still fits.
+ */
+export function tightenBundle(state: BundleState, deadlineAt: number, options: BundleOptions): BundleResult {
+  const { ctx, cuts, hint } = state;
+  const servers = ctx.instance.servers;
+  const M = servers.length;
+  const pricesAt = (px: Float64Array, py: Float64Array): BundlePrices => ({
+    bandwidth: Array.from(px, (v, m) => v / servers[m].bandwidthHz),
+    frequency: Array.from(py, (v, m) => v / servers[m].frequencyHz),
+  });
+  const result = (): BundleResult =>
+    state.best
+      ? {
+          value: state.best.value,
+          prices: pricesAt(state.best.x, state.best.y),
+          passes: state.passes,
+          modelEvaluations: state.modelEvaluations,
+        }
+      : { value: -Infinity, prices: pricesAt(state.start.x, state.start.y), passes: 0, modelEvaluations: 0 };
+  const closeEnough = (v: number) => options.objective - v <= options.tolerance * Math.abs(options.objective);
+  const maxPasses = options.maxPasses ?? Infinity;
+  let passes = 0;
+  const offer = (point: { value: number; x: Float64Array; y: Float64Array }) => {
+    if (state.best === null || point.value > state.best.value) state.best = point;
+  };
+  if (state.centre === null) {
+    const passStart = now();
+    const first = exactPass(ctx, state.start.x, state.start.y, cuts, hint, state.memo, deadlineAt, state.start.priced);
+    if (first === null) return result();
+    state.start.priced = undefined;
+    state.passMs = now() - passStart;
+    state.passes++;
+    passes++;
+    state.centre = { value: first, x: state.start.x.slice(), y: state.start.y.slice() };
+    offer(state.centre);
+  }
+  // The model is maximised to a small part of what the tolerance allows.
+  const scale = Math.abs(Number.isFinite(options.objective) ? options.objective : state.centre.value);
+  const modelGain = 1e-3 * Math.max(options.tolerance, 1e-6) * scale;
+  const lo = new Float64Array(2 * M);
+  const hi = new Float64Array(2 * M);
+  const x = new Float64Array(M);
+  const y = new Float64Array(M);
+  while (!closeEnough(state.best!.value) && state.radius > MIN_RADIUS && passes < maxPasses && now() + state.passMs < deadlineAt) {
+    const centre: { value: number; x: Float64Array; y: Float64Array } = state.centre;
+    for (let m = 0; m < M; m++) {
+      const sx = boxScale(centre.x, m) * state.radius;
+      const sy = boxScale(centre.y, m) * state.radius;
+      lo[m] = Math.max(0, centre.x[m] - sx);
+      hi[m] = centre.x[m] + sx;
+      lo[M + m] = Math.max(0, centre.y[m] - sy);
+      hi[M + m] = centre.y[m] + sy;
+    }
+    x.set(centre.x);
+    y.set(centre.y);
+    state.modelEvaluations += maximiseModel(flatten(cuts), x, y, lo, hi, deadlineAt - state.passMs, modelGain);
+    const passStart = now();
+    const value = exactPass(ctx, x, y, cuts, hint, state.memo, deadlineAt);
+    if (value === null) break;
+    state.passMs = now() - passStart;
+    state.passes++;
+    passes++;
+    const point = { value, x: x.slice(), y: y.slice() };
+    offer(point);
+    if (value > centre.value) {
+      state.centre = point;
+      state.radius = Math.min(0.5, state.radius * 2);
+    } else state.radius *= 0.3;
+  }
+  return result();
+}
+
+/**
+ * Move the centre of `state` to `start` (e.g. a later search's prices; every pair priced there,
+ * when the caller has them), keeping its cuts and its best point: the next tightenBundle evaluates
+ * the start and ascends from it, with the model of every pass so far.
+ */
+export function recentreBundle(state: BundleState, start: BundlePrices, priced?: ArrayLike<ArrayLike<number>>): void {
+  const servers = state.ctx.instance.servers;
+  state.start = {
+    x: Float64Array.from(servers, (s, m) => Math.max(0, start.bandwidth[m] ?? 0) * s.bandwidthHz),
+    y: Float64Array.from(servers, (s, m) => Math.max(0, start.frequency[m] ?? 0) * s.frequencyHz),
+    ...(priced ? { priced } : {}),
+  };
+  state.centre = null;
+  state.radius = FIRST_RADIUS;
+}
+
+/** The bound from `start` in one call: createBundle, then tightenBundle. */
+export function bundleBound(ctx: PlanContext, start: BundlePrices, deadlineAt: number, options: BundleOptions): BundleResult {
+  return tightenBundle(createBundle(ctx, start, options.priced), deadlineAt, options);
+}
