@@ -40,7 +40,7 @@ import { balanceAssociation } from './association/balance.js';
 import { warmAssociation, warmPlans } from './association/warm.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { lagrangianBound } from './bound/bound.js';
-import { createAnytimeBound, offerPrices, tightenBound, type AnytimeBound } from './bound/anytime.js';
+import { createAnytimeBound, largeForPricing, offerPrices, tightenBound, type AnytimeBound } from './bound/anytime.js';
 import { buildDeviceModels, type DeviceModel } from './pricing/device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.js';
 import { allocationsOf, scored } from './result.js';
@@ -527,7 +527,15 @@ function lateOutcome(frame: Frame, prepared: Prepared, best: Candidate, timedOut
  * The Lagrangian dual bound at the search's prices (deadlines dropped: a relaxation), or -Infinity
  * when there is no time (or a stop came and pricing afresh would delay the answer by a whole pass).
  */
-function boundPhase(frame: Frame, prepared: Prepared, found: Found, multipliers: number[], objective: number, exact: boolean): number {
+function boundPhase(
+  frame: Frame,
+  prepared: Prepared,
+  found: Found,
+  multipliers: number[],
+  objective: number,
+  exact: boolean,
+  anytime: AnytimeBound,
+): number {
   const hardDeadline = frame.clock.at(SHARE.bound);
   if (exact) return objective;
   if (expired(hardDeadline)) return -Infinity; // no time left for a certificate: no bound, no gap
@@ -542,6 +550,9 @@ function boundPhase(frame: Frame, prepared: Prepared, found: Found, multipliers:
   // The search priced every pair at these prices already, unless deadline multipliers changed the weights.
   const reusable = multipliers.every((v) => v === 0) ? found.sol.priced : undefined;
   if (stopRequested() && reusable === undefined) return -Infinity;
+  // Large, without the priced matrix: the anytime bound carries on (its pass in progress, then its
+  // ascent); pricing every pair afresh does not fit.
+  if (reusable === undefined && largeForPricing(boundCtx)) return Math.min(objective, tightenBound(anytime, hardDeadline, objective));
   return Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, objective, reusable));
 }
 
@@ -615,7 +626,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
       : frame.proof.bound
     : Math.max(
         frame.proof.bound,
-        phase(frame, 'bound', () => boundPhase(frame, prepared, found, rounds.multipliers, objective, exact)),
+        phase(frame, 'bound', () => boundPhase(frame, prepared, found, rounds.multipliers, objective, exact, watch.bound)),
       );
   if (!proven && Number.isFinite(bound)) frame.proof.offerBound(bound, 0, 'bound');
   const finalBound = Math.min(objective, bound);

@@ -195,3 +195,33 @@ export function edgeFloor(f: DeviceFloor, s: ServerFloor): number {
   const c = Math.max(w * s.perCapacity, s.perKappa * Math.cbrt(w * w));
   return Math.max(envelopeAt(f.sqrtHull, k), envelopeAt(f.linearHull, c));
 }
+
+/** The least constants over servers (each minimised on its own): edgeFloor at them bounds edgeFloor at any of them. */
+export function leastServerFloor(servers: readonly ServerFloor[]): ServerFloor {
+  const least: ServerFloor = { rootPrice: Infinity, perCapacity: Infinity, perKappa: Infinity };
+  for (const s of servers) {
+    least.rootPrice = Math.min(least.rootPrice, s.rootPrice);
+    least.perCapacity = Math.min(least.perCapacity, s.perCapacity);
+    least.perKappa = Math.min(least.perKappa, s.perKappa);
+  }
+  return least;
+}
+
+/**
+ * One floor for a whole group of a device's servers: the uplink floor at the group's strongest
+ * SNR (snrHz), lowest bandwidth price and widest band, plus the edge floor at the group's least
+ * server constants. Valid for every pair of the group because the priced uplink falls as the SNR
+ * and the band grow and rises with the price, and both edge envelopes rise with their constants;
+ * the seat price is the caller's. Any `atHz` is valid (see uplinkFloor).
+ */
+export function groupFloor(
+  f: DeviceFloor,
+  snrHz: number,
+  bandwidthPrice: number,
+  bandwidthHz: number,
+  least: ServerFloor,
+  atHz: number,
+): number {
+  const b0 = uplinkTangentGuess(f.uplinkWork, snrHz, bandwidthPrice, bandwidthHz, atHz);
+  return uplinkFloor(f.uplinkWork, snrHz, bandwidthPrice, bandwidthHz, b0) + edgeFloor(f, least);
+}
