@@ -92,6 +92,11 @@ const SHARE = {
   paperBaseline: 0.2,
   /** the first bound, right after the start plan: at most this share of the limit */
   firstBound: 0.1,
+  /**
+   * ...on instances where a pass is costly (bound/anytime.ts largeForPricing): its first pass at
+   * fluid prices is most of the bound such a limit affords, and the search's steps there are few
+   */
+  firstBoundLarge: 0.25,
   /** bounds during the search take at most this share of the time elapsed (the search keeps the rest) */
   interleavedBound: 0.3,
   /** ...and this much once the search's steps improve by less than the tolerance (only the proof is missing) */
@@ -421,7 +426,8 @@ function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, 
   frame.proof.offerBound(fixedCostBound(ctx), Date.now() - startedAt, 'search');
   // With deadlines the time goes to the deadline rounds; the Lagrangian bound comes at the end.
   if (stopRequested() || hasDeadlines) return;
-  watch.firstPass(startPlan, Date.now() + frame.clock.limitMs * SHARE.firstBound);
+  const share = largeForPricing(ctx) ? SHARE.firstBoundLarge : SHARE.firstBound;
+  watch.firstPass(startPlan, Date.now() + frame.clock.limitMs * share);
 }
 
 function noAssociation(instance: Instance): Outcome {
