@@ -278,8 +278,12 @@ function startPass(bound: AnytimeBound): Pass {
   };
   bound.next = null;
   // No bound yet on a large instance: the first (costly) pass goes to the fluid prices of the offer.
-  if (next.offered && !Number.isFinite(bound.value) && largeForPricing(ctx))
+  if (next.offered && !Number.isFinite(bound.value) && largeForPricing(ctx)) {
     next = { prices: fluidPrices(ctx, next.prices), offered: true };
+    // Fluid prices are near the dual's top: the ascent from them takes small steps (10% steps did
+    // not rise for the next few passes at 2,000 × 60 and 5,000 × 100; 3% steps rose from the next).
+    bound.stepScale = FLUID_STEP;
+  }
   const servers = ctx.instance.servers.map((_, m) => serverFloor(ctx, m, next.prices.frequency[m]));
   const byRootPrice = Int32Array.from(servers.keys()).sort((x, y) => servers[x].rootPrice - servers[y].rootPrice);
   let bandwidthPrice = Infinity;
@@ -508,6 +512,8 @@ const FLUID_MIN_PAIRS = 100_000;
 export function largeForPricing(ctx: PlanContext): boolean {
   return ctx.models.length * ctx.instance.servers.length >= FLUID_MIN_PAIRS;
 }
+/** Initial relative step of the ascent from fluid prices. */
+const FLUID_STEP = 0.03;
 /** Fluid prices as shares of the plan's mean prices (bandwidth, frequency): the best of a grid at 5,000 × 100 and 10,000 × 500. */
 const FLUID_BANDWIDTH = 1;
 const FLUID_FREQUENCY = 0.45;
