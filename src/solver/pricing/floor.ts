@@ -42,9 +42,14 @@ export interface DeviceFloor {
  * minimiser would make the floor too high, which would make the bound invalid.
  */
 export function lowerEnvelope(a: ArrayLike<number>, v: ArrayLike<number>): Float64Array {
-  const idx = Array.from({ length: a.length }, (_, i) => i).filter((i) => Number.isFinite(a[i]) && Number.isFinite(v[i]) && v[i] >= 0);
+  const idx: number[] = [];
+  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]) && Number.isFinite(v[i]) && v[i] >= 0) idx.push(i);
   // Slope descending, then intercept ascending: the envelope's lines in order of increasing k.
-  idx.sort((i, j) => v[j] - v[i] || a[i] - a[j]);
+  // (Lines of one edge group come in that order already: the sort is skipped when it would not move any.)
+  const before = (i: number, j: number) => v[j] - v[i] || a[i] - a[j];
+  let sorted = true;
+  for (let t = 1; t < idx.length && sorted; t++) sorted = before(idx[t - 1], idx[t]) <= 0;
+  if (!sorted) idx.sort(before);
   const st: number[] = [];
   const margin = 1e-12;
   // (the slack is the caller's: see FLOOR_SLACK)
