@@ -411,6 +411,36 @@ describe('anytime Lagrangian bound', () => {
     expect(bound.value).toBeLessThanOrEqual(plan.cost);
   });
 
+  it("an offer that proves less than the ascent's best does not move the ascent off its best", () => {
+    const ctx = contextOf(normalize(generateRequest(43, { devices: 600, servers: 30 })).instance);
+    const planned = planPrices(ctx);
+    const M = ctx.instance.servers.length;
+    const good = fluidPrices(ctx, {
+      bandwidth: Float64Array.from(planned.bandwidth),
+      frequency: Float64Array.from(planned.frequency),
+      seat: new Float64Array(M),
+    });
+    const bound = createAnytimeBound(ctx);
+    offerPrices(bound, good);
+    runPasses(bound, 2);
+    const best = bound.prices!;
+    // Far worse prices (every one 30× too high): their pass proves less.
+    const bad = { bandwidth: Array.from(best.bandwidth, (x) => 30 * x), frequency: Array.from(best.frequency, (x) => 30 * x) };
+    const before = bound.value;
+    offerPrices(bound, bad);
+    runPasses(bound, 1);
+    expect(bound.value).toBe(before);
+    expect(unprunedDual(ctx, bad)).toBeLessThan(before);
+    // The next point is one step from the best, not from the offer.
+    const next = bound.next!.prices;
+    for (let m = 0; m < M; m++) {
+      expect(next.bandwidth[m] / best.bandwidth[m]).toBeGreaterThan(0.8);
+      expect(next.bandwidth[m] / best.bandwidth[m]).toBeLessThan(1.25);
+      expect(next.frequency[m] / best.frequency[m]).toBeGreaterThan(0.8);
+      expect(next.frequency[m] / best.frequency[m]).toBeLessThan(1.25);
+    }
+  });
+
   it('on a large instance: below a feasible objective, and the priced matrix of the search gives the same bound as a pass', () => {
     const ctx = contextOf(normalize(generateRequest(17, { devices: 1000, servers: 50 })).instance);
     const plan = planAll(ctx, greedyAssociation(ctx)!);

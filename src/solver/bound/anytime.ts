@@ -574,10 +574,15 @@ function finishPass(bound: AnytimeBound, pass: Pass, objective: number): void {
     else bound.stalled = 0;
     if (pass.offered) bound.step = 0; // a better start from the search: steps start large again
     bound.ascent = { value, prices: copyPrices(pass.prices), excess };
-  } else bound.stalled++;
+  } else if (!pass.offered) bound.stalled++;
   if (bound.next !== null) return; // an offer waits: it is the next point
   let from = { prices: pass.prices, excess };
-  if (bound.stalled >= STALL_PASSES && bound.ascent) {
+  if (pass.offered && value <= previous && bound.ascent) {
+    // An offer that proves less than the ascent's best is not a point to climb from: the ascent
+    // carries on from its best (at large sizes the search's early prices are far below it, and
+    // stepping from them lost what the fluid start had won).
+    from = { prices: bound.ascent.prices, excess: bound.ascent.excess };
+  } else if (bound.stalled >= STALL_PASSES && bound.ascent) {
     // Stalled: back to the best point with smaller steps.
     bound.stepScale *= 0.5;
     bound.step = 0;
