@@ -510,8 +510,9 @@ function walkTail(bound: AnytimeBound, pass: Pass, n: number, floor: DeviceFloor
  * cycle)_m), so these prices make every server's compute equally dear and the bound is then set by
  * where devices are, not by how a first plan happened to load the servers. A greedy plan's prices
  * are those of servers loaded by nearest-server association (spread over two decades); on generated
- * instances at 5,000 × 100 the first pass at them leaves 8.8% to the plan, at these 0.7%
- * (measured: bench/bound.ts). Any prices give a valid bound; these are only a better start.
+ * instances at 5,000 × 100 the first pass at them leaves 8.8% to the plan, at these 1.7% (0.24%
+ * below the best known optimum; bench/first-bound.ts). Any prices give a valid bound; these are
+ * only a better start.
  */
 export function fluidPrices(ctx: PlanContext, plan: BoundPrices): BoundPrices {
   const servers = ctx.instance.servers;
