@@ -35,6 +35,8 @@ import {
   uplinkTangentGuess,
 } from '../src/solver/pricing/floor.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
+import { solveAllocate } from '../src/solver/index.js';
+import { choicesOf } from '../src/solver/pricing/member.js';
 import { mulberry32 } from '../src/model/random.js';
 import { createPlanContext, type PlanContext } from '../src/solver/pricing/member.js';
 import type { Instance } from '../src/model/types.js';
@@ -439,6 +441,24 @@ describe('anytime Lagrangian bound', () => {
       expect(next.frequency[m] / best.frequency[m]).toBeGreaterThan(0.8);
       expect(next.frequency[m] / best.frequency[m]).toBeLessThan(1.25);
     }
+  });
+
+  it('in a large solve with deadlines the bound after the search starts from its prices (the search offered none)', {
+    timeout: 60_000,
+  }, async () => {
+    // With deadlines the search does not offer its prices to the bound (its solution may be late),
+    // so the bound after it used to take its first pass at zero prices: valid, but 4.3% below the
+    // answer here where the solution's (fluid) prices give 1.4%.
+    const body = generateRequest(3, { devices: 2000, servers: 60, deadlines: { fraction: 0.3, factor: [1.5, 3] } });
+    const { instance, options } = normalize({ ...body, options: { ...body.options, baselines: false, timeLimitMs: 4000 } });
+    const res = await solveAllocate(instance, options);
+    expect(res.objective).toBeDefined();
+    const ctx = contextOf(instance);
+    let fixed = 0;
+    for (let n = 0; n < ctx.models.length; n++) fixed += choicesOf(ctx, n).minFixedCost;
+    // A Lagrangian pass completed (the answer's bound is above the fixed-cost bound) and it is tight.
+    expect(res.bound!).toBeGreaterThan(fixed);
+    expect(res.gap!).toBeLessThan(0.03);
   });
 
   it('on a large instance: below a feasible objective, and the priced matrix of the search gives the same bound as a pass', () => {

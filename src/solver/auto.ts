@@ -558,7 +558,11 @@ function boundPhase(
   if (stopRequested() && reusable === undefined) return -Infinity;
   // Large, without the priced matrix: the anytime bound carries on (its pass in progress, then its
   // ascent); pricing every pair afresh does not fit.
-  if (reusable === undefined && largeForPricing(boundCtx)) return Math.min(objective, tightenBound(anytime, hardDeadline, objective));
+  if (reusable === undefined && largeForPricing(boundCtx)) {
+    // (With deadlines the search offered it nothing: its first pass starts from these prices.)
+    if (!Number.isFinite(anytime.value) && anytime.next === null) offerPrices(anytime, prices);
+    return Math.min(objective, tightenBound(anytime, hardDeadline, objective));
+  }
   return Math.min(objective, lagrangianBound(boundCtx, prices, hardDeadline, objective, reusable));
 }
 
