@@ -427,7 +427,8 @@ function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, 
   // With deadlines the time goes to the deadline rounds; the Lagrangian bound comes at the end.
   if (stopRequested() || hasDeadlines) return;
   const share = largeForPricing(ctx) ? SHARE.firstBoundLarge : SHARE.firstBound;
-  watch.firstPass(startPlan, Date.now() + frame.clock.limitMs * share);
+  // A start plan that came late (a loaded machine) leaves the first pass no more than the bound's own deadline.
+  watch.firstPass(startPlan, Math.min(Date.now() + frame.clock.limitMs * share, frame.clock.at(SHARE.bound)));
 }
 
 function noAssociation(instance: Instance): Outcome {
