@@ -41,7 +41,7 @@ import { warmAssociation, warmPlans } from './association/warm.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { ascendBound } from './bound/bound.js';
 import { recentreBundle, type BundleState } from './bound/bundle.js';
-import { createAnytimeBound, offerPrices, tightenBound, type AnytimeBound } from './bound/anytime.js';
+import { createAnytimeBound, largeForPricing, offerPrices, tightenBound, type AnytimeBound } from './bound/anytime.js';
 import { buildDeviceModels, type DeviceModel } from './pricing/device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.js';
 import { allocationsOf, scored } from './result.js';
@@ -95,6 +95,11 @@ const SHARE = {
   paperBaseline: 0.2,
   /** the first bound, right after the start plan: at most this share of the limit */
   firstBound: 0.1,
+  /**
+   * ...on instances where a pass is costly (bound/anytime.ts largeForPricing): its first pass at
+   * fluid prices is most of the bound such a limit affords, and the search's steps there are few
+   */
+  firstBoundLarge: 0.25,
   /** anytime-bound work while the search moves by estimates: at most this share of the time elapsed */
   interleavedBound: 0.1,
   /** the ascent, at reassignment rounds once the search improves by less than the tolerance (only the proof is missing) */
@@ -499,7 +504,9 @@ function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, 
   frame.proof.offerBound(fixedCostBound(ctx), Date.now() - startedAt, 'search');
   // With deadlines the time goes to the deadline rounds; the Lagrangian bound comes at the end.
   if (stopRequested() || hasDeadlines) return;
-  watch.firstPass(startPlan, Date.now() + frame.clock.limitMs * SHARE.firstBound);
+  const share = largeForPricing(ctx) ? SHARE.firstBoundLarge : SHARE.firstBound;
+  // A start plan that came late (a loaded machine) leaves the first pass no more than the bound's own deadline.
+  watch.firstPass(startPlan, Math.min(Date.now() + frame.clock.limitMs * share, frame.clock.at(SHARE.bound)));
 }
 
 function noAssociation(instance: Instance): Outcome {
@@ -613,6 +620,13 @@ function boundPhase(frame: Frame, watch: BoundWatch, found: Found, multipliers: 
   if (expired(hardDeadline)) return -Infinity; // no time left for a certificate: no bound, no gap
   const reusable = multipliers.every((v) => v === 0) ? found.sol.priced : undefined;
   if (stopRequested() && reusable === undefined) return -Infinity;
+  // Large, without the priced matrix: the anytime bound carries on (its pass in progress, then its
+  // ascent); pricing every pair afresh does not fit.
+  if (reusable === undefined && largeForPricing(watch.bound.ctx)) {
+    // (With deadlines the search offered it nothing: its first pass starts from these prices.)
+    if (!Number.isFinite(watch.bound.value) && watch.bound.next === null) offerPrices(watch.bound, pricesOf(found.sol));
+    return Math.min(objective, tightenBound(watch.bound, hardDeadline, objective));
+  }
   if (reusable) offerPrices(watch.bound, pricesOf(found.sol), reusable);
   return Math.min(objective, watch.ascend(found.sol, hardDeadline, reusable));
 }

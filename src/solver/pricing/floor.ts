@@ -42,9 +42,14 @@ export interface DeviceFloor {
  * minimiser would make the floor too high, which would make the bound invalid.
  */
 export function lowerEnvelope(a: ArrayLike<number>, v: ArrayLike<number>): Float64Array {
-  const idx = Array.from({ length: a.length }, (_, i) => i).filter((i) => Number.isFinite(a[i]) && Number.isFinite(v[i]) && v[i] >= 0);
+  const idx: number[] = [];
+  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]) && Number.isFinite(v[i]) && v[i] >= 0) idx.push(i);
   // Slope descending, then intercept ascending: the envelope's lines in order of increasing k.
-  idx.sort((i, j) => v[j] - v[i] || a[i] - a[j]);
+  // (Lines of one edge group come in that order already: the sort is skipped when it would not move any.)
+  const before = (i: number, j: number) => v[j] - v[i] || a[i] - a[j];
+  let sorted = true;
+  for (let t = 1; t < idx.length && sorted; t++) sorted = before(idx[t - 1], idx[t]) <= 0;
+  if (!sorted) idx.sort(before);
   const st: number[] = [];
   const margin = 1e-12;
   // (the slack is the caller's: see FLOOR_SLACK)
@@ -194,4 +199,34 @@ export function edgeFloor(f: DeviceFloor, s: ServerFloor): number {
   const k = s.rootPrice * Math.sqrt(w);
   const c = Math.max(w * s.perCapacity, s.perKappa * Math.cbrt(w * w));
   return Math.max(envelopeAt(f.sqrtHull, k), envelopeAt(f.linearHull, c));
+}
+
+/** The least constants over servers (each minimised on its own): edgeFloor at them bounds edgeFloor at any of them. */
+export function leastServerFloor(servers: readonly ServerFloor[]): ServerFloor {
+  const least: ServerFloor = { rootPrice: Infinity, perCapacity: Infinity, perKappa: Infinity };
+  for (const s of servers) {
+    least.rootPrice = Math.min(least.rootPrice, s.rootPrice);
+    least.perCapacity = Math.min(least.perCapacity, s.perCapacity);
+    least.perKappa = Math.min(least.perKappa, s.perKappa);
+  }
+  return least;
+}
+
+/**
+ * One floor for a whole group of a device's servers: the uplink floor at the group's strongest
+ * SNR (snrHz), lowest bandwidth price and widest band, plus the edge floor at the group's least
+ * server constants. Valid for every pair of the group because the priced uplink falls as the SNR
+ * and the band grow and rises with the price, and both edge envelopes rise with their constants;
+ * the seat price is the caller's. Any `atHz` is valid (see uplinkFloor).
+ */
+export function groupFloor(
+  f: DeviceFloor,
+  snrHz: number,
+  bandwidthPrice: number,
+  bandwidthHz: number,
+  least: ServerFloor,
+  atHz: number,
+): number {
+  const b0 = uplinkTangentGuess(f.uplinkWork, snrHz, bandwidthPrice, bandwidthHz, atHz);
+  return uplinkFloor(f.uplinkWork, snrHz, bandwidthPrice, bandwidthHz, b0) + edgeFloor(f, least);
 }
