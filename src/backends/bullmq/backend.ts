@@ -40,6 +40,16 @@ const RETRY_AFTER_S = 2;
 /** BullMQ priorities (lower runs first): a waiting sync request goes before waiting async jobs. */
 export const SYNC_PRIORITY = 1;
 export const JOB_PRIORITY = 10;
+/** Longest a graceful close of the queue's connections may take before they are just dropped. */
+const GRACEFUL_CLOSE_MS = 1000;
+
+/** Waits for the promises to settle, or for ms, whichever comes first. */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled(promises), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 const unavailable = () => new OverloadedError(RETRY_AFTER_S, 'solver queue unavailable (Redis down)', 'QUEUE_UNAVAILABLE');
 
 /** Job ids may not contain ':' (BullMQ's key separator). */
@@ -225,7 +235,11 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
     },
 
     async close() {
-      await Promise.allSettled([queue.close(), events.close()]);
+      // BullMQ's QueueEvents.close() waits for its connection's 'end' event, which ioredis never
+      // emits while it waits between reconnection attempts (Redis down): an API shut down then hung
+      // in app.close() until its grace ran out and exited 1. With Redis away there is nothing to
+      // close gracefully; with it up the graceful close is still bounded. Then the sockets go.
+      if (up() && eventsClient.status === 'ready') await settledWithin([queue.close(), events.close()], GRACEFUL_CLOSE_MS);
       client.disconnect();
       eventsClient.disconnect();
     },
