@@ -8,6 +8,9 @@ import { OverloadedError } from '../../solve/errors.js';
 import type { BackendTask, RunControl, RunOutcome, SolverBackend } from '../../solve/backend.js';
 import type { ProgressUpdate } from '../../solve/types.js';
 import { BULL_PREFIX, DRAIN_MESSAGE_PREFIX, consumerConnection, producerConnection, queueNames } from './connection.js';
+import { admit, floorOf, limitOf, RunShare, startDelayMs, type FlightEstimate } from '../admission.js';
+import { DEFAULTS } from '../../model/defaults.js';
+import { jobName, readQueueLoad, type QueueLoad } from './queue-load.js';
 
 /** What a sync solve job carries (the worker re-normalises `body`). */
 export interface SyncJobData {
@@ -34,6 +37,8 @@ export interface BullmqBackendOptions {
   maxQueue: number;
   /** longest a sync caller waits for its job before a 503 */
   waitMs: number;
+  /** how long a reading of the queue's load serves admission (default 200 ms) */
+  loadTtlMs?: number;
 }
 
 const RETRY_AFTER_S = 2;
@@ -88,6 +93,69 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
   events.on('failed', (args) => {
     for (const l of [...(endListeners.get(args.jobId) ?? [])]) l.onFailed(args);
   });
+  // The share of their limits solves run, learnt from the jobs this instance waits for: from the
+  // moment a worker took one up to its answer, against the limit it had left then.
+  const runShare = new RunShare();
+  const dueAt = new Map<string, { dueAt: number; startedAt?: number }>();
+  events.on('active', ({ jobId }) => {
+    const due = dueAt.get(jobId);
+    if (due !== undefined) due.startedAt = Date.now();
+  });
+  const learn = (jobId: string, value: SyncJobResult | undefined) => {
+    const due = dueAt.get(jobId);
+    dueAt.delete(jobId);
+    if (due?.startedAt === undefined || value === undefined || value.stopped || value.cache === 'hit') return;
+    runShare.observe(Date.now() - due.startedAt, due.dueAt - due.startedAt);
+  };
+  events.on('completed', (args) => learn(args.jobId, args.returnvalue as unknown as SyncJobResult));
+  events.on('failed', (args) => dueAt.delete(args.jobId));
+
+  // The queue's load, read at most once per loadTtlMs; the sync jobs this instance added since
+  // count as waiting on top of it (a burst arriving within one reading must not all get in).
+  const loadTtlMs = options.loadTtlMs ?? 200;
+  let load: { at: number; reading: Promise<QueueLoad>; addedSince: FlightEstimate[] } | undefined;
+  function currentLoad(): NonNullable<typeof load> {
+    if (load === undefined || Date.now() - load.at > loadTtlMs) {
+      const reading = readQueueLoad(
+        client,
+        { prioritized: queue.keys.prioritized, active: queue.keys.active, job: (id) => queue.toKey(id) },
+        names,
+        { share: runShare.value, defaultLimitMs: DEFAULTS.timeLimitMs, syncPriority: SYNC_PRIORITY },
+      );
+      const current = { at: Date.now(), reading, addedSince: [] };
+      // A failed reading is not reused.
+      reading.catch(() => {
+        if (load === current) load = undefined;
+      });
+      load = current;
+    }
+    return load;
+  }
+
+  /**
+   * Refuses a sync solve (503 OVERLOADED, Retry-After = the estimated wait) whose limit cannot be
+   * met behind the work already in the queue; one that joins an existing job adds no work and is
+   * let in. No live worker declared its slots (older workers): no estimate, accepted as before.
+   */
+  async function admitSync(task: BackendTask, jobId: string): Promise<void> {
+    if (task.deadlineAt !== undefined || task.receivedAt === undefined || drainDeadline !== undefined) return;
+    const current = currentLoad();
+    const { slots, flights } = await current.reading.catch(() => ({ slots: 0, flights: [] }));
+    if (slots === 0) return;
+    // From here to the push, synchronous: requests of one burst each see those admitted before them.
+    const limitMs = limitOf(task);
+    const waitMs = startDelayMs([...flights, ...current.addedSince], slots);
+    if (admit(limitMs - (Date.now() - task.receivedAt), floorOf(task), waitMs).accept) {
+      current.addedSince.push({ startedAt: undefined, expectedRunMs: limitMs * runShare.value });
+      return;
+    }
+    if ((await client.exists(queue.toKey(jobId)).catch(() => 0)) === 1) return;
+    throw new OverloadedError(
+      Math.max(1, Math.ceil(waitMs / 1000)),
+      `the solvers are busy: about ${Math.round(waitMs)} ms of work is queued ahead of this request, more than its time limit leaves`,
+    );
+  }
+
   events.on('progress', ({ jobId, data }) => {
     for (const listener of progressListeners.get(jobId) ?? []) listener(data as unknown as ProgressUpdate);
   });
@@ -166,6 +234,7 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
       });
       if (options.maxQueue > 0 && waiting >= options.maxQueue) throw new OverloadedError(Math.max(RETRY_AFTER_S, Math.ceil(waiting / 4)));
       const jobId = syncJobId(task);
+      await admitSync(task, jobId);
       const data: SyncJobData = {
         purpose: 'sync',
         kind: task.kind,
@@ -190,8 +259,15 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
           .exec()
           .catch(() => undefined);
         joined = true;
+        if (task.receivedAt !== undefined) dueAt.set(jobId, { dueAt: task.receivedAt + limitOf(task) });
         await queue
-          .add(task.kind, data, { jobId, priority: SYNC_PRIORITY, removeOnComplete: true, removeOnFail: true, attempts: 1 })
+          .add(jobName(task.kind, limitOf(task)), data, {
+            jobId,
+            priority: SYNC_PRIORITY,
+            removeOnComplete: true,
+            removeOnFail: true,
+            attempts: 1,
+          })
           .catch(() => {
             throw unavailable();
           });
@@ -204,6 +280,7 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
         throw err;
       } finally {
         waiter.stop();
+        dueAt.delete(jobId);
         if (listener) progressListeners.get(jobId)?.delete(listener);
         if (joined) {
           if (control.signal?.aborted) await leave(jobId);
