@@ -47,6 +47,7 @@ describe('the queue load as admission reads it (no worker takes the jobs)', () =
     const keys = { prioritized: queue.keys.prioritized, active: queue.keys.active, job: (id: string) => queue.toKey(id) };
     const load = await readQueueLoad(client, keys, names, { share: 0.5, defaultLimitMs: 2000, syncPriority: 1, now: () => now });
     expect(load.slots).toBe(3);
+    expect(load.waitingSync).toBe(3); // the async job waits behind them: not ahead, not counted against the bound
     expect(load.flights).toEqual([
       { startedAt: undefined, expectedRunMs: 1500 },
       { startedAt: undefined, expectedRunMs: 400 },

@@ -33,7 +33,7 @@ export interface SyncJobResult {
 export interface BullmqBackendOptions {
   url: string;
   queueName: string;
-  /** waiting jobs beyond this: 503 */
+  /** sync jobs waiting beyond this: 503 (async jobs wait behind them and do not count) */
   maxQueue: number;
   /** longest a sync caller waits for its job before a 503 */
   waitMs: number;
@@ -133,20 +133,34 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
   }
 
   /**
-   * Refuses a sync solve (503 OVERLOADED, Retry-After = the estimated wait) whose limit cannot be
+   * Refuses a sync solve when SOLVER_MAX_QUEUE sync jobs already wait (async jobs wait behind them
+   * and do not count), or (503 OVERLOADED, Retry-After = the estimated wait) when its limit cannot be
    * met behind the work already in the queue; one that joins an existing job adds no work and is
    * let in. No live worker declared its slots (older workers): no estimate, accepted as before.
    */
   async function admitSync(task: BackendTask, jobId: string): Promise<void> {
-    if (task.deadlineAt !== undefined || task.receivedAt === undefined || drainDeadline !== undefined) return;
     const current = currentLoad();
-    const { slots, flights } = await current.reading.catch(() => ({ slots: 0, flights: [] }));
-    if (slots === 0) return;
+    const { slots, flights, waitingSync } = await current.reading.catch(() => {
+      throw unavailable();
+    });
     // From here to the push, synchronous: requests of one burst each see those admitted before them.
+    const waiting = waitingSync + current.addedSince.length;
+    if (options.maxQueue > 0 && waiting >= options.maxQueue) throw new OverloadedError(Math.max(RETRY_AFTER_S, Math.ceil(waiting / 4)));
     const limitMs = limitOf(task);
+    const expectedRunMs = Math.min(
+      limitMs * runShare.value,
+      task.deadlineAt === undefined ? Infinity : Math.max(0, task.deadlineAt - Date.now()),
+    );
+    const accepted = { startedAt: undefined, expectedRunMs };
+    // Checked only for solves due at the end of their own limit (a Pareto point has a slot of its
+    // own) and not while draining.
+    if (task.deadlineAt !== undefined || task.receivedAt === undefined || drainDeadline !== undefined || slots === 0) {
+      current.addedSince.push(accepted);
+      return;
+    }
     const waitMs = startDelayMs([...flights, ...current.addedSince], slots);
     if (admit(limitMs - (Date.now() - task.receivedAt), floorOf(task), waitMs).accept) {
-      current.addedSince.push({ startedAt: undefined, expectedRunMs: limitMs * runShare.value });
+      current.addedSince.push(accepted);
       return;
     }
     if ((await client.exists(queue.toKey(jobId)).catch(() => 0)) === 1) return;
@@ -229,10 +243,6 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
 
     async run(task: BackendTask, control: RunControl = {}): Promise<RunOutcome> {
       if (!up()) throw unavailable();
-      const waiting = await queue.getJobCountByTypes('waiting', 'prioritized').catch(() => {
-        throw unavailable();
-      });
-      if (options.maxQueue > 0 && waiting >= options.maxQueue) throw new OverloadedError(Math.max(RETRY_AFTER_S, Math.ceil(waiting / 4)));
       const jobId = syncJobId(task);
       await admitSync(task, jobId);
       const data: SyncJobData = {

@@ -38,6 +38,8 @@ export interface QueueLoad {
   slots: number;
   /** running jobs (startedAt set) and waiting sync jobs, in queue order */
   flights: FlightEstimate[];
+  /** sync jobs waiting (async ones wait behind them and are not counted) */
+  waitingSync: number;
 }
 
 /** Waiting sync jobs read one by one; beyond these each counts as the mean of those read. */
@@ -124,7 +126,7 @@ export async function readQueueLoad(
   });
   const unread = waitingCount - waiting.length;
   for (let i = 0; i < unread && queuedRead > 0; i++) flights.push({ startedAt: undefined, expectedRunMs: queuedSum / queuedRead });
-  return { slots, flights };
+  return { slots, flights, waitingSync: waitingCount };
 }
 
 /**
