@@ -127,7 +127,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const r = await oneProcess(setup, 1000 * (round + 1));
     rows.get(setup)!.push(r);
     console.error(
-      `round ${round + 1} ${setup.label}: first ${r.first.toFixed(0)} ms, p50 ${r.p50.toFixed(0)} ms, ${(r.first / r.p50).toFixed(2)}×`,
+      `round ${round + 1} ${setup.label}: first ${r.first.toFixed(0)} ms, p50 ${r.p50.toFixed(0)} ms, ${(r.first / r.p50).toFixed(2)}×; same body warm ${r.again.toFixed(0)} ms`,
     );
   }
 }

@@ -3,7 +3,7 @@
 // measures what that saves the first caller).
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSolverPool, type SolverPool } from '../src/backends/threads/solver-pool.js';
-import { WARM_UP_SOLVES } from '../src/backends/threads/warm-up.js';
+import { WARM_UP_MIN_SOLVES, WARM_UP_SOLVES } from '../src/backends/threads/warm-up.js';
 
 const pools: SolverPool[] = [];
 afterAll(async () => {
@@ -41,9 +41,11 @@ describe('solver thread warm-up', () => {
       pool.run({ kind: 'ping', input: undefined }),
       pool.run({ kind: 'ping', input: undefined }),
     ])) as Ping[];
-    expect(WARM_UP_SOLVES).toBeGreaterThan(1);
+    expect(WARM_UP_MIN_SOLVES).toBeGreaterThan(1);
     for (const p of pings) {
-      expect(p.warmUpMs).toHaveLength(WARM_UP_SOLVES);
+      // All of them, or at least the minimum when the time budget ran out (a loaded machine).
+      expect(p.warmUpMs!.length).toBeGreaterThanOrEqual(WARM_UP_MIN_SOLVES);
+      expect(p.warmUpMs!.length).toBeLessThanOrEqual(WARM_UP_SOLVES);
       for (const ms of p.warmUpMs!) expect(ms).toBeGreaterThan(0);
     }
     console.log(`warm-up solves per thread: ${pings.map((p) => p.warmUpMs!.map((ms) => `${ms.toFixed(0)} ms`).join(' ')).join('; ')}`);
