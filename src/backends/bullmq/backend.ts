@@ -110,19 +110,29 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
   events.on('completed', (args) => learn(args.jobId, args.returnvalue as unknown as SyncJobResult));
   events.on('failed', (args) => dueAt.delete(args.jobId));
 
-  // The queue's load, read at most once per loadTtlMs; the sync jobs this instance added since
-  // count as waiting on top of it (a burst arriving within one reading must not all get in).
+  // The queue's load, read at most once per loadTtlMs; the sync jobs this instance admitted that
+  // a reading cannot show yet (not in Redis when it began) count as waiting on top of it: a burst
+  // arriving within one reading, or while its admitted jobs are still on their way to Redis, must
+  // not all get in.
   const loadTtlMs = options.loadTtlMs ?? 200;
-  let load: { at: number; reading: Promise<QueueLoad>; addedSince: FlightEstimate[] } | undefined;
+  type Admitted = FlightEstimate & { admittedAt: number; addedAt?: number };
+  /** An admitted job not in Redis after this long never got there (its request failed on the way). */
+  const ADD_WITHIN_MS = 10_000;
+  let load: { at: number; reading: Promise<QueueLoad>; addedSince: Admitted[] } | undefined;
   function currentLoad(): NonNullable<typeof load> {
     if (load === undefined || Date.now() - load.at > loadTtlMs) {
+      const at = Date.now();
       const reading = readQueueLoad(
         client,
         { prioritized: queue.keys.prioritized, active: queue.keys.active, job: (id) => queue.toKey(id) },
         names,
         { share: runShare.value, defaultLimitMs: DEFAULTS.timeLimitMs, syncPriority: SYNC_PRIORITY },
       );
-      const current = { at: Date.now(), reading, addedSince: [] };
+      // Carried over: those not yet added when this reading begins (a failed add is dropped: addedAt 0).
+      const carried = (load?.addedSince ?? []).filter((a) =>
+        a.addedAt === undefined ? at - a.admittedAt < ADD_WITHIN_MS : a.addedAt >= at,
+      );
+      const current = { at, reading, addedSince: carried };
       // A failed reading is not reused.
       reading.catch(() => {
         if (load === current) load = undefined;
@@ -137,8 +147,9 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
    * and do not count), or (503 OVERLOADED, Retry-After = the estimated wait) when its limit cannot be
    * met behind the work already in the queue; one that joins an existing job adds no work and is
    * let in. No live worker declared its slots (older workers): no estimate, accepted as before.
+   * Returns the admitted job's entry: the caller stamps it once the job is in Redis (addedAt).
    */
-  async function admitSync(task: BackendTask, jobId: string): Promise<void> {
+  async function admitSync(task: BackendTask, jobId: string): Promise<Admitted | undefined> {
     const current = currentLoad();
     const { slots, flights, waitingSync } = await current.reading.catch(() => {
       throw unavailable();
@@ -151,19 +162,19 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
       limitMs * runShare.value,
       task.deadlineAt === undefined ? Infinity : Math.max(0, task.deadlineAt - Date.now()),
     );
-    const accepted = { startedAt: undefined, expectedRunMs };
+    const accepted: Admitted = { startedAt: undefined, expectedRunMs, admittedAt: Date.now() };
     // Checked only for solves due at the end of their own limit (a Pareto point has a slot of its
     // own) and not while draining.
     if (task.deadlineAt !== undefined || task.receivedAt === undefined || drainDeadline !== undefined || slots === 0) {
       current.addedSince.push(accepted);
-      return;
+      return accepted;
     }
     const waitMs = startDelayMs([...flights, ...current.addedSince], slots);
     if (admit(limitMs - (Date.now() - task.receivedAt), floorOf(task), waitMs).accept) {
       current.addedSince.push(accepted);
-      return;
+      return accepted;
     }
-    if ((await client.exists(queue.toKey(jobId)).catch(() => 0)) === 1) return;
+    if ((await client.exists(queue.toKey(jobId)).catch(() => 0)) === 1) return undefined;
     throw new OverloadedError(
       Math.max(1, Math.ceil(waitMs / 1000)),
       `the solvers are busy: about ${Math.round(waitMs)} ms of work is queued ahead of this request, more than its time limit leaves`,
@@ -244,7 +255,7 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
     async run(task: BackendTask, control: RunControl = {}): Promise<RunOutcome> {
       if (!up()) throw unavailable();
       const jobId = syncJobId(task);
-      await admitSync(task, jobId);
+      const admitted = await admitSync(task, jobId);
       const data: SyncJobData = {
         purpose: 'sync',
         kind: task.kind,
@@ -278,9 +289,15 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
             removeOnFail: true,
             attempts: 1,
           })
-          .catch(() => {
-            throw unavailable();
-          });
+          .then(
+            () => {
+              if (admitted) admitted.addedAt = Date.now();
+            },
+            () => {
+              if (admitted) admitted.addedAt = 0;
+              throw unavailable();
+            },
+          );
         const value = await waiter.done;
         if (value.result === null && !control.signal?.aborted)
           throw new OverloadedError(RETRY_AFTER_S, 'the solve was dropped on its worker', 'SOLVE_FAILED');
@@ -289,6 +306,8 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
         if (control.signal?.aborted) return { result: null, stopped: true };
         throw err;
       } finally {
+        // Never added (the wait for Redis failed first): no longer counted on top of readings.
+        if (admitted && admitted.addedAt === undefined) admitted.addedAt = 0;
         waiter.stop();
         dueAt.delete(jobId);
         if (listener) progressListeners.get(jobId)?.delete(listener);
