@@ -71,7 +71,7 @@ describe('overload probe (2 solver threads)', () => {
     );
     const counts: Record<string, number> = {};
     for (const r of replies) {
-      const key = r.statusCode === 200 ? r.json().status : `${r.statusCode} ${r.json().message}`;
+      const key = r.statusCode === 200 ? r.json().status : `${r.statusCode} ${r.json().code}`;
       counts[key] = (counts[key] ?? 0) + 1;
       if (r.statusCode === 200) {
         expect(r.json().allocations).toHaveLength(200);
