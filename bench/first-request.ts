@@ -1,25 +1,46 @@
 // The first request on a fresh process against the next twenty (issue 18 item 6): each solver
-// thread warms up with one paper-scale solve before /ready says ready, so the first caller pays no
-// compile. Starts the server as `npm run dev` does (tsx src/server.ts), waits for /ready, sends
-// distinct paper-scale requests (50 × 10, default options, baselines included) one at a time, and
-// prints the first one's time, the p50 of the next twenty and their ratio, with the warm-up on and
-// off side by side in one run (rounds alternate). Usage: npx tsx bench/first-request.ts [rounds]
+// thread warms up with paper-scale solves, and the request path with paper-scale requests over a
+// real socket, before /ready says ready, so the first caller pays no compile. Starts the server as
+// `npm run dev` does (tsx src/server.ts) from each checkout given, waits for /ready, sends distinct
+// paper-scale requests (50 × 10, default options, baselines included) one at a time, and prints
+// the first one's time, the p50 of the next twenty and their ratio, per process (the spread) and
+// as medians. Instances differ in how long they take, so each process also solves the first body
+// once more at the end (warm; a 1 ms longer limit makes it a cache miss, and a paper-scale solve
+// stops on its gap long before either limit): first / that is the penalty on the same instance. Checkouts run interleaved, round by round, the order alternating, so "before and
+// after" come from one run on the same machine state; --off adds this checkout with the warm-up
+// off (SOLVER_WARMUP=false).
+//
+//   npx tsx bench/first-request.ts [rounds] [--off]
+//   CHECKOUTS=/path/to/old,. npx tsx bench/first-request.ts 4 --off
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { generateRequest } from '../src/model/generator.js';
-import { startServer } from '../test/fixtures/server-process.js';
-import { freePort } from '../test/fixtures/redis.js';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-const ROUNDS = Number(process.argv[2] ?? 3);
+const args = process.argv.slice(2);
+const ROUNDS = Number(args.find((a) => /^\d+$/.test(a)) ?? 3);
 const NEXT = 20;
+const HOST = '127.0.0.1';
+const CHECKOUTS = (process.env.CHECKOUTS ?? '.').split(',').map((c) => resolve(process.cwd(), c.trim()));
+const HERE = resolve(process.cwd());
+
+interface Setup {
+  label: string;
+  checkout: string;
+  warmup: boolean;
+}
+const setups: Setup[] = CHECKOUTS.map((checkout) => ({ label: checkout, checkout, warmup: true }));
+if (args.includes('--off')) setups.push({ label: `${HERE} (warm-up off)`, checkout: HERE, warmup: false });
 
 function post(port: number, body: string): Promise<{ status: number; ms: number }> {
   const t0 = performance.now();
-  return new Promise((resolve, reject) => {
+  return new Promise((resolvePost, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/allocate', agent: false, headers: { 'content-type': 'application/json' } },
+      { host: HOST, port, method: 'POST', path: '/allocate', agent: false, headers: { 'content-type': 'application/json' } },
       (res) => {
         res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
+        res.on('end', () => resolvePost({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
       },
     );
     req.on('error', reject);
@@ -27,42 +48,100 @@ function post(port: number, body: string): Promise<{ status: number; ms: number 
   });
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function readyStatus(port: number): Promise<number> {
+  return new Promise((resolveStatus) => {
+    const req = request({ host: HOST, port, path: '/ready', agent: false }, (res) => {
+      res.resume();
+      resolveStatus(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolveStatus(0));
+    req.end();
+  });
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function oneProcess(warmup: boolean, seedBase: number): Promise<{ first: number; p50: number; readyMs: number }> {
+interface ProcessRun {
+  first: number;
+  p50: number;
+  /** the first body again, on the warm process */
+  again: number;
+  readyMs: number;
+}
+
+async function oneProcess(setup: Setup, seedBase: number): Promise<ProcessRun> {
+  const at = (path: string) => pathToFileURL(`${setup.checkout}/${path}`).href;
+  const { generateRequest } = (await import(at('src/model/generator.ts'))) as { generateRequest(seed: number): unknown };
   const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST, SOLVER_THREADS: '2', SOLVER_WARMUP: String(setup.warmup) };
+  env.LOG_LEVEL = 'warn';
+  for (const name of ['REDIS_URL', 'SOLVER_QUEUE', 'RATE_LIMIT_MAX', 'API_KEYS']) delete env[name]; // embedded, cold
   const t0 = performance.now();
-  const server = await startServer({ PORT: String(port), SOLVER_THREADS: '2', SOLVER_WARMUP: String(warmup), LOG_LEVEL: 'warn' });
-  const readyMs = performance.now() - t0;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: setup.checkout, env, stdio: 'ignore' });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  process.once('exit', () => child.kill('SIGKILL'));
   try {
+    while ((await readyStatus(port)) !== 200) {
+      if (child.exitCode !== null) throw new Error(`server in ${setup.checkout} exited ${child.exitCode}`);
+      if (performance.now() - t0 > 120_000) throw new Error(`server in ${setup.checkout} not ready in 120 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const readyMs = performance.now() - t0;
     const times: number[] = [];
     for (let i = 0; i <= NEXT; i++) {
       const r = await post(port, JSON.stringify(generateRequest(seedBase + i)));
       if (r.status !== 200) throw new Error(`status ${r.status}`);
       times.push(r.ms);
     }
-    return { first: times[0], p50: median(times.slice(1)), readyMs };
+    const body = generateRequest(seedBase) as { options?: { timeLimitMs?: number } };
+    const again = await post(
+      port,
+      JSON.stringify({ ...body, options: { ...body.options, timeLimitMs: (body.options?.timeLimitMs ?? 2000) + 1 } }),
+    );
+    if (again.status !== 200) throw new Error(`status ${again.status}`);
+    return { first: times[0], p50: median(times.slice(1)), again: again.ms, readyMs };
   } finally {
-    server.kill('SIGTERM');
-    await server.exited;
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    child.kill('SIGKILL');
   }
 }
 
-const rows: Record<string, { first: number; p50: number; readyMs: number }[]> = { on: [], off: [] };
+process.setMaxListeners(100); // each server process registers an exit handler (never left behind)
+const rows = new Map<Setup, ProcessRun[]>(setups.map((s) => [s, []]));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const warmup of round % 2 === 0 ? [true, false] : [false, true]) {
-    rows[warmup ? 'on' : 'off'].push(await oneProcess(warmup, 1000 * (round + 1)));
+  for (const setup of round % 2 === 0 ? setups : [...setups].reverse()) {
+    // The same seeds for every setup in a round; fresh ones each round.
+    const r = await oneProcess(setup, 1000 * (round + 1));
+    rows.get(setup)!.push(r);
+    console.error(
+      `round ${round + 1} ${setup.label}: first ${r.first.toFixed(0)} ms, p50 ${r.p50.toFixed(0)} ms, ${(r.first / r.p50).toFixed(2)}×; same body warm ${r.again.toFixed(0)} ms`,
+    );
   }
 }
-console.log(`first paper-scale request on a fresh process vs the p50 of the next ${NEXT} (2 solver threads, ${ROUNDS} processes each)\n`);
-console.log('| warm-up | start to ready, ms | first, ms | p50 of next 20, ms | first / p50 |');
-console.log('| --- | --- | --- | --- | --- |');
-for (const [name, rs] of Object.entries(rows)) {
-  const first = median(rs.map((r) => r.first));
-  const p50 = median(rs.map((r) => r.p50));
-  const ready = median(rs.map((r) => r.readyMs));
-  const ratios = rs.map((r) => (r.first / r.p50).toFixed(2)).join(', ');
+console.log(`\nfirst paper-scale request on a fresh process vs the p50 of the next ${NEXT} (2 solver threads, ${ROUNDS} processes each)\n`);
+console.log(
+  '| server | start to ready, ms | first, ms | p50 of next 20, ms | first / p50 (median) | each process | first / same body warm (median) | each process |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const [setup, rs] of rows) {
+  const ratios = rs.map((r) => r.first / r.p50);
+  const same = rs.map((r) => r.first / r.again);
   console.log(
-    `| ${name} | ${ready.toFixed(0)} | ${first.toFixed(0)} | ${p50.toFixed(0)} | ${(first / p50).toFixed(2)} (each: ${ratios}) |`,
+    `| ${setup.label} | ${median(rs.map((r) => r.readyMs)).toFixed(0)} | ${median(rs.map((r) => r.first)).toFixed(0)} | ` +
+      `${median(rs.map((r) => r.p50)).toFixed(0)} | ${median(ratios).toFixed(2)} | ${ratios.map((x) => x.toFixed(2)).join(', ')} | ` +
+      `${median(same).toFixed(2)} | ${same.map((x) => x.toFixed(2)).join(', ')} |`,
   );
 }

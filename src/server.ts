@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   if (config.solverWarmup && config.solverQueue === 'threads') {
     await app.ready();
     const ms = await warmUpRequestPath(app);
-    app.log.info({ ms: Math.round(ms) }, 'warmed up');
+    app.log.info({ ms: ms.map(Math.round) }, 'warmed up');
   }
   await app.listen({ port: config.port, host: config.host });
 }

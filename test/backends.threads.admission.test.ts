@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { generateRequest } from '../src/model/generator.js';
-import { admit, RunShare, startDelayMs } from '../src/backends/threads/admission.js';
+import { admit, RunShare, startDelayMs } from '../src/backends/admission.js';
 
 describe('wait estimate', () => {
   it('is 0 with a thread free, else when the work ahead leaves a thread (brute force over FIFO orders)', () => {
@@ -71,7 +71,7 @@ describe('overload probe (2 solver threads)', () => {
     );
     const counts: Record<string, number> = {};
     for (const r of replies) {
-      const key = r.statusCode === 200 ? r.json().status : `${r.statusCode} ${r.json().message}`;
+      const key = r.statusCode === 200 ? r.json().status : `${r.statusCode} ${r.json().code}`;
       counts[key] = (counts[key] ?? 0) + 1;
       if (r.statusCode === 200) {
         expect(r.json().allocations).toHaveLength(200);

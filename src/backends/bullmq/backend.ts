@@ -8,6 +8,9 @@ import { OverloadedError } from '../../solve/errors.js';
 import type { BackendTask, RunControl, RunOutcome, SolverBackend } from '../../solve/backend.js';
 import type { ProgressUpdate } from '../../solve/types.js';
 import { BULL_PREFIX, DRAIN_MESSAGE_PREFIX, consumerConnection, producerConnection, queueNames } from './connection.js';
+import { admit, floorOf, limitOf, RunShare, startDelayMs, type FlightEstimate } from '../admission.js';
+import { DEFAULTS } from '../../model/defaults.js';
+import { jobName, readQueueLoad, type QueueLoad } from './queue-load.js';
 
 /** What a sync solve job carries (the worker re-normalises `body`). */
 export interface SyncJobData {
@@ -30,16 +33,28 @@ export interface SyncJobResult {
 export interface BullmqBackendOptions {
   url: string;
   queueName: string;
-  /** waiting jobs beyond this: 503 */
+  /** sync jobs waiting beyond this: 503 (async jobs wait behind them and do not count) */
   maxQueue: number;
   /** longest a sync caller waits for its job before a 503 */
   waitMs: number;
+  /** how long a reading of the queue's load serves admission (default 200 ms) */
+  loadTtlMs?: number;
 }
 
 const RETRY_AFTER_S = 2;
 /** BullMQ priorities (lower runs first): a waiting sync request goes before waiting async jobs. */
 export const SYNC_PRIORITY = 1;
 export const JOB_PRIORITY = 10;
+/** Longest a graceful close of the queue's connections may take before they are just dropped. */
+const GRACEFUL_CLOSE_MS = 1000;
+
+/** Waits for the promises to settle, or for ms, whichever comes first. */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled(promises), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 const unavailable = () => new OverloadedError(RETRY_AFTER_S, 'solver queue unavailable (Redis down)', 'QUEUE_UNAVAILABLE');
 
 /** Job ids may not contain ':' (BullMQ's key separator). */
@@ -78,6 +93,94 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
   events.on('failed', (args) => {
     for (const l of [...(endListeners.get(args.jobId) ?? [])]) l.onFailed(args);
   });
+  // The share of their limits solves run, learnt from the jobs this instance waits for: from the
+  // moment a worker took one up to its answer, against the limit it had left then.
+  const runShare = new RunShare();
+  const dueAt = new Map<string, { dueAt: number; startedAt?: number }>();
+  events.on('active', ({ jobId }) => {
+    const due = dueAt.get(jobId);
+    if (due !== undefined) due.startedAt = Date.now();
+  });
+  const learn = (jobId: string, value: SyncJobResult | undefined) => {
+    const due = dueAt.get(jobId);
+    dueAt.delete(jobId);
+    if (due?.startedAt === undefined || value === undefined || value.stopped || value.cache === 'hit') return;
+    runShare.observe(Date.now() - due.startedAt, due.dueAt - due.startedAt);
+  };
+  events.on('completed', (args) => learn(args.jobId, args.returnvalue as unknown as SyncJobResult));
+  events.on('failed', (args) => dueAt.delete(args.jobId));
+
+  // The queue's load, read at most once per loadTtlMs; the sync jobs this instance admitted that
+  // a reading cannot show yet (not in Redis when it began) count as waiting on top of it: a burst
+  // arriving within one reading, or while its admitted jobs are still on their way to Redis, must
+  // not all get in.
+  const loadTtlMs = options.loadTtlMs ?? 200;
+  type Admitted = FlightEstimate & { admittedAt: number; addedAt?: number };
+  /** An admitted job not in Redis after this long never got there (its request failed on the way). */
+  const ADD_WITHIN_MS = 10_000;
+  let load: { at: number; reading: Promise<QueueLoad>; addedSince: Admitted[] } | undefined;
+  function currentLoad(): NonNullable<typeof load> {
+    if (load === undefined || Date.now() - load.at > loadTtlMs) {
+      const at = Date.now();
+      const reading = readQueueLoad(
+        client,
+        { prioritized: queue.keys.prioritized, active: queue.keys.active, job: (id) => queue.toKey(id) },
+        names,
+        { share: runShare.value, defaultLimitMs: DEFAULTS.timeLimitMs, syncPriority: SYNC_PRIORITY },
+      );
+      // Carried over: those not yet added when this reading begins (a failed add is dropped: addedAt 0).
+      const carried = (load?.addedSince ?? []).filter((a) =>
+        a.addedAt === undefined ? at - a.admittedAt < ADD_WITHIN_MS : a.addedAt >= at,
+      );
+      const current = { at, reading, addedSince: carried };
+      // A failed reading is not reused.
+      reading.catch(() => {
+        if (load === current) load = undefined;
+      });
+      load = current;
+    }
+    return load;
+  }
+
+  /**
+   * Refuses a sync solve when SOLVER_MAX_QUEUE sync jobs already wait (async jobs wait behind them
+   * and do not count), or (503 OVERLOADED, Retry-After = the estimated wait) when its limit cannot be
+   * met behind the work already in the queue; one that joins an existing job adds no work and is
+   * let in. No live worker declared its slots (older workers): no estimate, accepted as before.
+   * Returns the admitted job's entry: the caller stamps it once the job is in Redis (addedAt).
+   */
+  async function admitSync(task: BackendTask, jobId: string): Promise<Admitted | undefined> {
+    const current = currentLoad();
+    const { slots, flights, waitingSync } = await current.reading.catch(() => {
+      throw unavailable();
+    });
+    // From here to the push, synchronous: requests of one burst each see those admitted before them.
+    const waiting = waitingSync + current.addedSince.length;
+    if (options.maxQueue > 0 && waiting >= options.maxQueue) throw new OverloadedError(Math.max(RETRY_AFTER_S, Math.ceil(waiting / 4)));
+    const limitMs = limitOf(task);
+    const expectedRunMs = Math.min(
+      limitMs * runShare.value,
+      task.deadlineAt === undefined ? Infinity : Math.max(0, task.deadlineAt - Date.now()),
+    );
+    const accepted: Admitted = { startedAt: undefined, expectedRunMs, admittedAt: Date.now() };
+    // Checked only for solves due at the end of their own limit (a Pareto point has a slot of its
+    // own) and not while draining.
+    if (task.deadlineAt !== undefined || task.receivedAt === undefined || drainDeadline !== undefined || slots === 0) {
+      current.addedSince.push(accepted);
+      return accepted;
+    }
+    const waitMs = startDelayMs([...flights, ...current.addedSince], slots);
+    if (admit(limitMs - (Date.now() - task.receivedAt), floorOf(task), waitMs).accept) {
+      current.addedSince.push(accepted);
+      return accepted;
+    }
+    if ((await client.exists(queue.toKey(jobId)).catch(() => 0)) === 1) return undefined;
+    throw new OverloadedError(
+      Math.max(1, Math.ceil(waitMs / 1000)),
+      `the solvers are busy: about ${Math.round(waitMs)} ms of work is queued ahead of this request, more than its time limit leaves`,
+    );
+  }
+
   events.on('progress', ({ jobId, data }) => {
     for (const listener of progressListeners.get(jobId) ?? []) listener(data as unknown as ProgressUpdate);
   });
@@ -151,11 +254,8 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
 
     async run(task: BackendTask, control: RunControl = {}): Promise<RunOutcome> {
       if (!up()) throw unavailable();
-      const waiting = await queue.getJobCountByTypes('waiting', 'prioritized').catch(() => {
-        throw unavailable();
-      });
-      if (options.maxQueue > 0 && waiting >= options.maxQueue) throw new OverloadedError(Math.max(RETRY_AFTER_S, Math.ceil(waiting / 4)));
       const jobId = syncJobId(task);
+      const admitted = await admitSync(task, jobId);
       const data: SyncJobData = {
         purpose: 'sync',
         kind: task.kind,
@@ -180,11 +280,24 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
           .exec()
           .catch(() => undefined);
         joined = true;
+        if (task.receivedAt !== undefined) dueAt.set(jobId, { dueAt: task.receivedAt + limitOf(task) });
         await queue
-          .add(task.kind, data, { jobId, priority: SYNC_PRIORITY, removeOnComplete: true, removeOnFail: true, attempts: 1 })
-          .catch(() => {
-            throw unavailable();
-          });
+          .add(jobName(task.kind, limitOf(task)), data, {
+            jobId,
+            priority: SYNC_PRIORITY,
+            removeOnComplete: true,
+            removeOnFail: true,
+            attempts: 1,
+          })
+          .then(
+            () => {
+              if (admitted) admitted.addedAt = Date.now();
+            },
+            () => {
+              if (admitted) admitted.addedAt = 0;
+              throw unavailable();
+            },
+          );
         const value = await waiter.done;
         if (value.result === null && !control.signal?.aborted)
           throw new OverloadedError(RETRY_AFTER_S, 'the solve was dropped on its worker', 'SOLVE_FAILED');
@@ -193,7 +306,10 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
         if (control.signal?.aborted) return { result: null, stopped: true };
         throw err;
       } finally {
+        // Never added (the wait for Redis failed first): no longer counted on top of readings.
+        if (admitted && admitted.addedAt === undefined) admitted.addedAt = 0;
         waiter.stop();
+        dueAt.delete(jobId);
         if (listener) progressListeners.get(jobId)?.delete(listener);
         if (joined) {
           if (control.signal?.aborted) await leave(jobId);
@@ -225,7 +341,11 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
     },
 
     async close() {
-      await Promise.allSettled([queue.close(), events.close()]);
+      // BullMQ's QueueEvents.close() waits for its connection's 'end' event, which ioredis never
+      // emits while it waits between reconnection attempts (Redis down): an API shut down then hung
+      // in app.close() until its grace ran out and exited 1. With Redis away there is nothing to
+      // close gracefully; with it up the graceful close is still bounded. Then the sockets go.
+      if (up() && eventsClient.status === 'ready') await settledWithin([queue.close(), events.close()], GRACEFUL_CLOSE_MS);
       client.disconnect();
       eventsClient.disconnect();
     },

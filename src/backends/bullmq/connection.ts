@@ -19,6 +19,10 @@ export interface QueueNames {
   jobsIndexKey: string;
   /** the incumbent allocation of a running async job (JSON), written by its worker */
   bestKey(jobId: string): string;
+  /** set of the ids of workers that declared their solver slots (queue-load.ts) */
+  workersKey: string;
+  /** a worker's declared slots, kept alive by its heartbeat */
+  slotsKey(workerId: string): string;
 }
 
 export const DRAIN_MESSAGE_PREFIX = 'drain:';
@@ -32,6 +36,8 @@ export function queueNames(queueName: string): QueueNames {
     waitersKey: (id) => `${base}waiters:${id}`,
     jobsIndexKey: `${base}jobs`,
     bestKey: (id) => `${base}best:${id}`,
+    workersKey: `${base}workers`,
+    slotsKey: (id) => `${base}slots:${id}`,
   };
 }
 

@@ -8,6 +8,8 @@ import type { Redis } from 'ioredis';
 import type { ProgressUpdate } from '../../solve/types.js';
 import { JOB_PRIORITY } from './backend.js';
 import { isRedisUnavailableError, queueNames } from './connection.js';
+import { jobName } from './queue-load.js';
+import { DEFAULTS } from '../../model/defaults.js';
 import { OverloadedError } from '../../solve/errors.js';
 import { prefixedInputError } from '../../jobs/input-error.js';
 import { checkJobInput, submissionDigest } from '../../jobs/run.js';
@@ -64,6 +66,12 @@ const LIST_BATCH = 50;
 const LIST_SCAN_MAX = 1000;
 
 const unavailable = () => new OverloadedError(2, 'job queue unavailable (Redis down)', 'QUEUE_UNAVAILABLE');
+
+/** The limit a job runs under (its own, else its input's, else the default): named on the job for admission (queue-load.ts). */
+function jobLimitMs(submission: { timeLimitMs?: number; input: unknown }): number {
+  const fromInput = (submission.input as { options?: { timeLimitMs?: unknown } } | null)?.options?.timeLimitMs;
+  return submission.timeLimitMs ?? (typeof fromInput === 'number' ? fromInput : DEFAULTS.timeLimitMs);
+}
 const iso = (ms: number | undefined) => (ms === undefined || ms === null ? undefined : new Date(ms).toISOString());
 
 export function createQueueJobs(options: QueueJobsOptions): JobService {
@@ -208,7 +216,7 @@ export function createQueueJobs(options: QueueJobsOptions): JobService {
           digest,
           nonce,
         };
-        await queue.add(submission.kind, data, {
+        await queue.add(jobName(submission.kind, jobLimitMs(submission)), data, {
           jobId: id,
           priority: JOB_PRIORITY,
           removeOnComplete: { age: options.ttlS },

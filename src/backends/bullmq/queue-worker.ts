@@ -3,6 +3,7 @@
 // return the solve's answer to the API instance waiting for it; async jobs return what the sync
 // endpoint would answer. Stop requests arrive on a Redis pub/sub channel (or as a marker a job
 // finds when it starts) and become the solver's stop flag; progress goes to job.updateProgress.
+import { randomUUID } from 'node:crypto';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../../config.js';
@@ -11,6 +12,7 @@ import type { AsyncJobData, AsyncJobResult } from './queue-jobs.js';
 import { runJob } from '../../jobs/run.js';
 import type { SyncJobData, SyncJobResult } from './backend.js';
 import { BULL_PREFIX, DRAIN_MESSAGE_PREFIX, consumerConnection, queueNames } from './connection.js';
+import { beat, HEARTBEAT_INTERVAL_MS, leaveBeat } from './queue-load.js';
 import { StoppedBeforeStartError } from '../../solve/errors.js';
 import { PROBLEM_KINDS } from '../../solve/kinds.js';
 import type { BestSoFar, CallOptions, SolveService } from '../../solve/types.js';
@@ -183,6 +185,18 @@ export function startQueueWorker(
   });
   const subscribed = subscriber.subscribe(names.cancelChannel);
 
+  // The slots this worker offers, declared for the API's admission (queue-load.ts) while it takes
+  // jobs. Its own id: worker names repeat across containers (every one is pid 1).
+  const heartbeatId = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+  let heartbeat: NodeJS.Timeout | undefined;
+  const declare = () => void beat(markers, names, heartbeatId, config.solverThreads).catch(() => undefined);
+  const withdraw = () => {
+    clearInterval(heartbeat);
+    heartbeat = undefined;
+    // Not awaited: with Redis gone the command would wait for it forever; the key lapses anyway.
+    if (markers.status === 'ready') void leaveBeat(markers, names, heartbeatId).catch(() => undefined);
+  };
+
   return {
     service,
     async ready() {
@@ -190,10 +204,14 @@ export function startQueueWorker(
       while (!(await service.readiness()).ready) await new Promise((resolve) => setTimeout(resolve, 25));
       void worker.run().catch((err: Error) => logger?.error({ err: err.message }, 'queue worker stopped'));
       await Promise.all([worker.waitUntilReady(), subscribed]);
+      declare();
+      heartbeat = setInterval(declare, HEARTBEAT_INTERVAL_MS);
     },
     async close(graceMs: number) {
       // Finish what is running within the grace; past it, stop taking up the lock renewals and
-      // leave: the stalled check gives the unfinished jobs to another worker.
+      // leave: the stalled check gives the unfinished jobs to another worker. Its slots are no
+      // longer offered from now.
+      withdraw();
       const closing = worker.close();
       const graceful = await Promise.race([
         closing.then(() => true),

@@ -17,10 +17,7 @@ import type { InputOf, ProblemKind } from '../../solve/kinds.js';
 import { NOT_STARTED, type SolveTask, type SolverInput } from './solve-worker.js';
 import { gapOf, type BackendTask, type RunControl, type RunOutcome, type SolverBackend } from '../../solve/backend.js';
 import { OverloadedError } from '../../solve/errors.js';
-import { minBlocksTimeLimitMs, minTimeLimitMs } from '../../model/time-floor.js';
-import type { Instance } from '../../model/types.js';
-import type { BlocksInput } from '../../blocks/types.js';
-import { admit, RunShare, startDelayMs, type FlightEstimate } from './admission.js';
+import { admit, floorOf, limitOf, RunShare, startDelayMs, type FlightEstimate } from '../admission.js';
 import type { BestSoFar } from '../../solve/types.js';
 
 /** How each kind's normalised input crosses to its thread (with the options the task runs under). */
@@ -30,21 +27,6 @@ const TO_THREAD: { [K in ProblemKind]: (input: InputOf<K>, options: InputOf<K>['
   blocks: (input, options) => ({ ...input, options }),
   evaluate: (input, options) => ({ packed: packInstance(input.instance), options, given: input.given }),
 };
-
-/** The task's time limit, ms. */
-function limitOf(task: BackendTask): number {
-  return task.timeLimitMs ?? task.input.options.timeLimitMs;
-}
-
-/** The least time a plan for this task needs (its size's floor). */
-function floorOf(task: BackendTask): number {
-  if (task.kind === 'blocks') {
-    const { instance } = task.input as BlocksInput;
-    return minBlocksTimeLimitMs(instance.devices.length, instance.blocks.length);
-  }
-  const { instance } = task.input as { instance: Instance };
-  return minTimeLimitMs({ devices: instance.devices.length, servers: instance.servers.length, layers: instance.layers });
-}
 
 function isNotStarted(v: unknown): boolean {
   return typeof v === 'object' && v !== null && (v as typeof NOT_STARTED).notStarted === true;

@@ -23,7 +23,8 @@ import { warmUpEnabled, warmUpSolver } from './warm-up.js';
 // request does not pay for it; tasks wait for this module (and so for GLPK and the warm-up solve)
 // to finish loading, and the pool reports ready only once every thread has answered.
 await initGlpk();
-const warmUpMs = warmUpEnabled() ? await warmUpSolver() : undefined;
+/** Wall time of each warm-up solve, ms (run at the end of this module, through solve() itself). */
+let warmUpMs: number[] | undefined;
 
 /** When a task's time counts from (epoch ms), and when its answer is due if not at the end of its limit. */
 interface TaskTiming {
@@ -174,3 +175,6 @@ export default function solve(task: SolveTask): unknown {
     task.incumbents,
   );
 }
+
+// The warm-up, through the entry every task takes; the module (and so the thread) is ready after it.
+if (warmUpEnabled()) warmUpMs = await warmUpSolver((task) => solve(task));

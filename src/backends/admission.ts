@@ -1,9 +1,28 @@
-// Admission that keeps its promises: a solve is accepted only when, after the work already ahead
-// of it, enough of its time limit is left to answer with a plan. The wait is estimated from the
+// Admission that keeps its promises (both backends): a solve is accepted only when, after the work
+// already ahead of it, enough of its time limit is left to answer with a plan. The wait is estimated from the
 // solves in flight (running ones: what is left of their expected run; queued ones: their expected
 // run) list-scheduled on the threads; a solve's expected run is its time limit times the share of
 // their limits recent solves actually used (most large solves use all of it; small ones converge
-// early). Pure: the backend feeds it what it knows.
+// early). Pure: the backend feeds it what it knows (its threads, or the queue and its workers).
+import type { BlocksInput } from '../blocks/types.js';
+import { minBlocksTimeLimitMs, minTimeLimitMs } from '../model/time-floor.js';
+import type { Instance } from '../model/types.js';
+import type { BackendTask } from '../solve/backend.js';
+
+/** The task's time limit, ms. */
+export function limitOf(task: Pick<BackendTask, 'timeLimitMs' | 'input'>): number {
+  return task.timeLimitMs ?? task.input.options.timeLimitMs;
+}
+
+/** The least time a plan for this task needs (its size's floor, docs/time-limits.md). */
+export function floorOf(task: Pick<BackendTask, 'kind' | 'input'>): number {
+  if (task.kind === 'blocks') {
+    const { instance } = task.input as BlocksInput;
+    return minBlocksTimeLimitMs(instance.devices.length, instance.blocks.length);
+  }
+  const { instance } = task.input as { instance: Instance };
+  return minTimeLimitMs({ devices: instance.devices.length, servers: instance.servers.length, layers: instance.layers });
+}
 
 export interface FlightEstimate {
   /** epoch ms the task reached its thread; undefined while queued */

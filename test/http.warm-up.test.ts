@@ -1,0 +1,29 @@
+// The request path's warm-up (src/server.ts runs it before listening): paper-scale requests sent
+// over a real loopback socket into the app's router, so the first caller does not pay for the
+// socket side of the HTTP path either (app.inject() never touched it).
+import { IncomingMessage } from 'node:http';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { WARM_UP_REQUESTS, warmUpRequestPath } from '../src/plugins/warm-up.js';
+
+let app: App | undefined;
+afterAll(async () => {
+  await app?.close();
+});
+
+describe('request path warm-up', () => {
+  it('sends several paper-scale POST /allocate over a real socket, each answered 200, before the app listens', async () => {
+    app = buildApp({ ...loadConfig({ SOLVER_THREADS: '1' }), logLevel: 'silent' });
+    const seen: { realSocket: boolean; status: number }[] = [];
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.url === '/allocate') seen.push({ realSocket: request.raw instanceof IncomingMessage, status: reply.statusCode });
+    });
+    await app.ready();
+    const times = await warmUpRequestPath(app);
+    expect(WARM_UP_REQUESTS).toBeGreaterThan(1);
+    expect(times).toHaveLength(WARM_UP_REQUESTS);
+    expect(seen).toEqual(Array.from({ length: WARM_UP_REQUESTS }, () => ({ realSocket: true, status: 200 })));
+    expect(app.server.listening).toBe(false);
+  }, 60_000);
+});
