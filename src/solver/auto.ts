@@ -38,6 +38,7 @@ import {
 } from './association/association.js';
 import { balanceAssociation } from './association/balance.js';
 import { warmAssociation, warmPlans } from './association/warm.js';
+import { dualStartPlan, planPrices } from './association/dual-start.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { lagrangianBound } from './bound/bound.js';
 import { createAnytimeBound, largeForPricing, offerPrices, tightenBound, type AnytimeBound } from './bound/anytime.js';
@@ -90,6 +91,9 @@ const SHARE = {
   deadlineCertificate: 0.95,
   /** the publication's method as a baseline: this share of the limit from when it starts */
   paperBaseline: 0.2,
+  /** large cold instances, after the first bound: the dual start's price steps end by this share, its plan by the next */
+  dualStart: 0.8,
+  dualStartPlan: 0.88,
   /** the first bound, right after the start plan: at most this share of the limit */
   firstBound: 0.1,
   /**
@@ -431,6 +435,31 @@ function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, 
   watch.firstPass(startPlan, Math.min(Date.now() + frame.clock.limitMs * share, frame.clock.at(SHARE.bound)));
 }
 
+/**
+ * Large and cold, after the first bound: the search has little time left at such sizes, so the
+ * start becomes the cheapest servers at prices near the dual's top (association/dual-start.ts)
+ * when that plans better than the greedy start; its prices go to the bound's next pass. Not with
+ * deadlines (their rounds need the time).
+ */
+function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: BoundWatch, hasDeadlines: boolean): void {
+  const greedy = start.greedyPlan;
+  if (start.warmPlan || !greedy || hasDeadlines || !largeForPricing(ctx) || stopRequested()) return;
+  const { clock } = frame;
+  const dual = dualStartPlan(
+    ctx,
+    planPrices(greedy.plans),
+    greedy,
+    clock.at(SHARE.dualStart),
+    clock.at(SHARE.dualStartPlan),
+    start.planMs / 4,
+  );
+  if (!dual || !(dual.cost < greedy.cost)) return;
+  start.startPlan = dual;
+  frame.proof.offerObjective(dual.cost, 'search', false);
+  offerIncumbent(dual.cost, () => decisionsOf(ctx, dual));
+  offerPrices(watch.bound, dual.prices);
+}
+
 function noAssociation(instance: Instance): Outcome {
   return {
     status: 'INFEASIBLE',
@@ -600,8 +629,9 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const watch = new BoundWatch(frame, prepared.ctx, searchDeadline, !hasDeadlines);
   if (options.algorithm !== 'paper')
     phase(frame, 'firstBound', () => firstBound(frame, prepared.ctx, start.startPlan, watch, hasDeadlines));
+  if (options.algorithm !== 'paper') phase(frame, 'dualStart', () => dualStart(frame, prepared.ctx, start, watch, hasDeadlines));
   const firstBoundValue = Number.isFinite(frame.proof.bound) ? { bound: frame.proof.bound } : {};
-  reportProgress({ phase: 'search', ...(startPlan ? { objective: startPlan.cost } : {}), ...firstBoundValue }, true);
+  reportProgress({ phase: 'search', ...(start.startPlan ? { objective: start.startPlan.cost } : {}), ...firstBoundValue }, true);
 
   const baselines = phase(frame, 'baselines', () => runBaselines(frame, prepared, start, searchDeadline, options.algorithm !== 'paper'));
   if (options.algorithm === 'paper') return answer(frame, paperOutcome(frame, prepared.scales, baselines));
