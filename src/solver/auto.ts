@@ -95,8 +95,8 @@ const SHARE = {
    * large cold instances, after the first bound: the dual start's price steps end by this share, its plan by the
    * next (what follows, scoring the start and the answer, takes up to a tenth of a 3 s limit at 5,000 devices)
    */
-  dualStart: 0.7,
-  dualStartPlan: 0.8,
+  dualStart: 0.75,
+  dualStartPlan: 0.82,
   /** the first bound, right after the start plan: at most this share of the limit */
   firstBound: 0.1,
   /**
@@ -454,7 +454,7 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
     greedy,
     clock.at(SHARE.dualStart),
     clock.at(SHARE.dualStartPlan),
-    start.planMs / 4,
+    start.planMs / 8,
   );
   if (!dual || !(dual.cost < greedy.cost)) return;
   start.startPlan = dual;

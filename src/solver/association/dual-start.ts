@@ -173,8 +173,10 @@ export function dualStartAssociation(ctx: PlanContext, source: PriceSource, dead
   let stepMs = 0;
   let steps = 0;
   for (; steps < MAX_STEPS; steps++) {
-    // The first pass builds the pairs' members (the dearest); later ones cost a fraction of it.
-    if (last !== null && now() + stepMs + reserveMs >= deadlineAt) break;
+    // The first pass builds the pairs' members: later ones cost about a third of it (0.3 s, then
+    // 0.08 s at 5,000 × 100), and at short limits that second step is the one that pays most.
+    const nextMs = steps === 1 ? stepMs / 3 : stepMs;
+    if (last !== null && now() + nextMs + reserveMs >= deadlineAt) break;
     const startedAt = now();
     const argmin = argminAt(ctx, prices, deadlineAt - reserveMs);
     if (!argmin) break;
