@@ -353,7 +353,7 @@ export const SolveStatisticsSchema = Type.Object(
     termination: TerminationSchema("the reason the solve stopped (as the answer's termination)"),
     phasesMs: Type.Record(Type.String(), Type.Number(), {
       description:
-        'wall milliseconds per phase that ran, in order: prepare, start (the first feasible plan), firstBound, baselines, search, deadlines, bound',
+        'wall milliseconds per phase that ran, in order: prepare, start (the first feasible plan), firstBound, baselines, dualStart (large cold instances: the start association from the dual), search, deadlines, bound',
     }),
     searchSteps: Type.Integer({ minimum: 0, description: 'search steps taken (balance batches, reassignment rounds, moves that stood)' }),
     boundEvaluations: Type.Integer({ minimum: 0, description: 'Lagrangian bounds evaluated while searching' }),

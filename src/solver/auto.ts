@@ -38,6 +38,7 @@ import {
 } from './association/association.js';
 import { balanceAssociation } from './association/balance.js';
 import { warmAssociation, warmPlans } from './association/warm.js';
+import { dualStartPlan, planPrices } from './association/dual-start.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { ascendBound } from './bound/bound.js';
 import { recentreBundle, type BundleState } from './bound/bundle.js';
@@ -93,6 +94,13 @@ const SHARE = {
   deadlineCertificate: 0.95,
   /** the publication's method as a baseline: this share of the limit from when it starts */
   paperBaseline: 0.2,
+  /**
+   * large cold instances, after the first bound and the baselines: the dual start's price steps end by this share,
+   * its plan by the next (what follows, scoring the answer and writing it, takes up to 0.3 s at 5,000 devices
+   * under load: inside limit × 1.1 + 50 ms; the bound's pass after it fits only at longer limits)
+   */
+  dualStart: 0.82,
+  dualStartPlan: 0.87,
   /** the first bound, right after the start plan: at most this share of the limit */
   firstBound: 0.1,
   /**
@@ -509,6 +517,31 @@ function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, 
   watch.firstPass(startPlan, Math.min(Date.now() + frame.clock.limitMs * share, frame.clock.at(SHARE.bound)));
 }
 
+/**
+ * Large and cold, after the first bound and the baselines: the search has little time left at such sizes, so the
+ * start becomes the cheapest servers at prices near the dual's top (association/dual-start.ts)
+ * when that plans better than the greedy start; its prices go to the bound's next pass. Not with
+ * deadlines (their rounds need the time).
+ */
+function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: BoundWatch, hasDeadlines: boolean): void {
+  const greedy = start.greedyPlan;
+  if (start.warmPlan || !greedy || hasDeadlines || !largeForPricing(ctx) || stopRequested()) return;
+  const { clock } = frame;
+  const dual = dualStartPlan(
+    ctx,
+    planPrices(greedy.plans),
+    greedy,
+    clock.at(SHARE.dualStart),
+    clock.at(SHARE.dualStartPlan),
+    start.planMs / 8,
+  );
+  if (!dual || !(dual.cost < greedy.cost)) return;
+  start.startPlan = dual;
+  frame.proof.offerObjective(dual.cost, 'search', false);
+  offerIncumbent(dual.cost, () => decisionsOf(ctx, dual));
+  offerPrices(watch.bound, dual.prices);
+}
+
 function noAssociation(instance: Instance): Outcome {
   return {
     status: 'INFEASIBLE',
@@ -669,6 +702,8 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
 
   const baselines = phase(frame, 'baselines', () => runBaselines(frame, prepared, start, searchDeadline, options.algorithm !== 'paper'));
   if (options.algorithm === 'paper') return answer(frame, paperOutcome(frame, prepared.scales, baselines));
+  // (After the baselines: they keep their share of the limit.)
+  phase(frame, 'dualStart', () => dualStart(frame, prepared.ctx, start, watch, hasDeadlines));
 
   const firstSearchDeadline = hasDeadlines ? clock.at(SHARE.firstSearchWithDeadlines) : searchDeadline;
   const found = phase(frame, 'search', () => search(prepared.ctx, start.startPlan, firstSearchDeadline, watch));
