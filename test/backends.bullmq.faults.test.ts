@@ -237,17 +237,17 @@ describe('queue mode with real workers', () => {
   it('SIGTERM of a worker whose job outlasts its grace: it exits and hands the job back to another worker', async () => {
     const app = apps[0];
     const quick = await startWorker({ ...workerEnv(), WORKER_SHUTDOWN_GRACE_MS: '300' });
-    // Long enough that the quick worker cannot finish it while the other one starts (a worker is
-    // ready only once its solver thread is), and that time is left when the other takes it over.
-    // relativeGap 0: with the default tolerance the gap stop ends this solve within a couple of
-    // seconds, before the other worker is ready, and the quick one answers it itself.
+    // Long enough that time is left when the other worker takes it over. relativeGap 0: no gap stop.
+    // The quick worker is stopped as soon as it holds the job and the other one starts only after
+    // it has exited (a worker is ready once its solver threads have warmed up, which may take longer
+    // than the solve would on its own): the job waits in the queue, handed back, not answered.
     const long = solveBody(14, 25_000);
     const pending = app.inject({ method: 'POST', url: '/allocate', payload: { ...long, options: { ...long.options, relativeGap: 0 } } });
     const job = await activeJob();
     expect(job.processedBy).toBe(`worker-${quick.pid}`);
-    const other = await worker();
     quick.kill('SIGTERM');
     await quick.exited;
+    const other = await worker();
     const res = await pending;
     expect(res.statusCode, res.body).toBe(200);
     expect(await loggedFinish(other, job.id)).toBe(1);
