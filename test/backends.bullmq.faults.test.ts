@@ -105,9 +105,14 @@ describe('queue mode with real workers', () => {
     const hashes = new Set(answers.map((r) => r.json().requestHash));
     expect(hashes.size).toBe(1);
     const jobId = `allocate-${[...hashes][0]}`;
-    // Exactly one solve across both instances and both workers.
-    const solves = workers.flatMap((w) => finished(w, jobId));
-    expect(solves).toHaveLength(1);
+    // Exactly one solve across both instances and both workers. (The answers come through Redis
+    // before the workers' log lines reach this process: wait for the first, then a little for any
+    // second one.)
+    const solvesLogged = () => workers.flatMap((w) => finished(w, jobId));
+    for (const deadline = Date.now() + 5000; solvesLogged().length === 0 && Date.now() < deadline; )
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(solvesLogged()).toHaveLength(1);
     expect(new Set(answers.map((r) => r.json().objective)).size).toBe(1);
     // The answer may have hit its time limit: a tolerance above its gap takes it from the cache
     // (gapTolerance is not part of the problem: same requestHash).
