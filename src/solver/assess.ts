@@ -7,6 +7,8 @@ import type { DeviceDecision, EvaluateResult, Evaluation, GivenAllocation, Insta
 import { allocationsOf } from './result.js';
 export type { GivenAllocation } from '../model/types.js';
 import { lagrangianBound } from './bound/bound.js';
+import { createAnytimeBound, largeForPricing, offerPrices, tightenBound } from './bound/anytime.js';
+import { planServer } from './resources/server-plan.js';
 import { provenInfeasibilities } from './bound/feasibility.js';
 import { now } from './clock.js';
 import { buildDeviceModels, edgeLoadPerLayer, type DeviceModel } from './pricing/device-model.js';
@@ -132,6 +134,29 @@ function fill(
   return { decisions, filled };
 }
 
+/** Share of the limit the given association's server plans (the bound's start prices) may take. */
+const PLAN_SHARE = 0.3;
+
+/**
+ * Prices to start the bound from: those of the server plans of the given association (where an
+ * allocation is good, the dual's optimum is near them). Any prices give a valid bound, so where
+ * planning fails (a device on a server it cannot reach) the bound starts from zero prices.
+ */
+function givenPrices(ctx: PlanContext, decisions: DeviceDecision[], deadlineAt: number): { bandwidth: number[]; frequency: number[] } {
+  const M = ctx.instance.servers.length;
+  const members: number[][] = ctx.instance.servers.map(() => []);
+  decisions.forEach((d, n) => {
+    if (Number.isInteger(d.server) && d.server >= 0 && d.server < M) members[d.server].push(n);
+  });
+  try {
+    const plans = members.map((devices, m) => planServer(ctx, m, devices, deadlineAt));
+    const finite = (x: number) => (Number.isFinite(x) && x > 0 ? x : 0);
+    return { bandwidth: plans.map((p) => finite(p.bandwidthPrice)), frequency: plans.map((p) => finite(p.frequencyPrice)) };
+  } catch {
+    return { bandwidth: new Array<number>(M).fill(0), frequency: new Array<number>(M).fill(0) };
+  }
+}
+
 /** `timeLimitMs` bounds the Lagrangian bound's search (the rest is linear in the devices). */
 export function assessAllocation(instance: Instance, given: GivenAllocation[], timeLimitMs: number): Assessment {
   const deadlineAt = now() + timeLimitMs;
@@ -143,15 +168,16 @@ export function assessAllocation(instance: Instance, given: GivenAllocation[], t
   const evaluation = evaluate(instance, decisions, scales);
   // A snapshot proven infeasible has no optimum to bound.
   if (provenInfeasibilities(instance, models).length > 0) return { decisions, evaluation, filled, reference };
-  const M = instance.servers.length;
   // The bound's ascent stops once it is within reach of the objective it is given.
   const objective = Number.isFinite(evaluation.objective) ? evaluation.objective : Number.MAX_VALUE;
-  const bound = lagrangianBound(
-    ctx,
-    { bandwidth: new Array<number>(M).fill(0), frequency: new Array<number>(M).fill(0) },
-    deadlineAt,
-    objective,
-  );
+  const prices = givenPrices(ctx, decisions, now() + timeLimitMs * PLAN_SHARE);
+  let bound: number;
+  if (largeForPricing(ctx)) {
+    // As the solve does at this size: a pass over every pair does not fit, the anytime bound's does.
+    const anytime = createAnytimeBound(ctx);
+    offerPrices(anytime, prices);
+    bound = tightenBound(anytime, deadlineAt, objective);
+  } else bound = lagrangianBound(ctx, prices, deadlineAt, objective);
   return { decisions, evaluation, filled, reference, ...(Number.isFinite(bound) ? { bound } : {}) };
 }
 
