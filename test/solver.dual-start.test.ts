@@ -6,54 +6,25 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateRequest, TINY_PRESET } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
-import { effectiveWeights, evaluate, objectiveScales } from '../src/model/evaluate.js';
+import { effectiveWeights, objectiveScales } from '../src/model/evaluate.js';
 import { buildDeviceModels } from '../src/solver/pricing/device-model.js';
-import { capacities, greedyAssociation, planAll, type Solution } from '../src/solver/association/association.js';
+import { capacities, greedyAssociation, planAll } from '../src/solver/association/association.js';
 import { dualStartPlan, planPrices, repairCapacities } from '../src/solver/association/dual-start.js';
-import { decisionsOf } from '../src/solver/baselines.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
 import { createPlanContext, type PlanContext } from '../src/solver/pricing/member.js';
-import type { Instance } from '../src/model/types.js';
 import { solveAllocate } from '../src/solver/index.js';
 import { exhaustiveReference } from './reference/exhaustive.js';
+import { expectValidSolution, planSetup } from './fixtures/association.js';
 
 beforeAll(async () => {
   await initGlpk();
 });
-
-function setup(seed: number, overrides: Parameters<typeof generateRequest>[1]) {
-  const { instance } = normalize(generateRequest(seed, overrides));
-  const scales = objectiveScales(instance);
-  const ctx = createPlanContext(instance, effectiveWeights(instance, scales), buildDeviceModels(instance), 5000);
-  return { instance, scales, ctx };
-}
 
 /** The dual start from the greedy plan, with time enough for every price step. */
 function dualFrom(ctx: PlanContext) {
   const greedy = planAll(ctx, greedyAssociation(ctx)!);
   const dual = dualStartPlan(ctx, planPrices(greedy.plans), greedy, Date.now() + 60_000, Date.now() + 60_000, 0);
   return { greedy, dual: dual! };
-}
-
-/** Capacities hold, every device is where its plan says and reaches it, evaluate() confirms the cost. */
-function expectValid(instance: Instance, ctx: PlanContext, sol: Solution, scales: ReturnType<typeof objectiveScales>) {
-  const load = new Array<number>(instance.servers.length).fill(0);
-  sol.assignment.forEach((m, n) => {
-    load[m]++;
-    expect(ctx.models[n].servers).toContain(m);
-  });
-  capacities(ctx).forEach((c, m) => expect(load[m]).toBeLessThanOrEqual(c));
-  const seen = new Set<number>();
-  for (const plan of sol.plans) {
-    for (const d of plan.devices) {
-      expect(sol.assignment[d.device]).toBe(plan.server);
-      seen.add(d.device);
-    }
-  }
-  expect(seen.size).toBe(instance.devices.length);
-  const ev = evaluate(instance, decisionsOf(ctx, sol), scales);
-  expect(ev.violations).toEqual([]);
-  expect(Math.abs(ev.objective - sol.cost)).toBeLessThanOrEqual(1e-9 * ev.objective);
 }
 
 describe('dual start', () => {
@@ -66,16 +37,16 @@ describe('dual start', () => {
     ];
     cases.forEach((overrides, k) => {
       for (const seed of [1, 2]) {
-        const { instance, scales, ctx } = setup(40 * k + seed, overrides);
+        const { instance, scales, ctx } = planSetup(40 * k + seed, overrides);
         const { dual } = dualFrom(ctx);
         expect(dual.steps).toBeGreaterThan(0);
-        expectValid(instance, ctx, dual, scales);
+        expectValidSolution(instance, ctx, dual, scales);
       }
     });
   });
 
   it('repairs capacities: every device on one server ends within every maxDevices, the cheapest exits moved', () => {
-    const { ctx } = setup(7, { devices: 50, servers: 5, maxDevices: 12 });
+    const { ctx } = planSetup(7, { devices: 50, servers: 5, maxDevices: 12 });
     const prices = { bandwidth: new Float64Array(5).fill(1e-12), frequency: new Float64Array(5).fill(5e-14) };
     // Pile every device on one server (where it reaches it; else its strongest-gain one).
     const pile = ctx.models[0].serversByGain[0];
@@ -97,10 +68,10 @@ describe('dual start', () => {
 
   it('is never better than the exhaustive optimum on tiny instances', () => {
     for (let seed = 1; seed <= 10; seed++) {
-      const { instance, scales, ctx } = setup(seed, { ...TINY_PRESET, devices: 3 + (seed % 2), servers: 2, layers: 5 });
+      const { instance, scales, ctx } = planSetup(seed, { ...TINY_PRESET, devices: 3 + (seed % 2), servers: 2, layers: 5 });
       const ref = exhaustiveReference(instance);
       const { dual } = dualFrom(ctx);
-      expectValid(instance, ctx, dual, scales);
+      expectValidSolution(instance, ctx, dual, scales);
       expect(dual.cost).toBeGreaterThanOrEqual(ref.objective * (1 - 1e-6));
     }
   });
@@ -108,9 +79,9 @@ describe('dual start', () => {
   it('on a mid-size instance plans better than the strongest-gain start', () => {
     // 1,200 × 40: servers of unequal compute, so the strongest-gain start overloads weak ones.
     for (const seed of [1, 2]) {
-      const { instance, scales, ctx } = setup(seed, { devices: 1200, servers: 40 });
+      const { instance, scales, ctx } = planSetup(seed, { devices: 1200, servers: 40 });
       const { greedy, dual } = dualFrom(ctx);
-      expectValid(instance, ctx, dual, scales);
+      expectValidSolution(instance, ctx, dual, scales);
       expect(dual.cost).toBeLessThan(greedy.cost * (1 - 1e-3));
     }
   });
