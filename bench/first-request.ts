@@ -12,16 +12,14 @@
 //
 //   npx tsx bench/first-request.ts [rounds] [--off]
 //   CHECKOUTS=/path/to/old,. npx tsx bench/first-request.ts 4 --off
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { HOST, startCheckoutServer } from './lib/checkout-server.js';
 
 const args = process.argv.slice(2);
 const ROUNDS = Number(args.find((a) => /^\d+$/.test(a)) ?? 3);
 const NEXT = 20;
-const HOST = '127.0.0.1';
 const CHECKOUTS = (process.env.CHECKOUTS ?? '.').split(',').map((c) => resolve(process.cwd(), c.trim()));
 const HERE = resolve(process.cwd());
 
@@ -48,29 +46,6 @@ function post(port: number, body: string): Promise<{ status: number; ms: number 
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function readyStatus(port: number): Promise<number> {
-  return new Promise((resolveStatus) => {
-    const req = request({ host: HOST, port, path: '/ready', agent: false }, (res) => {
-      res.resume();
-      resolveStatus(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolveStatus(0));
-    req.end();
-  });
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 interface ProcessRun {
@@ -84,21 +59,9 @@ interface ProcessRun {
 async function oneProcess(setup: Setup, seedBase: number): Promise<ProcessRun> {
   const at = (path: string) => pathToFileURL(`${setup.checkout}/${path}`).href;
   const { generateRequest } = (await import(at('src/model/generator.ts'))) as { generateRequest(seed: number): unknown };
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST, SOLVER_THREADS: '2', SOLVER_WARMUP: String(setup.warmup) };
-  env.LOG_LEVEL = 'warn';
-  for (const name of ['REDIS_URL', 'SOLVER_QUEUE', 'RATE_LIMIT_MAX', 'API_KEYS']) delete env[name]; // embedded, cold
-  const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: setup.checkout, env, stdio: 'ignore' });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  process.once('exit', () => child.kill('SIGKILL'));
+  const server = await startCheckoutServer(setup.checkout, { SOLVER_THREADS: '2', SOLVER_WARMUP: String(setup.warmup) });
+  const { port, readyMs } = server;
   try {
-    while ((await readyStatus(port)) !== 200) {
-      if (child.exitCode !== null) throw new Error(`server in ${setup.checkout} exited ${child.exitCode}`);
-      if (performance.now() - t0 > 120_000) throw new Error(`server in ${setup.checkout} not ready in 120 s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const readyMs = performance.now() - t0;
     const times: number[] = [];
     for (let i = 0; i <= NEXT; i++) {
       const r = await post(port, JSON.stringify(generateRequest(seedBase + i)));
@@ -113,9 +76,7 @@ async function oneProcess(setup: Setup, seedBase: number): Promise<ProcessRun> {
     if (again.status !== 200) throw new Error(`status ${again.status}`);
     return { first: times[0], p50: median(times.slice(1)), again: again.ms, readyMs };
   } finally {
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-    child.kill('SIGKILL');
+    await server.stop();
   }
 }
 

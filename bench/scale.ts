@@ -13,13 +13,14 @@
 //    with one unknown field (rejected by the schema, 400), embedded mode, in one run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, createConnection } from 'node:net';
+import { createConnection } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { generateRequest } from '../src/model/generator.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
+import { freePort } from './lib/checkout-server.js';
 import { listenOnLoopback } from './lib/listen.js';
 
 const quick = process.argv.includes('--quick');
@@ -33,16 +34,6 @@ const watchdog = setTimeout(() => {
   process.exit(2);
 }, 600_000);
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const accepts = (port: number) =>
   new Promise<boolean>((resolve) => {

@@ -18,11 +18,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { HOST, startCheckoutServer } from './lib/checkout-server.js';
 
-const HOST = '127.0.0.1'; // loopback only: this bench never sends a request elsewhere
 const CHECKOUTS = (process.env.CHECKOUTS ?? '.').split(',').map((c) => resolve(process.cwd(), c.trim()));
 const ROUNDS = int('ROUNDS', 1, 1, 20);
 const MAX_REQUESTS = int('MAX_REQUESTS', 60, 1, 10_000);
@@ -74,58 +73,6 @@ function post(port: number, body: string, timeoutMs: number): Promise<Reply> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function readyStatus(port: number): Promise<number> {
-  return new Promise((resolveStatus) => {
-    const req = request({ host: HOST, port, path: '/ready', agent: false }, (res) => {
-      res.resume();
-      resolveStatus(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolveStatus(0));
-    req.end();
-  });
-}
-
-/** The checkout's server, embedded mode, on loopback; resolves once /ready says 200. */
-async function startServer(checkout: string, port: number) {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST, SOLVER_THREADS: String(THREADS), LOG_LEVEL: 'warn' };
-  // Embedded and cold: no Redis (no shared cache, no queue), no rate limit.
-  for (const name of ['REDIS_URL', 'SOLVER_QUEUE', 'RATE_LIMIT_MAX', 'API_KEYS']) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: checkout, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  process.once('exit', () => child.kill('SIGKILL'));
-  const t0 = performance.now();
-  while ((await readyStatus(port)) !== 200) {
-    if (child.exitCode !== null) throw new Error(`server in ${checkout} exited ${child.exitCode}: ${stderr}`);
-    if (performance.now() - t0 > 120_000) {
-      child.kill('SIGKILL');
-      throw new Error(`server in ${checkout} not ready in 120 s: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    readyMs: performance.now() - t0,
-    async stop() {
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-      child.kill('SIGKILL');
-    },
-  };
-}
-
 interface RunResult {
   sent: number;
   answered: number;
@@ -149,8 +96,8 @@ async function runOnce(checkout: string): Promise<RunResult> {
     digest.update(text);
     return text;
   });
-  const port = await freePort();
-  const server = await startServer(checkout, port);
+  const server = await startCheckoutServer(checkout, { SOLVER_THREADS: String(THREADS) });
+  const port = server.port;
   const result: RunResult = {
     sent: 0,
     answered: 0,
