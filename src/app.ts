@@ -68,7 +68,9 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
     ajv: {
       // Fastify's defaults strip unknown properties and coerce "5" to 5; a typo in a field name must
       // be a 400, not a silently ignored field. allErrors off: the first error names the field.
-      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
+      // discriminator: a oneOf told apart by one key (a what-if change's `op`) is checked against
+      // the branch that key names, so the 400 names a field of that branch.
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, discriminator: true },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

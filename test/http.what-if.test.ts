@@ -47,6 +47,26 @@ describe('POST /allocate/what-if', () => {
     expect(bad.json().field).toMatch(/^scenarios\[0\]\.changes\[0\]/);
   });
 
+  it("a bad change is named inside its op's branch; an unknown or missing op names .op", async () => {
+    type Body = { scenarios: { name: string; changes: unknown[] }[]; servers: Record<string, unknown>[] };
+    const withChange = (change: unknown) => {
+      const body = structuredClone(WHAT_IF_REQUEST_EXAMPLE) as unknown as Body;
+      body.scenarios[1].changes = [change];
+      return body;
+    };
+    const server = { ...structuredClone(WHAT_IF_REQUEST_EXAMPLE).servers[0], id: 'es-new', frequencyHz: -5 };
+    const badServer = await post(withChange({ op: 'addServer', server }));
+    expect(badServer.statusCode).toBe(400);
+    // Without the discriminator Ajv reported the first branch: 'scenarios[1].changes[0].serverId' is required.
+    expect(badServer.json()).toMatchObject({ field: 'scenarios[1].changes[0].server.frequencyHz' });
+    const unknownOp = await post(withChange({ op: 'explode', serverId: 'es-1' }));
+    expect(unknownOp.statusCode).toBe(400);
+    expect(unknownOp.json()).toMatchObject({ field: 'scenarios[1].changes[0].op', reason: 'unknown op' });
+    const noOp = await post(withChange({ serverId: 'es-1', factor: 2 }));
+    expect(noOp.statusCode).toBe(400);
+    expect(noOp.json().field).toBe('scenarios[1].changes[0].op');
+  });
+
   it('runs as a job of kind what-if with the same answer shape', async () => {
     const created = await served.app.inject({ method: 'POST', url: '/jobs', payload: { kind: 'what-if', input: WHAT_IF_REQUEST_EXAMPLE } });
     expect(created.statusCode, created.body).toBe(202);

@@ -63,6 +63,14 @@ export function describeSchemaError(error: SchemaError): { field: string; reason
       const name = String(error.params.additionalProperty);
       return { field: formatPath([...at, name]), reason: `unknown property '${name}'` };
     }
+    case 'discriminator': {
+      // The tag is missing, not a string, or names no branch.
+      const tag = String(error.params.tag ?? 'op');
+      return {
+        field: formatPath([...at, tag]),
+        reason: error.params.error === 'mapping' ? `unknown ${tag}` : `${tag} is required (a string)`,
+      };
+    }
     case 'enum': {
       const allowed = (error.params.allowedValues as unknown[] | undefined)?.map(String).join(', ');
       return { field: formatPath(at), reason: allowed ? `must be one of: ${allowed}` : 'must be one of the allowed values' };

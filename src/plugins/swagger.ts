@@ -34,6 +34,21 @@ export function ifThenElseToOneOf<T>(node: T): T {
   return out as T;
 }
 
+/**
+ * Ajv's `discriminator` (a what-if change's `op`) picks the branch a 400 describes. OpenAPI's
+ * discriminator maps tag values to component names, which inline branches do not have: the
+ * document keeps the oneOf (its branches are disjoint by their `op` const) and drops the keyword.
+ */
+export function withoutInlineDiscriminators<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(withoutInlineDiscriminators) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node as Json)) out[key] = withoutInlineDiscriminators(value);
+  const inline = Array.isArray(out.oneOf) && (out.oneOf as Json[]).every((branch) => branch.$ref === undefined);
+  if (inline && out.discriminator !== undefined && (out.discriminator as Json).mapping === undefined) delete out.discriminator;
+  return out as T;
+}
+
 /** An example path for a templated one: /jobs/{id} → /jobs/job-1. */
 const examplePath = (path: string) => path.replace(/\{[^}]+\}/g, EXAMPLE_JOB_ID);
 
@@ -122,7 +137,7 @@ export function registerSwagger(app: FastifyInstance): void {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
     transformObject: (documentObject) => {
-      const document = ifThenElseToOneOf((documentObject as { openapiObject: Json }).openapiObject);
+      const document = withoutInlineDiscriminators(ifThenElseToOneOf((documentObject as { openapiObject: Json }).openapiObject));
       return withDocumentedDefaults(withAnswerExamples(withErrorExamples(withTypedAnswers(withProblemContent(document))))) as never;
     },
   });

@@ -1,5 +1,5 @@
 // POST /allocate/what-if: request body (the /allocate snapshot plus `scenarios`; mirrors
-// WhatIfRequest in src/what-if/types.ts) and response (mirrors WhatIfResult). Compile-time checks
+// WhatIfRequest in src/solve/what-if.ts) and response (mirrors WhatIfResult). Compile-time checks
 // at the bottom keep the schemas and the types from drifting apart.
 import Type, { type Static } from 'typebox';
 import { MAX_SCENARIOS, type WhatIfRequest, type WhatIfResult } from '../solve/what-if.js';
@@ -26,41 +26,51 @@ const ServerRef = Type.String({
 });
 const Factor = Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'multiplies the budget (1.05 = +5%, 0.5 = half)' });
 
-export const ScenarioChangeSchema = Type.Union(
-  [
-    Type.Object(
-      { op: Type.Literal('scaleBandwidth'), serverId: ServerRef, factor: Factor },
-      { additionalProperties: false, description: "scale a server's uplink bandwidth" },
-    ),
-    Type.Object(
-      { op: Type.Literal('scaleFrequency'), serverId: ServerRef, factor: Factor },
-      { additionalProperties: false, description: "scale a server's GPU frequency" },
-    ),
-    Type.Object(
-      { op: Type.Literal('removeServer'), serverId: ServerRef },
-      { additionalProperties: false, description: 'take a server out (its devices move; 400 when one would have no reachable server)' },
-    ),
-    Type.Object(
-      { op: Type.Literal('addServer'), server: AddedServer },
-      {
-        additionalProperties: false,
-        description: 'add a server (with a position when devices give positions; devices with channelGains do not reach it)',
-      },
-    ),
-    Type.Object(
-      {
-        op: Type.Literal('removeDevices'),
-        deviceIds: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
-          minItems: 1,
-          maxItems: 10_000,
-          description: 'ids of devices of the snapshot',
-        }),
-      },
-      { additionalProperties: false, description: 'take devices out' },
-    ),
-  ],
-  { description: 'One change, applied in order; a bad one is a 400 naming scenarios[i].changes[j]' },
-);
+const CHANGE_UNION = Type.Union([
+  Type.Object(
+    { op: Type.Literal('scaleBandwidth'), serverId: ServerRef, factor: Factor },
+    { additionalProperties: false, description: "scale a server's uplink bandwidth" },
+  ),
+  Type.Object(
+    { op: Type.Literal('scaleFrequency'), serverId: ServerRef, factor: Factor },
+    { additionalProperties: false, description: "scale a server's GPU frequency" },
+  ),
+  Type.Object(
+    { op: Type.Literal('removeServer'), serverId: ServerRef },
+    { additionalProperties: false, description: 'take a server out (its devices move; 400 when one would have no reachable server)' },
+  ),
+  Type.Object(
+    { op: Type.Literal('addServer'), server: AddedServer },
+    {
+      additionalProperties: false,
+      description: 'add a server (with a position when devices give positions; devices with channelGains do not reach it)',
+    },
+  ),
+  Type.Object(
+    {
+      op: Type.Literal('removeDevices'),
+      deviceIds: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+        minItems: 1,
+        maxItems: 10_000,
+        description: 'ids of devices of the snapshot',
+      }),
+    },
+    { additionalProperties: false, description: 'take devices out' },
+  ),
+]);
+
+/**
+ * One change, told apart by `op`. A oneOf with Ajv's `discriminator` (app.ts turns it on): Ajv picks
+ * the branch by `op` and names a field inside it in a 400 (`…changes[0].server.frequencyHz`), where a
+ * plain anyOf reports the first branch's missing field. The document drops the keyword (swagger.ts):
+ * OpenAPI's discriminator wants $ref branches, and the oneOf alone states the same set.
+ */
+export const ScenarioChangeSchema = Type.Unsafe<Static<typeof CHANGE_UNION>>({
+  type: 'object',
+  oneOf: CHANGE_UNION.anyOf,
+  discriminator: { propertyName: 'op' },
+  description: 'One change, applied in order; a bad one is a 400 naming scenarios[i].changes[j]',
+});
 
 export const ScenarioSchema = Type.Object(
   {
