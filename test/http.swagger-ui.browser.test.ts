@@ -142,6 +142,21 @@ describe.skipIf(SKIP_BROWSER)('Swagger UI with a 1,000-device answer', () => {
     expect(JSON.parse((await pre.textContent()) ?? '{}').allocations).toHaveLength(1000);
   }, 180_000);
 
+  it('offers the insights example by name, and "Try it out" with it answers where to add capacity', async () => {
+    const operation = page.locator('#operations-allocation-allocate');
+    // Swagger UI lists the named request examples (option values are their names); picking one fills the body.
+    await operation.locator('.opblock-section-request-body .examples-select select').selectOption('insights');
+    await expect
+      .poll(async () => (await operation.locator('textarea.body-param__text').inputValue()).includes('"insights": true'))
+      .toBe(true);
+    await operation.locator('button.execute').click();
+    await expect
+      .poll(async () => (await operation.locator('.live-responses-table .response-col_description pre').first().textContent()) ?? '', {
+        timeout: 30_000,
+      })
+      .toContain('"addCapacity"');
+  }, 60_000);
+
   it('keeps the curl line and the answer for a small request', async () => {
     const small = generateRequest(4, { devices: 4, servers: 2 });
     const operation = page.locator('#operations-allocation-allocate');

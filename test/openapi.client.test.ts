@@ -23,7 +23,16 @@ afterAll(async () => {
 });
 
 type Doc = {
-  paths: Record<string, Record<string, { operationId?: string; requestBody?: { content: Record<string, { example?: unknown }> } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        operationId?: string;
+        requestBody?: { content: Record<string, { example?: unknown; examples?: Record<string, { value: unknown }> }> };
+      }
+    >
+  >;
 };
 
 /** A call per operation with its documented example body, and reads of fields only a precise type has. */
@@ -31,7 +40,9 @@ function clientSource(doc: Doc): string {
   const calls: string[] = [];
   for (const [path, operations] of Object.entries(doc.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
-      const example = operation.requestBody?.content['application/json']?.example;
+      const media = operation.requestBody?.content['application/json'];
+      // One example, or named ones (POST /allocate): the first is what Swagger UI fills in.
+      const example = media?.example ?? Object.values(media?.examples ?? {})[0]?.value;
       // Path parameters ({id}) get a placeholder value; the call only has to type-check.
       // Path parameters ({id}): the job submitted before.
       const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => `${name}: jobId`);

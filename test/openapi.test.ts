@@ -47,7 +47,13 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.components.schemas).some((name) => name.startsWith('def-'))).toBe(false);
     const post = doc.paths['/allocate'].post;
     expect(post.tags).toEqual(['allocation']);
-    expect(post.requestBody.content['application/json'].example).toEqual(ALLOCATE_REQUEST_EXAMPLE);
+    // Named examples: the snapshot, and the same with insights (Swagger UI's drop-down).
+    const examples = post.requestBody.content['application/json'].examples;
+    expect(examples.snapshot.value).toEqual(ALLOCATE_REQUEST_EXAMPLE);
+    expect(examples.insights.value).toEqual({
+      ...ALLOCATE_REQUEST_EXAMPLE,
+      options: { ...ALLOCATE_REQUEST_EXAMPLE.options, insights: true },
+    });
     expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '400', '422', '503']));
   });
 

@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { FastifySwaggerUiConfigOptions } from '@fastify/swagger-ui';
+import { ALLOCATE_NAMED_EXAMPLES } from '../schemas/allocate.js';
 import { withDocumentedDefaults } from '../schemas/defaults.js';
 import { ERROR_EXAMPLES, EXAMPLE_JOB_ID } from '../schemas/errors.js';
 import { PROBLEM_CONTENT_TYPE } from '../solve/problems.js';
@@ -47,6 +48,23 @@ export function withoutInlineDiscriminators<T>(node: T): T {
   const inline = Array.isArray(out.oneOf) && (out.oneOf as Json[]).every((branch) => branch.$ref === undefined);
   if (inline && out.discriminator !== undefined && (out.discriminator as Json).mapping === undefined) delete out.discriminator;
   return out as T;
+}
+
+/** Request bodies offered by name (Swagger UI's examples drop-down) where one example is not enough. */
+const NAMED_REQUEST_EXAMPLES: Record<string, Record<string, { summary: string; value: unknown }>> = {
+  '/allocate': ALLOCATE_NAMED_EXAMPLES,
+};
+
+/** A POST's single request `example` replaced by its named `examples` (OpenAPI allows one or the other). */
+export function withNamedRequestExamples(document: Json): Json {
+  const paths = (document.paths ?? {}) as Record<string, Record<string, { requestBody?: { content?: Record<string, Json> } }>>;
+  for (const [path, examples] of Object.entries(NAMED_REQUEST_EXAMPLES)) {
+    const media = paths[path]?.post?.requestBody?.content?.['application/json'];
+    if (media === undefined) continue;
+    delete media.example;
+    media.examples = examples;
+  }
+  return document;
 }
 
 /** An example path for a templated one: /jobs/{id} → /jobs/job-1. */
@@ -138,7 +156,9 @@ export function registerSwagger(app: FastifyInstance): void {
     },
     transformObject: (documentObject) => {
       const document = withoutInlineDiscriminators(ifThenElseToOneOf((documentObject as { openapiObject: Json }).openapiObject));
-      return withDocumentedDefaults(withAnswerExamples(withErrorExamples(withTypedAnswers(withProblemContent(document))))) as never;
+      return withNamedRequestExamples(
+        withDocumentedDefaults(withAnswerExamples(withErrorExamples(withTypedAnswers(withProblemContent(document))))),
+      ) as never;
     },
   });
   void app.register(swaggerUi, {

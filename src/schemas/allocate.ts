@@ -268,6 +268,18 @@ export const ALLOCATE_REQUEST_EXAMPLE = {
   options: { timeLimitMs: 2000, baselines: true },
 } satisfies AllocateRequest;
 
+/**
+ * The bodies Swagger UI offers for POST /allocate, by name (its examples drop-down): the snapshot
+ * above, and the same with options.insights (where to add capacity, docs/insights.md).
+ */
+export const ALLOCATE_NAMED_EXAMPLES = {
+  snapshot: { summary: 'Three devices, two servers', value: ALLOCATE_REQUEST_EXAMPLE },
+  insights: {
+    summary: 'The same with insights: marginal values per server, binding limits per device, where to add capacity',
+    value: { ...ALLOCATE_REQUEST_EXAMPLE, options: { ...ALLOCATE_REQUEST_EXAMPLE.options, insights: true } },
+  },
+} satisfies Record<string, { summary: string; value: AllocateRequest }>;
+
 export const AllocateRequestSchema = Type.Object(
   {
     model: ModelSpecSchema,
