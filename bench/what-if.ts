@@ -1,33 +1,45 @@
-// What-if scenarios warm from the base answer against cold solves of the same changed snapshot,
-// side by side in one run (the machine is shared: compare ratios, not absolute times).
+// What-if scenarios as POST /allocate/what-if answers them, against cold solves of the same changed
+// snapshot, side by side in one run (the machine is shared: compare ratios, not absolute times).
 //
 //   npx tsx bench/what-if.ts            (1000 × 50, five scenarios)
 //   npx tsx bench/what-if.ts --quick    (300 × 20)
+//   add --certified to solve the scenarios with the bound as well (how they were solved before the
+//   scenario solve became search-only): before/after in one run
 //
-// The base snapshot is solved at the default limit. Each scenario's snapshot (src/what-if/changes.ts,
-// previous = the base answer, as POST /allocate/what-if builds it) is solved cold (no previous) at
-// the default limit, and warm on a ladder of limits; the smallest warm limit whose objective is
-// within 1e-4 (relative) of the cold one, or better, is the scenario's time. Target: ≤ 1/3 of the
-// cold solve's time.
+// The base snapshot is solved at the default limit (2000 ms), as POST /allocate would. Per scenario:
+// - cold: the changed snapshot without `previous`, solved as POST /allocate solves it (search and
+//   bound; baselines off, so all of its time goes to the search and the bound: the stronger cold);
+//   its time is the wall time of that solve (it stops at the proven gap or its limit);
+// - warm: the scenario's snapshot and options exactly as the service builds them
+//   (scenarioSolve in src/solve/what-if.ts: `previous` = the base answer, baselines off,
+//   certify false), due at the end of the slot the service would give it in this request (five
+//   scenarios at the default limit, two solver threads, base a cache hit: three rounds of ~667 ms).
+//   Its time is the wall time of that solve: it stops where its search converges, else at the slot.
+// The scenario meets the issue's target when warm time ≤ cold time / 3 and the warm objective is
+// within 1e-4 (relative) of the cold one, or better.
+//
+// Why not the former method (the smallest limit on a ladder whose warm objective reached the cold
+// one): the service cannot pick that limit in hindsight, so it measured a time no request gets.
+// Scenarios run here one at a time (each alone, like the cold solve), not two at once as the
+// service runs them: the ratio compares solve times, not how the cores are shared.
 import os from 'node:os';
 import { generateRequest } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
-import { minTimeLimitMs } from '../src/model/time-floor.js';
 import type { AllocateRequest } from '../src/model/request.js';
 import type { AllocateResult } from '../src/model/types.js';
 import { solveAllocate } from '../src/solver/index.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
-import { scenarioRequest } from '../src/model/scenarios.js';
 import type { Scenario } from '../src/model/scenarios.js';
+import { scenarioSolve } from '../src/solve/what-if.js';
+import { answerReserveMs } from '../src/solve/time-budget.js';
 
 const quick = process.argv.includes('--quick');
+const certified = process.argv.includes('--certified');
 const [DEVICES, SERVERS] = quick ? [300, 20] : [1000, 50];
 const LIMIT_MS = 2000;
-// From the size's floor (docs/time-limits.md) up to a third of the cold solve's limit.
-const LADDER_MS = [50, 100, 150, 200, 300, 400, 500, 667].filter(
-  (ms) => ms >= minTimeLimitMs({ devices: DEVICES, servers: SERVERS, layers: 32 }),
-);
 const AGREE = 1e-4;
+/** Scenario solves at once in the service (PARETO_MAX_PARALLEL and threads, both 2 by default here). */
+const PARALLEL = 2;
 
 await initGlpk();
 console.log('# bench/what-if');
@@ -38,14 +50,15 @@ console.log(
     .join(' ')} · ${new Date().toISOString()}\n`,
 );
 
-async function solve(body: AllocateRequest, limitMs: number): Promise<{ r: AllocateResult; ms: number }> {
-  const { instance, options } = normalize({ ...body, options: { ...body.options, timeLimitMs: limitMs, baselines: false } });
+async function solve(body: AllocateRequest, limitMs: number, certify = true): Promise<{ r: AllocateResult; ms: number }> {
+  const { instance, options } = normalize({ ...body, options: { ...body.options, timeLimitMs: limitMs } });
   const t = performance.now();
-  const r = await solveAllocate(instance, options);
+  const r = await solveAllocate(instance, { ...options, ...(certify ? {} : { certify: false as const }) });
   return { r, ms: performance.now() - t };
 }
 
 const body = generateRequest(1, { devices: DEVICES, servers: SERVERS });
+body.options = { ...body.options, baselines: false };
 const base = await solve(body, LIMIT_MS);
 if (base.r.objective === undefined) {
   console.log(
@@ -67,32 +80,28 @@ const scenarios: Scenario[] = [
     changes: [{ op: 'removeDevices', deviceIds: body.devices.filter((_, n) => n % 20 === 0).map((d) => d.id) }],
   },
 ];
-console.log(`${DEVICES} × ${SERVERS}: base ${base.r.status} objective ${base.r.objective!.toFixed(6)} in ${base.ms.toFixed(0)} ms\n`);
+// The service's slot (solveWhatIf): the limit less the answer's reserve, in equal rounds of PARALLEL.
+const rounds = Math.ceil(scenarios.length / PARALLEL);
+const slotMs = Math.floor((LIMIT_MS - answerReserveMs((scenarios.length + 1) * DEVICES)) / rounds);
 console.log(
-  '| scenario | cold ms | cold objective | warm limit reaching it (ms) | warm wall ms | ratio warm/cold | warm objective at 1/3 | migrations |',
+  `${DEVICES} × ${SERVERS}: base ${base.r.status} objective ${base.r.objective.toFixed(6)} in ${base.ms.toFixed(0)} ms; ` +
+    `scenarios ${certified ? 'certified (search + bound)' : 'search-only'}, each due in its slot of ${slotMs} ms\n`,
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| scenario | cold ms | cold objective | warm ms | ratio warm/cold | warm objective | warm vs cold | warm ends | migrations | meets ≤ 1/3 |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const [i, scenario] of scenarios.entries()) {
-  const warmBody = scenarioRequest(body, scenario, i, base.r);
+  const { body: warmBody, certify } = scenarioSolve(body, scenario, i, base.r);
   const { previous: _previous, ...coldBody } = warmBody;
-  const cold = await solve(coldBody, LIMIT_MS);
-  let reached: { limit: number; ms: number } | null = null;
-  let third: AllocateResult | null = null;
-  for (const limit of LADDER_MS) {
-    const warm = await solve(warmBody, limit);
-    if (limit === LADDER_MS[LADDER_MS.length - 1]) third = warm.r;
-    if (reached === null && warm.r.objective !== undefined && warm.r.objective <= cold.r.objective! * (1 + AGREE)) {
-      reached = { limit, ms: warm.ms };
-    }
-    if (reached !== null && third !== null) break;
-    if (reached !== null) {
-      third = (await solve(warmBody, LADDER_MS[LADDER_MS.length - 1])).r;
-      break;
-    }
-  }
+  const cold = await solve({ ...coldBody, options: { ...coldBody.options, baselines: false } }, LIMIT_MS);
+  const warm = await solve(warmBody, slotMs, certified || certify);
   const was = new Map(base.r.allocations.map((a) => [a.deviceId, a.serverId]));
-  const migrations = third!.allocations.filter((a) => was.has(a.deviceId) && was.get(a.deviceId) !== a.serverId).length;
+  const migrations = warm.r.allocations.filter((a) => was.has(a.deviceId) && was.get(a.deviceId) !== a.serverId).length;
+  const rel = warm.r.objective !== undefined && cold.r.objective !== undefined ? warm.r.objective / cold.r.objective - 1 : NaN;
+  const ratio = warm.ms / cold.ms;
+  const meets = ratio <= 1 / 3 && rel <= AGREE;
   console.log(
-    `| ${scenario.name} | ${cold.ms.toFixed(0)} | ${cold.r.objective!.toFixed(6)} | ${reached ? reached.limit : `> ${LADDER_MS[LADDER_MS.length - 1]}`} | ${reached ? reached.ms.toFixed(0) : '—'} | ${reached ? (reached.ms / cold.ms).toFixed(2) : '—'} | ${third!.objective!.toFixed(6)} | ${migrations} |`,
+    `| ${scenario.name} | ${cold.ms.toFixed(0)} | ${cold.r.objective?.toFixed(6) ?? cold.r.status} | ${warm.ms.toFixed(0)} | ${ratio.toFixed(2)} | ${
+      warm.r.objective?.toFixed(6) ?? warm.r.status
+    } | ${rel >= 0 ? '+' : ''}${rel.toExponential(1)} | ${warm.r.solver.statistics?.termination ?? warm.r.termination} | ${migrations} | ${meets ? 'yes' : 'no'} |`,
   );
 }

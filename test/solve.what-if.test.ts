@@ -11,10 +11,18 @@ import { initGlpk } from '../src/solver/math/glpk.js';
 import { scenarioRequest } from '../src/model/scenarios.js';
 import { checkScenarios, solveWhatIf, type WhatIfRequest, type WhatIfRun } from '../src/solve/what-if.js';
 
+/** Each solve's `certify`, in call order. */
+const certified: boolean[] = [];
+
 const run = (limitMs: number): WhatIfRun => ({
-  async allocate(body: AllocateRequest, deadlineAt: number) {
+  async allocate(body: AllocateRequest, deadlineAt: number, certify: boolean) {
+    certified.push(certify);
     const { instance, options } = normalize(body);
-    const result = await solveAllocate(instance, { ...options, timeLimitMs: Math.max(0, deadlineAt - Date.now()) });
+    const result = await solveAllocate(instance, {
+      ...options,
+      timeLimitMs: Math.max(0, deadlineAt - Date.now()),
+      ...(certify ? {} : { certify: false }),
+    });
     return { result, cache: 'miss', requestHash: 'local' };
   },
   parallel: 2,
@@ -99,7 +107,7 @@ describe('scenario changes are checked before anything is solved', () => {
 });
 
 describe('scenario snapshots', () => {
-  it('start from the base answer (gone devices and servers left out) and do not compute insights', () => {
+  it('start from the base answer (gone devices and servers left out) and compute neither insights nor baselines', () => {
     const body = { ...snapshot(), options: { insights: true, timeLimitMs: 1000 } };
     const ids = body.servers.map((s) => s.id);
     const base = {
@@ -117,7 +125,7 @@ describe('scenario snapshots', () => {
       0,
       base,
     );
-    expect(out.options).toEqual({ timeLimitMs: 1000 });
+    expect(out.options).toEqual({ timeLimitMs: 1000, baselines: false });
     expect(out.servers.map((s) => s.id)).toEqual(ids.slice(1));
     expect(out.previous!.allocations.every((a) => a.serverId !== ids[0] && a.deviceId !== body.devices[1].id)).toBe(true);
     expect(out.previous!.allocations).toHaveLength(body.devices.filter((_, n) => n % ids.length !== 0 && n !== 1).length);
@@ -144,7 +152,10 @@ describe('solving scenarios', () => {
       ],
     };
     const t0 = Date.now();
+    certified.length = 0;
     const out = await solveWhatIf(request, { ...run(4000), receivedAt: t0 });
+    // The base as POST /allocate solves it (certified); the scenarios search-only.
+    expect(certified).toEqual([true, false, false, false, false]);
     expect(Date.now() - t0).toBeLessThan(4000 * 1.5 + 500);
     expect(out.base.objective).toBeDefined();
     expect(out.scenarios.map((s) => s.name)).toEqual(request.scenarios.map((s) => s.name));

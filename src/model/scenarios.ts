@@ -103,8 +103,9 @@ export function scenarioRequest(body: AllocateRequest, scenario: Scenario, index
     .map((a) => ({ deviceId: a.deviceId, serverId: a.serverId, splitLayer: a.splitLayer, trainingMode: a.trainingMode }));
   const kept = new Set(allocations.map((a) => a.deviceId));
   const pinned = out.options?.pinned?.filter((id) => kept.has(id));
-  // A scenario answers with sums and deltas only: insights asked for the base are not computed for it.
+  // A scenario answers with sums and deltas only: insights asked for the base are not computed for
+  // it, nor baselines (no scenario answer shows them; they took a quarter of its limit).
   const { insights: _insights, ...keptOptions } = out.options ?? {};
-  const options = out.options ? { ...keptOptions, ...(pinned !== undefined ? { pinned } : {}) } : undefined;
-  return { ...out, ...(options ? { options } : {}), previous: { allocations } };
+  const options = { ...keptOptions, baselines: false, ...(pinned !== undefined ? { pinned } : {}) };
+  return { ...out, options, previous: { allocations } };
 }

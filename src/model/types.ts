@@ -92,6 +92,12 @@ export interface SolveOptions {
   relativeGap: number;
   /** add `insights` (marginal values, binding limits, where to add capacity) to the answer; absent = false */
   insights?: boolean;
+  /**
+   * false: search only, no Lagrangian bound (the answer has no `bound`/`gap`, and is never OPTIMAL
+   * unless enumerated); absent = true. Internal: set by the service for what-if scenarios, never read
+   * from a request body; hashed only when false, so /allocate's hashes are unchanged.
+   */
+  certify?: false;
 }
 
 /** A device's allocation as a caller gives it for scoring: server and split always, the rest may be left out. */

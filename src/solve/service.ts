@@ -233,10 +233,11 @@ export function createSolveServiceOn(
   // Normalising and canonically hashing a large body costs milliseconds; a repeated body (the
   // common cache hit) is recognised by a hash of its bytes as parsed, mapped to its request hash.
   const knownBodies = new LRUCache<string, string>({ max: Math.max(16, config.cacheMaxEntries) });
+  // (An uncertified solve of a body has a hash of its own: its fingerprint must not stand for the certified one's.)
   const bodyFingerprint = (kind: string, body: unknown, call: CallOptions) =>
     call.bodyDigest !== undefined
-      ? `${kind}|${call.timeLimitMs ?? ''}|raw:${call.bodyDigest}`
-      : `${kind}|${call.timeLimitMs ?? ''}|${createHash('sha256').update(JSON.stringify(body)).digest('base64')}`;
+      ? `${kind}|${call.timeLimitMs ?? ''}|${call.certify ?? ''}|raw:${call.bodyDigest}`
+      : `${kind}|${call.timeLimitMs ?? ''}|${call.certify ?? ''}|${createHash('sha256').update(JSON.stringify(body)).digest('base64')}`;
 
   async function remembered<R>(
     kind: ProblemKind,
@@ -257,7 +258,13 @@ export function createSolveServiceOn(
       observer?.cache(kind, 'hit');
       return hit;
     }
-    const input = (PROBLEM_KINDS[kind].normalize as (body: unknown) => InputOf<K>)(body); // InputError propagates: a 400, before any cache or pool work
+    const normalized = (PROBLEM_KINDS[kind].normalize as (body: unknown) => InputOf<K>)(body); // InputError propagates: a 400, before any cache or pool work
+    // Not from the body: the caller's (what-if scenarios). In the options it is hashed, and it
+    // reaches the solver threads with them; queue workers get it in the job (backends/bullmq).
+    const input =
+      kind === 'allocate' && call.certify === false
+        ? { ...normalized, options: { ...normalized.options, certify: false as const } }
+        : normalized;
     const out = await solve<ResultOf[K]>(kind, body, input, call.timeLimitMs ?? input.options.timeLimitMs, call);
     knownBodies.set(fingerprint, out.requestHash);
     observer?.cache(kind, out.cache);
@@ -344,7 +351,8 @@ export function createSolveServiceOn(
       const { onProgress: _progress, bodyDigest: _requestDigest, ...solveCall } = call;
       return solveWhatIf(body, {
         // The time limit is the request's; each solve is due at its own slot's end.
-        allocate: (snapshot, deadlineAt) => allocate(snapshot, { ...solveCall, timeLimitMs: undefined, receivedAt, deadlineAt }),
+        allocate: (snapshot, deadlineAt, certify) =>
+          allocate(snapshot, { ...solveCall, timeLimitMs: undefined, receivedAt, deadlineAt, ...(certify ? {} : { certify: false }) }),
         parallel,
         receivedAt,
         limitMs,

@@ -84,6 +84,12 @@ export interface CallOptions {
    * answers as in a drain (its best so far once it has a plan) instead of stopping outright.
    */
   drain?: AbortSignal;
+  /**
+   * allocate: false solves search-only, without the bound (SolveOptions.certify; what-if scenarios).
+   * Never from a request body. Part of the request hash when false: such an answer has no gap, and
+   * must not serve POST /allocate for the same snapshot (nor be served a certified one in its place).
+   */
+  certify?: false;
 }
 
 /**

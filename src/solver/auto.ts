@@ -79,6 +79,8 @@ const SHARE = {
   search: 0.55,
   /** the search under SHORT_LIMIT_MS */
   shortSearch: 0.8,
+  /** the search of a solve that does not certify (options.certify false): no bound follows it */
+  uncertifiedSearch: 0.9,
   /**
    * the baselines: past it, planning stops polishing (one best-response round per server), which
    * leaves the search its time on large instances; the publication's method starts only before it
@@ -678,7 +680,12 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     phasesMs: {},
     steps: { count: 0 },
   };
-  const searchDeadline = clock.at(options.timeLimitMs < SHORT_LIMIT_MS ? SHARE.shortSearch : SHARE.search);
+  // A solve that does not certify (what-if scenarios: a good warm answer, no proof) spends no time
+  // on the bound: the search may run until the answer must be written, and ends where it converges.
+  const certify = options.certify !== false;
+  const searchDeadline = clock.at(
+    !certify ? SHARE.uncertifiedSearch : options.timeLimitMs < SHORT_LIMIT_MS ? SHARE.shortSearch : SHARE.search,
+  );
   const giveUpAt = clock.endAt + FALLBACK_GRACE_MS;
   // Arrived with nothing left of the limit (a long queue, a loaded machine): say so at once.
   if (expired(giveUpAt)) return answer(frame, outOfTime());
@@ -694,8 +701,9 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   if (startPlan) offerIncumbent(startPlan.cost, () => decisionsOf(prepared.ctx, startPlan));
   const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
   // The first search runs without deadline multipliers: bounds at its prices are valid (deadlines relaxed).
-  const watch = new BoundWatch(frame, prepared.ctx, searchDeadline, !hasDeadlines);
-  if (options.algorithm !== 'paper')
+  // Not certifying: the watch only counts steps and keeps the objective (no bound work, no stop on a gap).
+  const watch = new BoundWatch(frame, prepared.ctx, searchDeadline, !hasDeadlines && certify);
+  if (options.algorithm !== 'paper' && certify)
     phase(frame, 'firstBound', () => firstBound(frame, prepared.ctx, start.startPlan, watch, hasDeadlines));
   const firstBoundValue = Number.isFinite(frame.proof.bound) ? { bound: frame.proof.bound } : {};
   reportProgress({ phase: 'search', ...(startPlan ? { objective: startPlan.cost } : {}), ...firstBoundValue }, true);
@@ -734,10 +742,12 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     ? exact
       ? objective
       : frame.proof.bound
-    : Math.max(
-        frame.proof.bound,
-        phase(frame, 'bound', () => boundPhase(frame, watch, found, rounds.multipliers, objective, exact)),
-      );
+    : !certify
+      ? -Infinity
+      : Math.max(
+          frame.proof.bound,
+          phase(frame, 'bound', () => boundPhase(frame, watch, found, rounds.multipliers, objective, exact)),
+        );
   if (!proven && Number.isFinite(bound)) frame.proof.offerBound(bound, 0, 'bound');
   const finalBound = Math.min(objective, bound);
   const gap = objective > 0 ? Math.max(0, (objective - finalBound) / objective) : 0;

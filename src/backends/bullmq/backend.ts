@@ -21,6 +21,8 @@ export interface SyncJobData {
   receivedAt: number;
   /** epoch ms the answer is due when before the end of the limit (a Pareto point's slot) */
   deadlineAt?: number;
+  /** allocate: solve search-only (CallOptions.certify); not in the body, which the worker re-normalises */
+  certify?: false;
 }
 
 /** What a sync solve job returns. */
@@ -54,6 +56,9 @@ async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<
   await Promise.race([Promise.allSettled(promises), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
 }
+
+/** A task to solve without the bound (SolveOptions.certify false, set by the service, not the body). */
+const uncertified = (task: BackendTask) => (task.input.options as { certify?: boolean }).certify === false;
 
 const unavailable = () => new OverloadedError(RETRY_AFTER_S, 'solver queue unavailable (Redis down)', 'QUEUE_UNAVAILABLE');
 
@@ -263,6 +268,7 @@ export function createBullmqBackend(options: BullmqBackendOptions): SolverBacken
         ...(task.timeLimitMs !== undefined ? { timeLimitMs: task.timeLimitMs } : {}),
         receivedAt: task.receivedAt ?? Date.now(),
         ...(task.deadlineAt !== undefined ? { deadlineAt: task.deadlineAt } : {}),
+        ...(uncertified(task) ? { certify: false as const } : {}),
       };
       const listener = control.onProgress;
       if (listener) progressListeners.set(jobId, (progressListeners.get(jobId) ?? new Set()).add(listener));

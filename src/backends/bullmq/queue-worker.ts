@@ -61,6 +61,8 @@ async function processJob(
     // An async allocate job keeps its incumbent where GET /jobs/{id}?include=best reads it.
     ...(data.purpose === 'job' && data.kind === 'allocate' ? { onBest: saveBest } : {}),
     ...(data.timeLimitMs !== undefined ? { timeLimitMs: data.timeLimitMs } : {}),
+    // What-if scenarios are solved search-only: the body, re-normalised here, does not say so.
+    ...(data.purpose === 'sync' && data.certify === false ? { certify: false as const } : {}),
     // A sync caller's time limit counts from its request's arrival; a job's from when it starts.
     // A sync job handed over by a worker that died (stalled, started again) has lost its time to
     // the crash: it gets its whole limit afresh, so the waiting caller gets a real answer (late)
