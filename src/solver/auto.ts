@@ -70,6 +70,12 @@ const FIRST_PASS_SLICE_MS = 5;
 const SETTLED_PASSES = 6;
 /** Deadline rounds at most (each re-plans every server). */
 const DEADLINE_ROUNDS = 60;
+/**
+ * A search that does not certify (options.certify false) ends once this many consecutive steps
+ * together improved the objective by no more than options.relativeGap (relative): with no bound to
+ * prove the gap, a stalled search is where its answer is as good as it gets soon.
+ */
+const STALL_STEPS = 8;
 /** Every this many deadline rounds the association is searched again under the new multipliers. */
 const DEADLINE_SEARCH_EVERY = 4;
 
@@ -383,6 +389,8 @@ class BoundWatch implements SearchMonitor {
   private passMs = 0;
   /** when the search's first step came, and the bound time spent before it */
   private searchFrom: { atMs: number; boundMs: number } | undefined;
+  /** not certifying: the objectives of the last STALL_STEPS + 1 steps, oldest first */
+  private recent: number[] = [];
 
   constructor(
     private readonly frame: Frame,
@@ -390,6 +398,8 @@ class BoundWatch implements SearchMonitor {
     ctx: PlanContext,
     private readonly deadlineAt: number,
     private readonly stopOnGap: boolean,
+    /** no bound work: the search ends where it stalls (STALL_STEPS) instead of on a proven gap */
+    private readonly stopOnStall = false,
   ) {
     this.bound = createAnytimeBound(ctx, { relativeGap: frame.options.relativeGap });
   }
@@ -398,6 +408,7 @@ class BoundWatch implements SearchMonitor {
     const { proof, clock, options } = this.frame;
     this.frame.steps.count++;
     proof.offerObjective(sol.cost, 'search');
+    if (this.stopOnStall) return this.stalled(sol.cost);
     // With deadlines the search's solution may be late: no stop on it, and the time goes to the deadline rounds.
     if (!this.stopOnGap) return false;
     const stalled = this.lastObjective - sol.cost <= options.relativeGap * sol.cost;
@@ -424,6 +435,14 @@ class BoundWatch implements SearchMonitor {
       if (allowance > 0) this.tighten(sol, Math.min(this.deadlineAt, Date.now() + allowance));
     }
     return proof.met();
+  }
+
+  /** Whether the last STALL_STEPS steps together gained at most the tolerance (relativeGap 0: nothing at all). */
+  private stalled(objective: number): boolean {
+    this.recent.push(Math.min(objective, this.recent.at(-1) ?? Infinity));
+    if (this.recent.length > STALL_STEPS + 1) this.recent.shift();
+    if (this.recent.length <= STALL_STEPS) return false;
+    return this.recent[0] - objective <= this.frame.options.relativeGap * Math.abs(objective);
   }
 
   /** The anytime bound, offered `sol`'s prices and tightened until `until`. */
@@ -681,10 +700,12 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     steps: { count: 0 },
   };
   // A solve that does not certify (what-if scenarios: a good warm answer, no proof) spends no time
-  // on the bound: the search may run until the answer must be written, and ends where it converges.
+  // on the bound: the search may run until the answer must be written, and ends where it stalls.
+  // (With deadlines the rounds keep their usual end: the proof that none can be met needs the rest.)
   const certify = options.certify !== false;
+  const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
   const searchDeadline = clock.at(
-    !certify ? SHARE.uncertifiedSearch : options.timeLimitMs < SHORT_LIMIT_MS ? SHARE.shortSearch : SHARE.search,
+    !certify && !hasDeadlines ? SHARE.uncertifiedSearch : options.timeLimitMs < SHORT_LIMIT_MS ? SHARE.shortSearch : SHARE.search,
   );
   const giveUpAt = clock.endAt + FALLBACK_GRACE_MS;
   // Arrived with nothing left of the limit (a long queue, a loaded machine): say so at once.
@@ -699,10 +720,9 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   // The start plan is the first incumbent (GET /jobs/{id}?include=best): offered before the first
   // bound, whose progress reports already carry its objective (progress itself waits for a bound).
   if (startPlan) offerIncumbent(startPlan.cost, () => decisionsOf(prepared.ctx, startPlan));
-  const hasDeadlines = instance.devices.some((d) => d.deadlineS !== null);
   // The first search runs without deadline multipliers: bounds at its prices are valid (deadlines relaxed).
-  // Not certifying: the watch only counts steps and keeps the objective (no bound work, no stop on a gap).
-  const watch = new BoundWatch(frame, prepared.ctx, searchDeadline, !hasDeadlines && certify);
+  // Not certifying: the watch does no bound work and ends the search where it stalls.
+  const watch = new BoundWatch(frame, prepared.ctx, searchDeadline, !hasDeadlines && certify, !hasDeadlines && !certify);
   if (options.algorithm !== 'paper' && certify)
     phase(frame, 'firstBound', () => firstBound(frame, prepared.ctx, start.startPlan, watch, hasDeadlines));
   const firstBoundValue = Number.isFinite(frame.proof.bound) ? { bound: frame.proof.bound } : {};
