@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSolveService, type ServiceConfig } from '../src/compose.js';
 import { SOLVER_VERSION } from '../src/solver/index.js';
+import { generateRequest } from '../src/model/generator.js';
 import { smallRequest } from './fixtures/allocate-requests.js';
 
 // End to end through the real pieces: normalise → hash → memory cache → piscina → solve-worker.ts
@@ -33,4 +34,23 @@ describe('solve service with the real worker pool', () => {
     expect(second.cache).toBe('hit');
     expect(second.result).toEqual(first.result);
   });
+});
+
+describe('an uncertified solve (what-if scenarios) on the real worker pool', () => {
+  it('reaches the thread (no bound in its answer) and has a cache entry of its own', async () => {
+    const body = { ...generateRequest(4, { devices: 120, servers: 8 }), options: { baselines: false, timeLimitMs: 4000 } };
+    const searchOnly = await service.allocate(body, { certify: false });
+    expect(searchOnly.cache).toBe('miss');
+    expect(searchOnly.result.objective).toBeDefined();
+    expect(searchOnly.result.bound).toBeUndefined();
+    expect(searchOnly.result.status).toBe('FEASIBLE');
+    // POST /allocate of the same body is not served the unproven answer, nor does it serve one.
+    const certified = await service.allocate(body);
+    expect(certified.cache).toBe('miss');
+    expect(certified.requestHash).not.toBe(searchOnly.requestHash);
+    expect(certified.result.bound).toBeDefined();
+    const again = await service.allocate(body, { certify: false });
+    expect(again.requestHash).toBe(searchOnly.requestHash);
+    expect(again.result.bound).toBeUndefined();
+  }, 30_000);
 });
