@@ -72,8 +72,11 @@ const SETTLED_PASSES = 6;
 const DEADLINE_ROUNDS = 60;
 /**
  * A search that does not certify (options.certify false) ends once this many consecutive steps
- * together improved the objective by no more than options.relativeGap (relative): with no bound to
- * prove the gap, a stalled search is where its answer is as good as it gets soon.
+ * together improved the objective by no more than options.relativeGap (relative), or once its
+ * estimated moves have settled no more than that below where it started (a warm start that was
+ * already a local optimum: the priced rounds after it cost a full pricing pass each and, measured
+ * at 1,000 × 50, ran to the deadline for nothing). With no bound to prove the gap, a stalled search
+ * is where its answer is as good as it gets soon.
  */
 const STALL_STEPS = 8;
 /** Every this many deadline rounds the association is searched again under the new multipliers. */
@@ -391,6 +394,8 @@ class BoundWatch implements SearchMonitor {
   private searchFrom: { atMs: number; boundMs: number } | undefined;
   /** not certifying: the objectives of the last STALL_STEPS + 1 steps, oldest first */
   private recent: number[] = [];
+  /** not certifying: the objective at the search's first step */
+  private startObjective: number | undefined;
 
   constructor(
     private readonly frame: Frame,
@@ -408,7 +413,7 @@ class BoundWatch implements SearchMonitor {
     const { proof, clock, options } = this.frame;
     this.frame.steps.count++;
     proof.offerObjective(sol.cost, 'search');
-    if (this.stopOnStall) return this.stalled(sol.cost);
+    if (this.stopOnStall) return this.stalled(sol.cost, settled);
     // With deadlines the search's solution may be late: no stop on it, and the time goes to the deadline rounds.
     if (!this.stopOnGap) return false;
     const stalled = this.lastObjective - sol.cost <= options.relativeGap * sol.cost;
@@ -437,12 +442,17 @@ class BoundWatch implements SearchMonitor {
     return proof.met();
   }
 
-  /** Whether the last STALL_STEPS steps together gained at most the tolerance (relativeGap 0: nothing at all). */
-  private stalled(objective: number): boolean {
+  /**
+   * Whether the last STALL_STEPS steps together, or every step up to settled estimated moves, gained
+   * at most the tolerance (relativeGap 0: nothing at all).
+   */
+  private stalled(objective: number, settled: boolean): boolean {
+    const within = (from: number) => from - objective <= this.frame.options.relativeGap * Math.abs(objective);
+    this.startObjective ??= objective;
+    if (settled && within(this.startObjective)) return true;
     this.recent.push(Math.min(objective, this.recent.at(-1) ?? Infinity));
     if (this.recent.length > STALL_STEPS + 1) this.recent.shift();
-    if (this.recent.length <= STALL_STEPS) return false;
-    return this.recent[0] - objective <= this.frame.options.relativeGap * Math.abs(objective);
+    return this.recent.length > STALL_STEPS && within(this.recent[0]);
   }
 
   /** The anytime bound, offered `sol`'s prices and tightened until `until`. */
