@@ -114,9 +114,12 @@ const InfeasibilityCopy = Type.Object(InfeasibilitySchema.properties, {
 export const ScenarioOutcomeSchema = Type.Object(
   {
     name: Type.String({ description: 'scenario name' }),
-    status: Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], { description: 'as POST /allocate' }),
+    status: Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], {
+      description:
+        'as POST /allocate, but a scenario is solved search-only (no bound, no gap): FEASIBLE when it found an allocation, OPTIMAL only where every association was enumerated',
+    }),
     limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
-    objective: Type.Optional(Type.Number({ description: "objective on the scenario's own scales (what POST /allocate answers for it)" })),
+    objective: Type.Optional(Type.Number({ description: "objective on the scenario's own scales (as POST /allocate scores it)" })),
     totals: Type.Optional(refTo(TotalsSchema)),
     delta: Type.Optional(
       Type.Object(
@@ -142,10 +145,12 @@ export const ScenarioOutcomeSchema = Type.Object(
     ),
     infeasibilities: Type.Optional(Type.Array(InfeasibilityCopy, { description: 'why no allocation was returned' })),
     cache: Type.Enum(['hit', 'miss'], { description: 'whether this scenario came from the cache' }),
-    requestHash: Type.String({ description: "hash of this scenario's /allocate request" }),
+    requestHash: Type.String({
+      description: "hash of this scenario's search-only solve (not the hash POST /allocate gives the same snapshot: that one is certified)",
+    }),
     solveTimeMs: Type.Number({ description: "this scenario's solve time (for a cache hit, of the solve that produced it), milliseconds" }),
   },
-  { additionalProperties: false, description: 'One scenario solved warm from the base answer' },
+  { additionalProperties: false, description: 'One scenario solved warm from the base answer, search-only (docs/what-if.md)' },
 );
 
 export const WhatIfResponseSchema = Type.Object(
