@@ -88,7 +88,7 @@ export function baseRequest(body: WhatIfRequest): AllocateRequest {
  * How a scenario is solved: its snapshot warm from the base answer (scenarioRequest), and not
  * certified. A scenario answers a good allocation near the base one, not a proof: the bound's share
  * of the time (about half of a certified solve) goes to the search instead, which then ends where
- * it converges, mostly well before its slot (bench/what-if.ts).
+ * it stalls, at 1,000 × 50 well before its slot (bench/what-if.ts).
  */
 export function scenarioSolve(
   body: AllocateRequest,
