@@ -1,6 +1,10 @@
 // Normalised problem (defaults applied, everything SI, servers referenced by index) and the
 // shapes of decisions and answers. Pure data: shared by normalise, evaluate, solvers and tests.
 
+import type { RunStatistics, Termination } from '../solver/statistics.js';
+
+export type { RunStatistics, Termination, TracePoint } from '../solver/statistics.js';
+
 export type TrainingMode = { kind: 'backprop' } | { kind: 'zeroth-order'; queries: number; parallelism: number };
 
 export interface Device {
@@ -216,24 +220,12 @@ export interface InfeasibilityOut {
   detail: string;
 }
 
-/**
- * Why a solve ended. GAP: the answer is proven within options.relativeGap; CONVERGED: the search
- * (and the bound) ended on their own; TIME: the time limit; INTERRUPTED: a cancel, a disconnect or
- * a shutdown asked for the best answer at hand.
- */
-export type Termination = 'GAP' | 'CONVERGED' | 'TIME' | 'INTERRUPTED';
-
-/** How a solve went: time per phase, work done, the objective and bound over time. */
-export interface SolveStatistics {
-  termination: Termination;
-  /** wall milliseconds per phase, in the order they ran (phases that did not run are absent) */
-  phasesMs: Record<string, number>;
+/** How an allocate solve went: RunStatistics (reason, phase times, trace) and the work done. */
+export interface SolveStatistics extends RunStatistics {
   /** search steps (balance batches, reassignment rounds, local-search moves that stood) */
   searchSteps: number;
   /** bounds evaluated (each a pricing pass or a dual value at the search's prices) */
   boundEvaluations: number;
-  /** a few points of the best objective and bound so far, milliseconds since the start */
-  trace: { atMs: number; objective?: number; bound?: number }[];
 }
 
 /** What a solve produces (pure); the HTTP layer adds cache and requestHash. */
