@@ -126,6 +126,17 @@ export interface EvaluateResult {
   /** devices whose resource amounts were left out, and the fields filled in */
   filled: { deviceId: string; fields: ('cpuFrequencyHz' | 'transmitPowerW' | 'bandwidthHz' | 'serverFrequencyHz')[] }[];
   solveTimeMs: number;
+  solver: { algorithm: string; version: string; solveTimeMs: number; statistics: EvaluateStatistics };
+}
+
+/**
+ * How an evaluation went: RunStatistics and the bound's passes. termination: GAP when the bound
+ * came within 1e-6 of the allocation's objective (no ascent can do more), TIME the limit, CONVERGED
+ * the ascent ended on its own (or the snapshot is proven infeasible: nothing to bound).
+ */
+export interface EvaluateStatistics extends RunStatistics {
+  /** exact passes of the Lagrangian bound (each prices every device at one price vector) */
+  boundEvaluations: number;
 }
 
 /** One device's decisions. */
