@@ -322,7 +322,10 @@ function relax(
   if (objective - bound > tolerance.optimal * objective) {
     const until = Math.max(at(SHARE.last), performance.now() + SHARE.bandLeast * limitMs);
     const from = bound;
-    bound = Math.max(bound, run.phase('bandBound', () => bandBoundS(model, cap, from, objective, until)));
+    bound = Math.max(
+      bound,
+      run.phase('bandBound', () => bandBoundS(model, cap, from, objective, until)),
+    );
     run.offer(objective, bound);
   }
   // the LP has 2·K·J columns: past LP_BOUND_CELLS GLPK could not finish (nor fit in memory)

@@ -353,7 +353,9 @@ const TraceSchema = Type.Array(
     {
       atMs: Type.Number({ description: 'milliseconds since the run started' }),
       objective: Type.Optional(
-        Type.Number({ description: 'best objective found by then (allocate, evaluate: the dimensionless objective; blocks: round latency, seconds)' }),
+        Type.Number({
+          description: 'best objective found by then (allocate, evaluate: the dimensionless objective; blocks: round latency, seconds)',
+        }),
       ),
       bound: Type.Optional(Type.Number({ description: 'best lower bound proven by then, in the same units as objective' })),
     },

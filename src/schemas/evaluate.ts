@@ -4,7 +4,13 @@ import Type, { type Static } from 'typebox';
 import type { EvaluateRequest } from '../model/evaluate-request.js';
 import type { EvaluateResult } from '../model/types.js';
 import type { CacheOutcome } from '../solve/types.js';
-import { ALLOCATE_REQUEST_EXAMPLE, AllocateRequestSchema, AllocationSchema, SolverInfoSchema, runStatisticsProperties } from './allocate.js';
+import {
+  ALLOCATE_REQUEST_EXAMPLE,
+  AllocateRequestSchema,
+  AllocationSchema,
+  SolverInfoSchema,
+  runStatisticsProperties,
+} from './allocate.js';
 import { TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
 const Between = (minimum: number, maximum: number, description: string) => Type.Number({ minimum, maximum, description });
@@ -97,7 +103,7 @@ export const ViolationSchema = Type.Object(
 export const EvaluateStatisticsSchema = Type.Object(
   {
     ...runStatisticsProperties(
-      'prepare, score (fill and evaluate the allocation), feasibility (the snapshot proven infeasible: no bound), prices (the allocation\'s own, where the bound starts), bound',
+      "prepare, score (fill and evaluate the allocation), feasibility (the snapshot proven infeasible: no bound), prices (the allocation's own, where the bound starts), bound",
     ),
     boundEvaluations: Type.Integer({
       minimum: 0,

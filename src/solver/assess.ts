@@ -219,7 +219,8 @@ export function assessAllocation(instance: Instance, given: GivenAllocation[], t
     return { decisions, filled, evaluation: evaluate(instance, decisions, scales) };
   });
   // The allocation's own objective is the first point (an upper bound on the optimum only when feasible).
-  const objectivePoint = evaluation.violations.length === 0 && Number.isFinite(evaluation.objective) ? { objective: evaluation.objective } : {};
+  const objectivePoint =
+    evaluation.violations.length === 0 && Number.isFinite(evaluation.objective) ? { objective: evaluation.objective } : {};
   addTracePoint(trace, { atMs: performance.now() - startedAt, ...objectivePoint });
   // A snapshot proven infeasible has no optimum to bound.
   if (timePhase(phasesMs, 'feasibility', () => provenInfeasibilities(instance, models).length > 0))
