@@ -19,10 +19,14 @@ const app = buildApp({ ...loadConfig({}), logLevel: 'silent', solverThreads: 2 }
 async function answer(url: string, payload: object, status: number): Promise<Record<string, unknown>> {
   const res = await app.inject({ method: 'POST', url, payload });
   if (res.statusCode !== status) throw new Error(`${url}: expected ${status}, got ${res.statusCode}: ${res.body.slice(0, 300)}`);
-  return JSON.parse(res.body, (key, value) => (key === 'solveTimeMs' && typeof value === 'number' ? Math.round(value) : value)) as Record<
-    string,
-    unknown
-  >;
+  const round = (value: unknown) => (typeof value === 'number' ? Math.round(value) : value);
+  return JSON.parse(res.body, (key, value) => {
+    if (key === 'solveTimeMs' || key === 'atMs') return round(value);
+    // solver.statistics.phasesMs: every value a wall time
+    if (key === 'phasesMs' && typeof value === 'object' && value !== null)
+      return Object.fromEntries(Object.entries(value).map(([phase, ms]) => [phase, round(ms)]));
+    return value;
+  }) as Record<string, unknown>;
 }
 
 const noMemory = <T extends { devices: object[] }>(body: T, memoryBytes: number): T => ({

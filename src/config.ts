@@ -78,6 +78,8 @@ export interface AppConfig {
    * here it is validated. false: benches measuring the cold penalty.
    */
   solverWarmup: boolean;
+  /** Queue workers: on SIGTERM, milliseconds running jobs get to finish before they are handed back (stalled check). */
+  workerShutdownGraceMs: number;
 }
 
 const MIB = 1024 * 1024;
@@ -103,7 +105,7 @@ const oneOf = <T extends string>(values: readonly T[], fallback: T, description:
 export const ConfigSchema = Type.Object({
   PORT: int(3000, 0, 65_535, 'listen port'),
   HOST: text('listen address (`0.0.0.0` in the container image)', { default: '127.0.0.1' }),
-  LOG_LEVEL: oneOf(LOG_LEVELS, 'info', 'pino log level; `silent` turns logs off'),
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info', 'log level of the API (pino) and of queue workers; `silent` turns logs off'),
   REDIS_URL: text(
     '`redis://` or `rediss://` URL: shared cache, cross-instance single-flight, rate-limit counters, the queue; unset = in-memory LRU',
   ),
@@ -459,6 +461,7 @@ export function loadConfig(
     workerLockMs: v.WORKER_LOCK_MS,
     workerMaxStalledCount: v.WORKER_MAX_STALLED_COUNT,
     solverWarmup: v.SOLVER_WARMUP,
+    workerShutdownGraceMs: v.WORKER_SHUTDOWN_GRACE_MS,
   };
 }
 

@@ -37,7 +37,16 @@ describe('loadConfig', () => {
       workerLockMs: 4_000,
       workerMaxStalledCount: 3,
       solverWarmup: true,
+      workerShutdownGraceMs: 25_000,
     });
+  });
+
+  it("reads the queue worker's shutdown grace, within 0 to 1 h", () => {
+    expect(loadConfig({ WORKER_SHUTDOWN_GRACE_MS: '300' }).workerShutdownGraceMs).toBe(300);
+    expect(loadConfig({ WORKER_SHUTDOWN_GRACE_MS: '0' }).workerShutdownGraceMs).toBe(0);
+    expect(() => loadConfig({ WORKER_SHUTDOWN_GRACE_MS: '-1' })).toThrow(/WORKER_SHUTDOWN_GRACE_MS/);
+    expect(() => loadConfig({ WORKER_SHUTDOWN_GRACE_MS: '3600001' })).toThrow(/WORKER_SHUTDOWN_GRACE_MS: must be between 0 and 3600000/);
+    expect(() => loadConfig({ WORKER_SHUTDOWN_GRACE_MS: '25s' })).toThrow(/WORKER_SHUTDOWN_GRACE_MS: expected an integer/);
   });
 
   it('reads the queue settings; bullmq without REDIS_URL or an unknown queue is a start-up error', () => {
@@ -204,5 +213,12 @@ describe('the README configuration table', () => {
     for (const source of sources) for (const m of source.matchAll(/process\.env\.([A-Z_]+)/g)) read.add(m[1]!);
     for (const name of read) expect(CONFIG_VARIABLES, name).toContain(name);
     expect(configTable()).toContain('`WORKER_SHUTDOWN_GRACE_MS`');
+  });
+
+  it('the queue worker takes its settings from loadConfig, none straight from process.env', () => {
+    const source = readFileSync(new URL('../src/worker/main.ts', import.meta.url), 'utf8');
+    expect(source.match(/process\.env\.[A-Z_]+/g)).toBeNull();
+    expect(source).toContain('config.workerShutdownGraceMs');
+    expect(source).toContain('config.logLevel');
   });
 });

@@ -21,10 +21,12 @@ import type {
   BlocksInfeasibility,
   BlocksInput,
   BlocksResult,
+  BlocksStatistics,
   BlocksTermination,
 } from './types.js';
 import { BLOCKS_ALGORITHM, BLOCKS_SOLVER_VERSION } from './version.js';
 import { solverPerformanceNow, stopRequested } from '../solver/control.js';
+import { addTracePoint, timePhase, type TracePoint } from '../solver/statistics.js';
 
 export { normalizeBlocksRequest } from './normalize.js';
 export type { BlocksRequest } from './request.js';
@@ -112,6 +114,37 @@ interface Found {
   stop: 'gap' | 'converged' | 'time';
 }
 
+/**
+ * What the run records for solver.statistics as it goes: phase times, steps over the latency, and
+ * the best round latency and bound so far. Bookkeeping only: no decision reads it.
+ */
+class Run {
+  readonly phasesMs: Record<string, number> = {};
+  readonly trace: TracePoint[] = [];
+  steps = 0;
+  private objective = Infinity;
+  private bound = -Infinity;
+
+  constructor(readonly startedAt: number) {}
+
+  phase<T>(name: string, run: () => T): T {
+    return timePhase(this.phasesMs, name, run);
+  }
+
+  /** A point of the trace when the round latency (s) or its bound improved. */
+  offer(objectiveS: number, boundS: number): void {
+    const better = objectiveS < this.objective || boundS > this.bound;
+    this.objective = Math.min(this.objective, objectiveS);
+    this.bound = Math.max(this.bound, boundS);
+    if (!better) return;
+    addTracePoint(this.trace, {
+      atMs: performance.now() - this.startedAt,
+      ...(Number.isFinite(this.objective) ? { objective: this.objective } : {}),
+      ...(Number.isFinite(this.bound) ? { bound: Math.min(this.bound, this.objective) } : {}),
+    });
+  }
+}
+
 /** The gap at which status is OPTIMAL, and the one the proof may stop at (options.relativeGap). */
 interface Tolerance {
   relativeGap: number;
@@ -186,10 +219,11 @@ function seedAndBaselines(
 }
 
 /** Tiny instances: every assignment scored; the search if enumeration runs out of time. */
-function enumerate(model: BlocksModel, cap: number, seeds: BlockAssignment[], tolerance: Tolerance, at: Clock): Found {
-  const ex = exhaustiveBlocks(model, cap, at(SHARE.last));
+function enumerate(model: BlocksModel, cap: number, seeds: BlockAssignment[], tolerance: Tolerance, at: Clock, run: Run): Found {
+  const ex = run.phase('enumeration', () => exhaustiveBlocks(model, cap, at(SHARE.last)));
   if (ex.complete && ex.assignment) {
     const objective = ex.roundLatencyS;
+    run.offer(objective, objective);
     return {
       assignment: ex.assignment,
       roundLatencyS: objective,
@@ -200,7 +234,11 @@ function enumerate(model: BlocksModel, cap: number, seeds: BlockAssignment[], to
   }
   const floorS = computeLowerS(model);
   const stop = { relativeGap: tolerance.relativeGap, knownLowerS: floorS };
-  const out = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.last)), ex.assignment ? [ex.assignment, ...seeds] : seeds, 0, stop);
+  const out = run.phase('search', () =>
+    searchBlocks(optimalSplitSettings(model, cap, at(SHARE.last)), ex.assignment ? [ex.assignment, ...seeds] : seeds, 0, stop),
+  );
+  run.steps += out.steps;
+  run.offer(out.roundLatencyS, Math.max(out.provenLowerS, floorS));
   return {
     assignment: out.assignment!,
     roundLatencyS: out.roundLatencyS,
@@ -211,15 +249,17 @@ function enumerate(model: BlocksModel, cap: number, seeds: BlockAssignment[], to
 }
 
 /** Equal bits, tables that fit: bisection on the latency with every latency settled exactly. */
-function certify(model: BlocksModel, cap: number, seeds: BlockAssignment[], tolerance: Tolerance, at: Clock): Found {
+function certify(model: BlocksModel, cap: number, seeds: BlockAssignment[], tolerance: Tolerance, at: Clock, run: Run): Found {
   // a large table makes every check slow: a coarse instance finds a close incumbent sooner
   if (RunCosts.entries(model.J, model.K, cap) > COARSE_TABLE_ENTRIES) {
-    const coarse = coarseSeed(model, cap, at(SHARE.coarseSeed));
+    const coarse = run.phase('coarseSeed', () => coarseSeed(model, cap, at(SHARE.coarseSeed)));
     if (coarse) seeds = [...seeds, coarse];
   }
   // the certificate stops at the gap asked for, or closes to its finest
   const closeTo = Math.max(tolerance.relativeGap, CERTIFY_TOLERANCE);
-  const out = certifyBlocks(model, cap, seeds, computeLowerS(model), at(SHARE.certificate), closeTo);
+  const out = run.phase('certificate', () => certifyBlocks(model, cap, seeds, computeLowerS(model), at(SHARE.certificate), closeTo));
+  run.steps += out.checks;
+  run.offer(out.roundLatencyS, out.lowerS);
   const found: Found = {
     assignment: out.assignment,
     roundLatencyS: out.roundLatencyS,
@@ -237,7 +277,11 @@ function certify(model: BlocksModel, cap: number, seeds: BlockAssignment[], tole
   // an integer program stopped the certificate early: spend what is left on the heuristic search
   if (solverPerformanceNow() < at(SHARE.searchAfterCertificate)) {
     const stop = { relativeGap: tolerance.relativeGap, knownLowerS: found.boundS };
-    const more = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.last)), [found.assignment], found.boundS, stop);
+    const more = run.phase('search', () =>
+      searchBlocks(optimalSplitSettings(model, cap, at(SHARE.last)), [found.assignment], found.boundS, stop),
+    );
+    run.steps += more.steps;
+    run.offer(more.roundLatencyS, more.provenLowerS);
     if (more.roundLatencyS < found.roundLatencyS) {
       found.assignment = more.assignment!;
       found.roundLatencyS = more.roundLatencyS;
@@ -259,26 +303,37 @@ function relax(
   tolerance: Tolerance,
   limitMs: number,
   at: Clock,
+  run: Run,
 ): Found {
   const floorS = computeLowerS(model);
-  const out = searchBlocks(optimalSplitSettings(model, cap, at(SHARE.relaxation)), seeds, 0, {
-    relativeGap: tolerance.relativeGap,
-    knownLowerS: floorS,
-  });
+  const out = run.phase('search', () =>
+    searchBlocks(optimalSplitSettings(model, cap, at(SHARE.relaxation)), seeds, 0, {
+      relativeGap: tolerance.relativeGap,
+      knownLowerS: floorS,
+    }),
+  );
+  run.steps += out.steps;
   const objective = out.roundLatencyS;
   const searchBound = Math.max(out.provenLowerS, floorS);
+  run.offer(objective, searchBound);
   let bound = searchBound;
   // the shared band: a bound at any size, well above the compute floor where uploads dominate. At
   // the largest sizes the phases before it may overrun their shares: it still gets a slice
   if (objective - bound > tolerance.optimal * objective) {
     const until = Math.max(at(SHARE.last), performance.now() + SHARE.bandLeast * limitMs);
-    bound = Math.max(bound, bandBoundS(model, cap, bound, objective, until));
+    const from = bound;
+    bound = Math.max(
+      bound,
+      run.phase('bandBound', () => bandBoundS(model, cap, from, objective, until)),
+    );
+    run.offer(objective, bound);
   }
   // the LP has 2·K·J columns: past LP_BOUND_CELLS GLPK could not finish (nor fit in memory)
   if (withLp && model.K * model.J <= LP_BOUND_CELLS && objective - bound > tolerance.optimal * objective) {
     // from the search's bound, as before the band bound: its bisection then lands where it did
-    const lp = lpBound(model, options.maxBlocksPerDevice, searchBound, objective, at(SHARE.last));
+    const lp = run.phase('lpBound', () => lpBound(model, options.maxBlocksPerDevice, searchBound, objective, at(SHARE.last)));
     bound = Math.max(bound, lp.boundS);
+    run.offer(objective, bound);
   }
   const certificate: BlocksCertificate = { level: 'bound', method: 'relaxation' };
   if (!uniformBits) certificate.stoppedBy = 'unequal-bits';
@@ -310,15 +365,17 @@ function answer(
   found: Found,
   baselines: BlocksBaselineOut[],
   tolerance: Tolerance,
-  solver: () => BlocksResult['solver'],
+  run: Run,
+  solver: (termination: BlocksTermination) => BlocksResult['solver'],
 ): BlocksResult {
   // report the evaluated latency of the chosen assignment (identical to the found one up to rounding)
-  const assignments = describe(model, found.assignment);
+  const assignments = run.phase('answer', () => describe(model, found.assignment));
   const objective = Math.max(...assignments.map((a) => a.latencyS));
   const bound = Math.min(found.boundS, objective);
   const gap = objective > 0 ? (objective - bound) / objective : 0;
   const optimal = gap <= tolerance.optimal;
   const termination = terminationOf(found, optimal);
+  run.offer(objective, bound);
   const certificate = found.certificate;
   if (optimal) {
     certificate.level = 'optimal';
@@ -334,7 +391,7 @@ function answer(
     assignments,
     baselines,
     certificate,
-    solver: solver(),
+    solver: solver(termination),
   };
   // a stopped solve may do better given its time: never a final answer (for the cache)
   if (termination === 'TIME' || termination === 'INTERRUPTED') result.limit = 'TIME';
@@ -347,14 +404,15 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
   const at: Clock = (fraction) => start + fraction * options.timeLimitMs;
   const model = new BlocksModel(instance);
   const cap = options.maxBlocksPerDevice ?? model.J;
-  const solver = (): BlocksResult['solver'] => ({
-    algorithm: BLOCKS_ALGORITHM,
-    version: BLOCKS_SOLVER_VERSION,
-    solveTimeMs: performance.now() - start,
-  });
+  const run = new Run(start);
+  const solver = (termination: BlocksTermination): BlocksResult['solver'] => {
+    const statistics: BlocksStatistics = { termination, phasesMs: run.phasesMs, searchSteps: run.steps, trace: run.trace };
+    return { algorithm: BLOCKS_ALGORITHM, version: BLOCKS_SOLVER_VERSION, solveTimeMs: performance.now() - start, statistics };
+  };
 
-  const placed = placement(model, options.maxBlocksPerDevice);
-  if (placed.infeasibilities.length > 0) return infeasibleAnswer(instance, placed.infeasibilities, options.relativeGap, solver());
+  const placed = run.phase('placement', () => placement(model, options.maxBlocksPerDevice));
+  if (placed.infeasibilities.length > 0)
+    return infeasibleAnswer(instance, placed.infeasibilities, options.relativeGap, solver('CONVERGED'));
   const tolerance: Tolerance = { relativeGap: options.relativeGap, optimal: Math.max(options.relativeGap, OPTIMALITY_TOLERANCE) };
 
   const uniformBits = instance.blocks.every((b) => b.bits === instance.blocks[0].bits);
@@ -364,10 +422,10 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
   };
   const method =
     model.K ** model.J <= (tuning.exhaustiveLimit ?? 4096) ? 'enumerate' : reach.canCertify && !reach.tooLarge ? 'certify' : 'relax';
-  const { seeds, baselines } = seedAndBaselines(model, cap, placed.assignment, reach, options.baselines, at);
+  const { seeds, baselines } = run.phase('baselines', () => seedAndBaselines(model, cap, placed.assignment, reach, options.baselines, at));
   let found: Found;
-  if (method === 'enumerate') found = enumerate(model, cap, seeds, tolerance, at);
-  else if (method === 'certify') found = certify(model, cap, seeds, tolerance, at);
+  if (method === 'enumerate') found = enumerate(model, cap, seeds, tolerance, at, run);
+  else if (method === 'certify') found = certify(model, cap, seeds, tolerance, at, run);
   else
     found = relax(
       model,
@@ -380,6 +438,7 @@ export function solveBlocks(input: BlocksInput, tuning: BlocksTuning = {}): Bloc
       tolerance,
       options.timeLimitMs,
       at,
+      run,
     );
-  return answer(model, found, baselines, tolerance, solver);
+  return answer(model, found, baselines, tolerance, run, solver);
 }

@@ -37,6 +37,8 @@ interface SearchOutcome {
   timedOut: boolean;
   /** stopped because the incumbent was proven within the relative gap asked for */
   stoppedAtGap: boolean;
+  /** bisection steps taken (each one oracle call at a latency T) */
+  steps: number;
 }
 
 /** When the search may stop before its bisection closes: the incumbent proven within relativeGap. */
@@ -319,9 +321,10 @@ export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS
   let timedOut = false;
   let stoppedAtGap = false;
   if (incumbent === null || !Number.isFinite(hi))
-    return { assignment: null, roundLatencyS: Infinity, provenLowerS: proven, timedOut, stoppedAtGap };
+    return { assignment: null, roundLatencyS: Infinity, provenLowerS: proven, timedOut, stoppedAtGap, steps: 0 };
   if (tooLargeToSearch(s.model, s.cap))
-    return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut: true, stoppedAtGap };
+    return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut: true, stoppedAtGap, steps: 0 };
+  let steps = 0;
   for (let it = 0; it < 60 && hi - lo > 1e-9 * hi; it++) {
     if (stop.relativeGap > 0 && hi - Math.max(proven, stop.knownLowerS) <= stop.relativeGap * hi) {
       stoppedAtGap = true;
@@ -333,6 +336,7 @@ export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS
     }
     const T = it < 50 ? 0.5 * (lo + hi) : hi * (1 - 1e-9);
     const r = oracle(s, T, incumbent ? [incumbent] : []);
+    steps++;
     if (r.late) {
       timedOut = true;
       break;
@@ -348,7 +352,7 @@ export function searchBlocks(s: SearchSettings, seeds: BlockAssignment[], lowerS
     lo = T;
     if (r.provenInfeasible) proven = Math.max(proven, T);
   }
-  return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut, stoppedAtGap };
+  return { assignment: incumbent, roundLatencyS: hi, provenLowerS: proven, timedOut, stoppedAtGap, steps };
 }
 
 export function optimalSplitSettings(model: BlocksModel, cap: number, deadline: number): SearchSettings {

@@ -1,6 +1,7 @@
 // Normalised block-allocation problem (docs/model.md §2) and the shape of its answer. Pure data.
 
 import type { SolveStatus } from '../model/types.js';
+import type { RunStatistics, Termination } from '../solver/statistics.js';
 
 export interface Block {
   forwardFlops: number;
@@ -85,12 +86,14 @@ export interface BlocksCertificate {
   integerPrograms?: number;
 }
 
-/**
- * Why a solve ended. GAP: the answer is proven within options.relativeGap; CONVERGED: the search
- * (and the proof) ended on their own; TIME: the time limit; INTERRUPTED: a cancel, a disconnect or
- * a shutdown asked for the best answer at hand.
- */
-export type BlocksTermination = 'GAP' | 'CONVERGED' | 'TIME' | 'INTERRUPTED';
+/** Why a solve ended (INFEASIBLE: CONVERGED, the placement proves it); as allocate's. */
+export type BlocksTermination = Termination;
+
+/** How a block solve went: RunStatistics (reason, phase times, round latency and bound over time) and its steps. */
+export interface BlocksStatistics extends RunStatistics {
+  /** steps over the round latency: bisection steps of the searches and fixed-latency checks of the certificate */
+  searchSteps: number;
+}
 
 export interface BlocksResult {
   status: SolveStatus;
@@ -107,5 +110,5 @@ export interface BlocksResult {
   baselines: BlocksBaselineOut[];
   infeasibilities?: BlocksInfeasibility[];
   certificate?: BlocksCertificate;
-  solver: { algorithm: string; version: string; solveTimeMs: number };
+  solver: { algorithm: string; version: string; solveTimeMs: number; statistics: BlocksStatistics };
 }

@@ -1,6 +1,10 @@
 // Normalised problem (defaults applied, everything SI, servers referenced by index) and the
 // shapes of decisions and answers. Pure data: shared by normalise, evaluate, solvers and tests.
 
+import type { RunStatistics, Termination } from '../solver/statistics.js';
+
+export type { RunStatistics, Termination, TracePoint } from '../solver/statistics.js';
+
 export type TrainingMode = { kind: 'backprop' } | { kind: 'zeroth-order'; queries: number; parallelism: number };
 
 export interface Device {
@@ -128,6 +132,17 @@ export interface EvaluateResult {
   /** devices whose resource amounts were left out, and the fields filled in */
   filled: { deviceId: string; fields: ('cpuFrequencyHz' | 'transmitPowerW' | 'bandwidthHz' | 'serverFrequencyHz')[] }[];
   solveTimeMs: number;
+  solver: { algorithm: string; version: string; solveTimeMs: number; statistics: EvaluateStatistics };
+}
+
+/**
+ * How an evaluation went: RunStatistics and the bound's passes. termination: GAP when the bound
+ * came within 1e-6 of the allocation's objective (no ascent can do more), TIME the limit, CONVERGED
+ * the ascent ended on its own (or the snapshot is proven infeasible: nothing to bound).
+ */
+export interface EvaluateStatistics extends RunStatistics {
+  /** exact passes of the Lagrangian bound (each prices every device at one price vector) */
+  boundEvaluations: number;
 }
 
 /** One device's decisions. */
@@ -222,24 +237,12 @@ export interface InfeasibilityOut {
   detail: string;
 }
 
-/**
- * Why a solve ended. GAP: the answer is proven within options.relativeGap; CONVERGED: the search
- * (and the bound) ended on their own; TIME: the time limit; INTERRUPTED: a cancel, a disconnect or
- * a shutdown asked for the best answer at hand.
- */
-export type Termination = 'GAP' | 'CONVERGED' | 'TIME' | 'INTERRUPTED';
-
-/** How a solve went: time per phase, work done, the objective and bound over time. */
-export interface SolveStatistics {
-  termination: Termination;
-  /** wall milliseconds per phase, in the order they ran (phases that did not run are absent) */
-  phasesMs: Record<string, number>;
+/** How an allocate solve went: RunStatistics (reason, phase times, trace) and the work done. */
+export interface SolveStatistics extends RunStatistics {
   /** search steps (balance batches, reassignment rounds, local-search moves that stood) */
   searchSteps: number;
   /** bounds evaluated (each a pricing pass or a dual value at the search's prices) */
   boundEvaluations: number;
-  /** a few points of the best objective and bound so far, milliseconds since the start */
-  trace: { atMs: number; objective?: number; bound?: number }[];
 }
 
 /** What a solve produces (pure); the HTTP layer adds cache and requestHash. */

@@ -360,26 +360,46 @@ const TERMINATION_DESCRIPTION =
   'why the solve ended. GAP: the answer is proven within options.relativeGap; CONVERGED: the search (and the bound) ended on their own; ' +
   'TIME: the time limit; INTERRUPTED: a cancel, a disconnect or a shutdown asked for the best answer at hand';
 
+const TraceSchema = Type.Array(
+  Type.Object(
+    {
+      atMs: Type.Number({ description: 'milliseconds since the run started' }),
+      objective: Type.Optional(
+        Type.Number({
+          description: 'best objective found by then (allocate, evaluate: the dimensionless objective; blocks: round latency, seconds)',
+        }),
+      ),
+      bound: Type.Optional(Type.Number({ description: 'best lower bound proven by then, in the same units as objective' })),
+    },
+    { additionalProperties: false },
+  ),
+  { description: 'a few points of the best objective and bound over time (at most 12)' },
+);
+
+/**
+ * The fields every answer's solver.statistics has (RunStatistics in src/solver/statistics.ts):
+ * why the run stopped, wall time per phase, the objective and bound over time. Each kind adds the
+ * work it counts; `phases` names the phases it may report, in order.
+ */
+export const runStatisticsProperties = (phases: string) => ({
+  termination: TerminationSchema("the reason the run stopped (as the answer's termination, where it has one)"),
+  phasesMs: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+    description: `wall milliseconds per phase that ran, in order: ${phases}`,
+  }),
+  trace: TraceSchema,
+});
+
+const { trace: solveTrace, ...solveRun } = runStatisticsProperties(
+  'prepare, start (the first feasible plan), firstBound, baselines, dualStart (large cold instances: the start association from the dual), search, deadlines, bound',
+);
+
 export const SolveStatisticsSchema = Type.Object(
   {
-    termination: TerminationSchema("the reason the solve stopped (as the answer's termination)"),
-    phasesMs: Type.Record(Type.String(), Type.Number(), {
-      description:
-        'wall milliseconds per phase that ran, in order: prepare, start (the first feasible plan), firstBound, baselines, dualStart (large cold instances: the start association from the dual), search, deadlines, bound',
-    }),
+    ...solveRun,
     searchSteps: Type.Integer({ minimum: 0, description: 'search steps taken (balance batches, reassignment rounds, moves that stood)' }),
     boundEvaluations: Type.Integer({ minimum: 0, description: 'Lagrangian bounds evaluated while searching' }),
-    trace: Type.Array(
-      Type.Object(
-        {
-          atMs: Type.Number({ description: 'milliseconds since the solve started' }),
-          objective: Type.Optional(Type.Number({ description: 'best objective found by then' })),
-          bound: Type.Optional(Type.Number({ description: 'best lower bound proven by then' })),
-        },
-        { additionalProperties: false },
-      ),
-      { description: 'a few points of the best objective and bound over time (at most 12)' },
-    ),
+    // (last, as before: the serialiser writes fields in this order)
+    trace: solveTrace,
   },
   {
     $id: 'SolveStatistics',

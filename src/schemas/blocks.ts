@@ -7,7 +7,7 @@ import type { BlocksRequest } from '../blocks/request.js';
 import type { BlocksResult } from '../blocks/types.js';
 import { MAX_TIME_LIMIT_MS } from '../model/defaults.js';
 import type { CacheOutcome } from '../solve/types.js';
-import { ChannelSpecSchema, SolverInfoSchema } from './allocate.js';
+import { ChannelSpecSchema, SolverInfoSchema, runStatisticsProperties } from './allocate.js';
 import { InfeasibleProblemProperties, withoutStatus, type Expect, type Same } from './common.js';
 
 // Physically meaningful ranges, generous around reality (see allocate.ts).
@@ -212,6 +212,28 @@ export const BlocksCertificateSchema = Type.Object(
   { $id: 'BlocksCertificate', additionalProperties: false, description: 'How far the proof of the reported bound got' },
 );
 
+export const BlocksStatisticsSchema = Type.Object(
+  {
+    ...runStatisticsProperties(
+      'placement, baselines (and the search seeds), enumeration, coarseSeed, certificate, search, bandBound, lpBound, answer (the phases of the method used)',
+    ),
+    searchSteps: Type.Integer({
+      minimum: 0,
+      description: 'steps over the round latency: bisection steps of the searches and fixed-latency checks of the certificate',
+    }),
+  },
+  {
+    $id: 'BlocksStatistics',
+    additionalProperties: false,
+    description: 'How the solve went: phase times, steps, round latency and its bound over time (trace in seconds)',
+  },
+);
+
+export const BlocksSolverInfoSchema = Type.Object(
+  { ...SolverInfoSchema.properties, statistics: BlocksStatisticsSchema },
+  { $id: 'BlocksSolverInfo', additionalProperties: false, description: 'Solver provenance and statistics' },
+);
+
 /** Fields shared by the 200 and 422 bodies: every field of BlocksResult plus cache and hash. */
 const resultProperties = {
   status: Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], {
@@ -235,7 +257,7 @@ const resultProperties = {
   baselines: Type.Array(BlocksBaselineSchema, { description: 'baselines evaluated on the same instance (empty when disabled)' }),
   infeasibilities: Type.Optional(Type.Array(BlocksInfeasibilitySchema, { description: 'why the instance is infeasible' })),
   certificate: Type.Optional(BlocksCertificateSchema),
-  solver: SolverInfoSchema,
+  solver: BlocksSolverInfoSchema,
   cache: Type.Enum(['hit', 'miss'], { description: 'whether the answer came from the cache' }),
   requestHash: Type.String({ description: 'sha256 of the canonical normalised request and solver version' }),
 };

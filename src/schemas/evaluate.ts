@@ -4,7 +4,13 @@ import Type, { type Static } from 'typebox';
 import type { EvaluateRequest } from '../model/evaluate-request.js';
 import type { EvaluateResult } from '../model/types.js';
 import type { CacheOutcome } from '../solve/types.js';
-import { ALLOCATE_REQUEST_EXAMPLE, AllocateRequestSchema, AllocationSchema } from './allocate.js';
+import {
+  ALLOCATE_REQUEST_EXAMPLE,
+  AllocateRequestSchema,
+  AllocationSchema,
+  SolverInfoSchema,
+  runStatisticsProperties,
+} from './allocate.js';
 import { TotalsSchema, refTo, type Expect, type Same } from './common.js';
 
 const Between = (minimum: number, maximum: number, description: string) => Type.Number({ minimum, maximum, description });
@@ -94,6 +100,29 @@ export const ViolationSchema = Type.Object(
   { $id: 'Violation', additionalProperties: false, description: 'A constraint the allocation breaks' },
 );
 
+export const EvaluateStatisticsSchema = Type.Object(
+  {
+    ...runStatisticsProperties(
+      "prepare, score (fill and evaluate the allocation), feasibility (the snapshot proven infeasible: no bound), prices (the allocation's own, where the bound starts), bound",
+    ),
+    boundEvaluations: Type.Integer({
+      minimum: 0,
+      description: 'exact passes of the Lagrangian bound (each prices every device at one price vector)',
+    }),
+  },
+  {
+    $id: 'EvaluateStatistics',
+    additionalProperties: false,
+    description:
+      "How the evaluation went: phase times, bound passes, the bound over time (objective in the trace only for a feasible allocation) and why the bound stopped. termination GAP: the bound came within 1e-6 of the allocation's objective; TIME: options.timeLimitMs; CONVERGED: the ascent ended on its own, or the snapshot is proven infeasible (no bound); INTERRUPTED: a cancel or a shutdown",
+  },
+);
+
+export const EvaluateSolverInfoSchema = Type.Object(
+  { ...SolverInfoSchema.properties, statistics: EvaluateStatisticsSchema },
+  { $id: 'EvaluateSolverInfo', additionalProperties: false, description: 'Provenance of the evaluation and its bound, and statistics' },
+);
+
 export const EvaluateResponseSchema = Type.Object(
   {
     status: Type.Enum(['FEASIBLE', 'VIOLATED'], { description: 'FEASIBLE: no constraint is violated; VIOLATED: see `violations`' }),
@@ -125,7 +154,8 @@ export const EvaluateResponseSchema = Type.Object(
       ),
       { description: 'devices whose resource amounts were left out, and which were filled in' },
     ),
-    solveTimeMs: Type.Number({ description: 'wall-clock time of the evaluation and bound, milliseconds' }),
+    solveTimeMs: Type.Number({ description: 'wall-clock time of the evaluation and bound, milliseconds (as solver.solveTimeMs)' }),
+    solver: EvaluateSolverInfoSchema,
     cache: Type.Enum(['hit', 'miss'], { description: 'whether the answer came from the cache' }),
     requestHash: Type.String({ description: 'sha256 of the canonical normalised request and solver version' }),
   },

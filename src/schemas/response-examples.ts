@@ -123,15 +123,16 @@ export const RESPONSE_EXAMPLES = {
     ],
     solver: {
       algorithm: 'auto',
-      version: '0.5.0 (model 1.2+3)',
+      version: '0.5.1 (model 1.2+3)',
       solveTimeMs: 1,
       statistics: {
         termination: 'TIME',
         phasesMs: {
           prepare: 0,
-          start: 1,
+          start: 0,
           firstBound: 0,
           baselines: 0,
+          dualStart: 0,
           search: 0,
           bound: 0,
         },
@@ -146,7 +147,7 @@ export const RESPONSE_EXAMPLES = {
       },
     },
     cache: 'miss',
-    requestHash: 'b85139bf1686d3c013ebe59110675497716e2b3fba2c3942a841507766bb0eb7',
+    requestHash: '8cb53d52c10bd0622c29e7dc3a3f67defeb2c31e971c09b9f42621ea04c4f228',
   },
   allocateInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -172,12 +173,12 @@ export const RESPONSE_EXAMPLES = {
     ],
     solver: {
       algorithm: 'auto',
-      version: '0.5.0 (model 1.2+3)',
-      solveTimeMs: 6,
+      version: '0.5.1 (model 1.2+3)',
+      solveTimeMs: 0,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
-          prepare: 6,
+          prepare: 0,
         },
         searchSteps: 0,
         boundEvaluations: 0,
@@ -185,7 +186,7 @@ export const RESPONSE_EXAMPLES = {
       },
     },
     cache: 'miss',
-    requestHash: '13fca0a604b50d0e44d74777a5a42ce0b5b37408f5457eed3f82056a94e2e5dd',
+    requestHash: '857205434bf663b8f0fece88d2e12c6f2f220ff90bdab0ac678607a76f760577',
     instance: '/allocate',
   },
   blocks: {
@@ -259,11 +260,28 @@ export const RESPONSE_EXAMPLES = {
     },
     solver: {
       algorithm: 'nested-bisection',
-      version: '0.3.0',
-      solveTimeMs: 174,
+      version: '0.4.0',
+      solveTimeMs: 101,
+      statistics: {
+        termination: 'GAP',
+        phasesMs: {
+          placement: 0,
+          baselines: 73,
+          certificate: 27,
+          answer: 0,
+        },
+        searchSteps: 8,
+        trace: [
+          {
+            atMs: 101,
+            objective: 0.46128086223353565,
+            bound: 0.4612525712951221,
+          },
+        ],
+      },
     },
     cache: 'miss',
-    requestHash: 'a877d32787b2e11e7f8cb7027e3d2ddbb7d643878d30bca6b81761b225c3475c',
+    requestHash: '959b42542c5562c3085a7914005194d953013ef7e08322f90699ae4866a9fc81',
   },
   blocksInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -321,11 +339,19 @@ export const RESPONSE_EXAMPLES = {
     ],
     solver: {
       algorithm: 'nested-bisection',
-      version: '0.3.0',
+      version: '0.4.0',
       solveTimeMs: 0,
+      statistics: {
+        termination: 'CONVERGED',
+        phasesMs: {
+          placement: 0,
+        },
+        trace: [],
+        searchSteps: 0,
+      },
     },
     cache: 'miss',
-    requestHash: 'ff2852fe2c96d87ea15c935c8ab54b41b830cb336e8190622b4c87e6828c5066',
+    requestHash: '623400c366935a79b9d7daac651d6eff707fae4a85ffe1cd08742578136b5ebb',
     instance: '/allocate/blocks',
   },
   pareto: {
@@ -427,29 +453,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.5.0 (model 1.2+3)',
-          solveTimeMs: 333,
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 135,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 17,
+              start: 2,
               firstBound: 0,
-              baselines: 106,
-              search: 207,
+              baselines: 47,
+              dualStart: 0,
+              search: 85,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 333,
+                atMs: 134,
                 objective: 0.0638617165813203,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '8b225adf6d1c47f36e3bbfb5ecba43d362c075633a64883b57a6e70e87f73884',
+        requestHash: 'cc7e9d706d10b3a717913d7d6d36024f026e27396c0afd3e6c90ad3a28ff17d4',
         dominated: false,
         objective: 0.0638617165813203,
         bound: 0.0638617165813203,
@@ -560,29 +587,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.5.0 (model 1.2+3)',
-          solveTimeMs: 110,
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 29,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 85,
-              search: 24,
+              baselines: 23,
+              dualStart: 0,
+              search: 6,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 110,
+                atMs: 29,
                 objective: 0.0611788952335041,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: 'b1c47af341efe1116c7071fd758fa3aea2faf145df1e54f7df73f2abc51dd043',
+        requestHash: 'a600ac3913fdefde24179a59c2d257c467cce680e39119930c9b01058641fbfb',
         dominated: false,
         objective: 0.0611788952335041,
         bound: 0.0611788952335041,
@@ -693,29 +721,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.5.0 (model 1.2+3)',
-          solveTimeMs: 298,
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 111,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 103,
+              start: 6,
               firstBound: 0,
-              baselines: 67,
-              search: 127,
+              baselines: 47,
+              dualStart: 0,
+              search: 58,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 298,
+                atMs: 111,
                 objective: 0.2899953744196925,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: 'e5c5d3fe066470d40dbcf17079c2acc78ac53c807a7d280a4736c00a8c033a6e',
+        requestHash: '74d051c882fd2f948d9e3cd1582ecd9c32a4ebce914799c0dbaa06f08975b879',
         dominated: false,
         objective: 0.2899953744196925,
         bound: 0.2899953744196925,
@@ -826,29 +855,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.5.0 (model 1.2+3)',
-          solveTimeMs: 21,
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 11,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 1,
+              start: 0,
               firstBound: 0,
-              baselines: 19,
-              search: 1,
+              baselines: 10,
+              dualStart: 0,
+              search: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 21,
+                atMs: 11,
                 objective: 1.4216123386275578e-7,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '7f2606a7c61ac43788c80f5523b33c9ce35dac0bb67a5bf2ae88533737b2c38b',
+        requestHash: 'ded16f74fea58538ac88185b13ea3efe833fdac8e79dd1ca299d335ef16d1778',
         dominated: false,
         objective: 1.4216123386275578e-7,
         bound: 1.4216123386275578e-7,
@@ -959,29 +989,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.5.0 (model 1.2+3)',
-          solveTimeMs: 27,
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 2,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 25,
+              baselines: 1,
+              dualStart: 0,
               search: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 27,
+                atMs: 2,
                 objective: 0.25806458720964925,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '4e1239aa548902b5cdb7837f1b11e17580f5500b3ed3f9fce293d6262d273bcb',
+        requestHash: 'db38cc084c21aa04cff00ad1fcea72adfaf484925f7b53af089ec183e18ec74d',
         dominated: false,
         objective: 0.25806458720964925,
         bound: 0.25806458720964925,
@@ -1092,29 +1123,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.5.0 (model 1.2+3)',
-          solveTimeMs: 18,
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 23,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 18,
+              baselines: 22,
+              dualStart: 0,
               search: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 18,
+                atMs: 23,
                 objective: 0.5161290322580646,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '7eb1d4c004a931b2cba0262cc0e14f662a85176ef74319272d5525f905b797ce',
+        requestHash: 'daadb8036ce2c85ee86fd11764a9457eb093ff635305a6a2ad51aef1dbe6b6e1',
         dominated: true,
         objective: 0.5161290322580646,
         bound: 0.5161290322580646,
@@ -1130,7 +1162,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [0, 1, 2, 3, 4],
-    solveTimeMs: 510,
+    solveTimeMs: 200,
   },
   paretoInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -1158,12 +1190,12 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.5.0 (model 1.2+3)',
-          solveTimeMs: 4,
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
-              prepare: 3,
+              prepare: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
@@ -1171,7 +1203,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '32b28bf77509f76a3d4f2f5b2f751bede986d6cf98f07cfd37531bda6b388136',
+        requestHash: 'fe1ff3e9a5c9dcf928be150d20c14d11d769118880fa00344055c7c442d182d2',
         dominated: false,
         infeasibilities: [
           {
@@ -1193,12 +1225,12 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.5.0 (model 1.2+3)',
-          solveTimeMs: 6,
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
-              prepare: 6,
+              prepare: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
@@ -1206,7 +1238,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '0225c064ad843f143d77b87b641f0f442d090b971a134b5458a8cfa542f52abb',
+        requestHash: '8f0c9063d4da0867deaeaa3108c92886a4dde74e9b642fcdf8b6e2600bc8b911',
         dominated: false,
         infeasibilities: [
           {
@@ -1228,7 +1260,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.5.0 (model 1.2+3)',
+          version: '0.5.1 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1241,7 +1273,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '63281336192c45817f7f536005c72b832a30540253a1d52090f86f7dbb635429',
+        requestHash: '1511efa7e52d130da1319dcf2e2ef53a0a6a6827df6ec459bd62154fc7bb4b74',
         dominated: false,
         infeasibilities: [
           {
@@ -1263,8 +1295,8 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.5.0 (model 1.2+3)',
-          solveTimeMs: 1,
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1276,7 +1308,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: 'cbaf13019d1e8e92871fa1542b18d1294368d058b8aba98dadca16fc0233ab10',
+        requestHash: '424d0ba8937e30461ff7c73dafa890f88a81a22fe0e871716bb316b6595e27e2',
         dominated: false,
         infeasibilities: [
           {
@@ -1298,7 +1330,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.5.0 (model 1.2+3)',
+          version: '0.5.1 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1311,7 +1343,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '3fc8aab6fef2af867e8e8de866d252b3ed8fec63b24e1fcaafcd5ce2578fabd4',
+        requestHash: 'e5df6be405427f7ffa702363d07a72308ac9fd8f751d60677102bf7f8ca71fc3',
         dominated: false,
         infeasibilities: [
           {
@@ -1333,8 +1365,8 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.5.0 (model 1.2+3)',
-          solveTimeMs: 0,
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1346,7 +1378,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '14c80452e01b6ac8189b45e25d5a84480748fd50e7ded613d28e7b28ec626039',
+        requestHash: '5ef31fc57fa98d5a467797ec87a96ac9448cd0048c8d04a780b483623e57e284',
         dominated: false,
         infeasibilities: [
           {
@@ -1358,14 +1390,14 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [],
-    solveTimeMs: 31,
+    solveTimeMs: 37,
     instance: '/allocate/pareto',
   },
   evaluate: {
     status: 'FEASIBLE',
     objective: 1.3622478264753655,
-    bound: 0.6383318929362864,
-    gap: 0.5314128013051156,
+    bound: 0.6384469085774408,
+    gap: 0.531328370529071,
     totals: {
       delayS: 150962.41382307804,
       energyJ: 263649.30329248065,
@@ -1476,9 +1508,81 @@ export const RESPONSE_EXAMPLES = {
         fields: ['serverFrequencyHz', 'transmitPowerW', 'cpuFrequencyHz'],
       },
     ],
-    solveTimeMs: 4,
+    solveTimeMs: 3,
+    solver: {
+      algorithm: 'evaluate-lagrangian-bound',
+      version: '0.5.1 (model 1.2+3)',
+      solveTimeMs: 3,
+      statistics: {
+        termination: 'CONVERGED',
+        phasesMs: {
+          prepare: 0,
+          score: 1,
+          feasibility: 0,
+          prices: 0,
+          bound: 1,
+        },
+        boundEvaluations: 30,
+        trace: [
+          {
+            atMs: 1,
+            objective: 1.3622478264753655,
+          },
+          {
+            atMs: 1,
+            objective: 1.3622478264753655,
+            bound: 0.6383005920873057,
+          },
+          {
+            atMs: 2,
+            objective: 1.3622478264753655,
+            bound: 0.638446897237301,
+          },
+          {
+            atMs: 2,
+            objective: 1.3622478264753655,
+            bound: 0.6384468998670443,
+          },
+          {
+            atMs: 2,
+            objective: 1.3622478264753655,
+            bound: 0.6384469085774408,
+          },
+          {
+            atMs: 2,
+            objective: 1.3622478264753655,
+            bound: 0.6384469085774408,
+          },
+          {
+            atMs: 2,
+            objective: 1.3622478264753655,
+            bound: 0.6384469085774408,
+          },
+          {
+            atMs: 2,
+            objective: 1.3622478264753655,
+            bound: 0.6384469085774408,
+          },
+          {
+            atMs: 2,
+            objective: 1.3622478264753655,
+            bound: 0.6384469085774408,
+          },
+          {
+            atMs: 2,
+            objective: 1.3622478264753655,
+            bound: 0.6384469085774408,
+          },
+          {
+            atMs: 2,
+            objective: 1.3622478264753655,
+            bound: 0.6384469085774408,
+          },
+        ],
+      },
+    },
     cache: 'miss',
-    requestHash: '33433f225c6c377cdc3597a4718a1a9c5da7fecb5cc6f609c1e1a10a3700286d',
+    requestHash: 'e9e107d769d498fe3698b8e02e882b34b02bb223291eba0c3fc06e52f377b3ef',
   },
   whatIf: {
     base: {
@@ -1671,29 +1775,30 @@ export const RESPONSE_EXAMPLES = {
       ],
       solver: {
         algorithm: 'auto',
-        version: '0.5.0 (model 1.2+3)',
-        solveTimeMs: 6,
+        version: '0.5.1 (model 1.2+3)',
+        solveTimeMs: 4,
         statistics: {
           termination: 'CONVERGED',
           phasesMs: {
             prepare: 0,
             start: 0,
             firstBound: 0,
-            baselines: 5,
-            search: 1,
+            baselines: 3,
+            dualStart: 0,
+            search: 0,
           },
           searchSteps: 0,
           boundEvaluations: 0,
           trace: [
             {
-              atMs: 6,
+              atMs: 4,
               objective: 0.6384868227250728,
             },
           ],
         },
       },
       cache: 'miss',
-      requestHash: '418295110a77b8614ac65e88d9eb00bc79c0109963ef4bcf1b618770086387dd',
+      requestHash: '9319fd4d0fe19dc0ebae5ca0504e2f8f2f330b47cb72503115be0ae5ccfedccd',
       objective: 0.6384868227250728,
       bound: 0.6384868227250728,
       gap: 0,
@@ -1718,8 +1823,32 @@ export const RESPONSE_EXAMPLES = {
           },
         ],
         cache: 'miss',
-        requestHash: 'c874e85cd8a5ec308c3bd284ad1ffac7118fb38ff4dde415bcf67f4fa16e46a2',
-        solveTimeMs: 27,
+        requestHash: '5040fbdf403ed9c08c2dfb06ee807a8f536504f851a8b43b1b9884c90ff9c009',
+        solveTimeMs: 23,
+        solver: {
+          algorithm: 'auto',
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 23,
+          statistics: {
+            termination: 'CONVERGED',
+            phasesMs: {
+              prepare: 0,
+              start: 0,
+              firstBound: 0,
+              baselines: 22,
+              dualStart: 0,
+              search: 1,
+            },
+            searchSteps: 0,
+            boundEvaluations: 0,
+            trace: [
+              {
+                atMs: 23,
+                objective: 0.6384014993527525,
+              },
+            ],
+          },
+        },
         objective: 0.6384014993527525,
         totals: {
           delayS: 27538.313400296818,
@@ -1752,8 +1881,32 @@ export const RESPONSE_EXAMPLES = {
           },
         ],
         cache: 'miss',
-        requestHash: 'beab387b0bd520c205bcdee0d55bd331c9788813f76b568f39777fde626395f6',
-        solveTimeMs: 13,
+        requestHash: '67925de68fec66d9720f7778ea24ffdb6bea9a4af376961c1832d5b31938ce1b',
+        solveTimeMs: 12,
+        solver: {
+          algorithm: 'auto',
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 12,
+          statistics: {
+            termination: 'CONVERGED',
+            phasesMs: {
+              prepare: 0,
+              start: 1,
+              firstBound: 0,
+              baselines: 11,
+              dualStart: 0,
+              search: 0,
+            },
+            searchSteps: 0,
+            boundEvaluations: 0,
+            trace: [
+              {
+                atMs: 12,
+                objective: 0.6391407972335186,
+              },
+            ],
+          },
+        },
         objective: 0.6391407972335186,
         totals: {
           delayS: 27769.69499695011,
@@ -1775,8 +1928,32 @@ export const RESPONSE_EXAMPLES = {
         status: 'OPTIMAL',
         migrations: [],
         cache: 'miss',
-        requestHash: '516931ae7fad3c79c2e4389cae5bf9f46a96d1abf03a3d6f73fd2d559df2f681',
-        solveTimeMs: 10,
+        requestHash: 'a4253ac15c051e25b9acaf8d8fd3f03fd3887a1d2b8b2c23c2e0a3ab56ddca85',
+        solveTimeMs: 3,
+        solver: {
+          algorithm: 'auto',
+          version: '0.5.1 (model 1.2+3)',
+          solveTimeMs: 3,
+          statistics: {
+            termination: 'CONVERGED',
+            phasesMs: {
+              prepare: 0,
+              start: 0,
+              firstBound: 0,
+              baselines: 3,
+              dualStart: 0,
+              search: 0,
+            },
+            searchSteps: 0,
+            boundEvaluations: 0,
+            trace: [
+              {
+                atMs: 3,
+                objective: 0.6369793474651823,
+              },
+            ],
+          },
+        },
         objective: 0.6369793474651823,
         totals: {
           delayS: 17267.14120999222,
@@ -1794,6 +1971,6 @@ export const RESPONSE_EXAMPLES = {
         },
       },
     ],
-    solveTimeMs: 44,
+    solveTimeMs: 40,
   },
 } as const;

@@ -7,6 +7,7 @@ import {
   ALLOCATE_REQUEST_EXAMPLE,
   AllocateRequestSchema,
   AllocateResponseSchema,
+  AllocateSolverInfoSchema,
   InfeasibilitySchema,
   ServerSpecSchema,
 } from './allocate.js';
@@ -111,6 +112,18 @@ const InfeasibilityCopy = Type.Object(InfeasibilitySchema.properties, {
   description: 'Why the scenario cannot be satisfied (as Infeasibility)',
 });
 
+// AllocateSolverInfo and SolveStatistics are embedded by value in the base answer: anonymous copies.
+const SolverInfoCopy = Type.Object(
+  {
+    ...AllocateSolverInfoSchema.properties,
+    statistics: Type.Object(AllocateSolverInfoSchema.properties.statistics.properties, {
+      additionalProperties: false,
+      description: "How the scenario's solve went (as SolveStatistics): phase times, work done, objective and bound over time",
+    }),
+  },
+  { additionalProperties: false, description: "The scenario's solver provenance and statistics (as AllocateSolverInfo)" },
+);
+
 export const ScenarioOutcomeSchema = Type.Object(
   {
     name: Type.String({ description: 'scenario name' }),
@@ -149,6 +162,7 @@ export const ScenarioOutcomeSchema = Type.Object(
       description: "hash of this scenario's search-only solve (not the hash POST /allocate gives the same snapshot: that one is certified)",
     }),
     solveTimeMs: Type.Number({ description: "this scenario's solve time (for a cache hit, of the solve that produced it), milliseconds" }),
+    solver: SolverInfoCopy,
   },
   { additionalProperties: false, description: 'One scenario solved warm from the base answer, search-only (docs/what-if.md)' },
 );

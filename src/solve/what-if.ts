@@ -43,6 +43,8 @@ export interface ScenarioOutcome {
   requestHash: string;
   /** the scenario's solve time (for a cache hit, of the solve that produced it), milliseconds */
   solveTimeMs: number;
+  /** the scenario's solver provenance and statistics, as its /allocate answer's */
+  solver: AllocateResult['solver'];
 }
 
 export interface WhatIfResult {
@@ -188,6 +190,7 @@ export async function solveWhatIf(body: WhatIfRequest, run: WhatIfRun): Promise<
       cache: solved.cache,
       requestHash: solved.requestHash,
       solveTimeMs: r.solver.solveTimeMs,
+      solver: r.solver,
     };
   });
   return { base: { ...base.result, cache: base.cache, requestHash: base.requestHash }, scenarios, solveTimeMs: performance.now() - t0 };

@@ -3,14 +3,29 @@
 // evaluation function, and set it against the Lagrangian bound of the snapshot. Pure: no HTTP.
 import { evaluate, effectiveWeights, objectiveScales, referenceTotals } from '../model/evaluate.js';
 import { modeKey } from '../model/cost.js';
-import type { DeviceDecision, EvaluateResult, Evaluation, GivenAllocation, Instance, Totals, TrainingMode } from '../model/types.js';
+import type {
+  DeviceDecision,
+  EvaluateResult,
+  EvaluateStatistics,
+  Evaluation,
+  GivenAllocation,
+  Instance,
+  Termination,
+  Totals,
+  TrainingMode,
+} from '../model/types.js';
 import { allocationsOf } from './result.js';
 export type { GivenAllocation } from '../model/types.js';
-import { lagrangianBound } from './bound/bound.js';
+import { capacities } from './association/association.js';
+import { ascendBound, type Prices } from './bound/bound.js';
 import { createAnytimeBound, largeForPricing, offerPrices, tightenBound } from './bound/anytime.js';
+import { createBundle, type BundleState } from './bound/bundle.js';
 import { planServer } from './resources/server-plan.js';
 import { provenInfeasibilities } from './bound/feasibility.js';
-import { now } from './clock.js';
+import { expired, now } from './clock.js';
+import { stopRequested } from './control.js';
+import { addTracePoint, timePhase, type TracePoint } from './statistics.js';
+import { MODEL_VERSION, SOLVER_VERSION } from './version.js';
 import { buildDeviceModels, edgeLoadPerLayer, type DeviceModel } from './pricing/device-model.js';
 import { createPlanContext, memberOf, uplinkOf, type PlanContext } from './pricing/member.js';
 import { shareBandwidth, shareServerFrequency } from './resources/shares.js';
@@ -27,6 +42,8 @@ export interface Assessment {
   reference: Totals;
   /** Lagrangian lower bound on the optimum of the snapshot; absent when none was found in time */
   bound?: number;
+  /** phase times, bound passes, the bound over time, why the bound stopped */
+  statistics: EvaluateStatistics;
 }
 
 /** Same EXACT_LIMIT as the solver: it only matters for plans, which are not made here. */
@@ -157,29 +174,89 @@ function givenPrices(ctx: PlanContext, decisions: DeviceDecision[], deadlineAt: 
   }
 }
 
+/** The bound's ascent, one exact pass per call: each pass a point of the trace (the passes are those of one call). */
+function ascendByPass(
+  ctx: PlanContext,
+  prices: Prices,
+  deadlineAt: number,
+  objective: number,
+  onPass: (bound: number, passes: number) => void,
+): number {
+  // With binding capacities ascendBound prices once and returns (no bundle, no passes to split).
+  if (capacities(ctx).some((c) => c < ctx.models.length)) {
+    const value = ascendBound(ctx, prices, deadlineAt, objective).value;
+    if (Number.isFinite(value)) onPass(value, 1);
+    return value;
+  }
+  // tightenBundle carries on where the last call stopped: one call per pass runs the very passes
+  // one call would, so the bound is bit-identical. A call that completes no pass is the end.
+  const bundle: BundleState = createBundle(ctx, prices);
+  let value = -Infinity;
+  for (;;) {
+    const before = bundle.passes;
+    value = ascendBound(ctx, prices, deadlineAt, objective, { resume: bundle, maxPasses: 1 }).value;
+    if (bundle.passes === before) return value;
+    onPass(value, bundle.passes);
+  }
+}
+
 /** `timeLimitMs` bounds the Lagrangian bound's search (the rest is linear in the devices). */
 export function assessAllocation(instance: Instance, given: GivenAllocation[], timeLimitMs: number): Assessment {
+  const startedAt = performance.now();
   const deadlineAt = now() + timeLimitMs;
-  const reference = referenceTotals(instance);
-  const scales = objectiveScales(instance, reference);
-  const models = buildDeviceModels(instance);
-  const ctx = createPlanContext(instance, effectiveWeights(instance, scales), models, EXACT_LIMIT);
-  const { decisions, filled } = fill(ctx, models, given);
-  const evaluation = evaluate(instance, decisions, scales);
+  const phasesMs: Record<string, number> = {};
+  const trace: TracePoint[] = [];
+  let boundEvaluations = 0;
+  const statistics = (termination: Termination): EvaluateStatistics => ({ termination, phasesMs, boundEvaluations, trace });
+  const { reference, scales, models, ctx } = timePhase(phasesMs, 'prepare', () => {
+    const reference = referenceTotals(instance);
+    const scales = objectiveScales(instance, reference);
+    const models = buildDeviceModels(instance);
+    return { reference, scales, models, ctx: createPlanContext(instance, effectiveWeights(instance, scales), models, EXACT_LIMIT) };
+  });
+  const { decisions, filled, evaluation } = timePhase(phasesMs, 'score', () => {
+    const { decisions, filled } = fill(ctx, models, given);
+    return { decisions, filled, evaluation: evaluate(instance, decisions, scales) };
+  });
+  // The allocation's own objective is the first point (an upper bound on the optimum only when feasible).
+  const objectivePoint =
+    evaluation.violations.length === 0 && Number.isFinite(evaluation.objective) ? { objective: evaluation.objective } : {};
+  addTracePoint(trace, { atMs: performance.now() - startedAt, ...objectivePoint });
   // A snapshot proven infeasible has no optimum to bound.
-  if (provenInfeasibilities(instance, models).length > 0) return { decisions, evaluation, filled, reference };
+  if (timePhase(phasesMs, 'feasibility', () => provenInfeasibilities(instance, models).length > 0))
+    return { decisions, evaluation, filled, reference, statistics: statistics('CONVERGED') };
   // The bound's ascent stops once it is within reach of the objective it is given.
   const objective = Number.isFinite(evaluation.objective) ? evaluation.objective : Number.MAX_VALUE;
-  const prices = givenPrices(ctx, decisions, now() + timeLimitMs * PLAN_SHARE);
-  let bound: number;
-  if (largeForPricing(ctx)) {
-    // As the solve does at this size: a pass over every pair does not fit, the anytime bound's does.
-    const anytime = createAnytimeBound(ctx);
-    offerPrices(anytime, prices);
-    bound = tightenBound(anytime, deadlineAt, objective);
-  } else bound = lagrangianBound(ctx, prices, deadlineAt, objective);
-  return { decisions, evaluation, filled, reference, ...(Number.isFinite(bound) ? { bound } : {}) };
+  const prices = timePhase(phasesMs, 'prices', () => givenPrices(ctx, decisions, now() + timeLimitMs * PLAN_SHARE));
+  const onPass = (bound: number, passes: number) => {
+    boundEvaluations = passes;
+    const shown = 'objective' in objectivePoint ? Math.min(bound, objective) : bound;
+    addTracePoint(trace, { atMs: performance.now() - startedAt, ...objectivePoint, bound: shown });
+  };
+  const bound = timePhase(phasesMs, 'bound', () => {
+    if (largeForPricing(ctx)) {
+      // As the solve does at this size: a pass over every pair does not fit, the anytime bound's does.
+      // One pass per call resumes where the last stopped (tightenBound's own loop), so the value is the same.
+      const anytime = createAnytimeBound(ctx);
+      offerPrices(anytime, prices);
+      for (;;) {
+        const before = anytime.stats.passes;
+        const value = tightenBound(anytime, deadlineAt, objective, 1);
+        if (anytime.stats.passes === before) return value;
+        onPass(value, anytime.stats.passes);
+      }
+    }
+    return ascendByPass(ctx, prices, deadlineAt, objective, onPass);
+  });
+  // Why the bound stopped: within reach of the objective (the ascent needs no more), the clock,
+  // a stop, or its own end (no better point to try).
+  const reached = Number.isFinite(bound) && objective - bound <= 1e-6 * Math.abs(objective);
+  const termination: Termination = reached ? 'GAP' : stopRequested() ? 'INTERRUPTED' : expired(deadlineAt) ? 'TIME' : 'CONVERGED';
+  return { decisions, evaluation, filled, reference, ...(Number.isFinite(bound) ? { bound } : {}), statistics: statistics(termination) };
 }
+
+/** solver.algorithm of an evaluate answer: the allocation scored, the snapshot bounded by the Lagrangian dual. */
+export const EVALUATE_ALGORITHM = 'evaluate-lagrangian-bound';
 
 /** The answer of POST /allocate/evaluate. */
 export function evaluateAllocation(instance: Instance, given: GivenAllocation[], timeLimitMs: number): EvaluateResult {
@@ -188,6 +265,7 @@ export function evaluateAllocation(instance: Instance, given: GivenAllocation[],
   const { objective, totals, violations } = a.evaluation;
   const feasible = violations.length === 0;
   const gap = feasible && a.bound !== undefined && objective > 0 ? Math.max(0, (objective - a.bound) / objective) : undefined;
+  const solveTimeMs = performance.now() - t0;
   return {
     status: feasible ? 'FEASIBLE' : 'VIOLATED',
     objective,
@@ -198,6 +276,12 @@ export function evaluateAllocation(instance: Instance, given: GivenAllocation[],
     allocations: allocationsOf(instance, a.decisions, a.evaluation),
     violations,
     filled: a.filled.flatMap((fields, n) => (fields.length > 0 ? [{ deviceId: instance.devices[n].id, fields }] : [])),
-    solveTimeMs: performance.now() - t0,
+    solveTimeMs,
+    solver: {
+      algorithm: EVALUATE_ALGORITHM,
+      version: `${SOLVER_VERSION} (model ${MODEL_VERSION})`,
+      solveTimeMs,
+      statistics: a.statistics,
+    },
   };
 }

@@ -50,6 +50,7 @@ import { choicesOf, createPlanContext, type PlanContext } from './pricing/member
 import { expired, now, remainingMs, SolveClock } from './clock.js';
 import { offerIncumbent, reportProgress, stopRequested } from './control.js';
 import { Proof } from './proof.js';
+import { timePhase } from './statistics.js';
 
 /** Per-server (mode, split) combinations enumerated exhaustively. */
 const EXACT_LIMIT = 5000;
@@ -154,12 +155,7 @@ interface Frame {
 
 /** Runs one phase and adds its wall time to frame.phasesMs under `name`. */
 function phase<T>(frame: Frame, name: string, run: () => T): T {
-  const startedAt = Date.now();
-  try {
-    return run();
-  } finally {
-    frame.phasesMs[name] = (frame.phasesMs[name] ?? 0) + (Date.now() - startedAt);
-  }
+  return timePhase(frame.phasesMs, name, run);
 }
 
 /** How a solve ended, before it is written as an answer. */

@@ -4,15 +4,9 @@
 // caller (bound/bound.ts) and offered here.
 
 import { reportProgress, type SolvePhase } from './control.js';
+import { addTracePoint, type TracePoint } from './statistics.js';
 
-/** Points kept in the trace: the first ones, then thinned evenly (the last is always kept). */
-const TRACE_POINTS = 12;
-
-export interface TracePoint {
-  atMs: number;
-  objective?: number;
-  bound?: number;
-}
+export type { TracePoint } from './statistics.js';
 
 /** (objective − bound) / objective, 0 for a non-positive objective, Infinity without a bound. */
 export function relativeGap(objective: number, bound: number): number {
@@ -66,12 +60,7 @@ export class Proof {
       ...(Number.isFinite(this.objective) ? { objective: this.objective } : {}),
       ...(Number.isFinite(this.bound) ? { bound: Math.min(this.bound, this.objective) } : {}),
     };
-    if (this.trace.length >= TRACE_POINTS) {
-      // Keep the first point, drop every second of the rest: the trace stays short and spans the solve.
-      const kept = this.trace.filter((_, i) => i === 0 || i % 2 === 1);
-      this.trace.splice(0, this.trace.length, ...kept);
-    }
-    this.trace.push(point);
+    addTracePoint(this.trace, point);
     if (report) reportProgress({ phase, objective: this.objective, ...(Number.isFinite(this.bound) ? { bound: this.bound } : {}) });
   }
 }

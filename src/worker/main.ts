@@ -1,15 +1,20 @@
 // Entry of a queue worker process (`npm run worker`): same environment as the API
 // (REDIS_URL required, SOLVER_QUEUE ignored), SOLVER_THREADS solver threads and as many jobs at
 // once. SIGTERM/SIGINT: stop taking jobs, finish running ones within the grace, hand back the rest.
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, LOG_LEVELS, loadConfig, type LogLevel } from '../config.js';
 import { startQueueWorker } from '../backends/bullmq/queue-worker.js';
 import { createSolveService } from '../compose.js';
 
-const SHUTDOWN_GRACE_MS = Number(process.env.WORKER_SHUTDOWN_GRACE_MS ?? 25_000);
+type Log = (level: Exclude<LogLevel, 'silent'>, obj: object, msg: string) => void;
 
-const log = (level: string, obj: object, msg: string) => {
-  if (process.env.LOG_LEVEL !== 'silent') console.log(JSON.stringify({ level, time: Date.now(), pid: process.pid, msg, ...obj }));
-};
+/** JSON lines at `level` and above (pino's order: fatal … trace), none when silent. */
+function logAt(configured: LogLevel): Log {
+  const threshold = LOG_LEVELS.indexOf(configured);
+  return (level, obj, msg) => {
+    if (configured !== 'silent' && LOG_LEVELS.indexOf(level) <= threshold)
+      console.log(JSON.stringify({ level, time: Date.now(), pid: process.pid, msg, ...obj }));
+  };
+}
 
 async function main(): Promise<void> {
   let config;
@@ -23,6 +28,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // LOG_LEVEL and WORKER_SHUTDOWN_GRACE_MS come validated from the config, as every variable does.
+  const log = logAt(config.logLevel);
+  const shutdownGraceMs = config.workerShutdownGraceMs;
   const logger = {
     info: (obj: object, msg: string) => log('info', obj, msg),
     warn: (obj: object, msg: string) => log('warn', obj, msg),
@@ -44,8 +52,8 @@ async function main(): Promise<void> {
     log('info', { signal }, 'worker shutting down');
     // Closing needs Redis; with Redis gone it could wait forever. Unfinished jobs are handed back
     // by the stalled check either way.
-    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS + 2000).unref();
-    worker.close(SHUTDOWN_GRACE_MS).then(
+    setTimeout(() => process.exit(1), shutdownGraceMs + 2000).unref();
+    worker.close(shutdownGraceMs).then(
       () => process.exit(0),
       () => process.exit(1),
     );
