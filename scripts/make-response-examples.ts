@@ -2,6 +2,7 @@
 // examples (and to infeasible variants of them), so every response in the OpenAPI document has an
 // example that is a real answer. Solves run in this process's solver threads, no Redis.
 // Run: npm run examples:responses   (re-run when answers change; test/openapi.test.ts checks them)
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '../src/app.js';
@@ -36,6 +37,12 @@ const noMemory = <T extends { devices: object[] }>(body: T, memoryBytes: number)
 
 try {
   await app.ready();
+  // Solver threads still starting would spend the example's limit waiting (a TIME answer): the
+  // examples are what a ready service answers.
+  for (let i = 0; (await app.inject({ method: 'GET', url: '/ready' })).statusCode !== 200; i++) {
+    if (i > 600) throw new Error('the service did not become ready within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const examples = {
     allocate: await answer('/allocate', ALLOCATE_REQUEST_EXAMPLE, 200),
     allocateInfeasible: await answer('/allocate', noMemory(ALLOCATE_REQUEST_EXAMPLE, 1), 422),
@@ -51,6 +58,8 @@ try {
     '// service, shown as the examples of the OpenAPI document. Do not edit; re-run the script.\n' +
     `export const RESPONSE_EXAMPLES = ${JSON.stringify(examples, null, 2)} as const;\n`;
   writeFileSync(outputPath, text);
+  // In the repository's format (the lint step checks it).
+  execFileSync('npx', ['biome', 'format', '--write', outputPath], { stdio: 'ignore' });
   console.log(`wrote ${outputPath}`);
 } finally {
   await app.close();

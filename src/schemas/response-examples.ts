@@ -2,11 +2,12 @@
 // service, shown as the examples of the OpenAPI document. Do not edit; re-run the script.
 export const RESPONSE_EXAMPLES = {
   allocate: {
-    status: 'FEASIBLE',
-    termination: 'TIME',
+    status: 'OPTIMAL',
+    termination: 'CONVERGED',
     relativeGap: 0.0001,
-    limit: 'TIME',
     objective: 0.6384868227250728,
+    bound: 0.6384868227250728,
+    gap: 0,
     allocations: [
       {
         deviceId: 'ue-1',
@@ -108,7 +109,85 @@ export const RESPONSE_EXAMPLES = {
     },
     baselines: [
       {
+        name: 'edge-heavy',
+        objective: 0.6384868227250728,
+        totals: {
+          delayS: 27564.913445048565,
+          energyJ: 35149.400758274714,
+          stability: 0.003234408602150538,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
+        feasible: true,
+      },
+      {
+        name: 'local-heavy',
+        objective: 19.612669681605347,
+        totals: {
+          delayS: 812958.4934893753,
+          energyJ: 1040126.2883906241,
+          stability: 0.10026666666666666,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
+        feasible: true,
+      },
+      {
+        name: 'split-only',
+        objective: 0.6620795027550554,
+        totals: {
+          delayS: 21568.586291482043,
+          energyJ: 70874.35866395157,
+          stability: 0.003234408602150538,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
+        feasible: true,
+      },
+      {
+        name: 'resources-only',
+        objective: 2.8675137360361784,
+        totals: {
+          delayS: 420261.7034672119,
+          energyJ: 537637.8445744494,
+          stability: 0.006266666666666666,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
+        feasible: true,
+      },
+      {
         name: 'greedy-association',
+        objective: 0.6384868227250728,
+        totals: {
+          delayS: 27564.913445048565,
+          energyJ: 35149.400758274714,
+          stability: 0.003234408602150538,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
+        feasible: true,
+      },
+      {
+        name: 'random-association',
+        objective: 0.6386629312406319,
+        totals: {
+          delayS: 27610.646803476586,
+          energyJ: 35184.48392874372,
+          stability: 0.003234408602150538,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
+        feasible: true,
+      },
+      {
+        name: 'paper',
         objective: 0.6384868227250728,
         totals: {
           delayS: 27564.913445048565,
@@ -124,23 +203,22 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'auto',
       version: '0.5.1 (model 1.2+3)',
-      solveTimeMs: 1,
+      solveTimeMs: 20,
       statistics: {
-        termination: 'TIME',
+        termination: 'CONVERGED',
         phasesMs: {
           prepare: 0,
-          start: 0,
+          start: 1,
           firstBound: 0,
-          baselines: 0,
+          baselines: 18,
           dualStart: 0,
-          search: 0,
-          bound: 0,
+          search: 1,
         },
         searchSteps: 0,
         boundEvaluations: 0,
         trace: [
           {
-            atMs: 1,
+            atMs: 20,
             objective: 0.6384868227250728,
           },
         ],
@@ -174,11 +252,11 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'auto',
       version: '0.5.1 (model 1.2+3)',
-      solveTimeMs: 0,
+      solveTimeMs: 2,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
-          prepare: 0,
+          prepare: 2,
         },
         searchSteps: 0,
         boundEvaluations: 0,
@@ -261,19 +339,19 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'nested-bisection',
       version: '0.4.0',
-      solveTimeMs: 101,
+      solveTimeMs: 47,
       statistics: {
         termination: 'GAP',
         phasesMs: {
           placement: 0,
-          baselines: 73,
-          certificate: 27,
+          baselines: 39,
+          certificate: 8,
           answer: 0,
         },
         searchSteps: 8,
         trace: [
           {
-            atMs: 101,
+            atMs: 47,
             objective: 0.46128086223353565,
             bound: 0.4612525712951221,
           },
@@ -454,22 +532,22 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 135,
+          solveTimeMs: 38,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 2,
               firstBound: 0,
-              baselines: 47,
+              baselines: 8,
               dualStart: 0,
-              search: 85,
+              search: 27,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 134,
+                atMs: 38,
                 objective: 0.0638617165813203,
               },
             ],
@@ -588,22 +666,22 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 29,
+          solveTimeMs: 12,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 0,
+              start: 3,
               firstBound: 0,
-              baselines: 23,
+              baselines: 8,
               dualStart: 0,
-              search: 6,
+              search: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 29,
+                atMs: 12,
                 objective: 0.0611788952335041,
               },
             ],
@@ -722,22 +800,22 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 111,
+          solveTimeMs: 32,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 6,
+              start: 2,
               firstBound: 0,
-              baselines: 47,
+              baselines: 8,
               dualStart: 0,
-              search: 58,
+              search: 21,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 111,
+                atMs: 32,
                 objective: 0.2899953744196925,
               },
             ],
@@ -856,14 +934,14 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 11,
+          solveTimeMs: 6,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 10,
+              baselines: 6,
               dualStart: 0,
               search: 0,
             },
@@ -871,7 +949,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 11,
+                atMs: 6,
                 objective: 1.4216123386275578e-7,
               },
             ],
@@ -990,14 +1068,14 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 2,
+          solveTimeMs: 6,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 1,
+              baselines: 5,
               dualStart: 0,
               search: 0,
             },
@@ -1005,7 +1083,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 2,
+                atMs: 6,
                 objective: 0.25806458720964925,
               },
             ],
@@ -1124,14 +1202,14 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 23,
+          solveTimeMs: 11,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 22,
+              baselines: 11,
               dualStart: 0,
               search: 0,
             },
@@ -1139,7 +1217,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 23,
+                atMs: 11,
                 objective: 0.5161290322580646,
               },
             ],
@@ -1162,7 +1240,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [0, 1, 2, 3, 4],
-    solveTimeMs: 200,
+    solveTimeMs: 66,
   },
   paretoInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -1366,7 +1444,7 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 1,
+          solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1390,7 +1468,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [],
-    solveTimeMs: 37,
+    solveTimeMs: 17,
     instance: '/allocate/pareto',
   },
   evaluate: {
@@ -1508,11 +1586,11 @@ export const RESPONSE_EXAMPLES = {
         fields: ['serverFrequencyHz', 'transmitPowerW', 'cpuFrequencyHz'],
       },
     ],
-    solveTimeMs: 3,
+    solveTimeMs: 2,
     solver: {
       algorithm: 'evaluate-lagrangian-bound',
       version: '0.5.1 (model 1.2+3)',
-      solveTimeMs: 3,
+      solveTimeMs: 2,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
@@ -1776,7 +1854,7 @@ export const RESPONSE_EXAMPLES = {
       solver: {
         algorithm: 'auto',
         version: '0.5.1 (model 1.2+3)',
-        solveTimeMs: 4,
+        solveTimeMs: 3,
         statistics: {
           termination: 'CONVERGED',
           phasesMs: {
@@ -1791,7 +1869,7 @@ export const RESPONSE_EXAMPLES = {
           boundEvaluations: 0,
           trace: [
             {
-              atMs: 4,
+              atMs: 3,
               objective: 0.6384868227250728,
             },
           ],
@@ -1823,27 +1901,26 @@ export const RESPONSE_EXAMPLES = {
           },
         ],
         cache: 'miss',
-        requestHash: '5040fbdf403ed9c08c2dfb06ee807a8f536504f851a8b43b1b9884c90ff9c009',
-        solveTimeMs: 23,
+        requestHash: 'fe750f0c7e61844626219589d3524b60ebb9b4c84b04f64c61d66221ba33acab',
+        solveTimeMs: 1,
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 23,
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
-              firstBound: 0,
-              baselines: 22,
+              baselines: 0,
               dualStart: 0,
-              search: 1,
+              search: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 23,
+                atMs: 1,
                 objective: 0.6384014993527525,
               },
             ],
@@ -1881,19 +1958,18 @@ export const RESPONSE_EXAMPLES = {
           },
         ],
         cache: 'miss',
-        requestHash: '67925de68fec66d9720f7778ea24ffdb6bea9a4af376961c1832d5b31938ce1b',
-        solveTimeMs: 12,
+        requestHash: 'c9708c3bbf6fe00355ffe17b4d844b34548504a07ac7e03f8146a27da170b768',
+        solveTimeMs: 1,
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 12,
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 1,
-              firstBound: 0,
-              baselines: 11,
+              start: 0,
+              baselines: 0,
               dualStart: 0,
               search: 0,
             },
@@ -1901,7 +1977,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 12,
+                atMs: 1,
                 objective: 0.6391407972335186,
               },
             ],
@@ -1928,19 +2004,18 @@ export const RESPONSE_EXAMPLES = {
         status: 'OPTIMAL',
         migrations: [],
         cache: 'miss',
-        requestHash: 'a4253ac15c051e25b9acaf8d8fd3f03fd3887a1d2b8b2c23c2e0a3ab56ddca85',
-        solveTimeMs: 3,
+        requestHash: '44fa25a85b0b7aafb40153d8c9e227e79570dd52ecb33f694175b3b2085f084a',
+        solveTimeMs: 0,
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 3,
+          solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
-              firstBound: 0,
-              baselines: 3,
+              baselines: 0,
               dualStart: 0,
               search: 0,
             },
@@ -1948,7 +2023,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 3,
+                atMs: 0,
                 objective: 0.6369793474651823,
               },
             ],
@@ -1971,6 +2046,6 @@ export const RESPONSE_EXAMPLES = {
         },
       },
     ],
-    solveTimeMs: 40,
+    solveTimeMs: 10,
   },
 } as const;
