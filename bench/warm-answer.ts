@@ -1,11 +1,14 @@
 // Re-allocation with `previous` at default settings: does the warm request answer sooner than the
 // cold one, at the same objective? Per seed, a 1,000 × 50 snapshot is solved cold (its answer is
 // the previous allocation), 5% of its devices move to random places, and the moved snapshot is
-// solved cold and warm (previous = the first answer), both at the default limit and relativeGap:
-// wall time, status, termination, gap, and the warm objective against the cold one. Imports
-// resolve against the working directory, so it runs on an older checkout too, side by side:
+// solved cold and warm (previous = the first answer as a client sends it back: its allocations and,
+// where the answer has them, its dual `prices`), both at the default limit and relativeGap: wall
+// time, status, termination, gap, and the warm objective against the cold one. Imports resolve
+// against the working directory, so it runs on an older checkout too, side by side (one without
+// `prices` in its answers warms from the allocations alone):
 //
 //   npx tsx bench/warm-answer.ts                    (SEEDS=3, SIZE=1000x50, LIMIT=2000)
+//   PRICES=0 npx tsx bench/warm-answer.ts           (allocations only, as before previous.prices)
 //   cd OTHER && npx tsx /path/to/bench/warm-answer.ts
 import { pathToFileURL } from 'node:url';
 
@@ -29,7 +32,9 @@ async function solve(body: any) {
   return { res, ms: performance.now() - t0 };
 }
 
-console.log(`${devices} × ${servers}, 5% of the devices moved, limit ${limitMs} ms, default relativeGap, baselines off\n`);
+console.log(
+  `${devices} × ${servers}, 5% of the devices moved, limit ${limitMs} ms, default relativeGap, baselines off, previous.prices ${process.env.PRICES === '0' ? 'off' : 'on'}\n`,
+);
 console.log(
   '| seed | cold ms | cold status / termination / gap | warm ms | warm status / termination / gap | warm/cold objective − 1 | speed-up |',
 );
@@ -43,7 +48,8 @@ for (let seed = 1; seed <= seeds; seed++) {
   const order = moved.devices.map((_: unknown, n: number) => n).sort(() => rand() - 0.5);
   for (const n of order.slice(0, devices / 20)) moved.devices[n].position = { xM: rand() * AREA_M, yM: rand() * AREA_M };
   const cold = await solve(moved);
-  const warm = await solve({ ...moved, previous: { allocations: first.allocations } });
+  const withPrices = first.prices && process.env.PRICES !== '0' ? { prices: first.prices } : {};
+  const warm = await solve({ ...moved, previous: { allocations: first.allocations, ...withPrices } });
   const describe = (r: typeof cold) => `${r.res.status} / ${r.res.termination ?? '—'} / ${r.res.gap?.toExponential(2) ?? '—'}`;
   speedups.push(cold.ms / warm.ms);
   console.log(

@@ -285,7 +285,40 @@ function normalizePrevious(req: AllocateRequest, devices: Device[], serverIndex:
     check(server[n] !== null, `options.pinned[${i}]`, `device "${id}" has no server in previous.allocations to keep`);
     pinned[n] = true;
   });
-  return { server, splitLayer, trainingMode, pinned, migration };
+  const prices = normalizePreviousPrices(req.previous.prices, serverIndex);
+  return { server, splitLayer, trainingMode, pinned, migration, ...(prices ? { prices } : {}) };
+}
+
+/**
+ * `previous.prices`: an earlier answer's dual prices, per server index and per Hz (the answer
+ * gives them per MHz and per GHz). Servers gone since then are ignored, servers it did not name
+ * get null (the bound starts there from the warm plan's prices). They only seed the bound, which
+ * evaluates them exactly: any non-negative prices give a valid bound, so nothing else is checked.
+ */
+function normalizePreviousPrices(
+  spec: { servers: { serverId: string; bandwidthPerMHz: number; frequencyPerGHz: number; slot?: number }[] } | undefined,
+  serverIndex: Map<string, number>,
+): PreviousState['prices'] {
+  if (spec === undefined) return undefined;
+  const M = serverIndex.size;
+  const bandwidth: (number | null)[] = new Array(M).fill(null);
+  const frequency: (number | null)[] = new Array(M).fill(null);
+  const seat: (number | null)[] = new Array(M).fill(null);
+  const seen = new Set<string>();
+  spec.servers.forEach((p, i) => {
+    const path = `previous.prices.servers[${i}]`;
+    check(typeof p.serverId === 'string' && !seen.has(p.serverId), `${path}.serverId`, `duplicate server id "${p.serverId}"`);
+    seen.add(p.serverId);
+    const b = nonNegative(p.bandwidthPerMHz, `${path}.bandwidthPerMHz`);
+    const f = nonNegative(p.frequencyPerGHz, `${path}.frequencyPerGHz`);
+    const slot = nonNegative(p.slot ?? 0, `${path}.slot`);
+    const m = serverIndex.get(p.serverId);
+    if (m === undefined) return;
+    bandwidth[m] = b / 1e6;
+    frequency[m] = f / 1e9;
+    seat[m] = slot;
+  });
+  return bandwidth.some((v) => v !== null) ? { bandwidth, frequency, seat } : undefined;
 }
 
 /** options.relativeGap, or its former name gapTolerance (one knob: the stop and the cache both use it). */

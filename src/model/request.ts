@@ -98,8 +98,18 @@ export interface PreviousAllocationSpec {
   trainingMode?: 'backprop' | 'zeroth-order';
 }
 
+/** One server's dual prices as an earlier answer's `prices.servers` item has them (objective units, ≥ 0). */
+export interface PreviousServerPricesSpec {
+  serverId: string;
+  bandwidthPerMHz: number;
+  frequencyPerGHz: number;
+  slot?: number;
+}
+
 export interface PreviousSpec {
   allocations: PreviousAllocationSpec[];
+  /** the earlier answer's `prices`: where the bound of this solve starts (servers gone since are ignored) */
+  prices?: { servers: PreviousServerPricesSpec[] };
 }
 
 export interface AllocateRequest {

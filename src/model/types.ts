@@ -85,6 +85,12 @@ export interface PreviousState {
   pinned: boolean[];
   /** cost of one device changing server, added to its delay and energy */
   migration: { delayS: number; energyJ: number };
+  /**
+   * the dual prices an earlier answer proved its bound at (request `previous.prices`), per server
+   * index in objective units per Hz and per slot; null for a server they did not name. Only a start
+   * for the bound: it is evaluated exactly before it counts.
+   */
+  prices?: { bandwidth: (number | null)[]; frequency: (number | null)[]; seat: (number | null)[] };
 }
 
 export interface SolveOptions {
@@ -264,6 +270,27 @@ export interface AllocateResult {
   solver: { algorithm: string; version: string; solveTimeMs: number; statistics: SolveStatistics };
   /** with options.insights, for an answer with an allocation (docs/insights.md) */
   insights?: Insights;
+  /** the dual prices the answer's bound was proven at, when a Lagrangian bound proved it (send back in `previous.prices`) */
+  prices?: DualPricesOut;
+}
+
+/**
+ * One server's prices in the Lagrangian dual (objective units, ≥ 0): what a unit of each budget
+ * costs a device there. The negated counterparts of insights' marginal values (which hold the
+ * association; these are the dual's, at which the bound was proven).
+ */
+export interface ServerPricesOut {
+  serverId: string;
+  /** per MHz of uplink bandwidth */
+  bandwidthPerMHz: number;
+  /** per GHz of server GPU frequency */
+  frequencyPerGHz: number;
+  /** per device slot (0 where maxDevices does not bind) */
+  slot: number;
+}
+
+export interface DualPricesOut {
+  servers: ServerPricesOut[];
 }
 
 /** Objective change per unit of capacity added at one server (≤ 0 where more helps), association held. */

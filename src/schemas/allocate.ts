@@ -207,12 +207,64 @@ export const PreviousAllocationSchema = Type.Object(
   },
 );
 
+const PRICE_UNITS = 'objective units (normalised when objective.normalize is on)';
+
+export const ServerPricesSchema = Type.Object(
+  {
+    serverId: Type.String({ minLength: 1, maxLength: 128, description: 'server id' }),
+    bandwidthPerMHz: Type.Number({ minimum: 0, description: `price of 1 MHz of uplink bandwidth, ${PRICE_UNITS}` }),
+    frequencyPerGHz: Type.Number({ minimum: 0, description: `price of 1 GHz of server GPU frequency, ${PRICE_UNITS}` }),
+    slot: Type.Number({ minimum: 0, description: `price of a device slot (0 where maxDevices does not bind), ${PRICE_UNITS}` }),
+  },
+  {
+    $id: 'ServerPrices',
+    additionalProperties: false,
+    description:
+      "One server's prices in the Lagrangian dual: what a unit of each budget costs a device there (insights' marginal values, negated, are the same prices with the association held)",
+  },
+);
+
+export const DualPricesSchema = Type.Object(
+  {
+    servers: Type.Array(ServerPricesSchema, { maxItems: MAX_SERVERS, description: 'one item per server, at most one per server id' }),
+  },
+  {
+    $id: 'DualPrices',
+    additionalProperties: false,
+    description:
+      "The dual prices the answer's bound was proven at (absent when no Lagrangian bound proved it, e.g. small instances solved by enumeration). Send them back in `previous.prices` with the answer's allocations: the next solve's bound starts from them",
+  },
+);
+
+/** `previous.prices`: an answer's `prices` as it came; `slot` may be left out (0). */
+export const PreviousPricesSchema = Type.Object(
+  {
+    servers: Type.Array(
+      Type.Object(
+        {
+          ...ServerPricesSchema.properties,
+          slot: Type.Optional(ServerPricesSchema.properties.slot),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: MAX_SERVERS, description: 'one item per server, at most one per server id; servers no longer in `servers` are ignored' },
+    ),
+  },
+  {
+    $id: 'PreviousPrices',
+    additionalProperties: false,
+    description:
+      "An earlier answer's `prices`: the bound starts from them (evaluated exactly, so any prices give a valid bound; stale ones only start it further from the top)",
+  },
+);
+
 export const PreviousSpecSchema = Type.Object(
   {
     allocations: Type.Array(PreviousAllocationSchema, {
       maxItems: MAX_DEVICES,
       description: 'one item per device, at most one per device id',
     }),
+    prices: Type.Optional(PreviousPricesSchema),
   },
   {
     $id: 'PreviousSpec',
@@ -442,6 +494,7 @@ const resultProperties = {
   baselines: Type.Array(BaselineSchema, { description: 'baselines evaluated on the same instance (empty when disabled)' }),
   infeasibilities: Type.Optional(Type.Array(InfeasibilitySchema, { description: 'why the instance is infeasible' })),
   insights: Type.Optional(InsightsSchema),
+  prices: Type.Optional(DualPricesSchema),
   solver: AllocateSolverInfoSchema,
   cache: Type.Enum(['hit', 'miss'], { description: 'whether the answer came from the cache' }),
   requestHash: Type.String({ description: 'sha256 of the canonical normalised request and solver version' }),

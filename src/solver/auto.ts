@@ -15,6 +15,7 @@ import { effectiveWeights, objectiveScales, referenceTotals } from '../model/eva
 import type {
   AllocateResult,
   BaselineOut,
+  DualPricesOut,
   DeviceDecision,
   Evaluation,
   InfeasibilityOut,
@@ -49,7 +50,7 @@ import { allocationsOf, scored } from './result.js';
 import { choicesOf, createPlanContext, type PlanContext } from './pricing/member.js';
 import { expired, now, remainingMs, SolveClock } from './clock.js';
 import { offerIncumbent, reportProgress, stopRequested } from './control.js';
-import { Proof } from './proof.js';
+import { Proof, type ProofPrices } from './proof.js';
 import { timePhase } from './statistics.js';
 
 /** Per-server (mode, split) combinations enumerated exhaustively. */
@@ -171,6 +172,20 @@ interface Outcome {
   bound?: { value: number; gap: number };
   baselines?: BaselineOut[];
   infeasibilities?: InfeasibilityOut[];
+  /** the dual prices `bound` was proven at (a Lagrangian bound's, not an enumerated optimum's) */
+  prices?: ProofPrices | null;
+}
+
+/** Prices per Hz as the answer gives them: per MHz and per GHz, by server id. */
+function pricesOut(instance: Instance, prices: ProofPrices): DualPricesOut {
+  return {
+    servers: instance.servers.map((s, m) => ({
+      serverId: s.id,
+      bandwidthPerMHz: Math.max(0, prices.bandwidth[m] ?? 0) * 1e6,
+      frequencyPerGHz: Math.max(0, prices.frequency[m] ?? 0) * 1e9,
+      slot: Math.max(0, prices.seat?.[m] ?? 0),
+    })),
+  };
 }
 
 /** The one answer builder: every AllocateResult of this algorithm comes from here. */
@@ -188,6 +203,7 @@ function answer(frame: Frame, o: Outcome): AllocateResult {
     reference: frame.reference,
     baselines: o.baselines ?? [],
     ...(o.infeasibilities ? { infeasibilities: o.infeasibilities } : {}),
+    ...(o.bound && o.prices ? { prices: pricesOut(frame.instance, o.prices) } : {}),
     solver: {
       ...frame.versions,
       solveTimeMs: frame.clock.elapsedMs(),
@@ -456,14 +472,14 @@ class BoundWatch implements SearchMonitor {
     const startedAt = Date.now();
     offerPrices(this.bound, pricesOf(sol));
     const value = tightenBound(this.bound, until, this.frame.proof.objective);
-    this.frame.proof.offerBound(value, Date.now() - startedAt, 'search');
+    this.frame.proof.offerBound(value, Date.now() - startedAt, 'search', this.bound.prices);
   }
 
   /** The bound at `sol`'s prices from the search's priced matrix: no pass needed. */
   private takePriced(sol: Solution, priced: number[][]): void {
     const startedAt = Date.now();
     offerPrices(this.bound, pricesOf(sol), priced);
-    this.frame.proof.offerBound(this.bound.value, Date.now() - startedAt, 'search');
+    this.frame.proof.offerBound(this.bound.value, Date.now() - startedAt, 'search', this.bound.prices);
   }
 
   /**
@@ -490,8 +506,31 @@ class BoundWatch implements SearchMonitor {
     this.ascentCut = now() >= until;
     // Not even one pass fitted: the next ascent waits until twice this time is allowed.
     if (found.value === -Infinity) this.passMs = Math.max(this.passMs, 2 * (Date.now() - startedAt));
-    proof.offerBound(found.value, Date.now() - startedAt, 'search');
+    proof.offerBound(found.value, Date.now() - startedAt, 'search', found.prices);
     return found.value;
+  }
+
+  /**
+   * A warm start's first bound from an earlier answer's dual prices (previous.prices, merged into
+   * `prices`): evaluated exactly first (prices are never a bound by themselves: any prices give a
+   * valid bound once evaluated), then ascended until the tolerance or `until`. Its cuts and best
+   * point stay with the watch: the search's later ascents carry on from them.
+   */
+  fromPrevious(prices: { bandwidth: number[]; frequency: number[]; seat: number[] }, start: Solution, until: number): void {
+    const { proof } = this.frame;
+    const startedAt = Date.now();
+    // The start plan (mostly the previous association) as the pass's hints: each device's cheapest
+    // pair is usually where it is, so its first pair priced sets a tight cutoff for the rest.
+    const { choice, bandwidthHz } = this.bound;
+    for (const plan of start.plans)
+      for (const d of plan.devices) {
+        if (choice[d.device] < 0) choice[d.device] = plan.server;
+        if (Number.isNaN(bandwidthHz[d.device])) bandwidthHz[d.device] = d.bandwidthHz;
+      }
+    offerPrices(this.bound, prices);
+    while (!Number.isFinite(this.bound.value) && !expired(until))
+      tightenBound(this.bound, Math.min(until, now() + FIRST_PASS_SLICE_MS), proof.objective);
+    proof.offerBound(this.bound.value, Date.now() - startedAt, 'search', this.bound.prices);
   }
 
   /** The first complete pass at `sol`'s prices (resumable slices), by `until` at the latest. */
@@ -500,7 +539,7 @@ class BoundWatch implements SearchMonitor {
     offerPrices(this.bound, pricesOf(sol));
     while (!Number.isFinite(this.bound.value) && !expired(until))
       tightenBound(this.bound, Math.min(until, now() + FIRST_PASS_SLICE_MS), this.frame.proof.objective);
-    this.frame.proof.offerBound(this.bound.value, Date.now() - startedAt, 'search');
+    this.frame.proof.offerBound(this.bound.value, Date.now() - startedAt, 'search', this.bound.prices);
   }
 }
 
@@ -527,6 +566,19 @@ function fixedCostBound(ctx: PlanContext): number {
   return sum;
 }
 
+/** An earlier answer's prices, with the start plan's where they name no price (a server new since then). */
+function mergedPrices(
+  previous: NonNullable<NonNullable<Instance['previous']>['prices']>,
+  start: Solution,
+): { bandwidth: number[]; frequency: number[]; seat: number[] } {
+  const own = pricesOf(start);
+  return {
+    bandwidth: previous.bandwidth.map((p, m) => p ?? own.bandwidth[m]),
+    frequency: previous.frequency.map((p, m) => p ?? own.frequency[m]),
+    seat: previous.seat.map((p) => p ?? 0),
+  };
+}
+
 /**
  * The first bound, with the first feasible plan: the fixed-cost bound at once, then the Lagrangian
  * bound at the start plan's prices within SHARE.firstBound of the limit. Skipped where the search
@@ -541,7 +593,10 @@ function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, 
   if (stopRequested() || hasDeadlines) return;
   const share = largeForPricing(ctx) ? SHARE.firstBoundLarge : SHARE.firstBound;
   // A start plan that came late (a loaded machine) leaves the first pass no more than the bound's own deadline.
-  watch.firstPass(startPlan, Math.min(Date.now() + frame.clock.limitMs * share, frame.clock.at(SHARE.bound)));
+  const until = Math.min(Date.now() + frame.clock.limitMs * share, frame.clock.at(SHARE.bound));
+  const previous = frame.instance.previous?.prices;
+  if (previous) watch.fromPrevious(mergedPrices(previous, startPlan), startPlan, until);
+  else watch.firstPass(startPlan, until);
 }
 
 /**
@@ -685,7 +740,10 @@ function boundPhase(frame: Frame, watch: BoundWatch, found: Found, multipliers: 
   if (reusable === undefined && largeForPricing(watch.bound.ctx)) {
     // (With deadlines the search offered it nothing: its first pass starts from these prices.)
     if (!Number.isFinite(watch.bound.value) && watch.bound.next === null) offerPrices(watch.bound, pricesOf(found.sol));
-    return Math.min(objective, tightenBound(watch.bound, hardDeadline, objective));
+    const startedAt = Date.now();
+    const value = tightenBound(watch.bound, hardDeadline, objective);
+    frame.proof.offerBound(value, Date.now() - startedAt, 'bound', watch.bound.prices);
+    return Math.min(objective, value);
   }
   if (reusable) offerPrices(watch.bound, pricesOf(found.sol), reusable);
   return Math.min(objective, watch.ascend(found.sol, hardDeadline, reusable));
@@ -785,6 +843,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     timeLimited: timedOut && !exact,
     best,
     ...(Number.isFinite(finalBound) ? { bound: { value: finalBound, gap } } : {}),
+    ...(exact ? {} : { prices: frame.proof.prices }),
     baselines: baselineOut,
   });
 }

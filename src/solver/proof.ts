@@ -14,11 +14,20 @@ export function relativeGap(objective: number, bound: number): number {
   return objective > 0 ? Math.max(0, (objective - bound) / objective) : 0;
 }
 
+/** Per-server dual prices (per Hz, per slot) at which a bound was proven. */
+export interface ProofPrices {
+  bandwidth: ArrayLike<number>;
+  frequency: ArrayLike<number>;
+  seat?: ArrayLike<number>;
+}
+
 export class Proof {
   /** best objective so far (lowest) */
   objective = Infinity;
   /** best valid lower bound so far (highest) */
   bound = -Infinity;
+  /** the prices the best bound was proven at (null: none given, e.g. the fixed-cost bound) */
+  prices: { bandwidth: number[]; frequency: number[]; seat: number[] } | null = null;
   /** bounds evaluated */
   evaluations = 0;
   /** wall milliseconds spent on bounds */
@@ -46,11 +55,19 @@ export class Proof {
     this.record(phase, report);
   }
 
-  offerBound(bound: number, ms: number, phase: SolvePhase): void {
+  /** `prices`: where the bound was proven (an answer hands them back for a warm start; copied). */
+  offerBound(bound: number, ms: number, phase: SolvePhase, prices?: ProofPrices | null): void {
     this.evaluations++;
     this.boundMs += ms;
     if (!(bound > this.bound)) return;
     this.bound = bound;
+    this.prices = prices
+      ? {
+          bandwidth: Array.from(prices.bandwidth),
+          frequency: Array.from(prices.frequency),
+          seat: prices.seat ? Array.from(prices.seat) : Array.from(prices.bandwidth, () => 0),
+        }
+      : null;
     this.record(phase, true);
   }
 
