@@ -42,6 +42,8 @@ describe('POST /allocate after an earlier answer', () => {
     ...(structuredClone(ALLOCATE_REQUEST_EXAMPLE) as unknown as Body),
     options: { timeLimitMs: 2000, baselines: false },
   });
+  /** One server's dual prices as an answer's `prices.servers` item has them. */
+  const price = (serverId: string) => ({ serverId, bandwidthPerMHz: 1e-6, frequencyPerGHz: 1e-4, slot: 0 });
   /** ue-1 → es-2, ue-2 → es-1: the opposite of where the example's channels put them. */
   const swapped = () => [
     { deviceId: 'ue-1', serverId: 'es-2', splitLayer: 3, trainingMode: 'backprop' },
@@ -117,6 +119,16 @@ describe('POST /allocate after an earlier answer', () => {
     expect(await hash(noisy)).toBe(hashes[1]);
   });
 
+  it('takes dual prices back in previous.prices (servers gone since are ignored); they enter the request hash', async () => {
+    const warm = { ...example(), previous: { allocations: swapped() } };
+    const priced = { ...example(), previous: { allocations: swapped(), prices: { servers: [price('es-1'), price('gone')] } } };
+    const a = await post(warm);
+    const b = await post(priced);
+    expect(b.statusCode, b.body).toBe(200);
+    expect(b.json().objective).toBeCloseTo(a.json().objective, 12); // enumerated: the same optimum
+    expect(b.json().requestHash).not.toBe(a.json().requestHash);
+  });
+
   it('the Pareto endpoint takes previous too: every point says what moved', async () => {
     const body = {
       ...example(),
@@ -170,6 +182,18 @@ describe('POST /allocate after an earlier answer', () => {
       /./,
     ],
     ['an item without serverId', (b) => (b.previous = { allocations: [{ deviceId: 'ue-1' }] }), 'previous.allocations[0].serverId', /./],
+    [
+      'a negative price',
+      (b) => (b.previous = { allocations: swapped(), prices: { servers: [{ ...price('es-1'), frequencyPerGHz: -1 }] } }),
+      'previous.prices.servers[0].frequencyPerGHz',
+      /./,
+    ],
+    [
+      'prices named twice for one server',
+      (b) => (b.previous = { allocations: swapped(), prices: { servers: [price('es-1'), price('es-1')] } }),
+      'previous.prices.servers[1].serverId',
+      /duplicate/,
+    ],
   ];
   for (const [what, edit, field, reason] of bad) {
     it(`400 for ${what}, naming ${field}`, async () => {
