@@ -203,22 +203,22 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'auto',
       version: '0.5.1 (model 1.2+3)',
-      solveTimeMs: 20,
+      solveTimeMs: 14,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
           prepare: 0,
-          start: 1,
+          start: 0,
           firstBound: 0,
-          baselines: 18,
+          baselines: 12,
           dualStart: 0,
-          search: 1,
+          search: 0,
         },
         searchSteps: 0,
         boundEvaluations: 0,
         trace: [
           {
-            atMs: 20,
+            atMs: 14,
             objective: 0.6384868227250728,
           },
         ],
@@ -252,11 +252,11 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'auto',
       version: '0.5.1 (model 1.2+3)',
-      solveTimeMs: 2,
+      solveTimeMs: 0,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
-          prepare: 2,
+          prepare: 0,
         },
         searchSteps: 0,
         boundEvaluations: 0,
@@ -339,19 +339,19 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'nested-bisection',
       version: '0.4.0',
-      solveTimeMs: 47,
+      solveTimeMs: 48,
       statistics: {
         termination: 'GAP',
         phasesMs: {
           placement: 0,
-          baselines: 39,
-          certificate: 8,
+          baselines: 40,
+          certificate: 3,
           answer: 0,
         },
         searchSteps: 8,
         trace: [
           {
-            atMs: 47,
+            atMs: 48,
             objective: 0.46128086223353565,
             bound: 0.4612525712951221,
           },
@@ -532,22 +532,22 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 38,
+          solveTimeMs: 33,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 2,
+              start: 3,
               firstBound: 0,
-              baselines: 8,
+              baselines: 12,
               dualStart: 0,
-              search: 27,
+              search: 18,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 38,
+                atMs: 33,
                 objective: 0.0638617165813203,
               },
             ],
@@ -671,11 +671,11 @@ export const RESPONSE_EXAMPLES = {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 3,
+              start: 0,
               firstBound: 0,
-              baselines: 8,
+              baselines: 11,
               dualStart: 0,
-              search: 0,
+              search: 1,
             },
             searchSteps: 0,
             boundEvaluations: 0,
@@ -800,22 +800,22 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 32,
+          solveTimeMs: 57,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 2,
+              start: 7,
               firstBound: 0,
-              baselines: 8,
+              baselines: 18,
               dualStart: 0,
-              search: 21,
+              search: 31,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 32,
+                atMs: 57,
                 objective: 0.2899953744196925,
               },
             ],
@@ -934,22 +934,22 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 6,
+          solveTimeMs: 8,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 6,
+              baselines: 1,
               dualStart: 0,
-              search: 0,
+              search: 7,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 6,
+                atMs: 8,
                 objective: 1.4216123386275578e-7,
               },
             ],
@@ -1068,14 +1068,14 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 6,
+          solveTimeMs: 2,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 5,
+              baselines: 2,
               dualStart: 0,
               search: 0,
             },
@@ -1083,7 +1083,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 6,
+                atMs: 2,
                 objective: 0.25806458720964925,
               },
             ],
@@ -1202,14 +1202,14 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 11,
+          solveTimeMs: 3,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 11,
+              baselines: 3,
               dualStart: 0,
               search: 0,
             },
@@ -1217,7 +1217,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 11,
+                atMs: 3,
                 objective: 0.5161290322580646,
               },
             ],
@@ -1240,7 +1240,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [0, 1, 2, 3, 4],
-    solveTimeMs: 66,
+    solveTimeMs: 79,
   },
   paretoInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -1269,7 +1269,7 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 0,
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1304,7 +1304,7 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 1,
+          solveTimeMs: 5,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1468,7 +1468,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [],
-    solveTimeMs: 17,
+    solveTimeMs: 11,
     instance: '/allocate/pareto',
   },
   evaluate: {
@@ -1586,11 +1586,11 @@ export const RESPONSE_EXAMPLES = {
         fields: ['serverFrequencyHz', 'transmitPowerW', 'cpuFrequencyHz'],
       },
     ],
-    solveTimeMs: 2,
+    solveTimeMs: 3,
     solver: {
       algorithm: 'evaluate-lagrangian-bound',
       version: '0.5.1 (model 1.2+3)',
-      solveTimeMs: 2,
+      solveTimeMs: 3,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
@@ -1598,7 +1598,7 @@ export const RESPONSE_EXAMPLES = {
           score: 1,
           feasibility: 0,
           prices: 0,
-          bound: 1,
+          bound: 2,
         },
         boundEvaluations: 30,
         trace: [
@@ -1627,32 +1627,32 @@ export const RESPONSE_EXAMPLES = {
             bound: 0.6384469085774408,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
@@ -1861,7 +1861,7 @@ export const RESPONSE_EXAMPLES = {
             prepare: 0,
             start: 0,
             firstBound: 0,
-            baselines: 3,
+            baselines: 2,
             dualStart: 0,
             search: 0,
           },
@@ -1902,11 +1902,11 @@ export const RESPONSE_EXAMPLES = {
         ],
         cache: 'miss',
         requestHash: 'fe750f0c7e61844626219589d3524b60ebb9b4c84b04f64c61d66221ba33acab',
-        solveTimeMs: 1,
+        solveTimeMs: 2,
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 1,
+          solveTimeMs: 2,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1920,7 +1920,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 1,
+                atMs: 2,
                 objective: 0.6384014993527525,
               },
             ],
@@ -1968,7 +1968,7 @@ export const RESPONSE_EXAMPLES = {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 0,
+              start: 1,
               baselines: 0,
               dualStart: 0,
               search: 0,
@@ -2005,11 +2005,11 @@ export const RESPONSE_EXAMPLES = {
         migrations: [],
         cache: 'miss',
         requestHash: '44fa25a85b0b7aafb40153d8c9e227e79570dd52ecb33f694175b3b2085f084a',
-        solveTimeMs: 0,
+        solveTimeMs: 1,
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 0,
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -2023,7 +2023,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 0,
+                atMs: 1,
                 objective: 0.6369793474651823,
               },
             ],
@@ -2046,6 +2046,6 @@ export const RESPONSE_EXAMPLES = {
         },
       },
     ],
-    solveTimeMs: 10,
+    solveTimeMs: 20,
   },
 } as const;
