@@ -77,37 +77,40 @@ describe('dual prices in the answer and back in previous.prices', () => {
     expect(res.prices).toBeUndefined();
   });
 
-  it('prices from another snapshot, absurd or partial, give a bound no higher than the enumerated optimum', {
+  it('prices from another snapshot, absurd or partial, give a bound no higher than the enumerated optimum (slots free or binding)', {
     timeout: 60_000,
   }, async () => {
     // 7 devices × 3 servers: 2,187 associations, past what the solver enumerates (it searches and
-    // bounds), few enough for the test to enumerate.
-    const body = generateRequest(5, { ...TINY_PRESET, devices: 7, servers: 3 });
-    const { instance } = normalize({ ...body, options: { baselines: false } });
-    const ctx = contextOf(instance);
-    const optimum = enumerateAssociations(ctx)!;
-    expect(optimum.exact).toBe(true);
-    const other = await solve(moved(generateRequest(6, { ...TINY_PRESET, devices: 40, servers: 3 }), 6), { timeLimitMs: 2000 });
-    expect(other.res.prices).toBeDefined();
-    const sent: DualPricesOut['servers'][] = [
-      other.res.prices!.servers, // another snapshot's
-      instance.servers.map((s) => ({ serverId: s.id, bandwidthPerMHz: 1e3, frequencyPerGHz: 1e3, slot: 0 })), // absurdly high
-      instance.servers.map((s) => ({ serverId: s.id, bandwidthPerMHz: 0, frequencyPerGHz: 0, slot: 0 })), // all zero
-      [
-        { serverId: 'es-2', bandwidthPerMHz: 1e-6, frequencyPerGHz: 1e-4, slot: 0 },
-        { serverId: 'gone', bandwidthPerMHz: 1, frequencyPerGHz: 1, slot: 1 },
-      ],
-    ];
-    const { allocations } = (await solve(body, { timeLimitMs: 2000 })).res;
-    for (const servers of sent) {
-      const { res } = await solve({ ...body, previous: { allocations, prices: { servers } } }, { timeLimitMs: 2000, relativeGap: 0 });
-      expect(res.objective!).toBeGreaterThanOrEqual(optimum.cost * (1 - 1e-9));
-      expect(res.bound!).toBeLessThanOrEqual(optimum.cost * (1 + 1e-9));
-      // The answer's bound is proven at the prices it gives back: no higher than the optimum there either.
-      if (res.prices) {
-        const value = dualValue(ctx, perHz(instance, res.prices));
-        expect(value).toBeLessThanOrEqual(optimum.cost * (1 + 1e-9));
-        expect(value).toBeGreaterThanOrEqual(res.bound! - 1e-9 * Math.abs(res.bound!));
+    // bounds), few enough for the test to enumerate. With maxDevices 3 the slots bind and are priced too.
+    for (const maxDevices of [undefined, 3]) {
+      const body = generateRequest(5, { ...TINY_PRESET, devices: 7, servers: 3, ...(maxDevices ? { maxDevices } : {}) });
+      const { instance } = normalize({ ...body, options: { baselines: false } });
+      const ctx = contextOf(instance);
+      const optimum = enumerateAssociations(ctx)!;
+      expect(optimum.exact).toBe(true);
+      const other = await solve(moved(generateRequest(6, { ...TINY_PRESET, devices: 40, servers: 3 }), 6), { timeLimitMs: 2000 });
+      expect(other.res.prices).toBeDefined();
+      const sent: DualPricesOut['servers'][] = [
+        other.res.prices!.servers, // another snapshot's
+        instance.servers.map((s) => ({ serverId: s.id, bandwidthPerMHz: 1e3, frequencyPerGHz: 1e3, slot: 1e3 })), // absurdly high
+        instance.servers.map((s) => ({ serverId: s.id, bandwidthPerMHz: 0, frequencyPerGHz: 0, slot: 0 })), // all zero
+        [
+          { serverId: 'es-2', bandwidthPerMHz: 1e-6, frequencyPerGHz: 1e-4, slot: 0.01 },
+          { serverId: 'gone', bandwidthPerMHz: 1, frequencyPerGHz: 1, slot: 1 },
+        ],
+      ];
+      const { allocations } = (await solve(body, { timeLimitMs: 2000 })).res;
+      for (const servers of sent) {
+        const { res } = await solve({ ...body, previous: { allocations, prices: { servers } } }, { timeLimitMs: 2000, relativeGap: 0 });
+        expect(res.objective!).toBeGreaterThanOrEqual(optimum.cost * (1 - 1e-9));
+        expect(res.bound!).toBeLessThanOrEqual(optimum.cost * (1 + 1e-9));
+        // The answer's bound is proven at the prices it gives back (with binding slots the exact
+        // capacitated minimum at them is at least the bound): no higher than the optimum there either.
+        if (res.prices) {
+          const value = dualValue(ctx, perHz(instance, res.prices));
+          expect(value).toBeLessThanOrEqual(optimum.cost * (1 + 1e-9));
+          expect(value).toBeGreaterThanOrEqual(res.bound! - 1e-9 * Math.abs(res.bound!));
+        }
       }
     }
   });
