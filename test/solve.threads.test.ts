@@ -22,14 +22,14 @@ describe('solve service with the real worker pool', () => {
       redis: 'disabled',
       queue: 'in-process',
     });
-    const first = await service.allocate(smallRequest());
+    const first = await service.solve('allocate', smallRequest());
     expect(first.cache).toBe('miss');
     expect(first.result.status).toBe('OPTIMAL');
     expect(first.result.allocations.map((a) => a.deviceId).sort()).toEqual(['ue-1', 'ue-2']);
     expect(Number.isFinite(first.result.objective)).toBe(true);
     expect(first.result.solver.version).toContain(SOLVER_VERSION);
 
-    const second = await service.allocate(smallRequest());
+    const second = await service.solve('allocate', smallRequest());
     expect(second.cache).toBe('hit');
     expect(second.result).toEqual(first.result);
   });

@@ -34,7 +34,7 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox<EvaluateRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const out = await service.evaluate(request.body, solveCall(request, reply));
+      const out = await service.solve('evaluate', request.body, solveCall(request, reply));
       const { status, objective, gap, solveTimeMs } = out.result ?? { status: out.stored?.status ?? 'FEASIBLE' };
       reportSolve(request, 'evaluate', {
         result: {

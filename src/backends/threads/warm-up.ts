@@ -10,7 +10,7 @@ import { generateRequest } from '../../model/generator.js';
 import { normalize } from '../../model/normalize.js';
 import type { SolveOptions } from '../../model/types.js';
 import { createControlBuffer } from './control-buffer.js';
-import { packInstance, type PackedInstance } from './transfer.js';
+import { packInstance, type PackedInstance } from '../../solve/transfer.js';
 
 /** The paper's setting (50 devices, 10 servers, 32 layers), baselines and all: the paths a typical request takes. */
 const WARM_UP_SEED = 20_240_601;
