@@ -31,7 +31,7 @@ function problemJob<K extends ProblemKind>(kind: K): JobKindSpec {
     check: (input) => (PROBLEM_KINDS[kind].normalize as (body: BodyOf<K>) => unknown)(input as BodyOf<K>),
     run: async (service, input, call) => {
       const out = await service.solve(kind, input as BodyOf<K>, call);
-      return { answer: solvedAnswer(out as Parameters<typeof solvedAnswer>[0]), stopped: out.stopped === true };
+      return { answer: solvedAnswer(out), stopped: out.stopped === true };
     },
   };
 }

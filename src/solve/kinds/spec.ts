@@ -8,7 +8,12 @@ export interface TimedInput {
   options: { timeLimitMs: number };
 }
 
-export interface ProblemKindSpec<Body, Input extends TimedInput, ThreadInput, Result> {
+/** Every answer has a status (a SolveStatus): the cache, the metrics and the HTTP status read it. */
+export interface StatusResult {
+  status: string;
+}
+
+export interface ProblemKindSpec<Body, Input extends TimedInput, ThreadInput, Result extends StatusResult> {
   /** Part of every request hash of this kind: a new solver never serves an old answer. */
   solverVersion: string;
   /** Defaults applied and ranges checked; throws InputError (→ 400) naming the field. */
@@ -27,6 +32,6 @@ export interface ProblemKindSpec<Body, Input extends TimedInput, ThreadInput, Re
  * A kind's spec, its four types named once: the request body, the normalised input, what crosses
  * to the thread and the answer.
  */
-export const defineKind = <Body, Input extends TimedInput, ThreadInput, Result>(
+export const defineKind = <Body, Input extends TimedInput, ThreadInput, Result extends StatusResult>(
   spec: Omit<ProblemKindSpec<Body, Input, ThreadInput, Result>, 'result'>,
 ): ProblemKindSpec<Body, Input, ThreadInput, Result> => spec;
