@@ -253,7 +253,8 @@ export function createSolveServiceOn(
       observer?.cache(kind, 'hit');
       return hit;
     }
-    const input = (PROBLEM_KINDS[kind].normalize as (body: unknown) => InputOf<K>)(body); // InputError propagates: a 400, before any cache or pool work
+    // InputError propagates: a 400, before any cache or pool work.
+    const input = (PROBLEM_KINDS[kind].normalize as (body: unknown) => InputOf<K>)(body);
     const out = await solve<ResultOf<K>>(kind, body, input, call.timeLimitMs ?? input.options.timeLimitMs, call);
     knownBodies.set(fingerprint, out.requestHash);
     observer?.cache(kind, out.cache);
