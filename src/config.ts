@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Type, type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface AppConfig {
@@ -100,7 +100,7 @@ const oneOf = <T extends string>(values: readonly T[], fallback: T, description:
  * integers are plain digits, booleans true/false/1/0/yes/no/on/off, lists comma-separated; empty
  * counts as unset. `description` is the README's "meaning" column.
  */
-export const ConfigSchema = Type.Object({
+const ConfigSchema = Type.Object({
   PORT: int(3000, 0, 65_535, 'listen port'),
   HOST: text('listen address (`0.0.0.0` in the container image)', { default: '127.0.0.1' }),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info', 'pino log level; `silent` turns logs off'),

@@ -30,8 +30,6 @@ export { normalizeBlocksRequest } from './normalize.js';
 export type { BlocksRequest } from './request.js';
 export type * from './types.js';
 
-export { BLOCKS_ALGORITHM, BLOCKS_SOLVER_VERSION } from './version.js';
-
 /**
  * The finest gap the proof resolves: with options.relativeGap below it (0: prove to the end) the
  * bound "meets" the objective (status OPTIMAL) at this gap. The latency is continuous: bisection

@@ -11,7 +11,7 @@ interface Flight {
 }
 
 /** The error a caller gets when its own signal aborts (its client went away): nobody reads it. */
-export class CallerGoneError extends Error {
+class CallerGoneError extends Error {
   constructor() {
     super('caller went away');
     this.name = 'CallerGoneError';

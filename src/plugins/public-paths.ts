@@ -10,7 +10,7 @@ export interface PublicPathOptions {
 }
 
 // '/' only redirects to the console; the console's page and assets send the key on their own API calls.
-export const ALWAYS_PUBLIC_PREFIXES = ['/health', '/ready', '/docs', '/console', '/'] as const;
+const ALWAYS_PUBLIC_PREFIXES = ['/health', '/ready', '/docs', '/console', '/'] as const;
 export const METRICS_PATH = '/metrics';
 
 /** A matcher over the URL's path: a prefix matches itself and anything below it, not '/docsX'. */

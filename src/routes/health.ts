@@ -6,12 +6,12 @@ import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { SolveService } from '../solve/types.js';
 
-export const HealthResponseSchema = Type.Object(
+const HealthResponseSchema = Type.Object(
   { status: Type.Enum(['ok'], { description: 'always ok when the process answers' }) },
   { $id: 'HealthResponse', additionalProperties: false, description: 'Liveness' },
 );
 
-export const ReadinessResponseSchema = Type.Object(
+const ReadinessResponseSchema = Type.Object(
   {
     status: Type.Enum(['ready', 'not ready'], { description: 'ready when the solver workers can take work' }),
     workers: Type.Object(

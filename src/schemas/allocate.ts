@@ -31,7 +31,7 @@ const IntegerBetween = (minimum: number, maximum: number, description: string) =
 // ---------------------------------------------------------------------------------------------
 // Request
 
-export const ModelSpecSchema = Type.Object(
+const ModelSpecSchema = Type.Object(
   {
     layers: Type.Integer({ minimum: 2, maximum: 100_000, description: 'transformer layers Υ' }),
     hiddenSize: IntegerBetween(1, 1e6, 'hidden size h'),
@@ -47,7 +47,7 @@ export const ModelSpecSchema = Type.Object(
   { $id: 'ModelSpec', additionalProperties: false, description: 'The transformer being fine-tuned (docs/model.md §1.1, §1.5)' },
 );
 
-export const DeviceSpecSchema = Type.Object(
+const DeviceSpecSchema = Type.Object(
   {
     id: Id('device'),
     gpuCores: Between(1, 1e6, 'GPU cores C_n, cores'),
@@ -134,7 +134,7 @@ export const ObjectiveSpecSchema = Type.Object(
   { $id: 'ObjectiveSpec', additionalProperties: false, description: 'What to minimise (docs/model.md §1.3)' },
 );
 
-export const OptionsSpecSchema = Type.Object(
+const OptionsSpecSchema = Type.Object(
   {
     timeLimitMs: Type.Optional(
       Type.Integer({
@@ -190,7 +190,7 @@ export const OptionsSpecSchema = Type.Object(
   { $id: 'OptionsSpec', additionalProperties: false, description: 'Solver options' },
 );
 
-export const PreviousAllocationSchema = Type.Object(
+const PreviousAllocationSchema = Type.Object(
   {
     deviceId: Type.String({ minLength: 1, maxLength: 128, description: 'device id; devices no longer in `devices` are ignored' }),
     serverId: Type.String({ minLength: 1, maxLength: 128, description: 'server it was on; must be in `servers`' }),
@@ -207,7 +207,7 @@ export const PreviousAllocationSchema = Type.Object(
   },
 );
 
-export const PreviousSpecSchema = Type.Object(
+const PreviousSpecSchema = Type.Object(
   {
     allocations: Type.Array(PreviousAllocationSchema, {
       maxItems: MAX_DEVICES,
@@ -311,7 +311,7 @@ export const AllocationSchema = Type.Object(
   { $id: 'Allocation', additionalProperties: false, description: "One device's decisions and costs" },
 );
 
-export const BaselineSchema = Type.Object(
+const BaselineSchema = Type.Object(
   {
     name: Type.String({ description: 'baseline name, e.g. local-heavy' }),
     objective: Type.Number({ description: 'objective of the baseline on the same instance' }),
@@ -348,7 +348,7 @@ const TERMINATION_DESCRIPTION =
   'why the solve ended. GAP: the answer is proven within options.relativeGap; CONVERGED: the search (and the bound) ended on their own; ' +
   'TIME: the time limit; INTERRUPTED: a cancel, a disconnect or a shutdown asked for the best answer at hand';
 
-export const SolveStatisticsSchema = Type.Object(
+const SolveStatisticsSchema = Type.Object(
   {
     termination: TerminationSchema("the reason the solve stopped (as the answer's termination)"),
     phasesMs: Type.Record(Type.String(), Type.Number(), {

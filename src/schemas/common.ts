@@ -91,9 +91,6 @@ export const ProblemSchema = Type.Object(
   },
 );
 export type Problem = Static<typeof ProblemSchema>;
-/** The former names, kept so callers read the same. */
-export const ErrorResponseSchema = ProblemSchema;
-export type ErrorResponse = Problem;
 
 /**
  * The RFC 9457 members of a 422 (infeasible) answer; the solve's fields follow as extension members

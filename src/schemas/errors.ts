@@ -38,7 +38,7 @@ export const EXAMPLE_JOB_ID = 'job-5f0c6a52-8d0e-4a8b-9a43-1c2d3e4f5a6b';
 export const ERROR_EXAMPLES: Record<string, Problem> = {};
 
 /** An example problem as the service would answer it on POST /allocate. */
-export const exampleProblem = (facts: ProblemFacts, instance = '/allocate'): Problem =>
+const exampleProblem = (facts: ProblemFacts, instance = '/allocate'): Problem =>
   problemBody(facts, { instance, requestId: REQUEST_ID }) as Problem;
 
 function documented(description: string, example: ProblemFacts, headers?: Record<string, object>) {
@@ -60,7 +60,7 @@ ERROR_EXAMPLES['422'] = exampleProblem({
   detail: `Idempotency-Key already used for job ${EXAMPLE_JOB_ID} with a different body`,
 });
 
-export const ERROR_RESPONSES = {
+const ERROR_RESPONSES = {
   400: documented('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why', {
     status: 400,
     code: 'INVALID_BODY',

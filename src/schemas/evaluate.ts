@@ -11,7 +11,7 @@ const Between = (minimum: number, maximum: number, description: string) => Type.
 const ignored = (what: string) =>
   Type.Optional(Type.Unknown({ description: `${what}: computed, ignored (an /allocate answer's allocation is accepted as it is)` }));
 
-export const EvaluateAllocationSchema = Type.Object(
+const EvaluateAllocationSchema = Type.Object(
   {
     deviceId: Type.String({ minLength: 1, maxLength: 128, description: 'device id from the snapshot' }),
     serverId: Type.String({ minLength: 1, maxLength: 128, description: 'server the device is associated with' }),
@@ -81,7 +81,7 @@ export const EvaluateRequestSchema = Type.Object(
   },
 );
 
-export const ViolationSchema = Type.Object(
+const ViolationSchema = Type.Object(
   {
     constraint: Type.String({
       description:

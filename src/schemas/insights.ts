@@ -13,7 +13,7 @@ const PhysicalPair = (per: string) =>
     { additionalProperties: false },
   );
 
-export const ServerInsightSchema = Type.Object(
+const ServerInsightSchema = Type.Object(
   {
     serverId: Type.String({ description: 'server id' }),
     devices: Type.Integer({ minimum: 0, description: 'devices on this server' }),
@@ -71,7 +71,7 @@ export const ServerInsightSchema = Type.Object(
   { additionalProperties: false, description: 'Marginal values and utilisation of one server' },
 );
 
-export const DeviceInsightSchema = Type.Object(
+const DeviceInsightSchema = Type.Object(
   {
     deviceId: Type.String({ description: 'device id' }),
     serverId: Type.String({ description: 'its server' }),
@@ -87,7 +87,7 @@ export const DeviceInsightSchema = Type.Object(
   { additionalProperties: false, description: 'Binding limits and objective share of one device' },
 );
 
-export const CapacitySuggestionSchema = Type.Object(
+const CapacitySuggestionSchema = Type.Object(
   {
     serverId: Type.String({ description: 'server id' }),
     resource: Type.Enum(['bandwidth', 'frequency', 'slot'], { description: 'what to add' }),

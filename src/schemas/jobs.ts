@@ -35,7 +35,7 @@ export const JobRequestSchema = Type.Object(
   },
 );
 
-export const JobProgressSchema = Type.Object(
+const JobProgressSchema = Type.Object(
   {
     phase: Type.Enum(['start', 'search', 'deadlines', 'bound', 'done'], { description: 'what the solver is doing' }),
     elapsedMs: Type.Number({ minimum: 0, description: 'since the solve started, milliseconds' }),
@@ -48,7 +48,7 @@ export const JobProgressSchema = Type.Object(
   { $id: 'JobProgress', additionalProperties: false, description: 'Progress of a running solve, updated at most every 250 ms' },
 );
 
-export const BestSoFarSchema = Type.Object(
+const BestSoFarSchema = Type.Object(
   {
     objective: Type.Number({ description: 'objective of this allocation (as the answer would report it)' }),
     totals: refTo(TotalsSchema),

@@ -26,7 +26,7 @@ const ServerRef = Type.String({
 });
 const Factor = Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'multiplies the budget (1.05 = +5%, 0.5 = half)' });
 
-export const ScenarioChangeSchema = Type.Union(
+const ScenarioChangeSchema = Type.Union(
   [
     Type.Object(
       { op: Type.Literal('scaleBandwidth'), serverId: ServerRef, factor: Factor },
@@ -62,7 +62,7 @@ export const ScenarioChangeSchema = Type.Union(
   { description: 'One change, applied in order; a bad one is a 400 naming scenarios[i].changes[j]' },
 );
 
-export const ScenarioSchema = Type.Object(
+const ScenarioSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 128, description: 'scenario name, unique in the request' }),
     changes: Type.Array(ScenarioChangeSchema, { maxItems: 64, description: 'changes to the snapshot, applied in order' }),
@@ -101,7 +101,7 @@ const InfeasibilityCopy = Type.Object(InfeasibilitySchema.properties, {
   description: 'Why the scenario cannot be satisfied (as Infeasibility)',
 });
 
-export const ScenarioOutcomeSchema = Type.Object(
+const ScenarioOutcomeSchema = Type.Object(
   {
     name: Type.String({ description: 'scenario name' }),
     status: Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], { description: 'as POST /allocate' }),

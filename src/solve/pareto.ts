@@ -77,7 +77,7 @@ export function dominates(a: Totals, b: Totals): boolean {
 }
 
 /** For each entry, whether another entry dominates it (entries without totals never are). */
-export function dominatedFlags(totals: (Totals | undefined)[]): boolean[] {
+function dominatedFlags(totals: (Totals | undefined)[]): boolean[] {
   return totals.map((t, i) => t !== undefined && totals.some((o, j) => j !== i && o !== undefined && dominates(o, t)));
 }
 

@@ -55,7 +55,7 @@ export interface WhatIfResult {
 /** Scenarios a request may hold. */
 export const MAX_SCENARIOS = 16;
 /** Share of the limit the base solve may use when it is not cached; the scenarios share the rest. */
-export const BASE_SHARE = 0.4;
+const BASE_SHARE = 0.4;
 
 export interface Solved {
   result: AllocateResult;

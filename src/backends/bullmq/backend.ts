@@ -59,7 +59,7 @@ const unavailable = () => new OverloadedError(RETRY_AFTER_S, 'solver queue unava
 
 /** Job ids may not contain ':' (BullMQ's key separator). */
 // Identical requests share one job; one due earlier (a Pareto point's slot) gets its own.
-export const syncJobId = (task: Pick<BackendTask, 'kind' | 'requestHash' | 'deadlineAt'>) =>
+const syncJobId = (task: Pick<BackendTask, 'kind' | 'requestHash' | 'deadlineAt'>) =>
   task.deadlineAt === undefined ? `${task.kind}-${task.requestHash}` : `${task.kind}-${task.requestHash}-due${task.deadlineAt}`;
 
 export function createBullmqBackend(options: BullmqBackendOptions): SolverBackend & { queue: Queue; client: Redis } {

@@ -18,7 +18,7 @@ const WARM_UP_SEED = 20_240_601;
 export const WARM_UP_SOLVES = 12;
 /** At least this many, then no more once the warm-up has taken WARM_UP_BUDGET_MS (a loaded machine). */
 export const WARM_UP_MIN_SOLVES = 3;
-export const WARM_UP_BUDGET_MS = 4000;
+const WARM_UP_BUDGET_MS = 4000;
 
 /** SOLVER_WARMUP=false skips it (benches measuring the cold penalty); config.ts validates the value. */
 export function warmUpEnabled(env: Record<string, string | undefined> = process.env): boolean {

@@ -165,7 +165,7 @@ export function planPrices(plans: ServerPlan[]): PriceSource {
  * The dual-start association from fluid prices at `source`'s means: price steps while one more and
  * `reserveMs` (the plan after them) fit before `deadlineAt`. Null when not even one pass fits.
  */
-export function dualStartAssociation(ctx: PlanContext, source: PriceSource, deadlineAt: number, reserveMs: number): DualStartResult | null {
+function dualStartAssociation(ctx: PlanContext, source: PriceSource, deadlineAt: number, reserveMs: number): DualStartResult | null {
   const M = ctx.instance.servers.length;
   const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
   let prices: DualPrices = fluidPrices(ctx, {

@@ -9,7 +9,7 @@ import { goldenSectionMin } from '../math/numeric.js';
 import { expired } from '../clock.js';
 
 /** Fastest possible step of a device: max frequency and power, a whole server to itself. */
-export function minimumDelayS(instance: Instance, dm: DeviceModel): number {
+function minimumDelayS(instance: Instance, dm: DeviceModel): number {
   const d = dm.device;
   let best = Infinity;
   for (const m of dm.servers) {

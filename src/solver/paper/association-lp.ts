@@ -45,7 +45,7 @@ export interface Block2Result {
 }
 
 /** c[n][m]: priced cost of device n on server m (Infinity where there is no channel). */
-export function pricedCosts(ctx: PaperContext, current: Scored): number[][] {
+function pricedCosts(ctx: PaperContext, current: Scored): number[][] {
   const res = exactResources(ctx, current.server, current.alpha);
   const { instance } = ctx;
   return ctx.devices.map((d, n) =>

@@ -136,7 +136,7 @@ export function kindsOf(mem: Member): UplinkKind[] {
  * Weighted cost of device n changing server to `server` since `previous`: the same weights (and
  * normalisation) as its delay and energy. 0 where it stays, for new devices and without previous.
  */
-export function migrationCost(ctx: PlanContext, server: number, deviceIndex: number): number {
+function migrationCost(ctx: PlanContext, server: number, deviceIndex: number): number {
   const prev = ctx.instance.previous;
   const before = prev?.server[deviceIndex] ?? null;
   if (before === null || before === server) return 0;

@@ -11,7 +11,7 @@ import { uplinkCost, type UplinkParams } from './uplink.js';
 import { expired } from '../clock.js';
 
 export type { Choice, Member, PlanContext };
-export { pricedDeviceCost, pricedLowerBound, pricedRow } from '../pricing/kernel.js';
+export { pricedDeviceCost, pricedRow } from '../pricing/kernel.js';
 
 export interface DevicePlan {
   device: number;
