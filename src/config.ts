@@ -147,12 +147,14 @@ const ConfigSchema = Type.Object({
     4_000,
     500,
     600_000,
-    "queue workers: a job whose worker stops renewing its lock this long is handed to another worker (stalled checks every half of it: a dead worker's job runs elsewhere within 1.5 × the lock)",
+    'queue workers: a job whose worker stops renewing its lock this long is handed to another worker ' +
+      "(stalled checks every half of it: a dead worker's job runs elsewhere within 1.5 × the lock)",
   ),
   WORKER_MAX_STALLED_COUNT: int(3, 0, 1000, 'queue workers: worker deaths (stalls) a job survives; one more fails it'),
   SOLVER_WARMUP: bool(
     true,
-    'one paper-scale solve per solver thread (and one request through the API) before `/ready` says ready; `false` for benches of the cold start',
+    'one paper-scale solve per solver thread (and one request through the API) before `/ready` says ready; `false` for benches of the ' +
+      'cold start',
   ),
   WORKER_SHUTDOWN_GRACE_MS: int(
     25_000,

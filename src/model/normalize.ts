@@ -308,7 +308,8 @@ export function normalize(req: AllocateRequest): { instance: Instance; options: 
   check(
     timeLimitMs >= floorMs,
     'options.timeLimitMs',
-    `must be at least ${floorMs} ms for ${req.devices.length} devices × ${req.servers.length} servers × ${model.layers} layers (docs/time-limits.md)`,
+    `must be at least ${floorMs} ms for ${req.devices.length} devices × ${req.servers.length} servers × ${model.layers} layers ` +
+      '(docs/time-limits.md)',
   );
   const serverIndex = new Map(req.servers.map((s, m) => [s.id, m]));
   const servers = req.servers.map(normalizeServer);

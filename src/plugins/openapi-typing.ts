@@ -74,7 +74,9 @@ function jobVariants(job: Json, components: Json): void {
           description: (properties.result as Json).description,
         },
       },
-      description: `A ${kind} job: its result is what POST ${kind === 'allocate' ? '/allocate' : `/allocate/${kind}`} answers (${results.length > 1 ? '200, or the 422 problem' : '200'})`,
+      description:
+        `A ${kind} job: its result is what POST ${kind === 'allocate' ? '/allocate' : `/allocate/${kind}`} answers ` +
+        `(${results.length > 1 ? '200, or the 422 problem' : '200'})`,
     };
   }
   components.Job = {

@@ -29,7 +29,8 @@ const ReadinessResponseSchema = Type.Object(
     queue: Type.Optional(
       Type.Enum(['in-process', 'bullmq'], {
         description:
-          "where solves run: this process's threads, or worker processes behind a BullMQ queue (SOLVER_QUEUE=bullmq; then a down Redis makes the API not ready)",
+          "where solves run: this process's threads, or worker processes behind a BullMQ queue " +
+          '(SOLVER_QUEUE=bullmq; then a down Redis makes the API not ready)',
       }),
     ),
   },

@@ -53,7 +53,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
         operationId: 'submitJob',
         summary: 'Submit a solve to run in the background',
         description:
-          'Accepts the body of POST /allocate, /allocate/blocks, /allocate/pareto or /allocate/what-if as `input` and answers at once with ' +
+          'Accepts the body of POST /allocate, /allocate/blocks, /allocate/pareto or /allocate/what-if as `input` and answers at once ' +
+          'with ' +
           '202, `Location: /jobs/{id}` and the job. Jobs may ask for time limits up to 10 minutes. Poll GET /jobs/{id} for ' +
           'status and progress; DELETE /jobs/{id} cancels. With an `Idempotency-Key` header, a retry with the same key and ' +
           'body returns the same job (200); the same key with another body is 422 (409 when two such requests race and the ' +
@@ -127,7 +128,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
         operationId: 'getJob',
         summary: 'Status, progress and result of a job',
         description:
-          'queued | running (with progress) | completed (with result) | failed (with error) | cancelled. 404 for an unknown or expired id. ' +
+          'queued | running (with progress) | completed (with result) | failed (with error) | cancelled. 404 for an unknown or expired ' +
+          'id. ' +
           'With `include=best`, a running allocate job also shows `best`: the best allocation found so far, with its objective and totals.',
         params: JobIdParamsSchema,
         querystring: JobQuerySchema,

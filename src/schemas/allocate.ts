@@ -183,7 +183,8 @@ const OptionsSpecSchema = Type.Object(
     insights: Type.Optional(
       Type.Boolean({
         description:
-          'add `insights`: marginal value of bandwidth, frequency and device slots per server, binding limits per device, where to add capacity (docs/insights.md); default false',
+          'add `insights`: marginal value of bandwidth, frequency and device slots per server, binding limits per device, where to add ' +
+          'capacity (docs/insights.md); default false',
       }),
     ),
   },
@@ -353,7 +354,8 @@ const SolveStatisticsSchema = Type.Object(
     termination: TerminationSchema("the reason the solve stopped (as the answer's termination)"),
     phasesMs: Type.Record(Type.String(), Type.Number(), {
       description:
-        'wall milliseconds per phase that ran, in order: prepare, start (the first feasible plan), firstBound, baselines, dualStart (large cold instances: the start association from the dual), search, deadlines, bound',
+        'wall milliseconds per phase that ran, in order: prepare, start (the first feasible plan), firstBound, baselines, dualStart ' +
+        '(large cold instances: the start association from the dual), search, deadlines, bound',
     }),
     searchSteps: Type.Integer({ minimum: 0, description: 'search steps taken (balance batches, reassignment rounds, moves that stood)' }),
     boundEvaluations: Type.Integer({ minimum: 0, description: 'Lagrangian bounds evaluated while searching' }),
@@ -431,7 +433,8 @@ export const AllocateInfeasibleResponseSchema = Type.Object(
     $id: 'AllocateInfeasibleResponse',
     additionalProperties: false,
     description:
-      'The instance cannot be satisfied: a problem (RFC 9457, application/problem+json) whose `infeasibilities` name the devices and constraints at fault; the other fields are those of the answer',
+      'The instance cannot be satisfied: a problem (RFC 9457, application/problem+json) whose `infeasibilities` name the devices and ' +
+      'constraints at fault; the other fields are those of the answer',
   },
 );
 

@@ -198,12 +198,14 @@ const BlocksCertificateSchema = Type.Object(
     }),
     method: Type.Enum(['enumeration', 'fixed-latency', 'relaxation'], {
       description:
-        'what proved the bound. enumeration: every assignment scored; fixed-latency: bisection on the round latency with every latency settled exactly; relaxation: run and LP relaxations (bound only)',
+        'what proved the bound. enumeration: every assignment scored; fixed-latency: bisection on the round latency with every latency ' +
+        'settled exactly; relaxation: run and LP relaxations (bound only)',
     }),
     stoppedBy: Type.Optional(
       Type.Enum(['time', 'size', 'unequal-bits'], {
         description:
-          'why the proof stopped short of optimality: the time limit, an instance too large for the exact checks, or blocks with unequal bits',
+          'why the proof stopped short of optimality: the time limit, an instance too large for the exact checks, or blocks with ' +
+          'unequal bits',
       }),
     ),
     checks: Type.Optional(Type.Integer({ minimum: 0, description: 'fixed-latency checks run' })),
@@ -256,7 +258,8 @@ export const BlocksInfeasibleResponseSchema = Type.Object(
     $id: 'BlocksInfeasibleResponse',
     additionalProperties: false,
     description:
-      'No assignment fits the memory caps (or maxBlocksPerDevice): a problem (RFC 9457, application/problem+json) whose infeasibilities name the blocks that cannot be placed',
+      'No assignment fits the memory caps (or maxBlocksPerDevice): a problem (RFC 9457, application/problem+json) whose infeasibilities ' +
+      'name the blocks that cannot be placed',
   },
 );
 

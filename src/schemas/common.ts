@@ -149,8 +149,10 @@ export const RelativeGapOption = Type.Optional(
     minimum: 0,
     maximum: 1,
     description:
-      'the solve stops as soon as (objective − bound) / objective ≤ relativeGap (status OPTIMAL, termination GAP); 0: only when the search ends or time runs out. ' +
-      'A cached answer is served when it is final or its gap is at most this. Default 0.0001. gapTolerance is its former name, still accepted (relativeGap wins). ' +
+      'the solve stops as soon as (objective − bound) / objective ≤ relativeGap (status OPTIMAL, termination GAP); 0: only when the ' +
+      'search ends or time runs out. ' +
+      'A cached answer is served when it is final or its gap is at most this. Default 0.0001. gapTolerance is its former name, still ' +
+      'accepted (relativeGap wins). ' +
       'Not part of the problem (requestHash ignores it)',
   }),
 );

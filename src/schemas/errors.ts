@@ -13,7 +13,8 @@ const RATE_LIMIT_HEADERS = {
   'RateLimit-Policy': {
     type: 'string',
     description:
-      'IETF draft-ietf-httpapi-ratelimit-headers structured field: quota q per window of w seconds, e.g. `"default";q=100;w=60` (a cold solve counts as RATE_LIMIT_COLD_SOLVE_COST)',
+      'IETF draft-ietf-httpapi-ratelimit-headers structured field: quota q per window of w seconds, e.g. `"default";q=100;w=60` (a cold ' +
+      'solve counts as RATE_LIMIT_COLD_SOLVE_COST)',
   },
   RateLimit: {
     type: 'string',
@@ -99,7 +100,8 @@ const ERROR_RESPONSES = {
     detail: `internal error (request id ${REQUEST_ID})`,
   }),
   503: documented(
-    'Solver queue full, the process overloaded (OVERLOADED, UNDER_PRESSURE), or the instance shutting down (SHUTTING_DOWN): retry after the Retry-After header (seconds)',
+    'Solver queue full, the process overloaded (OVERLOADED, UNDER_PRESSURE), or the instance shutting down (SHUTTING_DOWN): retry after ' +
+      'the Retry-After header (seconds)',
     { status: 503, code: 'OVERLOADED', detail: 'solver queue is full; retry after 3 s', retryAfterS: 3 },
     RETRY_AFTER,
   ),

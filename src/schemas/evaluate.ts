@@ -76,7 +76,8 @@ export const EvaluateRequestSchema = Type.Object(
     $id: 'EvaluateRequest',
     additionalProperties: false,
     description:
-      'The POST /allocate snapshot plus the allocation to score. Of `options`, only timeLimitMs counts: it bounds the search for the bound.',
+      'The POST /allocate snapshot plus the allocation to score. Of `options`, only timeLimitMs counts: it bounds the search for the ' +
+      'bound.',
     examples: [EVALUATE_REQUEST_EXAMPLE],
   },
 );
@@ -85,7 +86,8 @@ const ViolationSchema = Type.Object(
   {
     constraint: Type.String({
       description:
-        'the constraint violated: association, splitLayer, cpuFrequencyHz, transmitPowerW, bandwidthHz, serverFrequencyHz, frequencyHz, trainingMode, memoryBytes, deadlineS, maxDevices, pinned',
+        'the constraint violated: association, splitLayer, cpuFrequencyHz, transmitPowerW, bandwidthHz, serverFrequencyHz, frequencyHz, ' +
+        'trainingMode, memoryBytes, deadlineS, maxDevices, pinned',
     }),
     deviceId: Type.Optional(Type.String({ description: 'the device, for a per-device constraint' })),
     serverId: Type.Optional(Type.String({ description: 'the server, for a budget or capacity' })),

@@ -60,7 +60,8 @@ const ServerInsightSchema = Type.Object(
     ),
     frequencySaturationHz: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
       description:
-        'server GPU frequency, hertz, past which more of it gains nothing with this association and these splits (each device at its own optimum); null when more always helps',
+        'server GPU frequency, hertz, past which more of it gains nothing with this association and these splits (each device at its ' +
+        'own optimum); null when more always helps',
     }),
     heldDevices: Type.Integer({
       minimum: 0,
@@ -124,6 +125,7 @@ export const InsightsSchema = Type.Object(
     $id: 'Insights',
     additionalProperties: false,
     description:
-      'Marginal values of capacity, binding limits and where to add capacity (options.insights: true). Exact derivatives for the returned association, splits and modes; see docs/insights.md',
+      'Marginal values of capacity, binding limits and where to add capacity (options.insights: true). Exact derivatives for the ' +
+      'returned association, splits and modes; see docs/insights.md',
   },
 );

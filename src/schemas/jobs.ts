@@ -9,7 +9,8 @@ export const JobRequestSchema = Type.Object(
   {
     kind: Type.Enum([...JOB_KINDS], {
       description:
-        'which sync endpoint the job stands for: allocate (POST /allocate), blocks (POST /allocate/blocks), pareto (POST /allocate/pareto), what-if (POST /allocate/what-if)',
+        'which sync endpoint the job stands for: allocate (POST /allocate), blocks (POST /allocate/blocks), pareto (POST ' +
+        '/allocate/pareto), what-if (POST /allocate/what-if)',
     }),
     input: Type.Object(
       {},
@@ -81,7 +82,8 @@ export const JobSchema = Type.Object(
         {
           additionalProperties: true,
           description:
-            'completed: exactly what the sync endpoint answers for the same input (AllocateResponse, BlocksResponse, ParetoResponse, WhatIfResponse, or their 422 bodies); cancelled: the best answer found before the stop (limit TIME), when there was one',
+            'completed: exactly what the sync endpoint answers for the same input (AllocateResponse, BlocksResponse, ParetoResponse, ' +
+            'WhatIfResponse, or their 422 bodies); cancelled: the best answer found before the stop (limit TIME), when there was one',
         },
       ),
     ),

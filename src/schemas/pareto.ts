@@ -189,7 +189,8 @@ export const ParetoInfeasibleResponseSchema = Type.Object(
     $id: 'ParetoInfeasibleResponse',
     additionalProperties: false,
     description:
-      'Every point is INFEASIBLE (feasibility does not depend on the weights): a problem (RFC 9457) whose infeasibilities name the devices and constraints at fault',
+      'Every point is INFEASIBLE (feasibility does not depend on the weights): a problem (RFC 9457) whose infeasibilities name the ' +
+      'devices and constraints at fault',
   },
 );
 

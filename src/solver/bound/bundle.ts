@@ -350,7 +350,10 @@ export interface BundleState {
   modelEvaluations: number;
 }
 
-/** A bound to be tightened from `start` (every pair priced there, when the caller has them: the first pass then prices only near-best pairs). */
+/**
+ * A bound to be tightened from `start` (every pair priced there, when the caller has them: the
+ * first pass then prices only near-best pairs).
+ */
 export function createBundle(ctx: PlanContext, start: BundlePrices, priced?: ArrayLike<ArrayLike<number>>): BundleState {
   const servers = ctx.instance.servers;
   return {

@@ -109,7 +109,9 @@ export function deadlineCertificate(instance: Instance, models: DeviceModel[], d
       return {
         constraint: 'deadlineS',
         deviceIds: withDeadline.map((dm) => dm.device.id),
-        detail: `these deadlines cannot all be met: at the fastest settings the devices need ${need.toPrecision(4)} priced units of server bandwidth and frequency, the servers have ${capacity.toPrecision(4)}`,
+        detail:
+          `these deadlines cannot all be met: at the fastest settings the devices need ${need.toPrecision(4)} priced units ` +
+          `of server bandwidth and frequency, the servers have ${capacity.toPrecision(4)}`,
       };
     }
   }

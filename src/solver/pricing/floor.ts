@@ -185,7 +185,10 @@ export function serverFloor(ctx: PlanContext, server: number, frequencyPrice: nu
   };
 }
 
-/** The √work envelope alone at a server constant: non-decreasing in rootPrice, so a floor for every server whose rootPrice is at least this one's. */
+/**
+ * The √work envelope alone at a server constant: non-decreasing in rootPrice, so a floor for every
+ * server whose rootPrice is at least this one's.
+ */
 export function rootPriceFloor(f: DeviceFloor, rootPrice: number): number {
   return envelopeAt(f.sqrtHull, rootPrice * Math.sqrt(f.delayWeight));
 }

@@ -99,7 +99,10 @@ export interface Member extends DeviceChoices {
   /** uplink parameters per kind, null when no candidate uses that kind */
   uplinkBp: UplinkParams | null;
   uplinkZo: UplinkParams | null;
-  /** cost of each uplink kind with the whole bandwidth: a price-free lower bound of its priced cost (Infinity when absent; NaN until floorsOf) */
+  /**
+   * cost of each uplink kind with the whole bandwidth: a price-free lower bound of its priced cost
+   * (Infinity when absent; NaN until floorsOf)
+   */
   floorBp: number;
   floorZo: number;
   /** edge load = work × loadScale on this server, 1/(cores·FLOPs per cycle) */
