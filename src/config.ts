@@ -74,7 +74,7 @@ export interface AppConfig {
   workerMaxStalledCount: number;
   /**
    * One paper-scale solve per solver thread before /ready says ready (the thread's first solve
-   * compiles the solver's code paths). The threads read SOLVER_WARMUP themselves (worker/warm-up.ts);
+   * compiles the solver's code paths). The threads read SOLVER_WARMUP themselves (backends/threads/warm-up.ts);
    * here it is validated. false: benches measuring the cold penalty.
    */
   solverWarmup: boolean;

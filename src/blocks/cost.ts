@@ -142,7 +142,7 @@ export interface SplitEvaluation {
 /**
  * The round latency of an assignment under its optimal bandwidth split: the smallest T with
  * Σ_k need_k(T) ≤ W (each need is continuous and decreasing in T), found by bisection, and the
- * split b_k = need_k(T). Memory caps are not checked here (see violations()).
+ * split b_k = need_k(T). Memory caps are not checked here.
  */
 export function evaluateOptimalSplit(model: BlocksModel, assignment: BlockAssignment): SplitEvaluation {
   const loads = loadsOf(model, assignment);

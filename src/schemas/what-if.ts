@@ -1,5 +1,5 @@
 // POST /allocate/what-if: request body (the /allocate snapshot plus `scenarios`; mirrors
-// WhatIfRequest in src/what-if/types.ts) and response (mirrors WhatIfResult). Compile-time checks
+// WhatIfRequest in src/solve/what-if.ts) and response (mirrors WhatIfResult). Compile-time checks
 // at the bottom keep the schemas and the types from drifting apart.
 import Type, { type Static } from 'typebox';
 import { MAX_SCENARIOS, type WhatIfRequest, type WhatIfResult } from '../solve/what-if.js';

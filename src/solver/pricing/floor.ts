@@ -169,7 +169,7 @@ export function uplinkTangentGuess(work: number, snrHz: number, price: number, b
 export interface ServerFloor {
   /** 2·√(loadScale·μ): times √(delayWeight) gives the k of the √work envelope */
   rootPrice: number;
-  /** loadScale / F and loadScale·(2eκ)^(1/3) (see linearRate) */
+  /** loadScale / F and loadScale·(2eκ)^(1/3) (see edgeFloor) */
   perCapacity: number;
   perKappa: number;
 }

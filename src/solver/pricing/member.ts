@@ -77,7 +77,7 @@ export interface DeviceChoices {
 /**
  * Candidates that share an uplink kind and an edge workload per server-side layer, in
  * increasing split order: along a group the edge work falls and the fixed cost (local +
- * stability) rises, which is what lets pricing bound whole runs of splits at once (pricing.ts).
+ * stability) rises, which is what lets pricing bound whole runs of splits at once (kernel.ts).
  */
 export interface EdgeGroup {
   kind: UplinkKind;
