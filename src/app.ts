@@ -26,7 +26,7 @@ import { composeServices } from './compose.js';
 import type { JobService } from './jobs/types.js';
 import type { SolveService } from './solve/types.js';
 
-export interface AppDeps {
+interface AppDeps {
   /** Injected in tests; otherwise the real service is created from config (threads or queue). */
   service?: SolveService;
   /** Injected in tests (to read what a service reported); otherwise created when metrics are enabled. */

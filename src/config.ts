@@ -163,7 +163,7 @@ const ConfigSchema = Type.Object({
     'queue workers: on SIGTERM, time running jobs get to finish before they are handed back',
   ),
 });
-export type ConfigEnv = Static<typeof ConfigSchema>;
+type ConfigEnv = Static<typeof ConfigSchema>;
 
 /** What a text variable accepts, in words (a pattern's reason too: the schema only knows the regular expression). */
 const ACCEPTS: Record<string, string> = {
@@ -176,7 +176,7 @@ const ACCEPTS: Record<string, string> = {
   QUEUE_NAME: 'letters, digits, _ . - only (1 to 100)',
 };
 
-export interface ConfigProblem {
+interface ConfigProblem {
   variable: string;
   reason: string;
 }

@@ -69,7 +69,7 @@ export class RunShare {
   }
 }
 
-export interface AdmissionVerdict {
+interface AdmissionVerdict {
   accept: boolean;
   /** estimated wait for a thread, ms */
   waitMs: number;

@@ -27,7 +27,7 @@ import { BLOCKS_ALGORITHM, BLOCKS_SOLVER_VERSION } from './version.js';
 import { solverPerformanceNow, stopRequested } from '../solver/control.js';
 
 export { normalizeBlocksRequest } from './normalize.js';
-export type { BlocksRequest } from './request.js';
+
 export type * from './types.js';
 
 /**

@@ -106,7 +106,7 @@ function write(v: unknown, out: string[]): void {
   }
 }
 
-export interface KeyParts {
+interface KeyParts {
   /** Problem family: 'allocate' today, 'blocks' and 'pareto' later; keeps families apart. */
   kind: string;
   /** Version of the code that answers this kind: a new solver must not serve old answers. */

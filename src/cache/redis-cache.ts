@@ -11,7 +11,7 @@ export interface CacheLogger {
   info(obj: object, msg: string): void;
 }
 
-export interface RedisCacheOptions {
+interface RedisCacheOptions {
   url: string;
   /** Namespaces every key, so several apps (or test runs) can share one Redis. */
   keyPrefix?: string;

@@ -81,7 +81,7 @@ export class SingleFlight {
   }
 }
 
-export interface PeerCoordination<T> {
+interface PeerCoordination<T> {
   key: string;
   /** Reads a finished answer from the shared store (null: not there). Must not throw. */
   lookup: () => Promise<T | null>;
@@ -94,7 +94,7 @@ export interface PeerCoordination<T> {
   maxPollMs?: number;
 }
 
-export interface Coordinated<T> {
+interface Coordinated<T> {
   value: T;
   /** True when another holder (or an earlier request) produced the answer. */
   fromStore: boolean;

@@ -12,7 +12,7 @@ import type { CallOptions, ParetoRequest, SolveService } from '../solve/types.js
 import { baseRequest, checkScenarios, type WhatIfRequest } from '../solve/what-if.js';
 import type { JobKind, JobSubmission, SweepJobKind } from './types.js';
 
-export interface JobAnswer {
+interface JobAnswer {
   result: Record<string, unknown>;
   resultStatusCode: number;
   /** the solve was stopped (cancel) and this is its best answer so far */

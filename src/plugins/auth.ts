@@ -14,7 +14,7 @@ declare module 'fastify' {
   }
 }
 
-export interface AuthOptions {
+interface AuthOptions {
   /** sha256 digests of the accepted keys; empty turns authentication off. */
   keyDigests: readonly Buffer[];
   isPublic: (url: string) => boolean;

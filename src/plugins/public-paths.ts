@@ -2,7 +2,7 @@
 // documentation, and static pages that send the key themselves on their API calls. One list, so a
 // new public page (a browser console) is one entry.
 
-export interface PublicPathOptions {
+interface PublicPathOptions {
   /** /metrics open to scrapers without a key. */
   metricsPublic: boolean;
   /** More prefixes (e.g. '/console'). */

@@ -22,7 +22,7 @@ import { LRUCache } from 'lru-cache';
 import { HttpProblem } from './errors.js';
 import { coldSolvesOf } from './solve-report.js';
 
-export interface RateLimitOptions {
+interface RateLimitOptions {
   max: number;
   windowMs: number;
   coldSolveCost: number;
@@ -38,7 +38,7 @@ interface Count {
 }
 
 /** A fixed-window counter that can add more than 1: what @fastify/rate-limit calls a store. */
-export interface WeightedStore {
+interface WeightedStore {
   add(key: string, amount: number, windowMs: number): Promise<Count>;
   close(): Promise<void>;
 }

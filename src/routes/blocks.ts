@@ -9,7 +9,7 @@ import { solvedAnswer } from '../solve/answer.js';
 import { sendAnswer, solveCall } from './reply.js';
 import type { SolveService } from '../solve/types.js';
 
-export interface BlocksRoutesOptions {
+interface BlocksRoutesOptions {
   service: SolveService;
 }
 

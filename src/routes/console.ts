@@ -23,7 +23,7 @@ function defaultConsoleDir(): string {
   return join(packageRoot(), 'dist', 'console');
 }
 
-export interface ConsoleRoutesOptions {
+interface ConsoleRoutesOptions {
   /** Directory holding index.html and the bundle; defaults to dist/console. */
   dir?: string;
 }

@@ -8,7 +8,7 @@ import { solvedAnswer } from '../solve/answer.js';
 import type { SolveService } from '../solve/types.js';
 import { sendAnswer, solveCall } from './reply.js';
 
-export interface EvaluateRoutesOptions {
+interface EvaluateRoutesOptions {
   service: SolveService;
 }
 

@@ -37,7 +37,7 @@ const ReadinessResponseSchema = Type.Object(
   { $id: 'ReadinessResponse', additionalProperties: false, description: 'Readiness and dependency state' },
 );
 
-export interface HealthRoutesOptions {
+interface HealthRoutesOptions {
   service: SolveService;
 }
 

@@ -22,7 +22,7 @@ import { JOB_PROBLEM_KINDS, type JobProblemKind } from '../solve/kinds/index.js'
 import type { JobKind, JobService } from '../jobs/types.js';
 import { SOLVE_ENDPOINTS } from './solve-endpoints.js';
 
-export interface JobsRoutesOptions {
+interface JobsRoutesOptions {
   jobs: JobService;
 }
 

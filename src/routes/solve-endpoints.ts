@@ -12,7 +12,7 @@ import { allocateRoutes } from './allocate.js';
 import { blocksRoutes } from './blocks.js';
 import { evaluateRoutes } from './evaluate.js';
 
-export interface SolveEndpoint {
+interface SolveEndpoint {
   /** The request body's schema (the route's, and a job's `input` when the kind may run as a job). */
   body: TSchema;
   routes: FastifyPluginAsyncTypebox<{ service: SolveService }>;

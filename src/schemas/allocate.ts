@@ -438,7 +438,7 @@ export const AllocateInfeasibleResponseSchema = Type.Object(
   },
 );
 
-export type AllocateResponse = Static<typeof AllocateResponseSchema>;
+type AllocateResponse = Static<typeof AllocateResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Compile-time drift checks: each alias fails to compile when the two types differ.

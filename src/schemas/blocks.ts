@@ -263,7 +263,7 @@ export const BlocksInfeasibleResponseSchema = Type.Object(
   },
 );
 
-export type BlocksResponse = Static<typeof BlocksResponseSchema>;
+type BlocksResponse = Static<typeof BlocksResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Compile-time drift checks: each alias fails to compile when the two types differ.

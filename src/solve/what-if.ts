@@ -7,21 +7,21 @@ import { InputError } from '../model/normalize.js';
 import type { AllocateRequest } from '../model/request.js';
 import { scenarioRequest, type Scenario } from '../model/scenarios.js';
 
-export type { Scenario, ScenarioChange } from '../model/scenarios.js';
+export type { Scenario } from '../model/scenarios.js';
 import type { AllocateResult, InfeasibilityOut, SolveStatus, Totals } from '../model/types.js';
 
 export interface WhatIfRequest extends AllocateRequest {
   scenarios: Scenario[];
 }
 
-export interface Migration {
+interface Migration {
   deviceId: string;
   fromServerId: string;
   toServerId: string;
 }
 
 /** Objective and totals of a scenario minus the base's, all on the base snapshot's scales. */
-export interface ScenarioDelta {
+interface ScenarioDelta {
   objective: number;
   delayS: number;
   energyJ: number;

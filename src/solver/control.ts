@@ -16,7 +16,7 @@ export interface SolveProgress {
 }
 
 /** What a solver offers with its progress: the decisions behind `objective`, built only when wanted. */
-export interface ProgressReport extends SolveProgress {
+interface ProgressReport extends SolveProgress {
   incumbent?: () => DeviceDecision[];
 }
 

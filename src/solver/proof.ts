@@ -8,7 +8,7 @@ import { reportProgress, type SolvePhase } from './control.js';
 /** Points kept in the trace: the first ones, then thinned evenly (the last is always kept). */
 const TRACE_POINTS = 12;
 
-export interface TracePoint {
+interface TracePoint {
   atMs: number;
   objective?: number;
   bound?: number;

@@ -30,7 +30,7 @@ export interface SyncJobResult {
   stopped: boolean;
 }
 
-export interface BullmqBackendOptions {
+interface BullmqBackendOptions {
   url: string;
   queueName: string;
   /** sync jobs waiting beyond this: 503 (async jobs wait behind them and do not count) */

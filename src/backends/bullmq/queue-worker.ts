@@ -17,7 +17,7 @@ import { StoppedBeforeStartError } from '../../solve/errors.js';
 import type { BodyOf, ProblemKind } from '../../solve/kinds/index.js';
 import type { BestSoFar, CallOptions, SolveService } from '../../solve/types.js';
 
-export type QueueWorkerConfig = Pick<
+type QueueWorkerConfig = Pick<
   AppConfig,
   | 'redisUrl'
   | 'queueName'

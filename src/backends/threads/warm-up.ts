@@ -26,7 +26,7 @@ export function warmUpEnabled(env: Record<string, string | undefined> = process.
 }
 
 /** A warm-up task as a request's reaches its thread (solve-worker.ts's SolveTask for allocate). */
-export interface WarmUpTask {
+interface WarmUpTask {
   kind: 'allocate';
   input: { packed: PackedInstance; options: SolveOptions };
   receivedAt: number;

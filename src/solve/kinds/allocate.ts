@@ -9,7 +9,7 @@ import { packInstance, type PackedInstance } from '../transfer.js';
 import { defineKind } from './spec.js';
 
 /** The instance crosses packed (see transfer.ts); the service hashes it unpacked. */
-export interface AllocateThreadInput {
+interface AllocateThreadInput {
   packed: PackedInstance;
   options: SolveOptions;
 }

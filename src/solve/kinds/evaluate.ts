@@ -8,14 +8,14 @@ import { packInstance, type PackedInstance } from '../transfer.js';
 import { defineKind } from './spec.js';
 
 /** The normalised input: the snapshot and the allocation to score. */
-export interface EvaluateInput {
+interface EvaluateInput {
   instance: Instance;
   options: SolveOptions;
   given: GivenAllocation[];
 }
 
 /** On its way to a thread: the instance packed, as allocate's. */
-export interface EvaluateThreadInput {
+interface EvaluateThreadInput {
   packed: PackedInstance;
   options: SolveOptions;
   given: GivenAllocation[];

@@ -37,7 +37,7 @@ const STEP = 0.02;
 /** Price steps at most (later ones move few devices). */
 const MAX_STEPS = 16;
 
-export interface DualPrices {
+interface DualPrices {
   bandwidth: Float64Array;
   frequency: Float64Array;
 }
@@ -141,7 +141,7 @@ export function repairCapacities(ctx: PlanContext, assignment: number[], prices:
   return out;
 }
 
-export interface DualStartResult {
+interface DualStartResult {
   /** the association, capacities repaired */
   assignment: number[];
   /** the prices it is the cheapest servers at */
@@ -151,7 +151,7 @@ export interface DualStartResult {
 }
 
 /** Server prices a start is taken from: only their means matter (fluidPrices). */
-export interface PriceSource {
+interface PriceSource {
   bandwidth: ArrayLike<number>;
   frequency: ArrayLike<number>;
 }

@@ -37,7 +37,7 @@ const BINARY_TOL = 1e-6;
  */
 const LP_MS_PER_VARIABLE = 0.015;
 
-export interface Block2Result {
+interface Block2Result {
   best: Scored;
   /** LPs solved */
   lps: number;

@@ -51,7 +51,7 @@ function edgePriced(load: number, delayWeight: number, energyKappa: number, pric
 }
 
 /** Result of a best-candidate search; reused by callers to avoid allocation. */
-export interface Best {
+interface Best {
   cost: number;
   /** index into Member.candidates, −1 when every candidate was bounded away */
   candidate: number;

@@ -59,7 +59,7 @@ export interface Choice {
 export type UplinkKind = 'bp' | 'zo';
 
 /** What a device brings to any server: its candidates and their server-independent costs. */
-export interface DeviceChoices {
+interface DeviceChoices {
   model: DeviceModel;
   /** the deadline multiplier these were built with */
   multiplier: number;
