@@ -91,7 +91,7 @@ export interface OptionsSpec {
 }
 
 /** One item of an earlier answer's allocations; its other fields are accepted and ignored. */
-export interface PreviousAllocationSpec {
+interface PreviousAllocationSpec {
   deviceId: string;
   serverId: string;
   splitLayer?: number;

@@ -31,7 +31,7 @@ const IntegerBetween = (minimum: number, maximum: number, description: string) =
 // ---------------------------------------------------------------------------------------------
 // Request
 
-export const ModelSpecSchema = Type.Object(
+const ModelSpecSchema = Type.Object(
   {
     layers: Type.Integer({ minimum: 2, maximum: 100_000, description: 'transformer layers Υ' }),
     hiddenSize: IntegerBetween(1, 1e6, 'hidden size h'),
@@ -47,7 +47,7 @@ export const ModelSpecSchema = Type.Object(
   { $id: 'ModelSpec', additionalProperties: false, description: 'The transformer being fine-tuned (docs/model.md §1.1, §1.5)' },
 );
 
-export const DeviceSpecSchema = Type.Object(
+const DeviceSpecSchema = Type.Object(
   {
     id: Id('device'),
     gpuCores: Between(1, 1e6, 'GPU cores C_n, cores'),
@@ -134,7 +134,7 @@ export const ObjectiveSpecSchema = Type.Object(
   { $id: 'ObjectiveSpec', additionalProperties: false, description: 'What to minimise (docs/model.md §1.3)' },
 );
 
-export const OptionsSpecSchema = Type.Object(
+const OptionsSpecSchema = Type.Object(
   {
     timeLimitMs: Type.Optional(
       Type.Integer({
@@ -183,14 +183,15 @@ export const OptionsSpecSchema = Type.Object(
     insights: Type.Optional(
       Type.Boolean({
         description:
-          'add `insights`: marginal value of bandwidth, frequency and device slots per server, binding limits per device, where to add capacity (docs/insights.md); default false',
+          'add `insights`: marginal value of bandwidth, frequency and device slots per server, binding limits per device, where to add ' +
+          'capacity (docs/insights.md); default false',
       }),
     ),
   },
   { $id: 'OptionsSpec', additionalProperties: false, description: 'Solver options' },
 );
 
-export const PreviousAllocationSchema = Type.Object(
+const PreviousAllocationSchema = Type.Object(
   {
     deviceId: Type.String({ minLength: 1, maxLength: 128, description: 'device id; devices no longer in `devices` are ignored' }),
     serverId: Type.String({ minLength: 1, maxLength: 128, description: 'server it was on; must be in `servers`' }),
@@ -207,7 +208,7 @@ export const PreviousAllocationSchema = Type.Object(
   },
 );
 
-export const PreviousSpecSchema = Type.Object(
+const PreviousSpecSchema = Type.Object(
   {
     allocations: Type.Array(PreviousAllocationSchema, {
       maxItems: MAX_DEVICES,
@@ -323,7 +324,7 @@ export const AllocationSchema = Type.Object(
   { $id: 'Allocation', additionalProperties: false, description: "One device's decisions and costs" },
 );
 
-export const BaselineSchema = Type.Object(
+const BaselineSchema = Type.Object(
   {
     name: Type.String({ description: 'baseline name, e.g. local-heavy' }),
     objective: Type.Number({ description: 'objective of the baseline on the same instance' }),
@@ -390,10 +391,11 @@ export const runStatisticsProperties = (phases: string) => ({
 });
 
 const { trace: solveTrace, ...solveRun } = runStatisticsProperties(
-  'prepare, start (the first feasible plan), firstBound, baselines, dualStart (large cold instances: the start association from the dual), search, deadlines, bound',
+  'prepare, start (the first feasible plan), firstBound, baselines, dualStart (large cold instances: ' +
+    'the start association from the dual), search, deadlines, bound',
 );
 
-export const SolveStatisticsSchema = Type.Object(
+const SolveStatisticsSchema = Type.Object(
   {
     ...solveRun,
     searchSteps: Type.Integer({ minimum: 0, description: 'search steps taken (balance batches, reassignment rounds, moves that stood)' }),
@@ -463,11 +465,12 @@ export const AllocateInfeasibleResponseSchema = Type.Object(
     $id: 'AllocateInfeasibleResponse',
     additionalProperties: false,
     description:
-      'The instance cannot be satisfied: a problem (RFC 9457, application/problem+json) whose `infeasibilities` name the devices and constraints at fault; the other fields are those of the answer',
+      'The instance cannot be satisfied: a problem (RFC 9457, application/problem+json) whose `infeasibilities` name the devices and ' +
+      'constraints at fault; the other fields are those of the answer',
   },
 );
 
-export type AllocateResponse = Static<typeof AllocateResponseSchema>;
+type AllocateResponse = Static<typeof AllocateResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Compile-time drift checks: each alias fails to compile when the two types differ.
