@@ -43,6 +43,13 @@ module.exports = {
       to: { path: [room('routes', 'plugins', 'schemas', 'worker', 'compose', 'app', 'server'), '^(fastify|@fastify/)'] },
     },
     {
+      name: 'admission-between-backends',
+      severity: 'error',
+      comment: 'backends/admission.ts is shared by both backends: it imports neither.',
+      from: { path: '^src/backends/admission\\.ts$' },
+      to: { path: '^src/backends/(threads|bullmq)/' },
+    },
+    {
       name: 'threads-not-bullmq',
       severity: 'error',
       from: { path: '^src/backends/threads/' },
@@ -60,6 +67,20 @@ module.exports = {
       comment: 'jobs/ runs solves through the SolveService contract; no backend, no HTTP.',
       from: { path: room('jobs') },
       to: { path: [SERVICE_LIBS, room('backends', 'routes', 'plugins', 'schemas', 'worker', 'compose', 'app', 'server')] },
+    },
+    {
+      name: 'observability-reads-contracts',
+      severity: 'error',
+      comment: 'observability/ (metrics, build info) is told about solves and jobs through their contracts; no backend, cache, HTTP or queue.',
+      from: { path: room('observability') },
+      to: { path: [SERVICE_LIBS, room('cache', 'backends', 'routes', 'plugins', 'schemas', 'worker', 'compose', 'app', 'server')] },
+    },
+    {
+      name: 'config-is-a-leaf',
+      severity: 'error',
+      comment: 'config.ts reads the environment; every room may import it, so it imports none.',
+      from: { path: '^src/config\\.ts$' },
+      to: { path: '^src/' },
     },
     {
       name: 'http-sees-contracts-only',

@@ -10,9 +10,7 @@ import type { SolveService } from '../src/solve/types.js';
 const outputPath = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url));
 
 const documentOnlyService: SolveService = {
-  allocate: () => Promise.reject(new Error('document-only service')),
-  allocateBlocks: () => Promise.reject(new Error('document-only service')),
-  evaluate: () => Promise.reject(new Error('document-only service')),
+  solve: () => Promise.reject(new Error('document-only service')),
   allocatePareto: () => Promise.reject(new Error('document-only service')),
   allocateWhatIf: () => Promise.reject(new Error('document-only service')),
   readiness: () => Promise.resolve({ ready: false, workers: { threads: 0, queued: 0, maxQueue: 0 }, redis: 'disabled' }),

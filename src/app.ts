@@ -16,19 +16,17 @@ import { registerMetrics } from './plugins/metrics.js';
 import { publicPathMatcher } from './plugins/public-paths.js';
 import { registerSwagger } from './plugins/swagger.js';
 import { SHARED_SCHEMAS } from './schemas/common.js';
-import { allocateRoutes } from './routes/allocate.js';
-import { blocksRoutes } from './routes/blocks.js';
-import { evaluateRoutes } from './routes/evaluate.js';
 import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { paretoRoutes } from './routes/pareto.js';
 import { whatIfRoutes } from './routes/what-if.js';
 import { jobsRoutes } from './routes/jobs.js';
+import { SOLVE_ENDPOINTS } from './routes/solve-endpoints.js';
 import { composeServices } from './compose.js';
 import type { JobService } from './jobs/types.js';
 import type { SolveService } from './solve/types.js';
 
-export interface AppDeps {
+interface AppDeps {
   /** Injected in tests; otherwise the real service is created from config (threads or queue). */
   service?: SolveService;
   /** Injected in tests (to read what a service reported); otherwise created when metrics are enabled. */
@@ -96,9 +94,7 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
   registerSwagger(app);
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   void app.register(healthRoutes, { service });
-  void app.register(allocateRoutes, { service });
-  void app.register(blocksRoutes, { service });
-  void app.register(evaluateRoutes, { service });
+  for (const endpoint of Object.values(SOLVE_ENDPOINTS)) void app.register(endpoint.routes, { service });
   void app.register(paretoRoutes, { service });
   void app.register(whatIfRoutes, { service });
   void app.register(consoleRoutes);

@@ -16,7 +16,7 @@ import type { SolveObserver, SolveService } from './solve/types.js';
 
 export type { ServiceConfig } from './solve/service.js';
 
-export interface ComposeDeps extends SolveServiceDeps {
+interface ComposeDeps extends SolveServiceDeps {
   /** Not destroyed by close(): whoever made it owns it. */
   pool?: SolverPool;
   /** Where solves run (default: this process's threads over `pool`). Closed by close(). */
@@ -34,7 +34,7 @@ export function createSolveService(config: ServiceConfig, deps: ComposeDeps = {}
   return createSolveServiceOn(config, createInProcessBackend(pool ?? ownedPool!), rest, { closesBackend: ownedPool !== undefined });
 }
 
-export interface Services {
+interface Services {
   service: SolveService;
   jobs: JobService;
 }

@@ -74,7 +74,7 @@ export interface AppConfig {
   workerMaxStalledCount: number;
   /**
    * One paper-scale solve per solver thread before /ready says ready (the thread's first solve
-   * compiles the solver's code paths). The threads read SOLVER_WARMUP themselves (worker/warm-up.ts);
+   * compiles the solver's code paths). The threads read SOLVER_WARMUP themselves (backends/threads/warm-up.ts);
    * here it is validated. false: benches measuring the cold penalty.
    */
   solverWarmup: boolean;
@@ -102,7 +102,7 @@ const oneOf = <T extends string>(values: readonly T[], fallback: T, description:
  * integers are plain digits, booleans true/false/1/0/yes/no/on/off, lists comma-separated; empty
  * counts as unset. `description` is the README's "meaning" column.
  */
-export const ConfigSchema = Type.Object({
+const ConfigSchema = Type.Object({
   PORT: int(3000, 0, 65_535, 'listen port'),
   HOST: text('listen address (`0.0.0.0` in the container image)', { default: '127.0.0.1' }),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info', 'log level of the API (pino) and of queue workers; `silent` turns logs off'),
@@ -149,12 +149,14 @@ export const ConfigSchema = Type.Object({
     4_000,
     500,
     600_000,
-    "queue workers: a job whose worker stops renewing its lock this long is handed to another worker (stalled checks every half of it: a dead worker's job runs elsewhere within 1.5 × the lock)",
+    'queue workers: a job whose worker stops renewing its lock this long is handed to another worker ' +
+      "(stalled checks every half of it: a dead worker's job runs elsewhere within 1.5 × the lock)",
   ),
   WORKER_MAX_STALLED_COUNT: int(3, 0, 1000, 'queue workers: worker deaths (stalls) a job survives; one more fails it'),
   SOLVER_WARMUP: bool(
     true,
-    'one paper-scale solve per solver thread (and one request through the API) before `/ready` says ready; `false` for benches of the cold start',
+    'one paper-scale solve per solver thread (and one request through the API) before `/ready` says ready; `false` for benches of the ' +
+      'cold start',
   ),
   WORKER_SHUTDOWN_GRACE_MS: int(
     25_000,
@@ -163,7 +165,7 @@ export const ConfigSchema = Type.Object({
     'queue workers: on SIGTERM, time running jobs get to finish before they are handed back',
   ),
 });
-export type ConfigEnv = Static<typeof ConfigSchema>;
+type ConfigEnv = Static<typeof ConfigSchema>;
 
 /** What a text variable accepts, in words (a pattern's reason too: the schema only knows the regular expression). */
 const ACCEPTS: Record<string, string> = {
@@ -176,7 +178,7 @@ const ACCEPTS: Record<string, string> = {
   QUEUE_NAME: 'letters, digits, _ . - only (1 to 100)',
 };
 
-export interface ConfigProblem {
+interface ConfigProblem {
   variable: string;
   reason: string;
 }

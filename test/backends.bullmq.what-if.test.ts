@@ -25,9 +25,9 @@ beforeAll(async () => {
   const inner = createSolveService(config);
   const recording: SolveService = {
     ...inner,
-    allocate(body: AllocateRequest, call?: CallOptions) {
-      seen.push({ scenario: body.previous !== undefined, certify: call?.certify });
-      return inner.allocate(body, call);
+    solve(kind, body, call?: CallOptions) {
+      if (kind === 'allocate') seen.push({ scenario: (body as AllocateRequest).previous !== undefined, certify: call?.certify });
+      return inner.solve(kind, body, call);
     },
   };
   worker = startQueueWorker(config, recording);

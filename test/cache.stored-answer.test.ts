@@ -65,20 +65,20 @@ describe('the service caches time-limited answers with their gap', () => {
     try {
       const strict = smallRequest(); // default tolerance: relativeGap 1e-4
       const tolerant = { ...smallRequest(), options: { ...smallRequest().options, gapTolerance: 0.05 } };
-      expect((await service.allocate(strict)).cache).toBe('miss');
+      expect((await service.solve('allocate', strict)).cache).toBe('miss');
       // Same problem (gapTolerance is not hashed), tolerance above the cached gap: a hit.
-      const hit = await service.allocate(tolerant);
+      const hit = await service.solve('allocate', tolerant);
       expect(hit.cache).toBe('hit');
       expect(hit.result.gap).toBe(0.02);
       expect(pool.runs).toBe(1);
       // A strict request solves again; a worse answer does not replace the better one.
       gap = 0.03;
-      expect((await service.allocate(strict)).cache).toBe('miss');
-      expect((await service.allocate(tolerant)).result.gap).toBe(0.02);
+      expect((await service.solve('allocate', strict)).cache).toBe('miss');
+      expect((await service.solve('allocate', tolerant)).result.gap).toBe(0.02);
       // A better one does.
       gap = 0.00005;
-      expect((await service.allocate(strict)).cache).toBe('miss');
-      const best = await service.allocate(strict);
+      expect((await service.solve('allocate', strict)).cache).toBe('miss');
+      const best = await service.solve('allocate', strict);
       expect(best.cache).toBe('hit');
       expect(best.result.gap).toBe(0.00005);
       expect(pool.runs).toBe(3);
@@ -92,12 +92,12 @@ describe('the service caches time-limited answers with their gap', () => {
     const service = createSolveService(config, { pool });
     const withOptions = (options: Record<string, unknown>) => ({ ...smallRequest(), options: { ...smallRequest().options, ...options } });
     try {
-      expect((await service.allocate(smallRequest())).cache).toBe('miss');
-      expect((await service.allocate(withOptions({ relativeGap: 1e-3 }))).cache).toBe('hit'); // relativeGap is not hashed
-      expect((await service.allocate(withOptions({ gapTolerance: 1e-3 }))).cache).toBe('hit'); // its former name
+      expect((await service.solve('allocate', smallRequest())).cache).toBe('miss');
+      expect((await service.solve('allocate', withOptions({ relativeGap: 1e-3 }))).cache).toBe('hit'); // relativeGap is not hashed
+      expect((await service.solve('allocate', withOptions({ gapTolerance: 1e-3 }))).cache).toBe('hit'); // its former name
       expect(pool.runs).toBe(1);
-      expect((await service.allocate(withOptions({ relativeGap: 0 }))).cache).toBe('miss');
-      expect((await service.allocate(withOptions({ relativeGap: 1e-5 }))).cache).toBe('miss');
+      expect((await service.solve('allocate', withOptions({ relativeGap: 0 }))).cache).toBe('miss');
+      expect((await service.solve('allocate', withOptions({ relativeGap: 1e-5 }))).cache).toBe('miss');
       expect(pool.runs).toBe(3);
     } finally {
       await service.close();

@@ -9,6 +9,7 @@ import { InputError } from '../src/model/normalize.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 import { OverloadedError } from '../src/solve/errors.js';
 import { type Readiness, type SolveService, type Solved } from '../src/solve/types.js';
+import type { BodyOf, ProblemKind, ResultOf } from '../src/solve/kinds/index.js';
 
 const totals = { delayS: 12.5, energyJ: 3.25, stability: 0.0015, migrations: 1, migrationDelayS: 0.5, migrationEnergyJ: 0.25 };
 
@@ -70,20 +71,15 @@ class FakeService implements SolveService {
   received: AllocateRequest[] = [];
   closed = false;
   constructor(private readonly answer: (body: AllocateRequest) => Promise<Solved<AllocateResult>>) {}
-  allocate(body: AllocateRequest) {
-    this.received.push(body);
-    return this.answer(body);
-  }
-  allocateBlocks(): Promise<never> {
-    return Promise.reject(new Error('not used'));
+  solve<K extends ProblemKind>(kind: K, body: BodyOf<K>): Promise<Solved<ResultOf<K>>> {
+    if (kind !== 'allocate') return Promise.reject(new Error('not used'));
+    this.received.push(body as AllocateRequest);
+    return this.answer(body as AllocateRequest) as unknown as Promise<Solved<ResultOf<K>>>;
   }
   allocatePareto(): Promise<never> {
     return Promise.reject(new Error('not used'));
   }
   allocateWhatIf(): Promise<never> {
-    return Promise.reject(new Error('not used'));
-  }
-  evaluate(): Promise<never> {
     return Promise.reject(new Error('not used'));
   }
   async readiness(): Promise<Readiness> {

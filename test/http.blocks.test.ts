@@ -85,7 +85,7 @@ describe('POST /allocate/blocks: the Swagger example, solved for real', () => {
   });
 
   it('serialises every field the solver returns (the response schema drops nothing)', async () => {
-    const direct = await service.allocateBlocks(example());
+    const direct = await service.solve('blocks', example());
     const res = await post(example());
     const unfiltered = JSON.parse(JSON.stringify({ ...direct.result, cache: 'hit', requestHash: direct.requestHash }));
     expect(res.json()).toEqual(unfiltered);

@@ -54,7 +54,7 @@ describe.skipIf(!serviceExists)('POST /allocate end to end (real service, in-mem
     const probe = buildApp(config, { service });
     try {
       await probe.ready();
-      const direct = await service.allocate(structuredClone(ALLOCATE_REQUEST_EXAMPLE));
+      const direct = await service.solve('allocate', structuredClone(ALLOCATE_REQUEST_EXAMPLE));
       const res = await probe.inject({ method: 'POST', url: '/allocate', payload: ALLOCATE_REQUEST_EXAMPLE });
       // JSON round trip: what the result would look like if serialised without any schema.
       const unfiltered = JSON.parse(JSON.stringify({ ...direct.result, cache: 'hit', requestHash: direct.requestHash }));

@@ -6,13 +6,7 @@ import type { Readiness, SolveService } from '../src/solve/types.js';
 
 function fakeService(readiness: Readiness): SolveService {
   return {
-    allocate: async () => {
-      throw new Error('not used');
-    },
-    allocateBlocks: async () => {
-      throw new Error('not used');
-    },
-    evaluate: async () => {
+    solve: async () => {
       throw new Error('not used');
     },
     allocatePareto: async () => {

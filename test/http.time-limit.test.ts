@@ -15,7 +15,7 @@ import { solveAuto } from '../src/solver/auto.js';
 import { SolveClock } from '../src/solver/clock.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
 import { buildDeviceModels } from '../src/solver/pricing/device-model.js';
-import { packInstance, unpackInstance } from '../src/backends/threads/transfer.js';
+import { packInstance, unpackInstance } from '../src/solve/transfer.js';
 
 const versions = { algorithm: 'auto', version: 'test' };
 

@@ -25,10 +25,10 @@ describe('in-memory jobs and a full solver queue', () => {
     let calls = 0;
     const busyOnce: SolveService = {
       ...service,
-      allocate: async (body, call) => {
+      solve: async (kind, body, call) => {
         calls += 1;
         if (calls === 1) throw new OverloadedError(1);
-        return service.allocate(body, call);
+        return service.solve(kind, body, call);
       },
     };
     const jobs = createMemoryJobs(busyOnce, { ttlS: 60, maxRunning: 1 });
@@ -47,7 +47,7 @@ describe('in-memory jobs and a full solver queue', () => {
 
   it('a job cancelled while it waits to retry never runs', async () => {
     let calls = 0;
-    const alwaysBusy = { allocate: async () => ((calls += 1), Promise.reject(new OverloadedError(1))) } as unknown as SolveService;
+    const alwaysBusy = { solve: async () => ((calls += 1), Promise.reject(new OverloadedError(1))) } as unknown as SolveService;
     const jobs = createMemoryJobs(alwaysBusy, { ttlS: 60, maxRunning: 1 });
     try {
       const { job } = await jobs.submit({ kind: 'allocate', input: ALLOCATE_REQUEST_EXAMPLE });

@@ -12,9 +12,7 @@ import type { SolveService } from '../src/solve/types.js';
 const committedPath = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url));
 
 const stubService: SolveService = {
-  allocate: () => Promise.reject(new Error('not used')),
-  allocateBlocks: () => Promise.reject(new Error('not used')),
-  evaluate: () => Promise.reject(new Error('not used')),
+  solve: () => Promise.reject(new Error('not used')),
   allocatePareto: () => Promise.reject(new Error('not used')),
   allocateWhatIf: () => Promise.reject(new Error('not used')),
   readiness: () => Promise.resolve({ ready: true, workers: { threads: 1, queued: 0, maxQueue: 1 }, redis: 'disabled' }),

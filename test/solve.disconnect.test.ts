@@ -29,7 +29,7 @@ describe('leaving callers', () => {
     const leave = new AbortController();
     const t0 = performance.now();
     setTimeout(() => leave.abort(), 600);
-    const out = await service.allocate(big(1, 20_000), { signal: leave.signal });
+    const out = await service.solve('allocate', big(1, 20_000), { signal: leave.signal });
     const ms = performance.now() - t0;
     expect(out.stopped).toBe(true);
     expect(out.result.limit).toBe('TIME');
@@ -40,8 +40,8 @@ describe('leaving callers', () => {
     const leave = new AbortController();
     const body = big(2, 2500);
     const t0 = performance.now();
-    const leaving = service.allocate(body, { signal: leave.signal }).catch((e: Error) => e.name);
-    const staying = service.allocate(body);
+    const leaving = service.solve('allocate', body, { signal: leave.signal }).catch((e: Error) => e.name);
+    const staying = service.solve('allocate', body);
     setTimeout(() => leave.abort(), 400);
     expect(await leaving).toBe('CallerGoneError');
     const out = await staying;

@@ -34,7 +34,10 @@ describe('Pareto budget per request', () => {
       const body = { ...snapshot, pareto: { grid: { steps: 10 } } } as ParetoRequest;
       const sweep = service.allocatePareto(body);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      const other = await service.allocate({ ...smallRequest(), objective: { weights: { delay: 0.123, energy: 0.5, stability: 0.377 } } });
+      const other = await service.solve('allocate', {
+        ...smallRequest(),
+        objective: { weights: { delay: 0.123, energy: 0.5, stability: 0.377 } },
+      });
       expect(other.cache).toBe('miss');
       const result = await sweep;
       expect(result.points).toHaveLength(66);

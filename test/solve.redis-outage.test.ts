@@ -36,8 +36,8 @@ afterAll(async () => {
 
 describe('Redis outage', () => {
   it('caches while Redis is up', async () => {
-    expect((await service.allocate(requestWithSeed(1))).cache).toBe('miss');
-    expect((await service.allocate(requestWithSeed(1))).cache).toBe('hit');
+    expect((await service.solve('allocate', requestWithSeed(1))).cache).toBe('miss');
+    expect((await service.solve('allocate', requestWithSeed(1))).cache).toBe('hit');
   });
 
   it('while Redis is dead, every request still succeeds (uncached) and readiness says redis down', async () => {
@@ -47,15 +47,15 @@ describe('Redis outage', () => {
     const runsBefore = pool.runs;
     const started = Date.now();
     const answers = await Promise.all([
-      ...Array.from({ length: 10 }, (_, i) => service.allocate(requestWithSeed(10 + i))),
-      service.allocate(requestWithSeed(1)), // cached before the outage, unreachable now
+      ...Array.from({ length: 10 }, (_, i) => service.solve('allocate', requestWithSeed(10 + i))),
+      service.solve('allocate', requestWithSeed(1)), // cached before the outage, unreachable now
     ]);
     expect(answers.every((a) => a.cache === 'miss' && a.result.status === 'OPTIMAL')).toBe(true);
     expect(pool.runs - runsBefore).toBe(11);
     expect(Date.now() - started).toBeLessThan(2000); // no waiting on a dead Redis
 
     // Identical concurrent requests are still coalesced in-process.
-    const same = await Promise.all(Array.from({ length: 5 }, () => service.allocate(requestWithSeed(50))));
+    const same = await Promise.all(Array.from({ length: 5 }, () => service.solve('allocate', requestWithSeed(50))));
     expect(new Set(same.map((a) => a.requestHash)).size).toBe(1);
     expect(pool.runs - runsBefore).toBe(12);
 
@@ -67,8 +67,8 @@ describe('Redis outage', () => {
     await redis.start();
     await waitForRedis(service, 'up', 8000);
     expect(log.infos).toHaveLength(1);
-    expect((await service.allocate(requestWithSeed(2))).cache).toBe('miss');
-    expect((await service.allocate(requestWithSeed(2))).cache).toBe('hit');
+    expect((await service.solve('allocate', requestWithSeed(2))).cache).toBe('miss');
+    expect((await service.solve('allocate', requestWithSeed(2))).cache).toBe('hit');
     expect(await service.readiness()).toMatchObject({ ready: true, redis: 'up' });
   });
 });

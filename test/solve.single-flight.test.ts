@@ -45,7 +45,7 @@ describe('single flight across instances sharing Redis', () => {
     const poolB = new CountingPool(300);
     const [a, b] = await Promise.all([instance(poolA), instance(poolB)]);
     const req = freshRequest();
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).allocate(req)));
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).solve('allocate', req)));
     expect(poolA.runs + poolB.runs).toBe(1);
     expect(new Set(answers.map((x) => x.requestHash)).size).toBe(1);
     expect(answers.every((x) => x.result.objective === 1.5)).toBe(true);
@@ -60,10 +60,10 @@ describe('single flight across instances sharing Redis', () => {
     const poolB = new CountingPool(50, timeLimited);
     const [a, b] = await Promise.all([instance(poolA), instance(poolB)]);
     const req = freshRequest();
-    const holder = a.allocate(req);
+    const holder = a.solve('allocate', req);
     await new Promise((resolve) => setTimeout(resolve, 50)); // let A take the lock
     const started = Date.now();
-    const waited = await b.allocate(req);
+    const waited = await b.solve('allocate', req);
     expect(Date.now() - started).toBeLessThan(1500); // far below the 7 s hold bound
     expect(waited.cache).toBe('miss');
     await holder;
@@ -80,7 +80,7 @@ describe('single flight across instances sharing Redis', () => {
       const key = cacheKey('allocate', allocateRequestHash(SOLVER_VERSION, normalize(req)));
       expect((await crashed.tryLock(key, 400)).outcome).toBe('acquired'); // and never released
       const started = Date.now();
-      const answer = await service.allocate(req);
+      const answer = await service.solve('allocate', req);
       const elapsedMs = Date.now() - started;
       expect(answer.cache).toBe('miss');
       expect(pool.runs).toBe(1);

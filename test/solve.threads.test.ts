@@ -23,14 +23,14 @@ describe('solve service with the real worker pool', () => {
       redis: 'disabled',
       queue: 'in-process',
     });
-    const first = await service.allocate(smallRequest());
+    const first = await service.solve('allocate', smallRequest());
     expect(first.cache).toBe('miss');
     expect(first.result.status).toBe('OPTIMAL');
     expect(first.result.allocations.map((a) => a.deviceId).sort()).toEqual(['ue-1', 'ue-2']);
     expect(Number.isFinite(first.result.objective)).toBe(true);
     expect(first.result.solver.version).toContain(SOLVER_VERSION);
 
-    const second = await service.allocate(smallRequest());
+    const second = await service.solve('allocate', smallRequest());
     expect(second.cache).toBe('hit');
     expect(second.result).toEqual(first.result);
   });
@@ -39,17 +39,17 @@ describe('solve service with the real worker pool', () => {
 describe('an uncertified solve (what-if scenarios) on the real worker pool', () => {
   it('reaches the thread (no bound in its answer) and has a cache entry of its own', async () => {
     const body = { ...generateRequest(4, { devices: 120, servers: 8 }), options: { baselines: false, timeLimitMs: 4000 } };
-    const searchOnly = await service.allocate(body, { certify: false });
+    const searchOnly = await service.solve('allocate', body, { certify: false });
     expect(searchOnly.cache).toBe('miss');
     expect(searchOnly.result.objective).toBeDefined();
     expect(searchOnly.result.bound).toBeUndefined();
     expect(searchOnly.result.status).toBe('FEASIBLE');
     // POST /allocate of the same body is not served the unproven answer, nor does it serve one.
-    const certified = await service.allocate(body);
+    const certified = await service.solve('allocate', body);
     expect(certified.cache).toBe('miss');
     expect(certified.requestHash).not.toBe(searchOnly.requestHash);
     expect(certified.result.bound).toBeDefined();
-    const again = await service.allocate(body, { certify: false });
+    const again = await service.solve('allocate', body, { certify: false });
     expect(again.requestHash).toBe(searchOnly.requestHash);
     expect(again.result.bound).toBeUndefined();
   }, 30_000);

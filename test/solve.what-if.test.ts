@@ -1,4 +1,4 @@
-// What-if scenarios (src/what-if/): changes applied and checked, every scenario solved warm from
+// What-if scenarios (src/solve/what-if.ts): changes applied and checked, every scenario solved warm from
 // the base answer within one limit, deltas on the base's scales, infeasible scenarios reported
 // while the others answer. The solver runs in this thread (injected as the runner's allocate).
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The pricing kernel (src/solver/pricing.ts) against INDEPENDENT brute force, on seeded tiny
+// The pricing kernel (src/solver/pricing/kernel.ts) against INDEPENDENT brute force, on seeded tiny
 // instances with backprop, zeroth-order, memory-limited and inferenceOnly devices (so that a device
 // has one or two edge groups and one or two uplink kinds), zero gains, maxDevices, deadline
 // multipliers, and prices from 0 over many orders of magnitude around the primal prices.

@@ -4,10 +4,8 @@
 // run) list-scheduled on the threads; a solve's expected run is its time limit times the share of
 // their limits recent solves actually used (most large solves use all of it; small ones converge
 // early). Pure: the backend feeds it what it knows (its threads, or the queue and its workers).
-import type { BlocksInput } from '../blocks/types.js';
-import { minBlocksTimeLimitMs, minTimeLimitMs } from '../model/time-floor.js';
-import type { Instance } from '../model/types.js';
 import type { BackendTask } from '../solve/backend.js';
+import { PROBLEM_KINDS } from '../solve/kinds/index.js';
 
 /** The task's time limit, ms. */
 export function limitOf(task: Pick<BackendTask, 'timeLimitMs' | 'input'>): number {
@@ -16,12 +14,7 @@ export function limitOf(task: Pick<BackendTask, 'timeLimitMs' | 'input'>): numbe
 
 /** The least time a plan for this task needs (its size's floor, docs/time-limits.md). */
 export function floorOf(task: Pick<BackendTask, 'kind' | 'input'>): number {
-  if (task.kind === 'blocks') {
-    const { instance } = task.input as BlocksInput;
-    return minBlocksTimeLimitMs(instance.devices.length, instance.blocks.length);
-  }
-  const { instance } = task.input as { instance: Instance };
-  return minTimeLimitMs({ devices: instance.devices.length, servers: instance.servers.length, layers: instance.layers });
+  return (PROBLEM_KINDS[task.kind].floorMs as (input: unknown) => number)(task.input);
 }
 
 export interface FlightEstimate {
@@ -76,7 +69,7 @@ export class RunShare {
   }
 }
 
-export interface AdmissionVerdict {
+interface AdmissionVerdict {
   accept: boolean;
   /** estimated wait for a thread, ms */
   waitMs: number;

@@ -142,7 +142,7 @@ export interface SplitEvaluation {
 /**
  * The round latency of an assignment under its optimal bandwidth split: the smallest T with
  * Σ_k need_k(T) ≤ W (each need is continuous and decreasing in T), found by bisection, and the
- * split b_k = need_k(T). Memory caps are not checked here (see violations()).
+ * split b_k = need_k(T). Memory caps are not checked here.
  */
 export function evaluateOptimalSplit(model: BlocksModel, assignment: BlockAssignment): SplitEvaluation {
   const loads = loadsOf(model, assignment);
@@ -210,23 +210,4 @@ export function evaluateFixedSplit(model: BlocksModel, assignment: BlockAssignme
     loads,
     loads.map((l, k) => (l.shallowest > 0 ? bandwidthHz[k] : 0)),
   );
-}
-
-/** Constraint violations of an assignment: coverage, memory caps, maxBlocksPerDevice. */
-export function violations(model: BlocksModel, assignment: BlockAssignment, maxBlocksPerDevice: number | null): string[] {
-  const out: string[] = [];
-  const count = new Array<number>(model.J + 1).fill(0);
-  assignment.forEach((blocks, k) => {
-    for (const j of blocks) {
-      if (!Number.isInteger(j) || j < 1 || j > model.J) out.push(`device ${k}: no block at depth ${j}`);
-      else count[j]++;
-    }
-    if (blocks.length > 0) {
-      const l = Math.min(...blocks);
-      if (model.memoryBytes(l) > model.instance.devices[k].memoryBytes) out.push(`device ${k}: memory cap exceeded`);
-    }
-    if (maxBlocksPerDevice !== null && blocks.length > maxBlocksPerDevice) out.push(`device ${k}: more than ${maxBlocksPerDevice} blocks`);
-  });
-  for (let j = 1; j <= model.J; j++) if (count[j] !== 1) out.push(`block ${j} assigned ${count[j]} times`);
-  return out;
 }

@@ -32,10 +32,11 @@ export function placement(
   }
   const out: BlocksInfeasibility[] = [];
   if (noMemory.length > 0) {
+    const deepest = noMemory[noMemory.length - 1];
     out.push({
       constraint: 'memory',
       blocks: noMemory,
-      detail: `no device has memory for back-propagation down to depth ${noMemory[noMemory.length - 1]} (needs ${model.memoryBytes(noMemory[noMemory.length - 1])} bytes)`,
+      detail: `no device has memory for back-propagation down to depth ${deepest} (needs ${model.memoryBytes(deepest)} bytes)`,
     });
   }
   if (noRoom.length > 0) {

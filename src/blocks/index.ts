@@ -29,10 +29,8 @@ import { solverPerformanceNow, stopRequested } from '../solver/control.js';
 import { addTracePoint, timePhase, type TracePoint } from '../solver/statistics.js';
 
 export { normalizeBlocksRequest } from './normalize.js';
-export type { BlocksRequest } from './request.js';
-export type * from './types.js';
 
-export { BLOCKS_ALGORITHM, BLOCKS_SOLVER_VERSION } from './version.js';
+export type * from './types.js';
 
 /**
  * The finest gap the proof resolves: with options.relativeGap below it (0: prove to the end) the

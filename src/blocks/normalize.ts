@@ -50,7 +50,7 @@ function integerIn(value: unknown, lo: number, hi: number, field: string): numbe
 }
 
 /** The default of options.relativeGap: stop once the answer is proven within 0.01%, as /allocate does. */
-export const DEFAULT_RELATIVE_GAP = DEFAULTS.relativeGap;
+const DEFAULT_RELATIVE_GAP = DEFAULTS.relativeGap;
 
 /** options.relativeGap, or its former name gapTolerance (one knob: the stop and the cache). */
 function relativeGapOf(o: { relativeGap?: unknown; gapTolerance?: unknown }): number {

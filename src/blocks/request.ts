@@ -13,7 +13,7 @@ export interface BlockSpec {
   bits: number;
 }
 
-export interface ExplicitBlocksModel {
+interface ExplicitBlocksModel {
   blocks: BlockSpec[];
   /** memory of the model weights, M_weights (bytes) */
   weightBytes: number;

@@ -42,7 +42,7 @@ interface SearchOutcome {
 }
 
 /** When the search may stop before its bisection closes: the incumbent proven within relativeGap. */
-export interface GapStop {
+interface GapStop {
   /** 0: never (the bisection runs to its end) */
   relativeGap: number;
   /** a bound known from elsewhere (compute floor, a certificate's "no") */

@@ -106,7 +106,7 @@ function write(v: unknown, out: string[]): void {
   }
 }
 
-export interface KeyParts {
+interface KeyParts {
   /** Problem family: 'allocate' today, 'blocks' and 'pareto' later; keeps families apart. */
   kind: string;
   /** Version of the code that answers this kind: a new solver must not serve old answers. */
@@ -133,12 +133,12 @@ export function cacheKey(kind: string, hash: string): string {
  * An allocate request's hash in two steps, so that a Pareto sweep hashes its snapshot once: the
  * digest of the instance without its objective weights, then that digest with weights and options.
  */
-export function snapshotDigest(solverVersion: string, instance: { weights: unknown }): string {
+function snapshotDigest(solverVersion: string, instance: { weights: unknown }): string {
   const { weights: _weights, ...snapshot } = instance;
   return requestHash({ kind: 'allocate', solverVersion, input: snapshot });
 }
 
-export function allocateHash(digest: string, weights: unknown, options: unknown): string {
+function allocateHash(digest: string, weights: unknown, options: unknown): string {
   return createHash('sha256')
     .update(digest)
     .update('\0')

@@ -2,7 +2,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Cache, CacheState } from './cache.js';
 
-export interface MemoryCacheOptions {
+interface MemoryCacheOptions {
   maxEntries: number;
   /** Used when set() is called without a positive ttl. */
   defaultTtlS: number;

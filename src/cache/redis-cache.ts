@@ -11,7 +11,7 @@ export interface CacheLogger {
   info(obj: object, msg: string): void;
 }
 
-export interface RedisCacheOptions {
+interface RedisCacheOptions {
   url: string;
   /** Namespaces every key, so several apps (or test runs) can share one Redis. */
   keyPrefix?: string;
@@ -20,7 +20,7 @@ export interface RedisCacheOptions {
   logger?: CacheLogger;
 }
 
-export const DEFAULT_KEY_PREFIX = 'edge-allocator:v1:';
+const DEFAULT_KEY_PREFIX = 'edge-allocator:v1:';
 
 // Deletes the lock only if it still carries our token: after our TTL lapsed, another instance
 // may hold it, and a plain DEL would release their lock.

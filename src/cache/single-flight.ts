@@ -11,7 +11,7 @@ interface Flight {
 }
 
 /** The error a caller gets when its own signal aborts (its client went away): nobody reads it. */
-export class CallerGoneError extends Error {
+class CallerGoneError extends Error {
   constructor() {
     super('caller went away');
     this.name = 'CallerGoneError';
@@ -81,7 +81,7 @@ export class SingleFlight {
   }
 }
 
-export interface PeerCoordination<T> {
+interface PeerCoordination<T> {
   key: string;
   /** Reads a finished answer from the shared store (null: not there). Must not throw. */
   lookup: () => Promise<T | null>;
@@ -94,7 +94,7 @@ export interface PeerCoordination<T> {
   maxPollMs?: number;
 }
 
-export interface Coordinated<T> {
+interface Coordinated<T> {
   value: T;
   /** True when another holder (or an earlier request) produced the answer. */
   fromStore: boolean;

@@ -8,7 +8,7 @@ import { prefixedInputError } from './input-error.js';
 import { decodeCursor, encodeCursor, isAfter, listed, matches, positionOf } from './list.js';
 import { IdempotencyMismatchError, type BestSoFar, type JobService, type JobStatus, type JobSubmission, type JobView } from './types.js';
 
-export interface MemoryJobsOptions {
+interface MemoryJobsOptions {
   ttlS: number;
   /** jobs solving at once; the others wait (default 2) */
   maxRunning?: number;

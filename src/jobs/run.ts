@@ -1,18 +1,18 @@
 // Running one job's solve through a SolveService: the same call the sync route makes, shaped the
 // same way, so a job's result is exactly what the sync endpoint answers. Shared by the in-memory
-// job store and the queue worker. One entry per job kind: every problem kind of solve/kinds.ts,
-// plus pareto and what-if (sweeps of allocate solves).
+// job store and the queue worker. One entry per job kind: each problem kind that may run as a job
+// (solve/kinds/index.ts, derived), plus pareto and what-if (sweeps of allocate solves).
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../cache/key.js';
 import { answerObject, paretoAnswer, solvedAnswer, whatIfAnswer, type Answer } from '../solve/answer.js';
 import { InputError, normalize } from '../model/normalize.js';
-import { PROBLEM_KINDS, type BodyOf, type ProblemKind } from '../solve/kinds.js';
+import { JOB_PROBLEM_KINDS, PROBLEM_KINDS, type BodyOf, type JobProblemKind, type ProblemKind } from '../solve/kinds/index.js';
 import { paretoWeights, pointRequest } from '../solve/pareto.js';
 import type { CallOptions, ParetoRequest, SolveService } from '../solve/types.js';
 import { baseRequest, checkScenarios, type WhatIfRequest } from '../solve/what-if.js';
-import type { JobKind, JobSubmission } from './types.js';
+import type { JobKind, JobSubmission, SweepJobKind } from './types.js';
 
-export interface JobAnswer {
+interface JobAnswer {
   result: Record<string, unknown>;
   resultStatusCode: number;
   /** the solve was stopped (cancel) and this is its best answer so far */
@@ -25,23 +25,18 @@ interface JobKindSpec {
   run(service: SolveService, input: unknown, call: CallOptions): Promise<{ answer: Answer; stopped: boolean }>;
 }
 
-/** A problem kind as a job: its normaliser checks, its service method solves. */
+/** A problem kind as a job: its normaliser checks, the service solves it. */
 function problemJob<K extends ProblemKind>(kind: K): JobKindSpec {
-  const spec = PROBLEM_KINDS[kind];
   return {
-    check: (input) => (spec.normalize as (body: BodyOf<K>) => unknown)(input as BodyOf<K>),
+    check: (input) => (PROBLEM_KINDS[kind].normalize as (body: BodyOf<K>) => unknown)(input as BodyOf<K>),
     run: async (service, input, call) => {
-      const out = await (
-        spec.serve as (service: SolveService, body: unknown, call: CallOptions) => Promise<Parameters<typeof solvedAnswer>[0]>
-      )(service, input, call);
+      const out = await service.solve(kind, input as BodyOf<K>, call);
       return { answer: solvedAnswer(out), stopped: out.stopped === true };
     },
   };
 }
 
-const JOBS: Record<JobKind, JobKindSpec> = {
-  allocate: problemJob('allocate'),
-  blocks: problemJob('blocks'),
+const SWEEP_JOBS: Record<SweepJobKind, JobKindSpec> = {
   pareto: {
     check(input) {
       const body = input as ParetoRequest;
@@ -68,6 +63,11 @@ const JOBS: Record<JobKind, JobKindSpec> = {
     }),
   },
 };
+
+const JOBS = {
+  ...(Object.fromEntries(JOB_PROBLEM_KINDS.map((kind) => [kind, problemJob(kind)])) as Record<JobProblemKind, JobKindSpec>),
+  ...SWEEP_JOBS,
+} satisfies Record<JobKind, JobKindSpec>;
 
 export async function runJob(service: SolveService, kind: JobKind, input: unknown, call: CallOptions): Promise<JobAnswer> {
   // A job's limit counts from its thread: it waits its turn without a deadline penalty.

@@ -1,10 +1,15 @@
 // Async jobs: a solve submitted now and read later (status, progress, result), cancellable. Two
 // stores behind one interface: in memory (embedded mode) and BullMQ jobs in Redis (queue mode).
+import { JOB_PROBLEM_KINDS, type JobProblemKind } from '../solve/kinds/index.js';
 import type { BestSoFar, ProgressUpdate } from '../solve/types.js';
 export type { BestSoFar } from '../solve/types.js';
 
-export const JOB_KINDS = ['allocate', 'blocks', 'pareto', 'what-if'] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
+/** Sweeps of allocate solves that run as jobs too (they are not problem kinds). */
+export const SWEEP_JOB_KINDS = ['pareto', 'what-if'] as const;
+export type SweepJobKind = (typeof SWEEP_JOB_KINDS)[number];
+/** What POST /jobs takes: the problem kinds that may run as jobs (solve/kinds/index.ts), then the sweeps. */
+export type JobKind = JobProblemKind | SweepJobKind;
+export const JOB_KINDS: readonly JobKind[] = [...JOB_PROBLEM_KINDS, ...SWEEP_JOB_KINDS];
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** Jobs may run longer than sync requests (60 s): up to 10 minutes. */

@@ -7,7 +7,7 @@ export function layerTrainingFlops(batchSize: number, tokens: number, hiddenSize
   return 72 * batchSize * tokens * hiddenSize ** 2 + 12 * batchSize * tokens ** 2 * hiddenSize;
 }
 
-export function attentionHeads(hiddenSize: number): number {
+function attentionHeads(hiddenSize: number): number {
   return Math.max(1, hiddenSize / 64);
 }
 

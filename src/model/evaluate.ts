@@ -5,12 +5,12 @@ import { modeKey, modeWorkload, peakMemoryBytes, stabilityBound, uplinkRateBps }
 import type { DeviceDecision, DeviceEvaluation, Evaluation, Instance, Totals, Violation } from './types.js';
 
 /** Relative slack allowed on budget sums (floating point), never more. */
-export const BUDGET_TOLERANCE = 1e-9;
+const BUDGET_TOLERANCE = 1e-9;
 
 const NOT_APPLICABLE = { local: NaN, uplink: NaN, edge: NaN, migration: NaN, total: NaN };
 
 /** Whether device n on `server` has changed server since `previous` (new devices never have). */
-export function migrates(instance: Instance, n: number, server: number): boolean {
+function migrates(instance: Instance, n: number, server: number): boolean {
   const before = instance.previous?.server[n] ?? null;
   return before !== null && before !== server;
 }
@@ -120,7 +120,7 @@ function findViolations(instance: Instance, decisions: DeviceDecision[], perDevi
   return out;
 }
 
-export function sumTotals(perDevice: DeviceEvaluation[]): Totals {
+function sumTotals(perDevice: DeviceEvaluation[]): Totals {
   let delayS = 0;
   let energyJ = 0;
   let stability = 0;

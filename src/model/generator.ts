@@ -24,7 +24,7 @@ import { mulberry32 } from './random.js';
 
 export { mulberry32 };
 
-export class Rng {
+class Rng {
   private readonly next: () => number;
   constructor(seed: number) {
     this.next = mulberry32(seed);
@@ -75,7 +75,7 @@ export interface ServerRanges {
   kappa: Range;
 }
 
-export const PAPER_DEVICE_RANGES: DeviceRanges = {
+const PAPER_DEVICE_RANGES: DeviceRanges = {
   tokens: [512, 1024],
   maxPowerW: [1, 2],
   minPowerW: [0, 0],
@@ -87,7 +87,7 @@ export const PAPER_DEVICE_RANGES: DeviceRanges = {
   samples: [1000, 5000],
 };
 
-export const PAPER_SERVER_RANGES: ServerRanges = {
+const PAPER_SERVER_RANGES: ServerRanges = {
   frequencyHz: [1e9, 3e9],
   gpuCores: [2560, 5120],
   flopsPerCycle: [1, 2],

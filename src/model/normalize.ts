@@ -18,12 +18,12 @@ export class InputError extends Error {
 }
 
 /** Smallest positive linear channel gain accepted (the schema allows 0 and [this, 1]). */
-export const MIN_POSITIVE_GAIN = 1e-30;
+const MIN_POSITIVE_GAIN = 1e-30;
 /**
  * Smallest positive objective weight (the schema allows 0 and up to 1e9): weighted costs of a
  * subnormal weight (5e-324, found by the fuzz test) underflow to 0 and leave the solver no choice.
  */
-export const MIN_POSITIVE_WEIGHT = 1e-12;
+const MIN_POSITIVE_WEIGHT = 1e-12;
 
 /** An objective weight: 0 (term ignored) or at least MIN_POSITIVE_WEIGHT. */
 export function weightAt(value: number, field: string): number {
@@ -322,7 +322,7 @@ function normalizePreviousPrices(
 }
 
 /** options.relativeGap, or its former name gapTolerance (one knob: the stop and the cache both use it). */
-export function relativeGapOf(o: { relativeGap?: number; gapTolerance?: number }): number {
+function relativeGapOf(o: { relativeGap?: number; gapTolerance?: number }): number {
   const field = o.relativeGap !== undefined ? 'options.relativeGap' : 'options.gapTolerance';
   const value = finite(o.relativeGap ?? o.gapTolerance ?? DEFAULTS.relativeGap, field);
   check(value >= 0 && value <= 1, field, 'must be between 0 and 1');
@@ -341,7 +341,8 @@ export function normalize(req: AllocateRequest): { instance: Instance; options: 
   check(
     timeLimitMs >= floorMs,
     'options.timeLimitMs',
-    `must be at least ${floorMs} ms for ${req.devices.length} devices × ${req.servers.length} servers × ${model.layers} layers (docs/time-limits.md)`,
+    `must be at least ${floorMs} ms for ${req.devices.length} devices × ${req.servers.length} servers × ${model.layers} layers ` +
+      '(docs/time-limits.md)',
   );
   const serverIndex = new Map(req.servers.map((s, m) => [s.id, m]));
   const servers = req.servers.map(normalizeServer);

@@ -91,7 +91,7 @@ export interface OptionsSpec {
 }
 
 /** One item of an earlier answer's allocations; its other fields are accepted and ignored. */
-export interface PreviousAllocationSpec {
+interface PreviousAllocationSpec {
   deviceId: string;
   serverId: string;
   splitLayer?: number;
@@ -99,7 +99,7 @@ export interface PreviousAllocationSpec {
 }
 
 /** One server's dual prices as an earlier answer's `prices.servers` item has them (objective units, ≥ 0). */
-export interface PreviousServerPricesSpec {
+interface PreviousServerPricesSpec {
   serverId: string;
   bandwidthPerMHz: number;
   frequencyPerGHz: number;

@@ -21,7 +21,7 @@ export function minBlocksTimeLimitMs(devices: number, blocks: number): number {
   return Math.max(1, Math.ceil(devices * blocks * MS_PER_DEVICE_BLOCK));
 }
 
-export interface InstanceSize {
+interface InstanceSize {
   devices: number;
   servers: number;
   layers: number;

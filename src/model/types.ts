@@ -279,7 +279,7 @@ export interface AllocateResult {
  * costs a device there. The negated counterparts of insights' marginal values (which hold the
  * association; these are the dual's, at which the bound was proven).
  */
-export interface ServerPricesOut {
+interface ServerPricesOut {
   serverId: string;
   /** per MHz of uplink bandwidth */
   bandwidthPerMHz: number;

@@ -113,7 +113,9 @@ export function createMetrics(options: { defaultMetrics?: boolean; build?: Build
   let jobCounts: () => Promise<Partial<Record<JobStatus, number>>> | undefined = () => undefined;
   new Gauge({
     name: `${PREFIX}jobs`,
-    help: 'Async jobs (POST /jobs) by state: queued, running, completed, failed, cancelled (in queue mode: those the queue counts, see docs/operations.md)',
+    help:
+      'Async jobs (POST /jobs) by state: queued, running, completed, failed, cancelled (in queue mode: those the queue counts, see ' +
+      'docs/operations.md)',
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {

@@ -8,7 +8,7 @@ import type { AppConfig } from '../config.js';
 import { authHooks } from './auth.js';
 import { registerRateLimit } from './rate-limit.js';
 
-export interface AccessOptions {
+interface AccessOptions {
   config: Pick<AppConfig, 'apiKeyDigests' | 'rateLimitMax' | 'rateLimitWindowMs' | 'rateLimitColdSolveCost' | 'redisUrl'>;
   isPublic: (url: string) => boolean;
   /** Redis key namespace of the rate-limit counters. */

@@ -14,14 +14,14 @@ declare module 'fastify' {
   }
 }
 
-export interface AuthOptions {
+interface AuthOptions {
   /** sha256 digests of the accepted keys; empty turns authentication off. */
   keyDigests: readonly Buffer[];
   isPublic: (url: string) => boolean;
 }
 
 /** The key a request presents, from Authorization: Bearer or x-api-key. */
-export function presentedKey(request: FastifyRequest): string | undefined {
+function presentedKey(request: FastifyRequest): string | undefined {
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -32,7 +32,7 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 }
 
 /** Index of the matching digest, or -1; always compares against all of them. */
-export function matchKey(key: string, digests: readonly Buffer[]): number {
+function matchKey(key: string, digests: readonly Buffer[]): number {
   const digest = createHash('sha256').update(key, 'utf8').digest();
   let found = -1;
   digests.forEach((d, i) => {

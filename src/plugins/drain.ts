@@ -9,9 +9,9 @@ import type { SolveService } from '../solve/types.js';
 import { HttpProblem } from './errors.js';
 
 /** A caller refused during a drain retries after this long (on another instance, normally). */
-export const DRAIN_RETRY_AFTER_S = 2;
+const DRAIN_RETRY_AFTER_S = 2;
 
-export interface DrainReport {
+interface DrainReport {
   /** requests still unanswered when the wait ended (0 unless the grace ran out) */
   unanswered: number;
   /** how long the drain took, ms */

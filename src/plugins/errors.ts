@@ -54,7 +54,7 @@ function pointerSegments(pointer: string): (string | number)[] {
 }
 
 /** Field and reason of the first schema violation; messages follow Ajv's wording ("must be number"). */
-export function describeSchemaError(error: SchemaError): { field: string; reason: string } {
+function describeSchemaError(error: SchemaError): { field: string; reason: string } {
   const at = pointerSegments(error.instancePath);
   switch (error.keyword) {
     case 'required':
@@ -104,7 +104,7 @@ function isNonFiniteResult(e: unknown): e is Pick<NonFiniteResultError, 'path' |
 }
 
 /** Classify an error; anything unrecognised is a 500. */
-export function toProblem(error: unknown): Problem {
+function toProblem(error: unknown): Problem {
   if (error instanceof HttpProblem) {
     const { statusCode, code, message, retryAfterS } = error;
     return { statusCode, code, message, ...(retryAfterS !== undefined ? { retryAfterS } : {}) };
@@ -144,13 +144,13 @@ export function toProblem(error: unknown): Problem {
 }
 
 /** The problem+json body of a classified error, for this request. */
-export function problemOf(problem: Problem, request: FastifyRequest): ProblemBody {
+function problemOf(problem: Problem, request: FastifyRequest): ProblemBody {
   const { statusCode, message, ...rest } = problem;
   return problemBody({ status: statusCode, detail: message, ...rest }, { instance: instanceOf(request.url), requestId: request.id });
 }
 
 /** Sends a problem (the status, its content type and body). */
-export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   return reply.code(problem.statusCode).type(PROBLEM_CONTENT_TYPE).send(problemOf(problem, reply.request));
 }
 

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from './errors.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
-export interface HardeningOptions {
+interface HardeningOptions {
   corsOrigins: readonly string[];
   maxEventLoopDelayMs: number;
   maxHeapUsedBytes: number;

@@ -63,7 +63,7 @@ function isPoisonKey(key: string, value: unknown): boolean {
  * Throws BodyError at the first non-finite number or forbidden key. Iterative, so deeply nested
  * input cannot overflow the stack; paths are built only on failure, so large bodies stay cheap.
  */
-export function assertPlainFiniteJson(root: unknown): void {
+function assertPlainFiniteJson(root: unknown): void {
   const stack: Frame[] = [{ value: root, parent: undefined, key: undefined }];
   while (stack.length > 0) {
     const frame = stack.pop()!;
@@ -82,7 +82,7 @@ export function assertPlainFiniteJson(root: unknown): void {
   }
 }
 
-export function parseJsonBody(text: string): unknown {
+function parseJsonBody(text: string): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -155,7 +155,7 @@ function invalidUtf8(bytes: Buffer, offset: number): BodyError {
 }
 
 /** Decode and parse a body; bytes that are not UTF-8 are a 400, not silently U+FFFD. */
-export function parseJsonBytes(bytes: Buffer): unknown {
+function parseJsonBytes(bytes: Buffer): unknown {
   if (!isUtf8(bytes)) {
     const offset = firstInvalidUtf8(bytes);
     throw invalidUtf8(bytes, Math.max(offset, 0));

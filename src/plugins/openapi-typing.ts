@@ -5,6 +5,7 @@
 import { RESPONSE_EXAMPLES } from '../schemas/response-examples.js';
 import { EXAMPLE_JOB_ID } from '../schemas/errors.js';
 import { PROBLEM_CONTENT_TYPE } from '../solve/problems.js';
+import type { JobKind } from '../jobs/types.js';
 
 type Json = Record<string, unknown>;
 type Responses = Record<string, { content?: Record<string, Json>; headers?: Json }>;
@@ -33,14 +34,17 @@ const JOB_ANSWERS: [string, string, string][] = [
   ['/jobs/{id}', 'delete', '200'],
 ];
 
-/** kind → the components its result may be: the sync answer or its 422 problem. */
+/**
+ * kind → the components its result may be: the sync answer or its 422 problem, each named in
+ * NAMED_ANSWERS (one entry per job kind: the compiler asks for a new one's).
+ */
 const RESULTS = {
   allocate: ['AllocateResponse', 'AllocateInfeasibleResponse'],
   blocks: ['BlocksResponse', 'BlocksInfeasibleResponse'],
   pareto: ['ParetoResponse', 'ParetoInfeasibleResponse'],
   // Always 200: an infeasible base or scenario is reported in its own status.
   'what-if': ['WhatIfResponse'],
-} as const;
+} as const satisfies Record<JobKind, readonly [string, ...string[]]>;
 
 /** `what-if` → `WhatIf` (component names are identifiers). */
 const pascal = (kind: string) => kind.replace(/(^|-)([a-z])/g, (_m, _dash, c: string) => c.toUpperCase());
@@ -53,6 +57,8 @@ function jobVariants(job: Json, components: Json): void {
   const properties = job.properties as Json;
   const mapping: Record<string, string> = {};
   for (const [kind, results] of Object.entries(RESULTS)) {
+    const unnamed = results.find((name) => components[name] === undefined);
+    if (unnamed !== undefined) throw new Error(`openapi-typing: ${kind} jobs answer ${unnamed}, which NAMED_ANSWERS never names`);
     const { best, ...rest } = properties;
     const name = `${pascal(kind)}Job`;
     mapping[kind] = `#/components/schemas/${name}`;
@@ -68,7 +74,9 @@ function jobVariants(job: Json, components: Json): void {
           description: (properties.result as Json).description,
         },
       },
-      description: `A ${kind} job: its result is what POST ${kind === 'allocate' ? '/allocate' : `/allocate/${kind}`} answers (${results.length > 1 ? '200, or the 422 problem' : '200'})`,
+      description:
+        `A ${kind} job: its result is what POST ${kind === 'allocate' ? '/allocate' : `/allocate/${kind}`} answers ` +
+        `(${results.length > 1 ? '200, or the 422 problem' : '200'})`,
     };
   }
   components.Job = {

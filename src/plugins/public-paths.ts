@@ -2,7 +2,7 @@
 // documentation, and static pages that send the key themselves on their API calls. One list, so a
 // new public page (a browser console) is one entry.
 
-export interface PublicPathOptions {
+interface PublicPathOptions {
   /** /metrics open to scrapers without a key. */
   metricsPublic: boolean;
   /** More prefixes (e.g. '/console'). */
@@ -10,7 +10,7 @@ export interface PublicPathOptions {
 }
 
 // '/' only redirects to the console; the console's page and assets send the key on their own API calls.
-export const ALWAYS_PUBLIC_PREFIXES = ['/health', '/ready', '/docs', '/console', '/'] as const;
+const ALWAYS_PUBLIC_PREFIXES = ['/health', '/ready', '/docs', '/console', '/'] as const;
 export const METRICS_PATH = '/metrics';
 
 /** A matcher over the URL's path: a prefix matches itself and anything below it, not '/docsX'. */

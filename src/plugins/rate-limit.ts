@@ -22,7 +22,7 @@ import { LRUCache } from 'lru-cache';
 import { HttpProblem } from './errors.js';
 import { coldSolvesOf } from './solve-report.js';
 
-export interface RateLimitOptions {
+interface RateLimitOptions {
   max: number;
   windowMs: number;
   coldSolveCost: number;
@@ -38,12 +38,12 @@ interface Count {
 }
 
 /** A fixed-window counter that can add more than 1: what @fastify/rate-limit calls a store. */
-export interface WeightedStore {
+interface WeightedStore {
   add(key: string, amount: number, windowMs: number): Promise<Count>;
   close(): Promise<void>;
 }
 
-export function memoryStore(maxKeys = 100_000): WeightedStore {
+function memoryStore(maxKeys = 100_000): WeightedStore {
   const windows = new LRUCache<string, { current: number; resetAt: number }>({ max: maxKeys });
   return {
     async add(key, amount, windowMs) {
@@ -70,7 +70,7 @@ if ttl < 0 then
 end
 return {current, ttl}`;
 
-export function redisStore(url: string, keyPrefix: string): WeightedStore {
+function redisStore(url: string, keyPrefix: string): WeightedStore {
   // Fail fast like the cache: a dead Redis must not hold requests; the plugin then admits them.
   const client = new Redis(url, {
     enableOfflineQueue: false,
@@ -92,14 +92,14 @@ export function redisStore(url: string, keyPrefix: string): WeightedStore {
 }
 
 /** The policy's name in RateLimit-Policy and RateLimit (a structured-field string). */
-export const RATE_LIMIT_POLICY = 'default';
+const RATE_LIMIT_POLICY = 'default';
 
 /** RateLimit-Policy (draft-10): quota `q` per window of `w` seconds. */
-export const rateLimitPolicyHeader = (max: number, windowMs: number) =>
+const rateLimitPolicyHeader = (max: number, windowMs: number) =>
   `"${RATE_LIMIT_POLICY}";q=${max};w=${Math.max(1, Math.ceil(windowMs / 1000))}`;
 
 /** RateLimit (draft-10): `r` units left, `t` seconds until the quota resets. */
-export const rateLimitHeader = (remaining: number, resetS: number) =>
+const rateLimitHeader = (remaining: number, resetS: number) =>
   `"${RATE_LIMIT_POLICY}";r=${Math.max(0, remaining)};t=${Math.max(0, resetS)}`;
 
 /** Caller identity: the API key's id when authenticated, else the client IP. */

@@ -12,7 +12,7 @@ declare module 'fastify' {
 }
 
 /** The fields of a result the log line reads; every solve kind has them. */
-export interface SolveSummary {
+interface SolveSummary {
   status: string;
   limit?: 'TIME';
   objective?: number;
@@ -21,7 +21,7 @@ export interface SolveSummary {
 }
 
 /** What a route got from the service: a result, or (a cache hit) the stored bytes and their status. */
-export interface SolveReport {
+interface SolveReport {
   result: SolveSummary;
   cache: CacheOutcome;
   requestHash: string;

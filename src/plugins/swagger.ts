@@ -11,8 +11,8 @@ import { PROBLEM_CONTENT_TYPE } from '../solve/problems.js';
 import { withAnswerExamples, withTypedAnswers } from './openapi-typing.js';
 
 /** Version of the HTTP contract (not of the solver, which answers carry in solver.version). */
-export const API_VERSION = '1.0.0';
-export const DOCS_PREFIX = '/docs';
+const API_VERSION = '1.0.0';
+const DOCS_PREFIX = '/docs';
 
 type Json = Record<string, unknown>;
 
@@ -23,7 +23,7 @@ type Json = Record<string, unknown>;
  * states the same set as oneOf [then, else]: the forms are disjoint (the key is required by one
  * and not allowed by the other), so exactly one matches whenever the if/then/else accepts.
  */
-export function ifThenElseToOneOf<T>(node: T): T {
+function ifThenElseToOneOf<T>(node: T): T {
   if (Array.isArray(node)) return node.map(ifThenElseToOneOf) as T;
   if (node === null || typeof node !== 'object') return node;
   const out: Json = {};
@@ -75,7 +75,7 @@ const examplePath = (path: string) => path.replace(/\{[^}]+\}/g, EXAMPLE_JOB_ID)
  * (the route schemas give it under application/json, which keeps @fastify/swagger's component
  * references; the service serialises by status code, whatever the content type).
  */
-export function withProblemContent(document: Json): Json {
+function withProblemContent(document: Json): Json {
   const paths = (document.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, Json> }>>;
   for (const operations of Object.values(paths)) {
     for (const operation of Object.values(operations)) {
@@ -99,7 +99,7 @@ export function withProblemContent(document: Json): Json {
  * Every Problem answer gets the example of its status code (see ERROR_EXAMPLES), with `instance`
  * set to the operation's path.
  */
-export function withErrorExamples(document: Json): Json {
+function withErrorExamples(document: Json): Json {
   const paths = (document.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, Json> }>>;
   for (const [path, operations] of Object.entries(paths)) {
     for (const operation of Object.values(operations)) {
@@ -169,7 +169,7 @@ export function registerSwagger(app: FastifyInstance): void {
 }
 
 /** Above this many characters a request body's curl line or an answer's parsed copy costs seconds of the tab. */
-export const LARGE_BODY_CHARS = 100_000;
+const LARGE_BODY_CHARS = 100_000;
 
 /**
  * The answer panel lays its text out as written (pretty-printed JSON has short lines): Swagger UI's
@@ -202,7 +202,7 @@ const browserFunction = (...argsAndBody: string[]) => new Function(...argsAndBod
  * Held to 1.5 s from the answer's arrival to its display by test/http.swagger-ui.browser.test.ts.
  * The schema list starts collapsed.
  */
-export const SWAGGER_UI_CONFIG: FastifySwaggerUiConfigOptions = {
+const SWAGGER_UI_CONFIG: FastifySwaggerUiConfigOptions = {
   persistAuthorization: false,
   syntaxHighlight: false,
   defaultModelsExpandDepth: 0,

@@ -9,7 +9,7 @@ import { solvedAnswer } from '../solve/answer.js';
 import { sendAnswer, solveCall } from './reply.js';
 import type { SolveService } from '../solve/types.js';
 
-export interface AllocateRoutesOptions {
+interface AllocateRoutesOptions {
   service: SolveService;
 }
 
@@ -35,7 +35,7 @@ export const allocateRoutes: FastifyPluginAsyncTypebox<AllocateRoutesOptions> = 
     },
     async (request, reply) => {
       // A client that disconnects stops its solve, unless another caller shares it.
-      const out = await service.allocate(request.body, solveCall(request, reply));
+      const out = await service.solve('allocate', request.body, solveCall(request, reply));
       reportSolve(request, 'allocate', out);
       return sendAnswer(reply, solvedAnswer(out, instanceOf(request.url)));
     },

@@ -9,7 +9,7 @@ import { solvedAnswer } from '../solve/answer.js';
 import { sendAnswer, solveCall } from './reply.js';
 import type { SolveService } from '../solve/types.js';
 
-export interface BlocksRoutesOptions {
+interface BlocksRoutesOptions {
   service: SolveService;
 }
 
@@ -36,7 +36,7 @@ export const blocksRoutes: FastifyPluginAsyncTypebox<BlocksRoutesOptions> = asyn
     },
     async (request, reply) => {
       // No assignment fits the memory caps: 422 (solvedAnswer). A client that leaves stops its solve.
-      const out = await service.allocateBlocks(request.body, solveCall(request, reply));
+      const out = await service.solve('blocks', request.body, solveCall(request, reply));
       reportSolve(request, 'blocks', out);
       return sendAnswer(reply, solvedAnswer(out, instanceOf(request.url)));
     },

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CONSOLE_PREFIX = '/console';
+const CONSOLE_PREFIX = '/console';
 
 /** The package root: the nearest directory above this module holding package.json (works from src/ and dist/src/). */
 export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
@@ -19,11 +19,11 @@ export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): str
 }
 
 /** Where the build puts the console: dist/console under the package root. */
-export function defaultConsoleDir(): string {
+function defaultConsoleDir(): string {
   return join(packageRoot(), 'dist', 'console');
 }
 
-export interface ConsoleRoutesOptions {
+interface ConsoleRoutesOptions {
   /** Directory holding index.html and the bundle; defaults to dist/console. */
   dir?: string;
 }

@@ -8,7 +8,7 @@ import { solvedAnswer } from '../solve/answer.js';
 import type { SolveService } from '../solve/types.js';
 import { sendAnswer, solveCall } from './reply.js';
 
-export interface EvaluateRoutesOptions {
+interface EvaluateRoutesOptions {
   service: SolveService;
 }
 
@@ -34,7 +34,7 @@ export const evaluateRoutes: FastifyPluginAsyncTypebox<EvaluateRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const out = await service.evaluate(request.body, solveCall(request, reply));
+      const out = await service.solve('evaluate', request.body, solveCall(request, reply));
       const { status, objective, gap, solveTimeMs } = out.result ?? { status: out.stored?.status ?? 'FEASIBLE' };
       reportSolve(request, 'evaluate', {
         result: {

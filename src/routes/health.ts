@@ -6,12 +6,12 @@ import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { SolveService } from '../solve/types.js';
 
-export const HealthResponseSchema = Type.Object(
+const HealthResponseSchema = Type.Object(
   { status: Type.Enum(['ok'], { description: 'always ok when the process answers' }) },
   { $id: 'HealthResponse', additionalProperties: false, description: 'Liveness' },
 );
 
-export const ReadinessResponseSchema = Type.Object(
+const ReadinessResponseSchema = Type.Object(
   {
     status: Type.Enum(['ready', 'not ready'], { description: 'ready when the solver workers can take work' }),
     workers: Type.Object(
@@ -29,14 +29,15 @@ export const ReadinessResponseSchema = Type.Object(
     queue: Type.Optional(
       Type.Enum(['in-process', 'bullmq'], {
         description:
-          "where solves run: this process's threads, or worker processes behind a BullMQ queue (SOLVER_QUEUE=bullmq; then a down Redis makes the API not ready)",
+          "where solves run: this process's threads, or worker processes behind a BullMQ queue " +
+          '(SOLVER_QUEUE=bullmq; then a down Redis makes the API not ready)',
       }),
     ),
   },
   { $id: 'ReadinessResponse', additionalProperties: false, description: 'Readiness and dependency state' },
 );
 
-export interface HealthRoutesOptions {
+interface HealthRoutesOptions {
   service: SolveService;
 }
 

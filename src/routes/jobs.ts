@@ -2,8 +2,7 @@
 // input is checked against its sync endpoint's schema here, everything else is the JobService's.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { AllocateRequestSchema } from '../schemas/allocate.js';
-import { BlocksRequestSchema } from '../schemas/blocks.js';
+import type { TSchema } from 'typebox';
 import { errorResponse } from '../schemas/common.js';
 import { errorResponses } from '../schemas/errors.js';
 import { HttpProblem } from '../plugins/errors.js';
@@ -19,18 +18,20 @@ import {
 import { DEFAULT_JOB_PAGE } from '../jobs/list.js';
 import { ParetoRequestSchema } from '../schemas/pareto.js';
 import { WhatIfRequestSchema } from '../schemas/what-if.js';
+import { JOB_PROBLEM_KINDS, type JobProblemKind } from '../solve/kinds/index.js';
 import type { JobKind, JobService } from '../jobs/types.js';
+import { SOLVE_ENDPOINTS } from './solve-endpoints.js';
 
-export interface JobsRoutesOptions {
+interface JobsRoutesOptions {
   jobs: JobService;
 }
 
-const INPUT_SCHEMAS = {
-  allocate: AllocateRequestSchema,
-  blocks: BlocksRequestSchema,
+/** A job's input schema: its sync endpoint's body schema. */
+const INPUT_SCHEMAS: Record<JobKind, TSchema> = {
+  ...(Object.fromEntries(JOB_PROBLEM_KINDS.map((kind) => [kind, SOLVE_ENDPOINTS[kind].body])) as Record<JobProblemKind, TSchema>),
   pareto: ParetoRequestSchema,
   'what-if': WhatIfRequestSchema,
-} as const;
+};
 
 /** Validates a job's input with its sync endpoint's schema (same Ajv, same options); errors point into `input`. */
 function checkInput(request: FastifyRequest, kind: JobKind, input: unknown): void {
@@ -52,7 +53,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
         operationId: 'submitJob',
         summary: 'Submit a solve to run in the background',
         description:
-          'Accepts the body of POST /allocate, /allocate/blocks, /allocate/pareto or /allocate/what-if as `input` and answers at once with ' +
+          'Accepts the body of POST /allocate, /allocate/blocks, /allocate/pareto or /allocate/what-if as `input` and answers at once ' +
+          'with ' +
           '202, `Location: /jobs/{id}` and the job. Jobs may ask for time limits up to 10 minutes. Poll GET /jobs/{id} for ' +
           'status and progress; DELETE /jobs/{id} cancels. With an `Idempotency-Key` header, a retry with the same key and ' +
           'body returns the same job (200); the same key with another body is 422 (409 when two such requests race and the ' +
@@ -126,7 +128,8 @@ export const jobsRoutes: FastifyPluginAsyncTypebox<JobsRoutesOptions> = async (a
         operationId: 'getJob',
         summary: 'Status, progress and result of a job',
         description:
-          'queued | running (with progress) | completed (with result) | failed (with error) | cancelled. 404 for an unknown or expired id. ' +
+          'queued | running (with progress) | completed (with result) | failed (with error) | cancelled. 404 for an unknown or expired ' +
+          'id. ' +
           'With `include=best`, a running allocate job also shows `best`: the best allocation found so far, with its objective and totals.',
         params: JobIdParamsSchema,
         querystring: JobQuerySchema,

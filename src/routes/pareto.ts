@@ -21,7 +21,7 @@ function rejectObjectiveWeights(body: unknown): void {
   }
 }
 
-export interface ParetoRoutesOptions {
+interface ParetoRoutesOptions {
   service: SolveService;
 }
 

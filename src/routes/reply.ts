@@ -8,7 +8,7 @@ import { PROBLEM_CONTENT_TYPE } from '../solve/problems.js';
 import type { CallOptions } from '../solve/types.js';
 
 /** Aborts when the client disconnects before the reply is sent, so its solve can stop. */
-export function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const gone = new AbortController();
   const onClose = () => {
     if (!reply.raw.writableFinished) gone.abort();

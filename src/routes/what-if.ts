@@ -8,7 +8,7 @@ import { whatIfAnswer } from '../solve/answer.js';
 import type { SolveService } from '../solve/types.js';
 import { sendAnswer, solveCall } from './reply.js';
 
-export interface WhatIfRoutesOptions {
+interface WhatIfRoutesOptions {
   service: SolveService;
 }
 

@@ -31,7 +31,7 @@ const IntegerBetween = (minimum: number, maximum: number, description: string) =
 // ---------------------------------------------------------------------------------------------
 // Request
 
-export const ModelSpecSchema = Type.Object(
+const ModelSpecSchema = Type.Object(
   {
     layers: Type.Integer({ minimum: 2, maximum: 100_000, description: 'transformer layers Υ' }),
     hiddenSize: IntegerBetween(1, 1e6, 'hidden size h'),
@@ -47,7 +47,7 @@ export const ModelSpecSchema = Type.Object(
   { $id: 'ModelSpec', additionalProperties: false, description: 'The transformer being fine-tuned (docs/model.md §1.1, §1.5)' },
 );
 
-export const DeviceSpecSchema = Type.Object(
+const DeviceSpecSchema = Type.Object(
   {
     id: Id('device'),
     gpuCores: Between(1, 1e6, 'GPU cores C_n, cores'),
@@ -134,7 +134,7 @@ export const ObjectiveSpecSchema = Type.Object(
   { $id: 'ObjectiveSpec', additionalProperties: false, description: 'What to minimise (docs/model.md §1.3)' },
 );
 
-export const OptionsSpecSchema = Type.Object(
+const OptionsSpecSchema = Type.Object(
   {
     timeLimitMs: Type.Optional(
       Type.Integer({
@@ -183,14 +183,15 @@ export const OptionsSpecSchema = Type.Object(
     insights: Type.Optional(
       Type.Boolean({
         description:
-          'add `insights`: marginal value of bandwidth, frequency and device slots per server, binding limits per device, where to add capacity (docs/insights.md); default false',
+          'add `insights`: marginal value of bandwidth, frequency and device slots per server, binding limits per device, where to add ' +
+          'capacity (docs/insights.md); default false',
       }),
     ),
   },
   { $id: 'OptionsSpec', additionalProperties: false, description: 'Solver options' },
 );
 
-export const PreviousAllocationSchema = Type.Object(
+const PreviousAllocationSchema = Type.Object(
   {
     deviceId: Type.String({ minLength: 1, maxLength: 128, description: 'device id; devices no longer in `devices` are ignored' }),
     serverId: Type.String({ minLength: 1, maxLength: 128, description: 'server it was on; must be in `servers`' }),
@@ -209,7 +210,7 @@ export const PreviousAllocationSchema = Type.Object(
 
 const PRICE_UNITS = 'objective units (normalised when objective.normalize is on)';
 
-export const ServerPricesSchema = Type.Object(
+const ServerPricesSchema = Type.Object(
   {
     serverId: Type.String({ minLength: 1, maxLength: 128, description: 'server id' }),
     bandwidthPerMHz: Type.Number({ minimum: 0, description: `price of 1 MHz of uplink bandwidth, ${PRICE_UNITS}` }),
@@ -220,11 +221,12 @@ export const ServerPricesSchema = Type.Object(
     $id: 'ServerPrices',
     additionalProperties: false,
     description:
-      "One server's prices in the Lagrangian dual: what a unit of each budget costs a device there (insights' marginal values, negated, are the same prices with the association held)",
+      "One server's prices in the Lagrangian dual: what a unit of each budget costs a device there " +
+      "(insights' marginal values, negated, are the same prices with the association held)",
   },
 );
 
-export const DualPricesSchema = Type.Object(
+const DualPricesSchema = Type.Object(
   {
     servers: Type.Array(ServerPricesSchema, { maxItems: MAX_SERVERS, description: 'one item per server, at most one per server id' }),
   },
@@ -232,12 +234,13 @@ export const DualPricesSchema = Type.Object(
     $id: 'DualPrices',
     additionalProperties: false,
     description:
-      "The dual prices the answer's bound was proven at (absent when no Lagrangian bound proved it, e.g. small instances solved by enumeration). Send them back in `previous.prices` with the answer's allocations: the next solve's bound starts from them",
+      "The dual prices the answer's bound was proven at (absent when no Lagrangian bound proved it, e.g. small instances " +
+      "solved by enumeration). Send them back in `previous.prices` with the answer's allocations: the next solve's bound starts from them",
   },
 );
 
 /** `previous.prices`: an answer's `prices` as it came; `slot` may be left out (0). */
-export const PreviousPricesSchema = Type.Object(
+const PreviousPricesSchema = Type.Object(
   {
     servers: Type.Array(
       Type.Object(
@@ -247,18 +250,22 @@ export const PreviousPricesSchema = Type.Object(
         },
         { additionalProperties: false },
       ),
-      { maxItems: MAX_SERVERS, description: 'one item per server, at most one per server id; servers no longer in `servers` are ignored' },
+      {
+        maxItems: MAX_SERVERS,
+        description: 'one item per server, at most one per server id; servers no longer in `servers` are ignored',
+      },
     ),
   },
   {
     $id: 'PreviousPrices',
     additionalProperties: false,
     description:
-      "An earlier answer's `prices`: the bound starts from them (evaluated exactly, so any prices give a valid bound; stale ones only start it further from the top)",
+      "An earlier answer's `prices`: the bound starts from them " +
+      '(evaluated exactly, so any prices give a valid bound; stale ones only start it further from the top)',
   },
 );
 
-export const PreviousSpecSchema = Type.Object(
+const PreviousSpecSchema = Type.Object(
   {
     allocations: Type.Array(PreviousAllocationSchema, {
       maxItems: MAX_DEVICES,
@@ -375,7 +382,7 @@ export const AllocationSchema = Type.Object(
   { $id: 'Allocation', additionalProperties: false, description: "One device's decisions and costs" },
 );
 
-export const BaselineSchema = Type.Object(
+const BaselineSchema = Type.Object(
   {
     name: Type.String({ description: 'baseline name, e.g. local-heavy' }),
     objective: Type.Number({ description: 'objective of the baseline on the same instance' }),
@@ -442,10 +449,11 @@ export const runStatisticsProperties = (phases: string) => ({
 });
 
 const { trace: solveTrace, ...solveRun } = runStatisticsProperties(
-  'prepare, start (the first feasible plan), firstBound, baselines, dualStart (large cold instances: the start association from the dual), search, deadlines, bound',
+  'prepare, start (the first feasible plan), firstBound, baselines, dualStart (large cold instances: ' +
+    'the start association from the dual), search, deadlines, bound',
 );
 
-export const SolveStatisticsSchema = Type.Object(
+const SolveStatisticsSchema = Type.Object(
   {
     ...solveRun,
     searchSteps: Type.Integer({ minimum: 0, description: 'search steps taken (balance batches, reassignment rounds, moves that stood)' }),
@@ -516,11 +524,12 @@ export const AllocateInfeasibleResponseSchema = Type.Object(
     $id: 'AllocateInfeasibleResponse',
     additionalProperties: false,
     description:
-      'The instance cannot be satisfied: a problem (RFC 9457, application/problem+json) whose `infeasibilities` name the devices and constraints at fault; the other fields are those of the answer',
+      'The instance cannot be satisfied: a problem (RFC 9457, application/problem+json) whose `infeasibilities` name the devices and ' +
+      'constraints at fault; the other fields are those of the answer',
   },
 );
 
-export type AllocateResponse = Static<typeof AllocateResponseSchema>;
+type AllocateResponse = Static<typeof AllocateResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Compile-time drift checks: each alias fails to compile when the two types differ.

@@ -16,7 +16,7 @@ const Between = (minimum: number, maximum: number, description: string) => Type.
 // ---------------------------------------------------------------------------------------------
 // Request
 
-export const BlockSpecSchema = Type.Object(
+const BlockSpecSchema = Type.Object(
   {
     forwardFlops: Between(0, 1e27, 'forward FLOPs of the layer φ_i, FLOPs per round: 0 or at least 1'),
     backwardFlops: Between(0, 1e27, 'backward FLOPs of the layer β_i, FLOPs per round: 0 or at least 1'),
@@ -26,7 +26,7 @@ export const BlockSpecSchema = Type.Object(
   { $id: 'BlockSpec', additionalProperties: false, description: 'One trainable block (one layer), explicit form' },
 );
 
-export const ExplicitBlocksModelSchema = Type.Object(
+const ExplicitBlocksModelSchema = Type.Object(
   {
     blocks: Type.Array(BlockSpecSchema, {
       minItems: 1,
@@ -38,7 +38,7 @@ export const ExplicitBlocksModelSchema = Type.Object(
   { $id: 'ExplicitBlocksModel', additionalProperties: false, description: 'Per-layer quantities given explicitly' },
 );
 
-export const TransformerBlocksModelSchema = Type.Object(
+const TransformerBlocksModelSchema = Type.Object(
   {
     layers: Type.Integer({ minimum: 1, maximum: MAX_BLOCKS, description: 'transformer layers Υ: one block per layer, depths 1..Υ' }),
     hiddenSize: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'hidden size h' }),
@@ -61,7 +61,7 @@ export const TransformerBlocksModelSchema = Type.Object(
 // Explicit or transformer form, told apart by the presence of `blocks`. if/then/else rather than
 // anyOf: Ajv then reports the first error of the intended form ("model.hiddenSise: unknown
 // property"), where anyOf would report the other form's "model.blocks is required" first.
-export const BlocksModelSpecSchema = Type.Unsafe<Static<typeof ExplicitBlocksModelSchema> | Static<typeof TransformerBlocksModelSchema>>({
+const BlocksModelSpecSchema = Type.Unsafe<Static<typeof ExplicitBlocksModelSchema> | Static<typeof TransformerBlocksModelSchema>>({
   description: 'The model being fine-tuned: explicit blocks (when `blocks` is present) or a transformer description',
   type: 'object',
   if: { type: 'object', required: ['blocks'] },
@@ -69,7 +69,7 @@ export const BlocksModelSpecSchema = Type.Unsafe<Static<typeof ExplicitBlocksMod
   else: TransformerBlocksModelSchema,
 });
 
-export const BlocksDeviceSpecSchema = Type.Object(
+const BlocksDeviceSpecSchema = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 128, description: 'device identifier, unique in the request' }),
     flopsPerSecond: Between(1e3, 1e18, 'compute speed v_k, FLOP/s'),
@@ -96,7 +96,7 @@ const GapToleranceAlias = Type.Optional(
   Type.Number({ minimum: 0, maximum: 1, description: 'former name of relativeGap, still accepted; relativeGap wins when both are given' }),
 );
 
-export const BlocksOptionsSpecSchema = Type.Object(
+const BlocksOptionsSpecSchema = Type.Object(
   {
     timeLimitMs: Type.Optional(
       Type.Integer({
@@ -159,7 +159,7 @@ export const BlocksRequestSchema = Type.Object(
 
 const Depths = (description: string) => Type.Array(Type.Integer({ minimum: 1 }), { description });
 
-export const BlockAssignmentSchema = Type.Object(
+const BlockAssignmentSchema = Type.Object(
   {
     deviceId: Type.String({ description: 'device id from the request' }),
     blocks: Depths('depths (1-based, ascending) of the blocks this device trains; empty when none'),
@@ -172,7 +172,7 @@ export const BlockAssignmentSchema = Type.Object(
   { $id: 'BlockAssignment', additionalProperties: false, description: "One device's blocks, bandwidth and latency" },
 );
 
-export const BlocksBaselineSchema = Type.Object(
+const BlocksBaselineSchema = Type.Object(
   {
     name: Type.Enum(['publication', 'equal-bandwidth', 'round-robin', 'single-device'], { description: 'baseline name' }),
     roundLatencyS: Type.Union([Type.Number(), Type.Null()], {
@@ -182,7 +182,7 @@ export const BlocksBaselineSchema = Type.Object(
   { $id: 'BlocksBaseline', additionalProperties: false, description: 'A comparison method evaluated on the same instance' },
 );
 
-export const BlocksInfeasibilitySchema = Type.Object(
+const BlocksInfeasibilitySchema = Type.Object(
   {
     constraint: Type.Enum(['memory', 'maxBlocksPerDevice'], { description: 'constraint that cannot be met' }),
     blocks: Depths('depths (1-based) of the blocks that cannot be placed'),
@@ -191,19 +191,21 @@ export const BlocksInfeasibilitySchema = Type.Object(
   { $id: 'BlocksInfeasibility', additionalProperties: false, description: 'Blocks that no device can take, and why' },
 );
 
-export const BlocksCertificateSchema = Type.Object(
+const BlocksCertificateSchema = Type.Object(
   {
     level: Type.Enum(['optimal', 'bound'], {
       description: 'optimal: the bound meets the answer within the tolerance; bound: a valid lower bound only',
     }),
     method: Type.Enum(['enumeration', 'fixed-latency', 'relaxation'], {
       description:
-        'what proved the bound. enumeration: every assignment scored; fixed-latency: bisection on the round latency with every latency settled exactly; relaxation: run and LP relaxations (bound only)',
+        'what proved the bound. enumeration: every assignment scored; fixed-latency: bisection on the round latency with every latency ' +
+        'settled exactly; relaxation: run and LP relaxations (bound only)',
     }),
     stoppedBy: Type.Optional(
       Type.Enum(['time', 'size', 'unequal-bits'], {
         description:
-          'why the proof stopped short of optimality: the time limit, an instance too large for the exact checks, or blocks with unequal bits',
+          'why the proof stopped short of optimality: the time limit, an instance too large for the exact checks, or blocks with ' +
+          'unequal bits',
       }),
     ),
     checks: Type.Optional(Type.Integer({ minimum: 0, description: 'fixed-latency checks run' })),
@@ -215,7 +217,8 @@ export const BlocksCertificateSchema = Type.Object(
 export const BlocksStatisticsSchema = Type.Object(
   {
     ...runStatisticsProperties(
-      'placement, baselines (and the search seeds), enumeration, coarseSeed, certificate, search, bandBound, lpBound, answer (the phases of the method used)',
+      'placement, baselines (and the search seeds), enumeration, coarseSeed, certificate, search, ' +
+        'bandBound, lpBound, answer (the phases of the method used)',
     ),
     searchSteps: Type.Integer({
       minimum: 0,
@@ -278,11 +281,12 @@ export const BlocksInfeasibleResponseSchema = Type.Object(
     $id: 'BlocksInfeasibleResponse',
     additionalProperties: false,
     description:
-      'No assignment fits the memory caps (or maxBlocksPerDevice): a problem (RFC 9457, application/problem+json) whose infeasibilities name the blocks that cannot be placed',
+      'No assignment fits the memory caps (or maxBlocksPerDevice): a problem (RFC 9457, application/problem+json) whose infeasibilities ' +
+      'name the blocks that cannot be placed',
   },
 );
 
-export type BlocksResponse = Static<typeof BlocksResponseSchema>;
+type BlocksResponse = Static<typeof BlocksResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Compile-time drift checks: each alias fails to compile when the two types differ.

@@ -91,9 +91,6 @@ export const ProblemSchema = Type.Object(
   },
 );
 export type Problem = Static<typeof ProblemSchema>;
-/** The former names, kept so callers read the same. */
-export const ErrorResponseSchema = ProblemSchema;
-export type ErrorResponse = Problem;
 
 /**
  * The RFC 9457 members of a 422 (infeasible) answer; the solve's fields follow as extension members
@@ -152,8 +149,10 @@ export const RelativeGapOption = Type.Optional(
     minimum: 0,
     maximum: 1,
     description:
-      'the solve stops as soon as (objective − bound) / objective ≤ relativeGap (status OPTIMAL, termination GAP); 0: only when the search ends or time runs out. ' +
-      'A cached answer is served when it is final or its gap is at most this. Default 0.0001. gapTolerance is its former name, still accepted (relativeGap wins). ' +
+      'the solve stops as soon as (objective − bound) / objective ≤ relativeGap (status OPTIMAL, termination GAP); 0: only when the ' +
+      'search ends or time runs out. ' +
+      'A cached answer is served when it is final or its gap is at most this. Default 0.0001. gapTolerance is its former name, still ' +
+      'accepted (relativeGap wins). ' +
       'Not part of the problem (requestHash ignores it)',
   }),
 );

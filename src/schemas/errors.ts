@@ -13,7 +13,8 @@ const RATE_LIMIT_HEADERS = {
   'RateLimit-Policy': {
     type: 'string',
     description:
-      'IETF draft-ietf-httpapi-ratelimit-headers structured field: quota q per window of w seconds, e.g. `"default";q=100;w=60` (a cold solve counts as RATE_LIMIT_COLD_SOLVE_COST)',
+      'IETF draft-ietf-httpapi-ratelimit-headers structured field: quota q per window of w seconds, e.g. `"default";q=100;w=60` (a cold ' +
+      'solve counts as RATE_LIMIT_COLD_SOLVE_COST)',
   },
   RateLimit: {
     type: 'string',
@@ -38,7 +39,7 @@ export const EXAMPLE_JOB_ID = 'job-5f0c6a52-8d0e-4a8b-9a43-1c2d3e4f5a6b';
 export const ERROR_EXAMPLES: Record<string, Problem> = {};
 
 /** An example problem as the service would answer it on POST /allocate. */
-export const exampleProblem = (facts: ProblemFacts, instance = '/allocate'): Problem =>
+const exampleProblem = (facts: ProblemFacts, instance = '/allocate'): Problem =>
   problemBody(facts, { instance, requestId: REQUEST_ID }) as Problem;
 
 function documented(description: string, example: ProblemFacts, headers?: Record<string, object>) {
@@ -60,7 +61,7 @@ ERROR_EXAMPLES['422'] = exampleProblem({
   detail: `Idempotency-Key already used for job ${EXAMPLE_JOB_ID} with a different body`,
 });
 
-export const ERROR_RESPONSES = {
+const ERROR_RESPONSES = {
   400: documented('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why', {
     status: 400,
     code: 'INVALID_BODY',
@@ -99,7 +100,8 @@ export const ERROR_RESPONSES = {
     detail: `internal error (request id ${REQUEST_ID})`,
   }),
   503: documented(
-    'Solver queue full, the process overloaded (OVERLOADED, UNDER_PRESSURE), or the instance shutting down (SHUTTING_DOWN): retry after the Retry-After header (seconds)',
+    'Solver queue full, the process overloaded (OVERLOADED, UNDER_PRESSURE), or the instance shutting down (SHUTTING_DOWN): retry after ' +
+      'the Retry-After header (seconds)',
     { status: 503, code: 'OVERLOADED', detail: 'solver queue is full; retry after 3 s', retryAfterS: 3 },
     RETRY_AFTER,
   ),

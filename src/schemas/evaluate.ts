@@ -17,7 +17,7 @@ const Between = (minimum: number, maximum: number, description: string) => Type.
 const ignored = (what: string) =>
   Type.Optional(Type.Unknown({ description: `${what}: computed, ignored (an /allocate answer's allocation is accepted as it is)` }));
 
-export const EvaluateAllocationSchema = Type.Object(
+const EvaluateAllocationSchema = Type.Object(
   {
     deviceId: Type.String({ minLength: 1, maxLength: 128, description: 'device id from the snapshot' }),
     serverId: Type.String({ minLength: 1, maxLength: 128, description: 'server the device is associated with' }),
@@ -82,16 +82,18 @@ export const EvaluateRequestSchema = Type.Object(
     $id: 'EvaluateRequest',
     additionalProperties: false,
     description:
-      'The POST /allocate snapshot plus the allocation to score. Of `options`, only timeLimitMs counts: it bounds the search for the bound.',
+      'The POST /allocate snapshot plus the allocation to score. Of `options`, only timeLimitMs counts: it bounds the search for the ' +
+      'bound.',
     examples: [EVALUATE_REQUEST_EXAMPLE],
   },
 );
 
-export const ViolationSchema = Type.Object(
+const ViolationSchema = Type.Object(
   {
     constraint: Type.String({
       description:
-        'the constraint violated: association, splitLayer, cpuFrequencyHz, transmitPowerW, bandwidthHz, serverFrequencyHz, frequencyHz, trainingMode, memoryBytes, deadlineS, maxDevices, pinned',
+        'the constraint violated: association, splitLayer, cpuFrequencyHz, transmitPowerW, bandwidthHz, serverFrequencyHz, frequencyHz, ' +
+        'trainingMode, memoryBytes, deadlineS, maxDevices, pinned',
     }),
     deviceId: Type.Optional(Type.String({ description: 'the device, for a per-device constraint' })),
     serverId: Type.Optional(Type.String({ description: 'the server, for a budget or capacity' })),
@@ -103,7 +105,8 @@ export const ViolationSchema = Type.Object(
 export const EvaluateStatisticsSchema = Type.Object(
   {
     ...runStatisticsProperties(
-      "prepare, score (fill and evaluate the allocation), feasibility (the snapshot proven infeasible: no bound), prices (the allocation's own, where the bound starts), bound",
+      'prepare, score (fill and evaluate the allocation), feasibility (the snapshot proven infeasible: no ' +
+        "bound), prices (the allocation's own, where the bound starts), bound",
     ),
     boundEvaluations: Type.Integer({
       minimum: 0,
@@ -114,7 +117,10 @@ export const EvaluateStatisticsSchema = Type.Object(
     $id: 'EvaluateStatistics',
     additionalProperties: false,
     description:
-      "How the evaluation went: phase times, bound passes, the bound over time (objective in the trace only for a feasible allocation) and why the bound stopped. termination GAP: the bound came within 1e-6 of the allocation's objective; TIME: options.timeLimitMs; CONVERGED: the ascent ended on its own, or the snapshot is proven infeasible (no bound); INTERRUPTED: a cancel or a shutdown",
+      'How the evaluation went: phase times, bound passes, the bound over time (objective in the trace only ' +
+      'for a feasible allocation) and why the bound stopped. termination GAP: the bound came within 1e-6 of ' +
+      "the allocation's objective; TIME: options.timeLimitMs; CONVERGED: the ascent ended on its own, or " +
+      'the snapshot is proven infeasible (no bound); INTERRUPTED: a cancel or a shutdown',
   },
 );
 

@@ -13,7 +13,7 @@ const PhysicalPair = (per: string) =>
     { additionalProperties: false },
   );
 
-export const ServerInsightSchema = Type.Object(
+const ServerInsightSchema = Type.Object(
   {
     serverId: Type.String({ description: 'server id' }),
     devices: Type.Integer({ minimum: 0, description: 'devices on this server' }),
@@ -60,7 +60,8 @@ export const ServerInsightSchema = Type.Object(
     ),
     frequencySaturationHz: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
       description:
-        'server GPU frequency, hertz, past which more of it gains nothing with this association and these splits (each device at its own optimum); null when more always helps',
+        'server GPU frequency, hertz, past which more of it gains nothing with this association and these splits (each device at its ' +
+        'own optimum); null when more always helps',
     }),
     heldDevices: Type.Integer({
       minimum: 0,
@@ -71,7 +72,7 @@ export const ServerInsightSchema = Type.Object(
   { additionalProperties: false, description: 'Marginal values and utilisation of one server' },
 );
 
-export const DeviceInsightSchema = Type.Object(
+const DeviceInsightSchema = Type.Object(
   {
     deviceId: Type.String({ description: 'device id' }),
     serverId: Type.String({ description: 'its server' }),
@@ -87,7 +88,7 @@ export const DeviceInsightSchema = Type.Object(
   { additionalProperties: false, description: 'Binding limits and objective share of one device' },
 );
 
-export const CapacitySuggestionSchema = Type.Object(
+const CapacitySuggestionSchema = Type.Object(
   {
     serverId: Type.String({ description: 'server id' }),
     resource: Type.Enum(['bandwidth', 'frequency', 'slot'], { description: 'what to add' }),
@@ -124,6 +125,7 @@ export const InsightsSchema = Type.Object(
     $id: 'Insights',
     additionalProperties: false,
     description:
-      'Marginal values of capacity, binding limits and where to add capacity (options.insights: true). Exact derivatives for the returned association, splits and modes; see docs/insights.md',
+      'Marginal values of capacity, binding limits and where to add capacity (options.insights: true). Exact derivatives for the ' +
+      'returned association, splits and modes; see docs/insights.md',
   },
 );

@@ -9,7 +9,8 @@ export const JobRequestSchema = Type.Object(
   {
     kind: Type.Enum([...JOB_KINDS], {
       description:
-        'which sync endpoint the job stands for: allocate (POST /allocate), blocks (POST /allocate/blocks), pareto (POST /allocate/pareto), what-if (POST /allocate/what-if)',
+        'which sync endpoint the job stands for: allocate (POST /allocate), blocks (POST /allocate/blocks), pareto (POST ' +
+        '/allocate/pareto), what-if (POST /allocate/what-if)',
     }),
     input: Type.Object(
       {},
@@ -35,7 +36,7 @@ export const JobRequestSchema = Type.Object(
   },
 );
 
-export const JobProgressSchema = Type.Object(
+const JobProgressSchema = Type.Object(
   {
     phase: Type.Enum(['start', 'search', 'deadlines', 'bound', 'done'], { description: 'what the solver is doing' }),
     elapsedMs: Type.Number({ minimum: 0, description: 'since the solve started, milliseconds' }),
@@ -48,7 +49,7 @@ export const JobProgressSchema = Type.Object(
   { $id: 'JobProgress', additionalProperties: false, description: 'Progress of a running solve, updated at most every 250 ms' },
 );
 
-export const BestSoFarSchema = Type.Object(
+const BestSoFarSchema = Type.Object(
   {
     objective: Type.Number({ description: 'objective of this allocation (as the answer would report it)' }),
     totals: refTo(TotalsSchema),
@@ -81,7 +82,8 @@ export const JobSchema = Type.Object(
         {
           additionalProperties: true,
           description:
-            'completed: exactly what the sync endpoint answers for the same input (AllocateResponse, BlocksResponse, ParetoResponse, WhatIfResponse, or their 422 bodies); cancelled: the best answer found before the stop (limit TIME), when there was one',
+            'completed: exactly what the sync endpoint answers for the same input (AllocateResponse, BlocksResponse, ParetoResponse, ' +
+            'WhatIfResponse, or their 422 bodies); cancelled: the best answer found before the stop (limit TIME), when there was one',
         },
       ),
     ),

@@ -30,7 +30,7 @@ const includeAllocations = Type.Optional(
 // ---------------------------------------------------------------------------------------------
 // Request
 
-export const ParetoWeightsSchema = Type.Object(
+const ParetoWeightsSchema = Type.Object(
   {
     delay: Weight('ω_t, weight of total delay'),
     energy: Weight('ω_e, weight of total energy'),
@@ -43,7 +43,7 @@ export const ParetoWeightsSchema = Type.Object(
   },
 );
 
-export const ParetoWeightListSchema = Type.Object(
+const ParetoWeightListSchema = Type.Object(
   {
     weights: Type.Array(ParetoWeightsSchema, {
       minItems: 1,
@@ -55,7 +55,7 @@ export const ParetoWeightListSchema = Type.Object(
   { $id: 'ParetoWeightList', additionalProperties: false, description: 'An explicit list of weight vectors' },
 );
 
-export const ParetoGridSchema = Type.Object(
+const ParetoGridSchema = Type.Object(
   {
     grid: Type.Object(
       {
@@ -76,7 +76,7 @@ export const ParetoGridSchema = Type.Object(
 
 // List or grid, told apart by the presence of `weights` (if/then/else, as the block model does, so
 // the error names a field of the intended form rather than anyOf's "must match a schema in anyOf").
-export const ParetoSpecSchema = Type.Unsafe<Static<typeof ParetoWeightListSchema> | Static<typeof ParetoGridSchema>>({
+const ParetoSpecSchema = Type.Unsafe<Static<typeof ParetoWeightListSchema> | Static<typeof ParetoGridSchema>>({
   description: 'Weight vectors to solve: `weights` (an explicit list) or `grid` (the simplex with denominator k), not both',
   type: 'object',
   if: { type: 'object', required: ['weights'] },
@@ -86,7 +86,7 @@ export const ParetoSpecSchema = Type.Unsafe<Static<typeof ParetoWeightListSchema
 
 const { weights: _objectiveWeights, ...objectiveWithoutWeights } = ObjectiveSpecSchema.properties;
 
-export const ParetoObjectiveSpecSchema = Type.Object(objectiveWithoutWeights, {
+const ParetoObjectiveSpecSchema = Type.Object(objectiveWithoutWeights, {
   $id: 'ParetoObjectiveSpec',
   additionalProperties: false,
   description: 'As ObjectiveSpec, without weights: each point takes its weights from `pareto`',
@@ -129,7 +129,7 @@ export const ParetoRequestSchema = Type.Object(
 // ---------------------------------------------------------------------------------------------
 // Responses
 
-export const ParetoPointSchema = Type.Object(
+const ParetoPointSchema = Type.Object(
   {
     weights: ParetoWeightsSchema,
     status: Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], {
@@ -189,7 +189,8 @@ export const ParetoInfeasibleResponseSchema = Type.Object(
     $id: 'ParetoInfeasibleResponse',
     additionalProperties: false,
     description:
-      'Every point is INFEASIBLE (feasibility does not depend on the weights): a problem (RFC 9457) whose infeasibilities name the devices and constraints at fault',
+      'Every point is INFEASIBLE (feasibility does not depend on the weights): a problem (RFC 9457) whose infeasibilities name the ' +
+      'devices and constraints at fault',
   },
 );
 

@@ -208,11 +208,11 @@ export const RESPONSE_EXAMPLES = {
         termination: 'CONVERGED',
         phasesMs: {
           prepare: 0,
-          start: 0,
+          start: 2,
           firstBound: 0,
-          baselines: 12,
+          baselines: 8,
           dualStart: 0,
-          search: 0,
+          search: 4,
         },
         searchSteps: 0,
         boundEvaluations: 0,
@@ -339,19 +339,19 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'nested-bisection',
       version: '0.4.0',
-      solveTimeMs: 48,
+      solveTimeMs: 51,
       statistics: {
         termination: 'GAP',
         phasesMs: {
           placement: 0,
-          baselines: 40,
-          certificate: 3,
+          baselines: 41,
+          certificate: 9,
           answer: 0,
         },
         searchSteps: 8,
         trace: [
           {
-            atMs: 48,
+            atMs: 51,
             objective: 0.46128086223353565,
             bound: 0.4612525712951221,
           },
@@ -532,22 +532,22 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 33,
+          solveTimeMs: 35,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 3,
+              start: 2,
               firstBound: 0,
-              baselines: 12,
+              baselines: 5,
               dualStart: 0,
-              search: 18,
+              search: 27,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 33,
+                atMs: 35,
                 objective: 0.0638617165813203,
               },
             ],
@@ -666,22 +666,22 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 12,
+          solveTimeMs: 9,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 11,
+              baselines: 8,
               dualStart: 0,
-              search: 1,
+              search: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 12,
+                atMs: 9,
                 objective: 0.0611788952335041,
               },
             ],
@@ -800,22 +800,22 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 57,
+          solveTimeMs: 60,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 7,
+              start: 4,
               firstBound: 0,
-              baselines: 18,
+              baselines: 8,
               dualStart: 0,
-              search: 31,
+              search: 48,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 57,
+                atMs: 60,
                 objective: 0.2899953744196925,
               },
             ],
@@ -934,7 +934,7 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 8,
+          solveTimeMs: 3,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -943,13 +943,13 @@ export const RESPONSE_EXAMPLES = {
               firstBound: 0,
               baselines: 1,
               dualStart: 0,
-              search: 7,
+              search: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 8,
+                atMs: 3,
                 objective: 1.4216123386275578e-7,
               },
             ],
@@ -1075,7 +1075,7 @@ export const RESPONSE_EXAMPLES = {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 2,
+              baselines: 1,
               dualStart: 0,
               search: 0,
             },
@@ -1202,14 +1202,14 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 3,
+          solveTimeMs: 8,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 3,
+              baselines: 7,
               dualStart: 0,
               search: 0,
             },
@@ -1217,7 +1217,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 3,
+                atMs: 8,
                 objective: 0.5161290322580646,
               },
             ],
@@ -1240,7 +1240,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [0, 1, 2, 3, 4],
-    solveTimeMs: 79,
+    solveTimeMs: 76,
   },
   paretoInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -1269,11 +1269,11 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 1,
+          solveTimeMs: 2,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
-              prepare: 0,
+              prepare: 2,
             },
             searchSteps: 0,
             boundEvaluations: 0,
@@ -1304,11 +1304,11 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 5,
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
-              prepare: 0,
+              prepare: 1,
             },
             searchSteps: 0,
             boundEvaluations: 0,
@@ -1339,11 +1339,11 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 0,
+          solveTimeMs: 3,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
-              prepare: 0,
+              prepare: 3,
             },
             searchSteps: 0,
             boundEvaluations: 0,
@@ -1444,7 +1444,7 @@ export const RESPONSE_EXAMPLES = {
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 0,
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1468,7 +1468,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [],
-    solveTimeMs: 11,
+    solveTimeMs: 13,
     instance: '/allocate/pareto',
   },
   evaluate: {
@@ -1598,7 +1598,7 @@ export const RESPONSE_EXAMPLES = {
           score: 1,
           feasibility: 0,
           prices: 0,
-          bound: 2,
+          bound: 1,
         },
         boundEvaluations: 30,
         trace: [
@@ -1627,32 +1627,32 @@ export const RESPONSE_EXAMPLES = {
             bound: 0.6384469085774408,
           },
           {
-            atMs: 3,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 3,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 3,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 3,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 3,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 3,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
@@ -1854,14 +1854,14 @@ export const RESPONSE_EXAMPLES = {
       solver: {
         algorithm: 'auto',
         version: '0.5.1 (model 1.2+3)',
-        solveTimeMs: 3,
+        solveTimeMs: 6,
         statistics: {
           termination: 'CONVERGED',
           phasesMs: {
             prepare: 0,
             start: 0,
             firstBound: 0,
-            baselines: 2,
+            baselines: 5,
             dualStart: 0,
             search: 0,
           },
@@ -1869,7 +1869,7 @@ export const RESPONSE_EXAMPLES = {
           boundEvaluations: 0,
           trace: [
             {
-              atMs: 3,
+              atMs: 6,
               objective: 0.6384868227250728,
             },
           ],
@@ -1902,11 +1902,11 @@ export const RESPONSE_EXAMPLES = {
         ],
         cache: 'miss',
         requestHash: 'fe750f0c7e61844626219589d3524b60ebb9b4c84b04f64c61d66221ba33acab',
-        solveTimeMs: 2,
+        solveTimeMs: 1,
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 2,
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1920,7 +1920,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 2,
+                atMs: 1,
                 objective: 0.6384014993527525,
               },
             ],
@@ -1968,7 +1968,7 @@ export const RESPONSE_EXAMPLES = {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 1,
+              start: 0,
               baselines: 0,
               dualStart: 0,
               search: 0,
@@ -2005,11 +2005,11 @@ export const RESPONSE_EXAMPLES = {
         migrations: [],
         cache: 'miss',
         requestHash: '44fa25a85b0b7aafb40153d8c9e227e79570dd52ecb33f694175b3b2085f084a',
-        solveTimeMs: 1,
+        solveTimeMs: 0,
         solver: {
           algorithm: 'auto',
           version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 1,
+          solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -2023,7 +2023,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 1,
+                atMs: 0,
                 objective: 0.6369793474651823,
               },
             ],
@@ -2046,6 +2046,6 @@ export const RESPONSE_EXAMPLES = {
         },
       },
     ],
-    solveTimeMs: 20,
+    solveTimeMs: 18,
   },
 } as const;

@@ -66,14 +66,14 @@ const CHANGE_UNION = Type.Union([
  * plain anyOf reports the first branch's missing field. The document drops the keyword (swagger.ts):
  * OpenAPI's discriminator wants $ref branches, and the oneOf alone states the same set.
  */
-export const ScenarioChangeSchema = Type.Unsafe<Static<typeof CHANGE_UNION>>({
+const ScenarioChangeSchema = Type.Unsafe<Static<typeof CHANGE_UNION>>({
   type: 'object',
   oneOf: CHANGE_UNION.anyOf,
   discriminator: { propertyName: 'op' },
   description: 'One change, applied in order; a bad one is a 400 naming scenarios[i].changes[j]',
 });
 
-export const ScenarioSchema = Type.Object(
+const ScenarioSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 128, description: 'scenario name, unique in the request' }),
     changes: Type.Array(ScenarioChangeSchema, { maxItems: 64, description: 'changes to the snapshot, applied in order' }),
@@ -124,12 +124,13 @@ const SolverInfoCopy = Type.Object(
   { additionalProperties: false, description: "The scenario's solver provenance and statistics (as AllocateSolverInfo)" },
 );
 
-export const ScenarioOutcomeSchema = Type.Object(
+const ScenarioOutcomeSchema = Type.Object(
   {
     name: Type.String({ description: 'scenario name' }),
     status: Type.Enum(['OPTIMAL', 'FEASIBLE', 'INFEASIBLE', 'NO_SOLUTION_FOUND', 'ERROR'], {
       description:
-        'as POST /allocate, but a scenario is solved search-only (no bound, no gap): FEASIBLE when it found an allocation, OPTIMAL only where every association was enumerated',
+        'as POST /allocate, but a scenario is solved search-only (no bound, no gap): FEASIBLE when it found ' +
+        'an allocation, OPTIMAL only where every association was enumerated',
     }),
     limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
     objective: Type.Optional(Type.Number({ description: "objective on the scenario's own scales (as POST /allocate scores it)" })),

@@ -1,7 +1,7 @@
 // Where solves run, behind one interface: in this process's worker threads (piscina), or on
 // worker processes through a BullMQ queue in Redis. The solve service picks one from config and
 // never knows which it has.
-import type { InputOf, ProblemKind } from './kinds.js';
+import type { InputOf, ProblemKind } from './kinds/index.js';
 import type { BestSoFar, ProgressUpdate, Workload } from './types.js';
 
 export interface RunControl {

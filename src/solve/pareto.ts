@@ -77,7 +77,7 @@ export function dominates(a: Totals, b: Totals): boolean {
 }
 
 /** For each entry, whether another entry dominates it (entries without totals never are). */
-export function dominatedFlags(totals: (Totals | undefined)[]): boolean[] {
+function dominatedFlags(totals: (Totals | undefined)[]): boolean[] {
   return totals.map((t, i) => t !== undefined && totals.some((o, j) => j !== i && o !== undefined && dominates(o, t)));
 }
 
@@ -102,7 +102,7 @@ function toPoint(weights: Weights, solved: Solved<AllocateResult>, includeAlloca
 }
 
 /** What a Pareto request sweeps: its weight vectors, and whether points carry their allocations. */
-export interface ParetoSweep {
+interface ParetoSweep {
   weights: Weights[];
   includeAllocations: boolean;
 }
@@ -135,7 +135,7 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T, index
   return out;
 }
 
-export interface ParetoRun {
+interface ParetoRun {
   /** Points solved at once: a sweep's share of the solvers, so it never starves other callers. */
   maxParallel: number;
   /** Points solved so far. */

@@ -9,10 +9,10 @@ import { STATUS_CODES } from 'node:http';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** Problem type URIs are identifiers (RFC 9457 §3.1.1), stable per code; each is documented in docs/input-validation.md. */
-export const PROBLEM_TYPE_BASE = 'https://edge-allocator.dev/problems/';
+const PROBLEM_TYPE_BASE = 'https://edge-allocator.dev/problems/';
 
 /** The title of each code the service answers with; an unlisted code (Fastify's own) takes the status text. */
-export const PROBLEM_TITLES: Readonly<Record<string, string>> = {
+const PROBLEM_TITLES: Readonly<Record<string, string>> = {
   INVALID_BODY: 'The request body breaks the request schema',
   INVALID_INPUT: 'The request is inconsistent',
   INVALID_JSON: 'The request body is not JSON',
@@ -42,11 +42,11 @@ export const PROBLEM_TITLES: Readonly<Record<string, string>> = {
 };
 
 /** `INVALID_BODY` → `https://edge-allocator.dev/problems/invalid-body`. */
-export function problemType(code: string): string {
+function problemType(code: string): string {
   return PROBLEM_TYPE_BASE + code.toLowerCase().replace(/_/g, '-');
 }
 
-export function problemTitle(code: string, status: number): string {
+function problemTitle(code: string, status: number): string {
   return PROBLEM_TITLES[code] ?? STATUS_CODES[status] ?? 'Error';
 }
 

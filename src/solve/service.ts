@@ -18,10 +18,6 @@ import {
   storable,
   type StoredAnswer,
 } from '../cache/stored-answer.js';
-import type { BlocksRequest } from '../blocks/request.js';
-import type { BlocksResult } from '../blocks/types.js';
-import type { EvaluateRequest } from '../model/evaluate-request.js';
-import type { EvaluateResult } from '../model/types.js';
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult } from '../model/types.js';
 import type { BackendTask, RunOutcome, SolverBackend } from './backend.js';
@@ -30,7 +26,7 @@ import { InputError } from '../model/normalize.js';
 import { minParetoTimeLimitMs } from '../model/time-floor.js';
 import { answerReserveMs } from './time-budget.js';
 import { firstNonFinite } from './finite.js';
-import { PROBLEM_KINDS, type InputOf, type ProblemKind, type ResultOf } from './kinds.js';
+import { PROBLEM_KINDS, type BodyOf, type InputOf, type ProblemKind, type ResultOf } from './kinds/index.js';
 import { paretoSweep, pointRequest, solvePareto } from './pareto.js';
 import { NonFiniteResultError, OverloadedError, StoppedBeforeStartError } from './errors.js';
 import type { CallOptions, ParetoRequest, ParetoResult, Readiness, SolveObserver, SolveService, Solved } from './types.js';
@@ -251,21 +247,22 @@ export function createSolveServiceOn(
   }
 
   /** One solve of one kind: a remembered body's cached answer, or normalise → hash → cache → backend. */
-  async function solveKind<K extends ProblemKind>(kind: K, body: unknown, call: CallOptions): Promise<Solved<ResultOf[K]>> {
+  async function solveKind<K extends ProblemKind>(kind: K, body: BodyOf<K>, call: CallOptions = {}): Promise<Solved<ResultOf<K>>> {
     call = { ...call, receivedAt: call.receivedAt ?? Date.now() }; // the time limit counts from here (see remainingLimitMs)
-    const { fingerprint, hit } = await remembered<ResultOf[K]>(kind, body, call);
+    const { fingerprint, hit } = await remembered<ResultOf<K>>(kind, body, call);
     if (hit) {
       observer?.cache(kind, 'hit');
       return hit;
     }
-    const normalized = (PROBLEM_KINDS[kind].normalize as (body: unknown) => InputOf<K>)(body); // InputError propagates: a 400, before any cache or pool work
+    // InputError propagates: a 400, before any cache or pool work.
+    const normalized = (PROBLEM_KINDS[kind].normalize as (body: unknown) => InputOf<K>)(body);
     // Not from the body: the caller's (what-if scenarios). In the options it is hashed, and it
     // reaches the solver threads with them; queue workers get it in the job (backends/bullmq).
     const input =
       kind === 'allocate' && call.certify === false
         ? { ...normalized, options: { ...normalized.options, certify: false as const } }
         : normalized;
-    const out = await solve<ResultOf[K]>(kind, body, input, call.timeLimitMs ?? input.options.timeLimitMs, call);
+    const out = await solve<ResultOf<K>>(kind, body, input, call.timeLimitMs ?? input.options.timeLimitMs, call);
     knownBodies.set(fingerprint, out.requestHash);
     observer?.cache(kind, out.cache);
     return out;
@@ -274,10 +271,10 @@ export function createSolveServiceOn(
   const allocate = (body: AllocateRequest, call: CallOptions = {}): Promise<Solved<AllocateResult>> => solveKind('allocate', body, call);
 
   return {
-    allocate,
+    solve: solveKind,
 
     /**
-     * Each point is an ordinary allocate(): its own cache entry (shared with POST /allocate for the
+     * Each point is an ordinary allocate solve: its own cache entry (shared with POST /allocate for the
      * same weights and limit) and single flight; at most paretoMaxParallel of them at once, so a
      * sweep never starves other callers. The time limit is for the whole sweep: the points, run
      * `parallel` at a time, share what is left of it in equal slots, each point due at the end of
@@ -324,11 +321,8 @@ export function createSolveServiceOn(
       );
     },
 
-    allocateBlocks: (body: BlocksRequest, call: CallOptions = {}): Promise<Solved<BlocksResult>> => solveKind('blocks', body, call),
-    evaluate: (body: EvaluateRequest, call: CallOptions = {}): Promise<Solved<EvaluateResult>> => solveKind('evaluate', body, call),
-
     /**
-     * The base and each scenario are ordinary allocate() calls (their own cache entries and single
+     * The base and each scenario are ordinary allocate solves (their own cache entries and single
      * flights; the base is POST /allocate's entry for the snapshot). At most as many scenarios at
      * once as Pareto points; one time limit for the whole request, its floor a sweep's of
      * scenarios + 1 points.

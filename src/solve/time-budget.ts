@@ -5,7 +5,7 @@
  * main thread, serialising the response and writing it (about 5 µs a device measured on the
  * 2-core development machine; 3× for margin under load).
  */
-export const ANSWER_MS_PER_DEVICE = 0.015;
+const ANSWER_MS_PER_DEVICE = 0.015;
 
 export function answerReserveMs(devices: number): number {
   return devices * ANSWER_MS_PER_DEVICE;

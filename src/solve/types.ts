@@ -1,20 +1,9 @@
 // The seam between HTTP and solving: routes call a SolveService; it normalises, hashes, consults
 // the cache, coalesces identical in-flight requests and runs the pure solver in a worker pool.
-import type { BlocksRequest } from '../blocks/request.js';
-import type { BlocksResult } from '../blocks/types.js';
 import type { AllocateRequest, ObjectiveSpec } from '../model/request.js';
-import type { EvaluateRequest } from '../model/evaluate-request.js';
-import type {
-  AllocateResult,
-  EvaluateResult,
-  AllocationOut,
-  InfeasibilityOut,
-  SolveStatus,
-  Termination,
-  Totals,
-  Weights,
-} from '../model/types.js';
+import type { AllocateResult, AllocationOut, InfeasibilityOut, SolveStatus, Termination, Totals, Weights } from '../model/types.js';
 import type { SolvePhase } from '../solver/control.js';
+import type { BodyOf, ProblemKind, ResultOf } from './kinds/index.js';
 import type { WhatIfRequest, WhatIfResult } from './what-if.js';
 
 export type CacheOutcome = 'hit' | 'miss';
@@ -171,19 +160,18 @@ export interface SolveObserver {
 }
 
 export interface SolveService {
-  /** Throws InputError (→ 400) or OverloadedError (→ 503); infeasibility is a result status. */
-  allocate(body: AllocateRequest, call?: CallOptions): Promise<Solved<AllocateResult>>;
-  /** Cooperative block allocation (docs/model.md §2); same errors and caching as allocate. */
-  allocateBlocks(body: BlocksRequest, call?: CallOptions): Promise<Solved<BlocksResult>>;
-  /** Scores a given allocation of an /allocate snapshot against the snapshot's bound. */
-  evaluate(body: EvaluateRequest, call?: CallOptions): Promise<Solved<EvaluateResult>>;
   /**
-   * One allocate() per weight vector, run concurrently (cache, single flight, worker pool), and the
+   * One solve of a problem kind (kinds/index.ts): normalise, hash, cache, backend. Throws InputError
+   * (→ 400) or OverloadedError (→ 503); infeasibility is a result status.
+   */
+  solve<K extends ProblemKind>(kind: K, body: BodyOf<K>, call?: CallOptions): Promise<Solved<ResultOf<K>>>;
+  /**
+   * One allocate solve per weight vector, run concurrently (cache, single flight, worker pool), and the
    * Pareto front of their totals. Throws InputError (→ 400) or the first OverloadedError (→ 503).
    */
   allocatePareto(body: ParetoRequest, call?: CallOptions): Promise<ParetoResult>;
   /**
-   * The base snapshot, then each scenario as an allocate() warm from the base answer, within one
+   * The base snapshot, then each scenario as an allocate solve warm from the base answer, within one
    * time limit (docs/what-if.md). Throws InputError (→ 400) naming scenario and change, or OverloadedError.
    */
   allocateWhatIf(body: WhatIfRequest, call?: CallOptions): Promise<WhatIfResult>;

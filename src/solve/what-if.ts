@@ -7,21 +7,21 @@ import { InputError } from '../model/normalize.js';
 import type { AllocateRequest } from '../model/request.js';
 import { scenarioRequest, type Scenario } from '../model/scenarios.js';
 
-export type { Scenario, ScenarioChange } from '../model/scenarios.js';
+export type { Scenario } from '../model/scenarios.js';
 import type { AllocateResult, InfeasibilityOut, SolveStatus, Totals } from '../model/types.js';
 
 export interface WhatIfRequest extends AllocateRequest {
   scenarios: Scenario[];
 }
 
-export interface Migration {
+interface Migration {
   deviceId: string;
   fromServerId: string;
   toServerId: string;
 }
 
 /** Objective and totals of a scenario minus the base's, all on the base snapshot's scales. */
-export interface ScenarioDelta {
+interface ScenarioDelta {
   objective: number;
   delayS: number;
   energyJ: number;
@@ -57,7 +57,7 @@ export interface WhatIfResult {
 /** Scenarios a request may hold. */
 export const MAX_SCENARIOS = 16;
 /** Share of the limit the base solve may use when it is not cached; the scenarios share the rest. */
-export const BASE_SHARE = 0.4;
+const BASE_SHARE = 0.4;
 
 export interface Solved {
   result: AllocateResult;

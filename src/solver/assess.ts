@@ -31,9 +31,9 @@ import { createPlanContext, memberOf, uplinkOf, type PlanContext } from './prici
 import { shareBandwidth, shareServerFrequency } from './resources/shares.js';
 import { uplinkCost } from './resources/uplink.js';
 
-export type ResourceField = EvaluateResult['filled'][number]['fields'][number];
+type ResourceField = EvaluateResult['filled'][number]['fields'][number];
 
-export interface Assessment {
+interface Assessment {
   decisions: DeviceDecision[];
   evaluation: Evaluation;
   /** per device, the fields filled in */

@@ -127,7 +127,7 @@ const SHARE = {
   stalledSearchBound: 0.6,
 } as const;
 
-export interface Versions {
+interface Versions {
   algorithm: string;
   version: string;
 }

@@ -11,7 +11,7 @@ import { choicesOf, newMemberCache, type PlanContext } from './pricing/member.js
 import { expired, remainingMs } from './clock.js';
 import { decisionsOfPlans } from './resources/decisions.js';
 
-export interface BaselineSolution {
+interface BaselineSolution {
   name: string;
   decisions: DeviceDecision[];
 }

@@ -16,7 +16,7 @@ export interface SolveProgress {
 }
 
 /** What a solver offers with its progress: the decisions behind `objective`, built only when wanted. */
-export interface ProgressReport extends SolveProgress {
+interface ProgressReport extends SolveProgress {
   incumbent?: () => DeviceDecision[];
 }
 
@@ -31,7 +31,7 @@ export interface SolveControl {
 
 export const PROGRESS_INTERVAL_MS = 250;
 /** Building and sending a whole allocation costs O(devices): once a second at most. */
-export const INCUMBENT_INTERVAL_MS = 1000;
+const INCUMBENT_INTERVAL_MS = 1000;
 
 /** What solverNow() answers once a stop is requested: later than any deadline (the largest Date). */
 const STOPPED_NOW = 8.64e15;

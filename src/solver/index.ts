@@ -8,7 +8,7 @@ import { insightsReserveMs, withInsights } from './insights/attach.js';
 
 import { MODEL_VERSION, SOLVER_VERSION } from './version.js';
 
-export { MODEL_VERSION, SOLVER_VERSION };
+export { SOLVER_VERSION };
 
 /** `control` (optional) receives progress and can stop the solve early (see control.ts). */
 export async function solveAllocate(instance: Instance, options: SolveOptions, control?: SolveControl): Promise<AllocateResult> {

@@ -9,7 +9,7 @@ import { addTracePoint, type TracePoint } from './statistics.js';
 export type { TracePoint } from './statistics.js';
 
 /** (objective − bound) / objective, 0 for a non-positive objective, Infinity without a bound. */
-export function relativeGap(objective: number, bound: number): number {
+function relativeGap(objective: number, bound: number): number {
   if (!Number.isFinite(bound) || !Number.isFinite(objective)) return Infinity;
   return objective > 0 ? Math.max(0, (objective - bound) / objective) : 0;
 }

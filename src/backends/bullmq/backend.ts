@@ -32,7 +32,7 @@ export interface SyncJobResult {
   stopped: boolean;
 }
 
-export interface BullmqBackendOptions {
+interface BullmqBackendOptions {
   url: string;
   queueName: string;
   /** sync jobs waiting beyond this: 503 (async jobs wait behind them and do not count) */
@@ -64,7 +64,7 @@ const unavailable = () => new OverloadedError(RETRY_AFTER_S, 'solver queue unava
 
 /** Job ids may not contain ':' (BullMQ's key separator). */
 // Identical requests share one job; one due earlier (a Pareto point's slot) gets its own.
-export const syncJobId = (task: Pick<BackendTask, 'kind' | 'requestHash' | 'deadlineAt'>) =>
+const syncJobId = (task: Pick<BackendTask, 'kind' | 'requestHash' | 'deadlineAt'>) =>
   task.deadlineAt === undefined ? `${task.kind}-${task.requestHash}` : `${task.kind}-${task.requestHash}-due${task.deadlineAt}`;
 
 export function createBullmqBackend(options: BullmqBackendOptions): SolverBackend & { queue: Queue; client: Redis } {

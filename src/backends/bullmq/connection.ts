@@ -41,6 +41,27 @@ export function queueNames(queueName: string): QueueNames {
   };
 }
 
+/** Messages of errors that mean the connection failed (ioredis, BullMQ and Redis's own transient replies). */
+const CONNECTION_MESSAGE = new RegExp(
+  [
+    'connection',
+    'closed',
+    'offline',
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'EPIPE',
+    'ETIMEDOUT',
+    "Stream isn't writeable",
+    'max retries per request',
+    'Command timed out',
+    '^LOADING',
+    '^MASTERDOWN',
+    '^TRYAGAIN',
+    '^BUSY\\b',
+  ].join('|'),
+  'i',
+);
+
 /**
  * Whether a Redis call failed because Redis is away or restarting (answer 503, retry later) rather
  * than because of a bug: ioredis connection errors, a command given up after its retries
@@ -51,12 +72,7 @@ export function isRedisUnavailableError(err: unknown): boolean {
   const { name, message, code } = (err ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
   if (name === 'MaxRetriesPerRequestError' || name === 'ConnectionClosedError') return true;
   if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTCONN|EHOSTUNREACH)$/.test(code)) return true;
-  return (
-    typeof message === 'string' &&
-    /connection|closed|offline|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Stream isn't writeable|max retries per request|Command timed out|^LOADING|^MASTERDOWN|^TRYAGAIN|^BUSY\b/i.test(
-      message,
-    )
-  );
+  return typeof message === 'string' && CONNECTION_MESSAGE.test(message);
 }
 
 /**

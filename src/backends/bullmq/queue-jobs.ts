@@ -53,7 +53,7 @@ interface Tombstone {
   timeLimitMs?: number;
 }
 
-export interface QueueJobsOptions {
+interface QueueJobsOptions {
   queue: Queue;
   client: Redis;
   queueName: string;

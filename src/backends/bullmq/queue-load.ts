@@ -21,7 +21,7 @@ export function limitOfName(name: string | null | undefined): number | undefined
 
 /** A worker renews its heartbeat this often; it lapses after HEARTBEAT_TTL_MS without one (a dead worker). */
 export const HEARTBEAT_INTERVAL_MS = 1000;
-export const HEARTBEAT_TTL_MS = 3000;
+const HEARTBEAT_TTL_MS = 3000;
 
 /** Declares `slots` (jobs at once) for worker `id`; renewed every HEARTBEAT_INTERVAL_MS. */
 export async function beat(client: Redis, names: QueueNames, id: string, slots: number): Promise<void> {

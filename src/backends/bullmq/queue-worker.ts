@@ -14,10 +14,10 @@ import type { SyncJobData, SyncJobResult } from './backend.js';
 import { BULL_PREFIX, DRAIN_MESSAGE_PREFIX, consumerConnection, queueNames } from './connection.js';
 import { beat, HEARTBEAT_INTERVAL_MS, leaveBeat } from './queue-load.js';
 import { StoppedBeforeStartError } from '../../solve/errors.js';
-import { PROBLEM_KINDS } from '../../solve/kinds.js';
+import type { BodyOf, ProblemKind } from '../../solve/kinds/index.js';
 import type { BestSoFar, CallOptions, SolveService } from '../../solve/types.js';
 
-export type QueueWorkerConfig = Pick<
+type QueueWorkerConfig = Pick<
   AppConfig,
   | 'redisUrl'
   | 'queueName'
@@ -76,12 +76,7 @@ async function processJob(
     // Every caller left before a worker took it up (their cancel found no one to stop): skip it.
     if (await nobodyWaits()) return { result: null, cache: 'miss', stopped: true } satisfies SyncJobResult;
     try {
-      const serve = PROBLEM_KINDS[data.kind].serve as (
-        service: SolveService,
-        body: unknown,
-        call: CallOptions,
-      ) => Promise<{ result: unknown; cache: 'hit' | 'miss'; stopped?: boolean }>;
-      const out = await serve(service, data.body, call);
+      const out = await service.solve(data.kind, data.body as BodyOf<ProblemKind>, call);
       return { result: out.result, cache: out.cache, stopped: out.stopped === true } satisfies SyncJobResult;
     } catch (err) {
       // Stopped before its thread took it up: nobody is left to answer.

@@ -3,7 +3,6 @@
 import { MessageChannel } from 'node:worker_threads';
 import { PROGRESS_INTERVAL_MS } from '../../solver/control.js';
 import type { SolverPool } from './solver-pool.js';
-import { packInstance } from './transfer.js';
 import {
   createControlBuffer,
   drainWasRequested,
@@ -13,20 +12,12 @@ import {
   startedAt,
   stopWasRequested,
 } from './control-buffer.js';
-import type { InputOf, ProblemKind } from '../../solve/kinds.js';
-import { NOT_STARTED, type SolveTask, type SolverInput } from './solve-worker.js';
+import { PROBLEM_KINDS } from '../../solve/kinds/index.js';
+import { NOT_STARTED, type SolveTask } from './solve-worker.js';
 import { gapOf, type BackendTask, type RunControl, type RunOutcome, type SolverBackend } from '../../solve/backend.js';
 import { OverloadedError } from '../../solve/errors.js';
 import { admit, floorOf, limitOf, RunShare, startDelayMs, type FlightEstimate } from '../admission.js';
 import type { BestSoFar } from '../../solve/types.js';
-
-/** How each kind's normalised input crosses to its thread (with the options the task runs under). */
-const TO_THREAD: { [K in ProblemKind]: (input: InputOf<K>, options: InputOf<K>['options']) => SolverInput<K> } = {
-  // An instance crosses packed: structured-cloning 10,000 × 500 gains one by one took seconds.
-  allocate: (input, options) => ({ packed: packInstance(input.instance), options }),
-  blocks: (input, options) => ({ ...input, options }),
-  evaluate: (input, options) => ({ packed: packInstance(input.instance), options, given: input.given }),
-};
 
 function isNotStarted(v: unknown): boolean {
   return typeof v === 'object' && v !== null && (v as typeof NOT_STARTED).notStarted === true;
@@ -83,7 +74,7 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
       if (draining) requestDrain(buffer);
       inFlight.set(buffer, { expectedRunMs, handedAt: Date.now() });
       const options = task.timeLimitMs === undefined ? task.input.options : { ...task.input.options, timeLimitMs: task.timeLimitMs };
-      const input = (TO_THREAD[task.kind] as (input: unknown, options: unknown) => unknown)(task.input, options);
+      const input = (PROBLEM_KINDS[task.kind].toThread as (input: unknown, options: unknown) => unknown)(task.input, options);
       const stop = () => requestStop(buffer);
       signal?.addEventListener('abort', stop, { once: true });
       const drainThis = () => requestDrain(buffer);

@@ -71,7 +71,7 @@ export function writeProgress(buffer: SharedArrayBuffer, progress: SolveProgress
   Atomics.add(i, SEQ, 1);
 }
 
-export interface ProgressSnapshot extends SolveProgress {
+interface ProgressSnapshot extends SolveProgress {
   /** epoch ms of this snapshot */
   at: number;
   /** grows with every snapshot; 0 = none yet */

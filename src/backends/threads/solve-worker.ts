@@ -2,21 +2,20 @@
 // execute, so the event loop keeps answering while they work. Main-thread code imports types only.
 import { threadId, type MessagePort } from 'node:worker_threads';
 import { evaluate, objectiveScales } from '../../model/evaluate.js';
-import type { DeviceDecision, GivenAllocation, Instance } from '../../model/types.js';
+import type { DeviceDecision, Instance } from '../../model/types.js';
 import { evaluateAllocation } from '../../solver/assess.js';
 import type { BestSoFar } from '../../solve/types.js';
 import { allocationsOf } from '../../solver/result.js';
 import { solveBlocks } from '../../blocks/index.js';
 import type { BlocksInput } from '../../blocks/types.js';
-import type { SolveOptions } from '../../model/types.js';
-import type { ProblemKind } from '../../solve/kinds.js';
+import type { ProblemKind, ResultOf, ThreadInputOf } from '../../solve/kinds/index.js';
 import { runWithControl, type SolveControl } from '../../solver/control.js';
 import { initGlpk, isGlpkReady } from '../../solver/math/glpk.js';
 import { solveAllocate } from '../../solver/index.js';
 import { minBlocksTimeLimitMs } from '../../model/time-floor.js';
 import { drainWasRequested, markStarted, readProgress, stopWasRequested, writeProgress } from './control-buffer.js';
 import { answerReserveMs, remainingLimitMs } from '../../solve/time-budget.js';
-import { unpackInstance, type PackedInstance } from './transfer.js';
+import { unpackInstance } from '../../solve/transfer.js';
 import { warmUpEnabled, warmUpSolver } from './warm-up.js';
 
 // One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
@@ -48,22 +47,17 @@ function incumbentSender(instance: Instance, port: MessagePort): (decisions: Dev
   };
 }
 
-/** POST /allocate/evaluate's input on its way to a thread: the instance packed, as allocate's. */
-export interface EvaluateThreadInput {
-  packed: PackedInstance;
-  options: SolveOptions;
-  given: GivenAllocation[];
-}
+/** A thread's solve function for kind K: its input as the kind sends it (toThread), its answer as the kind declares it. */
+type ThreadSolver<K extends ProblemKind> = (
+  input: ThreadInputOf<K>,
+  timing: TaskTiming,
+  control?: SolveControl,
+  incumbents?: MessagePort,
+) => ResultOf<K> | Promise<ResultOf<K>>;
 
-/** The instance crosses packed (see transfer.ts); the service hashes it unpacked. */
-export interface AllocateInput {
-  packed: PackedInstance;
-  options: SolveOptions;
-}
-
-// One entry per problem kind of solve/kinds.ts (the compiler insists), plus ping.
+// One entry per problem kind of solve/kinds/index.ts (the compiler insists), plus ping.
 const solvers = {
-  allocate: (input: AllocateInput, timing: TaskTiming, control?: SolveControl, incumbents?: MessagePort) => {
+  allocate: (input: ThreadInputOf<'allocate'>, timing: TaskTiming, control?: SolveControl, incumbents?: MessagePort) => {
     const instance = unpackInstance(input.packed);
     return solveAllocate(
       instance,
@@ -84,7 +78,7 @@ const solvers = {
   },
   // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
   // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
-  blocks: async (input: BlocksInput, timing: TaskTiming, control?: SolveControl) => {
+  blocks: async (input: ThreadInputOf<'blocks'>, timing: TaskTiming, control?: SolveControl) => {
     await initGlpk();
     const remaining = remainingLimitMs(
       input.options.timeLimitMs,
@@ -97,7 +91,7 @@ const solvers = {
     return runWithControl(control, () => solveBlocks({ ...input, options }));
   },
   // The bound searches within the time limit; scoring itself is linear in the devices.
-  evaluate: (input: EvaluateThreadInput, timing: TaskTiming) =>
+  evaluate: (input: ThreadInputOf<'evaluate'>, timing: TaskTiming) =>
     evaluateAllocation(
       unpackInstance(input.packed),
       input.given,
@@ -105,7 +99,7 @@ const solvers = {
     ),
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
   ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady(), ...(warmUpMs !== undefined ? { warmUpMs } : {}) }),
-} satisfies Record<ProblemKind | 'ping', (input: never, timing: TaskTiming, control?: SolveControl) => unknown>;
+} satisfies { [K in ProblemKind]: ThreadSolver<K> } & { ping: (input: undefined) => unknown };
 
 /** What a thread runs: a problem kind, or ping. */
 export type ThreadTaskKind = keyof typeof solvers;

@@ -24,7 +24,7 @@ export interface TaskPool<Task, Result> {
 
 export type SolverPool = TaskPool<SolveTask, unknown>;
 
-export interface SolverPoolOptions<Task = SolveTask> {
+interface SolverPoolOptions<Task = SolveTask> {
   threads: number;
   /** Tasks that may wait for a thread; beyond it run() rejects with OverloadedError. */
   maxQueue: number;

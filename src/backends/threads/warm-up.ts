@@ -10,7 +10,7 @@ import { generateRequest } from '../../model/generator.js';
 import { normalize } from '../../model/normalize.js';
 import type { SolveOptions } from '../../model/types.js';
 import { createControlBuffer } from './control-buffer.js';
-import { packInstance, type PackedInstance } from './transfer.js';
+import { packInstance, type PackedInstance } from '../../solve/transfer.js';
 
 /** The paper's setting (50 devices, 10 servers, 32 layers), baselines and all: the paths a typical request takes. */
 const WARM_UP_SEED = 20_240_601;
@@ -18,7 +18,7 @@ const WARM_UP_SEED = 20_240_601;
 export const WARM_UP_SOLVES = 12;
 /** At least this many, then no more once the warm-up has taken WARM_UP_BUDGET_MS (a loaded machine). */
 export const WARM_UP_MIN_SOLVES = 3;
-export const WARM_UP_BUDGET_MS = 4000;
+const WARM_UP_BUDGET_MS = 4000;
 
 /** SOLVER_WARMUP=false skips it (benches measuring the cold penalty); config.ts validates the value. */
 export function warmUpEnabled(env: Record<string, string | undefined> = process.env): boolean {
@@ -26,7 +26,7 @@ export function warmUpEnabled(env: Record<string, string | undefined> = process.
 }
 
 /** A warm-up task as a request's reaches its thread (solve-worker.ts's SolveTask for allocate). */
-export interface WarmUpTask {
+interface WarmUpTask {
   kind: 'allocate';
   input: { packed: PackedInstance; options: SolveOptions };
   receivedAt: number;

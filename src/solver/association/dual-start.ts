@@ -37,7 +37,7 @@ const STEP = 0.02;
 /** Price steps at most (later ones move few devices). */
 const MAX_STEPS = 16;
 
-export interface DualPrices {
+interface DualPrices {
   bandwidth: Float64Array;
   frequency: Float64Array;
 }
@@ -141,7 +141,7 @@ export function repairCapacities(ctx: PlanContext, assignment: number[], prices:
   return out;
 }
 
-export interface DualStartResult {
+interface DualStartResult {
   /** the association, capacities repaired */
   assignment: number[];
   /** the prices it is the cheapest servers at */
@@ -151,7 +151,7 @@ export interface DualStartResult {
 }
 
 /** Server prices a start is taken from: only their means matter (fluidPrices). */
-export interface PriceSource {
+interface PriceSource {
   bandwidth: ArrayLike<number>;
   frequency: ArrayLike<number>;
 }
@@ -165,7 +165,7 @@ export function planPrices(plans: ServerPlan[]): PriceSource {
  * The dual-start association from fluid prices at `source`'s means: price steps while one more and
  * `reserveMs` (the plan after them) fit before `deadlineAt`. Null when not even one pass fits.
  */
-export function dualStartAssociation(ctx: PlanContext, source: PriceSource, deadlineAt: number, reserveMs: number): DualStartResult | null {
+function dualStartAssociation(ctx: PlanContext, source: PriceSource, deadlineAt: number, reserveMs: number): DualStartResult | null {
   const M = ctx.instance.servers.length;
   const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
   let prices: DualPrices = fluidPrices(ctx, {

@@ -46,7 +46,7 @@ export function warmAssociation(ctx: PlanContext): number[] | null {
 }
 
 /** The (mode, split) candidate device n used before, on `server`, when it is still one. */
-export function previousChoice(ctx: PlanContext, server: number, n: number): Choice | null {
+function previousChoice(ctx: PlanContext, server: number, n: number): Choice | null {
   const prev = ctx.instance.previous;
   const split = prev?.splitLayer[n] ?? null;
   if (split === null) return null;

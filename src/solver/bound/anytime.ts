@@ -58,7 +58,7 @@ export interface OfferedPrices {
   seat?: ArrayLike<number>;
 }
 
-export interface AnytimeBoundOptions {
+interface AnytimeBoundOptions {
   /** tightenBound stops once (objective − value) ≤ relativeGap·|objective| (default 1e-6) */
   relativeGap?: number;
 }

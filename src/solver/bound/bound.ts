@@ -40,14 +40,14 @@ export function dualValue(ctx: PlanContext, prices: Prices, pricedAtPrices?: num
 }
 
 /** A bound and the prices that prove it (to carry on from later). */
-export interface PricedBound {
+interface PricedBound {
   value: number;
   prices: Prices;
   /** the cutting-plane state (absent where capacities bind): a later call with `resume` carries on from it */
   bundle?: BundleState;
 }
 
-export interface AscentOptions {
+interface AscentOptions {
   /** every pair priced at exactly `start` (the search's pricing pass): no pass is needed to start */
   priced?: number[][];
   /** stop once (objective − bound) ≤ tolerance·|objective|: a gap stop needs no more (default 1e-6) */

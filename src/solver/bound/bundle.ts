@@ -34,12 +34,12 @@ import {
 import type { PlanContext } from '../pricing/member.js';
 import { now } from '../clock.js';
 
-export interface BundlePrices {
+interface BundlePrices {
   bandwidth: number[];
   frequency: number[];
 }
 
-export interface BundleOptions {
+interface BundleOptions {
   /** bundleBound: every pair priced at exactly `start` (the search's pricing pass): the first pass prices only the near-best pairs */
   priced?: ArrayLike<ArrayLike<number>>;
   /** stop once (objective − bound) ≤ tolerance·|objective| */
@@ -50,7 +50,7 @@ export interface BundleOptions {
   maxPasses?: number;
 }
 
-export interface BundleResult {
+interface BundleResult {
   /** best exact dual value: a valid lower bound (−Infinity when not even one pass completed) */
   value: number;
   prices: BundlePrices;
@@ -350,7 +350,10 @@ export interface BundleState {
   modelEvaluations: number;
 }
 
-/** A bound to be tightened from `start` (every pair priced there, when the caller has them: the first pass then prices only near-best pairs). */
+/**
+ * A bound to be tightened from `start` (every pair priced there, when the caller has them: the
+ * first pass then prices only near-best pairs).
+ */
 export function createBundle(ctx: PlanContext, start: BundlePrices, priced?: ArrayLike<ArrayLike<number>>): BundleState {
   const servers = ctx.instance.servers;
   return {

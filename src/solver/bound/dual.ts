@@ -17,7 +17,7 @@ export interface DualPrices {
   seat: Float64Array;
 }
 
-export interface DualPoint {
+interface DualPoint {
   /** exact dual value g: a valid lower bound */
   value: number;
   /** demand / supply − 1 per budget, under the devices' cheapest choices */

@@ -9,7 +9,7 @@ import { goldenSectionMin } from '../math/numeric.js';
 import { expired } from '../clock.js';
 
 /** Fastest possible step of a device: max frequency and power, a whole server to itself. */
-export function minimumDelayS(instance: Instance, dm: DeviceModel): number {
+function minimumDelayS(instance: Instance, dm: DeviceModel): number {
   const d = dm.device;
   let best = Infinity;
   for (const m of dm.servers) {
@@ -109,7 +109,9 @@ export function deadlineCertificate(instance: Instance, models: DeviceModel[], d
       return {
         constraint: 'deadlineS',
         deviceIds: withDeadline.map((dm) => dm.device.id),
-        detail: `these deadlines cannot all be met: at the fastest settings the devices need ${need.toPrecision(4)} priced units of server bandwidth and frequency, the servers have ${capacity.toPrecision(4)}`,
+        detail:
+          `these deadlines cannot all be met: at the fastest settings the devices need ${need.toPrecision(4)} priced units ` +
+          `of server bandwidth and frequency, the servers have ${capacity.toPrecision(4)}`,
       };
     }
   }

@@ -4,7 +4,7 @@ import { peakMemoryBytes } from '../../model/cost.js';
 import type { BindingLimit, DeviceDecision, DeviceEvaluation, Instance, Weights } from '../../model/types.js';
 
 /** A deadline counts as binding within this relative slack (the solver stops raising its multiplier at 0.1%). */
-export const DEADLINE_SLACK = 1e-3;
+const DEADLINE_SLACK = 1e-3;
 /** Bounds on continuous decisions count as binding within this relative distance. */
 const BOUND_SLACK = 1e-9;
 

@@ -131,7 +131,7 @@ function uplinkPhysical(instance: Instance, u: UplinkParams, b: number): { delay
   return { delayS: instance.includeUplinkDelay ? delayS : 0, energyJ: powerW * delayS };
 }
 
-export interface PhysicalSlopes {
+interface PhysicalSlopes {
   /** d(total delay)/d budget and d(total energy)/d budget, per Hz, along the optimal re-split */
   bandwidth: { delayS: number; energyJ: number };
   frequency: { delayS: number; energyJ: number };

@@ -46,9 +46,9 @@ export interface LinearProgram {
   binaries?: string[];
 }
 
-export type LpStatus = 'optimal' | 'feasible' | 'infeasible' | 'unbounded' | 'undefined';
+type LpStatus = 'optimal' | 'feasible' | 'infeasible' | 'unbounded' | 'undefined';
 
-export interface LpSolution {
+interface LpSolution {
   /**
    * optimal: proven optimum. feasible: a feasible point but no proof of optimality (a MIP or LP
    * stopped by the time limit with an incumbent). infeasible: proven empty. unbounded: objective
@@ -65,7 +65,7 @@ export interface LpSolution {
   timeLimitReached: boolean;
 }
 
-export interface SolveLinearProgramOptions {
+interface SolveLinearProgramOptions {
   /** wall-clock limit handed to GLPK as tmlim; absent = none */
   timeLimitMs?: number;
   /** solve the LP relaxation: integers become continuous, binaries become [0, 1] */

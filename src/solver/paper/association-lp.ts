@@ -37,7 +37,7 @@ const BINARY_TOL = 1e-6;
  */
 const LP_MS_PER_VARIABLE = 0.015;
 
-export interface Block2Result {
+interface Block2Result {
   best: Scored;
   /** LPs solved */
   lps: number;
@@ -45,7 +45,7 @@ export interface Block2Result {
 }
 
 /** c[n][m]: priced cost of device n on server m (Infinity where there is no channel). */
-export function pricedCosts(ctx: PaperContext, current: Scored): number[][] {
+function pricedCosts(ctx: PaperContext, current: Scored): number[][] {
   const res = exactResources(ctx, current.server, current.alpha);
   const { instance } = ctx;
   return ctx.devices.map((d, n) =>

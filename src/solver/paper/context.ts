@@ -97,7 +97,7 @@ export function uplinkOf(ctx: PaperContext, n: number, m: number): UplinkParams 
   return u;
 }
 
-export function cpuFrequencyOf(ctx: PaperContext, n: number): number {
+function cpuFrequencyOf(ctx: PaperContext, n: number): number {
   return localFrequencyHz(ctx.devices[n].model, ctx.weights, weightsOf(ctx, n));
 }
 
@@ -115,7 +115,7 @@ export function edgePerLayer(ctx: PaperContext, n: number, m: number, F: number)
 }
 
 /** Internal cost of device n at a (possibly fractional) split α with the given resources. */
-export function deviceCost(ctx: PaperContext, n: number, m: number, alpha: number, r: DeviceResources): number {
+function deviceCost(ctx: PaperContext, n: number, m: number, alpha: number, r: DeviceResources): number {
   const d = ctx.devices[n];
   const dw = weightsOf(ctx, n);
   const u = uplinkOf(ctx, n, m);
@@ -172,7 +172,7 @@ export function bandwidthSplits(ctx: PaperContext, server: number[]): { b: numbe
 }
 
 /** Exact server-frequency splits for (possibly fractional) splits α. */
-export function frequencySplits(ctx: PaperContext, server: number[], alpha: number[]): { F: number[]; price: number[] } {
+function frequencySplits(ctx: PaperContext, server: number[], alpha: number[]): { F: number[]; price: number[] } {
   const F = new Array<number>(ctx.devices.length).fill(0);
   const price = ctx.instance.servers.map(() => 0);
   membersOf(ctx, server).forEach((devs, m) => {
@@ -219,7 +219,7 @@ export function internalCost(ctx: PaperContext, server: number[], alpha: number[
   return total;
 }
 
-export function decisionsOf(ctx: PaperContext, server: number[], alpha: number[], res: Resources): DeviceDecision[] {
+function decisionsOf(ctx: PaperContext, server: number[], alpha: number[], res: Resources): DeviceDecision[] {
   return ctx.devices.map((d, n) => ({
     server: server[n],
     splitLayer: alpha[n],

@@ -43,7 +43,7 @@ const CONTINUOUS_TOL = 1e-9;
 const MAX_OUTER = 100;
 const MAX_TRANSFORM_STEPS = 20;
 
-export interface Block1Result {
+interface Block1Result {
   best: Scored;
   /** the continuous (relaxed) split layers and their objective, for reporting */
   relaxed: number[];

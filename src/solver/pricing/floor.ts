@@ -169,7 +169,7 @@ export function uplinkTangentGuess(work: number, snrHz: number, price: number, b
 export interface ServerFloor {
   /** 2·√(loadScale·μ): times √(delayWeight) gives the k of the √work envelope */
   rootPrice: number;
-  /** loadScale / F and loadScale·(2eκ)^(1/3) (see linearRate) */
+  /** loadScale / F and loadScale·(2eκ)^(1/3) (see edgeFloor) */
   perCapacity: number;
   perKappa: number;
 }
@@ -185,7 +185,10 @@ export function serverFloor(ctx: PlanContext, server: number, frequencyPrice: nu
   };
 }
 
-/** The √work envelope alone at a server constant: non-decreasing in rootPrice, so a floor for every server whose rootPrice is at least this one's. */
+/**
+ * The √work envelope alone at a server constant: non-decreasing in rootPrice, so a floor for every
+ * server whose rootPrice is at least this one's.
+ */
 export function rootPriceFloor(f: DeviceFloor, rootPrice: number): number {
   return envelopeAt(f.sqrtHull, rootPrice * Math.sqrt(f.delayWeight));
 }

@@ -20,7 +20,7 @@ const last = new Float64Array(1);
  * last[0]. q(f) = μ + 2·load·eκ·f − load·wt/f² is increasing and concave in f: Newton
  * from the right of its root lands left of it, then converges monotonically.
  */
-export function edgePriced(load: number, delayWeight: number, energyKappa: number, price: number, capHz: number): number {
+function edgePriced(load: number, delayWeight: number, energyKappa: number, price: number, capHz: number): number {
   const lo = capHz * MIN_SHARE;
   let f: number;
   if (load <= 0 || delayWeight <= 0) {
@@ -51,7 +51,7 @@ export function edgePriced(load: number, delayWeight: number, energyKappa: numbe
 }
 
 /** Result of a best-candidate search; reused by callers to avoid allocation. */
-export interface Best {
+interface Best {
   cost: number;
   /** index into Member.candidates, −1 when every candidate was bounded away */
   candidate: number;

@@ -59,7 +59,7 @@ export interface Choice {
 export type UplinkKind = 'bp' | 'zo';
 
 /** What a device brings to any server: its candidates and their server-independent costs. */
-export interface DeviceChoices {
+interface DeviceChoices {
   model: DeviceModel;
   /** the deadline multiplier these were built with */
   multiplier: number;
@@ -77,7 +77,7 @@ export interface DeviceChoices {
 /**
  * Candidates that share an uplink kind and an edge workload per server-side layer, in
  * increasing split order: along a group the edge work falls and the fixed cost (local +
- * stability) rises, which is what lets pricing bound whole runs of splits at once (pricing.ts).
+ * stability) rises, which is what lets pricing bound whole runs of splits at once (kernel.ts).
  */
 export interface EdgeGroup {
   kind: UplinkKind;
@@ -99,7 +99,10 @@ export interface Member extends DeviceChoices {
   /** uplink parameters per kind, null when no candidate uses that kind */
   uplinkBp: UplinkParams | null;
   uplinkZo: UplinkParams | null;
-  /** cost of each uplink kind with the whole bandwidth: a price-free lower bound of its priced cost (Infinity when absent; NaN until floorsOf) */
+  /**
+   * cost of each uplink kind with the whole bandwidth: a price-free lower bound of its priced cost
+   * (Infinity when absent; NaN until floorsOf)
+   */
   floorBp: number;
   floorZo: number;
   /** edge load = work × loadScale on this server, 1/(cores·FLOPs per cycle) */
@@ -136,7 +139,7 @@ export function kindsOf(mem: Member): UplinkKind[] {
  * Weighted cost of device n changing server to `server` since `previous`: the same weights (and
  * normalisation) as its delay and energy. 0 where it stays, for new devices and without previous.
  */
-export function migrationCost(ctx: PlanContext, server: number, deviceIndex: number): number {
+function migrationCost(ctx: PlanContext, server: number, deviceIndex: number): number {
   const prev = ctx.instance.previous;
   const before = prev?.server[deviceIndex] ?? null;
   if (before === null || before === server) return 0;

@@ -10,8 +10,8 @@ import { frequencyForPrice, shareBandwidth, shareServerFrequency, unconstrainedF
 import { uplinkCost, type UplinkParams } from './uplink.js';
 import { expired } from '../clock.js';
 
-export type { Choice, Member, PlanContext };
-export { pricedDeviceCost, pricedLowerBound, pricedRow } from '../pricing/kernel.js';
+export type { PlanContext };
+export { pricedDeviceCost, pricedRow } from '../pricing/kernel.js';
 
 export interface DevicePlan {
   device: number;

@@ -22,7 +22,7 @@ export interface UplinkParams {
 /** Smallest share a device is ever given, relative to the server's bandwidth: keeps rates finite. */
 export const MIN_SHARE = 1e-12;
 
-export function optimalPowerW(u: UplinkParams, bandwidthHz: number): number {
+function optimalPowerW(u: UplinkParams, bandwidthHz: number): number {
   if (u.energyWeight <= 0) return u.powerHiW;
   // Stationarity of (a + e·p)/r in the SNR x: Φ(x) = (1+x)ln(1+x) − x = a·g/(b·e·N0).
   const snr = inversePhi((u.delayWeight * u.gain) / (bandwidthHz * u.energyWeight * u.noiseWPerHz));

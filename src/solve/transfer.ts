@@ -1,7 +1,7 @@
 // What an allocate task looks like while it crosses to a worker thread. Structured cloning copies
 // a JavaScript array of numbers element by element: a device's gain to every server, 10,000 × 500
 // of them, took seconds. Packed into one Float64Array they cross as one block of memory.
-import type { Instance } from '../../model/types.js';
+import type { Instance } from '../model/types.js';
 
 export interface PackedInstance {
   instance: Instance;
