@@ -52,5 +52,14 @@ describe('an uncertified solve (what-if scenarios) on the real worker pool', () 
     const again = await service.solve('allocate', body, { certify: false });
     expect(again.requestHash).toBe(searchOnly.requestHash);
     expect(again.result.bound).toBeUndefined();
+    // Its search stopped where it gained less than the tolerance, and it has no gap to check a
+    // stricter request against: a looser tolerance's answer is not served to a stricter one.
+    const loose = { ...body, options: { ...body.options, relativeGap: 0.05 } };
+    const looseOut = await service.solve('allocate', loose, { certify: false });
+    expect(looseOut.cache).toBe('miss');
+    expect(looseOut.requestHash).not.toBe(searchOnly.requestHash);
+    // /allocate's certified answers still share an entry across tolerances (served by their gap).
+    const certifiedLoose = await service.solve('allocate', loose);
+    expect(certifiedLoose.requestHash).toBe(certified.requestHash);
   }, 30_000);
 });

@@ -149,10 +149,13 @@ function allocateHash(digest: string, weights: unknown, options: unknown): strin
 /**
  * The options without relativeGap: it says which answers a request accepts, not what the problem
  * is, so requests that differ only in it share a cache entry (served when its gap meets theirs).
- * Every kind hashes its options through this.
+ * Every kind hashes its options through this. A search-only solve (certify false, what-if
+ * scenarios) keeps it: its search stops where it gains less than relativeGap, and its answer has
+ * no gap the cache could hold against a stricter request.
  */
 export function withoutRelativeGap(options: unknown): unknown {
   if (options === null || typeof options !== 'object' || !('relativeGap' in options)) return options;
+  if ((options as { certify?: unknown }).certify === false) return options;
   const { relativeGap: _tolerance, ...rest } = options as Record<string, unknown>;
   return rest;
 }
