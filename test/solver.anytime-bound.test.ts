@@ -16,6 +16,7 @@ import {
   boundCloseEnough,
   createAnytimeBound,
   fluidPrices,
+  offerGivenPrices,
   offerPrices,
   tightenBound,
   type AnytimeBound,
@@ -411,6 +412,23 @@ describe('anytime Lagrangian bound', () => {
     runPasses(bound, 1);
     expect(bound.value).toBeGreaterThan(first);
     expect(bound.value).toBeLessThanOrEqual(plan.cost);
+  });
+
+  it("on a large instance an earlier answer's prices (previous.prices) are evaluated as given, not flattened to fluid prices", () => {
+    const ctx = contextOf(normalize(generateRequest(41, { devices: 2000, servers: 60 })).instance);
+    const plan = planAll(ctx, greedyAssociation(ctx)!);
+    const given = {
+      bandwidth: plan.plans.map((p) => Math.max(0, p.bandwidthPrice)),
+      frequency: plan.plans.map((p) => Math.max(0, p.frequencyPrice)),
+    };
+    const bound = createAnytimeBound(ctx);
+    offerGivenPrices(bound, given);
+    runPasses(bound, 1);
+    expect(Array.from(bound.prices!.bandwidth)).toEqual(given.bandwidth);
+    expect(Array.from(bound.prices!.frequency)).toEqual(given.frequency);
+    // Still the quick first pass (one exact pair per device): valid, at most the exact dual there.
+    expect(bound.stats.pairsPriced).toBeLessThanOrEqual(ctx.models.length);
+    expect(bound.value).toBeLessThanOrEqual(unprunedDual(ctx, given) + 1e-12 * Math.abs(bound.value));
   });
 
   it("an offer that proves less than the ascent's best does not move the ascent off its best", () => {

@@ -43,7 +43,7 @@ import { dualStartPlan, planPrices } from './association/dual-start.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { ascendBound } from './bound/bound.js';
 import { recentreBundle, type BundleState } from './bound/bundle.js';
-import { createAnytimeBound, largeForPricing, offerPrices, tightenBound, type AnytimeBound } from './bound/anytime.js';
+import { createAnytimeBound, largeForPricing, offerGivenPrices, offerPrices, tightenBound, type AnytimeBound } from './bound/anytime.js';
 import { buildDeviceModels, type DeviceModel } from './pricing/device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.js';
 import { allocationsOf, scored } from './result.js';
@@ -527,7 +527,7 @@ class BoundWatch implements SearchMonitor {
         if (choice[d.device] < 0) choice[d.device] = plan.server;
         if (Number.isNaN(bandwidthHz[d.device])) bandwidthHz[d.device] = d.bandwidthHz;
       }
-    offerPrices(this.bound, prices);
+    offerGivenPrices(this.bound, prices);
     while (!Number.isFinite(this.bound.value) && !expired(until))
       tightenBound(this.bound, Math.min(until, now() + FIRST_PASS_SLICE_MS), proof.objective);
     proof.offerBound(this.bound.value, Date.now() - startedAt, 'search', this.bound.prices);
@@ -832,7 +832,8 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
           frame.proof.bound,
           phase(frame, 'bound', () => boundPhase(frame, watch, found, rounds.multipliers, objective, exact)),
         );
-  if (!proven && Number.isFinite(bound)) frame.proof.offerBound(bound, 0, 'bound');
+  // (The bound phase offers what it evaluates: only a value it did not offer counts once more.)
+  if (!proven && Number.isFinite(bound) && bound > frame.proof.bound) frame.proof.offerBound(bound, 0, 'bound', watch.bound.prices);
   const finalBound = Math.min(objective, bound);
   const gap = objective > 0 ? Math.max(0, (objective - finalBound) / objective) : 0;
   const withinTolerance = exact || gap <= Math.max(options.relativeGap, 1e-9);

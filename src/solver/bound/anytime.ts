@@ -128,8 +128,11 @@ export interface AnytimeBound {
   relativeGap: number;
   capacity: number[];
   seatsBind: boolean;
-  /** prices of the next pass (offered, or the ascent's next step) */
-  next: { prices: BoundPrices; offered: boolean } | null;
+  /**
+   * prices of the next pass (offered, or the ascent's next step); `given`: an earlier answer's
+   * dual prices (previous.prices), evaluated as they are rather than replaced by fluid prices
+   */
+  next: { prices: BoundPrices; offered: boolean; given?: boolean } | null;
   pass: Pass | null;
   /** ascent: the best point it has seen (value, prices, supergradient), steps since, step scale */
   ascent: { value: number; prices: BoundPrices; excess: Excess } | null;
@@ -211,6 +214,11 @@ function raise(bound: AnytimeBound, value: number, prices: BoundPrices): void {
  * the search's pricing pass has it; an entry bounded away by a cutoff at least its row's minimum)
  * the bound at these prices is also taken at once, without a pass.
  */
+/** An earlier answer's dual prices (previous.prices): the next pass evaluates them as they are. */
+export function offerGivenPrices(bound: AnytimeBound, prices: OfferedPrices): void {
+  bound.next = { prices: pricesOf(prices, bound.ctx.instance.servers.length), offered: true, given: true };
+}
+
 export function offerPrices(bound: AnytimeBound, prices: OfferedPrices, priced?: ArrayLike<ArrayLike<number>>): void {
   const M = bound.ctx.instance.servers.length;
   const exact = pricesOf(prices, M);
@@ -286,7 +294,8 @@ function startPass(bound: AnytimeBound): Pass {
   // No bound yet on a large instance: the first (costly) pass goes to the fluid prices of the offer.
   const quick = next.offered && !Number.isFinite(bound.value) && largeForPricing(ctx);
   if (quick) {
-    next = { prices: fluidPrices(ctx, next.prices), offered: true };
+    // (An earlier answer's prices are already near the dual's top: they are kept, not flattened.)
+    if (!next.given) next = { prices: fluidPrices(ctx, next.prices), offered: true };
     // That first pass prices one pair per device (maxExact): at 5,000 × 100 it costs 1/3 less and
     // proves 0.08% less than the exact pass (1.79e-2 to the plan, not 1.71e-2); later passes are exact.
     // Fluid prices are near the dual's top: the ascent from them takes small steps (10% steps did
