@@ -215,7 +215,12 @@ const ServerPricesSchema = Type.Object(
     serverId: Type.String({ minLength: 1, maxLength: 128, description: 'server id' }),
     bandwidthPerMHz: Type.Number({ minimum: 0, description: `price of 1 MHz of uplink bandwidth, ${PRICE_UNITS}` }),
     frequencyPerGHz: Type.Number({ minimum: 0, description: `price of 1 GHz of server GPU frequency, ${PRICE_UNITS}` }),
-    slot: Type.Number({ minimum: 0, description: `price of a device slot (0 where maxDevices does not bind), ${PRICE_UNITS}` }),
+    slot: Type.Number({
+      minimum: 0,
+      description:
+        'price of a device slot (0 where maxDevices does not bind, or where the bound rests on the capacitated ' +
+        `assignment), ${PRICE_UNITS}`,
+    }),
   },
   {
     $id: 'ServerPrices',
