@@ -183,17 +183,29 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
   return mem;
 }
 
+/** Equal as their string forms are (0 and −0 alike, NaN with NaN). */
+function sameNumber(a: number, b: number): boolean {
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
+}
+
 function edgeGroups(instance: Instance, model: DeviceModel, candidates: Choice[], fixedCosts: number[]): EdgeGroup[] {
-  // Group key per option (a few), not per candidate (many).
+  // Group per option (a few), not per candidate (many): by uplink kind and edge FLOPs per layer,
+  // compared as numbers (a string key per option was ~15% of building a device's choices).
   const optionGroup = new Int32Array(model.options.length);
-  const keys: string[] = [];
-  model.options.forEach((opt, i) => {
-    const key = `${opt.uplinkKind}:${opt.work.stepMultiplier * opt.work.edgeFlopsPerLayer}`;
-    let g = keys.indexOf(key);
-    if (g < 0) g = keys.push(key) - 1;
+  const groupKinds: UplinkKind[] = [];
+  const groupFlops: number[] = [];
+  for (let i = 0; i < model.options.length; i++) {
+    const opt = model.options[i];
+    const flops = opt.work.stepMultiplier * opt.work.edgeFlopsPerLayer;
+    let g = 0;
+    while (g < groupKinds.length && !(groupKinds[g] === opt.uplinkKind && sameNumber(groupFlops[g], flops))) g++;
+    if (g === groupKinds.length) {
+      groupKinds.push(opt.uplinkKind);
+      groupFlops.push(flops);
+    }
     optionGroup[i] = g;
-  });
-  const lists: number[][] = keys.map(() => []);
+  }
+  const lists: number[][] = groupKinds.map(() => []);
   for (let j = 0; j < candidates.length; j++) lists[optionGroup[candidates[j].option]].push(j);
   const groups: EdgeGroup[] = [];
   for (const list of lists) {
@@ -236,17 +248,21 @@ function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
   const candidates: Choice[] = [];
   // bpBelow[x]: backprop splits ≤ x (a prefix count, for the dominance test below).
   const bpBelow = new Int32Array(layers + 1);
-  model.options.forEach((opt, i) => {
-    for (const split of opt.splits) {
-      if (opt.uplinkKind === 'bp') {
-        candidates.push({ option: i, split });
-        bpBelow[split] += 1;
-      } else {
-        const prev = bestZeroOrder[split];
-        if (prev < 0 || opt.work.overheadS < model.options[prev].work.overheadS) bestZeroOrder[split] = i;
+  for (let i = 0; i < model.options.length; i++) {
+    const opt = model.options[i];
+    const splits = opt.splits;
+    if (opt.uplinkKind === 'bp') {
+      for (let k = 0; k < splits.length; k++) {
+        candidates.push({ option: i, split: splits[k] });
+        bpBelow[splits[k]] += 1;
+      }
+    } else {
+      for (let k = 0; k < splits.length; k++) {
+        const prev = bestZeroOrder[splits[k]];
+        if (prev < 0 || opt.work.overheadS < model.options[prev].work.overheadS) bestZeroOrder[splits[k]] = i;
       }
     }
-  });
+  }
   for (let x = 1; x <= layers; x++) bpBelow[x] += bpBelow[x - 1];
   // Backprop at split α costs no more than zeroth-order at split α' in every term and for any
   // resources when α ≤ α' (stability), α·ψ ≤ ζ·α'·2ψ/3 (local FLOPs), (Υ−α)·ψ ≤ ζ·(Υ−α')·2ψ (edge
