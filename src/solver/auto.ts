@@ -50,7 +50,7 @@ import { allocationsOf, scored } from './result.js';
 import { choicesOf, createPlanContext, type PlanContext } from './pricing/member.js';
 import { expired, now, remainingMs, SolveClock } from './clock.js';
 import { offerIncumbent, reportProgress, stopRequested } from './control.js';
-import { Proof, type ProofPrices } from './proof.js';
+import { Proof, type PriceVectors, type ProofPrices } from './proof.js';
 import { timePhase } from './statistics.js';
 
 /** Per-server (mode, split) combinations enumerated exhaustively. */
@@ -516,27 +516,29 @@ class BoundWatch implements SearchMonitor {
    * valid bound once evaluated), then ascended until the tolerance or `until`. Its cuts and best
    * point stay with the watch: the search's later ascents carry on from them.
    */
-  fromPrevious(prices: { bandwidth: number[]; frequency: number[]; seat: number[] }, start: Solution, until: number): void {
-    const { proof } = this.frame;
-    const startedAt = Date.now();
-    // The start plan (mostly the previous association) as the pass's hints: each device's cheapest
-    // pair is usually where it is, so its first pair priced sets a tight cutoff for the rest.
-    const { choice, bandwidthHz } = this.bound;
-    for (const plan of start.plans)
-      for (const d of plan.devices) {
-        if (choice[d.device] < 0) choice[d.device] = plan.server;
-        if (Number.isNaN(bandwidthHz[d.device])) bandwidthHz[d.device] = d.bandwidthHz;
-      }
-    offerGivenPrices(this.bound, prices);
-    while (!Number.isFinite(this.bound.value) && !expired(until))
-      tightenBound(this.bound, Math.min(until, now() + FIRST_PASS_SLICE_MS), proof.objective);
-    proof.offerBound(this.bound.value, Date.now() - startedAt, 'search', this.bound.prices);
+  fromPrevious(prices: PriceVectors, start: Solution, until: number): void {
+    this.completePass(until, () => {
+      // The start plan (mostly the previous association) as the pass's hints: each device's cheapest
+      // pair is usually where it is, so its first pair priced sets a tight cutoff for the rest.
+      const { choice, bandwidthHz } = this.bound;
+      for (const plan of start.plans)
+        for (const d of plan.devices) {
+          if (choice[d.device] < 0) choice[d.device] = plan.server;
+          if (Number.isNaN(bandwidthHz[d.device])) bandwidthHz[d.device] = d.bandwidthHz;
+        }
+      offerGivenPrices(this.bound, prices);
+    });
   }
 
   /** The first complete pass at `sol`'s prices (resumable slices), by `until` at the latest. */
   firstPass(sol: Solution, until: number): void {
+    this.completePass(until, () => offerPrices(this.bound, pricesOf(sol)));
+  }
+
+  /** Offers prices (`offer`), then runs the pass at them to its end in slices, by `until` at the latest. */
+  private completePass(until: number, offer: () => void): void {
     const startedAt = Date.now();
-    offerPrices(this.bound, pricesOf(sol));
+    offer();
     while (!Number.isFinite(this.bound.value) && !expired(until))
       tightenBound(this.bound, Math.min(until, now() + FIRST_PASS_SLICE_MS), this.frame.proof.objective);
     this.frame.proof.offerBound(this.bound.value, Date.now() - startedAt, 'search', this.bound.prices);
@@ -567,10 +569,7 @@ function fixedCostBound(ctx: PlanContext): number {
 }
 
 /** An earlier answer's prices, with the start plan's where they name no price (a server new since then). */
-function mergedPrices(
-  previous: NonNullable<NonNullable<Instance['previous']>['prices']>,
-  start: Solution,
-): { bandwidth: number[]; frequency: number[]; seat: number[] } {
+function mergedPrices(previous: NonNullable<NonNullable<Instance['previous']>['prices']>, start: Solution): PriceVectors {
   const own = pricesOf(start);
   return {
     bandwidth: previous.bandwidth.map((p, m) => p ?? own.bandwidth[m]),

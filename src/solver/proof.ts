@@ -21,13 +21,20 @@ export interface ProofPrices {
   seat?: ArrayLike<number>;
 }
 
+/** Per-server prices as the proof keeps them (and a warm start starts from them): per Hz, per slot. */
+export interface PriceVectors {
+  bandwidth: number[];
+  frequency: number[];
+  seat: number[];
+}
+
 export class Proof {
   /** best objective so far (lowest) */
   objective = Infinity;
   /** best valid lower bound so far (highest) */
   bound = -Infinity;
   /** the prices the best bound was proven at (null: none given, e.g. the fixed-cost bound) */
-  prices: { bandwidth: number[]; frequency: number[]; seat: number[] } | null = null;
+  prices: PriceVectors | null = null;
   /** bounds evaluated */
   evaluations = 0;
   /** wall milliseconds spent on bounds */
