@@ -16,10 +16,9 @@ import type {
 } from '../model/types.js';
 import { allocationsOf } from './result.js';
 export type { GivenAllocation } from '../model/types.js';
-import { capacities } from './association/association.js';
 import { ascendBound, type Prices } from './bound/bound.js';
 import { createAnytimeBound, largeForPricing, offerPrices, tightenBound } from './bound/anytime.js';
-import { createBundle, type BundleState } from './bound/bundle.js';
+import type { BundleState } from './bound/bundle.js';
 import { planServer } from './resources/server-plan.js';
 import { provenInfeasibilities } from './bound/feasibility.js';
 import { expired, now } from './clock.js';
@@ -182,21 +181,20 @@ function ascendByPass(
   objective: number,
   onPass: (bound: number, passes: number) => void,
 ): number {
-  // With binding capacities ascendBound prices once and returns (no bundle, no passes to split).
-  if (capacities(ctx).some((c) => c < ctx.models.length)) {
-    const value = ascendBound(ctx, prices, deadlineAt, objective).value;
-    if (Number.isFinite(value)) onPass(value, 1);
-    return value;
-  }
   // tightenBundle carries on where the last call stopped: one call per pass runs the very passes
   // one call would, so the bound is bit-identical. A call that completes no pass is the end.
-  const bundle: BundleState = createBundle(ctx, prices);
-  let value = -Infinity;
+  let bundle: BundleState | undefined;
   for (;;) {
-    const before = bundle.passes;
-    value = ascendBound(ctx, prices, deadlineAt, objective, { resume: bundle, maxPasses: 1 }).value;
-    if (bundle.passes === before) return value;
-    onPass(value, bundle.passes);
+    const before = bundle?.passes ?? 0;
+    const found = ascendBound(ctx, prices, deadlineAt, objective, { ...(bundle ? { resume: bundle } : {}), maxPasses: 1 });
+    // No cutting-plane state: capacities bind, and the bound is one pricing with no ascent.
+    if (found.bundle === undefined) {
+      if (Number.isFinite(found.value)) onPass(found.value, 1);
+      return found.value;
+    }
+    bundle = found.bundle;
+    if (bundle.passes === before) return found.value;
+    onPass(found.value, bundle.passes);
   }
 }
 
