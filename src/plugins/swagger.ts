@@ -16,6 +16,15 @@ const DOCS_PREFIX = '/docs';
 
 type Json = Record<string, unknown>;
 
+/** Every object of a JSON tree, children first, passed through `f` (a new tree; the input is kept). */
+function mapObjects<T>(node: T, f: (object: Json) => Json): T {
+  if (Array.isArray(node)) return node.map((item) => mapObjects(item, f)) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node as Json)) out[key] = mapObjects(value, f);
+  return f(out) as T;
+}
+
 /**
  * Requests are validated with if/then/else where a body has two forms told apart by one key (a
  * Pareto list or grid, an explicit or transformer block model): Ajv then names a field of the
@@ -23,16 +32,10 @@ type Json = Record<string, unknown>;
  * states the same set as oneOf [then, else]: the forms are disjoint (the key is required by one
  * and not allowed by the other), so exactly one matches whenever the if/then/else accepts.
  */
-function ifThenElseToOneOf<T>(node: T): T {
-  if (Array.isArray(node)) return node.map(ifThenElseToOneOf) as T;
-  if (node === null || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [key, value] of Object.entries(node as Json)) out[key] = ifThenElseToOneOf(value);
-  if ('if' in out && 'then' in out && 'else' in out) {
-    const { if: _if, then, else: otherwise, ...rest } = out;
-    return { ...rest, oneOf: [then, otherwise] } as T;
-  }
-  return out as T;
+function ifThenElseAsOneOf(schema: Json): Json {
+  if (!('if' in schema && 'then' in schema && 'else' in schema)) return schema;
+  const { if: _if, then, else: otherwise, ...rest } = schema;
+  return { ...rest, oneOf: [then, otherwise] };
 }
 
 /**
@@ -40,14 +43,16 @@ function ifThenElseToOneOf<T>(node: T): T {
  * discriminator maps tag values to component names, which inline branches do not have: the
  * document keeps the oneOf (its branches are disjoint by their `op` const) and drops the keyword.
  */
-export function withoutInlineDiscriminators<T>(node: T): T {
-  if (Array.isArray(node)) return node.map(withoutInlineDiscriminators) as T;
-  if (node === null || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [key, value] of Object.entries(node as Json)) out[key] = withoutInlineDiscriminators(value);
-  const inline = Array.isArray(out.oneOf) && (out.oneOf as Json[]).every((branch) => branch.$ref === undefined);
-  if (inline && out.discriminator !== undefined && (out.discriminator as Json).mapping === undefined) delete out.discriminator;
-  return out as T;
+function withoutInlineDiscriminator(schema: Json): Json {
+  const inline = Array.isArray(schema.oneOf) && (schema.oneOf as Json[]).every((branch) => branch.$ref === undefined);
+  if (!inline || schema.discriminator === undefined || (schema.discriminator as Json).mapping !== undefined) return schema;
+  const { discriminator: _discriminator, ...rest } = schema;
+  return rest;
+}
+
+/** The validation-only keywords of the route schemas restated as OpenAPI states them. */
+function asOpenApiSchemas<T>(document: T): T {
+  return mapObjects(document, (schema) => withoutInlineDiscriminator(ifThenElseAsOneOf(schema)));
 }
 
 /** Request bodies offered by name (Swagger UI's examples drop-down) where one example is not enough. */
@@ -155,7 +160,7 @@ export function registerSwagger(app: FastifyInstance): void {
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
     transformObject: (documentObject) => {
-      const document = withoutInlineDiscriminators(ifThenElseToOneOf((documentObject as { openapiObject: Json }).openapiObject));
+      const document = asOpenApiSchemas((documentObject as { openapiObject: Json }).openapiObject);
       return withNamedRequestExamples(
         withDocumentedDefaults(withAnswerExamples(withErrorExamples(withTypedAnswers(withProblemContent(document))))),
       ) as never;
