@@ -244,6 +244,20 @@ describe('CORS, security headers, compression, load shedding', () => {
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('https://console.example');
     expect(String(preflight.headers['access-control-allow-headers'])).toContain('authorization');
+    // A job submitted from the browser with an Idempotency-Key, and the headers its answers carry.
+    const jobPreflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/jobs',
+      headers: {
+        origin: 'https://console.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'idempotency-key,content-type',
+      },
+    });
+    expect(String(jobPreflight.headers['access-control-allow-headers'])).toContain('idempotency-key');
+    const health = await app.inject({ method: 'GET', url: '/health', headers: { origin: 'https://console.example' } });
+    const exposed = String(health.headers['access-control-expose-headers']).split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['location', 'ratelimit-policy', 'ratelimit', 'retry-after']));
     const other = await app.inject({
       method: 'OPTIONS',
       url: '/allocate',

@@ -44,8 +44,18 @@ export function registerHardening(app: FastifyInstance, options: HardeningOption
   void app.register(cors, {
     origin: [...options.corsOrigins],
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'authorization', 'x-api-key', REQUEST_ID_HEADER],
-    exposedHeaders: [REQUEST_ID_HEADER, 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+    // A browser client may send an Idempotency-Key (POST /jobs) and read both rate-limit header forms.
+    allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'idempotency-key', REQUEST_ID_HEADER],
+    exposedHeaders: [
+      REQUEST_ID_HEADER,
+      'retry-after',
+      'location',
+      'ratelimit-policy',
+      'ratelimit',
+      'ratelimit-limit',
+      'ratelimit-remaining',
+      'ratelimit-reset',
+    ],
     maxAge: 600,
   });
 
