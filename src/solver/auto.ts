@@ -71,11 +71,12 @@ const FIRST_PASS_SLICE_MS = 5;
 /** Exact passes of the bound's ascent once the search's estimated moves settle (BoundWatch). */
 const SETTLED_PASSES = 6;
 /**
- * Exact passes (each as long as the first bound's) the bound phase keeps time for when the search runs
- * past SHARE.search (searchEnd): from the prices of a search cut short near its end the ascent needs 2–4,
- * and a pass at those prices costs up to twice the first one (more pairs are near-best).
+ * The time the bound phase keeps when the search runs past SHARE.search (searchEnd), in passes as long as
+ * the first bound's: from the prices of a search near its end the ascent needs 2–4 passes, and a pass at
+ * those prices costs 3–5 times the first (more pairs are near-best; 100–200 ms against 24–40 ms at
+ * 1,000 × 50). Timed on the solve's own first pass, the reserve grows with the machine's load.
  */
-const BOUND_RESERVE_PASSES = 6;
+const BOUND_RESERVE_PASSES = 12;
 /** Deadline rounds at most (each re-plans every server). */
 const DEADLINE_ROUNDS = 60;
 /**
@@ -766,8 +767,8 @@ function boundPhase(frame: Frame, watch: BoundWatch, found: Found, multipliers: 
  * Where the search ends (no deadlines). Below largeForPricing a pass of the bound is cheap next to a limit
  * of a second or more, and the proof needs a search near its end more than a long ascent: cut short at
  * SHARE.search (1,000 × 50, 2 s), the search left its answer 1–2e-4 above the dual's optimum, beyond any
- * bound's proof. So there the search keeps the limit up to BOUND_RESERVE_PASSES passes (timed by the first
- * bound's) before the bound's deadline, at most SHARE.longSearch; elsewhere (large sizes, no certificate,
+ * bound's proof. So there the search keeps the limit up to BOUND_RESERVE_PASSES times the first bound's
+ * pass before the bound's deadline, at most SHARE.longSearch; elsewhere (large sizes, no certificate,
  * no first pass) it ends at `searchDeadline`.
  */
 function searchEnd(frame: Frame, watch: BoundWatch, searchDeadline: number): number {
