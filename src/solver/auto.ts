@@ -70,6 +70,13 @@ const PAPER_BASELINE_PAIRS = 100;
 const FIRST_PASS_SLICE_MS = 5;
 /** Exact passes of the bound's ascent once the search's estimated moves settle (BoundWatch). */
 const SETTLED_PASSES = 6;
+/**
+ * The time the bound phase keeps when the search runs past SHARE.search (searchEnd), in passes as long as
+ * the first bound's: from the prices of a search near its end the ascent needs 2–4 passes, and a pass at
+ * those prices costs 3–5 times the first (more pairs are near-best; 100–200 ms against 24–40 ms at
+ * 1,000 × 50). Timed on the solve's own first pass, the reserve grows with the machine's load.
+ */
+const BOUND_RESERVE_PASSES = 12;
 /** Deadline rounds at most (each re-plans every server). */
 const DEADLINE_ROUNDS = 60;
 /**
@@ -97,6 +104,11 @@ const SHARE = {
    * leaves the search its time on large instances; the publication's method starts only before it
    */
   baselines: 0.25,
+  /**
+   * the search at most, where a pass of the bound is cheap (below bound/anytime.ts largeForPricing) and the limit
+   * leaves the bound phase BOUND_RESERVE_PASSES passes after it: see searchEnd
+   */
+  longSearch: 0.75,
   /** the first association search when devices have deadlines: the multiplier rounds need time of their own */
   firstSearchWithDeadlines: 0.3,
   /** the bound; the rest is for writing the answer */
@@ -413,7 +425,8 @@ class BoundWatch implements SearchMonitor {
     private readonly frame: Frame,
     /** the plan context of the search (the bound relaxes its deadline multipliers itself) */
     ctx: PlanContext,
-    private readonly deadlineAt: number,
+    /** the search's deadline (searchEnd may move it once the first bound's pass is timed) */
+    public deadlineAt: number,
     private readonly stopOnGap: boolean,
     /** no bound work: the search ends where it stalls (STALL_STEPS) instead of on a proven gap */
     private readonly stopOnStall = false,
@@ -750,6 +763,31 @@ function boundPhase(frame: Frame, watch: BoundWatch, found: Found, multipliers: 
 
 // ---- the algorithm ------------------------------------------------------------------------------
 
+/**
+ * Where the search ends (no deadlines). Below largeForPricing a pass of the bound is cheap next to a limit
+ * of a second or more, and the proof needs a search near its end more than a long ascent: cut short at
+ * SHARE.search (1,000 × 50, 2 s), the search left its answer 1–2e-4 above the dual's optimum, beyond any
+ * bound's proof. So there the search keeps the limit up to BOUND_RESERVE_PASSES times the first bound's
+ * pass before the bound's deadline, at most SHARE.longSearch; elsewhere (large sizes, no certificate,
+ * no first pass) it ends at `searchDeadline`.
+ */
+function searchEnd(frame: Frame, watch: BoundWatch, searchDeadline: number): number {
+  const { clock, options } = frame;
+  const { passes, lastPassMs } = watch.bound.stats;
+  const cheapBound = options.certify !== false && passes > 0 && !largeForPricing(watch.bound.ctx);
+  if (!cheapBound || options.timeLimitMs < SHORT_LIMIT_MS) return searchDeadline;
+  return longSearchEnd(clock, searchDeadline, lastPassMs);
+}
+
+/**
+ * searchEnd's rule: BOUND_RESERVE_PASSES passes of `passMs` before the bound's deadline, never before
+ * `searchDeadline` nor after SHARE.longSearch of the limit.
+ */
+export function longSearchEnd(clock: SolveClock, searchDeadline: number, passMs: number): number {
+  const reserveMs = BOUND_RESERVE_PASSES * Math.max(passMs, 1);
+  return Math.max(searchDeadline, Math.min(clock.at(SHARE.longSearch), clock.at(SHARE.bound) - reserveMs));
+}
+
 export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions): AllocateResult {
   const clock = new SolveClock(options.timeLimitMs);
   const frame: Frame = {
@@ -796,7 +834,8 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   // (After the baselines: they keep their share of the limit.)
   phase(frame, 'dualStart', () => dualStart(frame, prepared.ctx, start, watch, hasDeadlines));
 
-  const firstSearchDeadline = hasDeadlines ? clock.at(SHARE.firstSearchWithDeadlines) : searchDeadline;
+  const firstSearchDeadline = hasDeadlines ? clock.at(SHARE.firstSearchWithDeadlines) : searchEnd(frame, watch, searchDeadline);
+  if (!hasDeadlines) watch.deadlineAt = firstSearchDeadline;
   const found = phase(frame, 'search', () => search(prepared.ctx, start.startPlan, firstSearchDeadline, watch));
   if (!found) return answer(frame, noAssociation(instance));
   const searched = scored(instance, decisionsOf(prepared.ctx, found.sol), prepared.scales);
@@ -811,7 +850,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   best = rounds.best;
   const exact = found.enumerated && found.sol.exact && searched.ev.violations.length === 0 && rounds.multipliers.every((v) => v === 0);
 
-  const timedOut = !provenEarly && (expired(searchDeadline) || rounds.timeRanOut);
+  const timedOut = !provenEarly && (expired(hasDeadlines ? searchDeadline : firstSearchDeadline) || rounds.timeRanOut);
   const baselineOut = baselinesOut(options, baselines);
   if (best.ev.violations.length > 0) return answer(frame, lateOutcome(frame, prepared, best, timedOut, baselineOut));
 

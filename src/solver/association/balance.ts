@@ -126,6 +126,8 @@ interface BalanceState {
   load: number[];
   /** each device's candidate servers: its own plus its strongest-gain others */
   candidates: number[][];
+  /** slot[n·M + m]: k with candidates[n][k] = m, or −1 (the swap round looks up ~N·12·20 quotes: indexOf was most of its time) */
+  slot: Int8Array;
   /** quotes[n][k]: device n on server candidates[n][k] */
   quotes: (Quote | null)[][];
   /** the plan (prices) each server's quotes were made or moved to */
@@ -159,6 +161,8 @@ function initialState(ctx: PlanContext, start: Solution, deadlineAt: number): Ba
     if (!list.includes(assignment[n])) list.push(assignment[n]);
     return list;
   });
+  const slot = new Int8Array(N * M).fill(-1);
+  candidates.forEach((list, n) => list.forEach((m, k) => (slot[n * M + m] = k)));
   const slopes = plans.map((p) => serverSlopes(ctx, p));
   const quotes: (Quote | null)[][] = [];
   for (let n = 0; n < N; n++) {
@@ -176,6 +180,7 @@ function initialState(ctx: PlanContext, start: Solution, deadlineAt: number): Ba
     slopes,
     load,
     candidates,
+    slot,
     quotes,
     quotedAt: plans.slice(),
     dirty: new Set(),
@@ -186,7 +191,7 @@ function initialState(ctx: PlanContext, start: Solution, deadlineAt: number): Ba
 }
 
 function quoteOf(s: BalanceState, n: number, m: number): Quote | null {
-  const k = s.candidates[n].indexOf(m);
+  const k = s.slot[n * s.M + m];
   return k < 0 ? null : s.quotes[n][k];
 }
 
@@ -239,7 +244,7 @@ function choiceAt(s: BalanceState, n: number, m: number): Choice {
 
 /** The best estimated swap of each device, verified exactly one by one; true if one stood. */
 function swapRound(s: BalanceState): boolean {
-  const { ctx, assignment, plans, tabu, M, deadlineAt } = s;
+  const { ctx, assignment, plans, tabu, M, deadlineAt, slot, quotes } = s;
   const members: number[][] = plans.map(() => []);
   assignment.forEach((m, n) => members[m].push(n));
   const swaps: { n: number; j: number; gain: number }[] = [];
@@ -251,13 +256,15 @@ function swapRound(s: BalanceState): boolean {
     if (!nA) continue;
     let best = { j: -1, gain: 0 };
     for (const b of s.candidates[n]) {
-      if (b === a) continue;
+      if (b === a || tabu.has(n * M + b)) continue;
       const nB = quoteOf(s, n, b);
       if (!nB) continue;
       for (const j of members[b]) {
-        const jA = quoteOf(s, j, a);
-        const jB = quoteOf(s, j, b);
-        if (!jA || !jB || tabu.has(n * M + b) || tabu.has(j * M + a)) continue;
+        const kA = slot[j * M + a];
+        if (kA < 0) continue;
+        const jA = quotes[j][kA];
+        const jB = quotes[j][slot[j * M + b]];
+        if (!jA || !jB || tabu.has(j * M + a)) continue;
         const gain = -(exchange(s, a, nA, jA) + exchange(s, b, jB, nB));
         if (gain > best.gain) best = { j, gain };
       }
@@ -305,7 +312,7 @@ function estimateMoves(s: BalanceState): Move[] {
   for (let n = 0; n < assignment.length; n++) {
     if ((n & 255) === 0 && expired(s.deadlineAt)) break;
     const from = assignment[n];
-    const here = quotes[n][candidates[n].indexOf(from)];
+    const here = quotes[n][s.slot[n * M + from]];
     if (!here) continue;
     const fromPlan = plans[from];
     const saving =
