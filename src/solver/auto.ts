@@ -43,7 +43,15 @@ import { dualStartPlan, planPrices } from './association/dual-start.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { ascendBound } from './bound/bound.js';
 import { recentreBundle, type BundleState } from './bound/bundle.js';
-import { createAnytimeBound, largeForPricing, offerGivenPrices, offerPrices, tightenBound, type AnytimeBound } from './bound/anytime.js';
+import {
+  createAnytimeBound,
+  largeForPricing,
+  offerGivenPrices,
+  offerPrices,
+  tightenBound,
+  type AnytimeBound,
+  type DevicePasses,
+} from './bound/anytime.js';
 import { buildDeviceModels, type DeviceModel } from './pricing/device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.js';
 import { allocationsOf, scored } from './result.js';
@@ -152,6 +160,15 @@ interface Frame {
   phasesMs: Record<string, number>;
   /** search steps observed by the BoundWatch */
   steps: { count: number };
+  runtime: SolveRuntime;
+}
+
+/**
+ * What the host lends a solve besides its own thread (all optional; the pure defaults otherwise):
+ * `devicePasses` prices the anytime bound's passes (bound/anytime.ts), e.g. split with an idle thread.
+ */
+export interface SolveRuntime {
+  devicePasses?: DevicePasses;
 }
 
 /** Runs one phase and adds its wall time to frame.phasesMs under `name`. */
@@ -253,7 +270,7 @@ function withMultipliers(ctx: PlanContext, deadlineMultipliers: number[]): PlanC
 
 // ---- phase: prepare ---------------------------------------------------------------------------
 
-interface Prepared {
+export interface Prepared {
   scales: Totals;
   models: DeviceModel[];
   ctx: PlanContext;
@@ -262,10 +279,16 @@ interface Prepared {
 /** Scales, device models and the plan context; or an answer at once (proven infeasible). */
 function prepare(frame: Frame): Prepared | Outcome {
   const { instance } = frame;
-  const scales = objectiveScales(instance, frame.reference);
-  const models = buildDeviceModels(instance);
-  const infeasibilities = provenInfeasibilities(instance, models);
+  const prepared = pricingContext(instance, frame.reference);
+  const infeasibilities = provenInfeasibilities(instance, prepared.models);
   if (infeasibilities.length > 0) return { status: 'INFEASIBLE', infeasibilities };
+  return prepared;
+}
+
+/** The instance's scales, device models and plan context, as a solve prepares them (a thread pricing part of a pass builds the same). */
+export function pricingContext(instance: Instance, reference = referenceTotals(instance)): Prepared {
+  const scales = objectiveScales(instance, reference);
+  const models = buildDeviceModels(instance);
   return { scales, models, ctx: createPlanContext(instance, effectiveWeights(instance, scales), models, EXACT_LIMIT) };
 }
 
@@ -418,7 +441,7 @@ class BoundWatch implements SearchMonitor {
     /** no bound work: the search ends where it stalls (STALL_STEPS) instead of on a proven gap */
     private readonly stopOnStall = false,
   ) {
-    this.bound = createAnytimeBound(ctx, { relativeGap: frame.options.relativeGap });
+    this.bound = createAnytimeBound(ctx, { relativeGap: frame.options.relativeGap, devicePasses: frame.runtime.devicePasses });
   }
 
   proven(sol: Solution, priced?: number[][], settled = false): boolean {
@@ -750,7 +773,7 @@ function boundPhase(frame: Frame, watch: BoundWatch, found: Found, multipliers: 
 
 // ---- the algorithm ------------------------------------------------------------------------------
 
-export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions): AllocateResult {
+export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions, runtime: SolveRuntime = {}): AllocateResult {
   const clock = new SolveClock(options.timeLimitMs);
   const frame: Frame = {
     instance,
@@ -761,6 +784,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     proof: new Proof(options.relativeGap, clock.startedAt),
     phasesMs: {},
     steps: { count: 0 },
+    runtime,
   };
   // A solve that does not certify (what-if scenarios: a good warm answer, no proof) spends no time
   // on the bound: the search may run until the answer must be written, and ends where it stalls.
