@@ -39,7 +39,7 @@ import {
 } from './association/association.js';
 import { balanceAssociation } from './association/balance.js';
 import { warmAssociation, warmPlans } from './association/warm.js';
-import { CANDIDATE_SERVERS as DUAL_START_CANDIDATES, dualStartPlan, planPrices } from './association/dual-start.js';
+import { dualStartPlan, planPrices } from './association/dual-start.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { ascendBound } from './bound/bound.js';
 import { restrictedTop } from './bound/bundle.js';
@@ -655,7 +655,7 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
   offerIncumbent(dual.cost, () => decisionsOf(ctx, dual));
   // The dual start's steps balance loads for a plan but stop short of the dual's top (at 5,000 × 100
   // the exact pass at its prices is 2e-3 below the best known optimum); the cutting-plane model over
-  // the same candidate servers climbs from there in passes as cheap as a step (bound/bundle.ts
+  // each device's strongest-gain servers climbs from there in passes about as cheap as a step (bound/bundle.ts
   // restrictedTop: 0.65891 → 0.65990 in two, seed 1), and the bound's next pass evaluates the prices
   // it reaches exactly, each device's cheapest candidate there priced first.
   const top = room
@@ -664,7 +664,7 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
         { bandwidth: Array.from(dual.prices.bandwidth), frequency: Array.from(dual.prices.frequency) },
         exactBy,
         dual.cost,
-        DUAL_START_CANDIDATES,
+        TOP_CANDIDATES,
       )
     : null;
   if (top) top.choice.forEach((m, n) => m >= 0 && (watch.bound.choice[n] = m));
@@ -679,6 +679,14 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
  * their models, 30–40 ms each, against a plan of 0.6 s.
  */
 const EXACT_PER_QUICK_PASS = 3.5;
+/**
+ * Servers per device in restrictedTop's model: its strongest-gain ones. The exact dual at the prices
+ * it reaches (7 passes from the dual start's), 4 → 8 → 16 servers: 5,000 × 100 seeds 1, 2: 0.659926
+ * → 0.659963 and 0.659158 → 0.659461 (dual start's prices: 0.658971, 0.658564); 2,000 × 60:
+ * 0.649031 → 0.649557 → 0.649747 (0.649345: with 4 the model misled the prices) and 0.651943 →
+ * 0.651987 → 0.652012. 8 cost 1.1–1.5× the time of 4, 16 twice.
+ */
+const TOP_CANDIDATES = 8;
 const TOP_PER_PLAN = 0.5;
 
 function noAssociation(instance: Instance): Outcome {

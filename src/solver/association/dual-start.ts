@@ -27,7 +27,7 @@ import { expired, now } from '../clock.js';
  * Servers priced per device: its strongest-gain ones. After 8 steps at 5,000 × 100: 3 servers
  * plan 0.66054, 4 plan 0.66045, 6 plan 0.66040; the first pass builds each pair's member (~15 µs a pair).
  */
-export const CANDIDATE_SERVERS = 4;
+const CANDIDATE_SERVERS = 4;
 /**
  * Initial relative price step (η_k = STEP/√(k+1)). Larger steps oscillate: at 10%, 3,000 of
  * 5,000 devices changed server per step and the plans got worse; at 2% the moves shrink from ~800
