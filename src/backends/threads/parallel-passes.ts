@@ -9,7 +9,7 @@
 // the solve is synchronous code) and takes them in. Each device's result is the one this thread would
 // have found, and the pass adds them up in device order, so the bound is the same bits either way.
 // The helper stops at the pass's deadline and at the solve's stop flag, like this thread.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { inThreadPasses, pendingDevices, sliceOf, takeSlice, type DevicePasses, type PassSlice } from '../../solver/bound/anytime.js';
 import type { PackedInstance } from '../../solve/transfer.js';
@@ -44,6 +44,17 @@ function helperFile(moduleUrl: string): URL {
 /** Whether this machine has a core to lend: one core alone gains nothing from a second thread. */
 export function coresToLend(): boolean {
   return availableParallelism() >= 2;
+}
+
+/**
+ * Whether the machine has a core idle now: its load average over the last minute is under its core
+ * count. A solve alone in this service may still share the machine with other processes; there a
+ * second thread only takes CPU from its own first one (measured at load 5–7 on 2 cores: the helper
+ * building its context slowed the solve's first plan from 0.5–0.6 s to 1.0–1.1 s, and a split pass
+ * took as long as the whole pass on one thread). The minute's average lags; it is a coarse guard.
+ */
+export function idleCore(): boolean {
+  return loadavg()[0] < availableParallelism();
 }
 
 /** Starts a helper thread (unref'd: it never keeps the process alive). */

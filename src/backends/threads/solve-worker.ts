@@ -18,7 +18,7 @@ import { answerReserveMs, remainingLimitMs } from '../../solve/time-budget.js';
 import { unpackInstance } from '../../solve/transfer.js';
 import { warmUpEnabled, warmUpSolver } from './warm-up.js';
 import { largeForPricingAt } from '../../solver/bound/anytime.js';
-import { coresToLend, parallelPasses, startPassHelper, type PassHelper } from './parallel-passes.js';
+import { coresToLend, idleCore, parallelPasses, startPassHelper, type PassHelper } from './parallel-passes.js';
 
 // One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
 // request does not pay for it; tasks wait for this module (and so for GLPK and the warm-up solve)
@@ -42,10 +42,10 @@ interface TaskShared {
 /** This thread's pass helper (parallel-passes.ts): started at its first large solve found alone, then kept. */
 let passHelper: PassHelper | undefined;
 
-/** Whether the backend has no solve but this one admitted or queued. */
+/** Whether the backend has no solve but this one admitted or queued, and the machine a core idle. */
 function aloneIn(occupancy: SharedArrayBuffer): () => boolean {
   const count = new Int32Array(occupancy);
-  return () => Atomics.load(count, 0) <= 1;
+  return () => Atomics.load(count, 0) <= 1 && idleCore();
 }
 
 /** Posts each incumbent as the answer's allocations would show it (evaluated here, where the instance is). */
