@@ -39,7 +39,8 @@ function timed(bound: AnytimeBound): { wallMs: number; cpuMs: number } {
 
 for (const size of sizes) {
   const [devices, servers] = size.split('x').map(Number);
-  const instance = normalize(generateRequest(seed, { devices, servers })).instance;
+  const body = generateRequest(seed, { devices, servers });
+  const instance = normalize({ ...body, options: { ...body.options, timeLimitMs: 60_000 } }).instance;
   const own = pricingContext(instance).ctx;
   const plan = planAll(own, greedyAssociation(own)!);
   const prices = { bandwidth: plan.plans.map((p) => p.bandwidthPrice), frequency: plan.plans.map((p) => p.frequencyPrice) };
