@@ -646,7 +646,8 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
     room
       ? Math.min(clock.at(SHARE.dualStart), topBy - (clock.at(SHARE.dualStartPlan) - clock.at(SHARE.dualStart)))
       : clock.at(SHARE.dualStart),
-    room ? Math.min(clock.at(SHARE.dualStartPlan), topBy) : clock.at(SHARE.dualStartPlan),
+    // (the plan itself may run as late as ever: on a starved machine the plan matters more than the bound)
+    clock.at(SHARE.dualStartPlan),
     start.planMs / 8,
   );
   if (!dual || !(dual.cost < greedy.cost)) return;
