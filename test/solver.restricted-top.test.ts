@@ -80,4 +80,30 @@ describe('restrictedTop', () => {
       );
     }
   });
+
+  it("with each device's cheapest server of an exact pass as an extra candidate, a second look climbs higher (2,000 × 60)", () => {
+    const ctx = pricingContext(normalize(generateRequest(1, { devices: 2000, servers: 60 })).instance).ctx;
+    const dual = dualStartOf(ctx);
+    const start = { bandwidth: Array.from(dual.prices.bandwidth), frequency: Array.from(dual.prices.frequency) };
+    const first = restrictedTop(ctx, start, Date.now() + 60_000, dual.cost, 8)!;
+    // Each device's cheapest server at the first top's prices, every pair priced.
+    const cheapest = new Int32Array(ctx.models.length).map((_, n) => {
+      let best = Infinity;
+      let at = -1;
+      for (const m of ctx.models[n].servers) {
+        const c = pricedDeviceCost(ctx, m, n, first.prices.bandwidth[m], first.prices.frequency[m]);
+        if (c < best) [best, at] = [c, m];
+      }
+      return at;
+    });
+    // (Measured: 870 of 2,000 devices are cheapest outside their 8 strongest-gain servers there.)
+    const outside = Array.from(cheapest).filter((m, n) => !ctx.models[n].serversByGain.slice(0, 8).includes(m)).length;
+    expect(outside).toBeGreaterThan(100);
+    const again = restrictedTop(ctx, first.prices, Date.now() + 60_000, dual.cost, 8, cheapest)!;
+    const atFirst = exactDual(ctx, first.prices);
+    const atAgain = exactDual(ctx, again.prices);
+    expect(atAgain).toBeGreaterThan(atFirst);
+    expect(atAgain).toBeLessThan(dual.cost);
+    expect(again.value).toBeGreaterThanOrEqual(atAgain - 1e-9 * Math.abs(atAgain));
+  });
 });

@@ -117,6 +117,7 @@ function exactPass(
   deadlineAt: number,
   priced?: ArrayLike<ArrayLike<number>>,
   candidates = 0,
+  extra?: Int32Array,
 ): number | null {
   const servers = ctx.instance.servers;
   const M = servers.length;
@@ -135,7 +136,7 @@ function exactPass(
     // start prices them: no floors, which cost more to build than the few pairs they would save).
     const restricted = candidates > 0 && !row;
     const floor = restricted ? null : (memo.floors[n] ??= deviceFloor(ctx, n));
-    const order = row ? dm.serversByGain : restricted ? dm.serversByGain.slice(0, candidates) : byRootPrice;
+    const order = row ? dm.serversByGain : restricted ? candidatesOf(dm.serversByGain, candidates, extra?.[n] ?? -1) : byRootPrice;
     const first = row ? -1 : hint[n];
     let best = Infinity;
     const found: { m: number; cost: number; b: number; f: number }[] = [];
@@ -366,6 +367,8 @@ export interface BundleState {
    * dual's top cheaply, to be evaluated by a full pass (dual-start.ts).
    */
   candidates: number;
+  /** per device, one more server for the restricted model (−1: none): where a full pass found it cheapest */
+  extra?: Int32Array;
 }
 
 /**
@@ -431,7 +434,18 @@ export function tightenBundle(state: BundleState, deadlineAt: number, options: B
   };
   if (state.centre === null) {
     const passStart = now();
-    const first = exactPass(ctx, state.start.x, state.start.y, cuts, hint, state.memo, deadlineAt, state.start.priced, state.candidates);
+    const first = exactPass(
+      ctx,
+      state.start.x,
+      state.start.y,
+      cuts,
+      hint,
+      state.memo,
+      deadlineAt,
+      state.start.priced,
+      state.candidates,
+      state.extra,
+    );
     if (first === null) return result();
     state.start.priced = undefined;
     state.passMs = now() - passStart;
@@ -462,7 +476,7 @@ export function tightenBundle(state: BundleState, deadlineAt: number, options: B
     const steps = state.candidates > 0 ? RESTRICTED_MODEL_STEPS : MODEL_STEPS;
     state.modelEvaluations += maximiseModel(flatten(cuts), x, y, lo, hi, deadlineAt - state.passMs, modelGain, steps);
     const passStart = now();
-    const value = exactPass(ctx, x, y, cuts, hint, state.memo, deadlineAt, undefined, state.candidates);
+    const value = exactPass(ctx, x, y, cuts, hint, state.memo, deadlineAt, undefined, state.candidates, state.extra);
     if (value === null) break;
     state.passMs = now() - passStart;
     state.passes++;
@@ -514,8 +528,10 @@ export function restrictedTop(
   deadlineAt: number,
   objective: number,
   candidates: number,
+  extra?: Int32Array,
 ): { prices: BundlePrices; value: number; passes: number; choice: Int32Array } | null {
   const state = createBundle(ctx, start, undefined, candidates);
+  if (extra) state.extra = extra;
   // (A tolerance no gap can meet: the model's value is not a bound, so it never ends the ascent.)
   const found = tightenBundle(state, deadlineAt, {
     tolerance: 0,
@@ -523,4 +539,11 @@ export function restrictedTop(
     maxPasses: RESTRICTED_PASSES,
   });
   return found.passes > 0 ? { prices: found.prices, value: found.value, passes: found.passes, choice: state.hint } : null;
+}
+
+/** A device's strongest-gain `k` servers, and `extra` (≥ 0) when not among them. */
+function candidatesOf(byGain: readonly number[], k: number, extra: number): number[] {
+  const list = byGain.slice(0, k);
+  if (extra >= 0 && !list.includes(extra)) list.push(extra);
+  return list;
 }
