@@ -42,8 +42,18 @@ import { warmAssociation, warmPlans } from './association/warm.js';
 import { dualStartPlan, planPrices } from './association/dual-start.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { ascendBound } from './bound/bound.js';
+import { restrictedTop } from './bound/bundle.js';
 import { recentreBundle, type BundleState } from './bound/bundle.js';
-import { createAnytimeBound, largeForPricing, offerGivenPrices, offerPrices, tightenBound, type AnytimeBound } from './bound/anytime.js';
+import {
+  boundCloseEnough,
+  createAnytimeBound,
+  largeForPricing,
+  offerGivenPrices,
+  offerPrices,
+  tightenBound,
+  type AnytimeBound,
+  type DevicePasses,
+} from './bound/anytime.js';
 import { buildDeviceModels, type DeviceModel } from './pricing/device-model.js';
 import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.js';
 import { allocationsOf, scored } from './result.js';
@@ -66,8 +76,6 @@ const ASSOCIATION_LIMIT = 256;
 const SHORT_LIMIT_MS = 200;
 /** The publication's method runs as a baseline up to this many reachable (device, server) pairs. */
 const PAPER_BASELINE_PAIRS = 100;
-/** The first bound's pass runs in slices of this length until it completes (it only needs one pass). */
-const FIRST_PASS_SLICE_MS = 5;
 /** Exact passes of the bound's ascent once the search's estimated moves settle (BoundWatch). */
 const SETTLED_PASSES = 6;
 /**
@@ -164,6 +172,15 @@ interface Frame {
   phasesMs: Record<string, number>;
   /** search steps observed by the BoundWatch */
   steps: { count: number };
+  runtime: SolveRuntime;
+}
+
+/**
+ * What the host lends a solve besides its own thread (all optional; the pure defaults otherwise):
+ * `devicePasses` prices the anytime bound's passes (bound/anytime.ts), e.g. split with an idle thread.
+ */
+export interface SolveRuntime {
+  devicePasses?: DevicePasses;
 }
 
 /** Runs one phase and adds its wall time to frame.phasesMs under `name`. */
@@ -265,7 +282,7 @@ function withMultipliers(ctx: PlanContext, deadlineMultipliers: number[]): PlanC
 
 // ---- phase: prepare ---------------------------------------------------------------------------
 
-interface Prepared {
+export interface Prepared {
   scales: Totals;
   models: DeviceModel[];
   ctx: PlanContext;
@@ -274,10 +291,16 @@ interface Prepared {
 /** Scales, device models and the plan context; or an answer at once (proven infeasible). */
 function prepare(frame: Frame): Prepared | Outcome {
   const { instance } = frame;
-  const scales = objectiveScales(instance, frame.reference);
-  const models = buildDeviceModels(instance);
-  const infeasibilities = provenInfeasibilities(instance, models);
+  const prepared = pricingContext(instance, frame.reference);
+  const infeasibilities = provenInfeasibilities(instance, prepared.models);
   if (infeasibilities.length > 0) return { status: 'INFEASIBLE', infeasibilities };
+  return prepared;
+}
+
+/** The instance's scales, device models and plan context, as a solve prepares them (a thread pricing part of a pass builds the same). */
+export function pricingContext(instance: Instance, reference = referenceTotals(instance)): Prepared {
+  const scales = objectiveScales(instance, reference);
+  const models = buildDeviceModels(instance);
   return { scales, models, ctx: createPlanContext(instance, effectiveWeights(instance, scales), models, EXACT_LIMIT) };
 }
 
@@ -405,6 +428,8 @@ function pricesOf(sol: Solution): { bandwidth: number[]; frequency: number[] } {
  */
 class BoundWatch implements SearchMonitor {
   readonly bound: AnytimeBound;
+  /** restrictedTop's prices offered to the bound (large cold solves), and the bound's passes before them */
+  top: { prices: { bandwidth: number[]; frequency: number[] }; passesBefore: number } | null = null;
   /** the objective of the step before */
   private lastObjective = Infinity;
   /** the plans the last ascent started from, and its state: an ascent from the same prices carries on from it */
@@ -431,7 +456,7 @@ class BoundWatch implements SearchMonitor {
     /** no bound work: the search ends where it stalls (STALL_STEPS) instead of on a proven gap */
     private readonly stopOnStall = false,
   ) {
-    this.bound = createAnytimeBound(ctx, { relativeGap: frame.options.relativeGap });
+    this.bound = createAnytimeBound(ctx, { relativeGap: frame.options.relativeGap, devicePasses: frame.runtime.devicePasses });
   }
 
   proven(sol: Solution, priced?: number[][], settled = false): boolean {
@@ -552,8 +577,8 @@ class BoundWatch implements SearchMonitor {
   private completePass(until: number, offer: () => void): void {
     const startedAt = Date.now();
     offer();
-    while (!Number.isFinite(this.bound.value) && !expired(until))
-      tightenBound(this.bound, Math.min(until, now() + FIRST_PASS_SLICE_MS), this.frame.proof.objective);
+    // One pass (a host may split it between threads: one call, not many short slices, each a hand-off).
+    if (!Number.isFinite(this.bound.value)) tightenBound(this.bound, until, this.frame.proof.objective, 1);
     this.frame.proof.offerBound(this.bound.value, Date.now() - startedAt, 'search', this.bound.prices);
   }
 }
@@ -621,11 +646,23 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
   const greedy = start.greedyPlan;
   if (start.warmPlan || !greedy || hasDeadlines || !largeForPricing(ctx) || stopRequested()) return;
   const { clock } = frame;
+  // Room at the end for the bound at the dual's top: the search for it (restrictedTop) and one exact
+  // pass there, both measured by the first pass (split with a helper thread, it is shorter, and so
+  // is what is set aside). Only where the dual start keeps about as long as the first plan took (its
+  // plan is worth more than the bound: 1.5% at 5,000 × 100 against 1e-3); else the shares as they are.
+  const quickMs = watch.bound.stats.passes > 0 ? watch.bound.stats.lastPassMs : 0;
+  const exactBy = clock.at(SHARE.bound) - EXACT_PER_QUICK_PASS * quickMs;
+  const topBy = exactBy - TOP_PER_PLAN * start.planMs;
+  const room = quickMs > 0 && topBy - Date.now() >= start.planMs;
   const dual = dualStartPlan(
     ctx,
     planPrices(greedy.plans),
     greedy,
-    clock.at(SHARE.dualStart),
+    // (its plan keeps the margin it has before SHARE.dualStartPlan)
+    room
+      ? Math.min(clock.at(SHARE.dualStart), topBy - (clock.at(SHARE.dualStartPlan) - clock.at(SHARE.dualStart)))
+      : clock.at(SHARE.dualStart),
+    // (the plan itself may run as late as ever: on a starved machine the plan matters more than the bound)
     clock.at(SHARE.dualStartPlan),
     start.planMs / 8,
   );
@@ -633,8 +670,65 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
   start.startPlan = dual;
   frame.proof.offerObjective(dual.cost, 'search', false);
   offerIncumbent(dual.cost, () => decisionsOf(ctx, dual));
-  offerPrices(watch.bound, dual.prices);
+  // The dual start's steps balance loads for a plan but stop short of the dual's top (at 5,000 × 100
+  // the exact pass at its prices is 2e-3 below the best known optimum); the cutting-plane model over
+  // each device's strongest-gain servers climbs from there in passes about as cheap as a step (bound/bundle.ts
+  // restrictedTop: 0.65891 → 0.65990 in two, seed 1), and the bound's next pass evaluates the prices
+  // it reaches exactly, each device's cheapest candidate there priced first.
+  const top = room
+    ? restrictedTop(
+        ctx,
+        { bandwidth: Array.from(dual.prices.bandwidth), frequency: Array.from(dual.prices.frequency) },
+        exactBy,
+        dual.cost,
+        TOP_CANDIDATES,
+      )
+    : null;
+  if (top) top.choice.forEach((m, n) => m >= 0 && (watch.bound.choice[n] = m));
+  if (top) watch.top = { prices: top.prices, passesBefore: watch.bound.stats.passes };
+  offerPrices(watch.bound, top?.prices ?? dual.prices);
 }
+
+/**
+ * A second look for the dual's top, once the exact pass at the first one's prices is done and time
+ * is left for the model and one more pass: each device's cheapest server in that pass joins its
+ * candidates (at 5,000 × 100 it lay outside its 8 strongest-gain servers for 617 and 1,755 of 5,000
+ * devices, seeds 1 and 2, and the model, blind to them, overstated the dual by up to 3.6e-4). From
+ * the same prices, 7 passes: the exact dual 0.659963 → 0.660022 and 0.659461 → 0.659861 (plans
+ * 0.660283, 0.660469), 2,000 × 60 seed 1 0.649557 → 0.649920.
+ */
+function topAgain(watch: BoundWatch, hardDeadline: number, objective: number): void {
+  const { bound, top } = watch;
+  if (!top) return;
+  watch.top = null;
+  // The exact pass at the first top (the pass it was offered to), then the second look if it fits.
+  tightenBound(bound, hardDeadline, objective, Math.max(0, top.passesBefore + 1 - bound.stats.passes));
+  const exactMs = bound.stats.lastPassMs;
+  if (bound.stats.passes <= top.passesBefore || boundCloseEnough(bound, objective)) return;
+  if (!(hardDeadline - Date.now() > 2 * exactMs)) return;
+  const again = restrictedTop(bound.ctx, top.prices, hardDeadline - exactMs, objective, TOP_CANDIDATES, bound.choice.slice());
+  if (!again) return;
+  again.choice.forEach((m, n) => m >= 0 && (bound.choice[n] = m));
+  offerPrices(bound, again.prices);
+}
+
+/**
+ * What the bound at the dual's top takes. An exact pass there, in first passes (bound/anytime.ts's
+ * quick pass at fluid prices, one pair a device): near the top many servers are about as cheap for
+ * a device, and the pass prices 13–17 pairs a device (5,000 × 100, seed 1: 661 and 506 ms against
+ * a first pass of 200 ms). restrictedTop, in first plans (start.planMs): 5–7 passes of 40–60 ms and
+ * their models, 30–40 ms each, against a plan of 0.6 s.
+ */
+const EXACT_PER_QUICK_PASS = 3.5;
+/**
+ * Servers per device in restrictedTop's model: its strongest-gain ones. The exact dual at the prices
+ * it reaches (7 passes from the dual start's), 4 → 8 → 16 servers: 5,000 × 100 seeds 1, 2: 0.659926
+ * → 0.659963 and 0.659158 → 0.659461 (dual start's prices: 0.658971, 0.658564); 2,000 × 60:
+ * 0.649031 → 0.649557 → 0.649747 (0.649345: with 4 the model misled the prices) and 0.651943 →
+ * 0.651987 → 0.652012. 8 cost 1.1–1.5× the time of 4, 16 twice.
+ */
+const TOP_CANDIDATES = 8;
+const TOP_PER_PLAN = 0.5;
 
 function noAssociation(instance: Instance): Outcome {
   return {
@@ -753,6 +847,7 @@ function boundPhase(frame: Frame, watch: BoundWatch, found: Found, multipliers: 
     // (With deadlines the search offered it nothing: its first pass starts from these prices.)
     if (!Number.isFinite(watch.bound.value) && watch.bound.next === null) offerPrices(watch.bound, pricesOf(found.sol));
     const startedAt = Date.now();
+    topAgain(watch, hardDeadline, objective);
     const value = tightenBound(watch.bound, hardDeadline, objective);
     frame.proof.offerBound(value, Date.now() - startedAt, 'bound', watch.bound.prices);
     return Math.min(objective, value);
@@ -788,7 +883,7 @@ export function longSearchEnd(clock: SolveClock, searchDeadline: number, passMs:
   return Math.max(searchDeadline, Math.min(clock.at(SHARE.longSearch), clock.at(SHARE.bound) - reserveMs));
 }
 
-export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions): AllocateResult {
+export function solveAuto(instance: Instance, options: SolveOptions, versions: Versions, runtime: SolveRuntime = {}): AllocateResult {
   const clock = new SolveClock(options.timeLimitMs);
   const frame: Frame = {
     instance,
@@ -799,6 +894,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
     proof: new Proof(options.relativeGap, clock.startedAt),
     phasesMs: {},
     steps: { count: 0 },
+    runtime,
   };
   // A solve that does not certify (what-if scenarios: a good warm answer, no proof) spends no time
   // on the bound: the search may run until the answer must be written, and ends where it stalls.

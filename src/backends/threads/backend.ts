@@ -28,6 +28,9 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
   const inFlight = new Map<SharedArrayBuffer, { expectedRunMs: number; handedAt: number }>();
   let draining = false;
   const runShare = new RunShare();
+  /** Solves handed to the pool and not answered (Int32 [0]), read by solver threads: a large solve alone may use a second core. */
+  const occupancy = new SharedArrayBuffer(4);
+  const occupied = new Int32Array(occupancy);
 
   /**
    * The flights as the pool sees them: the last `queued` of those not yet on a thread wait; any
@@ -94,6 +97,7 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
       // The incumbent allocation is too large for the shared buffer: it comes on a port of its own.
       const incumbents = onBest !== undefined && task.kind === 'allocate' ? new MessageChannel() : undefined;
       incumbents?.port1.on('message', (best: BestSoFar) => onBest!(best));
+      Atomics.add(occupied, 0, 1);
       try {
         const solveTask = {
           kind: task.kind,
@@ -101,6 +105,7 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
           receivedAt: task.receivedAt,
           deadlineAt: task.deadlineAt,
           control: buffer,
+          occupancy,
           ...(incumbents ? { incumbents: incumbents.port2 } : {}),
         };
         const result = await pool.run(solveTask as SolveTask, incumbents ? [incumbents.port2] : undefined);
@@ -114,6 +119,7 @@ export function createInProcessBackend(pool: SolverPool): SolverBackend {
         return { result, stopped: signal?.aborted === true || drained };
       } finally {
         inFlight.delete(buffer);
+        Atomics.sub(occupied, 0, 1);
         if (poll) clearInterval(poll);
         incumbents?.port1.close();
         signal?.removeEventListener('abort', stop);

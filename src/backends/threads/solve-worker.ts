@@ -17,6 +17,8 @@ import { drainWasRequested, markStarted, readProgress, stopWasRequested, writePr
 import { answerReserveMs, remainingLimitMs } from '../../solve/time-budget.js';
 import { unpackInstance } from '../../solve/transfer.js';
 import { warmUpEnabled, warmUpSolver } from './warm-up.js';
+import { largeForPricingAt } from '../../solver/bound/anytime.js';
+import { coresToLend, idleCore, parallelPasses, startPassHelper, type PassHelper } from './parallel-passes.js';
 
 // One GLPK WebAssembly instance per worker thread, loaded when the thread starts so the first
 // request does not pay for it; tasks wait for this module (and so for GLPK and the warm-up solve)
@@ -29,6 +31,21 @@ let warmUpMs: number[] | undefined;
 interface TaskTiming {
   receivedAt?: number;
   deadlineAt?: number;
+}
+
+/** The shared buffers a task brings: its own control buffer, and the backend's count of solves admitted or queued. */
+interface TaskShared {
+  control?: SharedArrayBuffer;
+  occupancy?: SharedArrayBuffer;
+}
+
+/** This thread's pass helper (parallel-passes.ts): started at its first large solve found alone, then kept. */
+let passHelper: PassHelper | undefined;
+
+/** Whether the backend has no solve but this one admitted or queued, and the machine a core idle. */
+function aloneIn(occupancy: SharedArrayBuffer): () => boolean {
+  const count = new Int32Array(occupancy);
+  return () => Atomics.load(count, 0) <= 1 && idleCore();
 }
 
 /** Posts each incumbent as the answer's allocations would show it (evaluated here, where the instance is). */
@@ -53,28 +70,49 @@ type ThreadSolver<K extends ProblemKind> = (
   timing: TaskTiming,
   control?: SolveControl,
   incumbents?: MessagePort,
+  shared?: TaskShared,
 ) => ResultOf<K> | Promise<ResultOf<K>>;
 
 // One entry per problem kind of solve/kinds/index.ts (the compiler insists), plus ping.
 const solvers = {
-  allocate: (input: ThreadInputOf<'allocate'>, timing: TaskTiming, control?: SolveControl, incumbents?: MessagePort) => {
+  allocate: async (
+    input: ThreadInputOf<'allocate'>,
+    timing: TaskTiming,
+    control?: SolveControl,
+    incumbents?: MessagePort,
+    shared: TaskShared = {},
+  ) => {
     const instance = unpackInstance(input.packed);
-    return solveAllocate(
-      instance,
-      {
-        ...input.options,
-        timeLimitMs:
-          timing.deadlineAt === undefined
-            ? remainingLimitMs(
-                input.options.timeLimitMs,
-                timing.receivedAt,
-                Date.now(),
-                answerReserveMs(input.packed.instance.devices.length),
-              )
-            : Math.max(0, Math.floor(timing.deadlineAt - Date.now())),
-      },
-      control && incumbents ? { ...control, onIncumbent: incumbentSender(instance, incumbents) } : control,
-    );
+    // A large solve alone may split its bound passes with this thread's helper (docs/time-limits.md).
+    const { occupancy } = shared;
+    const lend = occupancy !== undefined && largeForPricingAt(instance.devices.length, instance.servers.length) && coresToLend();
+    if (lend && passHelper?.broken) passHelper = undefined;
+    if (lend && passHelper === undefined && aloneIn(occupancy)()) passHelper = startPassHelper();
+    const passes =
+      lend && passHelper
+        ? parallelPasses(passHelper, { packed: input.packed, control: shared.control, alone: aloneIn(occupancy) })
+        : undefined;
+    try {
+      return await solveAllocate(
+        instance,
+        {
+          ...input.options,
+          timeLimitMs:
+            timing.deadlineAt === undefined
+              ? remainingLimitMs(
+                  input.options.timeLimitMs,
+                  timing.receivedAt,
+                  Date.now(),
+                  answerReserveMs(input.packed.instance.devices.length),
+                )
+              : Math.max(0, Math.floor(timing.deadlineAt - Date.now())),
+        },
+        control && incumbents ? { ...control, onIncumbent: incumbentSender(instance, incumbents) } : control,
+        passes ? { devicePasses: passes } : {},
+      );
+    } finally {
+      passes?.end();
+    }
   },
   // GLPK is already loaded above; awaiting it again (idempotent) makes the LP bound independent of
   // how this module was loaded. Without GLPK solveBlocks would fall back to a weaker bound.
@@ -119,6 +157,8 @@ export type SolveTask = {
     deadlineAt?: number;
     control?: SharedArrayBuffer;
     incumbents?: MessagePort;
+    /** the backend's count of solves admitted or queued (Int32 [0]): a large solve alone may lend a core */
+    occupancy?: SharedArrayBuffer;
   };
 }[ThreadTaskKind];
 
@@ -148,7 +188,13 @@ function drainStopReady(task: SolveTask, buffer: SharedArrayBuffer, startedAt: n
 
 export default function solve(task: SolveTask): unknown {
   if (!Object.hasOwn(solvers, task.kind)) throw new Error(`unknown problem kind "${String(task.kind)}"`);
-  const solver = solvers[task.kind] as (input: unknown, timing: TaskTiming, control?: SolveControl, incumbents?: MessagePort) => unknown;
+  const solver = solvers[task.kind] as (
+    input: unknown,
+    timing: TaskTiming,
+    control?: SolveControl,
+    incumbents?: MessagePort,
+    shared?: TaskShared,
+  ) => unknown;
   const timing = { receivedAt: task.receivedAt, deadlineAt: task.deadlineAt };
   const buffer = task.control;
   if (buffer === undefined) return solver(task.input, timing);
@@ -167,6 +213,7 @@ export default function solve(task: SolveTask): unknown {
       onProgress: (progress) => writeProgress(buffer, progress),
     },
     task.incumbents,
+    { control: buffer, ...(task.occupancy ? { occupancy: task.occupancy } : {}) },
   );
 }
 

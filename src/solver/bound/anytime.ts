@@ -26,7 +26,7 @@
 // The bound does not report progress itself (the caller knows the phase): read bound.value.
 
 import type { PlanContext } from '../pricing/member.js';
-import { newMemberCache } from '../pricing/member.js';
+import { choicesOf, newMemberCache } from '../pricing/member.js';
 import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
 import {
   deviceFloor,
@@ -61,10 +61,42 @@ export interface OfferedPrices {
 interface AnytimeBoundOptions {
   /** tightenBound stops once (objective − value) ≤ relativeGap·|objective| (default 1e-6) */
   relativeGap?: number;
+  /** who prices a pass's devices (default inThreadPasses: this thread, device by device) */
+  devicePasses?: DevicePasses;
 }
 
-/** A pass in progress: the prices it evaluates and its partial sums. */
-interface Pass {
+/**
+ * What each device of a pass came to, by device index: its term of the sum (its cheapest pair, or
+ * the least floor where the pass caps exact pairs) and the demand it puts on its cheapest server
+ * and on the runner-up within NEAR (weight `w`). Kept per device and added up in device order at
+ * the pass's end, so the value is the same bits however the devices were split between threads.
+ */
+interface DeviceResults {
+  value: Float64Array;
+  at: Int32Array;
+  bestB: Float64Array;
+  bestF: Float64Array;
+  secondAt: Int32Array;
+  w: Float64Array;
+  secondB: Float64Array;
+  secondF: Float64Array;
+}
+
+function newDeviceResults(N: number): DeviceResults {
+  return {
+    value: new Float64Array(N),
+    at: new Int32Array(N).fill(-1),
+    bestB: new Float64Array(N),
+    bestF: new Float64Array(N),
+    secondAt: new Int32Array(N).fill(-1),
+    w: new Float64Array(N),
+    secondB: new Float64Array(N),
+    secondF: new Float64Array(N),
+  };
+}
+
+/** A pass in progress: the prices it evaluates, the devices still to price and what the others came to. */
+export interface Pass {
   prices: BoundPrices;
   servers: ServerFloor[];
   /** servers by ascending ServerFloor.rootPrice: a device's walk stops once the √work floor reaches its cheapest */
@@ -89,13 +121,154 @@ interface Pass {
    * valid bound, a little below the pass's exact value, for a fraction of the work.
    */
   maxExact: number;
-  next: number;
-  sum: number;
-  demandBandwidth: Float64Array;
-  demandFrequency: Float64Array;
-  seats: Float64Array;
+  /** devices still to price, as [from, to) ranges in device order (flat: from, to, from, to, …) */
+  pending: number[];
+  results: DeviceResults;
   /** time spent in this pass so far (slices add up) */
   workMs: number;
+}
+
+/**
+ * Who prices a pass's devices: `run` prices pending devices of `pass` (each with priceDevices or
+ * its equal, priceSlice on a copy of the context elsewhere) until `deadlineAt` (the solver's clock),
+ * leaving `pass.pending` as what is left. The solver knows nothing of threads: the default prices
+ * here; a host with idle cores may inject one that hands part of the devices to another thread.
+ */
+export interface DevicePasses {
+  run(bound: AnytimeBound, pass: Pass, deadlineAt: number): void;
+}
+
+/** The default: this thread prices the pending devices in order, checking the clock every 8 devices. */
+export const inThreadPasses: DevicePasses = {
+  run(bound, pass, deadlineAt) {
+    let counted = 0;
+    while (pass.pending.length > 0) {
+      const to = pass.pending[1];
+      let n = pass.pending[0];
+      let stop = false;
+      while (n < to) {
+        priceDevice(bound, pass, n);
+        n++;
+        if ((++counted & 7) === 0 && now() >= deadlineAt) {
+          stop = true;
+          break;
+        }
+      }
+      if (n < to) pass.pending[0] = n;
+      else pass.pending.splice(0, 2);
+      if (stop) return;
+    }
+  },
+};
+
+/** Devices in `pending` ranges. */
+export function pendingDevices(pending: readonly number[]): number {
+  let total = 0;
+  for (let i = 0; i < pending.length; i += 2) total += pending[i + 1] - pending[i];
+  return total;
+}
+
+/**
+ * A range of a pass as another thread needs it to price the same devices the same way: the pass's
+ * prices and cap, and the devices' hints (their cheapest server and its bandwidth at the last pass,
+ * which decide what is priced first). Plain data: it crosses a thread boundary by structured clone.
+ */
+export interface PassSlice {
+  prices: BoundPrices;
+  maxExact: number;
+  from: number;
+  to: number;
+  choice: Int32Array;
+  bandwidthHz: Float64Array;
+}
+
+/** What pricing a slice gave for devices [from, from + done): their results, their new hints, the pairs counted. */
+export interface PricedSlice {
+  from: number;
+  done: number;
+  results: DeviceResults;
+  choice: Int32Array;
+  bandwidthHz: Float64Array;
+  pairsPriced: number;
+  pairsSkipped: number;
+}
+
+/** Devices [from, to) of `pass` as a slice for another thread. */
+export function sliceOf(bound: AnytimeBound, pass: Pass, from: number, to: number): PassSlice {
+  return {
+    prices: pass.prices,
+    maxExact: pass.maxExact,
+    from,
+    to,
+    choice: bound.choice.slice(from, to),
+    bandwidthHz: bound.bandwidthHz.slice(from, to),
+  };
+}
+
+/**
+ * Prices a slice on `worker`, a bound of its own over a context built from the same instance (its
+ * floors and members are memos, so each thread keeps its own), until `deadlineAt`: the same
+ * priceDevice, so every device's result is the one the owner's thread would have found.
+ */
+export function priceSlice(worker: AnytimeBound, slice: PassSlice, deadlineAt: number): PricedSlice {
+  const { from, to } = slice;
+  worker.choice.set(slice.choice, from);
+  worker.bandwidthHz.set(slice.bandwidthHz, from);
+  const pass = passAt(worker.ctx, slice.prices, false, slice.maxExact);
+  pass.pending = [from, to];
+  const priced = worker.stats.pairsPriced;
+  const skipped = worker.stats.pairsSkipped;
+  inThreadPasses.run(worker, pass, deadlineAt);
+  const done = (pass.pending[0] ?? to) - from;
+  const part = <T extends Float64Array | Int32Array>(xs: T) => xs.slice(from, from + done) as T;
+  const r = pass.results;
+  return {
+    from,
+    done,
+    results: {
+      value: part(r.value),
+      at: part(r.at),
+      bestB: part(r.bestB),
+      bestF: part(r.bestF),
+      secondAt: part(r.secondAt),
+      w: part(r.w),
+      secondB: part(r.secondB),
+      secondF: part(r.secondF),
+    },
+    choice: part(worker.choice),
+    bandwidthHz: part(worker.bandwidthHz),
+    pairsPriced: worker.stats.pairsPriced - priced,
+    pairsSkipped: worker.stats.pairsSkipped - skipped,
+  };
+}
+
+/**
+ * Builds devices [from, to)'s candidates and floors ahead of their first pass (what a thread that
+ * did not plan them would otherwise build in it: about 0.1 ms a device), until `deadlineAt`.
+ */
+export function prepareDevices(bound: AnytimeBound, from: number, to: number, deadlineAt = Infinity): void {
+  for (let n = from; n < to && ((n & 31) !== 0 || now() < deadlineAt); n++) {
+    choicesOf(bound.ctx, n);
+    bound.floors[n] ??= deviceFloor(bound.ctx, n);
+  }
+}
+
+/** Takes a priced slice into `pass` (its devices' results and hints, the pairs counted); the caller keeps `pending`. */
+export function takeSlice(bound: AnytimeBound, pass: Pass, priced: PricedSlice): void {
+  const { from, results: r } = priced;
+  const out = pass.results;
+  out.value.set(r.value, from);
+  out.at.set(r.at, from);
+  out.bestB.set(r.bestB, from);
+  out.bestF.set(r.bestF, from);
+  out.secondAt.set(r.secondAt, from);
+  out.w.set(r.w, from);
+  out.secondB.set(r.secondB, from);
+  out.secondF.set(r.secondF, from);
+  bound.choice.set(priced.choice, from);
+  bound.bandwidthHz.set(priced.bandwidthHz, from);
+  bound.stats.pairsPriced += priced.pairsPriced;
+  bound.stats.pairsSkipped += priced.pairsSkipped;
 }
 
 /** The supergradient at a point: demand/supply − 1 per budget, devices per seat − 1. */
@@ -143,6 +316,7 @@ export interface AnytimeBound {
   choice: Int32Array;
   bandwidthHz: Float64Array;
   floors: (DeviceFloor | undefined)[];
+  devicePasses: DevicePasses;
 }
 
 /**
@@ -172,6 +346,7 @@ export function createAnytimeBound(ctx: PlanContext, options: AnytimeBoundOption
     choice: new Int32Array(N).fill(-1),
     bandwidthHz: new Float64Array(N).fill(NaN),
     floors: [],
+    devicePasses: options.devicePasses ?? inThreadPasses,
   };
 }
 
@@ -267,15 +442,9 @@ export function tightenBound(bound: AnytimeBound, deadlineAt: number, objective 
     if (bound.pass === null) bound.pass = startPass(bound);
     const pass = bound.pass;
     const sliceStart = now();
-    let done = false;
-    while (!done) {
-      priceDevice(bound, pass, pass.next);
-      pass.next++;
-      done = pass.next >= N;
-      if ((pass.next & 7) === 0 && now() >= deadlineAt) break;
-    }
+    bound.devicePasses.run(bound, pass, deadlineAt);
     pass.workMs += now() - sliceStart;
-    if (done) {
+    if (pass.pending.length === 0) {
       finishPass(bound, pass, objective);
       passes++;
     }
@@ -302,32 +471,35 @@ function startPass(bound: AnytimeBound): Pass {
     // not rise for the next few passes at 2,000 × 60 and 5,000 × 100; 3% steps rose from the next).
     bound.stepScale = FLUID_STEP;
   }
-  const servers = ctx.instance.servers.map((_, m) => serverFloor(ctx, m, next.prices.frequency[m]));
+  return passAt(ctx, next.prices, next.offered, quick ? QUICK_EXACT : Infinity);
+}
+
+/** A pass at `prices` over every device: the servers' floors at them, nothing priced yet. */
+function passAt(ctx: PlanContext, prices: BoundPrices, offered: boolean, maxExact: number): Pass {
+  const M = ctx.instance.servers.length;
+  const servers = ctx.instance.servers.map((_, m) => serverFloor(ctx, m, prices.frequency[m]));
   const byRootPrice = Int32Array.from(servers.keys()).sort((x, y) => servers[x].rootPrice - servers[y].rootPrice);
   let bandwidthPrice = Infinity;
   let bandwidthHz = 0;
   for (let m = 0; m < M; m++) {
-    bandwidthPrice = Math.min(bandwidthPrice, next.prices.bandwidth[m]);
+    bandwidthPrice = Math.min(bandwidthPrice, prices.bandwidth[m]);
     bandwidthHz = Math.max(bandwidthHz, ctx.instance.servers[m].bandwidthHz);
   }
   const least = leastServerFloor(servers);
   return {
-    prices: next.prices,
+    prices,
     servers,
     byRootPrice,
-    lowestSeat: Math.min(...next.prices.seat),
+    lowestSeat: Math.min(...prices.seat),
     tail: { server: least, bandwidthPrice, bandwidthHz },
     headFloor: new Float64Array(HEAD_SERVERS),
     headUplink: new Float64Array(HEAD_SERVERS),
     headOrder: new Int32Array(HEAD_SERVERS),
     inHead: new Uint8Array(M),
-    offered: next.offered,
-    maxExact: quick ? QUICK_EXACT : Infinity,
-    next: 0,
-    sum: 0,
-    demandBandwidth: new Float64Array(M),
-    demandFrequency: new Float64Array(M),
-    seats: new Float64Array(M),
+    offered,
+    maxExact,
+    pending: [0, ctx.models.length],
+    results: newDeviceResults(ctx.models.length),
     workMs: 0,
   };
 }
@@ -459,20 +631,45 @@ function priceDevice(bound: AnytimeBound, pass: Pass, n: number): void {
       bound.stats.pairsSkipped += order.length - H;
     } else walkTail(bound, pass, n, floor, H, d);
   }
-  pass.sum += Math.min(d.best, unpriced);
+  const r = pass.results;
+  r.value[n] = Math.min(d.best, unpriced);
+  r.at[n] = d.at;
   bound.choice[n] = d.at;
   if (d.at < 0) return;
   bound.bandwidthHz[n] = d.bestB;
   const near = NEAR * Math.abs(d.best);
   const w = d.secondAt >= 0 && d.second - d.best < near ? 0.5 * (1 - (d.second - d.best) / near) : 0;
-  pass.demandBandwidth[d.at] += (1 - w) * d.bestB;
-  pass.demandFrequency[d.at] += (1 - w) * d.bestF;
-  pass.seats[d.at] += 1 - w;
-  if (w > 0) {
-    pass.demandBandwidth[d.secondAt] += w * d.secondB;
-    pass.demandFrequency[d.secondAt] += w * d.secondF;
-    pass.seats[d.secondAt] += w;
+  r.bestB[n] = d.bestB;
+  r.bestF[n] = d.bestF;
+  r.w[n] = w;
+  r.secondAt[n] = d.secondAt;
+  r.secondB[n] = d.secondB;
+  r.secondF[n] = d.secondF;
+}
+
+/** The pass's sum and demands, added up in device order (the same bits however the devices were priced). */
+function totalsOf(pass: Pass, M: number): { sum: number; bandwidth: Float64Array; frequency: Float64Array; seats: Float64Array } {
+  const r = pass.results;
+  const bandwidth = new Float64Array(M);
+  const frequency = new Float64Array(M);
+  const seats = new Float64Array(M);
+  let sum = 0;
+  for (let n = 0; n < r.value.length; n++) {
+    sum += r.value[n];
+    const at = r.at[n];
+    if (at < 0) continue;
+    const w = r.w[n];
+    bandwidth[at] += (1 - w) * r.bestB[n];
+    frequency[at] += (1 - w) * r.bestF[n];
+    seats[at] += 1 - w;
+    if (w > 0) {
+      const second = r.secondAt[n];
+      bandwidth[second] += w * r.secondB[n];
+      frequency[second] += w * r.secondF[n];
+      seats[second] += w;
+    }
   }
+  return { sum, bandwidth, frequency, seats };
 }
 
 /** The tail one pair at a time: servers by ascending √work floor, each skipped on its own floor. */
@@ -546,7 +743,12 @@ const FLUID_MIN_PAIRS = 100_000;
 
 /** Whether the instance is large enough that only this bound's passes (floors, groups, resumable) fit a solve. */
 export function largeForPricing(ctx: PlanContext): boolean {
-  return ctx.models.length * ctx.instance.servers.length >= FLUID_MIN_PAIRS;
+  return largeForPricingAt(ctx.models.length, ctx.instance.servers.length);
+}
+
+/** largeForPricing by size alone (a host deciding before any context is built). */
+export function largeForPricingAt(devices: number, servers: number): boolean {
+  return devices * servers >= FLUID_MIN_PAIRS;
 }
 /** Exact pairs per device in the first pass at fluid prices (see Pass.maxExact). */
 const QUICK_EXACT = 1;
@@ -568,13 +770,14 @@ function finishPass(bound: AnytimeBound, pass: Pass, objective: number): void {
   bound.pass = null;
   bound.stats.passes++;
   bound.stats.lastPassMs = pass.workMs;
-  const value = pass.sum - payments(bound, pass.prices);
+  const totals = totalsOf(pass, M);
+  const value = totals.sum - payments(bound, pass.prices);
   raise(bound, value, pass.prices);
   const excess: Excess = { bandwidth: new Float64Array(M), frequency: new Float64Array(M), seat: new Float64Array(M) };
   ctx.instance.servers.forEach((s, m) => {
-    excess.bandwidth[m] = pass.demandBandwidth[m] / s.bandwidthHz - 1;
-    excess.frequency[m] = pass.demandFrequency[m] / s.frequencyHz - 1;
-    excess.seat[m] = bound.capacity[m] > 0 ? pass.seats[m] / bound.capacity[m] - 1 : pass.seats[m];
+    excess.bandwidth[m] = totals.bandwidth[m] / s.bandwidthHz - 1;
+    excess.frequency[m] = totals.frequency[m] / s.frequencyHz - 1;
+    excess.seat[m] = bound.capacity[m] > 0 ? totals.seats[m] / bound.capacity[m] - 1 : totals.seats[m];
   });
   const previous = bound.ascent?.value ?? -Infinity;
   if (value > previous) {
@@ -599,7 +802,7 @@ function finishPass(bound: AnytimeBound, pass: Pass, objective: number): void {
     bound.stalled = 0;
     from = { prices: bound.ascent.prices, excess: bound.ascent.excess };
   }
-  bound.next = { prices: ascentStep(bound, from.prices, from.excess, pass.sum / ctx.models.length), offered: false };
+  bound.next = { prices: ascentStep(bound, from.prices, from.excess, totals.sum / ctx.models.length), offered: false };
 }
 
 /** One multiplicative step: each budget's price × exp(η_k·clip(excess)), η_k = scale/√(k+1); seats additively. */
