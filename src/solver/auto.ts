@@ -76,14 +76,6 @@ const FIRST_PASS_SLICE_MS = 5;
  * stands for the first bound, and bound work waits for prices worth ascending from.
  */
 const SMALL_PAIRS = 2_000;
-/**
- * Small instances (SMALL_PAIRS): an ascent ends once 4 passes together raise the bound by no more
- * than 1e-7 of the objective. Where the dual's top lies above the tolerance below the best
- * allocation (paper-race seed 6: 1.06e-4), the ascents crept on to the bound phase's deadline
- * share for the last few 1e-6 of the bound: 60–110 ms of a 190–250 ms solve, now 7–11 ms (the
- * answer's gap 1.10–1.19e-4 instead of 1.10–1.13e-4); proven answers are unchanged.
- */
-const SMALL_ASCENT_STALL = { passes: 4, gain: 1e-7 } as const;
 /** Exact passes of the bound's ascent once the search's estimated moves settle (BoundWatch). */
 const SETTLED_PASSES = 6;
 /** Deadline rounds at most (each re-plans every server). */
@@ -519,7 +511,6 @@ class BoundWatch implements SearchMonitor {
       ...(priced ? { priced } : {}),
       ...(this.ascentState ? { resume: this.ascentState } : {}),
       ...(maxPasses ? { maxPasses } : {}),
-      ...(this.small ? { stall: SMALL_ASCENT_STALL } : {}),
       tolerance: gapTarget(options.relativeGap),
     });
     this.ascentState = found.bundle;

@@ -56,8 +56,6 @@ interface AscentOptions {
   resume?: BundleState;
   /** at most this many exact passes (besides the deadline) */
   maxPasses?: number;
-  /** stop once this many passes together raised the bound by no more than gain·|objective| (see bundle.ts) */
-  stall?: { passes: number; gain: number };
 }
 
 /**
@@ -95,12 +93,7 @@ export function ascendBound(
     return { value: priced ? dualValue(ctx, start, priced) : -Infinity, prices: start };
   }
   const bundle = options.resume ?? createBundle(ctx, start, options.priced);
-  const found = tightenBundle(bundle, deadlineAt, {
-    tolerance,
-    objective,
-    ...(options.maxPasses ? { maxPasses: options.maxPasses } : {}),
-    ...(options.stall ? { stall: options.stall } : {}),
-  });
+  const found = tightenBundle(bundle, deadlineAt, { tolerance, objective, ...(options.maxPasses ? { maxPasses: options.maxPasses } : {}) });
   // Not even one pass fitted, but the search's pass at these prices gives the value at once.
   if (found.value === -Infinity && options.priced) return { value: dualValue(ctx, start, options.priced), prices: start, bundle };
   reportProgress({ phase: 'bound', bound: found.value });

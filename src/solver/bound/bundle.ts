@@ -48,11 +48,6 @@ interface BundleOptions {
   objective: number;
   /** at most this many exact passes (in this call) */
   maxPasses?: number;
-  /**
-   * stop once the last `passes` passes together raised the best bound by no more than
-   * `gain`·|objective| (the dual's top reached to within what matters: its last passes creep)
-   */
-  stall?: { passes: number; gain: number };
 }
 
 interface BundleResult {
@@ -415,13 +410,6 @@ export function tightenBundle(state: BundleState, deadlineAt: number, options: B
   const offer = (point: { value: number; x: Float64Array; y: Float64Array }) => {
     if (state.best === null || point.value > state.best.value) state.best = point;
   };
-  // The best bound after each pass of this call, for the stall test.
-  const history: number[] = [];
-  const stalled = () => {
-    const s = options.stall;
-    if (s === undefined || !Number.isFinite(options.objective) || history.length <= s.passes) return false;
-    return history[history.length - 1] - history[history.length - 1 - s.passes] <= s.gain * Math.abs(options.objective);
-  };
   if (state.centre === null) {
     const passStart = now();
     const first = exactPass(ctx, state.start.x, state.start.y, cuts, hint, state.memo, deadlineAt, state.start.priced);
@@ -440,14 +428,7 @@ export function tightenBundle(state: BundleState, deadlineAt: number, options: B
   const hi = new Float64Array(2 * M);
   const x = new Float64Array(M);
   const y = new Float64Array(M);
-  history.push(state.best!.value);
-  while (
-    !closeEnough(state.best!.value) &&
-    state.radius > MIN_RADIUS &&
-    passes < maxPasses &&
-    !stalled() &&
-    now() + state.passMs < deadlineAt
-  ) {
+  while (!closeEnough(state.best!.value) && state.radius > MIN_RADIUS && passes < maxPasses && now() + state.passMs < deadlineAt) {
     const centre: { value: number; x: Float64Array; y: Float64Array } = state.centre;
     for (let m = 0; m < M; m++) {
       const sx = boxScale(centre.x, m) * state.radius;
@@ -468,7 +449,6 @@ export function tightenBundle(state: BundleState, deadlineAt: number, options: B
     passes++;
     const point = { value, x: x.slice(), y: y.slice() };
     offer(point);
-    history.push(state.best!.value);
     if (value > centre.value) {
       state.centre = point;
       state.radius = Math.min(0.5, state.radius * 2);
