@@ -1,8 +1,9 @@
 // Cached answers carry their gap: served when final or within the request's tolerance, replaced
 // only by a better one; a hit sends the stored bytes as they are.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { answerMeta, betterAnswer, decodeAnswer, encodeAnswer, servesRequest, storable } from '../src/cache/stored-answer.js';
 import { createSolveService } from '../src/compose.js';
+import { solvedAnswer } from '../src/solve/answer.js';
 import { smallRequest } from './fixtures/allocate-requests.js';
 import { CountingPool, cannedResult } from './fixtures/counting-pool.js';
 
@@ -83,6 +84,27 @@ describe('the service caches time-limited answers with their gap', () => {
       expect(best.result.gap).toBe(0.00005);
       expect(pool.runs).toBe(3);
     } finally {
+      await service.close();
+    }
+  });
+
+  it('a fresh answer is serialised once: the cached entry and the reply are the same text', async () => {
+    const result = cannedResult({ status: 'OPTIMAL', termination: 'GAP', gap: 8e-5, bound: 1.5 * (1 - 8e-5) });
+    const pool = new CountingPool(5, () => result);
+    const service = createSolveService(config, { pool });
+    const stringify = vi.spyOn(JSON, 'stringify');
+    try {
+      const out = await service.solve('allocate', smallRequest());
+      const answer = solvedAnswer(out);
+      expect(out.cache).toBe('miss');
+      expect(stringify.mock.calls.filter(([value]) => value === result)).toHaveLength(1);
+      const reply = JSON.parse(answer.body as string) as Record<string, unknown>;
+      expect(reply).toEqual({ ...JSON.parse(JSON.stringify(result)), cache: 'miss', requestHash: out.requestHash });
+      // A hit sends the stored text: the same bytes but for `cache`.
+      const hit = solvedAnswer(await service.solve('allocate', smallRequest()));
+      expect(hit.body.toString()).toBe((answer.body as string).replace('"cache":"miss"', '"cache":"hit"'));
+    } finally {
+      stringify.mockRestore();
       await service.close();
     }
   });

@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TINY_PRESET } from '../src/model/generator.js';
 import { greedyAssociation, planAll, randomAssociation } from '../src/solver/association/association.js';
 import { balanceAssociation } from '../src/solver/association/balance.js';
+import { memberOf } from '../src/solver/pricing/member.js';
+import { assembleServer, bestResponseFixedPoint, planServer } from '../src/solver/resources/server-plan.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
 import { mulberry32 } from '../src/model/random.js';
 import { exhaustiveReference } from './reference/exhaustive.js';
@@ -52,5 +54,40 @@ describe('balanceAssociation', () => {
       if (sol.cost <= ref.objective * (1 + 1e-6)) optimal++;
     }
     expect(optimal).toBeGreaterThanOrEqual(10);
+  });
+
+  it('changed servers it does not re-plan are not bettered by a full re-plan, nor by any one member changing mode or split', () => {
+    const cases = [
+      { devices: 50, servers: 10 },
+      { devices: 24, servers: 4, memory: { fraction: 0.7, factor: [0.3, 1.2] as const }, inferenceOnlyFraction: 0.2 },
+      { devices: 40, servers: 6, maxDevices: 8, trainingModes: ['auto', 'zeroth-order'] as const },
+    ];
+    let fixedPoints = 0;
+    cases.forEach((overrides, k) => {
+      for (const seed of [1, 2]) {
+        const { ctx } = planSetup(300 + 10 * k + seed, overrides);
+        const sol = balanceAssociation(ctx, planAll(ctx, randomAssociation(ctx, mulberry32(seed))!), Date.now() + 5000);
+        for (const plan of sol.plans) {
+          if (plan.devices.length === 0) continue;
+          // Re-planned from scratch (modes and splits free): never cheaper than what the search kept.
+          const full = planServer(
+            ctx,
+            plan.server,
+            plan.devices.map((d) => d.device),
+          );
+          expect(full.cost).toBeGreaterThanOrEqual(plan.cost * (1 - 1e-9));
+          if (!bestResponseFixedPoint(ctx, plan)) continue;
+          fixedPoints++;
+          // Accepted as a fixed point: every single change, exactly re-split, costs at least as much.
+          for (const [i, d] of plan.devices.entries())
+            for (const choice of memberOf(ctx, plan.server, d.device).candidates) {
+              if (choice === d.choice) continue;
+              const trial = plan.devices.map((e, j) => ({ device: e.device, choice: j === i ? choice : e.choice }));
+              expect(assembleServer(ctx, plan.server, trial).cost).toBeGreaterThanOrEqual(plan.cost * (1 - 1e-9));
+            }
+        }
+      }
+    });
+    expect(fixedPoints).toBeGreaterThan(10);
   });
 });

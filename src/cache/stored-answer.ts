@@ -50,8 +50,23 @@ export function storable(meta: AnswerMeta): boolean {
   return meta.status !== 'ERROR' && (meta.final || meta.gap !== undefined);
 }
 
+// A fresh answer's JSON, written once: the cache stores it and the reply sends it (solve/answer.ts),
+// each used to serialise the result anew (a 1,000 × 50 answer is 0.6 MB of JSON). Results are
+// read-only once solved (callers sharing a flight share the object), so the text stays theirs.
+const answerTexts = new WeakMap<object, string>();
+
+/** JSON.stringify(result), computed once per result object. */
+export function answerJson(result: object): string {
+  let text = answerTexts.get(result);
+  if (text === undefined) {
+    text = JSON.stringify(result);
+    answerTexts.set(result, text);
+  }
+  return text;
+}
+
 export function encodeAnswer(result: Scorable): string {
-  return `${JSON.stringify(answerMeta(result))}\n${JSON.stringify(result)}`;
+  return `${JSON.stringify(answerMeta(result))}\n${answerJson(result)}`;
 }
 
 /** null for anything that is not an encoded answer (a corrupt entry is a miss). */

@@ -1,5 +1,6 @@
 // Shaping a solve's answer (status code and body), shared by the sync routes and the jobs API: a
 // job's result is exactly what the sync endpoint answers. Sending it is routes/reply.ts's job.
+import { answerJson } from '../cache/stored-answer.js';
 import { infeasibleProblem } from './problems.js';
 import type { ParetoResult, Solved } from './types.js';
 import type { WhatIfResult } from './what-if.js';
@@ -33,8 +34,8 @@ function hitBytes(requestHash: string, stored: string): Buffer {
 
 /**
  * /allocate and /allocate/blocks: the result with `cache` and `requestHash`; 422 when INFEASIBLE.
- * A fresh answer is serialised as the cache stores it (JSON.stringify of the result), so a later
- * hit sends the same bytes but for `"cache":"hit"`.
+ * A fresh answer is serialised as the cache stores it (the very text: answerJson writes it once), so
+ * a later hit sends the same bytes but for `"cache":"hit"`.
  */
 export function solvedAnswer(
   out: Solved<{ status: string; infeasibilities?: unknown[]; termination?: string }>,
@@ -51,7 +52,7 @@ export function solvedAnswer(
   // Stopped early (cancel, shutdown): said so, unless the solver already says why it ended.
   if (out.stopped === true && result.termination === undefined) result = { ...result, termination: 'INTERRUPTED' };
   if (result.status === 'INFEASIBLE') return { statusCode: 422, body: infeasibleBody(result, out.cache, out.requestHash, instance) };
-  return { statusCode: 200, body: withRequestFields(JSON.stringify(result), out.cache, out.requestHash) };
+  return { statusCode: 200, body: withRequestFields(answerJson(result), out.cache, out.requestHash) };
 }
 
 const INFEASIBLE_DETAIL = 'no allocation meets every constraint: `infeasibilities` names the devices and constraints at fault';

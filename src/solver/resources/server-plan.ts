@@ -365,6 +365,22 @@ export function assembleServer(ctx: PlanContext, server: number, devices: { devi
   );
 }
 
+/**
+ * Whether no member of `plan` lowers its priced cost at the plan's own prices by changing its
+ * (mode, split) alone: then the coordinate descent of priceGuided would stop at once (by weak
+ * duality such a move cannot lower the server's optimum).
+ */
+export function bestResponseFixedPoint(ctx: PlanContext, plan: ServerPlan): boolean {
+  const capHz = ctx.instance.servers[plan.server].bandwidthHz;
+  for (const d of plan.devices) {
+    const mem = memberOf(ctx, plan.server, d.device);
+    const priced = pricedCandidates(ctx, plan.server, mem, uplinkAtPrice(mem, plan.bandwidthPrice, capHz), plan.frequencyPrice);
+    const current = priced[mem.candidates.indexOf(d.choice)];
+    for (const cost of priced) if (cost < current * (1 - 1e-12)) return false;
+  }
+  return true;
+}
+
 export function planServer(ctx: PlanContext, server: number, deviceIndices: number[], deadlineAt = Infinity): ServerPlan {
   if (deviceIndices.length === 0) return { server, devices: [], cost: 0, bandwidthPrice: 0, frequencyPrice: 0, exact: true };
   const members = deviceIndices.map((n) => memberOf(ctx, server, n));
