@@ -34,6 +34,7 @@ import {
   planAll,
   planAllBefore,
   UNWATCHED,
+  type QuotedPair,
   type SearchMonitor,
   type Solution,
 } from './association/association.js';
@@ -445,6 +446,8 @@ class BoundWatch implements SearchMonitor {
   private ascentState: BundleState | undefined;
   /** the last ascent at those plans ended for want of time (not at its own end): carrying on may still pay */
   private ascentCut = false;
+  /** the search's quotes not yet given to an ascent (cuts for its model: bundle.ts seedCuts) */
+  private quotes: readonly (readonly QuotedPair[])[] | undefined;
   /** what the last ascent's first pass cost (ms): an ascent starts only with at least that much time */
   private passMs = 0;
   /** when the search's first step came, and the bound time spent before it */
@@ -516,6 +519,10 @@ class BoundWatch implements SearchMonitor {
     return this.recent.length > STALL_STEPS && within(this.recent[0]);
   }
 
+  offerQuotes(quotes: readonly (readonly QuotedPair[])[]): void {
+    this.quotes = quotes;
+  }
+
   /** The anytime bound, offered `sol`'s prices and tightened until `until`. */
   private tighten(sol: Solution, until: number): void {
     const startedAt = Date.now();
@@ -549,8 +556,10 @@ class BoundWatch implements SearchMonitor {
       ...(priced ? { priced } : {}),
       ...(this.ascentState ? { resume: this.ascentState } : {}),
       ...(maxPasses ? { maxPasses } : {}),
+      ...(this.quotes ? { cuts: this.quotes } : {}),
       tolerance: gapTarget(options.relativeGap),
     });
+    this.quotes = undefined;
     this.ascentState = found.bundle;
     this.ascentCut = now() >= until;
     // Not even one pass fitted: the next ascent waits until twice this time is allowed.

@@ -27,6 +27,21 @@ export interface Solution {
  */
 export interface SearchMonitor {
   proven(sol: Solution, priced?: number[][], settled?: boolean): boolean;
+  /**
+   * The search's exact quotes, per device (its candidate servers), when it has them: each a real
+   * decision of the pair, so its cost is an affine function of the server's prices (a cut of the
+   * dual: bound/bundle.ts). Offered before the search's settled step.
+   */
+  offerQuotes?(quotes: readonly (readonly QuotedPair[])[]): void;
+}
+
+/** A (device, server) decision: its price-free cost and what it uses of the server's budgets. */
+export interface QuotedPair {
+  server: number;
+  /** cost at zero prices: at prices (λ, μ) the decision costs fixedCost + λ·bandwidthHz + μ·frequencyHz */
+  fixedCost: number;
+  bandwidthHz: number;
+  frequencyHz: number;
 }
 
 /** A search nobody watches: it runs until it ends or its deadline passes. */

@@ -71,6 +71,8 @@ function serverSlopes(ctx: PlanContext, plan: ServerPlan): Slopes {
 interface Quote {
   server: number;
   cost: number;
+  /** the decision's cost at zero prices (cost − λ·b − μ·f): unchanged when the quote moves to first order */
+  fixedCost: number;
   candidate: number;
   bandwidthHz: number;
   frequencyHz: number;
@@ -93,6 +95,7 @@ function quote(ctx: PlanContext, plan: ServerPlan, device: number): Quote | null
   return {
     server: m,
     cost: pair.cost,
+    fixedCost: pair.cost - plan.bandwidthPrice * pair.bandwidthHz - plan.frequencyPrice * pair.frequencyHz,
     candidate: pair.candidate,
     bandwidthHz: pair.bandwidthHz,
     frequencyHz: pair.frequencyHz,
@@ -440,6 +443,9 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
     if (batch % EXACT_EVERY === EXACT_EVERY - 1) requote(s, new Set([...changed, ...s.drifted]), true);
     else requote(s, new Set(changed), false);
   }
+  // Every quote is a real decision of its pair, drifted ones included (their price-free cost stays):
+  // cuts of the dual for the bound's ascent, which then needs no pass at the search's prices first.
+  monitor.offerQuotes?.(s.quotes.map((row) => row.filter((q): q is Quote => q !== null)));
   // Full re-plans (modes and splits free) of the servers whose members changed, unless no member
   // gains by changing its mode or split alone (measured: at 50 × 10 to 1,000 × 50 every changed
   // server was such a plan, and re-planning one from scratch never bettered it; the test costs a

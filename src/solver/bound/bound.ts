@@ -8,7 +8,7 @@
 
 import { pricedRow, type PlanContext } from '../resources/server-plan.js';
 import { capacities } from '../association/association.js';
-import { createBundle, tightenBundle, type BundleState } from './bundle.js';
+import { createBundle, seedCuts, tightenBundle, type BundleState, type PairCut } from './bundle.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from '../association/transportation.js';
 import { expired } from '../clock.js';
 import { reportProgress } from '../control.js';
@@ -56,6 +56,8 @@ interface AscentOptions {
   resume?: BundleState;
   /** at most this many exact passes (besides the deadline) */
   maxPasses?: number;
+  /** decisions found elsewhere per device (the search's quotes): cuts for the model (bundle.ts seedCuts) */
+  cuts?: ArrayLike<readonly PairCut[]>;
 }
 
 /**
@@ -93,6 +95,7 @@ export function ascendBound(
     return { value: priced ? dualValue(ctx, start, priced) : -Infinity, prices: start };
   }
   const bundle = options.resume ?? createBundle(ctx, start, options.priced);
+  if (options.cuts) seedCuts(bundle, options.cuts);
   const found = tightenBundle(bundle, deadlineAt, { tolerance, objective, ...(options.maxPasses ? { maxPasses: options.maxPasses } : {}) });
   // Not even one pass fitted, but the search's pass at these prices gives the value at once.
   if (found.value === -Infinity && options.priced) return { value: dualValue(ctx, start, options.priced), prices: start, bundle };

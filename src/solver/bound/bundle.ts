@@ -347,8 +347,12 @@ function maximiseModel(
  */
 export interface BundleState {
   readonly ctx: PlanContext;
-  /** the start's scaled prices, and every pair priced there (optional) until the first pass has used them */
-  start: { x: Float64Array; y: Float64Array; priced?: ArrayLike<ArrayLike<number>> };
+  /**
+   * the start's scaled prices, and every pair priced there (optional) until the first pass has used
+   * them; `modelled`: the cuts already describe the dual around the start (seedCuts), so the first
+   * pass goes to the model's maximiser instead of the start itself
+   */
+  start: { x: Float64Array; y: Float64Array; priced?: ArrayLike<ArrayLike<number>>; modelled?: boolean };
   cuts: DeviceCuts[];
   hint: Int32Array;
   memo: PassMemo;
@@ -397,11 +401,93 @@ export function createBundle(ctx: PlanContext, start: BundlePrices, priced?: Arr
   };
 }
 
+/** A (device, server) decision priced elsewhere (the search's quotes): its cost at prices (λ, μ) is fixedCost + λ·b + μ·f. */
+export interface PairCut {
+  server: number;
+  fixedCost: number;
+  bandwidthHz: number;
+  frequencyHz: number;
+}
+
+/** Seeded cuts kept per device: those within this share of its cheapest at the start (the trust box moves prices by a few %). */
+const SEED_WINDOW = 1e-2;
+
+/**
+ * Add decisions found elsewhere (per device) to the model. Each is a real decision of its pair, so
+ * its cost is an upper affine piece of that pair's priced cost and the model stays above the dual;
+ * only exact passes are ever reported as the bound, whatever the cuts. Before the start is
+ * evaluated (a new or recentred state without a priced matrix), the cuts stand in for the pass at
+ * the start: the first pass is then at the model's maximiser, one pass sooner at the top. Each
+ * device's cheapest seeded server becomes its pass hint (a tight first cutoff).
+ */
+export function seedCuts(state: BundleState, decisions: ArrayLike<readonly PairCut[]>): void {
+  const { cuts, hint } = state;
+  const servers = state.ctx.instance.servers;
+  const { x, y } = state.start;
+  let seeded = 0;
+  for (let n = 0; n < cuts.length && n < decisions.length; n++) {
+    const row = decisions[n];
+    const c = cuts[n];
+    let best = Infinity;
+    let bestM = -1;
+    let bestB = Number.NaN;
+    const at = row.map((d) => {
+      const v =
+        d.fixedCost +
+        (x[d.server] / servers[d.server].bandwidthHz) * d.bandwidthHz +
+        (y[d.server] / servers[d.server].frequencyHz) * d.frequencyHz;
+      if (v < best) {
+        best = v;
+        bestM = d.server;
+        bestB = d.bandwidthHz;
+      }
+      return v;
+    });
+    if (bestM < 0) continue;
+    row.forEach((d, k) => {
+      if (at[k] > best + SEED_WINDOW * Math.abs(best)) return;
+      const s = servers[d.server];
+      c.server.push(d.server);
+      c.cost.push(d.fixedCost);
+      c.shareB.push(d.bandwidthHz / s.bandwidthHz);
+      c.shareF.push(d.frequencyHz / s.frequencyHz);
+      seeded++;
+    });
+    const excess = c.server.length - CUTS_PER_DEVICE;
+    if (excess > 0) {
+      c.server.splice(0, excess);
+      c.cost.splice(0, excess);
+      c.shareB.splice(0, excess);
+      c.shareF.splice(0, excess);
+    }
+    if (c.scale === 0) c.scale = Math.abs(best);
+    hint[n] = bestM;
+    if (Number.isNaN(state.memo.bandwidthHz[n])) state.memo.bandwidthHz[n] = bestB;
+  }
+  // Every device needs cuts for the model to stand in for the start's pass.
+  if (state.centre === null && !state.start.priced && cuts.every((c) => c.server.length > 0) && seeded > 0) state.start.modelled = true;
+}
+
 /** Scale of each scaled price for the trust box: its own size, or a tenth of its budget's mean. */
 function boxScale(v: Float64Array, m: number): number {
   let sum = 0;
   for (const e of v) sum += e;
   return Math.max(v[m], (0.1 * sum) / Math.max(1, v.length)) || 1e-12;
+}
+
+/** The trust box around `centre`: each scaled price within ± radius·its scale ([0, M) bandwidth, [M, 2M) frequency). */
+function trustBox(centre: { x: Float64Array; y: Float64Array }, radius: number, M: number): { lo: Float64Array; hi: Float64Array } {
+  const lo = new Float64Array(2 * M);
+  const hi = new Float64Array(2 * M);
+  for (let m = 0; m < M; m++) {
+    const sx = boxScale(centre.x, m) * radius;
+    const sy = boxScale(centre.y, m) * radius;
+    lo[m] = Math.max(0, centre.x[m] - sx);
+    hi[m] = centre.x[m] + sx;
+    lo[M + m] = Math.max(0, centre.y[m] - sy);
+    hi[M + m] = centre.y[m] + sy;
+  }
+  return { lo, hi };
 }
 
 /**
@@ -433,44 +519,41 @@ export function tightenBundle(state: BundleState, deadlineAt: number, options: B
     if (state.best === null || point.value > state.best.value) state.best = point;
   };
   if (state.centre === null) {
+    const at = { x: state.start.x.slice(), y: state.start.y.slice() };
+    if (state.start.modelled) {
+      // The seeded cuts model the dual around the start: its first exact look goes to their maximiser.
+      const scale = Math.abs(Number.isFinite(options.objective) ? options.objective : 0);
+      const { lo, hi } = trustBox(at, state.radius, M);
+      state.modelEvaluations += maximiseModel(
+        flatten(cuts),
+        at.x,
+        at.y,
+        lo,
+        hi,
+        deadlineAt,
+        1e-3 * Math.max(options.tolerance, 1e-6) * scale,
+        state.candidates > 0 ? RESTRICTED_MODEL_STEPS : MODEL_STEPS,
+      );
+    }
     const passStart = now();
-    const first = exactPass(
-      ctx,
-      state.start.x,
-      state.start.y,
-      cuts,
-      hint,
-      state.memo,
-      deadlineAt,
-      state.start.priced,
-      state.candidates,
-      state.extra,
-    );
+    const first = exactPass(ctx, at.x, at.y, cuts, hint, state.memo, deadlineAt, state.start.priced, state.candidates, state.extra);
     if (first === null) return result();
     state.start.priced = undefined;
     state.passMs = now() - passStart;
     state.passes++;
     passes++;
-    state.centre = { value: first, x: state.start.x.slice(), y: state.start.y.slice() };
+    state.start.modelled = false;
+    state.centre = { value: first, x: at.x, y: at.y };
     offer(state.centre);
   }
   // The model is maximised to a small part of what the tolerance allows.
   const scale = Math.abs(Number.isFinite(options.objective) ? options.objective : state.centre.value);
   const modelGain = 1e-3 * Math.max(options.tolerance, 1e-6) * scale;
-  const lo = new Float64Array(2 * M);
-  const hi = new Float64Array(2 * M);
   const x = new Float64Array(M);
   const y = new Float64Array(M);
   while (!closeEnough(state.best!.value) && state.radius > MIN_RADIUS && passes < maxPasses && now() + state.passMs < deadlineAt) {
     const centre: { value: number; x: Float64Array; y: Float64Array } = state.centre;
-    for (let m = 0; m < M; m++) {
-      const sx = boxScale(centre.x, m) * state.radius;
-      const sy = boxScale(centre.y, m) * state.radius;
-      lo[m] = Math.max(0, centre.x[m] - sx);
-      hi[m] = centre.x[m] + sx;
-      lo[M + m] = Math.max(0, centre.y[m] - sy);
-      hi[M + m] = centre.y[m] + sy;
-    }
+    const { lo, hi } = trustBox(centre, state.radius, M);
     x.set(centre.x);
     y.set(centre.y);
     const steps = state.candidates > 0 ? RESTRICTED_MODEL_STEPS : MODEL_STEPS;
