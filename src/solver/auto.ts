@@ -677,12 +677,13 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
   const { clock } = frame;
   // Room at the end for the bound at the dual's top: the search for it (restrictedTop) and one exact
   // pass there, both measured by the first pass (split with a helper thread, it is shorter, and so
-  // is what is set aside). Only where the dual start keeps about as long as the first plan took (its
-  // plan is worth more than the bound: 1.5% at 5,000 × 100 against 1e-3); else the shares as they are.
+  // is what is set aside). Only where the dual start keeps TOP_ROOM_PLANS times as long as the first
+  // plan took (its plan is worth more than the bound: 1.5% at 5,000 × 100 against 1e-3); else the
+  // shares as they are.
   const quickMs = watch.bound.stats.passes > 0 ? watch.bound.stats.lastPassMs : 0;
   const exactBy = clock.at(SHARE.bound) - EXACT_PER_QUICK_PASS * quickMs;
   const topBy = exactBy - TOP_PER_PLAN * start.planMs;
-  const room = quickMs > 0 && topBy - Date.now() >= start.planMs;
+  const room = quickMs > 0 && topBy - Date.now() >= TOP_ROOM_PLANS * start.planMs;
   const dual = dualStartPlan(
     ctx,
     planPrices(greedy.plans),
@@ -758,6 +759,14 @@ const EXACT_PER_QUICK_PASS = 3.5;
  */
 const TOP_CANDIDATES = 8;
 const TOP_PER_PLAN = 0.5;
+/**
+ * The room the bound at the dual's top needs, in first plans. With about 3 (5,000 × 100 at 3 s,
+ * quiet machine) it cut the dual start's steps and its exact pass did not fit before the bound's
+ * deadline: seed 2 answered gap 4.2e-3 against 2.8e-3 without it (seed 1 the same, 1.9e-3); with
+ * about 4.5–7 (5 s) it gave 4.7–4.9e-4 and 1.1e-3 against 1.8e-3 and 2.5e-3. A loaded machine, whose
+ * first plan takes longer, falls back to the dual start alone.
+ */
+const TOP_ROOM_PLANS = 4;
 
 function noAssociation(instance: Instance): Outcome {
   return {
