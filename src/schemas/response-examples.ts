@@ -202,30 +202,30 @@ export const RESPONSE_EXAMPLES = {
     ],
     solver: {
       algorithm: 'auto',
-      version: '0.5.1 (model 1.2+3)',
-      solveTimeMs: 14,
+      version: '0.6.0 (model 1.2+3)',
+      solveTimeMs: 15,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
           prepare: 0,
-          start: 2,
+          start: 1,
           firstBound: 0,
-          baselines: 8,
+          baselines: 13,
           dualStart: 0,
-          search: 4,
+          search: 1,
         },
         searchSteps: 0,
         boundEvaluations: 0,
         trace: [
           {
-            atMs: 14,
+            atMs: 15,
             objective: 0.6384868227250728,
           },
         ],
       },
     },
     cache: 'miss',
-    requestHash: '8cb53d52c10bd0622c29e7dc3a3f67defeb2c31e971c09b9f42621ea04c4f228',
+    requestHash: '3f74179a6cb1566f2363d1d94b633aa2a20a709752fed40cf310cae2dbe012ca',
   },
   allocateInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -251,12 +251,12 @@ export const RESPONSE_EXAMPLES = {
     ],
     solver: {
       algorithm: 'auto',
-      version: '0.5.1 (model 1.2+3)',
-      solveTimeMs: 0,
+      version: '0.6.0 (model 1.2+3)',
+      solveTimeMs: 1,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
-          prepare: 0,
+          prepare: 1,
         },
         searchSteps: 0,
         boundEvaluations: 0,
@@ -264,7 +264,7 @@ export const RESPONSE_EXAMPLES = {
       },
     },
     cache: 'miss',
-    requestHash: '857205434bf663b8f0fece88d2e12c6f2f220ff90bdab0ac678607a76f760577',
+    requestHash: '3d33df3a690ae961cb13c9d96b32e98e59bdaad5a54fd2435c15bbbf34a2c565',
     instance: '/allocate',
   },
   blocks: {
@@ -339,19 +339,19 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'nested-bisection',
       version: '0.4.0',
-      solveTimeMs: 51,
+      solveTimeMs: 62,
       statistics: {
         termination: 'GAP',
         phasesMs: {
           placement: 0,
-          baselines: 41,
-          certificate: 9,
+          baselines: 52,
+          certificate: 8,
           answer: 0,
         },
         searchSteps: 8,
         trace: [
           {
-            atMs: 51,
+            atMs: 61,
             objective: 0.46128086223353565,
             bound: 0.4612525712951221,
           },
@@ -531,30 +531,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 35,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 83,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 2,
+              start: 8,
               firstBound: 0,
-              baselines: 5,
+              baselines: 17,
               dualStart: 0,
-              search: 27,
+              search: 58,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 35,
+                atMs: 83,
                 objective: 0.0638617165813203,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: 'cc7e9d706d10b3a717913d7d6d36024f026e27396c0afd3e6c90ad3a28ff17d4',
+        requestHash: '1ca6b319660e0e1ab6b68ba2f823a8ce93a3876be0f832a4087e88a5dd22929c',
         dominated: false,
         objective: 0.0638617165813203,
         bound: 0.0638617165813203,
@@ -665,30 +665,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 9,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 17,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 8,
+              baselines: 16,
               dualStart: 0,
-              search: 0,
+              search: 1,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 9,
+                atMs: 17,
                 objective: 0.0611788952335041,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: 'a600ac3913fdefde24179a59c2d257c467cce680e39119930c9b01058641fbfb',
+        requestHash: '705241493261acf9d3adadc56218bcb1a97f47d1d96a6a1ac74a412db8a89cae',
         dominated: false,
         objective: 0.0611788952335041,
         bound: 0.0611788952335041,
@@ -799,30 +799,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 60,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 35,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 4,
               firstBound: 0,
-              baselines: 8,
+              baselines: 10,
               dualStart: 0,
-              search: 48,
+              search: 21,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 60,
+                atMs: 35,
                 objective: 0.2899953744196925,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '74d051c882fd2f948d9e3cd1582ecd9c32a4ebce914799c0dbaa06f08975b879',
+        requestHash: '21250d8409359d2d699873f9bb4c6d5a494d3d1bd4e9bb9b3afb33f2ffaa4e10',
         dominated: false,
         objective: 0.2899953744196925,
         bound: 0.2899953744196925,
@@ -933,30 +933,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 3,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 9,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 0,
+              start: 1,
               firstBound: 0,
-              baselines: 1,
+              baselines: 8,
               dualStart: 0,
-              search: 0,
+              search: 1,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 3,
+                atMs: 9,
                 objective: 1.4216123386275578e-7,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: 'ded16f74fea58538ac88185b13ea3efe833fdac8e79dd1ca299d335ef16d1778',
+        requestHash: '5fb62dc8f818479b5acf39c358b2507d626a3607ed23cc16cd4dbfe9912ad2a3',
         dominated: false,
         objective: 1.4216123386275578e-7,
         bound: 1.4216123386275578e-7,
@@ -1067,30 +1067,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 2,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 4,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 1,
+              baselines: 3,
               dualStart: 0,
-              search: 0,
+              search: 1,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 2,
+                atMs: 4,
                 objective: 0.25806458720964925,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: 'db38cc084c21aa04cff00ad1fcea72adfaf484925f7b53af089ec183e18ec74d',
+        requestHash: '8014f3101441b2bf98f0efa3cc82c8f073e78c9d09d2f7f93f031e73e594a943',
         dominated: false,
         objective: 0.25806458720964925,
         bound: 0.25806458720964925,
@@ -1201,15 +1201,15 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 8,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 3,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 7,
+              baselines: 2,
               dualStart: 0,
               search: 0,
             },
@@ -1217,14 +1217,14 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 8,
+                atMs: 3,
                 objective: 0.5161290322580646,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: 'daadb8036ce2c85ee86fd11764a9457eb093ff635305a6a2ad51aef1dbe6b6e1',
+        requestHash: '4e6efd7a6b94eb907d1a7dca632df568b8f83d988e5311ee8b4ad0c66879c3ae',
         dominated: true,
         objective: 0.5161290322580646,
         bound: 0.5161290322580646,
@@ -1240,7 +1240,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [0, 1, 2, 3, 4],
-    solveTimeMs: 76,
+    solveTimeMs: 89,
   },
   paretoInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -1268,12 +1268,12 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 2,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
-              prepare: 2,
+              prepare: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
@@ -1281,7 +1281,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: 'fe1ff3e9a5c9dcf928be150d20c14d11d769118880fa00344055c7c442d182d2',
+        requestHash: '16695cc51ace48ae7bbb4a859b022c3ba18dc5f5a12a43ae24db1c0384666f7c',
         dominated: false,
         infeasibilities: [
           {
@@ -1303,8 +1303,8 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 1,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1316,7 +1316,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '8f0c9063d4da0867deaeaa3108c92886a4dde74e9b642fcdf8b6e2600bc8b911',
+        requestHash: '6b08d5d8b8b71bd62a04f4758852b3fad09dc7114e34dfb232dfc61cbc5038c0',
         dominated: false,
         infeasibilities: [
           {
@@ -1338,12 +1338,12 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 3,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
-              prepare: 3,
+              prepare: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
@@ -1351,7 +1351,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '1511efa7e52d130da1319dcf2e2ef53a0a6a6827df6ec459bd62154fc7bb4b74',
+        requestHash: '754ce6d23455fb67022e9538d969a1ff35dd767fb5e007a46f4cab9f85eabec7',
         dominated: false,
         infeasibilities: [
           {
@@ -1373,7 +1373,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
+          version: '0.6.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1386,7 +1386,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '424d0ba8937e30461ff7c73dafa890f88a81a22fe0e871716bb316b6595e27e2',
+        requestHash: 'd4f496edfdc3044114b768519dfdc3c68af6036bce3b80273cd281669261bcde',
         dominated: false,
         infeasibilities: [
           {
@@ -1408,8 +1408,8 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 0,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1421,7 +1421,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: 'e5df6be405427f7ffa702363d07a72308ac9fd8f751d60677102bf7f8ca71fc3',
+        requestHash: '617ffe75a1c61c4b165572d2a67e9fffdd9c72901df3ede7449b6d68a2b50bdf',
         dominated: false,
         infeasibilities: [
           {
@@ -1443,8 +1443,8 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 1,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1456,7 +1456,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '5ef31fc57fa98d5a467797ec87a96ac9448cd0048c8d04a780b483623e57e284',
+        requestHash: '6c8f1cb6f8c98184c63f9c0403830f7b4da567a98cd9d0ed16f5312aca728c56',
         dominated: false,
         infeasibilities: [
           {
@@ -1468,7 +1468,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [],
-    solveTimeMs: 13,
+    solveTimeMs: 10,
     instance: '/allocate/pareto',
   },
   evaluate: {
@@ -1586,11 +1586,11 @@ export const RESPONSE_EXAMPLES = {
         fields: ['serverFrequencyHz', 'transmitPowerW', 'cpuFrequencyHz'],
       },
     ],
-    solveTimeMs: 3,
+    solveTimeMs: 4,
     solver: {
       algorithm: 'evaluate-lagrangian-bound',
-      version: '0.5.1 (model 1.2+3)',
-      solveTimeMs: 3,
+      version: '0.6.0 (model 1.2+3)',
+      solveTimeMs: 4,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
@@ -1598,7 +1598,7 @@ export const RESPONSE_EXAMPLES = {
           score: 1,
           feasibility: 0,
           prices: 0,
-          bound: 1,
+          bound: 2,
         },
         boundEvaluations: 30,
         trace: [
@@ -1607,52 +1607,52 @@ export const RESPONSE_EXAMPLES = {
             objective: 1.3622478264753655,
           },
           {
-            atMs: 1,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6383005920873057,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.638446897237301,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384468998670443,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 2,
+            atMs: 4,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 2,
+            atMs: 4,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 2,
+            atMs: 4,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
           {
-            atMs: 2,
+            atMs: 4,
             objective: 1.3622478264753655,
             bound: 0.6384469085774408,
           },
@@ -1660,7 +1660,7 @@ export const RESPONSE_EXAMPLES = {
       },
     },
     cache: 'miss',
-    requestHash: 'e9e107d769d498fe3698b8e02e882b34b02bb223291eba0c3fc06e52f377b3ef',
+    requestHash: 'eb8a4a799628420e78eae35183ac70c36185e99af4698b7dc2e5e24a7fd0175b',
   },
   whatIf: {
     base: {
@@ -1853,15 +1853,15 @@ export const RESPONSE_EXAMPLES = {
       ],
       solver: {
         algorithm: 'auto',
-        version: '0.5.1 (model 1.2+3)',
-        solveTimeMs: 6,
+        version: '0.6.0 (model 1.2+3)',
+        solveTimeMs: 4,
         statistics: {
           termination: 'CONVERGED',
           phasesMs: {
             prepare: 0,
             start: 0,
             firstBound: 0,
-            baselines: 5,
+            baselines: 2,
             dualStart: 0,
             search: 0,
           },
@@ -1869,14 +1869,14 @@ export const RESPONSE_EXAMPLES = {
           boundEvaluations: 0,
           trace: [
             {
-              atMs: 6,
+              atMs: 4,
               objective: 0.6384868227250728,
             },
           ],
         },
       },
       cache: 'miss',
-      requestHash: '9319fd4d0fe19dc0ebae5ca0504e2f8f2f330b47cb72503115be0ae5ccfedccd',
+      requestHash: '49cc292b232147d135f89b01f53adc7ec42a186015032f2a1ed71cd443ebd9a7',
       objective: 0.6384868227250728,
       bound: 0.6384868227250728,
       gap: 0,
@@ -1901,17 +1901,17 @@ export const RESPONSE_EXAMPLES = {
           },
         ],
         cache: 'miss',
-        requestHash: 'fe750f0c7e61844626219589d3524b60ebb9b4c84b04f64c61d66221ba33acab',
-        solveTimeMs: 1,
+        requestHash: '1529f755d8f37a14151a29af0f4b9a9ca1ec5002b3ae2efde5c9ac1b371114fe',
+        solveTimeMs: 2,
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 1,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 2,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 0,
+              start: 1,
               baselines: 0,
               dualStart: 0,
               search: 0,
@@ -1920,7 +1920,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 1,
+                atMs: 2,
                 objective: 0.6384014993527525,
               },
             ],
@@ -1958,17 +1958,17 @@ export const RESPONSE_EXAMPLES = {
           },
         ],
         cache: 'miss',
-        requestHash: 'c9708c3bbf6fe00355ffe17b4d844b34548504a07ac7e03f8146a27da170b768',
+        requestHash: '87e319a3e0ed042ccc7c79ee33d328d76346293737c21a764e1d2a1608e3258a',
         solveTimeMs: 1,
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
+          version: '0.6.0 (model 1.2+3)',
           solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 0,
+              start: 1,
               baselines: 0,
               dualStart: 0,
               search: 0,
@@ -2004,17 +2004,17 @@ export const RESPONSE_EXAMPLES = {
         status: 'OPTIMAL',
         migrations: [],
         cache: 'miss',
-        requestHash: '44fa25a85b0b7aafb40153d8c9e227e79570dd52ecb33f694175b3b2085f084a',
-        solveTimeMs: 0,
+        requestHash: '5ffb91c6e2336579c58078e0783d46904787f47c024b784360502b2f21b6a668',
+        solveTimeMs: 1,
         solver: {
           algorithm: 'auto',
-          version: '0.5.1 (model 1.2+3)',
-          solveTimeMs: 0,
+          version: '0.6.0 (model 1.2+3)',
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 0,
+              start: 1,
               baselines: 0,
               dualStart: 0,
               search: 0,
@@ -2023,7 +2023,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 0,
+                atMs: 1,
                 objective: 0.6369793474651823,
               },
             ],
@@ -2046,6 +2046,6 @@ export const RESPONSE_EXAMPLES = {
         },
       },
     ],
-    solveTimeMs: 18,
+    solveTimeMs: 26,
   },
 } as const;
