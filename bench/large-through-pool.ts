@@ -4,7 +4,7 @@
 // imports resolve against the working directory, so run it in two checkouts, interleaved, to compare
 // a checkout whose large solves split their bound passes with a helper thread against one whose do not.
 //
-//   SIZES=5000x100 LIMIT=3000 SEEDS=1,2 npx tsx bench/split-passes.ts
+//   SIZES=5000x100 LIMIT=3000 SEEDS=1,2 npx tsx bench/large-through-pool.ts
 // Each size is solved once first (seed 99, not printed) so that threads, helpers and JIT are warm.
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
