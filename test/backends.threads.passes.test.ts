@@ -11,8 +11,15 @@ import { pricingContext } from '../src/solver/auto.js';
 import { runWithControl } from '../src/solver/control.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
 import { packInstance } from '../src/solve/transfer.js';
-import { parallelPasses, startPassHelper, type ParallelPasses, type PassHelper } from '../src/backends/threads/parallel-passes.js';
-import { createControlBuffer, requestStop } from '../src/backends/threads/control-buffer.js';
+import { once } from 'node:events';
+import {
+  markBroken,
+  parallelPasses,
+  startPassHelper,
+  type ParallelPasses,
+  type PassHelper,
+} from '../src/backends/threads/parallel-passes.js';
+import { createControlBuffer, requestDrain, requestStop, writeProgress } from '../src/backends/threads/control-buffer.js';
 import { createSolveService } from '../src/compose.js';
 
 let helper: PassHelper;
@@ -107,6 +114,38 @@ describe('bound passes split with a helper thread', () => {
     expect(helper.broken).toBe(false);
     expect(executor.counts.inThread).toBeGreaterThan(0);
     executor.end();
+  });
+
+  it('a drain, once the solve has a plan, stops the helper as a stop does (the solver thread stops then too)', {
+    timeout: 120_000,
+  }, async () => {
+    const prices = planPrices();
+    const control = createControlBuffer();
+    // A shutdown's drain: the solve answers with the plan it has; before the helper followed only the stop.
+    writeProgress(control, { phase: 'search', objective: 1 });
+    requestDrain(control);
+    const executor = parallelPasses(helper, { packed, control, alone: () => true });
+    await readied(executor);
+    const single = createAnytimeBound(pricingContext(instance).ctx);
+    const split = createAnytimeBound(pricingContext(instance).ctx, { devicePasses: executor });
+    offerPrices(single, prices);
+    offerPrices(split, prices);
+    tightenBound(split, Date.now() + 60_000, Infinity, 1);
+    tightenBound(single, Date.now() + 60_000, Infinity, 1);
+    expectSame(single, split);
+    // The helper's halves were left to this thread, call after call, as with a stop.
+    expect(executor.counts.split).toBeGreaterThanOrEqual(2);
+    expect(executor.counts.inThread).toBeGreaterThan(0);
+    expect(helper.broken).toBe(false);
+    executor.end();
+  });
+
+  it('a helper given up is terminated, not left running with its copy of a solve', { timeout: 60_000 }, async () => {
+    const late = startPassHelper();
+    const exited = once(late.worker, 'exit');
+    markBroken(late);
+    await exited;
+    expect(late.broken).toBe(true);
   });
 
   it('a stop seen by both threads ends the pass at once on both', { timeout: 120_000 }, async () => {

@@ -98,3 +98,11 @@ export function readProgress(buffer: SharedArrayBuffer): ProgressSnapshot | null
   }
   return null;
 }
+
+/**
+ * Whether an allocate solve holding `buffer` should stop now: asked to, or draining once it has a
+ * plan to answer with (solve-worker.ts's rule for allocate; its pass helper follows the same).
+ */
+export function allocateShouldStop(buffer: SharedArrayBuffer): boolean {
+  return stopWasRequested(buffer) || (drainWasRequested(buffer) && readProgress(buffer)?.objective !== undefined);
+}

@@ -13,6 +13,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { inThreadPasses, pendingDevices, sliceOf, takeSlice, type DevicePasses, type PassSlice } from '../../solver/bound/anytime.js';
 import type { PackedInstance } from '../../solve/transfer.js';
+import { allocateShouldStop } from './control-buffer.js';
 import type { HelperData, HelperReply, HelperRequest } from './pass-helper.js';
 
 /** Pending devices under which a pass is not split (the hand-off would cost more than it saves). */
@@ -75,9 +76,21 @@ export function startPassHelper(): PassHelper {
     nextSeq: 1,
     broken: false,
   };
-  worker.on('error', () => (helper.broken = true));
-  worker.on('exit', () => (helper.broken = true));
+  worker.on('error', () => markBroken(helper));
+  worker.on('exit', () => markBroken(helper));
   return helper;
+}
+
+/**
+ * Gives a helper up: this thread prices alone from now on, and the helper (late, or failed) is
+ * terminated, not left running with its copy of a solve's context (a solver thread then starts a
+ * new one at its next large solve alone).
+ */
+export function markBroken(helper: PassHelper): void {
+  if (helper.broken) return;
+  helper.broken = true;
+  void helper.worker.terminate();
+  helper.port.close();
 }
 
 function post(helper: PassHelper, request: HelperRequest): void {
@@ -94,14 +107,24 @@ function receive(helper: PassHelper): HelperReply | undefined {
   return reply;
 }
 
-/** Waits (blocking this thread) for the reply to pass `seq`, until `waitUntil` (epoch ms); null past it. */
-function awaitPriced(helper: PassHelper, session: number, seq: number, waitUntil: number): Extract<HelperReply, { type: 'priced' }> | null {
+/**
+ * Waits (blocking this thread) for the reply to pass `seq`, until `waitUntil` (epoch ms): null past it,
+ * 'stopped' once the solve is to stop (a cancel is answered within a wait step, whatever the helper does).
+ */
+function awaitPriced(
+  helper: PassHelper,
+  session: number,
+  seq: number,
+  waitUntil: number,
+  control: SharedArrayBuffer | undefined,
+): Extract<HelperReply, { type: 'priced' }> | null | 'stopped' {
   for (;;) {
     const reply = receive(helper);
     if (reply !== undefined) {
       if (reply.type === 'priced' && reply.session === session && reply.seq === seq) return reply;
       continue;
     }
+    if (control !== undefined && allocateShouldStop(control)) return 'stopped';
     const left = waitUntil - Date.now();
     if (left <= 0 || helper.broken) return null;
     // The counter moves after each reply is posted: wait for it to pass what was read.
@@ -184,8 +207,10 @@ export function parallelPasses(helper: PassHelper, options: SessionOptions): Par
       const mineMs = Date.now() - startedAt;
       // The helper has about as much to do: wait for it a while (never long past the deadline).
       const waitUntil = Math.min(deadlineAt + LATE_HELPER_MS, Date.now() + Math.max(4 * mineMs, 2000));
-      const reply = awaitPriced(helper, session, seq, waitUntil);
-      if (reply === null) helper.broken = true; // too slow or gone: this thread prices alone from now on
+      const awaited = awaitPriced(helper, session, seq, waitUntil, options.control);
+      if (awaited === null) markBroken(helper); // too slow or gone: this thread prices alone from now on
+      // Stopped: the helper's devices stay pending (the solve is ending; its late reply is skipped by seq).
+      const reply = awaited === 'stopped' ? null : awaited;
       const rest: number[] = [];
       theirs.forEach((slice, k) => {
         const priced = reply?.priced[k];

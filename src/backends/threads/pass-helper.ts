@@ -3,7 +3,8 @@
 // the same packed instance (members and floors are memos: each thread keeps its own), prices the
 // slices it is sent with the solver's own code (bound/anytime.ts priceSlice), and answers on its
 // port, waking the solver thread through a shared flag (that thread waits synchronously, inside
-// the solve). It stops at the pass's deadline or at the solve's stop flag, like the solver thread.
+// the solve). It stops at the pass's deadline, at the solve's stop flag and at a drain once the solve
+// has a plan, like the solver thread.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
   createAnytimeBound,
@@ -16,7 +17,7 @@ import {
 import { pricingContext } from '../../solver/auto.js';
 import { runWithControl } from '../../solver/control.js';
 import { unpackInstance, type PackedInstance } from '../../solve/transfer.js';
-import { stopWasRequested } from './control-buffer.js';
+import { allocateShouldStop } from './control-buffer.js';
 
 /** Solver thread → helper. */
 export type HelperRequest =
@@ -57,7 +58,7 @@ function serve({ port, signal }: HelperData): void {
       }
       const bound = current.bound;
       const control = request.control;
-      const priced = runWithControl(control ? { shouldStop: () => stopWasRequested(control) } : undefined, () =>
+      const priced = runWithControl(control ? { shouldStop: () => allocateShouldStop(control) } : undefined, () =>
         request.slices.map((slice) => priceSlice(bound, slice, request.deadlineAt)),
       );
       reply({ type: 'priced', session: request.session, seq: request.seq, priced });

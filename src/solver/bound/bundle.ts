@@ -524,13 +524,14 @@ export function tightenBundle(state: BundleState, deadlineAt: number, options: B
       // The seeded cuts model the dual around the start: its first exact look goes to their maximiser.
       const scale = Math.abs(Number.isFinite(options.objective) ? options.objective : 0);
       const { lo, hi } = trustBox(at, state.radius, M);
+      // At most half of what is left: the exact pass at its maximiser is what gives a bound.
       state.modelEvaluations += maximiseModel(
         flatten(cuts),
         at.x,
         at.y,
         lo,
         hi,
-        deadlineAt,
+        now() + Math.max(0, deadlineAt - now()) / 2,
         1e-3 * Math.max(options.tolerance, 1e-6) * scale,
         state.candidates > 0 ? RESTRICTED_MODEL_STEPS : MODEL_STEPS,
       );

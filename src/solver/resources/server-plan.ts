@@ -375,7 +375,10 @@ export function bestResponseFixedPoint(ctx: PlanContext, plan: ServerPlan): bool
   for (const d of plan.devices) {
     const mem = memberOf(ctx, plan.server, d.device);
     const priced = pricedCandidates(ctx, plan.server, mem, uplinkAtPrice(mem, plan.bandwidthPrice, capHz), plan.frequencyPrice);
-    const current = priced[mem.candidates.indexOf(d.choice)];
+    const k = mem.candidates.indexOf(d.choice);
+    // A choice not among the member's candidates cannot be judged: re-plan (never skip on doubt).
+    if (k < 0) return false;
+    const current = priced[k];
     for (const cost of priced) if (cost < current * (1 - 1e-12)) return false;
   }
   return true;
