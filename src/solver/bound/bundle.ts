@@ -92,6 +92,24 @@ export interface DeviceCuts {
 
 const pair: PairPrice = newPairPrice();
 
+/** Adds a cut to a device's: its price-free cost and its shares of the server's budgets. */
+function addCut(c: DeviceCuts, server: number, cost: number, shareB: number, shareF: number): void {
+  c.server.push(server);
+  c.cost.push(cost);
+  c.shareB.push(shareB);
+  c.shareF.push(shareF);
+}
+
+/** Drops a device's oldest cuts beyond CUTS_PER_DEVICE (the model's inner loop runs over all of them). */
+function keepNewestCuts(c: DeviceCuts): void {
+  const excess = c.server.length - CUTS_PER_DEVICE;
+  if (excess <= 0) return;
+  c.server.splice(0, excess);
+  c.cost.splice(0, excess);
+  c.shareB.splice(0, excess);
+  c.shareF.splice(0, excess);
+}
+
 /** What a pass reuses from device to device and pass to pass: each device's floor data and last bandwidth. */
 interface PassMemo {
   floors: (DeviceFloor | undefined)[];
@@ -176,18 +194,9 @@ function exactPass(
       const s = servers[p.m];
       const shareB = p.b / s.bandwidthHz;
       const shareF = p.f / s.frequencyHz;
-      c.server.push(p.m);
-      c.cost.push(p.cost - x[p.m] * shareB - y[p.m] * shareF);
-      c.shareB.push(shareB);
-      c.shareF.push(shareF);
+      addCut(c, p.m, p.cost - x[p.m] * shareB - y[p.m] * shareF, shareB, shareF);
     }
-    const excess = c.server.length - CUTS_PER_DEVICE;
-    if (excess > 0) {
-      c.server.splice(0, excess);
-      c.cost.splice(0, excess);
-      c.shareB.splice(0, excess);
-      c.shareF.splice(0, excess);
-    }
+    keepNewestCuts(c);
   }
   for (let m = 0; m < M; m++) value -= x[m] + y[m];
   return value;
@@ -447,19 +456,10 @@ export function seedCuts(state: BundleState, decisions: ArrayLike<readonly PairC
     row.forEach((d, k) => {
       if (at[k] > best + SEED_WINDOW * Math.abs(best)) return;
       const s = servers[d.server];
-      c.server.push(d.server);
-      c.cost.push(d.fixedCost);
-      c.shareB.push(d.bandwidthHz / s.bandwidthHz);
-      c.shareF.push(d.frequencyHz / s.frequencyHz);
+      addCut(c, d.server, d.fixedCost, d.bandwidthHz / s.bandwidthHz, d.frequencyHz / s.frequencyHz);
       seeded++;
     });
-    const excess = c.server.length - CUTS_PER_DEVICE;
-    if (excess > 0) {
-      c.server.splice(0, excess);
-      c.cost.splice(0, excess);
-      c.shareB.splice(0, excess);
-      c.shareF.splice(0, excess);
-    }
+    keepNewestCuts(c);
     if (c.scale === 0) c.scale = Math.abs(best);
     hint[n] = bestM;
     if (Number.isNaN(state.memo.bandwidthHz[n])) state.memo.bandwidthHz[n] = bestB;
