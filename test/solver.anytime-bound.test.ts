@@ -42,6 +42,7 @@ import { mulberry32 } from '../src/model/random.js';
 import { createPlanContext, type PlanContext } from '../src/solver/pricing/member.js';
 import type { Instance } from '../src/model/types.js';
 import { exhaustiveReference } from './reference/exhaustive.js';
+import { unprunedDual } from './fixtures/unpruned-dual.js';
 
 beforeAll(async () => {
   await initGlpk();
@@ -120,25 +121,6 @@ function runPasses(bound: AnytimeBound, passes: number, objective = Infinity): v
   const target = bound.stats.passes + passes;
   while (bound.stats.passes < target && !boundCloseEnough(bound, objective))
     tightenBound(bound, Date.now() + 1000, objective, target - bound.stats.passes);
-}
-
-/** The dual with every pair priced exactly (no cutoff, no floor): the reference for pruning. */
-function unprunedDual(ctx: PlanContext, p: OfferedPrices): number {
-  const M = ctx.instance.servers.length;
-  const seat = (m: number) => Math.max(0, p.seat?.[m] ?? 0);
-  let sum = 0;
-  for (let n = 0; n < ctx.models.length; n++) {
-    let best = Infinity;
-    for (const m of ctx.models[n].servers) best = Math.min(best, pricedDeviceCost(ctx, m, n, p.bandwidth[m], p.frequency[m]) + seat(m));
-    sum += best;
-  }
-  const N = ctx.models.length;
-  let pay = 0;
-  for (let m = 0; m < M; m++) {
-    const s = ctx.instance.servers[m];
-    pay += p.bandwidth[m] * s.bandwidthHz + p.frequency[m] * s.frequencyHz + seat(m) * Math.min(N, s.maxDevices ?? N);
-  }
-  return sum - pay;
 }
 
 describe('anytime Lagrangian bound', () => {

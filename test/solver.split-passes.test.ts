@@ -21,10 +21,10 @@ import {
   type OfferedPrices,
 } from '../src/solver/bound/anytime.js';
 import { pricingContext } from '../src/solver/auto.js';
-import { pricedDeviceCost } from '../src/solver/pricing/kernel.js';
 import type { PlanContext } from '../src/solver/pricing/member.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
 import type { Instance } from '../src/model/types.js';
+import { unprunedDual } from './fixtures/unpruned-dual.js';
 
 beforeAll(async () => {
   await initGlpk();
@@ -57,18 +57,6 @@ function splitPasses(other: AnytimeBound, parts: number, cut = false): DevicePas
     },
   };
   return executor;
-}
-
-/** The dual with every pair priced exactly (no cutoff, no floor), seats free: the reference. */
-function unprunedDual(ctx: PlanContext, p: { bandwidth: ArrayLike<number>; frequency: ArrayLike<number> }): number {
-  let sum = 0;
-  for (let n = 0; n < ctx.models.length; n++) {
-    let best = Infinity;
-    for (const m of ctx.models[n].servers) best = Math.min(best, pricedDeviceCost(ctx, m, n, p.bandwidth[m], p.frequency[m]));
-    sum += best;
-  }
-  ctx.instance.servers.forEach((s, m) => (sum -= p.bandwidth[m] * s.bandwidthHz + p.frequency[m] * s.frequencyHz));
-  return sum;
 }
 
 function planPrices(ctx: PlanContext): OfferedPrices {
