@@ -45,6 +45,18 @@ async function readied(executor: ParallelPasses): Promise<void> {
   expect(executor.ready()).toBe(true);
 }
 
+/** A pass executor with the shared helper, once ready, and two bounds at the plan's prices: one on this thread, one split. */
+async function sideBySide(options: Omit<Parameters<typeof parallelPasses>[1], 'packed'>) {
+  const executor = parallelPasses(helper, { packed, ...options });
+  await readied(executor);
+  const single = createAnytimeBound(pricingContext(instance).ctx);
+  const split = createAnytimeBound(pricingContext(instance).ctx, { devicePasses: executor });
+  const prices = planPrices();
+  offerPrices(single, prices);
+  offerPrices(split, prices);
+  return { executor, single, split };
+}
+
 function expectSame(a: AnytimeBound, b: AnytimeBound): void {
   expect(Object.is(a.value, b.value)).toBe(true);
   expect(Array.from(b.prices!.bandwidth)).toEqual(Array.from(a.prices!.bandwidth));
@@ -56,13 +68,7 @@ function expectSame(a: AnytimeBound, b: AnytimeBound): void {
 
 describe('bound passes split with a helper thread', () => {
   it('alone: every pass is split, and gives the same bits as the pass on one thread', { timeout: 120_000 }, async () => {
-    const prices = planPrices();
-    const executor = parallelPasses(helper, { packed, alone: () => true });
-    await readied(executor);
-    const single = createAnytimeBound(pricingContext(instance).ctx);
-    const split = createAnytimeBound(pricingContext(instance).ctx, { devicePasses: executor });
-    offerPrices(single, prices);
-    offerPrices(split, prices);
+    const { executor, single, split } = await sideBySide({ alone: () => true });
     for (let pass = 1; pass <= 4; pass++) {
       tightenBound(single, Date.now() + 60_000, Infinity, 1);
       tightenBound(split, Date.now() + 60_000, Infinity, 1);
@@ -73,14 +79,8 @@ describe('bound passes split with a helper thread', () => {
   });
 
   it('with company the pass stays on this thread, decided at each pass (the same bits either way)', { timeout: 120_000 }, async () => {
-    const prices = planPrices();
     let alone = true;
-    const executor = parallelPasses(helper, { packed, alone: () => alone });
-    await readied(executor);
-    const single = createAnytimeBound(pricingContext(instance).ctx);
-    const split = createAnytimeBound(pricingContext(instance).ctx, { devicePasses: executor });
-    offerPrices(single, prices);
-    offerPrices(split, prices);
+    const { executor, single, split } = await sideBySide({ alone: () => alone });
     for (const company of [false, true, true, false]) {
       alone = !company;
       tightenBound(single, Date.now() + 60_000, Infinity, 1);
@@ -91,54 +91,38 @@ describe('bound passes split with a helper thread', () => {
     executor.end();
   });
 
-  it("the solve's stop reaches the helper's half: it stops at once, and the devices it left are priced later, same bits", {
-    timeout: 120_000,
-  }, async () => {
-    const prices = planPrices();
-    // A stop this thread does not see (its clock is not stopped here): only the helper's half stops.
-    const control = createControlBuffer();
-    requestStop(control);
-    const executor = parallelPasses(helper, { packed, control, alone: () => true });
-    await readied(executor);
-    const single = createAnytimeBound(pricingContext(instance).ctx);
-    const split = createAnytimeBound(pricingContext(instance).ctx, { devicePasses: executor });
-    offerPrices(single, prices);
-    offerPrices(split, prices);
-    tightenBound(split, Date.now() + 60_000, Infinity, 1);
-    tightenBound(single, Date.now() + 60_000, Infinity, 1);
-    expect(split.stats.passes).toBe(1);
-    expectSame(single, split);
-    // The helper stopped within 8 devices each time, so this thread's halves did the pass: each call
-    // halved what was left, until under the split threshold (then the rest stays here).
-    expect(executor.counts.split).toBeGreaterThanOrEqual(2);
-    expect(helper.broken).toBe(false);
-    expect(executor.counts.inThread).toBeGreaterThan(0);
-    executor.end();
-  });
-
-  it('a drain, once the solve has a plan, stops the helper as a stop does (the solver thread stops then too)', {
-    timeout: 120_000,
-  }, async () => {
-    const prices = planPrices();
-    const control = createControlBuffer();
-    // A shutdown's drain: the solve answers with the plan it has; before the helper followed only the stop.
-    writeProgress(control, { phase: 'search', objective: 1 });
-    requestDrain(control);
-    const executor = parallelPasses(helper, { packed, control, alone: () => true });
-    await readied(executor);
-    const single = createAnytimeBound(pricingContext(instance).ctx);
-    const split = createAnytimeBound(pricingContext(instance).ctx, { devicePasses: executor });
-    offerPrices(single, prices);
-    offerPrices(split, prices);
-    tightenBound(split, Date.now() + 60_000, Infinity, 1);
-    tightenBound(single, Date.now() + 60_000, Infinity, 1);
-    expectSame(single, split);
-    // The helper's halves were left to this thread, call after call, as with a stop.
-    expect(executor.counts.split).toBeGreaterThanOrEqual(2);
-    expect(executor.counts.inThread).toBeGreaterThan(0);
-    expect(helper.broken).toBe(false);
-    executor.end();
-  });
+  // A stop (or a shutdown's drain once the solve has a plan) this thread does not see (its clock is
+  // not stopped here): only the helper's half stops. (Before, the helper followed only the stop.)
+  it.each([
+    ["the solve's stop", (control: SharedArrayBuffer) => requestStop(control)],
+    [
+      'a drain once the solve has a plan',
+      (control: SharedArrayBuffer) => {
+        writeProgress(control, { phase: 'search', objective: 1 });
+        requestDrain(control);
+      },
+    ],
+  ] as const)(
+    "%s reaches the helper's half: it stops at once, and the devices it left are priced later, same bits",
+    {
+      timeout: 120_000,
+    },
+    async (_, stop) => {
+      const control = createControlBuffer();
+      stop(control);
+      const { executor, single, split } = await sideBySide({ control, alone: () => true });
+      tightenBound(split, Date.now() + 60_000, Infinity, 1);
+      tightenBound(single, Date.now() + 60_000, Infinity, 1);
+      expect(split.stats.passes).toBe(1);
+      expectSame(single, split);
+      // The helper stopped within 8 devices each time, so this thread's halves did the pass: each call
+      // halved what was left, until under the split threshold (then the rest stays here).
+      expect(executor.counts.split).toBeGreaterThanOrEqual(2);
+      expect(helper.broken).toBe(false);
+      expect(executor.counts.inThread).toBeGreaterThan(0);
+      executor.end();
+    },
+  );
 
   it('a helper given up is terminated, not left running with its copy of a solve', { timeout: 60_000 }, async () => {
     const late = startPassHelper();
@@ -149,12 +133,8 @@ describe('bound passes split with a helper thread', () => {
   });
 
   it('a stop seen by both threads ends the pass at once on both', { timeout: 120_000 }, async () => {
-    const prices = planPrices();
     const control = createControlBuffer();
-    const executor = parallelPasses(helper, { packed, control, alone: () => true });
-    await readied(executor);
-    const split = createAnytimeBound(pricingContext(instance).ctx, { devicePasses: executor });
-    offerPrices(split, prices);
+    const { executor, split } = await sideBySide({ control, alone: () => true });
     let checks = 0;
     // This thread's clock stops after its first deadline checks; the helper sees the same stop in the buffer.
     runWithControl(
