@@ -457,7 +457,7 @@ class BoundWatch implements SearchMonitor {
   /** not certifying: the objective at the search's first step */
   private startObjective: number | undefined;
   /** few pairs (SMALL_PAIRS): no bound slices while the search moves by estimates */
-  private readonly small: boolean;
+  readonly small: boolean;
 
   constructor(
     private readonly frame: Frame,
@@ -660,7 +660,7 @@ function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, 
   const until = Math.min(Date.now() + frame.clock.limitMs * share, frame.clock.at(SHARE.bound));
   const previous = frame.instance.previous?.prices;
   // Small: the ascent once the moves settle proves it (an earlier answer's prices may prove the warm plan at once).
-  if (!previous && smallForBound(ctx)) return;
+  if (!previous && watch.small) return;
   if (previous) watch.fromPrevious(mergedPrices(previous, startPlan), startPlan, until);
   else watch.firstPass(startPlan, until);
 }
