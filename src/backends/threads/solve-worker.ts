@@ -86,12 +86,10 @@ const solvers = {
     // A large solve alone may split its bound passes with this thread's helper (docs/time-limits.md).
     const { occupancy } = shared;
     const lend = occupancy !== undefined && largeForPricingAt(instance.devices.length, instance.servers.length) && coresToLend();
-    if (lend && passHelper?.broken) passHelper = undefined;
-    if (lend && passHelper === undefined && aloneIn(occupancy)()) passHelper = startPassHelper();
-    const passes =
-      lend && passHelper
-        ? parallelPasses(passHelper, { packed: input.packed, control: shared.control, alone: aloneIn(occupancy) })
-        : undefined;
+    const alone = lend ? aloneIn(occupancy) : undefined;
+    if (alone && passHelper?.broken) passHelper = undefined;
+    if (alone && passHelper === undefined && alone()) passHelper = startPassHelper();
+    const passes = alone && passHelper ? parallelPasses(passHelper, { packed: input.packed, control: shared.control, alone }) : undefined;
     try {
       return await solveAllocate(
         instance,
