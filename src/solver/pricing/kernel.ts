@@ -9,7 +9,7 @@
 // - the uplink with the whole bandwidth bounds the priced uplink from below (λ·b ≥ 0, the cost
 //   falls with b), so a device whose bound already reaches a caller's cutoff costs no root solve.
 
-import { MIN_SHARE, bandwidthForPrice, uplinkCost } from '../resources/uplink.js';
+import { MIN_SHARE, pricedUplinkInto } from '../resources/uplink.js';
 import { choicesOf, floorsOf, memberOf, uplinkOf, type EdgeGroup, type Member, type PlanContext, type UplinkKind } from './member.js';
 
 /** Frequency chosen by the last edgePriced() call (a side channel; a typed slot, so writing it allocates nothing). */
@@ -146,10 +146,12 @@ export function bestCandidate(
 
 /** Priced uplink of one kind: min over b of uplink(b) + λ·b, and the b chosen. */
 export function pricedUplink(mem: Member, kind: UplinkKind, price: number, capHz: number): { cost: number; bandwidthHz: number } {
-  const u = uplinkOf(mem, kind);
-  const b = bandwidthForPrice(u, price, capHz);
-  return { cost: uplinkCost(u, b).cost + price * b, bandwidthHz: b };
+  pricedUplinkInto(uplinkOf(mem, kind), price, capHz, upScratch);
+  return { cost: upScratch[0], bandwidthHz: upScratch[1] };
 }
+
+/** pricedUplinkInto's slots: [cost, bandwidth] (typed: pricing a pair allocates nothing). */
+const upScratch = new Float64Array(2);
 
 const costScratch = newPairPrice();
 
@@ -260,8 +262,20 @@ export function pricePair(
   }
   const mem = memberOf(ctx, server, device);
   const s = ctx.instance.servers[server];
-  const bp = mem.uplinkBp ? pricedUplink(mem, 'bp', bandwidthPrice, s.bandwidthHz) : null;
-  const zo = mem.uplinkZo ? pricedUplink(mem, 'zo', bandwidthPrice, s.bandwidthHz) : null;
+  let bpCost = Infinity;
+  let bpHz = 0;
+  let zoCost = Infinity;
+  let zoHz = 0;
+  if (mem.uplinkBp) {
+    pricedUplinkInto(mem.uplinkBp, bandwidthPrice, s.bandwidthHz, upScratch);
+    bpCost = upScratch[0];
+    bpHz = upScratch[1];
+  }
+  if (mem.uplinkZo) {
+    pricedUplinkInto(mem.uplinkZo, bandwidthPrice, s.bandwidthHz, upScratch);
+    zoCost = upScratch[0];
+    zoHz = upScratch[1];
+  }
   // The migration is a constant of the pair: carried with the uplink, which every candidate pays.
   const up = mem.migrationCost;
   bestCandidate(
@@ -271,8 +285,8 @@ export function pricePair(
     ctx.weights.energy * s.kappa,
     frequencyPrice,
     s.frequencyHz,
-    (bp?.cost ?? Infinity) + up,
-    (zo?.cost ?? Infinity) + up,
+    bpCost + up,
+    zoCost + up,
     cutoff,
     pairScratch,
   );
@@ -281,7 +295,7 @@ export function pricePair(
   const c = mem.candidates[pairScratch.candidate];
   out.exact = true;
   out.candidate = pairScratch.candidate;
-  out.bandwidthHz = mem.model.options[c.option].uplinkKind === 'bp' ? bp!.bandwidthHz : zo!.bandwidthHz;
+  out.bandwidthHz = mem.model.options[c.option].uplinkKind === 'bp' ? bpHz : zoHz;
   out.frequencyHz = pairScratch.frequencyHz;
   return out;
 }

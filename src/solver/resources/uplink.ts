@@ -68,6 +68,21 @@ function negSlopeAt(u: UplinkParams, b: number, p: number): number {
 export interface PowerRegime {
   bLo: number;
   bHi: number;
+  /** k = a·g/(e·N0): b = k/Φ(x) with interior power */
+  k: number;
+  /** C = bits·a·ln2/k²: with interior power −dU/db = C·Φ(x)²/ln(1+x) */
+  c: number;
+  /** ln C */
+  logC: number;
+  /**
+   * Price-independent parts of bandwidthForPrice for the last band capHz it saw: the regime's
+   * ends clamped to [MIN_SHARE·capHz, capHz] and −slope there (NaN where the test is not made)
+   */
+  capHz: number;
+  a: number;
+  b: number;
+  slopeA: number;
+  slopeB: number;
 }
 
 /** Memoised on the parameter object itself: a WeakMap lookup costs more than it saves here. */
@@ -76,8 +91,33 @@ function powerRegime(u: UplinkParams): PowerRegime {
   if (r) return r;
   const ratio = u.delayWeight / u.energyWeight;
   const k = (u.delayWeight * u.gain) / (u.energyWeight * u.noiseWPerHz);
-  r = { bLo: k / phi(snrForPower(ratio, u.powerLoW)), bHi: k / phi(snrForPower(ratio, u.powerHiW)) };
+  const c = (u.bits * u.delayWeight * Math.LN2) / (k * k);
+  r = {
+    bLo: k / phi(snrForPower(ratio, u.powerLoW)),
+    bHi: k / phi(snrForPower(ratio, u.powerHiW)),
+    k,
+    c,
+    logC: Math.log(c),
+    capHz: NaN,
+    a: NaN,
+    b: NaN,
+    slopeA: NaN,
+    slopeB: NaN,
+  };
   u.regime = r;
+  return r;
+}
+
+/** powerRegime with its band-dependent parts for `capHz` (recomputed only when the band changes). */
+function regimeIn(u: UplinkParams, capHz: number): PowerRegime {
+  const r = powerRegime(u);
+  if (r.capHz === capHz) return r;
+  const lo = capHz * MIN_SHARE;
+  r.a = Math.max(lo, Math.min(capHz, r.bLo));
+  r.b = Math.max(lo, Math.min(capHz, r.bHi));
+  r.slopeA = r.a > lo ? negSlopeAt(u, r.a, u.powerLoW) : NaN;
+  r.slopeB = r.b < capHz ? negSlopeAt(u, r.b, u.powerHiW) : NaN;
+  r.capHz = capHz;
   return r;
 }
 
@@ -201,16 +241,139 @@ export function bandwidthForPrice(u: UplinkParams, price: number, capHz: number)
   if (!(price > 0)) return capHz;
   if (u.energyWeight <= 0) return pinnedRoot(u, 1, price, lo, capHz);
   if (u.delayWeight <= 0) return pinnedRoot(u, 0, price, lo, capHz);
-  const { bLo, bHi } = powerRegime(u);
-  const a = Math.max(lo, Math.min(capHz, bLo));
-  const b = Math.max(lo, Math.min(capHz, bHi));
-  // Power pinned at one bound below bLo / above bHi: −slope is explicit in b there.
-  if (a > lo && negSlopeAt(u, a, u.powerLoW) <= price) return pinnedRoot(u, 0, price, lo, a);
-  if (b < capHz && negSlopeAt(u, b, u.powerHiW) >= price) return pinnedRoot(u, 1, price, b, capHz);
+  const r = regimeIn(u, capHz);
+  const { a, b } = r;
+  // Power pinned at one bound below bLo / above bHi: −slope is explicit in b there (slopeA, slopeB:
+  // NaN where the end is clamped to the band, and then the test fails, as it must).
+  if (r.slopeA <= price) return pinnedRoot(u, 0, price, lo, a);
+  if (r.slopeB >= price) return pinnedRoot(u, 1, price, b, capHz);
   if (!(b > a)) return a;
   // Interior power: the SNR by Newton (bracketed Brent as the fallback); b(x) = k/Φ(x).
-  const k = (u.delayWeight * u.gain) / (u.energyWeight * u.noiseWPerHz);
-  let x = interiorSnr(u, price);
-  if (!Number.isFinite(x)) x = regimeRoot(u, 2, price, inversePhi(k / b), inversePhi(k / a), BANDWIDTH_TOL);
-  return Math.max(a, Math.min(b, k / phi(x)));
+  const k = r.k;
+  let x = fastInteriorSnr(r, price);
+  if (Number.isNaN(x)) {
+    x = interiorSnr(u, price);
+    if (!Number.isFinite(x)) x = regimeRoot(u, 2, price, inversePhi(k / b), inversePhi(k / a), BANDWIDTH_TOL);
+    return Math.max(a, Math.min(b, k / phi(x)));
+  }
+  return Math.max(a, Math.min(b, k / phiOut[0]));
+}
+
+/**
+ * min over b of cost(b) + price·b (the priced uplink) into out[0] and its argmin b into out[1]:
+ * bandwidthForPrice and uplinkCost in one, without allocating. With interior power (the usual case)
+ * the cost at b = k/Φ(x) is explicit in the SNR x: p = (a/e)·x/Φ(x), r = b·ln(1+x)/ln2, so
+ * cost = bits·(a + e·p)/r = bits·a·ln2·(1+x)/k, and the power's own optimisation is not repeated.
+ */
+export function pricedUplinkInto(u: UplinkParams, price: number, capHz: number, out: Float64Array): void {
+  if (price > 0 && u.delayWeight > 0 && u.energyWeight > 0) {
+    const r = regimeIn(u, capHz);
+    if (!(r.slopeA <= price) && !(r.slopeB >= price) && r.b > r.a) {
+      const x = fastInteriorSnr(r, price);
+      if (!Number.isNaN(x)) {
+        const bx = r.k / phiOut[0];
+        if (bx > r.a && bx < r.b) {
+          out[0] = (u.bits * u.delayWeight * Math.LN2 * (1 + x)) / r.k + price * bx;
+          out[1] = bx;
+          return;
+        }
+      }
+    }
+  }
+  const b = bandwidthForPrice(u, price, capHz);
+  out[0] = uplinkCost(u, b).cost + price * b;
+  out[1] = b;
+}
+
+/**
+ * The interior SNR (see interiorSnr) from a table of the root against the target: h(t) = 2·ln Φ(e^t)
+ * − ln ln(1+e^t) − ln(price/C) = 0 has one parameter, the target, so its root t(target) is
+ * tabulated once per process (by interiorSnr's own Newton) with its slope 1/h′, and interpolated by
+ * cubic Hermite (error ~1e-7 in t). Newton on F(x) = Φ(x)² − (price/C)·ln(1+x) in x itself then
+ * takes two steps from there (the first lands at ~1e-13, the second confirms), each one log1p
+ * where a step in ln x takes five transcendentals. Φ at the root is left in phiOut[0] (from the last
+ * step's values, to first order in the last step: exact to ~1e-18). NaN outside the table or when
+ * Newton does not settle in a few steps (the caller then takes the general path).
+ */
+function fastInteriorSnr(r: PowerRegime, price: number): number {
+  const target = Math.log(price) - r.logC;
+  const u = (target - TABLE_FROM) * TABLE_PER_UNIT;
+  if (!(u >= 0 && u < TABLE_SIZE - 1)) return NaN;
+  const table = snrTable ?? buildSnrTable();
+  const i = Math.floor(u);
+  const s = u - i;
+  // Cubic Hermite on [τ_i, τ_i+1] (slopes in t per unit of τ, times the step).
+  const t0 = table[2 * i];
+  const d0 = table[2 * i + 1];
+  const t1 = table[2 * i + 2];
+  const d1 = table[2 * i + 3];
+  const s2 = s * s;
+  const s3 = s2 * s;
+  const t = (2 * s3 - 3 * s2 + 1) * t0 + (s3 - 2 * s2 + s) * d0 * TABLE_STEP + (3 * s2 - 2 * s3) * t1 + (s3 - s2) * d1 * TABLE_STEP;
+  const q = price / r.c;
+  let x = Math.exp(t);
+  for (let k = 0; k < 6; k++) {
+    const l = Math.log1p(x);
+    const f = (1 + x) * l - x;
+    const dfx = 2 * f * l - q / (1 + x);
+    const step = (f * f - q * l) / dfx;
+    if (!(dfx > 0) || !Number.isFinite(step)) return NaN;
+    x -= step;
+    if (Math.abs(step) <= FAST_TOL * x) {
+      // Φ(x − step) = Φ(x) − ln(1+x)·step + O(step²/x).
+      phiOut[0] = f - l * step;
+      return x;
+    }
+  }
+  return NaN;
+}
+
+/** Φ at fastInteriorSnr's root (a typed slot: a side channel that allocates nothing). */
+const phiOut = new Float64Array(1);
+
+/** fastInteriorSnr's last step, relative: the error after it is of its square (Newton). */
+const FAST_TOL = 1e-9;
+
+/**
+ * The table's range of targets: t from about −2 (SNR 0.14, above where Φ needs its series) to 40;
+ * the solver's pairs lie at t ∈ [2, 30] on generated instances. Step 1/8 in the target.
+ */
+const TABLE_FROM = -8;
+const TABLE_TO = 84;
+const TABLE_PER_UNIT = 8;
+const TABLE_STEP = 1 / TABLE_PER_UNIT;
+const TABLE_SIZE = (TABLE_TO - TABLE_FROM) * TABLE_PER_UNIT + 1;
+
+/** [t_0, t′_0, t_1, t′_1, …]: the root t of h at each tabulated target, and dt/dtarget = 1/h′(t). */
+let snrTable: Float64Array | null = null;
+
+function buildSnrTable(): Float64Array {
+  const table = new Float64Array(2 * TABLE_SIZE);
+  for (let i = 0; i < TABLE_SIZE; i++) {
+    const target = TABLE_FROM + i * TABLE_STEP;
+    const t = snrRootOfTarget(target);
+    const x = Math.exp(t);
+    const l = Math.log1p(x);
+    const f = phi(x);
+    table[2 * i] = t;
+    table[2 * i + 1] = 1 / (x * ((2 * l) / f - 1 / ((1 + x) * l)));
+  }
+  snrTable = table;
+  return table;
+}
+
+/** The root t of 2·ln Φ(e^t) − ln ln(1+e^t) = target, by Newton in t to full precision (table building only). */
+export function snrRootOfTarget(target: number): number {
+  let t = target < 0 ? (target + Math.log(4)) / 3 : target / 2;
+  for (let i = 0; i < 100; i++) {
+    const x = Math.exp(t);
+    const l = Math.log1p(x);
+    const f = phi(x);
+    const h = 2 * Math.log(f) - Math.log(l) - target;
+    const dh = x * ((2 * l) / f - 1 / ((1 + x) * l));
+    const step = h / dh;
+    t -= Math.max(-5, Math.min(5, step));
+    if (Math.abs(step) <= 1e-15 * Math.max(1, Math.abs(t))) break;
+  }
+  return t;
 }
