@@ -72,6 +72,9 @@ interface DeviceChoices {
   computeDelayWeight: number;
   delayWeights: DelayWeights;
   groups: EdgeGroup[];
+  /** the option whose uplink each kind's members use (that of its first group's first candidate), −1 when no candidate has that kind */
+  bpOption: number;
+  zoOption: number;
 }
 
 /**
@@ -150,16 +153,12 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
   const key = deviceIndex * ctx.instance.servers.length + server;
   let mem = ctx.members.pairs[key];
   if (!mem || mem.multiplier !== ctx.deadlineMultipliers[deviceIndex]) {
+    // (No closure here: tens of thousands of members are built on large instances, most in a pass.)
     const c = choicesOf(ctx, deviceIndex);
     const s = ctx.instance.servers[server];
-    const uplinkFor = (kind: UplinkKind): UplinkParams | null => {
-      const g = c.groups.find((x) => x.kind === kind);
-      return g
-        ? uplinkParams(ctx.instance, c.model, c.model.options[c.candidates[g.candidates[0]].option], server, ctx.weights, c.delayWeights)
-        : null;
-    };
-    const uplinkBp = uplinkFor('bp');
-    const uplinkZo = uplinkFor('zo');
+    const options = c.model.options;
+    const uplinkBp = c.bpOption >= 0 ? uplinkParams(ctx.instance, c.model, options[c.bpOption], server, ctx.weights, c.delayWeights) : null;
+    const uplinkZo = c.zoOption >= 0 ? uplinkParams(ctx.instance, c.model, options[c.zoOption], server, ctx.weights, c.delayWeights) : null;
     mem = {
       model: c.model,
       multiplier: c.multiplier,
@@ -170,6 +169,8 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
       computeDelayWeight: c.computeDelayWeight,
       delayWeights: c.delayWeights,
       groups: c.groups,
+      bpOption: c.bpOption,
+      zoOption: c.zoOption,
       server,
       uplinkBp,
       uplinkZo,
@@ -237,6 +238,12 @@ export function choicesOf(ctx: PlanContext, deviceIndex: number): DeviceChoices 
   return choices;
 }
 
+/** The option of the first candidate of the first group of `kind`, −1 when there is none. */
+function uplinkOption(groups: EdgeGroup[], candidates: Choice[], kind: UplinkKind): number {
+  for (const g of groups) if (g.kind === kind) return candidates[g.candidates[0]].option;
+  return -1;
+}
+
 function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
   const model = ctx.models[deviceIndex];
   const dw = delayWeights(ctx.instance, ctx.weights, ctx.deadlineMultipliers[deviceIndex]);
@@ -284,6 +291,7 @@ function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
       localCost(model, model.options[c.option], c.split, ctx.weights, localWeights, f) +
       stabilityCost(ctx.instance, model, c.split, ctx.weights),
   );
+  const groups = edgeGroups(ctx.instance, model, candidates, fixedCosts);
   return {
     model,
     multiplier: ctx.deadlineMultipliers[deviceIndex],
@@ -293,6 +301,8 @@ function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
     minFixedCost: Math.min(...fixedCosts),
     computeDelayWeight: dw.compute,
     delayWeights: dw,
-    groups: edgeGroups(ctx.instance, model, candidates, fixedCosts),
+    groups,
+    bpOption: uplinkOption(groups, candidates, 'bp'),
+    zoOption: uplinkOption(groups, candidates, 'zo'),
   };
 }

@@ -66,8 +66,11 @@ function negSlopeAt(u: UplinkParams, b: number, p: number): number {
  * decreasing in x. Below bandwidth bLo the power sits at its minimum, above bHi at its maximum.
  */
 export interface PowerRegime {
+  /** the ends, NaN until the general path first needs them (bandsOf) */
   bLo: number;
   bHi: number;
+  /** a/e: the interior power is ratio·x/Φ(x) */
+  ratio: number;
   /** k = a·g/(e·N0): b = k/Φ(x) with interior power */
   k: number;
   /** C = bits·a·ln2/k²: with interior power −dU/db = C·Φ(x)²/ln(1+x) */
@@ -85,16 +88,20 @@ export interface PowerRegime {
   slopeB: number;
 }
 
-/** Memoised on the parameter object itself: a WeakMap lookup costs more than it saves here. */
+/**
+ * The interior regime's constants, memoised on the parameter object itself (a WeakMap lookup costs
+ * more than it saves here). Its ends are left to bandsOf: on the usual path the interior SNR is
+ * solved first and its power checked against the bounds, which needs neither.
+ */
 function powerRegime(u: UplinkParams): PowerRegime {
   let r = u.regime;
   if (r) return r;
-  const ratio = u.delayWeight / u.energyWeight;
   const k = (u.delayWeight * u.gain) / (u.energyWeight * u.noiseWPerHz);
   const c = (u.bits * u.delayWeight * Math.LN2) / (k * k);
   r = {
-    bLo: k / phi(snrForPower(ratio, u.powerLoW)),
-    bHi: k / phi(snrForPower(ratio, u.powerHiW)),
+    bLo: NaN,
+    bHi: NaN,
+    ratio: u.delayWeight / u.energyWeight,
     k,
     c,
     logC: Math.log(c),
@@ -108,10 +115,14 @@ function powerRegime(u: UplinkParams): PowerRegime {
   return r;
 }
 
-/** powerRegime with its band-dependent parts for `capHz` (recomputed only when the band changes). */
-function regimeIn(u: UplinkParams, capHz: number): PowerRegime {
+/** powerRegime with its ends, and their band-dependent parts for `capHz` (recomputed only when the band changes). */
+function bandsOf(u: UplinkParams, capHz: number): PowerRegime {
   const r = powerRegime(u);
   if (r.capHz === capHz) return r;
+  if (Number.isNaN(r.bLo)) {
+    r.bLo = r.k / phi(snrForPower(r.ratio, u.powerLoW));
+    r.bHi = r.k / phi(snrForPower(r.ratio, u.powerHiW));
+  }
   const lo = capHz * MIN_SHARE;
   r.a = Math.max(lo, Math.min(capHz, r.bLo));
   r.b = Math.max(lo, Math.min(capHz, r.bHi));
@@ -120,6 +131,30 @@ function regimeIn(u: UplinkParams, capHz: number): PowerRegime {
   r.capHz = capHz;
   return r;
 }
+
+/**
+ * The optimal bandwidth when it is interior (both weights and the price positive, the power strictly
+ * between its bounds, the bandwidth strictly inside the band), else NaN. The interior SNR x solves
+ * the price equation of interior power whatever the regime; the priced optimum is interior exactly
+ * when its power ratio·x/Φ(x) lies strictly between the bounds (the power rises with b) and its
+ * bandwidth k/Φ(x) inside the band, so the regime's ends (a Newton solve each) are not needed here.
+ * The SNR is left in snrOut[0].
+ */
+function interiorBandwidth(u: UplinkParams, price: number, capHz: number): number {
+  if (!(price > 0 && u.delayWeight > 0 && u.energyWeight > 0)) return NaN;
+  const r = powerRegime(u);
+  const x = fastInteriorSnr(r, price);
+  if (Number.isNaN(x)) return NaN;
+  const f = phiOut[0];
+  const b = r.k / f;
+  const p = (r.ratio * x) / f;
+  if (!(p > u.powerLoW && p < u.powerHiW && b > capHz * MIN_SHARE && b < capHz)) return NaN;
+  snrOut[0] = x;
+  return b;
+}
+
+/** interiorBandwidth's SNR (a typed slot). */
+const snrOut = new Float64Array(1);
 
 /** Below powerW/ratio = 1/NO_ROOT_BELOW the interior power's equation has no root among doubles. */
 const NO_ROOT_BELOW = 1000;
@@ -235,28 +270,27 @@ function pinnedRoot(u: UplinkParams, regime: 0 | 1, price: number, lo: number, h
 
 /** argmin over b ∈ [MIN_SHARE·cap, cap] of cost(b) + price·b. */
 export function bandwidthForPrice(u: UplinkParams, price: number, capHz: number): number {
+  const fast = interiorBandwidth(u, price, capHz);
+  if (!Number.isNaN(fast)) return fast;
   const lo = capHz * MIN_SHARE;
   if (u.delayWeight <= 0 && u.energyWeight <= 0) return price > 0 ? lo : capHz;
   // U falls with b: without a price the whole budget is best.
   if (!(price > 0)) return capHz;
   if (u.energyWeight <= 0) return pinnedRoot(u, 1, price, lo, capHz);
   if (u.delayWeight <= 0) return pinnedRoot(u, 0, price, lo, capHz);
-  const r = regimeIn(u, capHz);
+  const r = bandsOf(u, capHz);
   const { a, b } = r;
   // Power pinned at one bound below bLo / above bHi: −slope is explicit in b there (slopeA, slopeB:
   // NaN where the end is clamped to the band, and then the test fails, as it must).
   if (r.slopeA <= price) return pinnedRoot(u, 0, price, lo, a);
   if (r.slopeB >= price) return pinnedRoot(u, 1, price, b, capHz);
   if (!(b > a)) return a;
-  // Interior power: the SNR by Newton (bracketed Brent as the fallback); b(x) = k/Φ(x).
+  // Interior power (at an end of it, or where the table does not reach): the SNR by Newton in ln x
+  // (bracketed Brent as the fallback); b(x) = k/Φ(x).
   const k = r.k;
-  let x = fastInteriorSnr(r, price);
-  if (Number.isNaN(x)) {
-    x = interiorSnr(u, price);
-    if (!Number.isFinite(x)) x = regimeRoot(u, 2, price, inversePhi(k / b), inversePhi(k / a), BANDWIDTH_TOL);
-    return Math.max(a, Math.min(b, k / phi(x)));
-  }
-  return Math.max(a, Math.min(b, k / phiOut[0]));
+  let x = interiorSnr(u, price);
+  if (!Number.isFinite(x)) x = regimeRoot(u, 2, price, inversePhi(k / b), inversePhi(k / a), BANDWIDTH_TOL);
+  return Math.max(a, Math.min(b, k / phi(x)));
 }
 
 /**
@@ -266,19 +300,11 @@ export function bandwidthForPrice(u: UplinkParams, price: number, capHz: number)
  * cost = bits·(a + e·p)/r = bits·a·ln2·(1+x)/k, and the power's own optimisation is not repeated.
  */
 export function pricedUplinkInto(u: UplinkParams, price: number, capHz: number, out: Float64Array): void {
-  if (price > 0 && u.delayWeight > 0 && u.energyWeight > 0) {
-    const r = regimeIn(u, capHz);
-    if (!(r.slopeA <= price) && !(r.slopeB >= price) && r.b > r.a) {
-      const x = fastInteriorSnr(r, price);
-      if (!Number.isNaN(x)) {
-        const bx = r.k / phiOut[0];
-        if (bx > r.a && bx < r.b) {
-          out[0] = (u.bits * u.delayWeight * Math.LN2 * (1 + x)) / r.k + price * bx;
-          out[1] = bx;
-          return;
-        }
-      }
-    }
+  const fast = interiorBandwidth(u, price, capHz);
+  if (!Number.isNaN(fast)) {
+    out[0] = (u.bits * u.delayWeight * Math.LN2 * (1 + snrOut[0])) / u.regime!.k + price * fast;
+    out[1] = fast;
+    return;
   }
   const b = bandwidthForPrice(u, price, capHz);
   out[0] = uplinkCost(u, b).cost + price * b;
