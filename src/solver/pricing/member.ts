@@ -149,9 +149,21 @@ function migrationCost(ctx: PlanContext, server: number, deviceIndex: number): n
   return ctx.weights.delay * prev!.migration.delayS + ctx.weights.energy * prev!.migration.energyJ;
 }
 
+/**
+ * Fill the pair memo with `undefined` up to `size` before its first member: stored at keys scattered
+ * over devices·servers into an empty array, members turned it into a dictionary (a hash lookup per
+ * memberOf, and a rehash as it grew); pushed in order, it is a plain array of `size` slots.
+ */
+function densePairs(pairs: (Member | undefined)[], size: number): void {
+  for (let i = 0; i < size; i++) pairs.push(undefined);
+}
+
 export function memberOf(ctx: PlanContext, server: number, deviceIndex: number): Member {
-  const key = deviceIndex * ctx.instance.servers.length + server;
-  let mem = ctx.members.pairs[key];
+  const M = ctx.instance.servers.length;
+  const key = deviceIndex * M + server;
+  const pairs = ctx.members.pairs;
+  if (pairs.length === 0) densePairs(pairs, ctx.models.length * M);
+  let mem = pairs[key];
   if (!mem || mem.multiplier !== ctx.deadlineMultipliers[deviceIndex]) {
     // (No closure here: tens of thousands of members are built on large instances, most in a pass.)
     const c = choicesOf(ctx, deviceIndex);
@@ -179,7 +191,7 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
       loadScale: 1 / (s.cores * s.flopsPerCycle),
       migrationCost: migrationCost(ctx, server, deviceIndex),
     };
-    ctx.members.pairs[key] = mem;
+    pairs[key] = mem;
   }
   return mem;
 }
