@@ -4,7 +4,15 @@
 // the cost as uplinkCost (the power re-optimised by inversePhi) at that bandwidth. Parameters span
 // every power regime, and the pairs of a generated instance.
 import { describe, expect, it } from 'vitest';
-import { pricedUplinkInto, uplinkCost, uplinkSlope, MIN_SHARE, type UplinkParams } from '../src/solver/resources/uplink.js';
+import {
+  interiorUplinkInto,
+  pricedUplinkInto,
+  uplinkBase,
+  uplinkCost,
+  uplinkSlope,
+  MIN_SHARE,
+  type UplinkParams,
+} from '../src/solver/resources/uplink.js';
 import { rootDecreasingLog } from '../src/solver/math/numeric.js';
 import { mulberry32 } from '../src/model/random.js';
 import { generateRequest } from '../src/model/generator.js';
@@ -73,5 +81,48 @@ describe('pricedUplinkInto', () => {
     }
     expect(worst.b).toBeLessThanOrEqual(1e-9);
     expect(worst.cost).toBeLessThanOrEqual(1e-13);
+  });
+
+  it("from the device's uplink base and the gain (interiorUplinkInto): the pair's own result, or false", () => {
+    const body = generateRequest(4, { devices: 60, servers: 8 });
+    const instance = normalize({ ...body, options: { ...body.options, baselines: false } }).instance;
+    const { ctx } = pricingContext(instance);
+    const out = new Float64Array(2);
+    const own = new Float64Array(2);
+    let interior = 0;
+    let other = 0;
+    for (let n = 0; n < 60; n++) {
+      for (const m of ctx.models[n].servers) {
+        const mem = memberOf(ctx, m, n);
+        const capHz = instance.servers[m].bandwidthHz;
+        for (const u of [mem.uplinkBp, mem.uplinkZo]) {
+          if (!u) continue;
+          const base = uplinkBase(u);
+          const atCap = -uplinkSlope(u, capHz);
+          for (let e = -3; e <= 3; e += 0.25) {
+            const price = atCap * 10 ** e;
+            pricedUplinkInto(u, price, capHz, own);
+            out.fill(Number.NaN);
+            if (interiorUplinkInto(base, u.gain, price, capHz, out)) {
+              interior++;
+              expect(Math.abs(out[0] - own[0]) / own[0]).toBeLessThanOrEqual(1e-15);
+              expect(Math.abs(out[1] - own[1]) / own[1]).toBeLessThanOrEqual(1e-13);
+              // interior: strictly inside the band, where the bracketed reference finds it too
+              expect(Math.abs(out[1] - referenceBandwidth(u, price, capHz)) / out[1]).toBeLessThanOrEqual(1e-9);
+            } else {
+              other++;
+              expect(Number.isNaN(out[0]) && Number.isNaN(out[1])).toBe(true);
+              // not interior: the band's end or a pinned power
+              const b = own[1];
+              const p = uplinkCost({ ...u, regime: undefined }, b).powerW;
+              const pinned = p <= u.powerLoW * (1 + 1e-9) || p >= u.powerHiW * (1 - 1e-9);
+              expect(pinned || b >= capHz * (1 - 1e-9) || b <= capHz * MIN_SHARE * (1 + 1e-9)).toBe(true);
+            }
+          }
+        }
+      }
+    }
+    expect(interior).toBeGreaterThan(0);
+    expect(other).toBeGreaterThan(0);
   });
 });

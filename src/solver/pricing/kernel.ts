@@ -9,8 +9,18 @@
 // - the uplink with the whole bandwidth bounds the priced uplink from below (λ·b ≥ 0, the cost
 //   falls with b), so a device whose bound already reaches a caller's cutoff costs no root solve.
 
-import { MIN_SHARE, pricedUplinkInto } from '../resources/uplink.js';
-import { choicesOf, floorsOf, memberOf, uplinkOf, type EdgeGroup, type Member, type PlanContext, type UplinkKind } from './member.js';
+import { MIN_SHARE, interiorUplinkInto, pricedUplinkInto } from '../resources/uplink.js';
+import {
+  choicesOf,
+  floorsOf,
+  memberOf,
+  migrationCost,
+  uplinkOf,
+  type EdgeGroup,
+  type Member,
+  type PlanContext,
+  type UplinkKind,
+} from './member.js';
 
 /** Frequency chosen by the last edgePriced() call (a side channel; a typed slot, so writing it allocates nothing). */
 const last = new Float64Array(1);
@@ -265,28 +275,39 @@ export function pricePair(
     out.cost = pairScratch.cost;
     return out;
   }
-  const mem = memberOf(ctx, server, device);
+  // The device's choices and the server's data are all a pair needs (what memberOf would copy into
+  // its member), and its uplink is priced from the device's uplink base and the gain when interior:
+  // the pair's member (scattered in memory, new for most pairs of a pass) only where it is not.
+  const ch = choicesOf(ctx, device);
   const s = ctx.instance.servers[server];
+  const gain = ch.model.device.gains[server];
   let bpCost = Infinity;
   let bpHz = 0;
   let zoCost = Infinity;
   let zoHz = 0;
-  if (mem.uplinkBp) {
-    pricedUplinkInto(mem.uplinkBp, bandwidthPrice, s.bandwidthHz, upScratch);
+  let mem: Member | null = null;
+  if (ch.bpBase) {
+    if (!interiorUplinkInto(ch.bpBase, gain, bandwidthPrice, s.bandwidthHz, upScratch)) {
+      mem = memberOf(ctx, server, device);
+      pricedUplinkInto(mem.uplinkBp!, bandwidthPrice, s.bandwidthHz, upScratch);
+    }
     bpCost = upScratch[0];
     bpHz = upScratch[1];
   }
-  if (mem.uplinkZo) {
-    pricedUplinkInto(mem.uplinkZo, bandwidthPrice, s.bandwidthHz, upScratch);
+  if (ch.zoBase) {
+    if (!interiorUplinkInto(ch.zoBase, gain, bandwidthPrice, s.bandwidthHz, upScratch)) {
+      mem ??= memberOf(ctx, server, device);
+      pricedUplinkInto(mem.uplinkZo!, bandwidthPrice, s.bandwidthHz, upScratch);
+    }
     zoCost = upScratch[0];
     zoHz = upScratch[1];
   }
   // The migration is a constant of the pair: carried with the uplink, which every candidate pays.
-  const up = mem.migrationCost;
+  const up = migrationCost(ctx, server, device);
   bestCandidate(
-    mem.groups,
-    mem.loadScale,
-    mem.computeDelayWeight,
+    ch.groups,
+    1 / (s.cores * s.flopsPerCycle),
+    ch.computeDelayWeight,
     ctx.weights.energy * s.kappa,
     frequencyPrice,
     s.frequencyHz,
@@ -297,10 +318,10 @@ export function pricePair(
   );
   out.cost = pairScratch.cost;
   if (pairScratch.candidate < 0) return out;
-  const c = mem.candidates[pairScratch.candidate];
+  const c = ch.candidates[pairScratch.candidate];
   out.exact = true;
   out.candidate = pairScratch.candidate;
-  out.bandwidthHz = mem.model.options[c.option].uplinkKind === 'bp' ? bpHz : zoHz;
+  out.bandwidthHz = ch.model.options[c.option].uplinkKind === 'bp' ? bpHz : zoHz;
   out.frequencyHz = pairScratch.frequencyHz;
   return out;
 }

@@ -14,7 +14,7 @@ import {
   type Weights,
 } from './device-model.js';
 import type { Split } from '../resources/shares.js';
-import { uplinkCost, type UplinkParams } from '../resources/uplink.js';
+import { uplinkBase, uplinkCost, type UplinkBase, type UplinkParams } from '../resources/uplink.js';
 
 export interface PlanContext {
   instance: Instance;
@@ -75,6 +75,9 @@ interface DeviceChoices {
   /** the option whose uplink each kind's members use (that of its first group's first candidate), −1 when no candidate has that kind */
   bpOption: number;
   zoOption: number;
+  /** each kind's uplink without its gain (the pricing kernel's member-free path), null as the option is −1 */
+  bpBase: UplinkBase | null;
+  zoBase: UplinkBase | null;
 }
 
 /**
@@ -142,7 +145,7 @@ export function kindsOf(mem: Member): UplinkKind[] {
  * Weighted cost of device n changing server to `server` since `previous`: the same weights (and
  * normalisation) as its delay and energy. 0 where it stays, for new devices and without previous.
  */
-function migrationCost(ctx: PlanContext, server: number, deviceIndex: number): number {
+export function migrationCost(ctx: PlanContext, server: number, deviceIndex: number): number {
   const prev = ctx.instance.previous;
   const before = prev?.server[deviceIndex] ?? null;
   if (before === null || before === server) return 0;
@@ -183,6 +186,8 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
       groups: c.groups,
       bpOption: c.bpOption,
       zoOption: c.zoOption,
+      bpBase: c.bpBase,
+      zoBase: c.zoBase,
       server,
       uplinkBp,
       uplinkZo,
@@ -304,6 +309,11 @@ function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
       stabilityCost(ctx.instance, model, c.split, ctx.weights),
   );
   const groups = edgeGroups(ctx.instance, model, candidates, fixedCosts);
+  const bpOption = uplinkOption(groups, candidates, 'bp');
+  const zoOption = uplinkOption(groups, candidates, 'zo');
+  // (server 0's gain is ignored by uplinkBase)
+  const baseOf = (option: number) =>
+    option >= 0 ? uplinkBase(uplinkParams(ctx.instance, model, model.options[option], 0, ctx.weights, dw)) : null;
   return {
     model,
     multiplier: ctx.deadlineMultipliers[deviceIndex],
@@ -314,7 +324,9 @@ function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
     computeDelayWeight: dw.compute,
     delayWeights: dw,
     groups,
-    bpOption: uplinkOption(groups, candidates, 'bp'),
-    zoOption: uplinkOption(groups, candidates, 'zo'),
+    bpOption,
+    zoOption,
+    bpBase: baseOf(bpOption),
+    zoBase: baseOf(zoOption),
   };
 }

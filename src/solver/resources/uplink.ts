@@ -143,7 +143,7 @@ function bandsOf(u: UplinkParams, capHz: number): PowerRegime {
 function interiorBandwidth(u: UplinkParams, price: number, capHz: number): number {
   if (!(price > 0 && u.delayWeight > 0 && u.energyWeight > 0)) return NaN;
   const r = powerRegime(u);
-  const x = fastInteriorSnr(r, price);
+  const x = fastInteriorSnr(Math.log(price) - r.logC, price / r.c);
   if (Number.isNaN(x)) return NaN;
   const f = phiOut[0];
   const b = r.k / f;
@@ -151,6 +151,63 @@ function interiorBandwidth(u: UplinkParams, price: number, capHz: number): numbe
   if (!(p > u.powerLoW && p < u.powerHiW && b > capHz * MIN_SHARE && b < capHz)) return NaN;
   snrOut[0] = x;
   return b;
+}
+
+/**
+ * What a pair's uplink shares with every server of its device: UplinkParams without the gain, and
+ * the interior regime's constants per unit of gain (k = kPerGain·g, price/C = price·g²·qPerGain2).
+ */
+export interface UplinkBase {
+  bits: number;
+  powerLoW: number;
+  powerHiW: number;
+  delayWeight: number;
+  /** a/e */
+  ratio: number;
+  /** a/(e·N0) */
+  kPerGain: number;
+  /** kPerGain²/(bits·a·ln2) */
+  qPerGain2: number;
+  /** bits·a·ln2 */
+  costScale: number;
+}
+
+/** The gain-free part of `u` (its gain is ignored). */
+export function uplinkBase(u: UplinkParams): UplinkBase {
+  const kPerGain = u.delayWeight / (u.energyWeight * u.noiseWPerHz);
+  const costScale = u.bits * u.delayWeight * Math.LN2;
+  return {
+    bits: u.bits,
+    powerLoW: u.powerLoW,
+    powerHiW: u.powerHiW,
+    delayWeight: u.delayWeight,
+    ratio: u.delayWeight / u.energyWeight,
+    kPerGain,
+    qPerGain2: (kPerGain * kPerGain) / costScale,
+    costScale,
+  };
+}
+
+/**
+ * pricedUplinkInto for the pair (device of `base`, server of `gain`) when its optimum is interior
+ * (interiorBandwidth's test), from the device's data and the gain alone: no per-pair object is read
+ * or built (on large instances those are scattered over memory, and most pairs of a pass are new).
+ * False, with out untouched, when it is not interior or either weight or the price is not positive:
+ * the caller then takes pricedUplinkInto on the pair's own UplinkParams.
+ */
+export function interiorUplinkInto(base: UplinkBase, gain: number, price: number, capHz: number, out: Float64Array): boolean {
+  if (!(price > 0 && base.delayWeight > 0 && base.ratio > 0 && base.ratio < Infinity && gain > 0)) return false;
+  const q = price * gain * gain * base.qPerGain2;
+  const x = fastInteriorSnr(Math.log(q), q);
+  if (Number.isNaN(x)) return false;
+  const f = phiOut[0];
+  const k = base.kPerGain * gain;
+  const b = k / f;
+  const p = (base.ratio * x) / f;
+  if (!(p > base.powerLoW && p < base.powerHiW && b > capHz * MIN_SHARE && b < capHz)) return false;
+  out[0] = (base.costScale * (1 + x)) / k + price * b;
+  out[1] = b;
+  return true;
 }
 
 /** interiorBandwidth's SNR (a typed slot). */
@@ -319,10 +376,10 @@ export function pricedUplinkInto(u: UplinkParams, price: number, capHz: number, 
  * takes two steps from there (the first lands at ~1e-13, the second confirms), each one log1p
  * where a step in ln x takes five transcendentals. Φ at the root is left in phiOut[0] (from the last
  * step's values, to first order in the last step: exact to ~1e-18). NaN outside the table or when
- * Newton does not settle in a few steps (the caller then takes the general path).
+ * Newton does not settle in a few steps (the caller then takes the general path). `q` is
+ * price/C and `target` its logarithm.
  */
-function fastInteriorSnr(r: PowerRegime, price: number): number {
-  const target = Math.log(price) - r.logC;
+function fastInteriorSnr(target: number, q: number): number {
   const u = (target - TABLE_FROM) * TABLE_PER_UNIT;
   if (!(u >= 0 && u < TABLE_SIZE - 1)) return NaN;
   const table = snrTable ?? buildSnrTable();
@@ -336,7 +393,6 @@ function fastInteriorSnr(r: PowerRegime, price: number): number {
   const s2 = s * s;
   const s3 = s2 * s;
   const t = (2 * s3 - 3 * s2 + 1) * t0 + (s3 - 2 * s2 + s) * d0 * TABLE_STEP + (3 * s2 - 2 * s3) * t1 + (s3 - s2) * d1 * TABLE_STEP;
-  const q = price / r.c;
   let x = Math.exp(t);
   for (let k = 0; k < 6; k++) {
     const l = Math.log1p(x);
