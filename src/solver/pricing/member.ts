@@ -24,7 +24,7 @@ export interface PlanContext {
   deadlineMultipliers: number[];
   /** max (mode, split) combinations per server to enumerate exhaustively */
   exactLimit: number;
-  /** memo of devices (by index) and (server, device) pairs (by device·servers + server) */
+  /** memo of devices (by index) and (server, device) pairs (by device, then server) */
   members: MemberCache;
   /** memo of bandwidth splits by server, members (with multipliers) and uplink kinds; new Map() */
   bandwidthCache: Map<string, Split>;
@@ -32,7 +32,7 @@ export interface PlanContext {
 
 export interface MemberCache {
   devices: (DeviceChoices | undefined)[];
-  pairs: (Member | undefined)[];
+  pairs: ((Member | undefined)[] | undefined)[];
 }
 
 export function newMemberCache(): MemberCache {
@@ -153,20 +153,27 @@ export function migrationCost(ctx: PlanContext, server: number, deviceIndex: num
 }
 
 /**
- * Fill the pair memo with `undefined` up to `size` before its first member: stored at keys scattered
- * over devices·servers into an empty array, members turned it into a dictionary (a hash lookup per
- * memberOf, and a rehash as it grew); pushed in order, it is a plain array of `size` slots.
+ * `slots` undefined entries, pushed in order. The memos are indexed by device and server: entries
+ * stored at scattered indices into an empty array turned it into a dictionary (a hash lookup per
+ * memberOf, and rehashing as it grew, which a single devices·servers array had at 5,000 × 100);
+ * filled first, they stay plain arrays. One row of servers per device keeps each short (a dense
+ * array of devices·servers slots took 0.3 s to fill at 10,000 × 500).
  */
-function densePairs(pairs: (Member | undefined)[], size: number): void {
-  for (let i = 0; i < size; i++) pairs.push(undefined);
+function undefinedSlots<T>(slots: number): (T | undefined)[] {
+  const out: (T | undefined)[] = [];
+  for (let i = 0; i < slots; i++) out.push(undefined);
+  return out;
 }
 
 export function memberOf(ctx: PlanContext, server: number, deviceIndex: number): Member {
-  const M = ctx.instance.servers.length;
-  const key = deviceIndex * M + server;
-  const pairs = ctx.members.pairs;
-  if (pairs.length === 0) densePairs(pairs, ctx.models.length * M);
-  let mem = pairs[key];
+  const cache = ctx.members;
+  if (cache.pairs.length === 0) cache.pairs = undefinedSlots(ctx.models.length);
+  let row = cache.pairs[deviceIndex];
+  if (!row) {
+    row = undefinedSlots<Member>(ctx.instance.servers.length);
+    cache.pairs[deviceIndex] = row;
+  }
+  let mem = row[server];
   if (!mem || mem.multiplier !== ctx.deadlineMultipliers[deviceIndex]) {
     // (No closure here: tens of thousands of members are built on large instances, most in a pass.)
     const c = choicesOf(ctx, deviceIndex);
@@ -196,7 +203,7 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
       loadScale: 1 / (s.cores * s.flopsPerCycle),
       migrationCost: migrationCost(ctx, server, deviceIndex),
     };
-    pairs[key] = mem;
+    row[server] = mem;
   }
   return mem;
 }
@@ -247,6 +254,7 @@ function edgeGroups(instance: Instance, model: DeviceModel, candidates: Choice[]
 }
 
 export function choicesOf(ctx: PlanContext, deviceIndex: number): DeviceChoices {
+  if (ctx.members.devices.length === 0) ctx.members.devices = undefinedSlots(ctx.models.length);
   let choices = ctx.members.devices[deviceIndex];
   if (!choices || choices.multiplier !== ctx.deadlineMultipliers[deviceIndex]) {
     choices = buildChoices(ctx, deviceIndex);
