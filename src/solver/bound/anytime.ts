@@ -31,6 +31,7 @@ import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
 import {
   deviceFloor,
   edgeFloor,
+  edgeFloorAt,
   FLOOR_SLACK,
   groupFloor,
   leastServerFloor,
@@ -688,18 +689,19 @@ function walkTail(bound: AnytimeBound, pass: Pass, n: number, floor: DeviceFloor
     const m = byRoot[k];
     if (m === hint || pass.inHead[m] === 1 || floor.reachable[m] === 0) continue;
     const limit = limitOf(d);
-    // Servers come by ascending √work floor: once it reaches the cutoff, so does every later one.
-    if (limit < Infinity && (rootPriceFloor(floor, pass.servers[m].rootPrice) + pass.lowestSeat) * (1 - FLOOR_SLACK) >= limit) {
-      bound.stats.pairsSkipped += byRoot.length - k;
-      break;
-    }
     let upFloor = 0;
     if (limit < Infinity) {
+      // Servers come by ascending √work floor: once it reaches the cutoff, so does every later one.
+      const rootFloor = rootPriceFloor(floor, pass.servers[m].rootPrice);
+      if ((rootFloor + pass.lowestSeat) * (1 - FLOOR_SLACK) >= limit) {
+        bound.stats.pairsSkipped += byRoot.length - k;
+        break;
+      }
       const snrHz = ctx.models[n].device.gains[m] * gainScale;
       const guess = Number.isNaN(lastB) ? servers[m].bandwidthHz * share : lastB;
       const b0 = uplinkTangentGuess(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, guess);
       upFloor = uplinkFloor(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, b0);
-      if ((upFloor + edgeFloor(floor, pass.servers[m]) + seat[m]) * (1 - FLOOR_SLACK) >= limit) {
+      if ((upFloor + edgeFloorAt(floor, pass.servers[m], rootFloor) + seat[m]) * (1 - FLOOR_SLACK) >= limit) {
         bound.stats.pairsSkipped++;
         continue;
       }

@@ -23,7 +23,7 @@
 import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
 import {
   deviceFloor,
-  edgeFloor,
+  edgeFloorAt,
   FLOOR_SLACK,
   rootPriceFloor,
   serverFloor,
@@ -169,12 +169,13 @@ function exactPass(
       let upFloor = 0;
       if (cutoff < Infinity && floor !== null && !row) {
         // Servers come by ascending √work floor: once it reaches the cutoff, so does every later one.
-        if (k >= 0 && rootPriceFloor(floor, floorsAt[m].rootPrice) * (1 - FLOOR_SLACK) >= cutoff) break;
+        const rootFloor = rootPriceFloor(floor, floorsAt[m].rootPrice);
+        if (k >= 0 && rootFloor * (1 - FLOOR_SLACK) >= cutoff) break;
         const snrHz = dm.device.gains[m] * (floor.maxPowerW / ctx.instance.noiseWPerHz);
         const guess = Number.isNaN(memo.bandwidthHz[n]) ? s.bandwidthHz * share : memo.bandwidthHz[n];
         const b0 = uplinkTangentGuess(floor.uplinkWork, snrHz, lambda, s.bandwidthHz, guess);
         upFloor = uplinkFloor(floor.uplinkWork, snrHz, lambda, s.bandwidthHz, b0);
-        if ((upFloor + edgeFloor(floor, floorsAt[m])) * (1 - FLOOR_SLACK) >= cutoff) continue;
+        if ((upFloor + edgeFloorAt(floor, floorsAt[m], rootFloor)) * (1 - FLOOR_SLACK) >= cutoff) continue;
       }
       pricePair(ctx, m, n, lambda, mu, cutoff, pair, upFloor);
       // A pair bounded away costs at least the cutoff (≥ the best): it is neither the minimum nor near it.

@@ -25,14 +25,21 @@ export interface DeviceFloor {
   uplinkWork: number;
   /** device's maximum transmit power, W */
   maxPowerW: number;
-  /** weight on edge delay */
+  /** weight on edge delay, its square root and the cube root of its square (the floors' per-device factors) */
   delayWeight: number;
+  rootWeight: number;
+  weightTwoThirds: number;
   /** lines (fixed_j, √work_j) of the lower envelope min_j fixed_j + k·√work_j over k ≥ 0, flattened */
   sqrtHull: Float64Array;
   /** lines (fixed_j, work_j) of the lower envelope min_j fixed_j + c·work_j over c ≥ 0, flattened */
   linearHull: Float64Array;
   /** 1 for the servers the device may use (its DeviceModel.servers) */
   reachable: Uint8Array;
+  /**
+   * Offset in linearHull of the line that was lowest when that envelope was last evaluated in full
+   * (see edgeFloorAt): a hint, which only decides whether the envelope is evaluated, never its value.
+   */
+  linearHint: number;
 }
 
 /**
@@ -116,9 +123,12 @@ export function deviceFloor(ctx: PlanContext, device: number): DeviceFloor {
     uplinkWork: Number.isFinite(lightestBits) ? lightestBits * c.delayWeights.uplink : 0,
     maxPowerW: d.maxPowerW,
     delayWeight: c.computeDelayWeight,
+    rootWeight: Math.sqrt(c.computeDelayWeight),
+    weightTwoThirds: Math.cbrt(c.computeDelayWeight * c.computeDelayWeight),
     sqrtHull: lowerEnvelope(fixed, rootWork),
     linearHull: lowerEnvelope(fixed, work),
     reachable: reachableMask(ctx.instance.servers.length, c.model.servers),
+    linearHint: 0,
   };
 }
 
@@ -190,7 +200,7 @@ export function serverFloor(ctx: PlanContext, server: number, frequencyPrice: nu
  * server whose rootPrice is at least this one's.
  */
 export function rootPriceFloor(f: DeviceFloor, rootPrice: number): number {
-  return envelopeAt(f.sqrtHull, rootPrice * Math.sqrt(f.delayWeight));
+  return envelopeAt(f.sqrtHull, rootPrice * f.rootWeight);
 }
 
 /**
@@ -198,10 +208,31 @@ export function rootPriceFloor(f: DeviceFloor, rootPrice: number): number {
  * min_j fixed_j + edge_j ≥ max(envelope in √work at k, envelope in work at c).
  */
 export function edgeFloor(f: DeviceFloor, s: ServerFloor): number {
-  const w = f.delayWeight;
-  const k = s.rootPrice * Math.sqrt(w);
-  const c = Math.max(w * s.perCapacity, s.perKappa * Math.cbrt(w * w));
-  return Math.max(envelopeAt(f.sqrtHull, k), envelopeAt(f.linearHull, c));
+  return edgeFloorAt(f, s, rootPriceFloor(f, s.rootPrice));
+}
+
+/**
+ * edgeFloor given its √work envelope, rootPriceFloor(f, s.rootPrice) (callers that have just
+ * computed it for their own test). The envelope in work is a minimum over lines, so any one line
+ * at or below the √work envelope settles the max without the others: the line that was lowest last
+ * time (f.linearHint) usually does. The same value as evaluating both envelopes in full.
+ */
+export function edgeFloorAt(f: DeviceFloor, s: ServerFloor, sqrtFloor: number): number {
+  const c = Math.max(f.delayWeight * s.perCapacity, s.perKappa * f.weightTwoThirds);
+  const hull = f.linearHull;
+  const t = f.linearHint;
+  if (t < hull.length && hull[t] + hull[t + 1] * c <= sqrtFloor) return sqrtFloor;
+  let best = Infinity;
+  let at = 0;
+  for (let i = 0; i < hull.length; i += 2) {
+    const y = hull[i] + hull[i + 1] * c;
+    if (y < best) {
+      best = y;
+      at = i;
+    }
+  }
+  f.linearHint = at;
+  return Math.max(sqrtFloor, best);
 }
 
 /** The least constants over servers (each minimised on its own): edgeFloor at them bounds edgeFloor at any of them. */

@@ -9,8 +9,18 @@
 // - the uplink with the whole bandwidth bounds the priced uplink from below (λ·b ≥ 0, the cost
 //   falls with b), so a device whose bound already reaches a caller's cutoff costs no root solve.
 
-import { MIN_SHARE, bandwidthForPrice, uplinkCost } from '../resources/uplink.js';
-import { choicesOf, floorsOf, memberOf, uplinkOf, type EdgeGroup, type Member, type PlanContext, type UplinkKind } from './member.js';
+import { MIN_SHARE, interiorUplinkInto, pricedUplinkInto } from '../resources/uplink.js';
+import {
+  choicesOf,
+  floorsOf,
+  memberOf,
+  migrationCost,
+  uplinkOf,
+  type EdgeGroup,
+  type Member,
+  type PlanContext,
+  type UplinkKind,
+} from './member.js';
 
 /** Frequency chosen by the last edgePriced() call (a side channel; a typed slot, so writing it allocates nothing). */
 const last = new Float64Array(1);
@@ -18,7 +28,9 @@ const last = new Float64Array(1);
 /**
  * min over f ∈ [cap·MIN_SHARE, cap] of load·(wt/f + eκ·f²) + μ·f; the minimiser is left in
  * last[0]. q(f) = μ + 2·load·eκ·f − load·wt/f² is increasing and concave in f: Newton
- * from the right of its root lands left of it, then converges monotonically.
+ * from the right of its root lands left of it, then converges monotonically, with relative error
+ * after a step of relative size δ at most (|q″|·f/2q′)·δ² ≤ 1.5·δ² (q′ = c + 2a/f³, |q″| = 6a/f⁴):
+ * a step under EDGE_STEP leaves the root to a few ulps, so no step is taken only to confirm it.
  */
 function edgePriced(load: number, delayWeight: number, energyKappa: number, price: number, capHz: number): number {
   const lo = capHz * MIN_SHARE;
@@ -38,7 +50,7 @@ function edgePriced(load: number, delayWeight: number, energyKappa: number, pric
       for (let i = 0; i < 100; i++) {
         const q = price + c * f - a / (f * f);
         const next = Math.max(lo, f - q / (c + (2 * a) / (f * f * f)));
-        if (Math.abs(next - f) <= 1e-15 * f) {
+        if (Math.abs(next - f) <= EDGE_STEP * f) {
           f = next;
           break;
         }
@@ -49,6 +61,9 @@ function edgePriced(load: number, delayWeight: number, energyKappa: number, pric
   last[0] = f;
   return load * (delayWeight / f + energyKappa * f * f) + price * f;
 }
+
+/** edgePriced's last Newton step (relative): the error after it is at most 1.5·EDGE_STEP², 1.5e-16. */
+const EDGE_STEP = 1e-8;
 
 /** Result of a best-candidate search; reused by callers to avoid allocation. */
 interface Best {
@@ -146,10 +161,12 @@ export function bestCandidate(
 
 /** Priced uplink of one kind: min over b of uplink(b) + λ·b, and the b chosen. */
 export function pricedUplink(mem: Member, kind: UplinkKind, price: number, capHz: number): { cost: number; bandwidthHz: number } {
-  const u = uplinkOf(mem, kind);
-  const b = bandwidthForPrice(u, price, capHz);
-  return { cost: uplinkCost(u, b).cost + price * b, bandwidthHz: b };
+  pricedUplinkInto(uplinkOf(mem, kind), price, capHz, upScratch);
+  return { cost: upScratch[0], bandwidthHz: upScratch[1] };
 }
+
+/** pricedUplinkInto's slots: [cost, bandwidth] (typed: pricing a pair allocates nothing). */
+const upScratch = new Float64Array(2);
 
 const costScratch = newPairPrice();
 
@@ -258,30 +275,53 @@ export function pricePair(
     out.cost = pairScratch.cost;
     return out;
   }
-  const mem = memberOf(ctx, server, device);
+  // The device's choices and the server's data are all a pair needs (what memberOf would copy into
+  // its member), and its uplink is priced from the device's uplink base and the gain when interior:
+  // the pair's member (scattered in memory, new for most pairs of a pass) only where it is not.
+  const ch = choicesOf(ctx, device);
   const s = ctx.instance.servers[server];
-  const bp = mem.uplinkBp ? pricedUplink(mem, 'bp', bandwidthPrice, s.bandwidthHz) : null;
-  const zo = mem.uplinkZo ? pricedUplink(mem, 'zo', bandwidthPrice, s.bandwidthHz) : null;
+  const gain = ch.model.device.gains[server];
+  let bpCost = Infinity;
+  let bpHz = 0;
+  let zoCost = Infinity;
+  let zoHz = 0;
+  let mem: Member | null = null;
+  if (ch.bpBase) {
+    if (!interiorUplinkInto(ch.bpBase, gain, bandwidthPrice, s.bandwidthHz, upScratch)) {
+      mem = memberOf(ctx, server, device);
+      pricedUplinkInto(mem.uplinkBp!, bandwidthPrice, s.bandwidthHz, upScratch);
+    }
+    bpCost = upScratch[0];
+    bpHz = upScratch[1];
+  }
+  if (ch.zoBase) {
+    if (!interiorUplinkInto(ch.zoBase, gain, bandwidthPrice, s.bandwidthHz, upScratch)) {
+      mem ??= memberOf(ctx, server, device);
+      pricedUplinkInto(mem.uplinkZo!, bandwidthPrice, s.bandwidthHz, upScratch);
+    }
+    zoCost = upScratch[0];
+    zoHz = upScratch[1];
+  }
   // The migration is a constant of the pair: carried with the uplink, which every candidate pays.
-  const up = mem.migrationCost;
+  const up = migrationCost(ctx, server, device);
   bestCandidate(
-    mem.groups,
-    mem.loadScale,
-    mem.computeDelayWeight,
+    ch.groups,
+    1 / (s.cores * s.flopsPerCycle),
+    ch.computeDelayWeight,
     ctx.weights.energy * s.kappa,
     frequencyPrice,
     s.frequencyHz,
-    (bp?.cost ?? Infinity) + up,
-    (zo?.cost ?? Infinity) + up,
+    bpCost + up,
+    zoCost + up,
     cutoff,
     pairScratch,
   );
   out.cost = pairScratch.cost;
   if (pairScratch.candidate < 0) return out;
-  const c = mem.candidates[pairScratch.candidate];
+  const c = ch.candidates[pairScratch.candidate];
   out.exact = true;
   out.candidate = pairScratch.candidate;
-  out.bandwidthHz = mem.model.options[c.option].uplinkKind === 'bp' ? bp!.bandwidthHz : zo!.bandwidthHz;
+  out.bandwidthHz = ch.model.options[c.option].uplinkKind === 'bp' ? bpHz : zoHz;
   out.frequencyHz = pairScratch.frequencyHz;
   return out;
 }

@@ -14,7 +14,7 @@ import {
   type Weights,
 } from './device-model.js';
 import type { Split } from '../resources/shares.js';
-import { uplinkCost, type UplinkParams } from '../resources/uplink.js';
+import { uplinkBase, uplinkCost, type UplinkBase, type UplinkParams } from '../resources/uplink.js';
 
 export interface PlanContext {
   instance: Instance;
@@ -24,7 +24,7 @@ export interface PlanContext {
   deadlineMultipliers: number[];
   /** max (mode, split) combinations per server to enumerate exhaustively */
   exactLimit: number;
-  /** memo of devices (by index) and (server, device) pairs (by device·servers + server) */
+  /** memo of devices (by index) and (server, device) pairs (by device, then server) */
   members: MemberCache;
   /** memo of bandwidth splits by server, members (with multipliers) and uplink kinds; new Map() */
   bandwidthCache: Map<string, Split>;
@@ -32,7 +32,7 @@ export interface PlanContext {
 
 export interface MemberCache {
   devices: (DeviceChoices | undefined)[];
-  pairs: (Member | undefined)[];
+  pairs: ((Member | undefined)[] | undefined)[];
 }
 
 export function newMemberCache(): MemberCache {
@@ -72,6 +72,12 @@ interface DeviceChoices {
   computeDelayWeight: number;
   delayWeights: DelayWeights;
   groups: EdgeGroup[];
+  /** the option whose uplink each kind's members use (that of its first group's first candidate), −1 when no candidate has that kind */
+  bpOption: number;
+  zoOption: number;
+  /** each kind's uplink without its gain (the pricing kernel's member-free path), null as the option is −1 */
+  bpBase: UplinkBase | null;
+  zoBase: UplinkBase | null;
 }
 
 /**
@@ -139,27 +145,42 @@ export function kindsOf(mem: Member): UplinkKind[] {
  * Weighted cost of device n changing server to `server` since `previous`: the same weights (and
  * normalisation) as its delay and energy. 0 where it stays, for new devices and without previous.
  */
-function migrationCost(ctx: PlanContext, server: number, deviceIndex: number): number {
+export function migrationCost(ctx: PlanContext, server: number, deviceIndex: number): number {
   const prev = ctx.instance.previous;
   const before = prev?.server[deviceIndex] ?? null;
   if (before === null || before === server) return 0;
   return ctx.weights.delay * prev!.migration.delayS + ctx.weights.energy * prev!.migration.energyJ;
 }
 
+/**
+ * `slots` undefined entries, pushed in order. The memos are indexed by device and server: entries
+ * stored at scattered indices into an empty array turned it into a dictionary (a hash lookup per
+ * memberOf, and rehashing as it grew, which a single devices·servers array had at 5,000 × 100);
+ * filled first, they stay plain arrays. One row of servers per device keeps each short (a dense
+ * array of devices·servers slots took 0.3 s to fill at 10,000 × 500).
+ */
+function undefinedSlots<T>(slots: number): (T | undefined)[] {
+  const out: (T | undefined)[] = [];
+  for (let i = 0; i < slots; i++) out.push(undefined);
+  return out;
+}
+
 export function memberOf(ctx: PlanContext, server: number, deviceIndex: number): Member {
-  const key = deviceIndex * ctx.instance.servers.length + server;
-  let mem = ctx.members.pairs[key];
+  const cache = ctx.members;
+  if (cache.pairs.length === 0) cache.pairs = undefinedSlots(ctx.models.length);
+  let row = cache.pairs[deviceIndex];
+  if (!row) {
+    row = undefinedSlots<Member>(ctx.instance.servers.length);
+    cache.pairs[deviceIndex] = row;
+  }
+  let mem = row[server];
   if (!mem || mem.multiplier !== ctx.deadlineMultipliers[deviceIndex]) {
+    // (No closure here: tens of thousands of members are built on large instances, most in a pass.)
     const c = choicesOf(ctx, deviceIndex);
     const s = ctx.instance.servers[server];
-    const uplinkFor = (kind: UplinkKind): UplinkParams | null => {
-      const g = c.groups.find((x) => x.kind === kind);
-      return g
-        ? uplinkParams(ctx.instance, c.model, c.model.options[c.candidates[g.candidates[0]].option], server, ctx.weights, c.delayWeights)
-        : null;
-    };
-    const uplinkBp = uplinkFor('bp');
-    const uplinkZo = uplinkFor('zo');
+    const options = c.model.options;
+    const uplinkBp = c.bpOption >= 0 ? uplinkParams(ctx.instance, c.model, options[c.bpOption], server, ctx.weights, c.delayWeights) : null;
+    const uplinkZo = c.zoOption >= 0 ? uplinkParams(ctx.instance, c.model, options[c.zoOption], server, ctx.weights, c.delayWeights) : null;
     mem = {
       model: c.model,
       multiplier: c.multiplier,
@@ -170,6 +191,10 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
       computeDelayWeight: c.computeDelayWeight,
       delayWeights: c.delayWeights,
       groups: c.groups,
+      bpOption: c.bpOption,
+      zoOption: c.zoOption,
+      bpBase: c.bpBase,
+      zoBase: c.zoBase,
       server,
       uplinkBp,
       uplinkZo,
@@ -178,7 +203,7 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
       loadScale: 1 / (s.cores * s.flopsPerCycle),
       migrationCost: migrationCost(ctx, server, deviceIndex),
     };
-    ctx.members.pairs[key] = mem;
+    row[server] = mem;
   }
   return mem;
 }
@@ -229,12 +254,19 @@ function edgeGroups(instance: Instance, model: DeviceModel, candidates: Choice[]
 }
 
 export function choicesOf(ctx: PlanContext, deviceIndex: number): DeviceChoices {
+  if (ctx.members.devices.length === 0) ctx.members.devices = undefinedSlots(ctx.models.length);
   let choices = ctx.members.devices[deviceIndex];
   if (!choices || choices.multiplier !== ctx.deadlineMultipliers[deviceIndex]) {
     choices = buildChoices(ctx, deviceIndex);
     ctx.members.devices[deviceIndex] = choices;
   }
   return choices;
+}
+
+/** The option of the first candidate of the first group of `kind`, −1 when there is none. */
+function uplinkOption(groups: EdgeGroup[], candidates: Choice[], kind: UplinkKind): number {
+  for (const g of groups) if (g.kind === kind) return candidates[g.candidates[0]].option;
+  return -1;
 }
 
 function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
@@ -284,6 +316,12 @@ function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
       localCost(model, model.options[c.option], c.split, ctx.weights, localWeights, f) +
       stabilityCost(ctx.instance, model, c.split, ctx.weights),
   );
+  const groups = edgeGroups(ctx.instance, model, candidates, fixedCosts);
+  const bpOption = uplinkOption(groups, candidates, 'bp');
+  const zoOption = uplinkOption(groups, candidates, 'zo');
+  // (server 0's gain is ignored by uplinkBase)
+  const baseOf = (option: number) =>
+    option >= 0 ? uplinkBase(uplinkParams(ctx.instance, model, model.options[option], 0, ctx.weights, dw)) : null;
   return {
     model,
     multiplier: ctx.deadlineMultipliers[deviceIndex],
@@ -293,6 +331,10 @@ function buildChoices(ctx: PlanContext, deviceIndex: number): DeviceChoices {
     minFixedCost: Math.min(...fixedCosts),
     computeDelayWeight: dw.compute,
     delayWeights: dw,
-    groups: edgeGroups(ctx.instance, model, candidates, fixedCosts),
+    groups,
+    bpOption,
+    zoOption,
+    bpBase: baseOf(bpOption),
+    zoBase: baseOf(zoOption),
   };
 }

@@ -66,20 +66,152 @@ function negSlopeAt(u: UplinkParams, b: number, p: number): number {
  * decreasing in x. Below bandwidth bLo the power sits at its minimum, above bHi at its maximum.
  */
 export interface PowerRegime {
+  /** the ends, NaN until the general path first needs them (bandsOf) */
   bLo: number;
   bHi: number;
+  /** a/e: the interior power is ratio·x/Φ(x) */
+  ratio: number;
+  /** k = a·g/(e·N0): b = k/Φ(x) with interior power */
+  k: number;
+  /** C = bits·a·ln2/k²: with interior power −dU/db = C·Φ(x)²/ln(1+x) */
+  c: number;
+  /** ln C */
+  logC: number;
+  /**
+   * Price-independent parts of bandwidthForPrice for the last band capHz it saw: the regime's
+   * ends clamped to [MIN_SHARE·capHz, capHz] and −slope there (NaN where the test is not made)
+   */
+  capHz: number;
+  a: number;
+  b: number;
+  slopeA: number;
+  slopeB: number;
 }
 
-/** Memoised on the parameter object itself: a WeakMap lookup costs more than it saves here. */
+/**
+ * The interior regime's constants, memoised on the parameter object itself (a WeakMap lookup costs
+ * more than it saves here). Its ends are left to bandsOf: on the usual path the interior SNR is
+ * solved first and its power checked against the bounds, which needs neither.
+ */
 function powerRegime(u: UplinkParams): PowerRegime {
   let r = u.regime;
   if (r) return r;
-  const ratio = u.delayWeight / u.energyWeight;
   const k = (u.delayWeight * u.gain) / (u.energyWeight * u.noiseWPerHz);
-  r = { bLo: k / phi(snrForPower(ratio, u.powerLoW)), bHi: k / phi(snrForPower(ratio, u.powerHiW)) };
+  const c = (u.bits * u.delayWeight * Math.LN2) / (k * k);
+  r = {
+    bLo: NaN,
+    bHi: NaN,
+    ratio: u.delayWeight / u.energyWeight,
+    k,
+    c,
+    logC: Math.log(c),
+    capHz: NaN,
+    a: NaN,
+    b: NaN,
+    slopeA: NaN,
+    slopeB: NaN,
+  };
   u.regime = r;
   return r;
 }
+
+/** powerRegime with its ends, and their band-dependent parts for `capHz` (recomputed only when the band changes). */
+function bandsOf(u: UplinkParams, capHz: number): PowerRegime {
+  const r = powerRegime(u);
+  if (r.capHz === capHz) return r;
+  if (Number.isNaN(r.bLo)) {
+    r.bLo = r.k / phi(snrForPower(r.ratio, u.powerLoW));
+    r.bHi = r.k / phi(snrForPower(r.ratio, u.powerHiW));
+  }
+  const lo = capHz * MIN_SHARE;
+  r.a = Math.max(lo, Math.min(capHz, r.bLo));
+  r.b = Math.max(lo, Math.min(capHz, r.bHi));
+  r.slopeA = r.a > lo ? negSlopeAt(u, r.a, u.powerLoW) : NaN;
+  r.slopeB = r.b < capHz ? negSlopeAt(u, r.b, u.powerHiW) : NaN;
+  r.capHz = capHz;
+  return r;
+}
+
+/**
+ * The optimal bandwidth when it is interior (both weights and the price positive, the power strictly
+ * between its bounds, the bandwidth strictly inside the band), else NaN. The interior SNR x solves
+ * the price equation of interior power whatever the regime; the priced optimum is interior exactly
+ * when its power ratio·x/Φ(x) lies strictly between the bounds (the power rises with b) and its
+ * bandwidth k/Φ(x) inside the band, so the regime's ends (a Newton solve each) are not needed here.
+ * The SNR is left in snrOut[0].
+ */
+function interiorBandwidth(u: UplinkParams, price: number, capHz: number): number {
+  if (!(price > 0 && u.delayWeight > 0 && u.energyWeight > 0)) return NaN;
+  const r = powerRegime(u);
+  const x = fastInteriorSnr(Math.log(price) - r.logC, price / r.c);
+  if (Number.isNaN(x)) return NaN;
+  const f = phiOut[0];
+  const b = r.k / f;
+  const p = (r.ratio * x) / f;
+  if (!(p > u.powerLoW && p < u.powerHiW && b > capHz * MIN_SHARE && b < capHz)) return NaN;
+  snrOut[0] = x;
+  return b;
+}
+
+/**
+ * What a pair's uplink shares with every server of its device: UplinkParams without the gain, and
+ * the interior regime's constants per unit of gain (k = kPerGain·g, price/C = price·g²·qPerGain2).
+ */
+export interface UplinkBase {
+  bits: number;
+  powerLoW: number;
+  powerHiW: number;
+  delayWeight: number;
+  /** a/e */
+  ratio: number;
+  /** a/(e·N0) */
+  kPerGain: number;
+  /** kPerGain²/(bits·a·ln2) */
+  qPerGain2: number;
+  /** bits·a·ln2 */
+  costScale: number;
+}
+
+/** The gain-free part of `u` (its gain is ignored). */
+export function uplinkBase(u: UplinkParams): UplinkBase {
+  const kPerGain = u.delayWeight / (u.energyWeight * u.noiseWPerHz);
+  const costScale = u.bits * u.delayWeight * Math.LN2;
+  return {
+    bits: u.bits,
+    powerLoW: u.powerLoW,
+    powerHiW: u.powerHiW,
+    delayWeight: u.delayWeight,
+    ratio: u.delayWeight / u.energyWeight,
+    kPerGain,
+    qPerGain2: (kPerGain * kPerGain) / costScale,
+    costScale,
+  };
+}
+
+/**
+ * pricedUplinkInto for the pair (device of `base`, server of `gain`) when its optimum is interior
+ * (interiorBandwidth's test), from the device's data and the gain alone: no per-pair object is read
+ * or built (on large instances those are scattered over memory, and most pairs of a pass are new).
+ * False, with out untouched, when it is not interior or either weight or the price is not positive:
+ * the caller then takes pricedUplinkInto on the pair's own UplinkParams.
+ */
+export function interiorUplinkInto(base: UplinkBase, gain: number, price: number, capHz: number, out: Float64Array): boolean {
+  if (!(price > 0 && base.delayWeight > 0 && base.ratio > 0 && base.ratio < Infinity && gain > 0)) return false;
+  const q = price * gain * gain * base.qPerGain2;
+  const x = fastInteriorSnr(Math.log(q), q);
+  if (Number.isNaN(x)) return false;
+  const f = phiOut[0];
+  const k = base.kPerGain * gain;
+  const b = k / f;
+  const p = (base.ratio * x) / f;
+  if (!(p > base.powerLoW && p < base.powerHiW && b > capHz * MIN_SHARE && b < capHz)) return false;
+  out[0] = (base.costScale * (1 + x)) / k + price * b;
+  out[1] = b;
+  return true;
+}
+
+/** interiorBandwidth's SNR (a typed slot). */
+const snrOut = new Float64Array(1);
 
 /** Below powerW/ratio = 1/NO_ROOT_BELOW the interior power's equation has no root among doubles. */
 const NO_ROOT_BELOW = 1000;
@@ -195,22 +327,136 @@ function pinnedRoot(u: UplinkParams, regime: 0 | 1, price: number, lo: number, h
 
 /** argmin over b ∈ [MIN_SHARE·cap, cap] of cost(b) + price·b. */
 export function bandwidthForPrice(u: UplinkParams, price: number, capHz: number): number {
+  const fast = interiorBandwidth(u, price, capHz);
+  if (!Number.isNaN(fast)) return fast;
   const lo = capHz * MIN_SHARE;
   if (u.delayWeight <= 0 && u.energyWeight <= 0) return price > 0 ? lo : capHz;
   // U falls with b: without a price the whole budget is best.
   if (!(price > 0)) return capHz;
   if (u.energyWeight <= 0) return pinnedRoot(u, 1, price, lo, capHz);
   if (u.delayWeight <= 0) return pinnedRoot(u, 0, price, lo, capHz);
-  const { bLo, bHi } = powerRegime(u);
-  const a = Math.max(lo, Math.min(capHz, bLo));
-  const b = Math.max(lo, Math.min(capHz, bHi));
-  // Power pinned at one bound below bLo / above bHi: −slope is explicit in b there.
-  if (a > lo && negSlopeAt(u, a, u.powerLoW) <= price) return pinnedRoot(u, 0, price, lo, a);
-  if (b < capHz && negSlopeAt(u, b, u.powerHiW) >= price) return pinnedRoot(u, 1, price, b, capHz);
+  const r = bandsOf(u, capHz);
+  const { a, b } = r;
+  // Power pinned at one bound below bLo / above bHi: −slope is explicit in b there (slopeA, slopeB:
+  // NaN where the end is clamped to the band, and then the test fails, as it must).
+  if (r.slopeA <= price) return pinnedRoot(u, 0, price, lo, a);
+  if (r.slopeB >= price) return pinnedRoot(u, 1, price, b, capHz);
   if (!(b > a)) return a;
-  // Interior power: the SNR by Newton (bracketed Brent as the fallback); b(x) = k/Φ(x).
-  const k = (u.delayWeight * u.gain) / (u.energyWeight * u.noiseWPerHz);
+  // Interior power (at an end of it, or where the table does not reach): the SNR by Newton in ln x
+  // (bracketed Brent as the fallback); b(x) = k/Φ(x).
+  const k = r.k;
   let x = interiorSnr(u, price);
   if (!Number.isFinite(x)) x = regimeRoot(u, 2, price, inversePhi(k / b), inversePhi(k / a), BANDWIDTH_TOL);
   return Math.max(a, Math.min(b, k / phi(x)));
+}
+
+/**
+ * min over b of cost(b) + price·b (the priced uplink) into out[0] and its argmin b into out[1]:
+ * bandwidthForPrice and uplinkCost in one, without allocating. With interior power (the usual case)
+ * the cost at b = k/Φ(x) is explicit in the SNR x: p = (a/e)·x/Φ(x), r = b·ln(1+x)/ln2, so
+ * cost = bits·(a + e·p)/r = bits·a·ln2·(1+x)/k, and the power's own optimisation is not repeated.
+ */
+export function pricedUplinkInto(u: UplinkParams, price: number, capHz: number, out: Float64Array): void {
+  const fast = interiorBandwidth(u, price, capHz);
+  if (!Number.isNaN(fast)) {
+    out[0] = (u.bits * u.delayWeight * Math.LN2 * (1 + snrOut[0])) / u.regime!.k + price * fast;
+    out[1] = fast;
+    return;
+  }
+  const b = bandwidthForPrice(u, price, capHz);
+  out[0] = uplinkCost(u, b).cost + price * b;
+  out[1] = b;
+}
+
+/**
+ * The interior SNR (see interiorSnr) from a table of the root against the target: h(t) = 2·ln Φ(e^t)
+ * − ln ln(1+e^t) − ln(price/C) = 0 has one parameter, the target, so its root t(target) is
+ * tabulated once per process (by a full-precision Newton in t) with its slope 1/h′, and interpolated
+ * by cubic Hermite (within 1.7e-10 in t over the table, measured at 3 points an interval). Newton on
+ * F(x) = Φ(x)² − (price/C)·ln(1+x) in x itself then settles in one step from there (a step under
+ * FAST_TOL leaves an error of its square), one log1p where a step in ln x takes five
+ * transcendentals; more steps only where the start is off. Φ at the root is left in phiOut[0] (from the last
+ * step's values, to first order in the last step: exact to ~1e-18). NaN outside the table or when
+ * Newton does not settle in a few steps (the caller then takes the general path). `q` is
+ * price/C and `target` its logarithm.
+ */
+function fastInteriorSnr(target: number, q: number): number {
+  const u = (target - TABLE_FROM) * TABLE_PER_UNIT;
+  if (!(u >= 0 && u < TABLE_SIZE - 1)) return NaN;
+  const table = snrTable ?? buildSnrTable();
+  const i = Math.floor(u);
+  const s = u - i;
+  // Cubic Hermite on [τ_i, τ_i+1] (slopes in t per unit of τ, times the step).
+  const t0 = table[2 * i];
+  const d0 = table[2 * i + 1];
+  const t1 = table[2 * i + 2];
+  const d1 = table[2 * i + 3];
+  const s2 = s * s;
+  const s3 = s2 * s;
+  const t = (2 * s3 - 3 * s2 + 1) * t0 + (s3 - 2 * s2 + s) * d0 * TABLE_STEP + (3 * s2 - 2 * s3) * t1 + (s3 - s2) * d1 * TABLE_STEP;
+  let x = Math.exp(t);
+  for (let k = 0; k < 6; k++) {
+    const l = Math.log1p(x);
+    const f = (1 + x) * l - x;
+    const dfx = 2 * f * l - q / (1 + x);
+    const step = (f * f - q * l) / dfx;
+    if (!(dfx > 0) || !Number.isFinite(step)) return NaN;
+    x -= step;
+    if (Math.abs(step) <= FAST_TOL * x) {
+      // Φ(x − step) = Φ(x) − ln(1+x)·step + O(step²/x).
+      phiOut[0] = f - l * step;
+      return x;
+    }
+  }
+  return NaN;
+}
+
+/** Φ at fastInteriorSnr's root (a typed slot: a side channel that allocates nothing). */
+const phiOut = new Float64Array(1);
+
+/** fastInteriorSnr's last step, relative: the error after it is of its square (Newton). */
+const FAST_TOL = 1e-9;
+
+/**
+ * The table's range of targets: t from about −2 (SNR 0.14, above where Φ needs its series) to 40;
+ * the solver's pairs lie at t ∈ [2, 30] on generated instances. Step 1/8 in the target.
+ */
+const TABLE_FROM = -8;
+const TABLE_TO = 84;
+const TABLE_PER_UNIT = 8;
+const TABLE_STEP = 1 / TABLE_PER_UNIT;
+const TABLE_SIZE = (TABLE_TO - TABLE_FROM) * TABLE_PER_UNIT + 1;
+
+/** [t_0, t′_0, t_1, t′_1, …]: the root t of h at each tabulated target, and dt/dtarget = 1/h′(t). */
+let snrTable: Float64Array | null = null;
+
+function buildSnrTable(): Float64Array {
+  const table = new Float64Array(2 * TABLE_SIZE);
+  for (let i = 0; i < TABLE_SIZE; i++) {
+    const target = TABLE_FROM + i * TABLE_STEP;
+    const t = snrRootOfTarget(target);
+    const x = Math.exp(t);
+    const l = Math.log1p(x);
+    const f = phi(x);
+    table[2 * i] = t;
+    table[2 * i + 1] = 1 / (x * ((2 * l) / f - 1 / ((1 + x) * l)));
+  }
+  snrTable = table;
+  return table;
+}
+
+/** The root t of 2·ln Φ(e^t) − ln ln(1+e^t) = target, by Newton in t to full precision (table building only). */
+export function snrRootOfTarget(target: number): number {
+  let t = target < 0 ? (target + Math.log(4)) / 3 : target / 2;
+  for (let i = 0; i < 100; i++) {
+    const x = Math.exp(t);
+    const l = Math.log1p(x);
+    const f = phi(x);
+    const h = 2 * Math.log(f) - Math.log(l) - target;
+    const dh = x * ((2 * l) / f - 1 / ((1 + x) * l));
+    const step = h / dh;
+    t -= Math.max(-5, Math.min(5, step));
+    if (Math.abs(step) <= 1e-15 * Math.max(1, Math.abs(t))) break;
+  }
+  return t;
 }
