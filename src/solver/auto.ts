@@ -684,14 +684,17 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
   const greedy = start.greedyPlan;
   if (start.warmPlan || !greedy || hasDeadlines || !largeForPricing(ctx) || stopRequested()) return;
   const { clock } = frame;
-  // Both measured by the first pass (split with a helper thread, it is shorter, and so is what is set aside).
+  // The exact pass at the top, measured by the first pass (split with a helper thread, it is
+  // shorter, and so is what is set aside); the model and the plan, on this thread, by the first plan.
   const quickMs = watch.bound.stats.passes > 0 ? watch.bound.stats.lastPassMs : 0;
   const exactBy = clock.at(SHARE.bound) - EXACT_PER_QUICK_PASS * quickMs;
   const topBy = exactBy - TOP_PLAN_PER_PLAN * start.planMs;
-  if (quickMs > 0 && topBy - Date.now() >= TOP_START_QUICK_PASSES * quickMs) {
-    // (the exact pass set aside again once the model's first pass is timed: it costs a few of those too)
+  if (quickMs > 0 && topBy - Date.now() >= TOP_START_PLANS * start.planMs) {
+    // (Priced on this thread, the exact pass is set aside again once the model's first pass is timed:
+    // it costs a few of those too.)
+    const alone = !frame.runtime.devicePasses;
     const modelBy = (firstMs: number) =>
-      Math.min(topBy, clock.at(SHARE.bound) - EXACT_PER_TOP_PASS * firstMs - TOP_PLAN_PER_PLAN * start.planMs);
+      alone ? Math.min(topBy, clock.at(SHARE.bound) - EXACT_PER_TOP_PASS * firstMs - TOP_PLAN_PER_PLAN * start.planMs) : topBy;
     const found = topStartPlan(
       ctx,
       planPrices(greedy.plans),
@@ -764,9 +767,9 @@ function topAgain(watch: BoundWatch, hardDeadline: number, objective: number): v
 const EXACT_PER_QUICK_PASS = 4.5;
 /**
  * ...and in the model's first passes (restrictedTop at fluid prices: each device's TOP_CANDIDATES
- * servers priced, most of their members new): 562–879 ms against 296–386 ms at 5,000 × 100.
+ * servers priced, most of their members new): 562–879 ms against 296–386 ms at 5,000 × 100 (1.9–2.5×).
  */
-const EXACT_PER_TOP_PASS = 2.3;
+const EXACT_PER_TOP_PASS = 2.6;
 /**
  * Passes of the top start's model: 5,000 × 100 seeds 1, 2, untimed, the exact dual at its prices and
  * the plan at its choices after 6 passes 0.659963, 0.659753 and 0.660146, 0.660226; after 7 0.659973,
@@ -786,12 +789,13 @@ const TOP_CANDIDATES = 8;
 /** The plan at the top, in first plans (start.planMs): most servers' members are new, as in the first plan. */
 const TOP_PLAN_PER_PLAN = 0.5;
 /**
- * The room the top start needs before its plan, in first passes: its model's first pass (members
- * of 8 servers a device, about 300 ms at 5,000 × 100) and 6 more with their models (80–170 ms each),
- * about 1.0–1.1 s against a first pass of 170–180 ms. Fewer passes plan worse (after 3 passes
- * 0.6638 at seed 1, against 0.6601 after 7): below this, the dual start's steps.
+ * The room the top start needs before its plan, in first plans (start.planMs, planned on this thread
+ * as the model is): its model's first pass (members of 8 servers a device, about 300 ms at 5,000 ×
+ * 100) and 5 more with their models (80–270 ms each), 1.0–1.1 s against first plans of 360–400 ms
+ * (5,000 × 100, CPU time, load 5–7). Fewer passes plan worse (the least overloaded of 3 passes
+ * 0.6629, seed 2, against 0.6602 after 6): below this, the dual start's steps.
  */
-const TOP_START_QUICK_PASSES = 6;
+const TOP_START_PLANS = 2.8;
 
 function noAssociation(instance: Instance): Outcome {
   return {
