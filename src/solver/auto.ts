@@ -673,14 +673,15 @@ function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, 
  * greedy start, and those prices go to the bound's next pass. Not with deadlines (their rounds need
  * the time).
  *
- * Where the limit leaves room for it (TOP_START_QUICK_PASSES first passes, after setting aside the
- * exact pass at the top and the plan), the top start (association/dual-start.ts topStartPlan): the
+ * Where the limit leaves room for it (TOP_START_PLANS first plans, after setting aside the exact
+ * pass at the top and the plan), the top start (association/dual-start.ts topStartPlan): the
  * cutting-plane model over each device's strongest-gain servers (bound/bundle.ts restrictedTop)
- * climbs from fluid prices, and each device's cheapest candidate at its last pass is planned; the
- * bound's next pass evaluates its prices exactly. Else the dual start alone (dualStartPlan: price
- * steps, then the cheapest servers planned), as cheap as a few of the model's passes but neither as
- * near the top nor as good a plan (5,000 × 100 seeds 1, 2, untimed: the dual start's 16 steps plan
- * 0.660283, 0.660469, the top start's 7 passes 0.660142, 0.660122).
+ * climbs from fluid prices, and each device's cheapest candidate at the pass that overloads the
+ * servers least is planned; the bound's next pass evaluates its prices exactly. Else the dual start
+ * alone (dualStartPlan: price steps, then the cheapest servers planned), neither as near the top nor
+ * as good a plan (5,000 × 100 seeds 1, 2, untimed: the dual start's 16 steps plan 0.660283, 0.660469,
+ * the exact dual at its prices 0.658971, 0.658564; the top start's 6 passes 0.660146, 0.660226, and
+ * 0.659963, 0.659753).
  */
 function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: BoundWatch, hasDeadlines: boolean): void {
   const greedy = start.greedyPlan;
