@@ -40,7 +40,7 @@ import {
 } from './association/association.js';
 import { balanceAssociation } from './association/balance.js';
 import { warmAssociation, warmPlans } from './association/warm.js';
-import { dualStartPlan, planPrices } from './association/dual-start.js';
+import { dualStartPlan, planPrices, topStartPlan } from './association/dual-start.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { ascendBound } from './bound/bound.js';
 import { restrictedTop } from './bound/bundle.js';
@@ -526,7 +526,9 @@ class BoundWatch implements SearchMonitor {
   /** The anytime bound, offered `sol`'s prices and tightened until `until`. */
   private tighten(sol: Solution, until: number): void {
     const startedAt = Date.now();
-    offerPrices(this.bound, pricesOf(sol));
+    // (Not while prices at the dual's top wait for their exact pass: a large search's early prices, far
+    // below them, would take their place; 5,000 × 100 seed 2 at 5 s then answered the first pass's bound.)
+    if (this.top === null) offerPrices(this.bound, pricesOf(sol));
     const value = tightenBound(this.bound, until, this.frame.proof.objective);
     this.frame.proof.offerBound(value, Date.now() - startedAt, 'search', this.bound.prices);
   }
@@ -666,57 +668,75 @@ function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, 
 }
 
 /**
- * Large and cold, after the first bound and the baselines: the search has little time left at such sizes, so the
- * start becomes the cheapest servers at prices near the dual's top (association/dual-start.ts)
- * when that plans better than the greedy start; its prices go to the bound's next pass. Not with
- * deadlines (their rounds need the time).
+ * Large and cold, after the first bound and the baselines: the search has little time left at such
+ * sizes, so the start becomes a plan at prices near the dual's top when that plans better than the
+ * greedy start, and those prices go to the bound's next pass. Not with deadlines (their rounds need
+ * the time).
+ *
+ * Where the limit leaves room for it (TOP_START_PLANS first plans, after setting aside the exact
+ * pass at the top and the plan), the top start (association/dual-start.ts topStartPlan): the
+ * cutting-plane model over each device's strongest-gain servers (bound/bundle.ts restrictedTop)
+ * climbs from fluid prices, and each device's cheapest candidate at the pass that overloads the
+ * servers least is planned; the bound's next pass evaluates its prices exactly. Else the dual start
+ * alone (dualStartPlan: price steps, then the cheapest servers planned), neither as near the top nor
+ * as good a plan (5,000 × 100 seeds 1, 2, untimed: the dual start's 16 steps plan 0.660283, 0.660469,
+ * the exact dual at its prices 0.658971, 0.658564; the top start's 6 passes 0.660146, 0.660226, and
+ * 0.659963, 0.659753).
  */
 function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: BoundWatch, hasDeadlines: boolean): void {
   const greedy = start.greedyPlan;
   if (start.warmPlan || !greedy || hasDeadlines || !largeForPricing(ctx) || stopRequested()) return;
   const { clock } = frame;
-  // Room at the end for the bound at the dual's top: the search for it (restrictedTop) and one exact
-  // pass there, both measured by the first pass (split with a helper thread, it is shorter, and so
-  // is what is set aside). Only where the dual start keeps TOP_ROOM_PLANS times as long as the first
-  // plan took (its plan is worth more than the bound: 1.5% at 5,000 × 100 against 1e-3); else the
-  // shares as they are.
+  // The exact pass at the top, measured by the first pass (split with a helper thread, it is
+  // shorter, and so is what is set aside); the model and the plan, on this thread, by the first plan.
   const quickMs = watch.bound.stats.passes > 0 ? watch.bound.stats.lastPassMs : 0;
   const exactBy = clock.at(SHARE.bound) - EXACT_PER_QUICK_PASS * quickMs;
-  const topBy = exactBy - TOP_PER_PLAN * start.planMs;
-  const room = quickMs > 0 && topBy - Date.now() >= TOP_ROOM_PLANS * start.planMs;
+  const topBy = exactBy - TOP_PLAN_PER_PLAN * start.planMs;
+  if (quickMs > 0 && topBy - Date.now() >= TOP_START_PLANS * start.planMs) {
+    // (Priced on this thread, the exact pass is set aside again once the model's first pass is timed:
+    // it costs a few of those too.)
+    const alone = !frame.runtime.devicePasses;
+    const modelBy = (firstMs: number) =>
+      alone ? Math.min(topBy, clock.at(SHARE.bound) - EXACT_PER_TOP_PASS * firstMs - TOP_PLAN_PER_PLAN * start.planMs) : topBy;
+    const found = topStartPlan(
+      ctx,
+      planPrices(greedy.plans),
+      greedy,
+      modelBy,
+      exactBy,
+      clock.at(SHARE.dualStartPlan),
+      TOP_CANDIDATES,
+      greedy.cost,
+      TOP_START_PASSES,
+    );
+    if (found) {
+      adoptStart(frame, ctx, start, found.sol);
+      found.choice.forEach((m, n) => m >= 0 && (watch.bound.choice[n] = m));
+      watch.top = { prices: found.prices, passesBefore: watch.bound.stats.passes };
+      offerPrices(watch.bound, found.prices);
+      return;
+    }
+  }
   const dual = dualStartPlan(
     ctx,
     planPrices(greedy.plans),
     greedy,
-    // (its plan keeps the margin it has before SHARE.dualStartPlan)
-    room
-      ? Math.min(clock.at(SHARE.dualStart), topBy - (clock.at(SHARE.dualStartPlan) - clock.at(SHARE.dualStart)))
-      : clock.at(SHARE.dualStart),
+    clock.at(SHARE.dualStart),
     // (the plan itself may run as late as ever: on a starved machine the plan matters more than the bound)
     clock.at(SHARE.dualStartPlan),
     start.planMs / 8,
   );
   if (!dual || !(dual.cost < greedy.cost)) return;
-  start.startPlan = dual;
-  frame.proof.offerObjective(dual.cost, 'search', false);
-  offerIncumbent(dual.cost, () => decisionsOf(ctx, dual));
-  // The dual start's steps balance loads for a plan but stop short of the dual's top (at 5,000 × 100
-  // the exact pass at its prices is 2e-3 below the best known optimum); the cutting-plane model over
-  // each device's strongest-gain servers climbs from there in passes about as cheap as a step (bound/bundle.ts
-  // restrictedTop: 0.65891 → 0.65990 in two, seed 1), and the bound's next pass evaluates the prices
-  // it reaches exactly, each device's cheapest candidate there priced first.
-  const top = room
-    ? restrictedTop(
-        ctx,
-        { bandwidth: Array.from(dual.prices.bandwidth), frequency: Array.from(dual.prices.frequency) },
-        exactBy,
-        dual.cost,
-        TOP_CANDIDATES,
-      )
-    : null;
-  if (top) top.choice.forEach((m, n) => m >= 0 && (watch.bound.choice[n] = m));
-  if (top) watch.top = { prices: top.prices, passesBefore: watch.bound.stats.passes };
-  offerPrices(watch.bound, top?.prices ?? dual.prices);
+  adoptStart(frame, ctx, start, dual);
+  offerPrices(watch.bound, dual.prices);
+}
+
+/** A start plan that plans better than the greedy one becomes the start, the incumbent and the proof's objective. */
+function adoptStart(frame: Frame, ctx: PlanContext, start: StartPlans, plan: Solution | null): void {
+  if (!plan || !start.greedyPlan || !(plan.cost < start.greedyPlan.cost)) return;
+  start.startPlan = plan;
+  frame.proof.offerObjective(plan.cost, 'search', false);
+  offerIncumbent(plan.cost, () => decisionsOf(ctx, plan));
 }
 
 /**
@@ -743,30 +763,42 @@ function topAgain(watch: BoundWatch, hardDeadline: number, objective: number): v
 }
 
 /**
- * What the bound at the dual's top takes. An exact pass there, in first passes (bound/anytime.ts's
- * quick pass at fluid prices, one pair a device): near the top many servers are about as cheap for
- * a device, and the pass prices 13–17 pairs a device (5,000 × 100, seed 1: 661 and 506 ms against
- * a first pass of 200 ms). restrictedTop, in first plans (start.planMs): 5–7 passes of 40–60 ms and
- * their models, 30–40 ms each, against a plan of 0.6 s.
+ * What the exact pass at the dual's top takes, in first passes (bound/anytime.ts's quick pass at
+ * fluid prices, one pair a device): near the top many servers are about as cheap for a device, and
+ * the pass prices 15–25 pairs a device (5,000 × 100, seed 2: 604 ms against a first pass of 182 ms).
  */
-const EXACT_PER_QUICK_PASS = 3.5;
+const EXACT_PER_QUICK_PASS = 4.5;
 /**
- * Servers per device in restrictedTop's model: its strongest-gain ones. The exact dual at the prices
- * it reaches (7 passes from the dual start's), 4 → 8 → 16 servers: 5,000 × 100 seeds 1, 2: 0.659926
- * → 0.659963 and 0.659158 → 0.659461 (dual start's prices: 0.658971, 0.658564); 2,000 × 60:
- * 0.649031 → 0.649557 → 0.649747 (0.649345: with 4 the model misled the prices) and 0.651943 →
- * 0.651987 → 0.652012. 8 cost 1.1–1.5× the time of 4, 16 twice.
+ * ...and in the model's first passes (restrictedTop at fluid prices: each device's TOP_CANDIDATES
+ * servers priced, most of their members new): 562–879 ms against 296–386 ms at 5,000 × 100 (1.9–2.5×).
+ */
+const EXACT_PER_TOP_PASS = 2.6;
+/**
+ * Passes of the top start's model: 5,000 × 100 seeds 1, 2, untimed, the exact dual at its prices and
+ * the plan at its choices after 6 passes 0.659963, 0.659753 and 0.660146, 0.660226; after 7 0.659973,
+ * 0.659760 and 0.660142, 0.660122 (one pass more, 0.1–0.2 s); after 5 (shared servers after 2)
+ * 0.659953, 0.659693 and 0.660461, 0.660326.
+ */
+const TOP_START_PASSES = 6;
+/**
+ * Servers per device in restrictedTop's model: its strongest-gain ones (and the shared servers,
+ * bundle.ts SHARED_SERVERS). From fluid prices, 7 passes, 5,000 × 100 seeds 1, 2: 8 give an exact
+ * dual of 0.659973, 0.659760 at the prices reached (plans 0.660142, 0.660122); 6 give 0.659960,
+ * 0.659755 and plans 0.660106, 0.660395. From the dual start's prices, without shared servers: 4 →
+ * 8 → 16 servers, 2,000 × 60 seed 1: 0.649031 → 0.649557 → 0.649747, 8 at 1.1–1.5× the time of 4, 16
+ * twice.
  */
 const TOP_CANDIDATES = 8;
-const TOP_PER_PLAN = 0.5;
+/** The plan at the top, in first plans (start.planMs): most servers' members are new, as in the first plan. */
+const TOP_PLAN_PER_PLAN = 0.5;
 /**
- * The room the bound at the dual's top needs, in first plans. With about 3 (5,000 × 100 at 3 s,
- * quiet machine) it cut the dual start's steps and its exact pass did not fit before the bound's
- * deadline: seed 2 answered gap 4.2e-3 against 2.8e-3 without it (seed 1 the same, 1.9e-3); with
- * about 4.5–7 (5 s) it gave 4.7–4.9e-4 and 1.1e-3 against 1.8e-3 and 2.5e-3. A loaded machine, whose
- * first plan takes longer, falls back to the dual start alone.
+ * The room the top start needs before its plan, in first plans (start.planMs, planned on this thread
+ * as the model is): its model's first pass (members of 8 servers a device, about 300 ms at 5,000 ×
+ * 100) and 5 more with their models (80–270 ms each), 1.0–1.1 s against first plans of 360–400 ms
+ * (5,000 × 100, CPU time, load 5–7). Fewer passes plan worse (the least overloaded of 3 passes
+ * 0.6629, seed 2, against 0.6602 after 6): below this, the dual start's steps.
  */
-const TOP_ROOM_PLANS = 4;
+const TOP_START_PLANS = 2.8;
 
 function noAssociation(instance: Instance): Outcome {
   return {

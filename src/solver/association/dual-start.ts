@@ -18,6 +18,7 @@
 import type { Solution } from './association.js';
 import { capacities } from './association.js';
 import { fluidPrices } from '../bound/anytime.js';
+import { restrictedTop } from '../bound/bundle.js';
 import { newPairPrice, pricePair } from '../pricing/kernel.js';
 import type { PlanContext } from '../pricing/member.js';
 import { planServer, type ServerPlan } from '../resources/server-plan.js';
@@ -100,7 +101,7 @@ function step(ctx: PlanContext, prices: DualPrices, argmin: Argmin, eta: number)
  * cheapest loss first, until it fits; a member with no such candidate may go to its strongest-gain
  * server with room. Null when the deadline passes or a server still cannot shed enough devices.
  */
-export function repairCapacities(ctx: PlanContext, assignment: number[], prices: DualPrices, deadlineAt = Infinity): number[] | null {
+export function repairCapacities(ctx: PlanContext, assignment: number[], prices: PriceSource, deadlineAt = Infinity): number[] | null {
   const cap = capacities(ctx);
   const out = assignment.slice();
   const members: number[][] = cap.map(() => []);
@@ -161,18 +162,23 @@ export function planPrices(plans: ServerPlan[]): PriceSource {
   return { bandwidth: plans.map((p) => p.bandwidthPrice), frequency: plans.map((p) => p.frequencyPrice) };
 }
 
+/** Fluid prices (bound/anytime.ts fluidPrices) at `source`'s means: where the dual start's steps and the top start's model begin. */
+function fluidStart(ctx: PlanContext, source: PriceSource): DualPrices {
+  const M = ctx.instance.servers.length;
+  const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
+  return fluidPrices(ctx, {
+    bandwidth: new Float64Array(M).fill(mean(source.bandwidth)),
+    frequency: new Float64Array(M).fill(mean(source.frequency)),
+    seat: new Float64Array(M),
+  });
+}
+
 /**
  * The dual-start association from fluid prices at `source`'s means: price steps while one more and
  * `reserveMs` (the plan after them) fit before `deadlineAt`. Null when not even one pass fits.
  */
 function dualStartAssociation(ctx: PlanContext, source: PriceSource, deadlineAt: number, reserveMs: number): DualStartResult | null {
-  const M = ctx.instance.servers.length;
-  const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
-  let prices: DualPrices = fluidPrices(ctx, {
-    bandwidth: new Float64Array(M).fill(mean(source.bandwidth)),
-    frequency: new Float64Array(M).fill(mean(source.frequency)),
-    seat: new Float64Array(M),
-  });
+  let prices: DualPrices = fluidStart(ctx, source);
   let last: { argmin: Argmin; prices: DualPrices } | null = null;
   let stepMs = 0;
   let steps = 0;
@@ -234,4 +240,43 @@ function planReusing(ctx: PlanContext, start: Solution | null, assignment: numbe
     plans.push(planServer(ctx, m, members[m], Math.min(deadlineAt, now() + share)));
   }
   return { assignment, plans, cost: plans.reduce((s, p) => s + p.cost, 0), exact: plans.every((p) => p.exact) };
+}
+
+/** What the top start found: its plan (null: none in time), and the model's prices and choices there. */
+export interface TopStart {
+  sol: Solution | null;
+  /** restrictedTop's prices (near the dual's top; not a bound until a full pass evaluates them) */
+  prices: { bandwidth: number[]; frequency: number[] };
+  /** each device's cheapest candidate at the model's last pass (a hint for the pass at `prices`) */
+  choice: Int32Array;
+  passes: number;
+}
+
+/**
+ * The top start: the cutting-plane model restricted to each device's `candidates` strongest-gain
+ * servers (bound/bundle.ts restrictedTop) climbs from fluid prices at `source`'s means for at most
+ * `passes` passes, until `modelBy` (a time, or one from what its first pass took), and the
+ * association of each device on its cheapest candidate at the pass whose choices overload the servers
+ * least (bundle.ts restrictedTop), capacities repaired, is planned (servers unchanged from `start` keep its plans; given up at
+ * `abortAt`). Null when not even one pass of the model fitted.
+ */
+export function topStartPlan(
+  ctx: PlanContext,
+  source: PriceSource,
+  start: Solution | null,
+  modelBy: number | ((firstPassMs: number) => number),
+  planBy: number,
+  abortAt: number,
+  candidates: number,
+  objective: number,
+  passes: number,
+): TopStart | null {
+  const fluid = fluidStart(ctx, source);
+  const from = { bandwidth: Array.from(fluid.bandwidth), frequency: Array.from(fluid.frequency) };
+  const top = restrictedTop(ctx, from, modelBy, objective, candidates, undefined, passes);
+  if (!top) return null;
+  const choice = Array.from(top.planChoice, (m, n) => (m >= 0 ? m : ctx.models[n].serversByGain[0]));
+  const assignment = repairCapacities(ctx, choice, top.prices, abortAt);
+  const sol = assignment ? planReusing(ctx, start, assignment, planBy, abortAt) : null;
+  return { sol, prices: top.prices, choice: top.choice, passes: top.passes };
 }
