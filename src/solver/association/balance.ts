@@ -30,6 +30,8 @@ const CANDIDATE_SERVERS = 12;
 const TOUCHES_PER_BATCH = 3;
 /** Slots a device's candidate list may take (its strongest-gain servers and its own): n·SLOTS + k packs a (device, slot). */
 const SLOTS = CANDIDATE_SERVERS + 1;
+/** Swaps a server takes part in per swap round (each verified exactly on the servers' plans as they are then). */
+const SWAPS_PER_SERVER = 1;
 /** Every this many batches all quotes are priced exactly again. */
 const EXACT_EVERY = 4;
 
@@ -145,8 +147,11 @@ interface BalanceState {
   quotedAt: ServerPlan[];
   /** servers whose members changed (re-planned in full at the end) */
   dirty: Set<number>;
-  /** device·M + server moves (and swap halves) that were tried and did not pay at these prices */
-  tabu: Set<number>;
+  /** tabu[device·M + server] = 1: the move (or swap half) was tried and did not pay at these prices */
+  tabu: Uint8Array;
+  /** the swap round's partner lists (swapPartners), kept from round to round: they grow, never shrink */
+  partnerList: Int32Array;
+  partnerData: Float64Array;
   /** servers whose quotes were last moved to first order rather than priced */
   drifted: Set<number>;
   /** moves a server may take part in per batch: grows after batches that stand */
@@ -201,7 +206,9 @@ function initialState(ctx: PlanContext, start: Solution, deadlineAt: number): Ba
     quotes,
     quotedAt: plans.slice(),
     dirty: new Set(),
-    tabu: new Set(),
+    tabu: new Uint8Array(N * M),
+    partnerList: new Int32Array(0),
+    partnerData: new Float64Array(0),
     drifted: new Set(),
     touchLimit: 1,
   };
@@ -232,7 +239,7 @@ function requote(s: BalanceState, servers: Set<number>, exact: boolean): void {
       if ((++done & 255) === 0 && expired(s.deadlineAt)) return;
       const n = (pairs[i] / SLOTS) | 0;
       const k = pairs[i] - n * SLOTS;
-      if (moved) tabu.delete(n * M + m);
+      if (moved) tabu[n * M + m] = 0;
       const q = quotes[n][k];
       if (exact || m === assignment[n] || !q) quotes[n][k] = quote(ctx, plan, n, q);
       else q.cost += q.bandwidthHz * dB + q.frequencyHz * dF;
@@ -263,7 +270,7 @@ function swapPartners(s: BalanceState): { partnerStart: Int32Array; partnerList:
   const partnerStart = new Int32Array(M * M + 1);
   const usable = (j: number, k: number, b: number): boolean => {
     const a = candidates[j][k];
-    return a !== b && quotes[j][k] !== null && !tabu.has(j * M + a);
+    return a !== b && quotes[j][k] !== null && tabu[j * M + a] === 0;
   };
   for (let j = 0; j < N; j++) {
     const b = assignment[j];
@@ -272,8 +279,11 @@ function swapPartners(s: BalanceState): { partnerStart: Int32Array; partnerList:
   }
   for (let i = 0; i < M * M; i++) partnerStart[i + 1] += partnerStart[i];
   const fill = partnerStart.slice(0, M * M);
-  const partnerList = new Int32Array(partnerStart[M * M]);
-  const partnerData = new Float64Array(6 * partnerStart[M * M]);
+  if (s.partnerList.length < partnerStart[M * M]) {
+    s.partnerList = new Int32Array(partnerStart[M * M]);
+    s.partnerData = new Float64Array(6 * partnerStart[M * M]);
+  }
+  const { partnerList, partnerData } = s;
   for (let j = 0; j < N; j++) {
     const b = assignment[j];
     const jB = quoteOf(s, j, b);
@@ -314,7 +324,7 @@ function swapRound(s: BalanceState): boolean {
     const slopeFA = s.slopes[a].frequency;
     for (let kb = 0; kb < list.length; kb++) {
       const b = list[kb];
-      if (b === a || tabu.has(n * M + b)) continue;
+      if (b === a || tabu[n * M + b] === 1) continue;
       const nB = quotes[n][kb];
       if (!nB) continue;
       const slopeBB = s.slopes[b].bandwidth;
@@ -337,11 +347,14 @@ function swapRound(s: BalanceState): boolean {
   }
   swaps.sort((x, y) => y.gain - x.gain);
   const changedSet = new Set<number>();
+  const touched = new Map<number, number>();
+  const movedNow = new Set<number>();
   for (const sw of swaps) {
     if (expired(deadlineAt)) break;
     const a = assignment[sw.n];
     const b = assignment[sw.j];
-    if (a === b || changedSet.has(a) || changedSet.has(b)) continue;
+    if (a === b || (touched.get(a) ?? 0) >= SWAPS_PER_SERVER || (touched.get(b) ?? 0) >= SWAPS_PER_SERVER) continue;
+    if (movedNow.has(sw.n) || movedNow.has(sw.j)) continue;
     const newA = assembleServer(ctx, a, [
       ...plans[a].devices.filter((d) => d.device !== sw.n),
       { device: sw.j, choice: choiceAt(s, sw.j, a) },
@@ -357,11 +370,15 @@ function swapRound(s: BalanceState): boolean {
       assignment[sw.j] = a;
       changedSet.add(a);
       changedSet.add(b);
+      touched.set(a, (touched.get(a) ?? 0) + 1);
+      touched.set(b, (touched.get(b) ?? 0) + 1);
+      movedNow.add(sw.n);
+      movedNow.add(sw.j);
       s.dirty.add(a);
       s.dirty.add(b);
     } else {
-      tabu.add(sw.n * M + b);
-      tabu.add(sw.j * M + a);
+      tabu[sw.n * M + b] = 1;
+      tabu[sw.j * M + a] = 1;
     }
   }
   if (changedSet.size === 0) return false;
@@ -391,7 +408,7 @@ function estimateMoves(s: BalanceState): Move[] {
     for (let k = 0; k < list.length; k++) {
       const m = list[k];
       const q = quotes[n][k];
-      if (m === from || !q || load[m] >= cap[m] || tabu.has(n * M + m)) continue;
+      if (m === from || !q || load[m] >= cap[m] || tabu[n * M + m] === 1) continue;
       const insertion =
         q.cost + secondOrder(q.bandwidthHz, slopes[m].bandwidth + q.slopeB) + secondOrder(q.frequencyHz, slopes[m].frequency + q.slopeF);
       const gain = saving - insertion;
@@ -464,7 +481,7 @@ function applyBatch(s: BalanceState, moves: Move[]): number[] | null {
     for (const mv of movers) {
       load[mv.from]++;
       load[mv.to]--;
-      if (s.touchLimit === 1) s.tabu.add(mv.n * s.M + mv.to);
+      if (s.touchLimit === 1) s.tabu[mv.n * s.M + mv.to] = 1;
     }
     s.touchLimit = 1;
   }
