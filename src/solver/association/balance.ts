@@ -10,7 +10,8 @@
 // device's mode and split held), and the batch stands only when the true total falls; a server
 // takes part in one move per batch at first, up to three after batches that stand. When no move
 // pays, swaps (whose net demand changes are small) are estimated the same way and verified one by
-// one. Quotes on changed servers move to first order and are priced exactly every few batches.
+// one (a server takes part in up to four per round). Quotes on changed servers move to first order
+// and are priced exactly every few batches.
 // Servers whose members changed are re-planned in full at the end (modes and splits free again).
 
 import type { Solution } from './association.js';
@@ -30,8 +31,13 @@ const CANDIDATE_SERVERS = 12;
 const TOUCHES_PER_BATCH = 3;
 /** Slots a device's candidate list may take (its strongest-gain servers and its own): n·SLOTS + k packs a (device, slot). */
 const SLOTS = CANDIDATE_SERVERS + 1;
-/** Swaps a server takes part in per swap round (each verified exactly on the servers' plans as they are then). */
-const SWAPS_PER_SERVER = 1;
+/**
+ * Swaps a server takes part in per swap round, each verified exactly on the two servers' plans as
+ * they are then (a later swap's estimate is from before the earlier one, but its check is not):
+ * measured at 1,000 × 50, 4 instead of 1 brought the search within 1e-4 of the bound ~10% sooner
+ * and to its end ~20% sooner (the round's estimates and its exact re-quotes serve more swaps).
+ */
+const SWAPS_PER_SERVER = 4;
 /** Every this many batches all quotes are priced exactly again. */
 const EXACT_EVERY = 4;
 
@@ -354,6 +360,7 @@ function swapRound(s: BalanceState): boolean {
     const a = assignment[sw.n];
     const b = assignment[sw.j];
     if (a === b || (touched.get(a) ?? 0) >= SWAPS_PER_SERVER || (touched.get(b) ?? 0) >= SWAPS_PER_SERVER) continue;
+    // A device already swapped this round is no longer where its estimate put it.
     if (movedNow.has(sw.n) || movedNow.has(sw.j)) continue;
     const newA = assembleServer(ctx, a, [
       ...plans[a].devices.filter((d) => d.device !== sw.n),
