@@ -41,7 +41,7 @@ const SWAPS_PER_SERVER = 4;
 /** Every this many batches all quotes are priced exactly again. */
 const EXACT_EVERY = 4;
 
-interface Slopes {
+export interface Slopes {
   /** |d demand / d price| of the members, per budget (0 when the price is 0: the budget is slack) */
   bandwidth: number;
   frequency: number;
@@ -60,7 +60,8 @@ function frequencySlope(load: number, delayWeight: number, energyKappa: number, 
   return d > 0 ? 1 / d : 0;
 }
 
-function serverSlopes(ctx: PlanContext, plan: ServerPlan): Slopes {
+/** The members' demand slopes of a server at its plan (exported for tests). */
+export function serverSlopes(ctx: PlanContext, plan: ServerPlan): Slopes {
   const s = ctx.instance.servers[plan.server];
   const eKappa = ctx.weights.energy * s.kappa;
   let bandwidth = 0;
@@ -78,7 +79,7 @@ function serverSlopes(ctx: PlanContext, plan: ServerPlan): Slopes {
 }
 
 /** A priced pair with what the move estimate needs. */
-interface Quote {
+export interface Quote {
   server: number;
   cost: number;
   /** the decision's cost at zero prices (cost − λ·b − μ·f): unchanged when the quote moves to first order */
@@ -97,7 +98,7 @@ const pairScratch = newPairPrice();
  * Device `device` priced on `plan`'s server at its prices; written into `into` when given (the
  * search re-quotes thousands of pairs a step: reusing a pair's quote allocates nothing).
  */
-function quote(ctx: PlanContext, plan: ServerPlan, device: number, into: Quote | null = null): Quote | null {
+export function quote(ctx: PlanContext, plan: ServerPlan, device: number, into: Quote | null = null): Quote | null {
   const m = plan.server;
   const pair = pricePair(ctx, m, device, plan.bandwidthPrice, plan.frequencyPrice, Infinity, pairScratch);
   if (!pair.exact) return null;
@@ -119,8 +120,13 @@ function quote(ctx: PlanContext, plan: ServerPlan, device: number, into: Quote |
 }
 
 /** Second-order cost of absorbing demand x into a market whose demand slope is `slope`. */
-function secondOrder(x: number, slope: number): number {
+export function secondOrder(x: number, slope: number): number {
   return slope > 0 ? (0.5 * x * x) / slope : 0;
+}
+
+/** d·x/slope: the cross term of ½(d + x)²/slope − ½d²/slope − ½x²/slope (0 on a slack budget). */
+export function crossTerm(d: number, x: number, slope: number): number {
+  return slope > 0 ? (d * x) / slope : 0;
 }
 
 /** Batches of moves at most. */
@@ -430,7 +436,8 @@ function estimateMoves(s: BalanceState): Move[] {
 }
 
 /**
- * The batch's moves (best first) are applied together and each server they touch is re-split
+ * The batch's moves (best first, each while its estimate with the batch's earlier moves at its
+ * servers still gains) are applied together and each server they touch is re-split
  * once; the batch stands if the touched servers' true total fell, otherwise it is undone and the
  * next batch keeps to disjoint server pairs (whose estimates are sharpest). Returns the servers
  * whose plans changed, or null when the deadline cut the re-splits short (the batch is dropped).
@@ -441,9 +448,31 @@ function applyBatch(s: BalanceState, moves: Move[]): number[] | null {
   const movers: { n: number; from: number; to: number }[] = [];
   const added = new Map<number, { device: number; choice: Choice }[]>();
   const removed = new Map<number, Set<number>>();
+  /** the batch's net demand change per server so far (bandwidth, frequency): what the servers' other members must give up */
+  const shiftB = new Map<number, number>();
+  const shiftF = new Map<number, number>();
   for (const mv of moves) {
     const from = assignment[mv.n];
     if ((touches.get(from) ?? 0) >= s.touchLimit || (touches.get(mv.to) ?? 0) >= s.touchLimit || load[mv.to] >= cap[mv.to]) continue;
+    // Each move's estimate is alone at its servers; moves sharing a server also pay the cross term
+    // of its second-order cost with the batch's earlier moves there (½(d + x)² − ½d² − ½x², over the
+    // slope): a move no longer estimated to gain waits for a later batch (not tabu).
+    const here = quoteOf(s, mv.n, from)!;
+    const there = quoteOf(s, mv.n, mv.to)!;
+    const dBto = shiftB.get(mv.to) ?? 0;
+    const dFto = shiftF.get(mv.to) ?? 0;
+    const dBfrom = shiftB.get(from) ?? 0;
+    const dFfrom = shiftF.get(from) ?? 0;
+    const cross =
+      crossTerm(dBto, there.bandwidthHz, s.slopes[mv.to].bandwidth) +
+      crossTerm(dFto, there.frequencyHz, s.slopes[mv.to].frequency) +
+      crossTerm(dBfrom, -here.bandwidthHz, s.slopes[from].bandwidth) +
+      crossTerm(dFfrom, -here.frequencyHz, s.slopes[from].frequency);
+    if (mv.gain - cross <= 0) continue;
+    shiftB.set(mv.to, dBto + there.bandwidthHz);
+    shiftF.set(mv.to, dFto + there.frequencyHz);
+    shiftB.set(from, dBfrom - here.bandwidthHz);
+    shiftF.set(from, dFfrom - here.frequencyHz);
     touches.set(from, (touches.get(from) ?? 0) + 1);
     touches.set(mv.to, (touches.get(mv.to) ?? 0) + 1);
     const choice = choiceAt(s, mv.n, mv.to);
