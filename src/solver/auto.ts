@@ -690,9 +690,9 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
   // The exact pass at the top, measured by the first pass (split with a helper thread, it is
   // shorter, and so is what is set aside); the model and the plan, on this thread, by the first plan.
   const quickMs = watch.bound.stats.passes > 0 ? watch.bound.stats.lastPassMs : 0;
-  const exactBy = clock.at(SHARE.bound) - EXACT_PER_QUICK_PASS * quickMs;
-  const topBy = exactBy - TOP_PLAN_PER_PLAN * start.planMs;
-  if (quickMs > 0 && topBy - Date.now() >= TOP_START_PLANS * start.planMs) {
+  const times = topStartTimes(clock.at(SHARE.bound), Date.now(), quickMs, start.planMs);
+  if (times) {
+    const { topBy, exactBy } = times;
     // (Priced on this thread, the exact pass is set aside again once the model's first pass is timed:
     // it costs a few of those too.)
     const alone = !frame.runtime.devicePasses;
@@ -731,6 +731,17 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
   offerPrices(watch.bound, dual.prices);
 }
 
+/**
+ * When the top start's model must end (topBy) and its plan (exactBy), from the bound's deadline, the
+ * first pass and the first plan; null where the limit leaves it too little room (the dual start then).
+ */
+export function topStartTimes(boundAt: number, at: number, quickMs: number, planMs: number): { topBy: number; exactBy: number } | null {
+  if (!(quickMs > 0)) return null;
+  const exactBy = boundAt - EXACT_PER_QUICK_PASS * quickMs;
+  const topBy = exactBy - TOP_PLAN_PER_PLAN * planMs;
+  return topBy - at >= Math.min(TOP_START_PLANS * planMs, TOP_START_QUICK_PASSES * quickMs) ? { topBy, exactBy } : null;
+}
+
 /** A start plan that plans better than the greedy one becomes the start, the incumbent and the proof's objective. */
 function adoptStart(frame: Frame, ctx: PlanContext, start: StartPlans, plan: Solution | null): void {
   if (!plan || !start.greedyPlan || !(plan.cost < start.greedyPlan.cost)) return;
@@ -765,9 +776,11 @@ function topAgain(watch: BoundWatch, hardDeadline: number, objective: number): v
 /**
  * What the exact pass at the dual's top takes, in first passes (bound/anytime.ts's quick pass at
  * fluid prices, one pair a device): near the top many servers are about as cheap for a device, and
- * the pass prices 15–25 pairs a device (5,000 × 100, seed 2: 604 ms against a first pass of 182 ms).
+ * the pass prices 15–25 pairs a device. With the pair pricing of kernel18, 5,000 × 100 seeds 1, 2 at
+ * 3 s (CPU time, load 2–4): 168–244 ms against first passes of 116–201 ms (1.3–2.1×; before it,
+ * 604 ms against 182 ms). The bound phase then had 500–870 ms left after it.
  */
-const EXACT_PER_QUICK_PASS = 4.5;
+const EXACT_PER_QUICK_PASS = 3;
 /**
  * ...and in the model's first passes (restrictedTop at fluid prices: each device's TOP_CANDIDATES
  * servers priced, most of their members new): 562–879 ms against 296–386 ms at 5,000 × 100 (1.9–2.5×).
@@ -789,16 +802,29 @@ const TOP_START_PASSES = 6;
  * twice.
  */
 const TOP_CANDIDATES = 8;
-/** The plan at the top, in first plans (start.planMs): most servers' members are new, as in the first plan. */
-const TOP_PLAN_PER_PLAN = 0.5;
+/**
+ * The plan at the top, in first plans (start.planMs): most servers' members are new, as in the first
+ * plan (5,000 × 100 at 3 s: 139–202 ms against first plans of 340–646 ms, 0.31–0.41).
+ */
+const TOP_PLAN_PER_PLAN = 0.4;
 /**
  * The room the top start needs before its plan, in first plans (start.planMs, planned on this thread
- * as the model is): its model's first pass (members of 8 servers a device, about 300 ms at 5,000 ×
- * 100) and 5 more with their models (80–270 ms each), 1.0–1.1 s against first plans of 360–400 ms
- * (5,000 × 100, CPU time, load 5–7). Fewer passes plan worse (the least overloaded of 3 passes
- * 0.6629, seed 2, against 0.6602 after 6): below this, the dual start's steps.
+ * as the model is): its model's first pass (members of 8 servers a device, 70–120 ms at 5,000 × 100
+ * with kernel18) and 5 more with their models (90–190 ms each), 0.55–0.88 s against first plans of
+ * 340–650 ms (5,000 × 100, CPU time, load 2–4). Fewer passes plan worse (the least overloaded of 3
+ * passes 0.6629, seed 2, against 0.6602 after 6): below this, the dual start's steps.
  */
 const TOP_START_PLANS = 2.8;
+/**
+ * ...or in first passes, whichever is less. The first plan is the first work of a solve and the
+ * slowest to settle after another solve (the collector clearing what that one left, most likely: quiet,
+ * 0.39 s of wall time against 0.64 s of CPU): the first solve after the bench's warm-up plans 5,000 ×
+ * 100 in 0.53–0.69 s of CPU, the next in 0.32–0.40 s, whichever seed comes first (it is seed 1), while
+ * the model's passes cost the same in both. The first pass is slowed less (150–227 ms against
+ * 111–135 ms) and the model's 6 passes take 3.5–7 of it: at 3.5, seed 1 gets the top start at 3 s
+ * (5.3e-4 against the dual start's 1.8e-3).
+ */
+const TOP_START_QUICK_PASSES = 3.5;
 
 function noAssociation(instance: Instance): Outcome {
   return {
