@@ -777,8 +777,8 @@ function topAgain(watch: BoundWatch, hardDeadline: number, objective: number): v
  * What the exact pass at the dual's top takes, in first passes (bound/anytime.ts's quick pass at
  * fluid prices, one pair a device): near the top many servers are about as cheap for a device, and
  * the pass prices 15–25 pairs a device. With the pair pricing of kernel18, 5,000 × 100 seeds 1, 2 at
- * 3 s (CPU time, load 2–4): 168–244 ms against first passes of 116–201 ms (1.3–2.1×; before it,
- * 604 ms against 182 ms). The bound phase then had 500–870 ms left after it.
+ * 3 s (CPU time, load 2–6): 168–250 ms against first passes of 106–201 ms (1.2–2.2×, once 2.7× on the
+ * wall clock at load 5; before it, 604 ms against 182 ms). The bound phase had 400–870 ms left after it.
  */
 const EXACT_PER_QUICK_PASS = 3;
 /**
