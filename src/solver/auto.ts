@@ -696,8 +696,11 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
     // (Priced on this thread, the exact pass is set aside again once the model's first pass is timed:
     // it costs a few of those too.)
     const alone = !frame.runtime.devicePasses;
-    const modelBy = (firstMs: number) =>
-      alone ? Math.min(topBy, clock.at(SHARE.bound) - EXACT_PER_TOP_PASS * firstMs - TOP_PLAN_PER_PLAN * start.planMs) : topBy;
+    const modelBy = (firstMs: number) => {
+      const by = alone ? Math.min(topBy, clock.at(SHARE.bound) - EXACT_PER_TOP_PASS * firstMs - TOP_PLAN_PER_PLAN * start.planMs) : topBy;
+      // (Once its first pass is timed: too few passes left for it, the dual start instead.)
+      return firstMs > 0 && by - Date.now() < TOP_MORE_PASSES * firstMs ? -Infinity : by;
+    };
     const found = topStartPlan(
       ctx,
       planPrices(greedy.plans),
@@ -777,10 +780,11 @@ function topAgain(watch: BoundWatch, hardDeadline: number, objective: number): v
  * What the exact pass at the dual's top takes, in first passes (bound/anytime.ts's quick pass at
  * fluid prices, one pair a device): near the top many servers are about as cheap for a device, and
  * the pass prices 15–25 pairs a device. With the pair pricing of kernel18, 5,000 × 100 seeds 1, 2 at
- * 3 s (CPU time, load 2–6): 168–250 ms against first passes of 106–201 ms (1.2–2.2×, once 2.7× on the
- * wall clock at load 5; before it, 604 ms against 182 ms). The bound phase had 400–870 ms left after it.
+ * 3 s (CPU time, load 1.5–6): 168–250 ms against first passes of 106–214 ms (1.0–2.2×, once 2.7× on
+ * the wall clock at load 5; before it, 604 ms against 182 ms). The bound phase had 400–870 ms left
+ * after it. (Where the first pass is long, the first solve after another, the ratio is lowest.)
  */
-const EXACT_PER_QUICK_PASS = 3;
+const EXACT_PER_QUICK_PASS = 2.5;
 /**
  * ...and in the model's first passes (restrictedTop at fluid prices: each device's TOP_CANDIDATES
  * servers priced, most of their members new): 562–879 ms against 296–386 ms at 5,000 × 100 (1.9–2.5×).
@@ -804,9 +808,9 @@ const TOP_START_PASSES = 6;
 const TOP_CANDIDATES = 8;
 /**
  * The plan at the top, in first plans (start.planMs): most servers' members are new, as in the first
- * plan (5,000 × 100 at 3 s: 139–202 ms against first plans of 340–646 ms, 0.31–0.41).
+ * plan (5,000 × 100 at 3 s: 139–236 ms against first plans of 340–840 ms, 0.3–0.6).
  */
-const TOP_PLAN_PER_PLAN = 0.4;
+const TOP_PLAN_PER_PLAN = 0.5;
 /**
  * The room the top start needs before its plan, in first plans (start.planMs, planned on this thread
  * as the model is): its model's first pass (members of 8 servers a device, 70–120 ms at 5,000 × 100
@@ -819,12 +823,21 @@ const TOP_START_PLANS = 2.8;
  * ...or in first passes, whichever is less. The first plan is the first work of a solve and the
  * slowest to settle after another solve (the collector clearing what that one left, most likely: quiet,
  * 0.39 s of wall time against 0.64 s of CPU): the first solve after the bench's warm-up plans 5,000 ×
- * 100 in 0.53–0.69 s of CPU, the next in 0.32–0.40 s, whichever seed comes first (it is seed 1), while
- * the model's passes cost the same in both. The first pass is slowed less (150–227 ms against
- * 111–135 ms) and the model's 6 passes take 3.5–7 of it: at 3.5, seed 1 gets the top start at 3 s
- * (5.3e-4 against the dual start's 1.8e-3).
+ * 100 in 0.53–0.84 s of CPU, the next in 0.32–0.48 s, whichever seed comes first (it is seed 1), while
+ * the model's passes cost the same in both. The first pass is slowed less (150–214 ms against
+ * 106–145 ms) and the model's 6 passes take 3.5–7 of it: at 3, seed 1 gets the top start at 3 s
+ * (5.3–8.5e-4 against the dual start's 1.8e-3) unless its first plan is slower still (0.84 s).
+ * TOP_MORE_PASSES then checks the room by the model's own first pass.
  */
-const TOP_START_QUICK_PASSES = 3.5;
+const TOP_START_QUICK_PASSES = 3;
+/**
+ * ...and, once the model's first pass is timed, room for this many more of it (its later passes,
+ * their models included, cost 0.6–1.5 of the first): else the top start gives way to the dual start.
+ * 3 passes plan badly (5,000 × 100 seed 2 at 2 s, room for 3: 0.663236, gap 5.85e-3, against the dual
+ * start's 0.660469 and 2.75e-3; room for 4–5: 0.660246–0.660790, 1.21–2.02e-3). The model's first pass
+ * took 130–162 ms there, its later passes 80–170 ms.
+ */
+const TOP_MORE_PASSES = 3;
 
 function noAssociation(instance: Instance): Outcome {
   return {
