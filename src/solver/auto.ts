@@ -673,8 +673,9 @@ function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, 
  * greedy start, and those prices go to the bound's next pass. Not with deadlines (their rounds need
  * the time).
  *
- * Where the limit leaves room for it (TOP_START_PLANS first plans, after setting aside the exact
- * pass at the top and the plan), the top start (association/dual-start.ts topStartPlan): the
+ * Where the limit leaves room for it (topStartTimes: TOP_START_PLANS first plans or
+ * TOP_START_QUICK_PASSES first passes, after setting aside the exact pass at the top and the plan;
+ * then TOP_MORE_PASSES of the model's first pass), the top start (association/dual-start.ts topStartPlan): the
  * cutting-plane model over each device's strongest-gain servers (bound/bundle.ts restrictedTop)
  * climbs from fluid prices, and each device's cheapest candidate at the pass that overloads the
  * servers least is planned; the bound's next pass evaluates its prices exactly. Else the dual start
