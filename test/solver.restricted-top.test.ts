@@ -95,4 +95,25 @@ describe('restrictedTop', () => {
     expect(atAgain).toBeLessThan(dual.cost);
     expect(again.value).toBeGreaterThanOrEqual(atAgain - 1e-9 * Math.abs(atAgain));
   });
+
+  it("gives up (null) when the deadline from its first pass's time is −Infinity, after that one pass only; else goes on", () => {
+    const ctx = pricingContext(normalize(generateRequest(1, { devices: 2000, servers: 60 })).instance).ctx;
+    const dual = dualStartOf(ctx);
+    const start = { bandwidth: Array.from(dual.prices.bandwidth), frequency: Array.from(dual.prices.frequency) };
+    const asked: number[] = [];
+    const givesUp = restrictedTop(
+      ctx,
+      start,
+      (firstMs) => (asked.push(firstMs), firstMs > 0 ? -Infinity : Date.now() + 60_000),
+      dual.cost,
+      8,
+    );
+    expect(givesUp).toBeNull();
+    // asked before the first pass (0), then once with its time
+    expect(asked.length).toBe(2);
+    expect(asked[0]).toBe(0);
+    expect(asked[1]).toBeGreaterThan(0);
+    const goesOn = restrictedTop(ctx, start, () => Date.now() + 60_000, dual.cost, 8, undefined, 3)!;
+    expect(goesOn.passes).toBe(3);
+  });
 });

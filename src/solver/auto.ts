@@ -673,8 +673,9 @@ function firstBound(frame: Frame, ctx: PlanContext, startPlan: Solution | null, 
  * greedy start, and those prices go to the bound's next pass. Not with deadlines (their rounds need
  * the time).
  *
- * Where the limit leaves room for it (TOP_START_PLANS first plans, after setting aside the exact
- * pass at the top and the plan), the top start (association/dual-start.ts topStartPlan): the
+ * Where the limit leaves room for it (topStartTimes: TOP_START_PLANS first plans or
+ * TOP_START_QUICK_PASSES first passes, after setting aside the exact pass at the top and the plan;
+ * then TOP_MORE_PASSES of the model's first pass), the top start (association/dual-start.ts topStartPlan): the
  * cutting-plane model over each device's strongest-gain servers (bound/bundle.ts restrictedTop)
  * climbs from fluid prices, and each device's cheapest candidate at the pass that overloads the
  * servers least is planned; the bound's next pass evaluates its prices exactly. Else the dual start
@@ -690,14 +691,17 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
   // The exact pass at the top, measured by the first pass (split with a helper thread, it is
   // shorter, and so is what is set aside); the model and the plan, on this thread, by the first plan.
   const quickMs = watch.bound.stats.passes > 0 ? watch.bound.stats.lastPassMs : 0;
-  const exactBy = clock.at(SHARE.bound) - EXACT_PER_QUICK_PASS * quickMs;
-  const topBy = exactBy - TOP_PLAN_PER_PLAN * start.planMs;
-  if (quickMs > 0 && topBy - Date.now() >= TOP_START_PLANS * start.planMs) {
+  const times = topStartTimes(clock.at(SHARE.bound), Date.now(), quickMs, start.planMs);
+  if (times) {
+    const { topBy, exactBy } = times;
     // (Priced on this thread, the exact pass is set aside again once the model's first pass is timed:
     // it costs a few of those too.)
     const alone = !frame.runtime.devicePasses;
-    const modelBy = (firstMs: number) =>
-      alone ? Math.min(topBy, clock.at(SHARE.bound) - EXACT_PER_TOP_PASS * firstMs - TOP_PLAN_PER_PLAN * start.planMs) : topBy;
+    const modelBy = (firstMs: number) => {
+      const by = alone ? Math.min(topBy, clock.at(SHARE.bound) - EXACT_PER_TOP_PASS * firstMs - TOP_PLAN_PER_PLAN * start.planMs) : topBy;
+      // (Once its first pass is timed: too few passes left for it, the dual start instead.)
+      return firstMs > 0 && by - Date.now() < TOP_MORE_PASSES * firstMs ? -Infinity : by;
+    };
     const found = topStartPlan(
       ctx,
       planPrices(greedy.plans),
@@ -729,6 +733,17 @@ function dualStart(frame: Frame, ctx: PlanContext, start: StartPlans, watch: Bou
   if (!dual || !(dual.cost < greedy.cost)) return;
   adoptStart(frame, ctx, start, dual);
   offerPrices(watch.bound, dual.prices);
+}
+
+/**
+ * When the top start's model must end (topBy) and its plan (exactBy), from the bound's deadline, the
+ * first pass and the first plan; null where the limit leaves it too little room (the dual start then).
+ */
+export function topStartTimes(boundAt: number, at: number, quickMs: number, planMs: number): { topBy: number; exactBy: number } | null {
+  if (!(quickMs > 0)) return null;
+  const exactBy = boundAt - EXACT_PER_QUICK_PASS * quickMs;
+  const topBy = exactBy - TOP_PLAN_PER_PLAN * planMs;
+  return topBy - at >= Math.min(TOP_START_PLANS * planMs, TOP_START_QUICK_PASSES * quickMs) ? { topBy, exactBy } : null;
 }
 
 /** A start plan that plans better than the greedy one becomes the start, the incumbent and the proof's objective. */
@@ -765,9 +780,12 @@ function topAgain(watch: BoundWatch, hardDeadline: number, objective: number): v
 /**
  * What the exact pass at the dual's top takes, in first passes (bound/anytime.ts's quick pass at
  * fluid prices, one pair a device): near the top many servers are about as cheap for a device, and
- * the pass prices 15–25 pairs a device (5,000 × 100, seed 2: 604 ms against a first pass of 182 ms).
+ * the pass prices 15–25 pairs a device. With the pair pricing of kernel18, 5,000 × 100 seeds 1, 2 at
+ * 3 s (CPU time, load 1.5–6): 168–250 ms against first passes of 106–214 ms (1.0–2.2×, once 2.7× on
+ * the wall clock at load 5; before it, 604 ms against 182 ms). The bound phase had 400–870 ms left
+ * after it. (Where the first pass is long, the first solve after another, the ratio is lowest.)
  */
-const EXACT_PER_QUICK_PASS = 4.5;
+const EXACT_PER_QUICK_PASS = 2.5;
 /**
  * ...and in the model's first passes (restrictedTop at fluid prices: each device's TOP_CANDIDATES
  * servers priced, most of their members new): 562–879 ms against 296–386 ms at 5,000 × 100 (1.9–2.5×).
@@ -789,16 +807,38 @@ const TOP_START_PASSES = 6;
  * twice.
  */
 const TOP_CANDIDATES = 8;
-/** The plan at the top, in first plans (start.planMs): most servers' members are new, as in the first plan. */
+/**
+ * The plan at the top, in first plans (start.planMs): most servers' members are new, as in the first
+ * plan (5,000 × 100 at 3 s: 139–236 ms against first plans of 340–840 ms, 0.3–0.6).
+ */
 const TOP_PLAN_PER_PLAN = 0.5;
 /**
  * The room the top start needs before its plan, in first plans (start.planMs, planned on this thread
- * as the model is): its model's first pass (members of 8 servers a device, about 300 ms at 5,000 ×
- * 100) and 5 more with their models (80–270 ms each), 1.0–1.1 s against first plans of 360–400 ms
- * (5,000 × 100, CPU time, load 5–7). Fewer passes plan worse (the least overloaded of 3 passes
- * 0.6629, seed 2, against 0.6602 after 6): below this, the dual start's steps.
+ * as the model is): its model's first pass (members of 8 servers a device, 70–120 ms at 5,000 × 100
+ * with kernel18) and 5 more with their models (90–190 ms each), 0.55–0.88 s against first plans of
+ * 340–650 ms (5,000 × 100, CPU time, load 2–4). Fewer passes plan worse (the least overloaded of 3
+ * passes 0.6629, seed 2, against 0.6602 after 6): below this, the dual start's steps.
  */
 const TOP_START_PLANS = 2.8;
+/**
+ * ...or in first passes, whichever is less. The first plan is the first work of a solve and the
+ * slowest to settle after another solve (the collector clearing what that one left, most likely: quiet,
+ * 0.39 s of wall time against 0.64 s of CPU): the first solve after the bench's warm-up plans 5,000 ×
+ * 100 in 0.53–0.84 s of CPU, the next in 0.32–0.48 s, whichever seed comes first (it is seed 1), while
+ * the model's passes cost the same in both. The first pass is slowed less (150–214 ms against
+ * 106–145 ms) and the model's 6 passes take 3.5–7 of it: at 3, seed 1 gets the top start at 3 s
+ * (5.3–8.5e-4 against the dual start's 1.8e-3) unless its first plan is slower still (0.84 s).
+ * TOP_MORE_PASSES then checks the room by the model's own first pass.
+ */
+const TOP_START_QUICK_PASSES = 3;
+/**
+ * ...and, once the model's first pass is timed, room for this many more of it (its later passes,
+ * their models included, cost 0.6–1.5 of the first): else the top start gives way to the dual start.
+ * 3 passes plan badly (5,000 × 100 seed 2 at 2 s, room for 3: 0.663236, gap 5.85e-3, against the dual
+ * start's 0.660469 and 2.75e-3; room for 4–5: 0.660246–0.660790, 1.21–2.02e-3). The model's first pass
+ * took 130–162 ms there, its later passes 80–170 ms.
+ */
+const TOP_MORE_PASSES = 3;
 
 function noAssociation(instance: Instance): Outcome {
   return {

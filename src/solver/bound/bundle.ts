@@ -715,7 +715,7 @@ const RESTRICTED_PASSES = 7;
 export function restrictedTop(
   ctx: PlanContext,
   start: BundlePrices,
-  /** a time, or one from what the first pass took (0 before it) */
+  /** a time, or one from what the first pass took (0 before it; −Infinity after it: give up, null) */
   deadlineAt: number | ((firstPassMs: number) => number),
   objective: number,
   candidates: number,
@@ -731,7 +731,10 @@ export function restrictedTop(
   else {
     // The deadline from what the first pass took (the exact pass after the model costs a few of it).
     const first = tightenBundle(state, deadlineAt(0), { ...options, maxPasses: 1 });
-    found = first.passes > 0 ? tightenBundle(state, deadlineAt(state.passMs), { ...options, maxPasses: maxPasses - 1 }) : first;
+    const then = first.passes > 0 ? deadlineAt(state.passMs) : 0;
+    // (−Infinity from the first pass's time: not worth going on.)
+    if (then === -Infinity) return null;
+    found = first.passes > 0 ? tightenBundle(state, then, { ...options, maxPasses: maxPasses - 1 }) : first;
   }
   return found.passes > 0
     ? {
