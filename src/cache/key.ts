@@ -69,13 +69,42 @@ function sortedCopy(v: unknown, compact: boolean): unknown {
     return flat ? v : v.map((item) => sortedCopy(item, compact));
   }
   const obj = v as Record<string, unknown>;
-  const keys = Object.keys(obj).sort();
   const out: Record<string, unknown> = {};
-  for (const k of keys) {
-    if (INDEX_LIKE.test(k)) throw new IndexLikeKeys();
-    out[k] = sortedCopy(obj[k], compact);
-  }
+  for (const k of sortedKeys(obj)) out[k] = sortedCopy(obj[k], compact);
   return out;
+}
+
+/**
+ * Sorted key lists by the key list as found, as a trie over the keys in their order (no key can
+ * stand for two: a joined string could): a normalised instance's objects come in a few shapes
+ * (devices, modes, servers), so the sort is done once per shape.
+ */
+interface KeyOrder {
+  next: Map<string, KeyOrder>;
+  sorted?: string[];
+}
+const KEY_ORDERS: KeyOrder = { next: new Map() };
+let keyOrderNodes = 0;
+const KEY_ORDER_NODES_MAX = 4096;
+
+/** An object's keys in code-unit order (IndexLikeKeys when one looks like an index). */
+function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  let node: KeyOrder | undefined = KEY_ORDERS;
+  for (let i = 0; i < keys.length && node !== undefined; i++) {
+    let child: KeyOrder | undefined = node.next.get(keys[i]);
+    if (child === undefined && keyOrderNodes < KEY_ORDER_NODES_MAX) {
+      child = { next: new Map() };
+      node.next.set(keys[i], child);
+      keyOrderNodes++;
+    }
+    node = child;
+  }
+  if (node?.sorted !== undefined) return node.sorted;
+  const sorted = keys.sort();
+  if (sorted.some((k) => INDEX_LIKE.test(k))) throw new IndexLikeKeys();
+  if (node !== undefined) node.sorted = sorted;
+  return sorted;
 }
 
 /** The general writer: every value in JavaScript, keys in code-unit order whatever they look like. */
