@@ -16,7 +16,9 @@ describe('request path warm-up', () => {
   it('sends several paper-scale POST /allocate over a real socket, each answered 200, before the app listens', async () => {
     app = buildApp({ ...loadConfig({ SOLVER_THREADS: '1' }), logLevel: 'silent' });
     const seen: { realSocket: boolean; status: number }[] = [];
+    const order: string[] = [];
     app.addHook('onResponse', async (request, reply) => {
+      order.push(`${request.url} ${reply.statusCode}`);
       if (request.url === '/allocate') seen.push({ realSocket: request.raw instanceof IncomingMessage, status: reply.statusCode });
     });
     await app.ready();
@@ -25,5 +27,8 @@ describe('request path warm-up', () => {
     expect(times).toHaveLength(WARM_UP_REQUESTS);
     expect(seen).toEqual(Array.from({ length: WARM_UP_REQUESTS }, () => ({ realSocket: true, status: 200 })));
     expect(app.server.listening).toBe(false);
+    // Sent once /ready said ready (the solver threads warm), not queued behind their warm-up.
+    const firstAllocate = order.findIndex((line) => line.startsWith('/allocate'));
+    expect(order.slice(0, firstAllocate).at(-1)).toBe('/ready 200');
   }, 60_000);
 });

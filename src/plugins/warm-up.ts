@@ -3,8 +3,11 @@
 // compiled on first use too) is paid by a few paper-scale requests the process sends itself before
 // it listens, after every solver thread has run its own warm-up solves (threads/warm-up.ts). They
 // travel over a real loopback socket to a throwaway server that hands them to the app's router:
-// app.inject() skipped the socket side, and the first caller still paid for it. In-process mode
-// only: in queue mode the solves run on worker processes, which warm themselves.
+// app.inject() skipped the socket side, and the first caller still paid for it. They are sent once
+// /ready says ready (every solver thread warm): sent before, they waited behind the threads' own
+// warm-up, and on a loaded machine their 2 s limits ran out there (503), so the answer's half of the
+// path (cache store, the 33 KB reply) stayed cold. In-process mode only: in queue mode the solves
+// run on worker processes, which warm themselves.
 import { randomInt } from 'node:crypto';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +16,19 @@ import { generateRequest } from '../model/generator.js';
 
 /** Requests sent: the first compiles, the next ones let the hot paths be optimised. */
 export const WARM_UP_REQUESTS = 3;
+/** How long the warm-up waits for /ready before it sends its requests anyway. */
+const READY_WAIT_MS = 120_000;
+
+function get(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 function post(port: number, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -28,7 +44,10 @@ function post(port: number, body: string): Promise<number> {
   });
 }
 
-/** Sends the warm-up requests (after app.ready()); returns their wall times, ms (each answer is an ordinary cache entry). */
+/**
+ * Sends the warm-up requests (after app.ready()) once /ready says ready; returns their wall times, ms
+ * (each answer is an ordinary cache entry).
+ */
 export async function warmUpRequestPath(app: FastifyInstance, requests = WARM_UP_REQUESTS): Promise<number[]> {
   const server = createServer((req, res) => app.routing(req, res));
   await new Promise<void>((resolve, reject) => {
@@ -38,6 +57,8 @@ export async function warmUpRequestPath(app: FastifyInstance, requests = WARM_UP
   const { port } = server.address() as AddressInfo;
   const times: number[] = [];
   try {
+    const readyBy = performance.now() + READY_WAIT_MS;
+    while ((await get(port, '/ready')) !== 200 && performance.now() < readyBy) await new Promise((r) => setTimeout(r, 50));
     for (let i = 0; i < requests; i++) {
       const t0 = performance.now();
       // A seed of its own: a shared cache must not answer it (the miss path is the one to warm).
