@@ -44,20 +44,20 @@ export const RESPONSE_EXAMPLES = {
         trainingMode: 'backprop',
         peakMemoryBytes: 19889913856,
         cpuFrequencyHz: 752747215.0942615,
-        transmitPowerW: 0.3153472276167277,
-        bandwidthHz: 7847819.053869018,
-        bandwidthShare: 0.3923909526934509,
+        transmitPowerW: 0.31534722761672757,
+        bandwidthHz: 7847819.053869009,
+        bandwidthShare: 0.3923909526934504,
         serverFrequencyHz: 503913788.8666889,
         delayS: {
           local: 7120.742631690491,
-          uplink: 41.62062678684758,
+          uplink: 41.620626786847616,
           edge: 257.6142772626983,
           migration: 0,
           total: 7419.977535740037,
         },
         energyJ: {
           local: 9111.586788401564,
-          uplink: 13.124949268902897,
+          uplink: 13.124949268902904,
           edge: 329.63905123659373,
           migration: 0,
           total: 9454.35078890706,
@@ -73,19 +73,19 @@ export const RESPONSE_EXAMPLES = {
         peakMemoryBytes: 61228974080,
         cpuFrequencyHz: 752747215.0942615,
         transmitPowerW: 0.387392471886485,
-        bandwidthHz: 12152180.946130982,
-        bandwidthShare: 0.6076090473065491,
+        bandwidthHz: 12152180.946130993,
+        bandwidthShare: 0.6076090473065496,
         serverFrequencyHz: 503913788.8666889,
         delayS: {
           local: 10224.656086529936,
-          uplink: 64.44865564985302,
+          uplink: 64.44865564985298,
           edge: 554.8615202581194,
           migration: 0,
           total: 10843.966262437907,
         },
         energyJ: {
           local: 13083.304106422758,
-          uplink: 24.96692402195744,
+          uplink: 24.966924021957425,
           edge: 709.9918026634327,
           migration: 0,
           total: 13818.262833108149,
@@ -202,15 +202,15 @@ export const RESPONSE_EXAMPLES = {
     ],
     solver: {
       algorithm: 'auto',
-      version: '0.6.0 (model 1.2+3)',
-      solveTimeMs: 15,
+      version: '0.7.0 (model 1.2+3)',
+      solveTimeMs: 18,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
           prepare: 0,
           start: 1,
           firstBound: 0,
-          baselines: 13,
+          baselines: 16,
           dualStart: 0,
           search: 1,
         },
@@ -218,14 +218,14 @@ export const RESPONSE_EXAMPLES = {
         boundEvaluations: 0,
         trace: [
           {
-            atMs: 15,
+            atMs: 18,
             objective: 0.6384868227250728,
           },
         ],
       },
     },
     cache: 'miss',
-    requestHash: '3f74179a6cb1566f2363d1d94b633aa2a20a709752fed40cf310cae2dbe012ca',
+    requestHash: '05092d1f91ac13df5e3760eed27f162d1c754f869141d0f84ce4e257c1c4ba99',
   },
   allocateInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -251,12 +251,12 @@ export const RESPONSE_EXAMPLES = {
     ],
     solver: {
       algorithm: 'auto',
-      version: '0.6.0 (model 1.2+3)',
-      solveTimeMs: 1,
+      version: '0.7.0 (model 1.2+3)',
+      solveTimeMs: 3,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
-          prepare: 1,
+          prepare: 3,
         },
         searchSteps: 0,
         boundEvaluations: 0,
@@ -264,7 +264,7 @@ export const RESPONSE_EXAMPLES = {
       },
     },
     cache: 'miss',
-    requestHash: '3d33df3a690ae961cb13c9d96b32e98e59bdaad5a54fd2435c15bbbf34a2c565',
+    requestHash: 'd41ebe93d7bd3bbe6bdda63b007dabd023dc90e101ee136ff95e41c48b217058',
     instance: '/allocate',
   },
   blocks: {
@@ -339,19 +339,19 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'nested-bisection',
       version: '0.4.0',
-      solveTimeMs: 62,
+      solveTimeMs: 58,
       statistics: {
         termination: 'GAP',
         phasesMs: {
           placement: 0,
-          baselines: 52,
-          certificate: 8,
+          baselines: 43,
+          certificate: 14,
           answer: 0,
         },
         searchSteps: 8,
         trace: [
           {
-            atMs: 61,
+            atMs: 58,
             objective: 0.46128086223353565,
             bound: 0.4612525712951221,
           },
@@ -418,7 +418,7 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'nested-bisection',
       version: '0.4.0',
-      solveTimeMs: 0,
+      solveTimeMs: 1,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
@@ -531,30 +531,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
-          solveTimeMs: 83,
+          version: '0.7.0 (model 1.2+3)',
+          solveTimeMs: 41,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 8,
+              start: 6,
               firstBound: 0,
-              baselines: 17,
+              baselines: 7,
               dualStart: 0,
-              search: 58,
+              search: 27,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 83,
+                atMs: 40,
                 objective: 0.0638617165813203,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '1ca6b319660e0e1ab6b68ba2f823a8ce93a3876be0f832a4087e88a5dd22929c',
+        requestHash: '42cc60dd866236d0e21c5c2d1f84b730f3f1401ee87aa6c19c714d4cd7a61964',
         dominated: false,
         objective: 0.0638617165813203,
         bound: 0.0638617165813203,
@@ -613,20 +613,20 @@ export const RESPONSE_EXAMPLES = {
             trainingMode: 'backprop',
             peakMemoryBytes: 19889913856,
             cpuFrequencyHz: 752747215.0942615,
-            transmitPowerW: 0.3153472276167275,
-            bandwidthHz: 7847819.053868995,
-            bandwidthShare: 0.39239095269344976,
+            transmitPowerW: 0.31534722761672757,
+            bandwidthHz: 7847819.053869009,
+            bandwidthShare: 0.3923909526934504,
             serverFrequencyHz: 503913788.8666889,
             delayS: {
               local: 7120.742631690491,
-              uplink: 41.62062678684769,
+              uplink: 41.620626786847616,
               edge: 257.6142772626983,
               migration: 0,
               total: 7419.977535740037,
             },
             energyJ: {
               local: 9111.586788401564,
-              uplink: 13.124949268902924,
+              uplink: 13.124949268902904,
               edge: 329.63905123659373,
               migration: 0,
               total: 9454.35078890706,
@@ -641,20 +641,20 @@ export const RESPONSE_EXAMPLES = {
             trainingMode: 'backprop',
             peakMemoryBytes: 61228974080,
             cpuFrequencyHz: 752747215.0942615,
-            transmitPowerW: 0.38739247188648507,
-            bandwidthHz: 12152180.946131006,
-            bandwidthShare: 0.6076090473065503,
+            transmitPowerW: 0.38739247188648496,
+            bandwidthHz: 12152180.946130991,
+            bandwidthShare: 0.6076090473065495,
             serverFrequencyHz: 503913788.8666889,
             delayS: {
               local: 10224.656086529936,
-              uplink: 64.44865564985291,
+              uplink: 64.44865564985298,
               edge: 554.8615202581194,
               migration: 0,
               total: 10843.966262437907,
             },
             energyJ: {
               local: 13083.304106422758,
-              uplink: 24.9669240219574,
+              uplink: 24.96692402195742,
               edge: 709.9918026634327,
               migration: 0,
               total: 13818.262833108149,
@@ -665,15 +665,15 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
-          solveTimeMs: 17,
+          version: '0.7.0 (model 1.2+3)',
+          solveTimeMs: 27,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 0,
+              start: 1,
               firstBound: 0,
-              baselines: 16,
+              baselines: 25,
               dualStart: 0,
               search: 1,
             },
@@ -681,14 +681,14 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 17,
+                atMs: 27,
                 objective: 0.0611788952335041,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '705241493261acf9d3adadc56218bcb1a97f47d1d96a6a1ac74a412db8a89cae',
+        requestHash: '46705d1da0f93f254cf12b8b3bbbde3a235d6fbf2eea2ad999a3d414a3678d41',
         dominated: false,
         objective: 0.0611788952335041,
         bound: 0.0611788952335041,
@@ -799,30 +799,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
-          solveTimeMs: 35,
+          version: '0.7.0 (model 1.2+3)',
+          solveTimeMs: 44,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 4,
+              start: 10,
               firstBound: 0,
-              baselines: 10,
+              baselines: 9,
               dualStart: 0,
-              search: 21,
+              search: 26,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 35,
+                atMs: 44,
                 objective: 0.2899953744196925,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '21250d8409359d2d699873f9bb4c6d5a494d3d1bd4e9bb9b3afb33f2ffaa4e10',
+        requestHash: '1c795ab27d7db6bfe5622a307a53a1888efb662f6bb4106d3e7dad6ce77c1c10',
         dominated: false,
         objective: 0.2899953744196925,
         bound: 0.2899953744196925,
@@ -933,30 +933,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
-          solveTimeMs: 9,
+          version: '0.7.0 (model 1.2+3)',
+          solveTimeMs: 3,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 1,
               firstBound: 0,
-              baselines: 8,
+              baselines: 2,
               dualStart: 0,
-              search: 1,
+              search: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 9,
+                atMs: 3,
                 objective: 1.4216123386275578e-7,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '5fb62dc8f818479b5acf39c358b2507d626a3607ed23cc16cd4dbfe9912ad2a3',
+        requestHash: '1b05222060aee54ed1b5485aedfe8f5ec80a6f7d993b6153e3ff867216743d5b',
         dominated: false,
         objective: 1.4216123386275578e-7,
         bound: 1.4216123386275578e-7,
@@ -1067,15 +1067,15 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
-          solveTimeMs: 4,
+          version: '0.7.0 (model 1.2+3)',
+          solveTimeMs: 7,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 3,
+              baselines: 6,
               dualStart: 0,
               search: 1,
             },
@@ -1083,14 +1083,14 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 4,
+                atMs: 7,
                 objective: 0.25806458720964925,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '8014f3101441b2bf98f0efa3cc82c8f073e78c9d09d2f7f93f031e73e594a943',
+        requestHash: '7c243a73bd3917b0c591a6f5a677f7ecf2a1acd2be6390b776ead8ee8dabeb4b',
         dominated: false,
         objective: 0.25806458720964925,
         bound: 0.25806458720964925,
@@ -1201,15 +1201,15 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
-          solveTimeMs: 3,
+          version: '0.7.0 (model 1.2+3)',
+          solveTimeMs: 9,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 0,
+              start: 1,
               firstBound: 0,
-              baselines: 2,
+              baselines: 8,
               dualStart: 0,
               search: 0,
             },
@@ -1217,14 +1217,14 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 3,
+                atMs: 9,
                 objective: 0.5161290322580646,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '4e6efd7a6b94eb907d1a7dca632df568b8f83d988e5311ee8b4ad0c66879c3ae',
+        requestHash: '35b323eefe1b0b4790c16dab9dd62d373c27e0e790a513f3c2c0ac8c9b45519d',
         dominated: true,
         objective: 0.5161290322580646,
         bound: 0.5161290322580646,
@@ -1240,7 +1240,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [0, 1, 2, 3, 4],
-    solveTimeMs: 89,
+    solveTimeMs: 97,
   },
   paretoInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -1268,7 +1268,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
+          version: '0.7.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1281,7 +1281,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '16695cc51ace48ae7bbb4a859b022c3ba18dc5f5a12a43ae24db1c0384666f7c',
+        requestHash: 'e2b4d63ea430c6db44c166f0b94de7c910909361c86d730991eca9f2c2eb1326',
         dominated: false,
         infeasibilities: [
           {
@@ -1303,8 +1303,8 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
-          solveTimeMs: 0,
+          version: '0.7.0 (model 1.2+3)',
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1316,7 +1316,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '6b08d5d8b8b71bd62a04f4758852b3fad09dc7114e34dfb232dfc61cbc5038c0',
+        requestHash: '8cbf6e030d510b65b8f860a0c470975ddf22d6dfcf3dd18ca5606ed69f15c1a7',
         dominated: false,
         infeasibilities: [
           {
@@ -1338,7 +1338,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
+          version: '0.7.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1351,7 +1351,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '754ce6d23455fb67022e9538d969a1ff35dd767fb5e007a46f4cab9f85eabec7',
+        requestHash: '56bf7beb434019e77cfa19a2cef7f52067e692124a3e57db918666ddf14f56a5',
         dominated: false,
         infeasibilities: [
           {
@@ -1373,7 +1373,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
+          version: '0.7.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1386,7 +1386,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: 'd4f496edfdc3044114b768519dfdc3c68af6036bce3b80273cd281669261bcde',
+        requestHash: '5f5adee584ae61c6afb6ee501309bf7667454422b9240f5b12373629f779ab84',
         dominated: false,
         infeasibilities: [
           {
@@ -1408,8 +1408,8 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
-          solveTimeMs: 1,
+          version: '0.7.0 (model 1.2+3)',
+          solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1421,7 +1421,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '617ffe75a1c61c4b165572d2a67e9fffdd9c72901df3ede7449b6d68a2b50bdf',
+        requestHash: '8dbf51dea968ff0f889aa4148819ebe5b7cf1639a9eb1543358910ace9e62153',
         dominated: false,
         infeasibilities: [
           {
@@ -1443,7 +1443,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
+          version: '0.7.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1456,7 +1456,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '6c8f1cb6f8c98184c63f9c0403830f7b4da567a98cd9d0ed16f5312aca728c56',
+        requestHash: '7eaf17718da5f1bbe61d4191bca363334afec48b49df54572b58f8ff5e3b2907',
         dominated: false,
         infeasibilities: [
           {
@@ -1468,14 +1468,14 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [],
-    solveTimeMs: 10,
+    solveTimeMs: 47,
     instance: '/allocate/pareto',
   },
   evaluate: {
     status: 'FEASIBLE',
     objective: 1.3622478264753655,
-    bound: 0.6384469085774408,
-    gap: 0.531328370529071,
+    bound: 0.6384469723904552,
+    gap: 0.5313283236851611,
     totals: {
       delayS: 150962.41382307804,
       energyJ: 263649.30329248065,
@@ -1586,11 +1586,11 @@ export const RESPONSE_EXAMPLES = {
         fields: ['serverFrequencyHz', 'transmitPowerW', 'cpuFrequencyHz'],
       },
     ],
-    solveTimeMs: 4,
+    solveTimeMs: 3,
     solver: {
       algorithm: 'evaluate-lagrangian-bound',
-      version: '0.6.0 (model 1.2+3)',
-      solveTimeMs: 4,
+      version: '0.7.0 (model 1.2+3)',
+      solveTimeMs: 3,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
@@ -1600,7 +1600,7 @@ export const RESPONSE_EXAMPLES = {
           prices: 0,
           bound: 2,
         },
-        boundEvaluations: 30,
+        boundEvaluations: 27,
         trace: [
           {
             atMs: 1,
@@ -1612,55 +1612,40 @@ export const RESPONSE_EXAMPLES = {
             bound: 0.6383005920873057,
           },
           {
-            atMs: 3,
+            atMs: 2,
             objective: 1.3622478264753655,
-            bound: 0.638446897237301,
+            bound: 0.6384469539302452,
           },
           {
             atMs: 3,
             objective: 1.3622478264753655,
-            bound: 0.6384468998670443,
+            bound: 0.6384469723904552,
           },
           {
             atMs: 3,
             objective: 1.3622478264753655,
-            bound: 0.6384469085774408,
+            bound: 0.6384469723904552,
           },
           {
             atMs: 3,
             objective: 1.3622478264753655,
-            bound: 0.6384469085774408,
+            bound: 0.6384469723904552,
           },
           {
             atMs: 3,
             objective: 1.3622478264753655,
-            bound: 0.6384469085774408,
+            bound: 0.6384469723904552,
           },
           {
-            atMs: 4,
+            atMs: 3,
             objective: 1.3622478264753655,
-            bound: 0.6384469085774408,
-          },
-          {
-            atMs: 4,
-            objective: 1.3622478264753655,
-            bound: 0.6384469085774408,
-          },
-          {
-            atMs: 4,
-            objective: 1.3622478264753655,
-            bound: 0.6384469085774408,
-          },
-          {
-            atMs: 4,
-            objective: 1.3622478264753655,
-            bound: 0.6384469085774408,
+            bound: 0.6384469723904552,
           },
         ],
       },
     },
     cache: 'miss',
-    requestHash: 'eb8a4a799628420e78eae35183ac70c36185e99af4698b7dc2e5e24a7fd0175b',
+    requestHash: 'eb40c77831a01b07f51ded473ce4f129e3e5d8516cefd816df364f8f9f27fd05',
   },
   whatIf: {
     base: {
@@ -1703,20 +1688,20 @@ export const RESPONSE_EXAMPLES = {
           trainingMode: 'backprop',
           peakMemoryBytes: 19889913856,
           cpuFrequencyHz: 752747215.0942615,
-          transmitPowerW: 0.3153472276167277,
-          bandwidthHz: 7847819.053869018,
-          bandwidthShare: 0.3923909526934509,
+          transmitPowerW: 0.31534722761672757,
+          bandwidthHz: 7847819.053869009,
+          bandwidthShare: 0.3923909526934504,
           serverFrequencyHz: 503913788.8666889,
           delayS: {
             local: 7120.742631690491,
-            uplink: 41.62062678684758,
+            uplink: 41.620626786847616,
             edge: 257.6142772626983,
             migration: 0,
             total: 7419.977535740037,
           },
           energyJ: {
             local: 9111.586788401564,
-            uplink: 13.124949268902897,
+            uplink: 13.124949268902904,
             edge: 329.63905123659373,
             migration: 0,
             total: 9454.35078890706,
@@ -1732,19 +1717,19 @@ export const RESPONSE_EXAMPLES = {
           peakMemoryBytes: 61228974080,
           cpuFrequencyHz: 752747215.0942615,
           transmitPowerW: 0.387392471886485,
-          bandwidthHz: 12152180.946130982,
-          bandwidthShare: 0.6076090473065491,
+          bandwidthHz: 12152180.946130993,
+          bandwidthShare: 0.6076090473065496,
           serverFrequencyHz: 503913788.8666889,
           delayS: {
             local: 10224.656086529936,
-            uplink: 64.44865564985302,
+            uplink: 64.44865564985298,
             edge: 554.8615202581194,
             migration: 0,
             total: 10843.966262437907,
           },
           energyJ: {
             local: 13083.304106422758,
-            uplink: 24.96692402195744,
+            uplink: 24.966924021957425,
             edge: 709.9918026634327,
             migration: 0,
             total: 13818.262833108149,
@@ -1853,13 +1838,13 @@ export const RESPONSE_EXAMPLES = {
       ],
       solver: {
         algorithm: 'auto',
-        version: '0.6.0 (model 1.2+3)',
-        solveTimeMs: 4,
+        version: '0.7.0 (model 1.2+3)',
+        solveTimeMs: 5,
         statistics: {
           termination: 'CONVERGED',
           phasesMs: {
             prepare: 0,
-            start: 0,
+            start: 2,
             firstBound: 0,
             baselines: 2,
             dualStart: 0,
@@ -1869,14 +1854,14 @@ export const RESPONSE_EXAMPLES = {
           boundEvaluations: 0,
           trace: [
             {
-              atMs: 4,
+              atMs: 5,
               objective: 0.6384868227250728,
             },
           ],
         },
       },
       cache: 'miss',
-      requestHash: '49cc292b232147d135f89b01f53adc7ec42a186015032f2a1ed71cd443ebd9a7',
+      requestHash: '3a2dfaba479d79de8ad00d400592aada7f57d149ce5e7b0c1c190240cb942080',
       objective: 0.6384868227250728,
       bound: 0.6384868227250728,
       gap: 0,
@@ -1901,12 +1886,12 @@ export const RESPONSE_EXAMPLES = {
           },
         ],
         cache: 'miss',
-        requestHash: '1529f755d8f37a14151a29af0f4b9a9ca1ec5002b3ae2efde5c9ac1b371114fe',
-        solveTimeMs: 2,
+        requestHash: 'cde8b531b0bec793eaeaea31bf0e672d3334aa31696651dd74e12c7b7ec9e872',
+        solveTimeMs: 1,
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
-          solveTimeMs: 2,
+          version: '0.7.0 (model 1.2+3)',
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1920,7 +1905,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 2,
+                atMs: 1,
                 objective: 0.6384014993527525,
               },
             ],
@@ -1958,11 +1943,11 @@ export const RESPONSE_EXAMPLES = {
           },
         ],
         cache: 'miss',
-        requestHash: '87e319a3e0ed042ccc7c79ee33d328d76346293737c21a764e1d2a1608e3258a',
+        requestHash: 'eeba3d1f479f4ad89d733c4f479ebcfa3efd1f87092cba7e8d2ecda5806f279e',
         solveTimeMs: 1,
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
+          version: '0.7.0 (model 1.2+3)',
           solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
@@ -2004,17 +1989,17 @@ export const RESPONSE_EXAMPLES = {
         status: 'OPTIMAL',
         migrations: [],
         cache: 'miss',
-        requestHash: '5ffb91c6e2336579c58078e0783d46904787f47c024b784360502b2f21b6a668',
-        solveTimeMs: 1,
+        requestHash: '6f170deff644b9d6cc422c39ef495c65b14924b45946c7c3a81b37d1bb890b91',
+        solveTimeMs: 0,
         solver: {
           algorithm: 'auto',
-          version: '0.6.0 (model 1.2+3)',
-          solveTimeMs: 1,
+          version: '0.7.0 (model 1.2+3)',
+          solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 1,
+              start: 0,
               baselines: 0,
               dualStart: 0,
               search: 0,
@@ -2023,7 +2008,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 1,
+                atMs: 0,
                 objective: 0.6369793474651823,
               },
             ],
@@ -2046,6 +2031,6 @@ export const RESPONSE_EXAMPLES = {
         },
       },
     ],
-    solveTimeMs: 26,
+    solveTimeMs: 15,
   },
 } as const;
