@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import canonicalizeModule from 'canonicalize';
-import { cacheKey, canonicalJson, requestHash } from '../src/cache/key.js';
+import { cacheKey, canonicalJson, keyOrderNodeCount, requestHash } from '../src/cache/key.js';
 import { generateRequest } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
 import type { AllocateRequest } from '../src/model/request.js';
@@ -41,6 +41,30 @@ describe('canonicalJson', () => {
       { a: 1, '\0b': 2, '1': 3 },
     ];
     for (let round = 0; round < 2; round++) for (const v of values) expect(canonicalJson(v)).toBe(canonicalize(v));
+  });
+
+  it('remembers only instance-like shapes, and a bounded number of them (client keys cannot pin memory)', () => {
+    const before = keyOrderNodeCount();
+    const long = 'k'.repeat(100);
+    for (let i = 0; i < 50; i++) {
+      const v = { [`${long}${i}`]: 1, a: 2 };
+      expect(canonicalJson(v)).toBe(canonicalize(v));
+    }
+    const wide = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`w${i}`, i]));
+    expect(canonicalJson(wide)).toBe(canonicalize(wide));
+    // Neither a long key nor a 40-key object adds a node.
+    expect(keyOrderNodeCount()).toBe(before);
+    // Many distinct short shapes: the trie starts afresh when full instead of growing or freezing.
+    for (let i = 0; i < 5000; i++) {
+      const v = { [`s${i}`]: 1, t: 2 };
+      expect(canonicalJson(v)).toBe(canonicalize(v));
+      expect(keyOrderNodeCount()).toBeLessThanOrEqual(4096);
+    }
+    const shape = { z: 1, y: 2 };
+    canonicalJson(shape);
+    const count = keyOrderNodeCount();
+    expect(canonicalJson({ z: 3, y: 4 })).toBe('{"y":4,"z":3}');
+    expect(keyOrderNodeCount()).toBe(count);
   });
 
   it('equals the canonicalize package on arbitrary JSON, integer-like keys included', () => {

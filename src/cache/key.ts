@@ -86,14 +86,33 @@ interface KeyOrder {
 const KEY_ORDERS: KeyOrder = { next: new Map() };
 let keyOrderNodes = 0;
 const KEY_ORDER_NODES_MAX = 4096;
+/**
+ * Only shapes like the instance's are remembered: a client's own objects (a job's free-form
+ * fields) could otherwise pin long keys for the process's life, or fill the trie for good.
+ */
+const KEY_ORDER_KEYS_MAX = 32;
+const KEY_ORDER_KEY_LENGTH_MAX = 64;
+
+/** Nodes in the key-order trie (for tests: it stays bounded whatever clients send). */
+export function keyOrderNodeCount(): number {
+  return keyOrderNodes;
+}
 
 /** An object's keys in code-unit order (IndexLikeKeys when one looks like an index). */
 function sortedKeys(obj: object): string[] {
   const keys = Object.keys(obj);
-  let node: KeyOrder | undefined = KEY_ORDERS;
+  let node: KeyOrder | undefined = keys.length <= KEY_ORDER_KEYS_MAX ? KEY_ORDERS : undefined;
   for (let i = 0; i < keys.length && node !== undefined; i++) {
     let child: KeyOrder | undefined = node.next.get(keys[i]);
-    if (child === undefined && keyOrderNodes < KEY_ORDER_NODES_MAX) {
+    if (child === undefined && keys[i].length <= KEY_ORDER_KEY_LENGTH_MAX) {
+      // Full: start afresh (the shapes that matter come back at once) rather than freeze.
+      if (keyOrderNodes >= KEY_ORDER_NODES_MAX) {
+        KEY_ORDERS.next.clear();
+        keyOrderNodes = 0;
+        node = KEY_ORDERS;
+        i = -1;
+        continue;
+      }
       child = { next: new Map() };
       node.next.set(keys[i], child);
       keyOrderNodes++;
