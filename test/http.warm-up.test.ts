@@ -31,4 +31,23 @@ describe('request path warm-up', () => {
     const firstAllocate = order.findIndex((line) => line.startsWith('/allocate'));
     expect(order.slice(0, firstAllocate).at(-1)).toBe('/ready 200');
   }, 60_000);
+
+  it('sends nothing and returns soon when /ready never says ready (the server must go on to listen)', async () => {
+    const notReady = buildApp({ ...loadConfig({ SOLVER_THREADS: '1' }), logLevel: 'silent' });
+    const allocates: number[] = [];
+    notReady.addHook('onRequest', async (request, reply) => {
+      if (request.url === '/ready') return reply.code(503).send({ ready: false });
+      if (request.url === '/allocate') allocates.push(1);
+    });
+    try {
+      await notReady.ready();
+      const t0 = performance.now();
+      const times = await warmUpRequestPath(notReady, WARM_UP_REQUESTS, 300);
+      expect(times).toEqual([]);
+      expect(allocates).toEqual([]);
+      expect(performance.now() - t0).toBeLessThan(3_000);
+    } finally {
+      await notReady.close();
+    }
+  }, 30_000);
 });
