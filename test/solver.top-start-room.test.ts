@@ -1,5 +1,5 @@
 // When the top start runs (auto.ts topStartTimes): after setting aside the exact pass at its prices
-// (2.5 first passes; measured with kernel18's pricing 1.0–2.2) and its plan (half the first plan;
+// (2.5 first passes; measured with the faster pricing, 1.0–2.2) and its plan (half the first plan;
 // measured 0.3–0.6), at least 2.8 first plans or 3 first passes, whichever is less, must be left for
 // its model. The figures are those measured at 5,000 × 100 at 3 s (CPU time): the bound's deadline at
 // 2,700 ms.

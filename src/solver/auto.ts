@@ -780,7 +780,7 @@ function topAgain(watch: BoundWatch, hardDeadline: number, objective: number): v
 /**
  * What the exact pass at the dual's top takes, in first passes (bound/anytime.ts's quick pass at
  * fluid prices, one pair a device): near the top many servers are about as cheap for a device, and
- * the pass prices 15–25 pairs a device. With the pair pricing of kernel18, 5,000 × 100 seeds 1, 2 at
+ * the pass prices 15–25 pairs a device. With the faster pair pricing, 5,000 × 100 seeds 1, 2 at
  * 3 s (CPU time, load 1.5–6): 168–250 ms against first passes of 106–214 ms (1.0–2.2×, once 2.7× on
  * the wall clock at load 5; before it, 604 ms against 182 ms). The bound phase had 400–870 ms left
  * after it. (Where the first pass is long, the first solve after another, the ratio is lowest.)
@@ -788,7 +788,10 @@ function topAgain(watch: BoundWatch, hardDeadline: number, objective: number): v
 const EXACT_PER_QUICK_PASS = 2.5;
 /**
  * ...and in the model's first passes (restrictedTop at fluid prices: each device's TOP_CANDIDATES
- * servers priced, most of their members new): 562–879 ms against 296–386 ms at 5,000 × 100 (1.9–2.5×).
+ * servers priced, most of their members new): 562–879 ms against 296–386 ms at 5,000 × 100 (1.9–2.5×),
+ * measured before the pricing kernel was made faster; since then the exact pass at the top takes
+ * 168–286 ms and the model's first pass 70–162 ms, so this is a generous reserve (topBy, which sets
+ * aside EXACT_PER_QUICK_PASS first passes, usually binds first).
  */
 const EXACT_PER_TOP_PASS = 2.6;
 /**
@@ -815,7 +818,7 @@ const TOP_PLAN_PER_PLAN = 0.5;
 /**
  * The room the top start needs before its plan, in first plans (start.planMs, planned on this thread
  * as the model is): its model's first pass (members of 8 servers a device, 70–120 ms at 5,000 × 100
- * with kernel18) and 5 more with their models (90–190 ms each), 0.55–0.88 s against first plans of
+ * with the faster pricing kernel) and 5 more with their models (90–190 ms each), 0.55–0.88 s against first plans of
  * 340–650 ms (5,000 × 100, CPU time, load 2–4). Fewer passes plan worse (the least overloaded of 3
  * passes 0.6629, seed 2, against 0.6602 after 6): below this, the dual start's steps.
  */
