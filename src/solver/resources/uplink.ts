@@ -144,13 +144,22 @@ function interiorBandwidth(u: UplinkParams, price: number, capHz: number): numbe
   if (!(price > 0 && u.delayWeight > 0 && u.energyWeight > 0)) return NaN;
   const r = powerRegime(u);
   const x = fastInteriorSnr(Math.log(price) - r.logC, price / r.c);
+  const b = interiorAt(x, r.k, r.ratio, u.powerLoW, u.powerHiW, capHz);
+  if (!Number.isNaN(b)) snrOut[0] = x;
+  return b;
+}
+
+/**
+ * The bandwidth k/Φ(x) at fastInteriorSnr's root x (Φ(x) in phiOut[0]) when the optimum there is
+ * interior: its power ratio·x/Φ(x) strictly between the bounds and the bandwidth strictly inside the
+ * band; else NaN (and NaN for a NaN x).
+ */
+function interiorAt(x: number, k: number, ratio: number, powerLoW: number, powerHiW: number, capHz: number): number {
   if (Number.isNaN(x)) return NaN;
   const f = phiOut[0];
-  const b = r.k / f;
-  const p = (r.ratio * x) / f;
-  if (!(p > u.powerLoW && p < u.powerHiW && b > capHz * MIN_SHARE && b < capHz)) return NaN;
-  snrOut[0] = x;
-  return b;
+  const b = k / f;
+  const p = (ratio * x) / f;
+  return p > powerLoW && p < powerHiW && b > capHz * MIN_SHARE && b < capHz ? b : NaN;
 }
 
 /**
@@ -199,12 +208,9 @@ export function interiorUplinkInto(base: UplinkBase, gain: number, price: number
   if (!(price > 0 && base.delayWeight > 0 && base.ratio > 0 && base.ratio < Infinity && gain > 0)) return false;
   const q = price * gain * gain * base.qPerGain2;
   const x = fastInteriorSnr(Math.log(q), q);
-  if (Number.isNaN(x)) return false;
-  const f = phiOut[0];
   const k = base.kPerGain * gain;
-  const b = k / f;
-  const p = (base.ratio * x) / f;
-  if (!(p > base.powerLoW && p < base.powerHiW && b > capHz * MIN_SHARE && b < capHz)) return false;
+  const b = interiorAt(x, k, base.ratio, base.powerLoW, base.powerHiW, capHz);
+  if (Number.isNaN(b)) return false;
   out[0] = (base.costScale * (1 + x)) / k + price * b;
   out[1] = b;
   return true;
@@ -280,13 +286,21 @@ function interiorSnr(u: UplinkParams, price: number): number {
     const l = Math.log1p(x);
     const f = phi(x);
     const h = 2 * Math.log(f) - Math.log(l) - target;
-    const dh = x * ((2 * l) / f - 1 / ((1 + x) * l));
+    const dh = interiorSlope(x, l, f);
     if (!(dh > 0) || !Number.isFinite(h)) return NaN;
     const step = h / dh;
     t -= Math.max(-5, Math.min(5, step));
     if (Math.abs(step) <= NEWTON_TOL) return Math.exp(t);
   }
   return NaN;
+}
+
+/**
+ * d/dt of the interior price equation's log, 2·ln Φ(x) − ln ln(1+x), at x = e^t (l = ln(1+x), f = Φ(x)):
+ * interiorSnr's and snrRootOfTarget's Newton step, and the table's slopes.
+ */
+function interiorSlope(x: number, l: number, f: number): number {
+  return x * ((2 * l) / f - 1 / ((1 + x) * l));
 }
 
 /** ψ(z) = ln(1+z) − z/(1+z), with its series where the difference cancels. */
@@ -328,7 +342,11 @@ function pinnedRoot(u: UplinkParams, regime: 0 | 1, price: number, lo: number, h
 /** argmin over b ∈ [MIN_SHARE·cap, cap] of cost(b) + price·b. */
 export function bandwidthForPrice(u: UplinkParams, price: number, capHz: number): number {
   const fast = interiorBandwidth(u, price, capHz);
-  if (!Number.isNaN(fast)) return fast;
+  return Number.isNaN(fast) ? generalBandwidth(u, price, capHz) : fast;
+}
+
+/** bandwidthForPrice where interiorBandwidth found no interior optimum: every regime, the band's ends included. */
+function generalBandwidth(u: UplinkParams, price: number, capHz: number): number {
   const lo = capHz * MIN_SHARE;
   if (u.delayWeight <= 0 && u.energyWeight <= 0) return price > 0 ? lo : capHz;
   // U falls with b: without a price the whole budget is best.
@@ -363,7 +381,7 @@ export function pricedUplinkInto(u: UplinkParams, price: number, capHz: number, 
     out[1] = fast;
     return;
   }
-  const b = bandwidthForPrice(u, price, capHz);
+  const b = generalBandwidth(u, price, capHz);
   out[0] = uplinkCost(u, b).cost + price * b;
   out[1] = b;
 }
@@ -439,7 +457,7 @@ function buildSnrTable(): Float64Array {
     const l = Math.log1p(x);
     const f = phi(x);
     table[2 * i] = t;
-    table[2 * i + 1] = 1 / (x * ((2 * l) / f - 1 / ((1 + x) * l)));
+    table[2 * i + 1] = 1 / interiorSlope(x, l, f);
   }
   snrTable = table;
   return table;
@@ -453,7 +471,7 @@ export function snrRootOfTarget(target: number): number {
     const l = Math.log1p(x);
     const f = phi(x);
     const h = 2 * Math.log(f) - Math.log(l) - target;
-    const dh = x * ((2 * l) / f - 1 / ((1 + x) * l));
+    const dh = interiorSlope(x, l, f);
     const step = h / dh;
     t -= Math.max(-5, Math.min(5, step));
     if (Math.abs(step) <= 1e-15 * Math.max(1, Math.abs(t))) break;
