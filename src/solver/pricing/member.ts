@@ -98,9 +98,10 @@ export interface EdgeGroup {
 
 /**
  * A device as seen by one server: its choices plus its uplink to that server. A flat object of
- * one shape (no maps): tens of thousands are built on large instances and read in hot loops.
+ * one shape (no maps): tens of thousands are built on large instances and read in hot loops. The
+ * choices' uplink options and bases are left out: only the kernel's member-free path reads them.
  */
-export interface Member extends DeviceChoices {
+export interface Member extends Omit<DeviceChoices, 'bpOption' | 'zoOption' | 'bpBase' | 'zoBase'> {
   server: number;
   /** uplink parameters per kind, null when no candidate uses that kind */
   uplinkBp: UplinkParams | null;
@@ -191,10 +192,6 @@ export function memberOf(ctx: PlanContext, server: number, deviceIndex: number):
       computeDelayWeight: c.computeDelayWeight,
       delayWeights: c.delayWeights,
       groups: c.groups,
-      bpOption: c.bpOption,
-      zoOption: c.zoOption,
-      bpBase: c.bpBase,
-      zoBase: c.zoBase,
       server,
       uplinkBp,
       uplinkZo,
