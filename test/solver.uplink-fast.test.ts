@@ -38,6 +38,18 @@ function check(u: UplinkParams, price: number, capHz: number, worst: { b: number
   expect(Math.abs(out[0] - (uplinkCost(fresh, out[1]).cost + price * out[1])) / out[0]).toBeLessThanOrEqual(1e-13);
 }
 
+/** Every (device, server) pair's uplinks of a generated 60 × 8 instance, with the server's band. */
+function* pairUplinks(seed: number): Generator<{ u: UplinkParams; capHz: number }> {
+  const body = generateRequest(seed, { devices: 60, servers: 8 });
+  const instance = normalize({ ...body, options: { ...body.options, baselines: false } }).instance;
+  const { ctx } = pricingContext(instance);
+  for (let n = 0; n < ctx.models.length; n++)
+    for (const m of ctx.models[n].servers) {
+      const mem = memberOf(ctx, m, n);
+      for (const u of [mem.uplinkBp, mem.uplinkZo]) if (u) yield { u, capHz: instance.servers[m].bandwidthHz };
+    }
+}
+
 describe('pricedUplinkInto', () => {
   it('matches the bracketed root of the slope and the cost there, on random parameters', () => {
     const r = mulberry32(18);
@@ -63,62 +75,42 @@ describe('pricedUplinkInto', () => {
   });
 
   it('matches them on the pairs of a generated instance at prices across six decades', () => {
-    const body = generateRequest(3, { devices: 60, servers: 8 });
-    const instance = normalize({ ...body, options: { ...body.options, baselines: false } }).instance;
-    const { ctx } = pricingContext(instance);
     const worst = { b: 0, cost: 0 };
-    for (let n = 0; n < 60; n++) {
-      for (const m of ctx.models[n].servers) {
-        const mem = memberOf(ctx, m, n);
-        const capHz = instance.servers[m].bandwidthHz;
-        for (const u of [mem.uplinkBp, mem.uplinkZo]) {
-          if (!u) continue;
-          // −slope at the whole band: prices around it reach every regime the band allows
-          const atCap = -uplinkSlope(u, capHz);
-          for (let e = -3; e <= 3; e += 0.5) check(u, atCap * 10 ** e, capHz, worst);
-        }
-      }
+    for (const { u, capHz } of pairUplinks(3)) {
+      // −slope at the whole band: prices around it reach every regime the band allows
+      const atCap = -uplinkSlope(u, capHz);
+      for (let e = -3; e <= 3; e += 0.5) check(u, atCap * 10 ** e, capHz, worst);
     }
     expect(worst.b).toBeLessThanOrEqual(1e-9);
     expect(worst.cost).toBeLessThanOrEqual(1e-13);
   });
 
   it("from the device's uplink base and the gain (interiorUplinkInto): the pair's own result, or false", () => {
-    const body = generateRequest(4, { devices: 60, servers: 8 });
-    const instance = normalize({ ...body, options: { ...body.options, baselines: false } }).instance;
-    const { ctx } = pricingContext(instance);
     const out = new Float64Array(2);
     const own = new Float64Array(2);
     let interior = 0;
     let other = 0;
-    for (let n = 0; n < 60; n++) {
-      for (const m of ctx.models[n].servers) {
-        const mem = memberOf(ctx, m, n);
-        const capHz = instance.servers[m].bandwidthHz;
-        for (const u of [mem.uplinkBp, mem.uplinkZo]) {
-          if (!u) continue;
-          const base = uplinkBase(u);
-          const atCap = -uplinkSlope(u, capHz);
-          for (let e = -3; e <= 3; e += 0.25) {
-            const price = atCap * 10 ** e;
-            pricedUplinkInto(u, price, capHz, own);
-            out.fill(Number.NaN);
-            if (interiorUplinkInto(base, u.gain, price, capHz, out)) {
-              interior++;
-              expect(Math.abs(out[0] - own[0]) / own[0]).toBeLessThanOrEqual(1e-15);
-              expect(Math.abs(out[1] - own[1]) / own[1]).toBeLessThanOrEqual(1e-13);
-              // interior: strictly inside the band, where the bracketed reference finds it too
-              expect(Math.abs(out[1] - referenceBandwidth(u, price, capHz)) / out[1]).toBeLessThanOrEqual(1e-9);
-            } else {
-              other++;
-              expect(Number.isNaN(out[0]) && Number.isNaN(out[1])).toBe(true);
-              // not interior: the band's end or a pinned power
-              const b = own[1];
-              const p = uplinkCost({ ...u, regime: undefined }, b).powerW;
-              const pinned = p <= u.powerLoW * (1 + 1e-9) || p >= u.powerHiW * (1 - 1e-9);
-              expect(pinned || b >= capHz * (1 - 1e-9) || b <= capHz * MIN_SHARE * (1 + 1e-9)).toBe(true);
-            }
-          }
+    for (const { u, capHz } of pairUplinks(4)) {
+      const base = uplinkBase(u);
+      const atCap = -uplinkSlope(u, capHz);
+      for (let e = -3; e <= 3; e += 0.25) {
+        const price = atCap * 10 ** e;
+        pricedUplinkInto(u, price, capHz, own);
+        out.fill(Number.NaN);
+        if (interiorUplinkInto(base, u.gain, price, capHz, out)) {
+          interior++;
+          expect(Math.abs(out[0] - own[0]) / own[0]).toBeLessThanOrEqual(1e-15);
+          expect(Math.abs(out[1] - own[1]) / own[1]).toBeLessThanOrEqual(1e-13);
+          // interior: strictly inside the band, where the bracketed reference finds it too
+          expect(Math.abs(out[1] - referenceBandwidth(u, price, capHz)) / out[1]).toBeLessThanOrEqual(1e-9);
+        } else {
+          other++;
+          expect(Number.isNaN(out[0]) && Number.isNaN(out[1])).toBe(true);
+          // not interior: the band's end or a pinned power
+          const b = own[1];
+          const p = uplinkCost({ ...u, regime: undefined }, b).powerW;
+          const pinned = p <= u.powerLoW * (1 + 1e-9) || p >= u.powerHiW * (1 - 1e-9);
+          expect(pinned || b >= capHz * (1 - 1e-9) || b <= capHz * MIN_SHARE * (1 + 1e-9)).toBe(true);
         }
       }
     }
