@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import canonicalizeModule from 'canonicalize';
-import { cacheKey, canonicalJson, keyOrderNodeCount, requestHash } from '../src/cache/key.js';
+import { allocateRequestHash, cacheKey, canonicalJson, keyOrderNodeCount, requestHash } from '../src/cache/key.js';
 import { generateRequest } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
 import type { AllocateRequest } from '../src/model/request.js';
@@ -139,6 +139,89 @@ describe('requestHash', () => {
       hashOf(smallRequest(), 'allocate', '1.0.1'),
     ];
     expect(new Set(hashes).size).toBe(hashes.length);
+  });
+
+  it('hashes a large normalised instance by its content only: key order and shared objects do not count', () => {
+    const input = normalize(generateRequest(5, { devices: 300, servers: 60 }));
+    const reference = allocateRequestHash(VERSION, input);
+    // normalize shares one modes list among devices; a deep copy shares nothing.
+    expect(input.instance.devices[0].modes).toBe(input.instance.devices[1].modes);
+    const copy = JSON.parse(JSON.stringify(input)) as typeof input;
+    expect(allocateRequestHash(VERSION, copy)).toBe(reference);
+    // Every object's keys in a random order of its own (devices no longer share one key order).
+    let state = 7;
+    const random = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    const shuffled = reorderKeys(copy, (keys) =>
+      keys
+        .map((k) => [random(), k] as const)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, k]) => k),
+    ) as typeof input;
+    expect(Object.keys(shuffled.instance.devices[0])).not.toEqual(Object.keys(input.instance.devices[0]));
+    expect(allocateRequestHash(VERSION, shuffled)).toBe(reference);
+    // relativeGap is not part of the problem.
+    expect(allocateRequestHash(VERSION, { ...input, options: { ...input.options, relativeGap: 0.01 } })).toBe(reference);
+  });
+
+  it('tells apart large instances that differ in one number, one null, one mode or the order of two devices', () => {
+    const fresh = () => normalize(generateRequest(6, { devices: 200, servers: 50 }));
+    const variants: ((input: ReturnType<typeof fresh>) => void)[] = [
+      () => {},
+      (input) => {
+        const d = input.instance.devices[199];
+        d.gains = [...d.gains.slice(0, 49), d.gains[49] * (1 + 2 ** -50)];
+      },
+      (input) => {
+        input.instance.devices[7].deadlineS = 5;
+      },
+      (input) => {
+        input.instance.devices[7].memoryBytes = 5;
+      },
+      (input) => {
+        input.instance.devices[3] = { ...input.instance.devices[3], modes: input.instance.devices[3].modes.slice(1) };
+      },
+      (input) => {
+        const ds = input.instance.devices;
+        [ds[10], ds[11]] = [ds[11], ds[10]];
+      },
+      (input) => {
+        input.instance.servers[49] = { ...input.instance.servers[49], bandwidthHz: input.instance.servers[49].bandwidthHz + 1 };
+      },
+      (input) => {
+        input.instance.weights = { ...input.instance.weights, energy: 2 };
+      },
+    ];
+    const hashes = variants.map((change) => {
+      const input = fresh();
+      change(input);
+      return allocateRequestHash(VERSION, input);
+    });
+    expect(new Set(hashes).size).toBe(hashes.length);
+  });
+
+  it('cannot be spoofed by strings that look like the compact form, and hashes -0 as 0', () => {
+    const h = (input: unknown) => requestHash({ kind: 'k', solverVersion: VERSION, input });
+    const pairs: [unknown, unknown][] = [
+      [{ a: [1, 2, 3] }, { a: '\u00003' }],
+      [{ a: [1, 2, 3] }, { a: ['\u00003'] }],
+      [{ a: [{ x: 1 }, { x: 2 }] }, { a: ['\u0000c2', { x: '\u00002' }] }],
+      [
+        { a: [1], b: [2, 3] },
+        { a: [1, 2], b: [3] },
+      ],
+      [{ a: [[1, 2]] }, { a: [[1], [2]] }],
+      [{ a: [{ x: 1 }, { y: 1 }] }, { a: [{ x: 1, y: 1 }] }],
+      [{ a: [{ x: 1 }, { x: null }] }, { a: [{ x: 1 }, {}] }],
+    ];
+    for (const [x, y] of pairs) expect(h(x)).not.toBe(h(y));
+    expect(h({ a: [0, -0, 1] })).toBe(h({ a: [-0, 0, 1] }));
+    expect(() => h({ a: [1, Infinity] })).toThrow(TypeError);
+    expect(() => h({ a: [{ x: 1 }, { x: NaN }] })).toThrow(TypeError);
+    // Integer-like keys take the piece-by-piece path, in any key order.
+    expect(h({ b: { '1': [1, 2], '0': 'x' } })).toBe(h({ b: { '0': 'x', '1': [1, 2] } }));
   });
 
   it('keeps problem kinds apart in store keys', () => {

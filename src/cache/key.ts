@@ -15,12 +15,12 @@ import { createHash } from 'node:crypto';
  * insertion order: a value holding such keys is written piece by piece instead (slower, rare).
  */
 export function canonicalJson(value: unknown): string {
-  return canonical(value, false);
+  return canonical(value);
 }
 
-function canonical(value: unknown, compact: boolean): string {
+function canonical(value: unknown): string {
   try {
-    return JSON.stringify(sortedCopy(value, compact));
+    return JSON.stringify(sortedCopy(value, undefined));
   } catch (e) {
     if (!(e instanceof IndexLikeKeys)) throw e;
     const out: string[] = [];
@@ -38,40 +38,169 @@ function finite(x: number): number {
   return x;
 }
 
-/** Numeric arrays at least this long are hashed as their float64 bytes when compacting. */
-const COMPACT_NUMBERS = 64;
-
 /**
- * A long array of numbers (a device's gain to every server) as one string naming the digest of
- * its IEEE 754 bytes: writing millions of numbers as decimal text is most of a large request's
- * hashing time, and equal arrays still give equal strings.
+ * The compacted form a request hash digests: canonical JSON in which
+ * - every non-empty array of numbers is a placeholder naming its length, its numbers going as
+ *   float64 bytes to one buffer in the order the text names them (NumberBytes);
+ * - every other array holding an object or array is a placeholder naming the sha256 of its own
+ *   compacted form (text, NUL, bytes), remembered by identity for the call: a normalised instance's
+ *   devices share their modes array (model/normalize.ts), which is then digested once, not 1,000 times;
+ * - inside it, an array of objects that all have the same keys is a count and one column per key
+ *   (columns()), so a numeric field of every device is bytes too and key names are written once.
+ * Placeholders are strings led by NUL and a letter or digit; an input string led by NUL gets a
+ * second one (escaped()), so no input can spell a placeholder. Which form a value takes depends on
+ * its content only (never on key order or on which objects are shared): equal inputs, equal hashes.
+ * Writing 50,000 gains as shortest decimal text, and walking 21,000 mode objects, were most of a
+ * 1,000 × 50 request's hashing time (bench/request-overhead.ts).
  */
-function compactNumbers(v: number[]): string {
-  const bytes = Float64Array.from(v);
-  return `float64[${v.length}]:${createHash('sha256').update(new Uint8Array(bytes.buffer)).digest('base64')}`;
+export function compactDigest(value: unknown): string {
+  return digestOf(value, new Map());
 }
 
-function sortedCopy(v: unknown, compact: boolean): unknown {
+/** sha256 (base64) of a value's compacted form; `known`: digests of arrays met before in this call. */
+function digestOf(value: unknown, known: Map<object, string>): string {
+  const compact: Compact = { numbers: new NumberBytes(), known };
+  let text: string;
+  try {
+    text = JSON.stringify(sortedCopy(value, compact));
+  } catch (e) {
+    if (!(e instanceof IndexLikeKeys)) throw e;
+    // Integer-like keys somewhere (never in a normalised instance): canonical JSON written piece
+    // by piece, numbers as text. Which path a value takes depends on its content only.
+    text = `${PLACEHOLDER}w${canonical(value)}`;
+    compact.numbers = new NumberBytes();
+  }
+  return formDigest(text, compact.numbers);
+}
+
+/** sha256 (base64) of a compacted text, a NUL and its numbers' bytes. */
+function formDigest(text: string, numbers: NumberBytes): string {
+  // JSON text never holds a raw NUL (it escapes it), so text and bytes cannot run into each other.
+  return createHash('sha256').update(text).update(PLACEHOLDER).update(numbers.bytes()).digest('base64');
+}
+
+interface Compact {
+  numbers: NumberBytes;
+  known: Map<object, string>;
+}
+
+/** The float64 bytes of a compacted form's numeric arrays, one after the other. */
+class NumberBytes {
+  private buffer = new Float64Array(64);
+  private length = 0;
+
+  /**
+   * Appends `v`'s numbers (finite, -0 as 0, as canonical JSON writes it) and returns the text that
+   * stands for them; undefined, appending nothing, when `v` holds anything but numbers.
+   */
+  add(v: readonly unknown[]): string | undefined {
+    if (this.length + v.length > this.buffer.length) {
+      const grown = new Float64Array(Math.max(2 * this.buffer.length, this.length + v.length));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+    }
+    const b = this.buffer;
+    let at = this.length;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x !== 'number') return undefined;
+      // x - x is NaN for ±Infinity and NaN; + 0 turns -0 into 0.
+      if (x - x !== 0) finite(x);
+      b[at++] = x + 0;
+    }
+    this.length = at;
+    return `${PLACEHOLDER}${v.length}`;
+  }
+
+  bytes(): Uint8Array {
+    return new Uint8Array(this.buffer.buffer, 0, this.length * 8);
+  }
+}
+
+/** Leads every placeholder of a compacted form (see compactDigest). */
+const PLACEHOLDER = '\0';
+
+/** An input string as a compacted form holds it: a leading NUL doubled. */
+function escaped(s: string): string {
+  return s.charCodeAt(0) === 0 ? PLACEHOLDER + s : s;
+}
+
+/** A copy with sorted keys for JSON.stringify; compacted (see compactDigest) when `compact` is given. */
+function sortedCopy(v: unknown, compact: Compact | undefined): unknown {
   if (typeof v === 'number') return finite(v);
+  if (typeof v === 'string') return compact === undefined ? v : escaped(v);
   if (v === null || typeof v !== 'object') return v;
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return sortedCopy((v as { toJSON: () => unknown }).toJSON(), compact);
   if (Array.isArray(v)) {
-    let flat = true;
-    let numeric = true;
-    for (const item of v) {
-      if (typeof item === 'number') finite(item);
-      else {
-        numeric = false;
-        if (item !== null && typeof item === 'object') flat = false;
-      }
+    if (compact !== undefined && v.length > 0 && typeof v[0] === 'number') {
+      const numbers = compact.numbers.add(v);
+      if (numbers !== undefined) return numbers;
     }
-    if (compact && numeric && v.length >= COMPACT_NUMBERS) return compactNumbers(v as number[]);
-    return flat ? v : v.map((item) => sortedCopy(item, compact));
+    let flat = true;
+    for (const item of v) {
+      // A string that needs escaping makes the array one to copy.
+      if ((item !== null && typeof item === 'object') || (compact !== undefined && typeof item === 'string' && item.charCodeAt(0) === 0))
+        flat = false;
+    }
+    if (flat) {
+      for (const item of v) if (typeof item === 'number') finite(item);
+      return v;
+    }
+    if (compact === undefined) return v.map((item) => sortedCopy(item, undefined));
+    if (!v.some((item) => item !== null && typeof item === 'object')) return v.map((item) => sortedCopy(item, compact));
+    let digest = compact.known.get(v);
+    if (digest === undefined) {
+      const inner: Compact = { numbers: new NumberBytes(), known: compact.known };
+      const form = columns(v, inner) ?? v.map((item) => sortedCopy(item, inner));
+      digest = `${PLACEHOLDER}h${formDigest(JSON.stringify(form), inner.numbers)}`;
+      compact.known.set(v, digest);
+    }
+    return digest;
   }
   const obj = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const k of sortedKeys(obj)) out[k] = sortedCopy(obj[k], compact);
   return out;
+}
+
+/**
+ * An array of objects that all have the same keys (a request's devices, its servers) as a compacted
+ * form writes it: a placeholder naming the count, then one column per key in code-unit order.
+ * undefined when the objects differ in their keys (or one is not a plain object, or holds an
+ * undefined, which JSON would drop): then they are written one by one. Depends on content only.
+ */
+function columns(v: unknown[], compact: Compact): [string, Record<string, unknown>] | undefined {
+  let keys: string[] | undefined;
+  for (const item of v) {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return undefined;
+    if (typeof (item as { toJSON?: unknown }).toJSON === 'function') return undefined;
+    const own = sortedKeys(item);
+    if (keys === undefined) keys = own;
+    else if (own !== keys && !sameKeys(own, keys)) return undefined;
+  }
+  if (keys === undefined) return undefined;
+  // All columns gathered before any is copied: a bail-out must not leave numbers behind.
+  const raw: unknown[][] = [];
+  for (const key of keys) {
+    const column = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = (v[i] as Record<string, unknown>)[key];
+      if (x === undefined || typeof x === 'function' || typeof x === 'symbol') return undefined;
+      column[i] = x;
+    }
+    raw.push(column);
+  }
+  const out: Record<string, unknown> = {};
+  keys.forEach((key, k) => {
+    out[key] = sortedCopy(raw[k], compact);
+  });
+  return [`${PLACEHOLDER}c${v.length}`, out];
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -164,12 +293,12 @@ interface KeyParts {
 }
 
 /**
- * sha256 (hex) of the canonical JSON of { kind, solverVersion, input }, long numeric arrays
- * written as the digest of their bytes (see compactNumbers).
+ * sha256 (hex) of { kind, solverVersion, input } in compacted form (compactDigest): canonical, its
+ * long numeric arrays and repeated structures written as bytes and digests.
  */
 export function requestHash(parts: KeyParts): string {
-  const text = canonical({ kind: parts.kind, solverVersion: parts.solverVersion, input: parts.input }, true);
-  return createHash('sha256').update(text).digest('hex');
+  const digest = compactDigest({ kind: parts.kind, solverVersion: parts.solverVersion, input: parts.input });
+  return createHash('sha256').update(digest).digest('hex');
 }
 
 /** The store key of one answer; the kind up front keeps families apart when scanning a store. */

@@ -113,12 +113,22 @@ function zerothOrderModes(d: DeviceSpec, batchSize: number, path: string): Train
   return modes;
 }
 
+/**
+ * The modes of the devices normalised so far, by what decides them (trainingMode, inferenceOnly,
+ * queries, parallelism; the batch size is one per request). Devices that allow the same modes share
+ * one array (read-only, like the whole instance): a device allows 21 modes by default, and building
+ * 21,000 objects for 1,000 devices, then hashing and cloning them to a solver thread one by one, was
+ * a good part of a large request's time outside the solver (bench/request-overhead.ts).
+ */
+type ModeSets = Map<string, { modes: TrainingMode[]; referenceMode: TrainingMode }>;
+
 function normalizeDevice(
   d: DeviceSpec,
   i: number,
   model: ModelParams,
   serverSpecs: ServerSpec[],
   serverIndex: Map<string, number>,
+  modeSets: ModeSets,
 ): Device {
   const path = `devices[${i}]`;
   const minFrequencyHz = nonNegative(d.minFrequencyHz ?? 0, `${path}.minFrequencyHz`);
@@ -174,14 +184,22 @@ function normalizeDevice(
   const choice = d.trainingMode ?? 'auto';
   const inferenceOnly = d.inferenceOnly ?? false;
   check(!(inferenceOnly && choice === 'backprop'), `${path}.trainingMode`, 'an inferenceOnly device cannot use backprop');
-  const zo = choice === 'backprop' ? [] : zerothOrderModes(d, model.batchSize, path);
-  const modes: TrainingMode[] = [];
-  if (choice !== 'zeroth-order' && !inferenceOnly) modes.push({ kind: 'backprop' });
-  modes.push(...zo);
-  const usesZerothOrderAtReference = inferenceOnly || choice === 'zeroth-order';
-  const referenceMode: TrainingMode = usesZerothOrderAtReference
-    ? (zo.find((m) => m.kind === 'zeroth-order' && m.queries === 1 && m.parallelism === 2) ?? zo[0])
-    : { kind: 'backprop' };
+  // Only valid values are ever remembered (zerothOrderModes throws first), so the key names numbers.
+  const modeKey = `${choice}|${inferenceOnly}|${d.queries}|${d.parallelism}`;
+  let allowed = modeSets.get(modeKey);
+  if (allowed === undefined) {
+    const zo = choice === 'backprop' ? [] : zerothOrderModes(d, model.batchSize, path);
+    const modes: TrainingMode[] = [];
+    if (choice !== 'zeroth-order' && !inferenceOnly) modes.push({ kind: 'backprop' });
+    modes.push(...zo);
+    const usesZerothOrderAtReference = inferenceOnly || choice === 'zeroth-order';
+    const referenceMode: TrainingMode = usesZerothOrderAtReference
+      ? (zo.find((m) => m.kind === 'zeroth-order' && m.queries === 1 && m.parallelism === 2) ?? zo[0])
+      : { kind: 'backprop' };
+    allowed = { modes, referenceMode };
+    modeSets.set(modeKey, allowed);
+  }
+  const { modes, referenceMode } = allowed;
 
   const layerFlops = layerTrainingFlops(model.batchSize, tokens, model.hiddenSize);
   return {
@@ -346,7 +364,8 @@ export function normalize(req: AllocateRequest): { instance: Instance; options: 
   );
   const serverIndex = new Map(req.servers.map((s, m) => [s.id, m]));
   const servers = req.servers.map(normalizeServer);
-  const devices = req.devices.map((d, i) => normalizeDevice(d, i, model, req.servers, serverIndex));
+  const modeSets: ModeSets = new Map();
+  const devices = req.devices.map((d, i) => normalizeDevice(d, i, model, req.servers, serverIndex, modeSets));
 
   const w = req.objective?.weights ?? {};
   const weights = {

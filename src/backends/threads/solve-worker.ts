@@ -15,7 +15,7 @@ import { solveAllocate } from '../../solver/index.js';
 import { minBlocksTimeLimitMs } from '../../model/time-floor.js';
 import { drainWasRequested, markStarted, readProgress, stopWasRequested, writeProgress } from './control-buffer.js';
 import { answerReserveMs, remainingLimitMs } from '../../solve/time-budget.js';
-import { unpackInstance } from '../../solve/transfer.js';
+import { packedDeviceCount, unpackInstance } from '../../solve/transfer.js';
 import { warmUpEnabled, warmUpSolver } from './warm-up.js';
 import { largeForPricingAt } from '../../solver/bound/anytime.js';
 import { coresToLend, idleCore, parallelPasses, startPassHelper, type PassHelper } from './parallel-passes.js';
@@ -97,12 +97,7 @@ const solvers = {
           ...input.options,
           timeLimitMs:
             timing.deadlineAt === undefined
-              ? remainingLimitMs(
-                  input.options.timeLimitMs,
-                  timing.receivedAt,
-                  Date.now(),
-                  answerReserveMs(input.packed.instance.devices.length),
-                )
+              ? remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(packedDeviceCount(input.packed)))
               : Math.max(0, Math.floor(timing.deadlineAt - Date.now())),
         },
         control && incumbents ? { ...control, onIncumbent: incumbentSender(instance, incumbents) } : control,
@@ -131,7 +126,7 @@ const solvers = {
     evaluateAllocation(
       unpackInstance(input.packed),
       input.given,
-      remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(input.packed.instance.devices.length)),
+      remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(packedDeviceCount(input.packed))),
     ),
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
   ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady(), ...(warmUpMs !== undefined ? { warmUpMs } : {}) }),
