@@ -39,7 +39,7 @@ import {
   type Solution,
 } from './association/association.js';
 import { balanceAssociation } from './association/balance.js';
-import { warmAssociation, warmPlans } from './association/warm.js';
+import { warmAssociation, warmFocus, warmPlans } from './association/warm.js';
 import { dualStartPlan, planPrices, topStartPlan } from './association/dual-start.js';
 import { computeBaselines, decisionsOf } from './baselines.js';
 import { ascendBound } from './bound/bound.js';
@@ -392,7 +392,13 @@ interface Found {
   enumerated: boolean;
 }
 
-function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: number, monitor: SearchMonitor = UNWATCHED): Found | null {
+function search(
+  ctx: PlanContext,
+  warm: Solution | number[] | null,
+  deadlineAt: number,
+  monitor: SearchMonitor = UNWATCHED,
+  focus: Uint8Array | null = null,
+): Found | null {
   // Out of time with a plan at hand: that plan is the answer (every step below starts with a full pass).
   if (warm !== null && !Array.isArray(warm) && expired(deadlineAt)) return { sol: warm, enumerated: false };
   if (associationCount(ctx) <= ASSOCIATION_LIMIT) {
@@ -408,7 +414,7 @@ function search(ctx: PlanContext, warm: Solution | number[] | null, deadlineAt: 
   if (expired(deadlineAt)) return { sol: start, enumerated: false };
   // Estimated single moves first (cheap, converge fast), then priced reassignment and exact
   // move/swap search (which also handles full servers) for the time that is left.
-  const balanced = balanceAssociation(ctx, start, deadlineAt, monitor);
+  const balanced = balanceAssociation(ctx, start, deadlineAt, monitor, { focus });
   if (!expired(deadlineAt) && monitor.proven(balanced, undefined, true)) return { sol: balanced, enumerated: false };
   return { sol: improveAssociation(ctx, balanced, deadlineAt, monitor), enumerated: false };
 }
@@ -603,6 +609,19 @@ class BoundWatch implements SearchMonitor {
     if (!Number.isFinite(this.bound.value)) tightenBound(this.bound, until, this.frame.proof.objective, 1);
     this.frame.proof.offerBound(this.bound.value, Date.now() - startedAt, 'search', this.bound.prices);
   }
+}
+
+/**
+ * A warm search's first devices to quote (warmFocus): where the bound's pass before the search
+ * (firstBound: at an earlier answer's prices, or the warm plan's) found each device's cheapest
+ * server. Null (every device) for a cold start or without a complete pass, and on large instances,
+ * whose first pass prices one pair per device, the warm start's (every device would look in place:
+ * at 2,000 × 60 only the displaced ones were named, and the focused search stalled and quoted the rest).
+ */
+function searchFocus(ctx: PlanContext, start: StartPlans, watch: BoundWatch): Uint8Array | null {
+  const warm = start.warmPlan;
+  if (!warm || warm !== start.startPlan || watch.bound.stats.passes === 0 || largeForPricing(ctx)) return null;
+  return warmFocus(ctx, warm.assignment, watch.bound.choice);
 }
 
 /** Whether the search settles before a first pass or interleaved bound slices would pay (SMALL_PAIRS). */
@@ -1045,7 +1064,8 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
 
   const firstSearchDeadline = hasDeadlines ? clock.at(SHARE.firstSearchWithDeadlines) : searchEnd(frame, watch, searchDeadline);
   if (!hasDeadlines) watch.deadlineAt = firstSearchDeadline;
-  const found = phase(frame, 'search', () => search(prepared.ctx, start.startPlan, firstSearchDeadline, watch));
+  const focus = searchFocus(prepared.ctx, start, watch);
+  const found = phase(frame, 'search', () => search(prepared.ctx, start.startPlan, firstSearchDeadline, watch, focus));
   if (!found) return answer(frame, noAssociation(instance));
   const searched = scored(instance, decisionsOf(prepared.ctx, found.sol), prepared.scales);
   let best = better(null, searched);

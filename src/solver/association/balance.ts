@@ -13,6 +13,11 @@
 // one (a server takes part in up to four per round). Quotes on changed servers move to first order
 // and are priced exactly every few batches.
 // Servers whose members changed are re-planned in full at the end (modes and splits free again).
+//
+// A warm start may name the devices to quote first (`focus`: those an earlier answer's prices say are
+// out of place): the others are near where they should be, and quoting every pair would be most of
+// the search. The others are quoted when the focused search stalls (no move, no swap) unproven, so
+// the search ends where an unfocused one could.
 
 import type { Solution } from './association.js';
 import { capacities, UNWATCHED, type SearchMonitor } from './association.js';
@@ -168,6 +173,24 @@ interface BalanceState {
   drifted: Set<number>;
   /** moves a server may take part in per batch: grows after batches that stand */
   touchLimit: number;
+  /** focused: quoted[n] = 1 for the devices quoted so far (the others have no quotes and are not re-quoted); null once all are */
+  quoted: Uint8Array | null;
+  counts: BalanceCounts;
+}
+
+/** What a search priced (for tests and benches). */
+export interface BalanceCounts {
+  /** (device, server) pairs priced exactly */
+  pairsQuoted: number;
+  /** a focused search stalled and quoted the other devices */
+  widened: boolean;
+}
+
+export interface BalanceOptions {
+  /** focus[n] = 1: device n is quoted from the start; the others once the search stalls (null: all from the start) */
+  focus?: Uint8Array | null;
+  /** filled in as the search goes */
+  counts?: BalanceCounts;
 }
 
 interface Move {
@@ -176,8 +199,14 @@ interface Move {
   gain: number;
 }
 
-/** The state at `start` with every device quoted, or null when the deadline comes first. */
-function initialState(ctx: PlanContext, start: Solution, deadlineAt: number): BalanceState | null {
+/** The state at `start` with every device (or every one in `focus`) quoted, or null when the deadline comes first. */
+function initialState(
+  ctx: PlanContext,
+  start: Solution,
+  deadlineAt: number,
+  focus: Uint8Array | null,
+  counts: BalanceCounts,
+): BalanceState | null {
   const N = ctx.models.length;
   const M = ctx.instance.servers.length;
   const assignment = start.assignment.slice();
@@ -201,7 +230,12 @@ function initialState(ctx: PlanContext, start: Solution, deadlineAt: number): Ba
   for (let n = 0; n < N; n++) {
     // Quoting every device is a pass over N × CANDIDATE_SERVERS pairs: without time for it, no balancing.
     if ((n & 63) === 0 && expired(deadlineAt)) return null;
+    if (focus && focus[n] === 0) {
+      quotes.push(candidates[n].map(() => null));
+      continue;
+    }
     quotes.push(candidates[n].map((m) => quote(ctx, plans[m], n)));
+    counts.pairsQuoted += candidates[n].length;
   }
   return {
     ctx,
@@ -223,7 +257,28 @@ function initialState(ctx: PlanContext, start: Solution, deadlineAt: number): Ba
     partnerData: new Float64Array(0),
     drifted: new Set(),
     touchLimit: 1,
+    quoted: focus ? focus.slice() : null,
+    counts,
   };
+}
+
+/**
+ * A focused search that stalled: quote the devices not quoted yet, each server at the prices its
+ * quotes are at (quotedAt: first-order moves stay consistent). False when the deadline came first.
+ */
+function widen(s: BalanceState): boolean {
+  const { ctx, candidates, quotes, quotedAt, quoted } = s;
+  if (!quoted) return false;
+  s.quoted = null;
+  s.counts.widened = true;
+  for (let n = 0; n < quoted.length; n++) {
+    if (quoted[n] === 1) continue;
+    if ((n & 63) === 0 && expired(s.deadlineAt)) return false;
+    const list = candidates[n];
+    for (let k = 0; k < list.length; k++) quotes[n][k] = quote(ctx, quotedAt[list[k]], n);
+    s.counts.pairsQuoted += list.length;
+  }
+  return true;
 }
 
 function quoteOf(s: BalanceState, n: number, m: number): Quote | null {
@@ -237,7 +292,7 @@ function quoteOf(s: BalanceState, n: number, m: number): Quote | null {
  * dφ/dμ = f). A server whose plan changed lifts its tabus and has its slopes recomputed.
  */
 function requote(s: BalanceState, servers: Set<number>, exact: boolean): void {
-  const { ctx, plans, quotedAt, quotes, M, quotedBy, assignment, tabu } = s;
+  const { ctx, plans, quotedAt, quotes, M, quotedBy, assignment, tabu, quoted, counts } = s;
   let done = 0;
   for (const m of servers) {
     const plan = plans[m];
@@ -252,9 +307,12 @@ function requote(s: BalanceState, servers: Set<number>, exact: boolean): void {
       const n = (pairs[i] / SLOTS) | 0;
       const k = pairs[i] - n * SLOTS;
       if (moved) tabu[n * M + m] = 0;
+      if (quoted && quoted[n] === 0) continue;
       const q = quotes[n][k];
-      if (exact || m === assignment[n] || !q) quotes[n][k] = quote(ctx, plan, n, q);
-      else q.cost += q.bandwidthHz * dB + q.frequencyHz * dF;
+      if (exact || m === assignment[n] || !q) {
+        quotes[n][k] = quote(ctx, plan, n, q);
+        counts.pairsQuoted++;
+      } else q.cost += q.bandwidthHz * dB + q.frequencyHz * dF;
     }
   }
   for (const m of servers) {
@@ -529,8 +587,15 @@ function solutionOf(s: BalanceState): Solution {
   return { assignment: s.assignment, plans: s.plans, cost: s.plans.reduce((sum, p) => sum + p.cost, 0), exact: false };
 }
 
-export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt: number, monitor: SearchMonitor = UNWATCHED): Solution {
-  const s = initialState(ctx, start, deadlineAt);
+export function balanceAssociation(
+  ctx: PlanContext,
+  start: Solution,
+  deadlineAt: number,
+  monitor: SearchMonitor = UNWATCHED,
+  options: BalanceOptions = {},
+): Solution {
+  const counts = options.counts ?? { pairsQuoted: 0, widened: false };
+  const s = initialState(ctx, start, deadlineAt, options.focus ?? null, counts);
   if (!s) return start;
   for (let batch = 0; batch < MAX_BATCHES && !expired(deadlineAt); batch++) {
     // Proven good enough: the full re-plans below could only lower the cost further.
@@ -546,8 +611,9 @@ export function balanceAssociation(ctx: PlanContext, start: Solution, deadlineAt
     const moves = estimateMoves(s);
     if (expired(deadlineAt)) break; // estimates cut short: no batch from them
     if (moves.length === 0) {
-      // No single move pays: try swaps, whose net demand changes are small.
+      // No single move pays: try swaps, whose net demand changes are small; then, focused, the rest of the devices.
       if (swapRound(s)) continue;
+      if (widen(s)) continue;
       break;
     }
     moves.sort((a, b) => b.gain - a.gain);
