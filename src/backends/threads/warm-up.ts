@@ -13,6 +13,7 @@
 // a thread took 1.2–1.4 s of CPU against 0.7–0.9 s for the next ones (--trace-opt: 198 optimisations
 // during it against 50–100). One mid-size solve (MID_SIZE) after the first few paper-scale ones
 // compiles them; the paper-scale solves after it settle the paper-scale paths again.
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { generateRequest } from '../../model/generator.js';
 import { normalize } from '../../model/normalize.js';
 import type { SolveOptions } from '../../model/types.js';
@@ -38,6 +39,13 @@ interface WarmUpTask {
   input: { packed: PackedInstance; options: SolveOptions };
   receivedAt: number;
   control: SharedArrayBuffer;
+  /**
+   * As the threads backend sends them: with an incumbents port the solver's control object has
+   * onIncumbent (another shape), and each incumbent is evaluated, turned into allocations and posted
+   * on this thread, at the warm-up's sizes too
+   */
+  incumbents: MessagePort;
+  occupancy: SharedArrayBuffer;
 }
 
 /**
@@ -89,13 +97,25 @@ export async function warmUpSolver(
   const run = async (seed: number, size: { devices: number; servers: number }, limitMs: number, baselines: boolean) => {
     const { instance, options } = normalize(generateRequest(seed, { ...size, options: { baselines } }));
     const started = performance.now();
+    // Incumbents are posted (and so serialised) as a request's are, then dropped.
+    const incumbents = new MessageChannel();
+    incumbents.port1.on('message', () => {});
+    const occupancy = new SharedArrayBuffer(4);
+    new Int32Array(occupancy)[0] = 1; // this solve alone, as a request's count would say
     const task: WarmUpTask = {
       kind: 'allocate',
       input: { packed: packInstance(instance), options: { ...options, timeLimitMs: limitMs } },
       receivedAt: Date.now(),
       control: createControlBuffer(),
+      incumbents: incumbents.port2,
+      occupancy,
     };
-    const answer = (await solve(task)) as WarmUpAnswer | undefined;
+    let answer: WarmUpAnswer | undefined;
+    try {
+      answer = (await solve(task)) as WarmUpAnswer | undefined;
+    } finally {
+      incumbents.port1.close(); // closes both ends
+    }
     const statistics = answer?.solver?.statistics;
     solves.push({
       ...size,
