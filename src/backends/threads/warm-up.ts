@@ -104,7 +104,10 @@ export async function warmUpSolver(
     new Int32Array(occupancy)[0] = 1; // this solve alone, as a request's count would say
     const task: WarmUpTask = {
       kind: 'allocate',
-      input: { packed: packInstance(instance), options: { ...options, timeLimitMs: limitMs } },
+      // Cloned, as a request's input reaches a thread (postMessage): a clone's objects need not have the
+      // shapes (nor its arrays the element kinds) of those built here, and without it the first large
+      // request through the service gained nothing from the mid-size solve (its code deoptimised on them).
+      input: structuredClone({ packed: packInstance(instance), options: { ...options, timeLimitMs: limitMs } }),
       receivedAt: Date.now(),
       control: createControlBuffer(),
       incumbents: incumbents.port2,
