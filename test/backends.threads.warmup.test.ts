@@ -1,9 +1,13 @@
-// No first-request penalty: every solver thread runs several paper-scale solves, through the entry
-// a request's task takes, while it loads, before the pool reports ready (bench/first-request.ts
-// measures what that saves the first caller).
+// No first-request penalty: every solver thread runs several paper-scale solves and one mid-size
+// one (the paths of large instances), through the entry a request's task takes, while it loads,
+// before the pool reports ready (bench/first-request.ts and FIRST=1 bench/large-through-pool.ts
+// measure what that saves the first caller).
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSolverPool, type SolverPool } from '../src/backends/threads/solver-pool.js';
-import { WARM_UP_MIN_SOLVES, WARM_UP_SOLVES } from '../src/backends/threads/warm-up.js';
+import { MID_SIZE, WARM_UP_MIN_SOLVES, WARM_UP_SOLVES, warmUpSolver, type WarmUpSolve } from '../src/backends/threads/warm-up.js';
+import { initGlpk } from '../src/solver/math/glpk.js';
+import { solveAllocate } from '../src/solver/index.js';
+import { unpackInstance } from '../src/solve/transfer.js';
 
 const pools: SolverPool[] = [];
 afterAll(async () => {
@@ -31,10 +35,18 @@ async function whenReady(pool: SolverPool): Promise<void> {
   }
 }
 
-type Ping = { threadId: number; warmUpMs?: number[] };
+type Ping = { threadId: number; warmUp?: WarmUpSolve[] };
+
+const isMidSize = (s: WarmUpSolve) => s.devices === MID_SIZE.devices && s.servers === MID_SIZE.servers;
+const isPaperScale = (s: WarmUpSolve) => s.devices === 50 && s.servers === 10;
+
+/** The real solver behind a task as the warm-up sends it (unpacked as a solver thread does). */
+async function solveTask(task: Parameters<Parameters<typeof warmUpSolver>[0]>[0]) {
+  return solveAllocate(unpackInstance(task.input.packed), task.input.options);
+}
 
 describe('solver thread warm-up', () => {
-  it('each thread has solved several paper-scale instances before the pool is ready', async () => {
+  it('each thread has solved paper-scale instances and a mid-size one before the pool is ready', async () => {
     const pool = poolWith('true');
     await whenReady(pool);
     const pings = (await Promise.all([
@@ -43,18 +55,56 @@ describe('solver thread warm-up', () => {
     ])) as Ping[];
     expect(WARM_UP_MIN_SOLVES).toBeGreaterThan(1);
     for (const p of pings) {
+      const solves = p.warmUp!;
+      const paper = solves.filter(isPaperScale);
       // All of them, or at least the minimum when the time budget ran out (a loaded machine).
-      expect(p.warmUpMs!.length).toBeGreaterThanOrEqual(WARM_UP_MIN_SOLVES);
-      expect(p.warmUpMs!.length).toBeLessThanOrEqual(WARM_UP_SOLVES);
-      for (const ms of p.warmUpMs!) expect(ms).toBeGreaterThan(0);
+      expect(paper.length).toBeGreaterThanOrEqual(WARM_UP_MIN_SOLVES);
+      expect(paper.length).toBeLessThanOrEqual(WARM_UP_SOLVES);
+      expect(solves.filter((s) => !isPaperScale(s) && !isMidSize(s))).toEqual([]);
+      for (const s of solves) expect(s.ms).toBeGreaterThan(0);
+      // The mid-size solve comes right after the minimum (skipped only if they alone used the budget).
+      const mid = solves.filter(isMidSize);
+      expect(mid.length).toBeLessThanOrEqual(1);
+      if (mid.length === 1) expect(solves.indexOf(mid[0])).toBe(WARM_UP_MIN_SOLVES);
     }
-    console.log(`warm-up solves per thread: ${pings.map((p) => p.warmUpMs!.map((ms) => `${ms.toFixed(0)} ms`).join(' ')).join('; ')}`);
+    // Unloaded, three paper-scale solves take well under the budget: the mid-size one ran, and
+    // its search and bound did (the large-instance paths it is there for).
+    const mids = pings.flatMap((p) => p.warmUp!.filter(isMidSize));
+    expect(mids.length).toBeGreaterThan(0);
+    for (const m of mids) {
+      expect(m.searchSteps).toBeGreaterThan(0);
+      expect(m.boundEvaluations).toBeGreaterThan(0);
+    }
+    console.log(
+      `warm-up solves per thread: ${pings.map((p) => p.warmUp!.map((s) => `${s.devices}×${s.servers} ${s.ms.toFixed(0)} ms`).join(' ')).join('; ')}`,
+    );
   }, 60_000);
+
+  it('with no budget left it runs only the minimum paper-scale solves', async () => {
+    await initGlpk();
+    const solves = await warmUpSolver(solveTask, { budgetMs: 0 });
+    expect(solves.length).toBe(WARM_UP_MIN_SOLVES);
+    expect(solves.every(isPaperScale)).toBe(true);
+  }, 60_000);
+
+  it('with budget to spare it runs every paper-scale solve and the mid-size one, which searches and proves its gap', async () => {
+    await initGlpk();
+    const solves = await warmUpSolver(solveTask, { budgetMs: Infinity });
+    expect(solves.filter(isPaperScale).length).toBe(WARM_UP_SOLVES);
+    expect(solves.length).toBe(WARM_UP_SOLVES + 1);
+    const mid = solves[WARM_UP_MIN_SOLVES];
+    expect(isMidSize(mid)).toBe(true);
+    // 500 × 30 is past auto.ts's SMALL_PAIRS (2,000): the association search and the bound both run.
+    expect(MID_SIZE.devices * MID_SIZE.servers).toBeGreaterThan(2_000);
+    expect(mid.searchSteps).toBeGreaterThan(0);
+    expect(mid.boundEvaluations).toBeGreaterThan(0);
+    expect(mid.termination).toBe('GAP');
+  }, 120_000);
 
   it('SOLVER_WARMUP=false skips it', async () => {
     const pool = poolWith('false');
     await whenReady(pool);
     const ping = (await pool.run({ kind: 'ping', input: undefined })) as Ping;
-    expect(ping.warmUpMs).toBeUndefined();
+    expect(ping.warmUp).toBeUndefined();
   }, 60_000);
 });

@@ -16,7 +16,7 @@ import { minBlocksTimeLimitMs } from '../../model/time-floor.js';
 import { drainWasRequested, markStarted, readProgress, stopWasRequested, writeProgress } from './control-buffer.js';
 import { answerReserveMs, remainingLimitMs } from '../../solve/time-budget.js';
 import { packedDeviceCount, unpackInstance } from '../../solve/transfer.js';
-import { warmUpEnabled, warmUpSolver } from './warm-up.js';
+import { warmUpEnabled, warmUpSolver, type WarmUpSolve } from './warm-up.js';
 import { largeForPricingAt } from '../../solver/bound/anytime.js';
 import { coresToLend, idleCore, parallelPasses, startPassHelper, type PassHelper } from './parallel-passes.js';
 
@@ -24,8 +24,8 @@ import { coresToLend, idleCore, parallelPasses, startPassHelper, type PassHelper
 // request does not pay for it; tasks wait for this module (and so for GLPK and the warm-up solve)
 // to finish loading, and the pool reports ready only once every thread has answered.
 await initGlpk();
-/** Wall time of each warm-up solve, ms (run at the end of this module, through solve() itself). */
-let warmUpMs: number[] | undefined;
+/** Each warm-up solve: size, limit, wall time (run at the end of this module, through solve() itself). */
+let warmUp: WarmUpSolve[] | undefined;
 
 /** When a task's time counts from (epoch ms), and when its answer is due if not at the end of its limit. */
 interface TaskTiming {
@@ -129,7 +129,7 @@ const solvers = {
       remainingLimitMs(input.options.timeLimitMs, timing.receivedAt, Date.now(), answerReserveMs(packedDeviceCount(input.packed))),
     ),
   /** Proves a worker loaded this module and runs off the main thread (tests, diagnostics). */
-  ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady(), ...(warmUpMs !== undefined ? { warmUpMs } : {}) }),
+  ping: (_input: undefined) => ({ threadId, pid: process.pid, glpkReady: isGlpkReady(), ...(warmUp !== undefined ? { warmUp } : {}) }),
 } satisfies { [K in ProblemKind]: ThreadSolver<K> } & { ping: (input: undefined) => unknown };
 
 /** What a thread runs: a problem kind, or ping. */
@@ -211,4 +211,4 @@ export default function solve(task: SolveTask): unknown {
 }
 
 // The warm-up, through the entry every task takes; the module (and so the thread) is ready after it.
-if (warmUpEnabled()) warmUpMs = await warmUpSolver((task) => solve(task));
+if (warmUpEnabled()) warmUp = await warmUpSolver((task) => solve(task));

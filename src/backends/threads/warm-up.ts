@@ -6,6 +6,14 @@
 // the p50; after 4 it was still 0.9–3.8× and after 12 0.3–1.0× (threads alone, 3–4 fresh ones each).
 // So a dozen solves on distinct instances, through the very entry a request takes (packed input,
 // control buffer, time limit), within a time budget so that a loaded machine still starts.
+//
+// Paper-scale solves never reach the paths of larger instances: from auto.ts's SMALL_PAIRS (2,000
+// reachable pairs) the association search, the bundle ascent and the anytime bound's passes run
+// as they do at 1,000 × 50, and with the paper-scale warm-up alone the first 1,000 × 50 request of
+// a thread took 1.2–1.4 s of CPU against 0.7–0.9 s for the next ones (--trace-opt: 198 optimisations
+// during it against 50–100). One mid-size solve (MID_SIZE) after the first few paper-scale ones
+// compiles them; the paper-scale solves after it settle the paper-scale paths again.
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { generateRequest } from '../../model/generator.js';
 import { normalize } from '../../model/normalize.js';
 import type { SolveOptions } from '../../model/types.js';
@@ -31,26 +39,102 @@ interface WarmUpTask {
   input: { packed: PackedInstance; options: SolveOptions };
   receivedAt: number;
   control: SharedArrayBuffer;
+  /**
+   * As the threads backend sends them: with an incumbents port the solver's control object has
+   * onIncumbent (another shape), and each incumbent is evaluated, turned into allocations and posted
+   * on this thread, at the warm-up's sizes too
+   */
+  incumbents: MessagePort;
+  occupancy: SharedArrayBuffer;
 }
 
 /**
- * Runs up to WARM_UP_SOLVES solves through `solve` (the thread's own task entry), stopping after
- * WARM_UP_MIN_SOLVES once WARM_UP_BUDGET_MS have passed; returns the wall time of each, ms.
+ * The mid-size instance: 500 devices × 30 servers (15,000 pairs: past SMALL_PAIRS, under the anytime
+ * bound's largeForPricing, so the paths of 1,000 × 50), solved to its gap (0.3–0.6 s). Baselines off:
+ * at this size they took 0.24 s of the solve's 0.9 s, and the paper-scale solves compile their code.
  */
-export async function warmUpSolver(solve: (task: WarmUpTask) => unknown): Promise<number[]> {
-  const times: number[] = [];
+export const MID_SIZE = { devices: 500, servers: 30 } as const;
+/** The mid-size solve's limit, or the budget left if less; under MID_SIZE_MIN_MS left it is skipped (too short to reach the bound). */
+const MID_SIZE_LIMIT_MS = 2000;
+const MID_SIZE_MIN_MS = 300;
+
+/** One warm-up solve: its size, the time limit it had, its wall time (ms), how it ended and what it ran. */
+export interface WarmUpSolve {
+  devices: number;
+  servers: number;
+  limitMs: number;
+  ms: number;
+  termination?: string;
+  /** the association search's steps and the bound's evaluations (solver.statistics) */
+  searchSteps?: number;
+  boundEvaluations?: number;
+}
+
+/** The part of a solve's answer the warm-up records. */
+interface WarmUpAnswer {
+  termination?: string;
+  solver?: { statistics?: { searchSteps?: number; boundEvaluations?: number } };
+}
+
+/** How much the warm-up may take (tests pass 0 or Infinity: the rule either way, no clock involved). */
+export interface WarmUpOptions {
+  budgetMs?: number;
+}
+
+/**
+ * Runs up to WARM_UP_SOLVES paper-scale solves through `solve` (the thread's own task entry), with
+ * the MID_SIZE solve after the first WARM_UP_MIN_SOLVES of them; once `budgetMs` (default
+ * WARM_UP_BUDGET_MS) have passed only the minimum is run, and the mid-size solve's limit is capped
+ * at what is left of the budget. Returns each solve, in order.
+ */
+export async function warmUpSolver(
+  solve: (task: WarmUpTask) => unknown,
+  { budgetMs = WARM_UP_BUDGET_MS }: WarmUpOptions = {},
+): Promise<WarmUpSolve[]> {
+  const solves: WarmUpSolve[] = [];
   const t0 = performance.now();
-  for (let i = 0; i < WARM_UP_SOLVES && (i < WARM_UP_MIN_SOLVES || performance.now() - t0 < WARM_UP_BUDGET_MS); i++) {
-    const { instance, options } = normalize(generateRequest(WARM_UP_SEED + i));
+  const leftMs = () => budgetMs - (performance.now() - t0);
+  const run = async (seed: number, size: { devices: number; servers: number }, limitMs: number, baselines: boolean) => {
+    const { instance, options } = normalize(generateRequest(seed, { ...size, options: { baselines } }));
     const started = performance.now();
+    // Incumbents are posted (and so serialised) as a request's are, then dropped.
+    const incumbents = new MessageChannel();
+    incumbents.port1.on('message', () => {});
+    const occupancy = new SharedArrayBuffer(4);
+    new Int32Array(occupancy)[0] = 1; // this solve alone, as a request's count would say
     const task: WarmUpTask = {
       kind: 'allocate',
-      input: { packed: packInstance(instance), options: { ...options, timeLimitMs: 2000 } },
+      // Cloned, as a request's input reaches a thread (postMessage): a clone's objects need not have the
+      // shapes (nor its arrays the element kinds) of those built here, and without it the first large
+      // request through the service gained nothing from the mid-size solve (its code deoptimised on them).
+      input: structuredClone({ packed: packInstance(instance), options: { ...options, timeLimitMs: limitMs } }),
       receivedAt: Date.now(),
       control: createControlBuffer(),
+      incumbents: incumbents.port2,
+      occupancy,
     };
-    await solve(task);
-    times.push(performance.now() - started);
+    let answer: WarmUpAnswer | undefined;
+    try {
+      answer = (await solve(task)) as WarmUpAnswer | undefined;
+    } finally {
+      incumbents.port1.close(); // closes both ends
+    }
+    const statistics = answer?.solver?.statistics;
+    solves.push({
+      ...size,
+      limitMs,
+      ms: performance.now() - started,
+      termination: answer?.termination,
+      searchSteps: statistics?.searchSteps,
+      boundEvaluations: statistics?.boundEvaluations,
+    });
+  };
+  for (let i = 0; i < WARM_UP_SOLVES && (i < WARM_UP_MIN_SOLVES || leftMs() > 0); i++) {
+    if (i === WARM_UP_MIN_SOLVES && leftMs() >= MID_SIZE_MIN_MS) {
+      await run(WARM_UP_SEED, MID_SIZE, Math.min(MID_SIZE_LIMIT_MS, Math.floor(leftMs())), false);
+      if (leftMs() <= 0) break;
+    }
+    await run(WARM_UP_SEED + i, { devices: 50, servers: 10 }, 2000, true);
   }
-  return times;
+  return solves;
 }
