@@ -565,6 +565,7 @@ class BoundWatch implements SearchMonitor {
       ...(this.ascentState ? { resume: this.ascentState } : {}),
       ...(maxPasses ? { maxPasses } : {}),
       ...(this.quotes ? { cuts: this.quotes } : {}),
+      floors: this.bound.floors,
       tolerance: gapTarget(options.relativeGap),
     });
     this.quotes = undefined;

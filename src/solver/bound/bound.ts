@@ -11,6 +11,7 @@ import { capacities } from '../association/association.js';
 import { createBundle, seedCuts, tightenBundle, type BundleState, type PairCut } from './bundle.js';
 import { GLPK_TRANSPORT_LIMIT, solveTransportation } from '../association/transportation.js';
 import { expired } from '../clock.js';
+import type { DeviceFloor } from '../pricing/floor.js';
 import { reportProgress } from '../control.js';
 
 export interface Prices {
@@ -58,6 +59,8 @@ interface AscentOptions {
   maxPasses?: number;
   /** decisions found elsewhere per device (the search's quotes): cuts for the model (bundle.ts seedCuts) */
   cuts?: ArrayLike<readonly PairCut[]>;
+  /** per device, floor data already built over ctx (the anytime bound's): a new ascent's first pass need not build them */
+  floors?: (DeviceFloor | undefined)[];
 }
 
 /**
@@ -95,6 +98,8 @@ export function ascendBound(
     return { value: priced ? dualValue(ctx, start, priced) : -Infinity, prices: start };
   }
   const bundle = options.resume ?? createBundle(ctx, start, options.priced);
+  // (Floors are a memo of ctx: shared, each is built once, by whichever pass needs it first.)
+  if (options.floors && !options.resume) bundle.memo.floors = options.floors;
   if (options.cuts) seedCuts(bundle, options.cuts);
   const found = tightenBundle(bundle, deadlineAt, { tolerance, objective, ...(options.maxPasses ? { maxPasses: options.maxPasses } : {}) });
   // Not even one pass fitted, but the search's pass at these prices gives the value at once.
