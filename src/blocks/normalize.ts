@@ -3,7 +3,7 @@
 
 import { DEFAULTS, MAX_TIME_LIMIT_MS, dbmPerHzToWPerHz } from '../model/defaults.js';
 import { minBlocksTimeLimitMs } from '../model/time-floor.js';
-import { InputError } from '../model/normalize.js';
+import { InputError, relativeGapOf } from '../model/normalize.js';
 import type { BlockSpec, BlocksRequest, TransformerBlocksModel } from './request.js';
 import type { Block, BlocksDevice, BlocksInput, BlocksOptions } from './types.js';
 
@@ -47,17 +47,6 @@ function integerIn(value: unknown, lo: number, hi: number, field: string): numbe
   check(Number.isInteger(v), field, 'must be an integer');
   check(v >= lo && v <= hi, field, `must be between ${lo} and ${hi}`);
   return v;
-}
-
-/** The default of options.relativeGap: stop once the answer is proven within 0.01%, as /allocate does. */
-const DEFAULT_RELATIVE_GAP = DEFAULTS.relativeGap;
-
-/** options.relativeGap, or its former name gapTolerance (one knob: the stop and the cache). */
-function relativeGapOf(o: { relativeGap?: unknown; gapTolerance?: unknown }): number {
-  const field = o.relativeGap !== undefined ? 'options.relativeGap' : 'options.gapTolerance';
-  const value = finite(o.relativeGap ?? o.gapTolerance ?? DEFAULT_RELATIVE_GAP, field);
-  check(value >= 0 && value <= 1, field, 'must be between 0 and 1');
-  return value;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -339,10 +339,13 @@ function normalizePreviousPrices(
   return bandwidth.some((v) => v !== null) ? { bandwidth, frequency, seat } : undefined;
 }
 
-/** options.relativeGap, or its former name gapTolerance (one knob: the stop and the cache both use it). */
-function relativeGapOf(o: { relativeGap?: number; gapTolerance?: number }): number {
+/**
+ * options.relativeGap, or its former name gapTolerance (one knob: the stop and the cache both use it).
+ * Shared by every kind's normalize (blocks too): one default, one range, one error.
+ */
+export function relativeGapOf(o: { relativeGap?: unknown; gapTolerance?: unknown }): number {
   const field = o.relativeGap !== undefined ? 'options.relativeGap' : 'options.gapTolerance';
-  const value = finite(o.relativeGap ?? o.gapTolerance ?? DEFAULTS.relativeGap, field);
+  const value = finite((o.relativeGap ?? o.gapTolerance ?? DEFAULTS.relativeGap) as number, field);
   check(value >= 0 && value <= 1, field, 'must be between 0 and 1');
   return value;
 }
