@@ -45,7 +45,7 @@ describe('restrictedTop', () => {
       if (!top) continue;
       const exact = unprunedDual(ctx, top.prices);
       const tolerance = 1e-9 * Math.abs(exact);
-      expect(top.value).toBeGreaterThanOrEqual(exact - tolerance);
+      expect(top.restrictedValue).toBeGreaterThanOrEqual(exact - tolerance);
       expect(exact).toBeLessThanOrEqual(exhaustiveReference(instance).objective + tolerance);
       checked++;
     }
@@ -61,7 +61,7 @@ describe('restrictedTop', () => {
       const atStart = unprunedDual(ctx, start);
       const atTop = unprunedDual(ctx, top.prices);
       expect(top.passes).toBeGreaterThan(1);
-      expect(top.value).toBeGreaterThanOrEqual(atTop - 1e-9 * Math.abs(atTop));
+      expect(top.restrictedValue).toBeGreaterThanOrEqual(atTop - 1e-9 * Math.abs(atTop));
       expect(atTop).toBeGreaterThan(atStart);
       expect(atTop).toBeLessThan(dual.cost);
       console.log(
@@ -93,7 +93,7 @@ describe('restrictedTop', () => {
     const atAgain = unprunedDual(ctx, again.prices);
     expect(atAgain).toBeGreaterThan(atFirst);
     expect(atAgain).toBeLessThan(dual.cost);
-    expect(again.value).toBeGreaterThanOrEqual(atAgain - 1e-9 * Math.abs(atAgain));
+    expect(again.restrictedValue).toBeGreaterThanOrEqual(atAgain - 1e-9 * Math.abs(atAgain));
   });
 
   it("gives up (null) when the deadline from its first pass's time is −Infinity, after that one pass only; else goes on", () => {

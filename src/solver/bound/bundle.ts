@@ -721,7 +721,14 @@ export function restrictedTop(
   candidates: number,
   extra?: Int32Array,
   maxPasses = RESTRICTED_PASSES,
-): { prices: BundlePrices; value: number; passes: number; choice: Int32Array; planChoice: Int32Array } | null {
+): {
+  prices: BundlePrices;
+  /** the restricted model's value at `prices`: not a bound (see above), so named apart from one */
+  restrictedValue: number;
+  passes: number;
+  choice: Int32Array;
+  planChoice: Int32Array;
+} | null {
   const state = createBundle(ctx, start, undefined, candidates);
   if (extra) state.extra = extra;
   // (A tolerance no gap can meet: the model's value is not a bound, so it never ends the ascent.)
@@ -739,7 +746,7 @@ export function restrictedTop(
   return found.passes > 0
     ? {
         prices: found.prices,
-        value: found.value,
+        restrictedValue: found.value,
         passes: state.passes,
         choice: state.hint,
         planChoice: state.planChoice?.choice ?? state.hint,
