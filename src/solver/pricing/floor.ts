@@ -25,9 +25,11 @@ export interface DeviceFloor {
   uplinkWork: number;
   /** device's maximum transmit power, W */
   maxPowerW: number;
-  /** weight on edge delay, its square root and the cube root of its square (the floors' per-device factors) */
+  /** the device's weight on edge delay (the floors' per-device factor) */
   delayWeight: number;
+  /** √delayWeight, kept so the floors' inner loop takes no root */
   rootWeight: number;
+  /** delayWeight^(2/3), likewise */
   weightTwoThirds: number;
   /** lines (fixed_j, √work_j) of the lower envelope min_j fixed_j + k·√work_j over k ≥ 0, flattened */
   sqrtHull: Float64Array;
