@@ -155,8 +155,8 @@ const ConfigSchema = Type.Object({
   WORKER_MAX_STALLED_COUNT: int(3, 0, 1000, 'queue workers: worker deaths (stalls) a job survives; one more fails it'),
   SOLVER_WARMUP: bool(
     true,
-    'one paper-scale solve per solver thread (and one request through the API) before `/ready` says ready; `false` for benches of the ' +
-      'cold start',
+    'paper-scale solves and one 500 × 30 solve per solver thread (within a 4 s budget), then paper-scale requests through the API, ' +
+      'before `/ready` says ready; `false` for benches of the cold start',
   ),
   WORKER_SHUTDOWN_GRACE_MS: int(
     25_000,
