@@ -4,7 +4,15 @@
 // measure what that saves the first caller).
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSolverPool, type SolverPool } from '../src/backends/threads/solver-pool.js';
-import { MID_SIZE, WARM_UP_MIN_SOLVES, WARM_UP_SOLVES, warmUpSolver, type WarmUpSolve } from '../src/backends/threads/warm-up.js';
+import {
+  MID_SIZE,
+  MID_SIZE_MIN_MS,
+  WARM_UP_BUDGET_MS,
+  WARM_UP_MIN_SOLVES,
+  WARM_UP_SOLVES,
+  warmUpSolver,
+  type WarmUpSolve,
+} from '../src/backends/threads/warm-up.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
 import { solveAllocate } from '../src/solver/index.js';
 import { unpackInstance } from '../src/solve/transfer.js';
@@ -67,13 +75,17 @@ describe('solver thread warm-up', () => {
       expect(mid.length).toBeLessThanOrEqual(1);
       if (mid.length === 1) expect(solves.indexOf(mid[0])).toBe(WARM_UP_MIN_SOLVES);
     }
-    // Unloaded, three paper-scale solves take well under the budget: the mid-size one ran, and
-    // its search and bound did (the large-instance paths it is there for).
-    const mids = pings.flatMap((p) => p.warmUp!.filter(isMidSize));
-    expect(mids.length).toBeGreaterThan(0);
-    for (const m of mids) {
-      expect(m.searchSteps).toBeGreaterThan(0);
-      expect(m.boundEvaluations).toBeGreaterThan(0);
+    // Where the first paper-scale solves left the mid-size one its minimum (with a second of slack
+    // for building it: a loaded CI may leave less), it ran; where it ended on its gap, its search and
+    // bound both did (the large-instance paths it is there for). Its own limit is the test below's.
+    for (const p of pings) {
+      const minimumMs = p.warmUp!.slice(0, WARM_UP_MIN_SOLVES).reduce((sum, s) => sum + s.ms, 0);
+      const mid = p.warmUp!.find(isMidSize);
+      if (minimumMs < WARM_UP_BUDGET_MS - MID_SIZE_MIN_MS - 1000) expect(mid).toBeDefined();
+      if (mid?.termination === 'GAP') {
+        expect(mid.searchSteps).toBeGreaterThan(0);
+        expect(mid.boundEvaluations).toBeGreaterThan(0);
+      }
     }
     console.log(
       `warm-up solves per thread: ${pings.map((p) => p.warmUp!.map((s) => `${s.devices}×${s.servers} ${s.ms.toFixed(0)} ms`).join(' ')).join('; ')}`,
@@ -89,7 +101,8 @@ describe('solver thread warm-up', () => {
 
   it('with budget to spare it runs every paper-scale solve and the mid-size one, which searches and proves its gap', async () => {
     await initGlpk();
-    const solves = await warmUpSolver(solveTask, { budgetMs: Infinity });
+    // (A limit no loaded machine reaches: the solve ends on its own, so what it ran is certain.)
+    const solves = await warmUpSolver(solveTask, { budgetMs: Infinity, midLimitMs: 60_000 });
     expect(solves.filter(isPaperScale).length).toBe(WARM_UP_SOLVES);
     expect(solves.length).toBe(WARM_UP_SOLVES + 1);
     const mid = solves[WARM_UP_MIN_SOLVES];
@@ -99,7 +112,8 @@ describe('solver thread warm-up', () => {
     expect(mid.searchSteps).toBeGreaterThan(0);
     expect(mid.boundEvaluations).toBeGreaterThan(0);
     expect(mid.termination).toBe('GAP');
-  }, 120_000);
+    expect(mid.limitMs).toBe(60_000);
+  }, 180_000);
 
   it('SOLVER_WARMUP=false skips it', async () => {
     const pool = poolWith('false');

@@ -26,7 +26,7 @@ const WARM_UP_SEED = 20_240_601;
 export const WARM_UP_SOLVES = 12;
 /** At least this many, then no more once the warm-up has taken WARM_UP_BUDGET_MS (a loaded machine). */
 export const WARM_UP_MIN_SOLVES = 3;
-const WARM_UP_BUDGET_MS = 4000;
+export const WARM_UP_BUDGET_MS = 4000;
 
 /** SOLVER_WARMUP=false skips it (benches measuring the cold penalty); config.ts validates the value. */
 export function warmUpEnabled(env: Record<string, string | undefined> = process.env): boolean {
@@ -56,7 +56,7 @@ interface WarmUpTask {
 export const MID_SIZE = { devices: 500, servers: 30 } as const;
 /** The mid-size solve's limit, or the budget left if less; under MID_SIZE_MIN_MS left it is skipped (too short to reach the bound). */
 const MID_SIZE_LIMIT_MS = 2000;
-const MID_SIZE_MIN_MS = 300;
+export const MID_SIZE_MIN_MS = 300;
 
 /** One warm-up solve: its size, the time limit it had, its wall time (ms), how it ended and what it ran. */
 export interface WarmUpSolve {
@@ -79,6 +79,8 @@ interface WarmUpAnswer {
 /** How much the warm-up may take (tests pass 0 or Infinity: the rule either way, no clock involved). */
 export interface WarmUpOptions {
   budgetMs?: number;
+  /** the mid-size solve's limit when the budget leaves more (tests give it room to end on its own) */
+  midLimitMs?: number;
 }
 
 /**
@@ -89,13 +91,15 @@ export interface WarmUpOptions {
  */
 export async function warmUpSolver(
   solve: (task: WarmUpTask) => unknown,
-  { budgetMs = WARM_UP_BUDGET_MS }: WarmUpOptions = {},
+  { budgetMs = WARM_UP_BUDGET_MS, midLimitMs = MID_SIZE_LIMIT_MS }: WarmUpOptions = {},
 ): Promise<WarmUpSolve[]> {
   const solves: WarmUpSolve[] = [];
   const t0 = performance.now();
   const leftMs = () => budgetMs - (performance.now() - t0);
-  const run = async (seed: number, size: { devices: number; servers: number }, limitMs: number, baselines: boolean) => {
+  // (The limit is read once the instance is built: building a mid-size one takes part of the budget.)
+  const run = async (seed: number, size: { devices: number; servers: number }, limit: () => number, baselines: boolean) => {
     const { instance, options } = normalize(generateRequest(seed, { ...size, options: { baselines } }));
+    const limitMs = limit();
     const started = performance.now();
     // Incumbents are posted (and so serialised) as a request's are, then dropped.
     const incumbents = new MessageChannel();
@@ -131,10 +135,10 @@ export async function warmUpSolver(
   };
   for (let i = 0; i < WARM_UP_SOLVES && (i < WARM_UP_MIN_SOLVES || leftMs() > 0); i++) {
     if (i === WARM_UP_MIN_SOLVES && leftMs() >= MID_SIZE_MIN_MS) {
-      await run(WARM_UP_SEED, MID_SIZE, Math.min(MID_SIZE_LIMIT_MS, Math.floor(leftMs())), false);
+      await run(WARM_UP_SEED, MID_SIZE, () => Math.max(0, Math.min(midLimitMs, Math.floor(leftMs()))), false);
       if (leftMs() <= 0) break;
     }
-    await run(WARM_UP_SEED + i, { devices: 50, servers: 10 }, 2000, true);
+    await run(WARM_UP_SEED + i, { devices: 50, servers: 10 }, () => 2000, true);
   }
   return solves;
 }
