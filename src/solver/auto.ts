@@ -618,10 +618,12 @@ class BoundWatch implements SearchMonitor {
  * server. Null (every device) for a cold start or without a complete pass, and on large instances,
  * whose first pass prices one pair per device, the warm start's (every device would look in place:
  * at 2,000 × 60 only the displaced ones were named, and the focused search stalled and quoted the rest).
+ * Null too where the search neither certifies nor ends on its gap (`proving` false: no certificate, or
+ * device deadlines): the focus only pays where a proof may end the search before the rest is quoted.
  */
-function searchFocus(ctx: PlanContext, start: StartPlans, watch: BoundWatch): Uint8Array | null {
+function searchFocus(ctx: PlanContext, start: StartPlans, watch: BoundWatch, proving: boolean): Uint8Array | null {
   const warm = start.warmPlan;
-  if (!warm || warm !== start.startPlan || watch.bound.stats.passes === 0 || largeForPricing(ctx)) return null;
+  if (!proving || !warm || warm !== start.startPlan || watch.bound.stats.passes === 0 || largeForPricing(ctx)) return null;
   return warmFocus(ctx, warm.assignment, watch.bound.choice);
 }
 
@@ -1065,7 +1067,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
 
   const firstSearchDeadline = hasDeadlines ? clock.at(SHARE.firstSearchWithDeadlines) : searchEnd(frame, watch, searchDeadline);
   if (!hasDeadlines) watch.deadlineAt = firstSearchDeadline;
-  const focus = searchFocus(prepared.ctx, start, watch);
+  const focus = searchFocus(prepared.ctx, start, watch, certify && !hasDeadlines);
   const found = phase(frame, 'search', () => search(prepared.ctx, start.startPlan, firstSearchDeadline, watch, focus));
   if (!found) return answer(frame, noAssociation(instance));
   const searched = scored(instance, decisionsOf(prepared.ctx, found.sol), prepared.scales);
