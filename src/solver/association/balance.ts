@@ -270,6 +270,8 @@ function widen(s: BalanceState): boolean {
   const { ctx, candidates, quotes, quotedAt, quoted } = s;
   if (!quoted) return false;
   s.quoted = null;
+  // (Every device in focus already: nothing new to quote, so no new move either; no round for it.)
+  if (quoted.every((q) => q === 1)) return false;
   s.counts.widened = true;
   for (let n = 0; n < quoted.length; n++) {
     if (quoted[n] === 1) continue;
