@@ -25,9 +25,12 @@ describe('normalize: modes of many devices', () => {
   });
 
   it('still names the device whose settings are invalid, also after devices with valid ones', () => {
+    // Devices 0–4 are valid and fill the shared lists first; the last one's list is new and invalid,
+    // and its error must name it, not the device whose list it would otherwise have shared.
     const req = generateRequest(32, { devices: 6, servers: 3 });
-    req.devices[2].queries = 3;
     req.devices[5].queries = 3;
+    expect(() => normalize(req)).toThrow(/devices\[5\]\.queries/);
+    req.devices[2].queries = 3;
     expect(() => normalize(req)).toThrow(/devices\[2\]\.queries/);
   });
 });
