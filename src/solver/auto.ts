@@ -91,8 +91,11 @@ const SETTLED_PASSES = 6;
 const EARLY_STEPS = 4;
 const EARLY_GAIN = 0.03;
 const EARLY_PASSES = 3;
-/** What an ascent's pass costs against the first bound's (3–5 times: BOUND_RESERVE_PASSES). */
-const ASCENT_PASS_PER_FIRST = 4;
+/**
+ * What an early ascent's pass costs against the first bound's (1,000 × 50: 3 passes in 100–140 ms, the
+ * first 20–35 ms; 4 times, as from settled prices (BOUND_RESERVE_PASSES), barred half of the early ascents).
+ */
+const ASCENT_PASS_PER_FIRST = 1.5;
 /**
  * The time the bound phase keeps when the search runs past SHARE.search (searchEnd), in passes as long as
  * the first bound's: from the prices of a search near its end the ascent needs 2–4 passes, and a pass at
