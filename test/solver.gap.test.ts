@@ -180,4 +180,63 @@ describe('when the proof comes', () => {
     expect(bounds[1]).toBeCloseTo(res.bound!, 12);
     expectConsistent(res);
   });
+
+  it('1,000 × 50: the ascent starts while the estimated moves still run, and proves the gap before they settle; no bound slices between them', {
+    timeout: 120_000,
+  }, async () => {
+    const { effectiveWeights } = await import('../src/model/evaluate.js');
+    const { buildDeviceModels } = await import('../src/solver/pricing/device-model.js');
+    const { createPlanContext } = await import('../src/solver/pricing/member.js');
+    const { greedyAssociation, planAll } = await import('../src/solver/association/association.js');
+    const { balanceAssociation } = await import('../src/solver/association/balance.js');
+    const { instance, options } = setup(7, 1000, 50, { timeLimitMs: 5000 });
+    // The steps of the estimated moves alone, untimed, counted by a monitor that never stops them.
+    const scales = objectiveScales(instance, referenceTotals(instance));
+    const ctx = createPlanContext(instance, effectiveWeights(instance, scales), buildDeviceModels(instance), 5000);
+    let balanceSteps = 0;
+    balanceAssociation(ctx, planAll(ctx, greedyAssociation(ctx)!), Infinity, {
+      proven: () => {
+        balanceSteps++;
+        return false;
+      },
+    });
+    const res = await solveAllocate(instance, options);
+    expect(res.termination).toBe('GAP');
+    expect(res.gap!).toBeLessThanOrEqual(1e-4);
+    // Proven at a step of the moves, not at the settled solution after them (one step of slack for
+    // the polished start, as at paper scale): the settled ascent alone would need them all and one more.
+    expect(res.solver.statistics.searchSteps).toBeLessThan(balanceSteps);
+    // The fixed-cost bound, the first pass, and a few ascents: anytime-bound slices between the
+    // moves (below largeForPricing their bounds never beat the first pass's) would be one each step.
+    expect(res.solver.statistics.boundEvaluations).toBeLessThanOrEqual(5);
+    expectConsistent(res);
+  });
+});
+
+describe('EarlyAscent: when the ascent starts while the search moves by estimates', () => {
+  it('due once the last steps together gained at most a small share of relativeGap; after a miss, once the objective fell by it', async () => {
+    const { EarlyAscent } = await import('../src/solver/auto.js');
+    const early = new EarlyAscent();
+    // Gains of 1e-3 per step: never due.
+    let objective = 100;
+    for (let i = 0; i < 10; i++) expect(early.due((objective -= 0.1), 1e-4)).toBe(false);
+    // Gains of 1e-8 relative: due once the window holds only such steps.
+    const due: boolean[] = [];
+    for (let i = 0; i < 6; i++) due.push(early.due((objective -= 1e-6), 1e-4));
+    expect(due.indexOf(true)).toBeGreaterThan(0);
+    expect(due.slice(due.indexOf(true)).every(Boolean)).toBe(true);
+    // An ascent that ended 5e-2 below the objective missed 5e-2 − 1e-4 × objective: not due until the objective fell by that.
+    const bound = objective - 5e-2;
+    early.missed(objective, bound, 1e-4);
+    const short = objective - bound - 1e-4 * objective;
+    const at = objective;
+    expect(early.due((objective -= 1e-6), 1e-4)).toBe(false);
+    expect(early.due(at - short * 0.9, 1e-4)).toBe(false);
+    // (A fall that large in one step is a gain beyond the window's share: due only once it is flat again.)
+    for (let i = 0; i < 5; i++) early.due(at - short * 1.01 - i * 1e-9, 1e-4);
+    expect(early.due(at - short * 1.01 - 6e-9, 1e-4)).toBe(true);
+    // relativeGap 0: never (the settled and stalled ascents prove what can be proven).
+    const exact = new EarlyAscent();
+    for (let i = 0; i < 10; i++) expect(exact.due(50, 0)).toBe(false);
+  });
 });

@@ -87,6 +87,15 @@ const PAPER_BASELINE_PAIRS = 100;
 const SMALL_PAIRS = 2_000;
 /** Exact passes of the bound's ascent once the search's estimated moves settle (BoundWatch). */
 const SETTLED_PASSES = 6;
+/** EarlyAscent: the steps whose gain together decides, the share of relativeGap they may gain, and the ascent's passes. */
+const EARLY_STEPS = 4;
+const EARLY_GAIN = 0.03;
+const EARLY_PASSES = 3;
+/**
+ * What an early ascent's pass costs against the first bound's (1,000 × 50: 3 passes in 100–140 ms, the
+ * first 20–35 ms; 4 times, as from settled prices (BOUND_RESERVE_PASSES), barred half of the early ascents).
+ */
+const ASCENT_PASS_PER_FIRST = 1.5;
 /**
  * The time the bound phase keeps when the search runs past SHARE.search (searchEnd), in passes as long as
  * the first bound's: from the prices of a search near its end the ascent needs 2–4 passes, and a pass at
@@ -150,7 +159,7 @@ const SHARE = {
    * fluid prices is most of the bound such a limit affords, and the search's steps there are few
    */
   firstBoundLarge: 0.25,
-  /** anytime-bound work while the search moves by estimates: at most this share of the time elapsed */
+  /** anytime-bound work while the search moves by estimates (at or above largeForPricing): at most this share of the time elapsed */
   interleavedBound: 0.1,
   /** the ascent, at reassignment rounds once the search improves by less than the tolerance (only the proof is missing) */
   stalledSearchBound: 0.6,
@@ -429,9 +438,11 @@ function pricesOf(sol: Solution): { bandwidth: number[]; frequency: number[] } {
  * Watches the search (SearchMonitor): offers each step's solution to the proof, and takes the
  * bound at the step's prices at once where the search priced every pair (its reassignment
  * rounds). Bound work beyond that goes where it can end the solve:
- * - while the search moves devices by estimates (no priced matrix), the anytime bound
- *   (bound/anytime.ts) is tightened within SHARE.interleavedBound of the search's time: it keeps the
- *   bound current, but its steps rarely prove a gap of 1e-4, so the search keeps the rest;
+ * - while the search moves devices by estimates (no priced matrix): at or above largeForPricing the
+ *   anytime bound (bound/anytime.ts) is tightened within SHARE.interleavedBound of the search's time
+ *   (it keeps the bound current; its steps rarely prove a gap of 1e-4, so the search keeps the rest);
+ *   below it, where those slices never beat the first pass's bound, EARLY_PASSES of the ascent once
+ *   the moves have slowed (EarlyAscent), within SHARE.stalledSearchBound of the time so far;
  * - once the estimated moves have settled, the ascent of bound/bound.ts from the step's prices
  *   (converged prices lead the ascent furthest) gets SETTLED_PASSES exact passes; at a
  *   reassignment round whose prices are new and whose objective is within the tolerance of the
@@ -464,6 +475,13 @@ class BoundWatch implements SearchMonitor {
   private startObjective: number | undefined;
   /** few pairs (SMALL_PAIRS): no bound slices while the search moves by estimates */
   readonly small: boolean;
+  /**
+   * Below largeForPricing: no anytime-bound slices while the search moves by estimates (at 1,000 × 50
+   * their bounds, ~3e-2 below the objective, never beat the first pass's), but the ascent once the
+   * moves have slowed enough for a proof to be plausible (EarlyAscent)
+   */
+  private readonly cheapPass: boolean;
+  private readonly early = new EarlyAscent();
 
   constructor(
     private readonly frame: Frame,
@@ -477,6 +495,7 @@ class BoundWatch implements SearchMonitor {
   ) {
     this.bound = createAnytimeBound(ctx, { relativeGap: frame.options.relativeGap, devicePasses: frame.runtime.devicePasses });
     this.small = smallForBound(ctx);
+    this.cheapPass = !largeForPricing(ctx);
   }
 
   proven(sol: Solution, priced?: number[][], settled = false): boolean {
@@ -502,6 +521,23 @@ class BoundWatch implements SearchMonitor {
         this.ascend(sol, this.deadlineAt, priced, SETTLED_PASSES);
       } else if ((stalled || this.ascentPlans === null) && fresh && allowance > this.passMs) {
         this.ascend(sol, Math.min(this.deadlineAt, Date.now() + allowance), priced);
+      }
+    } else if (this.cheapPass) {
+      // (Few pairs, SMALL_PAIRS: the moves settle within tens of milliseconds; the settled ascent proves it.)
+      if (!this.small && this.early.due(sol.cost, options.relativeGap)) {
+        const allowance = SHARE.stalledSearchBound * clock.elapsedMs() - proof.boundMs;
+        // Only where its passes end before the search's deadline: one cut short costs the search its
+        // last steps (1,000 × 50 at 1 s, seed 2: 48 ms taken, an answer 6e-5 worse, the gap 2.0e-4 for 1.4e-4).
+        const passesMs = EARLY_PASSES * ASCENT_PASS_PER_FIRST * this.bound.stats.lastPassMs;
+        if (allowance > this.passMs && Date.now() + passesMs < this.deadlineAt) {
+          const value = this.ascend(sol, Math.min(this.deadlineAt, Date.now() + allowance), undefined, EARLY_PASSES);
+          this.early.missed(sol.cost, value, options.relativeGap);
+          // Not carried on: the next ascent starts afresh at its own prices (2,000 × 40 seed 6: the bound
+          // phase recentred from an early ascent gained nothing in 490 ms; afresh it proved 7.4e-5 in 54 ms;
+          // at 1,000 × 50 carrying it into the settled ascent measured the same).
+          this.ascentState = undefined;
+          this.ascentPlans = null;
+        }
       }
     } else {
       // Counted from the search's first step: time before it (baselines, the first bound) earns no credit.
@@ -625,6 +661,37 @@ function searchFocus(ctx: PlanContext, start: StartPlans, watch: BoundWatch, pro
   const warm = start.warmPlan;
   if (!proving || !warm || warm !== start.startPlan || watch.bound.stats.passes === 0 || largeForPricing(ctx)) return null;
   return warmFocus(ctx, warm.assignment, watch.bound.choice);
+}
+
+/**
+ * When the ascent starts while the search still moves by estimates (below largeForPricing): the search's
+ * objective gets within the dual gap well before its moves settle (1,000 × 50 seed 1: 3e-5 above its
+ * final value at 760 ms, settled at 901 ms, proven 5e-5 by the settled ascent at 1,048 ms). Due once the
+ * last EARLY_STEPS steps together gained at most EARLY_GAIN × relativeGap of the objective; after an
+ * ascent that did not prove the gap, only once the objective has fallen by what that ascent missed
+ * (its bound's distance beyond the tolerance): the same prices would miss again. An ascent from prices
+ * mid-search reaches less far than from settled ones (1,000 × 50 seeds 1–4: 8–9e-5 below the final
+ * objective in 3 or 6 passes, against 5e-5), so it must come late in the moves: 1,000 × 50 seeds 1–8,
+ * CPU ms summed, EARLY_GAIN 0.1: 5,720–5,864; 0.03: 5,018–5,315; 0.01: 5,297–5,499; base 5,984–6,088.
+ */
+export class EarlyAscent {
+  /** the running best objective of the last EARLY_STEPS + 1 steps, oldest first */
+  private recent: number[] = [];
+  /** the next ascent only at or below this objective */
+  private below = Infinity;
+
+  due(objective: number, relativeGap: number): boolean {
+    this.recent.push(Math.min(objective, this.recent.at(-1) ?? Infinity));
+    if (this.recent.length > EARLY_STEPS + 1) this.recent.shift();
+    if (relativeGap <= 0 || this.recent.length <= EARLY_STEPS || objective > this.below) return false;
+    return this.recent[0] - objective <= EARLY_GAIN * relativeGap * Math.abs(objective);
+  }
+
+  /** An ascent at `objective` ended at `bound`: the next waits until the objective has fallen by what it missed. */
+  missed(objective: number, bound: number, relativeGap: number): void {
+    const short = objective - bound - relativeGap * Math.abs(objective);
+    this.below = Number.isFinite(short) ? objective - Math.max(short, 0) : objective;
+  }
 }
 
 /** Whether the search settles before a first pass or interleaved bound slices would pay (SMALL_PAIRS). */
