@@ -202,15 +202,15 @@ export const RESPONSE_EXAMPLES = {
     ],
     solver: {
       algorithm: 'auto',
-      version: '0.7.0 (model 1.2+3)',
-      solveTimeMs: 18,
+      version: '0.8.0 (model 1.2+3)',
+      solveTimeMs: 10,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
           prepare: 0,
-          start: 1,
+          start: 0,
           firstBound: 0,
-          baselines: 16,
+          baselines: 9,
           dualStart: 0,
           search: 1,
         },
@@ -218,14 +218,14 @@ export const RESPONSE_EXAMPLES = {
         boundEvaluations: 0,
         trace: [
           {
-            atMs: 18,
+            atMs: 10,
             objective: 0.6384868227250728,
           },
         ],
       },
     },
     cache: 'miss',
-    requestHash: '05092d1f91ac13df5e3760eed27f162d1c754f869141d0f84ce4e257c1c4ba99',
+    requestHash: '29ddf694a2d0c0d976cb2fada6595f9b8770216c3ae58d672f5ffd88e2be3e23',
   },
   allocateInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -251,12 +251,12 @@ export const RESPONSE_EXAMPLES = {
     ],
     solver: {
       algorithm: 'auto',
-      version: '0.7.0 (model 1.2+3)',
-      solveTimeMs: 3,
+      version: '0.8.0 (model 1.2+3)',
+      solveTimeMs: 4,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
-          prepare: 3,
+          prepare: 4,
         },
         searchSteps: 0,
         boundEvaluations: 0,
@@ -264,7 +264,7 @@ export const RESPONSE_EXAMPLES = {
       },
     },
     cache: 'miss',
-    requestHash: 'd41ebe93d7bd3bbe6bdda63b007dabd023dc90e101ee136ff95e41c48b217058',
+    requestHash: '35db9c74bd7051695fe07a0f7808ec8bbf6634ed4dd942fbdeeb0d32052efbc4',
     instance: '/allocate',
   },
   blocks: {
@@ -339,19 +339,19 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'nested-bisection',
       version: '0.4.0',
-      solveTimeMs: 58,
+      solveTimeMs: 51,
       statistics: {
         termination: 'GAP',
         phasesMs: {
           placement: 0,
-          baselines: 43,
-          certificate: 14,
+          baselines: 46,
+          certificate: 5,
           answer: 0,
         },
         searchSteps: 8,
         trace: [
           {
-            atMs: 58,
+            atMs: 51,
             objective: 0.46128086223353565,
             bound: 0.4612525712951221,
           },
@@ -359,7 +359,7 @@ export const RESPONSE_EXAMPLES = {
       },
     },
     cache: 'miss',
-    requestHash: '959b42542c5562c3085a7914005194d953013ef7e08322f90699ae4866a9fc81',
+    requestHash: '165a447eef47c80754372d83788a55c821a107a53d0dd55525672e46ec18cbbf',
   },
   blocksInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -418,7 +418,7 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'nested-bisection',
       version: '0.4.0',
-      solveTimeMs: 1,
+      solveTimeMs: 0,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
@@ -429,7 +429,7 @@ export const RESPONSE_EXAMPLES = {
       },
     },
     cache: 'miss',
-    requestHash: '623400c366935a79b9d7daac651d6eff707fae4a85ffe1cd08742578136b5ebb',
+    requestHash: '7d032be6681439eaa91fea277837218b8a54e6c5342e38ff34bb3aa341094ebc',
     instance: '/allocate/blocks',
   },
   pareto: {
@@ -531,30 +531,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
-          solveTimeMs: 41,
+          version: '0.8.0 (model 1.2+3)',
+          solveTimeMs: 43,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 6,
+              start: 3,
               firstBound: 0,
-              baselines: 7,
+              baselines: 10,
               dualStart: 0,
-              search: 27,
+              search: 30,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 40,
+                atMs: 43,
                 objective: 0.0638617165813203,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '42cc60dd866236d0e21c5c2d1f84b730f3f1401ee87aa6c19c714d4cd7a61964',
+        requestHash: 'c7c88b5879105ddb98d5849ff5c254e4a2c632d05f87c61c1f50ca017a251736',
         dominated: false,
         objective: 0.0638617165813203,
         bound: 0.0638617165813203,
@@ -665,30 +665,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
-          solveTimeMs: 27,
+          version: '0.8.0 (model 1.2+3)',
+          solveTimeMs: 20,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 1,
+              start: 0,
               firstBound: 0,
-              baselines: 25,
+              baselines: 15,
               dualStart: 0,
-              search: 1,
+              search: 5,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 27,
+                atMs: 20,
                 objective: 0.0611788952335041,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '46705d1da0f93f254cf12b8b3bbbde3a235d6fbf2eea2ad999a3d414a3678d41',
+        requestHash: 'fa152098132ab9315f8e67f79e09a1c348ecce2d6d17e565223761eb279a4249',
         dominated: false,
         objective: 0.0611788952335041,
         bound: 0.0611788952335041,
@@ -799,30 +799,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
-          solveTimeMs: 44,
+          version: '0.8.0 (model 1.2+3)',
+          solveTimeMs: 60,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 10,
+              start: 5,
               firstBound: 0,
-              baselines: 9,
+              baselines: 12,
               dualStart: 0,
-              search: 26,
+              search: 43,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 44,
+                atMs: 60,
                 objective: 0.2899953744196925,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '1c795ab27d7db6bfe5622a307a53a1888efb662f6bb4106d3e7dad6ce77c1c10',
+        requestHash: '1b5d9c599eaf20cbcd195f0596f9f21ef57d9ff745abc444b6e37e6728af6fca',
         dominated: false,
         objective: 0.2899953744196925,
         bound: 0.2899953744196925,
@@ -933,15 +933,15 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
-          solveTimeMs: 3,
+          version: '0.8.0 (model 1.2+3)',
+          solveTimeMs: 2,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 1,
+              start: 0,
               firstBound: 0,
-              baselines: 2,
+              baselines: 1,
               dualStart: 0,
               search: 0,
             },
@@ -949,14 +949,14 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 3,
+                atMs: 2,
                 objective: 1.4216123386275578e-7,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '1b05222060aee54ed1b5485aedfe8f5ec80a6f7d993b6153e3ff867216743d5b',
+        requestHash: 'a659dc31b94bdcec5c099b1196497af9d0654cf538e23a4a5c0c642bb6331d07',
         dominated: false,
         objective: 1.4216123386275578e-7,
         bound: 1.4216123386275578e-7,
@@ -1067,30 +1067,30 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
-          solveTimeMs: 7,
+          version: '0.8.0 (model 1.2+3)',
+          solveTimeMs: 2,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 6,
+              baselines: 1,
               dualStart: 0,
-              search: 1,
+              search: 0,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 7,
+                atMs: 2,
                 objective: 0.25806458720964925,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '7c243a73bd3917b0c591a6f5a677f7ecf2a1acd2be6390b776ead8ee8dabeb4b',
+        requestHash: '08b609cc97d7176d32e8621df7e5480364e888478b0369250298327cfb235a69',
         dominated: false,
         objective: 0.25806458720964925,
         bound: 0.25806458720964925,
@@ -1201,15 +1201,15 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
-          solveTimeMs: 9,
+          version: '0.8.0 (model 1.2+3)',
+          solveTimeMs: 2,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 1,
+              start: 0,
               firstBound: 0,
-              baselines: 8,
+              baselines: 1,
               dualStart: 0,
               search: 0,
             },
@@ -1217,14 +1217,14 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 9,
+                atMs: 2,
                 objective: 0.5161290322580646,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '35b323eefe1b0b4790c16dab9dd62d373c27e0e790a513f3c2c0ac8c9b45519d',
+        requestHash: 'bd9e15438ae0d714964f7d9ab35dade3d09f14b81dfe5dbe520bec382db2f1cf',
         dominated: true,
         objective: 0.5161290322580646,
         bound: 0.5161290322580646,
@@ -1240,7 +1240,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [0, 1, 2, 3, 4],
-    solveTimeMs: 97,
+    solveTimeMs: 84,
   },
   paretoInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -1268,7 +1268,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
+          version: '0.8.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1281,7 +1281,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: 'e2b4d63ea430c6db44c166f0b94de7c910909361c86d730991eca9f2c2eb1326',
+        requestHash: 'd372bee36601c7af240269dac6cb390be0024e65019c53dfaea4de7e37173340',
         dominated: false,
         infeasibilities: [
           {
@@ -1303,8 +1303,8 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
-          solveTimeMs: 1,
+          version: '0.8.0 (model 1.2+3)',
+          solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1316,7 +1316,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '8cbf6e030d510b65b8f860a0c470975ddf22d6dfcf3dd18ca5606ed69f15c1a7',
+        requestHash: '5db3df162cd0e1a46f9e15363a8c847058e50af77a0d569d562fdecbd27e91c2',
         dominated: false,
         infeasibilities: [
           {
@@ -1338,7 +1338,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
+          version: '0.8.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1351,7 +1351,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '56bf7beb434019e77cfa19a2cef7f52067e692124a3e57db918666ddf14f56a5',
+        requestHash: '996f796a561f561b6245f2800c5218a960ad90d51ef94ec79545a284f9d4eaf1',
         dominated: false,
         infeasibilities: [
           {
@@ -1373,7 +1373,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
+          version: '0.8.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1386,7 +1386,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '5f5adee584ae61c6afb6ee501309bf7667454422b9240f5b12373629f779ab84',
+        requestHash: '0557b2054f5afd5dd2142ca2e4f47b8092c465792477b34a1090c30aea0bb3db',
         dominated: false,
         infeasibilities: [
           {
@@ -1408,7 +1408,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
+          version: '0.8.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1421,7 +1421,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '8dbf51dea968ff0f889aa4148819ebe5b7cf1639a9eb1543358910ace9e62153',
+        requestHash: 'd66847087000110b7f953f5971b4e203c692b8c51bc2def2901da0701385e886',
         dominated: false,
         infeasibilities: [
           {
@@ -1443,7 +1443,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
+          version: '0.8.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1456,7 +1456,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '7eaf17718da5f1bbe61d4191bca363334afec48b49df54572b58f8ff5e3b2907',
+        requestHash: '1b6647e3cbef06861a2ecc9564665ad8a16da5c64a74c2a2ee936a8896852f00',
         dominated: false,
         infeasibilities: [
           {
@@ -1468,7 +1468,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [],
-    solveTimeMs: 47,
+    solveTimeMs: 7,
     instance: '/allocate/pareto',
   },
   evaluate: {
@@ -1586,19 +1586,19 @@ export const RESPONSE_EXAMPLES = {
         fields: ['serverFrequencyHz', 'transmitPowerW', 'cpuFrequencyHz'],
       },
     ],
-    solveTimeMs: 3,
+    solveTimeMs: 2,
     solver: {
       algorithm: 'evaluate-lagrangian-bound',
-      version: '0.7.0 (model 1.2+3)',
-      solveTimeMs: 3,
+      version: '0.8.0 (model 1.2+3)',
+      solveTimeMs: 2,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
           prepare: 0,
-          score: 1,
+          score: 0,
           feasibility: 0,
           prices: 0,
-          bound: 2,
+          bound: 1,
         },
         boundEvaluations: 27,
         trace: [
@@ -1607,7 +1607,7 @@ export const RESPONSE_EXAMPLES = {
             objective: 1.3622478264753655,
           },
           {
-            atMs: 2,
+            atMs: 1,
             objective: 1.3622478264753655,
             bound: 0.6383005920873057,
           },
@@ -1617,27 +1617,27 @@ export const RESPONSE_EXAMPLES = {
             bound: 0.6384469539302452,
           },
           {
-            atMs: 3,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6384469723904552,
           },
           {
-            atMs: 3,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6384469723904552,
           },
           {
-            atMs: 3,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6384469723904552,
           },
           {
-            atMs: 3,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6384469723904552,
           },
           {
-            atMs: 3,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6384469723904552,
           },
@@ -1645,7 +1645,7 @@ export const RESPONSE_EXAMPLES = {
       },
     },
     cache: 'miss',
-    requestHash: 'eb40c77831a01b07f51ded473ce4f129e3e5d8516cefd816df364f8f9f27fd05',
+    requestHash: '0d8b70a1596756acf3df8b1bc6689d7488335437f36869dc06be6ebce9752d45',
   },
   whatIf: {
     base: {
@@ -1838,15 +1838,15 @@ export const RESPONSE_EXAMPLES = {
       ],
       solver: {
         algorithm: 'auto',
-        version: '0.7.0 (model 1.2+3)',
-        solveTimeMs: 5,
+        version: '0.8.0 (model 1.2+3)',
+        solveTimeMs: 2,
         statistics: {
           termination: 'CONVERGED',
           phasesMs: {
             prepare: 0,
-            start: 2,
+            start: 0,
             firstBound: 0,
-            baselines: 2,
+            baselines: 1,
             dualStart: 0,
             search: 0,
           },
@@ -1854,14 +1854,14 @@ export const RESPONSE_EXAMPLES = {
           boundEvaluations: 0,
           trace: [
             {
-              atMs: 5,
+              atMs: 2,
               objective: 0.6384868227250728,
             },
           ],
         },
       },
       cache: 'miss',
-      requestHash: '3a2dfaba479d79de8ad00d400592aada7f57d149ce5e7b0c1c190240cb942080',
+      requestHash: '0608bcdee85a914e276dddd4e2d79f93abde2325ab95e70c22dd7f44806e8bb9',
       objective: 0.6384868227250728,
       bound: 0.6384868227250728,
       gap: 0,
@@ -1886,11 +1886,11 @@ export const RESPONSE_EXAMPLES = {
           },
         ],
         cache: 'miss',
-        requestHash: 'cde8b531b0bec793eaeaea31bf0e672d3334aa31696651dd74e12c7b7ec9e872',
+        requestHash: 'b140799d58a1c75f004ed16ea46d38811a41bf73e5b0cb48b41307e3322a36cb',
         solveTimeMs: 1,
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
+          version: '0.8.0 (model 1.2+3)',
           solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
@@ -1943,17 +1943,17 @@ export const RESPONSE_EXAMPLES = {
           },
         ],
         cache: 'miss',
-        requestHash: 'eeba3d1f479f4ad89d733c4f479ebcfa3efd1f87092cba7e8d2ecda5806f279e',
-        solveTimeMs: 1,
+        requestHash: '4ec5b1f83145b97081afb7f34681a194059194477df00a637ca5da00a45fdf39',
+        solveTimeMs: 3,
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
-          solveTimeMs: 1,
+          version: '0.8.0 (model 1.2+3)',
+          solveTimeMs: 3,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 1,
+              start: 3,
               baselines: 0,
               dualStart: 0,
               search: 0,
@@ -1962,7 +1962,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 1,
+                atMs: 3,
                 objective: 0.6391407972335186,
               },
             ],
@@ -1989,12 +1989,12 @@ export const RESPONSE_EXAMPLES = {
         status: 'OPTIMAL',
         migrations: [],
         cache: 'miss',
-        requestHash: '6f170deff644b9d6cc422c39ef495c65b14924b45946c7c3a81b37d1bb890b91',
-        solveTimeMs: 0,
+        requestHash: '36d69841ada3686632fbf871290168450a1e198350048bfe4e8411abf687e8b4',
+        solveTimeMs: 1,
         solver: {
           algorithm: 'auto',
-          version: '0.7.0 (model 1.2+3)',
-          solveTimeMs: 0,
+          version: '0.8.0 (model 1.2+3)',
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -2008,7 +2008,7 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 0,
+                atMs: 1,
                 objective: 0.6369793474651823,
               },
             ],
@@ -2031,6 +2031,6 @@ export const RESPONSE_EXAMPLES = {
         },
       },
     ],
-    solveTimeMs: 15,
+    solveTimeMs: 8,
   },
 } as const;
