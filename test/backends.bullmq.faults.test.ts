@@ -127,7 +127,8 @@ describe('queue mode with real workers', () => {
     const app = apps[0];
     const long = {
       kind: 'allocate',
-      input: { ...generateRequest(3, { devices: 1000, servers: 50 }), options: { baselines: false } },
+      // relativeGap 0: it runs until cancelled (at the default tolerance 1,000 × 50 is proven in under a second).
+      input: { ...generateRequest(3, { devices: 1000, servers: 50 }), options: { baselines: false, relativeGap: 0 } },
       timeLimitMs: 120_000,
     };
     const ids: string[] = [];
@@ -136,7 +137,7 @@ describe('queue mode with real workers', () => {
       const r = await app.inject({
         method: 'POST',
         url: '/jobs',
-        payload: { ...long, input: { ...long.input, options: { baselines: false, seed } } },
+        payload: { ...long, input: { ...long.input, options: { ...long.input.options, seed } } },
       });
       expect(r.statusCode, r.body).toBe(202);
       ids.push(r.json().id);

@@ -15,7 +15,11 @@ afterAll(async () => {
 
 describe('drain with in-memory jobs', () => {
   it('a running job is cancelled with its best allocation stored; a waiting one is cancelled without running', async () => {
-    const input = (seed: number) => ({ ...generateRequest(seed, { devices: 1000, servers: 50 }), options: { baselines: false } });
+    // relativeGap 0: the running job is still solving when the drain comes (at the default tolerance it is proven in under a second).
+    const input = (seed: number) => ({
+      ...generateRequest(seed, { devices: 1000, servers: 50 }),
+      options: { baselines: false, relativeGap: 0 },
+    });
     const running = (await jobs.submit({ kind: 'allocate', input: input(1), timeLimitMs: 120_000 })).job;
     const waiting = (await jobs.submit({ kind: 'allocate', input: input(2), timeLimitMs: 120_000 })).job;
     const deadline = Date.now() + 30_000;

@@ -96,7 +96,10 @@ describe('jobs in memory', () => {
 
   it('reports progress while running; DELETE stops the solve at once with its best allocation', async () => {
     const input = generateRequest(7, { devices: 1000, servers: 50 });
-    const job = (await submit({ kind: 'allocate', input: { ...input, options: { baselines: false } }, timeLimitMs: 60_000 })).json();
+    // relativeGap 0: still solving when cancelled (at the default tolerance 1,000 × 50 is proven in under a second).
+    const job = (
+      await submit({ kind: 'allocate', input: { ...input, options: { baselines: false, relativeGap: 0 } }, timeLimitMs: 60_000 })
+    ).json();
     const running = await until(
       job.id,
       (j) => j.status === 'running' && (j.progress as { objective?: number } | undefined)?.objective !== undefined,
@@ -128,7 +131,7 @@ describe('jobs in memory', () => {
 
   it('a cancelled Pareto job answers every point: those not started get a fallback instead of failing the sweep', async () => {
     const { objective: _objective, ...snapshot } = generateRequest(8, { devices: 1000, servers: 50 });
-    const input = { ...snapshot, options: { baselines: false }, pareto: { grid: { steps: 2 } } };
+    const input = { ...snapshot, options: { baselines: false, relativeGap: 0 }, pareto: { grid: { steps: 2 } } };
     const job = (await submit({ kind: 'pareto', input, timeLimitMs: 12_000 })).json();
     await until(job.id, (j) => j.status === 'running');
     await new Promise((resolve) => setTimeout(resolve, 1500)); // the first points are solving, the rest wait
@@ -174,7 +177,9 @@ describe('jobs in memory', () => {
 
   it('a queued job that is cancelled never runs; finished jobs expire after JOB_TTL_S', async () => {
     const big = generateRequest(8, { devices: 1000, servers: 50 });
-    const first = (await submit({ kind: 'allocate', input: { ...big, options: { baselines: false } }, timeLimitMs: 60_000 })).json();
+    const first = (
+      await submit({ kind: 'allocate', input: { ...big, options: { baselines: false, relativeGap: 0 } }, timeLimitMs: 60_000 })
+    ).json();
     const second = (
       await submit({ kind: 'allocate', input: { ...big, options: { baselines: false, seed: 2 } }, timeLimitMs: 60_000 })
     ).json();
