@@ -5,13 +5,31 @@ import { describe, expect, it } from 'vitest';
 import { generateRequest } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
 import { minTimeLimitMs } from '../src/model/time-floor.js';
-import type { AllocateResult } from '../src/model/types.js';
+import type { AllocateResult, Instance } from '../src/model/types.js';
 import { solveAllocate } from '../src/solver/index.js';
-import { evaluate, objectiveScales, referenceTotals } from '../src/model/evaluate.js';
+import { effectiveWeights, evaluate, objectiveScales, referenceTotals } from '../src/model/evaluate.js';
+import { greedyAssociation, planAll } from '../src/solver/association/association.js';
+import { balanceAssociation } from '../src/solver/association/balance.js';
+import { buildDeviceModels } from '../src/solver/pricing/device-model.js';
+import { createPlanContext } from '../src/solver/pricing/member.js';
 
 function setup(seed: number, devices: number, servers: number, options: Record<string, unknown>) {
   const body = generateRequest(seed, { devices, servers });
   return normalize({ ...body, options: { baselines: false, ...options } });
+}
+
+/** Steps of the estimated moves alone from the greedy start, untimed, counted by a monitor that never stops them. */
+function untimedBalanceSteps(instance: Instance): number {
+  const scales = objectiveScales(instance, referenceTotals(instance));
+  const ctx = createPlanContext(instance, effectiveWeights(instance, scales), buildDeviceModels(instance), 5000);
+  let steps = 0;
+  balanceAssociation(ctx, planAll(ctx, greedyAssociation(ctx)!), Infinity, {
+    proven: () => {
+      steps++;
+      return false;
+    },
+  });
+  return steps;
 }
 
 function expectConsistent(res: AllocateResult): void {
@@ -135,23 +153,9 @@ describe('relativeGap and termination', () => {
 describe('when the proof comes', () => {
   it('paper scale: proven within 1e-4 once the estimated moves settle, before any reassignment round', { timeout: 60_000 }, async () => {
     const { readFileSync } = await import('node:fs');
-    const { effectiveWeights } = await import('../src/model/evaluate.js');
-    const { buildDeviceModels } = await import('../src/solver/pricing/device-model.js');
-    const { createPlanContext } = await import('../src/solver/pricing/member.js');
-    const { greedyAssociation, planAll } = await import('../src/solver/association/association.js');
-    const { balanceAssociation } = await import('../src/solver/association/balance.js');
     const body = JSON.parse(readFileSync(new URL('../examples/paper-scale.json', import.meta.url), 'utf8'));
     const { instance, options } = normalize({ ...body, options: { ...body.options, baselines: false } });
-    // The steps of the estimated moves alone, counted by a monitor that never stops them.
-    const scales = objectiveScales(instance, referenceTotals(instance));
-    const ctx = createPlanContext(instance, effectiveWeights(instance, scales), buildDeviceModels(instance), 5000);
-    let balanceSteps = 0;
-    balanceAssociation(ctx, planAll(ctx, greedyAssociation(ctx)!), Infinity, {
-      proven: () => {
-        balanceSteps++;
-        return false;
-      },
-    });
+    const balanceSteps = untimedBalanceSteps(instance);
     const res = await solveAllocate(instance, options);
     expect(res.termination).toBe('GAP');
     expect(res.gap!).toBeLessThanOrEqual(1e-4);
@@ -184,22 +188,8 @@ describe('when the proof comes', () => {
   it('1,000 × 50: the ascent starts while the estimated moves still run, and proves the gap before they settle; no bound slices between them', {
     timeout: 120_000,
   }, async () => {
-    const { effectiveWeights } = await import('../src/model/evaluate.js');
-    const { buildDeviceModels } = await import('../src/solver/pricing/device-model.js');
-    const { createPlanContext } = await import('../src/solver/pricing/member.js');
-    const { greedyAssociation, planAll } = await import('../src/solver/association/association.js');
-    const { balanceAssociation } = await import('../src/solver/association/balance.js');
     const { instance, options } = setup(7, 1000, 50, { timeLimitMs: 5000 });
-    // The steps of the estimated moves alone, untimed, counted by a monitor that never stops them.
-    const scales = objectiveScales(instance, referenceTotals(instance));
-    const ctx = createPlanContext(instance, effectiveWeights(instance, scales), buildDeviceModels(instance), 5000);
-    let balanceSteps = 0;
-    balanceAssociation(ctx, planAll(ctx, greedyAssociation(ctx)!), Infinity, {
-      proven: () => {
-        balanceSteps++;
-        return false;
-      },
-    });
+    const balanceSteps = untimedBalanceSteps(instance);
     const res = await solveAllocate(instance, options);
     expect(res.termination).toBe('GAP');
     expect(res.gap!).toBeLessThanOrEqual(1e-4);
