@@ -280,24 +280,37 @@ const BANDWIDTH_TOL = 1e-10;
 function interiorSnr(u: UplinkParams, price: number): number {
   const k = (u.delayWeight * u.gain) / (u.energyWeight * u.noiseWPerHz);
   const target = Math.log(price) - Math.log((u.bits * u.delayWeight * Math.LN2) / (k * k));
-  let t = target < 0 ? (target + Math.log(4)) / 3 : target / 2;
+  let t = snrStart(target);
   for (let i = 0; i < 40; i++) {
-    const x = Math.exp(t);
-    const l = Math.log1p(x);
-    const f = phi(x);
-    const h = 2 * Math.log(f) - Math.log(l) - target;
-    const dh = interiorSlope(x, l, f);
-    if (!(dh > 0) || !Number.isFinite(h)) return NaN;
-    const step = h / dh;
+    const step = snrNewtonStep(t, target);
+    if (Number.isNaN(step)) return NaN;
     t -= Math.max(-5, Math.min(5, step));
     if (Math.abs(step) <= NEWTON_TOL) return Math.exp(t);
   }
   return NaN;
 }
 
+/** Newton's start for the root t of 2·ln Φ(e^t) − ln ln(1+e^t) = target: its asymptotes (slope 3 below 0, 2 above). */
+function snrStart(target: number): number {
+  return target < 0 ? (target + Math.log(4)) / 3 : target / 2;
+}
+
+/**
+ * Newton's step in t for 2·ln Φ(e^t) − ln ln(1+e^t) = target (interiorSnr's and snrRootOfTarget's
+ * one equation); NaN where the slope is not positive or the residual not finite.
+ */
+function snrNewtonStep(t: number, target: number): number {
+  const x = Math.exp(t);
+  const l = Math.log1p(x);
+  const f = phi(x);
+  const h = 2 * Math.log(f) - Math.log(l) - target;
+  const dh = interiorSlope(x, l, f);
+  return dh > 0 && Number.isFinite(h) ? h / dh : NaN;
+}
+
 /**
  * d/dt of the interior price equation's log, 2·ln Φ(x) − ln ln(1+x), at x = e^t (l = ln(1+x), f = Φ(x)):
- * interiorSnr's and snrRootOfTarget's Newton step, and the table's slopes.
+ * snrNewtonStep's slope, and the table's slopes.
  */
 function interiorSlope(x: number, l: number, f: number): number {
   return x * ((2 * l) / f - 1 / ((1 + x) * l));
@@ -465,14 +478,9 @@ function buildSnrTable(): Float64Array {
 
 /** The root t of 2·ln Φ(e^t) − ln ln(1+e^t) = target, by Newton in t to full precision (table building only). */
 export function snrRootOfTarget(target: number): number {
-  let t = target < 0 ? (target + Math.log(4)) / 3 : target / 2;
+  let t = snrStart(target);
   for (let i = 0; i < 100; i++) {
-    const x = Math.exp(t);
-    const l = Math.log1p(x);
-    const f = phi(x);
-    const h = 2 * Math.log(f) - Math.log(l) - target;
-    const dh = interiorSlope(x, l, f);
-    const step = h / dh;
+    const step = snrNewtonStep(t, target);
     t -= Math.max(-5, Math.min(5, step));
     if (Math.abs(step) <= 1e-15 * Math.max(1, Math.abs(t))) break;
   }
