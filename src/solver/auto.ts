@@ -469,8 +469,8 @@ class BoundWatch implements SearchMonitor {
   private passMs = 0;
   /** when the search's first step came, and the bound time spent before it */
   private searchFrom: { atMs: number; boundMs: number } | undefined;
-  /** not certifying: the objectives of the last STALL_STEPS + 1 steps, oldest first */
-  private recent: number[] = [];
+  /** not certifying: what the last STALL_STEPS steps gained */
+  private readonly recent = new GainWindow(STALL_STEPS);
   /** not certifying: the objective at the search's first step */
   private startObjective: number | undefined;
   /** few pairs (SMALL_PAIRS): no bound slices while the search moves by estimates */
@@ -556,9 +556,8 @@ class BoundWatch implements SearchMonitor {
     const within = (from: number) => from - objective <= this.frame.options.relativeGap * Math.abs(objective);
     this.startObjective ??= objective;
     if (settled && within(this.startObjective)) return true;
-    this.recent.push(Math.min(objective, this.recent.at(-1) ?? Infinity));
-    if (this.recent.length > STALL_STEPS + 1) this.recent.shift();
-    return this.recent.length > STALL_STEPS && within(this.recent[0]);
+    const gained = this.recent.add(objective);
+    return gained !== undefined && gained <= this.frame.options.relativeGap * Math.abs(objective);
   }
 
   offerQuotes(quotes: readonly (readonly QuotedPair[])[]): void {
@@ -663,6 +662,21 @@ function searchFocus(ctx: PlanContext, start: StartPlans, watch: BoundWatch, pro
   return warmFocus(ctx, warm.assignment, watch.bound.choice);
 }
 
+/** What the search's last `steps` steps gained together: the stall rule's and EarlyAscent's one window. */
+class GainWindow {
+  /** the running best objective of the last `steps` + 1 steps, oldest first */
+  private readonly best: number[] = [];
+
+  constructor(private readonly steps: number) {}
+
+  /** Adds a step's objective; returns the window's best before its first step minus `objective` (undefined until full). */
+  add(objective: number): number | undefined {
+    this.best.push(Math.min(objective, this.best.at(-1) ?? Infinity));
+    if (this.best.length > this.steps + 1) this.best.shift();
+    return this.best.length > this.steps ? this.best[0] - objective : undefined;
+  }
+}
+
 /**
  * When the ascent starts while the search still moves by estimates (below largeForPricing): the search's
  * objective gets within the dual gap well before its moves settle (1,000 × 50 seed 1: 3e-5 above its
@@ -675,16 +689,15 @@ function searchFocus(ctx: PlanContext, start: StartPlans, watch: BoundWatch, pro
  * CPU ms summed, EARLY_GAIN 0.1: 5,720–5,864; 0.03: 5,018–5,315; 0.01: 5,297–5,499; base 5,984–6,088.
  */
 export class EarlyAscent {
-  /** the running best objective of the last EARLY_STEPS + 1 steps, oldest first */
-  private recent: number[] = [];
+  /** what the last EARLY_STEPS steps gained */
+  private readonly recent = new GainWindow(EARLY_STEPS);
   /** the next ascent only at or below this objective */
   private below = Infinity;
 
   due(objective: number, relativeGap: number): boolean {
-    this.recent.push(Math.min(objective, this.recent.at(-1) ?? Infinity));
-    if (this.recent.length > EARLY_STEPS + 1) this.recent.shift();
-    if (relativeGap <= 0 || this.recent.length <= EARLY_STEPS || objective > this.below) return false;
-    return this.recent[0] - objective <= EARLY_GAIN * relativeGap * Math.abs(objective);
+    const gained = this.recent.add(objective);
+    if (relativeGap <= 0 || gained === undefined || objective > this.below) return false;
+    return gained <= EARLY_GAIN * relativeGap * Math.abs(objective);
   }
 
   /** An ascent at `objective` ended at `bound`: the next waits until the objective has fallen by what it missed. */
