@@ -96,49 +96,60 @@ export async function warmUpSolver(
   const solves: WarmUpSolve[] = [];
   const t0 = performance.now();
   const leftMs = () => budgetMs - (performance.now() - t0);
-  // (The limit is read once the instance is built: building a mid-size one takes part of the budget.)
-  const run = async (seed: number, size: { devices: number; servers: number }, limit: () => number, baselines: boolean) => {
-    const { instance, options } = normalize(generateRequest(seed, { ...size, options: { baselines } }));
-    const limitMs = limit();
-    const started = performance.now();
-    // Incumbents are posted (and so serialised) as a request's are, then dropped.
-    const incumbents = new MessageChannel();
-    incumbents.port1.on('message', () => {});
-    const occupancy = new SharedArrayBuffer(4);
-    new Int32Array(occupancy)[0] = 1; // this solve alone, as a request's count would say
-    const task: WarmUpTask = {
-      kind: 'allocate',
-      // Cloned, as a request's input reaches a thread (postMessage): a clone's objects need not have the
-      // shapes (nor its arrays the element kinds) of those built here, and without it the first large
-      // request through the service gained nothing from the mid-size solve (its code deoptimised on them).
-      input: structuredClone({ packed: packInstance(instance), options: { ...options, timeLimitMs: limitMs } }),
-      receivedAt: Date.now(),
-      control: createControlBuffer(),
-      incumbents: incumbents.port2,
-      occupancy,
-    };
-    let answer: WarmUpAnswer | undefined;
-    try {
-      answer = (await solve(task)) as WarmUpAnswer | undefined;
-    } finally {
-      incumbents.port1.close(); // closes both ends
-    }
-    const statistics = answer?.solver?.statistics;
-    solves.push({
-      ...size,
-      limitMs,
-      ms: performance.now() - started,
-      termination: answer?.termination,
-      searchSteps: statistics?.searchSteps,
-      boundEvaluations: statistics?.boundEvaluations,
-    });
-  };
   for (let i = 0; i < WARM_UP_SOLVES && (i < WARM_UP_MIN_SOLVES || leftMs() > 0); i++) {
     if (i === WARM_UP_MIN_SOLVES && leftMs() >= MID_SIZE_MIN_MS) {
-      await run(WARM_UP_SEED, MID_SIZE, () => Math.max(0, Math.min(midLimitMs, Math.floor(leftMs()))), false);
+      solves.push(await warmUpSolve(solve, WARM_UP_SEED, MID_SIZE, () => Math.max(0, Math.min(midLimitMs, Math.floor(leftMs()))), false));
       if (leftMs() <= 0) break;
     }
-    await run(WARM_UP_SEED + i, { devices: 50, servers: 10 }, () => 2000, true);
+    solves.push(await warmUpSolve(solve, WARM_UP_SEED + i, { devices: 50, servers: 10 }, () => 2000, true));
   }
   return solves;
+}
+
+/**
+ * One warm-up solve of the generated instance `seed` at `size`, sent through `solve` as a request's task
+ * reaches a thread. The limit is read (`limit()`) once the instance is built: building a mid-size one
+ * takes part of the budget.
+ */
+async function warmUpSolve(
+  solve: (task: WarmUpTask) => unknown,
+  seed: number,
+  size: { devices: number; servers: number },
+  limit: () => number,
+  baselines: boolean,
+): Promise<WarmUpSolve> {
+  const { instance, options } = normalize(generateRequest(seed, { ...size, options: { baselines } }));
+  const limitMs = limit();
+  const started = performance.now();
+  // Incumbents are posted (and so serialised) as a request's are, then dropped.
+  const incumbents = new MessageChannel();
+  incumbents.port1.on('message', () => {});
+  const occupancy = new SharedArrayBuffer(4);
+  new Int32Array(occupancy)[0] = 1; // this solve alone, as a request's count would say
+  const task: WarmUpTask = {
+    kind: 'allocate',
+    // Cloned, as a request's input reaches a thread (postMessage): a clone's objects need not have the
+    // shapes (nor its arrays the element kinds) of those built here, and without it the first large
+    // request through the service gained nothing from the mid-size solve (its code deoptimised on them).
+    input: structuredClone({ packed: packInstance(instance), options: { ...options, timeLimitMs: limitMs } }),
+    receivedAt: Date.now(),
+    control: createControlBuffer(),
+    incumbents: incumbents.port2,
+    occupancy,
+  };
+  let answer: WarmUpAnswer | undefined;
+  try {
+    answer = (await solve(task)) as WarmUpAnswer | undefined;
+  } finally {
+    incumbents.port1.close(); // closes both ends
+  }
+  const statistics = answer?.solver?.statistics;
+  return {
+    ...size,
+    limitMs,
+    ms: performance.now() - started,
+    termination: answer?.termination,
+    searchSteps: statistics?.searchSteps,
+    boundEvaluations: statistics?.boundEvaluations,
+  };
 }
