@@ -7,6 +7,7 @@ import { createSolverPool, type SolverPool } from '../src/backends/threads/solve
 import {
   MID_SIZE,
   MID_SIZE_MIN_MS,
+  MID_SIZE_WARM_MIN_MS,
   WARM_UP_BUDGET_MS,
   WARM_UP_MIN_SOLVES,
   WARM_UP_SOLVES,
@@ -45,7 +46,11 @@ async function whenReady(pool: SolverPool): Promise<void> {
 
 type Ping = { threadId: number; warmUp?: WarmUpSolve[] };
 
-const isMidSize = (s: WarmUpSolve) => s.devices === MID_SIZE.devices && s.servers === MID_SIZE.servers;
+const isMidSized = (s: WarmUpSolve) => s.devices === MID_SIZE.devices && s.servers === MID_SIZE.servers;
+/** the mid-size solve (cold) */
+const isMidSize = (s: WarmUpSolve) => isMidSized(s) && !s.warm;
+/** its warm re-solve (`previous`: the mid-size answer, 5% of the devices moved) */
+const isMidWarm = (s: WarmUpSolve) => isMidSized(s) && s.warm === true;
 const isPaperScale = (s: WarmUpSolve) => s.devices === 50 && s.servers === 10;
 
 /** The real solver behind a task as the warm-up sends it (unpacked as a solver thread does). */
@@ -68,12 +73,16 @@ describe('solver thread warm-up', () => {
       // All of them, or at least the minimum when the time budget ran out (a loaded machine).
       expect(paper.length).toBeGreaterThanOrEqual(WARM_UP_MIN_SOLVES);
       expect(paper.length).toBeLessThanOrEqual(WARM_UP_SOLVES);
-      expect(solves.filter((s) => !isPaperScale(s) && !isMidSize(s))).toEqual([]);
+      expect(solves.filter((s) => !isPaperScale(s) && !isMidSize(s) && !isMidWarm(s))).toEqual([]);
       for (const s of solves) expect(s.ms).toBeGreaterThan(0);
       // The mid-size solve comes right after the minimum (skipped only if they alone used the budget).
       const mid = solves.filter(isMidSize);
       expect(mid.length).toBeLessThanOrEqual(1);
       if (mid.length === 1) expect(solves.indexOf(mid[0])).toBe(WARM_UP_MIN_SOLVES);
+      // Its warm re-solve, if any, right after it (none without it).
+      const warm = solves.filter(isMidWarm);
+      expect(warm.length).toBeLessThanOrEqual(mid.length);
+      if (warm.length === 1) expect(solves.indexOf(warm[0])).toBe(WARM_UP_MIN_SOLVES + 1);
     }
     // Where the first paper-scale solves left the mid-size one its minimum (with a second of slack
     // for building it: a loaded CI may leave less), it ran; where it ended on its gap, its search and
@@ -99,12 +108,20 @@ describe('solver thread warm-up', () => {
     expect(solves.every(isPaperScale)).toBe(true);
   }, 60_000);
 
-  it('with budget to spare it runs every paper-scale solve and the mid-size one, which searches and proves its gap', async () => {
+  it('with budget to spare it runs every paper-scale solve, the mid-size one, which searches and proves its gap, and its warm re-solve', async () => {
     await initGlpk();
     // (A limit no loaded machine reaches: the solve ends on its own, so what it ran is certain.)
     const solves = await warmUpSolver(solveTask, { budgetMs: Infinity, midLimitMs: 60_000 });
     expect(solves.filter(isPaperScale).length).toBe(WARM_UP_SOLVES);
-    expect(solves.length).toBe(WARM_UP_SOLVES + 1);
+    expect(solves.length).toBe(WARM_UP_SOLVES + 2);
+    // The warm re-solve (the warm plan, the pass at the mid-size answer's prices, the focused search):
+    // right after the mid-size solve, at its size, proven within the tolerance too.
+    const warm = solves[WARM_UP_MIN_SOLVES + 1];
+    expect(isMidWarm(warm)).toBe(true);
+    expect(warm.termination).toBe('GAP');
+    expect(warm.boundEvaluations).toBeGreaterThan(0);
+    expect(warm.limitMs).toBe(60_000);
+    expect(MID_SIZE_WARM_MIN_MS).toBeLessThan(MID_SIZE_MIN_MS);
     const mid = solves[WARM_UP_MIN_SOLVES];
     expect(isMidSize(mid)).toBe(true);
     // 500 × 30 is past auto.ts's SMALL_PAIRS (2,000): the association search and the bound both run.

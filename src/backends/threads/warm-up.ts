@@ -13,9 +13,17 @@
 // a thread took 1.2–1.4 s of CPU against 0.7–0.9 s for the next ones (--trace-opt: 198 optimisations
 // during it against 50–100). One mid-size solve (MID_SIZE) after the first few paper-scale ones
 // compiles them; the paper-scale solves after it settle the paper-scale paths again.
+//
+// A re-solve with `previous` (docs/incremental.md) takes paths no cold solve does: the warm plan, the
+// bound's pass at an earlier answer's prices, the focused search. One warm re-solve of the mid-size
+// instance (MID_SIZE_WARM: 5% of its devices moved, the mid-size answer as `previous`, allocations and
+// prices) right after the mid-size solve compiles them: at 1,000 × 50 the first warm re-solve after a
+// cold warm-up took 280–380 ms of CPU against 180–190 ms after one warm re-solve (scratch bench, load 4).
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { generateRequest } from '../../model/generator.js';
 import { normalize } from '../../model/normalize.js';
+import { mulberry32 } from '../../model/random.js';
+import type { AllocateRequest } from '../../model/request.js';
 import type { SolveOptions } from '../../model/types.js';
 import { createControlBuffer } from './control-buffer.js';
 import { packInstance, type PackedInstance } from '../../solve/transfer.js';
@@ -57,6 +65,14 @@ export const MID_SIZE = { devices: 500, servers: 30 } as const;
 /** The mid-size solve's limit, or the budget left if less; under MID_SIZE_MIN_MS left it is skipped (too short to reach the bound). */
 const MID_SIZE_LIMIT_MS = 2000;
 export const MID_SIZE_MIN_MS = 300;
+/**
+ * The warm re-solve after the mid-size solve: this share of its devices moved to random places in the
+ * generator's square, the mid-size answer as `previous`. Its limit is the mid-size one's rule (capped at
+ * what is left of the budget); under MID_SIZE_WARM_MIN_MS left, or without a mid-size answer with prices,
+ * it is skipped.
+ */
+export const MID_SIZE_WARM = { movedShare: 0.05, areaM: 500 } as const;
+export const MID_SIZE_WARM_MIN_MS = 100;
 
 /** One warm-up solve: its size, the time limit it had, its wall time (ms), how it ended and what it ran. */
 export interface WarmUpSolve {
@@ -68,12 +84,16 @@ export interface WarmUpSolve {
   /** the association search's steps and the bound's evaluations (solver.statistics) */
   searchSteps?: number;
   boundEvaluations?: number;
+  /** a re-solve with `previous` (the mid-size answer) */
+  warm?: boolean;
 }
 
-/** The part of a solve's answer the warm-up records. */
+/** The part of a solve's answer the warm-up records (and the warm re-solve sends back as `previous`). */
 interface WarmUpAnswer {
   termination?: string;
   solver?: { statistics?: { searchSteps?: number; boundEvaluations?: number } };
+  allocations?: NonNullable<AllocateRequest['previous']>['allocations'];
+  prices?: NonNullable<AllocateRequest['previous']>['prices'];
 }
 
 /** How much the warm-up may take (tests pass 0 or Infinity: the rule either way, no clock involved). */
@@ -85,7 +105,7 @@ export interface WarmUpOptions {
 
 /**
  * Runs up to WARM_UP_SOLVES paper-scale solves through `solve` (the thread's own task entry), with
- * the MID_SIZE solve after the first WARM_UP_MIN_SOLVES of them; once `budgetMs` (default
+ * the MID_SIZE solve and its warm re-solve (MID_SIZE_WARM) after the first WARM_UP_MIN_SOLVES of them; once `budgetMs` (default
  * WARM_UP_BUDGET_MS) have passed only the minimum is run, and the mid-size solve's limit is capped
  * at what is left of the budget. Returns each solve, in order.
  */
@@ -98,27 +118,49 @@ export async function warmUpSolver(
   const leftMs = () => budgetMs - (performance.now() - t0);
   for (let i = 0; i < WARM_UP_SOLVES && (i < WARM_UP_MIN_SOLVES || leftMs() > 0); i++) {
     if (i === WARM_UP_MIN_SOLVES && leftMs() >= MID_SIZE_MIN_MS) {
-      solves.push(await warmUpSolve(solve, WARM_UP_SEED, MID_SIZE, () => Math.max(0, Math.min(midLimitMs, Math.floor(leftMs()))), false));
+      const midLimit = () => Math.max(0, Math.min(midLimitMs, Math.floor(leftMs())));
+      const request = generateRequest(WARM_UP_SEED, { ...MID_SIZE, options: { baselines: false } });
+      const mid = await warmUpSolve(solve, request, midLimit);
+      solves.push(mid.solve);
+      const { allocations, prices } = mid.answer ?? {};
+      if (allocations && prices && leftMs() >= MID_SIZE_WARM_MIN_MS) {
+        const moved = movedRequest(request, WARM_UP_SEED);
+        solves.push((await warmUpSolve(solve, { ...moved, previous: { allocations, prices } }, midLimit)).solve);
+      }
       if (leftMs() <= 0) break;
     }
-    solves.push(await warmUpSolve(solve, WARM_UP_SEED + i, { devices: 50, servers: 10 }, () => 2000, true));
+    const request = generateRequest(WARM_UP_SEED + i, { devices: 50, servers: 10, options: { baselines: true } });
+    solves.push((await warmUpSolve(solve, request, () => 2000)).solve);
   }
   return solves;
 }
 
+/** `request` with MID_SIZE_WARM.movedShare of its devices (drawn with `seed`) moved to random places. */
+function movedRequest(request: AllocateRequest, seed: number): AllocateRequest {
+  const moved = structuredClone(request);
+  const rand = mulberry32(seed);
+  const count = Math.round(moved.devices.length * MID_SIZE_WARM.movedShare);
+  const order = moved.devices.map((_, n) => n);
+  for (let k = 0; k < count; k++) {
+    const j = k + Math.floor(rand() * (order.length - k));
+    [order[k], order[j]] = [order[j], order[k]];
+    moved.devices[order[k]].position = { xM: rand() * MID_SIZE_WARM.areaM, yM: rand() * MID_SIZE_WARM.areaM };
+  }
+  return moved;
+}
+
 /**
- * One warm-up solve of the generated instance `seed` at `size`, sent through `solve` as a request's task
- * reaches a thread. The limit is read (`limit()`) once the instance is built: building a mid-size one
+ * One warm-up solve of `request`, sent through `solve` as a request's task reaches a thread; its record
+ * and its answer. The limit is read (`limit()`) once the instance is built: building a mid-size one
  * takes part of the budget.
  */
 async function warmUpSolve(
   solve: (task: WarmUpTask) => unknown,
-  seed: number,
-  size: { devices: number; servers: number },
+  request: AllocateRequest,
   limit: () => number,
-  baselines: boolean,
-): Promise<WarmUpSolve> {
-  const { instance, options } = normalize(generateRequest(seed, { ...size, options: { baselines } }));
+): Promise<{ solve: WarmUpSolve; answer: WarmUpAnswer | undefined }> {
+  const { instance, options } = normalize(request);
+  const size = { devices: instance.devices.length, servers: instance.servers.length };
   const limitMs = limit();
   const started = performance.now();
   // Incumbents are posted (and so serialised) as a request's are, then dropped.
@@ -145,11 +187,15 @@ async function warmUpSolve(
   }
   const statistics = answer?.solver?.statistics;
   return {
-    ...size,
-    limitMs,
-    ms: performance.now() - started,
-    termination: answer?.termination,
-    searchSteps: statistics?.searchSteps,
-    boundEvaluations: statistics?.boundEvaluations,
+    solve: {
+      ...size,
+      limitMs,
+      ms: performance.now() - started,
+      termination: answer?.termination,
+      searchSteps: statistics?.searchSteps,
+      boundEvaluations: statistics?.boundEvaluations,
+      ...(instance.previous ? { warm: true } : {}),
+    },
+    answer,
   };
 }
