@@ -198,10 +198,10 @@ export const ParetoInfeasibleResponseSchema = Type.Object(
 // Compile-time drift checks: each alias fails to compile when the two types differ.
 
 export type ParetoRequestSchemaMatchesType = Expect<Same<Static<typeof ParetoRequestSchema>, ParetoRequest>>;
-export type ParetoResponseSchemaMatchesType = Expect<Same<Static<typeof ParetoResponseSchema>, ParetoResult>>;
+export type ParetoResponseSchemaMatchesType = Expect<Same<Static<typeof ParetoResponseSchema>, Omit<ParetoResult, 'json'>>>;
 export type ParetoInfeasibleSchemaMatchesType = Expect<
   Same<
     Static<typeof ParetoInfeasibleResponseSchema>,
-    ParetoResult & Static<Type.TObject<typeof InfeasibleProblemProperties>> & { infeasibilities: InfeasibilityOut[] }
+    Omit<ParetoResult, 'json'> & Static<Type.TObject<typeof InfeasibleProblemProperties>> & { infeasibilities: InfeasibilityOut[] }
   >
 >;
