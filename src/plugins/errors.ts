@@ -120,7 +120,8 @@ function toProblem(error: unknown): Problem {
   }
   if (isOverloaded(error)) {
     const retryAfterS = Math.max(1, Math.ceil(error.retryAfterS));
-    const code = error.code === 'QUEUE_UNAVAILABLE' || error.code === 'SOLVE_FAILED' ? error.code : 'OVERLOADED';
+    const code =
+      error.code === 'QUEUE_UNAVAILABLE' || error.code === 'SOLVE_FAILED' || error.code === 'NO_PLAN_IN_TIME' ? error.code : 'OVERLOADED';
     return { statusCode: 503, code, message: `${error.message}; retry after ${retryAfterS} s`, retryAfterS };
   }
   const fe = error as Partial<FastifyError>;

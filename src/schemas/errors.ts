@@ -100,7 +100,9 @@ const ERROR_RESPONSES = {
     detail: `internal error (request id ${REQUEST_ID})`,
   }),
   503: documented(
-    'Solver queue full, the process overloaded (OVERLOADED, UNDER_PRESSURE), or the instance shutting down (SHUTTING_DOWN): retry after ' +
+    'Solver queue full or too much work ahead for the time limit (OVERLOADED), the process overloaded (UNDER_PRESSURE), ' +
+      'no plan found within the time limit for lack of CPU (NO_PLAN_IN_TIME), the job queue unreachable (QUEUE_UNAVAILABLE), ' +
+      'a queue worker failing the solve (SOLVE_FAILED), or the instance shutting down (SHUTTING_DOWN): retry after ' +
       'the Retry-After header (seconds)',
     { status: 503, code: 'OVERLOADED', detail: 'solver queue is full; retry after 3 s', retryAfterS: 3 },
     RETRY_AFTER,

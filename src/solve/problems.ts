@@ -38,6 +38,7 @@ const PROBLEM_TITLES: Readonly<Record<string, string>> = {
   UNDER_PRESSURE: 'Service overloaded',
   QUEUE_UNAVAILABLE: 'Job queue unavailable',
   SOLVE_FAILED: 'The solve failed',
+  NO_PLAN_IN_TIME: 'No plan within the time limit',
   SHUTTING_DOWN: 'The instance is shutting down',
 };
 
