@@ -80,6 +80,13 @@ function describeSchemaError(error: SchemaError): { field: string; reason: strin
   }
 }
 
+/** The code of a schema violation by where it is: the body, the query string or the path parameters. */
+const SCHEMA_ERROR_CODES: Readonly<Record<string, string>> = {
+  body: 'INVALID_BODY',
+  querystring: 'INVALID_QUERY',
+  params: 'INVALID_PARAMS',
+};
+
 function badRequest(code: string, field: string, reason: string): Problem {
   return { statusCode: 400, code, field, reason, message: `${field}: ${reason}` };
 }
@@ -127,7 +134,7 @@ function toProblem(error: unknown): Problem {
   const fe = error as Partial<FastifyError>;
   if (Array.isArray(fe.validation) && fe.validation.length > 0) {
     const { field, reason } = describeSchemaError(fe.validation[0] as SchemaError);
-    return badRequest('INVALID_BODY', field, reason);
+    return badRequest(SCHEMA_ERROR_CODES[fe.validationContext ?? 'body'] ?? 'INVALID_BODY', field, reason);
   }
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: fe.message ?? 'request body is too large' };

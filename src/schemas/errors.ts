@@ -62,13 +62,17 @@ ERROR_EXAMPLES['422'] = exampleProblem({
 });
 
 const ERROR_RESPONSES = {
-  400: documented('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why', {
-    status: 400,
-    code: 'INVALID_BODY',
-    detail: 'devices[0].kappa: must be number',
-    field: 'devices[0].kappa',
-    reason: 'must be number',
-  }),
+  400: documented(
+    'Invalid request: malformed JSON, a schema violation (INVALID_BODY; INVALID_QUERY for a query parameter, INVALID_PARAMS for a ' +
+      'path parameter) or inconsistent input; `field` and `reason` say which and why',
+    {
+      status: 400,
+      code: 'INVALID_BODY',
+      detail: 'devices[0].kappa: must be number',
+      field: 'devices[0].kappa',
+      reason: 'must be number',
+    },
+  ),
   401: documented('Missing or wrong API key (only when the service has API keys configured)', {
     status: 401,
     code: 'UNAUTHORIZED',
