@@ -41,3 +41,14 @@ describe('query and path parameter errors', () => {
     expect(res.json().code).toBe('INVALID_BODY');
   });
 });
+
+describe('POST /jobs kinds (README, docs/scaling.md: every kind but evaluate)', () => {
+  it('kind evaluate is refused with a 400 naming kind; what-if is a job kind', async () => {
+    const res = await app.inject({ method: 'POST', url: '/jobs', payload: { kind: 'evaluate', input: {} } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'INVALID_BODY', field: 'kind' });
+    const whatIf = await app.inject({ method: 'POST', url: '/jobs', payload: { kind: 'what-if', input: {} } });
+    expect(whatIf.statusCode).toBe(400);
+    expect(whatIf.json().field).not.toBe('kind'); // refused for its input, not its kind
+  });
+});

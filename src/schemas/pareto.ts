@@ -139,7 +139,11 @@ const ParetoPointSchema = Type.Object(
       description: "why this point's solve ended (as POST /allocate)",
     }),
     relativeGap: Type.Number({ minimum: 0, maximum: 1, description: "the tolerance this point's solve stopped at (options.relativeGap)" }),
-    limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
+    limit: Type.Optional(
+      Type.Enum(['TIME'], {
+        description: "TIME: this point's search was cut short by its slot of the time limit (as /allocate's `limit`)",
+      }),
+    ),
     objective: Type.Optional(Type.Number({ description: "objective of this allocation under this point's weights" })),
     bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimum for these weights, when known' })),
     gap: Type.Optional(Type.Number({ description: '(objective − bound) / |objective|, when known' })),
