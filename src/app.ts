@@ -1,6 +1,7 @@
 // The application as a value: buildApp(config) wires plugins and routes explicitly, opens no port,
 // so tests drive it with app.inject() and server.ts only listens.
-import Fastify from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { LogController } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppConfig } from './config.js';
 import { clientErrorHandler } from './plugins/client-errors.js';
@@ -11,6 +12,7 @@ import { registerJsonBodyParser } from './plugins/json-body.js';
 import { registerRequestIdEcho, requestIdFrom } from './plugins/request-id.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { registerAccessControl } from './plugins/access.js';
+import { isInternal } from './plugins/internal-requests.js';
 import { registerHardening } from './plugins/hardening.js';
 import { registerMetrics } from './plugins/metrics.js';
 import { publicPathMatcher } from './plugins/public-paths.js';
@@ -55,6 +57,8 @@ export function buildApp(config: AppConfig, deps: AppDeps = {}) {
             ...(deps.logStream ? { stream: deps.logStream } : {}),
           },
     genReqId: requestIdFrom,
+    // The service's own warm-up requests (plugins/internal-requests.ts) are start-up work, not traffic.
+    logController: new LogController({ disableRequestLogging: (request: { raw: IncomingMessage }) => isInternal(request.raw) }),
     // A hop count trusts that many proxies nearest the server (Fastify's types take it as a function).
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     clientErrorHandler,

@@ -32,6 +32,33 @@ describe('request path warm-up', () => {
     expect(order.slice(0, firstAllocate).at(-1)).toBe('/ready 200');
   }, 60_000);
 
+  it('its requests (the /ready polls, the POST /allocate) are not in the request metrics nor in the access log; callers are', async () => {
+    const lines: { msg?: string; req?: { url?: string }; res?: unknown }[] = [];
+    const own = buildApp(
+      { ...loadConfig({ SOLVER_THREADS: '1' }), logLevel: 'info' },
+      { logStream: { write: (line) => void lines.push(JSON.parse(line)) } },
+    );
+    try {
+      await own.ready();
+      const times = await warmUpRequestPath(own, 1);
+      expect(times).toHaveLength(1);
+      const accessLines = () => lines.filter((l) => l.msg === 'incoming request' || l.msg === 'request completed');
+      expect(accessLines()).toEqual([]);
+      const scrape = async () => (await own.inject({ method: 'GET', url: '/metrics' })).body;
+      const before = await scrape();
+      expect(before).not.toMatch(/edge_allocator_http_request_duration_seconds_count\{[^}]*route="\/ready"/);
+      expect(before).not.toMatch(/edge_allocator_http_request_duration_seconds_count\{[^}]*route="\/allocate"/);
+      // A caller's request is counted and logged as before.
+      expect((await own.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+      expect(await scrape()).toMatch(/edge_allocator_http_request_duration_seconds_count\{[^}]*route="\/ready"[^}]*\} 1/);
+      // (/ready logs at warn only, like every probe: a 404 shows the access log at work.)
+      expect((await own.inject({ method: 'GET', url: '/nope' })).statusCode).toBe(404);
+      expect(accessLines().some((l) => l.req?.url === '/nope')).toBe(true);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
   it('sends nothing and returns soon when /ready never says ready (the server must go on to listen)', async () => {
     const notReady = buildApp({ ...loadConfig({ SOLVER_THREADS: '1' }), logLevel: 'silent' });
     const allocates: number[] = [];

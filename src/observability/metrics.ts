@@ -68,7 +68,9 @@ export function createMetrics(options: { defaultMetrics?: boolean; build?: Build
   });
   const solves = new Counter({
     name: `${PREFIX}solves_total`,
-    help: 'Solve outcomes by kind, status (OPTIMAL, FEASIBLE, INFEASIBLE, …; OVERLOADED and FAILED when no answer came back) and limit',
+    help:
+      'Solve outcomes by kind, status (OPTIMAL, FEASIBLE, INFEASIBLE, …; OVERLOADED and FAILED when no answer came back) and limit ' +
+      '(a sync NO_SOLUTION_FOUND with limit TIME is answered 503 NO_PLAN_IN_TIME)',
     labelNames: ['kind', 'status', 'limit'] as const,
     registers: [registry],
   });

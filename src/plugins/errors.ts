@@ -80,6 +80,13 @@ function describeSchemaError(error: SchemaError): { field: string; reason: strin
   }
 }
 
+/** The code of a schema violation by where it is: the body, the query string or the path parameters. */
+const SCHEMA_ERROR_CODES: Readonly<Record<string, string>> = {
+  body: 'INVALID_BODY',
+  querystring: 'INVALID_QUERY',
+  params: 'INVALID_PARAMS',
+};
+
 function badRequest(code: string, field: string, reason: string): Problem {
   return { statusCode: 400, code, field, reason, message: `${field}: ${reason}` };
 }
@@ -120,13 +127,14 @@ function toProblem(error: unknown): Problem {
   }
   if (isOverloaded(error)) {
     const retryAfterS = Math.max(1, Math.ceil(error.retryAfterS));
-    const code = error.code === 'QUEUE_UNAVAILABLE' || error.code === 'SOLVE_FAILED' ? error.code : 'OVERLOADED';
+    const code =
+      error.code === 'QUEUE_UNAVAILABLE' || error.code === 'SOLVE_FAILED' || error.code === 'NO_PLAN_IN_TIME' ? error.code : 'OVERLOADED';
     return { statusCode: 503, code, message: `${error.message}; retry after ${retryAfterS} s`, retryAfterS };
   }
   const fe = error as Partial<FastifyError>;
   if (Array.isArray(fe.validation) && fe.validation.length > 0) {
     const { field, reason } = describeSchemaError(fe.validation[0] as SchemaError);
-    return badRequest('INVALID_BODY', field, reason);
+    return badRequest(SCHEMA_ERROR_CODES[fe.validationContext ?? 'body'] ?? 'INVALID_BODY', field, reason);
   }
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: fe.message ?? 'request body is too large' };

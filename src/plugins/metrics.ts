@@ -2,10 +2,12 @@
 // 404s included, under the route pattern (not the URL, whose ids would explode the label set).
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../observability/metrics.js';
+import { isInternal } from './internal-requests.js';
 import { METRICS_PATH } from './public-paths.js';
 
 export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', async (request, reply) => {
+    if (isInternal(request.raw)) return; // the service's own warm-up requests are not traffic
     metrics.recordRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 

@@ -13,6 +13,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { generateRequest } from '../model/generator.js';
+import { markInternal } from './internal-requests.js';
 
 /** Requests sent: the first compiles, the next ones let the hot paths be optimised. */
 export const WARM_UP_REQUESTS = 3;
@@ -56,7 +57,11 @@ function post(port: number, body: string): Promise<number> {
  * goes on to listen; /ready tells the orchestrator the rest).
  */
 export async function warmUpRequestPath(app: FastifyInstance, requests = WARM_UP_REQUESTS, readyWaitMs = READY_WAIT_MS): Promise<number[]> {
-  const server = createServer((req, res) => app.routing(req, res));
+  // Marked as the service's own: not counted in the request metrics nor written to the access log.
+  const server = createServer((req, res) => {
+    markInternal(req);
+    app.routing(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

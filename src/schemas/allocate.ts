@@ -493,7 +493,9 @@ const resultProperties = {
   relativeGap: Type.Number({ minimum: 0, maximum: 1, description: 'the tolerance the solve stopped at (options.relativeGap)' }),
   limit: Type.Optional(
     Type.Enum(['TIME'], {
-      description: 'the search reached its share of the time limit (termination TIME or INTERRUPTED; kept for existing clients)',
+      description:
+        'TIME: the search was cut short by its share of the time limit (it did not end on its own); the answer may still be ' +
+        'proven within relativeGap afterwards (termination GAP), or not (TIME, INTERRUPTED). `termination` says why the solve ended',
     }),
   ),
   objective: Type.Optional(

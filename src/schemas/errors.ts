@@ -62,13 +62,17 @@ ERROR_EXAMPLES['422'] = exampleProblem({
 });
 
 const ERROR_RESPONSES = {
-  400: documented('Invalid request: malformed JSON, schema violation or inconsistent input; `field` and `reason` say which and why', {
-    status: 400,
-    code: 'INVALID_BODY',
-    detail: 'devices[0].kappa: must be number',
-    field: 'devices[0].kappa',
-    reason: 'must be number',
-  }),
+  400: documented(
+    'Invalid request: malformed JSON, a schema violation (INVALID_BODY; INVALID_QUERY for a query parameter, INVALID_PARAMS for a ' +
+      'path parameter) or inconsistent input; `field` and `reason` say which and why',
+    {
+      status: 400,
+      code: 'INVALID_BODY',
+      detail: 'devices[0].kappa: must be number',
+      field: 'devices[0].kappa',
+      reason: 'must be number',
+    },
+  ),
   401: documented('Missing or wrong API key (only when the service has API keys configured)', {
     status: 401,
     code: 'UNAUTHORIZED',
@@ -100,7 +104,9 @@ const ERROR_RESPONSES = {
     detail: `internal error (request id ${REQUEST_ID})`,
   }),
   503: documented(
-    'Solver queue full, the process overloaded (OVERLOADED, UNDER_PRESSURE), or the instance shutting down (SHUTTING_DOWN): retry after ' +
+    'Solver queue full or too much work ahead for the time limit (OVERLOADED), the process overloaded (UNDER_PRESSURE), ' +
+      'no plan found within the time limit for lack of CPU (NO_PLAN_IN_TIME), the job queue unreachable (QUEUE_UNAVAILABLE), ' +
+      'a queue worker failing the solve (SOLVE_FAILED), or the instance shutting down (SHUTTING_DOWN): retry after ' +
       'the Retry-After header (seconds)',
     { status: 503, code: 'OVERLOADED', detail: 'solver queue is full; retry after 3 s', retryAfterS: 3 },
     RETRY_AFTER,

@@ -139,7 +139,11 @@ const ParetoPointSchema = Type.Object(
       description: "why this point's solve ended (as POST /allocate)",
     }),
     relativeGap: Type.Number({ minimum: 0, maximum: 1, description: "the tolerance this point's solve stopped at (options.relativeGap)" }),
-    limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
+    limit: Type.Optional(
+      Type.Enum(['TIME'], {
+        description: "TIME: this point's search was cut short by its slot of the time limit (as /allocate's `limit`)",
+      }),
+    ),
     objective: Type.Optional(Type.Number({ description: "objective of this allocation under this point's weights" })),
     bound: Type.Optional(Type.Number({ description: 'valid lower bound on the optimum for these weights, when known' })),
     gap: Type.Optional(Type.Number({ description: '(objective − bound) / |objective|, when known' })),
@@ -198,10 +202,10 @@ export const ParetoInfeasibleResponseSchema = Type.Object(
 // Compile-time drift checks: each alias fails to compile when the two types differ.
 
 export type ParetoRequestSchemaMatchesType = Expect<Same<Static<typeof ParetoRequestSchema>, ParetoRequest>>;
-export type ParetoResponseSchemaMatchesType = Expect<Same<Static<typeof ParetoResponseSchema>, ParetoResult>>;
+export type ParetoResponseSchemaMatchesType = Expect<Same<Static<typeof ParetoResponseSchema>, Omit<ParetoResult, 'json'>>>;
 export type ParetoInfeasibleSchemaMatchesType = Expect<
   Same<
     Static<typeof ParetoInfeasibleResponseSchema>,
-    ParetoResult & Static<Type.TObject<typeof InfeasibleProblemProperties>> & { infeasibilities: InfeasibilityOut[] }
+    Omit<ParetoResult, 'json'> & Static<Type.TObject<typeof InfeasibleProblemProperties>> & { infeasibilities: InfeasibilityOut[] }
   >
 >;

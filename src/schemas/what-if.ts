@@ -132,7 +132,11 @@ const ScenarioOutcomeSchema = Type.Object(
         'as POST /allocate, but a scenario is solved search-only (no bound, no gap): FEASIBLE when it found ' +
         'an allocation, OPTIMAL only where every association was enumerated',
     }),
-    limit: Type.Optional(Type.Enum(['TIME'], { description: 'the limit that stopped the solver, when one did' })),
+    limit: Type.Optional(
+      Type.Enum(['TIME'], {
+        description: "TIME: this scenario's search was cut short by its slot of the time limit (as /allocate's `limit`)",
+      }),
+    ),
     objective: Type.Optional(Type.Number({ description: "objective on the scenario's own scales (as POST /allocate scores it)" })),
     totals: Type.Optional(refTo(TotalsSchema)),
     delta: Type.Optional(
@@ -178,4 +182,4 @@ export const WhatIfResponseSchema = Type.Object(
 );
 
 export type WhatIfRequestSchemaMatchesType = Expect<Same<Static<typeof WhatIfRequestSchema>, WhatIfRequest>>;
-export type WhatIfResponseSchemaMatchesType = Expect<Same<Static<typeof WhatIfResponseSchema>, WhatIfResult>>;
+export type WhatIfResponseSchemaMatchesType = Expect<Same<Static<typeof WhatIfResponseSchema>, Omit<WhatIfResult, 'json'>>>;

@@ -87,12 +87,17 @@ export function answerObject(answer: Answer): Record<string, unknown> {
 export function paretoAnswer(result: ParetoResult, instance?: string): Answer {
   if (result.points.length > 0 && result.points.every((p) => p.status === 'INFEASIBLE')) {
     const infeasibilities = result.points[0].infeasibilities ?? [];
-    return { statusCode: 422, body: { ...infeasibleProblem(INFEASIBLE_DETAIL, instance), infeasibilities, ...result } };
+    const { json: _json, ...fields } = result;
+    return { statusCode: 422, body: { ...infeasibleProblem(INFEASIBLE_DETAIL, instance), infeasibilities, ...fields } };
   }
-  return { statusCode: 200, body: { ...result } };
+  if (result.json !== undefined) return { statusCode: 200, body: result.json };
+  const { json: _json, ...body } = result;
+  return { statusCode: 200, body };
 }
 
 /** /allocate/what-if: always 200; an infeasible base or scenario is reported in its own status. */
 export function whatIfAnswer(result: WhatIfResult): Answer {
-  return { statusCode: 200, body: { ...result } };
+  if (result.json !== undefined) return { statusCode: 200, body: result.json };
+  const { json: _json, ...body } = result;
+  return { statusCode: 200, body };
 }

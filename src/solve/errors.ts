@@ -1,11 +1,16 @@
 // The errors a solve may end in, whichever backend ran it; the HTTP layer maps each to a status.
 
-/** The worker queue is full (or, in queue mode, unreachable): answer 503 with Retry-After. */
+/**
+ * Answer 503 with Retry-After: the worker queue is full or the work ahead leaves too little of the
+ * limit (OVERLOADED), the queue is unreachable (QUEUE_UNAVAILABLE), a queue worker failed the solve
+ * (SOLVE_FAILED), or a sync solve ran and found no plan within its limit (NO_PLAN_IN_TIME: the machine
+ * gave it too little CPU, not a full queue).
+ */
 export class OverloadedError extends Error {
   constructor(
     readonly retryAfterS: number,
     message = 'solver queue is full',
-    readonly code: 'OVERLOADED' | 'QUEUE_UNAVAILABLE' | 'SOLVE_FAILED' = 'OVERLOADED',
+    readonly code: 'OVERLOADED' | 'QUEUE_UNAVAILABLE' | 'SOLVE_FAILED' | 'NO_PLAN_IN_TIME' = 'OVERLOADED',
   ) {
     super(message);
     this.name = 'OverloadedError';

@@ -14,6 +14,8 @@ const PROBLEM_TYPE_BASE = 'https://edge-allocator.dev/problems/';
 /** The title of each code the service answers with; an unlisted code (Fastify's own) takes the status text. */
 const PROBLEM_TITLES: Readonly<Record<string, string>> = {
   INVALID_BODY: 'The request body breaks the request schema',
+  INVALID_QUERY: 'A query parameter breaks its schema',
+  INVALID_PARAMS: 'A path parameter breaks its schema',
   INVALID_INPUT: 'The request is inconsistent',
   INVALID_JSON: 'The request body is not JSON',
   INVALID_UTF8: 'The request body is not UTF-8',
@@ -38,6 +40,7 @@ const PROBLEM_TITLES: Readonly<Record<string, string>> = {
   UNDER_PRESSURE: 'Service overloaded',
   QUEUE_UNAVAILABLE: 'Job queue unavailable',
   SOLVE_FAILED: 'The solve failed',
+  NO_PLAN_IN_TIME: 'No plan within the time limit',
   SHUTTING_DOWN: 'The instance is shutting down',
 };
 

@@ -213,10 +213,16 @@ export function createSolveServiceOn(
     if ('stored' in value) return fromStore<R>(value.stored, hash);
     const { outcome } = value;
     if (outcome.result === null) throw new StoppedBeforeStartError();
-    // A synchronous caller is never answered "no solution" for lack of CPU: a solve that reached
-    // its thread too late for any plan (the admission estimate was wrong) is a 503 to retry.
+    // A synchronous caller is never answered "no solution" for lack of CPU: a solve that found no
+    // plan within its limit (too little CPU: a loaded machine, or the admission estimate was wrong)
+    // is a 503 to retry, NO_PLAN_IN_TIME (not OVERLOADED: the queue may well be empty). The solve
+    // itself is counted as what it answered (NO_SOLUTION_FOUND, limit TIME).
     if (call.waiting === true && call.deadlineAt === undefined && !outcome.stopped && ranOutOfTime(outcome.result)) {
-      throw new OverloadedError(1, 'the solvers were too busy to find a plan within the time limit');
+      throw new OverloadedError(
+        1,
+        'no plan was found within the time limit (the solver got too little CPU time for this size); retry, or raise options.timeLimitMs',
+        'NO_PLAN_IN_TIME',
+      );
     }
     return {
       result: outcome.result as R,

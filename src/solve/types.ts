@@ -124,6 +124,11 @@ export interface ParetoResult {
   front: number[];
   /** Wall-clock time of the whole request, milliseconds. */
   solveTimeMs: number;
+  /**
+   * This result as the JSON text of the answer (points, front, solveTimeMs), each point written when
+   * it was solved; absent from results built elsewhere (test doubles).
+   */
+  json?: string;
 }
 
 export interface Readiness {

@@ -52,6 +52,11 @@ export interface WhatIfResult {
   scenarios: ScenarioOutcome[];
   /** wall-clock time of the whole request, milliseconds */
   solveTimeMs: number;
+  /**
+   * This result as the JSON text of the answer, the base's written while the scenarios solve;
+   * absent from results built elsewhere (test doubles).
+   */
+  json?: string;
 }
 
 /** Scenarios a request may hold. */
@@ -173,7 +178,7 @@ export async function solveWhatIf(body: WhatIfRequest, run: WhatIfRun): Promise<
   const startAt = Date.now();
   const rounds = Math.max(1, Math.ceil(scenarioCount / Math.max(1, run.parallel)));
   const slotMs = Math.max(0, endAt - startAt) / rounds;
-  const scenarios = await mapLimited(body.scenarios, run.parallel, async (scenario, i): Promise<ScenarioOutcome> => {
+  const solving = mapLimited(body.scenarios, run.parallel, async (scenario, i): Promise<ScenarioOutcome> => {
     const how = scenarioSolve(baseBody, scenario, i, base.result);
     const solved = await run.allocate(how.body, Math.floor(startAt + slotMs * (Math.floor(i / run.parallel) + 1)), how.certify);
     const r = solved.result;
@@ -193,5 +198,12 @@ export async function solveWhatIf(body: WhatIfRequest, run: WhatIfRun): Promise<
       solver: r.solver,
     };
   });
-  return { base: { ...base.result, cache: base.cache, requestHash: base.requestHash }, scenarios, solveTimeMs: performance.now() - t0 };
+  // The base's text (its allocations: most of the answer) is written while the scenarios solve, so
+  // that little is left to serialise after their deadline (no schema serialiser either).
+  const baseOut = { ...base.result, cache: base.cache, requestHash: base.requestHash };
+  const baseJson = JSON.stringify(baseOut);
+  const scenarios = await solving;
+  const solveTimeMs = performance.now() - t0;
+  const json = `{"base":${baseJson},"scenarios":${JSON.stringify(scenarios)},"solveTimeMs":${JSON.stringify(solveTimeMs)}}`;
+  return { base: baseOut, scenarios, solveTimeMs, json };
 }

@@ -342,7 +342,9 @@ interface StartPlans {
 function planStart(ctx: PlanContext, options: SolveOptions, searchDeadline: number, giveUpAt: number): StartPlans | null {
   const startedAt = now();
   const warm = warmAssociation(ctx);
-  const warmPlan = warm ? warmPlans(ctx, warm, searchDeadline) : null;
+  const warmPlan = warm ? warmPlans(ctx, warm, searchDeadline, giveUpAt) : null;
+  // Not planned by the limit + grace: no start plan in time (as for the greedy one below).
+  if (warm && !warmPlan) return null;
   const greedy = warmPlan && !options.baselines ? null : greedyAssociation(ctx);
   const greedyPlan = greedy ? planAllBefore(ctx, greedy, searchDeadline, giveUpAt) : null;
   const planMs = now() - startedAt;

@@ -5,7 +5,8 @@
 
 import { newPairPrice, pricePair } from '../pricing/kernel.js';
 import { memberOf, type Choice, type PlanContext } from '../pricing/member.js';
-import { assembleServer, planServer } from '../resources/server-plan.js';
+import { expired } from '../clock.js';
+import { assembleServer, planServer, type ServerPlan } from '../resources/server-plan.js';
 import { capacities, greedyAssociation, type Solution } from './association.js';
 
 /** A device's previous server still counts as near when it is among this many strongest (the servers balance quotes). */
@@ -61,11 +62,21 @@ function previousChoice(ctx: PlanContext, server: number, n: number): Choice | n
  * network); the devices new to a server take their best choice at the prices of the others. The
  * search re-plans in full every server whose members it changes.
  */
-export function warmPlans(ctx: PlanContext, assignment: number[], deadlineAt: number): Solution {
+export function warmPlans(ctx: PlanContext, assignment: number[], deadlineAt: number): Solution;
+export function warmPlans(ctx: PlanContext, assignment: number[], deadlineAt: number, abortAt: number): Solution | null;
+export function warmPlans(ctx: PlanContext, assignment: number[], deadlineAt: number, abortAt = Infinity): Solution | null {
   const members: number[][] = ctx.instance.servers.map(() => []);
   assignment.forEach((m, n) => members[m].push(n));
   const scratch = newPairPrice();
-  const plans = members.map((devs, m) => {
+  // Like planAllBefore: past `abortAt` (the limit's give-up point) there is no start plan in time.
+  const plans: ServerPlan[] = [];
+  for (let m = 0; m < members.length; m++) {
+    if (expired(abortAt)) return null;
+    plans.push(warmServer(m, members[m]));
+  }
+  return { assignment, plans, cost: plans.reduce((s, p) => s + p.cost, 0), exact: false };
+
+  function warmServer(m: number, devs: number[]): ServerPlan {
     const kept: { device: number; choice: Choice }[] = [];
     const fresh: number[] = [];
     for (const n of devs) {
@@ -81,8 +92,7 @@ export function warmPlans(ctx: PlanContext, assignment: number[], deadlineAt: nu
       kept.push({ device: n, choice: memberOf(ctx, m, n).candidates[pair.candidate] });
     }
     return assembleServer(ctx, m, kept);
-  });
-  return { assignment, plans, cost: plans.reduce((s, p) => s + p.cost, 0), exact: false };
+  }
 }
 
 /**
