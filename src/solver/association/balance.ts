@@ -442,14 +442,18 @@ function swapRound(s: BalanceState): boolean {
     if (a === b || (touched.get(a) ?? 0) >= SWAPS_PER_SERVER || (touched.get(b) ?? 0) >= SWAPS_PER_SERVER) continue;
     // A device already swapped this round is no longer where its estimate put it.
     if (movedNow.has(sw.n) || movedNow.has(sw.j)) continue;
-    const newA = assembleServer(ctx, a, [
-      ...plans[a].devices.filter((d) => d.device !== sw.n),
-      { device: sw.j, choice: choiceAt(s, sw.j, a) },
-    ]);
-    const newB = assembleServer(ctx, b, [
-      ...plans[b].devices.filter((d) => d.device !== sw.j),
-      { device: sw.n, choice: choiceAt(s, sw.n, b) },
-    ]);
+    const newA = assembleServer(
+      ctx,
+      a,
+      [...plans[a].devices.filter((d) => d.device !== sw.n), { device: sw.j, choice: choiceAt(s, sw.j, a) }],
+      plans[a],
+    );
+    const newB = assembleServer(
+      ctx,
+      b,
+      [...plans[b].devices.filter((d) => d.device !== sw.j), { device: sw.n, choice: choiceAt(s, sw.n, b) }],
+      plans[b],
+    );
     if (newA.cost + newB.cost < (plans[a].cost + plans[b].cost) * (1 - 1e-12)) {
       plans[a] = newA;
       plans[b] = newB;
@@ -576,7 +580,7 @@ function applyBatch(s: BalanceState, moves: Move[]): number[] | null {
     }
     const out = removed.get(m);
     const devices = plans[m].devices.filter((d) => !out?.has(d.device));
-    const plan = assembleServer(ctx, m, [...devices, ...(added.get(m) ?? [])]);
+    const plan = assembleServer(ctx, m, [...devices, ...(added.get(m) ?? [])], plans[m]);
     next.set(m, plan);
     before += plans[m].cost;
     after += plan.cost;
