@@ -10,8 +10,8 @@
 // device's mode and split held), and the batch stands only when the true total falls; a server
 // takes part in one move per batch at first, up to three after batches that stand. When no move
 // pays, swaps (whose net demand changes are small) are estimated the same way and verified one by
-// one (a server takes part in up to four per round). Quotes on changed servers (batches and swaps alike)
-// move to first order and are priced exactly every few batches.
+// one (a server takes part in up to four per round). Quotes on changed servers move to first order
+// and are priced exactly every few batches.
 // Servers whose members changed are re-planned in full at the end (modes and splits free again).
 //
 // A warm start may name the devices to quote first (`focus`: those an earlier answer's prices say are
@@ -473,10 +473,7 @@ function swapRound(s: BalanceState): boolean {
     }
   }
   if (changedSet.size === 0) return false;
-  // Moved to first order like a batch's (priced exactly with the next batch's exact re-quote): measured on the
-  // untimed search from the greedy plan at 1,000 × 50 (seeds 1–8), priced exactly here it took 893k pairs to
-  // within 1e-5 of where the search ends, to first order 719k, in the same steps, ending at the same costs to 1e-6.
-  requote(s, changedSet, false);
+  requote(s, changedSet, true);
   return true;
 }
 
