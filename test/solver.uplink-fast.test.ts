@@ -5,10 +5,12 @@
 // every power regime, and the pairs of a generated instance.
 import { describe, expect, it } from 'vitest';
 import {
+  curvatureAtSnr,
   interiorUplinkInto,
   pricedUplinkInto,
   uplinkBase,
   uplinkCost,
+  uplinkCurvature,
   uplinkSlope,
   MIN_SHARE,
   type UplinkParams,
@@ -116,5 +118,79 @@ describe('pricedUplinkInto', () => {
     }
     expect(interior).toBeGreaterThan(0);
     expect(other).toBeGreaterThan(0);
+  });
+});
+
+describe("uplinkCurvature and curvatureAtSnr (the balance search's demand slopes)", () => {
+  /** d²cost/db² by a central difference of the envelope slope (uplinkSlope: the power re-optimised at each b). */
+  const difference = (u: UplinkParams, b: number): number => {
+    const h = 1e-4 * b;
+    return (uplinkSlope(u, b + h) - uplinkSlope(u, b - h)) / (2 * h);
+  };
+
+  it('equal the difference of the slope where the power is interior, and are NaN where it is pinned', () => {
+    let interior = 0;
+    let pinned = 0;
+    for (const { u, capHz } of pairUplinks(5)) {
+      for (let e = -8; e <= 0; e += 0.5) {
+        const b = capHz * 10 ** e;
+        const fresh = { ...u, regime: undefined };
+        const p = uplinkCost(fresh, b).powerW;
+        const c = uplinkCurvature(u, b);
+        if (p > u.powerLoW * (1 + 1e-6) && p < u.powerHiW * (1 - 1e-6)) {
+          interior++;
+          expect(Math.abs(c - difference(fresh, b)) / difference(fresh, b)).toBeLessThanOrEqual(1e-6);
+        } else if (p <= u.powerLoW || p >= u.powerHiW) {
+          pinned++;
+          expect(Number.isNaN(c)).toBe(true);
+        }
+      }
+    }
+    expect(interior).toBeGreaterThan(0);
+    // (and pinned powers on random parameters)
+    const r = mulberry32(7);
+    for (let i = 0; i < 2000; i++) {
+      const u: UplinkParams = {
+        bits: 10 ** (4 + 6 * r()),
+        gain: 10 ** (-16 + 10 * r()),
+        noiseWPerHz: 4e-21,
+        powerLoW: 0.1 * r(),
+        powerHiW: 0.2 + r(),
+        delayWeight: 10 ** (-12 + 8 * r()),
+        energyWeight: 10 ** (-12 + 8 * r()),
+        regime: undefined,
+      };
+      const b = 10 ** (3 + 5 * r());
+      const p = uplinkCost({ ...u }, b).powerW;
+      const c = uplinkCurvature(u, b);
+      if (p <= u.powerLoW || p >= u.powerHiW) {
+        pinned++;
+        expect(Number.isNaN(c)).toBe(true);
+      } else if (p > u.powerLoW * (1 + 1e-6) && p < u.powerHiW * (1 - 1e-6)) {
+        const d = difference({ ...u, regime: undefined }, b);
+        expect(Math.abs(c - d) / d).toBeLessThanOrEqual(1e-6);
+      }
+    }
+    expect(pinned).toBeGreaterThan(0);
+  });
+
+  it('at the SNR the priced uplink leaves in out[2]: the difference at its bandwidth', () => {
+    const out = new Float64Array(3);
+    let interior = 0;
+    for (const { u, capHz } of pairUplinks(6)) {
+      const atCap = -uplinkSlope(u, capHz);
+      for (let e = -3; e <= 3; e += 0.5) {
+        pricedUplinkInto(u, atCap * 10 ** e, capHz, out);
+        if (Number.isNaN(out[2])) continue;
+        interior++;
+        const fresh = { ...u, regime: undefined };
+        const reference = difference(fresh, out[1]);
+        expect(Math.abs(curvatureAtSnr(u, out[2]) - reference) / reference).toBeLessThanOrEqual(1e-6);
+        out[2] = -1;
+        if (interiorUplinkInto(uplinkBase(u), u.gain, atCap * 10 ** e, capHz, out))
+          expect(Math.abs(curvatureAtSnr(u, out[2]) - reference) / reference).toBeLessThanOrEqual(1e-6);
+      }
+    }
+    expect(interior).toBeGreaterThan(0);
   });
 });

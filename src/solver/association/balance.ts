@@ -25,7 +25,7 @@ import { edgeLoadPerLayer } from '../pricing/device-model.js';
 import { memberOf, uplinkOf, type Choice, type PlanContext } from '../pricing/member.js';
 import { newPairPrice, pricePair } from '../pricing/kernel.js';
 import { assembleServer, bestResponseFixedPoint, planServer, type ServerPlan } from '../resources/server-plan.js';
-import { uplinkSlope, type UplinkParams } from '../resources/uplink.js';
+import { curvatureAtSnr, uplinkCurvature, uplinkSlope, type UplinkParams } from '../resources/uplink.js';
 import { expired } from '../clock.js';
 import { reportProgress } from '../control.js';
 import { decisionsOfPlans } from '../resources/decisions.js';
@@ -52,10 +52,24 @@ export interface Slopes {
   frequency: number;
 }
 
-/** |db/dλ| = 1/U″(b) for an uplink at bandwidth b (U″ by a central difference of the exact slope). */
+/**
+ * |db/dλ| = 1/U″(b) for an uplink at bandwidth b: U″ in closed form where the power is interior
+ * (uplinkCurvature: one inverse of Φ where the central difference takes two slopes, each with its power;
+ * it agrees with the difference to ~2e-8 relative), else by a central difference of the exact slope.
+ */
 function bandwidthSlope(u: UplinkParams, b: number): number {
-  const h = 1e-4 * b;
-  const curvature = (uplinkSlope(u, b + h) - uplinkSlope(u, b - h)) / (2 * h);
+  let curvature = uplinkCurvature(u, b);
+  if (Number.isNaN(curvature)) {
+    const h = 1e-4 * b;
+    curvature = (uplinkSlope(u, b + h) - uplinkSlope(u, b - h)) / (2 * h);
+  }
+  return curvature > 0 ? 1 / curvature : 0;
+}
+
+/** bandwidthSlope of a priced pair: from its interior SNR where the kernel left one (no root to solve). */
+function pairBandwidthSlope(u: UplinkParams, b: number, snr: number): number {
+  if (Number.isNaN(snr)) return bandwidthSlope(u, b);
+  const curvature = curvatureAtSnr(u, snr);
   return curvature > 0 ? 1 / curvature : 0;
 }
 
@@ -119,7 +133,7 @@ export function quote(ctx: PlanContext, plan: ServerPlan, device: number, into: 
   q.candidate = pair.candidate;
   q.bandwidthHz = pair.bandwidthHz;
   q.frequencyHz = pair.frequencyHz;
-  q.slopeB = plan.bandwidthPrice > 0 ? bandwidthSlope(uplinkOf(mem, opt.uplinkKind), pair.bandwidthHz) : 0;
+  q.slopeB = plan.bandwidthPrice > 0 ? pairBandwidthSlope(uplinkOf(mem, opt.uplinkKind), pair.bandwidthHz, pair.snr) : 0;
   q.slopeF = plan.frequencyPrice > 0 ? frequencySlope(load, mem.computeDelayWeight, ctx.weights.energy * s.kappa, pair.frequencyHz) : 0;
   return q;
 }
@@ -428,14 +442,18 @@ function swapRound(s: BalanceState): boolean {
     if (a === b || (touched.get(a) ?? 0) >= SWAPS_PER_SERVER || (touched.get(b) ?? 0) >= SWAPS_PER_SERVER) continue;
     // A device already swapped this round is no longer where its estimate put it.
     if (movedNow.has(sw.n) || movedNow.has(sw.j)) continue;
-    const newA = assembleServer(ctx, a, [
-      ...plans[a].devices.filter((d) => d.device !== sw.n),
-      { device: sw.j, choice: choiceAt(s, sw.j, a) },
-    ]);
-    const newB = assembleServer(ctx, b, [
-      ...plans[b].devices.filter((d) => d.device !== sw.j),
-      { device: sw.n, choice: choiceAt(s, sw.n, b) },
-    ]);
+    const newA = assembleServer(
+      ctx,
+      a,
+      [...plans[a].devices.filter((d) => d.device !== sw.n), { device: sw.j, choice: choiceAt(s, sw.j, a) }],
+      plans[a],
+    );
+    const newB = assembleServer(
+      ctx,
+      b,
+      [...plans[b].devices.filter((d) => d.device !== sw.j), { device: sw.n, choice: choiceAt(s, sw.n, b) }],
+      plans[b],
+    );
     if (newA.cost + newB.cost < (plans[a].cost + plans[b].cost) * (1 - 1e-12)) {
       plans[a] = newA;
       plans[b] = newB;
@@ -559,7 +577,7 @@ function applyBatch(s: BalanceState, moves: Move[]): number[] | null {
     }
     const out = removed.get(m);
     const devices = plans[m].devices.filter((d) => !out?.has(d.device));
-    const plan = assembleServer(ctx, m, [...devices, ...(added.get(m) ?? [])]);
+    const plan = assembleServer(ctx, m, [...devices, ...(added.get(m) ?? [])], plans[m]);
     next.set(m, plan);
     before += plans[m].cost;
     after += plan.cost;

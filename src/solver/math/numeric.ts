@@ -5,12 +5,12 @@
 /**
  * Root of a decreasing function on [lo, hi] (both > 0), searched in log space with Brent's
  * method (bracketing; inverse quadratic interpolation, secant, bisection as fallback).
- * Returns lo if fn(lo) <= 0, hi if fn(hi) >= 0.
+ * Returns lo if fn(lo) <= 0, hi if fn(hi) >= 0. `fLo`, `fHi`: fn(lo), fn(hi) when the caller has them.
  */
-export function rootDecreasingLog(fn: (x: number) => number, lo: number, hi: number, relTol = 1e-13): number {
-  let fa = fn(lo);
+export function rootDecreasingLog(fn: (x: number) => number, lo: number, hi: number, relTol = 1e-13, fLo?: number, fHi?: number): number {
+  let fa = fLo ?? fn(lo);
   if (fa <= 0) return lo;
-  let fb = fn(hi);
+  let fb = fHi ?? fn(hi);
   if (fb >= 0) return hi;
   let a = Math.log(lo);
   let b = Math.log(hi);

@@ -165,8 +165,8 @@ export function pricedUplink(mem: Member, kind: UplinkKind, price: number, capHz
   return { cost: upScratch[0], bandwidthHz: upScratch[1] };
 }
 
-/** pricedUplinkInto's slots: [cost, bandwidth] (typed: pricing a pair allocates nothing). */
-const upScratch = new Float64Array(2);
+/** pricedUplinkInto's slots: [cost, bandwidth, interior SNR or NaN] (typed: pricing a pair allocates nothing). */
+const upScratch = new Float64Array(3);
 
 const costScratch = newPairPrice();
 
@@ -246,10 +246,12 @@ export interface PairPrice {
   candidate: number;
   bandwidthHz: number;
   frequencyHz: number;
+  /** the SNR of the best choice's uplink where its power and bandwidth are interior, else NaN (uplink.ts curvatureAtSnr) */
+  snr: number;
 }
 
 export function newPairPrice(): PairPrice {
-  return { cost: Infinity, exact: false, candidate: -1, bandwidthHz: 0, frequencyHz: 0 };
+  return { cost: Infinity, exact: false, candidate: -1, bandwidthHz: 0, frequencyHz: 0, snr: NaN };
 }
 
 const pairScratch = newBest();
@@ -283,8 +285,10 @@ export function pricePair(
   const gain = ch.model.device.gains[server];
   let bpCost = Infinity;
   let bpHz = 0;
+  let bpSnr = NaN;
   let zoCost = Infinity;
   let zoHz = 0;
+  let zoSnr = NaN;
   let mem: Member | null = null;
   if (ch.bpBase) {
     if (!interiorUplinkInto(ch.bpBase, gain, bandwidthPrice, s.bandwidthHz, upScratch)) {
@@ -293,6 +297,7 @@ export function pricePair(
     }
     bpCost = upScratch[0];
     bpHz = upScratch[1];
+    bpSnr = upScratch[2];
   }
   if (ch.zoBase) {
     if (!interiorUplinkInto(ch.zoBase, gain, bandwidthPrice, s.bandwidthHz, upScratch)) {
@@ -301,6 +306,7 @@ export function pricePair(
     }
     zoCost = upScratch[0];
     zoHz = upScratch[1];
+    zoSnr = upScratch[2];
   }
   // The migration is a constant of the pair: carried with the uplink, which every candidate pays.
   const up = migrationCost(ctx, server, device);
@@ -321,7 +327,9 @@ export function pricePair(
   const c = ch.candidates[pairScratch.candidate];
   out.exact = true;
   out.candidate = pairScratch.candidate;
-  out.bandwidthHz = ch.model.options[c.option].uplinkKind === 'bp' ? bpHz : zoHz;
+  const bp = ch.model.options[c.option].uplinkKind === 'bp';
+  out.bandwidthHz = bp ? bpHz : zoHz;
+  out.snr = bp ? bpSnr : zoSnr;
   out.frequencyHz = pairScratch.frequencyHz;
   return out;
 }

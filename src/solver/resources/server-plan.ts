@@ -52,25 +52,26 @@ function bandwidthSplit(
   server: number,
   members: Member[],
   kinds: ('bp' | 'zo')[],
+  priceHint = Number.NaN,
 ): { split: Split; uplinks: UplinkParams[] } {
   const uplinks = members.map((m, i) => uplinkOf(m, kinds[i]));
   const key = `${server}|${members.map((m, i) => `${m.model.index}:${ctx.deadlineMultipliers[m.model.index]}:${kinds[i]}`).join(',')}`;
   let split = ctx.bandwidthCache.get(key);
   if (!split) {
-    split = shareBandwidth(uplinks, ctx.instance.servers[server].bandwidthHz);
+    split = shareBandwidth(uplinks, ctx.instance.servers[server].bandwidthHz, priceHint);
     ctx.bandwidthCache.set(key, split);
   }
   return { split, uplinks };
 }
 
 /** Exact cost of a full choice vector: splits of both budgets solved to optimality. */
-function assemble(ctx: PlanContext, server: number, members: Member[], choices: Choice[]): ServerPlan {
+function assemble(ctx: PlanContext, server: number, members: Member[], choices: Choice[], hint: PriceHint | null = null): ServerPlan {
   const s = ctx.instance.servers[server];
   const eKappa = ctx.weights.energy * s.kappa;
   const kinds = choices.map((c, i) => members[i].model.options[c.option].uplinkKind);
-  const { split: bw, uplinks: ups } = bandwidthSplit(ctx, server, members, kinds);
+  const { split: bw, uplinks: ups } = bandwidthSplit(ctx, server, members, kinds, hint?.bandwidthPrice);
   const loads = choices.map((c, i) => edgeLoad(ctx, server, members[i], c));
-  const fr = shareServerFrequency(loads, eKappa, s.frequencyHz);
+  const fr = shareServerFrequency(loads, eKappa, s.frequencyHz, hint?.frequencyPrice);
   let total = 0;
   const devices: DevicePlan[] = members.map((mem, i) => {
     const up = uplinkCost(ups[i], bw.shares[i]);
@@ -355,13 +356,26 @@ function separable(ctx: PlanContext, server: number, members: Member[]): ServerP
 }
 
 /** A server's exact cost with every device's (mode, split) held: only the two budgets are re-split. */
-export function assembleServer(ctx: PlanContext, server: number, devices: { device: number; choice: Choice }[]): ServerPlan {
+/** Prices near a split's (the server's before a change of members): where its markets are cleared from (clearMarket). */
+export interface PriceHint {
+  bandwidthPrice: number;
+  frequencyPrice: number;
+}
+
+/** The server's plan with these members at these choices; `hint`: e.g. the server's plan before the change (its prices). */
+export function assembleServer(
+  ctx: PlanContext,
+  server: number,
+  devices: { device: number; choice: Choice }[],
+  hint: PriceHint | null = null,
+): ServerPlan {
   if (devices.length === 0) return { server, devices: [], cost: 0, bandwidthPrice: 0, frequencyPrice: 0, exact: true };
   return assemble(
     ctx,
     server,
     devices.map((d) => memberOf(ctx, server, d.device)),
     devices.map((d) => d.choice),
+    hint,
   );
 }
 

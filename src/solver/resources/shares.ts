@@ -10,18 +10,40 @@ export interface Split {
   price: number;
 }
 
+/** A price hint's bracket: [hint/HINT_BRACKET, hint·HINT_BRACKET]. */
+const HINT_BRACKET = 1.1;
+
 /**
  * Find the price at which the demanded total meets the budget, then rescale onto it exactly.
  * `demand(i, price)` is member i's demand; the total is summed in place (this runs for every
- * budget split the search makes, so it allocates nothing per price tried).
+ * budget split the search makes, so it allocates nothing per price tried). `hint`: a price near
+ * the root (the server's price before a move changed its members): the root is bracketed around
+ * it first (two demands), and searched in that bracket, or beyond it on the side the signs say.
  */
-function clearMarket(count: number, demand: (i: number, price: number) => number, budget: number, priceLo: number, priceHi: number): Split {
+function clearMarket(
+  count: number,
+  demand: (i: number, price: number) => number,
+  budget: number,
+  priceLo: number,
+  priceHi: number,
+  hint = Number.NaN,
+): Split {
   const excess = (price: number) => {
     let total = 0;
     for (let i = 0; i < count; i++) total += demand(i, price);
     return total / budget - 1;
   };
-  const price = rootDecreasingLog(excess, priceLo, priceHi, 1e-9);
+  let price: number;
+  if (hint > priceLo && hint < priceHi) {
+    const a = Math.max(priceLo, hint / HINT_BRACKET);
+    const b = Math.min(priceHi, hint * HINT_BRACKET);
+    const fa = excess(a);
+    if (fa <= 0) price = rootDecreasingLog(excess, priceLo, a, 1e-9, undefined, fa);
+    else {
+      const fb = excess(b);
+      price = fb >= 0 ? rootDecreasingLog(excess, b, priceHi, 1e-9, fb) : rootDecreasingLog(excess, a, b, 1e-9, fa, fb);
+    }
+  } else price = rootDecreasingLog(excess, priceLo, priceHi, 1e-9);
   const shares = new Array<number>(count);
   let total = 0;
   for (let i = 0; i < count; i++) total += shares[i] = demand(i, price);
@@ -30,8 +52,8 @@ function clearMarket(count: number, demand: (i: number, price: number) => number
   return { shares, price };
 }
 
-/** min Σ U_n(b_n) s.t. Σ b_n ≤ W, U_n = optimal-power uplink cost (convex, decreasing). */
-export function shareBandwidth(uplinks: UplinkParams[], bandwidthHz: number): Split {
+/** min Σ U_n(b_n) s.t. Σ b_n ≤ W, U_n = optimal-power uplink cost (convex, decreasing); `priceHint` as clearMarket's. */
+export function shareBandwidth(uplinks: UplinkParams[], bandwidthHz: number, priceHint = Number.NaN): Split {
   const k = uplinks.length;
   if (k === 0) return { shares: [], price: 0 };
   if (k === 1) return { shares: [bandwidthHz], price: Math.max(0, -uplinkSlope(uplinks[0], bandwidthHz)) };
@@ -44,7 +66,7 @@ export function shareBandwidth(uplinks: UplinkParams[], bandwidthHz: number): Sp
   }
   if (hi === 0) return { shares: uplinks.map(() => bandwidthHz / k), price: 0 };
   lo = Math.max(lo, 1e-300);
-  return clearMarket(k, (i, price) => bandwidthForPrice(uplinks[i], price, bandwidthHz), bandwidthHz, lo, Math.max(hi, lo * 2));
+  return clearMarket(k, (i, price) => bandwidthForPrice(uplinks[i], price, bandwidthHz), bandwidthHz, lo, Math.max(hi, lo * 2), priceHint);
 }
 
 export interface EdgeLoad {
@@ -85,8 +107,8 @@ export function unconstrainedFrequency(l: EdgeLoad, energyKappa: number): number
   return Math.cbrt(l.delayWeight / (2 * energyKappa));
 }
 
-/** min Σ load_n·(wt_n/f_n + e·κ·f_n²) s.t. Σ f_n ≤ F. */
-export function shareServerFrequency(loads: EdgeLoad[], energyKappa: number, frequencyHz: number): Split {
+/** min Σ load_n·(wt_n/f_n + e·κ·f_n²) s.t. Σ f_n ≤ F; `priceHint` as clearMarket's. */
+export function shareServerFrequency(loads: EdgeLoad[], energyKappa: number, frequencyHz: number, priceHint = Number.NaN): Split {
   const k = loads.length;
   if (k === 0) return { shares: [], price: 0 };
   const floor = frequencyHz * MIN_SHARE;
@@ -102,5 +124,12 @@ export function shareServerFrequency(loads: EdgeLoad[], energyKappa: number, fre
     hi = Math.max(hi, marginal(l, frequencyHz / k));
   }
   lo = Math.max(lo, 1e-300);
-  return clearMarket(k, (i, price) => frequencyForPrice(loads[i], energyKappa, price, frequencyHz), frequencyHz, lo, Math.max(hi, lo * 2));
+  return clearMarket(
+    k,
+    (i, price) => frequencyForPrice(loads[i], energyKappa, price, frequencyHz),
+    frequencyHz,
+    lo,
+    Math.max(hi, lo * 2),
+    priceHint,
+  );
 }

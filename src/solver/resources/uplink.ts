@@ -47,6 +47,33 @@ export function uplinkSlope(u: UplinkParams, bandwidthHz: number): number {
   return -negSlopeAt(u, bandwidthHz, p);
 }
 
+/**
+ * d²cost/db² at bandwidth b in closed form where the optimal power there is interior (strictly between
+ * its bounds), else NaN. With interior power the SNR x solves Φ(x) = k/b and −dU/db = C·Φ(x)²/ln(1+x)
+ * (powerRegime); with db/dx = −k·ln(1+x)/Φ(x)² this gives U″(b) = C·Φ³·(2·ln²(1+x) − Φ/(1+x)) / (k·ln³(1+x)):
+ * one inversePhi where a central difference of uplinkSlope takes two, each with its power.
+ */
+export function uplinkCurvature(u: UplinkParams, bandwidthHz: number): number {
+  if (!(u.energyWeight > 0 && u.delayWeight > 0 && bandwidthHz > 0)) return NaN;
+  const r = powerRegime(u);
+  const x = inversePhi(r.k / bandwidthHz);
+  const f = phi(x);
+  const p = (r.ratio * x) / f;
+  if (!(p > u.powerLoW && p < u.powerHiW)) return NaN;
+  return curvatureAtSnr(u, x);
+}
+
+/**
+ * uplinkCurvature at the bandwidth k/Φ(x) of interior SNR x, the power there being interior (as where
+ * pricedUplinkInto and interiorUplinkInto leave their SNR in out[2]): no root to solve.
+ */
+export function curvatureAtSnr(u: UplinkParams, x: number): number {
+  const r = powerRegime(u);
+  const f = phi(x);
+  const l = Math.log1p(x);
+  return (r.c * f * f * f * (2 * l * l - f / (1 + x))) / (r.k * l * l * l);
+}
+
 /** Φ(x) = (1+x)·ln(1+x) − x, with its series where the closed form cancels. */
 function phi(x: number): number {
   return x < 1e-4 ? (x * x) / 2 - (x * x * x) / 6 + (x * x * x * x) / 12 : (1 + x) * Math.log1p(x) - x;
@@ -202,7 +229,7 @@ export function uplinkBase(u: UplinkParams): UplinkBase {
  * (interiorBandwidth's test), from the device's data and the gain alone: no per-pair object is read
  * or built (on large instances those are scattered over memory, and most pairs of a pass are new).
  * False, with out untouched, when it is not interior or either weight or the price is not positive:
- * the caller then takes pricedUplinkInto on the pair's own UplinkParams.
+ * the caller then takes pricedUplinkInto on the pair's own UplinkParams. The SNR goes to out[2].
  */
 export function interiorUplinkInto(base: UplinkBase, gain: number, price: number, capHz: number, out: Float64Array): boolean {
   if (!(price > 0 && base.delayWeight > 0 && base.ratio > 0 && base.ratio < Infinity && gain > 0)) return false;
@@ -213,6 +240,7 @@ export function interiorUplinkInto(base: UplinkBase, gain: number, price: number
   if (Number.isNaN(b)) return false;
   out[0] = (base.costScale * (1 + x)) / k + price * b;
   out[1] = b;
+  out[2] = x;
   return true;
 }
 
@@ -386,17 +414,20 @@ function generalBandwidth(u: UplinkParams, price: number, capHz: number): number
  * bandwidthForPrice and uplinkCost in one, without allocating. With interior power (the usual case)
  * the cost at b = k/Φ(x) is explicit in the SNR x: p = (a/e)·x/Φ(x), r = b·ln(1+x)/ln2, so
  * cost = bits·(a + e·p)/r = bits·a·ln2·(1+x)/k, and the power's own optimisation is not repeated.
+ * That SNR goes to out[2] (NaN off the interior: curvatureAtSnr reads it; a 2-slot out ignores it).
  */
 export function pricedUplinkInto(u: UplinkParams, price: number, capHz: number, out: Float64Array): void {
   const fast = interiorBandwidth(u, price, capHz);
   if (!Number.isNaN(fast)) {
     out[0] = (u.bits * u.delayWeight * Math.LN2 * (1 + snrOut[0])) / u.regime!.k + price * fast;
     out[1] = fast;
+    out[2] = snrOut[0];
     return;
   }
   const b = generalBandwidth(u, price, capHz);
   out[0] = uplinkCost(u, b).cost + price * b;
   out[1] = b;
+  out[2] = NaN;
 }
 
 /**
