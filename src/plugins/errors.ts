@@ -80,11 +80,12 @@ function describeSchemaError(error: SchemaError): { field: string; reason: strin
   }
 }
 
-/** The code of a schema violation by where it is: the body, the query string or the path parameters. */
+/** The code of a schema violation by where it is: the body, the query string, the path parameters or the headers. */
 const SCHEMA_ERROR_CODES: Readonly<Record<string, string>> = {
   body: 'INVALID_BODY',
   querystring: 'INVALID_QUERY',
   params: 'INVALID_PARAMS',
+  headers: 'INVALID_HEADERS',
 };
 
 function badRequest(code: string, field: string, reason: string): Problem {
