@@ -7,7 +7,7 @@ import type { AllocateRequest } from '../src/model/request.js';
 import type { AllocateResult } from '../src/model/types.js';
 import { InputError } from '../src/model/normalize.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
-import { OverloadedError } from '../src/solve/errors.js';
+import { OVERLOADED_CODES, OverloadedError } from '../src/solve/errors.js';
 import { type Readiness, type SolveService, type Solved } from '../src/solve/types.js';
 import type { BodyOf, ProblemKind, ResultOf } from '../src/solve/kinds/index.js';
 
@@ -318,6 +318,41 @@ describe('POST /allocate: other failures', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('2');
     expect(res.json()).toMatchObject({ status: 503, code: 'OVERLOADED', retryAfterS: 2 });
+  });
+
+  it.each(OVERLOADED_CODES)('503 %s: an OverloadedError answers with its own code and title', async (code) => {
+    const { app } = await start(async () => {
+      throw new OverloadedError(3, 'busy', code);
+    });
+    const res = await post(app, example());
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('3');
+    const body = res.json();
+    expect(body).toMatchObject({
+      status: 503,
+      code,
+      retryAfterS: 3,
+      type: `https://edge-allocator.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
+    });
+    // A documented title (docs/input-validation.md), not the status text.
+    expect(body.title).not.toBe('Service Unavailable');
+  });
+
+  it('an OverloadedError that lost its class keeps a known code; an unknown code is not passed off as OVERLOADED', async () => {
+    const foreign = (code: unknown) => Object.assign(new Error('busy'), { name: 'OverloadedError', retryAfterS: 2, code });
+    let thrown: unknown = foreign('NO_PLAN_IN_TIME');
+    const { app } = await start(async () => {
+      throw thrown;
+    });
+    const known = await post(app, example());
+    expect(known.statusCode).toBe(503);
+    expect(known.json()).toMatchObject({ code: 'NO_PLAN_IN_TIME', retryAfterS: 2 });
+    thrown = foreign(undefined);
+    expect((await post(app, example())).json()).toMatchObject({ status: 503, code: 'OVERLOADED' });
+    thrown = foreign('SOMETHING_NEW');
+    const unknown = await post(app, example());
+    expect(unknown.statusCode).toBe(500);
+    expect(unknown.json().code).toBe('INTERNAL_ERROR');
   });
 
   it('413 when the body exceeds the configured limit', async () => {

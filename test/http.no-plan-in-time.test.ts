@@ -71,4 +71,22 @@ describe('no plan within the time limit, queue empty', () => {
     expect(text).not.toMatch(/edge_allocator_solves_total\{[^}]*status="OVERLOADED"/);
     expect(text).toMatch(/edge_allocator_http_request_duration_seconds_count\{[^}]*route="\/allocate"[^}]*status_code="503"[^}]*\} [1-9]/);
   });
+
+  it('POST /jobs: the job completes with the answer as it is, 200 NO_SOLUTION_FOUND (limit TIME), not a 503', async () => {
+    const accepted = await app.inject({ method: 'POST', url: '/jobs', payload: { kind: 'allocate', input: smallRequest() } });
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    const { id } = accepted.json();
+    // Polls until the job ends (the double answers at once); the bound only keeps a broken run from hanging.
+    let job: { status: string; resultStatusCode?: number; result?: { status: string; limit?: string }; error?: unknown };
+    for (let polls = 0; ; polls++) {
+      job = (await app.inject({ method: 'GET', url: `/jobs/${id}` })).json();
+      if (job.status !== 'queued' && job.status !== 'running') break;
+      if (polls > 1000) throw new Error(`job ${id} stuck at ${JSON.stringify(job)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(job.status, JSON.stringify(job)).toBe('completed');
+    expect(job.error).toBeUndefined();
+    expect(job.resultStatusCode).toBe(200);
+    expect(job.result).toMatchObject({ status: 'NO_SOLUTION_FOUND', limit: 'TIME' });
+  });
 });

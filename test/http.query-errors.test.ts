@@ -1,5 +1,5 @@
 // Schema violations outside the body have codes of their own: INVALID_QUERY for a query parameter,
-// INVALID_PARAMS for a path parameter (INVALID_BODY is the body breaking its schema,
+// INVALID_PARAMS for a path parameter, INVALID_HEADERS for a header (INVALID_BODY is the body breaking its schema,
 // docs/input-validation.md); each names the parameter in `field` and is a documented 400 problem.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
@@ -33,6 +33,24 @@ describe('query and path parameter errors', () => {
       type: `https://edge-allocator.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
     });
     expect(body.title).toMatch(code === 'INVALID_QUERY' ? /query parameter/ : /path parameter/);
+  });
+
+  it('POST /jobs with an Idempotency-Key over 200 characters: 400 INVALID_HEADERS naming the header', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/jobs',
+      headers: { 'idempotency-key': 'k'.repeat(201) },
+      payload: { kind: 'allocate', input: {} },
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({
+      status: 400,
+      code: 'INVALID_HEADERS',
+      field: 'idempotency-key',
+      title: 'A request header breaks its schema',
+      type: 'https://edge-allocator.dev/problems/invalid-headers',
+    });
   });
 
   it('a body breaking its schema is still INVALID_BODY', async () => {

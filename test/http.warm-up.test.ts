@@ -5,6 +5,7 @@ import { IncomingMessage } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { generateRequest } from '../src/model/generator.js';
 import { WARM_UP_REQUESTS, warmUpRequestPath } from '../src/plugins/warm-up.js';
 
 let app: App | undefined;
@@ -54,6 +55,44 @@ describe('request path warm-up', () => {
       // (/ready logs at warn only, like every probe: a 404 shows the access log at work.)
       expect((await own.inject({ method: 'GET', url: '/nope' })).statusCode).toBe(404);
       expect(accessLines().some((l) => l.req?.url === '/nope')).toBe(true);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
+  it('its solves are not in the solve or cache metrics and log no info line: /metrics counts none until a caller solves', async () => {
+    const lines: { level?: number; msg?: string }[] = [];
+    const own = buildApp(
+      { ...loadConfig({ SOLVER_THREADS: '1' }), logLevel: 'debug' },
+      { logStream: { write: (line) => void lines.push(JSON.parse(line)) } },
+    );
+    // Every sample of the solve-side metrics (solves, their duration and gap, cache requests, joins).
+    const SOLVE_SERIES =
+      /^edge_allocator_(solves_total|solve_duration_seconds_count|solve_gap_ratio_count|cache_requests_total|single_flight_joins_total)\{[^}]*\} (\S+)$/gm;
+    const solveSamples = async () =>
+      [...(await own.inject({ method: 'GET', url: '/metrics' })).body.matchAll(SOLVE_SERIES)].map((m) => m[0]);
+    const solveLines = (level: number) => lines.filter((l) => l.level === level && l.msg?.startsWith('solve allocate '));
+    try {
+      await own.ready();
+      const times = await warmUpRequestPath(own);
+      expect(times).toHaveLength(WARM_UP_REQUESTS);
+      expect(await solveSamples()).toEqual([]);
+      // One debug line per warm-up solve, no info line.
+      expect(solveLines(30)).toEqual([]);
+      expect(solveLines(20)).toHaveLength(WARM_UP_REQUESTS);
+      // A caller's solve is counted and logged as before.
+      const body = generateRequest(7, { devices: 6, servers: 2 });
+      const res = await own.inject({
+        method: 'POST',
+        url: '/allocate',
+        payload: { ...body, options: { ...body.options, timeLimitMs: 2000 } },
+      });
+      expect(res.statusCode).toBe(200);
+      const samples = await solveSamples();
+      expect(samples).toContainEqual(expect.stringMatching(/^edge_allocator_cache_requests_total\{kind="allocate",outcome="miss"\} 1$/));
+      expect(samples).toContainEqual(expect.stringMatching(/^edge_allocator_solves_total\{[^}]*kind="allocate"[^}]*\} 1$/));
+      expect(samples).toContainEqual(expect.stringMatching(/^edge_allocator_solve_duration_seconds_count\{[^}]*kind="allocate"[^}]*\} 1$/));
+      expect(solveLines(30)).toHaveLength(1);
     } finally {
       await own.close();
     }

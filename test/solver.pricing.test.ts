@@ -572,6 +572,8 @@ describe('pricing kernel against brute force', () => {
           } else {
             bounded++;
             expect(pair.candidate, pmsg).toBe(-1);
+            // (`pair` is reused from the row before: no SNR of an earlier pair left behind.)
+            expect(pair.snr, pmsg).toBeNaN();
             expect(pair.cost, pmsg).toBeGreaterThanOrEqual(cutoff);
             expect(pair.cost, pmsg).toBeLessThanOrEqual(v * (1 + SAME));
             expect(pair.cost, pmsg).toBeLessThanOrEqual(row.member.cost * (1 + AGREE));

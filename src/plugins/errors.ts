@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { InputError } from '../model/normalize.js';
 import { UNSUPPORTED_MEDIA_TYPE_MESSAGE } from '../schemas/errors.js';
 import { PROBLEM_CONTENT_TYPE, instanceOf, problemBody, type ProblemBody } from '../solve/problems.js';
-import { NonFiniteResultError, OverloadedError } from '../solve/errors.js';
+import { NonFiniteResultError, OVERLOADED_CODES, OverloadedError, type OverloadedCode } from '../solve/errors.js';
 import { BODY_FIELD, BodyError, formatPath } from './json-body.js';
 
 /**
@@ -80,11 +80,12 @@ function describeSchemaError(error: SchemaError): { field: string; reason: strin
   }
 }
 
-/** The code of a schema violation by where it is: the body, the query string or the path parameters. */
+/** The code of a schema violation by where it is: the body, the query string, the path parameters or the headers. */
 const SCHEMA_ERROR_CODES: Readonly<Record<string, string>> = {
   body: 'INVALID_BODY',
   querystring: 'INVALID_QUERY',
   params: 'INVALID_PARAMS',
+  headers: 'INVALID_HEADERS',
 };
 
 function badRequest(code: string, field: string, reason: string): Problem {
@@ -98,10 +99,15 @@ function isInputError(e: unknown): e is Pick<InputError, 'field' | 'reason'> {
   return o?.name === 'InputError' && typeof o.field === 'string' && typeof o.reason === 'string';
 }
 
-function isOverloaded(e: unknown): e is Pick<OverloadedError, 'retryAfterS' | 'message'> & { code?: string } {
+// (One that crossed without its class carries a known code or none: an unknown code is no 503 of ours.)
+function isOverloaded(e: unknown): e is Pick<OverloadedError, 'retryAfterS' | 'message'> & { code?: OverloadedCode } {
   if (e instanceof OverloadedError) return true;
-  const o = e as { name?: unknown; retryAfterS?: unknown } | null;
-  return o?.name === 'OverloadedError' && typeof o.retryAfterS === 'number';
+  const o = e as { name?: unknown; retryAfterS?: unknown; code?: unknown } | null;
+  return (
+    o?.name === 'OverloadedError' &&
+    typeof o.retryAfterS === 'number' &&
+    (o.code === undefined || (OVERLOADED_CODES as readonly unknown[]).includes(o.code))
+  );
 }
 
 function isNonFiniteResult(e: unknown): e is Pick<NonFiniteResultError, 'path' | 'message'> {
@@ -127,8 +133,8 @@ function toProblem(error: unknown): Problem {
   }
   if (isOverloaded(error)) {
     const retryAfterS = Math.max(1, Math.ceil(error.retryAfterS));
-    const code =
-      error.code === 'QUEUE_UNAVAILABLE' || error.code === 'SOLVE_FAILED' || error.code === 'NO_PLAN_IN_TIME' ? error.code : 'OVERLOADED';
+    // The code as thrown (its type lists every 503 code); OverloadedError's own default when it crossed without one.
+    const code = error.code ?? 'OVERLOADED';
     return { statusCode: 503, code, message: `${error.message}; retry after ${retryAfterS} s`, retryAfterS };
   }
   const fe = error as Partial<FastifyError>;

@@ -2,6 +2,7 @@
 // objective, gap, cache, solve time; the request id comes with the request's logger) and the
 // number of cold solves, which the rate limit charges extra for.
 import type { FastifyRequest } from 'fastify';
+import { isInternal } from './internal-requests.js';
 import type { CacheOutcome } from '../solve/types.js';
 
 declare module 'fastify' {
@@ -34,7 +35,9 @@ export function reportSolve(request: FastifyRequest, kind: string, out: SolveRep
   if (cache === 'miss') request.coldSolves = (request.coldSolves ?? 0) + 1;
   // A hit served from stored bytes is not parsed for its log line: status only.
   const result: Partial<SolveSummary> & { status: string } = out.stored ?? out.result;
-  request.log.info(
+  // The service's own warm-up requests are start-up work: their line at debug level only.
+  const log = isInternal(request.raw) ? request.log.debug.bind(request.log) : request.log.info.bind(request.log);
+  log(
     {
       solve: {
         kind,

@@ -2,6 +2,7 @@
 // service (arrival time, body digest, a signal for a client that left) and sending an Answer.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { arrivedAt } from '../plugins/arrival.js';
+import { isInternal } from '../plugins/internal-requests.js';
 import { bodyDigest } from '../plugins/json-body.js';
 import type { Answer } from '../solve/answer.js';
 import { PROBLEM_CONTENT_TYPE } from '../solve/problems.js';
@@ -18,9 +19,18 @@ function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {
   return gone.signal;
 }
 
-/** What a sync route tells the service about its request: when it arrived, its bytes' digest, and whether its client left. */
+/**
+ * What a sync route tells the service about its request: when it arrived, its bytes' digest, whether
+ * its client left, and whether the service sent it itself (the warm-up: kept out of the solve metrics).
+ */
 export function solveCall(request: FastifyRequest, reply: FastifyReply): CallOptions {
-  return { signal: clientGone(request, reply), bodyDigest: bodyDigest(request), receivedAt: arrivedAt(request), waiting: true };
+  return {
+    signal: clientGone(request, reply),
+    bodyDigest: bodyDigest(request),
+    receivedAt: arrivedAt(request),
+    waiting: true,
+    ...(isInternal(request.raw) ? { internal: true } : {}),
+  };
 }
 
 /** Sends an Answer; stored JSON goes out byte for byte; a 422 (a problem) as application/problem+json. */

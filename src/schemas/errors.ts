@@ -64,7 +64,7 @@ ERROR_EXAMPLES['422'] = exampleProblem({
 const ERROR_RESPONSES = {
   400: documented(
     'Invalid request: malformed JSON, a schema violation (INVALID_BODY; INVALID_QUERY for a query parameter, INVALID_PARAMS for a ' +
-      'path parameter) or inconsistent input; `field` and `reason` say which and why',
+      'path parameter, INVALID_HEADERS for a header) or inconsistent input; `field` and `reason` say which and why',
     {
       status: 400,
       code: 'INVALID_BODY',

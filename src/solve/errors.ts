@@ -1,5 +1,9 @@
 // The errors a solve may end in, whichever backend ran it; the HTTP layer maps each to a status.
 
+/** The codes of a 503 OverloadedError (docs/input-validation.md); errors.ts answers with the one thrown. */
+export const OVERLOADED_CODES = ['OVERLOADED', 'QUEUE_UNAVAILABLE', 'SOLVE_FAILED', 'NO_PLAN_IN_TIME'] as const;
+export type OverloadedCode = (typeof OVERLOADED_CODES)[number];
+
 /**
  * Answer 503 with Retry-After: the worker queue is full or the work ahead leaves too little of the
  * limit (OVERLOADED), the queue is unreachable (QUEUE_UNAVAILABLE), a queue worker failed the solve
@@ -10,7 +14,7 @@ export class OverloadedError extends Error {
   constructor(
     readonly retryAfterS: number,
     message = 'solver queue is full',
-    readonly code: 'OVERLOADED' | 'QUEUE_UNAVAILABLE' | 'SOLVE_FAILED' | 'NO_PLAN_IN_TIME' = 'OVERLOADED',
+    readonly code: OverloadedCode = 'OVERLOADED',
   ) {
     super(message);
     this.name = 'OverloadedError';

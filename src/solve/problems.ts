@@ -16,6 +16,7 @@ const PROBLEM_TITLES: Readonly<Record<string, string>> = {
   INVALID_BODY: 'The request body breaks the request schema',
   INVALID_QUERY: 'A query parameter breaks its schema',
   INVALID_PARAMS: 'A path parameter breaks its schema',
+  INVALID_HEADERS: 'A request header breaks its schema',
   INVALID_INPUT: 'The request is inconsistent',
   INVALID_JSON: 'The request body is not JSON',
   INVALID_UTF8: 'The request body is not UTF-8',

@@ -121,14 +121,18 @@ export function createSolveServiceOn(
   const flights = new SingleFlight();
   const observer = deps.observer;
 
-  /** backend.run, timed and reported to the observer; an answer holding NaN/Infinity is refused before it is cached. */
-  async function runObserved(task: BackendTask, control: Parameters<SolverBackend['run']>[1]): Promise<RunOutcome> {
+  /**
+   * backend.run, timed and reported to the observer (unless `internal`: the service's own request);
+   * an answer holding NaN/Infinity is refused before it is cached.
+   */
+  async function runObserved(task: BackendTask, control: Parameters<SolverBackend['run']>[1], internal: boolean): Promise<RunOutcome> {
+    const seen = internal ? undefined : observer;
     const t0 = performance.now();
     let outcome: RunOutcome;
     try {
       outcome = await backend.run(task, control);
     } catch (err) {
-      observer?.solved(task.kind, err instanceof OverloadedError ? 'OVERLOADED' : 'FAILED', undefined, undefined, undefined);
+      seen?.solved(task.kind, err instanceof OverloadedError ? 'OVERLOADED' : 'FAILED', undefined, undefined, undefined);
       throw err;
     }
     if (outcome.result !== null) {
@@ -136,7 +140,7 @@ export function createSolveServiceOn(
       const bad = firstNonFinite(outcome.result);
       if (bad !== null) throw new NonFiniteResultError(task.kind, bad.path, bad.value);
       const { status, limit, gap } = outcomeOf(outcome.result);
-      observer?.solved(task.kind, status, limit, (performance.now() - t0) / 1000, gap);
+      seen?.solved(task.kind, status, limit, (performance.now() - t0) / 1000, gap);
     }
     return outcome;
   }
@@ -188,7 +192,7 @@ export function createSolveServiceOn(
       ...(call.limitFromStart === true ? {} : { receivedAt: call.receivedAt ?? Date.now() }),
       ...(call.deadlineAt !== undefined ? { deadlineAt: call.deadlineAt } : {}),
     };
-    if (flights.has(flightKey)) observer?.joined(kind);
+    if (flights.has(flightKey) && call.internal !== true) observer?.joined(kind);
     // Concurrent identical requests in this process share one flight (and so one result object:
     // callers must treat results as read-only). The flight stops when every caller has left.
     const flown = await flights.run<{ value: Flown; fromStore: boolean }>(
@@ -202,7 +206,8 @@ export function createSolveServiceOn(
             return stored === null ? null : { stored };
           },
           compute: async () => {
-            const outcome = await runObserved(task, { signal: stop, onProgress: call.onProgress, drain: call.drain, onBest: call.onBest });
+            const control = { signal: stop, onProgress: call.onProgress, drain: call.drain, onBest: call.onBest };
+            const outcome = await runObserved(task, control, call.internal === true);
             if (outcome.result !== null && !backend.cachesAnswers) await store(key, outcome.result as { status: string });
             return { outcome };
           },
@@ -256,8 +261,10 @@ export function createSolveServiceOn(
   async function solveKind<K extends ProblemKind>(kind: K, body: BodyOf<K>, call: CallOptions = {}): Promise<Solved<ResultOf<K>>> {
     call = { ...call, receivedAt: call.receivedAt ?? Date.now() }; // the time limit counts from here (see remainingLimitMs)
     const { fingerprint, hit } = await remembered<ResultOf<K>>(kind, body, call);
+    // (The service's own requests, call.internal, are not traffic: no cache metrics.)
+    const seen = call.internal === true ? undefined : observer;
     if (hit) {
-      observer?.cache(kind, 'hit');
+      seen?.cache(kind, 'hit');
       return hit;
     }
     // InputError propagates: a 400, before any cache or pool work.
@@ -270,7 +277,7 @@ export function createSolveServiceOn(
         : normalized;
     const out = await solve<ResultOf<K>>(kind, body, input, call.timeLimitMs ?? input.options.timeLimitMs, call);
     knownBodies.set(fingerprint, out.requestHash);
-    observer?.cache(kind, out.cache);
+    seen?.cache(kind, out.cache);
     return out;
   }
 

@@ -79,6 +79,11 @@ export interface CallOptions {
    * must not serve POST /allocate for the same snapshot (nor be served a certified one in its place).
    */
   certify?: false;
+  /**
+   * The service's own request (the start-up warm-up, plugins/warm-up.ts): served as any other, but
+   * not told to the observer (no solve, cache or single-flight metrics): start-up work, not traffic.
+   */
+  internal?: boolean;
 }
 
 /**

@@ -381,19 +381,41 @@ function runBaselines(frame: Frame, prepared: Prepared, start: StartPlans, searc
 
 /**
  * Baselines off, the start plan (`plan`, the one planned before the dual start) still joins the
- * portfolio: the answer is never worse than its start. It is scored only where the search's answer
- * might be: the search ends at or below its start's plan cost, so a search's solution that is the start
- * itself, or plans below it by more than rounding (1e-6 relative), with no violation, is at least as
- * good and scoring the start (an evaluation of every device, 2–9 ms at 1,000 × 50) would change
- * nothing. With deadlines it is always scored (the search's solution may be late where the start is not).
+ * portfolio: the answer is never worse than its start. It is scored only where it might beat the
+ * search's answer (startMayWin); scoring it is an evaluation of every device (2–9 ms at 1,000 × 50).
  */
 function startInPortfolio(frame: Frame, prepared: Prepared, plan: Solution, found: Found, searched: Candidate, best: Candidate): Candidate {
-  const covered =
-    searched.ev.violations.length === 0 &&
-    !frame.instance.devices.some((d) => d.deadlineS !== null) &&
-    (found.sol === plan || found.sol.cost < plan.cost * (1 - 1e-6));
-  if (covered) return best;
+  const mayWin = startMayWin({
+    searchViolations: searched.ev.violations.length,
+    hasDeadlines: frame.instance.devices.some((d) => d.deadlineS !== null),
+    searchIsStart: found.sol === plan,
+    searchCost: found.sol.cost,
+    startCost: plan.cost,
+  });
+  if (!mayWin) return best;
   return better(best, scored(frame.instance, decisionsOf(prepared.ctx, plan), prepared.scales));
+}
+
+/** How far (relative) below the start's plan cost the search's solution must plan to be taken as at least as good. */
+export const START_COVERED_MARGIN = 1e-6;
+
+/**
+ * Whether the start plan could beat the search's answer, so must be scored (startInPortfolio). The
+ * search ends at or below its start's plan cost, so a search solution that is the start itself, or
+ * plans below it by more than rounding (START_COVERED_MARGIN relative), with no violation, is at least
+ * as good. With deadlines the start may win regardless (the search's solution may be late where the
+ * start is not), and so it may wherever the search's solution violates a constraint.
+ */
+export function startMayWin(s: {
+  searchViolations: number;
+  hasDeadlines: boolean;
+  searchIsStart: boolean;
+  searchCost: number;
+  startCost: number;
+}): boolean {
+  if (s.searchViolations > 0 || s.hasDeadlines) return true;
+  if (s.searchIsStart) return false;
+  return !(s.searchCost < s.startCost * (1 - START_COVERED_MARGIN));
 }
 
 /** `algorithm: "paper"`: the publication's answer as it is, scored and reported like any other. */

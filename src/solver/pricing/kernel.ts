@@ -271,8 +271,10 @@ export function pricePair(
   out: PairPrice,
   uplinkFloor = 0,
 ): PairPrice {
+  // (Reset here: the early returns below must not leave the previous pair's argmin in `out`.)
   out.exact = false;
   out.candidate = -1;
+  out.snr = NaN;
   if (cutoff < Infinity && prunedBelow(ctx, server, device, frequencyPrice, cutoff, pairScratch, uplinkFloor)) {
     out.cost = pairScratch.cost;
     return out;

@@ -355,14 +355,17 @@ function separable(ctx: PlanContext, server: number, members: Member[]): ServerP
   return { ...best!, exact: true };
 }
 
-/** A server's exact cost with every device's (mode, split) held: only the two budgets are re-split. */
 /** Prices near a split's (the server's before a change of members): where its markets are cleared from (clearMarket). */
 export interface PriceHint {
   bandwidthPrice: number;
   frequencyPrice: number;
 }
 
-/** The server's plan with these members at these choices; `hint`: e.g. the server's plan before the change (its prices). */
+/**
+ * A server's exact cost with every device's (mode, split) held: only the two budgets are re-split.
+ * The server's plan with these members at these choices; `hint`: e.g. the server's plan before the
+ * change (its prices).
+ */
 export function assembleServer(
   ctx: PlanContext,
   server: number,
