@@ -79,6 +79,11 @@ export interface CallOptions {
    * must not serve POST /allocate for the same snapshot (nor be served a certified one in its place).
    */
   certify?: false;
+  /**
+   * allocate: told the request hash as soon as it is known (before the solve runs), so an answer
+   * given up by the service (give-up.ts) still names its solve.
+   */
+  onRequestHash?(hash: string): void;
 }
 
 /**
