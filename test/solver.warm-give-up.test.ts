@@ -7,6 +7,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateRequest } from '../src/model/generator.js';
 import { normalize } from '../src/model/normalize.js';
 import type { AllocateRequest } from '../src/model/request.js';
+import { minSolverTimeMs } from '../src/model/time-floor.js';
 import { solveAllocate } from '../src/solver/index.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
 
@@ -39,5 +40,29 @@ describe('warm start within the limit', () => {
     expect(late.limit).toBe('TIME');
     expect(late.infeasibilities?.[0]?.constraint).toBe('timeLimitMs');
     expect(late.allocations).toEqual([]);
+  });
+
+  // Preparing (device models, the plan context) does not look at the clock: 90–180 ms at 1,000 × 50
+  // on a loaded machine. A solve that reaches its thread with less than preparing costs on an idle one
+  // left before it gives up (a what-if scenario whose slot was used up) answers at once, unprepared.
+  it('a warm solve with less than its preparation left answers NO_SOLUTION_FOUND without preparing', { timeout: 60_000 }, async () => {
+    const body = generateRequest(3, { devices: 2000, servers: 100 });
+    const first = await solve({ ...body, options: { timeLimitMs: 1000, baselines: false } });
+    expect(first.status).not.toBe('NO_SOLUTION_FOUND');
+    const size = { devices: 2000, servers: 100, layers: body.model.layers };
+    // limit + the 25 ms grace is under what preparing costs on an idle machine.
+    const limit = Math.floor(minSolverTimeMs(size) - 25 - 5);
+    expect(limit).toBeGreaterThan(0);
+    // (A body's limit is at least the whole request's floor: the solve's own slot, as a scenario's, is set after normalising.)
+    const { instance, options } = normalize({ ...body, previous: { allocations: first.allocations }, options: { baselines: false } });
+    const warm = (timeLimitMs: number) => solveAllocate(instance, { ...options, timeLimitMs });
+    const late = await warm(limit);
+    expect(late.status).toBe('NO_SOLUTION_FOUND');
+    expect(late.limit).toBe('TIME');
+    expect(late.infeasibilities?.[0]?.constraint).toBe('timeLimitMs');
+    expect(late.solver.statistics.phasesMs.prepare).toBeUndefined();
+    // With the floor left, it prepares (whatever the machine then gives it).
+    const inTime = await warm(Math.ceil(minSolverTimeMs(size)));
+    expect(inTime.solver.statistics.phasesMs.prepare).toBeDefined();
   });
 });

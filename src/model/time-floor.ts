@@ -33,6 +33,18 @@ export function minTimeLimitMs({ devices, servers, layers }: InstanceSize): numb
 }
 
 /**
+ * What a solve's preparation (every device's (mode, split) candidates, the plan context) costs on an
+ * idle machine, a quarter of the floor (1,000 × 50, in-process, load 1.5: 8–36 ms against a floor of
+ * 104 ms; a warm first plan then takes 24–45 ms more). Preparing does not look at the clock, so a
+ * solve that reaches its thread with less than this left before it gives up cannot plan in time
+ * even on an idle machine: it answers so at once (solver/auto.ts). (Half the floor was measured to
+ * refuse a warm 1,000 × 50 solve that an idle machine prepared and planned in 46 ms.)
+ */
+export function minSolverTimeMs(size: InstanceSize): number {
+  return minTimeLimitMs(size) / 4;
+}
+
+/**
  * Least time a Pareto point is given: its own normalising, hashing, pool round trip and first plan
  * (bench/limits.ts: a 6-point sweep of 50 × 10 at 100 ms took 220 ms with 5 ms a point).
  */

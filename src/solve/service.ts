@@ -25,6 +25,7 @@ import { DEFAULTS } from '../model/defaults.js';
 import { InputError } from '../model/normalize.js';
 import { minParetoTimeLimitMs } from '../model/time-floor.js';
 import { answerReserveMs } from './time-budget.js';
+import { answerBy, gaveUpResult, waitPastDeadlineMs } from './give-up.js';
 import { firstNonFinite } from './finite.js';
 import { PROBLEM_KINDS, type BodyOf, type InputOf, type ProblemKind, type ResultOf } from './kinds/index.js';
 import { paretoSweep, pointRequest, solvePareto } from './pareto.js';
@@ -174,6 +175,7 @@ export function createSolveServiceOn(
         ? input
         : { ...(input as object), options: { ...(input as { options: object }).options, timeLimitMs } };
     const hash = (PROBLEM_KINDS[kind].hash as (input: unknown) => string)(hashedInput);
+    call.onRequestHash?.(hash);
     const key = cacheKey(kind, hash);
     const tolerance = gapToleranceOf(body);
     // Callers share a flight only when they accept the same answers by the same time: a Pareto point
@@ -283,6 +285,39 @@ export function createSolveServiceOn(
 
   const allocate = (body: AllocateRequest, call: CallOptions = {}): Promise<Solved<AllocateResult>> => solveKind('allocate', body, call);
 
+  /**
+   * A sweep's allocate solve (a Pareto point, the what-if base or a scenario), waited for until
+   * `giveUpAt` at the latest (give-up.ts): past it the solve is stopped and the answer for it is
+   * NO_SOLUTION_FOUND with `limit: TIME`, so the request's limit holds whatever the solve does.
+   */
+  function allocateBy(body: AllocateRequest, call: CallOptions, giveUpAt: number): Promise<Solved<AllocateResult>> {
+    const startedAt = Date.now();
+    let requestHash: string | undefined;
+    const { signal: caller, ...rest } = call;
+    return answerBy<Solved<AllocateResult>>(
+      giveUpAt,
+      (signal) => allocate(body, { ...rest, signal, onRequestHash: (h) => (requestHash = h) }),
+      () => ({
+        result: gaveUpResult(body.options?.algorithm ?? DEFAULTS.algorithm, gapToleranceOf(body), startedAt),
+        cache: 'miss' as const,
+        // (Known once the body is hashed, before the solve is sent: only a solve still waiting for the cache is unnamed.)
+        requestHash: requestHash ?? hashOf(body, call),
+      }),
+      caller,
+    );
+  }
+
+  /** The request hash allocate gives `body` under `call` (normalised and hashed again: the rare path of allocateBy). */
+  function hashOf(body: AllocateRequest, call: CallOptions): string {
+    const normalized = PROBLEM_KINDS.allocate.normalize(body);
+    const options = {
+      ...normalized.options,
+      ...(call.certify === false ? { certify: false as const } : {}),
+      ...(call.timeLimitMs !== undefined ? { timeLimitMs: call.timeLimitMs } : {}),
+    };
+    return PROBLEM_KINDS.allocate.hash({ ...normalized, options });
+  }
+
   return {
     solve: solveKind,
 
@@ -308,7 +343,10 @@ export function createSolveServiceOn(
         throw new InputError('options.timeLimitMs', `must be at least ${floorMs} ms for ${P} points at this size (docs/time-limits.md)`);
       }
       const startAt = Date.now();
-      const slotMs = Math.max(0, receivedAt + limitMs - answerReserveMs(P * size.devices) - startAt) / rounds;
+      const reserveMs = answerReserveMs(P * size.devices);
+      const slotMs = Math.max(0, receivedAt + limitMs - reserveMs - startAt) / rounds;
+      // A point not in by its deadline and the contract's tolerance (less the answer's reserve) is given up.
+      const waitPastMs = waitPastDeadlineMs(limitMs, reserveMs);
       // A point's body is not the request's: the request's byte digest must not stand for it.
       const { onProgress, onBest: _onBest, bodyDigest: _requestDigest, ...pointCall } = call;
       // A cancelled sweep still answers every point: one stopped before its solve started gets a
@@ -319,12 +357,9 @@ export function createSolveServiceOn(
         async (weights, i) => {
           const point = pointRequest(body, weights);
           if (call.signal?.aborted) return fallback(point);
+          const deadlineAt = Math.floor(startAt + slotMs * (Math.floor(i / parallel) + 1));
           try {
-            return await allocate(point, {
-              ...pointCall,
-              receivedAt,
-              deadlineAt: Math.floor(startAt + slotMs * (Math.floor(i / parallel) + 1)),
-            });
+            return await allocateBy(point, { ...pointCall, receivedAt, deadlineAt }, deadlineAt + waitPastMs);
           } catch (err) {
             if (err instanceof StoppedBeforeStartError) return fallback(point);
             throw err;
@@ -356,14 +391,21 @@ export function createSolveServiceOn(
         );
       }
       const { onProgress: _progress, bodyDigest: _requestDigest, ...solveCall } = call;
+      const reserveMs = answerReserveMs(points * size.devices);
+      // A solve not in by its deadline and the contract's tolerance (less the answer's reserve) is given up.
+      const waitPastMs = waitPastDeadlineMs(limitMs, reserveMs);
       return solveWhatIf(body, {
         // The time limit is the request's; each solve is due at its own slot's end.
         allocate: (snapshot, deadlineAt, certify) =>
-          allocate(snapshot, { ...solveCall, timeLimitMs: undefined, receivedAt, deadlineAt, ...(certify ? {} : { certify: false }) }),
+          allocateBy(
+            snapshot,
+            { ...solveCall, timeLimitMs: undefined, receivedAt, deadlineAt, ...(certify ? {} : { certify: false }) },
+            deadlineAt + waitPastMs,
+          ),
         parallel,
         receivedAt,
         limitMs,
-        reserveMs: answerReserveMs(points * size.devices),
+        reserveMs,
       });
     },
 

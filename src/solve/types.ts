@@ -84,6 +84,11 @@ export interface CallOptions {
    * not told to the observer (no solve, cache or single-flight metrics): start-up work, not traffic.
    */
   internal?: boolean;
+  /**
+   * allocate: told the request hash as soon as it is known (before the solve runs), so an answer
+   * given up by the service (give-up.ts) still names its solve.
+   */
+  onRequestHash?(hash: string): void;
 }
 
 /**

@@ -60,6 +60,7 @@ import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.
 import { allocationsOf, scored } from './result.js';
 import { choicesOf, createPlanContext, type PlanContext } from './pricing/member.js';
 import { expired, now, remainingMs, SolveClock } from './clock.js';
+import { minSolverTimeMs } from '../model/time-floor.js';
 import { offerIncumbent, reportProgress, stopRequested } from './control.js';
 import { Proof, type PriceVectors, type ProofPrices } from './proof.js';
 import { timePhase } from './statistics.js';
@@ -1162,6 +1163,11 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const giveUpAt = clock.endAt + FALLBACK_GRACE_MS;
   // Arrived with nothing left of the limit (a long queue, a loaded machine): say so at once.
   if (expired(giveUpAt)) return answer(frame, outOfTime());
+  // ...or with less than its preparation costs on an idle machine (time-floor.ts): preparing does not
+  // look at the clock (90–180 ms at 1,000 × 50 on a loaded machine), so a solve started without time
+  // for it would only answer the same, late (a what-if scenario whose slot was used up).
+  const size = { devices: instance.devices.length, servers: instance.servers.length, layers: instance.layers };
+  if (remainingMs(giveUpAt) < minSolverTimeMs(size)) return answer(frame, outOfTime());
 
   const prepared = phase(frame, 'prepare', () => prepare(frame));
   if (!('ctx' in prepared)) return answer(frame, prepared);
