@@ -17,6 +17,7 @@ import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
 import { ParetoResponseSchema } from '../src/schemas/pareto.js';
 import { WhatIfResponseSchema } from '../src/schemas/what-if.js';
 import { paretoAnswer, paretoText, solvedAnswer, whatIfAnswer, whatIfText } from '../src/solve/answer.js';
+import { NonFiniteResultError } from '../src/solve/errors.js';
 import { solvePareto } from '../src/solve/pareto.js';
 import type { Solved } from '../src/solve/types.js';
 import { solveWhatIf, type WhatIfRequest } from '../src/solve/what-if.js';
@@ -255,5 +256,19 @@ describe('what-if answer text', () => {
     expect(Buffer.isBuffer(allocateHit)).toBe(true);
     expect(sent.startsWith(`{"base":${allocateHit.toString()},"scenarios":`)).toBe(true);
     expect(JSON.parse(sent).base.cache).toBe('hit');
+  });
+
+  it('a scenario figure beyond double precision is refused (NUMERIC_RANGE), not written as null', async () => {
+    const base = await solve(example());
+    const text = whatIfText();
+    const result = await run(base, text.base);
+    const first = result.scenarios[0];
+    expect(first.delta).toBeDefined();
+    const broken = {
+      ...result,
+      scenarios: [{ ...first, delta: { ...first.delta!, objective: Number.POSITIVE_INFINITY } }, ...result.scenarios.slice(1)],
+    };
+    expect(() => whatIfAnswer(broken, text)).toThrow(NonFiniteResultError);
+    expect(() => whatIfAnswer(broken)).toThrow(/scenarios\[0\]\.delta\.objective is Infinity/);
   });
 });

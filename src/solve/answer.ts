@@ -1,6 +1,8 @@
 // Shaping a solve's answer (status code and body), shared by the sync routes and the jobs API: a
 // job's result is exactly what the sync endpoint answers. Sending it is routes/reply.ts's job.
 import { answerJson } from '../cache/stored-answer.js';
+import { NonFiniteResultError } from './errors.js';
+import { firstNonFinite } from './finite.js';
 import { infeasibleProblem } from './problems.js';
 import type { ParetoResult, Solved, SolvedParetoPoint } from './types.js';
 import type { Solved as WhatIfSolved, WhatIfResult } from './what-if.js';
@@ -89,8 +91,8 @@ export function answerObject(answer: Answer): Record<string, unknown> {
 // sent as that text. After the last deadline only the last points are left to write, and no
 // response-schema serialiser runs (its first run in a fresh process took 45–210 ms for 3 × 1,000
 // devices, past the time limit). Jobs take the object form (they store results as JSON values).
-// Every answer in it passed the service's finite-number check (NonFiniteResultError): JSON.stringify
-// never meets a NaN to turn into null.
+// Every solve's answer in it passed the service's finite-number check (NonFiniteResultError); what the
+// sweep adds (a scenario's delta) is checked here: JSON.stringify never meets a NaN to turn into null.
 
 /** A Pareto answer's text, point by point. */
 export interface ParetoText {
@@ -150,8 +152,14 @@ export function paretoAnswer(result: ParetoResult, instance?: string, text?: Par
   return { statusCode: 200, body: json ?? { ...result } };
 }
 
-/** /allocate/what-if: always 200; an infeasible base or scenario is reported in its own status. */
+/**
+ * /allocate/what-if: always 200; an infeasible base or scenario is reported in its own status. A
+ * scenario figure that is not finite (a delta beyond double precision) is refused as the service
+ * refuses such an answer (NonFiniteResultError → 400 NUMERIC_RANGE), text or object.
+ */
 export function whatIfAnswer(result: WhatIfResult, text?: WhatIfText): Answer {
+  const bad = firstNonFinite(result.scenarios);
+  if (bad !== null) throw new NonFiniteResultError('what-if', `scenarios${bad.path.startsWith('[') ? '' : '.'}${bad.path}`, bad.value);
   const json = text?.text(result);
   return { statusCode: 200, body: json ?? { ...result } };
 }
