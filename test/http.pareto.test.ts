@@ -6,12 +6,14 @@ import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createSolverPool, type SolverPool } from '../src/backends/threads/solver-pool.js';
 import { ALLOCATE_REQUEST_EXAMPLE } from '../src/schemas/allocate.js';
-import { PARETO_REQUEST_EXAMPLE } from '../src/schemas/pareto.js';
+import { PARETO_REQUEST_EXAMPLE, ParetoResponseSchema } from '../src/schemas/pareto.js';
 import { dominates, pointRequest, simplexGrid } from '../src/solve/pareto.js';
 import { createSolveService } from '../src/compose.js';
 import { OverloadedError } from '../src/solve/errors.js';
 import { type ParetoRequest, type SolveService } from '../src/solve/types.js';
 import type { AllocationOut, Totals } from '../src/model/types.js';
+import { responseChecker } from './fixtures/http-fuzz.js';
+import { keyOrderProblems, schemaText } from './fixtures/schema-text.js';
 
 interface PointBody {
   weights: { delay: number; energy: number; stability: number };
@@ -322,11 +324,25 @@ describe('POST /allocate/pareto: an explicit weight list (delay weight > 0), sol
     });
   });
 
-  it('serialises every field the service returns (the response schema drops nothing)', async () => {
-    // (`json` is the answer's own text, not a field of it.)
-    const { json: _json, ...direct } = await service.allocatePareto(withWeights(weights) as ParetoRequest);
-    const res = await post(withWeights(weights));
-    expect(res.json()).toEqual({ ...JSON.parse(JSON.stringify(direct)), solveTimeMs: expect.any(Number) });
+  it('sends the documented answer: valid for its schema, nothing the schema serialiser would strip, keys in its order', async () => {
+    const check = await responseChecker(app);
+    const serialiser = await schemaText(ParetoResponseSchema);
+    try {
+      const full = withWeights(weights);
+      for (const body of [full, { ...full, pareto: { ...full.pareto, includeAllocations: false } }]) {
+        const res = await post(body);
+        expect(res.statusCode, res.body).toBe(200);
+        const sent = res.json();
+        expect(check('/allocate/pareto', 200, sent)).toBeNull();
+        expect(JSON.parse(await serialiser.text(sent))).toEqual(sent);
+        expect(keyOrderProblems(sent, ParetoResponseSchema)).toEqual([]);
+        // and it is the service's answer
+        const direct = await service.allocatePareto(body as ParetoRequest);
+        expect(sent).toEqual({ ...JSON.parse(JSON.stringify(direct)), solveTimeMs: expect.any(Number) });
+      }
+    } finally {
+      await serialiser.close();
+    }
   });
 
   it('pareto.includeAllocations false: the same points and front with empty allocations, a smaller body', async () => {

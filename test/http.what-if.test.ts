@@ -1,8 +1,9 @@
 // POST /allocate/what-if through the whole stack: HTTP → real SolveService (memory cache, worker
 // pool, solver) → reply, checked against the OpenAPI document the service serves; and as a job.
 import { describe, expect, it } from 'vitest';
-import { WHAT_IF_REQUEST_EXAMPLE } from '../src/schemas/what-if.js';
+import { WHAT_IF_REQUEST_EXAMPLE, WhatIfResponseSchema } from '../src/schemas/what-if.js';
 import { useCheckedApp } from './fixtures/http-fuzz.js';
+import { keyOrderProblems, schemaText } from './fixtures/schema-text.js';
 
 describe('POST /allocate/what-if', () => {
   const served = useCheckedApp();
@@ -21,6 +22,14 @@ describe('POST /allocate/what-if', () => {
     const { scenarios: _s, ...snapshot } = WHAT_IF_REQUEST_EXAMPLE;
     const direct = await served.app.inject({ method: 'POST', url: '/allocate', payload: snapshot });
     expect(direct.json().requestHash).toBe(out.base.requestHash);
+    // The base is sent as POST /allocate sends that answer, byte for byte (there a cache hit).
+    expect(out.base.cache).toBe('miss');
+    expect(res.body.startsWith(`{"base":${direct.body.replace('"cache":"hit"', '"cache":"miss"')},"scenarios":`)).toBe(true);
+    // Nothing the schema serialiser would strip; keys in the schema's order.
+    const serialiser = await schemaText(WhatIfResponseSchema);
+    expect(JSON.parse(await serialiser.text(out))).toEqual(out);
+    await serialiser.close();
+    expect(keyOrderProblems(out, WhatIfResponseSchema)).toEqual([]);
     expect(out.scenarios.map((s: { name: string }) => s.name)).toEqual(WHAT_IF_REQUEST_EXAMPLE.scenarios.map((s) => s.name));
     const [more, down, leaves] = out.scenarios;
     expect(more.delta.objective).toBeLessThanOrEqual(1e-6 * out.base.objective);

@@ -8,7 +8,8 @@ import { InputError, normalize } from '../src/model/normalize.js';
 import type { AllocateRequest } from '../src/model/request.js';
 import { solveAllocate } from '../src/solver/index.js';
 import { initGlpk } from '../src/solver/math/glpk.js';
-import { scenarioRequest } from '../src/model/scenarios.js';
+import { SCALABLE_RANGE, scenarioRequest } from '../src/model/scenarios.js';
+import { ServerSpecSchema } from '../src/schemas/allocate.js';
 import { checkScenarios, solveWhatIf, type WhatIfRequest, type WhatIfRun } from '../src/solve/what-if.js';
 
 /** Each solve's `certify`, in call order. */
@@ -87,6 +88,31 @@ describe('scenario changes are checked before anything is solved', () => {
         }),
       ),
     ).toMatch(/^scenarios\[1\]\.name/);
+  });
+
+  it("refuses a scale that puts a server's bandwidth or frequency outside POST /allocate's range", () => {
+    const req = (change: WhatIfRequest['scenarios'][number]['changes'][number]): WhatIfRequest => ({
+      ...body,
+      scenarios: [{ name: 'scaled', changes: [change] }],
+    });
+    const s0 = body.servers[0];
+    // The range is the schema's, read from the schema here.
+    for (const key of ['bandwidthHz', 'frequencyHz'] as const) {
+      const { minimum, maximum } = ServerSpecSchema.properties[key] as unknown as { minimum: number; maximum: number };
+      expect(SCALABLE_RANGE[key]).toEqual({ minimum, maximum });
+      const op = key === 'bandwidthHz' ? 'scaleBandwidth' : 'scaleFrequency';
+      // 1e-323 made a frequency of ~5e-314 Hz, which the solver then crashed on (a 500 the fuzz found).
+      for (const factor of [1e-323, (minimum / s0[key]) * 0.99, (maximum / s0[key]) * 1.01]) {
+        expect(fieldOf(() => checkScenarios(req({ op, serverId: s0.id, factor })))).toMatch(
+          new RegExp(`^scenarios\\[0\\]\\.changes\\[0\\]\\.factor: .*puts ${key} of "${s0.id}" at .*outside POST /allocate's range`),
+        );
+      }
+      for (const factor of [minimum / s0[key], maximum / s0[key], 1.5]) {
+        expect(fieldOf(() => checkScenarios(req({ op, serverId: s0.id, factor: factor * (1 + 1e-12 * Math.sign(1 - factor)) })))).toBe(
+          'no error',
+        );
+      }
+    }
   });
 
   it('refuses a removal that leaves a device with no reachable server, naming the devices', () => {

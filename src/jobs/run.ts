@@ -72,6 +72,7 @@ const JOBS = {
 export async function runJob(service: SolveService, kind: JobKind, input: unknown, call: CallOptions): Promise<JobAnswer> {
   // A job's limit counts from its thread: it waits its turn without a deadline penalty.
   const { answer, stopped } = await JOBS[kind].run(service, input, { ...call, limitFromStart: true });
+  // A sweep's answer is its object here (no onPoint/onBase text is written for a job): nothing to parse back.
   return { result: answerObject(answer), resultStatusCode: answer.statusCode, stopped };
 }
 

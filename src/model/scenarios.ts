@@ -17,6 +17,13 @@ export interface Scenario {
   changes: ScenarioChange[];
 }
 
+/**
+ * The range POST /allocate takes for a server's bandwidth and frequency (ServerSpec in
+ * schemas/allocate.ts; test/solve.what-if.test.ts checks they agree): a scaled value outside it is
+ * a snapshot /allocate would refuse, and one the solver was never meant to see.
+ */
+export const SCALABLE_RANGE = { bandwidthHz: { minimum: 1e3, maximum: 1e11 }, frequencyHz: { minimum: 1e6, maximum: 1e11 } } as const;
+
 function fail(field: string, reason: string): never {
   throw new InputError(field, reason);
 }
@@ -40,11 +47,18 @@ function apply(body: AllocateRequest, change: ScenarioChange, field: string): Al
     case 'scaleFrequency': {
       const m = serverIndex(body.servers, change.serverId, `${field}.serverId`);
       if (!(change.factor > 0 && Number.isFinite(change.factor))) fail(`${field}.factor`, 'must be a finite number > 0');
+      const key = change.op === 'scaleBandwidth' ? 'bandwidthHz' : 'frequencyHz';
+      const scaled = body.servers[m][key] * change.factor;
+      // The changed snapshot is one POST /allocate would take: its server's value within the schema's range.
+      const { minimum, maximum } = SCALABLE_RANGE[key];
+      if (!(scaled >= minimum && scaled <= maximum)) {
+        fail(
+          `${field}.factor`,
+          `puts ${key} of "${change.serverId}" at ${scaled}, outside POST /allocate's range ${minimum} to ${maximum}`,
+        );
+      }
       const servers = body.servers.slice();
-      servers[m] =
-        change.op === 'scaleBandwidth'
-          ? { ...servers[m], bandwidthHz: servers[m].bandwidthHz * change.factor }
-          : { ...servers[m], frequencyHz: servers[m].frequencyHz * change.factor };
+      servers[m] = { ...servers[m], [key]: scaled };
       return { ...body, servers };
     }
     case 'removeServer': {

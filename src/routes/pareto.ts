@@ -5,7 +5,7 @@ import { errorResponses } from '../schemas/errors.js';
 import { instanceOf } from '../solve/problems.js';
 import { ParetoInfeasibleResponseSchema, ParetoRequestSchema, ParetoResponseSchema } from '../schemas/pareto.js';
 import { reportSolve } from '../plugins/solve-report.js';
-import { paretoAnswer } from '../solve/answer.js';
+import { paretoAnswer, paretoText } from '../solve/answer.js';
 import { sendAnswer, solveCall } from './reply.js';
 import type { SolveService } from '../solve/types.js';
 import { InputError } from '../model/normalize.js';
@@ -50,11 +50,13 @@ export const paretoRoutes: FastifyPluginAsyncTypebox<ParetoRoutesOptions> = asyn
       preValidation: async (request) => rejectObjectiveWeights(request.body),
     },
     async (request, reply) => {
-      const result = await service.allocatePareto(request.body, solveCall(request, reply));
+      // Each point is written as JSON while later points solve; the answer is sent as that text.
+      const text = paretoText();
+      const result = await service.allocatePareto(request.body, { ...solveCall(request, reply), onPoint: text.point });
       result.points.forEach((p, point) =>
         reportSolve(request, 'allocate', { result: p, cache: p.cache, requestHash: p.requestHash }, point),
       );
-      return sendAnswer(reply, paretoAnswer(result, instanceOf(request.url)));
+      return sendAnswer(reply, paretoAnswer(result, instanceOf(request.url), text));
     },
   );
 };

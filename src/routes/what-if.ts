@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { reportSolve } from '../plugins/solve-report.js';
 import { errorResponses } from '../schemas/errors.js';
 import { WhatIfRequestSchema, WhatIfResponseSchema } from '../schemas/what-if.js';
-import { whatIfAnswer } from '../solve/answer.js';
+import { whatIfAnswer, whatIfText } from '../solve/answer.js';
 import type { SolveService } from '../solve/types.js';
 import { sendAnswer, solveCall } from './reply.js';
 
@@ -35,7 +35,9 @@ export const whatIfRoutes: FastifyPluginAsyncTypebox<WhatIfRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const result = await service.allocateWhatIf(request.body, solveCall(request, reply));
+      // The base is written as JSON while the scenarios solve; the answer is sent as that text.
+      const text = whatIfText();
+      const result = await service.allocateWhatIf(request.body, { ...solveCall(request, reply), onBase: text.base });
       reportSolve(request, 'allocate', { result: result.base, cache: result.base.cache, requestHash: result.base.requestHash });
       result.scenarios.forEach((s, i) =>
         reportSolve(
@@ -45,7 +47,7 @@ export const whatIfRoutes: FastifyPluginAsyncTypebox<WhatIfRoutesOptions> = asyn
           i,
         ),
       );
-      return sendAnswer(reply, whatIfAnswer(result));
+      return sendAnswer(reply, whatIfAnswer(result, text));
     },
   );
 };

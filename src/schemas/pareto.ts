@@ -202,10 +202,10 @@ export const ParetoInfeasibleResponseSchema = Type.Object(
 // Compile-time drift checks: each alias fails to compile when the two types differ.
 
 export type ParetoRequestSchemaMatchesType = Expect<Same<Static<typeof ParetoRequestSchema>, ParetoRequest>>;
-export type ParetoResponseSchemaMatchesType = Expect<Same<Static<typeof ParetoResponseSchema>, Omit<ParetoResult, 'json'>>>;
+export type ParetoResponseSchemaMatchesType = Expect<Same<Static<typeof ParetoResponseSchema>, ParetoResult>>;
 export type ParetoInfeasibleSchemaMatchesType = Expect<
   Same<
     Static<typeof ParetoInfeasibleResponseSchema>,
-    Omit<ParetoResult, 'json'> & Static<Type.TObject<typeof InfeasibleProblemProperties>> & { infeasibilities: InfeasibilityOut[] }
+    ParetoResult & Static<Type.TObject<typeof InfeasibleProblemProperties>> & { infeasibilities: InfeasibilityOut[] }
   >
 >;

@@ -182,4 +182,4 @@ export const WhatIfResponseSchema = Type.Object(
 );
 
 export type WhatIfRequestSchemaMatchesType = Expect<Same<Static<typeof WhatIfRequestSchema>, WhatIfRequest>>;
-export type WhatIfResponseSchemaMatchesType = Expect<Same<Static<typeof WhatIfResponseSchema>, Omit<WhatIfResult, 'json'>>>;
+export type WhatIfResponseSchemaMatchesType = Expect<Same<Static<typeof WhatIfResponseSchema>, WhatIfResult>>;

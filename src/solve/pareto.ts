@@ -5,7 +5,7 @@
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult, Totals, Weights } from '../model/types.js';
 import { InputError, weightAt } from '../model/normalize.js';
-import type { ParetoPoint, ProgressUpdate, ParetoRequest, ParetoResult, ParetoSpec, Solved } from './types.js';
+import type { ProgressUpdate, ParetoRequest, ParetoResult, ParetoSpec, Solved, SolvedParetoPoint } from './types.js';
 
 /** Most weight vectors an explicit list may hold. */
 export const MAX_PARETO_WEIGHTS = 64;
@@ -81,7 +81,7 @@ function dominatedFlags(totals: (Totals | undefined)[]): boolean[] {
   return totals.map((t, i) => t !== undefined && totals.some((o, j) => j !== i && o !== undefined && dominates(o, t)));
 }
 
-function toPoint(weights: Weights, solved: Solved<AllocateResult>, includeAllocations: boolean): Omit<ParetoPoint, 'dominated'> {
+function toPoint(weights: Weights, solved: Solved<AllocateResult>, includeAllocations: boolean): SolvedParetoPoint {
   const r = solved.result;
   return {
     weights,
@@ -140,6 +140,12 @@ interface ParetoRun {
   maxParallel: number;
   /** Points solved so far. */
   onProgress?(progress: ProgressUpdate): void;
+  /**
+   * Each point as soon as it is solved, handed over once its lane has taken the next point (so what
+   * the callee does with it, e.g. write its answer text, never holds up the next solve); every
+   * point is handed over before solvePareto returns.
+   */
+  onPoint?(index: number, point: SolvedParetoPoint): void;
 }
 
 /**
@@ -156,13 +162,25 @@ export async function solvePareto(
   const t0 = performance.now();
   const vectors = sweep.weights;
   let done = 0;
-  // Each point's JSON is written as soon as it is solved, while later points still solve: after
-  // the last deadline only the last round's points are left to serialise, and the answer is text
-  // (no schema serialiser, whose first run in a fresh process took 45–210 ms for 3 × 1,000 devices).
-  const pointJson = new Array<string>(vectors.length);
-  const solved = await mapLimited(vectors, run.maxParallel, async (w, i) => {
-    const point = await solvePoint(w, i);
-    pointJson[i] = JSON.stringify(toPoint(w, point, sweep.includeAllocations));
+  const points = new Array<SolvedParetoPoint>(vectors.length);
+  // onPoint runs in a later turn of the event loop (setImmediate): by then the lane has started its
+  // next point, which gets to its solver first.
+  const handedOver: Promise<void>[] = [];
+  let handOverError: { error: unknown } | undefined;
+  const handOver = (i: number, point: SolvedParetoPoint, onPoint: NonNullable<ParetoRun['onPoint']>) =>
+    new Promise<void>((resolve) =>
+      setImmediate(() => {
+        try {
+          onPoint(i, point);
+        } catch (error) {
+          handOverError ??= { error };
+        }
+        resolve();
+      }),
+    );
+  await mapLimited(vectors, run.maxParallel, async (w, i) => {
+    const point = toPoint(w, await solvePoint(w, i), sweep.includeAllocations);
+    points[i] = point;
     done += 1;
     run.onProgress?.({
       phase: done === vectors.length ? 'done' : 'search',
@@ -170,19 +188,15 @@ export async function solvePareto(
       pointsDone: done,
       points: vectors.length,
     });
-    return point;
+    if (run.onPoint !== undefined) handedOver.push(handOver(i, point, run.onPoint));
   });
-  const points = solved.map((s, i) => toPoint(vectors[i], s, sweep.includeAllocations));
+  await Promise.all(handedOver);
+  if (handOverError !== undefined) throw handOverError.error;
   const dominated = dominatedFlags(points.map((p) => p.totals));
   const front = points.flatMap((p, i) => (p.totals !== undefined && !dominated[i] ? [i] : []));
-  const solveTimeMs = performance.now() - t0;
-  const json =
-    `{"points":[${pointJson.map((p, i) => `${p.slice(0, -1)},"dominated":${dominated[i]}}`).join(',')}],` +
-    `"front":${JSON.stringify(front)},"solveTimeMs":${JSON.stringify(solveTimeMs)}}`;
   return {
     points: points.map((p, i) => ({ ...p, dominated: dominated[i] })),
     front,
-    solveTimeMs,
-    json,
+    solveTimeMs: performance.now() - t0,
   };
 }

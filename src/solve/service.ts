@@ -348,7 +348,7 @@ export function createSolveServiceOn(
       // A point not in by its deadline and the contract's tolerance (less the answer's reserve) is given up.
       const waitPastMs = waitPastDeadlineMs(limitMs, reserveMs);
       // A point's body is not the request's: the request's byte digest must not stand for it.
-      const { onProgress, onBest: _onBest, bodyDigest: _requestDigest, ...pointCall } = call;
+      const { onProgress, onPoint, onBest: _onBest, onBase: _onBase, bodyDigest: _requestDigest, ...pointCall } = call;
       // A cancelled sweep still answers every point: one stopped before its solve started gets a
       // fallback due at once (time-limited, so never cached) instead of failing the whole sweep.
       const fallback = (point: AllocateRequest) => allocate(point, { ...pointCall, signal: undefined, receivedAt, deadlineAt: Date.now() });
@@ -365,7 +365,7 @@ export function createSolveServiceOn(
             throw err;
           }
         },
-        { maxParallel: parallel, onProgress },
+        { maxParallel: parallel, onProgress, onPoint },
       );
     },
 
@@ -390,7 +390,7 @@ export function createSolveServiceOn(
           `must be at least ${floorMs} ms for ${body.scenarios.length} scenarios at this size (docs/time-limits.md)`,
         );
       }
-      const { onProgress: _progress, bodyDigest: _requestDigest, ...solveCall } = call;
+      const { onProgress: _progress, onBase, onPoint: _onPoint, bodyDigest: _requestDigest, ...solveCall } = call;
       const reserveMs = answerReserveMs(points * size.devices);
       // A solve not in by its deadline and the contract's tolerance (less the answer's reserve) is given up.
       const waitPastMs = waitPastDeadlineMs(limitMs, reserveMs);
@@ -406,6 +406,7 @@ export function createSolveServiceOn(
         receivedAt,
         limitMs,
         reserveMs,
+        onBase,
       });
     },
 

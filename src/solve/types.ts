@@ -89,6 +89,13 @@ export interface CallOptions {
    * given up by the service (give-up.ts) still names its solve.
    */
   onRequestHash?(hash: string): void;
+  /**
+   * allocatePareto: each point as soon as it is solved (index in request order), handed over once
+   * its lane has taken the next point; every point is handed over before the result returns.
+   */
+  onPoint?(index: number, point: SolvedParetoPoint): void;
+  /** allocateWhatIf: the base answer, once the scenarios have started; before the result returns. */
+  onBase?(base: Solved<AllocateResult>): void;
 }
 
 /**
@@ -134,12 +141,10 @@ export interface ParetoResult {
   front: number[];
   /** Wall-clock time of the whole request, milliseconds. */
   solveTimeMs: number;
-  /**
-   * This result as the JSON text of the answer (points, front, solveTimeMs), each point written when
-   * it was solved; absent from results built elsewhere (test doubles).
-   */
-  json?: string;
 }
+
+/** A Pareto point as soon as it is solved: all of it but `dominated` (which needs every point). */
+export type SolvedParetoPoint = Omit<ParetoPoint, 'dominated'>;
 
 export interface Readiness {
   ready: boolean;

@@ -52,11 +52,6 @@ export interface WhatIfResult {
   scenarios: ScenarioOutcome[];
   /** wall-clock time of the whole request, milliseconds */
   solveTimeMs: number;
-  /**
-   * This result as the JSON text of the answer, the base's written while the scenarios solve;
-   * absent from results built elsewhere (test doubles).
-   */
-  json?: string;
 }
 
 /** Scenarios a request may hold. */
@@ -68,6 +63,8 @@ export interface Solved {
   result: AllocateResult;
   cache: 'hit' | 'miss';
   requestHash: string;
+  /** On a cache hit: the answer's JSON as stored (what POST /allocate sends for it). */
+  stored?: { bytes: string; status: string };
 }
 
 export interface WhatIfRun {
@@ -83,6 +80,11 @@ export interface WhatIfRun {
   limitMs: number;
   /** Time the answer needs after the last solve (copy, serialise, write), ms. */
   reserveMs: number;
+  /**
+   * The base answer, handed over once the scenarios have started (so what the callee does with it,
+   * e.g. write its answer text, overlaps their solves); before solveWhatIf returns.
+   */
+  onBase?(base: Solved): void;
 }
 
 /** The base snapshot: the request without its scenarios. */
@@ -198,12 +200,23 @@ export async function solveWhatIf(body: WhatIfRequest, run: WhatIfRun): Promise<
       solver: r.solver,
     };
   });
-  // The base's text (its allocations: most of the answer) is written while the scenarios solve, so
-  // that little is left to serialise after their deadline (no schema serialiser either).
-  const baseOut = { ...base.result, cache: base.cache, requestHash: base.requestHash };
-  const baseJson = JSON.stringify(baseOut);
+  // Handed over in a later turn of the event loop (setImmediate): by then the first scenarios have
+  // reached their solvers.
+  const handedOver =
+    run.onBase === undefined
+      ? undefined
+      : new Promise<{ error: unknown } | undefined>((resolve) =>
+          setImmediate(() => {
+            try {
+              run.onBase!(base);
+              resolve(undefined);
+            } catch (error) {
+              resolve({ error });
+            }
+          }),
+        );
   const scenarios = await solving;
-  const solveTimeMs = performance.now() - t0;
-  const json = `{"base":${baseJson},"scenarios":${JSON.stringify(scenarios)},"solveTimeMs":${JSON.stringify(solveTimeMs)}}`;
-  return { base: baseOut, scenarios, solveTimeMs, json };
+  const failed = await handedOver;
+  if (failed !== undefined) throw failed.error;
+  return { base: { ...base.result, cache: base.cache, requestHash: base.requestHash }, scenarios, solveTimeMs: performance.now() - t0 };
 }
