@@ -599,7 +599,9 @@ function priceDevice(bound: AnytimeBound, pass: Pass, n: number): void {
   for (let i = 0; i < H; i++) {
     const m = order[i];
     const snrHz = gains[m] * gainScale;
-    const b0 = uplinkTangentGuess(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, guessOf(m));
+    // The device's bandwidth at its last cheapest pair is the tangent point where known: refining it
+    // per server (uplinkTangentGuess) tightens a floor the exact uplink below settles anyway.
+    const b0 = Number.isNaN(lastB) ? uplinkTangentGuess(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, guessOf(m)) : lastB;
     headUplink[i] = uplinkFloor(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, b0);
     headFloor[i] = (headUplink[i] + edgeFloor(floor, pass.servers[m]) + seat[m]) * (1 - FLOOR_SLACK);
     // insertion by floor (H is small)
