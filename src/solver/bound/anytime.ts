@@ -715,7 +715,8 @@ function walkTail(bound: AnytimeBound, pass: Pass, n: number, floor: DeviceFloor
       }
       const snrHz = ctx.models[n].device.gains[m] * gainScale;
       const guess = Number.isNaN(lastB) ? servers[m].bandwidthHz * share : lastB;
-      const b0 = uplinkTangentGuess(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, guess);
+      // (as in the head: the last bandwidth unrefined where known; the exact uplink below settles the rest)
+      const b0 = Number.isNaN(lastB) ? uplinkTangentGuess(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, guess) : lastB;
       upFloor = uplinkFloor(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, b0);
       const edge = edgeFloorAt(floor, pass.servers[m], rootFloor) + seat[m];
       if ((upFloor + edge) * (1 - FLOOR_SLACK) >= limit) {
