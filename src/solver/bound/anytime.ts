@@ -34,6 +34,7 @@ import {
   edgeFloorAt,
   FLOOR_SLACK,
   groupFloor,
+  interiorUplinkFloor,
   leastServerFloor,
   rootPriceFloor,
   serverFloor,
@@ -192,6 +193,7 @@ export interface PricedSlice {
   bandwidthHz: Float64Array;
   pairsPriced: number;
   pairsSkipped: number;
+  pairsSkippedByUplink: number;
 }
 
 /** Devices [from, to) of `pass` as a slice for another thread. */
@@ -219,6 +221,7 @@ export function priceSlice(worker: AnytimeBound, slice: PassSlice, deadlineAt: n
   pass.pending = [from, to];
   const priced = worker.stats.pairsPriced;
   const skipped = worker.stats.pairsSkipped;
+  const byUplink = worker.stats.pairsSkippedByUplink;
   inThreadPasses.run(worker, pass, deadlineAt);
   const done = (pass.pending[0] ?? to) - from;
   const part = <T extends Float64Array | Int32Array>(xs: T) => xs.slice(from, from + done) as T;
@@ -240,6 +243,7 @@ export function priceSlice(worker: AnytimeBound, slice: PassSlice, deadlineAt: n
     bandwidthHz: part(worker.bandwidthHz),
     pairsPriced: worker.stats.pairsPriced - priced,
     pairsSkipped: worker.stats.pairsSkipped - skipped,
+    pairsSkippedByUplink: worker.stats.pairsSkippedByUplink - byUplink,
   };
 }
 
@@ -270,6 +274,7 @@ export function takeSlice(bound: AnytimeBound, pass: Pass, priced: PricedSlice):
   bound.bandwidthHz.set(priced.bandwidthHz, from);
   bound.stats.pairsPriced += priced.pairsPriced;
   bound.stats.pairsSkipped += priced.pairsSkipped;
+  bound.stats.pairsSkippedByUplink += priced.pairsSkippedByUplink;
 }
 
 /** The supergradient at a point: demand/supply − 1 per budget, devices per seat − 1. */
@@ -285,6 +290,8 @@ export interface BoundStatistics {
   /** pairs priced exactly, and pairs skipped because their floor reached the device's cheapest */
   pairsPriced: number;
   pairsSkipped: number;
+  /** of pairsSkipped, those the cheap floors left and their exact uplink (interiorUplinkFloor) settled */
+  pairsSkippedByUplink: number;
   /** work time of the last complete pass, ms (to plan slices) */
   lastPassMs: number;
 }
@@ -334,7 +341,7 @@ export function createAnytimeBound(ctx: PlanContext, options: AnytimeBoundOption
     ctx: boundCtx,
     value: -Infinity,
     prices: null,
-    stats: { passes: 0, pairsPriced: 0, pairsSkipped: 0, lastPassMs: 0 },
+    stats: { passes: 0, pairsPriced: 0, pairsSkipped: 0, pairsSkippedByUplink: 0, lastPassMs: 0 },
     relativeGap: options.relativeGap ?? 1e-6,
     capacity,
     seatsBind: capacity.some((c) => c < N),
@@ -592,7 +599,9 @@ function priceDevice(bound: AnytimeBound, pass: Pass, n: number): void {
   for (let i = 0; i < H; i++) {
     const m = order[i];
     const snrHz = gains[m] * gainScale;
-    const b0 = uplinkTangentGuess(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, guessOf(m));
+    // The device's bandwidth at its last cheapest pair is the tangent point where known: refining it
+    // per server (uplinkTangentGuess) tightens a floor the exact uplink below settles anyway.
+    const b0 = Number.isNaN(lastB) ? uplinkTangentGuess(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, guessOf(m)) : lastB;
     headUplink[i] = uplinkFloor(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, b0);
     headFloor[i] = (headUplink[i] + edgeFloor(floor, pass.servers[m]) + seat[m]) * (1 - FLOOR_SLACK);
     // insertion by floor (H is small)
@@ -617,7 +626,14 @@ function priceDevice(bound: AnytimeBound, pass: Pass, n: number): void {
       bound.stats.pairsSkipped += H - t;
       break;
     }
-    consider(bound, pass, n, m, headUplink[i], d);
+    // The cheap floor did not settle it: its exact uplink (where interior) often does.
+    const up = interiorUplinkFloor(ctx, n, m, bandwidth[m], headUplink[i]);
+    if (up > headUplink[i] && (up + edgeFloor(floor, pass.servers[m]) + seat[m]) * (1 - FLOOR_SLACK) >= limitOf(d)) {
+      bound.stats.pairsSkipped++;
+      bound.stats.pairsSkippedByUplink++;
+      continue;
+    }
+    consider(bound, pass, n, m, up, d);
     priced++;
   }
   if (order.length > H) {
@@ -699,12 +715,21 @@ function walkTail(bound: AnytimeBound, pass: Pass, n: number, floor: DeviceFloor
       }
       const snrHz = ctx.models[n].device.gains[m] * gainScale;
       const guess = Number.isNaN(lastB) ? servers[m].bandwidthHz * share : lastB;
-      const b0 = uplinkTangentGuess(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, guess);
+      // (as in the head: the last bandwidth unrefined where known; the exact uplink below settles the rest)
+      const b0 = Number.isNaN(lastB) ? uplinkTangentGuess(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, guess) : lastB;
       upFloor = uplinkFloor(floor.uplinkWork, snrHz, bandwidth[m], servers[m].bandwidthHz, b0);
-      if ((upFloor + edgeFloorAt(floor, pass.servers[m], rootFloor) + seat[m]) * (1 - FLOOR_SLACK) >= limit) {
+      const edge = edgeFloorAt(floor, pass.servers[m], rootFloor) + seat[m];
+      if ((upFloor + edge) * (1 - FLOOR_SLACK) >= limit) {
         bound.stats.pairsSkipped++;
         continue;
       }
+      const up = interiorUplinkFloor(ctx, n, m, bandwidth[m], upFloor);
+      if (up > upFloor && (up + edge) * (1 - FLOOR_SLACK) >= limit) {
+        bound.stats.pairsSkipped++;
+        bound.stats.pairsSkippedByUplink++;
+        continue;
+      }
+      upFloor = up;
     }
     consider(bound, pass, n, m, upFloor, d);
   }

@@ -18,6 +18,7 @@
 
 import type { PlanContext } from './member.js';
 import { choicesOf } from './member.js';
+import { interiorUplinkInto } from '../resources/uplink.js';
 
 /** Per-device data of the floors: built once per device, a few numbers and two short hulls. */
 export interface DeviceFloor {
@@ -265,4 +266,31 @@ export function groupFloor(
 ): number {
   const b0 = uplinkTangentGuess(f.uplinkWork, snrHz, bandwidthPrice, bandwidthHz, atHz);
   return uplinkFloor(f.uplinkWork, snrHz, bandwidthPrice, bandwidthHz, b0) + edgeFloor(f, least);
+}
+
+const interiorScratch = new Float64Array(3);
+
+/**
+ * A tighter uplink floor of pair (device, server) at bandwidth price `price`: each uplink kind's
+ * exact priced uplink where its optimum is interior (interiorUplinkInto: the closed form the pricing
+ * kernel itself takes as the pair's uplink, energy included, which uplinkFloor drops), `tangent`
+ * (a valid floor of every kind, e.g. uplinkFloor's) for a kind whose optimum is not interior; the
+ * least over the device's kinds, as each candidate pays its own kind's uplink. Never below
+ * `tangent`. It costs about what uplinkFloor does per kind, so callers take it only for pairs the
+ * cheaper floor did not settle (the priced uplink of near-tied pairs is where most of the floors'
+ * slack is: at 1,000 × 50 at an earlier answer's dual prices, about three quarters of the head pairs
+ * the cheap floors left were settled by their exact uplink, a fifth by their exact edge cost).
+ */
+export function interiorUplinkFloor(ctx: PlanContext, device: number, server: number, price: number, tangent: number): number {
+  const c = choicesOf(ctx, device);
+  const gain = c.model.device.gains[server];
+  const capHz = ctx.instance.servers[server].bandwidthHz;
+  let least = Infinity;
+  for (const base of [c.bpBase, c.zoBase]) {
+    if (base === null) continue;
+    const up = interiorUplinkInto(base, gain, price, capHz, interiorScratch) ? interiorScratch[0] : tangent;
+    least = Math.min(least, up);
+    if (least <= tangent) return tangent;
+  }
+  return Number.isFinite(least) ? Math.max(tangent, least) : tangent;
 }
