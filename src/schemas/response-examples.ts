@@ -202,30 +202,30 @@ export const RESPONSE_EXAMPLES = {
     ],
     solver: {
       algorithm: 'auto',
-      version: '0.8.0 (model 1.2+3)',
-      solveTimeMs: 10,
+      version: '0.9.0 (model 1.2+3)',
+      solveTimeMs: 19,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
           prepare: 0,
           start: 0,
           firstBound: 0,
-          baselines: 9,
+          baselines: 14,
           dualStart: 0,
-          search: 1,
+          search: 4,
         },
         searchSteps: 0,
         boundEvaluations: 0,
         trace: [
           {
-            atMs: 10,
+            atMs: 19,
             objective: 0.6384868227250728,
           },
         ],
       },
     },
     cache: 'miss',
-    requestHash: '29ddf694a2d0c0d976cb2fada6595f9b8770216c3ae58d672f5ffd88e2be3e23',
+    requestHash: '8f3895f005cc062579d7ae808cd745c93089078134d6e6e4ae3a5b4cca0ad5ca',
   },
   allocateInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -251,12 +251,12 @@ export const RESPONSE_EXAMPLES = {
     ],
     solver: {
       algorithm: 'auto',
-      version: '0.8.0 (model 1.2+3)',
-      solveTimeMs: 4,
+      version: '0.9.0 (model 1.2+3)',
+      solveTimeMs: 1,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
-          prepare: 4,
+          prepare: 1,
         },
         searchSteps: 0,
         boundEvaluations: 0,
@@ -264,7 +264,7 @@ export const RESPONSE_EXAMPLES = {
       },
     },
     cache: 'miss',
-    requestHash: '35db9c74bd7051695fe07a0f7808ec8bbf6634ed4dd942fbdeeb0d32052efbc4',
+    requestHash: 'eb732ecafd0570a268675f54231ea788bf031f8c7e5789fbb89808e206b37e01',
     instance: '/allocate',
   },
   blocks: {
@@ -339,19 +339,19 @@ export const RESPONSE_EXAMPLES = {
     solver: {
       algorithm: 'nested-bisection',
       version: '0.4.0',
-      solveTimeMs: 51,
+      solveTimeMs: 45,
       statistics: {
         termination: 'GAP',
         phasesMs: {
           placement: 0,
-          baselines: 46,
-          certificate: 5,
+          baselines: 40,
+          certificate: 4,
           answer: 0,
         },
         searchSteps: 8,
         trace: [
           {
-            atMs: 51,
+            atMs: 44,
             objective: 0.46128086223353565,
             bound: 0.4612525712951221,
           },
@@ -443,6 +443,17 @@ export const RESPONSE_EXAMPLES = {
         status: 'OPTIMAL',
         termination: 'CONVERGED',
         relativeGap: 0.0001,
+        objective: 0.0638617165813203,
+        bound: 0.0638617165813203,
+        gap: 0,
+        totals: {
+          delayS: 21555.34395404177,
+          energyJ: 72482.21606088775,
+          stability: 0.003234408602150538,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
         allocations: [
           {
             deviceId: 'ue-1',
@@ -531,42 +542,31 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
-          solveTimeMs: 43,
+          version: '0.9.0 (model 1.2+3)',
+          solveTimeMs: 47,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 3,
+              start: 4,
               firstBound: 0,
-              baselines: 10,
+              baselines: 9,
               dualStart: 0,
-              search: 30,
+              search: 33,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 43,
+                atMs: 47,
                 objective: 0.0638617165813203,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: 'c7c88b5879105ddb98d5849ff5c254e4a2c632d05f87c61c1f50ca017a251736',
+        requestHash: '9c31f4543834c2be145871c923a1f0307b1fa3c9baf83563b1fc63de2dc3a5b4',
         dominated: false,
-        objective: 0.0638617165813203,
-        bound: 0.0638617165813203,
-        gap: 0,
-        totals: {
-          delayS: 21555.34395404177,
-          energyJ: 72482.21606088775,
-          stability: 0.003234408602150538,
-          migrations: 0,
-          migrationDelayS: 0,
-          migrationEnergyJ: 0,
-        },
       },
       {
         weights: {
@@ -577,6 +577,17 @@ export const RESPONSE_EXAMPLES = {
         status: 'OPTIMAL',
         termination: 'CONVERGED',
         relativeGap: 0.0001,
+        objective: 0.0611788952335041,
+        bound: 0.0611788952335041,
+        gap: 0,
+        totals: {
+          delayS: 27564.913445048565,
+          energyJ: 35149.400758274714,
+          stability: 0.003234408602150538,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
         allocations: [
           {
             deviceId: 'ue-1',
@@ -665,42 +676,31 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
-          solveTimeMs: 20,
+          version: '0.9.0 (model 1.2+3)',
+          solveTimeMs: 39,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 0,
+              start: 6,
               firstBound: 0,
-              baselines: 15,
+              baselines: 23,
               dualStart: 0,
-              search: 5,
+              search: 9,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 20,
+                atMs: 39,
                 objective: 0.0611788952335041,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: 'fa152098132ab9315f8e67f79e09a1c348ecce2d6d17e565223761eb279a4249',
+        requestHash: 'e5a9bce629f464135e4d4f5e21971a94b563ba15f7ce69ec0c55b5d4c850e198',
         dominated: false,
-        objective: 0.0611788952335041,
-        bound: 0.0611788952335041,
-        gap: 0,
-        totals: {
-          delayS: 27564.913445048565,
-          energyJ: 35149.400758274714,
-          stability: 0.003234408602150538,
-          migrations: 0,
-          migrationDelayS: 0,
-          migrationEnergyJ: 0,
-        },
       },
       {
         weights: {
@@ -711,6 +711,17 @@ export const RESPONSE_EXAMPLES = {
         status: 'OPTIMAL',
         termination: 'CONVERGED',
         relativeGap: 0.0001,
+        objective: 0.2899953744196925,
+        bound: 0.2899953744196925,
+        gap: 0,
+        totals: {
+          delayS: 21555.34395404177,
+          energyJ: 72482.21606088775,
+          stability: 0.003234408602150538,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
         allocations: [
           {
             deviceId: 'ue-1',
@@ -799,42 +810,31 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
-          solveTimeMs: 60,
+          version: '0.9.0 (model 1.2+3)',
+          solveTimeMs: 44,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 5,
+              start: 13,
               firstBound: 0,
-              baselines: 12,
+              baselines: 13,
               dualStart: 0,
-              search: 43,
+              search: 18,
             },
             searchSteps: 0,
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 60,
+                atMs: 44,
                 objective: 0.2899953744196925,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '1b5d9c599eaf20cbcd195f0596f9f21ef57d9ff745abc444b6e37e6728af6fca',
+        requestHash: '2f38734fb9c83bc46f2c7e970d4c7e9b244d157be354f5919eeea47ec5bf5872',
         dominated: false,
-        objective: 0.2899953744196925,
-        bound: 0.2899953744196925,
-        gap: 0,
-        totals: {
-          delayS: 21555.34395404177,
-          energyJ: 72482.21606088775,
-          stability: 0.003234408602150538,
-          migrations: 0,
-          migrationDelayS: 0,
-          migrationEnergyJ: 0,
-        },
       },
       {
         weights: {
@@ -845,6 +845,17 @@ export const RESPONSE_EXAMPLES = {
         status: 'OPTIMAL',
         termination: 'CONVERGED',
         relativeGap: 0.0001,
+        objective: 1.4216123386275578e-7,
+        bound: 1.4216123386275578e-7,
+        gap: 0,
+        totals: {
+          delayS: 258655174849424.75,
+          energyJ: 0.12279884331721247,
+          stability: 0.003234408602150538,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
         allocations: [
           {
             deviceId: 'ue-1',
@@ -933,15 +944,15 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
-          solveTimeMs: 2,
+          version: '0.9.0 (model 1.2+3)',
+          solveTimeMs: 3,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
-              start: 0,
+              start: 1,
               firstBound: 0,
-              baselines: 1,
+              baselines: 2,
               dualStart: 0,
               search: 0,
             },
@@ -949,26 +960,15 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 2,
+                atMs: 3,
                 objective: 1.4216123386275578e-7,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: 'a659dc31b94bdcec5c099b1196497af9d0654cf538e23a4a5c0c642bb6331d07',
+        requestHash: '1efe9ae0fe9c87be25fdda17c168e70e873247fe937abbc5262148eaa2f56dad',
         dominated: false,
-        objective: 1.4216123386275578e-7,
-        bound: 1.4216123386275578e-7,
-        gap: 0,
-        totals: {
-          delayS: 258655174849424.75,
-          energyJ: 0.12279884331721247,
-          stability: 0.003234408602150538,
-          migrations: 0,
-          migrationDelayS: 0,
-          migrationEnergyJ: 0,
-        },
       },
       {
         weights: {
@@ -979,6 +979,17 @@ export const RESPONSE_EXAMPLES = {
         status: 'OPTIMAL',
         termination: 'CONVERGED',
         relativeGap: 0.0001,
+        objective: 0.25806458720964925,
+        bound: 0.25806458720964925,
+        gap: 0,
+        totals: {
+          delayS: 258655174849424.75,
+          energyJ: 0.12279884331721247,
+          stability: 0.003234408602150538,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
         allocations: [
           {
             deviceId: 'ue-1',
@@ -1067,15 +1078,15 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
-          solveTimeMs: 2,
+          version: '0.9.0 (model 1.2+3)',
+          solveTimeMs: 3,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 1,
+              baselines: 2,
               dualStart: 0,
               search: 0,
             },
@@ -1083,26 +1094,15 @@ export const RESPONSE_EXAMPLES = {
             boundEvaluations: 0,
             trace: [
               {
-                atMs: 2,
+                atMs: 3,
                 objective: 0.25806458720964925,
               },
             ],
           },
         },
         cache: 'miss',
-        requestHash: '08b609cc97d7176d32e8621df7e5480364e888478b0369250298327cfb235a69',
+        requestHash: '9e3f358d85f5a5cec3587145639f7dde163c694aac9016700ba6db5cafa7f90c',
         dominated: false,
-        objective: 0.25806458720964925,
-        bound: 0.25806458720964925,
-        gap: 0,
-        totals: {
-          delayS: 258655174849424.75,
-          energyJ: 0.12279884331721247,
-          stability: 0.003234408602150538,
-          migrations: 0,
-          migrationDelayS: 0,
-          migrationEnergyJ: 0,
-        },
       },
       {
         weights: {
@@ -1113,6 +1113,17 @@ export const RESPONSE_EXAMPLES = {
         status: 'OPTIMAL',
         termination: 'CONVERGED',
         relativeGap: 0.0001,
+        objective: 0.5161290322580646,
+        bound: 0.5161290322580646,
+        gap: 0,
+        totals: {
+          delayS: 305815093269292.8,
+          energyJ: 53723.923516334704,
+          stability: 0.003234408602150538,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
         allocations: [
           {
             deviceId: 'ue-1',
@@ -1201,15 +1212,15 @@ export const RESPONSE_EXAMPLES = {
         ],
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
-          solveTimeMs: 2,
+          version: '0.9.0 (model 1.2+3)',
+          solveTimeMs: 3,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
               prepare: 0,
               start: 0,
               firstBound: 0,
-              baselines: 1,
+              baselines: 2,
               dualStart: 0,
               search: 0,
             },
@@ -1224,23 +1235,12 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: 'bd9e15438ae0d714964f7d9ab35dade3d09f14b81dfe5dbe520bec382db2f1cf',
+        requestHash: 'fd08f4b3fcd3a021edd6acfb03955684142948acdd0fd7ec6451d9d76786c2e3',
         dominated: true,
-        objective: 0.5161290322580646,
-        bound: 0.5161290322580646,
-        gap: 0,
-        totals: {
-          delayS: 305815093269292.8,
-          energyJ: 53723.923516334704,
-          stability: 0.003234408602150538,
-          migrations: 0,
-          migrationDelayS: 0,
-          migrationEnergyJ: 0,
-        },
       },
     ],
     front: [0, 1, 2, 3, 4],
-    solveTimeMs: 84,
+    solveTimeMs: 98,
   },
   paretoInfeasible: {
     type: 'https://edge-allocator.dev/problems/infeasible',
@@ -1268,7 +1268,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
+          version: '0.9.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1281,7 +1281,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: 'd372bee36601c7af240269dac6cb390be0024e65019c53dfaea4de7e37173340',
+        requestHash: '3777903787c94ea61790eb4c1c026927c16dc8ecb919db32db45a3512fecf02d',
         dominated: false,
         infeasibilities: [
           {
@@ -1303,8 +1303,8 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
-          solveTimeMs: 0,
+          version: '0.9.0 (model 1.2+3)',
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1316,7 +1316,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '5db3df162cd0e1a46f9e15363a8c847058e50af77a0d569d562fdecbd27e91c2',
+        requestHash: 'bf08bf823b0edb967bf65d8a5f344f638ff35b714e5b2f2b17dfba592e3229d2',
         dominated: false,
         infeasibilities: [
           {
@@ -1338,7 +1338,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
+          version: '0.9.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1351,7 +1351,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '996f796a561f561b6245f2800c5218a960ad90d51ef94ec79545a284f9d4eaf1',
+        requestHash: 'f710a5fa08d443bc22dac49109b4a8e0422d1e20804acd66eb8f87c261c9e6cc',
         dominated: false,
         infeasibilities: [
           {
@@ -1373,7 +1373,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
+          version: '0.9.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1386,7 +1386,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '0557b2054f5afd5dd2142ca2e4f47b8092c465792477b34a1090c30aea0bb3db',
+        requestHash: 'c31bc4f6f6be6e9dbab7dc256b20dd99179b1636434c7ad8d8aff63b406fc38e',
         dominated: false,
         infeasibilities: [
           {
@@ -1408,7 +1408,7 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
+          version: '0.9.0 (model 1.2+3)',
           solveTimeMs: 0,
           statistics: {
             termination: 'CONVERGED',
@@ -1421,7 +1421,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: 'd66847087000110b7f953f5971b4e203c692b8c51bc2def2901da0701385e886',
+        requestHash: '51ef81cd7755e1c21d4f61a6a007420851328d337f88af16b61e16292ee7b57e',
         dominated: false,
         infeasibilities: [
           {
@@ -1443,8 +1443,8 @@ export const RESPONSE_EXAMPLES = {
         allocations: [],
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
-          solveTimeMs: 0,
+          version: '0.9.0 (model 1.2+3)',
+          solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
             phasesMs: {
@@ -1456,7 +1456,7 @@ export const RESPONSE_EXAMPLES = {
           },
         },
         cache: 'miss',
-        requestHash: '1b6647e3cbef06861a2ecc9564665ad8a16da5c64a74c2a2ee936a8896852f00',
+        requestHash: '7f6d46b6119b84e32f8b5842d6ca1e6ba6ed90fb6b790dc45045740969fe1742',
         dominated: false,
         infeasibilities: [
           {
@@ -1468,7 +1468,7 @@ export const RESPONSE_EXAMPLES = {
       },
     ],
     front: [],
-    solveTimeMs: 7,
+    solveTimeMs: 12,
     instance: '/allocate/pareto',
   },
   evaluate: {
@@ -1586,16 +1586,16 @@ export const RESPONSE_EXAMPLES = {
         fields: ['serverFrequencyHz', 'transmitPowerW', 'cpuFrequencyHz'],
       },
     ],
-    solveTimeMs: 2,
+    solveTimeMs: 3,
     solver: {
       algorithm: 'evaluate-lagrangian-bound',
-      version: '0.8.0 (model 1.2+3)',
-      solveTimeMs: 2,
+      version: '0.9.0 (model 1.2+3)',
+      solveTimeMs: 3,
       statistics: {
         termination: 'CONVERGED',
         phasesMs: {
           prepare: 0,
-          score: 0,
+          score: 1,
           feasibility: 0,
           prices: 0,
           bound: 1,
@@ -1607,7 +1607,7 @@ export const RESPONSE_EXAMPLES = {
             objective: 1.3622478264753655,
           },
           {
-            atMs: 1,
+            atMs: 2,
             objective: 1.3622478264753655,
             bound: 0.6383005920873057,
           },
@@ -1617,27 +1617,27 @@ export const RESPONSE_EXAMPLES = {
             bound: 0.6384469539302452,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469723904552,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469723904552,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469723904552,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469723904552,
           },
           {
-            atMs: 2,
+            atMs: 3,
             objective: 1.3622478264753655,
             bound: 0.6384469723904552,
           },
@@ -1645,13 +1645,16 @@ export const RESPONSE_EXAMPLES = {
       },
     },
     cache: 'miss',
-    requestHash: '0d8b70a1596756acf3df8b1bc6689d7488335437f36869dc06be6ebce9752d45',
+    requestHash: '9bf1992d5c12d22ed849aa16ce1310036c7c5d0fe7cb91b77bb991ed89aa864e',
   },
   whatIf: {
     base: {
       status: 'OPTIMAL',
       termination: 'CONVERGED',
       relativeGap: 0.0001,
+      objective: 0.6384868227250728,
+      bound: 0.6384868227250728,
+      gap: 0,
       allocations: [
         {
           deviceId: 'ue-1',
@@ -1738,6 +1741,14 @@ export const RESPONSE_EXAMPLES = {
           migrated: false,
         },
       ],
+      totals: {
+        delayS: 27564.913445048565,
+        energyJ: 35149.400758274714,
+        stability: 0.003234408602150538,
+        migrations: 0,
+        migrationDelayS: 0,
+        migrationEnergyJ: 0,
+      },
       reference: {
         delayS: 337531.54640924203,
         energyJ: 863799.7855010459,
@@ -1838,15 +1849,15 @@ export const RESPONSE_EXAMPLES = {
       ],
       solver: {
         algorithm: 'auto',
-        version: '0.8.0 (model 1.2+3)',
-        solveTimeMs: 2,
+        version: '0.9.0 (model 1.2+3)',
+        solveTimeMs: 7,
         statistics: {
           termination: 'CONVERGED',
           phasesMs: {
             prepare: 0,
-            start: 0,
+            start: 3,
             firstBound: 0,
-            baselines: 1,
+            baselines: 3,
             dualStart: 0,
             search: 0,
           },
@@ -1854,63 +1865,19 @@ export const RESPONSE_EXAMPLES = {
           boundEvaluations: 0,
           trace: [
             {
-              atMs: 2,
+              atMs: 7,
               objective: 0.6384868227250728,
             },
           ],
         },
       },
       cache: 'miss',
-      requestHash: '0608bcdee85a914e276dddd4e2d79f93abde2325ab95e70c22dd7f44806e8bb9',
-      objective: 0.6384868227250728,
-      bound: 0.6384868227250728,
-      gap: 0,
-      totals: {
-        delayS: 27564.913445048565,
-        energyJ: 35149.400758274714,
-        stability: 0.003234408602150538,
-        migrations: 0,
-        migrationDelayS: 0,
-        migrationEnergyJ: 0,
-      },
+      requestHash: 'c5eef1fd777548fb6e0497df34ef2923c59da87a997bb8f9596755a77680874b',
     },
     scenarios: [
       {
         name: 'es-1 +50% bandwidth',
         status: 'OPTIMAL',
-        migrations: [
-          {
-            deviceId: 'ue-3',
-            fromServerId: 'es-2',
-            toServerId: 'es-1',
-          },
-        ],
-        cache: 'miss',
-        requestHash: 'b140799d58a1c75f004ed16ea46d38811a41bf73e5b0cb48b41307e3322a36cb',
-        solveTimeMs: 1,
-        solver: {
-          algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
-          solveTimeMs: 1,
-          statistics: {
-            termination: 'CONVERGED',
-            phasesMs: {
-              prepare: 0,
-              start: 1,
-              baselines: 0,
-              dualStart: 0,
-              search: 0,
-            },
-            searchSteps: 0,
-            boundEvaluations: 0,
-            trace: [
-              {
-                atMs: 1,
-                objective: 0.6384014993527525,
-              },
-            ],
-          },
-        },
         objective: 0.6384014993527525,
         totals: {
           delayS: 27538.313400296818,
@@ -1926,16 +1893,7 @@ export const RESPONSE_EXAMPLES = {
           energyJ: -7.5508799442905,
           stability: 0,
         },
-      },
-      {
-        name: 'es-2 down',
-        status: 'OPTIMAL',
         migrations: [
-          {
-            deviceId: 'ue-2',
-            fromServerId: 'es-2',
-            toServerId: 'es-1',
-          },
           {
             deviceId: 'ue-3',
             fromServerId: 'es-2',
@@ -1943,57 +1901,11 @@ export const RESPONSE_EXAMPLES = {
           },
         ],
         cache: 'miss',
-        requestHash: '4ec5b1f83145b97081afb7f34681a194059194477df00a637ca5da00a45fdf39',
-        solveTimeMs: 3,
-        solver: {
-          algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
-          solveTimeMs: 3,
-          statistics: {
-            termination: 'CONVERGED',
-            phasesMs: {
-              prepare: 0,
-              start: 3,
-              baselines: 0,
-              dualStart: 0,
-              search: 0,
-            },
-            searchSteps: 0,
-            boundEvaluations: 0,
-            trace: [
-              {
-                atMs: 3,
-                objective: 0.6391407972335186,
-              },
-            ],
-          },
-        },
-        objective: 0.6391407972335186,
-        totals: {
-          delayS: 27769.69499695011,
-          energyJ: 34968.70729631258,
-          stability: 0.003234408602150538,
-          migrations: 0,
-          migrationDelayS: 0,
-          migrationEnergyJ: 0,
-        },
-        delta: {
-          objective: 0.0003975190191018996,
-          delayS: 204.78155190154575,
-          energyJ: -180.69346196213155,
-          stability: 0,
-        },
-      },
-      {
-        name: 'ue-3 leaves',
-        status: 'OPTIMAL',
-        migrations: [],
-        cache: 'miss',
-        requestHash: '36d69841ada3686632fbf871290168450a1e198350048bfe4e8411abf687e8b4',
+        requestHash: 'c7e603897fbcef3ebfacccd6cc74b0ad88ef62fa21539ab305eff3e1ff5ceeb1',
         solveTimeMs: 1,
         solver: {
           algorithm: 'auto',
-          version: '0.8.0 (model 1.2+3)',
+          version: '0.9.0 (model 1.2+3)',
           solveTimeMs: 1,
           statistics: {
             termination: 'CONVERGED',
@@ -2009,11 +1921,72 @@ export const RESPONSE_EXAMPLES = {
             trace: [
               {
                 atMs: 1,
-                objective: 0.6369793474651823,
+                objective: 0.6384014993527525,
               },
             ],
           },
         },
+      },
+      {
+        name: 'es-2 down',
+        status: 'OPTIMAL',
+        objective: 0.6391407972335186,
+        totals: {
+          delayS: 27769.69499695011,
+          energyJ: 34968.70729631258,
+          stability: 0.003234408602150538,
+          migrations: 0,
+          migrationDelayS: 0,
+          migrationEnergyJ: 0,
+        },
+        delta: {
+          objective: 0.0003975190191018996,
+          delayS: 204.78155190154575,
+          energyJ: -180.69346196213155,
+          stability: 0,
+        },
+        migrations: [
+          {
+            deviceId: 'ue-2',
+            fromServerId: 'es-2',
+            toServerId: 'es-1',
+          },
+          {
+            deviceId: 'ue-3',
+            fromServerId: 'es-2',
+            toServerId: 'es-1',
+          },
+        ],
+        cache: 'miss',
+        requestHash: '0486184dd3f1c1d05348addaf502756c86058fe546bacebefe959d6fc71a919e',
+        solveTimeMs: 1,
+        solver: {
+          algorithm: 'auto',
+          version: '0.9.0 (model 1.2+3)',
+          solveTimeMs: 1,
+          statistics: {
+            termination: 'CONVERGED',
+            phasesMs: {
+              prepare: 0,
+              start: 0,
+              baselines: 0,
+              dualStart: 0,
+              search: 0,
+            },
+            searchSteps: 0,
+            boundEvaluations: 0,
+            trace: [
+              {
+                atMs: 1,
+                objective: 0.6391407972335186,
+              },
+            ],
+          },
+        },
+      },
+      {
+        name: 'ue-3 leaves',
+        status: 'OPTIMAL',
         objective: 0.6369793474651823,
         totals: {
           delayS: 17267.14120999222,
@@ -2029,8 +2002,35 @@ export const RESPONSE_EXAMPLES = {
           energyJ: -15211.903045994408,
           stability: -0.0008258064516129034,
         },
+        migrations: [],
+        cache: 'miss',
+        requestHash: 'e4d13d9b30b39fac212f833f65744482f150c52e50a103c7dd9ea27216bfe6f1',
+        solveTimeMs: 0,
+        solver: {
+          algorithm: 'auto',
+          version: '0.9.0 (model 1.2+3)',
+          solveTimeMs: 0,
+          statistics: {
+            termination: 'CONVERGED',
+            phasesMs: {
+              prepare: 0,
+              start: 0,
+              baselines: 0,
+              dualStart: 0,
+              search: 0,
+            },
+            searchSteps: 0,
+            boundEvaluations: 0,
+            trace: [
+              {
+                atMs: 0,
+                objective: 0.6369793474651823,
+              },
+            ],
+          },
+        },
       },
     ],
-    solveTimeMs: 8,
+    solveTimeMs: 15,
   },
 } as const;
