@@ -57,7 +57,7 @@ function warmSetup(body: AllocateRequest) {
   const { instance } = normalize({ ...body, options: { baselines: false } });
   const scales = objectiveScales(instance, referenceTotals(instance));
   const ctx = createPlanContext(instance, effectiveWeights(instance, scales), buildDeviceModels(instance), 5000);
-  const start = warmPlans(ctx, warmAssociation(ctx)!, Infinity);
+  const start = warmPlans(ctx, warmAssociation(ctx)!, Infinity)!;
   const bound = createAnytimeBound(ctx);
   const prev = instance.previous!.prices!;
   offerGivenPrices(bound, {

@@ -79,7 +79,7 @@ export interface WarmUpSolve {
   devices: number;
   servers: number;
   limitMs: number;
-  ms: number;
+  wallMs: number;
   termination?: string;
   /** the association search's steps and the bound's evaluations (solver.statistics) */
   searchSteps?: number;
@@ -190,7 +190,7 @@ async function warmUpSolve(
     solve: {
       ...size,
       limitMs,
-      ms: performance.now() - started,
+      wallMs: performance.now() - started,
       termination: answer?.termination,
       searchSteps: statistics?.searchSteps,
       boundEvaluations: statistics?.boundEvaluations,

@@ -3,7 +3,7 @@
 // moves and swaps) then starts from an association that is almost right instead of the greedy
 // one, and on small instances enumeration is exact whatever the start.
 
-import { newPairPrice, pricePair } from '../pricing/kernel.js';
+import { newPairPrice, pricePair, type PairPrice } from '../pricing/kernel.js';
 import { memberOf, type Choice, type PlanContext } from '../pricing/member.js';
 import { expired } from '../clock.js';
 import { assembleServer, planServer, type ServerPlan } from '../resources/server-plan.js';
@@ -60,39 +60,38 @@ function previousChoice(ctx: PlanContext, server: number, n: number): Choice | n
  * Plans of the warm association that reuse the previous (mode, split) choices: a server whose
  * devices all kept a usable choice is only re-split (its choices were optimal for nearly the same
  * network); the devices new to a server take their best choice at the prices of the others. The
- * search re-plans in full every server whose members it changes.
+ * search re-plans in full every server whose members it changes. Like planAllBefore: past `abortAt`
+ * (the limit's give-up point) there is no start plan in time (null).
  */
-export function warmPlans(ctx: PlanContext, assignment: number[], deadlineAt: number): Solution;
-export function warmPlans(ctx: PlanContext, assignment: number[], deadlineAt: number, abortAt: number): Solution | null;
 export function warmPlans(ctx: PlanContext, assignment: number[], deadlineAt: number, abortAt = Infinity): Solution | null {
   const members: number[][] = ctx.instance.servers.map(() => []);
   assignment.forEach((m, n) => members[m].push(n));
   const scratch = newPairPrice();
-  // Like planAllBefore: past `abortAt` (the limit's give-up point) there is no start plan in time.
   const plans: ServerPlan[] = [];
   for (let m = 0; m < members.length; m++) {
     if (expired(abortAt)) return null;
-    plans.push(warmServer(m, members[m]));
+    plans.push(warmServer(ctx, m, members[m], deadlineAt, scratch));
   }
   return { assignment, plans, cost: plans.reduce((s, p) => s + p.cost, 0), exact: false };
+}
 
-  function warmServer(m: number, devs: number[]): ServerPlan {
-    const kept: { device: number; choice: Choice }[] = [];
-    const fresh: number[] = [];
-    for (const n of devs) {
-      const c = previousChoice(ctx, m, n);
-      if (c) kept.push({ device: n, choice: c });
-      else fresh.push(n);
-    }
-    if (kept.length === 0) return planServer(ctx, m, devs, deadlineAt);
-    const base = assembleServer(ctx, m, kept);
-    if (fresh.length === 0) return base;
-    for (const n of fresh) {
-      const pair = pricePair(ctx, m, n, base.bandwidthPrice, base.frequencyPrice, Infinity, scratch);
-      kept.push({ device: n, choice: memberOf(ctx, m, n).candidates[pair.candidate] });
-    }
-    return assembleServer(ctx, m, kept);
+/** Server m's warm plan for its devices `devs` (warmPlans); `scratch` is reused pair to pair. */
+function warmServer(ctx: PlanContext, m: number, devs: number[], deadlineAt: number, scratch: PairPrice): ServerPlan {
+  const kept: { device: number; choice: Choice }[] = [];
+  const fresh: number[] = [];
+  for (const n of devs) {
+    const c = previousChoice(ctx, m, n);
+    if (c) kept.push({ device: n, choice: c });
+    else fresh.push(n);
   }
+  if (kept.length === 0) return planServer(ctx, m, devs, deadlineAt);
+  const base = assembleServer(ctx, m, kept);
+  if (fresh.length === 0) return base;
+  for (const n of fresh) {
+    const pair = pricePair(ctx, m, n, base.bandwidthPrice, base.frequencyPrice, Infinity, scratch);
+    kept.push({ device: n, choice: memberOf(ctx, m, n).candidates[pair.candidate] });
+  }
+  return assembleServer(ctx, m, kept);
 }
 
 /**
