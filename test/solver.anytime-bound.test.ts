@@ -25,6 +25,7 @@ import {
 import { pricedDeviceCost } from '../src/solver/pricing/kernel.js';
 import {
   deviceFloor,
+  type DeviceFloor,
   edgeFloor,
   envelopeAt,
   groupFloor,
@@ -187,47 +188,29 @@ describe('anytime Lagrangian bound', () => {
     expect(skipped).toBeGreaterThan(2 * priced);
   });
 
-  it("floors never exceed a pair's exact priced cost", () => {
-    const contexts = [0, 3, 4, 5, 6, 7].map((k) => contextOf(tinyInstance(k)));
-    contexts.push(contextOf(normalize(generateRequest(9, { devices: 60, servers: 8 })).instance));
+  /**
+   * Every pair of `contexts` at each context's plan prices and two random draws around them (seeded
+   * `seed + i`), with what the floors need: the device's floor, the pair's exact priced cost and a
+   * tangent uplink floor taken at a random bandwidth. Returns the pairs visited.
+   */
+  function eachPricedPair(
+    contexts: PlanContext[],
+    seed: number,
+    visit: (p: {
+      label: string;
+      ctx: PlanContext;
+      n: number;
+      m: number;
+      f: DeviceFloor;
+      prices: OfferedPrices;
+      exact: number;
+      tangent: number;
+    }) => void,
+  ): number {
     let pairs = 0;
     contexts.forEach((ctx, i) => {
       const base = planPrices(ctx);
-      const r = mulberry32(7 + i);
-      for (const prices of [base, randomPrices(base, r), randomPrices(base, r)]) {
-        for (let n = 0; n < ctx.models.length; n++) {
-          const f = deviceFloor(ctx, n);
-          for (const m of ctx.models[n].servers) {
-            const s = ctx.instance.servers[m];
-            const exact = pricedDeviceCost(ctx, m, n, prices.bandwidth[m], prices.frequency[m]);
-            const snrHz = (ctx.models[n].device.gains[m] * f.maxPowerW) / ctx.instance.noiseWPerHz;
-            const guess = s.bandwidthHz * 10 ** (-3 * r());
-            const up = uplinkFloor(
-              f.uplinkWork,
-              snrHz,
-              prices.bandwidth[m],
-              s.bandwidthHz,
-              uplinkTangentGuess(f.uplinkWork, snrHz, prices.bandwidth[m], s.bandwidthHz, guess),
-            );
-            const sf = serverFloor(ctx, m, prices.frequency[m]);
-            expect(up + edgeFloor(f, sf), `ctx ${i} n=${n} m=${m}`).toBeLessThanOrEqual(exact * (1 + 1e-9));
-            expect(rootPriceFloor(f, sf.rootPrice)).toBeLessThanOrEqual(exact * (1 + 1e-9));
-            pairs++;
-          }
-        }
-      }
-    });
-    expect(pairs).toBeGreaterThan(500);
-  });
-
-  it("exact-uplink floors (interiorUplinkFloor) never exceed a pair's exact priced cost, and mostly rise above the tangent floor", () => {
-    const contexts = [0, 3, 4, 5, 6, 7, 11].map((k) => contextOf(tinyInstance(k)));
-    contexts.push(contextOf(normalize(generateRequest(9, { devices: 60, servers: 8 })).instance));
-    let pairs = 0;
-    let tighter = 0;
-    contexts.forEach((ctx, i) => {
-      const base = planPrices(ctx);
-      const r = mulberry32(17 + i);
+      const r = mulberry32(seed + i);
       for (const prices of [base, randomPrices(base, r), randomPrices(base, r)]) {
         for (let n = 0; n < ctx.models.length; n++) {
           const f = deviceFloor(ctx, n);
@@ -243,15 +226,36 @@ describe('anytime Lagrangian bound', () => {
               s.bandwidthHz,
               uplinkTangentGuess(f.uplinkWork, snrHz, prices.bandwidth[m], s.bandwidthHz, guess),
             );
-            const up = interiorUplinkFloor(ctx, n, m, prices.bandwidth[m], tangent);
-            expect(up).toBeGreaterThanOrEqual(tangent);
-            const sf = serverFloor(ctx, m, prices.frequency[m]);
-            expect(up + edgeFloor(f, sf), `ctx ${i} n=${n} m=${m}`).toBeLessThanOrEqual(exact * (1 + 1e-9));
-            if (up > tangent * (1 + 1e-3)) tighter++;
+            visit({ label: `ctx ${i} n=${n} m=${m}`, ctx, n, m, f, prices, exact, tangent });
             pairs++;
           }
         }
       }
+    });
+    return pairs;
+  }
+
+  it("floors never exceed a pair's exact priced cost", () => {
+    const contexts = [0, 3, 4, 5, 6, 7].map((k) => contextOf(tinyInstance(k)));
+    contexts.push(contextOf(normalize(generateRequest(9, { devices: 60, servers: 8 })).instance));
+    const pairs = eachPricedPair(contexts, 7, ({ label, ctx, m, f, prices, exact, tangent }) => {
+      const sf = serverFloor(ctx, m, prices.frequency[m]);
+      expect(tangent + edgeFloor(f, sf), label).toBeLessThanOrEqual(exact * (1 + 1e-9));
+      expect(rootPriceFloor(f, sf.rootPrice)).toBeLessThanOrEqual(exact * (1 + 1e-9));
+    });
+    expect(pairs).toBeGreaterThan(500);
+  });
+
+  it("exact-uplink floors (interiorUplinkFloor) never exceed a pair's exact priced cost, and mostly rise above the tangent floor", () => {
+    const contexts = [0, 3, 4, 5, 6, 7, 11].map((k) => contextOf(tinyInstance(k)));
+    contexts.push(contextOf(normalize(generateRequest(9, { devices: 60, servers: 8 })).instance));
+    let tighter = 0;
+    const pairs = eachPricedPair(contexts, 17, ({ label, ctx, n, m, f, prices, exact, tangent }) => {
+      const up = interiorUplinkFloor(ctx, n, m, prices.bandwidth[m], tangent);
+      expect(up).toBeGreaterThanOrEqual(tangent);
+      const sf = serverFloor(ctx, m, prices.frequency[m]);
+      expect(up + edgeFloor(f, sf), label).toBeLessThanOrEqual(exact * (1 + 1e-9));
+      if (up > tangent * (1 + 1e-3)) tighter++;
     });
     expect(pairs).toBeGreaterThan(500);
     // The point: the priced uplink's energy (which the tangent floor drops) lifts most floors.
