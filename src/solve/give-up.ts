@@ -5,17 +5,29 @@
 import type { AllocateResult } from '../model/types.js';
 import { MODEL_VERSION, SOLVER_VERSION } from '../solver/version.js';
 
+/** The solver's own grace past its limit before it answers "no plan in time" (solver/auto.ts FALLBACK_GRACE_MS). */
+export const SOLVER_GRACE_MS = 25;
+
 /**
- * How long past a solve's deadline its answer is still waited for: the contract's own tolerance
- * (timeLimitMs × 0.1 + 50 ms, docs/time-limits.md) less twice the time the answer needs once every
- * solve is in (`reserveMs`), never below 0. A scenario due at the end of the limit (its deadline
- * is the limit less one reserve) is thus given up at the contract's bound less three reserves:
- * what is left of the answer after it, on an event loop that shares two cores with the solver
- * threads and other work, and the timer's own lateness there. (Measured with one reserve less:
- * 1,000 × 50, two scenarios, load 4.7: 69 ms from the give-up to the end of the response, of 90.)
+ * When the service stops waiting for a sweep's solve due at `deadlineAt` (epoch ms). Never before
+ * the solver's own grace and one solve's answer (`solveReserveMs`: copied back, checked, stored) past
+ * the deadline: a solve that used its slot in full answers then, and giving it up sooner turned real
+ * plans into NO_SOLUTION_FOUND on an idle machine. Where the contract's tolerance (timeLimitMs × 0.1
+ * + 50 ms, docs/time-limits.md) leaves more, up to that tolerance less twice the whole answer's
+ * reserve (`reserveMs`): a scenario due at the end of the limit (the limit less one reserve) is
+ * then given up at the contract's bound less three reserves, what is left of the answer after it on
+ * an event loop that shares two cores with the solver threads, and the timer's own lateness there
+ * (1,000 × 50, two scenarios, load 4.7, one reserve less: 69 ms from the give-up to the end of the
+ * response, of 90). Never past the contract's bound less two reserves, whatever the grace asks.
  */
-export function waitPastDeadlineMs(limitMs: number, reserveMs: number): number {
-  return Math.max(0, limitMs * 0.1 + 50 - 2 * reserveMs);
+export function giveUpAt(
+  deadlineAt: number,
+  t: { receivedAt: number; limitMs: number; reserveMs: number; solveReserveMs: number },
+): number {
+  const contractEnd = t.receivedAt + t.limitMs * 1.1 + 50;
+  const tolerance = Math.max(0, t.limitMs * 0.1 + 50 - 2 * t.reserveMs);
+  const wait = Math.max(tolerance, SOLVER_GRACE_MS + t.solveReserveMs);
+  return Math.min(deadlineAt + wait, contractEnd - 2 * t.reserveMs);
 }
 
 /**
@@ -30,7 +42,12 @@ export function answerBy<T>(giveUpAt: number, work: (signal: AbortSignal) => Pro
     const timer = setTimeout(
       () => {
         own.abort();
-        resolve(late());
+        // (late() may throw: normalising a body again for its hash. A rejection, never an uncaught throw in a timer.)
+        try {
+          resolve(late());
+        } catch (err) {
+          reject(err);
+        }
       },
       Math.max(0, giveUpAt - Date.now()),
     );

@@ -25,7 +25,7 @@ import { DEFAULTS } from '../model/defaults.js';
 import { InputError } from '../model/normalize.js';
 import { minParetoTimeLimitMs } from '../model/time-floor.js';
 import { answerReserveMs } from './time-budget.js';
-import { answerBy, gaveUpResult, waitPastDeadlineMs } from './give-up.js';
+import { answerBy, gaveUpResult, giveUpAt } from './give-up.js';
 import { firstNonFinite } from './finite.js';
 import { PROBLEM_KINDS, type BodyOf, type InputOf, type ProblemKind, type ResultOf } from './kinds/index.js';
 import { paretoSweep, pointRequest, solvePareto } from './pareto.js';
@@ -345,8 +345,8 @@ export function createSolveServiceOn(
       const startAt = Date.now();
       const reserveMs = answerReserveMs(P * size.devices);
       const slotMs = Math.max(0, receivedAt + limitMs - reserveMs - startAt) / rounds;
-      // A point not in by its deadline and the contract's tolerance (less the answer's reserve) is given up.
-      const waitPastMs = waitPastDeadlineMs(limitMs, reserveMs);
+      // A point not in by its deadline and what the contract leaves past it is given up (give-up.ts).
+      const timing = { receivedAt, limitMs, reserveMs, solveReserveMs: answerReserveMs(size.devices) };
       // A point's body is not the request's: the request's byte digest must not stand for it.
       const { onProgress, onPoint, onBest: _onBest, onBase: _onBase, bodyDigest: _requestDigest, ...pointCall } = call;
       // A cancelled sweep still answers every point: one stopped before its solve started gets a
@@ -359,7 +359,7 @@ export function createSolveServiceOn(
           if (call.signal?.aborted) return fallback(point);
           const deadlineAt = Math.floor(startAt + slotMs * (Math.floor(i / parallel) + 1));
           try {
-            return await allocateBy(point, { ...pointCall, receivedAt, deadlineAt }, deadlineAt + waitPastMs);
+            return await allocateBy(point, { ...pointCall, receivedAt, deadlineAt }, giveUpAt(deadlineAt, timing));
           } catch (err) {
             if (err instanceof StoppedBeforeStartError) return fallback(point);
             throw err;
@@ -392,15 +392,15 @@ export function createSolveServiceOn(
       }
       const { onProgress: _progress, onBase, onPoint: _onPoint, bodyDigest: _requestDigest, ...solveCall } = call;
       const reserveMs = answerReserveMs(points * size.devices);
-      // A solve not in by its deadline and the contract's tolerance (less the answer's reserve) is given up.
-      const waitPastMs = waitPastDeadlineMs(limitMs, reserveMs);
+      // A solve not in by its deadline and what the contract leaves past it is given up (give-up.ts).
+      const timing = { receivedAt, limitMs, reserveMs, solveReserveMs: answerReserveMs(size.devices) };
       return solveWhatIf(body, {
         // The time limit is the request's; each solve is due at its own slot's end.
         allocate: (snapshot, deadlineAt, certify) =>
           allocateBy(
             snapshot,
             { ...solveCall, timeLimitMs: undefined, receivedAt, deadlineAt, ...(certify ? {} : { certify: false }) },
-            deadlineAt + waitPastMs,
+            giveUpAt(deadlineAt, timing),
           ),
         parallel,
         receivedAt,
