@@ -157,6 +157,25 @@ describe('scenario snapshots', () => {
     expect(out.previous!.allocations).toHaveLength(body.devices.filter((_, n) => n % ids.length !== 0 && n !== 1).length);
     expect(out.devices.every((d) => d.channelGains![ids[0]] === undefined)).toBe(true);
   });
+
+  it("keep the snapshot's own previous allocation and pins when the base has no plan (infeasible, or given up in time)", () => {
+    const body = snapshot();
+    const ids = body.servers.map((s) => s.id);
+    const previous = {
+      allocations: body.devices.map((d, n) => ({
+        deviceId: d.id,
+        serverId: ids[n % ids.length],
+        splitLayer: 2,
+        trainingMode: 'backprop' as const,
+      })),
+    };
+    const pinned = [body.devices[0].id, body.devices[2].id];
+    const withPins = { ...body, previous, options: { insights: true, timeLimitMs: 1000, pinned } };
+    const noPlan = { allocations: [] } as unknown as Parameters<typeof scenarioRequest>[3];
+    const out = scenarioRequest(withPins, { name: 's', changes: [{ op: 'scaleBandwidth', serverId: ids[1], factor: 1.5 }] }, 0, noPlan);
+    expect(out.options).toEqual({ timeLimitMs: 1000, pinned, baselines: false });
+    expect(out.previous).toEqual(previous);
+  });
 });
 
 describe('solving scenarios', () => {

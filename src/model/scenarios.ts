@@ -102,24 +102,27 @@ function apply(body: AllocateRequest, change: ScenarioChange, field: string): Al
 /**
  * The scenario's snapshot: the changes in order, then `previous` set to the base answer (the warm
  * start; devices and servers gone are dropped from it) and pins kept for devices whose base server
- * remains. `index` names the scenario in errors.
+ * remains; a base without allocations leaves the snapshot's own `previous` and pins. `index` names
+ * the scenario in errors.
  */
 export function scenarioRequest(body: AllocateRequest, scenario: Scenario, index: number, base: AllocateResult | null): AllocateRequest {
   let out: AllocateRequest = body;
   scenario.changes.forEach((change, j) => {
     out = apply(out, change, `scenarios[${index}].changes[${j}]`);
   });
-  if (base === null) return out;
+  // A scenario answers with sums and deltas only: insights asked for the base are not computed for
+  // it, nor baselines (no scenario answer shows them; they took a quarter of its limit).
+  const { insights: _insights, ...keptOptions } = out.options ?? {};
+  // No base plan (infeasible, or none in time): no warm start from it, and the snapshot's own
+  // `previous` and pins stand (filtered by a base without allocations, every pin would be dropped).
+  if (base === null || base.allocations.length === 0) return { ...out, options: { ...keptOptions, baselines: false } };
   const servers = new Set(out.servers.map((s) => s.id));
   const devices = new Set(out.devices.map((d) => d.id));
   const allocations = base.allocations
     .filter((a) => devices.has(a.deviceId) && servers.has(a.serverId))
     .map((a) => ({ deviceId: a.deviceId, serverId: a.serverId, splitLayer: a.splitLayer, trainingMode: a.trainingMode }));
   const kept = new Set(allocations.map((a) => a.deviceId));
-  const pinned = out.options?.pinned?.filter((id) => kept.has(id));
-  // A scenario answers with sums and deltas only: insights asked for the base are not computed for
-  // it, nor baselines (no scenario answer shows them; they took a quarter of its limit).
-  const { insights: _insights, ...keptOptions } = out.options ?? {};
+  const pinned = keptOptions.pinned?.filter((id) => kept.has(id));
   const options = { ...keptOptions, baselines: false, ...(pinned !== undefined ? { pinned } : {}) };
   return { ...out, options, previous: { allocations } };
 }
