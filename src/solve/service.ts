@@ -101,6 +101,26 @@ function ranOutOfTime(result: unknown): boolean {
 type Flown = { stored: StoredAnswer } | { outcome: RunOutcome };
 
 /**
+ * A normalised input with what the caller sets outside the body: `certify: false` (what-if scenarios).
+ * In the options it is hashed, and it reaches the solver threads with them; queue workers get it in
+ * the job (backends/bullmq).
+ */
+function withCallOptions<K extends ProblemKind>(kind: K, normalized: InputOf<K>, call: CallOptions): InputOf<K> {
+  return kind === 'allocate' && call.certify === false
+    ? ({ ...normalized, options: { ...(normalized as { options: object }).options, certify: false as const } } as InputOf<K>)
+    : normalized;
+}
+
+/** The request hash of `input` as `call` solves it (a caller's timeLimitMs, a sweep slot's, replaces the body's). */
+function requestHashOf(kind: ProblemKind, input: unknown, call: CallOptions): string {
+  const hashed =
+    call.timeLimitMs === undefined
+      ? input
+      : { ...(input as object), options: { ...(input as { options: object }).options, timeLimitMs: call.timeLimitMs } };
+  return (PROBLEM_KINDS[kind].hash as (input: unknown) => string)(hashed);
+}
+
+/**
  * The service over a backend (compose.ts picks it: threads or BullMQ). close() closes the backend
  * when `closesBackend` (the caller handed it over) and the cache when the service made it.
  */
@@ -170,11 +190,7 @@ export function createSolveServiceOn(
     timeLimitMs: number,
     call: CallOptions,
   ): Promise<Solved<R>> {
-    const hashedInput =
-      call.timeLimitMs === undefined
-        ? input
-        : { ...(input as object), options: { ...(input as { options: object }).options, timeLimitMs } };
-    const hash = (PROBLEM_KINDS[kind].hash as (input: unknown) => string)(hashedInput);
+    const hash = requestHashOf(kind, input, call);
     call.onRequestHash?.(hash);
     const key = cacheKey(kind, hash);
     const tolerance = gapToleranceOf(body);
@@ -270,13 +286,7 @@ export function createSolveServiceOn(
       return hit;
     }
     // InputError propagates: a 400, before any cache or pool work.
-    const normalized = (PROBLEM_KINDS[kind].normalize as (body: unknown) => InputOf<K>)(body);
-    // Not from the body: the caller's (what-if scenarios). In the options it is hashed, and it
-    // reaches the solver threads with them; queue workers get it in the job (backends/bullmq).
-    const input =
-      kind === 'allocate' && call.certify === false
-        ? { ...normalized, options: { ...normalized.options, certify: false as const } }
-        : normalized;
+    const input = withCallOptions(kind, (PROBLEM_KINDS[kind].normalize as (body: unknown) => InputOf<K>)(body), call);
     const out = await solve<ResultOf<K>>(kind, body, input, call.timeLimitMs ?? input.options.timeLimitMs, call);
     knownBodies.set(fingerprint, out.requestHash);
     seen?.cache(kind, out.cache);
@@ -309,13 +319,7 @@ export function createSolveServiceOn(
 
   /** The request hash allocate gives `body` under `call` (normalised and hashed again: the rare path of allocateBy). */
   function hashOf(body: AllocateRequest, call: CallOptions): string {
-    const normalized = PROBLEM_KINDS.allocate.normalize(body);
-    const options = {
-      ...normalized.options,
-      ...(call.certify === false ? { certify: false as const } : {}),
-      ...(call.timeLimitMs !== undefined ? { timeLimitMs: call.timeLimitMs } : {}),
-    };
-    return PROBLEM_KINDS.allocate.hash({ ...normalized, options });
+    return requestHashOf('allocate', withCallOptions('allocate', PROBLEM_KINDS.allocate.normalize(body), call), call);
   }
 
   return {
