@@ -50,7 +50,9 @@ describe('SIGTERM drains with answers', () => {
     expect((await send(port, 'GET', '/health', undefined, keepAlive)).status).toBe(200);
 
     // Four long solves on two threads: two running, two queued for a thread.
-    const sizes = { devices: 1000, servers: 50 };
+    // 5,000 × 100: proving it to the end takes far longer than the wait below (at 1,000 × 50 a solve
+    // with relativeGap 0 now converges in 2–4 s, and one had ended before the signal).
+    const sizes = { devices: 5000, servers: 100 };
     // The two queued ones have limits long enough for admission to take them behind the two running.
     // relativeGap 0: each runs its whole limit (no stop on a proven gap), so they are still in flight at the signal.
     const solve = (seed: number, timeLimitMs: number) =>
@@ -58,7 +60,7 @@ describe('SIGTERM drains with answers', () => {
     const solves = [solve(1, 30_000), solve(2, 30_000)];
     await new Promise((resolve) => setTimeout(resolve, 500));
     solves.push(solve(3, 60_000), solve(4, 60_000));
-    // Let the first two reach their threads and find a plan (a 1000 × 50 plan takes a few hundred ms).
+    // Let the first two reach their threads and find a plan (a 5,000 × 100 plan takes about a second).
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(JSON.parse((await send(port, 'GET', '/ready')).body).workers.queued).toBe(2);
     const signalledAt = Date.now();
@@ -97,13 +99,13 @@ describe('SIGTERM drains with answers', () => {
       const result = JSON.parse(answer.body);
       expect(result.status, JSON.stringify({ ...result, allocations: result.allocations.length, baselines: undefined })).toBe('FEASIBLE');
       expect(result.termination).toBe('INTERRUPTED');
-      expect(result.allocations).toHaveLength(1000);
+      expect(result.allocations).toHaveLength(sizes.devices);
       expect(Number.isFinite(result.objective)).toBe(true);
       // Answered within a few seconds of the signal, far inside the 60 s limit and the 25 s grace.
       expect(answer.at - signalledAt).toBeLessThan(10_000);
     }
     const slowest = Math.max(...answers.map((a) => a.at - signalledAt));
-    console.log(`drain: 4 in-flight 1000x50 solves (30 and 60 s limits) answered within ${slowest} ms of SIGTERM; exit ${exitCode}`);
+    console.log(`drain: 4 in-flight 5000x100 solves (30 and 60 s limits) answered within ${slowest} ms of SIGTERM; exit ${exitCode}`);
     expect(exitCode).toBe(0);
     keepAlive.destroy();
   }, 90_000);

@@ -192,12 +192,17 @@ describe('what-if answer text', () => {
   async function run(base: Solved<AllocateResult>, onBase: (b: Solved<AllocateResult>) => void, events: string[] = []) {
     const bad = await solve(infeasible());
     let calls = 0;
+    let baseHandedOver = () => {};
+    const handedOver = new Promise<void>((resolve) => (baseHandedOver = resolve));
     return solveWhatIf(body(), {
       async allocate(snapshot) {
         const i = calls++;
         if (i === 0) return base;
         events.push(`start ${i}`);
-        await tick();
+        // Scenario 1 ends once the base is handed over, or after 2 s if it never is while scenarios
+        // solve (the order then fails the test): not a race between a 1 ms timer and setImmediate,
+        // which a loaded machine decided the wrong way.
+        await (i === 1 ? Promise.race([handedOver, new Promise((resolve) => setTimeout(resolve, 2000))]) : tick());
         const s = await solve(snapshot);
         events.push(`end ${i}`);
         if (i === 2) return { ...bad, requestHash: 'infeasible' };
@@ -211,6 +216,7 @@ describe('what-if answer text', () => {
       onBase: (b) => {
         events.push('base');
         onBase(b);
+        baseHandedOver();
       },
     });
   }
