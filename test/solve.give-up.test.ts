@@ -3,7 +3,8 @@
 // two reserves where that leaves more, never past the contract's bound less two reserves; and a
 // late() that throws rejects the wait instead of throwing in a timer.
 import { describe, expect, it } from 'vitest';
-import { answerBy, giveUpAt, SOLVER_GRACE_MS } from '../src/solve/give-up.js';
+import { FALLBACK_GRACE_MS } from '../src/model/time-floor.js';
+import { answerBy, giveUpAt } from '../src/solve/give-up.js';
 
 describe('giveUpAt', () => {
   const receivedAt = 1_000_000;
@@ -18,7 +19,7 @@ describe('giveUpAt', () => {
     // A 15-point sweep at 1,000 devices: reserve 225 ms, twice that above 0.1 × 2,000 + 50.
     const t = { receivedAt, limitMs: 2000, reserveMs: 225, solveReserveMs: 15 };
     const early = receivedAt + 400; // a first-round point
-    expect(giveUpAt(early, t)).toBe(early + SOLVER_GRACE_MS + 15);
+    expect(giveUpAt(early, t)).toBe(early + FALLBACK_GRACE_MS + 15);
   });
 
   it("never waits past the contract's bound less two reserves", () => {
@@ -26,7 +27,7 @@ describe('giveUpAt', () => {
     const last = receivedAt + 2000 - 225; // the last round, due at the limit less one reserve
     const bound = receivedAt + 2000 * 1.1 + 50;
     expect(giveUpAt(last, t)).toBe(bound - 2 * 225);
-    expect(giveUpAt(last, t)).toBeLessThan(last + SOLVER_GRACE_MS + 15);
+    expect(giveUpAt(last, t)).toBeLessThan(last + FALLBACK_GRACE_MS + 15);
   });
 });
 

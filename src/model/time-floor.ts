@@ -6,6 +6,7 @@
 // The constants are CPU costs per unit measured on the 2-core development machine (about 0.25 µs
 // a pair, 15 µs a device, 0.4 µs a device-layer) with 2–3× margin for a loaded machine; bench/limits.ts prints this floor
 // next to the measured wall times. docs/time-limits.md explains the contract.
+import type { InfeasibilityOut } from './types.js';
 
 /** per (device, server) pair: a gain, its share of the hash, the server order, the crossing to a worker */
 const MS_PER_PAIR = 0.00075;
@@ -42,6 +43,18 @@ export function minTimeLimitMs({ devices, servers, layers }: InstanceSize): numb
  */
 export function minSolverTimeMs(size: InstanceSize): number {
   return minTimeLimitMs(size) / 4;
+}
+
+/**
+ * How far past the limit planning a solve's fallback (its first plan) may run before the solve gives
+ * up on it (solver/auto.ts): the contract leaves 10% + 50 ms beyond the limit for the whole answer.
+ * The service waits at least that long for a sweep's solve (solve/give-up.ts).
+ */
+export const FALLBACK_GRACE_MS = 25;
+
+/** The infeasibility of an answer with no plan complete within the time limit (the solver's, or the service's when it gives up). */
+export function outOfTimeInfeasibility(): InfeasibilityOut {
+  return { constraint: 'timeLimitMs', deviceIds: [], detail: 'no allocation was complete within the time limit' };
 }
 
 /**

@@ -2,11 +2,9 @@
 // stops waiting for a solve at a fixed time, whatever the solve does. The solver keeps its own
 // deadlines; this holds the request's limit even where a phase of it overran (a loaded machine:
 // the process off the CPU for a few hundred milliseconds) or the solve waited for a thread.
+import { FALLBACK_GRACE_MS, outOfTimeInfeasibility } from '../model/time-floor.js';
 import type { AllocateResult } from '../model/types.js';
 import { MODEL_VERSION, SOLVER_VERSION } from '../solver/version.js';
-
-/** The solver's own grace past its limit before it answers "no plan in time" (solver/auto.ts FALLBACK_GRACE_MS). */
-export const SOLVER_GRACE_MS = 25;
 
 /**
  * When the service stops waiting for a sweep's solve due at `deadlineAt` (epoch ms). Never before
@@ -26,7 +24,7 @@ export function giveUpAt(
 ): number {
   const contractEnd = t.receivedAt + t.limitMs * 1.1 + 50;
   const tolerance = Math.max(0, t.limitMs * 0.1 + 50 - 2 * t.reserveMs);
-  const wait = Math.max(tolerance, SOLVER_GRACE_MS + t.solveReserveMs);
+  const wait = Math.max(tolerance, FALLBACK_GRACE_MS + t.solveReserveMs);
   return Math.min(deadlineAt + wait, contractEnd - 2 * t.reserveMs);
 }
 
@@ -79,7 +77,7 @@ export function gaveUpResult(algorithm: string, relativeGap: number, startedAt: 
     allocations: [],
     reference: { delayS: 0, energyJ: 0, stability: 0 },
     baselines: [],
-    infeasibilities: [{ constraint: 'timeLimitMs', deviceIds: [], detail: 'no allocation was complete within the time limit' }],
+    infeasibilities: [outOfTimeInfeasibility()],
     solver: {
       algorithm,
       version: `${SOLVER_VERSION} (model ${MODEL_VERSION})`,

@@ -60,18 +60,13 @@ import { deadlineCertificate, provenInfeasibilities } from './bound/feasibility.
 import { allocationsOf, scored } from './result.js';
 import { choicesOf, createPlanContext, type PlanContext } from './pricing/member.js';
 import { expired, now, remainingMs, SolveClock } from './clock.js';
-import { minSolverTimeMs } from '../model/time-floor.js';
+import { FALLBACK_GRACE_MS, minSolverTimeMs, outOfTimeInfeasibility } from '../model/time-floor.js';
 import { offerIncumbent, reportProgress, stopRequested } from './control.js';
 import { Proof, type PriceVectors, type ProofPrices } from './proof.js';
 import { timePhase } from './statistics.js';
 
 /** Per-server (mode, split) combinations enumerated exhaustively. */
 const EXACT_LIMIT = 5000;
-/**
- * How far past the limit planning the fallback (the greedy association) may run before the solve
- * gives up on it: the contract leaves 10% + 50 ms beyond the limit for the whole answer.
- */
-const FALLBACK_GRACE_MS = 25;
 /** Associations enumerated exhaustively (each over memoised server plans). */
 const ASSOCIATION_LIMIT = 256;
 /** Under this limit the allocation matters more than its certificate: the search gets SHARE.shortSearch. */
@@ -270,7 +265,7 @@ function outOfTime(): Outcome {
   return {
     status: 'NO_SOLUTION_FOUND',
     timeLimited: true,
-    infeasibilities: [{ constraint: 'timeLimitMs', deviceIds: [], detail: 'no allocation was complete within the time limit' }],
+    infeasibilities: [outOfTimeInfeasibility()],
   };
 }
 
