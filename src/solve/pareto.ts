@@ -5,6 +5,7 @@
 import type { AllocateRequest } from '../model/request.js';
 import type { AllocateResult, Totals, Weights } from '../model/types.js';
 import { InputError, weightAt } from '../model/normalize.js';
+import { handOverLater, mapLimited } from './lanes.js';
 import type { ProgressUpdate, ParetoRequest, ParetoResult, ParetoSpec, Solved, SolvedParetoPoint } from './types.js';
 
 /** Most weight vectors an explicit list may hold. */
@@ -115,26 +116,6 @@ export function paretoSweep(body: ParetoRequest): ParetoSweep {
   return { weights: paretoWeights(body.pareto), includeAllocations: body.pareto.includeAllocations !== false };
 }
 
-/** Runs `work` over items with at most `limit` at once; the first rejection stops new starts and is thrown. */
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const lane = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        out[i] = await work(items[i], i);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-  return out;
-}
-
 interface ParetoRun {
   /** Points solved at once: a sweep's share of the solvers, so it never starves other callers. */
   maxParallel: number;
@@ -163,21 +144,9 @@ export async function solvePareto(
   const vectors = sweep.weights;
   let done = 0;
   const points = new Array<SolvedParetoPoint>(vectors.length);
-  // onPoint runs in a later turn of the event loop (setImmediate): by then the lane has started its
+  // onPoint runs in a later turn of the event loop (handOverLater): by then the lane has started its
   // next point, which gets to its solver first.
-  const handedOver: Promise<void>[] = [];
-  let handOverError: { error: unknown } | undefined;
-  const handOver = (i: number, point: SolvedParetoPoint, onPoint: NonNullable<ParetoRun['onPoint']>) =>
-    new Promise<void>((resolve) =>
-      setImmediate(() => {
-        try {
-          onPoint(i, point);
-        } catch (error) {
-          handOverError ??= { error };
-        }
-        resolve();
-      }),
-    );
+  const handedOver: Promise<{ error: unknown } | undefined>[] = [];
   await mapLimited(vectors, run.maxParallel, async (w, i) => {
     const point = toPoint(w, await solvePoint(w, i), sweep.includeAllocations);
     points[i] = point;
@@ -188,10 +157,12 @@ export async function solvePareto(
       pointsDone: done,
       points: vectors.length,
     });
-    if (run.onPoint !== undefined) handedOver.push(handOver(i, point, run.onPoint));
+    const onPoint = run.onPoint;
+    if (onPoint !== undefined) handedOver.push(handOverLater(() => onPoint(i, point)));
   });
-  await Promise.all(handedOver);
-  if (handOverError !== undefined) throw handOverError.error;
+  // (In the order they ran: the first that threw is thrown.)
+  const failed = (await Promise.all(handedOver)).find((f) => f !== undefined);
+  if (failed !== undefined) throw failed.error;
   const dominated = dominatedFlags(points.map((p) => p.totals));
   const front = points.flatMap((p, i) => (p.totals !== undefined && !dominated[i] ? [i] : []));
   return {

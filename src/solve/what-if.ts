@@ -9,6 +9,7 @@ import { scenarioRequest, type Scenario } from '../model/scenarios.js';
 
 export type { Scenario } from '../model/scenarios.js';
 import type { AllocateResult, InfeasibilityOut, SolveStatus, Totals } from '../model/types.js';
+import { handOverLater, mapLimited } from './lanes.js';
 
 export interface WhatIfRequest extends AllocateRequest {
   scenarios: Scenario[];
@@ -150,20 +151,6 @@ function migrationsOf(base: AllocateResult, result: AllocateResult): Migration[]
   return out;
 }
 
-/** Runs `work` over items with at most `limit` at once. */
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-  return out;
-}
-
 export async function solveWhatIf(body: WhatIfRequest, run: WhatIfRun): Promise<WhatIfResult> {
   const t0 = performance.now();
   checkScenarios(body);
@@ -200,21 +187,10 @@ export async function solveWhatIf(body: WhatIfRequest, run: WhatIfRun): Promise<
       solver: r.solver,
     };
   });
-  // Handed over in a later turn of the event loop (setImmediate): by then the first scenarios have
+  // Handed over in a later turn of the event loop (handOverLater): by then the first scenarios have
   // reached their solvers.
-  const handedOver =
-    run.onBase === undefined
-      ? undefined
-      : new Promise<{ error: unknown } | undefined>((resolve) =>
-          setImmediate(() => {
-            try {
-              run.onBase!(base);
-              resolve(undefined);
-            } catch (error) {
-              resolve({ error });
-            }
-          }),
-        );
+  const onBase = run.onBase;
+  const handedOver = onBase === undefined ? undefined : handOverLater(() => onBase(base));
   const scenarios = await solving;
   const failed = await handedOver;
   if (failed !== undefined) throw failed.error;
