@@ -380,10 +380,18 @@ function runBaselines(frame: Frame, prepared: Prepared, start: StartPlans, searc
  * portfolio: the answer is never worse than its start. It is scored only where it might beat the
  * search's answer (startMayWin); scoring it is an evaluation of every device (2–9 ms at 1,000 × 50).
  */
-function startInPortfolio(frame: Frame, prepared: Prepared, plan: Solution, found: Found, searched: Candidate, best: Candidate): Candidate {
+function startInPortfolio(
+  frame: Frame,
+  prepared: Prepared,
+  plan: Solution,
+  hasDeadlines: boolean,
+  found: Found,
+  searched: Candidate,
+  best: Candidate,
+): Candidate {
   const mayWin = startMayWin({
     searchViolations: searched.ev.violations.length,
-    hasDeadlines: frame.instance.devices.some((d) => d.deadlineS !== null),
+    hasDeadlines,
     searchIsStart: found.sol === plan,
     searchCost: found.sol.cost,
     startCost: plan.cost,
@@ -1196,7 +1204,7 @@ export function solveAuto(instance: Instance, options: SolveOptions, versions: V
   const searched = scored(instance, decisionsOf(prepared.ctx, found.sol), prepared.scales);
   let best = better(null, searched);
   for (const b of baselines) best = better(best, b);
-  if (portfolioStart) best = startInPortfolio(frame, prepared, portfolioStart, found, searched, best);
+  if (portfolioStart) best = startInPortfolio(frame, prepared, portfolioStart, hasDeadlines, found, searched, best);
   // Stopped by the proof (not by time): the search ended early with its answer proven.
   const provenEarly = !hasDeadlines && frame.proof.met() && !expired(firstSearchDeadline);
 
